@@ -1,0 +1,112 @@
+/*
+ * corun/co.h - stackful coroutines and generators.
+ *
+ * A coroutine runs a function on its own stack and can suspend itself with
+ * corun_co_suspend(), returning control to whoever resumed it; the next
+ * corun_co_resume() continues after the suspend with its locals intact.
+ * Coroutines are asymmetric: resume and suspend pair up like call and
+ * return.  They belong to the thread that created them.
+ *
+ * Stacks are mmap'd with a PROT_NONE guard page below them; overflowing a
+ * stack faults instead of corrupting memory.  Freed stacks of the default
+ * size are kept in a small per-thread cache for reuse.  The context switch
+ * is written in assembly for x86-64 and aarch64 and uses ucontext elsewhere;
+ * corun_co_backend() names the one compiled in.
+ *
+ * Tasks (corun/task.h) are coroutines driven by a loop; this header is the
+ * layer below them and does not need a loop.
+ */
+#ifndef CORUN_CO_H
+#define CORUN_CO_H
+
+#include <stddef.h>
+
+#include <corun/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct corun_co corun_co;
+typedef void (*corun_co_fn)(void *arg);
+
+/* Default stack size in bytes (64 KiB); the minimum accepted is 16 KiB. */
+#define CORUN_CO_STACK_DEFAULT	(64 * 1024)
+#define CORUN_CO_STACK_MIN	(16 * 1024)
+
+/*
+ * Create a suspended coroutine that will run fn(arg) on a stack of
+ * stack_size bytes (0 = default; rounded up to pages).  It starts at the
+ * first corun_co_resume().
+ */
+int corun_co_new(corun_co_fn fn, void *arg, size_t stack_size,
+    corun_co **out);
+
+/*
+ * Switch into co until it suspends or its function returns.  Returns 0, or
+ * CORUN_ESTATE if co has finished or is running.
+ */
+int corun_co_resume(corun_co *co);
+
+/* Suspend the running coroutine, back to its resumer.  CORUN_ENOTCO if none. */
+int corun_co_suspend(void);
+
+/* The coroutine running on this thread, or NULL on a thread's own stack. */
+corun_co *corun_co_self(void);
+
+/* Nonzero once the coroutine's function has returned. */
+int corun_co_finished(const corun_co *co);
+
+/* User pointer attached to a coroutine (NULL by default). */
+void corun_co_set_data(corun_co *co, void *data);
+void *corun_co_data(const corun_co *co);
+
+/*
+ * Free a coroutine that is not running.  A suspended one is discarded
+ * without unwinding (code after its suspend point never runs).
+ */
+void corun_co_free(corun_co *co);
+
+/* "x86_64-asm", "aarch64-asm" or "ucontext". */
+const char *corun_co_backend(void);
+
+/* Stack bytes of co actually mapped (size without the guard page). */
+size_t corun_co_stack_size(const corun_co *co);
+
+/*
+ * Generators: a coroutine that yields values one at a time to the consumer
+ * that calls corun_gen_next().
+ */
+typedef struct corun_gen corun_gen;
+
+/* The generator body; its return value is reported by corun_gen_next(). */
+typedef int (*corun_gen_fn)(corun_gen *gen, void *arg);
+
+int corun_gen_new(corun_gen_fn fn, void *arg, size_t stack_size,
+    corun_gen **out);
+
+/*
+ * Run the generator until it yields.  Returns 0 with *value set to the
+ * yielded value; CORUN_EDONE when the body returned 0 (exhausted), or the
+ * body's nonzero return code once; after that, always CORUN_EDONE.
+ */
+int corun_gen_next(corun_gen *gen, void **value);
+
+/*
+ * Inside the body: hand value to the consumer and suspend until the next
+ * corun_gen_next().  Returns 0, or CORUN_ECANCELED when the generator is
+ * being closed (the body should return promptly).
+ */
+int corun_gen_yield(corun_gen *gen, void *value);
+
+/*
+ * Close a generator: if it is suspended in yield, resume it once with
+ * CORUN_ECANCELED so it can release what it holds, then free it.
+ */
+void corun_gen_free(corun_gen *gen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORUN_CO_H */

@@ -1,0 +1,3 @@
+#ifndef CORUN_CO_INTERNAL_H
+#define CORUN_CO_INTERNAL_H
+#endif

@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int cr_placeholder_error;

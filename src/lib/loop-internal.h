@@ -1,0 +1,175 @@
+/*
+ * loop-internal.h - structures shared by the loop, futures and tasks.
+ * Not installed.
+ */
+#ifndef CORUN_LOOP_INTERNAL_H
+#define CORUN_LOOP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include <corun/co.h>
+#include <corun/future.h>
+#include <corun/loop.h>
+#include <corun/task.h>
+
+#define CR_NOPOS ((size_t)-1)
+
+/* Handle states. */
+enum {
+	CR_H_IDLE = 0,		/* not scheduled */
+	CR_H_READY,		/* in the ready queue */
+	CR_H_TIMER,		/* in the timer heap */
+	CR_H_CANCELLED		/* cancelled while in the ready queue */
+};
+
+/* Handle flags. */
+#define CR_H_EMBEDDED 0x1	/* lives inside another object: not freed */
+
+struct corun_handle {
+	corun_cb cb;
+	void *arg;
+	struct corun_handle *next;	/* ready queue link */
+	corun_loop *loop;
+	uint64_t when;			/* deadline, ns (timers) */
+	uint64_t seq;			/* FIFO order among equal deadlines */
+	size_t heap_idx;		/* CR_NOPOS when not in the heap */
+	uint32_t refs;			/* malloc'd handles only */
+	uint8_t state;
+	uint8_t flags;
+};
+
+struct cr_tsq_node {
+	corun_cb cb;
+	void *arg;
+	struct cr_tsq_node *next;
+};
+
+struct cr_executor;
+struct cr_task;
+
+struct corun_loop {
+	struct event_base *base;
+	struct event *wake_ev;		/* reads wake_fd */
+	struct event *timer_ev;		/* fires at the earliest deadline */
+	int wake_fd[2];			/* eventfd: [0] == [1]; pipe otherwise */
+
+	struct corun_handle *rq_head, *rq_tail;
+	size_t rq_len;
+
+	struct corun_handle **heap;
+	size_t heap_len, heap_cap;
+	uint64_t seq;
+
+	pthread_mutex_t tsq_mu;
+	struct cr_tsq_node *tsq_head, *tsq_tail;
+	int tsq_signalled;		/* wake_fd written, not yet drained */
+	int closing;
+
+	int running;
+	int stopping;
+	pthread_t thread;
+
+	struct corun_handle *free_handles;
+	size_t nfree_handles;
+
+	struct cr_task *tasks;		/* live tasks (intrusive list) */
+	size_t ntasks;
+	uint64_t task_ids;
+
+	struct cr_executor *executor;	/* lazily created */
+	size_t executor_threads;
+};
+
+/* Done-callback registration. */
+struct cr_cb_entry {
+	corun_future_cb cb;
+	void *arg;
+};
+
+/* Pluggable behaviour of special futures (tasks, combinators). */
+struct cr_future_ops {
+	/* Cancel request; NULL means: complete as cancelled at once. */
+	int (*cancel)(corun_future *fut);
+	/* Release the extra state when the future is freed. */
+	void (*destroy)(corun_future *fut);
+	/* Nonzero for tasks. */
+	int is_task;
+};
+
+struct corun_future {
+	corun_loop *loop;
+	const struct cr_future_ops *ops;
+	uint32_t refs;
+	uint8_t state;			/* enum corun_future_state */
+	uint8_t cb_scheduled;		/* done_h is in the ready queue */
+	int err;
+	char *msg;
+	void *value;
+	size_t len;
+	corun_dtor dtor;
+	struct cr_cb_entry *cbs;	/* == inl until more are needed */
+	uint32_t ncb, capcb, cb_run;	/* cbs[0, cb_run) already ran */
+	struct cr_cb_entry inl[1];
+	struct corun_handle done_h;	/* runs the callbacks */
+};
+
+/* What a task is suspended on. */
+enum {
+	CR_W_NONE = 0,
+	CR_W_FUTURE,
+	CR_W_TIMER,
+	CR_W_FD,
+	CR_W_CHILD,
+	CR_W_YIELD
+};
+
+struct cr_task {
+	struct corun_future fut;	/* first: a task is a future */
+	struct cr_task *lnext, *lprev;	/* loop->tasks */
+	struct corun_handle step_h;	/* schedules a step; also the sleep timer */
+	corun_future *waiting;		/* CR_W_FUTURE: awaited (ref held) */
+	void *wait_obj;			/* CR_W_FD / CR_W_CHILD: struct event */
+	int wait_kind;
+	int wake;			/* status handed to the next step */
+	int cancel_req;			/* undelivered cancel requests */
+	uint8_t started;
+	uint8_t finished;
+	uint8_t is_step;
+	/* stackful */
+	corun_co *co;
+	corun_task_fn fn;
+	void *arg;
+	int rc;
+	/* callback-style */
+	corun_step_fn step;
+	void *state;
+	uint64_t id;
+	char *name;
+};
+
+/* loop.c */
+void cr_loop_schedule(corun_loop *loop, struct corun_handle *h);
+void cr_loop_timer_add(corun_loop *loop, struct corun_handle *h,
+    uint64_t when_ns);
+int cr_handle_unschedule(struct corun_handle *h);
+void cr_handle_init_embedded(struct corun_handle *h, corun_loop *loop,
+    corun_cb cb, void *arg);
+
+/* future.c */
+void cr_future_init(corun_future *fut, corun_loop *loop,
+    const struct cr_future_ops *ops);
+int cr_future_complete_cancelled(corun_future *fut);
+
+/* task.c */
+struct cr_task *cr_task_current(void);
+void cr_task_suspend(struct cr_task *t);	/* back to the loop */
+void cr_task_wake(struct cr_task *t, int status);
+void cr_loop_destroy_tasks(corun_loop *loop);
+
+/* executor.c */
+void cr_executor_destroy(corun_loop *loop);
+
+#endif /* CORUN_LOOP_INTERNAL_H */

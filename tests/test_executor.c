@@ -1,0 +1,2 @@
+#include "check-util.h"
+int main(void){ return 0; }
