@@ -54,10 +54,10 @@ corun_loop *corun_loop_current(void);
 /* The loop's libevent base, to add events of one's own. */
 struct event_base *corun_loop_base(corun_loop *loop);
 
-/* Monotonic time in seconds (CLOCK_MONOTONIC), cached per iteration. */
+/* Monotonic time in seconds (CLOCK_MONOTONIC), read now. */
 double corun_loop_time(corun_loop *loop);
 
-/* Monotonic time in nanoseconds, read now (not cached). */
+/* Monotonic time in nanoseconds (the same clock). */
 uint64_t corun_loop_now_ns(void);
 
 /*

@@ -6,6 +6,7 @@
 #define CORUN_LOOP_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -21,8 +22,7 @@
 enum {
 	CR_H_IDLE = 0,		/* not scheduled */
 	CR_H_READY,		/* in the ready queue */
-	CR_H_TIMER,		/* in the timer heap */
-	CR_H_CANCELLED		/* cancelled while in the ready queue */
+	CR_H_TIMER		/* in the timer heap */
 };
 
 /* Handle flags. */
@@ -31,20 +31,23 @@ enum {
 struct corun_handle {
 	corun_cb cb;
 	void *arg;
-	struct corun_handle *next;	/* ready queue link */
+	corun_cb drop;			/* if set: called with arg instead of
+					   cb when the loop is freed with the
+					   handle still pending */
 	corun_loop *loop;
 	uint64_t when;			/* deadline, ns (timers) */
-	uint64_t seq;			/* FIFO order among equal deadlines */
-	size_t heap_idx;		/* CR_NOPOS when not in the heap */
+	union {
+		struct {		/* CR_H_READY, free lists */
+			struct corun_handle *next, *prev;
+		} q;
+		struct {		/* CR_H_TIMER */
+			uint64_t seq;	/* FIFO among equal deadlines */
+			size_t idx;	/* index in the heap */
+		} t;
+	} u;
 	uint32_t refs;			/* malloc'd handles only */
 	uint8_t state;
 	uint8_t flags;
-};
-
-struct cr_tsq_node {
-	corun_cb cb;
-	void *arg;
-	struct cr_tsq_node *next;
 };
 
 struct cr_executor;
@@ -56,15 +59,17 @@ struct corun_loop {
 	struct event *timer_ev;		/* fires at the earliest deadline */
 	int wake_fd[2];			/* eventfd: [0] == [1]; pipe otherwise */
 
-	struct corun_handle *rq_head, *rq_tail;
+	struct corun_handle *rq_head, *rq_tail;	/* doubly linked */
 	size_t rq_len;
+	uint64_t armed_when;		/* deadline timer_ev is set for */
+	int timer_armed;
 
 	struct corun_handle **heap;
 	size_t heap_len, heap_cap;
 	uint64_t seq;
 
 	pthread_mutex_t tsq_mu;
-	struct cr_tsq_node *tsq_head, *tsq_tail;
+	struct corun_handle *tsq_head, *tsq_tail; /* linked by next */
 	int tsq_signalled;		/* wake_fd written, not yet drained */
 	int closing;
 
@@ -102,19 +107,24 @@ struct cr_future_ops {
 struct corun_future {
 	corun_loop *loop;
 	const struct cr_future_ops *ops;
-	uint32_t refs;
-	uint8_t state;			/* enum corun_future_state */
-	uint8_t cb_scheduled;		/* done_h is in the ready queue */
-	int err;
-	char *msg;
 	void *value;
-	size_t len;
+	union {
+		char *msg;		/* error message */
+		corun_future *shared;	/* result borrowed from this one */
+	} x;
 	corun_dtor dtor;
-	struct cr_cb_entry *cbs;	/* == inl until more are needed */
-	uint32_t ncb, capcb, cb_run;	/* cbs[0, cb_run) already ran */
-	struct cr_cb_entry inl[1];
-	struct corun_handle done_h;	/* runs the callbacks */
+	size_t len;
+	struct cr_cb_entry *cbs;	/* NULL: only inl is used */
+	struct cr_cb_entry inl;
+	uint32_t refs;
+	uint32_t ncb, capcb, cb_run;	/* callbacks [0, cb_run) already ran */
+	int err;
+	uint8_t state;			/* enum corun_future_state */
+	uint8_t flags;			/* CR_F_* */
 };
+
+#define CR_F_CB_SCHEDULED 0x1		/* callbacks are in the ready queue */
+#define CR_F_SHARED 0x2			/* x.shared is set */
 
 /* What a task is suspended on. */
 enum {
@@ -122,7 +132,6 @@ enum {
 	CR_W_FUTURE,
 	CR_W_TIMER,
 	CR_W_FD,
-	CR_W_CHILD,
 	CR_W_YIELD
 };
 
@@ -130,25 +139,37 @@ struct cr_task {
 	struct corun_future fut;	/* first: a task is a future */
 	struct cr_task *lnext, *lprev;	/* loop->tasks */
 	struct corun_handle step_h;	/* schedules a step; also the sleep timer */
-	corun_future *waiting;		/* CR_W_FUTURE: awaited (ref held) */
-	void *wait_obj;			/* CR_W_FD / CR_W_CHILD: struct event */
-	int wait_kind;
+	union {
+		corun_future *fut;	/* CR_W_FUTURE: awaited (ref held) */
+		struct event *ev;	/* CR_W_FD */
+	} w;
+	char *name;
 	int wake;			/* status handed to the next step */
 	int cancel_req;			/* undelivered cancel requests */
+	short revents;			/* CR_W_FD: what was ready */
+	uint8_t wait_kind;
 	uint8_t started;
 	uint8_t finished;
 	uint8_t is_step;
-	/* stackful */
-	corun_co *co;
-	corun_task_fn fn;
-	void *arg;
-	int rc;
-	/* callback-style */
-	corun_step_fn step;
-	void *state;
-	uint64_t id;
-	char *name;
+	union {
+		corun_task_fn fn;
+		corun_step_fn step;
+	} body;
+	void *arg;			/* fn's arg or step's state */
 };
+
+/* A stackful task: step tasks are allocated without these fields. */
+struct cr_cotask {
+	struct cr_task t;
+	corun_co *co;
+	int rc;
+};
+
+static inline corun_co *
+cr_task_co(const struct cr_task *t)
+{
+	return t->is_step ? NULL : ((const struct cr_cotask *)t)->co;
+}
 
 /* loop.c */
 void cr_loop_schedule(corun_loop *loop, struct corun_handle *h);
@@ -157,16 +178,21 @@ void cr_loop_timer_add(corun_loop *loop, struct corun_handle *h,
 int cr_handle_unschedule(struct corun_handle *h);
 void cr_handle_init_embedded(struct corun_handle *h, corun_loop *loop,
     corun_cb cb, void *arg);
+struct corun_handle *cr_handle_alloc(corun_loop *loop, corun_cb cb,
+    void *arg);
+void cr_handle_unref(struct corun_handle *h);
 
 /* future.c */
 void cr_future_init(corun_future *fut, corun_loop *loop,
     const struct cr_future_ops *ops);
 int cr_future_complete_cancelled(corun_future *fut);
+void cr_future_drop_callbacks(void *fut);
 
 /* task.c */
 struct cr_task *cr_task_current(void);
 void cr_task_suspend(struct cr_task *t);	/* back to the loop */
 void cr_task_wake(struct cr_task *t, int status);
+void cr_task_on_done(corun_future *fut, void *arg);
 void cr_loop_destroy_tasks(corun_loop *loop);
 
 /* executor.c */

@@ -1,2 +1,366 @@
-/* placeholder */
-typedef int cr_placeholder_task;
+/*
+ * task.c - tasks: a coroutine (or a step function) driven by the loop, and
+ * the future that reports how it ended.
+ *
+ * A task runs in steps.  Each step is its embedded handle running on the
+ * loop: it resumes the coroutine (or calls the step function) until the
+ * task waits for something, and the thing it waits for schedules the next
+ * step.  Cancellation is a request: it unhooks what the task waits for and
+ * wakes it with CORUN_ECANCELED; the task ends when its body returns.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop-internal.h"
+
+static __thread struct cr_task *cr_cur_task;
+
+static int task_cancel(corun_future *fut);
+static void task_destroy(corun_future *fut);
+
+static const struct cr_future_ops task_ops = {
+	.cancel = task_cancel,
+	.destroy = task_destroy,
+	.is_task = 1,
+};
+
+struct cr_task *
+cr_task_current(void)
+{
+	return cr_cur_task;
+}
+
+corun_future *
+corun_task_self(void)
+{
+	return cr_cur_task != NULL ? &cr_cur_task->fut : NULL;
+}
+
+int
+corun_is_task(const corun_future *fut)
+{
+	return fut != NULL && fut->ops != NULL && fut->ops->is_task;
+}
+
+const char *
+corun_task_name(const corun_future *fut)
+{
+	static __thread char buf[32];
+	const struct cr_task *t = (const struct cr_task *)fut;
+
+	if (!corun_is_task(fut)) {
+		return "";
+	}
+	if (t->name != NULL) {
+		return t->name;
+	}
+	snprintf(buf, sizeof(buf), "task-%p", (const void *)t);
+	return buf;
+}
+
+int
+corun_task_cancelling(const corun_future *fut)
+{
+	if (!corun_is_task(fut)) {
+		return 0;
+	}
+	return ((const struct cr_task *)fut)->cancel_req;
+}
+
+static void
+task_destroy(corun_future *fut)
+{
+	struct cr_task *t = (struct cr_task *)fut;
+
+	free(t->name);
+	free(t);
+}
+
+/* Detach the task from the loop's list of live tasks. */
+static void
+task_unlink(struct cr_task *t)
+{
+	corun_loop *loop = t->fut.loop;
+
+	if (t->lprev != NULL) {
+		t->lprev->lnext = t->lnext;
+	} else {
+		loop->tasks = t->lnext;
+	}
+	if (t->lnext != NULL) {
+		t->lnext->lprev = t->lprev;
+	}
+	t->lnext = t->lprev = NULL;
+	loop->ntasks--;
+}
+
+/* Called once the body has returned rc. */
+static void
+task_finish(struct cr_task *t, int rc)
+{
+	t->finished = 1;
+	if (!t->is_step && ((struct cr_cotask *)t)->co != NULL) {
+		corun_co_free(((struct cr_cotask *)t)->co);
+		((struct cr_cotask *)t)->co = NULL;
+	}
+	if (t->fut.state == CORUN_FUTURE_PENDING) {
+		if (rc == 0 && t->cancel_req > 0) {
+			/* An undelivered request still cancels (as asyncio). */
+			rc = CORUN_ECANCELED;
+		}
+		if (rc == 0) {
+			corun_future_set_result(&t->fut, NULL, NULL);
+		} else if (rc == CORUN_ECANCELED) {
+			cr_future_complete_cancelled(&t->fut);
+		} else {
+			corun_future_set_error(&t->fut, rc > 0 ? rc :
+			    CORUN_EFAILED, "%s", corun_strerror(rc));
+		}
+	}
+	task_unlink(t);
+	corun_future_unref(&t->fut);	/* the loop's reference */
+}
+
+/* Done-callback of a future a task awaits. */
+void
+cr_task_on_done(corun_future *fut, void *arg)
+{
+	struct cr_task *t = arg;
+
+	if (t->wait_kind == CR_W_FUTURE && t->w.fut == fut) {
+		cr_task_wake(t, corun_future_status(fut));
+	}
+}
+
+/* Undo whatever the task waits on; returns what it was. */
+static int
+task_unhook(struct cr_task *t)
+{
+	int kind = t->wait_kind;
+
+	switch (kind) {
+	case CR_W_FUTURE:
+		corun_future_remove_done_callback(t->w.fut, cr_task_on_done,
+		    t);
+		break;
+	case CR_W_TIMER:
+		cr_handle_unschedule(&t->step_h);
+		break;
+	case CR_W_FD:
+		event_del(t->w.ev);
+		break;
+	default:
+		break;
+	}
+	return kind;
+}
+
+static void
+co_entry(void *arg)
+{
+	struct cr_cotask *ct = arg;
+
+	ct->rc = ct->t.body.fn(ct->t.arg);
+}
+
+static void
+task_step(void *arg)
+{
+	struct cr_task *t = arg;
+	struct cr_task *prev = cr_cur_task;
+	int rc;
+
+	if (t->finished) {
+		return;
+	}
+	if (!t->started) {
+		t->started = 1;
+		if (t->cancel_req > 0) {
+			/* Cancelled before it ran: the body never starts. */
+			t->cancel_req = 0;
+			task_finish(t, CORUN_ECANCELED);
+			return;
+		}
+	}
+	cr_cur_task = t;
+	if (t->is_step) {
+		int wake = t->wake;
+
+		if (task_unhook(t) == CR_W_FUTURE) {
+			corun_future_unref(t->w.fut);
+		}
+		t->wait_kind = CR_W_NONE;
+		t->wake = 0;
+		if (t->cancel_req > 0) {
+			t->cancel_req = 0;
+			wake = CORUN_ECANCELED;
+		}
+		rc = t->body.step(&t->fut, t->arg, wake);
+		cr_cur_task = prev;
+		if (rc != CORUN_PENDING) {
+			task_finish(t, rc);
+		}
+		return;
+	}
+	corun_co_resume(cr_task_co(t));
+	cr_cur_task = prev;
+	if (corun_co_finished(cr_task_co(t))) {
+		task_finish(t, ((struct cr_cotask *)t)->rc);
+	}
+}
+
+static struct cr_task *
+task_alloc(corun_loop *loop, size_t size, const char *name)
+{
+	struct cr_task *t = malloc(size);
+
+	if (t == NULL) {
+		return NULL;
+	}
+	memset(t, 0, size);
+	cr_future_init(&t->fut, loop, &task_ops);
+	cr_handle_init_embedded(&t->step_h, loop, task_step, t);
+	if (name != NULL && (t->name = strdup(name)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+task_start(corun_loop *loop, struct cr_task *t, corun_future **out)
+{
+	t->lnext = loop->tasks;
+	if (loop->tasks != NULL) {
+		loop->tasks->lprev = t;
+	}
+	loop->tasks = t;
+	loop->ntasks++;
+	if (out != NULL) {
+		*out = corun_future_ref(&t->fut);
+	}
+	cr_loop_schedule(loop, &t->step_h);
+}
+
+int
+corun_task_spawn(corun_loop *loop, corun_task_fn fn, void *arg,
+    const struct corun_task_opts *opts, corun_future **out)
+{
+	struct cr_cotask *ct;
+	struct cr_task *t;
+	int rc;
+
+	if (loop == NULL || fn == NULL) {
+		return CORUN_EINVAL;
+	}
+	t = task_alloc(loop, sizeof(*ct), opts != NULL ? opts->name : NULL);
+	if (t == NULL) {
+		return CORUN_ENOMEM;
+	}
+	ct = (struct cr_cotask *)t;
+	rc = corun_co_new(co_entry, ct, opts != NULL ? opts->stack_size : 0,
+	    &ct->co);
+	if (rc != 0) {
+		task_destroy(&t->fut);
+		return rc;
+	}
+	corun_co_set_data(ct->co, t);
+	t->body.fn = fn;
+	t->arg = arg;
+	task_start(loop, t, out);
+	return 0;
+}
+
+int
+corun_task_spawn_step(corun_loop *loop, corun_step_fn step, void *state,
+    corun_future **out)
+{
+	struct cr_task *t;
+
+	if (loop == NULL || step == NULL) {
+		return CORUN_EINVAL;
+	}
+	if ((t = task_alloc(loop, sizeof(*t), NULL)) == NULL) {
+		return CORUN_ENOMEM;
+	}
+	t->is_step = 1;
+	t->body.step = step;
+	t->arg = state;
+	task_start(loop, t, out);
+	return 0;
+}
+
+/* Schedule the next step, handing it status. */
+void
+cr_task_wake(struct cr_task *t, int status)
+{
+	if (t->step_h.state != CR_H_IDLE) {
+		return;		/* a step is already on its way */
+	}
+	t->wake = status;
+	cr_loop_schedule(t->fut.loop, &t->step_h);
+}
+
+void
+cr_task_suspend(struct cr_task *t)
+{
+	(void)t;
+	corun_co_suspend();
+}
+
+static int
+task_cancel(corun_future *fut)
+{
+	struct cr_task *t = (struct cr_task *)fut;
+
+	if (t->finished) {
+		return CORUN_ESTATE;
+	}
+	t->cancel_req++;
+	if (!t->started || t == cr_cur_task) {
+		return 0;	/* seen when it starts, or at its next await */
+	}
+	switch (t->wait_kind) {
+	case CR_W_FUTURE:
+		/*
+		 * Cancel what we await.  A plain future completes now and
+		 * wakes us; a task wakes us when it has wound down.
+		 */
+		if (corun_future_cancel(t->w.fut) != 0 &&
+		    !corun_future_done(t->w.fut)) {
+			cr_task_wake(t, CORUN_ECANCELED);
+		}
+		break;
+	case CR_W_TIMER:
+	case CR_W_FD:
+		task_unhook(t);
+		cr_task_wake(t, CORUN_ECANCELED);
+		break;
+	default:
+		break;		/* already scheduled: delivered on resume */
+	}
+	return 0;
+}
+
+void
+cr_loop_destroy_tasks(corun_loop *loop)
+{
+	struct cr_task *t;
+
+	while ((t = loop->tasks) != NULL) {
+		int kind = task_unhook(t);
+
+		cr_handle_unschedule(&t->step_h);
+		if (kind == CR_W_FUTURE) {
+			corun_future_unref(t->w.fut);
+		} else if (kind == CR_W_FD) {
+			event_free(t->w.ev);
+		}
+		t->wait_kind = CR_W_NONE;
+		t->cancel_req = 0;
+		task_finish(t, CORUN_ECANCELED);
+	}
+}

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Turn the JSON lines of a benchmark run into BENCHMARKS.md.
+
+    mkreport.py --meta [--srcdir DIR]       print a {"meta": ...} line
+    mkreport.py RESULTS.jsonl [-o OUT.md]   write the report
+
+Input lines are {"bench", "impl", "value", "unit"} plus the optional
+"variant", "n" and "note"; a {"meta": {...}} line describes the machine and
+{"failed": PROGRAM, "rc": N} lines record programs that failed.  Every
+program runs several times; for each (bench, impl, variant, unit) the report
+keeps the best run: the lowest value (the highest for rates, units ending
+in "/s").  Noise on a shared machine only ever makes a figure worse, so the
+best run is the closest to the real cost.
+
+To describe a new benchmark, add an entry to BENCHES; a benchmark without
+one still gets a table, under its own name.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+# Title, description, the reference row for ratios (impl, variant) and the
+# targets: (unit, impl, variant, limit).  A target is a maximum, or a
+# minimum for rates (units ending in "/s").
+BENCHES = {
+    "task_spawn": {
+        "title": "task_spawn: spawn, run and complete a trivial task",
+        "text": "Tasks are spawned in batches and each batch is run to "
+                "completion.  corun `step`: corun_task_spawn_step with a "
+                "step that returns 0, the batch run with run_forever until "
+                "the last task calls corun_loop_stop (the cheapest form); "
+                "`step-gather`: the same tasks gathered with corun_gather "
+                "and run_until_complete, as the asyncio peer does; "
+                "`stackful`: corun_task_spawn with a trivial body and the "
+                "default stack.  asyncio: create_task of a trivial "
+                "coroutine, each batch gathered.",
+        "ref": ("corun", "step"),
+        "targets": [("ns/task", "corun", "step", 100)],
+    },
+    "sleep_100k": {
+        "title": "sleep_100k: 100 000 concurrent tasks sleeping 100 ms",
+        "text": "All tasks sleep 100 ms concurrently in one loop.  Wall "
+                "time runs from the first spawn until the last task is "
+                "done; memory is the peak RSS (VmHWM) minus the RSS before "
+                "the first task, divided by the tasks, each variant in a "
+                "process of its own.  corun `step`: callback-style tasks "
+                "(corun_step_sleep); `stackful`: corun_task_spawn with "
+                "CORUN_CO_STACK_MIN stacks and corun_sleep.  asyncio: "
+                "asyncio.sleep(0.1) tasks, gathered.",
+        "ref": ("corun", "step"),
+        "targets": [("s", "corun", "step", 0.15),
+                    ("s", "corun", "stackful", 0.15),
+                    ("B/task", "corun", "step", 256)],
+    },
+    "co_switch": {
+        "title": "co_switch: one coroutine switch",
+        "text": "A coroutine that suspends in a loop is resumed N times; "
+                "a resume + suspend round trip is two switches.  corun: "
+                "corun_co_resume / corun_co_suspend; `gen`: "
+                "corun_gen_next / corun_gen_yield.  ucontext: a "
+                "swapcontext ping-pong in the same program (it saves the "
+                "signal mask, a system call per switch).  Python "
+                "generator send() is a loose reference only: stackless, "
+                "inside the interpreter.",
+        "ref": ("corun", None),
+        "targets": [("ns/switch", "corun", None, 50)],
+    },
+}
+
+NOTE = ("Absolute values drift from run to run on these shared 2-core "
+        "machines; the ratios measured side by side in the same run are "
+        "what count.")
+
+
+def higher_is_better(unit):
+    return unit.endswith("/s")
+
+
+def is_memory(unit):
+    return unit.startswith(("B", "KiB", "MiB", "bytes"))
+
+
+def meta(srcdir):
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = {
+        "date": datetime.datetime.now(datetime.timezone.utc)
+        .strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg": "%.2f %.2f %.2f" % os.getloadavg(),
+    }
+    if srcdir:
+        try:
+            rev = subprocess.run(
+                ["git", "-C", srcdir, "describe", "--always", "--dirty"],
+                capture_output=True, text=True, timeout=10)
+            if rev.returncode == 0 and rev.stdout.strip():
+                info["revision"] = rev.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return info
+
+
+def fmt(v):
+    if v is None:
+        return "n/a"
+    if v == int(v) and abs(v) < 1e15:
+        return "{:,d}".format(int(v))
+    if abs(v) >= 100:
+        return "{:,.0f}".format(v)
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+def ratio(value, ref, unit):
+    """How value compares with the reference, in words."""
+    if value is None or ref is None or value <= 0 or ref <= 0:
+        return ""
+    r = value / ref
+    if higher_is_better(unit):
+        r = 1 / r
+    worse, better = (("larger", "smaller") if is_memory(unit)
+                     else ("slower", "faster"))
+    if r >= 1.05:
+        return "%s %s" % (times(r), worse)
+    if r <= 1 / 1.05:
+        return "%s %s" % (times(1 / r), better)
+    return "same"
+
+
+def times(r):
+    return ("%.0fx" % r) if r >= 10 else ("%.2gx" % r)
+
+
+def load(path):
+    rows = {}       # (bench, impl, variant, unit) -> best line
+    runs = {}       # same key -> number of values seen
+    order = []      # benches in order of appearance
+    info = {}
+    failed = []
+    with open(path) as f:
+        for lineno, text in enumerate(f, 1):
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                line = json.loads(text)
+            except ValueError:
+                print("%s:%d: not JSON, skipped" % (path, lineno),
+                      file=sys.stderr)
+                continue
+            if "meta" in line:
+                info = info or line["meta"]
+                continue
+            if "failed" in line:
+                failed.append(line)
+                continue
+            try:
+                key = (line["bench"], line["impl"], line.get("variant"),
+                       line["unit"])
+            except (KeyError, TypeError):
+                print("%s:%d: no bench/impl/unit, skipped" % (path, lineno),
+                      file=sys.stderr)
+                continue
+            if key[0] not in order:
+                order.append(key[0])
+            v = line.get("value")
+            runs[key] = runs.get(key, 0) + (v is not None)
+            old = rows.get(key)
+            if old is None or old.get("value") is None:
+                rows[key] = line
+            elif v is not None:
+                hb = higher_is_better(key[3])
+                if (v > old["value"]) if hb else (v < old["value"]):
+                    rows[key] = line
+    return rows, runs, order, info, failed
+
+
+def label(impl, variant):
+    return impl if variant is None else "%s (%s)" % (impl, variant)
+
+
+def target_of(spec, key):
+    for unit, impl, variant, limit in spec.get("targets", []):
+        if (unit, impl, variant) == (key[3], key[1], key[2]):
+            return limit
+    return None
+
+
+def target_text(limit, value, unit):
+    if limit is None:
+        return "", None
+    op = ">=" if higher_is_better(unit) else "<="
+    if value is None:
+        return "%s %s: not measured" % (op, fmt(limit)), False
+    ok = value >= limit if higher_is_better(unit) else value <= limit
+    return ("%s %s: %s" % (op, fmt(limit), "met" if ok else "**missed**"),
+            ok)
+
+
+def table(bench, rows, runs, spec, summary):
+    keys = [k for k in rows if k[0] == bench]
+    ref_impl, ref_variant = spec.get("ref", ("corun", None))
+    units = []
+    for k in keys:
+        if k[3] not in units:
+            units.append(k[3])
+
+    def rank(k):
+        # corun first (the reference row first of all), then the others
+        # in order of appearance.
+        if (k[1], k[2]) == (ref_impl, ref_variant):
+            return (0, 0)
+        return (1 if k[1] == "corun" else 2, keys.index(k))
+
+    out = ["| implementation | value | unit | vs corun | target | runs "
+           "| notes |",
+           "|---|---:|---|---|---|---:|---|"]
+    for unit in units:
+        ukeys = sorted([k for k in keys if k[3] == unit], key=rank)
+        refline = rows.get((bench, ref_impl, ref_variant, unit))
+        ref = refline.get("value") if refline else None
+        for k in ukeys:
+            line = rows[k]
+            v = line.get("value")
+            if (k[1], k[2]) == (ref_impl, ref_variant):
+                vs = "reference"
+            else:
+                vs = ratio(v, ref, unit)
+            limit = target_of(spec, k)
+            ttext, ok = target_text(limit, v, unit)
+            if limit is not None:
+                summary.append((bench, label(k[1], k[2]), unit, v, ttext,
+                                ok))
+            note = line.get("note", "")
+            if line.get("n"):
+                note = ("n = {:,}".format(line["n"]) +
+                        ("; " + note if note else ""))
+            out.append("| %s | %s | %s | %s | %s | %d | %s |" % (
+                label(k[1], k[2]), fmt(v), unit, vs, ttext, runs[k],
+                note.replace("|", "\\|")))
+    return out
+
+
+def report(path):
+    rows, runs, order, info, failed = load(path)
+    benches = [b for b in BENCHES if b in order]
+    benches += [b for b in order if b not in BENCHES]
+    summary = []
+    body = []
+    for bench in benches:
+        spec = BENCHES.get(bench, {})
+        body.append("## %s" % spec.get("title", bench))
+        body.append("")
+        if spec.get("text"):
+            body.append(spec["text"])
+            body.append("")
+        body += table(bench, rows, runs, spec, summary)
+        body.append("")
+
+    out = ["# corun benchmarks", "",
+           "Generated by `make bench` (bench/run.sh, bench/mkreport.py); "
+           "do not edit by hand.", ""]
+    out.append("- date: %s" % info.get("date", "unknown"))
+    out.append("- machine: %s CPUs (nproc), %s; Linux %s; load average "
+               "at start %s" % (info.get("nproc", "?"), info.get("cpu", "?"),
+                                info.get("kernel", "?"),
+                                info.get("loadavg", "?")))
+    out.append("- Python %s (peers use the standard library only)" %
+               info.get("python", "?"))
+    if info.get("revision"):
+        out.append("- source: %s" % info["revision"])
+    out.append("- method: every program runs %s time(s), the rounds "
+               "interleaved; each figure is the best run (the lowest time "
+               "or size; the highest rate)" %
+               info.get("reps", "several"))
+    out += ["", "> " + NOTE, ""]
+    if summary:
+        out.append("## Targets")
+        out.append("")
+        for bench, who, unit, v, ttext, ok in summary:
+            out.append("- %s, %s: %s %s (target %s)" % (
+                bench, who, fmt(v), unit, ttext))
+        out.append("")
+    if failed:
+        out.append("## Failures")
+        out.append("")
+        for f in failed:
+            out.append("- `%s` exited with status %s" % (f.get("failed"),
+                                                         f.get("rc")))
+        out.append("")
+    return "\n".join(out + body).rstrip() + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="?")
+    ap.add_argument("-o", "--output")
+    ap.add_argument("--meta", action="store_true")
+    ap.add_argument("--srcdir")
+    ap.add_argument("--reps")
+    args = ap.parse_args()
+    if args.meta:
+        m = meta(args.srcdir)
+        if args.reps:
+            m["reps"] = args.reps
+        print(json.dumps({"meta": m}))
+        return 0
+    if not args.results:
+        ap.error("RESULTS.jsonl is required")
+    text = report(args.results)
+    if args.output:
+        tmp = args.output + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, args.output)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

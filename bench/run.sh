@@ -1,0 +1,77 @@
+#!/bin/sh
+# run.sh - run every benchmark program and Python peer, collect their JSON
+# lines in BUILDDIR/bench/results.jsonl and rewrite SRCDIR/BENCHMARKS.md.
+#
+# Usage: run.sh BUILDDIR SRCDIR PROGRAM...
+#
+# The C programs are the ones given (make bench passes $(BENCH_PROGS));
+# the peers are every SRCDIR/bench/peer_*.py.  Each runs BENCH_REPS times
+# (default 3), the rounds interleaved so that drift on a shared machine
+# hits every implementation alike; mkreport.py keeps the best run of each
+# figure.  A program that fails is recorded and the others still run; the
+# exit status is then 1.
+#
+# Environment: BENCH_REPS, PYTHON3 (default python3), BENCH_OUTPUT (the
+# report; default SRCDIR/BENCHMARKS.md).
+
+set -u
+
+if [ $# -lt 2 ]; then
+	echo "usage: run.sh BUILDDIR SRCDIR PROGRAM..." >&2
+	exit 2
+fi
+builddir=$1
+srcdir=$2
+shift 2
+reps=${BENCH_REPS:-3}
+python=${PYTHON3:-python3}
+[ -n "$python" ] || python=python3
+results=$builddir/bench/results.jsonl
+report=${BENCH_OUTPUT:-$srcdir/BENCHMARKS.md}
+failed=0
+
+mkdir -p "$builddir/bench" || exit 1
+"$python" "$srcdir/bench/mkreport.py" --meta --srcdir "$srcdir" \
+    --reps "$reps" >"$results.tmp" || exit 1
+
+# run NAME COMMAND...: append the JSON lines COMMAND prints.
+run() {
+	name=$1
+	shift
+	printf 'bench: %s (round %d/%d)\n' "$name" "$round" "$reps" >&2
+	start=$(date +%s)
+	"$@" >"$results.out"
+	rc=$?
+	grep '^{' "$results.out" >>"$results.tmp"
+	if [ $rc -ne 0 ]; then
+		echo "bench: $name failed with status $rc" >&2
+		printf '{"failed": "%s", "rc": %d}\n' "$name" "$rc" \
+		    >>"$results.tmp"
+		failed=1
+	fi
+	printf 'bench: %s: %ss\n' "$name" "$(($(date +%s) - start))" >&2
+}
+
+round=1
+while [ "$round" -le "$reps" ]; do
+	for prog in "$@"; do
+		run "$(basename "$prog")" "$prog"
+	done
+	for peer in "$srcdir"/bench/peer_*.py; do
+		[ -f "$peer" ] || continue
+		run "$(basename "$peer")" "$python" "$peer"
+	done
+	round=$((round + 1))
+done
+rm -f "$results.out"
+mv "$results.tmp" "$results" || exit 1
+
+if [ -w "$(dirname "$report")" ]; then
+	"$python" "$srcdir/bench/mkreport.py" -o "$report" "$results" || exit 1
+else
+	report=$builddir/BENCHMARKS.md
+	echo "bench: $srcdir is read-only; report in $report" >&2
+	"$python" "$srcdir/bench/mkreport.py" -o "$report" "$results" || exit 1
+fi
+echo "bench: results in $results, report in $report" >&2
+exit $failed

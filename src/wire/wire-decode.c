@@ -1,0 +1,462 @@
+/*
+ * wire-decode.c - frame decoder.
+ *
+ * cr_wire_decode() walks the whole frame once and checks every length
+ * against what is left before it looks at the bytes behind it, so no
+ * input can make it read outside [buf, buf + len).  Only then does it
+ * say yes; the record iterators re-walk a frame already known to be good
+ * and need no checks.  Reasons name the frame, the record, the field and
+ * the byte offset from the start of the frame.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wire-internal.h"
+
+/* A cursor over one frame, with what is needed to explain a refusal. */
+struct dec {
+	const uint8_t	*base;		/* frame start: offsets count from here */
+	const uint8_t	*p;
+	const uint8_t	*end;
+	const char	*frame;		/* type name */
+	long		 rec;		/* record index, -1 outside records */
+	char		*why;
+	size_t		 whylen;
+};
+
+static int	whyf(char *, size_t, int, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+static int	dec_fail(struct dec *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+whyf(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* Prefix the reason with the frame type and the record, if any. */
+static int
+dec_fail(struct dec *d, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (d->why == NULL || d->whylen == 0) {
+		return err;
+	}
+	if (d->rec >= 0) {
+		n = snprintf(d->why, d->whylen, "%s record %ld: ", d->frame,
+		    d->rec);
+	} else {
+		n = snprintf(d->why, d->whylen, "%s: ", d->frame);
+	}
+	if (n >= 0 && (size_t)n < d->whylen) {
+		va_start(ap, fmt);
+		vsnprintf(d->why + n, d->whylen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static size_t
+off(const struct dec *d, const uint8_t *p)
+{
+	return (size_t)(p - d->base);
+}
+
+static size_t
+left(const struct dec *d)
+{
+	return (size_t)(d->end - d->p);
+}
+
+/* Require n more bytes for a fixed part named what. */
+static int
+need(struct dec *d, size_t n, const char *what)
+{
+	if (left(d) < n) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "%s needs %zu bytes at offset %zu, only %zu remain",
+		    what, n, off(d, d->p), left(d));
+	}
+	return 0;
+}
+
+/*
+ * Take a variable field whose u32 length is stored at lenp.  max bounds
+ * the length (UINT32_MAX: only the frame does); str asks for a string,
+ * which holds no NUL byte.
+ */
+static int
+take(struct dec *d, const char *field, const uint8_t *lenp, uint32_t max,
+    int str, struct cr_wire_bytes *out)
+{
+	uint32_t n = cr_wire_get32(lenp);
+	const uint8_t *nul;
+
+	if (n > max) {
+		return dec_fail(d, CORUN_ERANGE,
+		    "%s length %u at offset %zu is over the limit of %u",
+		    field, n, off(d, lenp), max);
+	}
+	if (n > left(d)) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "%s length %u at offset %zu exceeds the remaining %zu bytes",
+		    field, n, off(d, lenp), left(d));
+	}
+	if (str && n > 0 && (nul = memchr(d->p, 0, n)) != NULL) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "%s at offset %zu holds a NUL byte at offset %zu",
+		    field, off(d, d->p), off(d, nul));
+	}
+	out->ptr = d->p;
+	out->len = n;
+	d->p += n;
+	return 0;
+}
+
+static int
+bool_field(struct dec *d, const char *field, const uint8_t *p, uint8_t *out)
+{
+	if (*p > 1) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "%s at offset %zu is %u, must be 0 or 1",
+		    field, off(d, p), *p);
+	}
+	*out = *p;
+	return 0;
+}
+
+int
+cr_wire_decode_header(const void *buf, size_t len, size_t max_frame,
+    struct cr_wire_header *h, char *why, size_t whylen)
+{
+	const uint8_t *p = buf;
+	size_t limit = cr_wire_limit(max_frame);
+	uint16_t reserved;
+
+	if (p == NULL || h == NULL) {
+		return whyf(why, whylen, CORUN_EINVAL, "no buffer");
+	}
+	if (len < CR_WIRE_HDR_SIZE) {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "frame too short: %zu bytes, the header needs %d",
+		    len, CR_WIRE_HDR_SIZE);
+	}
+	if (p[0] != 'C' || p[1] != 'R' || p[2] != 'W') {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "bad magic %02x %02x %02x at offset 0, expected \"CRW\"",
+		    p[0], p[1], p[2]);
+	}
+	h->version = p[CR_WIRE_OFF_VERSION];
+	h->type = p[CR_WIRE_OFF_TYPE];
+	h->flags = p[CR_WIRE_OFF_FLAGS];
+	h->count = cr_wire_get32(p + CR_WIRE_OFF_COUNT);
+	h->body_len = cr_wire_get32(p + CR_WIRE_OFF_BODYLEN);
+	reserved = cr_wire_get16(p + CR_WIRE_OFF_RESERVED);
+	if (h->version != CR_WIRE_VERSION) {
+		return whyf(why, whylen, CORUN_ENOTSUP,
+		    "protocol version %u at offset %d is not supported "
+		    "(this side speaks version %d)",
+		    h->version, CR_WIRE_OFF_VERSION, CR_WIRE_VERSION);
+	}
+	if (h->type < 1 || h->type > CR_WIRE_TYPE_MAX) {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "unknown frame type %u at offset %d", h->type,
+		    CR_WIRE_OFF_TYPE);
+	}
+	if (h->flags != 0) {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "%s: flags 0x%02x at offset %d, version %d defines none",
+		    cr_wire_type_name(h->type), h->flags, CR_WIRE_OFF_FLAGS,
+		    CR_WIRE_VERSION);
+	}
+	if (reserved != 0) {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "%s: reserved field at offset %d is 0x%04x, must be 0",
+		    cr_wire_type_name(h->type), CR_WIRE_OFF_RESERVED,
+		    reserved);
+	}
+	if (h->body_len > limit - CR_WIRE_HDR_SIZE) {
+		return whyf(why, whylen, CORUN_ERANGE,
+		    "%s: body length %u at offset %d is over the frame size "
+		    "limit of %zu bytes", cr_wire_type_name(h->type),
+		    h->body_len, CR_WIRE_OFF_BODYLEN, limit);
+	}
+	return 0;
+}
+
+static int
+dec_hello(struct dec *d, struct cr_wire_hello *h)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_HELLO_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	if (p[0] == 0) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "max_version at offset %zu is 0", off(d, p));
+	}
+	h->max_version = p[0];
+	h->pid = cr_wire_get32(p + 1);
+	h->procs = cr_wire_get32(p + 5);
+	h->threads = cr_wire_get32(p + 9);
+	h->concurrency = cr_wire_get32(p + 13);
+	h->capacity = cr_wire_get32(p + 17);
+	d->p += CR_WIRE_HELLO_FIXED;
+	if ((err = take(d, "token", p + 21, CR_WIRE_TOKEN_MAX, 1,
+	    &h->token)) != 0) {
+		return err;
+	}
+	return take(d, "name", p + 25, CR_WIRE_NAME_MAX, 1, &h->name);
+}
+
+static int
+dec_welcome(struct dec *d, struct cr_wire_welcome *w)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_WELCOME_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	if ((err = bool_field(d, "accepted", p, &w->accepted)) != 0) {
+		return err;
+	}
+	if (p[1] == 0) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "version at offset %zu is 0", off(d, p + 1));
+	}
+	w->version = p[1];
+	w->worker_id = cr_wire_get32(p + 2);
+	w->heartbeat_ms = cr_wire_get32(p + 6);
+	d->p += CR_WIRE_WELCOME_FIXED;
+	return take(d, "reason", p + 10, CR_WIRE_REASON_MAX, 1, &w->reason);
+}
+
+static int
+dec_job(struct dec *d, struct cr_wire_job *j)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_JOB_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	j->id = cr_wire_get64(p);
+	j->attempt = cr_wire_get32(p + 8);
+	j->timeout_ms = cr_wire_get32(p + 12);
+	j->flags = cr_wire_get32(p + 16);
+	d->p += CR_WIRE_JOB_FIXED;
+	if ((err = take(d, "kind", p + 20, CR_WIRE_KIND_MAX, 1,
+	    &j->kind)) != 0) {
+		return err;
+	}
+	if (j->kind.len == 0) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "kind length at offset %zu is 0, a job needs a kind",
+		    off(d, p + 20));
+	}
+	return take(d, "payload", p + 24, UINT32_MAX, 0, &j->payload);
+}
+
+static int
+dec_result(struct dec *d, struct cr_wire_result *r)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_RESULT_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	r->id = cr_wire_get64(p);
+	r->attempt = cr_wire_get32(p + 8);
+	r->status = cr_wire_get32(p + 12);
+	r->exit_code = (int32_t)cr_wire_get32(p + 16);
+	r->signal = cr_wire_get32(p + 20);
+	r->start_ns = cr_wire_get64(p + 24);
+	r->end_ns = cr_wire_get64(p + 32);
+	d->p += CR_WIRE_RESULT_FIXED;
+	if ((err = take(d, "stdout", p + 40, UINT32_MAX, 0, &r->out)) != 0 ||
+	    (err = take(d, "stderr", p + 44, UINT32_MAX, 0, &r->err)) != 0) {
+		return err;
+	}
+	return take(d, "error message", p + 48, CR_WIRE_ERRMSG_MAX, 1,
+	    &r->errmsg);
+}
+
+/*
+ * Check the records of a batch frame.  The count is first compared with
+ * the smallest record size, so a huge count in a small frame is refused
+ * before any loop runs.
+ */
+static int
+dec_records(struct dec *d, uint8_t type, uint32_t count)
+{
+	struct cr_wire_job j;
+	struct cr_wire_result r;
+	size_t min;
+	uint32_t i;
+	int err;
+
+	min = type == CR_WIRE_JOBS ? CR_WIRE_JOB_FIXED + 1 :
+	    type == CR_WIRE_RESULTS ? CR_WIRE_RESULT_FIXED : CR_WIRE_CANCEL_REC;
+	if (count > left(d) / min) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "record count %u at offset %d cannot fit in %zu bytes "
+		    "(a record needs at least %zu)", count, CR_WIRE_OFF_COUNT,
+		    left(d), min);
+	}
+	for (i = 0; i < count; i++) {
+		d->rec = i;
+		if (type == CR_WIRE_JOBS) {
+			err = dec_job(d, &j);
+		} else if (type == CR_WIRE_RESULTS) {
+			err = dec_result(d, &r);
+		} else {
+			err = need(d, CR_WIRE_CANCEL_REC, "job id");
+			d->p += err == 0 ? CR_WIRE_CANCEL_REC : 0;
+		}
+		if (err != 0) {
+			return err;
+		}
+	}
+	d->rec = -1;
+	return 0;
+}
+
+static int
+decode(const void *buf, size_t len, size_t max_frame,
+    struct cr_wire_frame *f, char *why, size_t whylen)
+{
+	struct cr_wire_header *h = &f->hdr;
+	struct dec d;
+	size_t limit = cr_wire_limit(max_frame);
+	const uint8_t *p;
+	int err;
+
+	if ((err = cr_wire_decode_header(buf, len, max_frame, h, why,
+	    whylen)) != 0) {
+		return err;
+	}
+	if (len > limit) {
+		return whyf(why, whylen, CORUN_ERANGE,
+		    "%s: frame of %zu bytes is over the size limit of %zu",
+		    cr_wire_type_name(h->type), len, limit);
+	}
+	if (len - CR_WIRE_HDR_SIZE != h->body_len) {
+		return whyf(why, whylen, CORUN_EPROTO,
+		    "%s: body length %u at offset %d does not match the %zu "
+		    "body bytes received", cr_wire_type_name(h->type),
+		    h->body_len, CR_WIRE_OFF_BODYLEN, len - CR_WIRE_HDR_SIZE);
+	}
+
+	d.base = buf;
+	d.p = d.base + CR_WIRE_HDR_SIZE;
+	d.end = d.p + h->body_len;
+	d.frame = cr_wire_type_name(h->type);
+	d.rec = -1;
+	d.why = why;
+	d.whylen = whylen;
+	f->end = d.end;
+
+	if (h->count != 0 && h->type != CR_WIRE_JOBS &&
+	    h->type != CR_WIRE_RESULTS && h->type != CR_WIRE_CANCEL) {
+		return dec_fail(&d, CORUN_EPROTO,
+		    "record count %u at offset %d, this frame type carries "
+		    "no records", h->count, CR_WIRE_OFF_COUNT);
+	}
+
+	switch (h->type) {
+	case CR_WIRE_HELLO:
+		err = dec_hello(&d, &f->u.hello);
+		break;
+	case CR_WIRE_WELCOME:
+		err = dec_welcome(&d, &f->u.welcome);
+		break;
+	case CR_WIRE_CREDIT:
+		if ((err = need(&d, CR_WIRE_CREDIT_BODY, "credit")) == 0) {
+			f->u.credit = cr_wire_get32(d.p);
+			d.p += CR_WIRE_CREDIT_BODY;
+		}
+		break;
+	case CR_WIRE_HEARTBEAT:
+		if ((err = need(&d, CR_WIRE_HEARTBEAT_BODY, "body")) == 0) {
+			f->u.heartbeat.seq = cr_wire_get64(d.p);
+			f->u.heartbeat.running = cr_wire_get32(d.p + 8);
+			f->u.heartbeat.lag_ns = cr_wire_get64(d.p + 12);
+			d.p += CR_WIRE_HEARTBEAT_BODY;
+		}
+		break;
+	case CR_WIRE_SHUTDOWN:
+		if ((err = need(&d, CR_WIRE_SHUTDOWN_BODY, "body")) == 0 &&
+		    (err = bool_field(&d, "graceful", d.p,
+		    &f->u.shutdown.graceful)) == 0) {
+			f->u.shutdown.deadline_ms = cr_wire_get32(d.p + 1);
+			d.p += CR_WIRE_SHUTDOWN_BODY;
+		}
+		break;
+	case CR_WIRE_BYE:
+		p = d.p;
+		if ((err = need(&d, CR_WIRE_BYE_FIXED, "fixed part")) == 0) {
+			f->u.bye.code = cr_wire_get32(p);
+			d.p += CR_WIRE_BYE_FIXED;
+			err = take(&d, "reason", p + 4, CR_WIRE_REASON_MAX,
+			    1, &f->u.bye.reason);
+		}
+		break;
+	case CR_WIRE_RESULTS:
+		if ((err = need(&d, CR_WIRE_RESULTS_PRE, "credit")) != 0) {
+			break;
+		}
+		f->u.credit = cr_wire_get32(d.p);
+		d.p += CR_WIRE_RESULTS_PRE;
+		/* FALLTHROUGH */
+	default:	/* JOBS, CANCEL: the header check left nothing else */
+		f->recs = d.p;
+		err = dec_records(&d, h->type, h->count);
+		break;
+	}
+	if (err != 0) {
+		return err;
+	}
+	if (d.p != d.end) {
+		return dec_fail(&d, CORUN_EPROTO,
+		    "%zu trailing bytes at offset %zu after the last field",
+		    left(&d), off(&d, d.p));
+	}
+	f->next = f->recs;
+	f->index = 0;
+	return 0;
+}
+
+int
+cr_wire_decode(const void *buf, size_t len, size_t max_frame,
+    struct cr_wire_frame *f, char *why, size_t whylen)
+{
+	int err;
+
+	if (f == NULL) {
+		return whyf(why, whylen, CORUN_EINVAL, "no frame");
+	}
+	memset(f, 0, sizeof(*f));
+	if ((err = decode(buf, len, max_frame, f, why, whylen)) != 0) {
+		/*
+		 * Leave nothing an iterator could walk: a refused frame
+		 * reads as one with no records.
+		 */
+		memset(f, 0, sizeof(*f));
+	}
+	return err;
+}

@@ -1,0 +1,105 @@
+/*
+ * wire-internal.h - byte order helpers and layout constants shared by the
+ * encoder and the decoder.  Offsets and sizes here are the ones in
+ * doc/wire-protocol.md.
+ */
+#ifndef CR_WIRE_INTERNAL_H
+#define CR_WIRE_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "wire.h"
+
+/* Header offsets. */
+#define CR_WIRE_OFF_MAGIC	0	/* "CRW" */
+#define CR_WIRE_OFF_VERSION	3
+#define CR_WIRE_OFF_TYPE	4
+#define CR_WIRE_OFF_FLAGS	5
+#define CR_WIRE_OFF_RESERVED	6	/* u16, zero */
+#define CR_WIRE_OFF_COUNT	8
+#define CR_WIRE_OFF_BODYLEN	12
+
+/*
+ * Fixed parts.  Each record or single-frame body is a fixed part that
+ * ends with the lengths of its variable fields, then those fields'
+ * bytes in order; so a record's size is known after reading its fixed
+ * part and one comparison bounds all its variable data.
+ */
+#define CR_WIRE_HELLO_FIXED	29
+#define CR_WIRE_WELCOME_FIXED	14
+#define CR_WIRE_JOB_FIXED	28
+#define CR_WIRE_RESULT_FIXED	52
+#define CR_WIRE_RESULTS_PRE	4	/* credit */
+#define CR_WIRE_CANCEL_REC	8
+#define CR_WIRE_CREDIT_BODY	4
+#define CR_WIRE_HEARTBEAT_BODY	20
+#define CR_WIRE_SHUTDOWN_BODY	5
+#define CR_WIRE_BYE_FIXED	8
+
+/*
+ * Explicit little-endian loads and stores: the buffer has no alignment,
+ * and the wire order must not depend on the host.  Compilers turn these
+ * into single moves on little-endian machines.
+ */
+static inline void
+cr_wire_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void
+cr_wire_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void
+cr_wire_put64(uint8_t *p, uint64_t v)
+{
+	cr_wire_put32(p, (uint32_t)v);
+	cr_wire_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint16_t
+cr_wire_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t
+cr_wire_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
+	    ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t
+cr_wire_get64(const uint8_t *p)
+{
+	return (uint64_t)cr_wire_get32(p) |
+	    ((uint64_t)cr_wire_get32(p + 4) << 32);
+}
+
+/* Limit a max_frame argument: 0 means the default; the u32 body length
+ * field caps what a frame can describe. */
+static inline size_t
+cr_wire_limit(size_t max_frame)
+{
+	if (max_frame == 0) {
+		return CR_WIRE_MAX_FRAME;
+	}
+	if (max_frame > (size_t)CR_WIRE_HDR_SIZE + UINT32_MAX) {
+		return (size_t)CR_WIRE_HDR_SIZE + UINT32_MAX;
+	}
+	return max_frame;
+}
+
+/* Write the header with count and body length still zero. */
+void	cr_wire_put_header(uint8_t *p, uint8_t type);
+
+#endif /* CR_WIRE_INTERNAL_H */

@@ -1,0 +1,293 @@
+/*
+ * wire.h - the supervisor <-> worker frame codec (internal).
+ *
+ * Every nng message between the supervisor and a worker is one frame: a
+ * 16-byte header followed by a body.  This module only turns frames into
+ * bytes and bytes into frames; it knows nothing about sockets.  The byte
+ * layout, limits and the receiver's duty on each error are specified in
+ * doc/wire-protocol.md; keep the two in step.
+ *
+ * Encoding: a struct cr_wire_builder owns one growable buffer.  Batch
+ * frames (JOBS, RESULTS, CANCEL) are built with begin / add... / finish;
+ * add reports CORUN_EAGAIN when the record would push the frame past the
+ * builder's target size or record count, so the caller sends the frame
+ * and starts the next one.  Single frames (HELLO, WELCOME, CREDIT,
+ * HEARTBEAT, SHUTDOWN, BYE) are encoded in one call.  The finished frame
+ * stays valid until the next begin / encode / reset / fini on the builder.
+ * A builder is reused without reallocating.
+ *
+ * Decoding: cr_wire_decode() checks the whole frame (header, every record,
+ * exact length) before it returns 0, so a frame is accepted or refused as
+ * a unit and a caller never acts on half a batch.  Records are then read
+ * with cr_wire_next_*(), which cannot fail on a decoded frame.  Byte
+ * fields are views (pointer + length) into the caller's buffer: no copy,
+ * no allocation, no NUL terminator.  The buffer must outlive the views.
+ *
+ * Every function returns 0 or a CORUN_E* code (corun/error.h).  Decode
+ * errors come with a reason that names the field and its byte offset.
+ * Nothing here keeps global state; distinct builders and frames may be
+ * used from distinct threads.
+ */
+#ifndef CR_WIRE_H
+#define CR_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corun/error.h"
+
+#define CR_WIRE_VERSION		1	/* the only version this code speaks */
+#define CR_WIRE_HDR_SIZE	16	/* bytes before the body */
+#define CR_WIRE_MAX_FRAME	(16u << 20)	/* default frame size limit */
+#define CR_WIRE_TARGET		(64u << 10)	/* default batch target size */
+#define CR_WIRE_WHY_SIZE	160	/* enough for any reason string */
+
+/* Per-field limits, checked by both the encoder and the decoder. */
+#define CR_WIRE_KIND_MAX	255	/* job kind: 1..255 bytes */
+#define CR_WIRE_NAME_MAX	255	/* worker name */
+#define CR_WIRE_TOKEN_MAX	1024	/* auth token */
+#define CR_WIRE_REASON_MAX	4096	/* WELCOME / BYE reason */
+#define CR_WIRE_ERRMSG_MAX	65535	/* result error message */
+
+enum cr_wire_type {
+	CR_WIRE_HELLO = 1,	/* worker -> supervisor */
+	CR_WIRE_WELCOME = 2,	/* supervisor -> worker */
+	CR_WIRE_JOBS = 3,	/* supervisor -> worker, batch of jobs */
+	CR_WIRE_RESULTS = 4,	/* worker -> supervisor, batch of results */
+	CR_WIRE_CREDIT = 5,	/* worker -> supervisor */
+	CR_WIRE_HEARTBEAT = 6,	/* both ways */
+	CR_WIRE_CANCEL = 7,	/* supervisor -> worker, batch of job ids */
+	CR_WIRE_SHUTDOWN = 8,	/* supervisor -> worker */
+	CR_WIRE_BYE = 9		/* worker -> supervisor */
+};
+#define CR_WIRE_TYPE_MAX	9
+
+/*
+ * A byte field: on decode it points into the received buffer; on encode
+ * the builder copies len bytes from ptr (ptr may be NULL when len is 0).
+ * String fields must not contain NUL bytes; their encoding (UTF-8 by
+ * convention) is not checked.
+ */
+struct cr_wire_bytes {
+	const uint8_t	*ptr;
+	uint32_t	 len;
+};
+
+struct cr_wire_hello {
+	uint8_t		max_version;	/* highest version the worker speaks */
+	uint32_t	pid;
+	uint32_t	procs;		/* model: P processes */
+	uint32_t	threads;	/* model: T threads per process */
+	uint32_t	concurrency;	/* model: C jobs in flight per loop */
+	uint32_t	capacity;	/* job slots in this worker */
+	struct cr_wire_bytes token;	/* string, empty = no token */
+	struct cr_wire_bytes name;	/* string */
+};
+
+struct cr_wire_welcome {
+	uint8_t		accepted;	/* 0 or 1 */
+	uint8_t		version;	/* version chosen for the session */
+	uint32_t	worker_id;
+	uint32_t	heartbeat_ms;
+	struct cr_wire_bytes reason;	/* string, why refused; may be empty */
+};
+
+struct cr_wire_job {
+	uint64_t	id;
+	uint32_t	attempt;
+	uint32_t	timeout_ms;	/* 0 = none */
+	uint32_t	flags;		/* opaque to the codec */
+	struct cr_wire_bytes kind;	/* string, 1..CR_WIRE_KIND_MAX */
+	struct cr_wire_bytes payload;	/* opaque bytes */
+};
+
+struct cr_wire_result {
+	uint64_t	id;
+	uint32_t	attempt;
+	uint32_t	status;		/* 0 or a CORUN_E* code */
+	int32_t		exit_code;
+	uint32_t	signal;		/* 0 = not killed by a signal */
+	uint64_t	start_ns;	/* worker CLOCK_REALTIME, ns */
+	uint64_t	end_ns;
+	struct cr_wire_bytes out;	/* stdout bytes */
+	struct cr_wire_bytes err;	/* stderr bytes */
+	struct cr_wire_bytes errmsg;	/* string */
+};
+
+struct cr_wire_heartbeat {
+	uint64_t	seq;
+	uint32_t	running;	/* jobs running (or leased, sup->worker) */
+	uint64_t	lag_ns;		/* sender's event loop lag */
+};
+
+struct cr_wire_shutdown {
+	uint8_t		graceful;	/* 0 or 1 */
+	uint32_t	deadline_ms;	/* 0 = none */
+};
+
+struct cr_wire_bye {
+	uint32_t	code;		/* 0 = normal exit, else CORUN_E* */
+	struct cr_wire_bytes reason;	/* string */
+};
+
+/* ---- encoding ---------------------------------------------------------- */
+
+struct cr_wire_builder {
+	uint8_t		*buf;
+	size_t		 len;		/* bytes used, header included */
+	size_t		 cap;
+	size_t		 target;	/* soft size: add says "full" past it */
+	size_t		 max_frame;	/* hard size: never exceeded */
+	uint32_t	 max_records;	/* add says "full" at this count */
+	uint32_t	 count;
+	uint8_t		 type;		/* 0 = no frame begun */
+	uint8_t		 finished;
+};
+
+/*
+ * Prepare a builder.  target is the soft frame size (0 = CR_WIRE_TARGET),
+ * max_records the record count limit (0 = no limit but the size), and
+ * max_frame the hard size limit (0 = CR_WIRE_MAX_FRAME); it should match
+ * the receiver's limit.  Allocates nothing; the buffer grows on use.
+ * CORUN_EINVAL if max_frame is smaller than a header or target exceeds it.
+ */
+int	cr_wire_builder_init(struct cr_wire_builder *b, size_t target,
+	    uint32_t max_records, size_t max_frame);
+/* Free the buffer.  The builder may be initialised again. */
+void	cr_wire_builder_fini(struct cr_wire_builder *b);
+/* Drop any frame in progress; keep the buffer for reuse. */
+void	cr_wire_builder_reset(struct cr_wire_builder *b);
+
+/*
+ * Start a batch frame: CR_WIRE_JOBS, CR_WIRE_RESULTS or CR_WIRE_CANCEL
+ * (CORUN_EINVAL otherwise).  Discards any previous frame.
+ */
+int	cr_wire_builder_begin(struct cr_wire_builder *b, int type);
+
+/*
+ * Append one record.  Returns:
+ *   0               appended;
+ *   CORUN_EAGAIN    not appended: the frame has max_records records, or
+ *                   the record would take it past the target size.  Send
+ *                   this frame and add the record to the next one.  A
+ *                   record that alone exceeds the target is still taken
+ *                   into an empty frame, so every record can be sent;
+ *   CORUN_ERANGE    not appended: the record cannot fit in any frame
+ *                   (max_frame), or a string is over its limit;
+ *   CORUN_EINVAL    not appended: a string holds a NUL, the kind is empty,
+ *                   or ptr is NULL with len > 0;
+ *   CORUN_ESTATE    the builder holds no open frame of the matching type;
+ *   CORUN_ENOMEM    buffer growth failed; the frame is unchanged.
+ */
+int	cr_wire_add_job(struct cr_wire_builder *b, const struct cr_wire_job *j);
+int	cr_wire_add_result(struct cr_wire_builder *b,
+	    const struct cr_wire_result *r);
+int	cr_wire_add_cancel(struct cr_wire_builder *b, uint64_t id);
+
+/* Set the credit a RESULTS frame carries (default 0).  CORUN_ESTATE else. */
+int	cr_wire_set_credit(struct cr_wire_builder *b, uint32_t credit);
+
+/*
+ * Nonzero when the open frame has max_records records or has reached the
+ * target size: the caller should finish and send it now.
+ */
+int	cr_wire_builder_full(const struct cr_wire_builder *b);
+/* Records in the open frame. */
+uint32_t cr_wire_builder_count(const struct cr_wire_builder *b);
+
+/*
+ * Write the header's count and length and hand out the frame.  Finishing
+ * twice returns the same frame.  CORUN_ESTATE if no frame was begun.
+ */
+int	cr_wire_builder_finish(struct cr_wire_builder *b,
+	    const uint8_t **frame, size_t *len);
+
+/*
+ * Encode a whole single-record frame into the builder (discarding what it
+ * held) and hand it out as cr_wire_builder_finish() does.  Field checks
+ * as for cr_wire_add_job(); CORUN_EINVAL for a bool field not 0 or 1 or
+ * a version of 0.
+ */
+int	cr_wire_encode_hello(struct cr_wire_builder *b,
+	    const struct cr_wire_hello *h, const uint8_t **frame, size_t *len);
+int	cr_wire_encode_welcome(struct cr_wire_builder *b,
+	    const struct cr_wire_welcome *w, const uint8_t **frame, size_t *len);
+int	cr_wire_encode_credit(struct cr_wire_builder *b, uint32_t credit,
+	    const uint8_t **frame, size_t *len);
+int	cr_wire_encode_heartbeat(struct cr_wire_builder *b,
+	    const struct cr_wire_heartbeat *hb, const uint8_t **frame,
+	    size_t *len);
+int	cr_wire_encode_shutdown(struct cr_wire_builder *b,
+	    const struct cr_wire_shutdown *s, const uint8_t **frame,
+	    size_t *len);
+int	cr_wire_encode_bye(struct cr_wire_builder *b,
+	    const struct cr_wire_bye *bye, const uint8_t **frame, size_t *len);
+
+/* ---- decoding ---------------------------------------------------------- */
+
+struct cr_wire_header {
+	uint8_t		version;
+	uint8_t		type;
+	uint8_t		flags;
+	uint32_t	count;		/* records in the body */
+	uint32_t	body_len;	/* bytes after the header */
+};
+
+/*
+ * A decoded frame.  The union member matching hdr.type is filled in;
+ * batch frames are read with cr_wire_next_*().  All views point into the
+ * buffer given to cr_wire_decode().
+ */
+struct cr_wire_frame {
+	struct cr_wire_header hdr;
+	union {
+		struct cr_wire_hello	 hello;
+		struct cr_wire_welcome	 welcome;
+		struct cr_wire_heartbeat heartbeat;
+		struct cr_wire_shutdown	 shutdown;
+		struct cr_wire_bye	 bye;
+		uint32_t		 credit;	/* CREDIT, RESULTS */
+	} u;
+	const uint8_t	*recs;		/* first record */
+	const uint8_t	*end;		/* one past the body */
+	const uint8_t	*next;		/* iterator position */
+	uint32_t	 index;		/* records returned so far */
+};
+
+/*
+ * Check the 16-byte header at buf (len bytes available) against the size
+ * limit max_frame (0 = CR_WIRE_MAX_FRAME) and fill *h.  Does not look at
+ * the body, so a stream transport can learn the frame size
+ * (CR_WIRE_HDR_SIZE + h->body_len) from the header alone.
+ * Returns 0, CORUN_EPROTO (short, bad magic, flags, reserved bytes,
+ * unknown type), CORUN_ENOTSUP (version) or CORUN_ERANGE (over the limit).
+ * why (may be NULL) receives a NUL-terminated reason of at most whylen
+ * bytes.
+ */
+int	cr_wire_decode_header(const void *buf, size_t len, size_t max_frame,
+	    struct cr_wire_header *h, char *why, size_t whylen);
+
+/*
+ * Check and decode one whole frame of exactly len bytes.  On error *f is
+ * unspecified, why receives the reason, and the return value is
+ * CORUN_EPROTO (malformed), CORUN_ENOTSUP (version) or CORUN_ERANGE (the
+ * frame or a field is over its limit); CORUN_EINVAL for NULL arguments.
+ */
+int	cr_wire_decode(const void *buf, size_t len, size_t max_frame,
+	    struct cr_wire_frame *f, char *why, size_t whylen);
+
+/*
+ * Read the next record of a decoded batch frame.  0 and the record,
+ * CORUN_EDONE after the last one, CORUN_EINVAL on a frame of another
+ * type.
+ */
+int	cr_wire_next_job(struct cr_wire_frame *f, struct cr_wire_job *j);
+int	cr_wire_next_result(struct cr_wire_frame *f, struct cr_wire_result *r);
+int	cr_wire_next_cancel(struct cr_wire_frame *f, uint64_t *id);
+/* Restart the record iteration. */
+void	cr_wire_rewind(struct cr_wire_frame *f);
+
+/* "HELLO", "JOBS", ...; "unknown" for other values.  Never NULL. */
+const char *cr_wire_type_name(int type);
+
+#endif /* CR_WIRE_H */
