@@ -688,9 +688,14 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 	for (n = loop->rq_len; n > 0 && loop->rq_head != NULL; n--) {
 		struct corun_handle *h = loop->rq_head;
 
+		int embedded = h->flags & CR_H_EMBEDDED;
+
 		rq_remove(loop, h);
+		/* An embedded handle may be freed by its own callback. */
 		h->cb(h->arg);
-		cr_handle_unref(h);
+		if (!embedded) {
+			cr_handle_unref(h);
+		}
 	}
 }
 

@@ -16,7 +16,7 @@
 
 /* A cursor over one frame, with what is needed to explain a refusal. */
 struct dec {
-	const uint8_t	*base;		/* frame start: offsets count from here */
+	const uint8_t	*base;		/* frame start, offset 0 in reasons */
 	const uint8_t	*p;
 	const uint8_t	*end;
 	const char	*frame;		/* type name */
@@ -110,7 +110,8 @@ take(struct dec *d, const char *field, const uint8_t *lenp, uint32_t max,
 	}
 	if (n > left(d)) {
 		return dec_fail(d, CORUN_EPROTO,
-		    "%s length %u at offset %zu exceeds the remaining %zu bytes",
+		    "%s length %u at offset %zu exceeds the remaining "
+		    "%zu bytes",
 		    field, n, off(d, lenp), left(d));
 	}
 	if (str && n > 0 && (nul = memchr(d->p, 0, n)) != NULL) {

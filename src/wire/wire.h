@@ -116,7 +116,7 @@ struct cr_wire_result {
 
 struct cr_wire_heartbeat {
 	uint64_t	seq;
-	uint32_t	running;	/* jobs running (or leased, sup->worker) */
+	uint32_t	running;	/* running; sup->worker: leased */
 	uint64_t	lag_ns;		/* sender's event loop lag */
 };
 
@@ -211,7 +211,8 @@ int	cr_wire_builder_finish(struct cr_wire_builder *b,
 int	cr_wire_encode_hello(struct cr_wire_builder *b,
 	    const struct cr_wire_hello *h, const uint8_t **frame, size_t *len);
 int	cr_wire_encode_welcome(struct cr_wire_builder *b,
-	    const struct cr_wire_welcome *w, const uint8_t **frame, size_t *len);
+	    const struct cr_wire_welcome *w, const uint8_t **frame,
+	    size_t *len);
 int	cr_wire_encode_credit(struct cr_wire_builder *b, uint32_t credit,
 	    const uint8_t **frame, size_t *len);
 int	cr_wire_encode_heartbeat(struct cr_wire_builder *b,
