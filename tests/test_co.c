@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <fenv.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -401,22 +403,36 @@ END_TEST
 
 /* ---- stacks ------------------------------------------------------------ */
 
+static size_t
+round_page(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
 START_TEST(test_stack_sizes)
 {
+	size_t min = round_page(CORUN_CO_STACK_MIN);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	corun_co *co;
 
 	co = co_new_ok(order_fn, NULL, 0);
-	ck_assert_uint_eq(corun_co_stack_size(co), CORUN_CO_STACK_DEFAULT);
+	ck_assert_uint_eq(corun_co_stack_size(co),
+	    round_page(CORUN_CO_STACK_DEFAULT));
 	corun_co_free(co);
+	/* Below the minimum: raised to it. */
 	co = co_new_ok(order_fn, NULL, 1);
-	ck_assert_uint_eq(corun_co_stack_size(co), CORUN_CO_STACK_MIN);
+	ck_assert_uint_eq(corun_co_stack_size(co), min);
 	corun_co_free(co);
 	co = co_new_ok(order_fn, NULL, CORUN_CO_STACK_MIN - 1);
-	ck_assert_uint_eq(corun_co_stack_size(co), CORUN_CO_STACK_MIN);
+	ck_assert_uint_eq(corun_co_stack_size(co), min);
 	corun_co_free(co);
+	/* Above it: rounded up to whole pages. */
 	co = co_new_ok(order_fn, NULL, CORUN_CO_STACK_MIN + 1);
-	ck_assert_uint_eq(corun_co_stack_size(co), CORUN_CO_STACK_MIN + page);
+	ck_assert_uint_eq(corun_co_stack_size(co),
+	    round_page(CORUN_CO_STACK_MIN + 1));
+	ck_assert_uint_gt(corun_co_stack_size(co), CORUN_CO_STACK_MIN);
 	corun_co_free(co);
 	co = co_new_ok(order_fn, NULL, 100 * 1000);
 	ck_assert_uint_eq(corun_co_stack_size(co) % page, 0);
@@ -455,6 +471,62 @@ START_TEST(test_stack_reuse)
 	ck_assert(first == again);
 	again = frame_of_new_co(0);
 	ck_assert(first == again);
+}
+END_TEST
+
+static int
+count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while ((c = getc(f)) != EOF) {
+		n += c == '\n';
+	}
+	fclose(f);
+	return n;
+}
+
+static void *
+churn_thread(void *arg)
+{
+	corun_co *cos[100];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		cos[i] = co_new_ok(order_fn, NULL, 0);
+	}
+	*(int *)arg = count_mappings();
+	for (i = 0; i < 100; i++) {
+		corun_co_free(cos[i]);	/* the first 64 go to the cache */
+	}
+	return NULL;
+}
+
+static void *
+idle_thread(void *arg)
+{
+	return arg;
+}
+
+/* A thread's cached stacks are unmapped when the thread exits. */
+START_TEST(test_cache_freed_at_thread_exit)
+{
+	pthread_t t;
+	int before, during = 0, after;
+
+	/* A first thread lets libc and sanitizers set up what they keep. */
+	ck_assert_int_eq(pthread_create(&t, NULL, idle_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	before = count_mappings();
+	ck_assert_int_eq(pthread_create(&t, NULL, churn_thread, &during), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	after = count_mappings();
+	/* 100 stacks are 100 or more mappings (guard + stack each). */
+	ck_assert_int_ge(during - before, 100);
+	/* 64 cached stacks left behind would be 128 mappings. */
+	ck_assert_int_lt(after - before, 32);
 }
 END_TEST
 
@@ -602,6 +674,7 @@ co_suite(void)
 	tcase_add_test(tc, test_free_suspended);
 	tcase_add_test(tc, test_stack_sizes);
 	tcase_add_test(tc, test_stack_reuse);
+	tcase_add_test(tc, test_cache_freed_at_thread_exit);
 	tcase_add_test(tc, test_deep_recursion_fits);
 	tcase_add_test(tc, test_guard_page_faults);
 	tcase_add_test(tc, test_many_alive);

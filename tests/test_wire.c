@@ -828,6 +828,8 @@ START_TEST(test_reason_buffer)
 	ck_assert_uint_eq(strlen(tiny), sizeof(tiny) - 1);
 	ck_assert_int_eq(cr_wire_decode(NULL, 0, 0, &f, tiny,
 	    sizeof(tiny)), CORUN_EINVAL);
+	ck_assert_int_eq(cr_wire_decode(p, n, 8, &f, tiny, sizeof(tiny)),
+	    CORUN_EINVAL);
 	free(p);
 	ck_assert_str_eq(cr_wire_type_name(CR_WIRE_CANCEL), "CANCEL");
 	ck_assert_str_eq(cr_wire_type_name(0), "unknown");

@@ -74,7 +74,8 @@ struct corun_co {
 };
 
 /* C entry point of every coroutine; never returns. */
-void cr_co_start(corun_co *co) __attribute__((noreturn, visibility("hidden")));
+void cr_co_start(corun_co *co)
+    __attribute__((noreturn, visibility("hidden")));
 
 #ifndef CORUN_CO_UCONTEXT
 /*

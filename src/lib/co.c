@@ -175,14 +175,17 @@ cr_san_forget(struct cr_stack *st)
 static size_t
 cr_page_size(void)
 {
+	/* Threads may race to fill it in; they all store the same value. */
 	static size_t page;
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
 	long n;
 
-	if (page == 0) {
+	if (p == 0) {
 		n = sysconf(_SC_PAGESIZE);
-		page = n > 0 ? (size_t)n : 4096;
+		p = n > 0 ? (size_t)n : 4096;
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
 	}
-	return page;
+	return p;
 }
 
 /* Round a requested size to whole pages, at least CORUN_CO_STACK_MIN. */
@@ -278,7 +281,7 @@ cr_stack_release(struct cr_stack *st)
 		return;
 	}
 	if (!cr_cache.keyed) {
-		/* Without the destructor the stacks would outlive the thread. */
+		/* Without the destructor the stacks outlive the thread. */
 		(void)pthread_once(&cr_cache_once, cr_cache_key_init);
 		if (!cr_cache_key_ok ||
 		    pthread_setspecific(cr_cache_key, &cr_cache) != 0) {

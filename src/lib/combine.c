@@ -7,11 +7,15 @@
  * inputs.  Reference rules, the same everywhere:
  *   - the combinator holds a reference on each input until it is freed,
  *     so it can cancel them or hand them out (gather_futures, wait sets);
- *   - every registered callback and every armed timer holds a reference on
- *     the combinator, dropped when it runs, is removed or is cancelled;
- *     a timer's drop hook releases it if the loop is freed first.
- * So a combinator dropped by its caller lives until its inputs are done,
- * and nothing runs on freed memory.
+ *   - a done-callback holds no reference on the combinator: its destroy op
+ *     removes the registrations instead (removal also catches callbacks
+ *     already scheduled but not yet run).  A reference held by a callback
+ *     would leak whenever the loop is freed with that callback scheduled,
+ *     since the loop drops scheduled callbacks without running them;
+ *   - an armed timer holds a reference, released when it fires or is
+ *     cancelled, or by its drop hook if the loop is freed first.
+ * So a combinator nobody references any more is freed and stops watching
+ * its inputs; one with a timer lives until the timer is done with it.
  */
 #include "config.h"
 
@@ -89,38 +93,57 @@ check_inputs(corun_loop *loop, corun_future *const *futs, size_t n)
 
 /* ---- shield ----------------------------------------------------------- */
 
+struct cr_shield {
+	struct corun_future fut;
+	corun_future *inner;
+};
+
+static void shield_done(corun_future *inner, void *arg);
+
+static void
+shield_destroy(corun_future *fut)
+{
+	struct cr_shield *sh = (struct cr_shield *)fut;
+
+	corun_future_remove_done_callback(sh->inner, shield_done, sh);
+	corun_future_unref(sh->inner);
+	free(sh);
+}
+
+/* No cancel op: cancelling the outer completes it and touches nothing else. */
+static const struct cr_future_ops shield_ops = {
+	.destroy = shield_destroy
+};
+
 static void
 shield_done(corun_future *inner, void *arg)
 {
-	corun_future *outer = arg;
+	struct cr_shield *sh = arg;
 
-	if (!corun_future_done(outer)) {
-		corun_future_copy_outcome(outer, inner);
+	if (!corun_future_done(&sh->fut)) {
+		corun_future_copy_outcome(&sh->fut, inner);
 	}
-	corun_future_unref(outer);
 }
 
-/* The outer future is a plain one: cancelling it touches nothing else. */
 int
 corun_shield(corun_future *fut, corun_future **out)
 {
-	corun_future *outer;
+	struct cr_shield *sh;
 	int rc;
 
 	if (fut == NULL || out == NULL) {
 		return CORUN_EINVAL;
 	}
-	if ((rc = corun_future_new(fut->loop, &outer)) != 0) {
+	if ((sh = calloc(1, sizeof(*sh))) == NULL) {
+		return CORUN_ENOMEM;
+	}
+	cr_future_init(&sh->fut, fut->loop, &shield_ops);
+	sh->inner = corun_future_ref(fut);
+	if ((rc = corun_future_add_done_callback(fut, shield_done, sh)) != 0) {
+		corun_future_unref(&sh->fut);
 		return rc;
 	}
-	corun_future_ref(outer);
-	if ((rc = corun_future_add_done_callback(fut, shield_done,
-	    outer)) != 0) {
-		corun_future_unref(outer);
-		corun_future_unref(outer);
-		return rc;
-	}
-	*out = outer;
+	*out = &sh->fut;
 	return 0;
 }
 
@@ -147,11 +170,14 @@ wait_for_cancel(corun_future *fut)
 	return 0;
 }
 
+static void wait_for_done(corun_future *inner, void *arg);
+
 static void
 wait_for_destroy(corun_future *fut)
 {
 	struct cr_wait_for *wf = (struct cr_wait_for *)fut;
 
+	corun_future_remove_done_callback(wf->inner, wait_for_done, wf);
 	corun_handle_release(wf->timer);
 	corun_future_unref(wf->inner);
 	free(wf);
@@ -179,7 +205,6 @@ wait_for_done(corun_future *inner, void *arg)
 			corun_future_copy_outcome(fut, inner);
 		}
 	}
-	corun_future_unref(fut);
 }
 
 static void
@@ -211,21 +236,13 @@ corun_wait_for(corun_future *fut, double timeout, corun_future **out)
 	cr_future_init(&wf->fut, fut->loop, &wait_for_ops);
 	wf->inner = corun_future_ref(fut);
 	wf->timeout = timeout;
-	corun_future_ref(&wf->fut);
-	if ((rc = corun_future_add_done_callback(fut, wait_for_done,
-	    wf)) != 0) {
-		corun_future_unref(&wf->fut);
-		corun_future_unref(&wf->fut);
-		return rc;
-	}
+	rc = corun_future_add_done_callback(fut, wait_for_done, wf);
 	/* timeout < 0: no timeout (the callback above does all the work). */
-	if (timeout >= 0 && (rc = timer_arm(&wf->fut, timeout,
-	    wait_for_timeout, &wf->timer)) != 0) {
-		if (corun_future_remove_done_callback(fut, wait_for_done,
-		    wf) > 0) {
-			corun_future_unref(&wf->fut);
-		}
-		corun_future_unref(&wf->fut);
+	if (rc == 0 && timeout >= 0) {
+		rc = timer_arm(&wf->fut, timeout, wait_for_timeout, &wf->timer);
+	}
+	if (rc != 0) {
+		corun_future_unref(&wf->fut);	/* destroy unregisters */
 		return rc;
 	}
 	*out = &wf->fut;
@@ -267,6 +284,8 @@ gather_cancel(corun_future *fut)
 	return 0;
 }
 
+static void gather_child_done(corun_future *child, void *arg);
+
 static void
 gather_destroy(corun_future *fut)
 {
@@ -274,6 +293,8 @@ gather_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
+		corun_future_remove_done_callback(g->futs[i],
+		    gather_child_done, g);
 		corun_future_unref(g->futs[i]);
 	}
 	corun_handle_release(g->soon);
@@ -304,7 +325,6 @@ gather_child_done(corun_future *child, void *arg)
 			gather_finish(g);
 		}
 	}
-	corun_future_unref(&g->fut);
 }
 
 static void
@@ -345,24 +365,11 @@ corun_gather(corun_loop *loop, corun_future *const *futs, size_t n,
 	for (i = 0; i < n && rc == 0; i++) {
 		g->futs[i] = corun_future_ref(futs[i]);
 		g->n = i + 1;
-		corun_future_ref(&g->fut);
 		rc = corun_future_add_done_callback(futs[i],
 		    gather_child_done, g);
-		if (rc != 0) {
-			corun_future_unref(&g->fut);
-		}
 	}
 	if (rc != 0) {
-		/* Take back every registration; each held a reference. */
-		for (i = 0; i < g->n; i++) {
-			int k = corun_future_remove_done_callback(g->futs[i],
-			    gather_child_done, g);
-
-			while (k-- > 0) {
-				corun_future_unref(&g->fut);
-			}
-		}
-		corun_future_unref(&g->fut);
+		corun_future_unref(&g->fut);	/* destroy unregisters */
 		return rc;
 	}
 	*out = &g->fut;
@@ -417,7 +424,6 @@ static void
 wait_finish(struct cr_wait *w, int cancelled)
 {
 	size_t i;
-	int k;
 
 	w->finished = 1;
 	timer_disarm(&w->fut, &w->timer);
@@ -430,12 +436,8 @@ wait_finish(struct cr_wait *w, int cancelled)
 		} else {
 			w->set.pending[w->set.npending++] = w->futs[i];
 		}
-		/* Our caller holds a reference: these cannot free w. */
-		k = corun_future_remove_done_callback(w->futs[i],
+		corun_future_remove_done_callback(w->futs[i],
 		    wait_slot_done, &w->slots[i]);
-		while (k-- > 0) {
-			corun_future_unref(&w->fut);
-		}
 	}
 	if (cancelled) {
 		cr_future_complete_cancelled(&w->fut);
@@ -458,6 +460,10 @@ wait_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < w->n; i++) {
+		if (!w->slots[i].fired) {
+			corun_future_remove_done_callback(w->futs[i],
+			    wait_slot_done, &w->slots[i]);
+		}
 		corun_future_unref(w->futs[i]);
 	}
 	corun_handle_release(w->timer);
@@ -499,7 +505,6 @@ wait_slot_done(corun_future *f, void *arg)
 			wait_finish(w, 0);
 		}
 	}
-	corun_future_unref(&w->fut);
 }
 
 static void
@@ -553,26 +558,15 @@ corun_wait(corun_loop *loop, corun_future *const *futs, size_t n,
 		w->futs[i] = corun_future_ref(futs[i]);
 		w->slots[i].w = w;
 		w->n = i + 1;
-		corun_future_ref(&w->fut);
 		rc = corun_future_add_done_callback(futs[i], wait_slot_done,
 		    &w->slots[i]);
-		if (rc != 0) {
-			corun_future_unref(&w->fut);
-		}
 	}
 	if (rc == 0 && timeout >= 0) {
 		rc = timer_arm(&w->fut, timeout, wait_timeout, &w->timer);
 	}
 	if (rc != 0) {
-		w->finished = 1;
 		timer_disarm(&w->fut, &w->timer);
-		for (i = 0; i < w->n; i++) {
-			if (corun_future_remove_done_callback(w->futs[i],
-			    wait_slot_done, &w->slots[i]) > 0) {
-				corun_future_unref(&w->fut);
-			}
-		}
-		corun_future_unref(&w->fut);
+		corun_future_unref(&w->fut);	/* destroy unregisters */
 		return rc;
 	}
 	*out = &w->fut;
@@ -594,13 +588,11 @@ corun_wait_result(const corun_future *waited)
 /* ---- as_completed ----------------------------------------------------- */
 
 /*
- * Not a future, but refcounted like one: the callbacks on the inputs and
- * the timer may outlive corun_as_completed_free() by an iteration.
+ * Not a future: it lives until corun_as_completed_free(), which removes its
+ * callbacks from the inputs and cancels its timer.
  */
 struct corun_as_completed {
 	corun_loop *loop;
-	unsigned refs;
-	int freed;
 	int timed_out;
 	corun_future **futs;
 	corun_future **ready;		/* in completion order */
@@ -608,29 +600,6 @@ struct corun_as_completed {
 	corun_handle *timer;
 	corun_future *waiter;		/* set while next() sleeps */
 };
-
-static void
-ac_unref(corun_as_completed *ac)
-{
-	size_t i;
-
-	if (--ac->refs > 0) {
-		return;
-	}
-	for (i = 0; i < ac->n; i++) {
-		corun_future_unref(ac->futs[i]);
-	}
-	corun_handle_release(ac->timer);
-	free(ac->futs);
-	free(ac->ready);
-	free(ac);
-}
-
-static void
-ac_drop(void *arg)
-{
-	ac_unref(arg);
-}
 
 static void
 ac_wake(corun_as_completed *ac)
@@ -645,11 +614,8 @@ ac_done(corun_future *f, void *arg)
 {
 	corun_as_completed *ac = arg;
 
-	if (!ac->freed) {
-		ac->ready[ac->nready++] = f;
-		ac_wake(ac);
-	}
-	ac_unref(ac);
+	ac->ready[ac->nready++] = f;
+	ac_wake(ac);
 }
 
 static void
@@ -657,28 +623,18 @@ ac_timeout(void *arg)
 {
 	corun_as_completed *ac = arg;
 
-	corun_handle_release(ac->timer);
-	ac->timer = NULL;
-	if (!ac->freed) {
-		ac->timed_out = 1;
-		ac_wake(ac);
-	}
-	ac_unref(ac);
+	timer_fired(&ac->timer);
+	ac->timed_out = 1;
+	ac_wake(ac);
 }
 
+/* The loop is freed first (a misuse): at least forget the handle. */
 static void
-ac_disarm(corun_as_completed *ac)
+ac_timer_drop(void *arg)
 {
-	corun_handle *t = ac->timer;
+	corun_as_completed *ac = arg;
 
-	if (t == NULL) {
-		return;
-	}
-	ac->timer = NULL;
-	if (corun_handle_cancel(t) == 0) {
-		ac->refs--;	/* the timer's; the caller holds another */
-	}
-	corun_handle_release(t);
+	timer_fired(&ac->timer);
 }
 
 int
@@ -696,28 +652,22 @@ corun_as_completed_new(corun_loop *loop, corun_future *const *futs,
 		return CORUN_ENOMEM;
 	}
 	ac->loop = loop;
-	ac->refs = 1;
 	ac->futs = calloc(alloc, sizeof(*ac->futs));
 	ac->ready = calloc(alloc, sizeof(*ac->ready));
 	if (ac->futs == NULL || ac->ready == NULL) {
-		ac_unref(ac);
+		corun_as_completed_free(ac);
 		return CORUN_ENOMEM;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		ac->futs[i] = corun_future_ref(futs[i]);
 		ac->n = i + 1;
-		ac->refs++;
-		if ((rc = corun_future_add_done_callback(futs[i], ac_done,
-		    ac)) != 0) {
-			ac->refs--;
-		}
+		rc = corun_future_add_done_callback(futs[i], ac_done, ac);
 	}
 	if (rc == 0 && timeout >= 0 && n > 0) {
 		rc = corun_call_later(loop, timeout, ac_timeout, ac,
 		    &ac->timer);
 		if (rc == 0) {
-			ac->refs++;
-			ac->timer->drop = ac_drop;
+			ac->timer->drop = ac_timer_drop;
 		} else {
 			ac->timer = NULL;
 		}
@@ -773,17 +723,19 @@ void
 corun_as_completed_free(corun_as_completed *ac)
 {
 	size_t i;
-	int k;
 
 	if (ac == NULL) {
 		return;
 	}
-	ac->freed = 1;
-	ac_disarm(ac);
-	for (i = 0; i < ac->n; i++) {
-		k = corun_future_remove_done_callback(ac->futs[i], ac_done,
-		    ac);
-		ac->refs -= (unsigned)k;	/* ours keeps it above 0 */
+	if (ac->timer != NULL) {
+		corun_handle_cancel(ac->timer);
+		timer_fired(&ac->timer);
 	}
-	ac_unref(ac);
+	for (i = 0; i < ac->n; i++) {
+		corun_future_remove_done_callback(ac->futs[i], ac_done, ac);
+		corun_future_unref(ac->futs[i]);
+	}
+	free(ac->futs);
+	free(ac->ready);
+	free(ac);
 }

@@ -4,8 +4,9 @@
  * The group is its own future: struct corun_group starts with the
  * corun_future that corun_group_future() hands out, so the group is
  * refcounted like any future.  The caller's reference is dropped by
- * corun_group_free(); each member's done-callback holds one more, so a
- * callback never runs on a freed group.
+ * corun_group_free().  The members' done-callbacks hold no reference (one
+ * would leak if the loop were freed with the callback scheduled): the group
+ * removes them when it is freed, or destroyed, instead.
  *
  * The group holds a reference on every member, for corun_group_cancel().
  * The first member to fail (an error, not a cancellation) cancels the
@@ -41,6 +42,7 @@ struct corun_group {
 
 static int group_fut_cancel(corun_future *fut);
 static void group_destroy(corun_future *fut);
+static void member_done(corun_future *m, void *arg);
 
 static const struct cr_future_ops group_ops = {
 	.cancel = group_fut_cancel,
@@ -142,7 +144,6 @@ member_done(corun_future *m, void *arg)
 		}
 	}
 	group_check(g);
-	corun_future_unref(&g->fut);
 }
 
 static void
@@ -197,6 +198,8 @@ group_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < g->nmembers; i++) {
+		corun_future_remove_done_callback(g->members[i], member_done,
+		    g);
 		corun_future_unref(g->members[i]);
 	}
 	for (i = 0; i < g->nerrs; i++) {
@@ -252,9 +255,7 @@ join(corun_group *g, corun_future *fut)
 {
 	int rc;
 
-	corun_future_ref(&g->fut);
 	if ((rc = corun_future_add_done_callback(fut, member_done, g)) != 0) {
-		corun_future_unref(&g->fut);
 		return rc;
 	}
 	g->members[g->nmembers++] = corun_future_ref(fut);
@@ -351,17 +352,13 @@ void
 corun_group_free(corun_group *g)
 {
 	size_t i;
-	int k;
 
 	if (g == NULL) {
 		return;
 	}
 	for (i = 0; i < g->nmembers; i++) {
-		k = corun_future_remove_done_callback(g->members[i],
-		    member_done, g);
-		while (k-- > 0) {
-			corun_future_unref(&g->fut);
-		}
+		corun_future_remove_done_callback(g->members[i], member_done,
+		    g);
 	}
 	if (g->soon != NULL && corun_handle_cancel(g->soon) == 0) {
 		corun_future_unref(&g->fut);

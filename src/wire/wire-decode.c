@@ -148,6 +148,10 @@ cr_wire_decode_header(const void *buf, size_t len, size_t max_frame,
 	if (p == NULL || h == NULL) {
 		return whyf(why, whylen, CORUN_EINVAL, "no buffer");
 	}
+	if (limit < CR_WIRE_HDR_SIZE) {
+		return whyf(why, whylen, CORUN_EINVAL,
+		    "frame size limit %zu is smaller than a header", limit);
+	}
 	if (len < CR_WIRE_HDR_SIZE) {
 		return whyf(why, whylen, CORUN_EPROTO,
 		    "frame too short: %zu bytes, the header needs %d",

@@ -261,7 +261,8 @@ struct cr_wire_frame {
  * the body, so a stream transport can learn the frame size
  * (CR_WIRE_HDR_SIZE + h->body_len) from the header alone.
  * Returns 0, CORUN_EPROTO (short, bad magic, flags, reserved bytes,
- * unknown type), CORUN_ENOTSUP (version) or CORUN_ERANGE (over the limit).
+ * unknown type), CORUN_ENOTSUP (version), CORUN_ERANGE (over the limit)
+ * or CORUN_EINVAL (NULL buffer, or a limit smaller than a header).
  * why (may be NULL) receives a NUL-terminated reason of at most whylen
  * bytes.
  */

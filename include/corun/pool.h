@@ -1,0 +1,142 @@
+/*
+ * corun/pool.h - a process pool that returns futures (concurrent.futures
+ * for C).
+ *
+ * A pool runs a supervisor on a corun loop.  It starts corun-worker
+ * processes by fork+exec (posix_spawn), never by a bare fork, and talks to
+ * them over nng: jobs go out and results come back in batches coalesced
+ * per loop iteration.  Flow is pull-based: a worker advertises free slots
+ * (credits) and never holds more jobs than it can start.
+ *
+ * The model is P worker processes x T threads per process x C jobs in
+ * flight per thread's loop:
+ *
+ *   process  P = N, T = 1, C = 1      (multiprocessing.Pool)
+ *   thread   P = 1, T = N, C = 1      (ThreadPoolExecutor)
+ *   async    P = 1, T = 1, C = N      (asyncio)
+ *   hybrid   P = cores, T = 1, C = ceil(N / cores)
+ *
+ * where N is the total concurrency (corun_pool_opts.jobs).
+ *
+ * Contracts: every submitted job's future completes exactly once.  It
+ * completes with a result (struct corun_job_result, see
+ * corun_pool_result()) whenever the job reached an outcome on a worker,
+ * including a non-zero exit or a timeout; it fails with an error when the
+ * job could not be run: CORUN_ELOST after its attempts ran out on workers
+ * that died ("worker lost: signal 9"), CORUN_EBROKEN when the pool is
+ * broken (workers keep dying at start), CORUN_ECANCELED when cancelled or
+ * dropped by shutdown.  A job handed to a worker that dies is re-leased
+ * (at-least-once) up to max_attempts; its result is recorded once.
+ *
+ * All functions are called on the pool's loop thread.
+ */
+#ifndef CORUN_POOL_H
+#define CORUN_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corun/error.h>
+#include <corun/future.h>
+#include <corun/job.h>
+#include <corun/loop.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct corun_pool corun_pool;
+
+enum corun_model {
+	CORUN_MODEL_DEFAULT = 0,	/* the pool picks (process) */
+	CORUN_MODEL_PROCESS,
+	CORUN_MODEL_THREAD,
+	CORUN_MODEL_ASYNC,
+	CORUN_MODEL_HYBRID,
+	CORUN_MODEL_CUSTOM		/* procs/threads/concurrency as given */
+};
+
+struct corun_pool_opts {
+	enum corun_model model;
+	unsigned jobs;		/* total concurrency N (0 = number of cores) */
+	unsigned procs;		/* CORUN_MODEL_CUSTOM, or override */
+	unsigned threads;
+	unsigned concurrency;
+	unsigned max_attempts;	/* per job on lost workers (0 = 3) */
+	int offload;		/* run CORUN_KIND_BLOCKING kinds in executors */
+	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
+				   the installed one) */
+	const char *const *load; /* --load FILE.so, passed to the workers */
+	size_t nload;
+	const char *url;	/* listener base URL (NULL: ipc:// in a
+				   private 0700 run directory) */
+	unsigned batch_max;	/* max jobs per frame (0 = 256) */
+	unsigned restart_max;	/* worker starts that fail within 10 s
+				   before the pool is broken (0 = 10) */
+	int quiet;		/* do not log worker losses to stderr */
+};
+
+/* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */
+int corun_model_parse(const char *name, enum corun_model *out);
+const char *corun_model_name(enum corun_model m);
+
+/*
+ * Resolve the model to P x T x C for opts (after defaults).  Used by
+ * corun_pool_new; exposed for tools that print the plan.
+ */
+int corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
+    unsigned *threads, unsigned *concurrency);
+
+/* Create a pool on loop and start its workers.  opts may be NULL. */
+int corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
+    corun_pool **out);
+
+/*
+ * Submit a job; *out receives a future for its result.  The job's fields
+ * are copied.  CORUN_ECLOSED after shutdown began, CORUN_EBROKEN on a
+ * broken pool.
+ */
+int corun_pool_submit(corun_pool *pool, const struct corun_job *job,
+    corun_future **out);
+
+/*
+ * Submit n jobs at once (one future each, in order, into outs[]).  The
+ * same as n submits, but they are queued together, so they leave in full
+ * batches.
+ */
+int corun_pool_map(corun_pool *pool, const struct corun_job *jobs, size_t n,
+    corun_future **outs);
+
+/* The job result of a pool future that completed with a result, or NULL. */
+const struct corun_job_result *corun_pool_result(const corun_future *fut);
+
+/*
+ * Shut down.  cancel_pending: jobs not yet handed to a worker are
+ * cancelled.  wait: *done (may be NULL) completes when every job has
+ * completed and the workers have exited; without wait, workers are told to
+ * stop at once and running jobs are cancelled.  Idempotent.
+ */
+int corun_pool_shutdown(corun_pool *pool, int wait, int cancel_pending,
+    corun_future **done);
+
+/* Free a pool that was shut down (it shuts it down without waiting if not). */
+void corun_pool_free(corun_pool *pool);
+
+struct corun_pool_stats {
+	unsigned procs, threads, concurrency;
+	unsigned workers_alive;
+	uint64_t submitted, completed, failed, lost, restarts;
+	uint64_t queued, running;
+	uint64_t frames_out, frames_in;	/* nng messages sent / received */
+};
+
+void corun_pool_stats(const corun_pool *pool, struct corun_pool_stats *st);
+
+/* The worker pids (up to n); returns how many are alive. */
+size_t corun_pool_worker_pids(const corun_pool *pool, int *pids, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORUN_POOL_H */
