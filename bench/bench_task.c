@@ -15,11 +15,15 @@
  *	                     stack size
  *
  * Usage: bench_task [-n TASKS] [-b BATCH] [-s STACKFUL_TASKS]
+ *	[-v step|step-gather|stackful]
+ *
+ * -v runs one variant only (for perf).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <corun/corun.h>
 
@@ -176,9 +180,16 @@ main(int argc, char **argv)
 	size_t nstack = bench_opt_size(argc, argv, 's', 200000);
 	corun_future **futs;
 	corun_loop *loop;
+	const char *only = NULL;
 	char note[128];
 	double ns;
-	int err;
+	int i, err;
+
+	for (i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "-v") == 0) {
+			only = argv[i + 1];
+		}
+	}
 
 	if ((futs = calloc(batch, sizeof(*futs))) == NULL) {
 		perror("bench_task");
@@ -189,16 +200,21 @@ main(int argc, char **argv)
 	}
 	snprintf(note, sizeof(note), "batches of %zu", batch);
 
-	ns = run_variant(loop, V_STEP, ntasks, batch, NULL);
-	bench_emit("task_spawn", "corun", "step", ns, "ns/task", ntasks, note);
-
-	ns = run_variant(loop, V_GATHER, ntasks, batch, futs);
-	bench_emit("task_spawn", "corun", "step-gather", ns, "ns/task",
-	    ntasks, note);
-
-	ns = run_variant(loop, V_STACKFUL, nstack, batch, NULL);
-	bench_emit("task_spawn", "corun", "stackful", ns, "ns/task", nstack,
-	    note);
+	if (only == NULL || strcmp(only, "step") == 0) {
+		ns = run_variant(loop, V_STEP, ntasks, batch, NULL);
+		bench_emit("task_spawn", "corun", "step", ns, "ns/task",
+		    ntasks, note);
+	}
+	if (only == NULL || strcmp(only, "step-gather") == 0) {
+		ns = run_variant(loop, V_GATHER, ntasks, batch, futs);
+		bench_emit("task_spawn", "corun", "step-gather", ns,
+		    "ns/task", ntasks, note);
+	}
+	if (only == NULL || strcmp(only, "stackful") == 0) {
+		ns = run_variant(loop, V_STACKFUL, nstack, batch, NULL);
+		bench_emit("task_spawn", "corun", "stackful", ns, "ns/task",
+		    nstack, note);
+	}
 
 	corun_loop_free(loop);
 	free(futs);

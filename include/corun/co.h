@@ -11,7 +11,14 @@
  * stack faults instead of corrupting memory.  Freed stacks of the default
  * size are kept in a small per-thread cache for reuse.  The context switch
  * is written in assembly for x86-64 and aarch64 and uses ucontext elsewhere;
- * corun_co_backend() names the one compiled in.
+ * corun_co_backend() names the one compiled in.  On x86-64 the floating
+ * point control state (MXCSR, x87 control word) is saved per coroutine and
+ * inherited from its creator; on aarch64 FPCR is not saved.
+ *
+ * Errors: CORUN_EINVAL for NULL arguments; CORUN_ERANGE or CORUN_ENOMEM
+ * for stacks; CORUN_ESTATE for resuming a finished or running coroutine,
+ * for corun_gen_yield() from another coroutine than the generator's, and
+ * for corun_gen_next() on a running generator.
  *
  * Tasks (corun/task.h) are coroutines driven by a loop; this header is the
  * layer below them and does not need a loop.
@@ -30,7 +37,10 @@ extern "C" {
 typedef struct corun_co corun_co;
 typedef void (*corun_co_fn)(void *arg);
 
-/* Default stack size in bytes (64 KiB); the minimum accepted is 16 KiB. */
+/*
+ * Default stack size in bytes (64 KiB).  Smaller requests are raised to the
+ * 16 KiB minimum; an absurd size gives CORUN_ERANGE.
+ */
 #define CORUN_CO_STACK_DEFAULT	(64 * 1024)
 #define CORUN_CO_STACK_MIN	(16 * 1024)
 

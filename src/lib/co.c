@@ -342,7 +342,7 @@ corun_co_new(corun_co_fn fn, void *arg, size_t stack_size, corun_co **out)
 int
 corun_co_resume(corun_co *co)
 {
-	void *fake;
+	void *fake = NULL;
 
 	if (co == NULL) {
 		return CORUN_EINVAL;
@@ -364,7 +364,7 @@ int
 corun_co_suspend(void)
 {
 	corun_co *co = cr_co_cur;
-	void *fake;
+	void *fake = NULL;
 
 	if (co == NULL) {
 		return CORUN_ENOTCO;
