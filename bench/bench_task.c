@@ -13,9 +13,11 @@
  *	                     does (it holds a reference to every task)
  *	variant "stackful"   corun_task_spawn with a trivial body, default
  *	                     stack size
+ *	variant "stackful-b32" the same in batches of 32, so that every stack
+ *	                     comes from the loop thread's stack cache
  *
  * Usage: bench_task [-n TASKS] [-b BATCH] [-s STACKFUL_TASKS]
- *	[-v step|step-gather|stackful]
+ *	[-v step|step-gather|stackful|stackful-b32]
  *
  * -v runs one variant only (for perf).
  */
@@ -177,7 +179,7 @@ main(int argc, char **argv)
 {
 	size_t ntasks = bench_opt_size(argc, argv, 'n', 1000000);
 	size_t batch = bench_opt_size(argc, argv, 'b', 10000);
-	size_t nstack = bench_opt_size(argc, argv, 's', 200000);
+	size_t nstack = bench_opt_size(argc, argv, 's', 50000);
 	corun_future **futs;
 	corun_loop *loop;
 	const char *only = NULL;
@@ -214,6 +216,11 @@ main(int argc, char **argv)
 		ns = run_variant(loop, V_STACKFUL, nstack, batch, NULL);
 		bench_emit("task_spawn", "corun", "stackful", ns, "ns/task",
 		    nstack, note);
+	}
+	if (only == NULL || strcmp(only, "stackful-b32") == 0) {
+		ns = run_variant(loop, V_STACKFUL, ntasks, 32, NULL);
+		bench_emit("task_spawn", "corun", "stackful-b32", ns,
+		    "ns/task", ntasks, "batches of 32 (stacks from the cache)");
 	}
 
 	corun_loop_free(loop);

@@ -659,6 +659,103 @@ START_TEST(test_group_cancel_future)
 }
 END_TEST
 
+START_TEST(test_group_free_early)
+{
+	struct job j = { "a", 0.02, 3 };
+	corun_group *g;
+	corun_future *t, *gf;
+
+	ck_assert_int_eq(corun_group_new(loop, &g), 0);
+	ck_assert_int_eq(corun_group_spawn(g, job_fn, &j, NULL, &t), 0);
+	gf = corun_future_ref(corun_group_future(g));
+	corun_group_free(g);
+	/* Whoever holds the group's future is not left hanging... */
+	ck_assert(corun_future_cancelled(gf));
+	/* ...and the member keeps running. */
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, t), 0);
+	ck_assert_int_eq(corun_future_status(t), 0);
+	ck_assert_int_eq(j.cancel_seen, 0);
+	corun_future_unref(gf);
+	corun_future_unref(t);
+}
+END_TEST
+
+/* ---- lifetimes (run under valgrind: nothing may leak) ----------------- */
+
+static void
+make_all(corun_future *f, corun_future **out)
+{
+	corun_future *both[2] = { f, f };
+
+	ck_assert_int_eq(corun_shield(f, &out[0]), 0);
+	ck_assert_int_eq(corun_wait_for(f, 10.0, &out[1]), 0);
+	ck_assert_int_eq(corun_gather(loop, both, 2, 0, &out[2]), 0);
+	ck_assert_int_eq(corun_wait(loop, both, 2, CORUN_ALL_COMPLETED, 10.0,
+	    &out[3]), 0);
+}
+
+START_TEST(test_dropped_while_pending)
+{
+	corun_future *f, *c[4];
+
+	/* Dropped at once; the loop is freed with f still pending. */
+	ck_assert_int_eq(corun_future_new(loop, &f), 0);
+	make_all(f, c);
+	unref_all(c, 4);
+	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
+	corun_future_unref(f);
+}
+END_TEST
+
+START_TEST(test_loop_freed_with_callbacks_scheduled)
+{
+	corun_future *f, *c[4];
+
+	/* f is done, every combinator's callback is scheduled, none ran. */
+	ck_assert_int_eq(corun_future_new(loop, &f), 0);
+	make_all(f, c);
+	ck_assert_int_eq(corun_future_set_result(f, NULL, NULL), 0);
+	unref_all(c, 4);
+	corun_future_unref(f);
+}
+END_TEST
+
+START_TEST(test_dropped_then_completed)
+{
+	corun_future *f, *c[4];
+
+	ck_assert_int_eq(corun_future_new(loop, &f), 0);
+	make_all(f, c);
+	unref_all(c, 4);
+	ck_assert_int_eq(corun_future_set_bytes(f, "x", 1), 0);
+	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
+	corun_future_unref(f);
+}
+END_TEST
+
+START_TEST(test_as_completed_misc)
+{
+	corun_as_completed *ac;
+	corun_future *f, *next;
+
+	ck_assert_int_eq(corun_as_completed_new(loop, NULL, 0, -1, &ac), 0);
+	ck_assert_int_eq(corun_as_completed_next(ac, &next), CORUN_EDONE);
+	corun_as_completed_free(ac);
+	/* Outside a task it cannot wait; freed with its timer armed. */
+	ck_assert_int_eq(corun_future_new(loop, &f), 0);
+	ck_assert_int_eq(corun_as_completed_new(loop, &f, 1, 5.0, &ac), 0);
+	ck_assert_int_eq(corun_as_completed_next(ac, &next), CORUN_ENOTCO);
+	ck_assert_int_eq(corun_future_set_result(f, NULL, NULL), 0);
+	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(corun_as_completed_next(ac, &next), 0);
+	ck_assert_ptr_eq(next, f);
+	ck_assert_int_eq(corun_as_completed_next(ac, &next), CORUN_EDONE);
+	corun_as_completed_free(ac);
+	corun_future_unref(f);
+}
+END_TEST
+
 static Suite *
 combine_suite(void)
 {
@@ -688,6 +785,11 @@ combine_suite(void)
 	tcase_add_test(tc, test_group_ok);
 	tcase_add_test(tc, test_group_empty);
 	tcase_add_test(tc, test_group_cancel_future);
+	tcase_add_test(tc, test_group_free_early);
+	tcase_add_test(tc, test_dropped_while_pending);
+	tcase_add_test(tc, test_loop_freed_with_callbacks_scheduled);
+	tcase_add_test(tc, test_dropped_then_completed);
+	tcase_add_test(tc, test_as_completed_misc);
 	suite_add_tcase(s, tc);
 	return s;
 }

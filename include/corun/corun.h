@@ -10,6 +10,8 @@
 #include <corun/co.h>
 #include <corun/task.h>
 #include <corun/executor.h>
+#include <corun/job.h>
+#include <corun/pool.h>
 
 #define CORUN_VERSION "0.1.0"
 

@@ -192,8 +192,9 @@ static void
 wait_for_done(corun_future *inner, void *arg)
 {
 	struct cr_wait_for *wf = arg;
-	corun_future *fut = &wf->fut;
+	corun_future *fut = corun_future_ref(&wf->fut);
 
+	/* The timer's reference may be the last one: we hold our own. */
 	timer_disarm(fut, &wf->timer);
 	if (!corun_future_done(fut)) {
 		if (wf->cancel_req) {
@@ -205,6 +206,7 @@ wait_for_done(corun_future *inner, void *arg)
 			corun_future_copy_outcome(fut, inner);
 		}
 	}
+	corun_future_unref(fut);
 }
 
 static void
@@ -502,7 +504,10 @@ wait_slot_done(corun_future *f, void *arg)
 			break;
 		}
 		if (hit) {
+			/* It disarms the timer, maybe the last reference. */
+			corun_future_ref(&w->fut);
 			wait_finish(w, 0);
+			corun_future_unref(&w->fut);
 		}
 	}
 }

@@ -1,0 +1,332 @@
+/*
+ * cli.h - internal declarations shared by the corun command's files.
+ *
+ * The pure parts (option parsing, input expansion, templates, the jobs
+ * file, halt policy, joblog rows, exit status) take and return plain data
+ * so that tests/test_cli_units.c can check them without a pool.  Errors
+ * are reported as an int code plus a message written into a caller's
+ * buffer (struct cr_err), which already names what and where; the caller
+ * prints it with the "corun: " prefix.
+ */
+#ifndef CORUN_CLI_H
+#define CORUN_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <corun/error.h>
+#include <corun/pool.h>
+
+#define CR_PROG "corun"
+
+/* Exit status of "other errors" (bad options, bad input), as parallel. */
+#define CR_EXIT_ERROR 255
+
+/* ---- small utilities (util.c) -------------------------------------- */
+
+struct cr_err {
+	char msg[512];
+};
+
+int cr_errf(struct cr_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A growable vector of owned strings. */
+struct cr_strv {
+	char **v;
+	size_t n, cap;
+};
+
+void cr_strv_free(struct cr_strv *sv);
+int cr_strv_push(struct cr_strv *sv, const char *s);
+int cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len);
+/* Take ownership of s (freed on failure). */
+int cr_strv_take(struct cr_strv *sv, char *s);
+
+/* A growable byte buffer, always NUL-terminated when len > 0. */
+struct cr_buf {
+	char *p;
+	size_t len, cap;
+};
+
+void cr_buf_free(struct cr_buf *b);
+int cr_buf_add(struct cr_buf *b, const void *p, size_t len);
+int cr_buf_adds(struct cr_buf *b, const char *s);
+int cr_buf_addc(struct cr_buf *b, char c);
+/* Detach the contents (a NUL-terminated string, "" if empty). */
+char *cr_buf_steal(struct cr_buf *b);
+
+/* Strict number parsing: the whole string, no sign, in range. */
+int cr_parse_uint(const char *s, unsigned long long max,
+    unsigned long long *out);
+int cr_parse_double(const char *s, double *out);
+
+/* ---- options (args.c) ---------------------------------------------- */
+
+enum cr_halt_when { CR_HALT_NEVER = 0, CR_HALT_SOON, CR_HALT_NOW };
+enum cr_halt_why { CR_HALT_FAIL = 0, CR_HALT_SUCCESS, CR_HALT_DONE };
+
+struct cr_halt {
+	enum cr_halt_when when;
+	enum cr_halt_why why;
+	double value;		/* a count, or a percentage if percent */
+	int percent;
+};
+
+/* One input group: the values after a :::, or a file (:::: or -a). */
+struct cr_group {
+	int is_file;
+	const char *path;	/* "-" is stdin */
+	struct cr_strv vals;	/* ::: values (literal groups) */
+};
+
+struct cr_run_opts {
+	unsigned jobs;		/* -j; 0 = cores */
+	enum corun_model model;
+	unsigned procs, threads, concurrency;
+	int offload;
+	struct cr_strv load;	/* --load */
+	int keep_order, tag, line_buffer, json, bar, progress, dry_run;
+	int null_sep;		/* -0 */
+	const char *joblog, *results, *jobs_file;
+	double timeout;
+	int retries;
+	struct cr_halt halt;
+	const char *const *cmd;	/* the command template words */
+	size_t ncmd;
+	struct cr_group *groups;
+	size_t ngroups;
+	int help, version;
+};
+
+int cr_model_parse(const char *s, enum corun_model *out);
+void cr_run_opts_free(struct cr_run_opts *o);
+/* Parse the arguments after "run". */
+int cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
+    struct cr_err *e);
+void cr_run_usage(FILE *f);
+
+/* ---- halt policy and exit status (halt.c) -------------------------- */
+
+int cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e);
+
+struct cr_tally {
+	uint64_t total;		/* jobs read so far (all of them if at_eof) */
+	int at_eof;
+	uint64_t done, failed, succeeded;
+	int last_fail_exit;	/* exit code of the last failed job, or -1 */
+};
+
+/* Nonzero if the policy says to halt after this tally. */
+int cr_halt_triggered(const struct cr_halt *h, const struct cr_tally *t);
+
+/*
+ * The command's exit status, as GNU parallel: 0 when all succeeded (or a
+ * success= halt fired), the number of failed jobs (101 above 100), the
+ * percentage failed for a fail=Y% halt, the failing job's exit code for a
+ * fail=1 halt; signo != 0 (interrupted) gives 128 + signo.
+ */
+int cr_exit_status(const struct cr_halt *h, const struct cr_tally *t,
+    int halted, int signo);
+
+/* ---- templates, placeholders, quoting (template.c) ----------------- */
+
+/* Shell-quote s for /bin/sh: as is when safe, else '...' with '\''. */
+int cr_shquote(struct cr_buf *b, const char *s);
+/* Nonzero if s holds characters the shell would interpret. */
+int cr_has_shell_syntax(const char *s);
+
+struct cr_tmpl {
+	const char *const *words;
+	size_t nwords;
+	int shell;		/* one word with shell syntax: sh -c */
+	int has_input_ph;	/* uses {} {n} ... (else args are appended) */
+	int has_slot;		/* uses {%} */
+	size_t max_group;	/* highest {n} used */
+};
+
+int cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, struct cr_err *e);
+
+/*
+ * The command for one job: argv words ready for the shell kind (in shell
+ * mode, one word), with values substituted.
+ */
+struct cr_cmd {
+	struct cr_strv argv;
+	int shell;		/* argv[0] is a script for /bin/sh -c */
+};
+
+int cr_tmpl_expand(const struct cr_tmpl *t, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cr_cmd *c);
+void cr_cmd_free(struct cr_cmd *c);
+
+/*
+ * Make argv safe for the shell kind's payload: a lone word with shell
+ * syntax, or an empty word (the payload's terminator), is turned into one
+ * quoted script, so arguments are never run as shell code.
+ */
+int cr_cmd_normalize(struct cr_cmd *c);
+
+/* The command as one shell-quoted line (dry run, joblog). */
+char *cr_cmd_line(const struct cr_cmd *c);
+
+/* The shell kind's payload: words NUL-terminated, "", KEY=VALUE words. */
+int cr_shell_payload(const struct cr_cmd *c, const struct cr_strv *env,
+    struct cr_buf *out);
+
+/* The placeholder transforms: {.} {/} {//} {/.}. */
+char *cr_xform(const char *v, const char *op);
+
+/* ---- a job ready to submit (shared by input and jobs file) --------- */
+
+struct cr_jobspec {
+	uint64_t seq;
+	char *kind;
+	char *payload;
+	size_t len;
+	char *cmdline;		/* for display, joblog, --json */
+	char *tagstr;		/* --tag prefix (without the TAB) */
+	struct cr_strv args;	/* the input values (empty for jobs files) */
+	char *id;		/* jobs file "id", or NULL */
+	double timeout;		/* < 0: use the default */
+	int retries;		/* < 0: use the default */
+	unsigned slot;		/* {%} slot, 0 if unused */
+};
+
+void cr_jobspec_free(struct cr_jobspec *js);
+
+/* ---- input sources (input.c) --------------------------------------- */
+
+/* A buffered reader of separator-terminated records. */
+struct cr_reader {
+	int fd;
+	int own;		/* close fd at the end */
+	int eof;
+	int sep;
+	const char *name;	/* for messages */
+	char *buf;
+	size_t len, off, cap;
+	uint64_t lineno;	/* records returned so far */
+};
+
+int cr_reader_open(struct cr_reader *r, const char *path, int sep,
+    struct cr_err *e);
+void cr_reader_close(struct cr_reader *r);
+/*
+ * Next record (separator stripped, NUL-terminated, valid until the next
+ * call).  nonblock: return CORUN_EAGAIN instead of waiting for input.
+ * CORUN_EDONE at the end.
+ */
+int cr_reader_next(struct cr_reader *r, int nonblock, char **rec,
+    size_t *len, struct cr_err *e);
+
+/*
+ * The cross product of the groups, the last group varying fastest (as
+ * GNU parallel).  Group 0 is streamed; the others are read up front.
+ * With no groups, the values are the lines of stdin.
+ */
+struct cr_input {
+	size_t ngroups;
+	struct cr_strv *vals;	/* vals[g] for g >= 1 */
+	size_t *idx;		/* odometer over groups 1..n-1 */
+	struct cr_reader rd;	/* group 0 if it is a file */
+	const struct cr_strv *lit0; /* group 0 if it is literal */
+	size_t lit0_idx;
+	char *cur0;		/* current value of group 0 */
+	const char **args;	/* the tuple returned */
+	int started, empty, done;
+};
+
+int cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
+    struct cr_err *e);
+int cr_input_next(struct cr_input *in, int nonblock, const char ***args,
+    struct cr_err *e);
+/* The fd to wait on after CORUN_EAGAIN, or -1. */
+int cr_input_fd(const struct cr_input *in);
+void cr_input_close(struct cr_input *in);
+
+/* ---- the jobs file (jobsfile.c) ------------------------------------ */
+
+/*
+ * Parse one JSON-lines record into js (seq is left to the caller).  The
+ * message names the field; the caller adds "file:line: ".
+ */
+int cr_jobsfile_parse_line(const char *line, size_t len,
+    struct cr_jobspec *js, struct cr_err *e);
+
+struct cr_jobsfile {
+	struct cr_reader rd;
+	FILE *spool;		/* copy of a non-seekable input */
+	const char *name;
+	uint64_t lineno;
+};
+
+/* Open and validate every line; nothing is run before this succeeds. */
+int cr_jobsfile_open(struct cr_jobsfile *jf, const char *path,
+    struct cr_err *e);
+/* Next job (blank lines skipped); CORUN_EDONE at the end. */
+int cr_jobsfile_next(struct cr_jobsfile *jf, struct cr_jobspec *js,
+    struct cr_err *e);
+void cr_jobsfile_close(struct cr_jobsfile *jf);
+
+/* ---- joblog (joblog.c) --------------------------------------------- */
+
+struct cr_logrow {
+	uint64_t seq;
+	double start;		/* epoch seconds */
+	double runtime;		/* seconds */
+	uint64_t receive;	/* bytes of stdout */
+	int exitval;		/* -1: killed, lost, cancelled */
+	int signal;
+	const char *command;
+};
+
+void cr_joblog_header(FILE *f);
+/* One row; tabs and newlines in the command are written as \t and \n. */
+int cr_joblog_row(FILE *f, const struct cr_logrow *r);
+
+/* ---- output (output.c) --------------------------------------------- */
+
+struct cr_outcome {
+	const struct cr_jobspec *js;
+	const struct corun_job_result *res; /* NULL if it never ran */
+	int status;		/* 0 or CORUN_E* */
+	const char *message;	/* the error's message, or "" */
+};
+
+/* "ok", "failed", "timeout", "cancelled", "lost", ... */
+const char *cr_status_name(int status);
+/* Write data, prefixing every line with prefix + TAB when tag != NULL. */
+int cr_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
+    int flush_lines);
+/* The --json record of one job (a malloc'd line without newline). */
+char *cr_outcome_json(const struct cr_outcome *oc);
+/* --results DIR: DIR/<seq>/{stdout,stderr,meta.json}. */
+int cr_results_write(const char *dir, const struct cr_outcome *oc,
+    struct cr_err *e);
+/* A joblog row for an outcome. */
+void cr_outcome_logrow(const struct cr_outcome *oc, struct cr_logrow *r);
+
+/* ---- progress (progress.c) ----------------------------------------- */
+
+struct cr_progress {
+	int enabled, bar;
+	double t0, last;
+};
+
+void cr_progress_init(struct cr_progress *p, int bar, int progress,
+    double now);
+/* Format the status line into buf (pure; for tests). */
+void cr_progress_format(char *buf, size_t len, int bar, uint64_t done,
+    uint64_t total, int total_known, double elapsed);
+void cr_progress_update(struct cr_progress *p, uint64_t done, uint64_t total,
+    int total_known, double now, int final);
+
+/* ---- commands (run.c, main.c) -------------------------------------- */
+
+int cr_cmd_run(int argc, char **argv);
+void cr_usage(FILE *f);
+
+#endif /* CORUN_CLI_H */

@@ -1,0 +1,197 @@
+/*
+ * util.c - strings, buffers, strict number parsing and error messages
+ * for the corun command.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cr_errf(struct cr_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void
+cr_strv_free(struct cr_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		free(sv->v[i]);
+	}
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+int
+cr_strv_take(struct cr_strv *sv, char *s)
+{
+	char **nv;
+	size_t ncap;
+
+	if (s == NULL) {
+		return CORUN_ENOMEM;
+	}
+	/* Keep one spare slot so v is always NULL-terminated. */
+	if (sv->n + 1 >= sv->cap) {
+		ncap = sv->cap ? sv->cap * 2 : 8;
+		nv = realloc(sv->v, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			free(s);
+			return CORUN_ENOMEM;
+		}
+		sv->v = nv;
+		sv->cap = ncap;
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+int
+cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (c == NULL) {
+		return CORUN_ENOMEM;
+	}
+	memcpy(c, s, len);
+	c[len] = '\0';
+	return cr_strv_take(sv, c);
+}
+
+int
+cr_strv_push(struct cr_strv *sv, const char *s)
+{
+	return cr_strv_pushn(sv, s, strlen(s));
+}
+
+void
+cr_buf_free(struct cr_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+cr_buf_add(struct cr_buf *b, const void *p, size_t len)
+{
+	char *np;
+	size_t ncap;
+
+	if (b->len + len + 1 > b->cap) {
+		ncap = b->cap ? b->cap : 64;
+		while (ncap < b->len + len + 1) {
+			ncap *= 2;
+		}
+		np = realloc(b->p, ncap);
+		if (np == NULL) {
+			return CORUN_ENOMEM;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (len > 0) {
+		memcpy(b->p + b->len, p, len);
+	}
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+cr_buf_adds(struct cr_buf *b, const char *s)
+{
+	return cr_buf_add(b, s, strlen(s));
+}
+
+int
+cr_buf_addc(struct cr_buf *b, char c)
+{
+	return cr_buf_add(b, &c, 1);
+}
+
+char *
+cr_buf_steal(struct cr_buf *b)
+{
+	char *p = b->p;
+
+	if (p == NULL) {
+		p = strdup("");
+	}
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+int
+cr_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9') {
+		return CORUN_EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0') {
+		return CORUN_EINVAL;
+	}
+	if (errno == ERANGE || v > max) {
+		return CORUN_ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cr_parse_double(const char *s, double *out)
+{
+	double v;
+	char *end;
+
+	/* Only plain decimal numbers: no sign, no inf/nan, no hex. */
+	if (s == NULL || ((*s < '0' || *s > '9') && *s != '.')) {
+		return CORUN_EINVAL;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || end == s) {
+		return CORUN_EINVAL;
+	}
+	if (errno == ERANGE || !isfinite(v)) {
+		return CORUN_ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+cr_jobspec_free(struct cr_jobspec *js)
+{
+	free(js->kind);
+	free(js->payload);
+	free(js->cmdline);
+	free(js->tagstr);
+	free(js->id);
+	cr_strv_free(&js->args);
+	memset(js, 0, sizeof(*js));
+}

@@ -1,0 +1,384 @@
+/*
+ * pool-new.c - creating, feeding and freeing a pool; models.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sup-internal.h"
+
+#ifndef CORUN_BINDIR
+#define CORUN_BINDIR "/usr/local/bin"
+#endif
+
+static const char *const model_names[] = {
+	[CORUN_MODEL_DEFAULT] = "default",
+	[CORUN_MODEL_PROCESS] = "process",
+	[CORUN_MODEL_THREAD] = "thread",
+	[CORUN_MODEL_ASYNC] = "async",
+	[CORUN_MODEL_HYBRID] = "hybrid",
+	[CORUN_MODEL_CUSTOM] = "custom",
+};
+
+int
+corun_model_parse(const char *name, enum corun_model *out)
+{
+	for (int m = CORUN_MODEL_PROCESS; m <= CORUN_MODEL_HYBRID; m++) {
+		if (name != NULL && strcmp(name, model_names[m]) == 0) {
+			*out = (enum corun_model)m;
+			return 0;
+		}
+	}
+	return CORUN_EINVAL;
+}
+
+const char *
+corun_model_name(enum corun_model m)
+{
+	if ((unsigned)m > CORUN_MODEL_CUSTOM) {
+		return "unknown";
+	}
+	return model_names[m];
+}
+
+static unsigned
+ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int
+corun_model_resolve(const struct corun_pool_opts *o, unsigned *procs,
+    unsigned *threads, unsigned *conc)
+{
+	unsigned n = o->jobs ? o->jobs : ncpus(), cores = ncpus();
+	unsigned p = 1, t = 1, c = 1;
+
+	switch (o->model) {
+	case CORUN_MODEL_DEFAULT:
+	case CORUN_MODEL_PROCESS:
+		p = n;
+		break;
+	case CORUN_MODEL_THREAD:
+		t = n;
+		break;
+	case CORUN_MODEL_ASYNC:
+		c = n;
+		break;
+	case CORUN_MODEL_HYBRID:
+		p = n < cores ? n : cores;
+		c = (n + p - 1) / p;
+		break;
+	case CORUN_MODEL_CUSTOM:
+		break;
+	default:
+		return CORUN_EINVAL;
+	}
+	if (o->procs) {
+		p = o->procs;
+	}
+	if (o->threads) {
+		t = o->threads;
+	}
+	if (o->concurrency) {
+		c = o->concurrency;
+	}
+	if (p > 1024 || t > 1024 || c > 1000000) {
+		return CORUN_ERANGE;
+	}
+	*procs = p;
+	*threads = t;
+	*conc = c;
+	return 0;
+}
+
+/* A private 0700 directory for the workers' ipc sockets. */
+static int
+make_rundir(struct corun_pool *p)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (base == NULL || *base == '\0' || access(base, W_OK) != 0 ||
+	    strlen(base) > 80) {
+		base = "/tmp";
+	}
+	n = snprintf(p->rundir, sizeof(p->rundir), "%s/corun.XXXXXX", base);
+	if (n < 0 || (size_t)n >= sizeof(p->rundir)) {
+		return CORUN_ERANGE;
+	}
+	if (mkdtemp(p->rundir) == NULL) {
+		p->rundir[0] = '\0';
+		return CORUN_ESYS;
+	}
+	return 0;
+}
+
+static char *
+find_worker(const struct corun_pool_opts *o)
+{
+	const char *path = o->worker_path;
+
+	if (path == NULL) {
+		path = getenv("CORUN_WORKER");
+	}
+	if (path == NULL || *path == '\0') {
+		path = CORUN_BINDIR "/corun-worker";
+	}
+	return strdup(path);
+}
+
+int
+corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
+    corun_pool **out)
+{
+	static const struct corun_pool_opts defaults;
+	struct corun_pool *p;
+	int rc;
+
+	if (loop == NULL || out == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (opts == NULL) {
+		opts = &defaults;
+	}
+	if (opts->url != NULL && strncmp(opts->url, "ipc://", 6) != 0) {
+		return CORUN_ENOTSUP;	/* remote listeners: not yet */
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		return CORUN_ENOMEM;
+	}
+	p->loop = loop;
+	p->opts = *opts;
+	p->opts.url = NULL;
+	if ((rc = corun_model_resolve(opts, &p->procs, &p->threads,
+	    &p->concurrency)) != 0) {
+		free(p);
+		return rc;
+	}
+	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
+	p->batch_max = opts->batch_max ? opts->batch_max : 256;
+	p->restart_max = opts->restart_max ? opts->restart_max : 10;
+	p->next_id = 1;
+	p->worker_path = find_worker(opts);
+	p->workers = calloc(p->procs, sizeof(*p->workers));
+	p->load = calloc(opts->nload + 1, sizeof(*p->load));
+	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL) {
+		rc = CORUN_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < opts->nload; i++) {
+		if ((p->load[i] = strdup(opts->load[i])) == NULL) {
+			rc = CORUN_ENOMEM;
+			goto fail;
+		}
+	}
+	p->opts.load = NULL;
+	if ((rc = cr_wire_builder_init(&p->wb, 0, p->batch_max, 0)) != 0 ||
+	    (rc = make_rundir(p)) != 0) {
+		goto fail;
+	}
+	if (access(p->worker_path, X_OK) != 0) {
+		int err = errno;
+
+		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
+		    strerror(err));
+		errno = err;
+		rc = CORUN_ESYS;
+		goto fail;
+	}
+	for (unsigned i = 0; i < p->procs; i++) {
+		p->workers[i].idx = i;
+		p->workers[i].pidfd = -1;
+		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
+			goto fail;
+		}
+	}
+	p->st.procs = p->procs;
+	p->st.threads = p->threads;
+	p->st.concurrency = p->concurrency;
+	*out = p;
+	return 0;
+fail:
+	corun_pool_free(p);
+	return rc;
+}
+
+static struct cr_job *
+job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
+{
+	size_t klen = j->kind != NULL ? strlen(j->kind) : 0;
+	struct cr_job *job;
+
+	if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
+	    j->payload == NULL) || j->len > CR_WIRE_MAX_FRAME / 2 ||
+	    j->timeout < 0 || j->timeout > 4e6 || j->retries < 0) {
+		*rc = CORUN_EINVAL;
+		return NULL;
+	}
+	if ((job = malloc(sizeof(*job) + klen + 1 + j->len)) == NULL) {
+		*rc = CORUN_ENOMEM;
+		return NULL;
+	}
+	cr_future_init(&job->fut, p->loop, cr_pool_job_ops());
+	job->pool = p;
+	job->next = job->prev = NULL;
+	job->worker = NULL;
+	job->id = p->next_id++;
+	job->tag = j->tag;
+	job->timeout_ms = (uint32_t)(j->timeout * 1000 + 0.5);
+	if (j->timeout > 0 && job->timeout_ms == 0) {
+		job->timeout_ms = 1;
+	}
+	job->attempts = 0;
+	job->retries_left = j->retries;
+	job->state = CR_JOB_QUEUED;
+	job->cancel_req = 0;
+	job->kind_len = (uint16_t)klen;
+	job->len = j->len;
+	job->kind = job->data;
+	memcpy(job->kind, j->kind, klen + 1);
+	job->payload = (uint8_t *)job->data + klen + 1;
+	if (j->len > 0) {
+		memcpy(job->payload, j->payload, j->len);
+	}
+	return job;
+}
+
+int
+corun_pool_map(corun_pool *p, const struct corun_job *jobs, size_t n,
+    corun_future **outs)
+{
+	int rc = 0;
+
+	if (p == NULL || (n > 0 && (jobs == NULL || outs == NULL))) {
+		return CORUN_EINVAL;
+	}
+	if (p->broken) {
+		return CORUN_EBROKEN;
+	}
+	if (p->closing) {
+		return CORUN_ECLOSED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cr_job *job = job_new(p, &jobs[i], &rc);
+
+		if (job == NULL) {
+			/* Undo this call's jobs: all or nothing. */
+			for (size_t k = i; k-- > 0;) {
+				corun_future_cancel(outs[k]);
+				corun_future_unref(outs[k]);
+				outs[k] = NULL;
+			}
+			return rc;
+		}
+		/* One reference for the pool, one for the caller. */
+		outs[i] = corun_future_ref(&job->fut);
+		cr_jobq_push(&p->queue, job);
+		p->st.submitted++;
+	}
+	cr_pool_schedule_dispatch(p);
+	return 0;
+}
+
+int
+corun_pool_submit(corun_pool *p, const struct corun_job *job,
+    corun_future **out)
+{
+	return corun_pool_map(p, job, 1, out);
+}
+
+void
+corun_pool_stats(const corun_pool *p, struct corun_pool_stats *st)
+{
+	*st = p->st;
+	st->queued = p->queue.len;
+	st->running = p->leased.len;
+	st->workers_alive = 0;
+	for (unsigned i = 0; i < p->procs; i++) {
+		st->workers_alive += p->workers[i].state == CR_W_READY;
+	}
+}
+
+size_t
+corun_pool_worker_pids(const corun_pool *p, int *pids, size_t n)
+{
+	size_t k = 0;
+
+	for (unsigned i = 0; i < p->procs; i++) {
+		if (p->workers[i].pid > 0 && p->workers[i].state != CR_W_IDLE) {
+			if (k < n) {
+				pids[k] = (int)p->workers[i].pid;
+			}
+			k++;
+		}
+	}
+	return k;
+}
+
+void
+corun_pool_free(corun_pool *p)
+{
+	struct cr_job *job;
+
+	if (p == NULL) {
+		return;
+	}
+	p->closing = 1;
+	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->pid > 0 && w->state != CR_W_IDLE) {
+			int status;
+
+			kill(w->pid, SIGKILL);
+			while (waitpid(w->pid, &status, 0) < 0 &&
+			    errno == EINTR) {
+			}
+		}
+		while ((job = cr_jobq_pop(&w->leases)) != NULL) {
+			cr_jobmap_del(&p->leased, job->id);
+			cr_future_complete_cancelled(&job->fut);
+			corun_future_unref(&job->fut);
+		}
+		cr_worker_close(w);
+	}
+	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+		cr_future_complete_cancelled(&job->fut);
+		corun_future_unref(&job->fut);
+	}
+	if (p->dispatch_h != NULL) {
+		corun_handle_cancel(p->dispatch_h);
+		corun_handle_release(p->dispatch_h);
+	}
+	if (p->restart_h != NULL) {
+		corun_handle_cancel(p->restart_h);
+		corun_handle_release(p->restart_h);
+	}
+	if (p->done != NULL) {
+		cr_future_complete_cancelled(p->done);
+		corun_future_unref(p->done);
+	}
+	cr_wire_builder_fini(&p->wb);
+	cr_jobmap_fini(&p->leased);
+	if (p->rundir[0] != '\0') {
+		rmdir(p->rundir);
+	}
+	for (size_t i = 0; p->load != NULL && p->load[i] != NULL; i++) {
+		free(p->load[i]);
+	}
+	free(p->load);
+	free(p->workers);
+	free(p->worker_path);
+	free(p->broken_reason);
+	free(p);
+}

@@ -1,0 +1,614 @@
+/*
+ * pool.c - corun_pool: submit jobs, get futures; leases and re-leases.
+ *
+ * Jobs wait in one FIFO queue.  A worker grants credit (free slots); one
+ * dispatch per loop iteration hands queued jobs to workers with credit, in
+ * batch frames, and records each as leased to that worker.  A result
+ * completes its job's future once: results for a lease that no longer
+ * exists (the job was re-leased after its worker died) are ignored.  When
+ * a worker dies its leases go back to the front of the queue until the
+ * job's attempts run out.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sup-internal.h"
+
+#define CR_HEARTBEAT_MS 1000
+#define CR_RESTART_WINDOW_NS (10ull * 1000000000ull)
+
+static int job_cancel(corun_future *fut);
+static void job_destroy(corun_future *fut);
+
+static const struct cr_future_ops job_ops = {
+	.cancel = job_cancel,
+	.destroy = job_destroy,
+};
+
+const struct cr_future_ops *
+cr_pool_job_ops(void)
+{
+	return &job_ops;
+}
+
+void
+cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->opts.quiet) {
+		return;
+	}
+	va_start(ap, fmt);
+	fputs("corun: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void dispatch(void *arg);
+static void maybe_finish_shutdown(struct corun_pool *p);
+
+void
+cr_pool_schedule_dispatch(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL && p->queue.len > 0) {
+		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
+	}
+}
+
+/* ---- job completion ------------------------------------------------- */
+
+/* The job is done: drop the pool's reference. */
+static void
+job_done(struct cr_job *job)
+{
+	job->state = CR_JOB_DONE;
+	job->pool->st.completed++;
+	corun_future_unref(&job->fut);
+}
+
+static void
+job_fail(struct cr_job *job, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+job_fail(struct cr_job *job, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (code == CORUN_ECANCELED) {
+		cr_future_complete_cancelled(&job->fut);
+	} else {
+		corun_future_set_verror(&job->fut, code, fmt, ap);
+		job->pool->st.failed++;
+	}
+	va_end(ap);
+	job_done(job);
+}
+
+static void
+job_succeed(struct cr_job *job, const struct cr_wire_result *r, pid_t pid)
+{
+	struct corun_job_result *res;
+	size_t size;
+	char *s;
+
+	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 3;
+	if ((res = malloc(size)) == NULL) {
+		job_fail(job, CORUN_ENOMEM, "no memory for the result");
+		return;
+	}
+	memset(res, 0, sizeof(*res));
+	res->id = job->id;
+	res->tag = job->tag;
+	res->status = (int)r->status;
+	res->exit_code = r->exit_code;
+	res->signal = (int)r->signal;
+	res->attempts = job->attempts;
+	res->start_ns = r->start_ns;
+	res->end_ns = r->end_ns;
+	res->worker_pid = (int)pid;
+	s = (char *)(res + 1);
+	res->out = s;
+	res->out_len = r->out.len;
+	memcpy(s, r->out.ptr, r->out.len);
+	s += r->out.len;
+	*s++ = '\0';
+	res->err = s;
+	res->err_len = r->err.len;
+	memcpy(s, r->err.ptr, r->err.len);
+	s += r->err.len;
+	*s++ = '\0';
+	res->message = s;
+	memcpy(s, r->errmsg.ptr, r->errmsg.len);
+	s[r->errmsg.len] = '\0';
+	if (res->status != 0) {
+		job->pool->st.failed++;
+	}
+	corun_future_set_result(&job->fut, res, free);
+	job_done(job);
+}
+
+const struct corun_job_result *
+corun_pool_result(const corun_future *fut)
+{
+	if (fut == NULL || fut->ops != &job_ops) {
+		return NULL;
+	}
+	return corun_future_result(fut, NULL);
+}
+
+/* Take a leased job back from its worker. */
+static void
+unlease(struct corun_pool *p, struct cr_job *job)
+{
+	cr_jobmap_del(&p->leased, job->id);
+	cr_jobq_remove(&job->worker->leases, job);
+	job->worker = NULL;
+	job->state = CR_JOB_QUEUED;
+}
+
+static void
+requeue_front(struct corun_pool *p, struct cr_job *job)
+{
+	job->state = CR_JOB_QUEUED;
+	cr_jobq_push_front(&p->queue, job);
+	cr_pool_schedule_dispatch(p);
+}
+
+/* ---- cancel --------------------------------------------------------- */
+
+static int
+job_cancel(corun_future *fut)
+{
+	struct cr_job *job = (struct cr_job *)fut;
+	struct corun_pool *p = job->pool;
+	const uint8_t *frame;
+	size_t len;
+
+	switch (job->state) {
+	case CR_JOB_QUEUED:
+		cr_jobq_remove(&p->queue, job);
+		job_fail(job, CORUN_ECANCELED, NULL);
+		return 0;
+	case CR_JOB_LEASED:
+		/* The worker kills it and answers with a cancelled result. */
+		job->cancel_req = 1;
+		if (cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL) == 0 &&
+		    cr_wire_add_cancel(&p->wb, job->id) == 0 &&
+		    cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
+			cr_worker_send(job->worker, frame, len);
+		}
+		return 0;
+	default:
+		return CORUN_ESTATE;
+	}
+}
+
+static void
+job_destroy(corun_future *fut)
+{
+	free(fut);
+}
+
+/* ---- frames from workers -------------------------------------------- */
+
+static void
+on_result(struct cr_worker *w, const struct cr_wire_result *r)
+{
+	struct corun_pool *p = w->pool;
+	struct cr_job *job = cr_jobmap_get(&p->leased, r->id);
+
+	if (job == NULL || job->worker != w || job->attempts != r->attempt) {
+		return;		/* a lease that was given up: stale */
+	}
+	unlease(p, job);
+	if (job->cancel_req) {
+		job_fail(job, CORUN_ECANCELED, NULL);
+	} else if (r->status != 0 && r->status != CORUN_ECANCELED &&
+	    job->retries_left > 0) {
+		job->retries_left--;
+		requeue_front(p, job);
+	} else {
+		job_succeed(job, r, w->pid);
+	}
+}
+
+static void
+protocol_error(struct cr_worker *w, const char *why)
+{
+	char msg[CR_WIRE_WHY_SIZE + 64];
+
+	snprintf(msg, sizeof(msg), "protocol error: %s; dropping it", why);
+	cr_worker_kill(w, SIGKILL, msg);
+	cr_worker_close(w);	/* hear nothing more from it */
+}
+
+static void
+on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
+{
+	struct cr_wire_welcome wel = { 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	if (w->state != CR_W_STARTING) {
+		protocol_error(w, "HELLO twice");
+		return;
+	}
+	wel.accepted = 1;
+	wel.version = CR_WIRE_VERSION;
+	wel.worker_id = w->idx;
+	wel.heartbeat_ms = CR_HEARTBEAT_MS;
+	w->capacity = h->capacity;
+	if (cr_wire_encode_welcome(&w->pool->wb, &wel, &frame, &len) == 0) {
+		cr_worker_send(w, frame, len);
+	}
+	w->state = CR_W_READY;
+}
+
+static int
+add_credit(struct cr_worker *w, uint32_t credit)
+{
+	if ((uint64_t)w->credit + credit + w->leases.len > w->capacity) {
+		protocol_error(w, "credit beyond the announced capacity");
+		return -1;
+	}
+	w->credit += credit;
+	return 0;
+}
+
+void
+cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
+{
+	struct cr_wire_frame f;
+	struct cr_wire_result r;
+	char why[CR_WIRE_WHY_SIZE];
+
+	if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
+	    sizeof(why)) != 0) {
+		protocol_error(w, why);
+		return;
+	}
+	if (w->state == CR_W_STARTING && f.hdr.type != CR_WIRE_HELLO) {
+		protocol_error(w, "frame before HELLO");
+		return;
+	}
+	switch (f.hdr.type) {
+	case CR_WIRE_HELLO:
+		on_hello(w, &f.u.hello);
+		break;
+	case CR_WIRE_CREDIT:
+		if (add_credit(w, f.u.credit) == 0) {
+			cr_pool_schedule_dispatch(w->pool);
+		}
+		break;
+	case CR_WIRE_RESULTS:
+		while (cr_wire_next_result(&f, &r) == 0) {
+			on_result(w, &r);
+		}
+		if (add_credit(w, f.u.credit) == 0) {
+			cr_pool_schedule_dispatch(w->pool);
+		}
+		maybe_finish_shutdown(w->pool);
+		break;
+	case CR_WIRE_HEARTBEAT:
+	case CR_WIRE_BYE:
+		break;
+	default:
+		snprintf(why, sizeof(why), "unexpected %s frame",
+		    cr_wire_type_name(f.hdr.type));
+		protocol_error(w, why);
+		break;
+	}
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static int
+send_frame(struct corun_pool *p, struct cr_worker *w)
+{
+	const uint8_t *frame;
+	size_t len;
+
+	if (cr_wire_builder_finish(&p->wb, &frame, &len) != 0) {
+		return -1;
+	}
+	return cr_worker_send(w, frame, len);
+}
+
+static void
+send_jobs(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_wire_job wj;
+	struct cr_job *job;
+	int rc;
+
+	cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS);
+	while (w->credit > 0 && (job = p->queue.head) != NULL) {
+		memset(&wj, 0, sizeof(wj));
+		wj.id = job->id;
+		wj.attempt = job->attempts + 1;
+		wj.timeout_ms = job->timeout_ms;
+		wj.kind.ptr = (const uint8_t *)job->kind;
+		wj.kind.len = job->kind_len;
+		wj.payload.ptr = job->payload;
+		wj.payload.len = (uint32_t)job->len;
+		rc = cr_wire_add_job(&p->wb, &wj);
+		if (rc == CORUN_EAGAIN) {
+			send_frame(p, w);
+			cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS);
+			continue;
+		}
+		cr_jobq_remove(&p->queue, job);
+		if (rc != 0) {
+			job_fail(job, rc, "job %llu cannot be sent: %s",
+			    (unsigned long long)job->id, corun_strerror(rc));
+			continue;
+		}
+		if (cr_jobmap_put(&p->leased, job) != 0) {
+			job_fail(job, CORUN_ENOMEM, "no memory to lease it");
+			continue;
+		}
+		job->state = CR_JOB_LEASED;
+		job->worker = w;
+		job->attempts++;
+		cr_jobq_push(&w->leases, job);
+		w->credit--;
+	}
+	if (cr_wire_builder_count(&p->wb) > 0) {
+		send_frame(p, w);
+	}
+}
+
+static void
+dispatch(void *arg)
+{
+	struct corun_pool *p = arg;
+	unsigned start;
+
+	corun_handle_release(p->dispatch_h);
+	p->dispatch_h = NULL;
+	/* Start at a different worker each time so credit is shared fairly. */
+	start = p->rr++;
+	for (unsigned i = 0; i < p->procs && p->queue.len > 0; i++) {
+		struct cr_worker *w = &p->workers[(start + i) % p->procs];
+
+		if (w->state == CR_W_READY && w->credit > 0) {
+			send_jobs(p, w);
+		}
+	}
+	maybe_finish_shutdown(p);
+}
+
+/* ---- workers that end ----------------------------------------------- */
+
+static void
+fail_queue(struct corun_pool *p, int code, const char *why)
+{
+	struct cr_job *job;
+
+	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+		job_fail(job, code, "%s", why);
+	}
+}
+
+static void
+set_broken(struct corun_pool *p, const char *why)
+{
+	if (p->broken) {
+		return;
+	}
+	p->broken = 1;
+	free(p->broken_reason);
+	p->broken_reason = strdup(why);
+	cr_pool_log(p, "pool is broken: %s", why);
+	fail_queue(p, CORUN_EBROKEN, why);
+}
+
+/* Count a restart; nonzero if the intensity limit is passed. */
+static int
+too_many_restarts(struct corun_pool *p)
+{
+	uint64_t now = corun_loop_now_ns();
+	unsigned n = 0, cap = sizeof(p->restart_times) /
+	    sizeof(p->restart_times[0]);
+
+	p->restart_times[p->nrestart_times++ % cap] = now;
+	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
+		if (now - p->restart_times[i] < CR_RESTART_WINDOW_NS) {
+			n++;
+		}
+	}
+	return n > p->restart_max;
+}
+
+static void
+restart_cb(void *arg)
+{
+	struct corun_pool *p = arg;
+	char why[256];
+
+	corun_handle_release(p->restart_h);
+	p->restart_h = NULL;
+	if (p->closing || p->broken) {
+		maybe_finish_shutdown(p);
+		return;
+	}
+	for (unsigned i = 0; i < p->procs; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->state != CR_W_IDLE) {
+			continue;
+		}
+		if (cr_worker_spawn(p, w) != 0) {
+			snprintf(why, sizeof(why), "cannot start %s: %s",
+			    p->worker_path, strerror(errno));
+			set_broken(p, why);
+			return;
+		}
+		p->st.restarts++;
+	}
+}
+
+void
+cr_pool_on_exit(struct cr_worker *w, int status)
+{
+	struct corun_pool *p = w->pool;
+	char why[128];
+	struct cr_job *job;
+	size_t requeued = 0;
+	int quick;
+
+	if (WIFSIGNALED(status)) {
+		snprintf(why, sizeof(why), "worker lost: signal %d",
+		    WTERMSIG(status));
+	} else {
+		snprintf(why, sizeof(why), "worker lost: exit %d",
+		    WEXITSTATUS(status));
+	}
+	quick = corun_loop_now_ns() - w->started_ns < 1000000000ull;
+	cr_worker_close(w);
+	w->state = CR_W_IDLE;
+	w->pid = 0;
+	while ((job = w->leases.head) != NULL) {
+		unlease(p, job);
+		p->st.lost++;
+		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
+			job_fail(job, CORUN_ECANCELED, NULL);
+		} else if (job->attempts >= p->max_attempts) {
+			job_fail(job, CORUN_ELOST, "%s (attempt %u of %u)", why,
+			    job->attempts, p->max_attempts);
+		} else {
+			requeue_front(p, job);
+			requeued++;
+		}
+	}
+	if (requeued > 0 || !p->closing) {
+		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
+		    why, requeued);
+	}
+	if (!p->closing && !p->broken) {
+		if (too_many_restarts(p)) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "workers keep dying (more "
+			    "than %u restarts in 10 s; last: %s)",
+			    p->restart_max, why);
+			set_broken(p, msg);
+		} else if (p->restart_h == NULL) {
+			/* A worker that died at once is not retried at once. */
+			corun_call_later(p->loop, quick ? 0.1 : 0, restart_cb,
+			    p, &p->restart_h);
+		}
+	}
+	if (p->broken) {
+		int alive = 0;
+
+		for (unsigned i = 0; i < p->procs; i++) {
+			alive += p->workers[i].state != CR_W_IDLE;
+		}
+		if (!alive) {
+			fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+		}
+	}
+	maybe_finish_shutdown(p);
+}
+
+/* ---- shutdown ------------------------------------------------------- */
+
+static void
+stop_worker(struct corun_pool *p, struct cr_worker *w, int graceful)
+{
+	struct cr_wire_shutdown sd = { (uint8_t)graceful, 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	if (w->state == CR_W_READY &&
+	    cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    cr_worker_send(w, frame, len) == 0) {
+		w->state = CR_W_STOPPING;
+	} else if (w->state == CR_W_STARTING || w->state == CR_W_READY) {
+		cr_worker_kill(w, SIGTERM, NULL);
+		w->state = CR_W_STOPPING;
+	}
+}
+
+static void
+maybe_finish_shutdown(struct corun_pool *p)
+{
+	size_t leased = p->leased.len;
+	int alive = 0;
+
+	if (!p->closing) {
+		return;
+	}
+	for (unsigned i = 0; i < p->procs; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->state == CR_W_IDLE) {
+			continue;
+		}
+		alive++;
+		if (p->queue.len == 0 && leased == 0) {
+			stop_worker(p, w, 1);
+		}
+	}
+	if (p->broken && p->queue.len > 0 && alive == 0) {
+		fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+	}
+	if (alive == 0 && p->done != NULL && !corun_future_done(p->done)) {
+		corun_future_set_result(p->done, NULL, NULL);
+	}
+}
+
+int
+corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
+    corun_future **done)
+{
+	struct cr_job *job;
+	int rc;
+
+	if (p == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (p->done == NULL &&
+	    (rc = corun_future_new(p->loop, &p->done)) != 0) {
+		return rc;
+	}
+	if (!p->closing) {
+		p->closing = 1;
+		p->wait_on_close = wait;
+		if (cancel_pending || !wait) {
+			while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+				job_fail(job, CORUN_ECANCELED, NULL);
+			}
+		}
+		if (!wait) {
+			for (unsigned i = 0; i < p->procs; i++) {
+				struct cr_worker *w = &p->workers[i];
+
+				for (job = w->leases.head; job != NULL;
+				    job = job->next) {
+					job->cancel_req = 1;
+				}
+				stop_worker(p, w, 0);
+			}
+		}
+	}
+	if (done != NULL) {
+		*done = corun_future_ref(p->done);
+	}
+	maybe_finish_shutdown(p);
+	return 0;
+}

@@ -1,0 +1,152 @@
+/*
+ * sup-internal.h - the supervisor behind corun_pool: jobs, leases,
+ * workers and their nng sockets.  Not installed.
+ *
+ * Every worker gets its own PAIR1 socket (monogamous: polyamorous mode
+ * drops messages when a pipe's queue is full), listening on a private URL
+ * the worker dials.  The socket's RECVFD and SENDFD are watched by the
+ * pool's loop and messages are moved with non-blocking calls, so nothing
+ * of corun runs on nng's threads.
+ */
+#ifndef CR_SUP_INTERNAL_H
+#define CR_SUP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <nng/nng.h>
+
+#include <corun/pool.h>
+
+#include "loop-internal.h"
+#include "wire/wire.h"
+
+enum cr_job_state {
+	CR_JOB_QUEUED = 1,
+	CR_JOB_LEASED,
+	CR_JOB_DONE
+};
+
+/*
+ * A submitted job.  It is its own future (first member), so one
+ * allocation holds the job, its kind and its payload.  The pool holds a
+ * reference until the job is done.
+ */
+struct cr_job {
+	struct corun_future fut;
+	struct corun_pool *pool;
+	struct cr_job *next, *prev;	/* queue or the worker's leases */
+	struct cr_worker *worker;	/* CR_JOB_LEASED */
+	uint64_t id;
+	uint64_t tag;
+	uint32_t timeout_ms;
+	uint32_t attempts;		/* leases handed out */
+	int retries_left;		/* reruns after a failure */
+	uint8_t state;
+	uint8_t cancel_req;
+	uint16_t kind_len;
+	size_t len;
+	char *kind;			/* points into data */
+	uint8_t *payload;		/* points into data */
+	char data[];
+};
+
+struct cr_jobq {
+	struct cr_job *head, *tail;
+	size_t len;
+};
+
+/* id -> leased job, open addressing with linear probing. */
+struct cr_jobmap {
+	struct cr_job **slots;
+	size_t cap;			/* power of two, or 0 */
+	size_t len;
+};
+
+enum cr_worker_state {
+	CR_W_IDLE = 0,			/* slot empty, maybe restarting */
+	CR_W_STARTING,			/* spawned, no HELLO yet */
+	CR_W_READY,
+	CR_W_STOPPING,			/* SHUTDOWN sent */
+	CR_W_DEAD
+};
+
+struct cr_outmsg {
+	nng_msg *msg;
+	struct cr_outmsg *next;
+};
+
+struct cr_worker {
+	struct corun_pool *pool;
+	unsigned idx;
+	uint32_t gen;
+	int state;
+	pid_t pid;
+	nng_socket sock;
+	int sock_open;
+	struct event *rev;		/* RECVFD readable: messages wait */
+	struct event *wev;		/* SENDFD readable: can send */
+	struct event *pev;		/* pidfd readable: the process exited */
+	int pidfd;
+	struct corun_handle *poll_h;	/* waitpid polling without pidfd */
+	struct cr_outmsg *outq, *outq_tail;
+	uint32_t credit;		/* jobs we may still send */
+	uint32_t capacity;
+	struct cr_jobq leases;
+	uint64_t started_ns;
+	char url[256];
+};
+
+struct corun_pool {
+	corun_loop *loop;
+	struct corun_pool_opts opts;
+	char *worker_path;
+	char **load;
+	unsigned procs, threads, concurrency;
+	unsigned max_attempts, batch_max, restart_max;
+	char rundir[200];
+	struct cr_worker *workers;
+	struct cr_jobq queue;
+	struct cr_jobmap leased;
+	struct cr_wire_builder wb;
+	uint64_t next_id;
+	corun_handle *dispatch_h;	/* one dispatch per iteration */
+	corun_handle *restart_h;
+	unsigned rr;			/* round-robin start */
+	uint64_t restart_times[64];	/* ring of recent restarts, ns */
+	unsigned nrestart_times;
+	int closing;
+	int wait_on_close;
+	int broken;
+	char *broken_reason;
+	corun_future *done;		/* shutdown completion */
+	struct corun_pool_stats st;
+};
+
+/* jobmap.c */
+int cr_jobmap_put(struct cr_jobmap *m, struct cr_job *job);
+struct cr_job *cr_jobmap_get(const struct cr_jobmap *m, uint64_t id);
+void cr_jobmap_del(struct cr_jobmap *m, uint64_t id);
+void cr_jobmap_fini(struct cr_jobmap *m);
+void cr_jobq_push(struct cr_jobq *q, struct cr_job *job);
+void cr_jobq_push_front(struct cr_jobq *q, struct cr_job *job);
+void cr_jobq_remove(struct cr_jobq *q, struct cr_job *job);
+struct cr_job *cr_jobq_pop(struct cr_jobq *q);
+
+const struct cr_future_ops *cr_pool_job_ops(void);
+
+/* worker.c */
+int cr_worker_spawn(struct corun_pool *p, struct cr_worker *w);
+int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
+void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
+void cr_worker_close(struct cr_worker *w);
+
+/* pool.c: events from the workers */
+void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
+void cr_pool_on_exit(struct cr_worker *w, int status);
+void cr_pool_schedule_dispatch(struct corun_pool *p);
+void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* CR_SUP_INTERNAL_H */

@@ -1,0 +1,350 @@
+/*
+ * worker.c - one worker process as the supervisor sees it: its nng
+ * socket on the loop, its process, and how it ends.
+ *
+ * A worker is started by posix_spawn (never a bare fork: nng is not
+ * fork-safe) with --connect to a PAIR1 socket that listens only for it.
+ * Its exit is seen through a pidfd on the loop (or waitpid polling where
+ * there is no pidfd), so no SIGCHLD handler is involved.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sup-internal.h"
+
+#include <nng/protocol/pair1/pair.h>
+
+extern char **environ;
+
+static void on_readable(evutil_socket_t fd, short what, void *arg);
+static void on_writable(evutil_socket_t fd, short what, void *arg);
+
+/* Reap the worker if it exited: 1 reaped, 0 running. */
+static int
+reap(struct cr_worker *w)
+{
+	int status = 0;
+	pid_t r;
+
+	do {
+		r = waitpid(w->pid, &status, WNOHANG);
+	} while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		return 0;
+	}
+	if (r < 0) {
+		status = 0;	/* reaped elsewhere: report a plain exit */
+	}
+	cr_pool_on_exit(w, status);
+	return 1;
+}
+
+static void
+on_pidfd(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reap(arg);
+}
+
+static void
+poll_child(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	corun_handle_release(w->poll_h);
+	w->poll_h = NULL;
+	if (!reap(w)) {
+		corun_call_later(w->pool->loop, 0.02, poll_child, w, &w->poll_h);
+	}
+}
+
+static int
+watch_exit(struct cr_worker *w)
+{
+	struct event_base *base = corun_loop_base(w->pool->loop);
+
+	w->pidfd = -1;
+#ifdef SYS_pidfd_open
+	w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+#endif
+	if (w->pidfd >= 0) {
+		fcntl(w->pidfd, F_SETFD, FD_CLOEXEC);
+		w->pev = event_new(base, w->pidfd, EV_READ, on_pidfd, w);
+		if (w->pev == NULL || event_add(w->pev, NULL) != 0) {
+			return CORUN_ENOMEM;
+		}
+		return 0;
+	}
+	return corun_call_later(w->pool->loop, 0.02, poll_child, w,
+	    &w->poll_h);
+}
+
+static int
+open_socket(struct corun_pool *p, struct cr_worker *w)
+{
+	struct event_base *base = corun_loop_base(p->loop);
+	int rfd, wfd, rv;
+
+	snprintf(w->url, sizeof(w->url), "ipc://%s/w%u.%u", p->rundir,
+	    w->idx, w->gen);
+	if ((rv = nng_pair1_open(&w->sock)) != 0) {
+		cr_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	w->sock_open = 1;
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME);
+	/* Sends queue in outq; nng itself need not buffer much. */
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
+	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
+	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0) {
+		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	if (nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd) != 0 ||
+	    nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &wfd) != 0) {
+		return CORUN_ESYS;
+	}
+	w->rev = event_new(base, rfd, EV_READ | EV_PERSIST, on_readable, w);
+	w->wev = event_new(base, wfd, EV_READ | EV_PERSIST, on_writable, w);
+	if (w->rev == NULL || w->wev == NULL ||
+	    event_add(w->rev, NULL) != 0) {
+		return CORUN_ENOMEM;
+	}
+	return 0;
+}
+
+static int
+spawn_process(struct corun_pool *p, struct cr_worker *w)
+{
+	char threads[16], conc[16], id[16], parent[16];
+	char *argv[32 + 2 * 64];
+	posix_spawn_file_actions_t fa;
+	size_t n = 0;
+	int rc;
+
+	snprintf(threads, sizeof(threads), "%u", p->threads);
+	snprintf(conc, sizeof(conc), "%u", p->concurrency);
+	snprintf(id, sizeof(id), "%u", w->idx);
+	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+	argv[n++] = p->worker_path;
+	argv[n++] = "--connect";
+	argv[n++] = w->url + 0;
+	argv[n++] = "--threads";
+	argv[n++] = threads;
+	argv[n++] = "--concurrency";
+	argv[n++] = conc;
+	argv[n++] = "--id";
+	argv[n++] = id;
+	argv[n++] = "--parent";
+	argv[n++] = parent;
+	if (p->opts.offload) {
+		argv[n++] = "--offload";
+	}
+	for (size_t i = 0; i < p->opts.nload && i < 64; i++) {
+		argv[n++] = "--load";
+		argv[n++] = p->load[i];
+	}
+	argv[n] = NULL;
+
+	/* The worker reads nothing and prints nothing: results carry output. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&w->pid, p->worker_path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		return CORUN_ESYS;
+	}
+	return 0;
+}
+
+int
+cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
+{
+	int rc;
+
+	w->pool = p;
+	w->gen++;
+	w->credit = 0;
+	w->capacity = 0;
+	w->pid = 0;
+	w->pidfd = -1;
+	w->started_ns = corun_loop_now_ns();
+	if ((rc = open_socket(p, w)) != 0) {
+		cr_worker_close(w);
+		return rc;
+	}
+	if ((rc = spawn_process(p, w)) != 0) {
+		int err = errno;
+
+		cr_pool_log(p, "cannot start worker %s: %s", p->worker_path,
+		    strerror(err));
+		cr_worker_close(w);
+		errno = err;
+		return rc;
+	}
+	w->state = CR_W_STARTING;
+	if ((rc = watch_exit(w)) != 0) {
+		cr_worker_kill(w, SIGKILL, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+static void
+flush_out(struct cr_worker *w)
+{
+	while (w->outq != NULL) {
+		struct cr_outmsg *m = w->outq;
+		int rv = nng_sendmsg(w->sock, m->msg, NNG_FLAG_NONBLOCK);
+
+		if (rv == NNG_EAGAIN) {
+			event_add(w->wev, NULL);	/* wait until it may send */
+			return;
+		}
+		if (rv != 0) {
+			nng_msg_free(m->msg);	/* closed: the exit handles it */
+		}
+		w->outq = m->next;
+		free(m);
+		w->pool->st.frames_out++;
+	}
+	w->outq_tail = NULL;
+	event_del(w->wev);
+}
+
+int
+cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len)
+{
+	struct cr_outmsg *m;
+	nng_msg *msg;
+
+	if (!w->sock_open) {
+		return CORUN_ECLOSED;
+	}
+	if (nng_msg_alloc(&msg, len) != 0) {
+		return CORUN_ENOMEM;
+	}
+	memcpy(nng_msg_body(msg), frame, len);
+	if (w->outq == NULL) {
+		int rv = nng_sendmsg(w->sock, msg, NNG_FLAG_NONBLOCK);
+
+		if (rv == 0) {
+			w->pool->st.frames_out++;
+			return 0;
+		}
+		if (rv != NNG_EAGAIN) {
+			nng_msg_free(msg);
+			return CORUN_ECLOSED;
+		}
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		nng_msg_free(msg);
+		return CORUN_ENOMEM;
+	}
+	m->msg = msg;
+	m->next = NULL;
+	if (w->outq_tail != NULL) {
+		w->outq_tail->next = m;
+	} else {
+		w->outq = m;
+	}
+	w->outq_tail = m;
+	event_add(w->wev, NULL);
+	return 0;
+}
+
+static void
+on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_out(arg);
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct cr_worker *w = arg;
+	uint32_t gen = w->gen;
+
+	(void)fd;
+	(void)what;
+	/* Bounded, so one busy worker cannot starve the loop. */
+	for (int i = 0; i < 64 && w->sock_open && w->gen == gen; i++) {
+		nng_msg *msg;
+
+		if (nng_recvmsg(w->sock, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			break;
+		}
+		w->pool->st.frames_in++;
+		cr_pool_on_frame(w, nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+	}
+}
+
+void
+cr_worker_kill(struct cr_worker *w, int sig, const char *why)
+{
+	if (why != NULL) {
+		cr_pool_log(w->pool, "worker %u (pid %ld): %s", w->idx,
+		    (long)w->pid, why);
+	}
+	if (w->pid > 0 && w->state != CR_W_DEAD && w->state != CR_W_IDLE) {
+		kill(w->pid, sig);
+	}
+}
+
+/* Release the socket, events and exit watch; the process is gone. */
+void
+cr_worker_close(struct cr_worker *w)
+{
+	while (w->outq != NULL) {
+		struct cr_outmsg *m = w->outq;
+
+		w->outq = m->next;
+		nng_msg_free(m->msg);
+		free(m);
+	}
+	w->outq_tail = NULL;
+	if (w->rev != NULL) {
+		event_free(w->rev);
+		w->rev = NULL;
+	}
+	if (w->wev != NULL) {
+		event_free(w->wev);
+		w->wev = NULL;
+	}
+	if (w->pev != NULL) {
+		event_free(w->pev);
+		w->pev = NULL;
+	}
+	if (w->pidfd >= 0) {
+		close(w->pidfd);
+		w->pidfd = -1;
+	}
+	if (w->poll_h != NULL) {
+		corun_handle_cancel(w->poll_h);
+		corun_handle_release(w->poll_h);
+		w->poll_h = NULL;
+	}
+	if (w->sock_open) {
+		nng_close(w->sock);
+		w->sock_open = 0;
+		if (strncmp(w->url, "ipc://", 6) == 0) {
+			unlink(w->url + 6);
+		}
+	}
+}

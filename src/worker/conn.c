@@ -1,0 +1,302 @@
+/*
+ * conn.c - the worker's nng PAIR1 socket, driven from the main loop.
+ *
+ * No aio callbacks: nng's pollable descriptors (NNG_OPT_RECVFD,
+ * NNG_OPT_SENDFD) are watched by libevent events on the main loop's
+ * base, and messages move with non-blocking nng_recvmsg/nng_sendmsg on
+ * the loop thread.  A send that would block queues the frame; the queue
+ * drains in order when SENDFD becomes readable.
+ *
+ * The socket's send buffer is left at 0, so SENDFD is readable exactly
+ * when the pipe has finished with the previous message: that is how the
+ * worker knows its BYE has left before it closes the socket.
+ *
+ * A dialer re-dials after its pipe drops, so a closed supervisor never
+ * shows up as NNG_ECLOSED on receive.  Pipe removal is watched with
+ * nng_pipe_notify instead; that callback runs on an nng thread and only
+ * hands the news to the loop with corun_call_soon_threadsafe().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <nng/nng.h>
+#include <nng/protocol/pair1/pair.h>
+
+#include "worker.h"
+
+/* Messages taken per RECVFD wake-up, so timers and sends get a turn. */
+#define CR_RX_BURST	64
+
+static void
+pipe_gone(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	w->lost = 1;
+	cr_session_lost(w, "the connection to the supervisor closed");
+}
+
+/* nng thread: hand over, do nothing else. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct cr_worker *w = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_REM_POST) {
+		(void)corun_call_soon_threadsafe(w->loop, pipe_gone, w);
+	}
+}
+
+static void
+tx_arm(struct cr_worker *w, int on)
+{
+	if (on && !w->tx_armed) {
+		event_add(w->tx_ev, NULL);
+		w->tx_armed = 1;
+	} else if (!on && w->tx_armed) {
+		event_del(w->tx_ev);
+		w->tx_armed = 0;
+	}
+}
+
+static int
+outq_push(struct cr_worker *w, nng_msg *m)
+{
+	if (w->out_len == w->out_cap) {
+		size_t ncap = w->out_cap ? w->out_cap * 2 : 16, i;
+		nng_msg **nq = calloc(ncap, sizeof(*nq));
+
+		if (nq == NULL) {
+			return CORUN_ENOMEM;
+		}
+		for (i = 0; i < w->out_len; i++) {
+			nq[i] = w->outq[(w->out_head + i) % w->out_cap];
+		}
+		free(w->outq);
+		w->outq = nq;
+		w->out_cap = ncap;
+		w->out_head = 0;
+	}
+	w->outq[(w->out_head + w->out_len) % w->out_cap] = m;
+	w->out_len++;
+	return 0;
+}
+
+static void
+send_failed(struct cr_worker *w, int rv)
+{
+	w->lost = 1;
+	cr_session_lost(w, "send to the supervisor failed: %s",
+	    nng_strerror(rv));
+}
+
+/* Send queued frames until nng would block.  0, or the nng error. */
+static int
+outq_drain(struct cr_worker *w)
+{
+	int rv;
+
+	while (w->out_len > 0) {
+		nng_msg *m = w->outq[w->out_head];
+
+		rv = nng_sendmsg(w->sock, m, NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN) {
+			return 0;
+		}
+		if (rv != 0) {
+			return rv;
+		}
+		w->out_head = (w->out_head + 1) % w->out_cap;
+		w->out_len--;
+		w->tx_inflight = 1;
+	}
+	return 0;
+}
+
+static void
+tx_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct cr_worker *w = arg;
+	int rv, was_empty = w->out_len == 0;
+
+	(void)fd;
+	(void)what;
+	if (was_empty) {
+		/* Readable with nothing queued: the last message has left. */
+		w->tx_inflight = 0;
+	} else if ((rv = outq_drain(w)) != 0) {
+		tx_arm(w, 0);
+		send_failed(w, rv);
+		return;
+	}
+	if (w->out_len > 0) {
+		return;
+	}
+	if (w->state == CR_W_LINGER && w->tx_inflight) {
+		return;		/* wait for the next readiness */
+	}
+	tx_arm(w, 0);
+	if (w->state == CR_W_LINGER) {
+		cr_session_flushed(w);
+	}
+}
+
+int
+cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len)
+{
+	nng_msg *m = NULL;
+	int rv;
+
+	if (w->lost || !w->sock_open) {
+		return CORUN_ECLOSED;
+	}
+	if ((rv = nng_msg_alloc(&m, 0)) != 0 ||
+	    (rv = nng_msg_append(m, frame, len)) != 0) {
+		if (rv != 0 && m != NULL) {
+			nng_msg_free(m);
+		}
+		cr_log(w, "cannot build a message: %s", nng_strerror(rv));
+		return CORUN_ENOMEM;
+	}
+	/* Keep frames in order: once something waits, queue behind it. */
+	if (w->out_len == 0) {
+		rv = nng_sendmsg(w->sock, m, NNG_FLAG_NONBLOCK);
+		if (rv == 0) {
+			w->tx_inflight = 1;
+			return 0;
+		}
+		if (rv != NNG_EAGAIN) {
+			nng_msg_free(m);
+			send_failed(w, rv);
+			return CORUN_ECLOSED;
+		}
+	}
+	if (outq_push(w, m) != 0) {
+		nng_msg_free(m);
+		cr_log(w, "out of memory queueing a frame");
+		return CORUN_ENOMEM;
+	}
+	tx_arm(w, 1);
+	return 0;
+}
+
+void
+cr_conn_wait_flushed(struct cr_worker *w)
+{
+	if (w->lost || !w->sock_open) {
+		cr_session_flushed(w);
+		return;
+	}
+	/* SENDFD is readable once the pipe is done with the last frame. */
+	tx_arm(w, 1);
+}
+
+static void
+rx_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct cr_worker *w = arg;
+	nng_msg *m;
+	int i, rv;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < CR_RX_BURST && w->rx_ev != NULL; i++) {
+		rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN) {
+			return;
+		}
+		if (rv != 0) {
+			cr_conn_stop_rx(w);
+			w->lost = 1;
+			cr_session_lost(w, "receive from the supervisor "
+			    "failed: %s", nng_strerror(rv));
+			return;
+		}
+		w->last_rx_ns = corun_loop_now_ns();
+		cr_session_frame(w, nng_msg_body(m), nng_msg_len(m));
+		nng_msg_free(m);
+	}
+}
+
+void
+cr_conn_stop_rx(struct cr_worker *w)
+{
+	if (w->rx_ev != NULL) {
+		event_free(w->rx_ev);
+		w->rx_ev = NULL;
+	}
+}
+
+static int
+fail(char *why, size_t whylen, const char *what, const char *url, int rv)
+{
+	snprintf(why, whylen, "%s %s: %s", what, url, nng_strerror(rv));
+	return CORUN_ESYS;
+}
+
+int
+cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
+{
+	struct event_base *base = corun_loop_base(w->loop);
+	const char *url = w->opt.url;
+	int rv, rfd, sfd;
+
+	if ((rv = nng_pair1_open(&w->sock)) != 0) {
+		return fail(why, whylen, "cannot open a socket for", url, rv);
+	}
+	w->sock_open = 1;
+	/* nng's default limit (1 MiB) is below the protocol's frames. */
+	if ((rv = nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ,
+	    CR_WIRE_MAX_FRAME + CR_WIRE_HDR_SIZE)) != 0 ||
+	    (rv = nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_event,
+	    w)) != 0) {
+		return fail(why, whylen, "cannot set up the socket for", url,
+		    rv);
+	}
+	if ((rv = nng_dial(w->sock, url, NULL, 0)) != 0) {
+		return fail(why, whylen, "cannot connect to", url, rv);
+	}
+	if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd)) != 0 ||
+	    (rv = nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
+		return fail(why, whylen, "no pollable descriptors for", url,
+		    rv);
+	}
+	w->rx_ev = event_new(base, rfd, EV_READ | EV_PERSIST, rx_ready, w);
+	w->tx_ev = event_new(base, sfd, EV_READ | EV_PERSIST, tx_ready, w);
+	if (w->rx_ev == NULL || w->tx_ev == NULL ||
+	    event_add(w->rx_ev, NULL) != 0) {
+		snprintf(why, whylen, "cannot watch the socket for %s", url);
+		return CORUN_ENOMEM;
+	}
+	return 0;
+}
+
+void
+cr_conn_close(struct cr_worker *w)
+{
+	cr_conn_stop_rx(w);
+	if (w->tx_ev != NULL) {
+		event_free(w->tx_ev);
+		w->tx_ev = NULL;
+		w->tx_armed = 0;
+	}
+	while (w->out_len > 0) {
+		nng_msg_free(w->outq[w->out_head]);
+		w->out_head = (w->out_head + 1) % w->out_cap;
+		w->out_len--;
+	}
+	free(w->outq);
+	w->outq = NULL;
+	w->out_cap = 0;
+	if (w->sock_open) {
+		/* Pipe callbacks may still fire; they only post to the loop. */
+		nng_close(w->sock);
+		w->sock_open = 0;
+	}
+}

@@ -1,0 +1,156 @@
+/*
+ * worker.h - corun-worker internals shared by its files.
+ *
+ * One process: a main I/O loop (the nng socket, the session, results
+ * batching, timers and signals) and, when T > 1, T job threads each
+ * running its own loop.  With T == 1 jobs run on the main loop.
+ *
+ *   main.c      options, setup, signals, teardown
+ *   conn.c      the nng PAIR1 socket driven from the main loop (RECVFD,
+ *               SENDFD, non-blocking sends with an outgoing queue)
+ *   session.c   the protocol: handshake, frames, heartbeats, liveness,
+ *               shutdown and exit
+ *   dispatch.c  job threads, slots, the job table, cancellation, results
+ *               batching and credit
+ *
+ * Everything in struct cr_worker is touched on the main loop's thread
+ * only, except where a field says otherwise.
+ */
+#ifndef CR_WORKER_H
+#define CR_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <nng/nng.h>
+
+#include <corun/future.h>
+#include <corun/loop.h>
+
+#include "wire/wire.h"
+
+/* Exit statuses (mirrored in --help and corun-worker(8)). */
+#define CR_EXIT_OK	0	/* shut down as asked */
+#define CR_EXIT_SETUP	1	/* bad option, --load failed, refused */
+#define CR_EXIT_PROTO	2	/* the supervisor broke the protocol */
+#define CR_EXIT_LOST	3	/* supervisor unreachable or gone */
+
+#define CR_WORKER_MAX_THREADS	256
+#define CR_WORKER_MAX_CONC	65536
+#define CR_WORKER_MAX_CAPACITY	(1u << 20)
+
+/* Seconds to wait for WELCOME after HELLO. */
+#define CR_HANDSHAKE_TIMEOUT	10.0
+/* Seconds to wait for BYE to leave before closing the socket anyway. */
+#define CR_LINGER		1.0
+/* Seconds cancelled jobs get to report (shell jobs: TERM, grace, KILL). */
+#define CR_CANCEL_WAIT		3.0
+
+struct cr_job;
+struct cr_jthread;
+
+struct cr_worker_opts {
+	const char	*url;
+	unsigned	 threads;	/* T */
+	unsigned	 concurrency;	/* C */
+	int		 offload;
+	uint32_t	 id;		/* --id, for logs until WELCOME */
+	const char	*name;
+	pid_t		 parent;	/* --parent, 0 = none */
+};
+
+enum cr_wstate {
+	CR_W_HELLO,		/* HELLO sent, waiting for WELCOME */
+	CR_W_RUNNING,		/* taking jobs */
+	CR_W_DRAINING,		/* no new jobs; waiting for running ones */
+	CR_W_ABORTING,		/* jobs cancelled, results dropped */
+	CR_W_LINGER,		/* BYE handed to nng; waiting for it to leave */
+	CR_W_DONE		/* main loop stopping */
+};
+
+struct cr_worker {
+	struct cr_worker_opts opt;
+	corun_loop	*loop;		/* the main I/O loop */
+	int		 exit_code;
+	uint32_t	 capacity;	/* T * C */
+
+	/* conn.c */
+	nng_socket	 sock;
+	int		 sock_open;
+	struct event	*rx_ev;
+	struct event	*tx_ev;
+	int		 tx_armed;
+	int		 tx_inflight;	/* a message may still be in the pipe */
+	nng_msg		**outq;		/* ring of frames waiting for SENDFD */
+	size_t		 out_head, out_len, out_cap;
+	int		 lost;		/* pipe gone: nothing more to send */
+
+	/* session.c */
+	enum cr_wstate	 state;
+	struct cr_wire_builder wb;	/* single frames and RESULTS */
+	uint32_t	 worker_id;
+	uint32_t	 heartbeat_ms;
+	uint64_t	 last_rx_ns;
+	uint64_t	 hb_seq;
+	uint32_t	 granted;	/* credit the supervisor still holds */
+	corun_handle	*hb_timer;
+	corun_handle	*watch_timer;
+	corun_handle	*stop_timer;	/* drain deadline / cancel wait */
+	corun_handle	*linger_timer;
+	int		 bye_code;
+	char		 bye_reason[256];
+	int		 sigterms;
+
+	/* dispatch.c */
+	struct cr_jthread *threads;
+	unsigned	 nthreads;
+	struct cr_job	**table;	/* id -> jobs held, chained */
+	size_t		 table_mask;
+	size_t		 running;	/* started, outcome not back yet */
+	struct cr_job	*done_head, *done_tail;
+	size_t		 done_count;
+	int		 flush_scheduled;
+};
+
+/* main.c */
+void	cr_log(struct cr_worker *w, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* conn.c */
+int	cr_conn_open(struct cr_worker *w, char *why, size_t whylen);
+int	cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len);
+/* Call cr_session_flushed() once every queued frame has left. */
+void	cr_conn_wait_flushed(struct cr_worker *w);
+void	cr_conn_stop_rx(struct cr_worker *w);
+void	cr_conn_close(struct cr_worker *w);
+
+/* session.c */
+int	cr_session_start(struct cr_worker *w);
+void	cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
+void	cr_session_lost(struct cr_worker *w, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	cr_session_fatal(struct cr_worker *w, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	cr_session_shutdown(struct cr_worker *w, int graceful,
+	    uint32_t deadline_ms, const char *why);
+void	cr_session_idle(struct cr_worker *w);
+void	cr_session_flushed(struct cr_worker *w);
+void	cr_session_fini(struct cr_worker *w);
+
+/* dispatch.c */
+int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);
+/* Stop and join the job threads; nonzero if jobs were abandoned. */
+int	cr_dispatch_fini(struct cr_worker *w);
+/* Start the jobs of a decoded JOBS frame (credit already checked). */
+void	cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f);
+void	cr_dispatch_cancel(struct cr_worker *w, uint64_t id);
+void	cr_dispatch_cancel_all(struct cr_worker *w);
+/* Encode and send every finished result now. */
+void	cr_dispatch_flush(struct cr_worker *w);
+/* Forget finished results without sending them. */
+void	cr_dispatch_drop_results(struct cr_worker *w);
+/* Highest loop lag (ns) seen by any job loop since the last call. */
+uint64_t cr_dispatch_take_lag(struct cr_worker *w);
+
+#endif /* CR_WORKER_H */

@@ -1,0 +1,481 @@
+/*
+ * test_pool.c - the process pool with real corun-worker processes over
+ * real nng sockets: results, models, timeouts, retries, cancellation,
+ * workers killed mid-run, a broken pool, shutdown.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corun/corun.h>
+
+#include "check-util.h"
+
+static corun_loop *loop;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(corun_loop_new(&loop), 0);
+}
+
+static void
+teardown(void)
+{
+	corun_loop_free(loop);
+	loop = NULL;
+}
+
+static double
+now_s(void)
+{
+	return (double)corun_loop_now_ns() / 1e9;
+}
+
+static corun_pool *
+new_pool(enum corun_model model, unsigned jobs)
+{
+	struct corun_pool_opts o = { 0 };
+	corun_pool *p = NULL;
+
+	o.model = model;
+	o.jobs = jobs;
+	o.quiet = 1;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	return p;
+}
+
+/* Run the loop until every future is done (or fail after limit s). */
+static void
+run_all(corun_future **f, size_t n, double limit)
+{
+	corun_future *g;
+
+	ck_assert_int_eq(corun_gather(loop, f, n, CORUN_GATHER_RETURN_ERRORS,
+	    &g), 0);
+	corun_call_later(loop, limit, (corun_cb)corun_loop_stop, loop, NULL);
+	corun_loop_run_until_complete(loop, g);
+	ck_assert_msg(corun_future_done(g), "jobs did not finish in %.1f s",
+	    limit);
+	corun_future_unref(g);
+}
+
+static void
+shutdown_pool(corun_pool *p)
+{
+	corun_future *done;
+
+	ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+	corun_call_later(loop, 10, (corun_cb)corun_loop_stop, loop, NULL);
+	corun_loop_run_until_complete(loop, done);
+	ck_assert(corun_future_done(done));
+	ck_assert_int_eq(corun_future_status(done), 0);
+	corun_future_unref(done);
+	corun_pool_free(p);
+}
+
+static struct corun_job
+job(const char *kind, const char *payload)
+{
+	struct corun_job j = { 0 };
+
+	j.kind = kind;
+	j.payload = payload;
+	j.len = payload != NULL ? strlen(payload) : 0;
+	return j;
+}
+
+/* A shell payload: words NUL-terminated. */
+static struct corun_job
+shell(const char *buf, size_t len)
+{
+	struct corun_job j = { 0 };
+
+	j.kind = "shell";
+	j.payload = buf;
+	j.len = len;
+	return j;
+}
+
+START_TEST(test_many_noop_jobs)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
+	enum { N = 2000 };
+	struct corun_job *jobs = calloc(N, sizeof(*jobs));
+	corun_future **f = calloc(N, sizeof(*f));
+	struct corun_pool_stats st;
+
+	for (int i = 0; i < N; i++) {
+		jobs[i] = job("noop", NULL);
+		jobs[i].tag = (uint64_t)i;
+	}
+	ck_assert_int_eq(corun_pool_map(p, jobs, N, f), 0);
+	run_all(f, N, 30);
+	for (int i = 0; i < N; i++) {
+		const struct corun_job_result *r = corun_pool_result(f[i]);
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->status, 0);
+		ck_assert_uint_eq(r->tag, (uint64_t)i);
+		ck_assert_uint_eq(r->attempts, 1);
+		ck_assert_int_gt(r->worker_pid, 0);
+		corun_future_unref(f[i]);
+	}
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.procs, 2);
+	ck_assert_uint_eq(st.submitted, N);
+	ck_assert_uint_eq(st.completed, N);
+	/* Batching: far fewer messages than jobs. */
+	ck_assert_uint_lt(st.frames_out, N / 4);
+	free(jobs);
+	free(f);
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_async_model_overlaps_sleeps)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 8);
+	corun_future *f[8];
+	struct corun_job j = job("sleep", "100");
+	struct corun_pool_stats st;
+	double t0;
+
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.procs, 1);
+	ck_assert_uint_eq(st.threads, 1);
+	ck_assert_uint_eq(st.concurrency, 8);
+	/* Let the worker start, so we time the jobs, not the spawn. */
+	corun_pool_submit(p, &j, &f[0]);
+	run_all(f, 1, 10);
+	corun_future_unref(f[0]);
+	t0 = now_s();
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(corun_pool_submit(p, &j, &f[i]), 0);
+	}
+	run_all(f, 8, 10);
+	ck_assert_msg(now_s() - t0 < 0.5, "8 x 100 ms took %.3f s",
+	    now_s() - t0);
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(corun_pool_result(f[i])->status, 0);
+		corun_future_unref(f[i]);
+	}
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_shell_output_and_exit)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
+	static const char ok[] = "sh\0-c\0echo out; echo err >&2\0";
+	static const char bad[] = "sh\0-c\0exit 3\0";
+	static const char sig[] = "sh\0-c\0kill -TERM $$\0";
+	struct corun_job j[3] = {
+		shell(ok, sizeof(ok) - 1),
+		shell(bad, sizeof(bad) - 1),
+		shell(sig, sizeof(sig) - 1),
+	};
+	corun_future *f[3];
+	const struct corun_job_result *r;
+
+	ck_assert_int_eq(corun_pool_map(p, j, 3, f), 0);
+	run_all(f, 3, 20);
+	r = corun_pool_result(f[0]);
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_str_eq(r->out, "out\n");
+	ck_assert_str_eq(r->err, "err\n");
+	ck_assert_int_eq(r->exit_code, 0);
+	/* A failing command is an outcome (a result), not a pool error. */
+	r = corun_pool_result(f[1]);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->status, CORUN_EFAILED);
+	ck_assert_int_eq(r->exit_code, 3);
+	r = corun_pool_result(f[2]);
+	ck_assert_int_eq(r->status, CORUN_EFAILED);
+	ck_assert_int_eq(r->signal, SIGTERM);
+	for (int i = 0; i < 3; i++) {
+		corun_future_unref(f[i]);
+	}
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_timeout_and_retries)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
+	char counter[64], script[256];
+	static const char slow[] = "sleep\0" "30\0";
+	struct corun_job j[2];
+	corun_future *f[2];
+	const struct corun_job_result *r;
+	double t0 = now_s();
+	size_t len;
+
+	/* Fails twice, then succeeds: counts its runs in a file. */
+	snprintf(counter, sizeof(counter), "/tmp/corun-retry.%ld",
+	    (long)getpid());
+	unlink(counter);
+	len = (size_t)snprintf(script, sizeof(script), "sh%c-c%cn=$(cat %s "
+	    "2>/dev/null || echo 0); n=$((n+1)); echo $n > %s; "
+	    "[ $n -ge 3 ]%c", 0, 0, counter, counter, 0);
+	j[0] = shell(slow, sizeof(slow) - 1);
+	j[0].timeout = 0.3;
+	j[1] = shell(script, len);
+	j[1].retries = 2;
+	ck_assert_int_eq(corun_pool_map(p, j, 2, f), 0);
+	run_all(f, 2, 20);
+	r = corun_pool_result(f[0]);
+	ck_assert_int_eq(r->status, CORUN_ETIMEDOUT);
+	ck_assert(now_s() - t0 < 5);
+	r = corun_pool_result(f[1]);
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_uint_eq(r->attempts, 3);
+	unlink(counter);
+	corun_future_unref(f[0]);
+	corun_future_unref(f[1]);
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_cancel_queued_and_running)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_job j = job("sleep", "10000");
+	corun_future *f[2];
+	double t0 = now_s();
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[0]), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[1]), 0);
+	/* Let the first one start on the only slot. */
+	while (now_s() - t0 < 5) {
+		struct corun_pool_stats st;
+
+		corun_loop_run_once(loop, 0.05);
+		corun_pool_stats(p, &st);
+		if (st.running == 1) {
+			break;
+		}
+	}
+	ck_assert_int_eq(corun_future_cancel(f[1]), 0);
+	ck_assert(corun_future_cancelled(f[1]));	/* queued: at once */
+	ck_assert_int_eq(corun_future_cancel(f[0]), 0);
+	run_all(f, 1, 10);
+	ck_assert(corun_future_cancelled(f[0]));
+	ck_assert(now_s() - t0 < 5);
+	corun_future_unref(f[0]);
+	corun_future_unref(f[1]);
+	shutdown_pool(p);
+}
+END_TEST
+
+struct killer {
+	corun_pool *pool;
+	int kills;
+};
+
+static void
+kill_one(void *arg)
+{
+	struct killer *k = arg;
+	int pids[8];
+
+	if (corun_pool_worker_pids(k->pool, pids, 8) > 0) {
+		kill(pids[0], SIGKILL);
+		k->kills++;
+	}
+	if (k->kills < 3) {
+		corun_call_later(loop, 0.15, kill_one, k, NULL);
+	}
+}
+
+START_TEST(test_worker_killed_mid_run)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
+	enum { N = 120 };
+	struct corun_job j = job("sleep", "10");
+	corun_future *f[N];
+	struct killer k = { p, 0 };
+	struct corun_pool_stats st;
+
+	for (int i = 0; i < N; i++) {
+		j.tag = (uint64_t)i;
+		ck_assert_int_eq(corun_pool_submit(p, &j, &f[i]), 0);
+	}
+	corun_call_later(loop, 0.1, kill_one, &k, NULL);
+	run_all(f, N, 30);
+	for (int i = 0; i < N; i++) {
+		const struct corun_job_result *r = corun_pool_result(f[i]);
+
+		/* Every job completed once, with its own result. */
+		ck_assert_msg(r != NULL, "job %d: %s", i,
+		    corun_strerror(corun_future_status(f[i])));
+		ck_assert_int_eq(r->status, 0);
+		ck_assert_uint_eq(r->tag, (uint64_t)i);
+		corun_future_unref(f[i]);
+	}
+	corun_pool_stats(p, &st);
+	ck_assert_int_ge(k.kills, 1);
+	ck_assert_uint_ge(st.restarts, 1);
+	ck_assert_uint_eq(st.completed, N);
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_attempts_run_out)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	/* The job kills the worker that runs it, every time. */
+	static const char suicide[] = "sh\0-c\0kill -KILL $PPID; sleep 5\0";
+	struct corun_job j = shell(suicide, sizeof(suicide) - 1);
+	corun_future *f;
+	const char *msg;
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 30);
+	ck_assert_int_eq(corun_future_error(f, &msg), CORUN_ELOST);
+	ck_assert_msg(strstr(msg, "worker lost: signal 9") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "attempt 3 of 3") != NULL, "%s", msg);
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
+START_TEST(test_broken_pool_fails_futures)
+{
+	struct corun_pool_opts o = { 0 };
+	struct corun_job j = job("noop", NULL);
+	corun_pool *p = NULL;
+	corun_future *f;
+	const char *msg;
+
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.quiet = 1;
+	o.restart_max = 3;
+	o.worker_path = "/bin/false";	/* exits at once, every time */
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	ck_assert_int_eq(corun_future_error(f, &msg), CORUN_EBROKEN);
+	ck_assert_msg(strstr(msg, "workers keep dying") != NULL, "%s", msg);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), CORUN_EBROKEN);
+	corun_pool_free(p);
+
+	o.worker_path = "/nonexistent/corun-worker";
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_ESYS);
+}
+END_TEST
+
+START_TEST(test_shutdown_without_wait_cancels)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
+	struct corun_job j = job("sleep", "10000");
+	corun_future *f[4], *done;
+	double t0 = now_s();
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[0]), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[1]), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[2]), 0);
+	corun_loop_run_once(loop, 0.2);
+	corun_loop_run_once(loop, 0.2);
+	ck_assert_int_eq(corun_pool_shutdown(p, 0, 1, &done), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[3]), CORUN_ECLOSED);
+	corun_call_later(loop, 10, (corun_cb)corun_loop_stop, loop, NULL);
+	corun_loop_run_until_complete(loop, done);
+	ck_assert(corun_future_done(done));
+	run_all(f, 3, 5);
+	for (int i = 0; i < 3; i++) {
+		ck_assert(corun_future_cancelled(f[i]));
+		corun_future_unref(f[i]);
+	}
+	ck_assert(now_s() - t0 < 5);
+	corun_future_unref(done);
+	corun_pool_free(p);
+}
+END_TEST
+
+START_TEST(test_models_resolve)
+{
+	struct corun_pool_opts o = { 0 };
+	unsigned pp, t, c;
+	enum corun_model m;
+
+	o.jobs = 8;
+	o.model = CORUN_MODEL_THREAD;
+	ck_assert_int_eq(corun_model_resolve(&o, &pp, &t, &c), 0);
+	ck_assert(pp == 1 && t == 8 && c == 1);
+	o.model = CORUN_MODEL_ASYNC;
+	corun_model_resolve(&o, &pp, &t, &c);
+	ck_assert(pp == 1 && t == 1 && c == 8);
+	o.model = CORUN_MODEL_PROCESS;
+	corun_model_resolve(&o, &pp, &t, &c);
+	ck_assert(pp == 8 && t == 1 && c == 1);
+	o.model = CORUN_MODEL_HYBRID;
+	corun_model_resolve(&o, &pp, &t, &c);
+	ck_assert_uint_ge(pp, 1);
+	ck_assert_uint_ge(pp * c, 8);
+	o.model = CORUN_MODEL_CUSTOM;
+	o.procs = 2;
+	o.threads = 3;
+	o.concurrency = 4;
+	corun_model_resolve(&o, &pp, &t, &c);
+	ck_assert(pp == 2 && t == 3 && c == 4);
+	ck_assert_int_eq(corun_model_parse("hybrid", &m), 0);
+	ck_assert_int_eq(m, CORUN_MODEL_HYBRID);
+	ck_assert_int_eq(corun_model_parse("proces", &m), CORUN_EINVAL);
+	ck_assert_str_eq(corun_model_name(CORUN_MODEL_ASYNC), "async");
+}
+END_TEST
+
+START_TEST(test_bad_jobs_refused)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_job j = job("", NULL);
+	corun_future *f;
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), CORUN_EINVAL);
+	j = job("sleep", "1");
+	j.timeout = -1;
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), CORUN_EINVAL);
+	/* An unknown kind reaches the worker and comes back explained. */
+	j = job("nosuchkind", NULL);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 10);
+	ck_assert_int_eq(corun_pool_result(f)->status, CORUN_ENOENT);
+	ck_assert_ptr_nonnull(strstr(corun_pool_result(f)->message,
+	    "nosuchkind"));
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pool");
+	TCase *tc = tcase_create("pool");
+
+	if (getenv("CORUN_WORKER") == NULL) {
+		fprintf(stderr, "test_pool: CORUN_WORKER is not set\n");
+		return 77;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_models_resolve);
+	tcase_add_test(tc, test_many_noop_jobs);
+	tcase_add_test(tc, test_async_model_overlaps_sleeps);
+	tcase_add_test(tc, test_shell_output_and_exit);
+	tcase_add_test(tc, test_timeout_and_retries);
+	tcase_add_test(tc, test_cancel_queued_and_running);
+	tcase_add_test(tc, test_worker_killed_mid_run);
+	tcase_add_test(tc, test_attempts_run_out);
+	tcase_add_test(tc, test_broken_pool_fails_futures);
+	tcase_add_test(tc, test_shutdown_without_wait_cancels);
+	tcase_add_test(tc, test_bad_jobs_refused);
+	suite_add_tcase(s, tc);
+	return cr_check_main(s);
+}

@@ -1,0 +1,75 @@
+/*
+ * kinds-internal.h - what the built-in kinds and the runner share: the
+ * job context behind the opaque corun_job_ctx, and the built-in kinds.
+ */
+#ifndef CR_KINDS_INTERNAL_H
+#define CR_KINDS_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corun/job.h>
+#include <corun/loop.h>
+
+/* Each of stdout and stderr keeps at most this much; the rest is dropped. */
+#define CR_OUT_CAP ((size_t)64 << 20)
+
+/* A growable output buffer. */
+struct cr_buf {
+	char *p;
+	size_t len, cap;
+	int truncated;		/* bytes were dropped at CR_OUT_CAP */
+};
+
+/*
+ * The context a kind runs with.  Under offload the kind runs on one
+ * executor thread; it then only calls the corun_job_* functions, which
+ * touch nothing but this struct, and the loop thread leaves the struct
+ * alone until that call has returned.  stop is the one field both threads
+ * use at once, hence atomic.
+ */
+struct corun_job_ctx {
+	const struct corun_job_kind *kind;
+	char name[256];		/* the kind's name, NUL-terminated */
+	char *payload;		/* a copy, with a NUL after len bytes */
+	size_t len;
+	double timeout;		/* seconds, 0 = none */
+	corun_loop *loop;
+	struct cr_buf out, err;
+	int fail_code;		/* corun_job_fail(), 0 if not called */
+	char *fail_msg;
+	int exit_code;		/* -1 unless corun_job_set_exit() */
+	int signal;
+	int offloaded;		/* running on an executor thread */
+	atomic_int stop;	/* 0, CORUN_ETIMEDOUT or CORUN_ECANCELED */
+};
+
+/* Nonzero once the job was asked to stop (timeout or cancel). */
+static inline int
+cr_job_stopping(corun_job_ctx *ctx)
+{
+	return atomic_load_explicit(&ctx->stop, memory_order_relaxed);
+}
+
+/* The built-in kinds (kind-basic.c, kind-shell.c, kind-net.c). */
+int cr_kind_noop(corun_job_ctx *ctx);
+int cr_kind_sleep(corun_job_ctx *ctx);
+int cr_kind_block(corun_job_ctx *ctx);
+int cr_kind_cpu(corun_job_ctx *ctx);
+int cr_kind_shell(corun_job_ctx *ctx);
+int cr_kind_net(corun_job_ctx *ctx);
+
+/*
+ * Parse a count of milliseconds ("250", optionally "250ms") from the
+ * payload; CORUN_EINVAL with a message naming the kind when it is not one.
+ */
+int cr_parse_ms(corun_job_ctx *ctx, uint64_t *ms);
+
+/* Stack size for kinds that need more than the default (net, plugins). */
+#define CR_BIG_STACK (256 * 1024)
+
+/* The coroutine stack size to run kind k with (0 = the default). */
+size_t cr_kind_stack(const struct corun_job_kind *k);
+
+#endif /* CR_KINDS_INTERNAL_H */
