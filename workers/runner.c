@@ -287,9 +287,6 @@ job_status(struct cr_job *job)
 	if (job->rc < 0 || job->rc >= CORUN_EMAXERR) {
 		return CORUN_EFAILED;
 	}
-	if (job->rc == 0 && job->ctx.fail_code != 0) {
-		return job->ctx.fail_code;
-	}
 	return job->rc;
 }
 

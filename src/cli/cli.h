@@ -235,6 +235,8 @@ struct cr_input {
 	const struct cr_strv *lit0; /* group 0 if it is literal */
 	size_t lit0_idx;
 	char *cur0;		/* current value of group 0 */
+	char *copy0;		/* its copy when other groups cycle */
+	char *borrowed;		/* borrowed[g]: vals[g] is the options' */
 	const char **args;	/* the tuple returned */
 	int started, empty, done;
 };

@@ -16,6 +16,11 @@
 
 #include <corun/co.h>
 
+#ifndef CR_TLS
+/* Thread-locals read on every switch: no __tls_get_addr call. */
+#define CR_TLS __attribute__((tls_model("initial-exec")))
+#endif
+
 #ifdef CORUN_CO_UCONTEXT
 #include <ucontext.h>
 #endif

@@ -37,7 +37,7 @@
 #endif
 
 /* Freed default-size stacks kept per thread, so new tasks skip mmap. */
-#define CR_STACK_CACHE_MAX	64
+#define CR_STACK_CACHE_MAX	256
 
 struct cr_stack_cache {
 	unsigned	 n;
@@ -45,7 +45,7 @@ struct cr_stack_cache {
 	struct cr_stack	 s[CR_STACK_CACHE_MAX];
 };
 
-static __thread corun_co *cr_co_cur;
+static __thread corun_co *cr_co_cur CR_TLS;
 static __thread struct cr_stack_cache cr_cache;
 static pthread_key_t cr_cache_key;
 static pthread_once_t cr_cache_once = PTHREAD_ONCE_INIT;

@@ -41,7 +41,6 @@ struct corun_handle {
 			struct corun_handle *next, *prev;
 		} q;
 		struct {		/* CR_H_TIMER */
-			uint64_t seq;	/* FIFO among equal deadlines */
 			size_t idx;	/* index in the heap */
 		} t;
 	} u;
@@ -49,6 +48,18 @@ struct corun_handle {
 	uint8_t state;
 	uint8_t flags;
 };
+
+/* A timer heap entry: the keys are copied here for locality. */
+struct cr_heap_ent {
+	uint64_t when;
+	uint64_t seq;			/* FIFO among equal deadlines */
+	struct corun_handle *h;
+};
+
+#ifndef CR_TLS
+/* Thread-locals read on every step: no __tls_get_addr call. */
+#define CR_TLS __attribute__((tls_model("initial-exec")))
+#endif
 
 struct cr_executor;
 struct cr_task;
@@ -64,7 +75,7 @@ struct corun_loop {
 	uint64_t armed_when;		/* deadline timer_ev is set for */
 	int timer_armed;
 
-	struct corun_handle **heap;
+	struct cr_heap_ent *heap;
 	size_t heap_len, heap_cap;
 	uint64_t seq;
 
@@ -81,6 +92,8 @@ struct corun_loop {
 	size_t nfree_handles;
 
 	struct cr_task *tasks;		/* live tasks (intrusive list) */
+	struct cr_task *free_tasks;	/* step-task structs for reuse */
+	size_t nfree_tasks;
 	size_t ntasks;
 	uint64_t task_ids;
 
@@ -194,6 +207,7 @@ void cr_task_suspend(struct cr_task *t);	/* back to the loop */
 void cr_task_wake(struct cr_task *t, int status);
 void cr_task_on_done(corun_future *fut, void *arg);
 void cr_loop_destroy_tasks(corun_loop *loop);
+void cr_loop_free_task_cache(corun_loop *loop);
 
 /* executor.c */
 void cr_executor_destroy(corun_loop *loop);

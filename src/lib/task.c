@@ -16,7 +16,7 @@
 
 #include "loop-internal.h"
 
-static __thread struct cr_task *cr_cur_task;
+static __thread struct cr_task *cr_cur_task CR_TLS;
 
 static int task_cancel(corun_future *fut);
 static void task_destroy(corun_future *fut);
@@ -70,13 +70,38 @@ corun_task_cancelling(const corun_future *fut)
 	return ((const struct cr_task *)fut)->cancel_req;
 }
 
+#define CR_FREE_TASKS_MAX 4096
+
 static void
 task_destroy(corun_future *fut)
 {
 	struct cr_task *t = (struct cr_task *)fut;
+	corun_loop *loop = fut->loop;
 
 	free(t->name);
+	/*
+	 * Step tasks are all one size: keep some for the next spawn rather
+	 * than hand them back to malloc (which trims and re-faults pages).
+	 */
+	if (t->is_step && loop->nfree_tasks < CR_FREE_TASKS_MAX) {
+		t->lnext = loop->free_tasks;
+		loop->free_tasks = t;
+		loop->nfree_tasks++;
+		return;
+	}
 	free(t);
+}
+
+void
+cr_loop_free_task_cache(corun_loop *loop)
+{
+	struct cr_task *t;
+
+	while ((t = loop->free_tasks) != NULL) {
+		loop->free_tasks = t->lnext;
+		free(t);
+	}
+	loop->nfree_tasks = 0;
 }
 
 /* Detach the task from the loop's list of live tasks. */
@@ -215,9 +240,13 @@ task_step(void *arg)
 static struct cr_task *
 task_alloc(corun_loop *loop, size_t size, const char *name)
 {
-	struct cr_task *t = malloc(size);
+	struct cr_task *t;
 
-	if (t == NULL) {
+	if (size == sizeof(struct cr_task) && loop->free_tasks != NULL) {
+		t = loop->free_tasks;
+		loop->free_tasks = t->lnext;
+		loop->nfree_tasks--;
+	} else if ((t = malloc(size)) == NULL) {
 		return NULL;
 	}
 	memset(t, 0, size);

@@ -232,7 +232,7 @@ protocol_error(struct cr_worker *w, const char *why)
 
 	snprintf(msg, sizeof(msg), "protocol error: %s; dropping it", why);
 	cr_worker_kill(w, SIGKILL, msg);
-	cr_worker_close(w);	/* hear nothing more from it */
+	cr_worker_close_socket(w);	/* hear nothing more from it */
 }
 
 static void

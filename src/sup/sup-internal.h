@@ -141,6 +141,7 @@ int cr_worker_spawn(struct corun_pool *p, struct cr_worker *w);
 int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
+void cr_worker_close_socket(struct cr_worker *w);
 
 /* pool.c: events from the workers */
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);

@@ -307,9 +307,9 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 	}
 }
 
-/* Release the socket, events and exit watch; the process is gone. */
+/* Stop talking to the worker: its exit is still watched. */
 void
-cr_worker_close(struct cr_worker *w)
+cr_worker_close_socket(struct cr_worker *w)
 {
 	while (w->outq != NULL) {
 		struct cr_outmsg *m = w->outq;
@@ -327,6 +327,20 @@ cr_worker_close(struct cr_worker *w)
 		event_free(w->wev);
 		w->wev = NULL;
 	}
+	if (w->sock_open) {
+		nng_close(w->sock);
+		w->sock_open = 0;
+		if (strncmp(w->url, "ipc://", 6) == 0) {
+			unlink(w->url + 6);
+		}
+	}
+}
+
+/* Release the socket, events and exit watch; the process is gone. */
+void
+cr_worker_close(struct cr_worker *w)
+{
+	cr_worker_close_socket(w);
 	if (w->pev != NULL) {
 		event_free(w->pev);
 		w->pev = NULL;
@@ -339,12 +353,5 @@ cr_worker_close(struct cr_worker *w)
 		corun_handle_cancel(w->poll_h);
 		corun_handle_release(w->poll_h);
 		w->poll_h = NULL;
-	}
-	if (w->sock_open) {
-		nng_close(w->sock);
-		w->sock_open = 0;
-		if (strncmp(w->url, "ipc://", 6) == 0) {
-			unlink(w->url + 6);
-		}
 	}
 }

@@ -1,0 +1,324 @@
+/*
+ * input.c - input sources and their cross product.
+ *
+ * Sources are ::: value lists, :::: files, -a files and, when none is
+ * given, stdin.  Each one is a group; jobs are the cross product of the
+ * groups with the LAST group varying fastest (GNU parallel's order), so
+ * the first group can be streamed: only groups 2..n are read up front.
+ * That keeps `cmd | corun run ...` from reading all of stdin first.
+ *
+ * The reader never blocks when asked not to: it polls the fd with a zero
+ * timeout before each read(2), so the descriptor (often a terminal or a
+ * pipe shared with other processes) is left in blocking mode.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CR_READ_CHUNK 65536
+
+int
+cr_reader_open(struct cr_reader *r, const char *path, int sep,
+    struct cr_err *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->sep = sep;
+	if (strcmp(path, "-") == 0) {
+		r->fd = STDIN_FILENO;
+		r->name = "stdin";
+		return 0;
+	}
+	r->name = path;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		return cr_errf(e, CORUN_ESYS, "%s: %s", path,
+		    strerror(errno));
+	}
+	r->own = 1;
+	return 0;
+}
+
+void
+cr_reader_close(struct cr_reader *r)
+{
+	if (r->own && r->fd >= 0) {
+		close(r->fd);
+	}
+	free(r->buf);
+	r->buf = NULL;
+	r->fd = -1;
+	r->own = 0;
+}
+
+/* One read(2) into the buffer; EAGAIN if nonblock and nothing is ready. */
+static int
+fill(struct cr_reader *r, int nonblock, struct cr_err *e)
+{
+	struct pollfd pfd;
+	ssize_t n;
+	char *nb;
+	size_t ncap;
+
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	if (r->cap - r->len < CR_READ_CHUNK / 2) {
+		ncap = r->cap ? r->cap * 2 : CR_READ_CHUNK;
+		if ((nb = realloc(r->buf, ncap + 1)) == NULL) {
+			return cr_errf(e, CORUN_ENOMEM, "%s: out of memory",
+			    r->name);
+		}
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	if (nonblock) {
+		pfd.fd = r->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 0) {
+			return CORUN_EAGAIN;
+		}
+	}
+	do {
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			return CORUN_EAGAIN;
+		}
+		return cr_errf(e, CORUN_ESYS, "%s: %s", r->name,
+		    strerror(errno));
+	}
+	if (n == 0) {
+		r->eof = 1;
+	}
+	r->len += (size_t)n;
+	return 0;
+}
+
+int
+cr_reader_next(struct cr_reader *r, int nonblock, char **rec, size_t *len,
+    struct cr_err *e)
+{
+	char *p;
+	size_t scanned = 0;
+	int rc;
+
+	for (;;) {
+		if (r->buf != NULL) {
+			p = memchr(r->buf + r->off + scanned, r->sep,
+			    r->len - r->off - scanned);
+			if (p != NULL) {
+				*p = '\0';
+				*rec = r->buf + r->off;
+				*len = (size_t)(p - *rec);
+				r->off += *len + 1;
+				r->lineno++;
+				return 0;
+			}
+			scanned = r->len - r->off;
+		}
+		if (r->eof) {
+			if (r->len > r->off) {
+				/* A last record without a separator. */
+				r->buf[r->len] = '\0';
+				*rec = r->buf + r->off;
+				*len = r->len - r->off;
+				r->off = r->len;
+				r->lineno++;
+				return 0;
+			}
+			return CORUN_EDONE;
+		}
+		if ((rc = fill(r, nonblock, e)) != 0) {
+			return rc;
+		}
+	}
+}
+
+/* Read a whole group file into vals. */
+static int
+load_file(const char *path, int sep, struct cr_strv *vals, struct cr_err *e)
+{
+	struct cr_reader r;
+	char *rec;
+	size_t len;
+	int rc;
+
+	if ((rc = cr_reader_open(&r, path, sep, e)) != 0) {
+		return rc;
+	}
+	while ((rc = cr_reader_next(&r, 0, &rec, &len, e)) == 0) {
+		if ((rc = cr_strv_pushn(vals, rec, len)) != 0) {
+			cr_errf(e, rc, "%s: out of memory", r.name);
+			break;
+		}
+	}
+	cr_reader_close(&r);
+	return rc == CORUN_EDONE ? 0 : rc;
+}
+
+int
+cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
+    struct cr_err *e)
+{
+	static struct cr_group stdin_group = { 1, "-", { 0 } };
+	const struct cr_group *groups = o->groups;
+	size_t g, n = o->ngroups;
+	int sep = o->null_sep ? '\0' : '\n';
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->rd.fd = -1;
+	if (n == 0) {
+		groups = &stdin_group;
+		n = 1;
+	}
+	in->ngroups = n;
+	in->vals = calloc(n, sizeof(*in->vals));
+	in->idx = calloc(n, sizeof(*in->idx));
+	in->args = calloc(n, sizeof(*in->args));
+	in->borrowed = calloc(n, 1);
+	if (in->vals == NULL || in->idx == NULL || in->args == NULL ||
+	    in->borrowed == NULL) {
+		cr_input_close(in);
+		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	for (g = 1; g < n; g++) {
+		if (groups[g].is_file) {
+			rc = load_file(groups[g].path, sep, &in->vals[g], e);
+			if (rc != 0) {
+				cr_input_close(in);
+				return rc;
+			}
+		} else {
+			/* Borrowed from the options: not freed here. */
+			in->vals[g] = groups[g].vals;
+			in->borrowed[g] = 1;
+		}
+		if (in->vals[g].n == 0) {
+			in->empty = 1;
+		}
+	}
+	if (groups[0].is_file) {
+		rc = cr_reader_open(&in->rd, groups[0].path, sep, e);
+		if (rc != 0) {
+			cr_input_close(in);
+			return rc;
+		}
+	} else {
+		in->lit0 = &groups[0].vals;
+	}
+	return 0;
+}
+
+/* Advance group 0; EDONE at its end. */
+static int
+next0(struct cr_input *in, int nonblock, struct cr_err *e)
+{
+	size_t len;
+	int rc;
+
+	if (in->lit0 != NULL) {
+		if (in->lit0_idx >= in->lit0->n) {
+			return CORUN_EDONE;
+		}
+		in->cur0 = in->lit0->v[in->lit0_idx++];
+		return 0;
+	}
+	rc = cr_reader_next(&in->rd, nonblock, &in->cur0, &len, e);
+	if (rc == 0 && in->ngroups > 1) {
+		/* The reader's buffer moves on the next read: keep a copy. */
+		free(in->copy0);
+		if ((in->copy0 = strdup(in->cur0)) == NULL) {
+			return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+		in->cur0 = in->copy0;
+	}
+	return rc;
+}
+
+int
+cr_input_next(struct cr_input *in, int nonblock, const char ***args,
+    struct cr_err *e)
+{
+	size_t g;
+	int rc;
+
+	if (in->done || in->empty) {
+		return CORUN_EDONE;
+	}
+	/* Odometer over groups 1..n-1; the last one turns fastest. */
+	g = in->ngroups;
+	if (in->started) {
+		while (g > 1) {
+			g--;
+			if (++in->idx[g] < in->vals[g].n) {
+				break;
+			}
+			in->idx[g] = 0;
+			if (g == 1) {
+				g = 0;
+			}
+		}
+	}
+	if (!in->started || g == 0 || in->ngroups == 1) {
+		rc = next0(in, nonblock, e);
+		if (rc == CORUN_EAGAIN && in->started && in->ngroups > 1) {
+			/* Retry the same step later: wind the odometer back. */
+			for (g = 1; g < in->ngroups; g++) {
+				in->idx[g] = in->vals[g].n - 1;
+			}
+		}
+		if (rc != 0) {
+			if (rc == CORUN_EDONE) {
+				in->done = 1;
+			}
+			return rc;
+		}
+		in->started = 1;
+	}
+	in->args[0] = in->cur0;
+	for (g = 1; g < in->ngroups; g++) {
+		in->args[g] = in->vals[g].v[in->idx[g]];
+	}
+	*args = in->args;
+	return 0;
+}
+
+int
+cr_input_fd(const struct cr_input *in)
+{
+	return in->lit0 == NULL ? in->rd.fd : -1;
+}
+
+void
+cr_input_close(struct cr_input *in)
+{
+	size_t g;
+
+	for (g = 1; g < in->ngroups && in->vals != NULL; g++) {
+		if (in->borrowed == NULL || !in->borrowed[g]) {
+			cr_strv_free(&in->vals[g]);
+		}
+	}
+	if (in->lit0 == NULL) {
+		cr_reader_close(&in->rd);
+	}
+	free(in->vals);
+	free(in->idx);
+	free(in->args);
+	free(in->borrowed);
+	free(in->copy0);
+	memset(in, 0, sizeof(*in));
+	in->rd.fd = -1;
+}

@@ -1,0 +1,51 @@
+/*
+ * joblog.c - --joblog FILE, in GNU parallel's tab-separated format:
+ *
+ *   Seq Host Starttime JobRuntime Send Receive Exitval Signal Command
+ *
+ * Host is ":" (this machine), Starttime epoch seconds and JobRuntime
+ * seconds with three decimals (JobRuntime right-aligned in 10 columns as
+ * parallel writes it), Send 0, Receive the bytes of stdout, Exitval -1
+ * for a job killed (timeout, interrupt) or lost, Command the shell-quoted
+ * command line.  A command holding a tab or a newline would break the
+ * rows apart, so those two are written as \t and \n (the only change
+ * made to the command; a literal backslash-n in a command reads the same,
+ * which is the price of keeping every other command byte for byte).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include "cli.h"
+
+void
+cr_joblog_header(FILE *f)
+{
+	fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t"
+	    "Signal\tCommand\n", f);
+}
+
+int
+cr_joblog_row(FILE *f, const struct cr_logrow *r)
+{
+	const char *c;
+
+	fprintf(f, "%" PRIu64 "\t:\t%.3f\t%10.3f\t0\t%" PRIu64 "\t%d\t%d\t",
+	    r->seq, r->start, r->runtime, r->receive, r->exitval, r->signal);
+	for (c = r->command; *c != '\0'; c++) {
+		switch (*c) {
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		default:
+			fputc(*c, f);
+			break;
+		}
+	}
+	fputc('\n', f);
+	/* One row per job as it ends: a crash loses nothing logged. */
+	return fflush(f) == 0 ? 0 : CORUN_ESYS;
+}

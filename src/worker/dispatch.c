@@ -1,0 +1,584 @@
+/*
+ * dispatch.c - job threads, slots, cancellation, results batching.
+ *
+ * T == 1: jobs run on the main loop itself, with no thread hop.  T > 1:
+ * T job threads, each running its own loop; a job goes to the thread with
+ * the most free slots (corun_call_soon_threadsafe) and its outcome comes
+ * back to the main loop the same way.  A loop never runs more than C
+ * jobs: the supervisor never holds more credit than there are free slots.
+ *
+ * A struct cr_job lives from its JOBS record until its result is encoded.
+ * The main loop owns it; a CANCEL posted to a job thread holds a second
+ * reference, because the outcome may overtake it and the main loop then
+ * drops its own.  The job's future is touched on its thread only.
+ *
+ * Results are coalesced per loop iteration: the first outcome of an
+ * iteration schedules one flush with corun_call_soon(), which runs after
+ * every outcome of that iteration is in, and packs them into as few
+ * RESULTS frames as the target size allows.  Each frame carries the slots
+ * it frees as credit.  One job at low load, large batches at high load.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinds.h"
+#include "worker.h"
+
+/* Period of the loop-lag probe on every job loop. */
+#define CR_PROBE_PERIOD		0.1
+/* Output kept per stream when a result is too large for a frame. */
+#define CR_OUT_KEEP		(4u << 20)
+
+struct cr_jthread {
+	struct cr_worker *w;
+	corun_loop	*loop;
+	pthread_t	 tid;
+	int		 started;
+	unsigned	 running;	/* main loop's count of its jobs */
+	uint64_t	 lag_max;	/* atomic: job loop writes, main takes */
+	uint64_t	 probe_due;	/* job loop */
+};
+
+struct cr_job {
+	struct cr_job	*hnext;		/* table chain */
+	struct cr_job	*dnext;		/* finished list */
+	struct cr_worker *w;
+	struct cr_jthread *th;		/* NULL if never started */
+	corun_future	*fut;		/* job thread only */
+	int		 refs;		/* atomic */
+	int		 cancel_posted;
+	uint64_t	 id;
+	uint32_t	 attempt;
+	uint32_t	 timeout_ms;
+	size_t		 kind_len;
+	size_t		 payload_len;
+	struct cr_job_outcome oc;	/* set before the job comes back */
+	char		 data[];	/* kind, then payload */
+};
+
+static void
+job_unref(struct cr_job *j)
+{
+	if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(j->oc.out);
+		free(j->oc.err);
+		free(j->oc.message);
+		free(j);
+	}
+}
+
+static size_t
+slot_of(const struct cr_worker *w, uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (size_t)id & w->table_mask;
+}
+
+static void
+table_remove(struct cr_worker *w, struct cr_job *j)
+{
+	struct cr_job **pp = &w->table[slot_of(w, j->id)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == j) {
+			*pp = j->hnext;
+			j->hnext = NULL;
+			return;
+		}
+	}
+}
+
+/* ---- loop lag --------------------------------------------------------- */
+
+static void
+probe(void *arg)
+{
+	struct cr_jthread *th = arg;
+	uint64_t now = corun_loop_now_ns(), lag, cur;
+
+	if (th->probe_due != 0 && now > th->probe_due) {
+		lag = now - th->probe_due;
+		cur = __atomic_load_n(&th->lag_max, __ATOMIC_RELAXED);
+		while (lag > cur && !__atomic_compare_exchange_n(&th->lag_max,
+		    &cur, lag, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			continue;
+		}
+	}
+	th->probe_due = now + (uint64_t)(CR_PROBE_PERIOD * 1e9);
+	(void)corun_call_later(th->loop, CR_PROBE_PERIOD, probe, th, NULL);
+}
+
+uint64_t
+cr_dispatch_take_lag(struct cr_worker *w)
+{
+	uint64_t max = 0, v;
+	unsigned i;
+
+	for (i = 0; i < w->nthreads; i++) {
+		v = __atomic_exchange_n(&w->threads[i].lag_max, 0,
+		    __ATOMIC_RELAXED);
+		if (v > max) {
+			max = v;
+		}
+	}
+	return max;
+}
+
+/* ---- the finished list and flushing ---------------------------------- */
+
+static void
+flush_cb(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	w->flush_scheduled = 0;
+	cr_dispatch_flush(w);
+	if (w->running == 0) {
+		cr_session_idle(w);
+	}
+}
+
+static void
+done_push(struct cr_worker *w, struct cr_job *j)
+{
+	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
+		job_unref(j);	/* nobody to tell */
+		return;
+	}
+	j->dnext = NULL;
+	if (w->done_tail != NULL) {
+		w->done_tail->dnext = j;
+	} else {
+		w->done_head = j;
+	}
+	w->done_tail = j;
+	w->done_count++;
+	if (!w->flush_scheduled &&
+	    corun_call_soon(w->loop, flush_cb, w, NULL) == 0) {
+		w->flush_scheduled = 1;
+	}
+}
+
+/* Main loop: a job's outcome is in. */
+static void
+job_back(void *arg)
+{
+	struct cr_job *j = arg;
+	struct cr_worker *w = j->w;
+
+	j->th->running--;
+	w->running--;
+	table_remove(w, j);
+	done_push(w, j);
+	if (w->running == 0 && !w->flush_scheduled) {
+		cr_session_idle(w);
+	}
+}
+
+static void
+set_failure(struct cr_job *j, int status, const char *msg)
+{
+	memset(&j->oc, 0, sizeof(j->oc));
+	j->oc.id = j->id;
+	j->oc.attempt = j->attempt;
+	j->oc.status = status;
+	j->oc.exit_code = -1;
+	j->oc.message = strdup(msg);
+}
+
+/* Job thread: hand the finished job to the main loop. */
+static void
+job_finish(struct cr_job *j)
+{
+	struct cr_worker *w = j->w;
+
+	if (j->th->loop == w->loop) {
+		job_back(j);
+	} else if (corun_call_soon_threadsafe(w->loop, job_back, j) != 0) {
+		job_unref(j);	/* the main loop is gone */
+	}
+}
+
+static void
+job_done(corun_future *fut, void *arg)
+{
+	struct cr_job *j = arg;
+	struct cr_job_outcome *oc = corun_future_result(fut, NULL);
+	const char *msg = NULL;
+
+	if (oc != NULL) {
+		/*
+		 * Take the buffers instead of copying them: the future is
+		 * released right below and its destructor frees what is
+		 * left, so output crosses threads without a copy.
+		 */
+		j->oc = *oc;
+		oc->out = oc->err = oc->message = NULL;
+	} else {
+		int rc = corun_future_status(fut);
+
+		(void)corun_future_error(fut, &msg);
+		set_failure(j, rc != 0 ? rc : CORUN_EFAILED,
+		    msg != NULL ? msg : "the job ended without an outcome");
+	}
+	corun_future_unref(fut);
+	j->fut = NULL;
+	job_finish(j);
+}
+
+/* Job thread: start it. */
+static void
+job_start(void *arg)
+{
+	struct cr_job *j = arg;
+	struct cr_job_exec ex;
+	int rc;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.id = j->id;
+	ex.attempt = j->attempt;
+	ex.kind = j->data;
+	ex.kind_len = j->kind_len;
+	ex.payload = j->data + j->kind_len;
+	ex.len = j->payload_len;
+	ex.timeout_ms = j->timeout_ms;
+	ex.offload = j->w->opt.offload;
+	rc = cr_job_start(j->th->loop, &ex, &j->fut);
+	if (rc == 0 && (rc = corun_future_add_done_callback(j->fut, job_done,
+	    j)) != 0) {
+		(void)corun_future_cancel(j->fut);
+		corun_future_unref(j->fut);
+	}
+	if (rc != 0) {
+		j->fut = NULL;
+		set_failure(j, rc, "cannot start the job");
+		job_finish(j);
+	}
+}
+
+/* Job thread: a CANCEL for one of its jobs. */
+static void
+job_cancel(void *arg)
+{
+	struct cr_job *j = arg;
+
+	if (j->fut != NULL) {
+		(void)corun_future_cancel(j->fut);
+	}
+	job_unref(j);
+}
+
+/* ---- main loop: jobs in, cancels ------------------------------------- */
+
+static struct cr_jthread *
+pick_thread(struct cr_worker *w)
+{
+	struct cr_jthread *best = &w->threads[0];
+	unsigned i;
+
+	for (i = 1; i < w->nthreads; i++) {
+		if (w->threads[i].running < best->running) {
+			best = &w->threads[i];
+		}
+	}
+	return best;
+}
+
+void
+cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
+{
+	struct cr_wire_job r;
+	struct cr_job *j;
+
+	while (cr_wire_next_job(f, &r) == 0) {
+		j = malloc(sizeof(*j) + r.kind.len + r.payload.len);
+		if (j == NULL) {
+			cr_session_fatal(w, CORUN_ENOMEM, "out of memory "
+			    "for job %llu", (unsigned long long)r.id);
+			return;
+		}
+		memset(j, 0, sizeof(*j));
+		j->w = w;
+		j->refs = 1;
+		j->id = r.id;
+		j->attempt = r.attempt;
+		j->timeout_ms = r.timeout_ms;
+		j->kind_len = r.kind.len;
+		j->payload_len = r.payload.len;
+		memcpy(j->data, r.kind.ptr, r.kind.len);
+		if (r.payload.len > 0) {
+			memcpy(j->data + r.kind.len, r.payload.ptr,
+			    r.payload.len);
+		}
+		if (w->state != CR_W_RUNNING) {
+			/* Granted before the shutdown: refuse, do not run. */
+			set_failure(j, CORUN_ECLOSED,
+			    "the worker is shutting down; job not started");
+			done_push(w, j);
+			continue;
+		}
+		j->th = pick_thread(w);
+		j->th->running++;
+		w->running++;
+		j->hnext = w->table[slot_of(w, j->id)];
+		w->table[slot_of(w, j->id)] = j;
+		if (j->th->loop == w->loop) {
+			job_start(j);
+		} else if (corun_call_soon_threadsafe(j->th->loop, job_start,
+		    j) != 0) {
+			set_failure(j, CORUN_ECLOSED, "job thread is gone");
+			job_back(j);
+		}
+	}
+}
+
+static void
+cancel_one(struct cr_worker *w, struct cr_job *j)
+{
+	if (j->th->loop == w->loop) {
+		if (j->fut != NULL) {
+			(void)corun_future_cancel(j->fut);
+		}
+		return;
+	}
+	if (j->cancel_posted) {
+		return;
+	}
+	j->cancel_posted = 1;
+	__atomic_add_fetch(&j->refs, 1, __ATOMIC_ACQ_REL);
+	if (corun_call_soon_threadsafe(j->th->loop, job_cancel, j) != 0) {
+		job_unref(j);
+	}
+}
+
+void
+cr_dispatch_cancel(struct cr_worker *w, uint64_t id)
+{
+	struct cr_job *j, *next;
+
+	/* Every attempt of that id; unknown ids are ignored. */
+	for (j = w->table[slot_of(w, id)]; j != NULL; j = next) {
+		next = j->hnext;
+		if (j->id == id) {
+			cancel_one(w, j);
+		}
+	}
+}
+
+void
+cr_dispatch_cancel_all(struct cr_worker *w)
+{
+	struct cr_job *j;
+	size_t i;
+
+	for (i = 0; i <= w->table_mask; i++) {
+		for (j = w->table[i]; j != NULL; j = j->hnext) {
+			cancel_one(w, j);
+		}
+	}
+}
+
+/* ---- results out ------------------------------------------------------ */
+
+static void
+to_wire(const struct cr_job *j, struct cr_wire_result *r)
+{
+	const struct cr_job_outcome *oc = &j->oc;
+	size_t mlen = oc->message != NULL ? strlen(oc->message) : 0;
+
+	memset(r, 0, sizeof(*r));
+	r->id = j->id;
+	r->attempt = j->attempt;
+	r->status = (uint32_t)oc->status;
+	r->exit_code = oc->exit_code;
+	r->signal = (uint32_t)oc->signal;
+	r->start_ns = oc->start_ns;
+	r->end_ns = oc->end_ns;
+	if (oc->out != NULL) {
+		r->out.ptr = (const uint8_t *)oc->out;
+		r->out.len = (uint32_t)oc->out_len;
+	}
+	if (oc->err != NULL) {
+		r->err.ptr = (const uint8_t *)oc->err;
+		r->err.len = (uint32_t)oc->err_len;
+	}
+	r->errmsg.ptr = (const uint8_t *)oc->message;
+	r->errmsg.len = (uint32_t)(mlen > CR_WIRE_ERRMSG_MAX ?
+	    CR_WIRE_ERRMSG_MAX : mlen);
+}
+
+/* Add one result, cutting it down if it cannot fit in any frame. */
+static int
+add_result(struct cr_worker *w, const struct cr_job *j)
+{
+	struct cr_wire_result r;
+	char msg[128];
+	int rc;
+
+	to_wire(j, &r);
+	if ((rc = cr_wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
+	    rc != CORUN_EINVAL) {
+		return rc;
+	}
+	snprintf(msg, sizeof(msg), "result too large: stdout %zu, stderr "
+	    "%zu bytes; kept at most %u of each", j->oc.out_len,
+	    j->oc.err_len, CR_OUT_KEEP);
+	r.status = CORUN_ERANGE;
+	r.out.len = r.out.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.out.len;
+	r.err.len = r.err.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.err.len;
+	r.errmsg.ptr = (const uint8_t *)msg;
+	r.errmsg.len = (uint32_t)strlen(msg);
+	if ((rc = cr_wire_add_result(&w->wb, &r)) == CORUN_ERANGE ||
+	    rc == CORUN_EINVAL) {
+		r.out.len = r.err.len = 0;
+		rc = cr_wire_add_result(&w->wb, &r);
+	}
+	return rc;
+}
+
+void
+cr_dispatch_flush(struct cr_worker *w)
+{
+	const uint8_t *frame;
+	struct cr_job *j;
+	uint32_t n, credit;
+	size_t len;
+	int rc;
+
+	while (w->done_head != NULL && !w->lost) {
+		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
+		n = 0;
+		while ((j = w->done_head) != NULL) {
+			rc = add_result(w, j);
+			if (rc == CORUN_EAGAIN) {
+				break;
+			}
+			if (rc != 0) {
+				cr_log(w, "dropping the result of job %llu: "
+				    "%s", (unsigned long long)j->id,
+				    corun_strerror(rc));
+			}
+			w->done_head = j->dnext;
+			if (w->done_head == NULL) {
+				w->done_tail = NULL;
+			}
+			w->done_count--;
+			n++;
+			job_unref(j);
+		}
+		/* Freed slots go back as credit, unless we are leaving. */
+		credit = w->state == CR_W_RUNNING ? n : 0;
+		(void)cr_wire_set_credit(&w->wb, credit);
+		if (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+		    cr_conn_send(w, frame, len) != 0) {
+			break;
+		}
+		w->granted += credit;
+	}
+	if (w->lost) {
+		cr_dispatch_drop_results(w);
+	}
+}
+
+void
+cr_dispatch_drop_results(struct cr_worker *w)
+{
+	struct cr_job *j;
+
+	while ((j = w->done_head) != NULL) {
+		w->done_head = j->dnext;
+		job_unref(j);
+	}
+	w->done_tail = NULL;
+	w->done_count = 0;
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+static void *
+thread_main(void *arg)
+{
+	struct cr_jthread *th = arg;
+
+	(void)corun_loop_run_forever(th->loop);
+	return NULL;
+}
+
+int
+cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
+{
+	size_t buckets = 16;
+	unsigned i;
+	int rc;
+
+	while (buckets < 2 * (size_t)w->capacity) {
+		buckets *= 2;
+	}
+	w->table = calloc(buckets, sizeof(*w->table));
+	w->threads = calloc(w->opt.threads, sizeof(*w->threads));
+	if (w->table == NULL || w->threads == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return CORUN_ENOMEM;
+	}
+	w->table_mask = buckets - 1;
+	w->nthreads = w->opt.threads;
+	for (i = 0; i < w->nthreads; i++) {
+		struct cr_jthread *th = &w->threads[i];
+
+		th->w = w;
+		if (w->nthreads == 1) {
+			th->loop = w->loop;
+			return corun_call_soon(w->loop, probe, th, NULL);
+		}
+		if ((rc = corun_loop_new(&th->loop)) != 0 ||
+		    (rc = corun_call_soon_threadsafe(th->loop, probe,
+		    th)) != 0) {
+			snprintf(why, whylen, "cannot create a loop for job "
+			    "thread %u: %s", i, corun_strerror(rc));
+			return rc;
+		}
+		if ((rc = pthread_create(&th->tid, NULL, thread_main,
+		    th)) != 0) {
+			snprintf(why, whylen, "cannot start job thread %u: %s",
+			    i, strerror(rc));
+			return CORUN_ESYS;
+		}
+		th->started = 1;
+	}
+	return 0;
+}
+
+int
+cr_dispatch_fini(struct cr_worker *w)
+{
+	unsigned i;
+
+	if (w->running > 0) {
+		/* A job stuck in blocking code: do not wait for it. */
+		return 1;
+	}
+	cr_dispatch_drop_results(w);
+	for (i = 0; w->threads != NULL && i < w->nthreads; i++) {
+		struct cr_jthread *th = &w->threads[i];
+
+		if (th->loop == NULL || th->loop == w->loop) {
+			continue;
+		}
+		if (th->started) {
+			(void)corun_loop_stop_threadsafe(th->loop);
+			pthread_join(th->tid, NULL);
+		}
+		corun_loop_free(th->loop);
+	}
+	free(w->threads);
+	w->threads = NULL;
+	free(w->table);
+	w->table = NULL;
+	return 0;
+}
