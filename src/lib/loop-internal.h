@@ -35,7 +35,6 @@ struct corun_handle {
 					   cb when the loop is freed with the
 					   handle still pending */
 	corun_loop *loop;
-	uint64_t when;			/* deadline, ns (timers) */
 	union {
 		struct {		/* CR_H_READY, free lists */
 			struct corun_handle *next, *prev;
@@ -93,7 +92,7 @@ struct corun_loop {
 
 	struct cr_task *tasks;		/* live tasks (intrusive list) */
 	struct cr_task *free_tasks;	/* step-task structs for reuse */
-	size_t nfree_tasks;
+	void *task_slabs;		/* where step tasks are carved from */
 	size_t ntasks;
 	uint64_t task_ids;
 

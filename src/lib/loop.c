@@ -165,7 +165,7 @@ heap_down(corun_loop *loop, size_t i)
 }
 
 static int
-heap_push(corun_loop *loop, struct corun_handle *h)
+heap_push(corun_loop *loop, struct corun_handle *h, uint64_t when)
 {
 	struct cr_heap_ent e;
 
@@ -180,7 +180,7 @@ heap_push(corun_loop *loop, struct corun_handle *h)
 		loop->heap = nh;
 		loop->heap_cap = cap;
 	}
-	e.when = h->when;
+	e.when = when;
 	e.seq = loop->seq++;
 	e.h = h;
 	heap_set(loop, loop->heap_len++, e);
@@ -265,8 +265,7 @@ cr_loop_schedule(corun_loop *loop, struct corun_handle *h)
 void
 cr_loop_timer_add(corun_loop *loop, struct corun_handle *h, uint64_t when)
 {
-	h->when = when;
-	if (heap_push(loop, h) != 0) {
+	if (heap_push(loop, h, when) != 0) {
 		/*
 		 * No memory to grow the heap: run the callback at once rather
 		 * than lose it.  Early is the lesser evil than never.
@@ -303,8 +302,7 @@ schedule_new(corun_loop *loop, int timer, uint64_t when, corun_cb cb,
 		return CORUN_ENOMEM;
 	}
 	if (timer) {
-		h->when = when;
-		if (heap_push(loop, h) != 0) {
+		if (heap_push(loop, h, when) != 0) {
 			cr_handle_unref(h);
 			return CORUN_ENOMEM;
 		}

@@ -70,7 +70,41 @@ corun_task_cancelling(const corun_future *fut)
 	return ((const struct cr_task *)fut)->cancel_req;
 }
 
-#define CR_FREE_TASKS_MAX 4096
+/*
+ * Step tasks are all one size and a loop may hold hundreds of thousands:
+ * they are carved from slabs owned by the loop, with no malloc header
+ * each, and recycled through a free list until the loop is freed.
+ */
+#define CR_SLAB_SIZE (64 * 1024)
+
+struct cr_slab {
+	struct cr_slab *next;
+	/* tasks follow, aligned */
+};
+
+static int
+slab_grow(corun_loop *loop)
+{
+	size_t hdr = (sizeof(struct cr_slab) + 15) & ~(size_t)15;
+	size_t n = (CR_SLAB_SIZE - hdr) / sizeof(struct cr_task);
+	struct cr_slab *slab = malloc(CR_SLAB_SIZE);
+	char *p;
+
+	if (slab == NULL) {
+		return CORUN_ENOMEM;
+	}
+	slab->next = loop->task_slabs;
+	loop->task_slabs = slab;
+	p = (char *)slab + hdr;
+	for (size_t i = 0; i < n; i++) {
+		struct cr_task *t = (struct cr_task *)(void *)
+		    (p + i * sizeof(struct cr_task));
+
+		t->lnext = loop->free_tasks;
+		loop->free_tasks = t;
+	}
+	return 0;
+}
 
 static void
 task_destroy(corun_future *fut)
@@ -79,14 +113,9 @@ task_destroy(corun_future *fut)
 	corun_loop *loop = fut->loop;
 
 	free(t->name);
-	/*
-	 * Step tasks are all one size: keep some for the next spawn rather
-	 * than hand them back to malloc (which trims and re-faults pages).
-	 */
-	if (t->is_step && loop->nfree_tasks < CR_FREE_TASKS_MAX) {
+	if (t->is_step) {
 		t->lnext = loop->free_tasks;
 		loop->free_tasks = t;
-		loop->nfree_tasks++;
 		return;
 	}
 	free(t);
@@ -95,13 +124,13 @@ task_destroy(corun_future *fut)
 void
 cr_loop_free_task_cache(corun_loop *loop)
 {
-	struct cr_task *t;
+	struct cr_slab *slab;
 
-	while ((t = loop->free_tasks) != NULL) {
-		loop->free_tasks = t->lnext;
-		free(t);
+	while ((slab = loop->task_slabs) != NULL) {
+		loop->task_slabs = slab->next;
+		free(slab);
 	}
-	loop->nfree_tasks = 0;
+	loop->free_tasks = NULL;
 }
 
 /* Detach the task from the loop's list of live tasks. */
@@ -242,10 +271,12 @@ task_alloc(corun_loop *loop, size_t size, const char *name)
 {
 	struct cr_task *t;
 
-	if (size == sizeof(struct cr_task) && loop->free_tasks != NULL) {
+	if (size == sizeof(struct cr_task)) {
+		if (loop->free_tasks == NULL && slab_grow(loop) != 0) {
+			return NULL;
+		}
 		t = loop->free_tasks;
 		loop->free_tasks = t->lnext;
-		loop->nfree_tasks--;
 	} else if ((t = malloc(size)) == NULL) {
 		return NULL;
 	}
@@ -253,7 +284,8 @@ task_alloc(corun_loop *loop, size_t size, const char *name)
 	cr_future_init(&t->fut, loop, &task_ops);
 	cr_handle_init_embedded(&t->step_h, loop, task_step, t);
 	if (name != NULL && (t->name = strdup(name)) == NULL) {
-		free(t);
+		t->is_step = size == sizeof(struct cr_task);
+		task_destroy(&t->fut);
 		return NULL;
 	}
 	return t;

@@ -1,0 +1,315 @@
+/*
+ * main.c - corun-worker: options, setup, signals, teardown.
+ *
+ * The supervisor listens on a private nng URL and starts
+ *
+ *   corun-worker --connect URL --threads T --concurrency C [--offload]
+ *       [--load FILE.so]... [--id N] [--name NAME] [--parent PID]
+ *
+ * The worker dials back, introduces itself (HELLO), and runs the jobs it
+ * is sent until it is told to stop or its supervisor goes away.  Signals
+ * arrive through the main loop (libevent signal events); no handler does
+ * work of its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include <event2/event.h>
+
+#include "kinds.h"
+#include "worker.h"
+
+#define USAGE \
+"usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
+"                    [--offload] [--load FILE.so]... [--id N]\n" \
+"                    [--name NAME] [--parent PID]\n"
+
+static const char help_text[] = USAGE
+"\n"
+"Run corun jobs for the supervisor listening at URL (nng: ipc://, tcp://,\n"
+"tls+tcp://).  Normally started by corun, not by hand.\n"
+"\n"
+"  --connect URL      dial the supervisor at URL (required)\n"
+"  --threads T        job threads, each with its own loop (1..256, default 1;\n"
+"                     1 runs jobs on the I/O loop itself)\n"
+"  --concurrency C    jobs in flight per loop (1..65536, default 1)\n"
+"  --offload          run blocking kinds in each loop's executor\n"
+"  --load FILE.so     load job kinds from a plugin (repeatable)\n"
+"  --id N             worker id, for log messages until WELCOME\n"
+"  --name NAME        name sent in HELLO (default: host:pid)\n"
+"  --parent PID       exit when process PID is no longer the parent\n"
+"  --help             show this help and exit\n"
+"\n"
+"Exit status: 0 shut down as asked; 1 bad option, plugin or refused;\n"
+"2 protocol error from the supervisor; 3 supervisor unreachable or gone.\n";
+
+
+void
+cr_log(struct cr_worker *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (w != NULL && w->worker_id != 0) {
+		fprintf(stderr, "corun-worker[%u/%ld]: %s\n", w->worker_id,
+		    (long)getpid(), buf);
+	} else if (w != NULL && w->opt.id != 0) {
+		fprintf(stderr, "corun-worker[%u/%ld]: %s\n", w->opt.id,
+		    (long)getpid(), buf);
+	} else {
+		fprintf(stderr, "corun-worker[%ld]: %s\n", (long)getpid(), buf);
+	}
+	errno = saved;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("corun-worker: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n" USAGE "Try 'corun-worker --help'.\n", stderr);
+	exit(CR_EXIT_SETUP);
+}
+
+static unsigned long
+number(const char *opt, const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *s == '+' || *end != '\0' ||
+	    errno != 0 || v < min || v > max) {
+		usage_error("%s: '%s' is not a number in %lu..%lu", opt, s,
+		    min, max);
+	}
+	return v;
+}
+
+enum {
+	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_OFFLOAD, OPT_LOAD,
+	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP
+};
+
+static const struct option longopts[] = {
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "concurrency", required_argument, NULL, OPT_CONC },
+	{ "offload", no_argument, NULL, OPT_OFFLOAD },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Parse argv; the --load files are returned in loads (argc entries). */
+static void
+parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
+    size_t *nloads)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CONNECT:
+			if (*optarg == '\0') {
+				usage_error("--connect: empty URL");
+			}
+			o->url = optarg;
+			break;
+		case OPT_THREADS:
+			o->threads = (unsigned)number("--threads", optarg, 1,
+			    CR_WORKER_MAX_THREADS);
+			break;
+		case OPT_CONC:
+			o->concurrency = (unsigned)number("--concurrency",
+			    optarg, 1, CR_WORKER_MAX_CONC);
+			break;
+		case OPT_OFFLOAD:
+			o->offload = 1;
+			break;
+		case OPT_LOAD:
+			loads[(*nloads)++] = optarg;
+			break;
+		case OPT_ID:
+			o->id = (uint32_t)number("--id", optarg, 0,
+			    UINT32_MAX);
+			break;
+		case OPT_NAME:
+			if (strlen(optarg) > CR_WIRE_NAME_MAX) {
+				usage_error("--name: longer than %d bytes",
+				    CR_WIRE_NAME_MAX);
+			}
+			o->name = optarg;
+			break;
+		case OPT_PARENT:
+			o->parent = (pid_t)number("--parent", optarg, 1,
+			    INT_MAX);
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(help_text, stdout);
+			exit(CR_EXIT_OK);
+		case ':':
+			usage_error("%s: missing argument", argv[optind - 1]);
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		usage_error("unexpected argument '%s'", argv[optind]);
+	}
+	if (o->url == NULL) {
+		usage_error("--connect URL is required");
+	}
+	if ((unsigned long)o->threads * o->concurrency >
+	    CR_WORKER_MAX_CAPACITY) {
+		usage_error("--threads %u x --concurrency %u is over the "
+		    "limit of %u job slots", o->threads, o->concurrency,
+		    CR_WORKER_MAX_CAPACITY);
+	}
+}
+
+/* Signals come through the loop: nothing runs in a real handler. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct cr_worker *w = arg;
+
+	(void)what;
+	if (++w->sigterms == 1) {
+		cr_log(w, "%s: finishing running jobs", strsignal((int)sig));
+		cr_session_shutdown(w, 1, 0, "terminated by signal");
+	} else {
+		cr_log(w, "%s again: cancelling running jobs",
+		    strsignal((int)sig));
+		cr_session_shutdown(w, 0, 0, "terminated by signal");
+	}
+}
+
+static void
+default_name(struct cr_worker *w, char *buf, size_t len)
+{
+	char host[128];
+
+	if (gethostname(host, sizeof(host)) != 0) {
+		snprintf(host, sizeof(host), "localhost");
+	}
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, len, "%s:%ld", host, (long)getpid());
+	w->opt.name = buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cr_worker wk;
+	struct cr_worker *w = &wk;
+	struct event *sigev[2] = { NULL, NULL };
+	char why[512], name[200];
+	const char **loads;
+	size_t nloads = 0, i;
+	int rc, abandoned;
+
+	w->opt.threads = 1;
+	w->opt.concurrency = 1;
+	if ((loads = calloc((size_t)argc + 1, sizeof(*loads))) == NULL) {
+		perror("corun-worker");
+		return CR_EXIT_SETUP;
+	}
+	parse(argc, argv, &w->opt, loads, &nloads);
+	if (w->opt.name == NULL) {
+		default_name(w, name, sizeof(name));
+	}
+	w->capacity = w->opt.threads * w->opt.concurrency;
+	signal(SIGPIPE, SIG_IGN);
+
+	if (w->opt.parent != 0) {
+#ifdef __linux__
+		/* Die with the supervisor, then close the race. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+		if (getppid() != w->opt.parent) {
+			cr_log(w, "parent process %ld is already gone",
+			    (long)w->opt.parent);
+			return CR_EXIT_LOST;
+		}
+	}
+	for (i = 0; i < nloads; i++) {
+		if (cr_kinds_load(loads[i], why, sizeof(why)) != 0) {
+			cr_log(w, "--load %s: %s", loads[i], why);
+			return CR_EXIT_SETUP;
+		}
+	}
+	free(loads);
+
+	if ((rc = cr_wire_builder_init(&w->wb, 0, 0, 0)) != 0 ||
+	    (rc = corun_loop_new(&w->loop)) != 0) {
+		cr_log(w, "setup failed: %s", corun_strerror(rc));
+		return CR_EXIT_SETUP;
+	}
+	if (cr_dispatch_init(w, why, sizeof(why)) != 0) {
+		cr_log(w, "setup failed: %s", why);
+		return CR_EXIT_SETUP;
+	}
+	if (cr_conn_open(w, why, sizeof(why)) != 0) {
+		cr_log(w, "%s", why);
+		cr_conn_close(w);
+		(void)cr_dispatch_fini(w);
+		return CR_EXIT_LOST;
+	}
+	sigev[0] = evsignal_new(corun_loop_base(w->loop), SIGTERM, on_signal,
+	    w);
+	sigev[1] = evsignal_new(corun_loop_base(w->loop), SIGINT, on_signal,
+	    w);
+	for (i = 0; i < 2; i++) {
+		if (sigev[i] == NULL || event_add(sigev[i], NULL) != 0) {
+			cr_log(w, "cannot watch signals");
+			return CR_EXIT_SETUP;
+		}
+	}
+	if (cr_session_start(w) == 0) {
+		(void)corun_loop_run_forever(w->loop);
+	} else if (w->exit_code == 0) {
+		w->exit_code = CR_EXIT_LOST;
+	}
+
+	for (i = 0; i < 2; i++) {
+		event_free(sigev[i]);
+	}
+	cr_conn_close(w);
+	abandoned = cr_dispatch_fini(w);
+	if (abandoned) {
+		/* Jobs stuck in blocking code keep their threads: skip the
+		 * teardown and leave at once. */
+		fflush(NULL);
+		_exit(w->exit_code);
+	}
+	cr_session_fini(w);
+	corun_loop_free(w->loop);
+	return w->exit_code;
+}

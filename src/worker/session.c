@@ -1,0 +1,468 @@
+/*
+ * session.c - the worker's side of the protocol (doc/wire-protocol.md).
+ *
+ *   HELLO -> WELCOME -> CREDIT(capacity) -> JOBS / CANCEL / HEARTBEAT ...
+ *   -> SHUTDOWN -> RESULTS ... BYE
+ *
+ * How a session ends:
+ *
+ *   SHUTDOWN graceful, SIGTERM   DRAINING: no new jobs (late ones are
+ *                                refused with CORUN_ECLOSED), running jobs
+ *                                finish (deadline -> cancelled), results
+ *                                flushed, BYE(0), exit 0
+ *   SHUTDOWN not graceful        the same, with every job cancelled first
+ *   malformed or wrong frame     BYE(code), jobs cancelled, exit 2
+ *   supervisor gone              jobs cancelled, exit 3 (nobody to tell)
+ *
+ * After BYE the worker waits until nng has written it (SENDFD) or the
+ * supervisor closes the pipe, at most CR_LINGER, then stops the loop.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+static void finish(struct cr_worker *w);
+static void abort_all(struct cr_worker *w, int exit_code);
+
+static void
+timer_clear(corun_handle **h)
+{
+	if (*h != NULL) {
+		(void)corun_handle_cancel(*h);
+		corun_handle_release(*h);
+		*h = NULL;
+	}
+}
+
+static void
+timer_set(struct cr_worker *w, corun_handle **h, double delay, corun_cb cb)
+{
+	timer_clear(h);
+	if (corun_call_later(w->loop, delay, cb, w, h) != 0) {
+		*h = NULL;
+	}
+}
+
+/* At the start of a timer callback: drop our reference to its handle. */
+static void
+timer_fired(corun_handle **h)
+{
+	if (*h != NULL) {
+		corun_handle_release(*h);
+		*h = NULL;
+	}
+}
+
+static int
+send_single(struct cr_worker *w, int rc, const uint8_t *frame, size_t len)
+{
+	if (rc != 0) {
+		cr_log(w, "cannot encode a frame: %s", corun_strerror(rc));
+		return rc;
+	}
+	return cr_conn_send(w, frame, len);
+}
+
+static void
+send_bye(struct cr_worker *w)
+{
+	struct cr_wire_bye bye;
+	const uint8_t *frame;
+	size_t len;
+
+	memset(&bye, 0, sizeof(bye));
+	bye.code = (uint32_t)w->bye_code;
+	bye.reason.ptr = (const uint8_t *)w->bye_reason;
+	bye.reason.len = (uint32_t)strlen(w->bye_reason);
+	(void)send_single(w, cr_wire_encode_bye(&w->wb, &bye, &frame, &len),
+	    frame, len);
+}
+
+static void
+done(struct cr_worker *w)
+{
+	w->state = CR_W_DONE;
+	timer_clear(&w->hb_timer);
+	timer_clear(&w->watch_timer);
+	timer_clear(&w->stop_timer);
+	timer_clear(&w->linger_timer);
+	corun_loop_stop(w->loop);
+}
+
+static void
+linger_expired(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	timer_fired(&w->linger_timer);
+	done(w);
+}
+
+/* Wait for what was sent to leave, then stop. */
+static void
+linger(struct cr_worker *w)
+{
+	timer_clear(&w->stop_timer);
+	timer_clear(&w->hb_timer);
+	w->state = CR_W_LINGER;
+	timer_set(w, &w->linger_timer, CR_LINGER, linger_expired);
+	cr_conn_wait_flushed(w);
+}
+
+void
+cr_session_flushed(struct cr_worker *w)
+{
+	if (w->state == CR_W_LINGER) {
+		done(w);
+	}
+}
+
+/* ---- leaving ----------------------------------------------------------- */
+
+static void
+finish(struct cr_worker *w)
+{
+	cr_dispatch_flush(w);
+	send_bye(w);
+	linger(w);
+}
+
+static void
+give_up(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	timer_fired(&w->stop_timer);
+	cr_log(w, "%zu job(s) did not stop after cancellation; leaving them",
+	    w->running);
+	if (w->state == CR_W_DRAINING) {
+		snprintf(w->bye_reason, sizeof(w->bye_reason),
+		    "shutdown; %zu job(s) did not stop", w->running);
+		finish(w);
+	} else if (w->state == CR_W_ABORTING) {
+		linger(w);
+	}
+}
+
+static void
+drain_deadline(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	timer_fired(&w->stop_timer);
+	cr_log(w, "shutdown deadline passed; cancelling %zu job(s)",
+	    w->running);
+	cr_dispatch_cancel_all(w);
+	timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
+}
+
+void
+cr_session_idle(struct cr_worker *w)
+{
+	if (w->running > 0 || w->flush_scheduled) {
+		return;
+	}
+	if (w->state == CR_W_DRAINING) {
+		finish(w);
+	} else if (w->state == CR_W_ABORTING) {
+		linger(w);
+	}
+}
+
+void
+cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
+    const char *why)
+{
+	if (w->state >= CR_W_ABORTING) {
+		return;
+	}
+	snprintf(w->bye_reason, sizeof(w->bye_reason), "%s", why);
+	w->bye_code = 0;
+	w->exit_code = CR_EXIT_OK;
+	if (w->state == CR_W_HELLO) {
+		finish(w);	/* nothing runs yet */
+		return;
+	}
+	if (!graceful) {
+		w->state = CR_W_DRAINING;
+		cr_dispatch_cancel_all(w);
+		timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
+	} else if (w->state == CR_W_RUNNING) {
+		w->state = CR_W_DRAINING;
+		if (deadline_ms > 0) {
+			timer_set(w, &w->stop_timer, deadline_ms / 1000.0,
+			    drain_deadline);
+		}
+	}
+	cr_session_idle(w);
+}
+
+static void
+abort_expired(void *arg)
+{
+	give_up(arg);
+}
+
+static void
+abort_all(struct cr_worker *w, int exit_code)
+{
+	if (w->state >= CR_W_ABORTING) {
+		return;		/* the first reason stands */
+	}
+	w->exit_code = exit_code;
+	w->state = CR_W_ABORTING;
+	timer_clear(&w->hb_timer);
+	cr_conn_stop_rx(w);
+	cr_dispatch_drop_results(w);
+	/* Cancelling kills shell jobs' process groups: leave no orphans. */
+	cr_dispatch_cancel_all(w);
+	timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, abort_expired);
+	cr_session_idle(w);
+}
+
+void
+cr_session_fatal(struct cr_worker *w, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->state >= CR_W_ABORTING) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(w->bye_reason, sizeof(w->bye_reason), fmt, ap);
+	va_end(ap);
+	cr_log(w, "%s", w->bye_reason);
+	w->bye_code = code;
+	send_bye(w);
+	abort_all(w, CR_EXIT_PROTO);
+}
+
+void
+cr_session_lost(struct cr_worker *w, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	w->lost = 1;
+	if (w->state == CR_W_LINGER) {
+		done(w);	/* the supervisor closed after our BYE */
+		return;
+	}
+	if (w->state >= CR_W_ABORTING) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cr_log(w, "%s; cancelling %zu job(s) and exiting", msg, w->running);
+	abort_all(w, CR_EXIT_LOST);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static void
+heartbeat(void *arg)
+{
+	struct cr_worker *w = arg;
+	struct cr_wire_heartbeat hb;
+	const uint8_t *frame;
+	size_t len;
+
+	timer_fired(&w->hb_timer);
+	if (w->state != CR_W_RUNNING && w->state != CR_W_DRAINING) {
+		return;
+	}
+	hb.seq = ++w->hb_seq;
+	hb.running = (uint32_t)w->running;
+	hb.lag_ns = cr_dispatch_take_lag(w);
+	(void)send_single(w, cr_wire_encode_heartbeat(&w->wb, &hb, &frame,
+	    &len), frame, len);
+	timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0, heartbeat);
+}
+
+static double
+watch_period(const struct cr_worker *w)
+{
+	double p = w->heartbeat_ms / 2000.0;
+
+	return p <= 0 || p > 0.25 ? 0.25 : p < 0.02 ? 0.02 : p;
+}
+
+/* The supervisor must stay: parent process, and messages arriving. */
+static void
+watch(void *arg)
+{
+	struct cr_worker *w = arg;
+	uint64_t quiet;
+
+	timer_fired(&w->watch_timer);
+	if (w->state >= CR_W_ABORTING) {
+		return;
+	}
+	if (w->opt.parent != 0 && getppid() != w->opt.parent) {
+		cr_session_lost(w, "parent process %ld is gone",
+		    (long)w->opt.parent);
+		return;
+	}
+	quiet = corun_loop_now_ns() - w->last_rx_ns;
+	if (w->heartbeat_ms > 0 && w->state != CR_W_HELLO &&
+	    quiet > 3ull * w->heartbeat_ms * 1000000ull) {
+		cr_session_lost(w, "nothing from the supervisor for %llu ms "
+		    "(heartbeat %u ms)", (unsigned long long)(quiet / 1000000),
+		    w->heartbeat_ms);
+		return;
+	}
+	timer_set(w, &w->watch_timer, watch_period(w), watch);
+}
+
+static void
+handshake_expired(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	timer_fired(&w->stop_timer);
+	if (w->state == CR_W_HELLO) {
+		cr_session_lost(w, "no WELCOME within %g s", CR_HANDSHAKE_TIMEOUT);
+	}
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+static void
+on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
+{
+	const uint8_t *frame;
+	size_t len;
+
+	if (!wel->accepted) {
+		cr_log(w, "refused by the supervisor: %.*s",
+		    (int)wel->reason.len, (const char *)wel->reason.ptr);
+		w->exit_code = CR_EXIT_SETUP;
+		w->state = CR_W_ABORTING;
+		linger(w);
+		return;
+	}
+	if (wel->version != CR_WIRE_VERSION) {
+		cr_session_fatal(w, CORUN_ENOTSUP, "WELCOME chose protocol "
+		    "version %u; this worker speaks %u", wel->version,
+		    CR_WIRE_VERSION);
+		return;
+	}
+	timer_clear(&w->stop_timer);
+	w->worker_id = wel->worker_id;
+	w->heartbeat_ms = wel->heartbeat_ms;
+	w->state = CR_W_RUNNING;
+	w->granted = w->capacity;
+	if (send_single(w, cr_wire_encode_credit(&w->wb, w->capacity, &frame,
+	    &len), frame, len) != 0) {
+		return;
+	}
+	if (w->heartbeat_ms > 0) {
+		timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0,
+		    heartbeat);
+	}
+	timer_set(w, &w->watch_timer, watch_period(w), watch);
+}
+
+void
+cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
+{
+	char why[CR_WIRE_WHY_SIZE];
+	struct cr_wire_frame f;
+	uint64_t id;
+	int rc;
+
+	if (w->state >= CR_W_ABORTING) {
+		return;
+	}
+	rc = cr_wire_decode(buf, len, 0, &f, why, sizeof(why));
+	if (rc != 0) {
+		cr_session_fatal(w, rc, "malformed frame from the supervisor: "
+		    "%s", why);
+		return;
+	}
+	if (w->state == CR_W_HELLO && f.hdr.type != CR_WIRE_WELCOME &&
+	    f.hdr.type != CR_WIRE_HEARTBEAT &&
+	    f.hdr.type != CR_WIRE_SHUTDOWN) {
+		cr_session_fatal(w, CORUN_EPROTO, "%s frame before WELCOME",
+		    cr_wire_type_name(f.hdr.type));
+		return;
+	}
+	switch (f.hdr.type) {
+	case CR_WIRE_WELCOME:
+		if (w->state != CR_W_HELLO) {
+			cr_session_fatal(w, CORUN_EPROTO, "second WELCOME");
+			return;
+		}
+		on_welcome(w, &f.u.welcome);
+		break;
+	case CR_WIRE_JOBS:
+		if (f.hdr.count > w->granted) {
+			cr_session_fatal(w, CORUN_EPROTO, "JOBS frame with %u "
+			    "job(s) but only %u granted", f.hdr.count,
+			    w->granted);
+			return;
+		}
+		w->granted -= f.hdr.count;
+		cr_dispatch_jobs(w, &f);
+		break;
+	case CR_WIRE_CANCEL:
+		while (cr_wire_next_cancel(&f, &id) == 0) {
+			cr_dispatch_cancel(w, id);
+		}
+		break;
+	case CR_WIRE_HEARTBEAT:
+		break;		/* arrival is what counts */
+	case CR_WIRE_SHUTDOWN:
+		cr_session_shutdown(w, f.u.shutdown.graceful,
+		    f.u.shutdown.deadline_ms, "shutdown requested");
+		break;
+	default:
+		cr_session_fatal(w, CORUN_EPROTO, "unexpected %s frame from "
+		    "the supervisor", cr_wire_type_name(f.hdr.type));
+		break;
+	}
+}
+
+int
+cr_session_start(struct cr_worker *w)
+{
+	struct cr_wire_hello h;
+	const uint8_t *frame;
+	size_t len;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.max_version = CR_WIRE_VERSION;
+	h.pid = (uint32_t)getpid();
+	h.procs = 1;
+	h.threads = w->opt.threads;
+	h.concurrency = w->opt.concurrency;
+	h.capacity = w->capacity;
+	h.name.ptr = (const uint8_t *)w->opt.name;
+	h.name.len = (uint32_t)strlen(w->opt.name);
+	w->state = CR_W_HELLO;
+	w->last_rx_ns = corun_loop_now_ns();
+	if ((rc = send_single(w, cr_wire_encode_hello(&w->wb, &h, &frame,
+	    &len), frame, len)) != 0) {
+		return rc;
+	}
+	timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT, handshake_expired);
+	timer_set(w, &w->watch_timer, watch_period(w), watch);
+	return 0;
+}
+
+void
+cr_session_fini(struct cr_worker *w)
+{
+	timer_clear(&w->hb_timer);
+	timer_clear(&w->watch_timer);
+	timer_clear(&w->stop_timer);
+	timer_clear(&w->linger_timer);
+	cr_wire_builder_fini(&w->wb);
+}

@@ -1,0 +1,456 @@
+/*
+ * kind-shell.c - run a command: directly with posix_spawnp when it has no
+ * shell syntax, through /bin/sh -c when it is one word that does.
+ *
+ * The child gets its own process group (so a timeout can kill the whole
+ * tree), /dev/null as stdin, default signal dispositions and an empty
+ * signal mask (the worker may ignore SIGPIPE or block signals; children
+ * must not inherit that).  Two reader tasks drain stdout and stderr into
+ * the job's buffers while this task waits for the exit, so a child that
+ * fills one pipe while we wait on the other cannot deadlock.
+ *
+ * On cancel (timeout or the caller): SIGTERM to the group, up to
+ * CR_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
+ * (whatever of it is left), reap, stop the readers.  The leader is reaped
+ * only after the SIGKILL, so its pid, and so the group id, cannot have
+ * been reused when we signal it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <corun/task.h>
+
+#include "kinds-internal.h"
+#include "kinds.h"
+
+extern char **environ;
+
+/*
+ * A single word containing any of these is shell code, not a program
+ * name: pipes and lists (| & ;), redirections (< >), subshells and
+ * groups (( ) { }), expansions ($ ` ~ and the globs * ? [ ]), quoting
+ * (\ " '), comments (#), assignments (=), job specs (%), history-style !
+ * and line breaks.  Blanks alone do not need a shell (see split_fields).
+ */
+static const char shell_chars[] = "|&;<>(){}$`~*?[]\\\"'#=%!\n\r";
+
+/*
+ * Words that only mean something to a shell (reserved words and
+ * builtins that have no program of their own or act on the shell).
+ */
+static const char *const shell_words[] = {
+	"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi",
+	"for", "if", "in", "then", "until", "while", ".", "alias", "bg",
+	"break", "cd", "command", "continue", "eval", "exec", "exit",
+	"export", "fg", "getopts", "hash", "jobs", "local", "read",
+	"readonly", "return", "set", "shift", "source", "times", "trap",
+	"type", "ulimit", "umask", "unalias", "unset", "wait", NULL
+};
+
+struct reader {
+	corun_job_ctx *ctx;
+	int fd;
+	int to_err;
+	int rc;
+	int sys_errno;
+};
+
+static int
+is_shell_word(const char *w)
+{
+	for (size_t i = 0; shell_words[i] != NULL; i++) {
+		if (strcmp(w, shell_words[i]) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Split s in place at blanks; returns the field count (0 if blank). */
+static size_t
+split_fields(char *s, char **argv, size_t max)
+{
+	size_t n = 0;
+
+	while (*s != '\0' && n < max) {
+		while (*s == ' ' || *s == '\t') {
+			*s++ = '\0';
+		}
+		if (*s == '\0') {
+			break;
+		}
+		argv[n++] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t') {
+			s++;
+		}
+	}
+	return n;
+}
+
+/* inherited environment, minus what the env words override, plus them */
+static char **
+build_env(char **words, size_t nwords)
+{
+	size_t ninh = 0, n = 0, i, j;
+	char **env;
+
+	while (environ != NULL && environ[ninh] != NULL) {
+		ninh++;
+	}
+	if ((env = calloc(ninh + nwords + 1, sizeof(*env))) == NULL) {
+		return NULL;
+	}
+	for (i = 0; i < ninh; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t klen = eq != NULL ? (size_t)(eq - environ[i]) :
+		    strlen(environ[i]);
+
+		for (j = 0; j < nwords; j++) {
+			if (strncmp(words[j], environ[i], klen) == 0 &&
+			    words[j][klen] == '=') {
+				break;
+			}
+		}
+		if (j == nwords) {
+			env[n++] = environ[i];
+		}
+	}
+	for (j = 0; j < nwords; j++) {
+		env[n++] = words[j];
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static int
+reader_fn(void *arg)
+{
+	struct reader *r = arg;
+	char buf[16384];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = read(r->fd, buf, sizeof(buf));
+		if (n > 0) {
+			rc = r->to_err ? corun_job_write_err(r->ctx, buf,
+			    (size_t)n) : corun_job_write_out(r->ctx, buf,
+			    (size_t)n);
+			if (rc != 0) {
+				r->rc = rc;
+				return 0;
+			}
+		} else if (n == 0) {
+			return 0;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			rc = corun_wait_fd(r->fd, CORUN_READ, -1, NULL);
+			if (rc != 0) {
+				r->rc = rc;
+				return 0;
+			}
+		} else if (errno != EINTR) {
+			r->sys_errno = errno;
+			r->rc = CORUN_ESYS;
+			return 0;
+		}
+	}
+}
+
+/* Sleep a little, whatever cancel requests arrive meanwhile. */
+static void
+nap(double *delay)
+{
+	corun_sleep(*delay);
+	if (*delay < 0.02) {
+		*delay *= 2;
+	}
+}
+
+/*
+ * Stop the process group pid leads.  If the leader has not been reaped:
+ * TERM, wait up to CR_KILL_GRACE for it to exit (without reaping), KILL,
+ * then reap it into *status.  Returns 1 if *status was set.
+ */
+static int
+terminate(pid_t pid, int reaped, int *status)
+{
+	uint64_t until = corun_loop_now_ns() +
+	    (uint64_t)(CR_KILL_GRACE * 1e9);
+	double delay = 0.001;
+	siginfo_t si;
+	pid_t r;
+
+	kill(-pid, SIGTERM);
+	while (corun_loop_now_ns() < until) {
+		memset(&si, 0, sizeof(si));
+		if (reaped) {
+			if (kill(-pid, 0) != 0) {
+				break;
+			}
+		} else if (waitid(P_PID, (id_t)pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+			break;
+		}
+		nap(&delay);
+	}
+	kill(-pid, SIGKILL);
+	if (reaped) {
+		return 0;
+	}
+	delay = 0.001;
+	while ((r = waitpid(pid, status, WNOHANG)) == 0 ||
+	    (r < 0 && errno == EINTR)) {
+		nap(&delay);
+	}
+	return r == pid;
+}
+
+static int
+spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
+    int *outfd, int *errfd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	sigset_t none, all;
+	int rc;
+
+	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
+		rc = errno;
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(pid, path, &fa, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+out:
+	if (op[1] >= 0) {
+		close(op[1]);
+	}
+	if (ep[1] >= 0) {
+		close(ep[1]);
+	}
+	if (rc != 0) {
+		if (op[0] >= 0) {
+			close(op[0]);
+		}
+		if (ep[0] >= 0) {
+			close(ep[0]);
+		}
+		return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
+		    "'%s': %s", argv[0], strerror(rc));
+	}
+	fcntl(op[0], F_SETFL, O_NONBLOCK);
+	fcntl(ep[0], F_SETFL, O_NONBLOCK);
+	*outfd = op[0];
+	*errfd = ep[0];
+	return 0;
+}
+
+/* Record how the child ended; returns the kind's status. */
+static int
+exit_status(corun_job_ctx *ctx, int st)
+{
+	if (WIFEXITED(st)) {
+		corun_job_set_exit(ctx, WEXITSTATUS(st), 0);
+		if (WEXITSTATUS(st) != 0) {
+			return corun_job_fail(ctx, CORUN_EFAILED, "exit %d",
+			    WEXITSTATUS(st));
+		}
+		return 0;
+	}
+	if (WIFSIGNALED(st)) {
+		corun_job_set_exit(ctx, -1, WTERMSIG(st));
+		return corun_job_fail(ctx, CORUN_EFAILED,
+		    "killed by signal %d", WTERMSIG(st));
+	}
+	return corun_job_fail(ctx, CORUN_EFAILED, "unexpected wait status "
+	    "%#x", (unsigned)st);
+}
+
+/* Run argv and collect its output and status. */
+static int
+run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
+{
+	struct reader rd[2];
+	corun_future *task[2] = { NULL, NULL };
+	int fds[2], st = 0, rc, reaped = 0, cancelled = 0, i;
+	pid_t pid;
+
+	if ((rc = spawn(ctx, path, argv, envp, &fds[0], &fds[1], &pid)) != 0) {
+		return rc;
+	}
+	for (i = 0; i < 2; i++) {
+		rd[i] = (struct reader){ ctx, fds[i], i, 0, 0 };
+		if (corun_task_spawn(ctx->loop, reader_fn, &rd[i], NULL,
+		    &task[i]) != 0) {
+			cancelled = 1;	/* no memory: treat as a stop */
+			rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: "
+			    "out of memory");
+		}
+	}
+	if (!cancelled) {
+		rc = corun_wait_child(pid, &st);
+		if (rc == 0) {
+			reaped = 1;
+		} else if (rc == CORUN_ECANCELED) {
+			cancelled = 1;
+		} else {
+			rc = corun_job_fail(ctx, rc, "shell: waiting for pid "
+			    "%ld: %s", (long)pid, corun_strerror(rc));
+			cancelled = 1;
+		}
+	}
+	/* Output ends when every holder of the pipes is gone. */
+	for (i = 0; i < 2 && !cancelled; i++) {
+		/* Readers always return 0: anything else is our cancel. */
+		if (corun_await(task[i]) != 0) {
+			cancelled = 1;
+		}
+	}
+	if (cancelled) {
+		if (terminate(pid, reaped, &st)) {
+			reaped = 1;
+		}
+		for (i = 0; i < 2; i++) {
+			if (task[i] == NULL) {
+				continue;
+			}
+			corun_future_cancel(task[i]);
+			while (!corun_future_done(task[i])) {
+				corun_await(task[i]);
+			}
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		corun_future_unref(task[i]);
+		close(fds[i]);
+	}
+	if (reaped) {
+		/* Record the signal even if we killed it ourselves. */
+		int xrc = exit_status(ctx, st);
+
+		if (!cancelled) {
+			rc = xrc;
+		}
+	}
+	if (cancelled) {
+		return rc != 0 ? rc : CORUN_ECANCELED;
+	}
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if (rd[i].rc != 0) {
+			errno = rd[i].sys_errno;
+			rc = corun_job_fail(ctx, rd[i].rc, "shell: reading "
+			    "std%s: %s", i == 0 ? "out" : "err",
+			    rd[i].sys_errno != 0 ? strerror(rd[i].sys_errno) :
+			    corun_strerror(rd[i].rc));
+		}
+	}
+	return rc;
+}
+
+int
+cr_kind_shell(corun_job_ctx *ctx)
+{
+	char **words = NULL, **argv = NULL, **envp = NULL, *line = NULL;
+	char *shargv[4];
+	size_t nwords = 0, nargv, nenv, i, off;
+	const char *path;
+	int rc;
+
+	/* Words are NUL-terminated; the last one may lack its NUL. */
+	/* Every word takes at least its NUL: len + 1 words at most. */
+	if ((words = calloc(ctx->len + 2, sizeof(*words))) == NULL) {
+		return corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
+	}
+	for (off = 0; off < ctx->len; off += strlen(ctx->payload + off) + 1) {
+		words[nwords++] = ctx->payload + off;
+	}
+	for (nargv = 0; nargv < nwords && words[nargv][0] != '\0'; nargv++) {
+		continue;
+	}
+	if (nargv == 0) {
+		free(words);
+		return corun_job_fail(ctx, CORUN_EINVAL, "shell: bad payload: "
+		    "no command words");
+	}
+	nenv = nargv < nwords ? nwords - nargv - 1 : 0;
+	for (i = 0; i < nenv; i++) {
+		const char *w = words[nargv + 1 + i];
+
+		if (w[0] == '=' || strchr(w, '=') == NULL) {
+			rc = corun_job_fail(ctx, CORUN_EINVAL, "shell: bad "
+			    "payload: environment word '%.64s' is not "
+			    "KEY=VALUE", w);
+			free(words);
+			return rc;
+		}
+	}
+	words[nargv] = NULL;
+	argv = words;
+	path = argv[0];
+	if (nargv == 1 && strpbrk(argv[0], shell_chars) == NULL &&
+	    strpbrk(argv[0], " \t") != NULL) {
+		/* Blanks only: split as sh would, and skip the shell. */
+		if ((line = strdup(argv[0])) == NULL ||
+		    (argv = calloc(strlen(line) / 2 + 2,
+		    sizeof(*argv))) == NULL) {
+			rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out "
+			    "of memory");
+			goto out;
+		}
+		if (split_fields(line, argv, strlen(line) / 2 + 1) == 0) {
+			rc = corun_job_fail(ctx, CORUN_EINVAL, "shell: bad "
+			    "payload: the command is blank");
+			goto out;
+		}
+		path = argv[0];
+	}
+	if (nargv == 1 && (strpbrk(words[0], shell_chars) != NULL ||
+	    is_shell_word(argv[0]))) {
+		shargv[0] = "sh";
+		shargv[1] = "-c";
+		shargv[2] = words[0];
+		shargv[3] = NULL;
+		path = "/bin/sh";
+		if (argv != words) {
+			free(argv);
+		}
+		argv = shargv;
+	}
+	if ((envp = build_env(words + nargv + 1, nenv)) == NULL) {
+		rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
+		goto out;
+	}
+	rc = run(ctx, path, argv, envp);
+out:
+	free(envp);
+	if (argv != words && argv != shargv) {
+		free(argv);
+	}
+	free(line);
+	free(words);
+	return rc;
+}
