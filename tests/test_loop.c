@@ -219,6 +219,67 @@ START_TEST(test_many_timers_in_order)
 }
 END_TEST
 
+struct ordrec {
+	int *order;
+	int *n;
+	int id;
+};
+
+static void
+ord_cb(void *arg)
+{
+	struct ordrec *r = arg;
+
+	r->order[(*r->n)++] = r->id;
+}
+
+START_TEST(test_mixed_deadlines_stable_order)
+{
+	corun_loop *loop = new_loop();
+	enum { N = 2000 };
+	struct ordrec *r = calloc(N, sizeof(*r));
+	corun_handle **h = calloc(N, sizeof(*h));
+	int *order = calloc(N, sizeof(int)), n = 0, expect = 0;
+	int *slot = calloc(N, sizeof(int));
+	double base = corun_loop_time(loop) + 0.002;
+	unsigned x = 12345;
+
+	/* Deadlines from 40 values in scrambled order, some cancelled. */
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		slot[i] = (int)((x >> 16) % 40);
+		r[i].order = order;
+		r[i].n = &n;
+		r[i].id = i;
+		corun_call_at(loop, base + slot[i] * 1e-4, ord_cb, &r[i], &h[i]);
+		if (i % 7 == 3) {
+			ck_assert_int_eq(corun_handle_cancel(h[i]), 0);
+		}
+	}
+	corun_call_at(loop, base + 0.01, stop_cb, loop, NULL);
+	corun_loop_run_forever(loop);
+	/* Expected: by deadline, then by scheduling order (stable). */
+	for (int s = 0; s < 40; s++) {
+		for (int i = 0; i < N; i++) {
+			if (slot[i] == s && i % 7 != 3) {
+				ck_assert_int_lt(expect, n);
+				ck_assert_int_eq(order[expect], i);
+				expect++;
+			}
+		}
+	}
+	ck_assert_int_eq(expect, n);
+	for (int i = 0; i < N; i++) {
+		corun_handle_release(h[i]);
+	}
+	free(r);
+	free(h);
+	free(order);
+	free(slot);
+	corun_loop_free(loop);
+}
+END_TEST
+
 struct thr {
 	corun_loop *loop;
 	pthread_t loop_thread;
@@ -463,6 +524,7 @@ main(void)
 	tcase_add_test(tc, test_call_later_not_early);
 	tcase_add_test(tc, test_handle_cancel);
 	tcase_add_test(tc, test_many_timers_in_order);
+	tcase_add_test(tc, test_mixed_deadlines_stable_order);
 	tcase_add_test(tc, test_call_soon_threadsafe_wakes_loop);
 	tcase_add_test(tc, test_call_soon_threadsafe_many_threads);
 	tcase_add_test(tc, test_stop_threadsafe);

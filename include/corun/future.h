@@ -87,8 +87,10 @@ int corun_future_status(const corun_future *fut);
 void *corun_future_result(const corun_future *fut, size_t *len);
 
 /*
- * Error code (0 if none) and message (NULL if none; "cancelled" when
- * cancelled).  The message lives as long as the future.
+ * Error code and message: for an error, its code and message; when
+ * cancelled, CORUN_ECANCELED and "cancelled" (or the message given); for
+ * a result or while pending, 0 and NULL.  The message lives as long as
+ * the future.
  */
 int corun_future_error(const corun_future *fut, const char **msg);
 

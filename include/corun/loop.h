@@ -113,7 +113,9 @@ int corun_loop_run_until_complete(corun_loop *loop, corun_future *fut);
 
 /*
  * Run one iteration; block in poll for at most timeout seconds when nothing
- * is ready (timeout < 0 waits for the next timer or I/O).
+ * is ready (timeout < 0 waits for the next timer or I/O).  Returns 0, or
+ * CORUN_EBUSY if this loop or another one is already running on this
+ * thread.
  */
 int corun_loop_run_once(corun_loop *loop, double timeout);
 

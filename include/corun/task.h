@@ -217,8 +217,13 @@ int corun_group_spawn(corun_group *g, corun_task_fn fn, void *arg,
 int corun_group_add(corun_group *g, corun_future *fut);
 
 /*
- * The group's future (borrowed).  After this no new member may join once
- * the group is done.  With no members it is done at the next iteration.
+ * The group's future (borrowed).  Asking for it closes the group's
+ * membership list in the sense that the group may now complete: it is done
+ * once every member is done (at the next iteration if it has none).  A
+ * group whose future is never asked for never completes.  Once a member
+ * has failed or the group is done, new members are refused with
+ * CORUN_ESTATE.  Cancelling the future cancels every member; it completes
+ * when they have wound down.
  */
 corun_future *corun_group_future(corun_group *g);
 

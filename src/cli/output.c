@@ -93,8 +93,8 @@ jstr(const char *s, size_t len)
 				n = 0;
 			}
 		}
-		if (n == 0 || (n == 1 && c == 0)) {
-			cr_buf_adds(&b, n == 1 ? "\\0" : "\xef\xbf\xbd");
+		if (n == 0) {
+			cr_buf_adds(&b, "\xef\xbf\xbd");
 			i++;
 			continue;
 		}

@@ -94,7 +94,7 @@ int
 cr_has_shell_syntax(const char *s)
 {
 	/* Anything sh treats specially, including blanks and globs. */
-	return s[strcspn(s, " \t\n|&;<>()$`\\\"'*?[]#~=%{}!")] != '\0';
+	return s[strcspn(s, " \t\n\r|&;<>()$`\\\"'*?[]#~=%{}!")] != '\0';
 }
 
 static int

@@ -22,7 +22,8 @@
 enum {
 	CR_H_IDLE = 0,		/* not scheduled */
 	CR_H_READY,		/* in the ready queue */
-	CR_H_TIMER		/* in the timer heap */
+	CR_H_TIMER,		/* in the timer heap */
+	CR_H_TIMERQ		/* in the sorted timer list */
 };
 
 /* Handle flags. */
@@ -36,8 +37,9 @@ struct corun_handle {
 					   handle still pending */
 	corun_loop *loop;
 	union {
-		struct {		/* CR_H_READY, free lists */
+		struct {		/* CR_H_READY, CR_H_TIMERQ, free lists */
 			struct corun_handle *next, *prev;
+			uint64_t when;	/* CR_H_TIMERQ: deadline, ns */
 		} q;
 		struct {		/* CR_H_TIMER */
 			size_t idx;	/* index in the heap */
@@ -74,6 +76,13 @@ struct corun_loop {
 	uint64_t armed_when;		/* deadline timer_ev is set for */
 	int timer_armed;
 
+	/*
+	 * Timers whose deadline is not before every deadline seen since the
+	 * timers last ran dry go to a sorted list (O(1) in and out: the
+	 * common case of many equal delays); the others to the heap.
+	 */
+	struct corun_handle *tq_head, *tq_tail;
+	uint64_t tq_max;
 	struct cr_heap_ent *heap;
 	size_t heap_len, heap_cap;
 	uint64_t seq;

@@ -66,19 +66,45 @@ corun_loop_task_count(const corun_loop *loop)
 	return loop->ntasks;
 }
 
-/* ---- the ready queue ------------------------------------------------ */
+/* ---- the ready queue and the sorted timer list ------------------------ */
+
+static void
+list_append(struct corun_handle **head, struct corun_handle **tail,
+    struct corun_handle *h)
+{
+	h->u.q.next = NULL;
+	h->u.q.prev = *tail;
+	if (*tail != NULL) {
+		(*tail)->u.q.next = h;
+	} else {
+		*head = h;
+	}
+	*tail = h;
+}
+
+static void
+list_unlink(struct corun_handle **head, struct corun_handle **tail,
+    struct corun_handle *h)
+{
+	struct corun_handle *next = h->u.q.next, *prev = h->u.q.prev;
+
+	if (prev != NULL) {
+		prev->u.q.next = next;
+	} else {
+		*head = next;
+	}
+	if (next != NULL) {
+		next->u.q.prev = prev;
+	} else {
+		*tail = prev;
+	}
+	h->state = CR_H_IDLE;
+}
 
 static void
 rq_push(corun_loop *loop, struct corun_handle *h)
 {
-	h->u.q.next = NULL;
-	h->u.q.prev = loop->rq_tail;
-	if (loop->rq_tail != NULL) {
-		loop->rq_tail->u.q.next = h;
-	} else {
-		loop->rq_head = h;
-	}
-	loop->rq_tail = h;
+	list_append(&loop->rq_head, &loop->rq_tail, h);
 	loop->rq_len++;
 	h->state = CR_H_READY;
 }
@@ -86,20 +112,8 @@ rq_push(corun_loop *loop, struct corun_handle *h)
 static void
 rq_remove(corun_loop *loop, struct corun_handle *h)
 {
-	struct corun_handle *next = h->u.q.next, *prev = h->u.q.prev;
-
-	if (prev != NULL) {
-		prev->u.q.next = next;
-	} else {
-		loop->rq_head = next;
-	}
-	if (next != NULL) {
-		next->u.q.prev = prev;
-	} else {
-		loop->rq_tail = prev;
-	}
+	list_unlink(&loop->rq_head, &loop->rq_tail, h);
 	loop->rq_len--;
-	h->state = CR_H_IDLE;
 }
 
 /*
@@ -207,6 +221,64 @@ heap_remove(corun_loop *loop, struct corun_handle *h)
 	}
 }
 
+/* ---- timers: the list or the heap ---------------------------------- */
+
+/*
+ * Equal deadlines must run in scheduling order.  A timer goes to the list
+ * only when its deadline is >= every deadline the list has taken since
+ * both structures were last empty (tq_max), so a list entry with the same
+ * deadline as a heap entry was always scheduled first: ties go to the
+ * list.
+ */
+static int
+timer_insert(corun_loop *loop, struct corun_handle *h, uint64_t when)
+{
+	if (when >= loop->tq_max) {
+		h->u.q.when = when;
+		list_append(&loop->tq_head, &loop->tq_tail, h);
+		loop->tq_max = when;
+		h->state = CR_H_TIMERQ;
+		return 0;
+	}
+	return heap_push(loop, h, when);
+}
+
+static void
+timers_maybe_reset(corun_loop *loop)
+{
+	if (loop->tq_head == NULL && loop->heap_len == 0) {
+		loop->tq_max = 0;
+	}
+}
+
+static void
+timer_remove(corun_loop *loop, struct corun_handle *h)
+{
+	if (h->state == CR_H_TIMERQ) {
+		list_unlink(&loop->tq_head, &loop->tq_tail, h);
+	} else {
+		heap_remove(loop, h);
+	}
+	timers_maybe_reset(loop);
+}
+
+/* The earliest timer (ties: the list's), or NULL; *when its deadline. */
+static struct corun_handle *
+timer_first(const corun_loop *loop, uint64_t *when)
+{
+	const struct corun_handle *l = loop->tq_head;
+
+	if (loop->heap_len > 0 &&
+	    (l == NULL || loop->heap[0].when < l->u.q.when)) {
+		*when = loop->heap[0].when;
+		return loop->heap[0].h;
+	}
+	if (l != NULL) {
+		*when = l->u.q.when;
+	}
+	return (struct corun_handle *)l;
+}
+
 /* ---- handles -------------------------------------------------------- */
 
 void
@@ -265,7 +337,7 @@ cr_loop_schedule(corun_loop *loop, struct corun_handle *h)
 void
 cr_loop_timer_add(corun_loop *loop, struct corun_handle *h, uint64_t when)
 {
-	if (heap_push(loop, h, when) != 0) {
+	if (timer_insert(loop, h, when) != 0) {
 		/*
 		 * No memory to grow the heap: run the callback at once rather
 		 * than lose it.  Early is the lesser evil than never.
@@ -282,7 +354,8 @@ cr_handle_unschedule(struct corun_handle *h)
 		rq_remove(h->loop, h);
 		return 0;
 	case CR_H_TIMER:
-		heap_remove(h->loop, h);
+	case CR_H_TIMERQ:
+		timer_remove(h->loop, h);
 		return 0;
 	default:
 		return CORUN_ESTATE;
@@ -302,7 +375,7 @@ schedule_new(corun_loop *loop, int timer, uint64_t when, corun_cb cb,
 		return CORUN_ENOMEM;
 	}
 	if (timer) {
-		if (heap_push(loop, h, when) != 0) {
+		if (timer_insert(loop, h, when) != 0) {
 			cr_handle_unref(h);
 			return CORUN_ENOMEM;
 		}
@@ -598,9 +671,8 @@ corun_loop_free(corun_loop *loop)
 		rq_remove(loop, h);
 		drop_handle(h);
 	}
-	while (loop->heap_len > 0) {
-		h = loop->heap[0].h;
-		heap_remove(loop, h);
+	while ((h = timer_first(loop, &(uint64_t){ 0 })) != NULL) {
+		timer_remove(loop, h);
 		drop_handle(h);
 	}
 	free(loop->heap);
@@ -667,9 +739,8 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 
 	if (loop->rq_len > 0 || loop->stopping) {
 		timeout = 0;
-	} else if (loop->heap_len > 0) {
+	} else if (timer_first(loop, &when) != NULL) {
 		now = corun_loop_now_ns();
-		when = loop->heap[0].when;
 		if (when <= now) {
 			timeout = 0;
 		} else if (when - now < timeout) {
@@ -682,12 +753,12 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 	}
 	poll_io(loop, timeout, when);
 
-	if (loop->heap_len > 0) {
-		now = corun_loop_now_ns();
-		while (loop->heap_len > 0 && loop->heap[0].when <= now) {
-			struct corun_handle *h = loop->heap[0].h;
+	if (loop->heap_len > 0 || loop->tq_head != NULL) {
+		struct corun_handle *h;
 
-			heap_remove(loop, h);
+		now = corun_loop_now_ns();
+		while ((h = timer_first(loop, &when)) != NULL && when <= now) {
+			timer_remove(loop, h);
 			rq_push(loop, h);
 		}
 	}

@@ -58,6 +58,7 @@ timer_fired(corun_handle **h)
 	}
 }
 
+/* rc is the encoder's return: encode first, then call (argument order). */
 static int
 send_single(struct cr_worker *w, int rc, const uint8_t *frame, size_t len)
 {
@@ -72,15 +73,16 @@ static void
 send_bye(struct cr_worker *w)
 {
 	struct cr_wire_bye bye;
-	const uint8_t *frame;
-	size_t len;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
+	int rc;
 
 	memset(&bye, 0, sizeof(bye));
 	bye.code = (uint32_t)w->bye_code;
 	bye.reason.ptr = (const uint8_t *)w->bye_reason;
 	bye.reason.len = (uint32_t)strlen(w->bye_reason);
-	(void)send_single(w, cr_wire_encode_bye(&w->wb, &bye, &frame, &len),
-	    frame, len);
+	rc = cr_wire_encode_bye(&w->wb, &bye, &frame, &len);
+	(void)send_single(w, rc, frame, len);
 }
 
 static void
@@ -270,8 +272,9 @@ heartbeat(void *arg)
 {
 	struct cr_worker *w = arg;
 	struct cr_wire_heartbeat hb;
-	const uint8_t *frame;
-	size_t len;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
+	int rc;
 
 	timer_fired(&w->hb_timer);
 	if (w->state != CR_W_RUNNING && w->state != CR_W_DRAINING) {
@@ -280,8 +283,8 @@ heartbeat(void *arg)
 	hb.seq = ++w->hb_seq;
 	hb.running = (uint32_t)w->running;
 	hb.lag_ns = cr_dispatch_take_lag(w);
-	(void)send_single(w, cr_wire_encode_heartbeat(&w->wb, &hb, &frame,
-	    &len), frame, len);
+	rc = cr_wire_encode_heartbeat(&w->wb, &hb, &frame, &len);
+	(void)send_single(w, rc, frame, len);
 	timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0, heartbeat);
 }
 
@@ -336,8 +339,9 @@ handshake_expired(void *arg)
 static void
 on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
 {
-	const uint8_t *frame;
-	size_t len;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
+	int rc;
 
 	if (!wel->accepted) {
 		cr_log(w, "refused by the supervisor: %.*s",
@@ -358,8 +362,8 @@ on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
 	w->heartbeat_ms = wel->heartbeat_ms;
 	w->state = CR_W_RUNNING;
 	w->granted = w->capacity;
-	if (send_single(w, cr_wire_encode_credit(&w->wb, w->capacity, &frame,
-	    &len), frame, len) != 0) {
+	rc = cr_wire_encode_credit(&w->wb, w->capacity, &frame, &len);
+	if (send_single(w, rc, frame, len) != 0) {
 		return;
 	}
 	if (w->heartbeat_ms > 0) {
@@ -433,8 +437,8 @@ int
 cr_session_start(struct cr_worker *w)
 {
 	struct cr_wire_hello h;
-	const uint8_t *frame;
-	size_t len;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
 	int rc;
 
 	memset(&h, 0, sizeof(h));
@@ -448,8 +452,8 @@ cr_session_start(struct cr_worker *w)
 	h.name.len = (uint32_t)strlen(w->opt.name);
 	w->state = CR_W_HELLO;
 	w->last_rx_ns = corun_loop_now_ns();
-	if ((rc = send_single(w, cr_wire_encode_hello(&w->wb, &h, &frame,
-	    &len), frame, len)) != 0) {
+	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);
+	if ((rc = send_single(w, rc, frame, len)) != 0) {
 		return rc;
 	}
 	timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT, handshake_expired);

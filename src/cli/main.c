@@ -1,0 +1,63 @@
+/*
+ * main.c - the corun command: dispatch to a subcommand.
+ *
+ * Subcommands live in a table so that compare, submit, status and the
+ * other daemon clients are one line each when they arrive.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cr_subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);	/* argv[0] is the name */
+	const char *synopsis;
+};
+
+static const struct cr_subcmd subcmds[] = {
+	{ "run", cr_cmd_run, "run [options] command [arg ...] ::: value ..." },
+	{ NULL, NULL, NULL }
+};
+
+void
+cr_usage(FILE *f)
+{
+	const struct cr_subcmd *c;
+
+	fputs("usage: corun command [options] [args]\n"
+	    "       corun -h | --help | --version\n\ncommands:\n", f);
+	for (c = subcmds; c->name != NULL; c++) {
+		fprintf(f, "  corun %s\n", c->synopsis);
+	}
+	fputs("\n`corun COMMAND --help` describes a command.\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cr_subcmd *c;
+
+	if (argc < 2) {
+		cr_usage(stderr);
+		return CR_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cr_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", CR_PROG, PACKAGE_VERSION);
+		return 0;
+	}
+	for (c = subcmds; c->name != NULL; c++) {
+		if (strcmp(argv[1], c->name) == 0) {
+			return c->fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "%s: unknown command \"%s\"\n", CR_PROG, argv[1]);
+	cr_usage(stderr);
+	return CR_EXIT_ERROR;
+}

@@ -1,0 +1,606 @@
+/*
+ * run.c - `corun run`: read jobs, keep a bounded window of them in a
+ * process pool, print each one's outcome as it completes.
+ *
+ * Everything happens on one corun loop.  pump() is the whole scheduler:
+ * it tops the window up from the input (which may be a slow pipe: the
+ * input is polled, never waited on, and an fd event wakes pump() when
+ * more arrives), and ends the loop when nothing is left in flight.  Each
+ * pool future's done callback retires its job (or, with -k, every job
+ * that is now next in order) and calls pump() again.
+ *
+ * The window holds at most 4 x the pool's concurrency + one batch of
+ * submitted, unprinted jobs, so a million-line input never becomes a
+ * million futures, and -k buffers at most a window of outputs.  With {%}
+ * in the template the window is the concurrency itself, so that a job
+ * slot number is free exactly when one of the running jobs ended.
+ *
+ * SIGINT and SIGTERM arrive as libevent signal events on the loop's
+ * base: start nothing more, shut the pool down without waiting (the
+ * workers kill the jobs' process groups), log what completes, exit
+ * 128 + signal.  A second signal exits at once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corun/future.h>
+#include <corun/loop.h>
+#include <corun/pool.h>
+
+#include "cli.h"
+
+#define CR_BATCH 256
+
+struct cr_run;
+
+struct cr_wslot {
+	struct cr_run *r;
+	struct cr_jobspec js;
+	corun_future *fut;
+	int used, done;
+};
+
+struct cr_run {
+	struct cr_run_opts *o;
+	corun_loop *loop;
+	corun_pool *pool;
+	struct cr_input in;
+	struct cr_tmpl tmpl;
+	struct cr_jobsfile jf;
+	int use_jf;
+	unsigned conc;		/* jobs running at once */
+	struct cr_wslot *win;
+	size_t wsize, inflight;
+	size_t *freew, nfreew;	/* free window slots (unordered mode) */
+	unsigned *freenum, nfreenum; /* free {%} numbers */
+	uint64_t next_seq, next_print;
+	int eof, stopping, halted, signo, failed_hard, finished;
+	struct event *ev_in, *ev_sig[2];
+	FILE *joblog;
+	struct cr_tally tally;
+	struct cr_progress prog;
+};
+
+static void pump(struct cr_run *r);
+
+static void
+warnx_(const char *fmt, const char *s1, const char *s2)
+{
+	fprintf(stderr, "%s: ", CR_PROG);
+	fprintf(stderr, fmt, s1, s2);
+	fputc('\n', stderr);
+}
+
+/* Build the job for one input tuple. */
+static int
+job_from_args(struct cr_run *r, const char *const *args, uint64_t seq,
+    unsigned slot, struct cr_jobspec *js)
+{
+	struct cr_cmd c;
+	struct cr_buf b = { 0 };
+	size_t i;
+	int rc;
+
+	memset(js, 0, sizeof(*js));
+	js->seq = seq;
+	js->slot = slot;
+	js->timeout = -1;
+	js->retries = -1;
+	if ((rc = cr_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
+	    &c)) != 0) {
+		return rc;
+	}
+	rc = cr_shell_payload(&c, NULL, &b);
+	js->len = b.len;
+	js->payload = cr_buf_steal(&b);
+	js->cmdline = cr_cmd_line(&c);
+	js->kind = strdup("shell");
+	cr_cmd_free(&c);
+	for (i = 0; i < r->in.ngroups && rc == 0; i++) {
+		rc = cr_strv_push(&js->args, args[i]);
+		if (rc == 0) {
+			rc = cr_buf_adds(&b, i ? " " : "");
+		}
+		if (rc == 0) {
+			rc = cr_buf_adds(&b, args[i]);
+		}
+	}
+	js->tagstr = cr_buf_steal(&b);
+	if (rc == 0 && (js->payload == NULL || js->cmdline == NULL ||
+	    js->kind == NULL || js->tagstr == NULL)) {
+		rc = CORUN_ENOMEM;
+	}
+	if (rc != 0) {
+		cr_jobspec_free(js);
+	}
+	return rc;
+}
+
+/* The next job from the input; CORUN_EAGAIN, CORUN_EDONE or an error. */
+static int
+next_job(struct cr_run *r, int nonblock, unsigned slot,
+    struct cr_jobspec *js, struct cr_err *e)
+{
+	const char **args;
+	int rc;
+
+	if (r->use_jf) {
+		rc = cr_jobsfile_next(&r->jf, js, e);
+		if (rc == 0) {
+			js->seq = r->next_seq;
+		}
+		return rc;
+	}
+	rc = cr_input_next(&r->in, nonblock, &args, e);
+	if (rc != 0) {
+		return rc;
+	}
+	rc = job_from_args(r, args, r->next_seq, slot, js);
+	return rc ? cr_errf(e, rc, "out of memory") : 0;
+}
+
+static int
+dry_run(struct cr_run *r)
+{
+	struct cr_jobspec js;
+	struct cr_err e;
+	int rc;
+
+	for (r->next_seq = 1;; r->next_seq++) {
+		rc = next_job(r, 0, (unsigned)((r->next_seq - 1) % r->conc) +
+		    1, &js, &e);
+		if (rc == CORUN_EDONE) {
+			break;
+		}
+		if (rc != 0) {
+			warnx_("%s%s", e.msg, "");
+			return CR_EXIT_ERROR;
+		}
+		printf("%s\n", js.cmdline);
+		cr_jobspec_free(&js);
+	}
+	return fflush(stdout) == 0 ? 0 : CR_EXIT_ERROR;
+}
+
+/* ---- finishing a job ------------------------------------------------ */
+
+static void
+print_outcome(struct cr_run *r, const struct cr_outcome *oc)
+{
+	const struct corun_job_result *res = oc->res;
+	const char *tag = r->o->tag ? oc->js->tagstr : NULL;
+	struct cr_logrow row;
+	struct cr_err e;
+	char *line;
+
+	if (r->o->json) {
+		if ((line = cr_outcome_json(oc)) != NULL) {
+			printf("%s\n", line);
+			free(line);
+		}
+	} else if (res != NULL) {
+		cr_write_tagged(stdout, tag, res->out, res->out_len,
+		    r->o->line_buffer);
+		fflush(stdout);
+		cr_write_tagged(stderr, tag, res->err, res->err_len,
+		    r->o->line_buffer);
+	}
+	fflush(stdout);
+	if (oc->status != 0 && oc->status != CORUN_EFAILED &&
+	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
+		fprintf(stderr, "%s: job %" PRIu64 " %s: %s%s%s\n", CR_PROG,
+		    oc->js->seq, cr_status_name(oc->status), oc->js->cmdline,
+		    *oc->message ? ": " : "", oc->message);
+	}
+	if (r->o->results != NULL &&
+	    cr_results_write(r->o->results, oc, &e) != 0) {
+		warnx_("%s%s", e.msg, "");
+		r->failed_hard = 1;
+	}
+	if (r->joblog != NULL) {
+		cr_outcome_logrow(oc, &row);
+		if (cr_joblog_row(r->joblog, &row) != 0) {
+			warnx_("--joblog: %s: %s", r->o->joblog,
+			    strerror(errno));
+			r->failed_hard = 1;
+		}
+	}
+}
+
+static void
+stop(struct cr_run *r, int now)
+{
+	corun_future *done = NULL;
+
+	if (r->stopping >= (now ? 2 : 1)) {
+		return;
+	}
+	r->stopping = now ? 2 : 1;
+	if (r->ev_in != NULL) {
+		event_del(r->ev_in);
+	}
+	/* soon: queued jobs are dropped, running ones finish; now: killed. */
+	corun_pool_shutdown(r->pool, !now, 1, &done);
+	if (done != NULL) {
+		corun_future_unref(done);
+	}
+}
+
+static void
+retire(struct cr_run *r, struct cr_wslot *w)
+{
+	struct cr_outcome oc;
+	const char *msg = NULL;
+
+	oc.js = &w->js;
+	oc.res = corun_pool_result(w->fut);
+	if (oc.res != NULL) {
+		oc.status = oc.res->status;
+		oc.message = oc.res->message ? oc.res->message : "";
+	} else {
+		oc.status = corun_future_error(w->fut, &msg);
+		oc.status = oc.status ? oc.status : CORUN_ECANCELED;
+		oc.message = msg ? msg : "";
+	}
+	/* A job dropped by a halt or a signal before it started: no trace. */
+	if (!(oc.res == NULL && oc.status == CORUN_ECANCELED &&
+	    r->stopping)) {
+		r->tally.done++;
+		if (oc.status == 0) {
+			r->tally.succeeded++;
+		} else {
+			r->tally.failed++;
+			r->tally.last_fail_exit = oc.res ? oc.res->exit_code :
+			    -1;
+		}
+		print_outcome(r, &oc);
+	}
+	corun_future_unref(w->fut);
+	w->fut = NULL;
+	if (w->js.slot != 0) {
+		r->freenum[r->nfreenum++] = w->js.slot;
+	}
+	cr_jobspec_free(&w->js);
+	w->used = w->done = 0;
+	if (!r->o->keep_order) {
+		r->freew[r->nfreew++] = (size_t)(w - r->win);
+	}
+	r->inflight--;
+	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, r->eof,
+	    corun_loop_time(r->loop), 0);
+	if (!r->halted && cr_halt_triggered(&r->o->halt, &r->tally)) {
+		r->halted = 1;
+		stop(r, r->o->halt.when == CR_HALT_NOW);
+	}
+}
+
+static void
+on_done(corun_future *fut, void *arg)
+{
+	struct cr_wslot *w = arg;
+	struct cr_run *r = w->r;
+
+	w->done = 1;
+	if (!r->o->keep_order) {
+		retire(r, w);
+	} else {
+		for (;;) {
+			w = &r->win[(r->next_print - 1) % r->wsize];
+			if (!w->used || !w->done) {
+				break;
+			}
+			r->next_print++;
+			retire(r, w);
+		}
+	}
+	pump(r);
+}
+
+/* ---- starting jobs -------------------------------------------------- */
+
+static void
+on_input(evutil_socket_t fd, short what, void *arg)
+{
+	pump(arg);
+}
+
+static int
+submit(struct cr_run *r, struct cr_wslot *w)
+{
+	struct corun_job job;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.kind = w->js.kind;
+	job.payload = w->js.payload;
+	job.len = w->js.len;
+	job.timeout = w->js.timeout >= 0 ? w->js.timeout : r->o->timeout;
+	job.retries = w->js.retries >= 0 ? w->js.retries : r->o->retries;
+	job.tag = w->js.seq;
+	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
+		return rc;
+	}
+	w->used = 1;
+	w->done = 0;
+	r->inflight++;
+	return corun_future_add_done_callback(w->fut, on_done, w);
+}
+
+static int
+window_has_room(struct cr_run *r)
+{
+	if (r->tmpl.has_slot && r->nfreenum == 0) {
+		return 0;
+	}
+	if (r->o->keep_order) {
+		return r->next_seq - r->next_print < r->wsize;
+	}
+	return r->nfreew > 0;
+}
+
+static void
+pump(struct cr_run *r)
+{
+	struct cr_wslot *w;
+	struct cr_err e;
+	unsigned slot;
+	size_t i;
+	int rc;
+
+	while (!r->stopping && !r->eof && window_has_room(r)) {
+		slot = r->tmpl.has_slot ? r->freenum[r->nfreenum - 1] : 0;
+		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
+		    r->freew[r->nfreew - 1];
+		w = &r->win[i];
+		rc = next_job(r, 1, slot, &w->js, &e);
+		if (rc == CORUN_EAGAIN) {
+			event_add(r->ev_in, NULL);
+			break;
+		}
+		if (rc == CORUN_EDONE) {
+			r->eof = r->tally.at_eof = 1;
+			break;
+		}
+		if (rc != 0) {
+			warnx_("%s%s", e.msg, "");
+			r->failed_hard = 1;
+			stop(r, 0);
+			break;
+		}
+		if (r->tmpl.has_slot) {
+			r->nfreenum--;
+		}
+		if (!r->o->keep_order) {
+			r->nfreew--;
+		}
+		r->next_seq++;
+		r->tally.total = r->next_seq - 1;
+		if ((rc = submit(r, w)) != 0) {
+			warnx_("cannot submit a job: %s%s", corun_strerror(rc),
+			    "");
+			cr_jobspec_free(&w->js);
+			r->failed_hard = 1;
+			stop(r, 0);
+			break;
+		}
+	}
+	if ((r->eof || r->stopping) && r->inflight == 0 && !r->finished) {
+		r->finished = 1;
+		corun_loop_stop(r->loop);
+	}
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct cr_run *r = arg;
+
+	if (r->signo != 0) {
+		/* Second signal: the user means it. */
+		if (r->joblog != NULL) {
+			fflush(r->joblog);
+		}
+		_exit(128 + (int)sig);
+	}
+	r->signo = (int)sig;
+	stop(r, 1);
+	pump(r);
+}
+
+/* ---- setup ---------------------------------------------------------- */
+
+static int
+open_sources(struct cr_run *r, struct cr_err *e)
+{
+	struct cr_run_opts *o = r->o;
+	int rc;
+
+	if (o->jobs_file != NULL) {
+		r->use_jf = 1;
+		return cr_jobsfile_open(&r->jf, o->jobs_file, e);
+	}
+	rc = cr_tmpl_init(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
+	    o->ngroups : 1, e);
+	if (rc != 0) {
+		return rc;
+	}
+	return cr_input_open(&r->in, o, e);
+}
+
+static int
+setup_window(struct cr_run *r)
+{
+	size_t i;
+
+	r->wsize = r->tmpl.has_slot ? r->conc :
+	    (size_t)r->conc * 4 + CR_BATCH;
+	r->win = calloc(r->wsize, sizeof(*r->win));
+	r->freew = calloc(r->wsize, sizeof(*r->freew));
+	r->freenum = calloc(r->conc, sizeof(*r->freenum));
+	if (r->win == NULL || r->freew == NULL || r->freenum == NULL) {
+		return CORUN_ENOMEM;
+	}
+	for (i = 0; i < r->wsize; i++) {
+		r->win[i].r = r;
+		r->freew[r->nfreew++] = r->wsize - 1 - i;
+	}
+	for (i = 0; i < r->conc; i++) {
+		r->freenum[r->nfreenum++] = r->conc - (unsigned)i;
+	}
+	return 0;
+}
+
+static void
+pool_opts(const struct cr_run_opts *o, struct corun_pool_opts *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->model = o->model;
+	po->jobs = o->jobs;
+	po->procs = o->procs;
+	po->threads = o->threads;
+	po->concurrency = o->concurrency;
+	po->offload = o->offload;
+	po->load = (const char *const *)o->load.v;
+	po->nload = o->load.n;
+}
+
+static int
+run_jobs(struct cr_run *r)
+{
+	struct corun_pool_opts po;
+	struct corun_pool_stats st;
+	struct event_base *base;
+	corun_future *done = NULL;
+	int rc, sigs[2] = { SIGINT, SIGTERM }, i;
+
+	pool_opts(r->o, &po);
+	if ((rc = corun_loop_new(&r->loop)) != 0 ||
+	    (rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
+		warnx_("cannot start the pool: %s%s", corun_strerror(rc), "");
+		return CR_EXIT_ERROR;
+	}
+	corun_pool_stats(r->pool, &st);
+	r->conc = st.procs * st.threads * st.concurrency;
+	r->conc = r->conc ? r->conc : 1;
+	if (setup_window(r) != 0) {
+		warnx_("out of memory%s%s", "", "");
+		return CR_EXIT_ERROR;
+	}
+	base = corun_loop_base(r->loop);
+	if (!r->use_jf && cr_input_fd(&r->in) >= 0) {
+		r->ev_in = event_new(base, cr_input_fd(&r->in), EV_READ,
+		    on_input, r);
+	}
+	for (i = 0; i < 2; i++) {
+		r->ev_sig[i] = evsignal_new(base, sigs[i], on_signal, r);
+		if (r->ev_sig[i] != NULL) {
+			event_add(r->ev_sig[i], NULL);
+		}
+	}
+	cr_progress_init(&r->prog, r->o->bar, r->o->progress,
+	    corun_loop_time(r->loop));
+	r->next_seq = r->next_print = 1;
+	pump(r);
+	if (!r->finished) {
+		corun_loop_run_forever(r->loop);
+	}
+	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
+	    corun_loop_time(r->loop), 1);
+	if (corun_pool_shutdown(r->pool, 1, 0, &done) == 0 && done != NULL) {
+		corun_loop_run_until_complete(r->loop, done);
+		corun_future_unref(done);
+	}
+	for (i = 0; i < 2; i++) {
+		if (r->ev_sig[i] != NULL) {
+			event_free(r->ev_sig[i]);
+		}
+	}
+	if (r->ev_in != NULL) {
+		event_free(r->ev_in);
+	}
+	corun_pool_free(r->pool);
+	corun_loop_free(r->loop);
+	if (r->failed_hard && r->signo == 0) {
+		return CR_EXIT_ERROR;
+	}
+	return cr_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
+}
+
+int
+cr_cmd_run(int argc, char **argv)
+{
+	struct cr_run_opts o;
+	struct cr_run r;
+	struct cr_err e;
+	unsigned p = 1, t = 1, c = 1;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (cr_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
+		warnx_("run: %s%s", e.msg, "");
+		fprintf(stderr, "Try `%s run --help'.\n", CR_PROG);
+		cr_run_opts_free(&o);
+		return CR_EXIT_ERROR;
+	}
+	if (o.help || o.version) {
+		if (o.help) {
+			cr_run_usage(stdout);
+		} else {
+			printf("%s %s\n", CR_PROG, PACKAGE_VERSION);
+		}
+		cr_run_opts_free(&o);
+		return 0;
+	}
+	r.o = &o;
+	r.tally.last_fail_exit = -1;
+	if (open_sources(&r, &e) != 0) {
+		warnx_("%s%s", e.msg, "");
+		cr_run_opts_free(&o);
+		return CR_EXIT_ERROR;
+	}
+	if (o.dry_run) {
+		struct corun_pool_opts po;
+
+		pool_opts(&o, &po);
+		if (corun_model_resolve(&po, &p, &t, &c) != 0) {
+			p = t = c = 1;
+		}
+		r.conc = p * t * c ? p * t * c : 1;
+		rc = dry_run(&r);
+		goto out;
+	}
+	if (o.joblog != NULL) {
+		r.joblog = strcmp(o.joblog, "-") == 0 ? stdout :
+		    fopen(o.joblog, "w");
+		if (r.joblog == NULL) {
+			warnx_("--joblog: %s: %s", o.joblog, strerror(errno));
+			rc = CR_EXIT_ERROR;
+			goto out;
+		}
+		cr_joblog_header(r.joblog);
+		fflush(r.joblog);
+	}
+	rc = run_jobs(&r);
+out:
+	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {
+		warnx_("--joblog: %s: %s", o.joblog, strerror(errno));
+		rc = CR_EXIT_ERROR;
+	}
+	free(r.win);
+	free(r.freew);
+	free(r.freenum);
+	if (r.use_jf) {
+		cr_jobsfile_close(&r.jf);
+	} else {
+		cr_input_close(&r.in);
+	}
+	cr_run_opts_free(&o);
+	return rc;
+}
