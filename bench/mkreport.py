@@ -26,7 +26,16 @@ import sys
 
 # Title, description, the reference row for ratios (impl, variant) and the
 # targets: (unit, impl, variant, limit).  A target is a maximum, or a
-# minimum for rates (units ending in "/s").
+# minimum when higher is better (rates, units ending in "/s", and
+# speedups, unit "x").  limit is a number, or rel(factor, impl, variant):
+# factor times the value of another row of the same unit in the same run
+# (corun <= 1.15 x floor is rel(1.15, "floor", None)).  A row may have
+# several targets.
+
+
+def rel(factor, impl, variant=None):
+    return ("rel", factor, impl, variant)
+
 BENCHES = {
     "task_spawn": {
         "title": "task_spawn: spawn, run and complete a trivial task",
@@ -75,6 +84,74 @@ BENCHES = {
         "ref": ("corun", None),
         "targets": [("ns/switch", "corun", None, 50)],
     },
+    "spawn_true": {
+        "title": "spawn_true: 2000 x `true` at -j2",
+        "text": "The wall time of running `true` 2000 times with 2 in "
+                "flight, per job; for the command-line tools it runs from "
+                "starting the tool until it exits.  floor: a plain C "
+                "posix_spawn + waitpid loop (bench_spawn).  xargs: "
+                "`xargs -P2 -n1 true` fed 2000 lines.  parallel: GNU "
+                "`parallel -j2 true ::: 1 .. 2000`.  corun: `corun run -j2 "
+                "--model M true ::: 1 .. 2000` for each model M (the "
+                "variants); the row without a variant is the best model "
+                "of each round (bench/drive_runners.py).",
+        "ref": ("corun", None),
+        "targets": [("ms/job", "corun", None, rel(1.15, "floor")),
+                    ("ms/job", "corun", None, rel(1.0, "xargs")),
+                    ("ms/job", "corun", None, rel(0.2, "parallel"))],
+    },
+    "sleep_j8": {
+        "title": "sleep_j8: 200 x `sleep 0.01` at -j8",
+        "text": "The cost each job adds to the ideal: (wall - ideal) / "
+                "jobs, ideal = 200 / 8 x 10 ms = 250 ms.  floor: "
+                "posix_spawn + waitpid with 8 in flight (bench_spawn); "
+                "xargs -P8 -n1 sleep; parallel -j8 sleep ::: 0.01 ...; "
+                "`corun run -j8 --model M sleep ::: 0.01 ...` for each "
+                "model, the row without a variant the best of the round.",
+        "ref": ("corun", None),
+        "targets": [("ms/job", "corun", None, rel(1.0, "xargs"))],
+    },
+    "pool_noop": {
+        "title": "pool_noop: no-op jobs through the pool's batched map",
+        "text": "200 000 no-op jobs through one corun_pool_map call on a "
+                "pool of 2 worker processes (-j2, the process model), from "
+                "the call until the last future is done (bench_pool); the "
+                "thread and async models as variants.  Peers: "
+                "multiprocessing.Pool(2).map(f, range(N), chunksize=100) "
+                "and ProcessPoolExecutor(2).map with the same chunksize, "
+                "f a trivial function (bench/peer_mp.py).  Every pool is "
+                "started and warmed up before the clock starts.  Target: "
+                "corun's batched map has at least twice the throughput of "
+                "multiprocessing.Pool.map (half the time per item).",
+        "ref": ("corun", None),
+        "targets": [("us/item", "corun", None,
+                     rel(0.5, "multiprocessing.Pool"))],
+    },
+    "pool_submit": {
+        "title": "pool_submit: one submit() call per no-op job",
+        "text": "100 000 no-op jobs, one corun_pool_submit call each, "
+                "without running the loop in between, then wait for all "
+                "of them: the time per job from the first submit until "
+                "the last future is done (2 worker processes).  Peer: "
+                "ProcessPoolExecutor(2).submit(f, i) once per job, then "
+                "concurrent.futures.wait (10 000 jobs).",
+        "ref": ("corun", None),
+        "targets": [("us/job", "corun", None, 5)],
+    },
+    "cpu_speedup": {
+        "title": "cpu_speedup: 16 x 50 ms cpu jobs on 2 cores",
+        "text": "16 jobs of the `cpu` kind, each a fixed number of rounds "
+                "calibrated to about 50 ms, so the work does not shrink "
+                "under contention.  Speedup = the wall time of the 16 run "
+                "serially (-j1) / the wall time at -j2, each on a fresh, "
+                "warmed-up pool (bench_pool).  The ideal is min(cores, 2). "
+                "The process and thread models should reach it; the async "
+                "model runs every job on one loop thread, so about 1x is "
+                "expected there.",
+        "ref": ("ideal", None),
+        "targets": [("x", "corun", "process", rel(0.95, "ideal")),
+                    ("x", "corun", "thread", rel(0.95, "ideal"))],
+    },
 }
 
 NOTE = ("Absolute values drift from run to run on these shared 2-core "
@@ -83,7 +160,7 @@ NOTE = ("Absolute values drift from run to run on these shared 2-core "
 
 
 def higher_is_better(unit):
-    return unit.endswith("/s")
+    return unit.endswith("/s") or unit == "x"
 
 
 def is_memory(unit):
@@ -201,22 +278,36 @@ def label(impl, variant):
     return impl if variant is None else "%s (%s)" % (impl, variant)
 
 
-def target_of(spec, key):
-    for unit, impl, variant, limit in spec.get("targets", []):
-        if (unit, impl, variant) == (key[3], key[1], key[2]):
-            return limit
-    return None
+def targets_of(spec, key):
+    return [limit for unit, impl, variant, limit in spec.get("targets", [])
+            if (unit, impl, variant) == (key[3], key[1], key[2])]
 
 
-def target_text(limit, value, unit):
+def resolve(limit, rows, bench, unit):
+    """A limit as (number or None, text): relative ones from their row."""
+    if not isinstance(limit, tuple):
+        return limit, fmt(limit)
+    _, factor, impl, variant = limit
+    other = rows.get((bench, impl, variant, unit))
+    v = other.get("value") if other else None
+    what = ("%g x %s" % (factor, label(impl, variant)) if factor != 1
+            else label(impl, variant))
+    if v is None:
+        return None, what
+    return factor * v, "%s = %s" % (what, fmt(factor * v))
+
+
+def target_text(limit, value, unit, rows, bench):
     if limit is None:
         return "", None
     op = ">=" if higher_is_better(unit) else "<="
+    num, what = resolve(limit, rows, bench, unit)
+    if num is None:
+        return "%s %s: no reference value" % (op, what), False
     if value is None:
-        return "%s %s: not measured (see notes)" % (op, fmt(limit)), False
-    ok = value >= limit if higher_is_better(unit) else value <= limit
-    return ("%s %s: %s" % (op, fmt(limit), "met" if ok else "**missed**"),
-            ok)
+        return "%s %s: not measured (see notes)" % (op, what), False
+    ok = value >= num if higher_is_better(unit) else value <= num
+    return "%s %s: %s" % (op, what, "met" if ok else "**missed**"), ok
 
 
 def table(bench, rows, runs, spec, summary):
@@ -234,8 +325,8 @@ def table(bench, rows, runs, spec, summary):
             return (0, 0)
         return (1 if k[1] == "corun" else 2, keys.index(k))
 
-    out = ["| implementation | value | unit | vs corun | target | runs "
-           "| notes |",
+    out = ["| implementation | value | unit | vs %s | target | runs "
+           "| notes |" % label(ref_impl, ref_variant),
            "|---|---:|---|---|---|---:|---|"]
     for unit in units:
         ukeys = sorted([k for k in keys if k[3] == unit], key=rank)
@@ -248,11 +339,13 @@ def table(bench, rows, runs, spec, summary):
                 vs = "reference"
             else:
                 vs = ratio(v, ref, unit)
-            limit = target_of(spec, k)
-            ttext, ok = target_text(limit, v, unit)
-            if limit is not None:
+            texts = []
+            for limit in targets_of(spec, k):
+                ttext, ok = target_text(limit, v, unit, rows, bench)
+                texts.append(ttext)
                 summary.append((bench, label(k[1], k[2]), unit, v, ttext,
                                 ok))
+            ttext = "; ".join(texts)
             note = line.get("note", "")
             if line.get("n"):
                 note = ("n = {:,}".format(line["n"]) +

@@ -5,14 +5,18 @@
 # Usage: run.sh BUILDDIR SRCDIR PROGRAM...
 #
 # The C programs are the ones given (make bench passes $(BENCH_PROGS));
-# the peers are every SRCDIR/bench/peer_*.py.  Each runs BENCH_REPS times
+# the peers are every SRCDIR/bench/peer_*.py, and the drivers of command-line
+# tools (corun run against xargs -P and GNU parallel) every
+# SRCDIR/bench/drive_*.py.  Each runs BENCH_REPS times
 # (default 3), the rounds interleaved so that drift on a shared machine
 # hits every implementation alike; mkreport.py keeps the best run of each
 # figure.  A program that fails is recorded and the others still run; the
 # exit status is then 1.
 #
 # Environment: BENCH_REPS, PYTHON3 (default python3), BENCH_OUTPUT (the
-# report; default SRCDIR/BENCHMARKS.md).
+# report; default SRCDIR/BENCHMARKS.md).  The programs get BENCH_BUILDDIR,
+# CORUN (this build's corun) and CORUN_WORKER (this build's corun-worker),
+# never installed ones.
 
 set -u
 
@@ -29,6 +33,12 @@ python=${PYTHON3:-python3}
 results=$builddir/bench/results.jsonl
 report=${BENCH_OUTPUT:-$srcdir/BENCHMARKS.md}
 failed=0
+
+BENCH_BUILDDIR=$builddir
+CORUN=$builddir/src/cli/corun
+[ -x "$CORUN" ] || [ ! -x "$builddir/corun" ] || CORUN=$builddir/corun
+CORUN_WORKER=$builddir/src/worker/corun-worker
+export BENCH_BUILDDIR CORUN CORUN_WORKER
 
 mkdir -p "$builddir/bench" || exit 1
 "$python" "$srcdir/bench/mkreport.py" --meta --srcdir "$srcdir" \
@@ -57,7 +67,7 @@ while [ "$round" -le "$reps" ]; do
 	for prog in "$@"; do
 		run "$(basename "$prog")" "$prog"
 	done
-	for peer in "$srcdir"/bench/peer_*.py; do
+	for peer in "$srcdir"/bench/peer_*.py "$srcdir"/bench/drive_*.py; do
 		[ -f "$peer" ] || continue
 		run "$(basename "$peer")" "$python" "$peer"
 	done

@@ -218,7 +218,7 @@ cr_kind_net(corun_job_ctx *ctx)
 	stage = "send to";
 	rc = send_all(fd, req, reqlen, &err);
 	if (rc == 0) {
-		/* The half-close tells request/EOF servers the request ended. */
+		/* A half-close tells request/EOF servers the request ended. */
 		shutdown(fd, SHUT_WR);
 		stage = "receive from";
 		rc = recv_all(ctx, fd, &err);

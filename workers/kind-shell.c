@@ -296,7 +296,7 @@ run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 {
 	struct reader rd[2];
 	corun_future *task[2] = { NULL, NULL };
-	int fds[2], st = 0, rc, reaped = 0, cancelled = 0, i;
+	int fds[2] = { -1, -1 }, st = 0, rc, reaped = 0, cancelled = 0, i;
 	pid_t pid;
 
 	if ((rc = spawn(ctx, path, argv, envp, &fds[0], &fds[1], &pid)) != 0) {
@@ -383,7 +383,8 @@ cr_kind_shell(corun_job_ctx *ctx)
 	/* Words are NUL-terminated; the last one may lack its NUL. */
 	/* Every word takes at least its NUL: len + 1 words at most. */
 	if ((words = calloc(ctx->len + 2, sizeof(*words))) == NULL) {
-		return corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
+		return corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of "
+		    "memory");
 	}
 	for (off = 0; off < ctx->len; off += strlen(ctx->payload + off) + 1) {
 		words[nwords++] = ctx->payload + off;

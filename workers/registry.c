@@ -198,8 +198,10 @@ cr_kinds_load(const char *path, char *why, size_t whylen)
 		snprintf(why, whylen, "plugin path is empty");
 		return CORUN_EINVAL;
 	}
-	/* As dlopen(3) does, a name without '/' is looked up in the
-	 * library path; callers pass ./x.so for a file here. */
+	/*
+	 * As with dlopen(3), a name without '/' is looked up in the library
+	 * path; callers pass ./x.so for a file in the current directory.
+	 */
 	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		err = dlerror();
 		snprintf(why, whylen, "cannot load plugin %s: %s", path,

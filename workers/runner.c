@@ -468,7 +468,7 @@ cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
 		job_destroy(&job->fut);
 		return rc;
 	}
-	corun_future_ref(&job->fut);	/* held by the task until it is done */
+	corun_future_ref(&job->fut);	/* the task's, until it is done */
 	rc = corun_future_add_done_callback(job->task, job_task_done, job);
 	if (rc == 0 && exec->timeout_ms > 0) {
 		rc = corun_call_later(loop, exec->timeout_ms / 1000.0,

@@ -153,7 +153,7 @@ static int
 apply(struct cr_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cr_err *e)
 {
-	unsigned u;
+	unsigned u = 0;
 	int rc;
 
 	switch (op->id) {

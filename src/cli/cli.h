@@ -32,6 +32,9 @@ struct cr_err {
 int cr_errf(struct cr_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Print "corun: " and the message to stderr. */
+void cr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A growable vector of owned strings. */
 struct cr_strv {
 	char **v;

@@ -234,6 +234,15 @@ cr_results_write(const char *dir, const struct cr_outcome *oc,
 	o = outcome_obj(oc, 0);
 	meta = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) :
 	    NULL;
+	if (meta != NULL) {
+		/* A text file ends with a newline. */
+		char *m = realloc(meta, strlen(meta) + 2);
+
+		if (m != NULL) {
+			meta = m;
+			strcat(meta, "\n");
+		}
+	}
 	json_decref(o);
 	if (meta == NULL) {
 		return cr_errf(e, CORUN_ENOMEM, "out of memory");

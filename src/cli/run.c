@@ -70,14 +70,6 @@ struct cr_run {
 
 static void pump(struct cr_run *r);
 
-static void
-warnx_(const char *fmt, const char *s1, const char *s2)
-{
-	fprintf(stderr, "%s: ", CR_PROG);
-	fprintf(stderr, fmt, s1, s2);
-	fputc('\n', stderr);
-}
-
 /* Build the job for one input tuple. */
 static int
 job_from_args(struct cr_run *r, const char *const *args, uint64_t seq,
@@ -160,7 +152,7 @@ dry_run(struct cr_run *r)
 			break;
 		}
 		if (rc != 0) {
-			warnx_("%s%s", e.msg, "");
+			cr_warn("%s", e.msg);
 			return CR_EXIT_ERROR;
 		}
 		printf("%s\n", js.cmdline);
@@ -201,13 +193,13 @@ print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	}
 	if (r->o->results != NULL &&
 	    cr_results_write(r->o->results, oc, &e) != 0) {
-		warnx_("%s%s", e.msg, "");
+		cr_warn("%s", e.msg);
 		r->failed_hard = 1;
 	}
 	if (r->joblog != NULL) {
 		cr_outcome_logrow(oc, &row);
 		if (cr_joblog_row(r->joblog, &row) != 0) {
-			warnx_("--joblog: %s: %s", r->o->joblog,
+			cr_warn("--joblog: %s: %s", r->o->joblog,
 			    strerror(errno));
 			r->failed_hard = 1;
 		}
@@ -369,7 +361,7 @@ pump(struct cr_run *r)
 			break;
 		}
 		if (rc != 0) {
-			warnx_("%s%s", e.msg, "");
+			cr_warn("%s", e.msg);
 			r->failed_hard = 1;
 			stop(r, 0);
 			break;
@@ -383,8 +375,7 @@ pump(struct cr_run *r)
 		r->next_seq++;
 		r->tally.total = r->next_seq - 1;
 		if ((rc = submit(r, w)) != 0) {
-			warnx_("cannot submit a job: %s%s", corun_strerror(rc),
-			    "");
+			cr_warn("cannot submit a job: %s", corun_strerror(rc));
 			cr_jobspec_free(&w->js);
 			r->failed_hard = 1;
 			stop(r, 0);
@@ -483,14 +474,14 @@ run_jobs(struct cr_run *r)
 	pool_opts(r->o, &po);
 	if ((rc = corun_loop_new(&r->loop)) != 0 ||
 	    (rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
-		warnx_("cannot start the pool: %s%s", corun_strerror(rc), "");
+		cr_warn("cannot start the pool: %s", corun_strerror(rc));
 		return CR_EXIT_ERROR;
 	}
 	corun_pool_stats(r->pool, &st);
 	r->conc = st.procs * st.threads * st.concurrency;
 	r->conc = r->conc ? r->conc : 1;
 	if (setup_window(r) != 0) {
-		warnx_("out of memory%s%s", "", "");
+		cr_warn("out of memory");
 		return CR_EXIT_ERROR;
 	}
 	base = corun_loop_base(r->loop);
@@ -513,7 +504,11 @@ run_jobs(struct cr_run *r)
 	}
 	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
 	    corun_loop_time(r->loop), 1);
-	if (corun_pool_shutdown(r->pool, 1, 0, &done) == 0 && done != NULL) {
+	/*
+	 * Nothing is in flight any more (or a halt or signal already shut
+	 * the pool down): the workers may simply be told to go.
+	 */
+	if (corun_pool_shutdown(r->pool, 0, 1, &done) == 0 && done != NULL) {
 		corun_loop_run_until_complete(r->loop, done);
 		corun_future_unref(done);
 	}
@@ -544,7 +539,7 @@ cr_cmd_run(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	if (cr_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
-		warnx_("run: %s%s", e.msg, "");
+		cr_warn("run: %s", e.msg);
 		fprintf(stderr, "Try `%s run --help'.\n", CR_PROG);
 		cr_run_opts_free(&o);
 		return CR_EXIT_ERROR;
@@ -561,7 +556,7 @@ cr_cmd_run(int argc, char **argv)
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
 	if (open_sources(&r, &e) != 0) {
-		warnx_("%s%s", e.msg, "");
+		cr_warn("%s", e.msg);
 		cr_run_opts_free(&o);
 		return CR_EXIT_ERROR;
 	}
@@ -572,7 +567,8 @@ cr_cmd_run(int argc, char **argv)
 		if (corun_model_resolve(&po, &p, &t, &c) != 0) {
 			p = t = c = 1;
 		}
-		r.conc = p * t * c ? p * t * c : 1;
+		r.conc = p * t * c;
+		r.conc = r.conc ? r.conc : 1;
 		rc = dry_run(&r);
 		goto out;
 	}
@@ -580,7 +576,7 @@ cr_cmd_run(int argc, char **argv)
 		r.joblog = strcmp(o.joblog, "-") == 0 ? stdout :
 		    fopen(o.joblog, "w");
 		if (r.joblog == NULL) {
-			warnx_("--joblog: %s: %s", o.joblog, strerror(errno));
+			cr_warn("--joblog: %s: %s", o.joblog, strerror(errno));
 			rc = CR_EXIT_ERROR;
 			goto out;
 		}
@@ -590,7 +586,7 @@ cr_cmd_run(int argc, char **argv)
 	rc = run_jobs(&r);
 out:
 	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {
-		warnx_("--joblog: %s: %s", o.joblog, strerror(errno));
+		cr_warn("--joblog: %s: %s", o.joblog, strerror(errno));
 		rc = CR_EXIT_ERROR;
 	}
 	free(r.win);

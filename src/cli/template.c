@@ -105,7 +105,7 @@ shell_safe(const char *s)
 	}
 	for (; *s != '\0'; s++) {
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr("_-./:,+@", *s))) {
+		    (*s >= '0' && *s <= '9') || strchr("_-./+", *s))) {
 			return 0;
 		}
 	}
@@ -216,9 +216,9 @@ cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
 		}
 	}
 	if (t->max_group > ngroups) {
-		return cr_errf(e, CORUN_EINVAL, "placeholder {%zu} in \"%s\" "
-		    "but there %s only %zu input source%s", t->max_group,
-		    words[0], ngroups == 1 ? "is" : "are", ngroups,
+		return cr_errf(e, CORUN_EINVAL, "placeholder {%zu} but there "
+		    "%s only %zu input source%s", t->max_group,
+		    ngroups == 1 ? "is" : "are", ngroups,
 		    ngroups == 1 ? "" : "s");
 	}
 	return 0;

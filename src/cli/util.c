@@ -26,6 +26,18 @@ cr_errf(struct cr_err *e, int code, const char *fmt, ...)
 }
 
 void
+cr_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", CR_PROG);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
 cr_strv_free(struct cr_strv *sv)
 {
 	size_t i;

@@ -14,54 +14,26 @@
  *
  * Results are coalesced per loop iteration: the first outcome of an
  * iteration schedules one flush with corun_call_soon(), which runs after
- * every outcome of that iteration is in, and packs them into as few
- * RESULTS frames as the target size allows.  Each frame carries the slots
- * it frees as credit.  One job at low load, large batches at high load.
+ * every outcome of that iteration is in (results.c packs them into
+ * RESULTS frames).  One job at low load, large batches at high load.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "job.h"
 #include "kinds.h"
 #include "worker.h"
 
 /* Period of the loop-lag probe on every job loop. */
 #define CR_PROBE_PERIOD		0.1
-/* Output kept per stream when a result is too large for a frame. */
-#define CR_OUT_KEEP		(4u << 20)
 
-struct cr_jthread {
-	struct cr_worker *w;
-	corun_loop	*loop;
-	pthread_t	 tid;
-	int		 started;
-	unsigned	 running;	/* main loop's count of its jobs */
-	uint64_t	 lag_max;	/* atomic: job loop writes, main takes */
-	uint64_t	 probe_due;	/* job loop */
-};
-
-struct cr_job {
-	struct cr_job	*hnext;		/* table chain */
-	struct cr_job	*dnext;		/* finished list */
-	struct cr_worker *w;
-	struct cr_jthread *th;		/* NULL if never started */
-	corun_future	*fut;		/* job thread only */
-	int		 refs;		/* atomic */
-	int		 cancel_posted;
-	uint64_t	 id;
-	uint32_t	 attempt;
-	uint32_t	 timeout_ms;
-	size_t		 kind_len;
-	size_t		 payload_len;
-	struct cr_job_outcome oc;	/* set before the job comes back */
-	char		 data[];	/* kind, then payload */
-};
-
-static void
-job_unref(struct cr_job *j)
+void
+cr_job_unref(struct cr_job *j)
 {
 	if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		free(j->oc.out);
@@ -148,7 +120,7 @@ static void
 done_push(struct cr_worker *w, struct cr_job *j)
 {
 	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
-		job_unref(j);	/* nobody to tell */
+		cr_job_unref(j);	/* nobody to tell */
 		return;
 	}
 	j->dnext = NULL;
@@ -201,7 +173,7 @@ job_finish(struct cr_job *j)
 	if (j->th->loop == w->loop) {
 		job_back(j);
 	} else if (corun_call_soon_threadsafe(w->loop, job_back, j) != 0) {
-		job_unref(j);	/* the main loop is gone */
+		cr_job_unref(j);	/* the main loop is gone */
 	}
 }
 
@@ -271,7 +243,7 @@ job_cancel(void *arg)
 	if (j->fut != NULL) {
 		(void)corun_future_cancel(j->fut);
 	}
-	job_unref(j);
+	cr_job_unref(j);
 }
 
 /* ---- main loop: jobs in, cancels ------------------------------------- */
@@ -353,7 +325,7 @@ cancel_one(struct cr_worker *w, struct cr_job *j)
 	j->cancel_posted = 1;
 	__atomic_add_fetch(&j->refs, 1, __ATOMIC_ACQ_REL);
 	if (corun_call_soon_threadsafe(j->th->loop, job_cancel, j) != 0) {
-		job_unref(j);
+		cr_job_unref(j);
 	}
 }
 
@@ -384,121 +356,6 @@ cr_dispatch_cancel_all(struct cr_worker *w)
 	}
 }
 
-/* ---- results out ------------------------------------------------------ */
-
-static void
-to_wire(const struct cr_job *j, struct cr_wire_result *r)
-{
-	const struct cr_job_outcome *oc = &j->oc;
-	size_t mlen = oc->message != NULL ? strlen(oc->message) : 0;
-
-	memset(r, 0, sizeof(*r));
-	r->id = j->id;
-	r->attempt = j->attempt;
-	r->status = (uint32_t)oc->status;
-	r->exit_code = oc->exit_code;
-	r->signal = (uint32_t)oc->signal;
-	r->start_ns = oc->start_ns;
-	r->end_ns = oc->end_ns;
-	if (oc->out != NULL) {
-		r->out.ptr = (const uint8_t *)oc->out;
-		r->out.len = (uint32_t)oc->out_len;
-	}
-	if (oc->err != NULL) {
-		r->err.ptr = (const uint8_t *)oc->err;
-		r->err.len = (uint32_t)oc->err_len;
-	}
-	r->errmsg.ptr = (const uint8_t *)oc->message;
-	r->errmsg.len = (uint32_t)(mlen > CR_WIRE_ERRMSG_MAX ?
-	    CR_WIRE_ERRMSG_MAX : mlen);
-}
-
-/* Add one result, cutting it down if it cannot fit in any frame. */
-static int
-add_result(struct cr_worker *w, const struct cr_job *j)
-{
-	struct cr_wire_result r;
-	char msg[128];
-	int rc;
-
-	to_wire(j, &r);
-	if ((rc = cr_wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
-	    rc != CORUN_EINVAL) {
-		return rc;
-	}
-	snprintf(msg, sizeof(msg), "result too large: stdout %zu, stderr "
-	    "%zu bytes; kept at most %u of each", j->oc.out_len,
-	    j->oc.err_len, CR_OUT_KEEP);
-	r.status = CORUN_ERANGE;
-	r.out.len = r.out.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.out.len;
-	r.err.len = r.err.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.err.len;
-	r.errmsg.ptr = (const uint8_t *)msg;
-	r.errmsg.len = (uint32_t)strlen(msg);
-	if ((rc = cr_wire_add_result(&w->wb, &r)) == CORUN_ERANGE ||
-	    rc == CORUN_EINVAL) {
-		r.out.len = r.err.len = 0;
-		rc = cr_wire_add_result(&w->wb, &r);
-	}
-	return rc;
-}
-
-void
-cr_dispatch_flush(struct cr_worker *w)
-{
-	const uint8_t *frame;
-	struct cr_job *j;
-	uint32_t n, credit;
-	size_t len;
-	int rc;
-
-	while (w->done_head != NULL && !w->lost) {
-		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
-		n = 0;
-		while ((j = w->done_head) != NULL) {
-			rc = add_result(w, j);
-			if (rc == CORUN_EAGAIN) {
-				break;
-			}
-			if (rc != 0) {
-				cr_log(w, "dropping the result of job %llu: "
-				    "%s", (unsigned long long)j->id,
-				    corun_strerror(rc));
-			}
-			w->done_head = j->dnext;
-			if (w->done_head == NULL) {
-				w->done_tail = NULL;
-			}
-			w->done_count--;
-			n++;
-			job_unref(j);
-		}
-		/* Freed slots go back as credit, unless we are leaving. */
-		credit = w->state == CR_W_RUNNING ? n : 0;
-		(void)cr_wire_set_credit(&w->wb, credit);
-		if (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
-		    cr_conn_send(w, frame, len) != 0) {
-			break;
-		}
-		w->granted += credit;
-	}
-	if (w->lost) {
-		cr_dispatch_drop_results(w);
-	}
-}
-
-void
-cr_dispatch_drop_results(struct cr_worker *w)
-{
-	struct cr_job *j;
-
-	while ((j = w->done_head) != NULL) {
-		w->done_head = j->dnext;
-		job_unref(j);
-	}
-	w->done_tail = NULL;
-	w->done_count = 0;
-}
-
 /* ---- threads ----------------------------------------------------------- */
 
 static void *
@@ -513,9 +370,10 @@ thread_main(void *arg)
 int
 cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
 {
+	sigset_t block, old;
 	size_t buckets = 16;
 	unsigned i;
-	int rc;
+	int rc = 0;
 
 	while (buckets < 2 * (size_t)w->capacity) {
 		buckets *= 2;
@@ -528,30 +386,44 @@ cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
 	}
 	w->table_mask = buckets - 1;
 	w->nthreads = w->opt.threads;
-	for (i = 0; i < w->nthreads; i++) {
+	if (w->nthreads == 1) {
+		w->threads[0].w = w;
+		w->threads[0].loop = w->loop;
+		if ((rc = corun_call_soon(w->loop, probe, &w->threads[0],
+		    NULL)) != 0) {
+			snprintf(why, whylen, "%s", corun_strerror(rc));
+		}
+		return rc;
+	}
+	/*
+	 * Termination signals belong to the main loop: job threads block
+	 * them (they inherit the mask).  Shell jobs reset the mask and the
+	 * dispositions of their children.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < w->nthreads && rc == 0; i++) {
 		struct cr_jthread *th = &w->threads[i];
 
 		th->w = w;
-		if (w->nthreads == 1) {
-			th->loop = w->loop;
-			return corun_call_soon(w->loop, probe, th, NULL);
-		}
 		if ((rc = corun_loop_new(&th->loop)) != 0 ||
 		    (rc = corun_call_soon_threadsafe(th->loop, probe,
 		    th)) != 0) {
 			snprintf(why, whylen, "cannot create a loop for job "
 			    "thread %u: %s", i, corun_strerror(rc));
-			return rc;
-		}
-		if ((rc = pthread_create(&th->tid, NULL, thread_main,
+		} else if ((rc = pthread_create(&th->tid, NULL, thread_main,
 		    th)) != 0) {
 			snprintf(why, whylen, "cannot start job thread %u: %s",
 			    i, strerror(rc));
-			return CORUN_ESYS;
+			rc = CORUN_ESYS;
+		} else {
+			th->started = 1;
 		}
-		th->started = 1;
 	}
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 int

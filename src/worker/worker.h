@@ -10,8 +10,9 @@
  *               SENDFD, non-blocking sends with an outgoing queue)
  *   session.c   the protocol: handshake, frames, heartbeats, liveness,
  *               shutdown and exit
- *   dispatch.c  job threads, slots, the job table, cancellation, results
- *               batching and credit
+ *   dispatch.c  job threads, slots, the job table, cancellation, and
+ *               coalescing finished jobs per loop iteration
+ *   results.c   RESULTS frames and the credit they carry
  *
  * Everything in struct cr_worker is touched on the main loop's thread
  * only, except where a field says otherwise.

@@ -1,0 +1,131 @@
+/*
+ * results.c - finished jobs out: RESULTS frames and the credit they carry.
+ *
+ * dispatch.c queues each finished job on the worker's finished list and
+ * schedules one flush per loop iteration; the flush packs the list into
+ * as few RESULTS frames as the target size allows.  Each frame grants
+ * the slots its results freed, unless the worker is shutting down.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "job.h"
+#include "worker.h"
+
+/* Output kept per stream when a result is too large for a frame. */
+#define CR_OUT_KEEP		(4u << 20)
+
+static void
+to_wire(const struct cr_job *j, struct cr_wire_result *r)
+{
+	const struct cr_job_outcome *oc = &j->oc;
+	size_t mlen = oc->message != NULL ? strlen(oc->message) : 0;
+
+	memset(r, 0, sizeof(*r));
+	r->id = j->id;
+	r->attempt = j->attempt;
+	r->status = (uint32_t)oc->status;
+	r->exit_code = oc->exit_code;
+	r->signal = (uint32_t)oc->signal;
+	r->start_ns = oc->start_ns;
+	r->end_ns = oc->end_ns;
+	if (oc->out != NULL) {
+		r->out.ptr = (const uint8_t *)oc->out;
+		r->out.len = (uint32_t)oc->out_len;
+	}
+	if (oc->err != NULL) {
+		r->err.ptr = (const uint8_t *)oc->err;
+		r->err.len = (uint32_t)oc->err_len;
+	}
+	r->errmsg.ptr = (const uint8_t *)oc->message;
+	r->errmsg.len = (uint32_t)(mlen > CR_WIRE_ERRMSG_MAX ?
+	    CR_WIRE_ERRMSG_MAX : mlen);
+}
+
+/* Add one result, cutting it down if it cannot fit in any frame. */
+static int
+add_result(struct cr_worker *w, const struct cr_job *j)
+{
+	struct cr_wire_result r;
+	char msg[128];
+	int rc;
+
+	to_wire(j, &r);
+	if ((rc = cr_wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
+	    rc != CORUN_EINVAL) {
+		return rc;
+	}
+	snprintf(msg, sizeof(msg), "result too large: stdout %zu, stderr "
+	    "%zu bytes; kept at most %u of each", j->oc.out_len,
+	    j->oc.err_len, CR_OUT_KEEP);
+	r.status = CORUN_ERANGE;
+	r.out.len = r.out.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.out.len;
+	r.err.len = r.err.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.err.len;
+	r.errmsg.ptr = (const uint8_t *)msg;
+	r.errmsg.len = (uint32_t)strlen(msg);
+	if ((rc = cr_wire_add_result(&w->wb, &r)) == CORUN_ERANGE ||
+	    rc == CORUN_EINVAL) {
+		r.out.len = r.err.len = 0;
+		rc = cr_wire_add_result(&w->wb, &r);
+	}
+	return rc;
+}
+
+void
+cr_dispatch_flush(struct cr_worker *w)
+{
+	const uint8_t *frame;
+	struct cr_job *j;
+	uint32_t n, credit;
+	size_t len;
+	int rc;
+
+	while (w->done_head != NULL && !w->lost) {
+		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
+		n = 0;
+		while ((j = w->done_head) != NULL) {
+			rc = add_result(w, j);
+			if (rc == CORUN_EAGAIN) {
+				break;
+			}
+			if (rc != 0) {
+				cr_log(w, "dropping the result of job %llu: "
+				    "%s", (unsigned long long)j->id,
+				    corun_strerror(rc));
+			}
+			w->done_head = j->dnext;
+			if (w->done_head == NULL) {
+				w->done_tail = NULL;
+			}
+			w->done_count--;
+			n++;
+			cr_job_unref(j);
+		}
+		/* Freed slots go back as credit, unless we are leaving. */
+		credit = w->state == CR_W_RUNNING ? n : 0;
+		(void)cr_wire_set_credit(&w->wb, credit);
+		if (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+		    cr_conn_send(w, frame, len) != 0) {
+			break;
+		}
+		w->granted += credit;
+	}
+	if (w->lost) {
+		cr_dispatch_drop_results(w);
+	}
+}
+
+void
+cr_dispatch_drop_results(struct cr_worker *w)
+{
+	struct cr_job *j;
+
+	while ((j = w->done_head) != NULL) {
+		w->done_head = j->dnext;
+		cr_job_unref(j);
+	}
+	w->done_tail = NULL;
+	w->done_count = 0;
+}
