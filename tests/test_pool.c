@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <corun/corun.h>
@@ -371,6 +373,63 @@ START_TEST(test_broken_pool_fails_futures)
 }
 END_TEST
 
+/*
+ * A "worker" that is really nngcat sending garbage: the supervisor must
+ * refuse the frame with a logged reason, drop that peer, keep running, and
+ * in the end report a broken pool rather than hang.
+ */
+START_TEST(test_malformed_frame_drops_peer)
+{
+	char dir[] = "/tmp/corun-test.XXXXXX", script[64], log[64];
+	struct corun_pool_opts o = { 0 };
+	struct corun_job j = job("noop", NULL);
+	corun_pool *p = NULL;
+	corun_future *f;
+	char buf[4096] = { 0 };
+	FILE *fp;
+	int saved, fd;
+
+	ck_assert_msg(system("command -v nngcat >/dev/null 2>&1") == 0,
+	    "nngcat is needed: install the Debian package nng-utils");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/fake-worker", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	fp = fopen(script, "w");
+	fprintf(fp, "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --connect ] "
+	    "&& url=$2; shift; done\nexec nngcat --pair1 --dial \"$url\" "
+	    "--data 'this is not a frame' --recv-timeout 2 --silent\n");
+	fclose(fp);
+	chmod(script, 0755);
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.restart_max = 2;
+	o.worker_path = script;
+	/* The pool logs to stderr: keep it in a file to read it back. */
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 30);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(corun_future_status(f), CORUN_EBROKEN);
+	fp = fopen(log, "r");
+	ck_assert_uint_gt(fread(buf, 1, sizeof(buf) - 1, fp), 0);
+	fclose(fp);
+	ck_assert_msg(strstr(buf, "protocol error: ") != NULL &&
+	    strstr(buf, "bad magic") != NULL, "log: %s", buf);
+	corun_future_unref(f);
+	corun_pool_free(p);
+	unlink(script);
+	unlink(log);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_shutdown_without_wait_cancels)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
@@ -478,6 +537,7 @@ main(void)
 	tcase_add_test(tc, test_broken_pool_fails_futures);
 	tcase_add_test(tc, test_shutdown_without_wait_cancels);
 	tcase_add_test(tc, test_bad_jobs_refused);
+	tcase_add_test(tc, test_malformed_frame_drops_peer);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }

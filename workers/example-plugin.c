@@ -1,9 +1,12 @@
 /*
- * example-plugin.c - a user job kind in a shared object: the example that
- * corun-worker(8) and libcorun(3) point to, and what the tests load.
+ * example-plugin.c - user job kinds in a shared object: the example for
+ * plugin authors, and what tests/test_kinds loads.
  *
  * Build it as a module (cc -shared -fPIC -o upper.so example-plugin.c) and
- * load it with --load ./upper.so.  It provides two kinds:
+ * load it with --load ./upper.so.  Leave corun_job_* and corun_sleep
+ * undefined: they resolve in the loading program (corun-worker exports
+ * them; a program of your own that links the runner needs -export-dynamic,
+ * see workers/local.am).  It provides two kinds:
  *
  *   upper   writes the payload to stdout in upper case
  *   echo    writes the payload to stdout as it is, after waiting the job's
