@@ -43,7 +43,8 @@ struct cr_job_outcome {
 	size_t out_len;
 	char *err;
 	size_t err_len;
-	char *message;		/* NULL when status is 0 */
+	char *message;		/* NULL when status is 0, unless the
+				   output was truncated (it says so) */
 };
 
 /* Seconds between TERM and KILL when a shell job times out. */
