@@ -244,6 +244,26 @@ START_TEST(test_timeout_and_retries)
 }
 END_TEST
 
+/* Workers take 3 s of silence as a dead supervisor: we must keep talking. */
+START_TEST(test_long_job_outlives_heartbeat_window)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_job j = job("sleep", "4000");
+	corun_future *f;
+	struct corun_pool_stats st;
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	ck_assert_ptr_nonnull(corun_pool_result(f));
+	ck_assert_int_eq(corun_pool_result(f)->status, 0);
+	ck_assert_uint_eq(corun_pool_result(f)->attempts, 1);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.lost, 0);
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
 START_TEST(test_cancel_queued_and_running)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
@@ -532,6 +552,7 @@ main(void)
 	tcase_add_test(tc, test_shell_output_and_exit);
 	tcase_add_test(tc, test_timeout_and_retries);
 	tcase_add_test(tc, test_cancel_queued_and_running);
+	tcase_add_test(tc, test_long_job_outlives_heartbeat_window);
 	tcase_add_test(tc, test_worker_killed_mid_run);
 	tcase_add_test(tc, test_attempts_run_out);
 	tcase_add_test(tc, test_broken_pool_fails_futures);

@@ -203,6 +203,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 			goto fail;
 		}
 	}
+	cr_pool_start_heartbeats(p);
 	p->st.procs = p->procs;
 	p->st.threads = p->threads;
 	p->st.concurrency = p->concurrency;
@@ -363,6 +364,10 @@ corun_pool_free(corun_pool *p)
 	if (p->restart_h != NULL) {
 		corun_handle_cancel(p->restart_h);
 		corun_handle_release(p->restart_h);
+	}
+	if (p->heartbeat_h != NULL) {
+		corun_handle_cancel(p->heartbeat_h);
+		corun_handle_release(p->heartbeat_h);
 	}
 	if (p->done != NULL) {
 		cr_future_complete_cancelled(p->done);

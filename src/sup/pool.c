@@ -235,6 +235,45 @@ protocol_error(struct cr_worker *w, const char *why)
 	cr_worker_close_socket(w);	/* hear nothing more from it */
 }
 
+/*
+ * Workers take silence as a dead supervisor: every heartbeat interval each
+ * ready worker hears from us, whatever else is going on.
+ */
+static void
+heartbeat_cb(void *arg)
+{
+	struct corun_pool *p = arg;
+	struct cr_wire_heartbeat hb = { 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	corun_handle_release(p->heartbeat_h);
+	p->heartbeat_h = NULL;
+	hb.seq = ++p->heartbeat_seq;
+	for (unsigned i = 0; i < p->procs; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
+			continue;
+		}
+		hb.running = (uint32_t)w->leases.len;
+		if (cr_wire_encode_heartbeat(&p->wb, &hb, &frame, &len) == 0) {
+			cr_worker_send(w, frame, len);
+		}
+	}
+	corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2, heartbeat_cb,
+	    p, &p->heartbeat_h);
+}
+
+void
+cr_pool_start_heartbeats(struct corun_pool *p)
+{
+	if (p->heartbeat_h == NULL) {
+		corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2,
+		    heartbeat_cb, p, &p->heartbeat_h);
+	}
+}
+
 static void
 on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 {

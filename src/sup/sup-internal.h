@@ -114,6 +114,8 @@ struct corun_pool {
 	corun_handle *dispatch_h;	/* one dispatch per iteration */
 	corun_handle *restart_h;
 	unsigned rr;			/* round-robin start */
+	corun_handle *heartbeat_h;
+	uint64_t heartbeat_seq;
 	uint64_t restart_times[64];	/* ring of recent restarts, ns */
 	unsigned nrestart_times;
 	int closing;
@@ -147,6 +149,7 @@ void cr_worker_close_socket(struct cr_worker *w);
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);
 void cr_pool_schedule_dispatch(struct corun_pool *p);
+void cr_pool_start_heartbeats(struct corun_pool *p);
 void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
