@@ -11,6 +11,11 @@ sleep_j8    200 x sleep 0.01 at -j8: the added cost per job,
             (wall - ideal) / jobs with ideal = 200 / 8 x 10 ms
               xargs -P8 -n1 sleep, parallel -j8 sleep ::: 0.01 ..., and
               corun run -j8 --model M sleep ::: 0.01 ...
+cpu_speedup 16 cpu jobs of about 50 ms (a fixed number of rounds) through
+            `corun run --jobs-file`: the wall time at -j1 (the shorter of
+            a run before and one after the others) / the wall time at -j2
+            for the process, thread and async models ("corun run" rows;
+            bench_pool measures the same through the pool API)
 
 The wall time runs from starting the tool until it exits, startup
 included: that is what a user of the tool pays.  Every tool first does a
@@ -22,7 +27,8 @@ and CORUN_WORKER (its worker), both set by bench/run.sh.  A tool that is not
 installed gets a row with no value and a note; the exit status is 1 only
 when corun itself failed.
 
-Usage: drive_runners.py [--part spawn_true|sleep_j8] [--models M,M...]
+Usage: drive_runners.py [--part spawn_true|sleep_j8|cpu_speedup]
+                        [--models M,M...]
 """
 
 import argparse
@@ -187,9 +193,71 @@ def drive(b, models):
     return corun_ok
 
 
+def corun_jobs(argv, text):
+    """Run corun run ... --jobs-file - on text; (seconds, stdout) or
+    (None, why)."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run([corun_path(), "run"] + argv +
+                           ["--jobs-file", "-"], input=text,
+                           capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, str(e)
+    s = time.perf_counter() - t0
+    if p.returncode != 0:
+        err = p.stderr.strip().splitlines()
+        return None, "exit status %d%s" % (
+            p.returncode, (": " + err[-1][:200]) if err else "")
+    return s, p.stdout
+
+
+def cpu_speedup(models):
+    """16 cpu jobs of ~50 ms through the command line: the speedup of
+    -j2 over -j1, startup included (bench_pool has the same through the
+    pool API)."""
+    jobs = 16
+    if not os.access(corun_path(), os.X_OK):
+        for m in models:
+            emit("cpu_speedup", "corun run", m, None, "x", jobs,
+                 "%s is not built" % corun_path())
+        return False
+    # A fixed number of rounds, so the work does not shrink when the
+    # jobs share a core: the most rounds a 50 ms job did, of three.
+    s, out = corun_jobs(["-j1"], '{"kind":"cpu","ms":50}\n' * 3)
+    rounds = [int(w.split()[1]) for w in (out or "").splitlines()
+              if len(w.split()) == 2 and w.split()[1].isdigit()]
+    if s is None or not rounds:
+        for m in models:
+            emit("cpu_speedup", "corun run", m, None, "x", jobs,
+                 "calibration failed: %s" % (out if s is None else
+                                             "no rounds in its output"))
+        return False
+    text = '{"kind":"cpu","iter":%d}\n' % max(rounds) * jobs
+    ok = True
+    serial, _ = corun_jobs(["-j1"], text)
+    walls = {m: corun_jobs(["-j2", "--model", m], text) for m in models
+             if m in ("process", "thread", "async")}
+    again, _ = corun_jobs(["-j1"], text)
+    if serial is None or (again is not None and again < serial):
+        serial = again
+    for m, (wall, out) in walls.items():
+        if serial is None or wall is None:
+            why = out if wall is None else "the -j1 run failed"
+            emit("cpu_speedup", "corun run", m, None, "x", jobs,
+                 "failed: %s" % why)
+            ok = False
+            continue
+        emit("cpu_speedup", "corun run", m, serial / wall, "x", jobs,
+             "corun run -j2 --model %s --jobs-file: %.3f s; -j1: %.3f s "
+             "(%d rounds a job, startup included)" %
+             (m, wall, serial, max(rounds)))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", choices=["spawn_true", "sleep_j8"])
+    ap.add_argument("--part", choices=["spawn_true", "sleep_j8",
+                                       "cpu_speedup"])
     ap.add_argument("--models", default=",".join(MODELS))
     args = ap.parse_args()
     models = [m for m in args.models.split(",") if m]
@@ -197,6 +265,8 @@ def main():
     for name, b in make_benches().items():
         if args.part in (None, name):
             ok &= drive(b, models)
+    if args.part in (None, "cpu_speedup"):
+        ok &= cpu_speedup(models)
     return 0 if ok else 1
 
 

@@ -34,10 +34,31 @@ results=$builddir/bench/results.jsonl
 report=${BENCH_OUTPUT:-$srcdir/BENCHMARKS.md}
 failed=0
 
+# real PATH: the program itself, not libtool's wrapper script around it
+# (a shell script that runs sed before every start of the program);
+# the uninstalled library is then found through LD_LIBRARY_PATH.
+real() {
+	dir=$(dirname "$1")
+	name=$(basename "$1")
+	if [ "$(head -c 2 "$1" 2>/dev/null)" = "#!" ] &&
+	    [ -x "$dir/.libs/$name" ]; then
+		echo "$dir/.libs/$name"
+	else
+		echo "$1"
+	fi
+}
+
 BENCH_BUILDDIR=$builddir
 CORUN=$builddir/src/cli/corun
 [ -x "$CORUN" ] || [ ! -x "$builddir/corun" ] || CORUN=$builddir/corun
-CORUN_WORKER=$builddir/src/worker/corun-worker
+CORUN=$(real "$CORUN")
+CORUN_WORKER=$(real "$builddir/src/worker/corun-worker")
+case $CORUN$CORUN_WORKER in
+*/.libs/*)
+	LD_LIBRARY_PATH=$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+	;;
+esac
 export BENCH_BUILDDIR CORUN CORUN_WORKER
 
 mkdir -p "$builddir/bench" || exit 1

@@ -62,14 +62,18 @@ struct corun_pool_opts {
 	unsigned procs;		/* CORUN_MODEL_CUSTOM, or override */
 	unsigned threads;
 	unsigned concurrency;
-	unsigned max_attempts;	/* per job on lost workers (0 = 3) */
+	unsigned max_attempts;	/* times a job may be lost with a dying
+				   worker before it fails (0 = 3); failures
+				   of the job itself count against retries */
 	int offload;		/* run CORUN_KIND_BLOCKING kinds in executors */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */
 	const char *const *load; /* --load FILE.so, passed to the workers */
 	size_t nload;
-	const char *url;	/* listener base URL (NULL: ipc:// in a
-				   private 0700 run directory) */
+	const char *url;	/* where worker sockets live: "ipc://DIR"
+				   (an existing directory); NULL: a private
+				   0700 directory the pool makes and removes;
+				   other schemes: CORUN_ENOTSUP for now */
 	unsigned batch_max;	/* max jobs per frame (0 = 256) */
 	unsigned restart_max;	/* worker starts that fail within 10 s
 				   before the pool is broken (0 = 10) */

@@ -92,7 +92,8 @@ corun_model_resolve(const struct corun_pool_opts *o, unsigned *procs,
 	if (o->concurrency) {
 		c = o->concurrency;
 	}
-	if (p > 1024 || t > 1024 || c > 1000000) {
+	/* The worker's own limits: 256 threads, 65536 jobs per loop. */
+	if (p > 1024 || t > 256 || c > 65536) {
 		return CORUN_ERANGE;
 	}
 	*procs = p;
@@ -151,8 +152,10 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	if (opts == NULL) {
 		opts = &defaults;
 	}
-	if (opts->url != NULL && strncmp(opts->url, "ipc://", 6) != 0) {
-		return CORUN_ENOTSUP;	/* remote listeners: not yet */
+	if (opts->url != NULL && (strncmp(opts->url, "ipc://", 6) != 0 ||
+	    strlen(opts->url + 6) >= sizeof(((struct corun_pool *)0)->rundir) -
+	    32)) {
+		return CORUN_ENOTSUP;	/* tcp:// listeners: not yet */
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		return CORUN_ENOMEM;
@@ -168,11 +171,17 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
 	p->batch_max = opts->batch_max ? opts->batch_max : 256;
 	p->restart_max = opts->restart_max ? opts->restart_max : 10;
+	if (p->restart_max > 100000) {
+		p->restart_max = 100000;
+	}
+	p->restart_times = calloc(p->restart_max + 1,
+	    sizeof(*p->restart_times));
 	p->next_id = 1;
 	p->worker_path = find_worker(opts);
 	p->workers = calloc(p->procs, sizeof(*p->workers));
 	p->load = calloc(opts->nload + 1, sizeof(*p->load));
-	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL) {
+	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL ||
+	    p->restart_times == NULL) {
 		rc = CORUN_ENOMEM;
 		goto fail;
 	}
@@ -183,9 +192,16 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		}
 	}
 	p->opts.load = NULL;
-	if ((rc = cr_wire_builder_init(&p->wb, 0, p->batch_max, 0)) != 0 ||
-	    (rc = make_rundir(p)) != 0) {
+	if ((rc = cr_wire_builder_init(&p->wb, 0, p->batch_max, 0)) != 0) {
 		goto fail;
+	}
+	if (opts->url != NULL) {
+		/* ipc://DIR: the caller's directory holds the sockets. */
+		snprintf(p->rundir, sizeof(p->rundir), "%s", opts->url + 6);
+	} else if ((rc = make_rundir(p)) != 0) {
+		goto fail;
+	} else {
+		p->own_rundir = 1;
 	}
 	if (access(p->worker_path, X_OK) != 0) {
 		int err = errno;
@@ -375,7 +391,7 @@ corun_pool_free(corun_pool *p)
 	}
 	cr_wire_builder_fini(&p->wb);
 	cr_jobmap_fini(&p->leased);
-	if (p->rundir[0] != '\0') {
+	if (p->own_rundir) {
 		rmdir(p->rundir);
 	}
 	for (size_t i = 0; p->load != NULL && p->load[i] != NULL; i++) {
@@ -385,5 +401,6 @@ corun_pool_free(corun_pool *p)
 	free(p->workers);
 	free(p->worker_path);
 	free(p->broken_reason);
+	free(p->restart_times);
 	free(p);
 }

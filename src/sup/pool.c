@@ -216,6 +216,10 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 	unlease(p, job);
 	if (job->cancel_req) {
 		job_fail(job, CORUN_ECANCELED, NULL);
+	} else if (r->status == CORUN_ECLOSED) {
+		/* Refused by a worker that is shutting down: not an attempt. */
+		job->attempts--;
+		requeue_front(p, job);
 	} else if (r->status != 0 && r->status != CORUN_ECANCELED &&
 	    job->retries_left > 0) {
 		job->retries_left--;
@@ -281,6 +285,9 @@ on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 	const uint8_t *frame;
 	size_t len;
 
+	if (w->state == CR_W_STOPPING) {
+		return;		/* told to stop (SIGTERM) before it said hello */
+	}
 	if (w->state != CR_W_STARTING) {
 		protocol_error(w, "HELLO twice");
 		return;
@@ -460,8 +467,7 @@ static int
 too_many_restarts(struct corun_pool *p)
 {
 	uint64_t now = corun_loop_now_ns();
-	unsigned n = 0, cap = sizeof(p->restart_times) /
-	    sizeof(p->restart_times[0]);
+	unsigned n = 0, cap = p->restart_max + 1;
 
 	p->restart_times[p->nrestart_times++ % cap] = now;
 	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
@@ -480,7 +486,8 @@ restart_cb(void *arg)
 
 	corun_handle_release(p->restart_h);
 	p->restart_h = NULL;
-	if (p->closing || p->broken) {
+	if (p->broken || (p->closing && (!p->wait_on_close ||
+	    p->queue.len == 0))) {
 		maybe_finish_shutdown(p);
 		return;
 	}
@@ -523,11 +530,12 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	while ((job = w->leases.head) != NULL) {
 		unlease(p, job);
 		p->st.lost++;
+		job->lost++;
 		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
 			job_fail(job, CORUN_ECANCELED, NULL);
-		} else if (job->attempts >= p->max_attempts) {
+		} else if (job->lost >= p->max_attempts) {
 			job_fail(job, CORUN_ELOST, "%s (attempt %u of %u)", why,
-			    job->attempts, p->max_attempts);
+			    job->lost, p->max_attempts);
 		} else {
 			requeue_front(p, job);
 			requeued++;
@@ -537,7 +545,8 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);
 	}
-	if (!p->closing && !p->broken) {
+	if (!p->broken && (!p->closing || (p->wait_on_close &&
+	    p->queue.len > 0))) {
 		if (too_many_restarts(p)) {
 			char msg[256];
 
@@ -603,8 +612,13 @@ maybe_finish_shutdown(struct corun_pool *p)
 			stop_worker(p, w, 1);
 		}
 	}
-	if (p->broken && p->queue.len > 0 && alive == 0) {
-		fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+	if (alive == 0 && p->queue.len > 0 && p->restart_h == NULL) {
+		/* Nobody is left to run them and nobody will be started. */
+		if (p->broken) {
+			fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+		} else {
+			fail_queue(p, CORUN_ECANCELED, "pool shut down");
+		}
 	}
 	if (alive == 0 && p->done != NULL && !corun_future_done(p->done)) {
 		corun_future_set_result(p->done, NULL, NULL);

@@ -42,6 +42,7 @@ struct cr_job {
 	uint64_t tag;
 	uint32_t timeout_ms;
 	uint32_t attempts;		/* leases handed out */
+	uint32_t lost;			/* leases lost with their worker */
 	int retries_left;		/* reruns after a failure */
 	uint8_t state;
 	uint8_t cancel_req;
@@ -116,11 +117,12 @@ struct corun_pool {
 	unsigned rr;			/* round-robin start */
 	corun_handle *heartbeat_h;
 	uint64_t heartbeat_seq;
-	uint64_t restart_times[64];	/* ring of recent restarts, ns */
+	uint64_t *restart_times;	/* ring of restart_max + 1, ns */
 	unsigned nrestart_times;
 	int closing;
 	int wait_on_close;
 	int broken;
+	int own_rundir;			/* we made it: remove it */
 	char *broken_reason;
 	corun_future *done;		/* shutdown completion */
 	struct corun_pool_stats st;
