@@ -345,6 +345,17 @@ START_TEST(timeout_sleep)
 }
 END_TEST
 
+/* A blocking kind cannot be interrupted, but its overrun is still a timeout. */
+START_TEST(block_overrun_is_timeout)
+{
+	const struct cr_job_outcome *o = run1("block", "300", 3, 100);
+
+	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
+	ck_assert_ptr_nonnull(strstr(o->message, "timeout after 0.1 s"));
+	ck_assert_ptr_nonnull(strstr(o->message, "--offload"));
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------ */
 
 static Suite *
@@ -360,6 +371,7 @@ kinds_suite(void)
 	tcase_add_test(tc, sleep_waits);
 	tcase_add_test(tc, sleeps_overlap);
 	tcase_add_test(tc, blocks_serialise);
+	tcase_add_test(tc, block_overrun_is_timeout);
 	tcase_add_test(tc, blocks_offloaded_overlap);
 	tcase_add_test(tc, offloaded_cancel);
 	tcase_add_test(tc, cpu_deterministic);

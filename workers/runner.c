@@ -196,6 +196,10 @@ outcome_message(struct cr_job *job, int status)
 	if (status == CORUN_ETIMEDOUT && cr_job_stopping(ctx) == status) {
 		r = asprintf(&msg, "timeout after %g s",
 		    job->timeout_ms / 1000.0);
+	} else if (status == CORUN_ETIMEDOUT && cr_job_stopping(ctx) == 0) {
+		r = asprintf(&msg, "timeout after %g s (the job blocked its "
+		    "loop, so it could not be stopped; --offload runs it in "
+		    "the executor)", job->timeout_ms / 1000.0);
 	} else if (status == CORUN_ECANCELED &&
 	    cr_job_stopping(ctx) == status) {
 		msg = strdup("cancelled");
@@ -283,6 +287,15 @@ job_status(struct cr_job *job)
 	 */
 	if (stop != 0) {
 		return stop;
+	}
+	/*
+	 * A kind that blocks its loop cannot be interrupted, so its timer
+	 * could not fire in time; it still overran its timeout.
+	 */
+	if (job->timeout_ms > 0 && job->end_ns > job->start_ns &&
+	    job->end_ns - job->start_ns >= (uint64_t)job->timeout_ms *
+	    1000000u) {
+		return CORUN_ETIMEDOUT;
 	}
 	if (job->rc < 0 || job->rc >= CORUN_EMAXERR) {
 		return CORUN_EFAILED;
