@@ -264,13 +264,20 @@ START_TEST(test_long_job_outlives_heartbeat_window)
 }
 END_TEST
 
-START_TEST(test_cancel_queued_and_running)
+static void
+cancel_two(int prefetch)
 {
-	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_pool_opts o = { 0 };
 	struct corun_job j = job("sleep", "10000");
 	corun_future *f[2];
+	corun_pool *p;
 	double t0 = now_s();
 
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.quiet = 1;
+	o.prefetch = prefetch;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
 	ck_assert_int_eq(corun_pool_submit(p, &j, &f[0]), 0);
 	ck_assert_int_eq(corun_pool_submit(p, &j, &f[1]), 0);
 	/* Let the first one start on the only slot. */
@@ -279,19 +286,29 @@ START_TEST(test_cancel_queued_and_running)
 
 		corun_loop_run_once(loop, 0.05);
 		corun_pool_stats(p, &st);
-		if (st.running == 1) {
+		if (st.running >= 1) {
 			break;
 		}
 	}
 	ck_assert_int_eq(corun_future_cancel(f[1]), 0);
-	ck_assert(corun_future_cancelled(f[1]));	/* queued: at once */
+	if (prefetch < 0) {
+		/* Still in the supervisor's queue: cancelled at once. */
+		ck_assert(corun_future_cancelled(f[1]));
+	}
 	ck_assert_int_eq(corun_future_cancel(f[0]), 0);
-	run_all(f, 1, 10);
+	run_all(f, 2, 10);
 	ck_assert(corun_future_cancelled(f[0]));
+	ck_assert(corun_future_cancelled(f[1]));
 	ck_assert(now_s() - t0 < 5);
 	corun_future_unref(f[0]);
 	corun_future_unref(f[1]);
 	shutdown_pool(p);
+}
+
+START_TEST(test_cancel_queued_and_running)
+{
+	cancel_two(-1);		/* the second job waits in the supervisor */
+	cancel_two(0);		/* ... or prefetched by the worker */
 }
 END_TEST
 

@@ -224,6 +224,9 @@ recv_frame(struct cr_wire_frame *f, int ms)
 	return m;
 }
 
+/* --prefetch the next start() passes: HELLO's capacity includes it. */
+static uint32_t expect_prefetch;
+
 /* Spawn, HELLO, WELCOME(hb_ms), CREDIT.  Returns the capacity. */
 static uint32_t
 start(const char *const *extra, uint32_t hb_ms)
@@ -244,7 +247,7 @@ start(const char *const *extra, uint32_t hb_ms)
 	ck_assert_int_eq(f.u.hello.pid, S.pid);
 	ck_assert_int_eq(f.u.hello.procs, 1);
 	ck_assert_int_eq(f.u.hello.capacity,
-	    f.u.hello.threads * f.u.hello.concurrency);
+	    f.u.hello.threads * f.u.hello.concurrency + expect_prefetch);
 	cap = f.u.hello.capacity;
 	nng_msg_free(m);
 	ck_assert_int_eq(cr_wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
@@ -658,6 +661,45 @@ START_TEST(test_graceful_shutdown)
 }
 END_TEST
 
+/*
+ * --prefetch: jobs beyond the free slots are held and start, in order, as
+ * slots free; on a graceful shutdown the held ones come back unstarted
+ * (CORUN_ECLOSED) so the supervisor can re-lease them elsewhere.
+ */
+START_TEST(test_prefetch)
+{
+	uint64_t t0;
+
+	expect_prefetch = 2;
+	ck_assert_int_eq(start(ARGS("--concurrency", "1", "--prefetch", "2"),
+	    10000), 3);
+	expect_prefetch = 0;
+	t0 = now_ms();
+	send_jobs(1, 3, "sleep", "100", 1);
+	ck_assert_int_eq(collect(3, 5000), 3);
+	/* One slot: the held jobs ran one after the other, in order. */
+	ck_assert_uint_ge(now_ms() - t0, 290);
+	ck_assert_int_eq(S.id[0], 1);
+	ck_assert_int_eq(S.id[1], 2);
+	ck_assert_int_eq(S.id[2], 3);
+	ck_assert_int_eq(S.status[find_result(3)], 0);
+	/* Held jobs can be cancelled before they start. */
+	send_jobs(4, 3, "sleep", "300", 1);
+	usleep(50000);
+	send_cancel(6);
+	ck_assert_int_ge(collect(4, 3000), 4);
+	ck_assert_int_eq(S.status[find_result(6)], CORUN_ECANCELED);
+	ck_assert_uint_lt(S.dur_ns[find_result(6)], 50000000u);
+	/* Shutdown: 4 finishes, 5 (held) is handed back unstarted. */
+	send_shutdown(1, 0);
+	collect(SIZE_MAX, 3000);
+	ck_assert_int_eq(S.status[find_result(4)], 0);
+	ck_assert_int_eq(S.status[find_result(5)], CORUN_ECLOSED);
+	ck_assert(S.got_bye);
+	ck_assert_int_eq(wait_exit(3000), 0);
+}
+END_TEST
+
 START_TEST(test_hard_shutdown)
 {
 	start(ARGS("--concurrency", "2"), 10000);
@@ -769,6 +811,7 @@ worker_suite(void)
 	tcase_add_test(tc, test_heartbeat);
 	tcase_add_test(tc, test_heartbeat_timeout);
 	tcase_add_loop_test(tc, test_graceful_shutdown, 0, 2);
+	tcase_add_test(tc, test_prefetch);
 	tcase_add_loop_test(tc, test_hard_shutdown, 0, 2);
 	tcase_add_test(tc, test_sigterm);
 	tcase_add_test(tc, test_malformed);

@@ -214,6 +214,83 @@ terminate(pid_t pid, int reaped, int *status)
 	return r == pid;
 }
 
+/*
+ * posix_spawnp tries every PATH entry in the child, one failed execve each
+ * (nine here for `true`): resolve a bare command name once per thread and
+ * spawn the full path.  The worker's PATH does not change; a cached path
+ * that stops working is dropped and the lookup done again.
+ */
+#define CR_PATH_CACHE 32
+
+struct cr_path_ent {
+	char name[64];
+	char path[256];
+};
+
+static __thread struct cr_path_ent cr_paths[CR_PATH_CACHE];
+static __thread unsigned cr_paths_next;
+
+static struct cr_path_ent *
+path_cached(const char *name)
+{
+	for (unsigned i = 0; i < CR_PATH_CACHE; i++) {
+		if (cr_paths[i].name[0] != '\0' &&
+		    strcmp(cr_paths[i].name, name) == 0) {
+			return &cr_paths[i];
+		}
+	}
+	return NULL;
+}
+
+/* The full path for a bare name, or NULL (let posix_spawnp search). */
+static const char *
+path_resolve(const char *name)
+{
+	const char *env = getenv("PATH"), *p, *end;
+	struct cr_path_ent *e;
+	char buf[sizeof(e->path)];
+
+	if (strchr(name, '/') != NULL || strlen(name) >= sizeof(e->name) ||
+	    env == NULL) {
+		return NULL;
+	}
+	if ((e = path_cached(name)) != NULL) {
+		return e->path;
+	}
+	for (p = env; *p != '\0'; p = *end ? end + 1 : end) {
+		size_t dlen;
+		int n;
+
+		end = strchr(p, ':');
+		if (end == NULL) {
+			end = p + strlen(p);
+		}
+		dlen = (size_t)(end - p);
+		n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)dlen,
+		    dlen ? p : ".", name);
+		if (dlen == 0 || n < 0 || (size_t)n >= sizeof(buf)) {
+			continue;	/* relative entries: leave to spawnp */
+		}
+		if (access(buf, X_OK) == 0) {
+			e = &cr_paths[cr_paths_next++ % CR_PATH_CACHE];
+			snprintf(e->name, sizeof(e->name), "%s", name);
+			memcpy(e->path, buf, (size_t)n + 1);
+			return e->path;
+		}
+	}
+	return NULL;
+}
+
+static void
+path_forget(const char *name)
+{
+	struct cr_path_ent *e = path_cached(name);
+
+	if (e != NULL) {
+		e->name[0] = '\0';
+	}
+}
+
 static int
 spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
     int *outfd, int *errfd, pid_t *pid)
@@ -242,7 +319,19 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(pid, path, &fa, &attr, argv, envp);
+	{
+		const char *full = path_resolve(path);
+
+		rc = full != NULL ? posix_spawn(pid, full, &fa, &attr, argv,
+		    envp) : ENOENT;
+		if (full == NULL || rc == ENOENT || rc == EACCES ||
+		    rc == ENOEXEC) {
+			if (full != NULL) {
+				path_forget(path);
+			}
+			rc = posix_spawnp(pid, path, &fa, &attr, argv, envp);
+		}
+	}
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 out:

@@ -66,6 +66,12 @@ struct corun_pool_opts {
 				   worker before it fails (0 = 3); failures
 				   of the job itself count against retries */
 	int offload;		/* run CORUN_KIND_BLOCKING kinds in executors */
+	int prefetch;		/* jobs a worker may hold beyond its free
+				   slots, so a freed slot never waits for a
+				   round trip: 0 = auto (max(T x C, 64) when P == 1,
+				   where no other worker could run them
+				   sooner; none when P > 1, so a slow job
+				   never traps others), < 0 = none */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */
 	const char *const *load; /* --load FILE.so, passed to the workers */

@@ -33,10 +33,20 @@
 #include <corun/future.h>
 #include <corun/loop.h>
 #include <corun/pool.h>
+#include <corun/task.h>
 
 #include "cli.h"
 
 #define CR_BATCH 256
+
+/*
+ * Seconds to wait for cancelled jobs to come back before exiting anyway:
+ * the worker's TERM-then-KILL grace plus a margin.
+ */
+#define CR_CANCEL_WAIT 15.0
+
+/* Seconds to wait for idle workers to exit at the end. */
+#define CR_EXIT_WAIT 30.0
 
 struct cr_run;
 
@@ -63,6 +73,7 @@ struct cr_run {
 	uint64_t next_seq, next_print;
 	int eof, stopping, halted, signo, failed_hard, finished;
 	struct event *ev_in, *ev_sig[2];
+	corun_handle *watchdog;
 	FILE *joblog;
 	struct cr_tally tally;
 	struct cr_progress prog;
@@ -206,10 +217,34 @@ print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	}
 }
 
+/* The pool did not complete what was cancelled: do not hang for it. */
+static void
+force_finish(void *arg)
+{
+	struct cr_run *r = arg;
+
+	corun_handle_release(r->watchdog);
+	r->watchdog = NULL;
+	if (!r->finished) {
+		cr_warn("%zu job(s) did not end after being cancelled; "
+		    "giving up on them", r->inflight);
+		r->failed_hard = 1;
+		r->finished = 1;
+		corun_loop_stop(r->loop);
+	}
+}
+
+/*
+ * soon: start nothing more; the pool drops the jobs it has not handed to
+ * a worker, running ones finish.  now: every job in flight is cancelled
+ * (queued ones complete at once, running ones are killed by their worker:
+ * TERM to the process group, then KILL).
+ */
 static void
 stop(struct cr_run *r, int now)
 {
 	corun_future *done = NULL;
+	size_t i;
 
 	if (r->stopping >= (now ? 2 : 1)) {
 		return;
@@ -218,10 +253,21 @@ stop(struct cr_run *r, int now)
 	if (r->ev_in != NULL) {
 		event_del(r->ev_in);
 	}
-	/* soon: queued jobs are dropped, running ones finish; now: killed. */
-	corun_pool_shutdown(r->pool, !now, 1, &done);
-	if (done != NULL) {
-		corun_future_unref(done);
+	if (!now) {
+		corun_pool_shutdown(r->pool, 1, 1, &done);
+		if (done != NULL) {
+			corun_future_unref(done);
+		}
+		return;
+	}
+	for (i = 0; i < r->wsize; i++) {
+		if (r->win[i].used && !r->win[i].done) {
+			corun_future_cancel(r->win[i].fut);
+		}
+	}
+	if (r->watchdog == NULL) {
+		corun_call_later(r->loop, CR_CANCEL_WAIT, force_finish, r,
+		    &r->watchdog);
 	}
 }
 
@@ -249,8 +295,12 @@ retire(struct cr_run *r, struct cr_wslot *w)
 			r->tally.succeeded++;
 		} else {
 			r->tally.failed++;
-			r->tally.last_fail_exit = oc.res ? oc.res->exit_code :
-			    -1;
+			/* fail=1 exits with the status of the job that
+			 * fired the halt, not of one that ended after. */
+			if (!r->halted) {
+				r->tally.last_fail_exit = oc.res ?
+				    oc.res->exit_code : -1;
+			}
 		}
 		print_outcome(r, &oc);
 	}
@@ -468,7 +518,7 @@ run_jobs(struct cr_run *r)
 	struct corun_pool_opts po;
 	struct corun_pool_stats st;
 	struct event_base *base;
-	corun_future *done = NULL;
+	corun_future *done = NULL, *bounded = NULL;
 	int rc, sigs[2] = { SIGINT, SIGTERM }, i;
 
 	pool_opts(r->o, &po);
@@ -509,8 +559,18 @@ run_jobs(struct cr_run *r)
 	 * the pool down): the workers may simply be told to go.
 	 */
 	if (corun_pool_shutdown(r->pool, 0, 1, &done) == 0 && done != NULL) {
-		corun_loop_run_until_complete(r->loop, done);
+		/* Bounded: corun_pool_free() kills whatever is left. */
+		if (corun_wait_for(done, r->stopping == 2 ? CR_CANCEL_WAIT :
+		    CR_EXIT_WAIT, &bounded) == 0) {
+			corun_loop_run_until_complete(r->loop, bounded);
+			corun_future_unref(bounded);
+		}
 		corun_future_unref(done);
+	}
+	if (r->watchdog != NULL) {
+		corun_handle_cancel(r->watchdog);
+		corun_handle_release(r->watchdog);
+		r->watchdog = NULL;
 	}
 	for (i = 0; i < 2; i++) {
 		if (r->ev_sig[i] != NULL) {
@@ -519,6 +579,13 @@ run_jobs(struct cr_run *r)
 	}
 	if (r->ev_in != NULL) {
 		event_free(r->ev_in);
+	}
+	for (i = 0; i < (int)r->wsize; i++) {
+		if (r->win[i].used) {
+			corun_future_unref(r->win[i].fut);
+			cr_jobspec_free(&r->win[i].js);
+			r->win[i].used = 0;
+		}
 	}
 	corun_pool_free(r->pool);
 	corun_loop_free(r->loop);

@@ -169,6 +169,18 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		return rc;
 	}
 	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
+	if (opts->prefetch > 0) {
+		p->prefetch = (unsigned)opts->prefetch;
+	} else if (opts->prefetch == 0 && p->procs == 1) {
+		/* Enough to batch: a quarter of the window per frame. */
+		p->prefetch = p->threads * p->concurrency;
+		if (p->prefetch < 64) {
+			p->prefetch = 64;
+		}
+	}
+	if (p->prefetch > 65536) {
+		p->prefetch = 65536;
+	}
 	p->batch_max = opts->batch_max ? opts->batch_max : 256;
 	p->restart_max = opts->restart_max ? opts->restart_max : 10;
 	if (p->restart_max > 100000) {

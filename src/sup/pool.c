@@ -417,6 +417,23 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 	}
 }
 
+/*
+ * A worker that still holds prefetched jobs has no slot waiting for us:
+ * refill it when a quarter of its window is free, so jobs leave in
+ * batches.  One whose held jobs may have run out gets what we have now.
+ */
+static int
+worth_sending(const struct corun_pool *p, const struct cr_worker *w)
+{
+	uint32_t slots = w->capacity > p->prefetch ?
+	    w->capacity - p->prefetch : 1;
+
+	if (w->credit == 0) {
+		return 0;
+	}
+	return w->leases.len <= slots || w->credit >= w->capacity / 4;
+}
+
 static void
 dispatch(void *arg)
 {
@@ -430,7 +447,7 @@ dispatch(void *arg)
 	for (unsigned i = 0; i < p->procs && p->queue.len > 0; i++) {
 		struct cr_worker *w = &p->workers[(start + i) % p->procs];
 
-		if (w->state == CR_W_READY && w->credit > 0) {
+		if (w->state == CR_W_READY && worth_sending(p, w)) {
 			send_jobs(p, w);
 		}
 	}

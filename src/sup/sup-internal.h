@@ -106,6 +106,7 @@ struct corun_pool {
 	char **load;
 	unsigned procs, threads, concurrency;
 	unsigned max_attempts, batch_max, restart_max;
+	unsigned prefetch;		/* passed to workers */
 	char rundir[200];
 	struct cr_worker *workers;
 	struct cr_jobq queue;

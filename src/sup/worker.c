@@ -127,7 +127,7 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 static int
 spawn_process(struct corun_pool *p, struct cr_worker *w)
 {
-	char threads[16], conc[16], id[16], parent[16];
+	char threads[16], conc[16], id[16], parent[16], prefetch[16];
 	char *argv[32 + 2 * 64];
 	posix_spawn_file_actions_t fa;
 	size_t n = 0;
@@ -148,6 +148,11 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = id;
 	argv[n++] = "--parent";
 	argv[n++] = parent;
+	if (p->prefetch > 0) {
+		snprintf(prefetch, sizeof(prefetch), "%u", p->prefetch);
+		argv[n++] = "--prefetch";
+		argv[n++] = prefetch;
+	}
 	if (p->opts.offload) {
 		argv[n++] = "--offload";
 	}

@@ -33,7 +33,7 @@
 
 #define USAGE \
 "usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
-"                    [--offload] [--load FILE.so]... [--id N]\n" \
+"                    [--prefetch N] [--offload] [--load FILE.so]... [--id N]\n" \
 "                    [--name NAME] [--parent PID]\n"
 
 static const char help_text[] = USAGE
@@ -45,6 +45,8 @@ static const char help_text[] = USAGE
 "  --threads T        job threads, each with its own loop (1..256, default 1;\n"
 "                     1 runs jobs on the I/O loop itself)\n"
 "  --concurrency C    jobs in flight per loop (1..65536, default 1)\n"
+"  --prefetch N       hold up to N jobs beyond the free slots, so the next\n"
+"                     job is here when a slot frees (0..65536, default 0)\n"
 "  --offload          run blocking kinds in each loop's executor\n"
 "  --load FILE.so     load job kinds from a plugin (repeatable)\n"
 "  --id N             worker id, for log messages until WELCOME\n"
@@ -108,7 +110,8 @@ number(const char *opt, const char *s, unsigned long min, unsigned long max)
 }
 
 enum {
-	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_OFFLOAD, OPT_LOAD,
+	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_PREFETCH, OPT_OFFLOAD,
+	OPT_LOAD,
 	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP
 };
 
@@ -116,6 +119,7 @@ static const struct option longopts[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "concurrency", required_argument, NULL, OPT_CONC },
+	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "offload", no_argument, NULL, OPT_OFFLOAD },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "id", required_argument, NULL, OPT_ID },
@@ -148,6 +152,10 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 		case OPT_CONC:
 			o->concurrency = (unsigned)number("--concurrency",
 			    optarg, 1, CR_WORKER_MAX_CONC);
+			break;
+		case OPT_PREFETCH:
+			o->prefetch = (unsigned)number("--prefetch", optarg, 0,
+			    CR_WORKER_MAX_CONC);
 			break;
 		case OPT_OFFLOAD:
 			o->offload = 1;
@@ -246,6 +254,7 @@ main(int argc, char **argv)
 		default_name(w, name, sizeof(name));
 	}
 	w->capacity = w->opt.threads * w->opt.concurrency;
+	w->window = w->capacity + w->opt.prefetch;
 	signal(SIGPIPE, SIG_IGN);
 
 	if (w->opt.parent != 0) {

@@ -196,6 +196,8 @@ cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
 		timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
 	} else if (w->state == CR_W_RUNNING) {
 		w->state = CR_W_DRAINING;
+		/* Held jobs never started: hand them back to be re-leased. */
+		cr_dispatch_refuse_pending(w);
 		if (deadline_ms > 0) {
 			timer_set(w, &w->stop_timer, deadline_ms / 1000.0,
 			    drain_deadline);
@@ -361,8 +363,8 @@ on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
 	w->worker_id = wel->worker_id;
 	w->heartbeat_ms = wel->heartbeat_ms;
 	w->state = CR_W_RUNNING;
-	w->granted = w->capacity;
-	rc = cr_wire_encode_credit(&w->wb, w->capacity, &frame, &len);
+	w->granted = w->window;
+	rc = cr_wire_encode_credit(&w->wb, w->window, &frame, &len);
 	if (send_single(w, rc, frame, len) != 0) {
 		return;
 	}
@@ -447,7 +449,7 @@ cr_session_start(struct cr_worker *w)
 	h.procs = 1;
 	h.threads = w->opt.threads;
 	h.concurrency = w->opt.concurrency;
-	h.capacity = w->capacity;
+	h.capacity = w->window;
 	h.name.ptr = (const uint8_t *)w->opt.name;
 	h.name.len = (uint32_t)strlen(w->opt.name);
 	w->state = CR_W_HELLO;

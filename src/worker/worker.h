@@ -55,6 +55,7 @@ struct cr_worker_opts {
 	const char	*url;
 	unsigned	 threads;	/* T */
 	unsigned	 concurrency;	/* C */
+	unsigned	 prefetch;	/* jobs held beyond the slots */
 	int		 offload;
 	uint32_t	 id;		/* --id, for logs until WELCOME */
 	const char	*name;
@@ -74,7 +75,8 @@ struct cr_worker {
 	struct cr_worker_opts opt;
 	corun_loop	*loop;		/* the main I/O loop */
 	int		 exit_code;
-	uint32_t	 capacity;	/* T * C */
+	uint32_t	 capacity;	/* T * C: slots */
+	uint32_t	 window;	/* slots + prefetch: credit granted */
 
 	/* conn.c */
 	nng_socket	 sock;
@@ -109,9 +111,12 @@ struct cr_worker {
 	struct cr_job	**table;	/* id -> jobs held, chained */
 	size_t		 table_mask;
 	size_t		 running;	/* started, outcome not back yet */
+	struct cr_job	*pend_head, *pend_tail;	/* prefetched, not started */
+	size_t		 npending;
 	struct cr_job	*done_head, *done_tail;
 	size_t		 done_count;
 	int		 flush_scheduled;
+	corun_handle	*flush_timer;	/* a delayed flush (see dispatch.c) */
 };
 
 /* main.c */
@@ -147,6 +152,8 @@ int	cr_dispatch_fini(struct cr_worker *w);
 void	cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f);
 void	cr_dispatch_cancel(struct cr_worker *w, uint64_t id);
 void	cr_dispatch_cancel_all(struct cr_worker *w);
+/* Send prefetched jobs back unstarted (CORUN_ECLOSED: re-lease them). */
+void	cr_dispatch_refuse_pending(struct cr_worker *w);
 /* Encode and send every finished result now. */
 void	cr_dispatch_flush(struct cr_worker *w);
 /* Forget finished results without sending them. */
