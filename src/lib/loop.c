@@ -18,11 +18,13 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #endif
 
 #include "loop-internal.h"
 
 #define CR_FREE_HANDLES_MAX 1024
+#define CR_POLL_EVERY_NS 50000u	/* busy loops poll I/O this often */
 
 static __thread corun_loop *cr_current_loop CR_TLS;
 
@@ -548,9 +550,14 @@ static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	corun_loop *loop = arg;
+	uint64_t expirations;
 
-	(void)fd;
 	(void)what;
+	if (loop->timer_fd >= 0) {
+		while (read(fd, &expirations, sizeof(expirations)) < 0 &&
+		    errno == EINTR) {
+		}
+	}
 	loop->timer_armed = 0;
 }
 
@@ -602,6 +609,7 @@ corun_loop_new(corun_loop **out)
 		return CORUN_ENOMEM;
 	}
 	loop->wake_fd[0] = loop->wake_fd[1] = -1;
+	loop->timer_fd = -1;
 	pthread_mutex_init(&loop->tsq_mu, NULL);
 	cfg = event_config_new();
 	if (cfg == NULL) {
@@ -609,7 +617,6 @@ corun_loop_new(corun_loop **out)
 	}
 	/* One thread uses the base; wake-ups come through our own fd. */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	loop->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (loop->base == NULL) {
@@ -624,7 +631,27 @@ corun_loop_new(corun_loop **out)
 	}
 	loop->wake_ev = event_new(loop->base, loop->wake_fd[0],
 	    EV_READ | EV_PERSIST, wake_cb, loop);
-	loop->timer_ev = evtimer_new(loop->base, timer_cb, loop);
+	/*
+	 * The earliest deadline is a timerfd we set only when that deadline
+	 * changes: precise to the nanosecond, and no timerfd_settime per
+	 * poll, which libevent's precise-timer mode would cost.  Elsewhere a
+	 * libevent timer (millisecond precision on epoll).
+	 */
+	loop->timer_fd = -1;
+#ifdef __linux__
+	loop->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
+	    TFD_NONBLOCK);
+#endif
+	if (loop->timer_fd >= 0) {
+		loop->timer_ev = event_new(loop->base, loop->timer_fd,
+		    EV_READ | EV_PERSIST, timer_cb, loop);
+		if (loop->timer_ev != NULL &&
+		    event_add(loop->timer_ev, NULL) != 0) {
+			goto nomem;
+		}
+	} else {
+		loop->timer_ev = evtimer_new(loop->base, timer_cb, loop);
+	}
 	if (loop->wake_ev == NULL || loop->timer_ev == NULL ||
 	    event_add(loop->wake_ev, NULL) != 0) {
 		goto nomem;
@@ -687,6 +714,9 @@ corun_loop_free(corun_loop *loop)
 	if (loop->timer_ev != NULL) {
 		event_free(loop->timer_ev);
 	}
+	if (loop->timer_fd >= 0) {
+		close(loop->timer_fd);
+	}
 	if (loop->base != NULL) {
 		event_base_free(loop->base);
 	}
@@ -699,6 +729,37 @@ corun_loop_free(corun_loop *loop)
 }
 
 /* ---- running -------------------------------------------------------- */
+
+static void
+arm_timer(corun_loop *loop, uint64_t timeout_ns, uint64_t when)
+{
+	if (loop->timer_fd >= 0) {
+#ifdef __linux__
+		struct itimerspec its;
+
+		memset(&its, 0, sizeof(its));
+		its.it_value.tv_sec = (time_t)(when / 1000000000u);
+		its.it_value.tv_nsec = (long)(when % 1000000000u);
+		if (timerfd_settime(loop->timer_fd, TFD_TIMER_ABSTIME, &its,
+		    NULL) == 0) {
+			loop->timer_armed = 1;
+			loop->armed_when = when;
+		}
+#endif
+		return;
+	}
+	{
+		struct timeval tv;
+
+		tv.tv_sec = (time_t)(timeout_ns / 1000000000u);
+		tv.tv_usec = (suseconds_t)((timeout_ns % 1000000000u + 999u) /
+		    1000u);
+		if (event_add(loop->timer_ev, &tv) == 0) {
+			loop->timer_armed = 1;
+			loop->armed_when = when;
+		}
+	}
+}
 
 /*
  * Poll I/O for at most timeout_ns (0: do not block; UINT64_MAX: until
@@ -714,17 +775,10 @@ poll_io(corun_loop *loop, uint64_t timeout_ns, uint64_t when)
 	if (timeout_ns != UINT64_MAX) {
 		/* Re-arm only when the earliest deadline changed. */
 		if (!loop->timer_armed || loop->armed_when != when) {
-			struct timeval tv;
-
-			tv.tv_sec = (time_t)(timeout_ns / 1000000000u);
-			tv.tv_usec = (suseconds_t)(timeout_ns % 1000000000u /
-			    1000u);
-			if (event_add(loop->timer_ev, &tv) == 0) {
-				loop->timer_armed = 1;
-				loop->armed_when = when;
-			}
+			arm_timer(loop, timeout_ns, when);
 		}
-	} else if (loop->timer_armed) {
+	} else if (loop->timer_armed && loop->timer_fd < 0) {
+		/* A stale timerfd only wakes us once for nothing: leave it. */
 		event_del(loop->timer_ev);
 		loop->timer_armed = 0;
 	}
@@ -739,6 +793,15 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 
 	if (loop->rq_len > 0 || loop->stopping) {
 		timeout = 0;
+		/*
+		 * Busy: look at I/O at most every CR_POLL_EVERY_NS.  A
+		 * non-blocking poll is a syscall; when callbacks chain
+		 * through the ready queue it would cost more than they do.
+		 */
+		now = corun_loop_now_ns();
+		if (now - loop->last_poll_ns < CR_POLL_EVERY_NS) {
+			goto timers;
+		}
 	} else if (timer_first(loop, &when) != NULL) {
 		now = corun_loop_now_ns();
 		if (when <= now) {
@@ -752,7 +815,8 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 		when = corun_loop_now_ns() + timeout;
 	}
 	poll_io(loop, timeout, when);
-
+	loop->last_poll_ns = corun_loop_now_ns();
+timers:
 	if (loop->heap_len > 0 || loop->tq_head != NULL) {
 		struct corun_handle *h;
 

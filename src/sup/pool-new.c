@@ -14,6 +14,9 @@
 
 #include "sup-internal.h"
 
+/* Held jobs per worker when P == 1: frames of up to a quarter of it. */
+#define CR_AUTO_PREFETCH 256
+
 #ifndef CORUN_BINDIR
 #define CORUN_BINDIR "/usr/local/bin"
 #endif
@@ -174,8 +177,8 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	} else if (opts->prefetch == 0 && p->procs == 1) {
 		/* Enough to batch: a quarter of the window per frame. */
 		p->prefetch = p->threads * p->concurrency;
-		if (p->prefetch < 64) {
-			p->prefetch = 64;
+		if (p->prefetch < CR_AUTO_PREFETCH) {
+			p->prefetch = CR_AUTO_PREFETCH;
 		}
 	}
 	if (p->prefetch > 65536) {
