@@ -15,7 +15,7 @@
 #include "sup-internal.h"
 
 /* Held jobs per worker when P == 1: frames of up to a quarter of it. */
-#define CR_AUTO_PREFETCH 256
+#define CR_AUTO_PREFETCH 1024
 
 #ifndef CORUN_BINDIR
 #define CORUN_BINDIR "/usr/local/bin"
