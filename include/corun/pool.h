@@ -25,7 +25,10 @@
  * job could not be run: CORUN_ELOST after its attempts ran out on workers
  * that died ("worker lost: signal 9"), CORUN_EBROKEN when the pool is
  * broken (workers keep dying at start), CORUN_ECANCELED when cancelled or
- * dropped by shutdown.  A job handed to a worker that dies is re-leased
+ * dropped by shutdown before it started.  A job cancelled while it runs
+ * (corun_future_cancel, or shutdown without wait) is stopped on its
+ * worker and completes with a result whose status is CORUN_ECANCELED,
+ * carrying its timings and the output it had made.  A job handed to a worker that dies is re-leased
  * (at-least-once) up to max_attempts; its result is recorded once.
  *
  * All functions are called on the pool's loop thread.

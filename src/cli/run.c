@@ -36,6 +36,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "run-internal.h"
 
 #define CR_BATCH 256
 
@@ -48,174 +49,10 @@
 /* Seconds to wait for idle workers to exit at the end. */
 #define CR_EXIT_WAIT 30.0
 
-struct cr_run;
-
-struct cr_wslot {
-	struct cr_run *r;
-	struct cr_jobspec js;
-	corun_future *fut;
-	int used, done;
-};
-
-struct cr_run {
-	struct cr_run_opts *o;
-	corun_loop *loop;
-	corun_pool *pool;
-	struct cr_input in;
-	struct cr_tmpl tmpl;
-	struct cr_jobsfile jf;
-	int use_jf;
-	unsigned conc;		/* jobs running at once */
-	struct cr_wslot *win;
-	size_t wsize, inflight;
-	size_t *freew, nfreew;	/* free window slots (unordered mode) */
-	unsigned *freenum, nfreenum; /* free {%} numbers */
-	uint64_t next_seq, next_print;
-	int eof, stopping, halted, signo, failed_hard, finished;
-	struct event *ev_in, *ev_sig[2];
-	corun_handle *watchdog;
-	FILE *joblog;
-	struct cr_tally tally;
-	struct cr_progress prog;
-};
-
 static void pump(struct cr_run *r);
 
-/* Build the job for one input tuple. */
-static int
-job_from_args(struct cr_run *r, const char *const *args, uint64_t seq,
-    unsigned slot, struct cr_jobspec *js)
-{
-	struct cr_cmd c;
-	struct cr_buf b = { 0 };
-	size_t i;
-	int rc;
-
-	memset(js, 0, sizeof(*js));
-	js->seq = seq;
-	js->slot = slot;
-	js->timeout = -1;
-	js->retries = -1;
-	if ((rc = cr_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
-	    &c)) != 0) {
-		return rc;
-	}
-	rc = cr_shell_payload(&c, NULL, &b);
-	js->len = b.len;
-	js->payload = cr_buf_steal(&b);
-	js->cmdline = cr_cmd_line(&c);
-	js->kind = strdup("shell");
-	cr_cmd_free(&c);
-	for (i = 0; i < r->in.ngroups && rc == 0; i++) {
-		rc = cr_strv_push(&js->args, args[i]);
-		if (rc == 0) {
-			rc = cr_buf_adds(&b, i ? " " : "");
-		}
-		if (rc == 0) {
-			rc = cr_buf_adds(&b, args[i]);
-		}
-	}
-	js->tagstr = cr_buf_steal(&b);
-	if (rc == 0 && (js->payload == NULL || js->cmdline == NULL ||
-	    js->kind == NULL || js->tagstr == NULL)) {
-		rc = CORUN_ENOMEM;
-	}
-	if (rc != 0) {
-		cr_jobspec_free(js);
-	}
-	return rc;
-}
-
-/* The next job from the input; CORUN_EAGAIN, CORUN_EDONE or an error. */
-static int
-next_job(struct cr_run *r, int nonblock, unsigned slot,
-    struct cr_jobspec *js, struct cr_err *e)
-{
-	const char **args;
-	int rc;
-
-	if (r->use_jf) {
-		rc = cr_jobsfile_next(&r->jf, js, e);
-		if (rc == 0) {
-			js->seq = r->next_seq;
-		}
-		return rc;
-	}
-	rc = cr_input_next(&r->in, nonblock, &args, e);
-	if (rc != 0) {
-		return rc;
-	}
-	rc = job_from_args(r, args, r->next_seq, slot, js);
-	return rc ? cr_errf(e, rc, "out of memory") : 0;
-}
-
-static int
-dry_run(struct cr_run *r)
-{
-	struct cr_jobspec js;
-	struct cr_err e;
-	int rc;
-
-	for (r->next_seq = 1;; r->next_seq++) {
-		rc = next_job(r, 0, (unsigned)((r->next_seq - 1) % r->conc) +
-		    1, &js, &e);
-		if (rc == CORUN_EDONE) {
-			break;
-		}
-		if (rc != 0) {
-			cr_warn("%s", e.msg);
-			return CR_EXIT_ERROR;
-		}
-		printf("%s\n", js.cmdline);
-		cr_jobspec_free(&js);
-	}
-	return fflush(stdout) == 0 ? 0 : CR_EXIT_ERROR;
-}
 
 /* ---- finishing a job ------------------------------------------------ */
-
-static void
-print_outcome(struct cr_run *r, const struct cr_outcome *oc)
-{
-	const struct corun_job_result *res = oc->res;
-	const char *tag = r->o->tag ? oc->js->tagstr : NULL;
-	struct cr_logrow row;
-	struct cr_err e;
-	char *line;
-
-	if (r->o->json) {
-		if ((line = cr_outcome_json(oc)) != NULL) {
-			printf("%s\n", line);
-			free(line);
-		}
-	} else if (res != NULL) {
-		cr_write_tagged(stdout, tag, res->out, res->out_len,
-		    r->o->line_buffer);
-		fflush(stdout);
-		cr_write_tagged(stderr, tag, res->err, res->err_len,
-		    r->o->line_buffer);
-	}
-	fflush(stdout);
-	if (oc->status != 0 && oc->status != CORUN_EFAILED &&
-	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
-		fprintf(stderr, "%s: job %" PRIu64 " %s: %s%s%s\n", CR_PROG,
-		    oc->js->seq, cr_status_name(oc->status), oc->js->cmdline,
-		    *oc->message ? ": " : "", oc->message);
-	}
-	if (r->o->results != NULL &&
-	    cr_results_write(r->o->results, oc, &e) != 0) {
-		cr_warn("%s", e.msg);
-		r->failed_hard = 1;
-	}
-	if (r->joblog != NULL) {
-		cr_outcome_logrow(oc, &row);
-		if (cr_joblog_row(r->joblog, &row) != 0) {
-			cr_warn("--joblog: %s: %s", r->o->joblog,
-			    strerror(errno));
-			r->failed_hard = 1;
-		}
-	}
-}
 
 /* The pool did not complete what was cancelled: do not hang for it. */
 static void
@@ -302,7 +139,7 @@ retire(struct cr_run *r, struct cr_wslot *w)
 				    oc.res->exit_code : -1;
 			}
 		}
-		print_outcome(r, &oc);
+		cr_run_print_outcome(r, &oc);
 	}
 	corun_future_unref(w->fut);
 	w->fut = NULL;
@@ -401,7 +238,7 @@ pump(struct cr_run *r)
 		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
 		    r->freew[r->nfreew - 1];
 		w = &r->win[i];
-		rc = next_job(r, 1, slot, &w->js, &e);
+		rc = cr_run_next_job(r, 1, slot, &w->js, &e);
 		if (rc == CORUN_EAGAIN) {
 			event_add(r->ev_in, NULL);
 			break;
@@ -456,24 +293,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* ---- setup ---------------------------------------------------------- */
-
-static int
-open_sources(struct cr_run *r, struct cr_err *e)
-{
-	struct cr_run_opts *o = r->o;
-	int rc;
-
-	if (o->jobs_file != NULL) {
-		r->use_jf = 1;
-		return cr_jobsfile_open(&r->jf, o->jobs_file, e);
-	}
-	rc = cr_tmpl_init(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
-	    o->ngroups : 1, e);
-	if (rc != 0) {
-		return rc;
-	}
-	return cr_input_open(&r->in, o, e);
-}
 
 static int
 setup_window(struct cr_run *r)
@@ -622,7 +441,7 @@ cr_cmd_run(int argc, char **argv)
 	}
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
-	if (open_sources(&r, &e) != 0) {
+	if (cr_run_open_sources(&r, &e) != 0) {
 		cr_warn("%s", e.msg);
 		cr_run_opts_free(&o);
 		return CR_EXIT_ERROR;
@@ -636,7 +455,7 @@ cr_cmd_run(int argc, char **argv)
 		}
 		r.conc = p * t * c;
 		r.conc = r.conc ? r.conc : 1;
-		rc = dry_run(&r);
+		rc = cr_run_dry(&r);
 		goto out;
 	}
 	if (o.joblog != NULL) {

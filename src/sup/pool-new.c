@@ -272,6 +272,7 @@ job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 		job->timeout_ms = 1;
 	}
 	job->attempts = 0;
+	job->lost = 0;
 	job->retries_left = j->retries;
 	job->state = CR_JOB_QUEUED;
 	job->cancel_req = 0;

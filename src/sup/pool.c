@@ -214,8 +214,15 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 		return;		/* a lease that was given up: stale */
 	}
 	unlease(p, job);
-	if (job->cancel_req) {
-		job_fail(job, CORUN_ECANCELED, NULL);
+	if (job->cancel_req && r->status == CORUN_ECLOSED) {
+		job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
+	} else if (job->cancel_req) {
+		/*
+		 * It ran, and was stopped (or finished first): the caller
+		 * gets what happened, timings and output so far included,
+		 * with status CORUN_ECANCELED unless it completed.
+		 */
+		job_succeed(job, r, w->pid);
 	} else if (r->status == CORUN_ECLOSED) {
 		/* Refused by a worker that is shutting down: not an attempt. */
 		job->attempts--;

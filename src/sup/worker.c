@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -130,6 +131,7 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	char threads[16], conc[16], id[16], parent[16], prefetch[16];
 	char *argv[32 + 2 * 64];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	size_t n = 0;
 	int rc;
 
@@ -148,6 +150,12 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = id;
 	argv[n++] = "--parent";
 	argv[n++] = parent;
+	/*
+	 * A local worker sees its parent die (PDEATHSIG, pipe close); only a
+	 * supervisor alive but stuck for half a minute makes it leave.
+	 */
+	argv[n++] = "--silence";
+	argv[n++] = "30";
 	if (p->prefetch > 0) {
 		snprintf(prefetch, sizeof(prefetch), "%u", p->prefetch);
 		argv[n++] = "--prefetch";
@@ -166,7 +174,15 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawn(&w->pid, p->worker_path, &fa, NULL, argv, environ);
+	/*
+	 * Its own process group: a terminal's Ctrl-C goes to the supervisor,
+	 * which stops the workers in order, not to every worker at once.
+	 */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	rc = posix_spawn(&w->pid, p->worker_path, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		errno = rc;
@@ -312,6 +328,51 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 	}
 }
 
+struct cr_closing {
+	nng_socket sock;
+};
+
+static void *
+close_main(void *arg)
+{
+	struct cr_closing *c = arg;
+
+	nng_close(c->sock);
+	free(c);
+	return NULL;
+}
+
+/*
+ * nng 1.5.2's nng_close can block for good when the peer vanished with
+ * messages in flight (nng issues 1543, 1813).  The loop must not: close
+ * on a detached thread, and only fall back to closing here if no thread
+ * can be had.
+ */
+static void
+close_detached(nng_socket sock, const char *url)
+{
+	struct cr_closing *c = malloc(sizeof(*c));
+	pthread_attr_t attr;
+	pthread_t tid;
+	int ok = 0;
+
+	/* The socket file goes now, so the run directory can be removed. */
+	if (strncmp(url, "ipc://", 6) == 0) {
+		unlink(url + 6);
+	}
+	if (c != NULL) {
+		c->sock = sock;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ok = pthread_create(&tid, &attr, close_main, c) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (!ok) {
+		free(c);
+		nng_close(sock);
+	}
+}
+
 /* Stop talking to the worker: its exit is still watched. */
 void
 cr_worker_close_socket(struct cr_worker *w)
@@ -333,11 +394,8 @@ cr_worker_close_socket(struct cr_worker *w)
 		w->wev = NULL;
 	}
 	if (w->sock_open) {
-		nng_close(w->sock);
+		close_detached(w->sock, w->url);
 		w->sock_open = 0;
-		if (strncmp(w->url, "ipc://", 6) == 0) {
-			unlink(w->url + 6);
-		}
 	}
 }
 

@@ -33,7 +33,8 @@
 
 #define USAGE \
 "usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
-"                    [--prefetch N] [--offload] [--load FILE.so]... [--id N]\n" \
+"                    [--prefetch N] [--silence N] [--offload]\n" \
+"                    [--load FILE.so]... [--id N]\n" \
 "                    [--name NAME] [--parent PID]\n"
 
 static const char help_text[] = USAGE
@@ -47,6 +48,8 @@ static const char help_text[] = USAGE
 "  --concurrency C    jobs in flight per loop (1..65536, default 1)\n"
 "  --prefetch N       hold up to N jobs beyond the free slots, so the next\n"
 "                     job is here when a slot frees (0..65536, default 0)\n"
+"  --silence N        leave after N heartbeat intervals without a word from\n"
+"                     the supervisor (1..1000, default 3)\n"
 "  --offload          run blocking kinds in each loop's executor\n"
 "  --load FILE.so     load job kinds from a plugin (repeatable)\n"
 "  --id N             worker id, for log messages until WELCOME\n"
@@ -110,7 +113,8 @@ number(const char *opt, const char *s, unsigned long min, unsigned long max)
 }
 
 enum {
-	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_PREFETCH, OPT_OFFLOAD,
+	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_PREFETCH, OPT_SILENCE,
+	OPT_OFFLOAD,
 	OPT_LOAD,
 	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP
 };
@@ -120,6 +124,7 @@ static const struct option longopts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "concurrency", required_argument, NULL, OPT_CONC },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+	{ "silence", required_argument, NULL, OPT_SILENCE },
 	{ "offload", no_argument, NULL, OPT_OFFLOAD },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "id", required_argument, NULL, OPT_ID },
@@ -156,6 +161,10 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 		case OPT_PREFETCH:
 			o->prefetch = (unsigned)number("--prefetch", optarg, 0,
 			    CR_WORKER_MAX_CONC);
+			break;
+		case OPT_SILENCE:
+			o->silence = (unsigned)number("--silence", optarg, 1,
+			    1000);
 			break;
 		case OPT_OFFLOAD:
 			o->offload = 1;
@@ -245,6 +254,7 @@ main(int argc, char **argv)
 
 	w->opt.threads = 1;
 	w->opt.concurrency = 1;
+	w->opt.silence = 3;
 	if ((loads = calloc((size_t)argc + 1, sizeof(*loads))) == NULL) {
 		perror("corun-worker");
 		return CR_EXIT_SETUP;

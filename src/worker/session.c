@@ -316,7 +316,7 @@ watch(void *arg)
 	}
 	quiet = corun_loop_now_ns() - w->last_rx_ns;
 	if (w->heartbeat_ms > 0 && w->state != CR_W_HELLO &&
-	    quiet > 3ull * w->heartbeat_ms * 1000000ull) {
+	    quiet > (uint64_t)w->opt.silence * w->heartbeat_ms * 1000000ull) {
 		cr_session_lost(w, "nothing from the supervisor for %llu ms "
 		    "(heartbeat %u ms)", (unsigned long long)(quiet / 1000000),
 		    w->heartbeat_ms);

@@ -56,6 +56,7 @@ struct cr_worker_opts {
 	unsigned	 threads;	/* T */
 	unsigned	 concurrency;	/* C */
 	unsigned	 prefetch;	/* jobs held beyond the slots */
+	unsigned	 silence;	/* heartbeats missed before leaving */
 	int		 offload;
 	uint32_t	 id;		/* --id, for logs until WELCOME */
 	const char	*name;

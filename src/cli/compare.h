@@ -1,0 +1,206 @@
+/*
+ * compare.h - `corun compare`: one workload under every model, side by
+ * side.  Internal to the corun command.
+ *
+ * The files split by concern:
+ *
+ *   compare.c        options, the order of runs, peers, outputs
+ *   compare-run.c    one model's run: pool, bounded window, measurements
+ *   compare-net.c    the small TCP server the net workload talks to
+ *   compare-stats.c  latency histogram, medians, the verdict (pure: no
+ *                    pool, no I/O, so tests/test_compare_verdict checks it
+ *                    on synthetic numbers)
+ *   compare-out.c    the table, JSON and CSV
+ *   compare-chart.c  the SVG / PNG chart (cairo)
+ *
+ * What -j means here: the resource budget, in cores.  Every model gets it
+ * and uses it its natural way: process N processes x 1; thread 1 x N
+ * threads; async 1 process x 1 thread x C jobs in flight; hybrid N
+ * processes x C/N each.  C is --concurrency (default 1000), never more
+ * than --count.
+ */
+#ifndef CORUN_CLI_COMPARE_H
+#define CORUN_CLI_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <corun/pool.h>
+
+#include "cli.h"
+
+enum cr_wl {
+	CR_WL_IO = 0,		/* sleep MS: waits on a timer */
+	CR_WL_CPU,		/* cpu: a fixed number of rounds (~MS) */
+	CR_WL_BLOCKING,		/* block MS: a blocking call */
+	CR_WL_MIXED,		/* a blend of the three (--mix) */
+	CR_WL_SHELL,		/* a short command */
+	CR_WL_NET,		/* a request to compare's own TCP server */
+	CR_WL_NOOP,		/* nothing: pure overhead */
+	CR_WL_FILE		/* a JSON-lines jobs file */
+};
+
+#define CR_CMP_MAX_MODELS 8
+#define CR_CMP_NAME 32
+
+struct cr_cmp_opts {
+	enum cr_wl wl;
+	const char *file;	/* CR_WL_FILE */
+	uint64_t count;		/* 0: the workload's default */
+	double ms;		/* < 0: the workload's default */
+	unsigned jobs;		/* -j: the core budget (0 = cores) */
+	unsigned conc;		/* --concurrency: async/hybrid in flight */
+	unsigned window;	/* --window: futures outstanding (0 = auto) */
+	enum corun_model models[CR_CMP_MAX_MODELS];
+	size_t nmodels;
+	unsigned repeat;
+	unsigned mix[3];	/* --mix weights: io, cpu, block */
+	int json, csv;
+	const char *svg, *png;
+	int peers;		/* --peers python */
+	int help;
+};
+
+/* One measured run (or, after cr_cmp_aggregate, the median of runs). */
+struct cr_cmp_row {
+	char model[CR_CMP_NAME];	/* "process", "py-asyncio", ... */
+	char impl[CR_CMP_NAME];		/* "corun" or "python" */
+	unsigned procs, threads, conc;	/* P x T x C */
+	uint64_t jobs, failed;
+	double wall_s, jobs_per_s;
+	double p50_ms, p95_ms, p99_ms;
+	double mean_run_ms;		/* a job's own start to end */
+	double cpu_user_s, cpu_sys_s, cpu_s;
+	uint64_t peak_rss_kb;		/* summed over all processes */
+	uint64_t vcsw, ivcsw;		/* context switches */
+	double par;			/* serial time / wall: jobs that ran
+					   at once, on average */
+	double cores_busy;		/* cpu_s / wall_s */
+	unsigned runs;			/* --repeat */
+	double wall_min_s, wall_max_s;	/* the spread of runs */
+	char error[128];		/* the run failed: why */
+};
+
+/* ---- latency histogram (compare-stats.c) ---------------------------- */
+
+/*
+ * Log-spaced buckets, 1% apart, from 1 us to ~1000 s: fixed memory
+ * whatever the count, and percentiles within 1%.
+ */
+#define CR_HIST_BUCKETS 2100
+
+struct cr_hist {
+	uint64_t n;
+	uint32_t b[CR_HIST_BUCKETS];
+};
+
+void cr_hist_add(struct cr_hist *h, double ms);
+/* The q-quantile (0 < q <= 1) in ms; 0 when empty. */
+double cr_hist_quantile(const struct cr_hist *h, double q);
+
+/* ---- medians and the verdict (compare-stats.c) ---------------------- */
+
+double cr_median(double *v, size_t n);	/* sorts v */
+
+/*
+ * Fold runs[0..n) of one model into out: the median of every number,
+ * and the smallest and largest wall time as the spread.
+ */
+void cr_cmp_aggregate(const struct cr_cmp_row *runs, size_t n,
+    struct cr_cmp_row *out);
+
+/*
+ * Fill par and cores_busy of every row: par = serial time / wall, where
+ * the serial time is jobs x the shortest mean run time any row saw (the
+ * least contended measure of what one job costs on its own).
+ */
+void cr_cmp_derive(struct cr_cmp_row *rows, size_t n);
+
+/* Models within this ratio of the winner's wall time are a tie. */
+#define CR_TIE_RATIO 1.10
+
+struct cr_verdict {
+	int winner, runner_up;	/* row indexes, -1 if none */
+	double ratio;		/* runner-up wall / winner wall */
+	int other;		/* best row outside the tie, or -1 */
+	double other_ratio;
+	char text[512];		/* "verdict: ...\nwhy: ..." */
+};
+
+/* Rows that failed (error set, or no job done) never win. */
+void cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
+    struct cr_verdict *v);
+
+/* ---- outputs (compare-out.c) ---------------------------------------- */
+
+struct cr_cmp_report {
+	const struct cr_cmp_opts *o;
+	const char *workload;	/* "io", or the jobs file's name */
+	const char *desc;	/* "100 x sleep 20 ms" */
+	uint64_t count;
+	double ms;
+	unsigned cores, conc;
+	const struct cr_cmp_row *rows;
+	size_t nrows;
+	const struct cr_verdict *v;
+};
+
+void cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r);
+int cr_cmp_print_json(FILE *f, const struct cr_cmp_report *r);
+void cr_cmp_print_csv(FILE *f, const struct cr_cmp_report *r);
+/* Parse one peer's JSON row (the same field names) into row. */
+int cr_cmp_row_from_json(const char *line, struct cr_cmp_row *row,
+    struct cr_err *e);
+
+/* ---- chart (compare-chart.c) ---------------------------------------- */
+
+/* png: 1 writes PNG, 0 SVG. */
+int cr_cmp_chart(const char *path, int png, const struct cr_cmp_report *r,
+    struct cr_err *e);
+
+/* ---- one model's run (compare-run.c) -------------------------------- */
+
+struct cr_cmp_work {
+	const struct cr_cmp_opts *o;
+	enum cr_wl wl;
+	uint64_t count;
+	double ms;
+	uint64_t cpu_iters;	/* rounds of the cpu kind for ~ms */
+	char addr[64];		/* net: "127.0.0.1:PORT" */
+	const char *file;
+};
+
+/* The model's plan under the core budget (see the top of this file). */
+void cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m,
+    uint64_t count, struct corun_pool_opts *po);
+
+/* Run the workload once under po; fills row (row->error on failure). */
+int cr_cmp_run_model(const struct cr_cmp_work *w,
+    const struct corun_pool_opts *po, const char *name,
+    struct cr_cmp_row *row);
+
+/* Measure how many cpu rounds take ms on a worker (one job). */
+int cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e);
+
+/* ---- the net server (compare-net.c) --------------------------------- */
+
+struct cr_netsrv {
+	int pid;
+	int ctl;		/* closing it tells the server to exit */
+	int port;
+};
+
+/*
+ * Start the server in a child process: it answers each request after
+ * delay_ms.  Forked before any pool exists (nng is not fork-safe).
+ */
+int cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e);
+void cr_netsrv_stop(struct cr_netsrv *s);
+
+/* ---- the command (compare.c) ---------------------------------------- */
+
+int cr_cmd_compare(int argc, char **argv);
+const char *cr_wl_name(enum cr_wl wl);
+
+#endif /* CORUN_CLI_COMPARE_H */

@@ -1,0 +1,55 @@
+/*
+ * run-internal.h - the state of one `corun run`, shared by run.c (the
+ * loop, the window, signals) and runjob.c (making jobs, printing
+ * outcomes).
+ */
+#ifndef CORUN_CLI_RUN_INTERNAL_H
+#define CORUN_CLI_RUN_INTERNAL_H
+
+#include <event2/event.h>
+
+#include <corun/future.h>
+#include <corun/loop.h>
+#include <corun/pool.h>
+
+#include "cli.h"
+
+struct cr_run;
+
+struct cr_wslot {
+	struct cr_run *r;
+	struct cr_jobspec js;
+	corun_future *fut;
+	int used, done;
+};
+
+struct cr_run {
+	struct cr_run_opts *o;
+	corun_loop *loop;
+	corun_pool *pool;
+	struct cr_input in;
+	struct cr_tmpl tmpl;
+	struct cr_jobsfile jf;
+	int use_jf;
+	unsigned conc;		/* jobs running at once */
+	struct cr_wslot *win;
+	size_t wsize, inflight;
+	size_t *freew, nfreew;	/* free window slots (unordered mode) */
+	unsigned *freenum, nfreenum; /* free {%} numbers */
+	uint64_t next_seq, next_print;
+	int eof, stopping, halted, signo, failed_hard, finished;
+	struct event *ev_in, *ev_sig[2];
+	corun_handle *watchdog;
+	FILE *joblog;
+	struct cr_tally tally;
+	struct cr_progress prog;
+};
+
+/* runjob.c */
+int cr_run_open_sources(struct cr_run *r, struct cr_err *e);
+int cr_run_next_job(struct cr_run *r, int nonblock, unsigned slot,
+    struct cr_jobspec *js, struct cr_err *e);
+int cr_run_dry(struct cr_run *r);
+void cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc);
+
+#endif /* CORUN_CLI_RUN_INTERNAL_H */

@@ -1,0 +1,243 @@
+/*
+ * daemon.h - corund internals: the durable job store (store.c), feeding
+ * the pool from it (feed.c), the control socket (ctl.c), options, config,
+ * signals and readiness (main.c, conf.c).  Not installed.
+ *
+ * One thread runs everything: a corun loop.  nng's aio callbacks only
+ * hand requests to the loop (ctl.c); SQLite is used from the loop thread
+ * alone, and every write of one loop iteration goes into one transaction.
+ */
+#ifndef CD_DAEMON_H
+#define CD_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <corun/corun.h>
+#include <corun/pool.h>
+
+#define CD_PROG "corund"
+
+/* Job states, as stored (the numbers are on disk: never renumber). */
+enum cd_state {
+	CD_QUEUED = 0,
+	CD_RUNNING = 1,
+	CD_DONE = 2,
+	CD_FAILED = 3,
+	CD_CANCELLED = 4,
+	CD_NSTATES
+};
+
+const char *cd_state_name(int state);
+
+/* ---- paths.c: defaults shared with the corun client ---------------- */
+
+/* The default control URL / state dir for this user; 0 or CORUN_ERANGE. */
+int cd_default_socket(char *buf, size_t size);
+int cd_default_state_dir(char *buf, size_t size);
+
+/* ---- store.c: SQLite in WAL mode ---------------------------------- */
+
+typedef struct cd_store cd_store;
+
+/* A job to add, as checked by the control socket. */
+struct cd_jobspec {
+	const char *kind;
+	const void *payload;
+	size_t len;
+	const char *group;	/* "" = the default group */
+	int priority;		/* higher first */
+	double timeout;		/* seconds, 0 = none */
+	int retries;
+	const char *key;	/* idempotency key or NULL */
+	const int64_t *after;	/* run after these jobs finished */
+	size_t nafter;
+};
+
+/* A job taken from the queue to run. */
+struct cd_taken {
+	int64_t id;
+	char *kind;
+	void *payload;
+	size_t len;
+	double timeout;
+	int retries;
+	uint32_t attempts;	/* including this one */
+};
+
+/* How a job ended. */
+struct cd_outcome {
+	int state;		/* CD_DONE, CD_FAILED or CD_CANCELLED */
+	int status;		/* corun error code, 0 when done */
+	int exit_code;
+	int signal;
+	uint32_t attempts;
+	uint64_t start_ns, end_ns;
+	const char *out;
+	size_t out_len;
+	const char *err;
+	size_t err_len;
+	const char *message;
+	int worker_pid;
+};
+
+/*
+ * Open (creating) DIR/jobs.db.  sync_full: PRAGMA synchronous=FULL (an
+ * acknowledged job survives power loss) instead of NORMAL (it survives a
+ * crash of the daemon).  On failure why says what went wrong.
+ */
+int cd_store_open(const char *dir, int sync_full, cd_store **out,
+    char *why, size_t whysize);
+void cd_store_close(cd_store *s);
+const char *cd_store_errmsg(cd_store *s);
+
+/* One transaction; begin is a no-op inside one (it nests by count). */
+int cd_store_begin(cd_store *s);
+int cd_store_commit(cd_store *s);
+
+/*
+ * Add a job.  With a key that is already known, *id is the existing
+ * job and *existed is 1.  CORUN_ENOENT: a job in after is unknown.
+ */
+int cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
+    int64_t *id, int *existed);
+
+/*
+ * After a restart: jobs that were running go back to the queue, or fail
+ * when they already had max_attempts attempts.
+ */
+int cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
+    size_t *requeued, size_t *failed);
+
+/*
+ * Take up to n runnable queued jobs (not in a paused group, after their
+ * dependencies), highest priority first, and mark them running.  The
+ * caller frees each with cd_taken_free.
+ */
+int cd_store_take(cd_store *s, size_t n, uint64_t now_ns,
+    struct cd_taken *out, size_t *got);
+void cd_taken_free(struct cd_taken *t);
+
+/*
+ * Record how a queued or running job ended.  Returns 0 and *recorded = 1
+ * the first time, *recorded = 0 when it had already ended (exactly once).
+ */
+int cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
+    int *recorded);
+
+/* A running job goes back to the queue (its attempt is not counted). */
+int cd_store_requeue(cd_store *s, int64_t id);
+
+/* The state of a job; CORUN_ENOENT if there is none. */
+int cd_store_state(cd_store *s, int64_t id, int *state);
+
+/* The job as JSON (with_output: stdout, stderr); CORUN_ENOENT. */
+int cd_store_job_json(cd_store *s, int64_t id, int with_output,
+    json_t **out);
+
+/* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
+int cd_store_set_paused(cd_store *s, const char *group, int paused);
+/* The paused groups as a JSON array. */
+json_t *cd_store_paused_json(cd_store *s);
+
+/* Delete finished jobs older than max_age_s or beyond the newest keep. */
+int cd_store_purge(cd_store *s, double max_age_s, uint64_t keep,
+    uint64_t now_ns, size_t *deleted);
+
+/* Jobs per state (kept in memory, loaded at open). */
+void cd_store_counts(const cd_store *s, uint64_t counts[CD_NSTATES]);
+
+/* ---- the daemon ---------------------------------------------------- */
+
+struct cd_conf {
+	char *socket;
+	char *state_dir;
+	char *pidfile;
+	char *user;
+	char *log;		/* "stderr" or "syslog" */
+	unsigned workers;
+	enum corun_model model;
+	unsigned max_attempts;
+	unsigned window;	/* jobs handed to the pool at once */
+	double heartbeat_timeout;
+	double graceful_timeout;
+	unsigned max_jobs_per_worker;
+	unsigned restart_max;
+	double restart_window;
+	double purge_age;	/* seconds; 0 = never by age */
+	uint64_t purge_count;	/* finished jobs kept; 0 = no limit */
+	size_t max_request;	/* bytes */
+	int sync_full;
+};
+
+void cd_conf_init(struct cd_conf *c);
+void cd_conf_free(struct cd_conf *c);
+/* Read KEY = VALUE lines; on error why names the line. */
+int cd_conf_load(struct cd_conf *c, const char *path, char *why,
+    size_t whysize);
+/* Set one key; used by the file and by the command line. */
+int cd_conf_set(struct cd_conf *c, const char *key, const char *value,
+    char *why, size_t whysize);
+
+struct cd_ctl;
+struct cd_inflight;
+struct cd_waiter;
+
+struct cd_daemon {
+	corun_loop *loop;
+	struct cd_conf conf;
+	char *conf_path;
+	cd_store *store;
+	struct cd_ctl *ctl;
+
+	/* feed.c */
+	corun_pool *pool;
+	corun_pool *old_pools[8];	/* draining after a scale */
+	size_t nold;
+	unsigned workers;		/* current target */
+	struct cd_inflight *inflight;	/* jobs in the pool */
+	size_t ninflight;
+	struct cd_inflight *done_head;	/* results to record */
+	corun_handle *tick_h;
+	corun_handle *purge_h;
+	corun_handle *retry_h;		/* re-create a broken pool */
+	int paused_all;
+	int draining;			/* take no new jobs */
+	int exiting;			/* stop when the pool is empty */
+	int fast;
+	char *pool_error;		/* why the pool is failing */
+	int64_t *finished;		/* ended this tick, for waiters */
+	size_t nfinished, finished_cap;
+	struct cd_waiter *waiters;
+	uint64_t started_ns;
+	uint64_t results_recorded;
+};
+
+/* feed.c */
+int cd_feed_start(struct cd_daemon *d);
+void cd_feed_kick(struct cd_daemon *d);
+int cd_feed_cancel(struct cd_daemon *d, int64_t id, int *found);
+int cd_feed_scale(struct cd_daemon *d, unsigned n);
+void cd_feed_drain(struct cd_daemon *d, int fast);
+void cd_feed_stop(struct cd_daemon *d);
+void cd_feed_finished(struct cd_daemon *d, int64_t id);
+json_t *cd_feed_status(struct cd_daemon *d);
+
+/* ctl.c */
+int cd_ctl_open(struct cd_daemon *d, const char *url, char *why,
+    size_t whysize);
+void cd_ctl_close(struct cd_daemon *d);
+/* Jobs ended: answer the waiters they complete. */
+void cd_ctl_notify(struct cd_daemon *d);
+/* Fail every pending wait (shutting down). */
+void cd_ctl_flush_waiters(struct cd_daemon *d, const char *why);
+
+/* main.c */
+void cd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cd_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cd_quit(struct cd_daemon *d);
+
+#endif /* CD_DAEMON_H */
