@@ -266,6 +266,7 @@ struct cr_jobsfile {
 	FILE *spool;		/* copy of a non-seekable input */
 	const char *name;
 	uint64_t lineno;
+	int cpu_bound;		/* some job is of kind cpu or block */
 };
 
 /* Open and validate every line; nothing is run before this succeeds. */

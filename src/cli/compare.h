@@ -198,6 +198,13 @@ struct cr_netsrv {
 int cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e);
 void cr_netsrv_stop(struct cr_netsrv *s);
 
+/* ---- options (compare-opts.c) --------------------------------------- */
+
+/* Parse the arguments after "compare"; the message names the bad value. */
+int cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
+    struct cr_err *e);
+void cr_compare_usage(FILE *f);
+
 /* ---- the command (compare.c) ---------------------------------------- */
 
 int cr_cmd_compare(int argc, char **argv);

@@ -423,6 +423,10 @@ cr_jobsfile_open(struct cr_jobsfile *jf, const char *path, struct cr_err *e)
 			    jf->rd.lineno, pe.msg);
 			break;
 		}
+		if (strcmp(js.kind, "cpu") == 0 ||
+		    strcmp(js.kind, "block") == 0) {
+			jf->cpu_bound = 1;
+		}
 		cr_jobspec_free(&js);
 	}
 	if (rc != CORUN_EDONE) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compare.h"
 
 struct cr_subcmd {
 	const char *name;
@@ -19,6 +20,8 @@ struct cr_subcmd {
 
 static const struct cr_subcmd subcmds[] = {
 	{ "run", cr_cmd_run, "run [options] command [arg ...] ::: value ..." },
+	{ "compare", cr_cmd_compare, "compare [--workload W] [--count N] "
+	    "[--models LIST] [-j N] [--json|--csv] [--svg F] [--png F]" },
 	{ NULL, NULL, NULL }
 };
 

@@ -124,11 +124,19 @@ retire(struct cr_run *r, struct cr_wslot *w)
 		oc.status = oc.status ? oc.status : CORUN_ECANCELED;
 		oc.message = msg ? msg : "";
 	}
-	/* A job dropped by a halt or a signal before it started: no trace. */
+	/*
+	 * A job dropped by a halt or a signal before it started: no trace.
+	 * One we killed while it ran is printed and logged (as GNU parallel
+	 * does), but did not fail on its own: it is not counted.
+	 */
 	if (!(oc.res == NULL && oc.status == CORUN_ECANCELED &&
 	    r->stopping)) {
-		r->tally.done++;
-		if (oc.status == 0) {
+		int killed = oc.status == CORUN_ECANCELED && r->stopping;
+
+		r->tally.done += !killed;
+		if (killed) {
+			/* counted nowhere */
+		} else if (oc.status == 0) {
 			r->tally.succeeded++;
 		} else {
 			r->tally.failed++;
@@ -281,13 +289,22 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct cr_run *r = arg;
 
 	if (r->signo != 0) {
-		/* Second signal: the user means it. */
+		/*
+		 * A second signal: the user means it, unless it came with the
+		 * first (timeout(1) and terminals signal the process and its
+		 * group, so one Ctrl-C can arrive twice).  The workers, left
+		 * behind, see their parent go and kill their jobs themselves.
+		 */
+		if (corun_loop_now_ns() - r->signo_ns < 1000000000ull) {
+			return;
+		}
 		if (r->joblog != NULL) {
 			fflush(r->joblog);
 		}
 		_exit(128 + (int)sig);
 	}
 	r->signo = (int)sig;
+	r->signo_ns = corun_loop_now_ns();
 	stop(r, 1);
 	pump(r);
 }
@@ -317,11 +334,41 @@ setup_window(struct cr_run *r)
 	return 0;
 }
 
-static void
-pool_opts(const struct cr_run_opts *o, struct corun_pool_opts *po)
+/*
+ * The default model follows the work (measured in BENCHMARKS.md): shell
+ * commands, sleeps, requests and no-ops are separate processes or waits,
+ * so one worker process running many of them on its loop (async) spawns
+ * and collects them fastest; cpu and block jobs need a process per core.
+ */
+static enum corun_model
+default_model(const struct cr_run *r)
 {
+	const struct cr_run_opts *o = r->o;
+
+	if (o->model != CORUN_MODEL_DEFAULT || o->procs || o->threads ||
+	    o->concurrency) {
+		return o->model;
+	}
+	if (r->use_jf && r->jf.cpu_bound) {
+		return CORUN_MODEL_PROCESS;
+	}
+	return CORUN_MODEL_ASYNC;
+}
+
+static void
+pool_opts(const struct cr_run *r, struct corun_pool_opts *po)
+{
+	const struct cr_run_opts *o = r->o;
+
 	memset(po, 0, sizeof(*po));
-	po->model = o->model;
+	po->model = default_model(r);
+	/*
+	 * A halt policy decides after each result whether to start more:
+	 * a worker must not have started jobs ahead of that decision.
+	 */
+	if (o->halt.when != CR_HALT_NEVER) {
+		po->prefetch = -1;
+	}
 	po->jobs = o->jobs;
 	po->procs = o->procs;
 	po->threads = o->threads;
@@ -340,7 +387,7 @@ run_jobs(struct cr_run *r)
 	corun_future *done = NULL, *bounded = NULL;
 	int rc, sigs[2] = { SIGINT, SIGTERM }, i;
 
-	pool_opts(r->o, &po);
+	pool_opts(r, &po);
 	if ((rc = corun_loop_new(&r->loop)) != 0 ||
 	    (rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
 		cr_warn("cannot start the pool: %s", corun_strerror(rc));
@@ -449,7 +496,7 @@ cr_cmd_run(int argc, char **argv)
 	if (o.dry_run) {
 		struct corun_pool_opts po;
 
-		pool_opts(&o, &po);
+		pool_opts(&r, &po);
 		if (corun_model_resolve(&po, &p, &t, &c) != 0) {
 			p = t = c = 1;
 		}

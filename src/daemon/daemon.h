@@ -98,6 +98,10 @@ const char *cd_store_errmsg(cd_store *s);
 int cd_store_begin(cd_store *s);
 int cd_store_commit(cd_store *s);
 
+/* A savepoint inside a transaction: undo one request's writes. */
+int cd_store_savepoint(cd_store *s);
+int cd_store_release(cd_store *s, int rollback);
+
 /*
  * Add a job.  With a key that is already known, *id is the existing
  * job and *existed is 1.  CORUN_ENOENT: a job in after is unknown.
@@ -226,13 +230,27 @@ void cd_feed_stop(struct cd_daemon *d);
 void cd_feed_finished(struct cd_daemon *d, int64_t id);
 json_t *cd_feed_status(struct cd_daemon *d);
 
-/* ctl.c */
+/* ctl.c: the socket.  A request's context is answered exactly once. */
+struct cd_ctx;
 int cd_ctl_open(struct cd_daemon *d, const char *url, char *why,
     size_t whysize);
 void cd_ctl_close(struct cd_daemon *d);
+/* Answer a request (takes the reference to reply). */
+void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
+
+/* ops.c: the operations. */
+/*
+ * Handle one request; returns the reply, or NULL when the answer comes
+ * later (wait), through cd_ctl_reply.  Runs inside the caller's
+ * transaction.
+ */
+json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
+    const char *buf, size_t len);
+json_t *cd_ops_error(const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Jobs ended: answer the waiters they complete. */
 void cd_ctl_notify(struct cd_daemon *d);
-/* Fail every pending wait (shutting down). */
+/* Answer every pending wait with an error (shutting down). */
 void cd_ctl_flush_waiters(struct cd_daemon *d, const char *why);
 
 /* main.c */

@@ -92,6 +92,7 @@ struct cd_store {
 	sqlite3_stmt *st[ST_NSTMT];
 	int depth;			/* nested begin count */
 	uint64_t counts[CD_NSTATES];
+	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
 };
 
 static const char *const state_names[CD_NSTATES] = {
@@ -248,6 +249,25 @@ cd_store_commit(cd_store *s)
 		return rc;
 	}
 	return 0;
+}
+
+int
+cd_store_savepoint(cd_store *s)
+{
+	memcpy(s->saved, s->counts, sizeof(s->counts));
+	return exec(s, "SAVEPOINT req");
+}
+
+int
+cd_store_release(cd_store *s, int rollback)
+{
+	if (rollback) {
+		memcpy(s->counts, s->saved, sizeof(s->counts));
+		if (exec(s, "ROLLBACK TO req") != 0) {
+			return CORUN_ESYS;
+		}
+	}
+	return exec(s, "RELEASE req");
 }
 
 static int

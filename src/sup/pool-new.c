@@ -358,6 +358,52 @@ corun_pool_worker_pids(const corun_pool *p, int *pids, size_t n)
 	return k;
 }
 
+/*
+ * Workers still alive when the pool is freed: SIGINT makes each cancel its
+ * jobs (killing their process groups, so nothing is orphaned) and exit;
+ * whoever is still there after the grace period is killed.
+ */
+static void
+stop_workers(struct corun_pool *p)
+{
+	uint64_t deadline = corun_loop_now_ns() + 3000000000ull;
+	unsigned alive;
+	int status;
+
+	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
+		if (p->workers[i].pid > 0 && p->workers[i].state != CR_W_IDLE) {
+			kill(p->workers[i].pid, SIGINT);
+		}
+	}
+	do {
+		alive = 0;
+		for (unsigned i = 0; p->workers != NULL && i < p->procs;
+		    i++) {
+			struct cr_worker *w = &p->workers[i];
+
+			if (w->pid <= 0 || w->state == CR_W_IDLE) {
+				continue;
+			}
+			if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
+				w->state = CR_W_IDLE;
+				continue;
+			}
+			if (corun_loop_now_ns() > deadline) {
+				kill(w->pid, SIGKILL);
+				while (waitpid(w->pid, &status, 0) < 0 &&
+				    errno == EINTR) {
+				}
+				w->state = CR_W_IDLE;
+				continue;
+			}
+			alive++;
+		}
+		if (alive > 0) {
+			usleep(5000);
+		}
+	} while (alive > 0);
+}
+
 void
 corun_pool_free(corun_pool *p)
 {
@@ -367,17 +413,10 @@ corun_pool_free(corun_pool *p)
 		return;
 	}
 	p->closing = 1;
+	stop_workers(p);
 	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
 		struct cr_worker *w = &p->workers[i];
 
-		if (w->pid > 0 && w->state != CR_W_IDLE) {
-			int status;
-
-			kill(w->pid, SIGKILL);
-			while (waitpid(w->pid, &status, 0) < 0 &&
-			    errno == EINTR) {
-			}
-		}
 		while ((job = cr_jobq_pop(&w->leases)) != NULL) {
 			cr_jobmap_del(&p->leased, job->id);
 			cr_future_complete_cancelled(&job->fut);

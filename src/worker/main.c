@@ -57,6 +57,9 @@ static const char help_text[] = USAGE
 "  --parent PID       exit when process PID is no longer the parent\n"
 "  --help             show this help and exit\n"
 "\n"
+"Signals: TERM finishes running jobs, then exits; INT (or a second\n"
+"signal) cancels them, killing their process groups, then exits.\n"
+"\n"
 "Exit status: 0 shut down as asked; 1 bad option, plugin or refused;\n"
 "2 protocol error from the supervisor; 3 supervisor unreachable or gone.\n";
 
@@ -218,9 +221,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct cr_worker *w = arg;
 
 	(void)what;
-	if (++w->sigterms == 1) {
+	/* TERM: finish what runs.  INT, or a second signal: stop it now. */
+	if (++w->sigterms == 1 && sig == SIGTERM) {
 		cr_log(w, "%s: finishing running jobs", strsignal((int)sig));
 		cr_session_shutdown(w, 1, 0, "terminated by signal");
+	} else if (sig == SIGINT && w->sigterms == 1) {
+		cr_log(w, "%s: cancelling running jobs", strsignal((int)sig));
+		cr_session_shutdown(w, 0, 0, "interrupted");
 	} else {
 		cr_log(w, "%s again: cancelling running jobs",
 		    strsignal((int)sig));
@@ -269,8 +276,9 @@ main(int argc, char **argv)
 
 	if (w->opt.parent != 0) {
 #ifdef __linux__
-		/* Die with the supervisor, then close the race. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Leave with the supervisor, then close the race. */
+		/* Like SIGINT: cancel the jobs (kill their groups), leave. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGINT);
 #endif
 		if (getppid() != w->opt.parent) {
 			cr_log(w, "parent process %ld is already gone",

@@ -1,0 +1,277 @@
+/*
+ * compare-opts.c - the options of `corun compare`.  Pure: no pool, no
+ * output but the message in struct cr_err, so the unit tests can check
+ * that every bad value is named along with the accepted ones.
+ *
+ * Long options take their value as --opt=V or --opt V; -j, -n, -c and
+ * -w as -j2 or -j 2.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compare.h"
+
+#define WORKLOADS "io, cpu, blocking, mixed, shell, net, noop, or a " \
+	"FILE.jsonl jobs file"
+#define MODELS "process, thread, async, hybrid"
+
+static const char *const wl_names[] = {
+	"io", "cpu", "blocking", "mixed", "shell", "net", "noop", "file"
+};
+
+const char *
+cr_wl_name(enum cr_wl wl)
+{
+	return (unsigned)wl < sizeof(wl_names) / sizeof(wl_names[0]) ?
+	    wl_names[wl] : "?";
+}
+
+void
+cr_compare_usage(FILE *f)
+{
+	fputs(
+"usage: corun compare [-h] [--workload io|cpu|blocking|mixed|shell|net|noop|\n"
+"                     FILE.jsonl] [--count n] [--ms ms] [--models list]\n"
+"                     [-j n] [--concurrency c] [--window w] [--repeat r]\n"
+"                     [--mix io:cpu:block] [--json | --csv] [--svg file]\n"
+"                     [--png file] [--peers python]\n"
+"\n"
+"Runs one workload under each model and prints wall time, jobs/s,\n"
+"latency p50/p95/p99, CPU, peak RSS and context switches, then a\n"
+"verdict.  -j is the core budget: process N x 1, thread 1 x N threads,\n"
+"async 1 x C in flight, hybrid N x C/N (C: --concurrency, default 1000,\n"
+"at most --count).  Exit: 0, 1 if a model failed, 255 bad input.\n", f);
+}
+
+static int
+parse_wl(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+{
+	struct stat sb;
+
+	for (size_t i = 0; i < CR_WL_FILE; i++) {
+		if (strcmp(v, wl_names[i]) == 0) {
+			o->wl = (enum cr_wl)i;
+			return 0;
+		}
+	}
+	/* A path: it looks like one, or it is there. */
+	if (strchr(v, '/') != NULL || strchr(v, '.') != NULL ||
+	    stat(v, &sb) == 0) {
+		if (strcmp(v, "-") == 0) {
+			goto bad;
+		}
+		o->wl = CR_WL_FILE;
+		o->file = v;
+		return 0;
+	}
+bad:
+	return cr_errf(e, CORUN_EINVAL, "--workload: unknown workload \"%s\" "
+	    "(accepted: " WORKLOADS "; a file is read once per model, so "
+	    "not stdin)", v);
+}
+
+static int
+parse_models(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+{
+	char buf[256], *tok, *save = NULL;
+	enum corun_model m;
+
+	if (strlen(v) >= sizeof(buf)) {
+		return cr_errf(e, CORUN_EINVAL, "--models: too long (a comma-"
+		    "separated list of " MODELS ")");
+	}
+	strcpy(buf, v);
+	o->nmodels = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (cr_model_parse(tok, &m) != 0) {
+			return cr_errf(e, CORUN_EINVAL, "--models: unknown "
+			    "model \"%s\" (accepted: " MODELS ")", tok);
+		}
+		for (size_t i = 0; i < o->nmodels; i++) {
+			if (o->models[i] == m) {
+				return cr_errf(e, CORUN_EINVAL, "--models: "
+				    "\"%s\" given twice", tok);
+			}
+		}
+		if (o->nmodels == CR_CMP_MAX_MODELS) {
+			break;
+		}
+		o->models[o->nmodels++] = m;
+	}
+	if (o->nmodels == 0) {
+		return cr_errf(e, CORUN_EINVAL, "--models: empty (accepted: "
+		    MODELS ", comma-separated)");
+	}
+	return 0;
+}
+
+static int
+parse_mix(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+{
+	unsigned long long w[3];
+	char buf[64], *p = buf, *colon;
+
+	if (strlen(v) >= sizeof(buf)) {
+		goto bad;
+	}
+	strcpy(buf, v);
+	for (int i = 0; i < 3; i++) {
+		colon = strchr(p, ':');
+		if ((colon == NULL) != (i == 2)) {
+			goto bad;
+		}
+		if (colon != NULL) {
+			*colon = '\0';
+		}
+		if (cr_parse_uint(p, 1000, &w[i]) != 0) {
+			goto bad;
+		}
+		p = colon + 1;
+	}
+	if (w[0] + w[1] + w[2] == 0) {
+		goto bad;
+	}
+	for (int i = 0; i < 3; i++) {
+		o->mix[i] = (unsigned)w[i];
+	}
+	return 0;
+bad:
+	return cr_errf(e, CORUN_EINVAL, "--mix: bad blend \"%s\" (expected "
+	    "IO:CPU:BLOCK weights 0-1000, not all 0, e.g. 8:1:1)", v);
+}
+
+static int
+uint_opt(const char *name, const char *v, unsigned long long lo,
+    unsigned long long hi, unsigned long long *out, struct cr_err *e)
+{
+	if (cr_parse_uint(v, hi, out) != 0 || *out < lo) {
+		return cr_errf(e, CORUN_EINVAL, "%s: bad value \"%s\" (a whole "
+		    "number from %llu to %llu)", name, v, lo, hi);
+	}
+	return 0;
+}
+
+int
+cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
+    struct cr_err *e)
+{
+	unsigned long long u;
+	const char *name, *v;
+	char nbuf[40];
+	int i, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->wl = CR_WL_IO;
+	o->ms = -1;
+	o->repeat = 1;
+	o->mix[0] = 8;
+	o->mix[1] = 1;
+	o->mix[2] = 1;
+	o->models[0] = CORUN_MODEL_PROCESS;
+	o->models[1] = CORUN_MODEL_THREAD;
+	o->models[2] = CORUN_MODEL_ASYNC;
+	o->models[3] = CORUN_MODEL_HYBRID;
+	o->nmodels = 4;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+
+		v = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			o->help = 1;
+			continue;
+		}
+		if (strcmp(a, "--json") == 0) {
+			o->json = 1;
+			continue;
+		}
+		if (strcmp(a, "--csv") == 0) {
+			o->csv = 1;
+			continue;
+		}
+		if (a[0] == '-' && a[1] != '-' && strchr("jncw", a[1]) &&
+		    a[1] != '\0') {
+			static const char *const longs[] = {
+				"--jobs", "--count", "--concurrency",
+				"--workload"
+			};
+
+			name = longs[strchr("jncw", a[1]) - "jncw"];
+			v = a[2] != '\0' ? a + 2 : NULL;
+		} else if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+			eq = strchr(a, '=');
+			snprintf(nbuf, sizeof(nbuf), "%.*s", eq != NULL ?
+			    (int)(eq - a) : (int)strlen(a), a);
+			name = nbuf;
+			v = eq != NULL ? eq + 1 : NULL;
+		} else {
+			snprintf(nbuf, sizeof(nbuf), "%s", a);
+			name = nbuf;
+			goto unknown;
+		}
+		if (v == NULL) {
+			if (i + 1 >= argc) {
+				return cr_errf(e, CORUN_EINVAL, "%s: missing "
+				    "value", name);
+			}
+			v = argv[++i];
+		}
+		if (strcmp(name, "--workload") == 0) {
+			rc = parse_wl(v, o, e);
+		} else if (strcmp(name, "--count") == 0) {
+			rc = uint_opt(name, v, 1, 100000000, &u, e);
+			o->count = u;
+		} else if (strcmp(name, "--ms") == 0) {
+			rc = uint_opt(name, v, 0, 3600000, &u, e);
+			o->ms = (double)u;
+		} else if (strcmp(name, "--models") == 0) {
+			rc = parse_models(v, o, e);
+		} else if (strcmp(name, "--jobs") == 0) {
+			rc = uint_opt("-j", v, 1, 1024, &u, e);
+			o->jobs = (unsigned)u;
+		} else if (strcmp(name, "--concurrency") == 0) {
+			rc = uint_opt(name, v, 1, 65536, &u, e);
+			o->conc = (unsigned)u;
+		} else if (strcmp(name, "--window") == 0) {
+			rc = uint_opt(name, v, 1, 1000000, &u, e);
+			o->window = (unsigned)u;
+		} else if (strcmp(name, "--repeat") == 0) {
+			rc = uint_opt(name, v, 1, 1000, &u, e);
+			o->repeat = (unsigned)u;
+		} else if (strcmp(name, "--mix") == 0) {
+			rc = parse_mix(v, o, e);
+		} else if (strcmp(name, "--svg") == 0) {
+			o->svg = v;
+			rc = 0;
+		} else if (strcmp(name, "--png") == 0) {
+			o->png = v;
+			rc = 0;
+		} else if (strcmp(name, "--peers") == 0) {
+			if (strcmp(v, "python") != 0) {
+				return cr_errf(e, CORUN_EINVAL, "--peers: "
+				    "unknown peers \"%s\" (accepted: python)",
+				    v);
+			}
+			o->peers = 1;
+			rc = 0;
+		} else {
+unknown:
+			return cr_errf(e, CORUN_EINVAL, "unknown option \"%s\" "
+			    "(accepted: --workload, --count, --ms, --models, "
+			    "-j, --concurrency, --window, --repeat, --mix, "
+			    "--json, --csv, --svg, --png, --peers, --help)",
+			    name);
+		}
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	if (o->json && o->csv) {
+		return cr_errf(e, CORUN_EINVAL, "--json and --csv: choose one "
+		    "(both go to stdout)");
+	}
+	return 0;
+}

@@ -1,0 +1,359 @@
+/*
+ * ctl.c - the control socket: nng REQ/REP, one JSON object per message.
+ *
+ * The REP socket is used through contexts, one per request in progress,
+ * so a client blocked in `wait` does not hold up the others: a context
+ * whose answer is deferred is replaced by a new receiving one.  nng runs
+ * the aio callbacks on its own threads; they only queue the request under
+ * a mutex and wake the loop (corun_call_soon_threadsafe).  The loop
+ * drains the whole queue at once, in one store transaction, and sends the
+ * replies only after it committed: an acknowledged job is on disk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/ipc/ipc.h>
+
+#include "daemon.h"
+
+#define CD_CTX_MIN 8		/* contexts receiving at once */
+#define CD_CTX_MAX 4096		/* including deferred ones */
+
+struct cd_ctx {
+	struct cd_ctl *ctl;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int sending;		/* written by the loop before a send, read
+				   by the callback of that send */
+	int deferred;
+	nng_msg *req;
+	json_t *reply;
+	struct cd_ctx *qnext;
+};
+
+struct cd_ctl {
+	struct cd_daemon *d;
+	nng_socket sock;
+	int open;
+	pthread_mutex_t mu;
+	struct cd_ctx *qhead, *qtail;	/* requests for the loop */
+	int scheduled;
+	int closing;
+	struct cd_ctx **all;
+	size_t nall;
+	size_t nreceiving;		/* contexts not deferred */
+};
+
+static void drain(void *arg);
+
+static void
+ctx_cb(void *arg)
+{
+	struct cd_ctx *c = arg;
+	struct cd_ctl *ctl = c->ctl;
+	int rv = nng_aio_result(c->aio), wake = 0;
+
+	if (c->sending) {
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(c->aio));
+		}
+		c->sending = 0;
+		if (rv != NNG_ECLOSED && !ctl->closing) {
+			nng_ctx_recv(c->ctx, c->aio);
+		}
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED || ctl->closing) {
+		return;
+	}
+	if (rv != 0) {
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	c->req = nng_aio_get_msg(c->aio);
+	c->qnext = NULL;
+	pthread_mutex_lock(&ctl->mu);
+	if (ctl->qtail != NULL) {
+		ctl->qtail->qnext = c;
+	} else {
+		ctl->qhead = c;
+	}
+	ctl->qtail = c;
+	if (!ctl->scheduled) {
+		ctl->scheduled = wake = 1;
+	}
+	pthread_mutex_unlock(&ctl->mu);
+	if (wake) {
+		corun_call_soon_threadsafe(ctl->d->loop, drain, ctl);
+	}
+}
+
+static struct cd_ctx *
+ctx_new(struct cd_ctl *ctl)
+{
+	struct cd_ctx *c, **all;
+
+	if (ctl->nall >= CD_CTX_MAX) {
+		return NULL;
+	}
+	if ((all = realloc(ctl->all, (ctl->nall + 1) * sizeof(*all))) ==
+	    NULL) {
+		return NULL;
+	}
+	ctl->all = all;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		return NULL;
+	}
+	c->ctl = ctl;
+	if (nng_ctx_open(&c->ctx, ctl->sock) != 0) {
+		free(c);
+		return NULL;
+	}
+	if (nng_aio_alloc(&c->aio, ctx_cb, c) != 0) {
+		nng_ctx_close(c->ctx);
+		free(c);
+		return NULL;
+	}
+	ctl->all[ctl->nall++] = c;
+	ctl->nreceiving++;
+	nng_ctx_recv(c->ctx, c->aio);
+	return c;
+}
+
+static void
+send_reply(struct cd_ctx *c)
+{
+	char *text = json_dumps(c->reply, JSON_COMPACT);
+	nng_msg *msg;
+
+	json_decref(c->reply);
+	c->reply = NULL;
+	if (text == NULL || nng_msg_alloc(&msg, 0) != 0) {
+		free(text);
+		/* Nothing to say: listen again (the client times out). */
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	nng_msg_append(msg, text, strlen(text));
+	free(text);
+	c->sending = 1;
+	nng_aio_set_msg(c->aio, msg);
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+void
+cd_ctl_reply(struct cd_ctx *c, json_t *reply)
+{
+	struct cd_ctl *ctl = c->ctl;
+
+	c->reply = reply;
+	if (c->deferred) {
+		c->deferred = 0;
+		ctl->nreceiving++;
+	}
+	if (ctl->closing) {
+		json_decref(c->reply);
+		c->reply = NULL;
+		return;
+	}
+	send_reply(c);
+}
+
+static void
+drain(void *arg)
+{
+	struct cd_ctl *ctl = arg;
+	struct cd_daemon *d = ctl->d;
+	struct cd_ctx *c, *head, *next;
+	int failed;
+
+	pthread_mutex_lock(&ctl->mu);
+	head = ctl->qhead;
+	ctl->qhead = ctl->qtail = NULL;
+	ctl->scheduled = 0;
+	pthread_mutex_unlock(&ctl->mu);
+
+	failed = cd_store_begin(d->store) != 0;
+	for (c = head; c != NULL; c = c->qnext) {
+		nng_msg *m = c->req;
+
+		c->req = NULL;
+		if (failed) {
+			c->reply = cd_ops_error("store", "the job store is "
+			    "unavailable: %s", cd_store_errmsg(d->store));
+		} else if (nng_msg_len(m) > d->conf.max_request) {
+			c->reply = cd_ops_error("too_large", "request of %zu "
+			    "bytes is over the limit of %zu (max-request)",
+			    nng_msg_len(m), d->conf.max_request);
+		} else {
+			c->reply = cd_ops_handle(d, c, nng_msg_body(m),
+			    nng_msg_len(m));
+			if (c->reply == NULL) {
+				c->deferred = 1;
+				ctl->nreceiving--;
+			}
+		}
+		nng_msg_free(m);
+	}
+	if (!failed && cd_store_commit(d->store) != 0) {
+		failed = 1;
+		for (c = head; c != NULL; c = c->qnext) {
+			if (c->reply != NULL) {
+				json_decref(c->reply);
+				c->reply = cd_ops_error("store", "commit "
+				    "failed: %s; nothing was done",
+				    cd_store_errmsg(d->store));
+			}
+		}
+	}
+	for (c = head; c != NULL; c = next) {
+		next = c->qnext;
+		if (c->reply != NULL) {
+			send_reply(c);
+		}
+	}
+	/* Keep CD_CTX_MIN contexts listening despite deferred ones. */
+	while (ctl->nreceiving < CD_CTX_MIN && ctx_new(ctl) != NULL) {
+	}
+	cd_feed_kick(d);
+}
+
+/* For ipc://PATH: make PATH's directory (0700) if it is missing. */
+static int
+make_socket_dir(const char *url, char *why, size_t whysize)
+{
+	char dir[4096];
+	char *slash;
+
+	if (strncmp(url, "ipc://", 6) != 0) {
+		return 0;
+	}
+	if (snprintf(dir, sizeof(dir), "%s", url + 6) >= (int)sizeof(dir)) {
+		snprintf(why, whysize, "socket path too long");
+		return CORUN_ERANGE;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		return 0;
+	}
+	*slash = '\0';
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(why, whysize, "%s: %s", dir, strerror(errno));
+		return CORUN_ESYS;
+	}
+	return 0;
+}
+
+int
+cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
+{
+	struct cd_ctl *ctl;
+	nng_listener l;
+	int rv;
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return CORUN_ENOMEM;
+	}
+	ctl->d = d;
+	pthread_mutex_init(&ctl->mu, NULL);
+	d->ctl = ctl;
+	if ((rv = make_socket_dir(url, why, whysize)) != 0) {
+		return rv;
+	}
+	if ((rv = nng_rep0_open(&ctl->sock)) != 0) {
+		snprintf(why, whysize, "nng_rep0_open: %s", nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	ctl->open = 1;
+	/*
+	 * nng drops the connection of a message over RECVMAXSZ without a
+	 * word; allow well over max-request so such a request gets a clear
+	 * error instead, and only absurd sizes are cut off.
+	 */
+	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ,
+	    d->conf.max_request * 2 + 65536);
+	if ((rv = nng_listener_create(&l, ctl->sock, url)) != 0) {
+		snprintf(why, whysize, "%s: %s", url, nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	if (strncmp(url, "ipc://", 6) == 0) {
+		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
+	}
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		snprintf(why, whysize, "listen on %s: %s%s", url,
+		    nng_strerror(rv), rv == NNG_EADDRINUSE ?
+		    " (another corund serves it?)" : "");
+		return CORUN_ESYS;
+	}
+	for (int i = 0; i < CD_CTX_MIN; i++) {
+		if (ctx_new(ctl) == NULL) {
+			snprintf(why, whysize, "cannot open nng contexts");
+			return CORUN_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+cd_ctl_close(struct cd_daemon *d)
+{
+	struct cd_ctl *ctl = d->ctl;
+
+	if (ctl == NULL) {
+		return;
+	}
+	/* Replies on their way (drain, shutdown): give them a moment. */
+	for (size_t i = 0; i < ctl->nall; i++) {
+		if (ctl->all[i]->sending) {
+			nng_aio_set_timeout(ctl->all[i]->aio, 500);
+		}
+	}
+	for (int spin = 0; spin < 50; spin++) {
+		int busy = 0;
+
+		for (size_t i = 0; i < ctl->nall; i++) {
+			busy += ctl->all[i]->sending;
+		}
+		if (!busy) {
+			break;
+		}
+		usleep(10000);
+	}
+	ctl->closing = 1;
+	for (size_t i = 0; i < ctl->nall; i++) {
+		nng_aio_stop(ctl->all[i]->aio);
+	}
+	if (ctl->open) {
+		nng_close(ctl->sock);
+	}
+	for (size_t i = 0; i < ctl->nall; i++) {
+		struct cd_ctx *c = ctl->all[i];
+
+		if (c->req != NULL) {
+			nng_msg_free(c->req);
+		}
+		json_decref(c->reply);
+		nng_aio_free(c->aio);
+		free(c);
+	}
+	free(ctl->all);
+	pthread_mutex_destroy(&ctl->mu);
+	free(ctl);
+	d->ctl = NULL;
+}
