@@ -33,7 +33,8 @@ enum corun_error {
 	CORUN_ENOENT = 17,	/* no such object */
 	CORUN_ERANGE = 18,	/* value out of range / too large */
 	CORUN_ENOTSUP = 19,	/* operation not supported */
-	CORUN_EMAXERR = 20	/* one past the last code */
+	CORUN_EIO = 20,		/* reading or writing a file failed */
+	CORUN_EMAXERR = 21	/* one past the last code */
 };
 
 /*

@@ -6,11 +6,13 @@
  * submit, so 100 000 jobs cost the supervisor no more memory than 100.
  * Latencies go into a fixed-size histogram for the same reason.
  *
- * The clock starts once every worker said hello (spawning is measured by
- * the CPU numbers, not the wall time) and stops at the last result.  CPU
- * and context switches are getrusage() deltas: RUSAGE_SELF for the
- * supervisor, RUSAGE_CHILDREN once the workers were reaped (which also
- * counts what the workers themselves reaped, e.g. shell jobs).  Peak RSS
+ * The clock starts once every worker said hello and stops at the last
+ * result.  CPU covers the same span: RUSAGE_SELF deltas for the
+ * supervisor plus /proc/PID/stat deltas for every worker (utime + stime
+ * + what it reaped, e.g. shell jobs), so that starting and stopping
+ * workers does not swamp a short run.  Context switches are getrusage()
+ * deltas, RUSAGE_CHILDREN once the workers were reaped: their whole
+ * life, since /proc keeps no per-process total over threads.  Peak RSS
  * is VmHWM from /proc of every worker just before shutdown plus the
  * supervisor's, whose mark is reset first through /proc/self/clear_refs
  * so one model's peak does not carry over into the next.
@@ -46,7 +48,7 @@ struct cr_cmp_state {
 	corun_loop *loop;
 	corun_pool *pool;
 	struct cr_jobsfile jf;
-	int use_jf, eof, failed_hard;
+	int use_jf, eof, failed_hard, finished;
 	uint64_t count, next, done, failed;
 	size_t window, outstanding;
 	struct cr_slot *slots;
@@ -61,6 +63,25 @@ struct cr_cmp_state {
 };
 
 static void refill(void *arg);
+
+/*
+ * The run is over: stop the loop once.  A refill already scheduled must
+ * not run (and stop the loop again) inside the shutdown that follows.
+ */
+static void
+finish(struct cr_cmp_state *st)
+{
+	if (st->finished) {
+		return;
+	}
+	st->finished = 1;
+	if (st->refill_h != NULL) {
+		corun_handle_cancel(st->refill_h);
+		corun_handle_release(st->refill_h);
+		st->refill_h = NULL;
+	}
+	corun_loop_stop(st->loop);
+}
 
 static unsigned
 ncores(void)
@@ -217,7 +238,7 @@ fail_run(struct cr_cmp_state *st, const char *msg)
 		snprintf(st->error, st->errlen, "%s", msg);
 	}
 	st->failed_hard = 1;
-	corun_loop_stop(st->loop);
+	finish(st);
 }
 
 static void
@@ -251,8 +272,8 @@ on_done(corun_future *fut, void *arg)
 	st->done++;
 	st->t_last = now;
 	if (st->eof && st->outstanding == 0) {
-		corun_loop_stop(st->loop);
-	} else if (st->refill_h == NULL) {
+		finish(st);
+	} else if (st->refill_h == NULL && !st->finished) {
 		/* One refill per iteration: the submits leave in batches. */
 		corun_call_soon(st->loop, refill, st, &st->refill_h);
 	}
@@ -272,6 +293,9 @@ refill(void *arg)
 	if (st->refill_h != NULL) {
 		corun_handle_release(st->refill_h);
 		st->refill_h = NULL;
+	}
+	if (st->finished) {
+		return;
 	}
 	memset(&mk, 0, sizeof(mk));
 	while (!st->eof && st->outstanding < st->window) {
@@ -302,12 +326,15 @@ refill(void *arg)
 		}
 		st->next++;
 		st->outstanding++;
+		if (st->next == st->count) {
+			st->eof = 1;
+		}
 	}
 	if (mk.have_js) {
 		cr_jobspec_free(&mk.js);
 	}
 	if (st->eof && st->outstanding == 0) {
-		corun_loop_stop(st->loop);
+		finish(st);
 	}
 }
 
@@ -354,6 +381,58 @@ reset_peak_rss(void)
 	}
 }
 
+/*
+ * User and system seconds of a process from /proc/PID/stat, counting the
+ * children it reaped (shell jobs); 0 if it is gone.
+ */
+static void
+proc_cpu(int pid, double *user, double *sys)
+{
+	static long tck;
+	unsigned long long ut, st, cut, cst;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	*user = *sys = 0;
+	if (tck <= 0 && (tck = sysconf(_SC_CLK_TCK)) <= 0) {
+		tck = 100;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return;
+	}
+	buf[n] = '\0';
+	/* The name may hold anything: the fields start after its ')'. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d "
+	    "%*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut, &st,
+	    &cut, &cst) != 4) {
+		return;
+	}
+	*user = (double)(ut + cut) / (double)tck;
+	*sys = (double)(st + cst) / (double)tck;
+}
+
+/* Add the workers' CPU to (or, sign -1, take it from) user and sys. */
+static void
+workers_cpu(corun_pool *pool, int sign, double *user, double *sys)
+{
+	int pids[1024];
+	size_t n = corun_pool_worker_pids(pool, pids, 1024);
+	double u, s;
+
+	for (size_t i = 0; i < n && i < 1024; i++) {
+		proc_cpu(pids[i], &u, &s);
+		*user += sign * u;
+		*sys += sign * s;
+	}
+}
+
 static double
 tv_s(const struct timeval *tv)
 {
@@ -364,8 +443,10 @@ static void
 ru_delta(const struct rusage *a, const struct rusage *b, double *user,
     double *sys, uint64_t *vcsw, uint64_t *ivcsw)
 {
-	*user += tv_s(&b->ru_utime) - tv_s(&a->ru_utime);
-	*sys += tv_s(&b->ru_stime) - tv_s(&a->ru_stime);
+	if (user != NULL) {
+		*user += tv_s(&b->ru_utime) - tv_s(&a->ru_utime);
+		*sys += tv_s(&b->ru_stime) - tv_s(&a->ru_stime);
+	}
 	*vcsw += (uint64_t)(b->ru_nvcsw - a->ru_nvcsw);
 	*ivcsw += (uint64_t)(b->ru_nivcsw - a->ru_nivcsw);
 }
@@ -446,7 +527,7 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 	}
 	if (w->wl == CR_WL_FILE) {
 		if ((rc = cr_jobsfile_open(&st.jf, w->file, &e)) != 0) {
-			snprintf(row->error, sizeof(row->error), "%s", e.msg);
+			snprintf(row->error, sizeof(row->error), "%.120s", e.msg);
 			goto out;
 		}
 		st.use_jf = 1;
@@ -466,9 +547,10 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 	reset_peak_rss();
 	getrusage(RUSAGE_SELF, &s0);
 	getrusage(RUSAGE_CHILDREN, &c0);
+	workers_cpu(st.pool, -1, &row->cpu_user_s, &row->cpu_sys_s);
 	t0 = st.t_last = corun_loop_now_ns();
 	refill(&st);
-	if (!(st.eof && st.outstanding == 0)) {
+	if (!st.finished) {
 		corun_loop_run_forever(st.loop);
 	}
 
@@ -478,6 +560,8 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 		row->peak_rss_kb += proc_status_kb(pids[i], "VmHWM");
 	}
 	row->peak_rss_kb += proc_status_kb(0, "VmHWM");
+	workers_cpu(st.pool, 1, &row->cpu_user_s, &row->cpu_sys_s);
+	getrusage(RUSAGE_SELF, &s1);
 	if (st.failed_hard) {
 		rc = CORUN_EFAILED;
 		goto out;
@@ -486,7 +570,6 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 		rc = corun_loop_run_until_complete(st.loop, done);
 		corun_future_unref(done);
 	}
-	getrusage(RUSAGE_SELF, &s1);
 	getrusage(RUSAGE_CHILDREN, &c1);
 
 	row->jobs = st.done;
@@ -499,8 +582,8 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 	row->mean_run_ms = st.done ? st.run_ms_sum / (double)st.done : 0;
 	ru_delta(&s0, &s1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
 	    &row->ivcsw);
-	ru_delta(&c0, &c1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
-	    &row->ivcsw);
+	/* Switches over the workers' whole life: /proc has no total. */
+	ru_delta(&c0, &c1, NULL, NULL, &row->vcsw, &row->ivcsw);
 	row->cpu_s = row->cpu_user_s + row->cpu_sys_s;
 	if (st.failed > 0) {
 		fprintf(stderr, "corun: compare: %s: %" PRIu64 " of %" PRIu64

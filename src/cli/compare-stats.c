@@ -279,7 +279,10 @@ cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
 		return;
 	}
 	v->ratio = rows[v->runner_up].wall_s / w->wall_s;
-	/* The best row clearly behind the winner explains the gap. */
+	/*
+	 * The slowest row explains the gap best: the models that tie with
+	 * the winner mostly share its reason, the worst one lacks it.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		if (!usable(&rows[i]) || (int)i == v->winner) {
 			continue;
@@ -287,7 +290,7 @@ cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
 		if (rows[i].wall_s <= w->wall_s * CR_TIE_RATIO) {
 			ntie++;
 		} else if (v->other < 0 ||
-		    rows[i].wall_s < rows[v->other].wall_s) {
+		    rows[i].wall_s > rows[v->other].wall_s) {
 			v->other = (int)i;
 		}
 	}
@@ -295,8 +298,9 @@ cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
 		v->other_ratio = rows[v->other].wall_s / w->wall_s;
 	}
 	o = v->other >= 0 ? &rows[v->other] : NULL;
-	addf(v->text, sizeof(v->text), "verdict: %s wins, %.2fx ahead of "
-	    "%s", w->model, v->ratio, rows[v->runner_up].model);
+	addf(v->text, sizeof(v->text), "verdict: %s wins, %.*fx ahead of "
+	    "%s", w->model, v->ratio < 10 ? 2 : 0, v->ratio,
+	    rows[v->runner_up].model);
 	if (ntie > 0) {
 		addf(v->text, sizeof(v->text), " (a tie: within %.0f%%)",
 		    (CR_TIE_RATIO - 1) * 100);

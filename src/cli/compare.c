@@ -95,11 +95,12 @@ describe(const struct cr_cmp_work *w, char *buf, size_t len)
 		    (unsigned long long)w->count);
 		break;
 	case CR_WL_FILE:
-		if (w->count > 0) {
+		if (w->o->count > 0) {
 			snprintf(buf, len, "the first %llu jobs of %s",
 			    (unsigned long long)w->count, w->file);
 		} else {
-			snprintf(buf, len, "the jobs of %s", w->file);
+			snprintf(buf, len, "the %llu jobs of %s",
+			    (unsigned long long)w->count, w->file);
 		}
 		break;
 	}
@@ -121,7 +122,7 @@ find_peers(char *out, size_t len)
 	static const char *const rel[] = {
 		"/src/cli/peers.py", "/../share/corun/peers.py"
 	};
-	char exe[PATH_MAX], *slash;
+	char exe[PATH_MAX / 2], *slash;
 	ssize_t n;
 
 	if (env != NULL && *env != '\0') {
@@ -362,8 +363,8 @@ cr_cmd_compare(int argc, char **argv)
 					}
 				}
 				if (k == npeer_names && k < CR_PEERS_MAX) {
-					snprintf(peer_names[k], CR_CMP_NAME,
-					    "%s", peer[i].model);
+					memcpy(peer_names[k], peer[i].model,
+					    CR_CMP_NAME);
 					npeer_names++;
 				}
 				if (k < CR_PEERS_MAX) {

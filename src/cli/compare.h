@@ -123,7 +123,7 @@ void cr_cmp_derive(struct cr_cmp_row *rows, size_t n);
 struct cr_verdict {
 	int winner, runner_up;	/* row indexes, -1 if none */
 	double ratio;		/* runner-up wall / winner wall */
-	int other;		/* best row outside the tie, or -1 */
+	int other;		/* slowest row outside the tie, or -1 */
 	double other_ratio;
 	char text[512];		/* "verdict: ...\nwhy: ..." */
 };

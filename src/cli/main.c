@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "compare.h"
+#include "client.h"
 
 struct cr_subcmd {
 	const char *name;
@@ -22,6 +24,17 @@ static const struct cr_subcmd subcmds[] = {
 	{ "run", cr_cmd_run, "run [options] command [arg ...] ::: value ..." },
 	{ "compare", cr_cmd_compare, "compare [--workload W] [--count N] "
 	    "[--models LIST] [-j N] [--json|--csv] [--svg F] [--png F]" },
+	{ "submit", cr_cmd_submit, "submit [options] command [arg ...] | "
+	    "--jobs-file FILE|-" },
+	{ "status", cr_cmd_status, "status [ID] [--json]" },
+	{ "wait", cr_cmd_wait, "wait ID ... | --all [--timeout S]" },
+	{ "result", cr_cmd_result, "result ID [--json]" },
+	{ "cancel", cr_cmd_cancel, "cancel ID ..." },
+	{ "pause", cr_cmd_pause, "pause [GROUP]" },
+	{ "resume", cr_cmd_resume, "resume [GROUP]" },
+	{ "scale", cr_cmd_scale, "scale N | +N | -N" },
+	{ "drain", cr_cmd_drain, "drain" },
+	{ "logs", cr_cmd_logs, "logs ID" },
 	{ NULL, NULL, NULL }
 };
 
@@ -43,6 +56,13 @@ main(int argc, char **argv)
 {
 	const struct cr_subcmd *c;
 
+	/* corun -S URL COMMAND: the corund control socket for the clients. */
+	if (argc > 2 && strcmp(argv[1], "-S") == 0) {
+		setenv("CORUN_SOCKET", argv[2], 1);
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		cr_usage(stderr);
 		return CR_EXIT_ERROR;

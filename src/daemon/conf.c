@@ -109,8 +109,9 @@ cd_conf_set(struct cd_conf *c, const char *key, const char *v, char *why,
 	} else if (strcmp(key, "user") == 0) {
 		return set_str(&c->user, v);
 	} else if (strcmp(key, "log") == 0) {
-		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
-			BAD("stderr or syslog");
+		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0 &&
+		    v[0] != '/') {
+			BAD("stderr, syslog or an absolute file name");
 		}
 		return set_str(&c->log, v);
 	} else if (strcmp(key, "workers") == 0) {

@@ -15,9 +15,9 @@
 #include "daemon.h"
 
 static int
-fmt(char *buf, size_t size, const char *f, const char *a, const char *b)
+fmt(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
-	int n = snprintf(buf, size, f, a, b);
+	int n = snprintf(buf, size, "%s%s%s", a, b, c);
 
 	return n < 0 || (size_t)n >= size ? CORUN_ERANGE : 0;
 }
@@ -29,13 +29,13 @@ cd_default_socket(char *buf, size_t size)
 	char uid[32];
 
 	if (geteuid() == 0) {
-		return fmt(buf, size, "%s%s", "ipc:///run/corun/ctl", "");
+		return fmt(buf, size, "ipc:///run/corun/ctl", "", "");
 	}
 	if (rt != NULL && rt[0] == '/') {
-		return fmt(buf, size, "ipc://%s%s", rt, "/corun/ctl");
+		return fmt(buf, size, "ipc://", rt, "/corun/ctl");
 	}
 	snprintf(uid, sizeof(uid), "%ld", (long)geteuid());
-	return fmt(buf, size, "ipc:///tmp/corun-%s%s", uid, "/ctl");
+	return fmt(buf, size, "ipc:///tmp/corun-", uid, "/ctl");
 }
 
 int
@@ -45,13 +45,13 @@ cd_default_state_dir(char *buf, size_t size)
 	const char *home = getenv("HOME");
 
 	if (geteuid() == 0) {
-		return fmt(buf, size, "%s%s", "/var/lib/corun", "");
+		return fmt(buf, size, "/var/lib/corun", "", "");
 	}
 	if (st != NULL && st[0] == '/') {
-		return fmt(buf, size, "%s%s", st, "/corun");
+		return fmt(buf, size, st, "/corun", "");
 	}
 	if (home != NULL && home[0] == '/') {
-		return fmt(buf, size, "%s%s", home, "/.local/state/corun");
+		return fmt(buf, size, home, "/.local/state/corun", "");
 	}
 	return CORUN_EINVAL;
 }

@@ -26,6 +26,7 @@ static const char *const cr_messages[CORUN_EMAXERR] = {
 	[CORUN_ENOENT] = "no such object",
 	[CORUN_ERANGE] = "value out of range",
 	[CORUN_ENOTSUP] = "not supported",
+	[CORUN_EIO] = "input/output error",
 };
 
 const char *

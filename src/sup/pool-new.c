@@ -276,6 +276,7 @@ job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->retries_left = j->retries;
 	job->state = CR_JOB_QUEUED;
 	job->cancel_req = 0;
+	job->cancel_sent = 0;
 	job->kind_len = (uint16_t)klen;
 	job->len = j->len;
 	job->kind = job->data;

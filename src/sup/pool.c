@@ -66,6 +66,15 @@ cr_pool_schedule_dispatch(struct corun_pool *p)
 	}
 }
 
+/* Run dispatch at the end of this iteration even with nothing queued. */
+void
+cr_pool_schedule_flush(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL) {
+		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
+	}
+}
+
 /* ---- job completion ------------------------------------------------- */
 
 /* The job is done: drop the pool's reference. */
@@ -174,8 +183,6 @@ job_cancel(corun_future *fut)
 {
 	struct cr_job *job = (struct cr_job *)fut;
 	struct corun_pool *p = job->pool;
-	const uint8_t *frame;
-	size_t len;
 
 	switch (job->state) {
 	case CR_JOB_QUEUED:
@@ -183,16 +190,51 @@ job_cancel(corun_future *fut)
 		job_fail(job, CORUN_ECANCELED, NULL);
 		return 0;
 	case CR_JOB_LEASED:
-		/* The worker kills it and answers with a cancelled result. */
-		job->cancel_req = 1;
-		if (cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL) == 0 &&
-		    cr_wire_add_cancel(&p->wb, job->id) == 0 &&
-		    cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
-			cr_worker_send(job->worker, frame, len);
+		/*
+		 * The worker kills it and answers with its result.  Cancels
+		 * leave once per iteration, together: a worker that got them
+		 * one by one could start a held job in the slot the first
+		 * one freed before hearing that it was cancelled too.
+		 */
+		if (!job->cancel_req) {
+			job->cancel_req = 1;
+			job->worker->cancels++;
+			cr_pool_schedule_flush(p);
 		}
 		return 0;
 	default:
 		return CORUN_ESTATE;
+	}
+}
+
+/* One CANCEL frame per worker for the cancels of this iteration. */
+static void
+send_cancels(struct corun_pool *p, struct cr_worker *w)
+{
+	const uint8_t *frame;
+	size_t len;
+	struct cr_job *job;
+
+	w->cancels = 0;
+	if (cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL) != 0) {
+		return;
+	}
+	for (job = w->leases.head; job != NULL; job = job->next) {
+		if (!job->cancel_req || job->cancel_sent) {
+			continue;
+		}
+		if (cr_wire_add_cancel(&p->wb, job->id) == CORUN_EAGAIN) {
+			if (cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
+				cr_worker_send(w, frame, len);
+			}
+			cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL);
+			cr_wire_add_cancel(&p->wb, job->id);
+		}
+		job->cancel_sent = 1;
+	}
+	if (cr_wire_builder_count(&p->wb) > 0 &&
+	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
+		cr_worker_send(w, frame, len);
 	}
 }
 
@@ -451,6 +493,13 @@ dispatch(void *arg)
 	p->dispatch_h = NULL;
 	/* Start at a different worker each time so credit is shared fairly. */
 	start = p->rr++;
+	for (unsigned i = 0; i < p->procs; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->cancels > 0 && w->state != CR_W_IDLE) {
+			send_cancels(p, w);
+		}
+	}
 	for (unsigned i = 0; i < p->procs && p->queue.len > 0; i++) {
 		struct cr_worker *w = &p->workers[(start + i) % p->procs];
 

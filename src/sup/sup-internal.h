@@ -46,6 +46,7 @@ struct cr_job {
 	int retries_left;		/* reruns after a failure */
 	uint8_t state;
 	uint8_t cancel_req;
+	uint8_t cancel_sent;
 	uint16_t kind_len;
 	size_t len;
 	char *kind;			/* points into data */
@@ -93,6 +94,7 @@ struct cr_worker {
 	struct corun_handle *poll_h;	/* waitpid polling without pidfd */
 	struct cr_outmsg *outq, *outq_tail;
 	uint32_t credit;		/* jobs we may still send */
+	uint32_t cancels;		/* cancel requests not sent yet */
 	uint32_t capacity;
 	struct cr_jobq leases;
 	uint64_t started_ns;
@@ -152,6 +154,7 @@ void cr_worker_close_socket(struct cr_worker *w);
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);
 void cr_pool_schedule_dispatch(struct corun_pool *p);
+void cr_pool_schedule_flush(struct corun_pool *p);
 void cr_pool_start_heartbeats(struct corun_pool *p);
 void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -199,6 +199,7 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->pool = p;
 	w->gen++;
 	w->credit = 0;
+	w->cancels = 0;
 	w->capacity = 0;
 	w->pid = 0;
 	w->pidfd = -1;

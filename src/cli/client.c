@@ -1,0 +1,109 @@
+/*
+ * client.c - one request to corund and its reply, over nng REQ.
+ *
+ * REQ would resend a request that got no reply within its resend time;
+ * a resent submit could add a job twice, so resending is turned off and
+ * a lost daemon is reported instead.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "cli.h"
+#include "client.h"
+
+const char *
+cr_client_url(void)
+{
+	static char buf[4096];
+	const char *env = getenv("CORUN_SOCKET");
+
+	if (env != NULL && *env != '\0') {
+		return env;
+	}
+	if (cd_default_socket(buf, sizeof(buf)) != 0) {
+		return "ipc:///run/corun/ctl";
+	}
+	return buf;
+}
+
+int
+cr_client_call(json_t *req, double timeout, json_t **reply)
+{
+	const char *url = cr_client_url();
+	nng_socket sock;
+	nng_msg *msg = NULL;
+	json_error_t jerr;
+	json_t *r, *e;
+	char *text;
+	int rv;
+
+	*reply = NULL;
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (text == NULL) {
+		cr_warn("out of memory");
+		return CR_CLIENT_FAILED;
+	}
+	if ((rv = nng_req0_open(&sock)) != 0) {
+		cr_warn("nng: %s", nng_strerror(rv));
+		free(text);
+		return CR_CLIENT_FAILED;
+	}
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout < 0 ?
+	    NNG_DURATION_INFINITE : (nng_duration)(timeout * 1000));
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 10000);
+	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
+	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
+		cr_warn("cannot reach corund at %s: %s (is it running? "
+		    "-S URL or $CORUN_SOCKET name another socket)", url,
+		    nng_strerror(rv));
+		free(text);
+		nng_close(sock);
+		return CR_CLIENT_FAILED;
+	}
+	rv = nng_send(sock, text, strlen(text), 0);
+	free(text);
+	if (rv == 0) {
+		rv = nng_recvmsg(sock, &msg, 0);
+	}
+	if (rv != 0) {
+		cr_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
+		    "no reply in time" : nng_strerror(rv));
+		nng_close(sock);
+		return CR_CLIENT_FAILED;
+	}
+	r = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
+	nng_msg_free(msg);
+	nng_close(sock);
+	if (!json_is_object(r)) {
+		cr_warn("corund sent a reply that is not a JSON object");
+		json_decref(r);
+		return CR_CLIENT_FAILED;
+	}
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		e = json_object_get(r, "error");
+		cr_warn("corund: %s: %s",
+		    json_string_value(json_object_get(e, "code")) ?
+		    json_string_value(json_object_get(e, "code")) : "error",
+		    json_string_value(json_object_get(e, "message")) ?
+		    json_string_value(json_object_get(e, "message")) : "?");
+		json_decref(r);
+		return CR_CLIENT_FAILED;
+	}
+	*reply = r;
+	return 0;
+}
+
+void
+cr_client_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+}

@@ -1,0 +1,290 @@
+/*
+ * test_compare_verdict.c - the numbers of `corun compare` on synthetic
+ * rows: the verdict (winner, ratio, the reason the numbers give), the
+ * derived parallelism, medians over --repeat, the latency histogram, and
+ * the option errors (each names the bad value and the accepted ones).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check-util.h"
+#include "cli/compare.h"
+
+/*
+ * A row as a run would fill it: P x T x C, jobs, wall time, CPU seconds
+ * and the mean run time of one job.
+ */
+static struct cr_cmp_row
+mk(const char *name, unsigned p, unsigned t, unsigned c, uint64_t jobs,
+    double wall, double cpu, double run_ms)
+{
+	struct cr_cmp_row r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.model, sizeof(r.model), "%s", name);
+	snprintf(r.impl, sizeof(r.impl), "corun");
+	r.procs = p;
+	r.threads = t;
+	r.conc = c;
+	r.jobs = jobs;
+	r.wall_s = wall;
+	r.jobs_per_s = (double)jobs / wall;
+	r.cpu_s = cpu;
+	r.mean_run_ms = run_ms;
+	r.runs = 1;
+	return r;
+}
+
+static void
+verdict(struct cr_cmp_row *rows, size_t n, struct cr_verdict *v)
+{
+	cr_cmp_derive(rows, n);
+	cr_cmp_verdict(rows, n, v);
+}
+
+#define HAS(text, needle) \
+	ck_assert_msg(strstr((text), (needle)) != NULL, \
+	    "[%s] not in [%s]", (needle), (text))
+
+START_TEST(io_async_wins_because_jobs_wait)
+{
+	/* 100 x sleep 20 ms on 2 cores. */
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 100, 1.02, 0.06, 20.1),
+		mk("thread", 1, 2, 1, 100, 1.01, 0.05, 20.1),
+		mk("async", 1, 1, 100, 100, 0.025, 0.01, 20.3),
+		mk("hybrid", 2, 1, 50, 100, 0.026, 0.02, 20.2),
+	};
+	struct cr_verdict v;
+
+	verdict(rows, 4, &v);
+	ck_assert_int_eq(v.winner, 2);
+	ck_assert_int_eq(v.runner_up, 3);
+	ck_assert(fabs(v.ratio - 0.026 / 0.025) < 1e-9);
+	ck_assert_int_eq(v.other, 0);	/* process: the slowest */
+	ck_assert(rows[2].par > 50 && rows[0].par < 2.1);
+	HAS(v.text, "async wins");
+	HAS(v.text, "a tie");
+	HAS(v.text, "ahead of process");
+	HAS(v.text, "the jobs wait, not compute");
+}
+END_TEST
+
+START_TEST(cpu_process_beats_async_by_cores)
+{
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 40, 0.42, 0.83, 20.5),
+		mk("thread", 1, 2, 1, 40, 0.43, 0.84, 20.6),
+		mk("async", 1, 1, 40, 40, 0.82, 0.82, 400),
+		mk("hybrid", 2, 1, 20, 40, 0.44, 0.85, 200),
+	};
+	struct cr_verdict v;
+
+	verdict(rows, 4, &v);
+	ck_assert_int_eq(v.winner, 0);
+	ck_assert_int_eq(v.other, 2);
+	ck_assert(v.other_ratio > 1.9 && v.other_ratio < 2.0);
+	/* par from the shortest run time (20.5 ms), not async's 400 ms. */
+	ck_assert(fabs(rows[2].par - 40 * 0.0205 / 0.82) < 1e-9);
+	HAS(v.text, "the jobs compute, and async has one thread");
+}
+END_TEST
+
+START_TEST(blocking_serialises_async)
+{
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 40, 0.41, 0.02, 20.1),
+		mk("thread", 1, 2, 1, 40, 0.41, 0.02, 20.1),
+		mk("async", 1, 1, 40, 40, 0.81, 0.01, 400),
+		mk("hybrid", 2, 1, 20, 40, 0.41, 0.02, 200),
+	};
+	struct cr_verdict v;
+
+	verdict(rows, 4, &v);
+	ck_assert(v.winner != 2);
+	ck_assert_int_eq(v.other, 2);
+	HAS(v.text, "blocking calls serialised the async loop: one job at "
+	    "a time");
+}
+END_TEST
+
+START_TEST(noop_overhead_decides)
+{
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 10000, 0.50, 0.60, 0.001),
+		mk("async", 1, 1, 1000, 10000, 0.05, 0.06, 0.001),
+	};
+	struct cr_verdict v;
+
+	verdict(rows, 2, &v);
+	ck_assert_int_eq(v.winner, 1);
+	ck_assert(fabs(v.ratio - 10) < 1e-9);
+	HAS(v.text, "per-job overhead decides");
+	HAS(v.text, "async spends 5 us of wall");
+}
+END_TEST
+
+START_TEST(all_tied)
+{
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 10, 1.00, 0.5, 100),
+		mk("thread", 1, 2, 1, 10, 1.05, 0.5, 100),
+	};
+	struct cr_verdict v;
+
+	verdict(rows, 2, &v);
+	ck_assert_int_eq(v.winner, 0);
+	ck_assert_int_eq(v.other, -1);
+	HAS(v.text, "does not separate the models");
+}
+END_TEST
+
+START_TEST(failed_rows_never_win)
+{
+	struct cr_cmp_row rows[] = {
+		mk("process", 2, 1, 1, 10, 1.0, 0.1, 10),
+		mk("async", 1, 1, 10, 10, 0.1, 0.1, 10),
+		mk("thread", 1, 2, 1, 10, 0.01, 0.1, 10),
+	};
+	struct cr_verdict v;
+
+	snprintf(rows[2].error, sizeof(rows[2].error), "pool: broken");
+	rows[1].failed = 10;	/* every job failed */
+	verdict(rows, 3, &v);
+	ck_assert_int_eq(v.winner, 0);
+	ck_assert_int_eq(v.runner_up, -1);
+	HAS(v.text, "the only model");
+	rows[0].jobs = 0;
+	verdict(rows, 3, &v);
+	ck_assert_int_eq(v.winner, -1);
+	HAS(v.text, "no model completed");
+}
+END_TEST
+
+START_TEST(aggregate_median_and_spread)
+{
+	struct cr_cmp_row runs[] = {
+		mk("async", 1, 1, 10, 10, 3.0, 0.3, 10),
+		mk("async", 1, 1, 10, 10, 1.0, 0.1, 10),
+		mk("async", 1, 1, 10, 10, 2.0, 0.2, 10),
+		mk("async", 1, 1, 10, 10, 0.1, 0.2, 10),
+	}, out;
+
+	snprintf(runs[3].error, sizeof(runs[3].error), "failed");
+	cr_cmp_aggregate(runs, 4, &out);
+	ck_assert(out.wall_s == 2.0);
+	ck_assert(out.cpu_s == 0.2);
+	ck_assert(out.wall_min_s == 1.0 && out.wall_max_s == 3.0);
+	ck_assert_uint_eq(out.runs, 3);
+	ck_assert_str_eq(out.model, "async");
+	ck_assert_str_eq(out.error, "");
+}
+END_TEST
+
+START_TEST(histogram_quantiles)
+{
+	static struct cr_hist h;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert(cr_hist_quantile(&h, 0.5) == 0);
+	for (int i = 1; i <= 1000; i++) {
+		cr_hist_add(&h, i * 0.1);	/* 0.1 .. 100 ms */
+	}
+	ck_assert_uint_eq(h.n, 1000);
+	ck_assert(fabs(cr_hist_quantile(&h, 0.50) - 50) < 0.6);
+	ck_assert(fabs(cr_hist_quantile(&h, 0.99) - 99) < 1.1);
+	ck_assert(fabs(cr_hist_quantile(&h, 1.0) - 100) < 1.1);
+	cr_hist_add(&h, 1e12);		/* clamped, not out of bounds */
+	cr_hist_add(&h, 0);
+	ck_assert_uint_eq(h.n, 1002);
+}
+END_TEST
+
+static int
+parse(const char *const *words, struct cr_cmp_opts *o, struct cr_err *e)
+{
+	static char *argv[32];
+	int n = 0;
+
+	argv[n++] = (char *)"compare";
+	while (words[n - 1] != NULL) {
+		argv[n] = (char *)words[n - 1];
+		n++;
+	}
+	return cr_compare_opts_parse(n, argv, o, e);
+}
+
+START_TEST(options_and_their_errors)
+{
+	struct cr_cmp_opts o;
+	struct cr_err e;
+	const char *ok[] = { "--workload=cpu", "-n", "5", "--ms", "3", "-j2",
+	    "--models", "async,process", "--repeat", "3", "--mix", "1:0:2",
+	    "--json", NULL };
+	const char *file[] = { "-w", "jobs.jsonl", NULL };
+
+	ck_assert_int_eq(parse(ok, &o, &e), 0);
+	ck_assert_int_eq(o.wl, CR_WL_CPU);
+	ck_assert_uint_eq(o.count, 5);
+	ck_assert(o.ms == 3);
+	ck_assert_uint_eq(o.jobs, 2);
+	ck_assert_uint_eq(o.nmodels, 2);
+	ck_assert_int_eq(o.models[0], CORUN_MODEL_ASYNC);
+	ck_assert_uint_eq(o.repeat, 3);
+	ck_assert_uint_eq(o.mix[2], 2);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(file, &o, &e), 0);
+	ck_assert_int_eq(o.wl, CR_WL_FILE);
+	ck_assert_str_eq(o.file, "jobs.jsonl");
+
+#define BAD(needle, ...) do {						\
+		const char *w_[] = { __VA_ARGS__, NULL };		\
+		ck_assert_int_ne(parse(w_, &o, &e), 0);			\
+		HAS(e.msg, needle);					\
+	} while (0)
+	BAD("unknown workload \"iox\" (accepted: io, cpu, blocking, mixed, "
+	    "shell, net, noop", "--workload", "iox");
+	BAD("unknown model \"asynx\" (accepted: process, thread, async, "
+	    "hybrid)", "--models", "process,asynx");
+	BAD("\"async\" given twice", "--models", "async,async");
+	BAD("--count: bad value \"0\" (a whole number from 1", "--count",
+	    "0");
+	BAD("-j: bad value \"x\"", "-j", "x");
+	BAD("unknown peers \"ruby\" (accepted: python)", "--peers", "ruby");
+	BAD("--mix: bad blend \"0:0:0\"", "--mix", "0:0:0");
+	BAD("choose one", "--json", "--csv");
+	BAD("unknown option \"--modles\" (accepted: --workload", "--modles",
+	    "async");
+	BAD("--ms: missing value", "--ms");
+#undef BAD
+}
+END_TEST
+
+static Suite *
+compare_suite(void)
+{
+	Suite *s = suite_create("compare");
+	TCase *tc = tcase_create("verdict");
+
+	tcase_add_test(tc, io_async_wins_because_jobs_wait);
+	tcase_add_test(tc, cpu_process_beats_async_by_cores);
+	tcase_add_test(tc, blocking_serialises_async);
+	tcase_add_test(tc, noop_overhead_decides);
+	tcase_add_test(tc, all_tied);
+	tcase_add_test(tc, failed_rows_never_win);
+	tcase_add_test(tc, aggregate_median_and_spread);
+	tcase_add_test(tc, histogram_quantiles);
+	tcase_add_test(tc, options_and_their_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return cr_check_main(compare_suite());
+}
