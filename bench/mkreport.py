@@ -37,6 +37,17 @@ def rel(factor, impl, variant=None):
     return ("rel", factor, impl, variant)
 
 BENCHES = {
+    "corund_add": {
+        "title": "corund_add: add a job to corund's durable store",
+        "text": "src/daemon/store.c on SQLite in WAL mode (synchronous="
+                "NORMAL, as corund runs it), with 10 000 and 1 000 000 jobs "
+                "already queued: `batched` is one transaction per 1000 jobs "
+                "(a submit batch), `single` one per job (one submit at a "
+                "time).  The cost should not grow with the queue.",
+        "ref": ("corun", "batched-10k"),
+        "targets": [("us/job", "corun", "batched-10k", 20),
+                    ("us/job", "corun", "batched-1M", 20)],
+    },
     "task_spawn": {
         "title": "task_spawn: spawn, run and complete a trivial task",
         "text": "Tasks are spawned in batches and each batch is run to "
@@ -113,10 +124,13 @@ BENCHES = {
     },
     "pool_noop": {
         "title": "pool_noop: no-op jobs through the pool's batched map",
-        "text": "200 000 no-op jobs through one corun_pool_map call on a "
-                "pool of 2 worker processes (-j2, the process model), from "
-                "the call until the last future is done (bench_pool); the "
-                "thread and async models as variants.  Peers: "
+        "text": "200 000 no-op jobs through one corun_pool_map call at "
+                "-j2 under the async model (one worker process; jobs and "
+                "results travel in frames of hundreds), from the call "
+                "until the last future is done (bench_pool); the process "
+                "and thread models as variants (with one slot per "
+                "process, the process model waits a round trip per job).  "
+                "Peers: "
                 "multiprocessing.Pool(2).map(f, range(N), chunksize=100) "
                 "and ProcessPoolExecutor(2).map with the same chunksize, "
                 "f a trivial function (bench/peer_mp.py).  Every pool is "
@@ -132,7 +146,7 @@ BENCHES = {
         "text": "100 000 no-op jobs, one corun_pool_submit call each, "
                 "without running the loop in between, then wait for all "
                 "of them: the time per job from the first submit until "
-                "the last future is done (2 worker processes).  Peer: "
+                "the last future is done (the async model, -j2).  Peer: "
                 "ProcessPoolExecutor(2).submit(f, i) once per job, then "
                 "concurrent.futures.wait (10 000 jobs).",
         "ref": ("corun", None),

@@ -87,6 +87,13 @@ struct corun_pool_opts {
 	unsigned restart_max;	/* worker starts that fail within 10 s
 				   before the pool is broken (0 = 10) */
 	int quiet;		/* do not log worker losses to stderr */
+	unsigned heartbeat_timeout_ms; /* a worker not heard from for this
+				   long (stopped, spinning, blocked loop) is
+				   sent SIGABRT, then SIGKILL 1 s later; its
+				   jobs are re-leased (0 = never) */
+	unsigned restart_window_ms; /* the window of restart_max (0 = 10 s);
+				   workers that die at once are restarted
+				   after 0.1 s doubling up to 5 s */
 };
 
 /* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */

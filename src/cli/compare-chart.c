@@ -133,7 +133,7 @@ latency(struct ch *c, double x0)
 
 	color(cr, 0x222222);
 	text(cr, x0, CH_TOP - 12, 12, 1, 0,
-	    "latency ms: p50 dot, p95-p99 whisker");
+	    "latency ms (p50, p95-p99)");
 	for (size_t i = 0; i < c->r->nrows; i++) {
 		const struct cr_cmp_row *r = &c->r->rows[i];
 

@@ -31,6 +31,46 @@ num(char *buf, size_t len, double v)
 	return buf;
 }
 
+/*
+ * Print text with every line wrapped at width, continuation lines
+ * indented by 4, so the verdict keeps to 80 columns too.
+ */
+static void
+wrap(FILE *f, const char *text, size_t width)
+{
+	const char *p = text, *nl;
+	size_t col, wl, len;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		col = 0;
+		while (len > 0) {
+			wl = 0;
+			while (wl < len && p[wl] != ' ') {
+				wl++;
+			}
+			if (col > 0 && col + 1 + wl > width) {
+				fputs("\n    ", f);
+				col = 4;
+			} else if (col > 0) {
+				fputc(' ', f);
+				col++;
+			}
+			fwrite(p, 1, wl, f);
+			col += wl;
+			p += wl;
+			len -= wl;
+			while (len > 0 && *p == ' ') {
+				p++;
+				len--;
+			}
+		}
+		fputc('\n', f);
+		p = nl != NULL ? nl + 1 : p;
+	}
+}
+
 void
 cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 {
@@ -75,7 +115,8 @@ cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 		    a[8]);
 	}
 	if (r->v != NULL && r->v->text[0] != '\0') {
-		fprintf(f, "\n%s\n", r->v->text);
+		fputc('\n', f);
+		wrap(f, r->v->text, 79);
 	}
 }
 

@@ -338,119 +338,6 @@ refill(void *arg)
 	}
 }
 
-/* ---- measuring ------------------------------------------------------ */
-
-/* A "Key:   123 kB" line of /proc/PID/status, in kB; 0 if unreadable. */
-static uint64_t
-proc_status_kb(int pid, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	uint64_t v = 0;
-	FILE *f;
-
-	if (pid > 0) {
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	} else {
-		snprintf(path, sizeof(path), "/proc/self/status");
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			v = strtoull(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-/* Reset our peak RSS to the current RSS (Linux >= 4.0); best effort. */
-static void
-reset_peak_rss(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "5", 1) < 0) {
-			/* Older kernels: the mark then spans the run. */
-		}
-		close(fd);
-	}
-}
-
-/*
- * User and system seconds of a process from /proc/PID/stat, counting the
- * children it reaped (shell jobs); 0 if it is gone.
- */
-static void
-proc_cpu(int pid, double *user, double *sys)
-{
-	static long tck;
-	unsigned long long ut, st, cut, cst;
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
-
-	*user = *sys = 0;
-	if (tck <= 0 && (tck = sysconf(_SC_CLK_TCK)) <= 0) {
-		tck = 100;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		return;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		return;
-	}
-	buf[n] = '\0';
-	/* The name may hold anything: the fields start after its ')'. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d "
-	    "%*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut, &st,
-	    &cut, &cst) != 4) {
-		return;
-	}
-	*user = (double)(ut + cut) / (double)tck;
-	*sys = (double)(st + cst) / (double)tck;
-}
-
-/* Add the workers' CPU to (or, sign -1, take it from) user and sys. */
-static void
-workers_cpu(corun_pool *pool, int sign, double *user, double *sys)
-{
-	int pids[1024];
-	size_t n = corun_pool_worker_pids(pool, pids, 1024);
-	double u, s;
-
-	for (size_t i = 0; i < n && i < 1024; i++) {
-		proc_cpu(pids[i], &u, &s);
-		*user += sign * u;
-		*sys += sign * s;
-	}
-}
-
-static double
-tv_s(const struct timeval *tv)
-{
-	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
-}
-
-static void
-ru_delta(const struct rusage *a, const struct rusage *b, double *user,
-    double *sys, uint64_t *vcsw, uint64_t *ivcsw)
-{
-	if (user != NULL) {
-		*user += tv_s(&b->ru_utime) - tv_s(&a->ru_utime);
-		*sys += tv_s(&b->ru_stime) - tv_s(&a->ru_stime);
-	}
-	*vcsw += (uint64_t)(b->ru_nvcsw - a->ru_nvcsw);
-	*ivcsw += (uint64_t)(b->ru_nivcsw - a->ru_nivcsw);
-}
-
 static int
 wait_ready(corun_loop *loop, corun_pool *pool, unsigned procs)
 {
@@ -544,10 +431,10 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 		goto out;
 	}
 
-	reset_peak_rss();
+	cr_reset_peak_rss();
 	getrusage(RUSAGE_SELF, &s0);
 	getrusage(RUSAGE_CHILDREN, &c0);
-	workers_cpu(st.pool, -1, &row->cpu_user_s, &row->cpu_sys_s);
+	cr_workers_cpu(st.pool, -1, &row->cpu_user_s, &row->cpu_sys_s);
 	t0 = st.t_last = corun_loop_now_ns();
 	refill(&st);
 	if (!st.finished) {
@@ -557,10 +444,10 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 	/* The peaks, while the workers are still there to ask. */
 	npids = corun_pool_worker_pids(st.pool, pids, 1024);
 	for (size_t i = 0; i < npids && i < 1024; i++) {
-		row->peak_rss_kb += proc_status_kb(pids[i], "VmHWM");
+		row->peak_rss_kb += cr_proc_status_kb(pids[i], "VmHWM");
 	}
-	row->peak_rss_kb += proc_status_kb(0, "VmHWM");
-	workers_cpu(st.pool, 1, &row->cpu_user_s, &row->cpu_sys_s);
+	row->peak_rss_kb += cr_proc_status_kb(0, "VmHWM");
+	cr_workers_cpu(st.pool, 1, &row->cpu_user_s, &row->cpu_sys_s);
 	getrusage(RUSAGE_SELF, &s1);
 	if (st.failed_hard) {
 		rc = CORUN_EFAILED;
@@ -580,10 +467,10 @@ cr_cmp_run_model(const struct cr_cmp_work *w,
 	row->p95_ms = cr_hist_quantile(st.hist, 0.95);
 	row->p99_ms = cr_hist_quantile(st.hist, 0.99);
 	row->mean_run_ms = st.done ? st.run_ms_sum / (double)st.done : 0;
-	ru_delta(&s0, &s1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
+	cr_ru_delta(&s0, &s1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
 	    &row->ivcsw);
 	/* Switches over the workers' whole life: /proc has no total. */
-	ru_delta(&c0, &c1, NULL, NULL, &row->vcsw, &row->ivcsw);
+	cr_ru_delta(&c0, &c1, NULL, NULL, &row->vcsw, &row->ivcsw);
 	row->cpu_s = row->cpu_user_s + row->cpu_sys_s;
 	if (st.failed > 0) {
 		fprintf(stderr, "corun: compare: %s: %" PRIu64 " of %" PRIu64
@@ -623,70 +510,5 @@ out:
 	}
 	free(st.slots);
 	free(st.hist);
-	return rc;
-}
-
-/* ---- cpu calibration ------------------------------------------------ */
-
-static void
-stop_cb(corun_future *fut, void *arg)
-{
-	(void)fut;
-	corun_loop_stop(arg);
-}
-
-int
-cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
-{
-	struct corun_pool_opts po;
-	const struct corun_job_result *res;
-	struct corun_job j;
-	corun_loop *loop = NULL;
-	corun_pool *pool = NULL;
-	corun_future *fut = NULL, *done = NULL;
-	unsigned long long rounds = 0;
-	char buf[32];
-	int rc;
-	/* Long enough to be measured well, short enough not to be noticed. */
-	double cal = 100;
-
-	memset(&po, 0, sizeof(po));
-	po.model = CORUN_MODEL_PROCESS;
-	po.jobs = 1;
-	memset(&j, 0, sizeof(j));
-	j.kind = "cpu";
-	j.len = (size_t)snprintf(buf, sizeof(buf), "%.0fms", cal);
-	j.payload = buf;
-	if ((rc = corun_loop_new(&loop)) != 0 ||
-	    (rc = corun_pool_new(loop, &po, &pool)) != 0 ||
-	    (rc = corun_pool_submit(pool, &j, &fut)) != 0 ||
-	    (rc = corun_future_add_done_callback(fut, stop_cb, loop)) != 0) {
-		cr_errf(e, rc, "cpu calibration: %s", corun_strerror(rc));
-		goto out;
-	}
-	corun_loop_run_forever(loop);
-	res = corun_pool_result(fut);
-	if (res == NULL || res->status != 0 || res->out == NULL ||
-	    sscanf(res->out, "%*s %llu", &rounds) != 1 || rounds == 0) {
-		rc = cr_errf(e, CORUN_EFAILED, "cpu calibration: the cpu job "
-		    "failed: %s", res != NULL ? res->message : "no result");
-		goto out;
-	}
-	*iters = (uint64_t)((double)rounds * ms / cal);
-	if (*iters == 0) {
-		*iters = 1;
-	}
-	if (corun_pool_shutdown(pool, 1, 0, &done) == 0) {
-		corun_loop_run_until_complete(loop, done);
-		corun_future_unref(done);
-	}
-out:
-	if (fut != NULL) {
-		corun_future_unref(fut);
-	}
-	corun_pool_free(pool);
-	if (loop != NULL) {
-		corun_loop_free(loop);
-	}
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include <corun/pool.h>
 
@@ -179,6 +180,16 @@ void cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m,
 int cr_cmp_run_model(const struct cr_cmp_work *w,
     const struct corun_pool_opts *po, const char *name,
     struct cr_cmp_row *row);
+
+/* compare-proc.c: a "Key: N kB" line of /proc/PID/status (0: self). */
+uint64_t cr_proc_status_kb(int pid, const char *key);
+/* Reset this process's peak RSS (VmHWM) to its current RSS. */
+void cr_reset_peak_rss(void);
+/* Add (sign 1) or take (sign -1) the workers' CPU seconds from /proc. */
+void cr_workers_cpu(corun_pool *pool, int sign, double *user, double *sys);
+/* Add the rusage b - a (user and sys may be NULL: switches only). */
+void cr_ru_delta(const struct rusage *a, const struct rusage *b,
+    double *user, double *sys, uint64_t *vcsw, uint64_t *ivcsw);
 
 /* Measure how many cpu rounds take ms on a worker (one job). */
 int cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e);

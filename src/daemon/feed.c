@@ -94,11 +94,8 @@ make_pool(struct cd_daemon *d, corun_pool **out)
 	o.max_attempts = d->conf.max_attempts;
 	o.restart_max = d->conf.restart_max;
 	o.prefetch = -1;	/* a slow job must not trap others */
-#ifdef CORUN_POOL_HAS_HEALTH
 	o.heartbeat_timeout_ms = (unsigned)(d->conf.heartbeat_timeout * 1000);
 	o.restart_window_ms = (unsigned)(d->conf.restart_window * 1000);
-	o.max_jobs_per_worker = d->conf.max_jobs_per_worker;
-#endif
 	return corun_pool_new(d->loop, &o, out);
 }
 

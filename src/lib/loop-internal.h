@@ -70,7 +70,6 @@ struct corun_loop {
 	struct event *wake_ev;		/* reads wake_fd */
 	struct event *timer_ev;		/* fires at the earliest deadline */
 	int timer_fd;			/* timerfd behind timer_ev, or -1 */
-	uint64_t last_poll_ns;		/* when I/O was last polled */
 	int wake_fd[2];			/* eventfd: [0] == [1]; pipe otherwise */
 
 	struct corun_handle *rq_head, *rq_tail;	/* doubly linked */

@@ -24,7 +24,6 @@
 #include "loop-internal.h"
 
 #define CR_FREE_HANDLES_MAX 1024
-#define CR_POLL_EVERY_NS 50000u	/* busy loops poll I/O this often */
 
 static __thread corun_loop *cr_current_loop CR_TLS;
 
@@ -793,15 +792,6 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 
 	if (loop->rq_len > 0 || loop->stopping) {
 		timeout = 0;
-		/*
-		 * Busy: look at I/O at most every CR_POLL_EVERY_NS.  A
-		 * non-blocking poll is a syscall; when callbacks chain
-		 * through the ready queue it would cost more than they do.
-		 */
-		now = corun_loop_now_ns();
-		if (now - loop->last_poll_ns < CR_POLL_EVERY_NS) {
-			goto timers;
-		}
 	} else if (timer_first(loop, &when) != NULL) {
 		now = corun_loop_now_ns();
 		if (when <= now) {
@@ -815,8 +805,6 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 		when = corun_loop_now_ns() + timeout;
 	}
 	poll_io(loop, timeout, when);
-	loop->last_poll_ns = corun_loop_now_ns();
-timers:
 	if (loop->heap_len > 0 || loop->tq_head != NULL) {
 		struct corun_handle *h;
 

@@ -235,6 +235,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		}
 	}
 	cr_pool_start_heartbeats(p);
+	cr_health_start(p);
 	p->st.procs = p->procs;
 	p->st.threads = p->threads;
 	p->st.concurrency = p->concurrency;
@@ -437,6 +438,7 @@ corun_pool_free(corun_pool *p)
 		corun_handle_cancel(p->restart_h);
 		corun_handle_release(p->restart_h);
 	}
+	cr_health_stop(p);
 	if (p->heartbeat_h != NULL) {
 		corun_handle_cancel(p->heartbeat_h);
 		corun_handle_release(p->heartbeat_h);

@@ -544,7 +544,8 @@ too_many_restarts(struct corun_pool *p)
 
 	p->restart_times[p->nrestart_times++ % cap] = now;
 	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
-		if (now - p->restart_times[i] < CR_RESTART_WINDOW_NS) {
+		if (now - p->restart_times[i] <
+		    cr_health_restart_window_ns(p)) {
 			n++;
 		}
 	}
@@ -629,8 +630,9 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 			set_broken(p, msg);
 		} else if (p->restart_h == NULL) {
 			/* A worker that died at once is not retried at once. */
-			corun_call_later(p->loop, quick ? 0.1 : 0, restart_cb,
-			    p, &p->restart_h);
+			corun_call_later(p->loop,
+			    cr_health_restart_delay(p, quick), restart_cb, p,
+			    &p->restart_h);
 		}
 	}
 	if (p->broken) {

@@ -98,6 +98,9 @@ struct cr_worker {
 	uint32_t capacity;
 	struct cr_jobq leases;
 	uint64_t started_ns;
+	uint64_t last_rx_ns;		/* last frame from it (health.c) */
+	uint64_t hb_killed_ns;		/* when health.c sent SIGABRT */
+	pid_t hb_pid;			/* the process hb_killed_ns is about */
 	char url[256];
 };
 
@@ -120,6 +123,8 @@ struct corun_pool {
 	unsigned rr;			/* round-robin start */
 	corun_handle *heartbeat_h;
 	uint64_t heartbeat_seq;
+	corun_handle *health_h;		/* health.c: silent workers */
+	unsigned restart_streak;	/* quick deaths in a row */
 	uint64_t *restart_times;	/* ring of restart_max + 1, ns */
 	unsigned nrestart_times;
 	int closing;
@@ -149,6 +154,12 @@ int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
+
+/* health.c: heartbeat timeout, restart backoff */
+void cr_health_start(struct corun_pool *p);
+void cr_health_stop(struct corun_pool *p);
+double cr_health_restart_delay(struct corun_pool *p, int quick);
+uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
 
 /* pool.c: events from the workers */
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);

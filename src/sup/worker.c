@@ -312,6 +312,7 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		w->pool->st.frames_in++;
+		w->last_rx_ns = corun_loop_now_ns();
 		cr_pool_on_frame(w, nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
 	}

@@ -1,0 +1,152 @@
+/*
+ * health.c - supervision policy beyond "restart what died": workers that
+ * stop answering, and restart backoff.
+ *
+ * Every frame a worker sends (its HEARTBEAT every heartbeat interval,
+ * results, credit) stamps last_rx_ns.  A worker whose loop stops
+ * answering - stopped (SIGSTOP), spinning, blocked in a call - goes quiet;
+ * after opts.heartbeat_timeout_ms it is sent SIGABRT (so a core dump or a
+ * backtrace shows where it was), logged with the jobs it held, and, if it
+ * is still there a grace period later, SIGKILL.  Its exit then goes the
+ * usual way: cr_pool_on_exit re-leases its jobs and restarts it.
+ *
+ * A worker that dies soon after it started is restarted after a delay
+ * that doubles with each such death in a row (100 ms up to 5 s), so a
+ * crash loop does not spin; the intensity limit (restart_max restarts in
+ * restart_window_ms) still marks the pool broken.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sup-internal.h"
+
+#define CR_KILL_GRACE_NS (1000ull * 1000000ull)
+#define CR_BACKOFF_MIN 0.1
+#define CR_BACKOFF_MAX 5.0
+
+static void
+describe_jobs(const struct cr_worker *w, char *buf, size_t size)
+{
+	const struct cr_job *job;
+	size_t off = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (job = w->leases.head; job != NULL && off < size; job = job->next) {
+		int k;
+
+		if (n == 4) {
+			snprintf(buf + off, size - off, ", ...");
+			break;
+		}
+		k = snprintf(buf + off, size - off, "%s%s job %llu (tag %llu)",
+		    n ? "," : "", job->kind, (unsigned long long)job->id,
+		    (unsigned long long)job->tag);
+		off += k > 0 ? (size_t)k : 0;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(buf, size, " no job");
+	}
+}
+
+static void
+check_worker(struct corun_pool *p, struct cr_worker *w, uint64_t now,
+    uint64_t limit)
+{
+	uint64_t quiet, since;
+	char jobs[256], why[400];
+
+	if (w->state != CR_W_READY && w->state != CR_W_STOPPING &&
+	    w->state != CR_W_STARTING) {
+		return;
+	}
+	if (w->hb_pid != w->pid) {
+		/* A new process in this slot: start afresh. */
+		w->hb_pid = w->pid;
+		w->hb_killed_ns = 0;
+	}
+	since = w->last_rx_ns > w->started_ns ? w->last_rx_ns : w->started_ns;
+	quiet = now > since ? now - since : 0;
+	if (quiet < limit) {
+		return;
+	}
+	if (w->hb_killed_ns == 0) {
+		describe_jobs(w, jobs, sizeof(jobs));
+		snprintf(why, sizeof(why), "no heartbeat for %llu ms (limit "
+		    "%u ms) while running%s; SIGABRT",
+		    (unsigned long long)(quiet / 1000000),
+		    p->opts.heartbeat_timeout_ms, jobs);
+		cr_worker_kill(w, SIGABRT, why);
+		w->hb_killed_ns = now;
+	} else if (now - w->hb_killed_ns > CR_KILL_GRACE_NS) {
+		/* SIGABRT stays pending on a stopped process: kill it. */
+		cr_worker_kill(w, SIGKILL, "still there after SIGABRT; SIGKILL");
+		w->hb_killed_ns = now + 60ull * 1000000000ull;
+	}
+}
+
+static void
+health_cb(void *arg)
+{
+	struct corun_pool *p = arg;
+	uint64_t now = corun_loop_now_ns();
+	uint64_t limit = (uint64_t)p->opts.heartbeat_timeout_ms * 1000000ull;
+	double period;
+
+	corun_handle_release(p->health_h);
+	p->health_h = NULL;
+	for (unsigned i = 0; i < p->procs; i++) {
+		check_worker(p, &p->workers[i], now, limit);
+	}
+	period = p->opts.heartbeat_timeout_ms / 4000.0;
+	period = period < 0.05 ? 0.05 : period > 1.0 ? 1.0 : period;
+	corun_call_later(p->loop, period, health_cb, p, &p->health_h);
+}
+
+void
+cr_health_start(struct corun_pool *p)
+{
+	if (p->opts.heartbeat_timeout_ms > 0 && p->health_h == NULL) {
+		corun_call_later(p->loop, 0.05, health_cb, p, &p->health_h);
+	}
+}
+
+void
+cr_health_stop(struct corun_pool *p)
+{
+	if (p->health_h != NULL) {
+		corun_handle_cancel(p->health_h);
+		corun_handle_release(p->health_h);
+		p->health_h = NULL;
+	}
+}
+
+double
+cr_health_restart_delay(struct corun_pool *p, int quick)
+{
+	double d;
+
+	if (!quick) {
+		p->restart_streak = 0;
+		return 0;
+	}
+	d = CR_BACKOFF_MIN;
+	for (unsigned i = 0; i < p->restart_streak && d < CR_BACKOFF_MAX; i++) {
+		d *= 2;
+	}
+	p->restart_streak++;
+	return d < CR_BACKOFF_MAX ? d : CR_BACKOFF_MAX;
+}
+
+uint64_t
+cr_health_restart_window_ns(const struct corun_pool *p)
+{
+	if (p->opts.restart_window_ms > 0) {
+		return (uint64_t)p->opts.restart_window_ms * 1000000ull;
+	}
+	return 10ull * 1000000000ull;
+}
