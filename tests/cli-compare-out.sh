@@ -3,10 +3,11 @@
 # consistent, CSV, an SVG that parses as XML, a PNG with a PNG header,
 # and the Python peers as extra rows of the same run.
 . "${srcdir:-.}/tests/cli-lib.sh"
-cd "$T" || exit 1
 [ -n "$PY" ] || { echo "skip: no python3"; exit 77; }
-CORUN_PEERS=${CORUN_PEERS:-$srcdir/src/cli/peers.py}
+# Absolute: the script runs in its temporary directory.
+CORUN_PEERS=${CORUN_PEERS:-$(cd "$srcdir" && pwd)/src/cli/peers.py}
 export CORUN_PEERS
+cd "$T" || exit 1
 
 ccmp() { timeout 120 "$CORUN" compare "$@"; }
 

@@ -131,15 +131,6 @@ cpu_rounds(struct cpu_state *s, uint64_t n)
 	s->h = h;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int
 cr_kind_cpu(corun_job_ctx *ctx)
 {
@@ -159,7 +150,7 @@ cr_kind_cpu(corun_job_ctx *ctx)
 			    (int)(ctx->len > 64 ? 64 : ctx->len),
 			    ctx->payload);
 		}
-		end = mono_ns() + ms * 1000000u;
+		end = corun_loop_now_ns() + ms * 1000000u;
 		timed = 1;
 	}
 	/*
@@ -175,7 +166,7 @@ cr_kind_cpu(corun_job_ctx *ctx)
 			step = iter - done < CPU_CHUNK ? iter - done :
 			    CPU_CHUNK;
 		} else {
-			if (mono_ns() >= end) {
+			if (corun_loop_now_ns() >= end) {
 				break;
 			}
 			step = CPU_CHUNK;
