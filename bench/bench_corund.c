@@ -1,23 +1,52 @@
 /*
- * bench_corund.c - the cost of adding a job to corund's durable store
- * (src/daemon/store.c, SQLite in WAL mode, synchronous=NORMAL as corund
- * runs it), batched (one transaction per 1000 jobs, as a submit batch)
- * and one transaction per job (one submit at a time), with 10 000 and
- * with 1 000 000 jobs already queued.  The target: flat, <= 20 us per
- * job batched.
+ * bench_corund.c - corund's costs.
  *
- * The daemon round trip (submit to result over the control socket) is
- * not measured here yet.
+ * corund_add: adding a job to the durable store (src/daemon/store.c,
+ * SQLite in WAL mode, synchronous=NORMAL as corund runs it), batched (one
+ * transaction per 1000 jobs, as a submit batch) and one transaction per
+ * job (one submit at a time), with 10 000 and with 1 000 000 jobs already
+ * queued.  The target: flat, <= 20 us per job batched.
+ *
+ * corund_submit and corund_roundtrip: a real corund, started here on a
+ * temporary state directory ($BENCH_BUILDDIR/corund, or $CORUND) and
+ * stopped afterwards, driven over its control socket by one nng REQ
+ * socket, as the corun client does.  Submit throughput is measured with
+ * the daemon paused, so it is the cost of accepting jobs (parse, store,
+ * reply), not of running them: batches of 1000 jobs in one request, and
+ * one job per request.  The round trip is a noop job's submit followed
+ * by a wait on it: from the submit request until the wait reply, which
+ * comes once the result is recorded on disk.  Each daemon gets a fresh
+ * state directory so one measure's backlog does not slow the next.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "bench-util.h"
 #include "daemon/daemon.h"
+
+extern char **environ;
+
+static void
+rm_rf(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "bench_corund: cannot remove %s\n", dir);
+	}
+}
 
 static void
 fill(cd_store *s, size_t n)
@@ -69,7 +98,6 @@ static void
 run(size_t queued, const char *tag)
 {
 	char dir[] = "/tmp/bench-corund.XXXXXX", why[256], variant[64];
-	char cmd[128];
 	cd_store *s;
 
 	if (mkdtemp(dir) == NULL ||
@@ -84,10 +112,253 @@ run(size_t queued, const char *tag)
 	bench_emit("corund_add", "corun", variant, measure(s, 2000, 1) /
 	    1000.0, "us/job", 2000, NULL);
 	cd_store_close(s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "bench_corund: cannot remove %s\n", dir);
+	rm_rf(dir);
+}
+
+/* ---- a real corund ------------------------------------------------ */
+
+struct daemon {
+	char dir[64];
+	char url[128];
+	pid_t pid;
+	nng_socket sock;
+	int open;
+};
+
+/* One request; returns the reply (the caller frees it), or exits. */
+static json_t *
+call(struct daemon *d, const char *req, size_t len)
+{
+	nng_msg *msg;
+	json_error_t jerr;
+	json_t *r;
+	int rv;
+
+	if ((rv = nng_msg_alloc(&msg, len)) != 0) {
+		bench_fail("nng_msg_alloc", CORUN_ENOMEM);
 	}
+	memcpy(nng_msg_body(msg), req, len);
+	if ((rv = nng_sendmsg(d->sock, msg, 0)) != 0 ||
+	    (rv = nng_recvmsg(d->sock, &msg, 0)) != 0) {
+		fprintf(stderr, "bench_corund: corund: %s\n", nng_strerror(rv));
+		bench_fail("a request to corund", CORUN_ESYS);
+	}
+	r = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
+	nng_msg_free(msg);
+	if (r == NULL || !json_is_true(json_object_get(r, "ok"))) {
+		fprintf(stderr, "bench_corund: request %.80s failed\n", req);
+		bench_fail("a request to corund", CORUN_EINVAL);
+	}
+	return r;
+}
+
+static void
+call_ok(struct daemon *d, const char *req)
+{
+	json_decref(call(d, req, strlen(req)));
+}
+
+static const char *
+corund_path(char *buf, size_t size)
+{
+	const char *p = getenv("CORUND"), *b = getenv("BENCH_BUILDDIR");
+
+	if (p != NULL && *p != '\0') {
+		return p;
+	}
+	snprintf(buf, size, "%s/corund", b != NULL && *b != '\0' ? b : ".");
+	return buf;
+}
+
+/*
+ * Start corund in the foreground as our child, before this process has
+ * touched nng (it is not fork-safe; posix_spawn execs at once anyway),
+ * then connect and wait until it answers.
+ */
+static void
+daemon_start(struct daemon *d)
+{
+	char path[4096], state[96], log[96];
+	char *argv[] = { path, "--foreground", "--state-dir", state,
+	    "--socket", d->url, "--log", log, "--workers", "2", NULL };
+	uint64_t deadline;
+	int rv;
+
+	snprintf(d->dir, sizeof(d->dir), "/tmp/bench-corund.XXXXXX");
+	if (mkdtemp(d->dir) == NULL) {
+		bench_fail("mkdtemp", CORUN_ESYS);
+	}
+	{
+		char buf[4096];
+
+		snprintf(path, sizeof(path), "%s", corund_path(buf,
+		    sizeof(buf)));
+	}
+	snprintf(state, sizeof(state), "%s/state", d->dir);
+	snprintf(log, sizeof(log), "%s/log", d->dir);
+	snprintf(d->url, sizeof(d->url), "ipc://%s/ctl", d->dir);
+	if ((rv = posix_spawn(&d->pid, path, NULL, NULL, argv,
+	    environ)) != 0) {
+		fprintf(stderr, "bench_corund: %s: %s\n", path, strerror(rv));
+		bench_fail("start corund", CORUN_ESYS);
+	}
+	if (nng_req0_open(&d->sock) != 0) {
+		bench_fail("nng_req0_open", CORUN_ESYS);
+	}
+	d->open = 1;
+	/* A resent submit would add its jobs twice: never resend. */
+	nng_socket_set_ms(d->sock, NNG_OPT_REQ_RESENDTIME,
+	    NNG_DURATION_INFINITE);
+	nng_socket_set_ms(d->sock, NNG_OPT_RECVTIMEO, 60000);
+	deadline = bench_now_ns() + 20000000000ull;
+	while (nng_dial(d->sock, d->url, NULL, 0) != 0) {
+		if (bench_now_ns() > deadline ||
+		    waitpid(d->pid, NULL, WNOHANG) != 0) {
+			bench_fail("corund did not start", CORUN_ESYS);
+		}
+		usleep(20000);
+	}
+	call_ok(d, "{\"op\":\"ping\"}");
+}
+
+/* SIGTERM, bounded wait, then SIGKILL; remove its directory. */
+static void
+daemon_stop(struct daemon *d)
+{
+	uint64_t deadline = bench_now_ns() + 10000000000ull;
+	int status;
+
+	if (d->open) {
+		nng_close(d->sock);
+		d->open = 0;
+	}
+	kill(d->pid, SIGTERM);
+	while (waitpid(d->pid, &status, WNOHANG) == 0) {
+		if (bench_now_ns() > deadline) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+			break;
+		}
+		usleep(10000);
+	}
+	rm_rf(d->dir);
+}
+
+/* n noop jobs, batch per request, the daemon paused; ns per job. */
+static double
+submit_rate(struct daemon *d, size_t n, size_t batch)
+{
+	static const char job[] = "{\"kind\":\"noop\"}";
+	size_t cap = 32 + batch * sizeof(job), len;
+	char *buf = malloc(cap);
+	uint64_t t0;
+
+	if (buf == NULL) {
+		bench_fail("malloc", CORUN_ENOMEM);
+	}
+	if (batch == 1) {
+		len = (size_t)snprintf(buf, cap, "{\"op\":\"submit\",%s",
+		    job + 1);
+	} else {
+		len = (size_t)snprintf(buf, cap, "{\"op\":\"submit\","
+		    "\"jobs\":[");
+		for (size_t i = 0; i < batch; i++) {
+			memcpy(buf + len, job, sizeof(job) - 1);
+			len += sizeof(job) - 1;
+			buf[len++] = i + 1 < batch ? ',' : ']';
+		}
+		buf[len++] = '}';
+	}
+	t0 = bench_now_ns();
+	for (size_t i = 0; i < n; i += batch) {
+		json_decref(call(d, buf, len));
+	}
+	t0 = bench_now_ns() - t0;
+	free(buf);
+	return (double)t0 / (double)n;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* n noop round trips: submit, then wait for it; sorted ns into lat[]. */
+static void
+round_trips(struct daemon *d, uint64_t *lat, size_t n)
+{
+	static const char submit[] = "{\"op\":\"submit\",\"kind\":\"noop\"}";
+	char wait[128];
+	json_t *r;
+	json_int_t id;
+	int len;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = bench_now_ns();
+
+		r = call(d, submit, sizeof(submit) - 1);
+		id = json_integer_value(json_object_get(r, "id"));
+		json_decref(r);
+		if (id <= 0) {
+			bench_fail("submit gave no id", CORUN_EINVAL);
+		}
+		len = snprintf(wait, sizeof(wait), "{\"op\":\"wait\","
+		    "\"ids\":[%lld],\"timeout\":30}", (long long)id);
+		json_decref(call(d, wait, (size_t)len));
+		lat[i] = bench_now_ns() - t0;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+}
+
+static void
+run_daemon(int quick)
+{
+	struct daemon d = { 0 };
+	size_t nb = quick ? 5000 : 20000, ns = quick ? 500 : 2000;
+	size_t nrt = quick ? 300 : 2000;
+	uint64_t *lat = calloc(nrt, sizeof(*lat));
+	double v;
+
+	if (lat == NULL) {
+		bench_fail("calloc", CORUN_ENOMEM);
+	}
+	daemon_start(&d);
+	call_ok(&d, "{\"op\":\"pause\"}");
+	v = submit_rate(&d, nb, 1000);
+	bench_emit("corund_submit", "corun", "batched-1000", 1e9 / v,
+	    "jobs/s", nb, NULL);
+	bench_emit("corund_submit", "corun", "batched-1000", v / 1000.0,
+	    "us/job", nb, NULL);
+	v = submit_rate(&d, ns, 1);
+	bench_emit("corund_submit", "corun", "single", 1e9 / v, "jobs/s", ns,
+	    NULL);
+	bench_emit("corund_submit", "corun", "single", v / 1000.0, "us/job",
+	    ns, NULL);
+	daemon_stop(&d);
+
+	daemon_start(&d);
+	/* The floor: a request that does nothing, through the same path. */
+	for (size_t i = 0; i < nrt; i++) {
+		uint64_t t0 = bench_now_ns();
+
+		call_ok(&d, "{\"op\":\"ping\"}");
+		lat[i] = bench_now_ns() - t0;
+	}
+	qsort(lat, nrt, sizeof(*lat), cmp_u64);
+	bench_emit("corund_roundtrip", "corun", "ping-p50",
+	    (double)lat[nrt / 2] / 1000.0, "us", nrt, "one ping request");
+	round_trips(&d, lat, nrt / 10 < 50 ? nrt / 10 : 50);	/* warm up */
+	round_trips(&d, lat, nrt);
+	bench_emit("corund_roundtrip", "corun", "p50",
+	    (double)lat[nrt / 2] / 1000.0, "us", nrt, "noop: submit, wait");
+	bench_emit("corund_roundtrip", "corun", "p99",
+	    (double)lat[nrt * 99 / 100] / 1000.0, "us", nrt,
+	    "noop: submit, wait");
+	daemon_stop(&d);
+	free(lat);
 }
 
 int
@@ -95,6 +366,8 @@ main(int argc, char **argv)
 {
 	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
 
+	/* The daemon first: it is started before we use nng ourselves. */
+	run_daemon(quick);
 	run(10000, "10k");
 	run(quick ? 100000 : 1000000, quick ? "100k" : "1M");
 	return 0;

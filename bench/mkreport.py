@@ -48,6 +48,27 @@ BENCHES = {
         "targets": [("us/job", "corun", "batched-10k", 20),
                     ("us/job", "corun", "batched-1M", 20)],
     },
+    "corund_submit": {
+        "title": "corund_submit: submit jobs through corund's control socket",
+        "text": "A real corund (2 workers, a fresh state directory, paused "
+                "so that only accepting jobs is measured) driven by one nng "
+                "REQ socket: `batched-1000` is a submit request holding "
+                "1000 noop jobs, `single` one request per job.  Each job "
+                "is on disk before its reply.",
+        "ref": ("corun", "batched-1000"),
+        "targets": [],
+    },
+    "corund_roundtrip": {
+        "title": "corund_roundtrip: a noop job from submit to result",
+        "text": "A real corund (2 workers, a fresh state directory): a "
+                "submit request for a noop job, then a wait request on it, "
+                "timed until the wait reply (the result is then recorded "
+                "on disk); percentiles of 2000 in a row.  `ping-p50` is "
+                "the floor: one request that does nothing, through the "
+                "same socket and loop.",
+        "ref": ("corun", "p50"),
+        "targets": [("us", "corun", "p50", 100)],
+    },
     "task_spawn": {
         "title": "task_spawn: spawn, run and complete a trivial task",
         "text": "Tasks are spawned in batches and each batch is run to "

@@ -553,6 +553,60 @@ START_TEST(test_models_resolve)
 }
 END_TEST
 
+/*
+ * max_jobs_per_worker: each worker stops after about 10 jobs (9..11 with
+ * the jitter) and is replaced; no job is lost or run twice, and the
+ * replacements are neither logged as losses nor count as failures.
+ */
+START_TEST(test_recycle_workers)
+{
+	struct corun_pool_opts o = { 0 };
+	enum { N = 100 };
+	struct corun_job jobs[N];
+	corun_future *f[N];
+	struct corun_pool_stats st;
+	int pids[N], npids = 0;
+	corun_pool *p = NULL;
+
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 2;
+	o.prefetch = -1;	/* no held jobs: the limit is exact */
+	o.quiet = 1;
+	o.restart_max = 2;	/* recycling must not count against it */
+	o.max_jobs_per_worker = 10;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	for (int i = 0; i < N; i++) {
+		jobs[i] = job("noop", NULL);
+	}
+	ck_assert_int_eq(corun_pool_map(p, jobs, N, f), 0);
+	run_all(f, N, 60);
+	for (int i = 0; i < N; i++) {
+		const struct corun_job_result *r = corun_pool_result(f[i]);
+		int k;
+
+		ck_assert_msg(r != NULL, "job %d failed: %s", i,
+		    corun_future_error(f[i], NULL) ? "error" : "?");
+		ck_assert_int_eq(r->status, 0);
+		ck_assert_int_eq(r->attempts, 1);
+		for (k = 0; k < npids && pids[k] != r->worker_pid; k++) {
+		}
+		if (k == npids) {
+			pids[npids++] = r->worker_pid;
+		}
+		corun_future_unref(f[i]);
+	}
+	corun_pool_stats(p, &st);
+	/* 100 jobs / at most 11 per process: at least 10 processes ran. */
+	ck_assert_msg(npids >= 10, "only %d worker processes", npids);
+	ck_assert_msg(st.restarts >= 8, "restarts %llu",
+	    (unsigned long long)st.restarts);
+	ck_assert_uint_eq(st.lost, 0);
+	ck_assert_uint_eq(st.completed, N);
+	ck_assert_uint_eq(st.failed, 0);
+	shutdown_pool(p);
+}
+END_TEST
+
 START_TEST(test_bad_jobs_refused)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
@@ -600,6 +654,7 @@ main(void)
 	tcase_add_test(tc, test_broken_pool_fails_futures);
 	tcase_add_test(tc, test_shutdown_without_wait_cancels);
 	tcase_add_test(tc, test_bad_jobs_refused);
+	tcase_add_test(tc, test_recycle_workers);
 	tcase_add_test(tc, test_malformed_frame_drops_peer);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);

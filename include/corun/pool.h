@@ -94,6 +94,9 @@ struct corun_pool_opts {
 	unsigned restart_window_ms; /* the window of restart_max (0 = 10 s);
 				   workers that die at once are restarted
 				   after 0.1 s doubling up to 5 s */
+	unsigned max_jobs_per_worker; /* recycle a worker after this many
+				   jobs, +/- up to 10% jitter so they do not
+				   all restart at once; 0 = never */
 };
 
 /* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */

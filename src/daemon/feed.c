@@ -96,6 +96,7 @@ make_pool(struct cd_daemon *d, corun_pool **out)
 	o.prefetch = -1;	/* a slow job must not trap others */
 	o.heartbeat_timeout_ms = (unsigned)(d->conf.heartbeat_timeout * 1000);
 	o.restart_window_ms = (unsigned)(d->conf.restart_window * 1000);
+	o.max_jobs_per_worker = d->conf.max_jobs_per_worker;
 	return corun_pool_new(d->loop, &o, out);
 }
 
@@ -141,6 +142,14 @@ record(struct cd_daemon *d, struct cd_inflight *r)
 	memset(&o, 0, sizeof(o));
 	o.attempts = r->attempts;
 	o.end_ns = wall_ns();
+	if (res != NULL && res->status == CORUN_ECANCELED && !r->cancel_req) {
+		/*
+		 * Stopped by a fast stop (INT, QUIT), not by a client: not
+		 * the job's end, nor its fault.  It runs again, no attempt.
+		 */
+		cd_store_requeue(d->store, r->id);
+		return;
+	}
 	if (res != NULL) {
 		o.status = res->status;
 		o.state = res->status == 0 ? CD_DONE :
@@ -487,6 +496,7 @@ cd_feed_drain(struct cd_daemon *d, int fast)
 	}
 	d->draining = 1;
 	d->exiting = 1;
+	d->fast = fast;
 	cd_notify("STOPPING=1\nSTATUS=%s", fast ? "stopping" : "draining");
 	cd_log("%s: %zu job(s) in flight", fast ? "stopping" : "draining",
 	    d->ninflight);

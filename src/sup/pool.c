@@ -24,7 +24,6 @@
 #include "sup-internal.h"
 
 #define CR_HEARTBEAT_MS 1000
-#define CR_RESTART_WINDOW_NS (10ull * 1000000000ull)
 
 static int job_cancel(corun_future *fut);
 static void job_destroy(corun_future *fut);
@@ -57,6 +56,8 @@ cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
 
 static void dispatch(void *arg);
 static void maybe_finish_shutdown(struct corun_pool *p);
+static void stop_worker(struct corun_pool *p, struct cr_worker *w,
+    int graceful);
 
 void
 cr_pool_schedule_dispatch(struct corun_pool *p)
@@ -256,6 +257,9 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 		return;		/* a lease that was given up: stale */
 	}
 	unlease(p, job);
+	if (r->status != CORUN_ECLOSED) {
+		w->jobs_done++;		/* recycling: see maybe_recycle */
+	}
 	if (job->cancel_req && r->status == CORUN_ECLOSED) {
 		job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
 	} else if (job->cancel_req) {
@@ -275,6 +279,58 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 		requeue_front(p, job);
 	} else {
 		job_succeed(job, r, w->pid);
+	}
+}
+
+/* ---- recycling (opts.max_jobs_per_worker) --------------------------- */
+
+/*
+ * The limit of one worker process: max_jobs_per_worker +/- up to 10%,
+ * drawn per process, so workers started together do not all reach it,
+ * and stop, in the same moment.
+ */
+static uint32_t
+recycle_limit(struct corun_pool *p)
+{
+	uint64_t z, max = p->opts.max_jobs_per_worker, span = max / 10;
+
+	if (p->recycle_rng == 0) {
+		p->recycle_rng = corun_loop_now_ns() ^
+		    ((uint64_t)getpid() << 32) ^ (uintptr_t)p;
+	}
+	/* splitmix64: cheap, and good enough for jitter. */
+	z = (p->recycle_rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	max = max - span + z % (2 * span + 1);
+	return max > UINT32_MAX ? UINT32_MAX : max > 0 ? (uint32_t)max : 1;
+}
+
+/*
+ * A worker that has run its share is given no more jobs; once the jobs it
+ * holds are done it is told to stop gracefully.  Its exit then restarts
+ * it (cr_pool_on_exit), without counting as a loss.
+ */
+static void
+maybe_recycle(struct cr_worker *w)
+{
+	struct corun_pool *p = w->pool;
+
+	if (p->opts.max_jobs_per_worker == 0 || w->state != CR_W_READY) {
+		return;
+	}
+	if (!w->recycling) {
+		if (w->jobs_limit == 0) {
+			w->jobs_limit = recycle_limit(p);
+		}
+		if (w->jobs_done < w->jobs_limit) {
+			return;
+		}
+		w->recycling = 1;
+	}
+	if (w->leases.len == 0) {
+		stop_worker(p, w, 1);
 	}
 }
 
@@ -392,6 +448,7 @@ cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 		while (cr_wire_next_result(&f, &r) == 0) {
 			on_result(w, &r);
 		}
+		maybe_recycle(w);
 		if (add_credit(w, f.u.credit) == 0) {
 			cr_pool_schedule_dispatch(w->pool);
 		}
@@ -503,7 +560,8 @@ dispatch(void *arg)
 	for (unsigned i = 0; i < p->procs && p->queue.len > 0; i++) {
 		struct cr_worker *w = &p->workers[(start + i) % p->procs];
 
-		if (w->state == CR_W_READY && worth_sending(p, w)) {
+		if (w->state == CR_W_READY && !w->recycling &&
+		    worth_sending(p, w)) {
 			send_jobs(p, w);
 		}
 	}
@@ -588,8 +646,13 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	char why[128];
 	struct cr_job *job;
 	size_t requeued = 0;
-	int quick;
+	int quick, recycled;
 
+	/* Told to stop after its share of jobs, and holding none: no loss. */
+	recycled = w->recycling && w->leases.len == 0;
+	w->recycling = 0;
+	w->jobs_done = 0;
+	w->jobs_limit = 0;
 	if (WIFSIGNALED(status)) {
 		snprintf(why, sizeof(why), "worker lost: signal %d",
 		    WTERMSIG(status));
@@ -615,18 +678,26 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 			requeued++;
 		}
 	}
-	if (requeued > 0 || !p->closing) {
+	if (!recycled && (requeued > 0 || !p->closing)) {
 		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);
 	}
-	if (!p->broken && (!p->closing || (p->wait_on_close &&
+	if (recycled && !p->broken && (!p->closing || (p->wait_on_close &&
+	    p->queue.len > 0))) {
+		/* Not a failure: replace it now, outside the intensity limit. */
+		if (p->restart_h == NULL) {
+			corun_call_later(p->loop, 0, restart_cb, p,
+			    &p->restart_h);
+		}
+	} else if (!p->broken && (!p->closing || (p->wait_on_close &&
 	    p->queue.len > 0))) {
 		if (too_many_restarts(p)) {
 			char msg[256];
 
 			snprintf(msg, sizeof(msg), "workers keep dying (more "
-			    "than %u restarts in 10 s; last: %s)",
-			    p->restart_max, why);
+			    "than %u restarts in %g s; last: %s)",
+			    p->restart_max,
+			    (double)cr_health_restart_window_ns(p) / 1e9, why);
 			set_broken(p, msg);
 		} else if (p->restart_h == NULL) {
 			/* A worker that died at once is not retried at once. */

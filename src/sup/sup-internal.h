@@ -101,6 +101,10 @@ struct cr_worker {
 	uint64_t last_rx_ns;		/* last frame from it (health.c) */
 	uint64_t hb_killed_ns;		/* when health.c sent SIGABRT */
 	pid_t hb_pid;			/* the process hb_killed_ns is about */
+	/* Recycling (opts.max_jobs_per_worker), pool.c. */
+	uint32_t jobs_done;		/* results from this process */
+	uint32_t jobs_limit;		/* its jittered limit, 0 = not drawn */
+	int recycling;			/* no more jobs; SHUTDOWN when idle */
 	char url[256];
 };
 
@@ -127,6 +131,7 @@ struct corun_pool {
 	unsigned restart_streak;	/* quick deaths in a row */
 	uint64_t *restart_times;	/* ring of restart_max + 1, ns */
 	unsigned nrestart_times;
+	uint64_t recycle_rng;		/* jitter of jobs_limit */
 	int closing;
 	int wait_on_close;
 	int broken;
