@@ -84,8 +84,9 @@ struct corun_pool_opts {
 				   0700 directory the pool makes and removes;
 				   other schemes: CORUN_ENOTSUP for now */
 	unsigned batch_max;	/* max jobs per frame (0 = 256) */
-	unsigned restart_max;	/* worker starts that fail within 10 s
-				   before the pool is broken (0 = 10) */
+	unsigned restart_max;	/* workers that may die within
+				   restart_window_ms before the pool is
+				   broken (0 = 10) */
 	int quiet;		/* do not log worker losses to stderr */
 	unsigned heartbeat_timeout_ms; /* a worker not heard from for this
 				   long (stopped, spinning, blocked loop) is
