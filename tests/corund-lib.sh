@@ -81,6 +81,11 @@ stop_daemon() {
 		sleep 0.1
 		i=$((i + 1))
 	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		# Never hang the suite on a daemon that will not stop.
+		fail "corund $DPID did not stop within 20 s of SIGTERM"
+		kill -KILL "$DPID" 2>/dev/null
+	fi
 	wait "$DPID" 2>/dev/null
 	DPID=
 }

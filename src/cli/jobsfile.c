@@ -60,7 +60,8 @@ field_ok(const char *kind, const char *key)
 	    strcmp(key, "timeout") == 0 || strcmp(key, "retries") == 0) {
 		return 1;
 	}
-	if (strlen(key) > 32) {
+	/* A space would let "ms iter" match the list below. */
+	if (strlen(key) > 32 || strchr(key, ' ') != NULL) {
 		return 0;
 	}
 	snprintf(pat, sizeof(pat), " %s ", key);
@@ -196,12 +197,12 @@ other_job(json_t *o, struct cr_jobspec *js, struct cr_err *e)
 	struct cr_buf b = { 0 }, line = { 0 };
 	json_t *v;
 	json_int_t n;
-	const char *addr, *colon;
+	const char *addr = NULL, *colon;
 	char num[64];
 	unsigned long long port;
 	int rc;
 
-	cr_buf_adds(&line, js->kind);
+	/* The display line is built last: an error returns before it. */
 	if (strcmp(js->kind, "noop") == 0) {
 		/* Nothing. */
 	} else if (strcmp(js->kind, "sleep") == 0 ||
@@ -245,8 +246,6 @@ other_job(json_t *o, struct cr_jobspec *js, struct cr_err *e)
 			cr_buf_add(&b, json_string_value(v),
 			    json_string_length(v));
 		}
-		cr_buf_addc(&line, ' ');
-		cr_shquote(&line, addr);
 	} else {
 		v = json_object_get(o, "payload");
 		if (v != NULL && !json_is_string(v)) {
@@ -258,7 +257,11 @@ other_job(json_t *o, struct cr_jobspec *js, struct cr_err *e)
 			    json_string_length(v));
 		}
 	}
-	if (b.len > 0 && strcmp(js->kind, "net") != 0) {
+	cr_buf_adds(&line, js->kind);
+	if (addr != NULL) {
+		cr_buf_addc(&line, ' ');
+		cr_shquote(&line, addr);
+	} else if (b.len > 0) {
 		cr_buf_addc(&line, ' ');
 		cr_shquote(&line, b.p);
 	}
@@ -282,12 +285,14 @@ parse_object(json_t *o, struct cr_jobspec *js, struct cr_err *e)
 		return cr_errf(e, CORUN_EINVAL, "a line must be a JSON "
 		    "object");
 	}
-	kind = json_string_value(json_object_get(o, "kind"));
+	v = json_object_get(o, "kind");
+	kind = json_string_value(v);
 	if (kind == NULL) {
 		return cr_errf(e, CORUN_EINVAL, "\"kind\" (a string) is "
 		    "missing");
 	}
-	if (!valid_kind_name(kind)) {
+	/* A NUL (allowed in strings) would hide the rest of the name. */
+	if (!valid_kind_name(kind) || strlen(kind) != json_string_length(v)) {
 		return cr_errf(e, CORUN_EINVAL, "\"kind\": \"%s\" is not a "
 		    "kind name (1-255 of A-Z a-z 0-9 _ - . :)", kind);
 	}

@@ -28,9 +28,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include <event2/event.h>
 
 #include "daemon.h"
+
+static void exit_watchdog(int rc);
 
 static int use_syslog;
 static FILE *log_fp;
@@ -555,6 +560,11 @@ run(struct cd_daemon *d, int lockfd)
 	    (unsigned long long)d->results_recorded);
 	rc = 0;
 out:
+	/*
+	 * Everything acknowledged is on disk by now.  nng 1.5.2 can block
+	 * for good in a close (nng issues 1543, 1813): a stop must not.
+	 */
+	exit_watchdog(rc);
 	cd_ctl_flush_waiters(d, "corund is stopping");
 	cd_feed_stop(d);
 	cd_ctl_close(d);
@@ -568,6 +578,27 @@ out:
 	}
 	corun_loop_free(d->loop);
 	return rc;
+}
+
+static void *
+watchdog_main(void *arg)
+{
+	sleep(10);
+	fprintf(stderr, "corund: teardown is stuck; exiting anyway\n");
+	_exit((int)(intptr_t)arg);
+}
+
+/* Exit with rc if tearing down takes longer than 10 s. */
+static void
+exit_watchdog(int rc)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void)pthread_create(&tid, &attr, watchdog_main, (void *)(intptr_t)rc);
+	pthread_attr_destroy(&attr);
 }
 
 int

@@ -223,7 +223,8 @@ parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 	}
 	js->group = v != NULL ? json_string_value(v) : "";
 	if ((v = json_object_get(o, "priority")) != NULL &&
-	    (!json_is_integer(v) || llabs(json_integer_value(v)) > 1000000)) {
+	    (!json_is_integer(v) || json_integer_value(v) < -1000000 ||
+	    json_integer_value(v) > 1000000)) {
 		*err = cd_ops_error("bad_request", "%s: \"priority\" must be "
 		    "an integer in -1000000..1000000", where);
 		return -1;
@@ -682,8 +683,17 @@ op_scale(struct cd_daemon *d, json_t *req)
 		return cd_ops_error("bad_request", "give \"workers\": N or "
 		    "\"delta\": +N/-N (integers)");
 	}
-	n = v != NULL ? json_integer_value(v) :
-	    (long long)d->workers + json_integer_value(dv);
+	if (v != NULL) {
+		n = json_integer_value(v);
+	} else if (json_integer_value(dv) < -1024 ||
+	    json_integer_value(dv) > 1024) {
+		/* Checked first: workers + delta must not overflow. */
+		return cd_ops_error("bad_request", "delta %lld would take "
+		    "workers out of 1..1024",
+		    (long long)json_integer_value(dv));
+	} else {
+		n = (long long)d->workers + json_integer_value(dv);
+	}
 	if (n < 1 || n > 1024) {
 		return cd_ops_error("bad_request", "workers would be %lld; it "
 		    "must be in 1..1024", n);

@@ -699,6 +699,19 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 			    p->restart_max,
 			    (double)cr_health_restart_window_ns(p) / 1e9, why);
 			set_broken(p, msg);
+		} else if (quick && p->restart_streak >= (p->restart_max < 5 ?
+		    p->restart_max : 5)) {
+			/*
+			 * Backoff keeps a crash loop under the intensity
+			 * limit; workers that never live past their first
+			 * second are as broken as a restart storm.
+			 */
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "workers keep dying (%u in "
+			    "a row within a second of starting; last: %s)",
+			    p->restart_streak + 1, why);
+			set_broken(p, msg);
 		} else if (p->restart_h == NULL) {
 			/* A worker that died at once is not retried at once. */
 			corun_call_later(p->loop,
