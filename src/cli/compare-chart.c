@@ -50,21 +50,6 @@ text(cairo_t *cr, double x, double y, double size, int bold, int align,
 	cairo_show_text(cr, s);
 }
 
-static const char *
-fmt(char *buf, size_t len, double v)
-{
-	if (v >= 100) {
-		snprintf(buf, len, "%.0f", v);
-	} else if (v >= 10) {
-		snprintf(buf, len, "%.1f", v);
-	} else if (v >= 1) {
-		snprintf(buf, len, "%.2f", v);
-	} else {
-		snprintf(buf, len, "%.3f", v);
-	}
-	return buf;
-}
-
 static unsigned
 row_color(const struct ch *c, size_t i)
 {
@@ -106,7 +91,7 @@ bars(struct ch *c, double x0, const char *title, int which)
 		cairo_fill(cr);
 		color(cr, 0x222222);
 		text(cr, x0 + wdt + 4, y + 17, 11, 0, 0,
-		    fmt(buf, sizeof(buf), v));
+		    cr_cmp_num(buf, sizeof(buf), v));
 	}
 }
 
@@ -163,7 +148,7 @@ latency(struct ch *c, double x0)
 			cairo_stroke(cr);
 			color(cr, 0x777777);
 			text(cr, a, CH_TOP + CH_ROW * (double)c->r->nrows + 12,
-			    9, 0, 1, fmt(buf, sizeof(buf), t));
+			    9, 0, 1, cr_cmp_num(buf, sizeof(buf), t));
 		}
 	}
 	for (size_t i = 0; i < c->r->nrows; i++) {
@@ -189,7 +174,7 @@ latency(struct ch *c, double x0)
 		cairo_arc(cr, m, y, 4.5, 0, 2 * M_PI);
 		cairo_fill(cr);
 		color(cr, 0x222222);
-		text(cr, b + 5, y + 4, 10, 0, 0, fmt(buf, sizeof(buf),
+		text(cr, b + 5, y + 4, 10, 0, 0, cr_cmp_num(buf, sizeof(buf),
 		    r->p99_ms));
 	}
 }

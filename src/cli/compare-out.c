@@ -14,8 +14,8 @@
 #include "compare.h"
 
 /* A number in at most 6 characters, with about 3 significant digits. */
-static const char *
-num(char *buf, size_t len, double v)
+const char *
+cr_cmp_num(char *buf, size_t len, double v)
 {
 	if (v >= 999999.5) {
 		snprintf(buf, len, "%.2g", v);
@@ -102,16 +102,18 @@ cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 			    (w->wall_max_s - w->wall_min_s) * 100 / w->wall_s :
 			    0);
 		} else {
-			num(a[8], sizeof(a[8]), (double)(w->vcsw + w->ivcsw));
+			cr_cmp_num(a[8], sizeof(a[8]),
+			    (double)(w->vcsw + w->ivcsw));
 		}
 		fprintf(f, "%-11.11s %8.8s %7s %8s %6s %6s %6s %5s %6s %6s\n",
-		    w->model, plan, num(a[0], sizeof(a[0]), w->wall_s),
-		    num(a[1], sizeof(a[1]), w->jobs_per_s),
-		    num(a[2], sizeof(a[2]), w->p50_ms),
-		    num(a[3], sizeof(a[3]), w->p95_ms),
-		    num(a[4], sizeof(a[4]), w->p99_ms),
-		    num(a[5], sizeof(a[5]), w->cpu_s),
-		    num(a[6], sizeof(a[6]), (double)w->peak_rss_kb / 1024),
+		    w->model, plan, cr_cmp_num(a[0], sizeof(a[0]), w->wall_s),
+		    cr_cmp_num(a[1], sizeof(a[1]), w->jobs_per_s),
+		    cr_cmp_num(a[2], sizeof(a[2]), w->p50_ms),
+		    cr_cmp_num(a[3], sizeof(a[3]), w->p95_ms),
+		    cr_cmp_num(a[4], sizeof(a[4]), w->p99_ms),
+		    cr_cmp_num(a[5], sizeof(a[5]), w->cpu_s),
+		    cr_cmp_num(a[6], sizeof(a[6]),
+		    (double)w->peak_rss_kb / 1024),
 		    a[8]);
 	}
 	if (r->v != NULL && r->v->text[0] != '\0') {

@@ -221,4 +221,7 @@ void cr_compare_usage(FILE *f);
 int cr_cmd_compare(int argc, char **argv);
 const char *cr_wl_name(enum cr_wl wl);
 
+/* A number in at most 6 characters, about 3 significant digits. */
+const char *cr_cmp_num(char *buf, size_t len, double v);
+
 #endif /* CORUN_CLI_COMPARE_H */
