@@ -36,4 +36,24 @@ int	cr_fuzz_conf(const uint8_t *data, size_t size, char *why,
 void	cr_fuzz_fail(const char *file, int line, const char *what)
 	    __attribute__((noreturn));
 
+/*
+ * The libFuzzer entry point of a harness: it runs fn, the function the
+ * replay test (tests/test_fuzz_regress.c) calls too.  Empty in the replay
+ * build, which has no libFuzzer.
+ */
+#ifndef CR_FUZZ_REPLAY
+#define CR_FUZZ_ENTRY(fn) \
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); \
+int \
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) \
+{ \
+	char why[CR_FUZZ_WHY_SIZE]; \
+ \
+	(void)fn(data, size, why, sizeof(why)); \
+	return 0; \
+}
+#else
+#define CR_FUZZ_ENTRY(fn)
+#endif
+
 #endif /* CR_FUZZ_H */

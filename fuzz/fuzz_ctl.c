@@ -173,15 +173,4 @@ cr_fuzz_ctl(const uint8_t *data, size_t size, char *why, size_t whylen)
 	return rc;
 }
 
-#ifndef CR_FUZZ_REPLAY
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	char why[CR_FUZZ_WHY_SIZE];
-
-	cr_fuzz_ctl(data, size, why, sizeof(why));
-	return 0;
-}
-#endif
+CR_FUZZ_ENTRY(cr_fuzz_ctl)
