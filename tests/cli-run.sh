@@ -68,6 +68,30 @@ eq "--tag" "a	x|a	y|b	x|b	y|" "$out"
 out=$(crun -k --line-buffer --tag echo ::: a | tr '\n' '|')
 eq "--line-buffer --tag" "a	a|" "$out"
 
+# --line-buffer streams: job 1's first line must be printed while job 1
+# still runs (it waits for a file this script makes only after seeing
+# that line); job 2's lines come whole lines, tagged, in between.
+rm -f go lb.out
+crun -j2 --line-buffer --tag sh -c \
+    'echo "{} up"; [ {} = 1 ] && while [ ! -e go ]; do sleep 0.02; done;
+     printf "{} a\n{} b"; echo "{} err" >&2' ::: 1 2 >lb.out 2>lb.err &
+lb=$!
+i=0
+while ! grep -q '^1	1 up$' lb.out 2>/dev/null && [ $i -lt 500 ]; do
+	sleep 0.02; i=$((i + 1))
+done
+contains "--line-buffer: a line while the job runs" "1	1 up" "$(cat lb.out)"
+touch go
+wait $lb
+eq "--line-buffer: exit" 0 $?
+eq "--line-buffer: whole lines, tagged, last line finished" \
+    "1	1 a|1	1 b|1	1 up|2	2 a|2	2 b|2	2 up|" \
+    "$(sort lb.out | tr '\n' '|')"
+eq "--line-buffer: a job's lines in order" "1	1 up|1	1 a|1	1 b|" \
+    "$(grep '^1' lb.out | tr '\n' '|')"
+eq "--line-buffer: stderr too" "1	1 err|2	2 err|" \
+    "$(sort lb.err | tr '\n' '|')"
+
 # -- exit statuses --
 crun true ::: 1 2 3; eq "exit 0 when all succeed" 0 $?
 crun sh -c 'exit {}' ::: 0 1 2 3; eq "exit = failed jobs" 3 $?

@@ -207,6 +207,94 @@ START_TEST(test_shell_output_and_exit)
 }
 END_TEST
 
+/* What on_output saw, per job (tag). */
+struct streamed {
+	char out[64], err[64];
+	size_t out_len, err_len;
+	unsigned chunks;
+	int first_while_running;	/* 1: "a\n" came before the end */
+	corun_future **f;
+};
+
+static void
+collect(void *arg, uint64_t tag, int stream, const char *data, size_t len)
+{
+	struct streamed *s = (struct streamed *)arg + tag;
+	char *buf = stream == 1 ? s->out : s->err;
+	size_t *n = stream == 1 ? &s->out_len : &s->err_len;
+
+	ck_assert(stream == 1 || stream == 2);
+	ck_assert_uint_le(*n + len, sizeof(s->out) - 1);
+	if (s->chunks++ == 0) {
+		s->first_while_running = !corun_future_done(s->f[tag]);
+	}
+	memcpy(buf + *n, data, len);
+	*n += len;
+}
+
+static void
+stream_case(enum corun_model model)
+{
+	static const char script[] = "sh\0-c\0echo a; echo b >&2; "
+	    "sleep 0.2; printf 'c\\nd'\0";
+	struct corun_pool_opts o = { 0 };
+	struct streamed seen[3];
+	struct corun_job j[3];
+	corun_future *f[3];
+	corun_pool *p = NULL;
+	int i;
+
+	memset(seen, 0, sizeof(seen));
+	o.model = model;
+	o.jobs = 3;
+	o.quiet = 1;
+	o.on_output = collect;
+	o.output_arg = seen;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	for (i = 0; i < 3; i++) {
+		j[i] = shell(script, sizeof(script) - 1);
+		j[i].tag = (uint64_t)i;
+		/* Job 2 does not ask: its output comes only in the result. */
+		j[i].flags = i < 2 ? CORUN_JOB_STREAM : 0;
+		seen[i].f = f;
+	}
+	ck_assert_int_eq(corun_pool_map(p, j, 3, f), 0);
+	run_all(f, 3, 20);
+	for (i = 0; i < 3; i++) {
+		const struct corun_job_result *r = corun_pool_result(f[i]);
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->status, 0);
+		/* The result holds the whole output either way. */
+		ck_assert_str_eq(r->out, "a\nc\nd");
+		ck_assert_str_eq(r->err, "b\n");
+		if (i == 2) {
+			ck_assert_uint_eq(seen[i].chunks, 0);
+			continue;
+		}
+		ck_assert_uint_eq(seen[i].out_len, 5);
+		ck_assert_mem_eq(seen[i].out, "a\nc\nd", 5);
+		ck_assert_uint_eq(seen[i].err_len, 2);
+		ck_assert_mem_eq(seen[i].err, "b\n", 2);
+		/* a, b, then c, then d (no newline) at the end: not one. */
+		ck_assert_uint_ge(seen[i].chunks, 3);
+		ck_assert_msg(seen[i].first_while_running,
+		    "the first line came only with the result");
+	}
+	for (i = 0; i < 3; i++) {
+		corun_future_unref(f[i]);
+	}
+	shutdown_pool(p);
+}
+
+START_TEST(test_stream_output)
+{
+	stream_case(CORUN_MODEL_ASYNC);		/* jobs on the main loop */
+	stream_case(CORUN_MODEL_THREAD);	/* jobs on job threads */
+	stream_case(CORUN_MODEL_PROCESS);
+}
+END_TEST
+
 START_TEST(test_timeout_and_retries)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
@@ -646,6 +734,7 @@ main(void)
 	tcase_add_test(tc, test_many_noop_jobs);
 	tcase_add_test(tc, test_async_model_overlaps_sleeps);
 	tcase_add_test(tc, test_shell_output_and_exit);
+	tcase_add_test(tc, test_stream_output);
 	tcase_add_test(tc, test_timeout_and_retries);
 	tcase_add_test(tc, test_cancel_queued_and_running);
 	tcase_add_test(tc, test_long_job_outlives_heartbeat_window);

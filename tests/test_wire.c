@@ -434,6 +434,65 @@ START_TEST(test_cancel_roundtrip)
 }
 END_TEST
 
+START_TEST(test_output_roundtrip)
+{
+	struct cr_wire_builder b;
+	struct cr_wire_frame f;
+	struct cr_wire_output o;
+	const uint8_t *p;
+	uint8_t *q;
+	size_t n;
+	char why[CR_WIRE_WHY_SIZE];
+
+	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(cr_wire_builder_begin(&b, CR_WIRE_OUTPUT), 0);
+	memset(&o, 0, sizeof(o));
+	o.id = UINT64_MAX;
+	o.attempt = 3;
+	o.stream = CR_WIRE_STDOUT;
+	o.data.ptr = binary;
+	o.data.len = sizeof(binary);
+	ck_assert_int_eq(cr_wire_add_output(&b, &o), 0);
+	o.id = 7;
+	o.stream = CR_WIRE_STDERR;
+	o.data.len = 0;
+	ck_assert_int_eq(cr_wire_add_output(&b, &o), 0);
+	o.stream = 3;
+	ck_assert_int_eq(cr_wire_add_output(&b, &o), CORUN_EINVAL);
+	ck_assert_int_eq(cr_wire_add_result(&b, &(struct cr_wire_result){ 0 }),
+	    CORUN_ESTATE);
+	ck_assert_int_eq(cr_wire_builder_finish(&b, &p, &n), 0);
+	ck_assert_uint_eq(n, CR_WIRE_HDR_SIZE + 2 * 20 + sizeof(binary));
+	ck_assert_int_eq(cr_wire_decode(p, n, 0, &f, why, sizeof(why)), 0);
+	ck_assert_uint_eq(f.hdr.count, 2);
+	ck_assert_int_eq(cr_wire_next_output(&f, &o), 0);
+	ck_assert(o.id == UINT64_MAX);
+	ck_assert_uint_eq(o.attempt, 3);
+	ck_assert_uint_eq(o.stream, CR_WIRE_STDOUT);
+	ck_assert_uint_eq(o.data.len, sizeof(binary));
+	ck_assert_mem_eq(o.data.ptr, binary, sizeof(binary));
+	ck_assert_int_eq(cr_wire_next_output(&f, &o), 0);
+	ck_assert(o.id == 7);
+	ck_assert_uint_eq(o.stream, CR_WIRE_STDERR);
+	ck_assert_uint_eq(o.data.len, 0);
+	ck_assert_int_eq(cr_wire_next_output(&f, &o), CORUN_EDONE);
+	ck_assert_str_eq(cr_wire_type_name(CR_WIRE_OUTPUT), "OUTPUT");
+
+	/* A stream other than 1 or 2 is refused, with where it is. */
+	q = dup_frame(p, n);
+	put32(q + CR_WIRE_HDR_SIZE + 12, 0);
+	ck_assert_ptr_nonnull(strstr(expect_fail(q, n, 0, CORUN_EPROTO),
+	    "stream 0 at offset 28"));
+	free(q);
+	/* A data length past the body is refused. */
+	q = dup_frame(p, n);
+	put32(q + CR_WIRE_HDR_SIZE + 16, 1000);
+	(void)expect_fail(q, n, 0, CORUN_EPROTO);
+	free(q);
+	cr_wire_builder_fini(&b);
+}
+END_TEST
+
 /* ---- refusals -------------------------------------------------------- */
 
 /*
@@ -457,6 +516,7 @@ sample(int type, size_t *len)
 	uint32_t i;
 	int rc = 0;
 
+	memset(pay, 'p', sizeof(pay));
 	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
 	switch (type) {
 	case CR_WIRE_HELLO:
@@ -497,6 +557,16 @@ sample(int type, size_t *len)
 		ck_assert_int_eq(cr_wire_builder_begin(&b, type), 0);
 		for (i = 1; i <= 3; i++) {
 			ck_assert_int_eq(cr_wire_add_cancel(&b, i), 0);
+		}
+		rc = cr_wire_builder_finish(&b, &p, len);
+		break;
+	case CR_WIRE_OUTPUT:
+		ck_assert_int_eq(cr_wire_builder_begin(&b, type), 0);
+		for (i = 1; i <= 3; i++) {
+			struct cr_wire_output o = { i, 1, 1 + i % 2,
+			    { pay, i } };
+
+			ck_assert_int_eq(cr_wire_add_output(&b, &o), 0);
 		}
 		rc = cr_wire_builder_finish(&b, &p, len);
 		break;
@@ -664,7 +734,7 @@ START_TEST(test_header_refusals)
 	ck_assert_ptr_nonnull(strstr(r, "unknown frame type 0"));
 	p[4] = CR_WIRE_TYPE_MAX + 1;
 	r = expect_fail(p, n, 0, CORUN_EPROTO);
-	ck_assert_ptr_nonnull(strstr(r, "unknown frame type 10"));
+	ck_assert_ptr_nonnull(strstr(r, "unknown frame type 11"));
 	p[4] = 255;
 	expect_fail(p, n, 0, CORUN_EPROTO);
 	p[4] = CR_WIRE_HEARTBEAT;
@@ -1071,6 +1141,7 @@ START_TEST(test_mutation)
 	struct cr_wire_frame f;
 	struct cr_wire_job j;
 	struct cr_wire_result r;
+	struct cr_wire_output o;
 	uint64_t id;
 	uint8_t *p, *q;
 	size_t n;
@@ -1120,6 +1191,14 @@ START_TEST(test_mutation)
 					cnt++;
 				}
 				break;
+			case CR_WIRE_OUTPUT:
+				while (cr_wire_next_output(&f, &o) == 0) {
+					ck_assert(inside(o.data, q, n));
+					ck_assert(o.stream == 1 ||
+					    o.stream == 2);
+					cnt++;
+				}
+				break;
 			case CR_WIRE_HELLO:
 				ck_assert(inside(f.u.hello.token, q, n));
 				ck_assert(inside(f.u.hello.name, q, n));
@@ -1148,6 +1227,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_jobs_roundtrip);
 	tcase_add_test(tc, test_results_roundtrip);
 	tcase_add_test(tc, test_cancel_roundtrip);
+	tcase_add_test(tc, test_output_roundtrip);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_short_body);
 	tcase_add_test(tc, test_body_length_mismatch);

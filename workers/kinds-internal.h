@@ -37,6 +37,9 @@ struct corun_job_ctx {
 	double timeout;		/* seconds, 0 = none */
 	corun_loop *loop;
 	struct cr_buf out, err;
+	void (*stream)(void *, int, const char *, size_t); /* or NULL */
+	void *stream_arg;
+	size_t streamed[2];	/* out, err bytes handed to stream */
 	int fail_code;		/* corun_job_fail(), 0 if not called */
 	char *fail_msg;
 	int exit_code;		/* -1 unless corun_job_set_exit() */

@@ -28,6 +28,14 @@ struct cr_job_exec {
 	size_t len;
 	uint32_t timeout_ms;	/* 0 = none */
 	int offload;		/* run blocking kinds in the executor */
+	/*
+	 * Stream output: called on the job's loop thread with each run of
+	 * whole lines (stream 1 = stdout, 2 = stderr) as the kind writes
+	 * them; NULL = no streaming.  Kinds running in an executor do not
+	 * stream.  The outcome still holds the whole output.
+	 */
+	void (*stream)(void *arg, int stream, const char *data, size_t len);
+	void *stream_arg;
 };
 
 /* How it ended.  Owned by the future (freed by cr_job_outcome_free). */

@@ -124,16 +124,40 @@ buf_append(struct cr_buf *b, const void *p, size_t len)
 	return 0;
 }
 
+/* Hand the whole lines written so far to the stream callback. */
+static void
+stream_lines(corun_job_ctx *ctx, int which, const struct cr_buf *b)
+{
+	size_t *sent = &ctx->streamed[which - 1];
+	const char *nl;
+
+	if (ctx->stream == NULL || ctx->offloaded || b->len == *sent) {
+		return;
+	}
+	nl = memrchr(b->p + *sent, '\n', b->len - *sent);
+	if (nl != NULL) {
+		ctx->stream(ctx->stream_arg, which, b->p + *sent,
+		    (size_t)(nl + 1 - (b->p + *sent)));
+		*sent = (size_t)(nl + 1 - b->p);
+	}
+}
+
 int
 corun_job_write_out(corun_job_ctx *ctx, const void *buf, size_t len)
 {
-	return buf_append(&ctx->out, buf, len);
+	int rc = buf_append(&ctx->out, buf, len);
+
+	stream_lines(ctx, 1, &ctx->out);
+	return rc;
 }
 
 int
 corun_job_write_err(corun_job_ctx *ctx, const void *buf, size_t len)
 {
-	return buf_append(&ctx->err, buf, len);
+	int rc = buf_append(&ctx->err, buf, len);
+
+	stream_lines(ctx, 2, &ctx->err);
+	return rc;
 }
 
 int
@@ -446,6 +470,8 @@ cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
 	job->offload = exec->offload;
 	job->start_ns = realtime_ns();
 	job->ctx.loop = loop;
+	job->ctx.stream = exec->stream;
+	job->ctx.stream_arg = exec->stream_arg;
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);

@@ -50,7 +50,15 @@ struct corun_job {
 	double timeout;		/* seconds; 0 = none */
 	int retries;		/* extra attempts when the job fails */
 	uint64_t tag;		/* caller's value, returned in the result */
+	unsigned flags;		/* CORUN_JOB_* below */
 };
+
+/*
+ * Deliver the job's output while it runs: whole lines, through the pool's
+ * on_output callback (corun/pool.h), as the job writes them.  The result
+ * still holds the whole output.
+ */
+#define CORUN_JOB_STREAM 0x1
 
 /* How a job ended (the pool future's result; see corun/pool.h). */
 struct corun_job_result {

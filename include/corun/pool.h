@@ -98,6 +98,18 @@ struct corun_pool_opts {
 	unsigned max_jobs_per_worker; /* recycle a worker after this many
 				   jobs, +/- up to 10% jitter so they do not
 				   all restart at once; 0 = never */
+	/*
+	 * Output of CORUN_JOB_STREAM jobs while they run, on the loop:
+	 * stream 1 = stdout, 2 = stderr; tag is the job's.  Whole lines
+	 * come as the job writes them; the rest (a last line without a
+	 * newline, or all of it for kinds run through --offload) comes just
+	 * before the job's future completes.  An attempt lost with its
+	 * worker has already delivered what it wrote; the next attempt
+	 * delivers its own output from the start.
+	 */
+	void (*on_output)(void *arg, uint64_t tag, int stream,
+	    const char *data, size_t len);
+	void *output_arg;
 };
 
 /* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */

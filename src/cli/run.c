@@ -210,7 +210,8 @@ submit(struct cr_run *r, struct cr_wslot *w)
 	job.len = w->js.len;
 	job.timeout = w->js.timeout >= 0 ? w->js.timeout : r->o->timeout;
 	job.retries = w->js.retries >= 0 ? w->js.retries : r->o->retries;
-	job.tag = w->js.seq;
+	job.tag = (uint64_t)(w - r->win);
+	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
 		return rc;
 	}
@@ -355,8 +356,21 @@ default_model(const struct cr_run *r)
 	return CORUN_MODEL_ASYNC;
 }
 
+/* --line-buffer: a running job's whole lines, printed as they come. */
 static void
-pool_opts(const struct cr_run *r, struct corun_pool_opts *po)
+on_output(void *arg, uint64_t tag, int stream, const char *data, size_t len)
+{
+	struct cr_run *r = arg;
+	const struct cr_wslot *w = &r->win[tag];
+	FILE *f = stream == 1 ? stdout : stderr;
+
+	(void)cr_write_tagged(f, r->o->tag ? w->js.tagstr : NULL, data, len,
+	    1);
+	fflush(f);
+}
+
+static void
+pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 {
 	const struct cr_run_opts *o = r->o;
 
@@ -376,6 +390,15 @@ pool_opts(const struct cr_run *r, struct corun_pool_opts *po)
 	po->offload = o->offload;
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
+	/*
+	 * --line-buffer streams lines as jobs write them, as GNU parallel
+	 * does; with -k or --json output still goes whole, in its place.
+	 */
+	r->streaming = o->line_buffer && !o->keep_order && !o->json;
+	if (r->streaming) {
+		po->on_output = on_output;
+		po->output_arg = r;
+	}
 }
 
 static int

@@ -118,7 +118,7 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 			printf("%s\n", line);
 			free(line);
 		}
-	} else if (res != NULL) {
+	} else if (res != NULL && !r->streaming) {
 		cr_write_tagged(stdout, tag, res->out, res->out_len,
 		    r->o->line_buffer);
 		fflush(stdout);

@@ -275,6 +275,7 @@ job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->attempts = 0;
 	job->lost = 0;
 	job->retries_left = j->retries;
+	job->stream = (j->flags & CORUN_JOB_STREAM) != 0;
 	job->state = CR_JOB_QUEUED;
 	job->cancel_req = 0;
 	job->cancel_sent = 0;

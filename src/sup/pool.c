@@ -107,6 +107,33 @@ job_fail(struct cr_job *job, int code, const char *fmt, ...)
 	job_done(job);
 }
 
+/* Hand streamed output to the caller (opts.on_output). */
+static void
+deliver(struct cr_job *job, int stream, const uint8_t *data, size_t len)
+{
+	const struct corun_pool_opts *o = &job->pool->opts;
+
+	if (len > 0 && o->on_output != NULL) {
+		o->on_output(o->output_arg, job->tag, stream,
+		    (const char *)data, len);
+	}
+	job->streamed[stream - 1] += (uint32_t)len;
+}
+
+/* The output a streamed job's result has beyond what OUTPUT brought. */
+static void
+deliver_rest(struct cr_job *job, const struct cr_wire_result *r)
+{
+	if (r->out.len > job->streamed[0]) {
+		deliver(job, CR_WIRE_STDOUT, r->out.ptr + job->streamed[0],
+		    r->out.len - job->streamed[0]);
+	}
+	if (r->err.len > job->streamed[1]) {
+		deliver(job, CR_WIRE_STDERR, r->err.ptr + job->streamed[1],
+		    r->err.len - job->streamed[1]);
+	}
+}
+
 static void
 job_succeed(struct cr_job *job, const struct cr_wire_result *r, pid_t pid)
 {
@@ -114,6 +141,9 @@ job_succeed(struct cr_job *job, const struct cr_wire_result *r, pid_t pid)
 	size_t size;
 	char *s;
 
+	if (job->stream) {
+		deliver_rest(job, r);
+	}
 	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 3;
 	if ((res = malloc(size)) == NULL) {
 		job_fail(job, CORUN_ENOMEM, "no memory for the result");
@@ -282,6 +312,17 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 	}
 }
 
+static void
+on_output(struct cr_worker *w, const struct cr_wire_output *o)
+{
+	struct cr_job *job = cr_jobmap_get(&w->pool->leased, o->id);
+
+	if (job != NULL && job->worker == w && job->attempts == o->attempt &&
+	    job->stream) {
+		deliver(job, (int)o->stream, o->data.ptr, o->data.len);
+	}
+}
+
 /* ---- recycling (opts.max_jobs_per_worker) --------------------------- */
 
 /*
@@ -424,6 +465,7 @@ cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 {
 	struct cr_wire_frame f;
 	struct cr_wire_result r;
+	struct cr_wire_output o;
 	char why[CR_WIRE_WHY_SIZE];
 
 	if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
@@ -453,6 +495,11 @@ cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 			cr_pool_schedule_dispatch(w->pool);
 		}
 		maybe_finish_shutdown(w->pool);
+		break;
+	case CR_WIRE_OUTPUT:
+		while (cr_wire_next_output(&f, &o) == 0) {
+			on_output(w, &o);
+		}
 		break;
 	case CR_WIRE_HEARTBEAT:
 	case CR_WIRE_BYE:
@@ -492,6 +539,7 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 		wj.id = job->id;
 		wj.attempt = job->attempts + 1;
 		wj.timeout_ms = job->timeout_ms;
+		wj.flags = job->stream ? CR_WIRE_JOB_STREAM : 0;
 		wj.kind.ptr = (const uint8_t *)job->kind;
 		wj.kind.len = job->kind_len;
 		wj.payload.ptr = job->payload;
@@ -515,6 +563,7 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 		job->state = CR_JOB_LEASED;
 		job->worker = w;
 		job->attempts++;
+		job->streamed[0] = job->streamed[1] = 0;
 		cr_jobq_push(&w->leases, job);
 		w->credit--;
 	}

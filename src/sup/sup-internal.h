@@ -47,6 +47,8 @@ struct cr_job {
 	uint8_t state;
 	uint8_t cancel_req;
 	uint8_t cancel_sent;
+	uint8_t stream;			/* CORUN_JOB_STREAM */
+	uint32_t streamed[2];		/* stdout, stderr bytes delivered */
 	uint16_t kind_len;
 	size_t len;
 	char *kind;			/* points into data */

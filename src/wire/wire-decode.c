@@ -301,6 +301,25 @@ dec_result(struct dec *d, struct cr_wire_result *r)
 	    &r->errmsg);
 }
 
+static int
+dec_output(struct dec *d, struct cr_wire_output *o)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_OUTPUT_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	o->stream = cr_wire_get32(p + 12);
+	if (o->stream != CR_WIRE_STDOUT && o->stream != CR_WIRE_STDERR) {
+		return dec_fail(d, CORUN_EPROTO,
+		    "stream %u at offset %zu is neither 1 (stdout) nor 2 "
+		    "(stderr)", o->stream, off(d, p + 12));
+	}
+	d->p += CR_WIRE_OUTPUT_FIXED;
+	return take(d, "data", p + 16, UINT32_MAX, 0, &o->data);
+}
+
 /*
  * Check the records of a batch frame.  The count is first compared with
  * the smallest record size, so a huge count in a small frame is refused
@@ -311,12 +330,14 @@ dec_records(struct dec *d, uint8_t type, uint32_t count)
 {
 	struct cr_wire_job j;
 	struct cr_wire_result r;
+	struct cr_wire_output o;
 	size_t min;
 	uint32_t i;
 	int err;
 
 	min = type == CR_WIRE_JOBS ? CR_WIRE_JOB_FIXED + 1 :
-	    type == CR_WIRE_RESULTS ? CR_WIRE_RESULT_FIXED : CR_WIRE_CANCEL_REC;
+	    type == CR_WIRE_RESULTS ? CR_WIRE_RESULT_FIXED :
+	    type == CR_WIRE_OUTPUT ? CR_WIRE_OUTPUT_FIXED : CR_WIRE_CANCEL_REC;
 	if (count > left(d) / min) {
 		return dec_fail(d, CORUN_EPROTO,
 		    "record count %u at offset %d cannot fit in %zu bytes "
@@ -329,6 +350,8 @@ dec_records(struct dec *d, uint8_t type, uint32_t count)
 			err = dec_job(d, &j);
 		} else if (type == CR_WIRE_RESULTS) {
 			err = dec_result(d, &r);
+		} else if (type == CR_WIRE_OUTPUT) {
+			err = dec_output(d, &o);
 		} else {
 			err = need(d, CR_WIRE_CANCEL_REC, "job id");
 			d->p += err == 0 ? CR_WIRE_CANCEL_REC : 0;
@@ -376,8 +399,7 @@ decode(const void *buf, size_t len, size_t max_frame,
 	d.whylen = whylen;
 	f->end = d.end;
 
-	if (h->count != 0 && h->type != CR_WIRE_JOBS &&
-	    h->type != CR_WIRE_RESULTS && h->type != CR_WIRE_CANCEL) {
+	if (h->count != 0 && !cr_wire_is_batch(h->type)) {
 		return dec_fail(&d, CORUN_EPROTO,
 		    "record count %u at offset %d, this frame type carries "
 		    "no records", h->count, CR_WIRE_OFF_COUNT);
@@ -428,7 +450,8 @@ decode(const void *buf, size_t len, size_t max_frame,
 		f->u.credit = cr_wire_get32(d.p);
 		d.p += CR_WIRE_RESULTS_PRE;
 		/* FALLTHROUGH */
-	default:	/* JOBS, CANCEL: the header check left nothing else */
+	default:	/* JOBS, CANCEL, OUTPUT: the header check left
+			   nothing else */
 		f->recs = d.p;
 		err = dec_records(&d, h->type, h->count);
 		break;

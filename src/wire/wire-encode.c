@@ -136,8 +136,7 @@ cr_wire_builder_begin(struct cr_wire_builder *b, int type)
 	size_t pre;
 	int err;
 
-	if (type != CR_WIRE_JOBS && type != CR_WIRE_RESULTS &&
-	    type != CR_WIRE_CANCEL) {
+	if (!cr_wire_is_batch(type)) {
 		return CORUN_EINVAL;
 	}
 	pre = preamble_size(type);
@@ -276,6 +275,37 @@ cr_wire_add_cancel(struct cr_wire_builder *b, uint64_t id)
 	}
 	cr_wire_put64(b->buf + b->len, id);
 	b->len += CR_WIRE_CANCEL_REC;
+	b->count++;
+	return 0;
+}
+
+int
+cr_wire_add_output(struct cr_wire_builder *b, const struct cr_wire_output *o)
+{
+	uint64_t size;
+	uint8_t *p;
+	int err;
+
+	if (!open_frame(b, CR_WIRE_OUTPUT)) {
+		return CORUN_ESTATE;
+	}
+	if (o->stream != CR_WIRE_STDOUT && o->stream != CR_WIRE_STDERR) {
+		return CORUN_EINVAL;
+	}
+	if ((err = check_bytes(&o->data)) != 0) {
+		return err;
+	}
+	size = (uint64_t)CR_WIRE_OUTPUT_FIXED + o->data.len;
+	if ((err = room(b, size)) != 0) {
+		return err;
+	}
+	p = b->buf + b->len;
+	cr_wire_put64(p, o->id);
+	cr_wire_put32(p + 8, o->attempt);
+	cr_wire_put32(p + 12, o->stream);
+	cr_wire_put32(p + 16, o->data.len);
+	put_var(p + CR_WIRE_OUTPUT_FIXED, &o->data);
+	b->len += (size_t)size;
 	b->count++;
 	return 0;
 }

@@ -32,6 +32,7 @@
 #define CR_WIRE_RESULT_FIXED	52
 #define CR_WIRE_RESULTS_PRE	4	/* credit */
 #define CR_WIRE_CANCEL_REC	8
+#define CR_WIRE_OUTPUT_FIXED	20
 #define CR_WIRE_CREDIT_BODY	4
 #define CR_WIRE_HEARTBEAT_BODY	20
 #define CR_WIRE_SHUTDOWN_BODY	5
@@ -101,5 +102,13 @@ cr_wire_limit(size_t max_frame)
 
 /* Write the header with count and body length still zero. */
 void	cr_wire_put_header(uint8_t *p, uint8_t type);
+
+/* Frame types that carry records. */
+static inline int
+cr_wire_is_batch(int type)
+{
+	return type == CR_WIRE_JOBS || type == CR_WIRE_RESULTS ||
+	    type == CR_WIRE_CANCEL || type == CR_WIRE_OUTPUT;
+}
 
 #endif /* CR_WIRE_INTERNAL_H */

@@ -18,6 +18,7 @@ cr_wire_type_name(int type)
 		[CR_WIRE_CANCEL] = "CANCEL",
 		[CR_WIRE_SHUTDOWN] = "SHUTDOWN",
 		[CR_WIRE_BYE] = "BYE",
+		[CR_WIRE_OUTPUT] = "OUTPUT",
 	};
 
 	if (type < 1 || type > CR_WIRE_TYPE_MAX) {
@@ -109,6 +110,27 @@ cr_wire_next_cancel(struct cr_wire_frame *f, uint64_t *id)
 	}
 	*id = cr_wire_get64(f->next);
 	f->next += CR_WIRE_CANCEL_REC;
+	f->index++;
+	return 0;
+}
+
+int
+cr_wire_next_output(struct cr_wire_frame *f, struct cr_wire_output *o)
+{
+	const uint8_t *p = f->next;
+
+	if (f->hdr.type != CR_WIRE_OUTPUT || f->recs == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (f->index >= f->hdr.count) {
+		return CORUN_EDONE;
+	}
+	o->id = cr_wire_get64(p);
+	o->attempt = cr_wire_get32(p + 8);
+	o->stream = cr_wire_get32(p + 12);
+	o->data.len = cr_wire_get32(p + 16);
+	o->data.ptr = p + CR_WIRE_OUTPUT_FIXED;
+	f->next = o->data.ptr + o->data.len;
 	f->index++;
 	return 0;
 }

@@ -58,9 +58,18 @@ enum cr_wire_type {
 	CR_WIRE_HEARTBEAT = 6,	/* both ways */
 	CR_WIRE_CANCEL = 7,	/* supervisor -> worker, batch of job ids */
 	CR_WIRE_SHUTDOWN = 8,	/* supervisor -> worker */
-	CR_WIRE_BYE = 9		/* worker -> supervisor */
+	CR_WIRE_BYE = 9,	/* worker -> supervisor */
+	CR_WIRE_OUTPUT = 10	/* worker -> supervisor, batch of output */
 };
-#define CR_WIRE_TYPE_MAX	9
+#define CR_WIRE_TYPE_MAX	10
+
+/* Job flags (cr_wire_job.flags). */
+#define CR_WIRE_JOB_STREAM	0x1	/* send output lines as they come */
+#define CR_WIRE_JOB_FLAGS	0x1	/* every flag defined */
+
+/* Streams of an OUTPUT record. */
+#define CR_WIRE_STDOUT		1
+#define CR_WIRE_STDERR		2
 
 /*
  * A byte field: on decode it points into the received buffer; on encode
@@ -114,6 +123,18 @@ struct cr_wire_result {
 	struct cr_wire_bytes errmsg;	/* string */
 };
 
+/*
+ * Output a running job made so far (only for jobs sent with
+ * CR_WIRE_JOB_STREAM): whole lines, in order per job and stream.  The
+ * job's RESULT still carries its whole output.
+ */
+struct cr_wire_output {
+	uint64_t	id;
+	uint32_t	attempt;
+	uint32_t	stream;		/* CR_WIRE_STDOUT or CR_WIRE_STDERR */
+	struct cr_wire_bytes data;	/* opaque bytes */
+};
+
 struct cr_wire_heartbeat {
 	uint64_t	seq;
 	uint32_t	running;	/* running; sup->worker: leased */
@@ -159,8 +180,8 @@ void	cr_wire_builder_fini(struct cr_wire_builder *b);
 void	cr_wire_builder_reset(struct cr_wire_builder *b);
 
 /*
- * Start a batch frame: CR_WIRE_JOBS, CR_WIRE_RESULTS or CR_WIRE_CANCEL
- * (CORUN_EINVAL otherwise).  Discards any previous frame.
+ * Start a batch frame: CR_WIRE_JOBS, CR_WIRE_RESULTS, CR_WIRE_CANCEL or
+ * CR_WIRE_OUTPUT (CORUN_EINVAL otherwise).  Discards any previous frame.
  */
 int	cr_wire_builder_begin(struct cr_wire_builder *b, int type);
 
@@ -183,6 +204,9 @@ int	cr_wire_add_job(struct cr_wire_builder *b, const struct cr_wire_job *j);
 int	cr_wire_add_result(struct cr_wire_builder *b,
 	    const struct cr_wire_result *r);
 int	cr_wire_add_cancel(struct cr_wire_builder *b, uint64_t id);
+/* As above; CORUN_EINVAL also for a stream other than 1 or 2. */
+int	cr_wire_add_output(struct cr_wire_builder *b,
+	    const struct cr_wire_output *o);
 
 /* Set the credit a RESULTS frame carries (default 0).  CORUN_ESTATE else. */
 int	cr_wire_set_credit(struct cr_wire_builder *b, uint32_t credit);
@@ -286,6 +310,7 @@ int	cr_wire_decode(const void *buf, size_t len, size_t max_frame,
 int	cr_wire_next_job(struct cr_wire_frame *f, struct cr_wire_job *j);
 int	cr_wire_next_result(struct cr_wire_frame *f, struct cr_wire_result *r);
 int	cr_wire_next_cancel(struct cr_wire_frame *f, uint64_t *id);
+int	cr_wire_next_output(struct cr_wire_frame *f, struct cr_wire_output *o);
 /* Restart the record iteration. */
 void	cr_wire_rewind(struct cr_wire_frame *f);
 

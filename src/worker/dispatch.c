@@ -188,6 +188,54 @@ done_push(struct cr_worker *w, struct cr_job *j)
 	schedule_flush(w);
 }
 
+/* Main loop: streamed output joins the next flush, before any result. */
+static void
+output_back(void *arg)
+{
+	struct cr_outchunk *c = arg;
+	struct cr_worker *w = c->w;
+
+	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
+		free(c);
+		return;
+	}
+	c->next = NULL;
+	if (w->outp_tail != NULL) {
+		w->outp_tail->next = c;
+	} else {
+		w->outp_head = c;
+	}
+	w->outp_tail = c;
+	schedule_flush(w);
+}
+
+/*
+ * Job thread: a streamed job wrote whole lines.  The chunk goes to the
+ * main loop the way the job's outcome will, so it arrives first.
+ */
+static void
+job_output(void *arg, int stream, const char *data, size_t len)
+{
+	struct cr_job *j = arg;
+	struct cr_worker *w = j->w;
+	struct cr_outchunk *c;
+
+	if ((c = malloc(sizeof(*c) + len)) == NULL) {
+		return;		/* the result still carries it */
+	}
+	c->w = w;
+	c->id = j->id;
+	c->attempt = j->attempt;
+	c->stream = (uint32_t)stream;
+	c->len = len;
+	memcpy(c->data, data, len);
+	if (j->th->loop == w->loop) {
+		output_back(c);
+	} else if (corun_call_soon_threadsafe(w->loop, output_back, c) != 0) {
+		free(c);
+	}
+}
+
 static void start_on(struct cr_worker *w, struct cr_job *j,
     struct cr_jthread *th);
 static void schedule_flush(struct cr_worker *w);
@@ -302,6 +350,10 @@ job_start(void *arg)
 	ex.len = j->payload_len;
 	ex.timeout_ms = j->timeout_ms;
 	ex.offload = j->w->opt.offload;
+	if (j->flags & CR_WIRE_JOB_STREAM) {
+		ex.stream = job_output;
+		ex.stream_arg = j;
+	}
 	rc = cr_job_start(j->th->loop, &ex, &j->fut);
 	if (rc == 0 && (rc = corun_future_add_done_callback(j->fut, job_done,
 	    j)) != 0) {
@@ -362,6 +414,7 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 		j->id = r.id;
 		j->attempt = r.attempt;
 		j->timeout_ms = r.timeout_ms;
+		j->flags = r.flags;
 		j->kind_len = r.kind.len;
 		j->payload_len = r.payload.len;
 		memcpy(j->data, r.kind.ptr, r.kind.len);

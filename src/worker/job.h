@@ -37,10 +37,22 @@ struct cr_job {
 	uint64_t	 id;
 	uint32_t	 attempt;
 	uint32_t	 timeout_ms;
+	uint32_t	 flags;		/* CR_WIRE_JOB_* */
 	size_t		 kind_len;
 	size_t		 payload_len;
 	struct cr_job_outcome oc;	/* set before the job comes back */
 	char		 data[];	/* kind, then payload */
+};
+
+/* Output a streamed job wrote, on its way to an OUTPUT frame. */
+struct cr_outchunk {
+	struct cr_outchunk *next;
+	struct cr_worker *w;
+	uint64_t	 id;
+	uint32_t	 attempt;
+	uint32_t	 stream;	/* CR_WIRE_STDOUT or CR_WIRE_STDERR */
+	size_t		 len;
+	char		 data[];
 };
 
 /* Drop a reference; the last one frees the job and its outcome. */

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
@@ -73,6 +74,43 @@ add_result(struct cr_worker *w, const struct cr_job *j)
 	return rc;
 }
 
+/* OUTPUT frames for the output streamed jobs wrote since the last flush. */
+static void
+flush_output(struct cr_worker *w)
+{
+	struct cr_wire_output o;
+	struct cr_outchunk *c;
+	const uint8_t *frame;
+	size_t len;
+	int rc;
+
+	while (w->outp_head != NULL && !w->lost) {
+		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_OUTPUT);
+		while ((c = w->outp_head) != NULL) {
+			o.id = c->id;
+			o.attempt = c->attempt;
+			o.stream = c->stream;
+			o.data.ptr = (const uint8_t *)c->data;
+			o.data.len = (uint32_t)c->len;
+			if ((rc = cr_wire_add_output(&w->wb, &o)) ==
+			    CORUN_EAGAIN) {
+				break;
+			}
+			/* Too big for a frame: the result carries it. */
+			w->outp_head = c->next;
+			free(c);
+		}
+		if (w->outp_head == NULL) {
+			w->outp_tail = NULL;
+		}
+		if (cr_wire_builder_count(&w->wb) > 0 &&
+		    (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+		    cr_conn_send(w, frame, len) != 0)) {
+			break;
+		}
+	}
+}
+
 void
 cr_dispatch_flush(struct cr_worker *w)
 {
@@ -82,6 +120,7 @@ cr_dispatch_flush(struct cr_worker *w)
 	size_t len;
 	int rc;
 
+	flush_output(w);
 	while (w->done_head != NULL && !w->lost) {
 		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
 		n = 0;
@@ -120,8 +159,14 @@ cr_dispatch_flush(struct cr_worker *w)
 void
 cr_dispatch_drop_results(struct cr_worker *w)
 {
+	struct cr_outchunk *c;
 	struct cr_job *j;
 
+	while ((c = w->outp_head) != NULL) {
+		w->outp_head = c->next;
+		free(c);
+	}
+	w->outp_tail = NULL;
 	while ((j = w->done_head) != NULL) {
 		w->done_head = j->dnext;
 		cr_job_unref(j);

@@ -116,6 +116,7 @@ struct cr_worker {
 	size_t		 npending;
 	struct cr_job	*done_head, *done_tail;
 	size_t		 done_count;
+	struct cr_outchunk *outp_head, *outp_tail; /* streamed output */
 	int		 flush_scheduled;
 	corun_handle	*flush_timer;	/* a delayed flush (see dispatch.c) */
 };
@@ -157,7 +158,7 @@ void	cr_dispatch_cancel_all(struct cr_worker *w);
 void	cr_dispatch_refuse_pending(struct cr_worker *w);
 /* Encode and send every finished result now. */
 void	cr_dispatch_flush(struct cr_worker *w);
-/* Forget finished results without sending them. */
+/* Forget finished results and streamed output without sending them. */
 void	cr_dispatch_drop_results(struct cr_worker *w);
 /* Highest loop lag (ns) seen by any job loop since the last call. */
 uint64_t cr_dispatch_take_lag(struct cr_worker *w);
