@@ -58,6 +58,7 @@ rebuild_batch(struct cr_wire_frame *f, struct cr_wire_builder *b)
 {
 	struct cr_wire_job j;
 	struct cr_wire_result r;
+	struct cr_wire_output o;
 	uint64_t id;
 	uint32_t n = 0;
 
@@ -78,6 +79,14 @@ rebuild_batch(struct cr_wire_frame *f, struct cr_wire_builder *b)
 			check_view(&r.err);
 			check_view(&r.errmsg);
 			CR_FUZZ_CHECK(cr_wire_add_result(b, &r) == 0);
+			n++;
+		}
+	} else if (f->hdr.type == CR_WIRE_OUTPUT) {
+		while (cr_wire_next_output(f, &o) == 0) {
+			check_view(&o.data);
+			CR_FUZZ_CHECK(o.stream == CR_WIRE_STDOUT ||
+			    o.stream == CR_WIRE_STDERR);
+			CR_FUZZ_CHECK(cr_wire_add_output(b, &o) == 0);
 			n++;
 		}
 	} else {
@@ -134,6 +143,7 @@ compare_records(struct cr_wire_frame *a, struct cr_wire_frame *b)
 {
 	struct cr_wire_job ja, jb;
 	struct cr_wire_result ra, rb;
+	struct cr_wire_output oa, ob;
 	uint64_t ia, ib;
 
 	cr_wire_rewind(a);
@@ -154,6 +164,16 @@ compare_records(struct cr_wire_frame *a, struct cr_wire_frame *b)
 		while (cr_wire_next_cancel(a, &ia) == 0) {
 			CR_FUZZ_CHECK(cr_wire_next_cancel(b, &ib) == 0);
 			CR_FUZZ_CHECK(ia == ib);
+		}
+	} else if (a->hdr.type == CR_WIRE_OUTPUT) {
+		while (cr_wire_next_output(a, &oa) == 0) {
+			CR_FUZZ_CHECK(cr_wire_next_output(b, &ob) == 0);
+			CR_FUZZ_CHECK(oa.id == ob.id &&
+			    oa.attempt == ob.attempt &&
+			    oa.stream == ob.stream &&
+			    oa.data.len == ob.data.len &&
+			    (oa.data.len == 0 || memcmp(oa.data.ptr,
+			    ob.data.ptr, oa.data.len) == 0));
 		}
 	}
 }

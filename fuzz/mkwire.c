@@ -107,6 +107,13 @@ main(int argc, char **argv)
 	cr_wire_add_cancel(&b, 99);
 	cr_wire_builder_finish(&b, &f, &len);
 	out("ok-cancel", f, len);
+	cr_wire_builder_begin(&b, CR_WIRE_OUTPUT);
+	cr_wire_add_output(&b, &(struct cr_wire_output){ 7, 1,
+	    CR_WIRE_STDOUT, str("line one\nline two\n") });
+	cr_wire_add_output(&b, &(struct cr_wire_output){ 8, 2,
+	    CR_WIRE_STDERR, str("oops\n") });
+	cr_wire_builder_finish(&b, &f, &len);
+	out("ok-output", f, len);
 	cr_wire_builder_begin(&b, CR_WIRE_JOBS);
 	cr_wire_builder_finish(&b, &f, &len);
 	out("ok-jobs-empty", f, len);
