@@ -63,7 +63,7 @@ int corun_future_set_bytes(corun_future *fut, const void *buf, size_t len);
 int corun_future_set_error(corun_future *fut, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int corun_future_set_verror(corun_future *fut, int code, const char *fmt,
-    va_list ap);
+    va_list ap) __attribute__((format(printf, 3, 0)));
 
 /*
  * Cancel.  A plain future is completed as cancelled at once (returns 0).
