@@ -249,7 +249,9 @@ void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
 /*
  * Handle one request; returns the reply, or NULL when the answer comes
  * later (wait), through cd_ctl_reply.  Runs inside the caller's
- * transaction.
+ * transaction.  Out of memory, the reply may be json_null() (it needs
+ * none); cd_ctl_reply() and ctl.c answer that, or a NULL given to
+ * cd_ctl_reply(), with a fixed out-of-memory error.
  */
 json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);

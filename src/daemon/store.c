@@ -519,12 +519,14 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cd_taken *t = &out[k];
+		const char *kind;
 		const void *p = sqlite3_column_blob(st, 2);
 		int len = sqlite3_column_bytes(st, 2);
 
 		memset(t, 0, sizeof(*t));
 		t->id = sqlite3_column_int64(st, 0);
-		t->kind = cr_strdup((const char *)sqlite3_column_text(st, 1));
+		kind = (const char *)sqlite3_column_text(st, 1);
+		t->kind = kind != NULL ? cr_strdup(kind) : NULL;
 		t->payload = cr_malloc((size_t)len + 1);
 		if (t->kind == NULL || t->payload == NULL) {
 			cd_taken_free(t);
@@ -701,7 +703,7 @@ col_string(sqlite3_stmt *st, int col)
 			size_t k = 0;
 
 			if (copy == NULL) {
-				return json_null();
+				return NULL;	/* the caller's set fails */
 			}
 			for (int i = 0; i < len; i++) {
 				unsigned char c = (unsigned char)p[i];
@@ -717,7 +719,7 @@ col_string(sqlite3_stmt *st, int col)
 			j = json_stringn(copy, k);
 			free(copy);
 		}
-		return j != NULL ? j : json_null();
+		return j;
 	}
 }
 
@@ -744,42 +746,48 @@ cd_store_job_json(cd_store *s, int64_t id, int with_output, json_t **out)
 {
 	sqlite3_stmt *st = stmt(s, ST_GET);
 	json_t *j;
-	int state;
+	const char *kind;
+	int state, rc, bad = 0;
 
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return CORUN_ENOENT;
+		return rc == SQLITE_DONE ? CORUN_ENOENT : CORUN_ESYS;
 	}
 	state = sqlite3_column_int(st, 1);
 	j = json_object();
-	json_object_set_new(j, "id", json_integer(id));
-	json_object_set_new(j, "state", json_string(cd_state_name(state)));
-	json_object_set_new(j, "kind", col_string(st, 2));
-	json_object_set_new(j, "group", col_string(st, 3));
-	json_object_set_new(j, "priority", col_int(st, 4));
-	json_object_set_new(j, "timeout", json_real(
+	bad |= json_object_set_new(j, "id", json_integer(id));
+	bad |= json_object_set_new(j, "state",
+	    json_string(cd_state_name(state)));
+	bad |= json_object_set_new(j, "kind", col_string(st, 2));
+	bad |= json_object_set_new(j, "group", col_string(st, 3));
+	bad |= json_object_set_new(j, "priority", col_int(st, 4));
+	bad |= json_object_set_new(j, "timeout", json_real(
 	    sqlite3_column_double(st, 5)));
-	json_object_set_new(j, "retries", col_int(st, 6));
-	json_object_set_new(j, "key", col_string(st, 7));
-	json_object_set_new(j, "attempts", col_int(st, 8));
-	json_object_set_new(j, "submitted", col_time(st, 9));
-	json_object_set_new(j, "started", col_time(st, 10));
-	json_object_set_new(j, "ended", col_time(st, 11));
+	bad |= json_object_set_new(j, "retries", col_int(st, 6));
+	bad |= json_object_set_new(j, "key", col_string(st, 7));
+	bad |= json_object_set_new(j, "attempts", col_int(st, 8));
+	bad |= json_object_set_new(j, "submitted", col_time(st, 9));
+	bad |= json_object_set_new(j, "started", col_time(st, 10));
+	bad |= json_object_set_new(j, "ended", col_time(st, 11));
 	if (state >= CD_DONE) {
-		json_object_set_new(j, "status", col_int(st, 12));
-		json_object_set_new(j, "exit_code", col_int(st, 13));
-		json_object_set_new(j, "signal", col_int(st, 14));
-		json_object_set_new(j, "worker_pid", col_int(st, 15));
-		json_object_set_new(j, "error", state == CD_DONE ?
+		bad |= json_object_set_new(j, "status", col_int(st, 12));
+		bad |= json_object_set_new(j, "exit_code", col_int(st, 13));
+		bad |= json_object_set_new(j, "signal", col_int(st, 14));
+		bad |= json_object_set_new(j, "worker_pid", col_int(st, 15));
+		bad |= json_object_set_new(j, "error", state == CD_DONE ?
 		    json_null() : col_string(st, 16));
 		if (with_output) {
-			json_object_set_new(j, "stdout", col_string(st, 17));
-			json_object_set_new(j, "stderr", col_string(st, 18));
+			bad |= json_object_set_new(j, "stdout",
+			    col_string(st, 17));
+			bad |= json_object_set_new(j, "stderr",
+			    col_string(st, 18));
 		}
 	}
-	if (with_output && strcmp((const char *)sqlite3_column_text(st, 2),
-	    "shell") == 0) {
+	kind = (const char *)sqlite3_column_text(st, 2);
+	if (kind == NULL) {
+		bad = 1;	/* out of memory converting it */
+	} else if (with_output && strcmp(kind, "shell") == 0) {
 		/* The command, for people reading `corun result`. */
 		const char *p = sqlite3_column_blob(st, 19);
 		int len = sqlite3_column_bytes(st, 19);
@@ -791,12 +799,18 @@ cd_store_job_json(cd_store *s, int64_t id, int with_output, json_t **out)
 			if (wl == 0) {
 				break;
 			}
-			json_array_append_new(argv, json_stringn(p + i, wl));
+			bad |= json_array_append_new(argv,
+			    json_stringn(p + i, wl));
 			i += (int)wl + 1;
 		}
-		json_object_set_new(j, "cmd", argv);
+		bad |= json_object_set_new(j, "cmd", argv);
 	}
 	sqlite3_reset(st);
+	if (bad) {
+		/* A reply with fields missing would mislead: none at all. */
+		json_decref(j);
+		return CORUN_ENOMEM;
+	}
 	*out = j;
 	return 0;
 }
