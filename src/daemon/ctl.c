@@ -24,6 +24,7 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "daemon.h"
+#include "fault-internal.h"
 
 #define CD_CTX_MIN 8		/* contexts receiving at once */
 #define CD_CTX_MAX 4096		/* including deferred ones */
@@ -74,6 +75,12 @@ ctx_cb(void *arg)
 	}
 	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED || ctl->closing) {
 		return;
+	}
+	if (rv == 0 && cr_fault(CR_FAULT_NET)) {
+		/* Injected: as if the request had been lost on the way. */
+		nng_msg_free(nng_aio_get_msg(c->aio));
+		cd_log("control socket: receive failed (fault injected)");
+		rv = NNG_ECONNRESET;
 	}
 	if (rv != 0) {
 		nng_ctx_recv(c->ctx, c->aio);
@@ -129,22 +136,35 @@ ctx_new(struct cd_ctl *ctl)
 	return c;
 }
 
+/* What a client gets when no reply could be built. */
+static const char oom_reply[] = "{\"ok\":false,\"error\":{\"code\":"
+    "\"internal\",\"message\":\"corund is out of memory\"}}";
+
 static void
 send_reply(struct cd_ctx *c)
 {
-	char *text = json_dumps(c->reply, JSON_COMPACT);
+	/* Out of memory, ops.c answers json_null(): not an object. */
+	char *text = json_is_object(c->reply) ?
+	    json_dumps(c->reply, JSON_COMPACT) : NULL;
+	const char *body = text != NULL ? text : oom_reply;
 	nng_msg *msg;
 
 	json_decref(c->reply);
 	c->reply = NULL;
-	if (text == NULL || nng_msg_alloc(&msg, 0) != 0) {
-		free(text);
-		/* Nothing to say: listen again (the client times out). */
+	if (nng_msg_alloc(&msg, 0) != 0) {
+		msg = NULL;
+	} else if (nng_msg_append(msg, body, strlen(body)) != 0 ||
+	    cr_fault(CR_FAULT_NET)) {
+		nng_msg_free(msg);
+		msg = NULL;
+	}
+	free(text);
+	if (msg == NULL) {
+		/* Nothing can be said: listen again (the client times out). */
+		cd_log("control socket: a reply could not be sent");
 		nng_ctx_recv(c->ctx, c->aio);
 		return;
 	}
-	nng_msg_append(msg, text, strlen(text));
-	free(text);
 	c->sending = 1;
 	nng_aio_set_msg(c->aio, msg);
 	nng_ctx_send(c->ctx, c->aio);
@@ -195,6 +215,7 @@ drain(void *arg)
 			    "bytes is over the limit of %zu (max-request)",
 			    nng_msg_len(m), d->conf.max_request);
 		} else {
+			/* NULL: a wait, answered later (cd_ctl_reply). */
 			c->reply = cd_ops_handle(d, c, nng_msg_body(m),
 			    nng_msg_len(m));
 			if (c->reply == NULL) {
@@ -206,18 +227,24 @@ drain(void *arg)
 	}
 	if (!failed && cd_store_commit(d->store) != 0) {
 		failed = 1;
+		cd_log("store: commit failed: %s; the requests get an error",
+		    cd_store_errmsg(d->store));
 		for (c = head; c != NULL; c = c->qnext) {
-			if (c->reply != NULL) {
+			if (!c->deferred) {
 				json_decref(c->reply);
+				/*
+				 * Not "nothing was done": with sync-full a
+				 * failed fsync may leave the commit on disk.
+				 */
 				c->reply = cd_ops_error("store", "commit "
-				    "failed: %s; nothing was done",
+				    "failed: %s; it may not have taken effect",
 				    cd_store_errmsg(d->store));
 			}
 		}
 	}
 	for (c = head; c != NULL; c = next) {
 		next = c->qnext;
-		if (c->reply != NULL) {
+		if (!c->deferred) {
 			send_reply(c);
 		}
 	}

@@ -152,7 +152,14 @@ int cd_store_purge(cd_store *s, double max_age_s, uint64_t keep,
     uint64_t now_ns, size_t *deleted);
 
 /* Jobs per state (kept in memory, loaded at open). */
-void cd_store_counts(const cd_store *s, uint64_t counts[CD_NSTATES]);
+void cd_store_counts(cd_store *s, uint64_t counts[CD_NSTATES]);
+
+/*
+ * fault-hooks.c: SQLite's and jansson's allocations and SQLite's file I/O
+ * through the fault counters (fault-internal.h).  Once per process,
+ * before SQLite is used; cd_store_open() calls it.
+ */
+void cd_fault_hooks(void);
 
 /* ---- the daemon ---------------------------------------------------- */
 
@@ -242,7 +249,9 @@ void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
 /*
  * Handle one request; returns the reply, or NULL when the answer comes
  * later (wait), through cd_ctl_reply.  Runs inside the caller's
- * transaction.
+ * transaction.  Out of memory, the reply may be json_null() (it needs
+ * none); cd_ctl_reply() and ctl.c answer that, or a NULL given to
+ * cd_ctl_reply(), with a fixed out-of-memory error.
  */
 json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "fault-internal.h"
 
 #define CD_BATCH_MAX 100000	/* jobs per submit request */
 #define CD_AFTER_MAX 1000
@@ -47,6 +48,19 @@ cd_ops_error(const char *code, const char *fmt, ...)
 	va_end(ap);
 	return json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code,
 	    "message", msg);
+}
+
+/*
+ * Out of memory: a reply if one can still be built, else json_null(),
+ * which needs no memory; ctl.c answers a reply that is not an object with
+ * a fixed out-of-memory error.  Never NULL, which means "answered later".
+ */
+static json_t *
+oom(void)
+{
+	json_t *r = cd_ops_error("internal", "out of memory");
+
+	return r != NULL ? r : json_null();
 }
 
 static json_t *
@@ -175,8 +189,8 @@ parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 			len += strlen(k) + json_string_length(w) + 2;
 		}
 		/* argv words, an empty word, then KEY=VALUE words. */
-		if ((sb->payload = malloc(len)) == NULL) {
-			*err = cd_ops_error("internal", "out of memory");
+		if ((sb->payload = cr_malloc(len)) == NULL) {
+			*err = oom();
 			return -1;
 		}
 		json_array_foreach(v, i, w) {
@@ -279,6 +293,7 @@ static json_t *
 op_submit(struct cd_daemon *d, json_t *req)
 {
 	json_t *jobs = json_object_get(req, "jobs"), *ids, *err = NULL;
+	json_t *reply = NULL;
 	struct spec_buf *sb;
 	uint64_t now = wall_ns();
 	size_t n, i;
@@ -299,7 +314,7 @@ op_submit(struct cd_daemon *d, json_t *req)
 	} else {
 		n = 1;
 	}
-	if ((sb = calloc(1, sizeof(*sb))) == NULL ||
+	if ((sb = cr_calloc(1, sizeof(*sb))) == NULL ||
 	    cd_store_savepoint(d->store) != 0) {
 		free(sb);
 		return cd_ops_error("store", "cannot start: %s",
@@ -315,6 +330,9 @@ op_submit(struct cd_daemon *d, json_t *req)
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
 		    &err) != 0) {
 			free(sb->payload);
+			if (err == NULL) {
+				err = oom();	/* no memory for the error */
+			}
 			break;
 		}
 		rc = cd_store_add(d->store, &sb->js, now, &id, &existed);
@@ -325,49 +343,73 @@ op_submit(struct cd_daemon *d, json_t *req)
 		} else if (rc != 0) {
 			err = cd_ops_error("store", "%s: %s", where,
 			    cd_store_errmsg(d->store));
-		} else {
-			json_array_append_new(ids, json_integer(id));
+		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
+			err = oom();
 		}
 	}
 	free(sb);
-	cd_store_release(d->store, err != NULL);
+	/*
+	 * The reply is built before the savepoint ends: when it cannot be,
+	 * nothing was added, and the client is told so.
+	 */
+	if (err == NULL) {
+		reply = batch ? json_pack("{s:b, s:O}", "ok", 1, "ids", ids) :
+		    json_pack("{s:b, s:O}", "ok", 1, "id",
+		    json_array_get(ids, 0));
+		if (reply == NULL) {
+			err = oom();
+		}
+	}
+	json_decref(ids);
+	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
+		json_decref(reply);
+		err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+	}
 	if (err != NULL) {
-		json_decref(ids);
 		return err;
 	}
 	cd_feed_kick(d);
-	if (batch) {
-		return json_pack("{s:b, s:o}", "ok", 1, "ids", ids);
-	}
-	{
-		json_t *r = json_pack("{s:b, s:O}", "ok", 1, "id",
-		    json_array_get(ids, 0));
-
-		json_decref(ids);
-		return r;
-	}
+	return reply;
 }
 
 /* ---- status, result, cancel ---------------------------------------- */
+
+/* Why a job could not be read: it is not there, or the store failed. */
+static json_t *
+job_error(struct cd_daemon *d, int rc, int64_t id)
+{
+	if (rc == CORUN_ENOENT) {
+		return cd_ops_error("not_found", "no job %lld", (long long)id);
+	}
+	if (rc == CORUN_ENOMEM) {
+		return oom();
+	}
+	return cd_ops_error("store", "job %lld: %s", (long long)id,
+	    cd_store_errmsg(d->store));
+}
 
 static json_t *
 op_status(struct cd_daemon *d, json_t *req)
 {
 	json_t *v = json_object_get(req, "id"), *job;
 	int64_t id;
+	int rc;
 
 	if (v == NULL) {
 		json_t *r = cd_feed_status(d);
 
-		json_object_set_new(r, "ok", json_true());
+		if (json_object_set_new(r, "ok", json_true()) != 0) {
+			json_decref(r);
+			return oom();
+		}
 		return r;
 	}
 	if ((id = job_id(v)) == 0) {
 		return cd_ops_error("bad_request", "\"id\" must be a positive "
 		    "integer");
 	}
-	if (cd_store_job_json(d->store, id, 0, &job) != 0) {
-		return cd_ops_error("not_found", "no job %lld", (long long)id);
+	if ((rc = cd_store_job_json(d->store, id, 0, &job)) != 0) {
+		return job_error(d, rc, id);
 	}
 	return json_pack("{s:b, s:o}", "ok", 1, "job", job);
 }
@@ -377,13 +419,14 @@ op_result(struct cd_daemon *d, json_t *req)
 {
 	json_t *job;
 	int64_t id = job_id(json_object_get(req, "id"));
+	int rc;
 
 	if (id == 0) {
 		return cd_ops_error("bad_request", "\"id\" must be a positive "
 		    "integer");
 	}
-	if (cd_store_job_json(d->store, id, 1, &job) != 0) {
-		return cd_ops_error("not_found", "no job %lld", (long long)id);
+	if ((rc = cd_store_job_json(d->store, id, 1, &job)) != 0) {
+		return job_error(d, rc, id);
 	}
 	return json_pack("{s:b, s:o}", "ok", 1, "job", job);
 }
@@ -396,8 +439,11 @@ get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
 	size_t i;
 
 	if (v == NULL && (w = json_object_get(req, "id")) != NULL) {
-		if ((*out = malloc(sizeof(**out))) == NULL ||
-		    (**out = job_id(w)) == 0) {
+		if ((*out = cr_malloc(sizeof(**out))) == NULL) {
+			*err = oom();
+			return -1;
+		}
+		if ((**out = job_id(w)) == 0) {
 			free(*out);
 			*err = cd_ops_error("bad_request", "\"id\" must be a "
 			    "positive integer");
@@ -412,8 +458,8 @@ get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
 		    "array of job ids");
 		return -1;
 	}
-	if ((*out = malloc(json_array_size(v) * sizeof(**out))) == NULL) {
-		*err = cd_ops_error("internal", "out of memory");
+	if ((*out = cr_malloc(json_array_size(v) * sizeof(**out))) == NULL) {
+		*err = oom();
 		return -1;
 	}
 	json_array_foreach(v, i, w) {
@@ -431,9 +477,10 @@ get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
 static json_t *
 op_cancel(struct cd_daemon *d, json_t *req)
 {
-	json_t *err = NULL, *done = json_array(), *unknown = json_array();
+	json_t *err = NULL, *done = json_array(), *unknown = json_array(), *r;
 	int64_t *ids;
 	size_t n;
+	int bad = 0;
 
 	if (get_ids(req, &ids, &n, &err) != 0) {
 		json_decref(done);
@@ -444,12 +491,19 @@ op_cancel(struct cd_daemon *d, json_t *req)
 		int found = 0;
 
 		cd_feed_cancel(d, ids[i], &found);
-		json_array_append_new(found ? done : unknown,
+		bad |= json_array_append_new(found ? done : unknown,
 		    json_integer(ids[i]));
 	}
 	free(ids);
-	return json_pack("{s:b, s:o, s:o}", "ok", 1, "cancelled", done,
-	    "unknown", unknown);
+	r = bad ? NULL : json_pack("{s:b, s:O, s:O}", "ok", 1, "cancelled",
+	    done, "unknown", unknown);
+	json_decref(done);
+	json_decref(unknown);
+	if (r == NULL) {
+		return cd_ops_error("internal", "out of memory for the reply; "
+		    "the cancels were made");
+	}
+	return r;
 }
 
 /* ---- wait ---------------------------------------------------------- */
@@ -489,38 +543,52 @@ wait_reply(struct cd_daemon *d, struct cd_waiter *w, int timed_out)
 	json_t *states = json_object(), *counts = json_object();
 	uint64_t c[CD_NSTATES];
 	size_t failed = 0;
+	int bad = 0;
 
 	cd_store_counts(d->store, c);
 	for (int i = 0; i < CD_NSTATES; i++) {
-		json_object_set_new(counts, cd_state_name(i),
+		bad |= json_object_set_new(counts, cd_state_name(i),
 		    json_integer((json_int_t)c[i]));
 	}
-	for (size_t i = 0; i < w->n; i++) {
+	for (size_t i = 0; i < w->n && !bad; i++) {
 		char key[32];
 		int state = -1;
 
-		cd_store_state(d->store, w->ids[i], &state);
+		if (cd_store_state(d->store, w->ids[i], &state) != 0) {
+			json_decref(pending);
+			json_decref(states);
+			json_decref(counts);
+			json_decref(r);
+			return cd_ops_error("store", "job %lld: %s",
+			    (long long)w->ids[i], cd_store_errmsg(d->store));
+		}
 		if (state < CD_DONE) {
-			json_array_append_new(pending, json_integer(w->ids[i]));
+			bad |= json_array_append_new(pending,
+			    json_integer(w->ids[i]));
 		} else if (state != CD_DONE) {
 			failed++;
 		}
 		if (w->n <= 10000) {
 			snprintf(key, sizeof(key), "%lld",
 			    (long long)w->ids[i]);
-			json_object_set_new(states, key,
+			bad |= json_object_set_new(states, key,
 			    json_string(cd_state_name(state)));
 		}
 	}
 	if (w->all) {
 		failed = (size_t)(c[CD_FAILED] + c[CD_CANCELLED]);
 	}
-	json_object_set_new(r, "ok", json_true());
-	json_object_set_new(r, "timed_out", json_boolean(timed_out));
-	json_object_set_new(r, "pending", pending);
-	json_object_set_new(r, "not_done", json_integer((json_int_t)failed));
-	json_object_set_new(r, "states", states);
-	json_object_set_new(r, "counts", counts);
+	bad |= json_object_set_new(r, "ok", json_true());
+	bad |= json_object_set_new(r, "timed_out", json_boolean(timed_out));
+	bad |= json_object_set_new(r, "pending", pending);
+	bad |= json_object_set_new(r, "not_done",
+	    json_integer((json_int_t)failed));
+	bad |= json_object_set_new(r, "states", states);
+	bad |= json_object_set_new(r, "counts", counts);
+	if (bad) {
+		json_decref(r);
+		return oom();
+	}
 	return r;
 }
 
@@ -548,7 +616,7 @@ waiter_complete(struct cd_daemon *d, struct cd_waiter *w)
 }
 
 static json_t *
-op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req)
+op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 {
 	json_t *err = NULL, *v;
 	struct cd_waiter *w;
@@ -562,8 +630,8 @@ op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req)
 		}
 		timeout = json_number_value(v);
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		return cd_ops_error("internal", "out of memory");
+	if ((w = cr_calloc(1, sizeof(*w))) == NULL) {
+		return oom();
 	}
 	w->d = d;
 	w->ctx = ctx;
@@ -582,16 +650,20 @@ op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req)
 			}
 		}
 		w->n = k;
-		if ((w->done = calloc(k, 1)) == NULL) {
+		if ((w->done = cr_calloc(k, 1)) == NULL) {
 			waiter_free(d, w);
-			return cd_ops_error("internal", "out of memory");
+			return oom();
 		}
 		for (size_t i = 0; i < k; i++) {
 			int state;
 
-			if (cd_store_state(d->store, w->ids[i], &state) != 0) {
-				err = cd_ops_error("not_found", "no job %lld",
-				    (long long)w->ids[i]);
+			int rc = cd_store_state(d->store, w->ids[i], &state);
+
+			if (rc != 0) {
+				err = rc == CORUN_ENOENT ? cd_ops_error(
+				    "not_found", "no job %lld",
+				    (long long)w->ids[i]) : cd_ops_error("store",
+				    "%s", cd_store_errmsg(d->store));
 				waiter_free(d, w);
 				return err;
 			}
@@ -610,6 +682,7 @@ op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req)
 	}
 	w->next = d->waiters;
 	d->waiters = w;
+	*later = 1;
 	return NULL;
 }
 
@@ -728,9 +801,9 @@ op_drain(struct cd_daemon *d, json_t *req, int is_shutdown)
 
 /* ---- dispatch ------------------------------------------------------ */
 
-json_t *
-cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
-    size_t len)
+static json_t *
+handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
+    int *later)
 {
 	json_error_t jerr;
 	json_t *req, *op, *r;
@@ -741,6 +814,10 @@ cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
 		len--;
 	}
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL && json_error_code(&jerr) ==
+	    json_error_out_of_memory) {
+		return oom();
+	}
 	if (req == NULL) {
 		return cd_ops_error("bad_json", "line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
@@ -763,7 +840,7 @@ cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
 	} else if (strcmp(name, "status") == 0) {
 		r = op_status(d, req);
 	} else if (strcmp(name, "wait") == 0) {
-		r = op_wait(d, c, req);
+		r = op_wait(d, c, req, later);
 	} else if (strcmp(name, "result") == 0) {
 		r = op_result(d, req);
 	} else if (strcmp(name, "cancel") == 0) {
@@ -785,4 +862,15 @@ cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
 	}
 	json_decref(req);
 	return r;
+}
+
+json_t *
+cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
+    size_t len)
+{
+	int later = 0;
+	json_t *r = handle(d, c, buf, len, &later);
+
+	/* NULL only for a wait answered later: out of memory is a reply. */
+	return r != NULL || later ? r : oom();
 }

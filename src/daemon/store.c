@@ -24,12 +24,14 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "fault-internal.h"
 
 #define CD_SCHEMA_VERSION 1
 
 enum {
 	ST_INSERT, ST_KEY, ST_DEPSTATE, ST_DEPADD, ST_TAKE, ST_MARK,
 	ST_FINISH, ST_UNBLOCK, ST_DEPDEL, ST_REQUEUE, ST_STATE, ST_GET,
+	ST_OPBEGIN, ST_OPUNDO, ST_OPEND, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_NSTMT
 };
 
@@ -61,6 +63,14 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " ikey, attempts, submitted_ns, start_ns, end_ns, status,"
 	    " exit_code, signal, worker_pid, message, out, err, payload"
 	    " FROM jobs WHERE id = ?1",
+	/* Each write call is all or nothing (op_begin / op_end). */
+	[ST_OPBEGIN] = "SAVEPOINT op",
+	[ST_OPUNDO] = "ROLLBACK TO op",
+	[ST_OPEND] = "RELEASE op",
+	/* Prepared, so ending a transaction needs no memory to parse. */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
 };
 
 static const char schema[] =
@@ -91,6 +101,10 @@ struct cd_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_NSTMT];
 	int depth;			/* nested begin count */
+	int doomed;			/* a write could not be undone:
+					   the commit rolls back instead */
+	int saved_doomed;		/* doomed at the savepoint */
+	int stale;			/* counts need reloading */
 	uint64_t counts[CD_NSTATES];
 	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
 };
@@ -136,25 +150,115 @@ stmt(cd_store *s, int which)
 	return st;
 }
 
+/*
+ * Read the per-state counts from the file.  On failure (no memory, an
+ * I/O error) they are marked stale and read again at the next begin or
+ * cd_store_counts(), never left half read.
+ */
 static int
 load_counts(cd_store *s)
 {
+	uint64_t c[CD_NSTATES] = { 0 };
 	sqlite3_stmt *st;
+	int rc;
 
-	memset(s->counts, 0, sizeof(s->counts));
+	s->stale = 1;
 	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM jobs"
 	    " GROUP BY state", -1, &st, NULL) != SQLITE_OK) {
 		return CORUN_ESYS;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 
 		if (state >= 0 && state < CD_NSTATES) {
-			s->counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
+			c[state] = (uint64_t)sqlite3_column_int64(st, 1);
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		return CORUN_ESYS;
+	}
+	memcpy(s->counts, c, sizeof(c));
+	s->stale = 0;
 	return 0;
+}
+
+/*
+ * Inside cd_store_begin()'s transaction, SQLite may have rolled it all
+ * back by itself after an I/O error or running out of memory; a write
+ * now would commit on its own.  Refuse it and doom the transaction.
+ */
+static int
+txn_lost(cd_store *s)
+{
+	if (s->depth > 0 && sqlite3_get_autocommit(s->db)) {
+		s->doomed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Run one of the prepared transaction statements. */
+static int
+run(cd_store *s, int which)
+{
+	int rc = sqlite3_step(stmt(s, which));
+
+	sqlite3_reset(s->st[which]);
+	return rc == SQLITE_DONE ? 0 : CORUN_ESYS;
+}
+
+/*
+ * Roll back whatever transaction is open.  If even that fails the
+ * transaction stays open; cd_store_begin() tries again, and the counts
+ * are read again once it is gone.
+ */
+static void
+rollback(cd_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		run(s, ST_ROLLBACK);
+	}
+	s->stale = 1;
+	if (sqlite3_get_autocommit(s->db)) {
+		load_counts(s);
+	}
+}
+
+/* Start one write call: a savepoint it can be undone to. */
+static int
+op_begin(cd_store *s)
+{
+	int rc;
+
+	if (txn_lost(s)) {
+		return CORUN_ESYS;
+	}
+	rc = sqlite3_step(stmt(s, ST_OPBEGIN));
+	sqlite3_reset(s->st[ST_OPBEGIN]);
+	return rc == SQLITE_DONE ? 0 : CORUN_ESYS;
+}
+
+/* End a write call: keep its writes (rc 0) or undo them all. */
+static int
+op_end(cd_store *s, int rc)
+{
+	int r;
+
+	if (rc != 0) {
+		r = sqlite3_step(stmt(s, ST_OPUNDO));
+		sqlite3_reset(s->st[ST_OPUNDO]);
+		if (r != SQLITE_DONE) {
+			s->doomed = 1;
+		}
+	}
+	r = sqlite3_step(stmt(s, ST_OPEND));
+	sqlite3_reset(s->st[ST_OPEND]);
+	if (r != SQLITE_DONE) {
+		s->doomed = 1;
+		return rc != 0 ? rc : CORUN_ESYS;
+	}
+	return rc;
 }
 
 int
@@ -169,7 +273,8 @@ cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
 		snprintf(why, whysize, "state directory name too long");
 		return CORUN_ERANGE;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	cd_fault_hooks();
+	if ((s = cr_calloc(1, sizeof(*s))) == NULL) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
 	}
@@ -227,7 +332,16 @@ cd_store_begin(cd_store *s)
 	if (s->depth++ > 0) {
 		return 0;
 	}
-	if (exec(s, "BEGIN IMMEDIATE") != 0) {
+	s->doomed = 0;
+	if (!sqlite3_get_autocommit(s->db)) {
+		/* A rollback that failed before. */
+		rollback(s);
+	}
+	if (s->stale && load_counts(s) != 0) {
+		s->depth = 0;
+		return CORUN_ESYS;
+	}
+	if (run(s, ST_BEGIN) != 0) {
 		s->depth = 0;
 		return CORUN_ESYS;
 	}
@@ -240,13 +354,10 @@ cd_store_commit(cd_store *s)
 	if (s->depth == 0 || --s->depth > 0) {
 		return 0;
 	}
-	if (exec(s, "COMMIT") != 0) {
-		int rc = CORUN_ESYS;
-
+	if (s->doomed || run(s, ST_COMMIT) != 0) {
 		/* The counts may now be wrong: reread them. */
-		exec(s, "ROLLBACK");
-		load_counts(s);
-		return rc;
+		rollback(s);
+		return CORUN_ESYS;
 	}
 	return 0;
 }
@@ -254,7 +365,11 @@ cd_store_commit(cd_store *s)
 int
 cd_store_savepoint(cd_store *s)
 {
+	if (txn_lost(s)) {
+		return CORUN_ESYS;
+	}
 	memcpy(s->saved, s->counts, sizeof(s->counts));
+	s->saved_doomed = s->doomed;
 	return exec(s, "SAVEPOINT req");
 }
 
@@ -264,10 +379,18 @@ cd_store_release(cd_store *s, int rollback)
 	if (rollback) {
 		memcpy(s->counts, s->saved, sizeof(s->counts));
 		if (exec(s, "ROLLBACK TO req") != 0) {
+			/* Its writes stay: the transaction must not commit. */
+			s->doomed = 1;
+			exec(s, "RELEASE req");
 			return CORUN_ESYS;
 		}
+		s->doomed = s->saved_doomed;
 	}
-	return exec(s, "RELEASE req");
+	if (exec(s, "RELEASE req") != 0) {
+		s->doomed = 1;
+		return CORUN_ESYS;
+	}
+	return 0;
 }
 
 static int
@@ -299,12 +422,15 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		sqlite3_reset(st);
 	}
 	for (size_t i = 0; i < js->nafter; i++) {
-		int state;
+		int state, rc;
 
-		if (cd_store_state(s, js->after[i], &state) != 0) {
-			return CORUN_ENOENT;
+		if ((rc = cd_store_state(s, js->after[i], &state)) != 0) {
+			return rc;
 		}
 		blocked += state < CD_DONE;
+	}
+	if (op_begin(s) != 0) {
+		return CORUN_ESYS;
 	}
 	st = stmt(s, ST_INSERT);
 	sqlite3_bind_text(st, 1, js->kind, -1, SQLITE_STATIC);
@@ -321,7 +447,7 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 	sqlite3_bind_int64(st, 8, blocked);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)now_ns);
 	if (step_done(st) != 0) {
-		return CORUN_ESYS;
+		return op_end(s, CORUN_ESYS);
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
 	for (size_t i = 0; i < js->nafter; i++) {
@@ -329,8 +455,11 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		sqlite3_bind_int64(st, 1, *id);
 		sqlite3_bind_int64(st, 2, js->after[i]);
 		if (step_done(st) != 0) {
-			return CORUN_ESYS;
+			return op_end(s, CORUN_ESYS);
 		}
+	}
+	if (op_end(s, 0) != 0) {
+		return CORUN_ESYS;
 	}
 	s->counts[CD_QUEUED]++;
 	return 0;
@@ -369,7 +498,7 @@ cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
 	}
 	return load_counts(s);
 fail:
-	exec(s, "ROLLBACK");
+	rollback(s);
 	s->depth = 0;
 	return CORUN_ESYS;
 }
@@ -378,22 +507,30 @@ int
 cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
     size_t *got)
 {
-	sqlite3_stmt *st = stmt(s, ST_TAKE), *mk;
+	sqlite3_stmt *st, *mk;
 	size_t k = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
+	*got = 0;
+	if (op_begin(s) != 0) {
+		return CORUN_ESYS;
+	}
+	st = stmt(s, ST_TAKE);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cd_taken *t = &out[k];
+		const char *kind;
 		const void *p = sqlite3_column_blob(st, 2);
 		int len = sqlite3_column_bytes(st, 2);
 
 		memset(t, 0, sizeof(*t));
 		t->id = sqlite3_column_int64(st, 0);
-		t->kind = strdup((const char *)sqlite3_column_text(st, 1));
-		t->payload = malloc((size_t)len + 1);
+		kind = (const char *)sqlite3_column_text(st, 1);
+		t->kind = kind != NULL ? cr_strdup(kind) : NULL;
+		t->payload = cr_malloc((size_t)len + 1);
 		if (t->kind == NULL || t->payload == NULL) {
 			cd_taken_free(t);
+			rc = SQLITE_NOMEM;
 			break;
 		}
 		if (len > 0) {
@@ -406,22 +543,32 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 		k++;
 	}
 	sqlite3_reset(st);
+	/* Taking fewer than asked is fine, a failed read is not. */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		goto fail;
+	}
 	for (size_t i = 0; i < k; i++) {
 		mk = stmt(s, ST_MARK);
 		sqlite3_bind_int64(mk, 1, out[i].id);
 		sqlite3_bind_int64(mk, 2, (sqlite3_int64)now_ns);
 		if (step_done(mk) != 0) {
-			for (size_t j = 0; j < k; j++) {
-				cd_taken_free(&out[j]);
-			}
-			*got = 0;
-			return CORUN_ESYS;
+			goto fail;
 		}
+	}
+	if (op_end(s, 0) != 0) {
+		goto fail_ended;
 	}
 	s->counts[CD_QUEUED] -= k;
 	s->counts[CD_RUNNING] += k;
 	*got = k;
 	return 0;
+fail:
+	op_end(s, CORUN_ESYS);
+fail_ended:
+	for (size_t j = 0; j < k; j++) {
+		cd_taken_free(&out[j]);
+	}
+	return CORUN_ESYS;
 }
 
 void
@@ -447,6 +594,9 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 	if (prev >= CD_DONE) {
 		return 0;	/* already recorded: exactly once */
 	}
+	if (op_begin(s) != 0) {
+		return CORUN_ESYS;
+	}
 	st = stmt(s, ST_FINISH);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, o->state);
@@ -466,19 +616,22 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 12, o->worker_pid);
 	if (step_done(st) != 0) {
-		return CORUN_ESYS;
+		return op_end(s, CORUN_ESYS);
 	}
 	if (sqlite3_changes(s->db) != 1) {
-		return 0;
+		return op_end(s, 0);
 	}
 	st = stmt(s, ST_UNBLOCK);
 	sqlite3_bind_int64(st, 1, id);
 	if (step_done(st) != 0) {
-		return CORUN_ESYS;
+		return op_end(s, CORUN_ESYS);
 	}
 	st = stmt(s, ST_DEPDEL);
 	sqlite3_bind_int64(st, 1, id);
 	if (step_done(st) != 0) {
+		return op_end(s, CORUN_ESYS);
+	}
+	if (op_end(s, 0) != 0) {
 		return CORUN_ESYS;
 	}
 	s->counts[prev]--;
@@ -490,8 +643,12 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 int
 cd_store_requeue(cd_store *s, int64_t id)
 {
-	sqlite3_stmt *st = stmt(s, ST_REQUEUE);
+	sqlite3_stmt *st;
 
+	if (txn_lost(s)) {
+		return CORUN_ESYS;
+	}
+	st = stmt(s, ST_REQUEUE);
 	sqlite3_bind_int64(st, 1, id);
 	if (step_done(st) != 0) {
 		return CORUN_ESYS;
@@ -510,9 +667,16 @@ cd_store_state(cd_store *s, int64_t id, int *state)
 	int rc = CORUN_ENOENT;
 
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
 		*state = sqlite3_column_int(st, 0);
 		rc = 0;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = CORUN_ESYS;	/* not "no such job" */
+		break;
 	}
 	sqlite3_reset(st);
 	return rc;
@@ -535,11 +699,11 @@ col_string(sqlite3_stmt *st, int col)
 		json_t *j = json_stringn(p, (size_t)len);
 
 		if (j == NULL) {
-			char *copy = malloc((size_t)len * 3 + 1);
+			char *copy = cr_malloc((size_t)len * 3 + 1);
 			size_t k = 0;
 
 			if (copy == NULL) {
-				return json_null();
+				return NULL;	/* the caller's set fails */
 			}
 			for (int i = 0; i < len; i++) {
 				unsigned char c = (unsigned char)p[i];
@@ -555,7 +719,7 @@ col_string(sqlite3_stmt *st, int col)
 			j = json_stringn(copy, k);
 			free(copy);
 		}
-		return j != NULL ? j : json_null();
+		return j;
 	}
 }
 
@@ -582,42 +746,48 @@ cd_store_job_json(cd_store *s, int64_t id, int with_output, json_t **out)
 {
 	sqlite3_stmt *st = stmt(s, ST_GET);
 	json_t *j;
-	int state;
+	const char *kind;
+	int state, rc, bad = 0;
 
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return CORUN_ENOENT;
+		return rc == SQLITE_DONE ? CORUN_ENOENT : CORUN_ESYS;
 	}
 	state = sqlite3_column_int(st, 1);
 	j = json_object();
-	json_object_set_new(j, "id", json_integer(id));
-	json_object_set_new(j, "state", json_string(cd_state_name(state)));
-	json_object_set_new(j, "kind", col_string(st, 2));
-	json_object_set_new(j, "group", col_string(st, 3));
-	json_object_set_new(j, "priority", col_int(st, 4));
-	json_object_set_new(j, "timeout", json_real(
+	bad |= json_object_set_new(j, "id", json_integer(id));
+	bad |= json_object_set_new(j, "state",
+	    json_string(cd_state_name(state)));
+	bad |= json_object_set_new(j, "kind", col_string(st, 2));
+	bad |= json_object_set_new(j, "group", col_string(st, 3));
+	bad |= json_object_set_new(j, "priority", col_int(st, 4));
+	bad |= json_object_set_new(j, "timeout", json_real(
 	    sqlite3_column_double(st, 5)));
-	json_object_set_new(j, "retries", col_int(st, 6));
-	json_object_set_new(j, "key", col_string(st, 7));
-	json_object_set_new(j, "attempts", col_int(st, 8));
-	json_object_set_new(j, "submitted", col_time(st, 9));
-	json_object_set_new(j, "started", col_time(st, 10));
-	json_object_set_new(j, "ended", col_time(st, 11));
+	bad |= json_object_set_new(j, "retries", col_int(st, 6));
+	bad |= json_object_set_new(j, "key", col_string(st, 7));
+	bad |= json_object_set_new(j, "attempts", col_int(st, 8));
+	bad |= json_object_set_new(j, "submitted", col_time(st, 9));
+	bad |= json_object_set_new(j, "started", col_time(st, 10));
+	bad |= json_object_set_new(j, "ended", col_time(st, 11));
 	if (state >= CD_DONE) {
-		json_object_set_new(j, "status", col_int(st, 12));
-		json_object_set_new(j, "exit_code", col_int(st, 13));
-		json_object_set_new(j, "signal", col_int(st, 14));
-		json_object_set_new(j, "worker_pid", col_int(st, 15));
-		json_object_set_new(j, "error", state == CD_DONE ?
+		bad |= json_object_set_new(j, "status", col_int(st, 12));
+		bad |= json_object_set_new(j, "exit_code", col_int(st, 13));
+		bad |= json_object_set_new(j, "signal", col_int(st, 14));
+		bad |= json_object_set_new(j, "worker_pid", col_int(st, 15));
+		bad |= json_object_set_new(j, "error", state == CD_DONE ?
 		    json_null() : col_string(st, 16));
 		if (with_output) {
-			json_object_set_new(j, "stdout", col_string(st, 17));
-			json_object_set_new(j, "stderr", col_string(st, 18));
+			bad |= json_object_set_new(j, "stdout",
+			    col_string(st, 17));
+			bad |= json_object_set_new(j, "stderr",
+			    col_string(st, 18));
 		}
 	}
-	if (with_output && strcmp((const char *)sqlite3_column_text(st, 2),
-	    "shell") == 0) {
+	kind = (const char *)sqlite3_column_text(st, 2);
+	if (kind == NULL) {
+		bad = 1;	/* out of memory converting it */
+	} else if (with_output && strcmp(kind, "shell") == 0) {
 		/* The command, for people reading `corun result`. */
 		const char *p = sqlite3_column_blob(st, 19);
 		int len = sqlite3_column_bytes(st, 19);
@@ -629,12 +799,18 @@ cd_store_job_json(cd_store *s, int64_t id, int with_output, json_t **out)
 			if (wl == 0) {
 				break;
 			}
-			json_array_append_new(argv, json_stringn(p + i, wl));
+			bad |= json_array_append_new(argv,
+			    json_stringn(p + i, wl));
 			i += (int)wl + 1;
 		}
-		json_object_set_new(j, "cmd", argv);
+		bad |= json_object_set_new(j, "cmd", argv);
 	}
 	sqlite3_reset(st);
+	if (bad) {
+		/* A reply with fields missing would mislead: none at all. */
+		json_decref(j);
+		return CORUN_ENOMEM;
+	}
 	*out = j;
 	return 0;
 }
@@ -645,6 +821,9 @@ cd_store_set_paused(cd_store *s, const char *group, int paused)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (txn_lost(s)) {
+		return CORUN_ESYS;
+	}
 	if (sqlite3_prepare_v2(s->db, paused ?
 	    "INSERT OR IGNORE INTO paused(grp) VALUES (?1)" :
 	    "DELETE FROM paused WHERE grp = ?1", -1, &st, NULL) != SQLITE_OK) {
@@ -681,15 +860,19 @@ purge_some(cd_store *s, const char *sel, size_t *deleted)
 	char sql[768];
 	sqlite3_stmt *st;
 	uint64_t by_state[CD_NSTATES] = { 0 };
+	size_t n;
 	int rc;
 
 	/* Count what goes, per state, so the counts need no full scan. */
 	snprintf(sql, sizeof(sql), "SELECT state, count(*) FROM jobs"
 	    " WHERE id IN (%s) GROUP BY state", sel);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (op_begin(s) != 0) {
 		return CORUN_ESYS;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		return op_end(s, CORUN_ESYS);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 
 		if (state >= 0 && state < CD_NSTATES) {
@@ -697,11 +880,18 @@ purge_some(cd_store *s, const char *sel, size_t *deleted)
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		return op_end(s, CORUN_ESYS);
+	}
 	snprintf(sql, sizeof(sql), "DELETE FROM jobs WHERE id IN (%s)", sel);
 	if ((rc = exec(s, sql)) != 0) {
-		return rc;
+		return op_end(s, rc);
 	}
-	*deleted += (size_t)sqlite3_changes(s->db);
+	n = (size_t)sqlite3_changes(s->db);
+	if (op_end(s, 0) != 0) {
+		return CORUN_ESYS;
+	}
+	*deleted += n;
 	for (int i = 0; i < CD_NSTATES; i++) {
 		s->counts[i] -= by_state[i] <= s->counts[i] ? by_state[i] :
 		    s->counts[i];
@@ -745,7 +935,12 @@ cd_store_purge(cd_store *s, double max_age_s, uint64_t keep, uint64_t now_ns,
 }
 
 void
-cd_store_counts(const cd_store *s, uint64_t counts[CD_NSTATES])
+cd_store_counts(cd_store *s, uint64_t counts[CD_NSTATES])
 {
+	if (s->stale && s->depth == 0 && !sqlite3_get_autocommit(s->db)) {
+		rollback(s);	/* one that failed before */
+	} else if (s->stale) {
+		load_counts(s);
+	}
 	memcpy(counts, s->counts, sizeof(s->counts));
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault-internal.h"
 #include "wire-internal.h"
 
 #define CR_WIRE_INITIAL_CAP	1024
@@ -80,7 +81,7 @@ reserve(struct cr_wire_builder *b, size_t need)
 	if (ncap > b->max_frame) {
 		ncap = b->max_frame;
 	}
-	nbuf = realloc(b->buf, ncap);
+	nbuf = cr_realloc(b->buf, ncap);
 	if (nbuf == NULL) {
 		return CORUN_ENOMEM;
 	}
