@@ -154,6 +154,9 @@ int cd_store_purge(cd_store *s, double max_age_s, uint64_t keep,
 /* Jobs per state (kept in memory, loaded at open). */
 void cd_store_counts(const cd_store *s, uint64_t counts[CD_NSTATES]);
 
+/* WAL checkpoints run so far, by the checkpoint thread (ckpt.c). */
+uint64_t cd_store_checkpoints(cd_store *s);
+
 /* ---- the daemon ---------------------------------------------------- */
 
 struct cd_conf {

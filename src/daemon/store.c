@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "ckpt.h"
 #include "daemon.h"
 
 #define CD_SCHEMA_VERSION 1
@@ -93,6 +94,7 @@ struct cd_store {
 	int depth;			/* nested begin count */
 	uint64_t counts[CD_NSTATES];
 	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
+	struct cd_ckpt *ckpt;		/* checkpoints off the loop */
 };
 
 static const char *const state_names[CD_NSTATES] = {
@@ -201,6 +203,8 @@ cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
 		snprintf(why, whysize, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* Failing that, SQLite checkpoints on commits, as it does. */
+	(void)cd_ckpt_start(s->db, path, &s->ckpt);
 	*out = s;
 	return 0;
 fail:
@@ -214,6 +218,7 @@ cd_store_close(cd_store *s)
 	if (s == NULL) {
 		return;
 	}
+	cd_ckpt_stop(s->db, s->ckpt);
 	for (int i = 0; i < ST_NSTMT; i++) {
 		sqlite3_finalize(s->st[i]);
 	}
@@ -748,4 +753,10 @@ void
 cd_store_counts(const cd_store *s, uint64_t counts[CD_NSTATES])
 {
 	memcpy(counts, s->counts, sizeof(s->counts));
+}
+
+uint64_t
+cd_store_checkpoints(cd_store *s)
+{
+	return cd_ckpt_runs(s->ckpt);
 }
