@@ -13,10 +13,14 @@
  * socket, as the corun client does.  Submit throughput is measured with
  * the daemon paused, so it is the cost of accepting jobs (parse, store,
  * reply), not of running them: batches of 1000 jobs in one request, and
- * one job per request.  The round trip is a noop job's submit followed
- * by a wait on it: from the submit request until the wait reply, which
- * comes once the result is recorded on disk.  Each daemon gets a fresh
- * state directory so one measure's backlog does not slow the next.
+ * one job per request.  The round trip is a noop job's submit with
+ * "wait": true, from the request until its reply, which comes once the
+ * result is recorded on disk; beside it, the same as two requests (a
+ * submit, then a wait), corund's ping, and the floors: nng REQ/REP and
+ * PAIR1 echoes between two processes (nng-floor.c), all measured in
+ * interleaved rounds so they share the machine's noise.  Each daemon gets
+ * a fresh state directory so one measure's backlog does not slow the
+ * next.
  */
 #include "config.h"
 
@@ -34,6 +38,7 @@
 
 #include "bench-util.h"
 #include "daemon/daemon.h"
+#include "nng-floor.h"
 
 extern char **environ;
 
@@ -286,44 +291,123 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* n noop round trips: submit, then wait for it; sorted ns into lat[]. */
-static void
-round_trips(struct daemon *d, uint64_t *lat, size_t n)
+/* A noop job's round trip as one request: submit with "wait". */
+static uint64_t
+submit_wait(struct daemon *d)
+{
+	static const char req[] = "{\"op\":\"submit\",\"kind\":\"noop\","
+	    "\"wait\":30}";
+	uint64_t t0 = bench_now_ns();
+	json_t *r = call(d, req, sizeof(req) - 1);
+	const char *state = json_string_value(json_object_get(json_object_get(
+	    r, "job"), "state"));
+
+	t0 = bench_now_ns() - t0;
+	if (state == NULL || strcmp(state, "done") != 0) {
+		bench_fail("submit with wait: the job is not done",
+		    CORUN_EINVAL);
+	}
+	json_decref(r);
+	return t0;
+}
+
+/* The same as two requests: submit, then wait for it. */
+static uint64_t
+submit_then_wait(struct daemon *d)
 {
 	static const char submit[] = "{\"op\":\"submit\",\"kind\":\"noop\"}";
+	uint64_t t0 = bench_now_ns();
 	char wait[128];
 	json_t *r;
 	json_int_t id;
 	int len;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = bench_now_ns();
-
-		r = call(d, submit, sizeof(submit) - 1);
-		id = json_integer_value(json_object_get(r, "id"));
-		json_decref(r);
-		if (id <= 0) {
-			bench_fail("submit gave no id", CORUN_EINVAL);
-		}
-		len = snprintf(wait, sizeof(wait), "{\"op\":\"wait\","
-		    "\"ids\":[%lld],\"timeout\":30}", (long long)id);
-		json_decref(call(d, wait, (size_t)len));
-		lat[i] = bench_now_ns() - t0;
+	r = call(d, submit, sizeof(submit) - 1);
+	id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	if (id <= 0) {
+		bench_fail("submit gave no id", CORUN_EINVAL);
 	}
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	len = snprintf(wait, sizeof(wait), "{\"op\":\"wait\","
+	    "\"ids\":[%lld],\"timeout\":30}", (long long)id);
+	json_decref(call(d, wait, (size_t)len));
+	return bench_now_ns() - t0;
+}
+
+enum { RT_WAIT, RT_TWO, RT_PING, RT_REQREP, RT_PAIR, RT_N };
+
+/*
+ * n of each, in rounds of n/10 taken in turn, so a burst of load from
+ * elsewhere hits them all alike; each lat[k] sorted.
+ */
+static void
+round_trips(struct daemon *d, struct floor *rr, struct floor *pr,
+    uint64_t *lat[RT_N], size_t n)
+{
+	static const char ping[] = "{\"op\":\"ping\"}";
+	size_t per = n / 10 > 0 ? n / 10 : 1, done = 0;
+
+	while (done < n) {
+		size_t end = done + per < n ? done + per : n;
+
+		for (size_t i = done; i < end; i++) {
+			lat[RT_WAIT][i] = submit_wait(d);
+		}
+		for (size_t i = done; i < end; i++) {
+			lat[RT_TWO][i] = submit_then_wait(d);
+		}
+		for (size_t i = done; i < end; i++) {
+			uint64_t t0 = bench_now_ns();
+
+			call_ok(d, ping);
+			lat[RT_PING][i] = bench_now_ns() - t0;
+		}
+		for (size_t i = done; i < end; i++) {
+			lat[RT_REQREP][i] = floor_once(rr, ping);
+		}
+		for (size_t i = done; i < end; i++) {
+			lat[RT_PAIR][i] = floor_once(pr, ping);
+		}
+		done = end;
+	}
+	for (int k = 0; k < RT_N; k++) {
+		qsort(lat[k], n, sizeof(*lat[k]), cmp_u64);
+	}
+}
+
+static double
+pct_us(const uint64_t *lat, size_t n, unsigned pct)
+{
+	return (double)lat[n * pct / 100] / 1000.0;
 }
 
 static void
-run_daemon(int quick)
+run_daemon(int quick, int only_rt)
 {
 	struct daemon d = { 0 };
+	struct floor rr, pr;
+	char dir[] = "/tmp/bench-floor.XXXXXX", rurl[64], purl[64];
 	size_t nb = quick ? 5000 : 20000, ns = quick ? 500 : 2000;
 	size_t nrt = quick ? 300 : 2000;
-	uint64_t *lat = calloc(nrt, sizeof(*lat));
+	uint64_t *lat[RT_N];
+	pid_t rpid, ppid;
 	double v;
 
-	if (lat == NULL) {
-		bench_fail("calloc", CORUN_ENOMEM);
+	/* The echo servers first: forked before we use nng. */
+	if (mkdtemp(dir) == NULL) {
+		bench_fail("mkdtemp", CORUN_ESYS);
+	}
+	snprintf(rurl, sizeof(rurl), "ipc://%s/rep", dir);
+	snprintf(purl, sizeof(purl), "ipc://%s/pair", dir);
+	rpid = floor_start(0, rurl);
+	ppid = floor_start(1, purl);
+	for (int k = 0; k < RT_N; k++) {
+		if ((lat[k] = calloc(nrt, sizeof(*lat[k]))) == NULL) {
+			bench_fail("calloc", CORUN_ENOMEM);
+		}
+	}
+	if (only_rt) {
+		goto round_trip;
 	}
 	daemon_start(&d);
 	call_ok(&d, "{\"op\":\"pause\"}");
@@ -338,36 +422,58 @@ run_daemon(int quick)
 	bench_emit("corund_submit", "corun", "single", v / 1000.0, "us/job",
 	    ns, NULL);
 	daemon_stop(&d);
-
+round_trip:
 	daemon_start(&d);
-	/* The floor: a request that does nothing, through the same path. */
-	for (size_t i = 0; i < nrt; i++) {
-		uint64_t t0 = bench_now_ns();
-
-		call_ok(&d, "{\"op\":\"ping\"}");
-		lat[i] = bench_now_ns() - t0;
+	if (floor_open(&rr, 0, rurl) != 0 || floor_open(&pr, 1, purl) != 0) {
+		bench_fail("connect to the echo servers", CORUN_ESYS);
 	}
-	qsort(lat, nrt, sizeof(*lat), cmp_u64);
+	round_trips(&d, &rr, &pr, lat, nrt / 10 < 50 ? nrt / 10 : 50);
+	round_trips(&d, &rr, &pr, lat, nrt);
+	bench_emit("corund_roundtrip", "corun", "p50", pct_us(lat[RT_WAIT],
+	    nrt, 50), "us", nrt, "noop: one submit request with wait");
+	bench_emit("corund_roundtrip", "corun", "p99", pct_us(lat[RT_WAIT],
+	    nrt, 99), "us", nrt, "noop: one submit request with wait");
+	bench_emit("corund_roundtrip", "corun", "two-requests-p50",
+	    pct_us(lat[RT_TWO], nrt, 50), "us", nrt, "submit, then wait");
+	bench_emit("corund_roundtrip", "corun", "two-requests-p99",
+	    pct_us(lat[RT_TWO], nrt, 99), "us", nrt, "submit, then wait");
 	bench_emit("corund_roundtrip", "corun", "ping-p50",
-	    (double)lat[nrt / 2] / 1000.0, "us", nrt, "one ping request");
-	round_trips(&d, lat, nrt / 10 < 50 ? nrt / 10 : 50);	/* warm up */
-	round_trips(&d, lat, nrt);
-	bench_emit("corund_roundtrip", "corun", "p50",
-	    (double)lat[nrt / 2] / 1000.0, "us", nrt, "noop: submit, wait");
-	bench_emit("corund_roundtrip", "corun", "p99",
-	    (double)lat[nrt * 99 / 100] / 1000.0, "us", nrt,
-	    "noop: submit, wait");
+	    pct_us(lat[RT_PING], nrt, 50), "us", nrt, "corund's ping op");
+	bench_emit("corund_roundtrip", "nng", "reqrep-p50",
+	    pct_us(lat[RT_REQREP], nrt, 50), "us", nrt,
+	    "floor: REQ/REP echo between two processes");
+	bench_emit("corund_roundtrip", "nng", "pair1-p50",
+	    pct_us(lat[RT_PAIR], nrt, 50), "us", nrt,
+	    "floor: PAIR1 echo between two processes");
+	bench_emit("corund_roundtrip", "nng", "reqrep+pair1-p50",
+	    pct_us(lat[RT_REQREP], nrt, 50) + pct_us(lat[RT_PAIR], nrt, 50),
+	    "us", nrt, "floor: a request to a daemon and a job to a worker");
+	floor_close(&rr);
+	floor_close(&pr);
 	daemon_stop(&d);
-	free(lat);
+	floor_stop(rpid);
+	floor_stop(ppid);
+	rm_rf(dir);
+	for (int k = 0; k < RT_N; k++) {
+		free(lat[k]);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	int quick = 0, only_rt = 0;
 
+	for (int i = 1; i < argc; i++) {
+		quick |= strcmp(argv[i], "--quick") == 0;
+		/* The round trips alone (corund_roundtrip). */
+		only_rt |= strcmp(argv[i], "--roundtrip") == 0;
+	}
 	/* The daemon first: it is started before we use nng ourselves. */
-	run_daemon(quick);
+	run_daemon(quick, only_rt);
+	if (only_rt) {
+		return 0;
+	}
 	run(10000, "10k");
 	run(quick ? 100000 : 1000000, quick ? "100k" : "1M");
 	return 0;

@@ -60,12 +60,18 @@ BENCHES = {
     },
     "corund_roundtrip": {
         "title": "corund_roundtrip: a noop job from submit to result",
-        "text": "A real corund (2 workers, a fresh state directory): a "
-                "submit request for a noop job, then a wait request on it, "
-                "timed until the wait reply (the result is then recorded "
-                "on disk); percentiles of 2000 in a row.  `ping-p50` is "
-                "the floor: one request that does nothing, through the "
-                "same socket and loop.",
+        "text": "A real corund (2 workers, a fresh state directory) and "
+                "one nng REQ socket: `p50`/`p99` time one submit request "
+                "with `\"wait\": true`, whose reply comes once the noop "
+                "job ran on a worker and its result is on disk; "
+                "`two-requests` is the same as a submit and then a wait "
+                "request; `ping-p50` is corund's ping op.  The nng rows "
+                "are the floor, measured in the same run: an echo between "
+                "two processes over ipc with nng's REQ/REP (a client's "
+                "request to corund) and PAIR1 (corund's job to a worker); "
+                "their sum is the least a round trip through a daemon and "
+                "a worker process can cost with nng here.  Percentiles of "
+                "2000 each, taken in interleaved rounds.",
         "ref": ("corun", "p50"),
         "targets": [("us", "corun", "p50", 100)],
     },

@@ -19,6 +19,16 @@ contains "result prints stderr" oops "$(cat "$T/err")"
 contains "result --json" '"exit_code": 3' "$(cr result "$id2" --json)"
 contains "logs" "==> job $id stdout <==" "$(cr logs "$id")"
 
+# submit --wait: one request from submit to result, which it prints.
+eq "submit --wait prints the output" waited "$(cr submit --wait echo waited)"
+cr submit --wait sh -c 'echo bad >&2; exit 4' >/dev/null 2>"$T/err"
+eq "submit --wait exits with the job's code" 4 $?
+contains "submit --wait prints stderr" bad "$(cat "$T/err")"
+contains "submit --wait --json" '"state": "done"' \
+    "$(cr submit --wait --json true)"
+cr submit --json true >/dev/null 2>&1
+eq "--json without --wait is a usage error" 2 $?
+
 # Idempotency key: the same job twice is one job.
 k1=$(cr submit --key once true)
 k2=$(cr submit --key once true)
@@ -78,6 +88,20 @@ nid=$(echo "$r" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
 ctl "{\"op\":\"wait\",\"ids\":[$nid],\"timeout\":10}" >/dev/null
 contains "nngcat result" 'from nngcat' "$(ctl "{\"op\":\"result\",\"id\":$nid}")"
 contains "nngcat status" '"counts"' "$(ctl '{"op":"status"}')"
+r=$(ctl '{"op":"submit","kind":"noop","wait":true}')
+contains "submit+wait: the result comes back" '"state":"done"' "$r"
+contains "submit+wait: with the id" '"id":' "$r"
+r=$(ctl '{"op":"submit","jobs":[{"kind":"noop"},{"cmd":["true"]}],"wait":30}')
+contains "batch submit+wait: ids" '"ids":[' "$r"
+contains "batch submit+wait: none pending" '"pending":[]' "$r"
+r=$(ctl '{"op":"submit","cmd":["sleep","3"],"wait":0.2}')
+contains "submit+wait times out" '"timed_out":true' "$r"
+contains "submit+wait times out: job still running" '"state":"running"' "$r"
+ctl "{\"op\":\"cancel\",\"id\":$(echo "$r" | sed 's/.*"id":\([0-9]*\).*/\1/')}" >/dev/null
+contains "wait must be a bool or seconds" '"code":"bad_request"' \
+    "$(ctl '{"op":"submit","kind":"noop","wait":"yes"}')"
+contains "wait is not a job field in a batch" 'belongs to the request' \
+    "$(ctl '{"op":"submit","jobs":[{"kind":"noop","wait":true}]}')"
 
 # A second corund on the same state dir is refused (the lock).
 "$CORUND" --foreground --state-dir "$T/state" --socket "ipc://$T/other" \

@@ -1,13 +1,16 @@
 /*
  * test_store.c - corund's durable job store (src/daemon/store.c) on a
  * temporary directory: add, take, finish exactly once, recover after a
- * crash, idempotency keys, dependencies, pauses, purging, reopening.
+ * crash, idempotency keys, dependencies, pauses, purging, reopening,
+ * WAL checkpoints on their own thread.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check-util.h"
@@ -249,6 +252,59 @@ START_TEST(purge)
 }
 END_TEST
 
+/*
+ * The store's connection leaves checkpoints to a thread: they happen,
+ * the log stays bounded under writes that never pause, and once writes
+ * pause the log is reused from its start and cut back to 4 MB.
+ */
+START_TEST(checkpoints_off_the_loop)
+{
+	cd_store *s = open_store();
+	char wal[128];
+	struct stat st;
+	struct timespec ts = { 0, 50000000 };
+	uint64_t c[CD_NSTATES];
+	off_t most = 0;
+	int i;
+
+	snprintf(wal, sizeof(wal), "%s/jobs.db-wal", dir);
+	ck_assert_uint_eq(cd_store_checkpoints(s), 0);
+	/* About 3 pages a commit: 8000 commits are 24000 pages of log. */
+	for (i = 0; i < 8000; i++) {
+		ck_assert_int_eq(cd_store_begin(s), 0);
+		add(s, "noop", 0, NULL);
+		ck_assert_int_eq(cd_store_commit(s), 0);
+		if (stat(wal, &st) == 0 && st.st_size > most) {
+			most = st.st_size;
+		}
+	}
+	/*
+	 * Unchecked, the log would pass 96 MB; it is checkpointed at 8000
+	 * pages (32 MB), plus what is written while the thread holds the
+	 * checkpoint lock.
+	 */
+	ck_assert_int_lt(most, 64 * 1024 * 1024);
+	/* A pause: the thread catches up, the next write reuses the log. */
+	for (i = 0; i < 200; i++) {
+		nanosleep(&ts, NULL);
+		ck_assert_int_eq(cd_store_begin(s), 0);
+		add(s, "noop", 0, NULL);
+		ck_assert_int_eq(cd_store_commit(s), 0);
+		ck_assert_int_eq(stat(wal, &st), 0);
+		if (st.st_size <= 4 * 1024 * 1024) {
+			break;
+		}
+	}
+	ck_assert_int_lt(i, 200);
+	ck_assert_uint_gt(cd_store_checkpoints(s), 0);
+	cd_store_close(s);
+	s = open_store();
+	cd_store_counts(s, c);
+	ck_assert_uint_eq(c[CD_QUEUED], 8000 + (uint64_t)i + 1);
+	cd_store_close(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -260,6 +316,7 @@ main(void)
 	tcase_add_test(tc, recover_after_crash);
 	tcase_add_test(tc, keys_deps_pause);
 	tcase_add_test(tc, purge);
+	tcase_add_test(tc, checkpoints_off_the_loop);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }

@@ -143,6 +143,14 @@ int corun_pool_submit(corun_pool *pool, const struct corun_job *job,
 int corun_pool_map(corun_pool *pool, const struct corun_job *jobs, size_t n,
     corun_future **outs);
 
+/*
+ * Send the jobs queued so far to the workers now, instead of at the end of
+ * this loop iteration (where they go out in one batch per worker): for a
+ * caller with slow work left in this iteration that the jobs need not wait
+ * for.  0 or CORUN_EINVAL.
+ */
+int corun_pool_flush(corun_pool *pool);
+
 /* The job result of a pool future that completed with a result, or NULL. */
 const struct corun_job_result *corun_pool_result(const corun_future *fut);
 

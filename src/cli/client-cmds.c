@@ -53,7 +53,9 @@ parse_id(const char *s, json_int_t *out)
 static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
     "           [--key K] [--after ID[,ID...]] [--env NAME=VALUE]\n"
-    "           command [arg ...] | --jobs-file FILE|-";
+    "           [--wait [--json]] command [arg ...] | --jobs-file FILE|-";
+
+static int print_result(json_t *job, const char *id, int as_json);
 
 /* Send a batch of jobs; print the ids. */
 static int
@@ -146,6 +148,8 @@ cr_cmd_submit(int argc, char **argv)
 		{ "after", required_argument, NULL, 'a' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "jobs-file", required_argument, NULL, 'f' },
+		{ "wait", no_argument, NULL, 'W' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -154,7 +158,7 @@ cr_cmd_submit(int argc, char **argv)
 	const char *file = NULL;
 	unsigned long long u;
 	double x;
-	int opt, rc;
+	int opt, rc, wait = 0, as_json = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+g:p:t:r:k:a:e:f:h", opts,
@@ -228,6 +232,12 @@ cr_cmd_submit(int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
+		case 'W':
+			wait = 1;
+			break;
+		case 'J':
+			as_json = 1;
+			break;
 		case 'h':
 			printf("usage: corun [-S URL] %s\n", submit_usage);
 			return 0;
@@ -242,8 +252,8 @@ cr_cmd_submit(int argc, char **argv)
 		json_object_set(job, "env", env);
 	}
 	json_decref(env);
-	if (file != NULL) {
-		if (optind < argc) {
+	if (file != NULL || (as_json && !wait)) {
+		if (optind < argc || wait || as_json) {
 			json_decref(job);
 			return usage(submit_usage);
 		}
@@ -261,6 +271,24 @@ cr_cmd_submit(int argc, char **argv)
 	}
 	json_object_set_new(job, "cmd", cmd);
 	json_object_set_new(job, "op", json_string("submit"));
+	if (wait) {
+		char id[32];
+
+		/* One request: the reply comes with the result. */
+		json_object_set_new(job, "wait", json_true());
+		if ((rc = cr_client_call(job, -1, &reply)) != 0) {
+			return rc;
+		}
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(reply, "id")));
+		if (json_is_string(json_object_get(reply, "stopping"))) {
+			cr_warn("job %s: %s", id, json_string_value(
+			    json_object_get(reply, "stopping")));
+		}
+		rc = print_result(json_object_get(reply, "job"), id, as_json);
+		json_decref(reply);
+		return rc;
+	}
 	if ((rc = cr_client_call(job, CR_CALL_TIMEOUT, &reply)) != 0) {
 		return rc;
 	}
@@ -462,7 +490,6 @@ cr_cmd_result(int argc, char **argv)
 	static const char u[] = "result ID [--json]";
 	int as_json = json_flag(&argc, argv), rc;
 	json_t *reply, *job;
-	const char *state;
 
 	if (want_help(argc, argv, u)) {
 		return 0;
@@ -473,9 +500,24 @@ cr_cmd_result(int argc, char **argv)
 	if ((rc = get_job(argv[1], &reply, &job)) != 0) {
 		return rc;
 	}
+	rc = print_result(job, argv[1], as_json);
+	json_decref(reply);
+	return rc;
+}
+
+/* A job's output, and its exit status as ours (result, submit --wait). */
+static int
+print_result(json_t *job, const char *id, int as_json)
+{
+	const char *state;
+	int rc = 0;
+
+	if (!json_is_object(job)) {
+		cr_warn("job %s: no record (purged?)", id);
+		return CR_CLIENT_FAILED;
+	}
 	if (as_json) {
 		cr_client_print_json(job);
-		json_decref(reply);
 		return 0;
 	}
 	state = jstr(job, "state");
@@ -484,14 +526,13 @@ cr_cmd_result(int argc, char **argv)
 	fputs(jstr(job, "stderr") + (json_is_string(json_object_get(job,
 	    "stderr")) ? 0 : 1), stderr);
 	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
-		cr_warn("job %s is %s: no result yet", argv[1], state);
+		cr_warn("job %s is %s: no result yet", id, state);
 		rc = CR_CLIENT_FAILED;
 	} else if (strcmp(state, "done") != 0) {
-		cr_warn("job %s %s: %s", argv[1], state, jstr(job, "error"));
+		cr_warn("job %s %s: %s", id, state, jstr(job, "error"));
 		rc = jint(job, "exit_code") > 0 ? (int)jint(job, "exit_code") :
 		    CR_CLIENT_FAILED;
 	}
-	json_decref(reply);
 	return rc;
 }
 

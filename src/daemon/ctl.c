@@ -6,8 +6,9 @@
  * whose answer is deferred is replaced by a new receiving one.  nng runs
  * the aio callbacks on its own threads; they only queue the request under
  * a mutex and wake the loop (corun_call_soon_threadsafe).  The loop
- * drains the whole queue at once, in one store transaction, and sends the
- * replies only after it committed: an acknowledged job is on disk.
+ * handles the whole queue at once, inside the step's one store
+ * transaction (feed.c), and sends the replies only after it committed:
+ * an acknowledged job is on disk.
  */
 #include "config.h"
 
@@ -47,6 +48,7 @@ struct cd_ctl {
 	int open;
 	pthread_mutex_t mu;
 	struct cd_ctx *qhead, *qtail;	/* requests for the loop */
+	struct cd_ctx *batch, *batch_tail;	/* handled, not answered */
 	int scheduled;
 	int closing;
 	struct cd_ctx **all;
@@ -188,26 +190,44 @@ cd_ctl_reply(struct cd_ctx *c, json_t *reply)
 	send_reply(c);
 }
 
+/*
+ * nng's thread woke the loop: the step (feed.c) handles the queue along
+ * with everything else of this iteration, in its one transaction.
+ */
 static void
 drain(void *arg)
 {
 	struct cd_ctl *ctl = arg;
-	struct cd_daemon *d = ctl->d;
-	struct cd_ctx *c, *head, *next;
-	int failed;
 
+	cd_feed_step(ctl->d);
+}
+
+void
+cd_ctl_handle(struct cd_daemon *d, int store_ok)
+{
+	struct cd_ctl *ctl = d->ctl;
+	struct cd_ctx *c, *head;
+
+	if (ctl == NULL) {
+		return;
+	}
 	pthread_mutex_lock(&ctl->mu);
 	head = ctl->qhead;
 	ctl->qhead = ctl->qtail = NULL;
 	ctl->scheduled = 0;
 	pthread_mutex_unlock(&ctl->mu);
-
-	failed = cd_store_begin(d->store) != 0;
+	/* Appended: replies of an earlier failed begin may still wait. */
+	if (ctl->batch_tail != NULL) {
+		ctl->batch_tail->qnext = head;
+	} else {
+		ctl->batch = head;
+	}
 	for (c = head; c != NULL; c = c->qnext) {
 		nng_msg *m = c->req;
 
+		ctl->batch_tail = c;
 		c->req = NULL;
-		if (failed) {
+		if (!store_ok) {
 			c->reply = cd_ops_error("store", "the job store is "
 			    "unavailable: %s", cd_store_errmsg(d->store));
 		} else if (nng_msg_len(m) > d->conf.max_request) {
@@ -225,33 +245,47 @@ drain(void *arg)
 		}
 		nng_msg_free(m);
 	}
-	if (!failed && cd_store_commit(d->store) != 0) {
-		failed = 1;
+}
+
+void
+cd_ctl_answer(struct cd_daemon *d, int committed)
+{
+	struct cd_ctl *ctl = d->ctl;
+	struct cd_ctx *c, *next;
+
+	if (ctl == NULL) {
+		return;
+	}
+	if (!committed && ctl->batch != NULL) {
 		cd_log("store: commit failed: %s; the requests get an error",
 		    cd_store_errmsg(d->store));
-		for (c = head; c != NULL; c = c->qnext) {
-			if (!c->deferred) {
-				json_decref(c->reply);
-				/*
-				 * Not "nothing was done": with sync-full a
-				 * failed fsync may leave the commit on disk.
-				 */
-				c->reply = cd_ops_error("store", "commit "
-				    "failed: %s; it may not have taken effect",
-				    cd_store_errmsg(d->store));
-			}
-		}
 	}
-	for (c = head; c != NULL; c = next) {
+	for (c = ctl->batch; c != NULL; c = next) {
 		next = c->qnext;
-		if (!c->deferred) {
+		if (!committed) {
+			if (c->deferred) {
+				/* Its waiter counts on undone writes. */
+				cd_ops_forget(d, c);
+				c->deferred = 0;
+				ctl->nreceiving++;
+			}
+			json_decref(c->reply);
+			/*
+			 * Not "nothing was done": with sync-full a failed
+			 * fsync may leave the commit on disk.
+			 */
+			c->reply = cd_ops_error("store", "commit failed: %s; "
+			    "it may not have taken effect",
+			    cd_store_errmsg(d->store));
+		}
+		if (c->reply != NULL) {
 			send_reply(c);
 		}
 	}
+	ctl->batch = ctl->batch_tail = NULL;
 	/* Keep CD_CTX_MIN contexts listening despite deferred ones. */
 	while (ctl->nreceiving < CD_CTX_MIN && ctx_new(ctl) != NULL) {
 	}
-	cd_feed_kick(d);
 }
 
 /* For ipc://PATH: make PATH's directory (0700) if it is missing. */

@@ -161,6 +161,9 @@ void cd_store_counts(cd_store *s, uint64_t counts[CD_NSTATES]);
  */
 void cd_fault_hooks(void);
 
+/* WAL checkpoints run so far, by the checkpoint thread (ckpt.c). */
+uint64_t cd_store_checkpoints(cd_store *s);
+
 /* ---- the daemon ---------------------------------------------------- */
 
 struct cd_conf {
@@ -229,7 +232,14 @@ struct cd_daemon {
 
 /* feed.c */
 int cd_feed_start(struct cd_daemon *d);
+/* Run the step at the end of this loop iteration. */
 void cd_feed_kick(struct cd_daemon *d);
+/*
+ * The step, now: in one transaction handle the queued requests, record
+ * the results that arrived and take what the pool has room for; commit;
+ * then answer the requests, hand the jobs to the pool, wake waiters.
+ */
+void cd_feed_step(struct cd_daemon *d);
 int cd_feed_cancel(struct cd_daemon *d, int64_t id, int *found);
 int cd_feed_scale(struct cd_daemon *d, unsigned n);
 void cd_feed_drain(struct cd_daemon *d, int fast);
@@ -244,6 +254,13 @@ int cd_ctl_open(struct cd_daemon *d, const char *url, char *why,
 void cd_ctl_close(struct cd_daemon *d);
 /* Answer a request (takes the reference to reply). */
 void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
+/*
+ * Handle the requests nng queued, inside the step's transaction (with
+ * store_ok 0: answer them with a store error); then, after the commit,
+ * send the replies, or a store error to each when it failed.
+ */
+void cd_ctl_handle(struct cd_daemon *d, int store_ok);
+void cd_ctl_answer(struct cd_daemon *d, int committed);
 
 /* ops.c: the operations. */
 /*
@@ -257,6 +274,8 @@ json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);
 json_t *cd_ops_error(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A deferred request's commit failed: drop its waiter, unanswered. */
+void cd_ops_forget(struct cd_daemon *d, struct cd_ctx *c);
 /* Jobs ended: answer the waiters they complete. */
 void cd_ctl_notify(struct cd_daemon *d);
 /* Answer every pending wait with an error (shutting down). */

@@ -3,11 +3,15 @@
  *
  * The store holds every job; the pool holds at most conf.window of them
  * at once, so a million queued jobs are a million rows, not a million
- * futures.  Once per loop iteration that saw something happen (a result,
- * a submit, a resume), tick() opens one transaction, records every result
- * that arrived, takes as many runnable jobs as the window has room for,
- * commits, and only then hands the new jobs to the pool and answers the
- * waiters: a result a client sees is on disk.
+ * futures.  Once per loop iteration that saw something happen (a request,
+ * a result, a resume), the step opens one transaction, handles the
+ * requests (ctl.c), records every result that arrived, takes as many
+ * runnable jobs as the window has room for, commits, and only then
+ * answers the requests, hands the new jobs to the pool and answers the
+ * waiters: a job acknowledged and a result a client sees are on disk.
+ * One commit per iteration, whatever came in it (group commit), and a
+ * job submitted is taken in the same transaction, so a noop job costs
+ * two commits from submit to result: its insert and take, its result.
  *
  * Scaling replaces the pool: the new one gets the new worker count, the
  * old one finishes the jobs its workers hold and is freed; jobs it had
@@ -260,23 +264,41 @@ static void
 tick(void *arg)
 {
 	struct cd_daemon *d = arg;
-	struct cd_inflight *r, *next;
-	struct cd_taken *taken = NULL;
-	size_t ntaken = 0;
 
 	corun_handle_release(d->tick_h);
 	d->tick_h = NULL;
+	cd_feed_step(d);
+}
+
+void
+cd_feed_step(struct cd_daemon *d)
+{
+	struct cd_inflight *r, *next, *before;
+	struct cd_taken *taken = NULL;
+	size_t ntaken = 0;
+	int committed;
+
 	if (cd_store_begin(d->store) != 0) {
 		cd_log("store: %s", cd_store_errmsg(d->store));
+		cd_ctl_handle(d, 0);
+		cd_ctl_answer(d, 1);
 		corun_call_later(d->loop, 0.1, tick, d, &d->tick_h);
 		return;
 	}
+	/* Requests first: a job submitted now can be taken now. */
+	cd_ctl_handle(d, 1);
 	for (r = d->done_head, d->done_head = NULL; r != NULL; r = next) {
 		next = r->done_next;
 		record(d, r);
 		unlink_rec(d, r);
 		corun_future_unref(r->fut);
 		free(r);
+	}
+	if (d->tick_h != NULL) {
+		/* Kicked by a submit, a result, a resume: done here. */
+		corun_handle_cancel(d->tick_h);
+		corun_handle_release(d->tick_h);
+		d->tick_h = NULL;
 	}
 	if (can_take(d)) {
 		size_t room = d->conf.window - d->ninflight;
@@ -288,19 +310,31 @@ tick(void *arg)
 			ntaken = 0;
 		}
 	}
-	if (cd_store_commit(d->store) != 0) {
-		/* Nothing of this iteration is on disk: run none of it. */
-		cd_log("store: commit: %s", cd_store_errmsg(d->store));
-		for (size_t i = 0; i < ntaken; i++) {
-			cd_taken_free(&taken[i]);
-		}
-		ntaken = 0;
-	}
+	/*
+	 * The jobs go out before the commit, so the disk write and the
+	 * jobs overlap.  Their results are handled in a later iteration,
+	 * after this commit.  If the daemon dies before it, the jobs were
+	 * not acknowledged, or they are still queued and run again.
+	 */
+	before = d->inflight;
 	if (ntaken > 0) {
-		/* Requeues on refusal run in their own implicit transaction. */
 		start_taken(d, taken, ntaken);
+		corun_pool_flush(d->pool);
 	}
 	free(taken);
+	committed = cd_store_commit(d->store) == 0;
+	if (!committed) {
+		/*
+		 * Nothing of this iteration is on disk: stop its jobs.  A
+		 * cancelled job goes back to the queue (record()); one that
+		 * ended anyway is recorded if it was queued before.
+		 */
+		cd_log("store: commit: %s", cd_store_errmsg(d->store));
+		for (r = d->inflight; r != before; r = r->next) {
+			corun_future_cancel(r->fut);
+		}
+	}
+	cd_ctl_answer(d, committed);
 	cd_ctl_notify(d);
 	if (d->exiting && d->ninflight == 0 && d->done_head == NULL) {
 		cd_quit(d);

@@ -34,8 +34,14 @@ struct cd_waiter {
 	uint8_t *done;
 	size_t n, left;
 	corun_handle *timer;
+	json_t *submitted;	/* submit-and-wait: the id, or the ids */
 	struct cd_waiter *next;
 };
+
+static json_t *waiter_reply(struct cd_daemon *d, struct cd_waiter *w,
+    int timed_out);
+static json_t *wait_for(struct cd_daemon *d, struct cd_waiter *w,
+    double timeout, int *later);
 
 json_t *
 cd_ops_error(const char *code, const char *fmt, ...)
@@ -120,7 +126,7 @@ struct spec_buf {
 
 static const char *const job_keys[] = {
 	"op", "cmd", "env", "kind", "payload", "group", "priority",
-	"timeout", "retries", "key", "after", NULL
+	"timeout", "retries", "key", "after", "wait", NULL
 };
 
 /* Check one job object; on error *err is the reply. */
@@ -289,26 +295,59 @@ parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 	return 0;
 }
 
+/*
+ * "wait": true, or at most this many seconds: answer once the jobs ended
+ * (their results on disk).  *timeout: -1 no limit, 0 no wait.
+ */
+static int
+submit_wait(json_t *req, double *timeout, json_t **err)
+{
+	json_t *v = json_object_get(req, "wait");
+
+	*timeout = 0;
+	if (v == NULL || json_is_false(v)) {
+		return 0;
+	}
+	if (json_is_true(v)) {
+		*timeout = -1;
+		return 0;
+	}
+	if (!json_is_number(v) || !(json_number_value(v) > 0) ||
+	    json_number_value(v) > 4e6) {
+		*err = cd_ops_error("bad_request", "\"wait\" must be true, "
+		    "false or a number of seconds in (0, 4000000]");
+		return -1;
+	}
+	*timeout = json_number_value(v);
+	return 0;
+}
+
 static json_t *
-op_submit(struct cd_daemon *d, json_t *req)
+op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 {
 	json_t *jobs = json_object_get(req, "jobs"), *ids, *err = NULL;
 	json_t *reply = NULL;
 	struct spec_buf *sb;
+	struct cd_waiter *w;
 	uint64_t now = wall_ns();
+	double wait;
 	size_t n, i;
 	int batch = jobs != NULL;
 
 	if (d->exiting) {
 		return cd_ops_error("closed", "corund is shutting down");
 	}
+	if (submit_wait(req, &wait, &err) != 0) {
+		return err;
+	}
 	if (batch) {
-		if (json_object_size(req) != 2 || !json_is_array(jobs) ||
+		if (json_object_size(req) != 2 + (json_object_get(req,
+		    "wait") != NULL) || !json_is_array(jobs) ||
 		    json_array_size(jobs) == 0 ||
 		    json_array_size(jobs) > CD_BATCH_MAX) {
 			return cd_ops_error("bad_request", "\"jobs\" must be an "
-			    "array of 1..%d job objects, alone with \"op\"",
-			    CD_BATCH_MAX);
+			    "array of 1..%d job objects, alone with \"op\" "
+			    "(and \"wait\")", CD_BATCH_MAX);
 		}
 		n = json_array_size(jobs);
 	} else {
@@ -327,6 +366,12 @@ op_submit(struct cd_daemon *d, json_t *req)
 		int existed, rc;
 
 		snprintf(where, sizeof(where), batch ? "jobs[%zu]" : "job", i);
+		if (batch && json_object_get(json_array_get(jobs, i),
+		    "wait") != NULL) {
+			err = cd_ops_error("bad_request", "%s: \"wait\" belongs "
+			    "to the request, not to a job", where);
+			break;
+		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
 		    &err) != 0) {
 			free(sb->payload);
@@ -360,15 +405,39 @@ op_submit(struct cd_daemon *d, json_t *req)
 			err = oom();
 		}
 	}
-	json_decref(ids);
 	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
 		json_decref(reply);
 		err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
 	}
 	if (err != NULL) {
+		json_decref(ids);
 		return err;
 	}
 	cd_feed_kick(d);
+	if (wait != 0) {
+		json_decref(reply);
+		if ((w = cr_calloc(1, sizeof(*w))) == NULL ||
+		    (w->ids = cr_malloc(json_array_size(ids) *
+		    sizeof(*w->ids))) == NULL) {
+			free(w);
+			json_decref(ids);
+			/* Not undone: the jobs are queued, only not awaited. */
+			return oom();
+		}
+		w->d = d;
+		w->ctx = ctx;
+		json_array_foreach(ids, i, jobs) {
+			w->ids[i] = json_integer_value(jobs);
+		}
+		w->n = json_array_size(ids);
+		w->submitted = batch ? ids : json_incref(json_array_get(ids,
+		    0));
+		if (!batch) {
+			json_decref(ids);
+		}
+		return wait_for(d, w, wait, later);
+	}
+	json_decref(ids);
 	return reply;
 }
 
@@ -533,6 +602,7 @@ waiter_free(struct cd_daemon *d, struct cd_waiter *w)
 	}
 	free(w->ids);
 	free(w->done);
+	json_decref(w->submitted);
 	free(w);
 }
 
@@ -592,6 +662,31 @@ wait_reply(struct cd_daemon *d, struct cd_waiter *w, int timed_out)
 	return r;
 }
 
+/*
+ * A submit-and-wait's reply: one job's, with its result (as the result
+ * op gives it); a batch's, as a wait's with the ids added.
+ */
+static json_t *
+waiter_reply(struct cd_daemon *d, struct cd_waiter *w, int timed_out)
+{
+	json_t *r, *job;
+
+	if (w->submitted == NULL || json_is_array(w->submitted)) {
+		r = wait_reply(d, w, timed_out);
+		if (w->submitted != NULL) {
+			json_object_set(r, "ids", w->submitted);
+		}
+		return r;
+	}
+	if (cd_store_job_json(d->store, json_integer_value(w->submitted), 1,
+	    &job) != 0) {
+		/* Purged already: say so, the id still counts. */
+		job = json_null();
+	}
+	return json_pack("{s:b, s:O, s:b, s:o}", "ok", 1, "id",
+	    w->submitted, "timed_out", timed_out, "job", job);
+}
+
 static void
 wait_expired(void *arg)
 {
@@ -599,7 +694,7 @@ wait_expired(void *arg)
 
 	corun_handle_release(w->timer);
 	w->timer = NULL;
-	cd_ctl_reply(w->ctx, wait_reply(w->d, w, 1));
+	cd_ctl_reply(w->ctx, waiter_reply(w->d, w, 1));
 	waiter_free(w->d, w);
 }
 
@@ -640,7 +735,21 @@ op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 	} else if (get_ids(req, &w->ids, &w->n, &err) != 0) {
 		free(w);
 		return err;
-	} else {
+	}
+	return wait_for(d, w, timeout, later);
+}
+
+/*
+ * Wait for w's ids (or all): the reply now if they ended (or timeout is
+ * 0), else NULL and w waits.  Takes w.
+ */
+static json_t *
+wait_for(struct cd_daemon *d, struct cd_waiter *w, double timeout,
+    int *later)
+{
+	json_t *err;
+
+	if (!w->all) {
 		size_t k = 0;
 
 		qsort(w->ids, w->n, sizeof(*w->ids), cmp_id);
@@ -672,7 +781,7 @@ op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 		}
 	}
 	if (waiter_complete(d, w) || timeout == 0 || d->exiting) {
-		json_t *r = wait_reply(d, w, !waiter_complete(d, w));
+		json_t *r = waiter_reply(d, w, !waiter_complete(d, w));
 
 		waiter_free(d, w);
 		return r;
@@ -703,7 +812,7 @@ cd_ctl_notify(struct cd_daemon *d)
 			}
 		}
 		if (waiter_complete(d, w)) {
-			cd_ctl_reply(w->ctx, wait_reply(d, w, 0));
+			cd_ctl_reply(w->ctx, waiter_reply(d, w, 0));
 			waiter_free(d, w);
 		}
 	}
@@ -715,9 +824,29 @@ cd_ctl_flush_waiters(struct cd_daemon *d, const char *why)
 {
 	while (d->waiters != NULL) {
 		struct cd_waiter *w = d->waiters;
+		json_t *r;
 
-		cd_ctl_reply(w->ctx, cd_ops_error("closed", "%s", why));
+		if (w->submitted != NULL) {
+			/* Its jobs were accepted: say which, and that the
+			   wait was cut short. */
+			r = waiter_reply(d, w, 1);
+			json_object_set_new(r, "stopping", json_string(why));
+		} else {
+			r = cd_ops_error("closed", "%s", why);
+		}
+		cd_ctl_reply(w->ctx, r);
 		waiter_free(d, w);
+	}
+}
+
+void
+cd_ops_forget(struct cd_daemon *d, struct cd_ctx *c)
+{
+	for (struct cd_waiter *w = d->waiters; w != NULL; w = w->next) {
+		if (w->ctx == c) {
+			waiter_free(d, w);
+			return;
+		}
 	}
 }
 
@@ -836,7 +965,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	}
 	name = json_string_value(op);
 	if (strcmp(name, "submit") == 0) {
-		r = op_submit(d, req);
+		r = op_submit(d, c, req, later);
 	} else if (strcmp(name, "status") == 0) {
 		r = op_status(d, req);
 	} else if (strcmp(name, "wait") == 0) {

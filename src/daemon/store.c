@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "ckpt.h"
 #include "daemon.h"
 #include "fault-internal.h"
 
@@ -107,6 +108,7 @@ struct cd_store {
 	int stale;			/* counts need reloading */
 	uint64_t counts[CD_NSTATES];
 	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
+	struct cd_ckpt *ckpt;		/* checkpoints off the loop */
 };
 
 static const char *const state_names[CD_NSTATES] = {
@@ -306,6 +308,8 @@ cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
 		snprintf(why, whysize, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* Failing that, SQLite checkpoints on commits, as it does. */
+	(void)cd_ckpt_start(s->db, path, &s->ckpt);
 	*out = s;
 	return 0;
 fail:
@@ -319,6 +323,7 @@ cd_store_close(cd_store *s)
 	if (s == NULL) {
 		return;
 	}
+	cd_ckpt_stop(s->db, s->ckpt);
 	for (int i = 0; i < ST_NSTMT; i++) {
 		sqlite3_finalize(s->st[i]);
 	}
@@ -943,4 +948,10 @@ cd_store_counts(cd_store *s, uint64_t counts[CD_NSTATES])
 		load_counts(s);
 	}
 	memcpy(counts, s->counts, sizeof(s->counts));
+}
+
+uint64_t
+cd_store_checkpoints(cd_store *s)
+{
+	return cd_ckpt_runs(s->ckpt);
 }

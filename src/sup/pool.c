@@ -617,6 +617,19 @@ dispatch(void *arg)
 	maybe_finish_shutdown(p);
 }
 
+int
+corun_pool_flush(corun_pool *p)
+{
+	if (p == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (p->dispatch_h != NULL) {
+		corun_handle_cancel(p->dispatch_h);
+		dispatch(p);	/* releases dispatch_h */
+	}
+	return 0;
+}
+
 /* ---- workers that end ----------------------------------------------- */
 
 static void
