@@ -320,6 +320,40 @@ make_socket_dir(const char *url, char *why, size_t whysize)
 	return 0;
 }
 
+/*
+ * Is a listening socket bound to path?  nng 1.5.2 finds out by connecting
+ * to it, and a connection closed before the SP handshake leaves that
+ * listener deaf for good (nng issue 1518, fixed after 1.5.2): a second
+ * corund refused on the socket of a first one would take the first one's
+ * control socket down with it.  /proc/net/unix answers without
+ * connecting.  0 when it cannot tell.
+ */
+static int
+ipc_listening(const char *path)
+{
+	char line[4352];
+	unsigned long flags;
+	int off, found = 0;
+	size_t len;
+	FILE *f;
+
+	if (path[0] != '/' || (f = fopen("/proc/net/unix", "r")) == NULL) {
+		return 0;
+	}
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		off = -1;
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags,
+		    &off) != 1 || off < 0 || (flags & 0x10000) == 0) {
+			continue;	/* the header, or not listening */
+		}
+		len = strcspn(line + off, "\n");
+		found = len == strlen(path) &&
+		    strncmp(line + off, path, len) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
 int
 cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
 {
@@ -354,6 +388,11 @@ cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
 		return CORUN_ESYS;
 	}
 	if (strncmp(url, "ipc://", 6) == 0) {
+		if (ipc_listening(url + 6)) {
+			snprintf(why, whysize, "listen on %s: Address in use "
+			    "(another corund serves it?)", url);
+			return CORUN_ESYS;
+		}
 		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
 	}
 	if ((rv = nng_listener_start(l, 0)) != 0) {

@@ -133,8 +133,11 @@ open_log(const char *how)
 		log_fp = f;
 		/* The pool logs worker losses to stderr: into the file too. */
 		dup2(fileno(f), 2);
-		free(log_path);
-		log_path = strdup(how);
+		if (how != log_path) {
+			/* SIGUSR1 reopens log_path itself: keep it. */
+			free(log_path);
+			log_path = strdup(how);
+		}
 	}
 	return 0;
 }
