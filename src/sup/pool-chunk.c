@@ -60,7 +60,8 @@ map_cancel(corun_future *fut)
 	/* The chunks end (cancelled, or stopped with what they did), then
 	 * the map completes with every item's outcome. */
 	for (size_t i = 0; i < m->nchunks; i++) {
-		if (!corun_future_done(m->chunks[i].fut)) {
+		if (m->chunks[i].fut != NULL &&
+		    !corun_future_done(m->chunks[i].fut)) {
 			(void)corun_future_cancel(m->chunks[i].fut);
 		}
 	}
@@ -113,6 +114,7 @@ chunk_done(corun_future *fut, void *arg)
 	struct cr_chunk_result cr;
 	const char *msg = NULL;
 	size_t k = 0;
+	int borrowed = 0;		/* an item points into r */
 
 	if (r == NULL) {
 		/* Never ran: cancelled, lost, broken pool. */
@@ -121,6 +123,7 @@ chunk_done(corun_future *fut, void *arg)
 	} else if (r->out_len == 0 && r->status != 0) {
 		/* Stopped before it began, or refused as a whole. */
 		fill_missing(c, 0, r->status, r->message, r);
+		borrowed = 1;
 	} else {
 		if (cr_chunk_iter_init(&it, r->out, r->out_len) == 0 &&
 		    it.count == c->count) {
@@ -135,12 +138,14 @@ chunk_done(corun_future *fut, void *arg)
 				ir->attempts = cr.attempts;
 				ir->start_ns = cr.start_ns;
 				ir->end_ns = cr.end_ns;
-				ir->out = cr.out;
+				ir->out = cr.out_len > 0 ? cr.out : "";
 				ir->out_len = cr.out_len;
-				ir->err = cr.err;
+				ir->err = cr.err_len > 0 ? cr.err : "";
 				ir->err_len = cr.err_len;
-				ir->message = cr.msg;
+				ir->message = cr.msg_len > 0 ? cr.msg : "";
 				ir->worker_pid = r->worker_pid;
+				borrowed |= cr.out_len > 0 || cr.err_len > 0 ||
+				    cr.msg_len > 0;
 			}
 		}
 		if (k < c->count) {
@@ -148,7 +153,16 @@ chunk_done(corun_future *fut, void *arg)
 			    CORUN_EPROTO, r->status != 0 && r->message[0] !=
 			    '\0' ? r->message : "malformed chunk output from "
 			    "the worker", r);
+			borrowed = 1;
 		}
+	}
+	if (!borrowed && r != NULL) {
+		/*
+		 * Nothing points into the chunk's result: let it go now, so
+		 * its memory serves the next chunk instead of new pages.
+		 */
+		corun_future_unref(c->fut);
+		c->fut = NULL;
 	}
 	if (--m->left == 0) {
 		(void)corun_future_set_result(&m->fut, m->res, NULL);
