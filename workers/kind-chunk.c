@@ -142,12 +142,18 @@ item_message(struct item *it, int status, char *buf, size_t len)
 static void
 item_reset(struct item *it)
 {
-	free(it->c.out.p);
-	free(it->c.err.p);
-	free(it->c.fail_msg);
-	memset(&it->c.out, 0, sizeof(it->c.out));
-	memset(&it->c.err, 0, sizeof(it->c.err));
-	it->c.fail_msg = NULL;
+	if (it->c.out.p != NULL || it->c.out.truncated) {
+		free(it->c.out.p);
+		memset(&it->c.out, 0, sizeof(it->c.out));
+	}
+	if (it->c.err.p != NULL || it->c.err.truncated) {
+		free(it->c.err.p);
+		memset(&it->c.err, 0, sizeof(it->c.err));
+	}
+	if (it->c.fail_msg != NULL) {
+		free(it->c.fail_msg);
+		it->c.fail_msg = NULL;
+	}
 	it->c.fail_code = 0;
 	it->c.exit_code = -1;
 	it->c.signal = 0;
@@ -170,11 +176,10 @@ add_unrun(struct cr_chunk_buf *b, int status)
 
 /* Run one item (with its retries) and append its record. */
 static int
-run_item(corun_job_ctx *chunk, const struct cr_chunk_job *j,
+run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
     const struct corun_job_kind *kind, struct cr_chunk_buf *b,
     uint64_t *clock)
 {
-	struct item it;
 	struct cr_chunk_result r;
 	corun_handle *timer;
 	uint64_t start = 0, end = 0;
@@ -182,20 +187,17 @@ run_item(corun_job_ctx *chunk, const struct cr_chunk_job *j,
 	char msg[1024];
 	int rc, status;
 
-	memset(&it, 0, sizeof(it));
-	it.kind = kind;
-	it.task = corun_task_self();
-	it.timeout_ms = j->timeout_ms;
-	memcpy(it.c.name, j->kind, j->kind_len);
-	it.c.kind = kind;
-	it.c.payload = (char *)j->payload;	/* NUL-terminated, ours */
-	it.c.len = j->len;
-	it.c.timeout = j->timeout_ms / 1000.0;
-	it.c.loop = chunk->loop;
-	it.c.parent = chunk;
+	itp->kind = kind;
+	itp->timeout_ms = j->timeout_ms;
+	memcpy(itp->c.name, j->kind, j->kind_len);
+	itp->c.name[j->kind_len] = '\0';
+	itp->c.kind = kind;
+	itp->c.payload = (char *)j->payload;	/* NUL-terminated, ours */
+	itp->c.len = j->len;
+	itp->c.timeout = j->timeout_ms / 1000.0;
 	for (;;) {
-		item_reset(&it);
-		it.timer_fired = 0;
+		item_reset(itp);
+		itp->timer_fired = 0;
 		timer = NULL;
 		attempts++;
 		/*
@@ -205,29 +207,29 @@ run_item(corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		 */
 		start = attempts == 1 ? *clock : realtime_ns();
 		if (j->timeout_ms > 0 && corun_call_later(chunk->loop,
-		    j->timeout_ms / 1000.0, item_timeout, &it, &timer) != 0) {
+		    j->timeout_ms / 1000.0, item_timeout, itp, &timer) != 0) {
 			timer = NULL;
 		}
 		if (kind == NULL) {
-			rc = corun_job_fail(&it.c, CORUN_ENOENT, "unknown job "
-			    "kind '%s' (known: %s)", it.c.name,
+			rc = corun_job_fail(&itp->c, CORUN_ENOENT, "unknown job "
+			    "kind '%s' (known: %s)", itp->c.name,
 			    cr_kind_names());
 		} else {
-			rc = item_run(&it);
+			rc = item_run(itp);
 		}
 		end = *clock = realtime_ns();
 		if (timer != NULL) {
 			corun_handle_cancel(timer);
 			corun_handle_release(timer);
 		}
-		status = item_status(&it, rc, start, end);
+		status = item_status(itp, rc, start, end);
 		/*
 		 * A timeout that fired after the item's last await leaves a
 		 * cancel request for the next one: take it here.  A cancel
 		 * of the chunk is seen through the chunk's stop reason.
 		 */
-		if (it.timer_fired && cr_job_stopping(chunk) == 0 &&
-		    corun_task_cancelling(it.task) > 0) {
+		if (itp->timer_fired && cr_job_stopping(chunk) == 0 &&
+		    corun_task_cancelling(itp->task) > 0) {
 			(void)corun_yield();
 		}
 		if (status == 0 || status == CORUN_ECANCELED ||
@@ -236,33 +238,33 @@ run_item(corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		}
 		retries--;
 	}
-	item_message(&it, status, msg, sizeof(msg));
+	item_message(itp, status, msg, sizeof(msg));
 	memset(&r, 0, sizeof(r));
 	r.status = (uint32_t)status;
-	r.exit_code = it.c.exit_code;
-	r.signal = (uint32_t)it.c.signal;
+	r.exit_code = itp->c.exit_code;
+	r.signal = (uint32_t)itp->c.signal;
 	r.attempts = attempts;
 	r.start_ns = start;
 	r.end_ns = end;
-	r.out = it.c.out.p;
-	r.out_len = (uint32_t)it.c.out.len;
-	r.err = it.c.err.p;
-	r.err_len = (uint32_t)it.c.err.len;
-	if (b->len + CR_CHUNK_RESULT_FIXED + it.c.out.len + it.c.err.len +
+	r.out = itp->c.out.p;
+	r.out_len = (uint32_t)itp->c.out.len;
+	r.err = itp->c.err.p;
+	r.err_len = (uint32_t)itp->c.err.len;
+	if (b->len + CR_CHUNK_RESULT_FIXED + itp->c.out.len + itp->c.err.len +
 	    sizeof(msg) > CR_CHUNK_MAX_OUTPUT) {
 		/* One frame carries the whole chunk: keep it under a limit. */
 		r.status = CORUN_ERANGE;
 		r.out_len = r.err_len = 0;
 		snprintf(msg, sizeof(msg), "output dropped (%zu bytes of "
 		    "stdout, %zu of stderr): a chunk's results are limited "
-		    "to %u MiB; use smaller chunks", it.c.out.len,
-		    it.c.err.len, CR_CHUNK_MAX_OUTPUT >> 20);
+		    "to %u MiB; use smaller chunks", itp->c.out.len,
+		    itp->c.err.len, CR_CHUNK_MAX_OUTPUT >> 20);
 	}
 	r.msg = msg;
 	r.msg_len = (uint32_t)strlen(msg);
 	rc = cr_chunk_add_result(b, &r);
-	it.c.payload = NULL;
-	item_reset(&it);
+	itp->c.payload = NULL;
+	item_reset(itp);
 	return rc;
 }
 
@@ -274,6 +276,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 	struct cr_chunk_iter it;
 	struct cr_chunk_job j;
 	struct cr_chunk_buf b = { NULL, 0, 0 };
+	struct item *item;
 	uint64_t clock;
 	uint32_t i;
 	int rc;
@@ -292,9 +295,16 @@ cr_kind_chunk(corun_job_ctx *ctx)
 		    "item %u", ctx->name, it.index);
 	}
 	cr_chunk_iter_init(&it, ctx->payload, ctx->len);
-	if ((rc = cr_chunk_begin(&b)) != 0) {
-		return corun_job_fail(ctx, rc, "%s: out of memory", ctx->name);
+	if ((item = calloc(1, sizeof(*item))) == NULL ||
+	    (rc = cr_chunk_begin(&b)) != 0) {
+		free(item);
+		return corun_job_fail(ctx, CORUN_ENOMEM, "%s: out of memory",
+		    ctx->name);
 	}
+	/* One context for every item, reset between them. */
+	item->task = corun_task_self();
+	item->c.loop = ctx->loop;
+	item->c.parent = ctx;
 	clock = realtime_ns();
 	for (i = 0; i < it.count && rc == 0; i++) {
 		(void)cr_chunk_next_job(&it, &j);
@@ -307,8 +317,9 @@ cr_kind_chunk(corun_job_ctx *ctx)
 			kname = j.kind;
 			kind = cr_kind_find(j.kind, j.kind_len);
 		}
-		rc = run_item(ctx, &j, kind, &b, &clock);
+		rc = run_item(item, ctx, &j, kind, &b, &clock);
 	}
+	free(item);
 	cr_chunk_finish(&b, it.count);
 	if (rc == 0) {
 		rc = corun_job_write_out(ctx, b.p, b.len);

@@ -68,14 +68,16 @@ cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
 	double ms;
 	uint8_t *p;
 
-	klen = j->kind != NULL ? strlen(j->kind) : 0;
-	if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
-	    j->payload == NULL) || !(j->timeout >= 0) || j->timeout > 4e6 ||
-	    j->retries < 0) {
+	if (prev != NULL && (prev == j->kind || (j->kind != NULL &&
+	    strcmp(prev, j->kind) == 0))) {
+		klen = 0;	/* same kind as the item before: checked */
+	} else if ((klen = j->kind != NULL ? strlen(j->kind) : 0) == 0 ||
+	    klen > CR_WIRE_KIND_MAX) {
 		return CORUN_EINVAL;
 	}
-	if (prev != NULL && strcmp(prev, j->kind) == 0) {
-		klen = 0;	/* same kind as the item before */
+	if ((j->len > 0 && j->payload == NULL) || !(j->timeout >= 0) ||
+	    j->timeout > 4e6 || j->retries < 0) {
+		return CORUN_EINVAL;
 	}
 	if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED - 1 -
 	    klen) {
