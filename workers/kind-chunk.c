@@ -178,7 +178,7 @@ add_unrun(struct cr_chunk_buf *b, int status)
 static int
 run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
     const struct corun_job_kind *kind, struct cr_chunk_buf *b,
-    uint64_t *clock)
+    uint64_t *now_ns)
 {
 	struct cr_chunk_result r;
 	corun_handle *timer;
@@ -205,7 +205,7 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		 * one's start (reading the clock is a large part of a no-op
 		 * job's cost on some virtual machines).
 		 */
-		start = attempts == 1 ? *clock : realtime_ns();
+		start = attempts == 1 ? *now_ns : realtime_ns();
 		if (j->timeout_ms > 0 && corun_call_later(chunk->loop,
 		    j->timeout_ms / 1000.0, item_timeout, itp, &timer) != 0) {
 			timer = NULL;
@@ -217,7 +217,7 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		} else {
 			rc = item_run(itp);
 		}
-		end = *clock = realtime_ns();
+		end = *now_ns = realtime_ns();
 		if (timer != NULL) {
 			corun_handle_cancel(timer);
 			corun_handle_release(timer);
@@ -277,7 +277,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 	struct cr_chunk_job j;
 	struct cr_chunk_buf b = { NULL, 0, 0 };
 	struct item *item;
-	uint64_t clock;
+	uint64_t now_ns;
 	uint32_t i;
 	int rc;
 
@@ -305,7 +305,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 	item->task = corun_task_self();
 	item->c.loop = ctx->loop;
 	item->c.parent = ctx;
-	clock = realtime_ns();
+	now_ns = realtime_ns();
 	for (i = 0; i < it.count && rc == 0; i++) {
 		(void)cr_chunk_next_job(&it, &j);
 		if (cr_job_stopping(ctx) != 0) {
@@ -317,7 +317,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 			kname = j.kind;
 			kind = cr_kind_find(j.kind, j.kind_len);
 		}
-		rc = run_item(item, ctx, &j, kind, &b, &clock);
+		rc = run_item(item, ctx, &j, kind, &b, &now_ns);
 	}
 	free(item);
 	cr_chunk_finish(&b, it.count);
