@@ -1,11 +1,12 @@
 /*
  * bench_pool.c - the process pool (corun/pool.h) on its data path.
  *
- *	pool_noop    N no-op jobs through one corun_pool_map() call at -j2
- *	             under the async model (one worker process: jobs and
- *	             results travel in batches); microseconds per item from
- *	             the map call until the last future is done.  Also under
- *	             the process and thread models (variants).
+ *	pool_noop    N no-op jobs through one corun_pool_map_chunked() call
+ *	             (chunks of 100, as the multiprocessing peer) at -j2
+ *	             under the async model; microseconds per item from the
+ *	             call until its future is done.  Also under the process
+ *	             and thread models, and through corun_pool_map() (a
+ *	             future per job) as the "future-per-job" variant.
  *	pool_submit  N no-op jobs, one corun_pool_submit() call each, without
  *	             running the loop in between, then wait for all of them:
  *	             microseconds per job.
@@ -26,7 +27,8 @@
  * build tree).
  *
  * Usage: bench_pool [-p pool_noop|pool_submit|cpu_speedup] [-n N]
- *                   [-m process|thread|async]  (pool_noop: one model only)
+ *                   [-m process|thread|async|future-per-job]
+ *                   (pool_noop: one row only)
  */
 #include "config.h"
 
@@ -42,6 +44,7 @@
 #include "bench-util.h"
 
 #define NOOP_JOBS	200000
+#define NOOP_CHUNK	100	/* as the multiprocessing peer's chunksize */
 #define SUBMIT_JOBS	100000
 #define CPU_JOBS	16
 #define CPU_MS		50
@@ -206,6 +209,54 @@ run_map(corun_pool *p, const struct corun_job *j, size_t n, const char *what)
 	return s;
 }
 
+/*
+ * Run n copies of j through one corun_pool_map_chunked call (chunks of
+ * chunk jobs); return the seconds until every result is in, or -1.
+ */
+static double
+run_chunked(corun_pool *p, const struct corun_job *j, size_t n, size_t chunk,
+    const char *what)
+{
+	const struct corun_job_result *r;
+	struct corun_job *jobs;
+	corun_future *f;
+	corun_handle *h = NULL;
+	uint64_t t0, t1;
+	size_t i, got = 0, bad = 0;
+	int err;
+
+	if ((jobs = calloc(n, sizeof(*jobs))) == NULL) {
+		bench_fail("calloc", CORUN_ENOMEM);
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i] = *j;
+		jobs[i].tag = i;
+	}
+	t0 = bench_now_ns();
+	if ((err = corun_pool_map_chunked(p, jobs, n, chunk, &f)) != 0) {
+		bench_fail("corun_pool_map_chunked", err);
+	}
+	corun_call_later(loop, WAIT_LIMIT, give_up, NULL, &h);
+	corun_loop_run_until_complete(loop, f);
+	t1 = bench_now_ns();
+	if (h != NULL) {
+		corun_handle_cancel(h);
+		corun_handle_release(h);
+	}
+	if ((r = corun_pool_map_results(f, &got)) != NULL) {
+		for (i = 0; i < got; i++) {
+			bad += r[i].status != 0 || r[i].tag != i;
+		}
+	}
+	if (got != n || bad > 0) {
+		fprintf(stderr, "bench_pool: %s: %zu of %zu results, %zu "
+		    "failed or out of order\n", what, got, n, bad);
+	}
+	corun_future_unref(f);
+	free(jobs);
+	return got == n && bad == 0 ? (double)(t1 - t0) / 1e9 : -1;
+}
+
 static const struct corun_job noop_job = { "noop", NULL, 0, 0, 0, 0 };
 
 static void
@@ -243,32 +294,54 @@ pool_noop(size_t max, const char *only)
 	static const struct {
 		enum corun_model model;
 		const char *variant;
+		size_t chunk;		/* 0: corun_pool_map, a future each */
 	} models[] = {
 		/* Many tiny jobs: async (one worker, jobs in batches) leads. */
-		{ CORUN_MODEL_ASYNC, NULL },
-		{ CORUN_MODEL_PROCESS, "process" },
-		{ CORUN_MODEL_THREAD, "thread" },
+		{ CORUN_MODEL_ASYNC, NULL, NOOP_CHUNK },
+		{ CORUN_MODEL_PROCESS, "process", NOOP_CHUNK },
+		{ CORUN_MODEL_THREAD, "thread", NOOP_CHUNK },
+		{ CORUN_MODEL_ASYNC, "future-per-job", 0 },
 	};
 	struct corun_pool_stats st;
-	char note[160];
+	char note[200];
 	corun_pool *p;
 	double s;
 	size_t i, n;
 	int rc = 0;
 
 	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
-		if (only != NULL && strcmp(only,
-		    corun_model_name(models[i].model)) != 0) {
+		if (only != NULL && strcmp(only, models[i].chunk > 0 ?
+		    corun_model_name(models[i].model) :
+		    models[i].variant) != 0) {
 			continue;
 		}
 		p = pool_start(models[i].model, 2);
 		n = warm_up_and_size(p, max);
-		s = run_map(p, &noop_job, n, "pool_noop");
+		if (models[i].chunk > 0) {
+			n = max;	/* cheap enough to run them all */
+			(void)run_chunked(p, &noop_job, WARM_JOBS * 10,
+			    models[i].chunk, "warm-up");
+			s = run_chunked(p, &noop_job, n, models[i].chunk,
+			    "pool_noop");
+		} else {
+			s = run_map(p, &noop_job, n, "pool_noop");
+		}
 		corun_pool_stats(p, &st);
-		snprintf(note, sizeof(note), "%s model, -j2 (%u x %u x %u); "
-		    "one corun_pool_map; %" PRIu64 " frames out, %" PRIu64
-		    " in", corun_model_name(models[i].model), st.procs,
-		    st.threads, st.concurrency, st.frames_out, st.frames_in);
+		if (models[i].chunk > 0) {
+			snprintf(note, sizeof(note), "%s model, -j2 (%u x %u "
+			    "x %u); one corun_pool_map_chunked, chunks of "
+			    "%zu; %" PRIu64 " frames out, %" PRIu64 " in",
+			    corun_model_name(models[i].model), st.procs,
+			    st.threads, st.concurrency, models[i].chunk,
+			    st.frames_out, st.frames_in);
+		} else {
+			snprintf(note, sizeof(note), "%s model, -j2 (%u x %u "
+			    "x %u); one corun_pool_map, a future per job; %"
+			    PRIu64 " frames out, %" PRIu64 " in",
+			    corun_model_name(models[i].model), st.procs,
+			    st.threads, st.concurrency, st.frames_out,
+			    st.frames_in);
+		}
 		bench_emit("pool_noop", "corun", models[i].variant,
 		    s < 0 ? -1 : s * 1e6 / (double)n, "us/item", n, note);
 		rc |= s < 0;

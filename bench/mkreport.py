@@ -151,12 +151,15 @@ BENCHES = {
     },
     "pool_noop": {
         "title": "pool_noop: no-op jobs through the pool's batched map",
-        "text": "200 000 no-op jobs through one corun_pool_map call at "
-                "-j2 under the async model (one worker process; jobs and "
-                "results travel in frames of hundreds), from the call "
-                "until the last future is done (bench_pool); the process "
-                "and thread models as variants (with one slot per "
-                "process, the process model waits a round trip per job).  "
+        "text": "200 000 no-op jobs through one corun_pool_map_chunked "
+                "call (chunks of 100 jobs, each run in one task on the "
+                "worker, one future for all results) at -j2 under the "
+                "async model, from the call until its future is done "
+                "(bench_pool); the process and thread models as variants "
+                "(with one slot per process, the process model waits a "
+                "round trip per chunk), and `future-per-job`: "
+                "corun_pool_map, one future and one worker task per job "
+                "(async model).  "
                 "Peers: "
                 "multiprocessing.Pool(2).map(f, range(N), chunksize=100) "
                 "and ProcessPoolExecutor(2).map with the same chunksize, "

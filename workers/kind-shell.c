@@ -5,9 +5,14 @@
  * The child gets its own process group (so a timeout can kill the whole
  * tree), /dev/null as stdin, default signal dispositions and an empty
  * signal mask (the worker may ignore SIGPIPE or block signals; children
- * must not inherit that).  Two reader tasks drain stdout and stderr into
- * the job's buffers while this task waits for the exit, so a child that
- * fills one pipe while we wait on the other cannot deadlock.
+ * must not inherit that).  stdout and stderr are drained into the job's
+ * buffers by two plain libevent events (no task, no stack each) while
+ * this task waits for both to reach end of file, so a child that fills
+ * one pipe while we wait on the other cannot deadlock.  The child has
+ * then nearly always exited: it is reaped at once, and only one that
+ * closed its output early (or has not quite finished exiting) is waited
+ * for through the loop.  That keeps the path from a child's exit to the
+ * next spawn short: a handful of system calls and loop iterations.
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * CR_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
@@ -26,6 +31,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #include <corun/task.h>
 
@@ -56,12 +63,18 @@ static const char *const shell_words[] = {
 	"type", "ulimit", "umask", "unalias", "unset", "wait", NULL
 };
 
-struct reader {
+/* Reads per event callback, so one chatty child cannot hog the loop. */
+#define CR_DRAIN_READS 16
+
+/* The two output pipes of a running child. */
+struct drain {
 	corun_job_ctx *ctx;
-	int fd;
-	int to_err;
-	int rc;
-	int sys_errno;
+	int fd[2];			/* stdout, stderr */
+	struct event *ev[2];		/* NULL once that side is done */
+	int open;			/* sides not at end of file */
+	int rc[2];			/* CORUN_E* that stopped a side */
+	int sys_errno[2];
+	corun_future *eof;		/* both sides done */
 };
 
 static int
@@ -131,37 +144,95 @@ build_env(char **words, size_t nwords)
 	return env;
 }
 
-static int
-reader_fn(void *arg)
+static void
+drain_close(struct drain *d, int i)
 {
-	struct reader *r = arg;
+	if (d->ev[i] != NULL) {
+		event_free(d->ev[i]);
+		d->ev[i] = NULL;
+		d->open--;
+	}
+}
+
+/*
+ * Read what side i holds, up to CR_DRAIN_READS reads; close the side at
+ * end of file or on an error.
+ */
+static void
+drain_side(struct drain *d, int i)
+{
 	char buf[16384];
 	ssize_t n;
-	int rc;
+	int k, rc;
 
-	for (;;) {
-		n = read(r->fd, buf, sizeof(buf));
+	for (k = 0; k < CR_DRAIN_READS && d->ev[i] != NULL; k++) {
+		n = read(d->fd[i], buf, sizeof(buf));
 		if (n > 0) {
-			rc = r->to_err ? corun_job_write_err(r->ctx, buf,
-			    (size_t)n) : corun_job_write_out(r->ctx, buf,
-			    (size_t)n);
+			rc = i ? corun_job_write_err(d->ctx, buf, (size_t)n) :
+			    corun_job_write_out(d->ctx, buf, (size_t)n);
 			if (rc != 0) {
-				r->rc = rc;
-				return 0;
+				d->rc[i] = rc;
+				drain_close(d, i);
 			}
 		} else if (n == 0) {
-			return 0;
+			drain_close(d, i);
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			rc = corun_wait_fd(r->fd, CORUN_READ, -1, NULL);
-			if (rc != 0) {
-				r->rc = rc;
-				return 0;
-			}
+			break;
 		} else if (errno != EINTR) {
-			r->sys_errno = errno;
-			r->rc = CORUN_ESYS;
-			return 0;
+			d->sys_errno[i] = errno;
+			d->rc[i] = CORUN_ESYS;
+			drain_close(d, i);
 		}
+	}
+}
+
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *d = arg;
+
+	(void)what;
+	drain_side(d, fd == d->fd[0] ? 0 : 1);
+	if (d->open == 0 && !corun_future_done(d->eof)) {
+		(void)corun_future_set_result(d->eof, NULL, NULL);
+	}
+}
+
+static int
+drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
+{
+	struct event_base *base = corun_loop_base(ctx->loop);
+	int i, rc;
+
+	memset(d, 0, sizeof(*d));
+	d->ctx = ctx;
+	d->fd[0] = fds[0];
+	d->fd[1] = fds[1];
+	if ((rc = corun_future_new(ctx->loop, &d->eof)) != 0) {
+		return rc;
+	}
+	for (i = 0; i < 2; i++) {
+		d->ev[i] = event_new(base, fds[i], EV_READ | EV_PERSIST,
+		    drain_cb, d);
+		if (d->ev[i] == NULL || event_add(d->ev[i], NULL) != 0) {
+			return CORUN_ENOMEM;
+		}
+		d->open++;
+	}
+	return 0;
+}
+
+/* Take what is still readable now, then stop watching. */
+static void
+drain_stop(struct drain *d)
+{
+	for (int i = 0; i < 2; i++) {
+		drain_side(d, i);
+		drain_close(d, i);
+	}
+	if (d->eof != NULL) {
+		corun_future_unref(d->eof);
+		d->eof = NULL;
 	}
 }
 
@@ -383,27 +454,29 @@ exit_status(corun_job_ctx *ctx, int st)
 static int
 run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 {
-	struct reader rd[2];
-	corun_future *task[2] = { NULL, NULL };
+	struct drain d;
 	int fds[2] = { -1, -1 }, st = 0, rc, reaped = 0, cancelled = 0, i;
-	pid_t pid;
+	pid_t pid, r;
 
 	if ((rc = spawn(ctx, path, argv, envp, &fds[0], &fds[1], &pid)) != 0) {
 		return rc;
 	}
-	for (i = 0; i < 2; i++) {
-		rd[i] = (struct reader){ ctx, fds[i], i, 0, 0 };
-		if (corun_task_spawn(ctx->loop, reader_fn, &rd[i], NULL,
-		    &task[i]) != 0) {
-			cancelled = 1;	/* no memory: treat as a stop */
-			rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: "
-			    "out of memory");
-		}
+	if (drain_start(&d, ctx, fds) != 0) {
+		cancelled = 1;	/* no memory: treat as a stop */
+		rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
+	}
+	/* Output ends when every holder of the pipes is gone. */
+	if (!cancelled && corun_await(d.eof) != 0) {
+		cancelled = 1;
 	}
 	if (!cancelled) {
-		rc = corun_wait_child(pid, &st);
-		if (rc == 0) {
+		while ((r = waitpid(pid, &st, WNOHANG)) < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r == pid) {
 			reaped = 1;
+		} else if ((rc = corun_wait_child(pid, &st)) == 0) {
+			reaped = 1;	/* it had closed its output early */
 		} else if (rc == CORUN_ECANCELED) {
 			cancelled = 1;
 		} else {
@@ -412,29 +485,11 @@ run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 			cancelled = 1;
 		}
 	}
-	/* Output ends when every holder of the pipes is gone. */
-	for (i = 0; i < 2 && !cancelled; i++) {
-		/* Readers always return 0: anything else is our cancel. */
-		if (corun_await(task[i]) != 0) {
-			cancelled = 1;
-		}
+	if (cancelled && terminate(pid, reaped, &st)) {
+		reaped = 1;
 	}
-	if (cancelled) {
-		if (terminate(pid, reaped, &st)) {
-			reaped = 1;
-		}
-		for (i = 0; i < 2; i++) {
-			if (task[i] == NULL) {
-				continue;
-			}
-			corun_future_cancel(task[i]);
-			while (!corun_future_done(task[i])) {
-				corun_await(task[i]);
-			}
-		}
-	}
+	drain_stop(&d);
 	for (i = 0; i < 2; i++) {
-		corun_future_unref(task[i]);
 		close(fds[i]);
 	}
 	if (reaped) {
@@ -449,12 +504,12 @@ run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 		return rc != 0 ? rc : CORUN_ECANCELED;
 	}
 	for (i = 0; i < 2 && rc == 0; i++) {
-		if (rd[i].rc != 0) {
-			errno = rd[i].sys_errno;
-			rc = corun_job_fail(ctx, rd[i].rc, "shell: reading "
+		if (d.rc[i] != 0) {
+			errno = d.sys_errno[i];
+			rc = corun_job_fail(ctx, d.rc[i], "shell: reading "
 			    "std%s: %s", i == 0 ? "out" : "err",
-			    rd[i].sys_errno != 0 ? strerror(rd[i].sys_errno) :
-			    corun_strerror(rd[i].rc));
+			    d.sys_errno[i] != 0 ? strerror(d.sys_errno[i]) :
+			    corun_strerror(d.rc[i]));
 		}
 	}
 	return rc;

@@ -46,13 +46,21 @@ struct corun_job_ctx {
 	int signal;
 	int offloaded;		/* running on an executor thread */
 	atomic_int stop;	/* 0, CORUN_ETIMEDOUT or CORUN_ECANCELED */
+	corun_job_ctx *parent;	/* an item's chunk (kind-chunk.c), or NULL */
 };
 
 /* Nonzero once the job was asked to stop (timeout or cancel). */
 static inline int
 cr_job_stopping(corun_job_ctx *ctx)
 {
-	return atomic_load_explicit(&ctx->stop, memory_order_relaxed);
+	int stop = atomic_load_explicit(&ctx->stop, memory_order_relaxed);
+
+	/* An item of a chunk stops with its chunk too. */
+	if (stop == 0 && ctx->parent != NULL) {
+		stop = atomic_load_explicit(&ctx->parent->stop,
+		    memory_order_relaxed);
+	}
+	return stop;
 }
 
 /* The built-in kinds (kind-basic.c, kind-shell.c, kind-net.c). */
@@ -62,6 +70,8 @@ int cr_kind_block(corun_job_ctx *ctx);
 int cr_kind_cpu(corun_job_ctx *ctx);
 int cr_kind_shell(corun_job_ctx *ctx);
 int cr_kind_net(corun_job_ctx *ctx);
+/* The internal kind of corun_pool_map_chunked() (kind-chunk.c). */
+int cr_kind_chunk(corun_job_ctx *ctx);
 
 /*
  * Parse a count of milliseconds ("250", optionally "250ms") from the

@@ -17,6 +17,12 @@
 
 #include "kinds-internal.h"
 #include "kinds.h"
+#include "wire/wire-chunk.h"
+
+/* Internal: not listed among the known kinds, and never overridden. */
+static const struct corun_job_kind chunk_kind = {
+	CR_CHUNK_KIND, cr_kind_chunk, 0
+};
 
 static const struct corun_job_kind builtin[] = {
 	{ "noop", cr_kind_noop, 0 },
@@ -49,6 +55,9 @@ cr_kind_find(const char *name, size_t len)
 	if (name == NULL) {
 		return NULL;
 	}
+	if (name_is(CR_CHUNK_KIND, name, len)) {
+		return &chunk_kind;
+	}
 	for (i = nplugged; i > 0; i--) {
 		if (name_is(plugged[i - 1].name, name, len)) {
 			return &plugged[i - 1];
@@ -69,6 +78,9 @@ cr_kind_stack(const struct corun_job_kind *k)
 	 * Plugins are someone else's code: give them room.  net calls
 	 * getaddrinfo, whose NSS modules want more than the default.
 	 */
+	if (k == &chunk_kind) {
+		return 0;	/* big-stack items get a task of their own */
+	}
 	if (k->run == cr_kind_net || !(k >= builtin &&
 	    k < builtin + NBUILTIN)) {
 		return CR_BIG_STACK;

@@ -385,6 +385,17 @@ job_body(void *arg)
 	}
 	job->finished = 1;
 	job->end_ns = realtime_ns();
+	/*
+	 * Report now, not a loop turn later when the task's completion is
+	 * handled: the worker starts its next job sooner.  A stop request
+	 * can no longer change the outcome (job_stop sees finished).
+	 */
+	if (job->timer != NULL) {
+		corun_handle_cancel(job->timer);
+		corun_handle_release(job->timer);
+		job->timer = NULL;
+	}
+	job_complete(job, job_status(job));
 	return 0;
 }
 

@@ -151,6 +151,45 @@ int corun_pool_map(corun_pool *pool, const struct corun_job *jobs, size_t n,
  */
 int corun_pool_flush(corun_pool *pool);
 
+/*
+ * Chunked map: submit n jobs packed into chunks of up to chunksize jobs
+ * (0: n / (4 x slots), at most 1000; a chunk also ends at 1 MiB of
+ * payload) and get ONE future, *out, for all of them.  A chunk travels as
+ * one job and runs on one worker slot, its jobs one after another in a
+ * single task, as multiprocessing.Pool.map(chunksize=) does; its results
+ * come back together.  This is the cheap way to run many short jobs: no
+ * future per job on this side, no task per job on the worker.
+ *
+ * *out completes, always with a result, once every chunk has ended; read
+ * the n results, in the order of jobs[], with corun_pool_map_results().
+ * Each job has its own outcome as with submit: status, exit code, signal,
+ * output, message, timeout and retries (rerun on the worker, inside the
+ * chunk).  A job that could not run gets the reason as its status:
+ * CORUN_ECANCELED, CORUN_ELOST (its chunk was lost with workers max_attempts
+ * times; lost chunks are re-leased whole, so a job may run more than once
+ * but its result is recorded once), CORUN_EBROKEN.  result.id is the job's
+ * index in jobs[]; result.tag is the job's tag.  Blocking kinds run inline
+ * (never offloaded), and a chunk's results share one frame: past 8 MiB of
+ * output in one chunk, jobs report CORUN_ERANGE without their output.
+ *
+ * Cancelling *out cancels the chunks: queued ones do not run, running ones
+ * stop their current job (CORUN_ECANCELED, with what it did) and skip the
+ * rest; *out then completes with every job's outcome.  Jobs are checked
+ * and copied before anything is queued: CORUN_EINVAL for a bad job (none
+ * queued), CORUN_ECLOSED after shutdown, CORUN_EBROKEN on a broken pool.
+ * In corun_pool_stats() a chunk counts as one job.
+ */
+int corun_pool_map_chunked(corun_pool *pool, const struct corun_job *jobs,
+    size_t n, size_t chunksize, corun_future **out);
+
+/*
+ * The results of a completed corun_pool_map_chunked() future, in order,
+ * and their count in *n (may be NULL).  NULL for any other future or
+ * before it completed.  Valid while the future is referenced.
+ */
+const struct corun_job_result *corun_pool_map_results(const corun_future *fut,
+    size_t *n);
+
 /* The job result of a pool future that completed with a result, or NULL. */
 const struct corun_job_result *corun_pool_result(const corun_future *fut);
 

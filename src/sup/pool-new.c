@@ -246,8 +246,8 @@ fail:
 	return rc;
 }
 
-static struct cr_job *
-job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
+struct cr_job *
+cr_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 {
 	size_t klen = j->kind != NULL ? strlen(j->kind) : 0;
 	struct cr_job *job;
@@ -306,7 +306,7 @@ corun_pool_map(corun_pool *p, const struct corun_job *jobs, size_t n,
 		return CORUN_ECLOSED;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct cr_job *job = job_new(p, &jobs[i], &rc);
+		struct cr_job *job = cr_pool_job_new(p, &jobs[i], &rc);
 
 		if (job == NULL) {
 			/* Undo this call's jobs: all or nothing. */

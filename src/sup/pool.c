@@ -574,8 +574,10 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 
 /*
  * A worker that still holds prefetched jobs has no slot waiting for us:
- * refill it when a quarter of its window is free, so jobs leave in
- * batches.  One whose held jobs may have run out gets what we have now.
+ * refill it in batches, when a quarter of its window is free and we have
+ * a quarter of what it holds to send (a caller that submits one job per
+ * result, as corun run does, would otherwise cost a message per job).
+ * One whose held jobs may have run out gets what we have now.
  */
 static int
 worth_sending(const struct corun_pool *p, const struct cr_worker *w)
@@ -586,7 +588,11 @@ worth_sending(const struct corun_pool *p, const struct cr_worker *w)
 	if (w->credit == 0) {
 		return 0;
 	}
-	return w->leases.len <= slots || w->credit >= w->capacity / 4;
+	if (w->leases.len <= slots) {
+		return 1;
+	}
+	return w->credit >= w->capacity / 4 &&
+	    p->queue.len >= (w->leases.len - slots) / 4;
 }
 
 static void

@@ -168,6 +168,10 @@ void cr_health_stop(struct corun_pool *p);
 double cr_health_restart_delay(struct corun_pool *p, int quick);
 uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
 
+/* pool-new.c: a job for the queue (not queued yet); NULL and *rc if bad. */
+struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
+    int *rc);
+
 /* pool.c: events from the workers */
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);

@@ -1,0 +1,327 @@
+/*
+ * pool-chunk.c - corun_pool_map_chunked(): many small jobs as a few chunk
+ * jobs, one future for all of them.
+ *
+ * One future and one worker task per job cost about a microsecond each
+ * way; for jobs that do nothing much that is the whole cost.  Here the
+ * jobs are packed into chunks (src/wire/wire-chunk.h), each sent as one
+ * job of the internal kind CR_CHUNK_KIND, which the worker runs item by
+ * item in one task and answers with one record per item.  Chunks are
+ * ordinary pool jobs, so leases, re-leases after a lost worker, cancel
+ * and shutdown work on them unchanged: a chunk's result is recorded once,
+ * so every item's result is too.  The map's future holds the chunk
+ * futures; the items' strings point into the chunks' results, so nothing
+ * is copied a second time.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sup-internal.h"
+#include "wire/wire-chunk.h"
+
+/* Chunks per slot when the caller leaves the size to us (as Python's
+ * multiprocessing.Pool.map does). */
+#define CR_CHUNKS_PER_SLOT	4
+#define CR_CHUNK_AUTO_MAX	1000
+
+struct cr_map;
+
+struct cr_map_chunk {
+	struct cr_map	*m;
+	corun_future	*fut;		/* the chunk job (a reference) */
+	size_t		 base;		/* its first item */
+	size_t		 count;
+};
+
+struct cr_map {
+	struct corun_future fut;	/* first: what the caller holds */
+	size_t		 n;
+	size_t		 nchunks;
+	size_t		 left;		/* chunks not done */
+	struct cr_map_chunk *chunks;
+	struct corun_job_result *res;
+};
+
+static int map_cancel(corun_future *fut);
+static void map_destroy(corun_future *fut);
+
+static const struct cr_future_ops map_ops = {
+	.cancel = map_cancel,
+	.destroy = map_destroy,
+};
+
+static int
+map_cancel(corun_future *fut)
+{
+	struct cr_map *m = (struct cr_map *)fut;
+
+	/* The chunks end (cancelled, or stopped with what they did), then
+	 * the map completes with every item's outcome. */
+	for (size_t i = 0; i < m->nchunks; i++) {
+		if (m->chunks[i].fut != NULL &&
+		    !corun_future_done(m->chunks[i].fut)) {
+			(void)corun_future_cancel(m->chunks[i].fut);
+		}
+	}
+	return 0;
+}
+
+static void
+map_destroy(corun_future *fut)
+{
+	struct cr_map *m = (struct cr_map *)fut;
+
+	for (size_t i = 0; i < m->nchunks; i++) {
+		if (m->chunks[i].fut != NULL) {
+			corun_future_unref(m->chunks[i].fut);
+		}
+	}
+	free(m->chunks);
+	free(m->res);
+	free(m);
+}
+
+/* Items [from, c->count) of c ended without a record: status and why. */
+static void
+fill_missing(struct cr_map_chunk *c, size_t from, int status, const char *msg,
+    const struct corun_job_result *r)
+{
+	for (size_t k = from; k < c->count; k++) {
+		struct corun_job_result *ir = &c->m->res[c->base + k];
+
+		ir->status = status != 0 ? status : CORUN_EPROTO;
+		ir->exit_code = -1;
+		ir->out = ir->err = "";
+		ir->message = msg != NULL ? msg : "";
+		if (r != NULL) {
+			ir->attempts = r->attempts;
+			ir->start_ns = r->start_ns;
+			ir->end_ns = r->end_ns;
+			ir->worker_pid = r->worker_pid;
+		}
+	}
+}
+
+static void
+chunk_done(corun_future *fut, void *arg)
+{
+	struct cr_map_chunk *c = arg;
+	struct cr_map *m = c->m;
+	const struct corun_job_result *r = corun_pool_result(fut);
+	struct cr_chunk_iter it;
+	struct cr_chunk_result cr;
+	const char *msg = NULL;
+	size_t k = 0;
+	int borrowed = 0;		/* an item points into r */
+
+	if (r == NULL) {
+		/* Never ran: cancelled, lost, broken pool. */
+		(void)corun_future_error(fut, &msg);
+		fill_missing(c, 0, corun_future_status(fut), msg, NULL);
+	} else if (r->out_len == 0 && r->status != 0) {
+		/* Stopped before it began, or refused as a whole. */
+		fill_missing(c, 0, r->status, r->message, r);
+		borrowed = 1;
+	} else {
+		if (cr_chunk_iter_init(&it, r->out, r->out_len) == 0 &&
+		    it.count == c->count) {
+			for (; k < c->count &&
+			    cr_chunk_next_result(&it, &cr) == 0; k++) {
+				struct corun_job_result *ir =
+				    &m->res[c->base + k];
+
+				ir->status = (int)cr.status;
+				ir->exit_code = cr.exit_code;
+				ir->signal = (int)cr.signal;
+				ir->attempts = cr.attempts;
+				ir->start_ns = cr.start_ns;
+				ir->end_ns = cr.end_ns;
+				ir->out = cr.out_len > 0 ? cr.out : "";
+				ir->out_len = cr.out_len;
+				ir->err = cr.err_len > 0 ? cr.err : "";
+				ir->err_len = cr.err_len;
+				ir->message = cr.msg_len > 0 ? cr.msg : "";
+				ir->worker_pid = r->worker_pid;
+				borrowed |= cr.out_len > 0 || cr.err_len > 0 ||
+				    cr.msg_len > 0;
+			}
+		}
+		if (k < c->count) {
+			fill_missing(c, k, r->status != 0 ? r->status :
+			    CORUN_EPROTO, r->status != 0 && r->message[0] !=
+			    '\0' ? r->message : "malformed chunk output from "
+			    "the worker", r);
+			borrowed = 1;
+		}
+	}
+	if (!borrowed && r != NULL) {
+		/*
+		 * Nothing points into the chunk's result: let it go now, so
+		 * its memory serves the next chunk instead of new pages.
+		 */
+		corun_future_unref(c->fut);
+		c->fut = NULL;
+	}
+	if (--m->left == 0) {
+		(void)corun_future_set_result(&m->fut, m->res, NULL);
+		corun_future_unref(&m->fut);	/* the chunks' reference */
+	}
+}
+
+static size_t
+auto_chunksize(const struct corun_pool *p, size_t n)
+{
+	size_t slots = (size_t)p->procs * p->threads * p->concurrency;
+	size_t cs = (n + slots * CR_CHUNKS_PER_SLOT - 1) /
+	    (slots * CR_CHUNKS_PER_SLOT);
+
+	return cs < 1 ? 1 : cs > CR_CHUNK_AUTO_MAX ? CR_CHUNK_AUTO_MAX : cs;
+}
+
+/* Pack jobs into chunk jobs (not queued yet). */
+static int
+build_chunks(struct corun_pool *p, struct cr_map *m,
+    const struct corun_job *jobs, size_t chunksize, struct cr_job ***out)
+{
+	struct cr_chunk_buf b = { NULL, 0, 0 };
+	struct cr_job **cj = NULL, *job;
+	size_t i = 0, k, cap = 0;
+	int rc = 0;
+
+	while (i < m->n) {
+		const char *prev = NULL;
+
+		if ((rc = cr_chunk_begin(&b)) != 0) {
+			break;
+		}
+		for (k = 0; k < chunksize && i + k < m->n; k++) {
+			rc = cr_chunk_add_job(&b, &jobs[i + k], prev);
+			if (rc == CORUN_EAGAIN) {
+				rc = 0;
+				break;
+			}
+			if (rc != 0) {
+				break;
+			}
+			prev = jobs[i + k].kind;
+			m->res[i + k].id = i + k;
+			m->res[i + k].tag = jobs[i + k].tag;
+		}
+		if (rc != 0) {
+			break;
+		}
+		cr_chunk_finish(&b, (uint32_t)k);
+		if (m->nchunks == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *n1 = realloc(cj, ncap * sizeof(*cj));
+			void *n2 = n1 == NULL ? NULL :
+			    realloc(m->chunks, ncap * sizeof(*m->chunks));
+
+			if (n1 != NULL) {
+				cj = n1;
+			}
+			if (n2 == NULL) {
+				rc = CORUN_ENOMEM;
+				break;
+			}
+			m->chunks = n2;
+			cap = ncap;
+		}
+		{
+			struct corun_job spec = { CR_CHUNK_KIND, b.p, b.len,
+			    0, 0, 0 };
+
+			if ((job = cr_pool_job_new(p, &spec, &rc)) == NULL) {
+				break;
+			}
+		}
+		cj[m->nchunks] = job;
+		m->chunks[m->nchunks] = (struct cr_map_chunk){ m, NULL, i, k };
+		m->nchunks++;
+		i += k;
+	}
+	cr_chunk_buf_free(&b);
+	if (rc != 0) {
+		for (k = 0; k < m->nchunks; k++) {
+			corun_future_unref(&cj[k]->fut);
+		}
+		m->nchunks = 0;
+		free(cj);
+		return rc;
+	}
+	*out = cj;
+	return 0;
+}
+
+int
+corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
+    size_t chunksize, corun_future **out)
+{
+	struct cr_job **cj = NULL;
+	struct cr_map *m;
+	int rc;
+
+	if (p == NULL || out == NULL || (n > 0 && jobs == NULL)) {
+		return CORUN_EINVAL;
+	}
+	if (p->broken) {
+		return CORUN_EBROKEN;
+	}
+	if (p->closing) {
+		return CORUN_ECLOSED;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->res = calloc(n > 0 ? n : 1, sizeof(*m->res))) == NULL) {
+		free(m);
+		return CORUN_ENOMEM;
+	}
+	cr_future_init(&m->fut, p->loop, &map_ops);
+	m->n = n;
+	if (chunksize == 0) {
+		chunksize = auto_chunksize(p, n);
+	}
+	if ((rc = build_chunks(p, m, jobs, chunksize, &cj)) != 0) {
+		map_destroy(&m->fut);
+		return rc;
+	}
+	m->left = m->nchunks;
+	if (m->left == 0) {
+		(void)corun_future_set_result(&m->fut, m->res, NULL);
+	} else {
+		corun_future_ref(&m->fut);	/* until the last chunk */
+	}
+	for (size_t i = 0; i < m->nchunks; i++) {
+		struct cr_job *job = cj[i];
+
+		m->chunks[i].fut = corun_future_ref(&job->fut);
+		cr_jobq_push(&p->queue, job);
+		p->st.submitted++;
+		/* Cannot fail: the first callback is stored in the future. */
+		(void)corun_future_add_done_callback(&job->fut, chunk_done,
+		    &m->chunks[i]);
+	}
+	free(cj);
+	cr_pool_schedule_dispatch(p);
+	*out = &m->fut;
+	return 0;
+}
+
+const struct corun_job_result *
+corun_pool_map_results(const corun_future *fut, size_t *n)
+{
+	const struct cr_map *m = (const struct cr_map *)fut;
+
+	if (fut == NULL || fut->ops != &map_ops ||
+	    corun_future_result(fut, NULL) == NULL) {
+		if (n != NULL) {
+			*n = 0;
+		}
+		return NULL;
+	}
+	if (n != NULL) {
+		*n = m->n;
+	}
+	return m->res;
+}
