@@ -71,9 +71,10 @@ struct corun_pool_opts {
 	int offload;		/* run CORUN_KIND_BLOCKING kinds in executors */
 	int prefetch;		/* jobs a worker may hold beyond its free
 				   slots, so a freed slot never waits for a
-				   round trip: 0 = auto (max(T x C, 1024) when P == 1,
+				   round trip: 0 = auto (max(T x C, 1024) when P == 1
+				   and nothing listens for remote workers,
 				   where no other worker could run them
-				   sooner; none when P > 1, so a slow job
+				   sooner; none otherwise, so a slow job
 				   never traps others), < 0 = none */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */

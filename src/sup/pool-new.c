@@ -185,7 +185,9 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
 	if (opts->prefetch > 0) {
 		p->prefetch = (unsigned)opts->prefetch;
-	} else if (opts->prefetch == 0 && p->procs == 1) {
+	} else if (opts->prefetch == 0 && p->procs == 1 &&
+	    opts->listen == NULL) {
+		/* (With remote workers, others could run them sooner.) */
 		/* Enough to batch: a quarter of the window per frame. */
 		p->prefetch = p->threads * p->concurrency;
 		if (p->prefetch < CR_AUTO_PREFETCH) {
