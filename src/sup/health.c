@@ -47,7 +47,7 @@ describe_jobs(const struct cr_worker *w, char *buf, size_t size)
 			break;
 		}
 		k = snprintf(buf + off, size - off, "%s%s job %llu (tag %llu)",
-		    n ? "," : "", job->kind, (unsigned long long)job->id,
+		    n ? ", " : " ", job->kind, (unsigned long long)job->id,
 		    (unsigned long long)job->tag);
 		off += k > 0 ? (size_t)k : 0;
 		n++;
