@@ -173,7 +173,7 @@ make_tls(struct cr_worker *w, char *why, size_t whylen)
 static int
 dial(struct cr_worker *w, nng_socket s, char *why, size_t whylen)
 {
-	struct timespec start, now, nap = { 0, 200000000L };
+	struct timespec start, now, nap = { 0, 20000000L };
 	nng_dialer d;
 	int rv;
 
