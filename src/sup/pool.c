@@ -837,6 +837,7 @@ corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
 	if (!p->closing) {
 		p->closing = 1;
 		p->wait_on_close = wait;
+		cr_remote_stop(p);	/* no new remote workers */
 		if (cancel_pending || !wait) {
 			while ((job = cr_jobq_pop(&p->queue)) != NULL) {
 				job_fail(job, CORUN_ECANCELED, NULL);

@@ -54,9 +54,11 @@ struct cr_remote {
 	int pfd[2];			/* nng threads -> loop */
 	struct event *gone_ev;
 	nng_socket rv;
+	nng_listener rvl;
 	int rv_open;
 	struct event *rv_ev;
 	void *tls;			/* nng_tls_config *, or NULL */
+	char *token;			/* a copy of opts.token, or NULL */
 	char scheme[16];		/* "tcp", "tls+tcp", "ipc", ... */
 	char host[160];			/* tcp: host part, as given */
 	char path[200];			/* ipc: socket path */
@@ -91,6 +93,10 @@ remote_unref(struct cr_remote *r)
 	}
 #endif
 	pthread_mutex_destroy(&r->mu);
+	if (r->token != NULL) {
+		explicit_bzero(r->token, strlen(r->token));
+		free(r->token);
+	}
 	free(r->gone);
 	free(r);
 }
@@ -508,8 +514,8 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)f.u.hello.name.len,
 	    (const char *)f.u.hello.name.ptr);
-	if (p->opts.token != NULL && !same_secret(f.u.hello.token.ptr,
-	    f.u.hello.token.len, p->opts.token)) {
+	if (r->token != NULL && !same_secret(f.u.hello.token.ptr,
+	    f.u.hello.token.len, r->token)) {
 		refuse(p, peer, name, f.u.hello.token.len == 0 ?
 		    "no token (this supervisor requires one)" :
 		    "wrong token");
@@ -531,7 +537,6 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	cr_pool_log(p, "remote worker %u (%s): %u slots; session at %s",
 	    w->idx, w->peer, f.u.hello.capacity, w->url);
 	reply(p, 1, w->idx, text);
-	(void)r;
 }
 
 static void
@@ -722,7 +727,12 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		    CR_WIRE_TOKEN_MAX);
 		return CORUN_EINVAL;
 	}
-	if (!r->is_ipc && !is_tls(r) && o->token == NULL && !o->insecure) {
+	if (o->token != NULL && (r->token = strdup(o->token)) == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return CORUN_ENOMEM;
+	}
+	p->opts.token = NULL;	/* the caller's: it may go */
+	if (!r->is_ipc && !is_tls(r) && r->token == NULL && !o->insecure) {
 		snprintf(why, whysize, "plain %s:// with no token lets anyone "
 		    "who reaches the port run jobs: give a token, use "
 		    "tls+tcp://, or say --insecure", r->scheme);
@@ -755,6 +765,7 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		snprintf(why, whysize, "cannot listen: %s", nng_strerror(rv));
 		return CORUN_ESYS;
 	}
+	r->rvl = l;
 	if (nng_socket_get_int(r->rv, NNG_OPT_RECVFD, &rfd) != 0) {
 		snprintf(why, whysize, "no pollable descriptor");
 		return CORUN_ESYS;
@@ -782,7 +793,11 @@ cr_remote_stop(struct corun_pool *p)
 		r->rv_ev = NULL;
 	}
 	if (r->rv_open) {
-		/* No pipe callbacks on it: a plain detached close will do. */
+		/*
+		 * The port is free when this returns (a new pool may listen
+		 * there at once); the socket itself closes on a thread.
+		 */
+		nng_listener_close(r->rvl);
 		pthread_mutex_lock(&r->mu);
 		r->refs++;
 		pthread_mutex_unlock(&r->mu);
