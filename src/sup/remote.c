@@ -298,6 +298,18 @@ make_key(char *key, size_t size)
 	return 0;
 }
 
+/* A name from the network, fit for a log line: no control bytes. */
+static void
+printable(char *dst, size_t size, const uint8_t *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i + 1 < size; i++) {
+		dst[i] = src[i] < 0x20 || src[i] == 0x7f ? '?' : (char)src[i];
+	}
+	dst[i] = '\0';
+}
+
 /* Compare without an early exit, so timing says nothing of the secret. */
 static int
 same_secret(const uint8_t *a, size_t alen, const char *b)
@@ -399,6 +411,7 @@ attach(struct corun_pool *p, const struct cr_wire_hello *h,
     const char *peer, char *why, size_t whysize)
 {
 	struct cr_worker *w = free_slot(p);
+	char name[64];
 
 	if (w == NULL) {
 		snprintf(why, whysize, "no free remote slot (%u in use)",
@@ -417,8 +430,8 @@ attach(struct corun_pool *p, const struct cr_wire_hello *h,
 	w->jobs_limit = 0;
 	w->last_rx_ns = 0;
 	w->started_ns = corun_loop_now_ns();
-	snprintf(w->peer, sizeof(w->peer), "%.*s at %s", (int)h->name.len,
-	    (const char *)h->name.ptr, peer);
+	printable(name, sizeof(name), h->name.ptr, h->name.len);
+	snprintf(w->peer, sizeof(w->peer), "%.40s at %.50s", name, peer);
 	if (make_key(w->key, sizeof(w->key)) != 0) {
 		snprintf(why, whysize, "no random bytes for a session key");
 		return NULL;
@@ -512,8 +525,8 @@ on_request(struct corun_pool *p, nng_msg *msg)
 		refuse(p, peer, name, why);
 		return;
 	}
-	snprintf(name, sizeof(name), "%.*s", (int)f.u.hello.name.len,
-	    (const char *)f.u.hello.name.ptr);
+	printable(name, sizeof(name), f.u.hello.name.ptr,
+	    f.u.hello.name.len);
 	if (r->token != NULL && !same_secret(f.u.hello.token.ptr,
 	    f.u.hello.token.len, r->token)) {
 		refuse(p, peer, name, f.u.hello.token.len == 0 ?
@@ -534,7 +547,7 @@ on_request(struct corun_pool *p, nng_msg *msg)
 		return;
 	}
 	snprintf(text, sizeof(text), "%s %s", w->url, w->key);
-	cr_pool_log(p, "remote worker %u (%s): %u slots; session at %s",
+	cr_pool_log(p, "remote worker %u (%s): %u job slot(s); session at %s",
 	    w->idx, w->peer, f.u.hello.capacity, w->url);
 	reply(p, 1, w->idx, text);
 }
