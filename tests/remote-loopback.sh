@@ -103,6 +103,24 @@ n=$(grep -c ' k2$' "$T/out3")
 [ "$n" -gt 0 ] && ok "kill: the survivor ran $n jobs" || fail "kill: the survivor ran none"
 wait "$pid_k2"
 
+# --- 3b. a second listener on a live rendezvous is refused, harmlessly --
+URL=ipc://$T/rv2
+jobs 4 0
+timeout 60 "$CORUN" run --remote-only --listen "$URL" --jobs-file "$T/jobs" \
+    > "$T/out3b" 2> "$T/err3b" &
+sup=$!
+CR_BG_PIDS="$CR_BG_PIDS $sup"
+sleep 0.5
+timeout 20 "$CORUN" run --remote-only --listen "$URL" --jobs-file "$T/jobs" \
+    > /dev/null 2> "$T/err3c"
+eq "second listener: refused" 255 $?
+contains "second listener: says why" "Address in use" "$(cat "$T/err3c")"
+timeout 30 "$W" --connect "$URL" --model async -j 2 > /dev/null 2>&1
+eq "second listener: the first still takes workers" 0 $?
+wait "$sup"
+eq "second listener: the first run completes" 0 $?
+once 4 "$T/out3b" "second listener"
+
 # --- 4. a stopped remote worker (no heartbeat) is dropped ---------------
 nextport
 jobs 30 0.2

@@ -231,7 +231,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	} else {
 		p->own_rundir = 1;
 	}
-	if (access(p->worker_path, X_OK) != 0) {
+	if (p->procs > 0 && access(p->worker_path, X_OK) != 0) {
 		int err = errno;
 
 		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,

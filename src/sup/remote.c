@@ -56,6 +56,7 @@ struct cr_remote {
 	nng_socket rv;
 	nng_listener rvl;
 	int rv_open;
+	int rv_listening;		/* rvl started: ours to close */
 	struct event *rv_ev;
 	void *tls;			/* nng_tls_config *, or NULL */
 	char *token;			/* a copy of opts.token, or NULL */
@@ -769,16 +770,15 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		return CORUN_ESYS;
 	}
 	r->rv_open = 1;
+	/* (A stale ipc socket file nng replaces; a live one it refuses.) */
 	nng_socket_set_size(r->rv, NNG_OPT_RECVMAXSZ, CR_RV_MAX_MSG);
-	if (r->is_ipc) {
-		unlink(r->path);
-	}
 	if ((rv = nng_listener_create(&l, r->rv, o->listen)) != 0 ||
 	    (rv = set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen: %s", nng_strerror(rv));
 		return CORUN_ESYS;
 	}
 	r->rvl = l;
+	r->rv_listening = 1;
 	if (nng_socket_get_int(r->rv, NNG_OPT_RECVFD, &rfd) != 0) {
 		snprintf(why, whysize, "no pollable descriptor");
 		return CORUN_ESYS;
@@ -810,15 +810,18 @@ cr_remote_stop(struct corun_pool *p)
 		 * The port is free when this returns (a new pool may listen
 		 * there at once); the socket itself closes on a thread.
 		 */
-		nng_listener_close(r->rvl);
+		if (r->rv_listening) {
+			nng_listener_close(r->rvl);
+		}
 		pthread_mutex_lock(&r->mu);
 		r->refs++;
 		pthread_mutex_unlock(&r->mu);
 		close_session(r, r->rv);
 		r->rv_open = 0;
-		if (r->is_ipc) {
+		if (r->is_ipc && r->rv_listening) {
 			unlink(r->path);
 		}
+		r->rv_listening = 0;
 	}
 }
 
