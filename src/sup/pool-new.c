@@ -249,8 +249,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		char why[300];
 
 		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
-			fprintf(stderr, "corun: --listen %s: %s\n", opts->listen,
-			    why);
+			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
 			goto fail;
 		}
 	}

@@ -450,6 +450,9 @@ cr_remote_check_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 {
 	if (!same_secret(h->token.ptr, h->token.len, w->key)) {
 		w->pool->st.remote_refused++;
+		/* Always logged, as at the rendezvous. */
+		fprintf(stderr, "corun: refused remote worker %u (%s): wrong "
+		    "session key\n", w->idx, w->peer);
 		cr_worker_kill(w, SIGKILL, "wrong session key in HELLO");
 		return -1;
 	}
