@@ -14,21 +14,35 @@ remote_cpu  N cpu jobs of about 10 ms (a fixed number of rounds), N = 16,
             job's start to the last job's end, so the start of the local
             workers and the remote workers' attaching are left out and
             what remains is dispatch, results and credit over each path.
-            overhead-N = tcp-N / local-N - 1, in percent.  Both paths run
-            on this machine's cores.
+            overhead-N = the median of tcp/local over 5 pairs of runs
+            (each pair back to back, in alternating order) - 1, in
+            percent.  Both paths run on this machine's cores.
+            cpu-overhead-N: the same with the CPU time (user + system) of
+            corun run and all its workers instead of the makespan: less
+            sensitive to a busy machine than wall time.
+            noop-local, noop-tcp: the transport's own cost, 20 000 noop
+            jobs on one worker running 64 at once (1024 held beyond),
+            local (ipc) or remote over tcp: makespan / jobs.
 
 Environment: CORUN and CORUN_WORKER (set by bench/run.sh).
 """
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 
 SIZES = (16, 64, 256)
-REPS = 3
+REPS = 5
+
+
+def median(xs):
+    xs = sorted(xs)
+    k = len(xs) // 2
+    return xs[k] if len(xs) % 2 else (xs[k - 1] + xs[k]) / 2.0
 
 
 def emit(variant, value, unit, n, note=None):
@@ -117,26 +131,41 @@ def makespan(joblog):
     return None if first is None else (last - first) * 1000.0
 
 
-def run_local(jobs, tmp):
+def child_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+LOCAL_CPU = ["-j2", "--model", "process"]
+REMOTE_CPU = [["--procs", "1"], ["--procs", "1"]]
+# noop jobs: one worker running 64 at once, 1024 held beyond its slots
+LOCAL_NOOP = ["--model", "async", "-j64"]
+REMOTE_NOOP = [["--model", "async", "-j64", "--prefetch", "1024"]]
+
+
+def run_local(jobs, tmp, model=LOCAL_CPU):
+    """(makespan ms, CPU s of corun and its workers)"""
     log = os.path.join(tmp, "local.log")
-    p = subprocess.run([corun(), "run", "-j2", "--model", "process",
-                        "--joblog", log, "--jobs-file", jobs],
+    cpu = child_cpu()
+    p = subprocess.run([corun(), "run"] + model +
+                       ["--joblog", log, "--jobs-file", jobs],
                        capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         raise RuntimeError("local run: exit %d: %s" % (p.returncode,
                                                        p.stderr[-200:]))
-    return makespan(log)
+    return makespan(log), child_cpu() - cpu
 
 
-def run_remote(jobs, tmp, nss, port):
+def run_remote(jobs, tmp, nss, port, models=REMOTE_CPU):
     log = os.path.join(tmp, "tcp.log")
     token = os.path.join(tmp, "token")
     workers = []
-    for i in (0, 1):
+    cpu = child_cpu()
+    for i, model in enumerate(models):
         workers.append(subprocess.Popen(
             nss.prefix(i) + [worker(), "--connect", "tcp://%s:%d" %
                              (nss.addr(i), port), "--token-file", token,
-                             "--procs", "1", "--wait", "30"],
+                             "--wait", "30"] + model,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
         p = subprocess.run([corun(), "run", "--remote-only", "--listen",
@@ -154,7 +183,7 @@ def run_remote(jobs, tmp, nss, port):
             if w.poll() is None:
                 w.kill()
                 w.wait()
-    return makespan(log)
+    return makespan(log), child_cpu() - cpu
 
 
 def calibrate():
@@ -193,29 +222,73 @@ def main():
                 jobs = os.path.join(tmp, "jobs")
                 with open(jobs, "w") as f:
                     f.write('{"kind":"cpu","iter":%d}\n' % rounds * n)
-                local, remote = [], []
+                local, remote, ratios, cratios = [], [], [], []
                 try:
-                    for _ in range(REPS):
-                        local.append(run_local(jobs, tmp))
+                    for rep in range(REPS):
+                        # Pairs, in alternating order: drift on a shared
+                        # machine then hits both paths alike.
                         port += 1
-                        remote.append(run_remote(jobs, tmp, nss, port))
+                        if rep % 2 == 0:
+                            lo, lcpu = run_local(jobs, tmp)
+                            re_, rcpu = run_remote(jobs, tmp, nss, port)
+                        else:
+                            re_, rcpu = run_remote(jobs, tmp, nss, port)
+                            lo, lcpu = run_local(jobs, tmp)
+                        local.append(lo)
+                        remote.append(re_)
+                        ratios.append(re_ / lo)
+                        cratios.append(rcpu / lcpu)
                 except (RuntimeError, subprocess.SubprocessError) as e:
                     emit("overhead-%d" % n, None, "%", n, str(e))
                     ok = False
                     continue
-                lo, re_ = min(local), min(remote)
-                emit("local-%d" % n, lo, "ms", n,
-                     "corun run -j2 --model process; makespan, best of %d"
+                emit("local-%d" % n, median(local), "ms", n,
+                     "corun run -j2 --model process; makespan, median of %d"
                      % REPS)
-                emit("tcp-%d" % n, re_, "ms", n,
-                     "2 remote workers over tcp (%s); best of %d" %
+                emit("tcp-%d" % n, median(remote), "ms", n,
+                     "2 remote workers over tcp (%s); median of %d" %
                      (where, REPS))
-                emit("overhead-%d" % n, (re_ / lo - 1.0) * 100.0, "%", n,
-                     "tcp %.1f ms vs local %.1f ms, %d cpu jobs of %d "
-                     "rounds (~10 ms); %s" % (re_, lo, n, rounds, where))
+                emit("overhead-%d" % n, (median(ratios) - 1.0) * 100.0, "%",
+                     n, "median of %d paired runs (tcp/local: %s); %d cpu "
+                     "jobs of %d rounds (~10 ms); %s" %
+                     (REPS, " ".join("%.3f" % r for r in ratios), n, rounds,
+                      where))
+                emit("cpu-overhead-%d" % n, (median(cratios) - 1.0) * 100.0,
+                     "%", n, "CPU time (user + system) of corun run and "
+                     "its workers, tcp/local, median of %d pairs: %s" %
+                     (REPS, " ".join("%.3f" % r for r in cratios)))
+            ok &= noop(tmp, nss, port + 100, where)
     finally:
         nss.cleanup()
     return 0 if ok else 1
+
+
+def noop(tmp, nss, port, where):
+    """The transport's own cost: 20 000 noop jobs on one worker."""
+    n = 20000
+    jobs = os.path.join(tmp, "noop")
+    with open(jobs, "w") as f:
+        f.write('{"kind":"noop"}\n' * n)
+    local, remote, cpus = [], [], []
+    try:
+        for rep in range(REPS):
+            port += 1
+            lo, lcpu = run_local(jobs, tmp, LOCAL_NOOP)
+            re_, rcpu = run_remote(jobs, tmp, nss, port, REMOTE_NOOP)
+            local.append(lo)
+            remote.append(re_)
+            cpus.append(rcpu / lcpu)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        emit("noop-tcp", None, "us/job", n, str(e))
+        return False
+    emit("noop-local", median(local) * 1000.0 / n, "us/job", n,
+         "corun run --model async -j64 (one worker, prefetch 1024): "
+         "makespan / jobs, median of %d" % REPS)
+    emit("noop-tcp", median(remote) * 1000.0 / n, "us/job", n,
+         "one remote worker --model async -j64 --prefetch 1024 over tcp "
+         "(%s): makespan / jobs, median of %d; CPU time tcp/local %s" %
+         (where, REPS, " ".join("%.3f" % c for c in cpus)))
+    return True
 
 
 if __name__ == "__main__":

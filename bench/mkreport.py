@@ -206,12 +206,20 @@ BENCHES = {
                 "to the root namespace by a veth pair (as root; otherwise "
                 "on 127.0.0.1, as the row's note says).  The value is the "
                 "makespan from --joblog (first start to last end), so the "
-                "workers' start and attach are left out.  `overhead-N` = "
-                "tcp-N / local-N - 1 in percent (bench/drive_remote.py).  "
-                "Both paths share this machine's cores.",
+                "workers' start and attach are left out; medians of 5.  "
+                "`overhead-N` = the median of tcp/local over 5 pairs of "
+                "runs made back to back, minus 1, in percent, and "
+                "`cpu-overhead-N` the same with the CPU time of corun and "
+                "all its workers (steadier on a busy machine).  "
+                "`noop-local`/`noop-tcp`: the transport alone, 20 000 "
+                "noop jobs on one worker with 64 slots and 1024 held "
+                "(bench/drive_remote.py).  Both paths share this "
+                "machine's cores.",
         "ref": ("corun", "local-64"),
         "targets": [("%", "corun", "overhead-64", 5),
-                    ("%", "corun", "overhead-256", 5)],
+                    ("%", "corun", "overhead-256", 5),
+                    ("%", "corun", "cpu-overhead-64", 5),
+                    ("%", "corun", "cpu-overhead-256", 5)],
     },
 }
 
