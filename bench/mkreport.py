@@ -204,6 +204,32 @@ BENCHES = {
                     ("x", "corun run", "process", rel(0.95, "ideal")),
                     ("x", "corun run", "thread", rel(0.95, "ideal"))],
     },
+    "remote_cpu": {
+        "title": "remote_cpu: cpu jobs on local vs remote (tcp) workers",
+        "text": "The same file of N cpu jobs (a fixed number of rounds, "
+                "about 10 ms each when calibrated), two job slots either "
+                "way: `local-N` is `corun run -j2 --model process`, "
+                "`tcp-N` is `corun run --remote-only --listen tcp://...` "
+                "with two `corun-worker --connect tcp://... --procs 1` "
+                "attached, each in a network namespace of its own joined "
+                "to the root namespace by a veth pair (as root; otherwise "
+                "on 127.0.0.1, as the row's note says).  The value is the "
+                "makespan from --joblog (first start to last end), so the "
+                "workers' start and attach are left out; medians of 5.  "
+                "`overhead-N` = the median of tcp/local over 5 pairs of "
+                "runs made back to back, minus 1, in percent, and "
+                "`cpu-overhead-N` the same with the CPU time of corun and "
+                "all its workers (steadier on a busy machine).  "
+                "`noop-local`/`noop-tcp`: the transport alone, 20 000 "
+                "noop jobs on one worker with 64 slots and 1024 held "
+                "(bench/drive_remote.py).  Both paths share this "
+                "machine's cores.",
+        "ref": ("corun", "local-64"),
+        "targets": [("%", "corun", "overhead-64", 5),
+                    ("%", "corun", "overhead-256", 5),
+                    ("%", "corun", "cpu-overhead-64", 5),
+                    ("%", "corun", "cpu-overhead-256", 5)],
+    },
 }
 
 NOTE = ("Absolute values drift from run to run on these shared 2-core "

@@ -71,9 +71,10 @@ struct corun_pool_opts {
 	int offload;		/* run CORUN_KIND_BLOCKING kinds in executors */
 	int prefetch;		/* jobs a worker may hold beyond its free
 				   slots, so a freed slot never waits for a
-				   round trip: 0 = auto (max(T x C, 1024) when P == 1,
+				   round trip: 0 = auto (max(T x C, 1024) when P == 1
+				   and nothing listens for remote workers,
 				   where no other worker could run them
-				   sooner; none when P > 1, so a slow job
+				   sooner; none otherwise, so a slow job
 				   never traps others), < 0 = none */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */
@@ -110,6 +111,22 @@ struct corun_pool_opts {
 	void (*on_output)(void *arg, uint64_t tag, int stream,
 	    const char *data, size_t len);
 	void *output_arg;
+	/*
+	 * Remote workers (corun-worker --connect URL on other hosts).  With
+	 * listen set, the pool also takes workers that attach at that nng
+	 * URL (tcp://, tls+tcp://, ipc://) and present the token (tcp:// needs
+	 * a token, TLS or insecure).  See corun-worker(8).
+	 */
+	const char *listen;	/* rendezvous URL, NULL = local workers only */
+	const char *token;	/* shared secret workers must present */
+	const char *tls_cert;	/* PEM certificate (tls+tcp://) */
+	const char *tls_key;	/* PEM key (NULL: in tls_cert's file) */
+	const char *tls_ca;	/* PEM CA: workers must have a cert it signed */
+	int insecure;		/* allow tcp:// with no token and no TLS */
+	int no_local;		/* start no local workers: remote ones only */
+	unsigned max_remote;	/* remote workers at once (0 = 64) */
+	unsigned remote_timeout_ms; /* a remote worker silent this long is
+				   dropped and its jobs re-leased (0 = 10 s) */
 };
 
 /* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */
@@ -207,7 +224,9 @@ void corun_pool_free(corun_pool *pool);
 
 struct corun_pool_stats {
 	unsigned procs, threads, concurrency;
-	unsigned workers_alive;
+	unsigned workers_alive;		/* local and remote, ready */
+	unsigned remote_alive;		/* remote workers ready */
+	uint64_t remote_refused;	/* rendezvous requests refused */
 	uint64_t submitted, completed, failed, lost, restarts;
 	uint64_t queued, running;
 	uint64_t frames_out, frames_in;	/* nng messages sent / received */

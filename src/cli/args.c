@@ -18,7 +18,10 @@ enum {
 	O_JOBS = 1, O_MODEL, O_PROCS, O_THREADS, O_CONC, O_OFFLOAD, O_LOAD,
 	O_KEEP, O_JOBLOG, O_RESULTS, O_TIMEOUT, O_RETRIES, O_HALT, O_TAG,
 	O_LINEBUF, O_JSON, O_BAR, O_PROGRESS, O_DRYRUN, O_ARGFILE, O_NULL,
-	O_JOBSFILE, O_HELP, O_VERSION
+	O_JOBSFILE, O_HELP, O_VERSION,
+	O_LISTEN, O_TOKEN, O_TOKENFILE, O_INSECURE, O_TLSCERT, O_TLSKEY,
+	O_TLSCA, O_WORKERCMD, O_WORKERHOST, O_REMOTEONLY, O_REMOTESLOTS,
+	O_REMOTETIMEOUT
 };
 
 struct opt {
@@ -55,6 +58,18 @@ static const struct opt opts[] = {
 	{ "jobs-file", 0, 1, O_JOBSFILE },
 	{ "help", 'h', 0, O_HELP },
 	{ "version", 0, 0, O_VERSION },
+	{ "listen", 0, 1, O_LISTEN },
+	{ "token", 0, 1, O_TOKEN },
+	{ "token-file", 0, 1, O_TOKENFILE },
+	{ "insecure", 0, 0, O_INSECURE },
+	{ "tls-cert", 0, 1, O_TLSCERT },
+	{ "tls-key", 0, 1, O_TLSKEY },
+	{ "tls-ca", 0, 1, O_TLSCA },
+	{ "worker-cmd", 0, 1, O_WORKERCMD },
+	{ "worker-host", 0, 1, O_WORKERHOST },
+	{ "remote-only", 0, 0, O_REMOTEONLY },
+	{ "remote-slots", 0, 1, O_REMOTESLOTS },
+	{ "remote-timeout", 0, 1, O_REMOTETIMEOUT },
 	{ NULL, 0, 0, 0 }
 };
 
@@ -70,6 +85,10 @@ cr_run_usage(FILE *f)
 "                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --jobs-file file|-\n"
+"Remote workers: --listen url [--token t | --token-file f] [--insecure]\n"
+"                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
+"                 [--worker-cmd template [--worker-host host] ...]\n"
+"                 [--remote-only] [--remote-slots n] [--remote-timeout secs]\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"
@@ -110,6 +129,8 @@ cr_run_opts_free(struct cr_run_opts *o)
 	}
 	free(o->groups);
 	cr_strv_free(&o->load);
+	cr_strv_free(&o->worker_cmds);
+	cr_strv_free(&o->worker_hosts);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -246,6 +267,43 @@ apply(struct cr_run_opts *o, const struct opt *op, const char *name,
 		return 0;
 	case O_VERSION:
 		o->version = 1;
+		return 0;
+	case O_LISTEN:
+	case O_TOKEN:
+	case O_TOKENFILE:
+	case O_TLSCERT:
+	case O_TLSKEY:
+	case O_TLSCA:
+		if (*v == '\0') {
+			return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+		}
+		*(op->id == O_LISTEN ? &o->listen : op->id == O_TOKEN ?
+		    &o->token : op->id == O_TOKENFILE ? &o->token_file :
+		    op->id == O_TLSCERT ? &o->tls_cert : op->id == O_TLSKEY ?
+		    &o->tls_key : &o->tls_ca) = v;
+		return 0;
+	case O_INSECURE:
+		o->insecure = 1;
+		return 0;
+	case O_REMOTEONLY:
+		o->remote_only = 1;
+		return 0;
+	case O_WORKERCMD:
+	case O_WORKERHOST:
+		if (*v == '\0') {
+			return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+		}
+		return cr_strv_push(op->id == O_WORKERCMD ? &o->worker_cmds :
+		    &o->worker_hosts, v) ? cr_errf(e, CORUN_ENOMEM,
+		    "out of memory") : 0;
+	case O_REMOTESLOTS:
+		return uint_opt(name, v, 1, 65536, &o->remote_slots, e);
+	case O_REMOTETIMEOUT:
+		if (cr_parse_double(v, &o->remote_timeout) != 0 ||
+		    o->remote_timeout < 0.1 || o->remote_timeout > 86400) {
+			return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
+			    "number of seconds from 0.1 to 86400", name, v);
+		}
 		return 0;
 	}
 	return cr_errf(e, CORUN_EINVAL, "%s: not handled", name);
@@ -396,6 +454,22 @@ cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
 	}
 	if (o->help || o->version) {
 		return 0;
+	}
+	if (o->listen == NULL && (o->token || o->token_file || o->tls_cert ||
+	    o->tls_key || o->tls_ca || o->insecure || o->remote_only ||
+	    o->worker_cmds.n || o->worker_hosts.n || o->remote_slots ||
+	    o->remote_timeout > 0)) {
+		return cr_errf(e, CORUN_EINVAL, "remote worker options "
+		    "(--token, --tls-*, --worker-cmd, --remote-*, ...) need "
+		    "--listen URL");
+	}
+	if (o->token != NULL && o->token_file != NULL) {
+		return cr_errf(e, CORUN_EINVAL, "--token and --token-file "
+		    "cannot both be given");
+	}
+	if (o->worker_hosts.n > 0 && o->worker_cmds.n == 0) {
+		return cr_errf(e, CORUN_EINVAL, "--worker-host needs "
+		    "--worker-cmd");
 	}
 	if (o->jobs_file != NULL && (o->ncmd > 0 || o->ngroups > 0)) {
 		return cr_errf(e, CORUN_EINVAL, "--jobs-file cannot be "

@@ -101,6 +101,14 @@ struct cr_run_opts {
 	struct cr_group *groups;
 	size_t ngroups;
 	int help, version;
+	/* Remote workers (remote-cmd.c). */
+	const char *listen, *token, *token_file;
+	const char *tls_cert, *tls_key, *tls_ca;
+	int insecure, remote_only;
+	unsigned remote_slots;	/* window room for remote workers */
+	double remote_timeout;
+	struct cr_strv worker_cmds;	/* --worker-cmd templates */
+	struct cr_strv worker_hosts;	/* --worker-host: {host} values */
 };
 
 int cr_model_parse(const char *s, enum corun_model *out);

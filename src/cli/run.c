@@ -54,6 +54,14 @@ static void pump(struct cr_run *r);
 
 /* ---- finishing a job ------------------------------------------------ */
 
+static void stop(struct cr_run *r, int now);
+
+void
+cr_run_stop(struct cr_run *r, int now)
+{
+	stop(r, now);
+}
+
 /* The pool did not complete what was cancelled: do not hang for it. */
 static void
 force_finish(void *arg)
@@ -390,6 +398,14 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->offload = o->offload;
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
+	po->listen = o->listen;
+	po->token = cr_rcmds_token(r);
+	po->tls_cert = o->tls_cert;
+	po->tls_key = o->tls_key;
+	po->tls_ca = o->tls_ca;
+	po->insecure = o->insecure;
+	po->no_local = o->remote_only;
+	po->remote_timeout_ms = (unsigned)(o->remote_timeout * 1000);
 	/*
 	 * --line-buffer streams lines as jobs write them, as GNU parallel
 	 * does; with -k or --json output still goes whole, in its place.
@@ -410,14 +426,42 @@ run_jobs(struct cr_run *r)
 	corun_future *done = NULL, *bounded = NULL;
 	int rc, sigs[2] = { SIGINT, SIGTERM }, i;
 
-	pool_opts(r, &po);
-	if ((rc = corun_loop_new(&r->loop)) != 0 ||
-	    (rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
-		cr_warn("cannot start the pool: %s", corun_strerror(rc));
+	if ((rc = corun_loop_new(&r->loop)) != 0) {
+		cr_warn("cannot start the loop: %s", corun_strerror(rc));
 		return CR_EXIT_ERROR;
+	}
+	if (r->o->listen != NULL) {
+		struct cr_err e;
+
+		/* The token first: the pool needs it. */
+		if (cr_rcmds_start(r, &e) != 0) {
+			cr_warn("%s", e.msg);
+			cr_rcmds_finish(r);
+			return CR_EXIT_ERROR;
+		}
+	}
+	pool_opts(r, &po);
+	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
+		cr_warn("cannot start the pool: %s", corun_strerror(rc));
+		cr_rcmds_finish(r);
+		return CR_EXIT_ERROR;
+	}
+	if (r->o->listen != NULL) {
+		struct cr_err e;
+
+		if (cr_rcmds_spawn(r, &e) != 0) {
+			cr_warn("%s", e.msg);
+			corun_pool_free(r->pool);
+			cr_rcmds_finish(r);
+			return CR_EXIT_ERROR;
+		}
 	}
 	corun_pool_stats(r->pool, &st);
 	r->conc = st.procs * st.threads * st.concurrency;
+	if (r->o->listen != NULL) {
+		/* Room in the window for what remote workers take. */
+		r->conc += r->o->remote_slots ? r->o->remote_slots : 64;
+	}
 	r->conc = r->conc ? r->conc : 1;
 	if (setup_window(r) != 0) {
 		cr_warn("out of memory");
@@ -477,6 +521,7 @@ run_jobs(struct cr_run *r)
 		}
 	}
 	corun_pool_free(r->pool);
+	cr_rcmds_finish(r);
 	corun_loop_free(r->loop);
 	if (r->failed_hard && r->signo == 0) {
 		return CR_EXIT_ERROR;

@@ -40,6 +40,11 @@ cd_conf_free(struct cd_conf *c)
 	free(c->pidfile);
 	free(c->user);
 	free(c->log);
+	free(c->listen);
+	free(c->token_file);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -174,6 +179,34 @@ cd_conf_set(struct cd_conf *c, const char *key, const char *v, char *why,
 			BAD("bytes in 1024..1073741824");
 		}
 		c->max_request = (size_t)u;
+	} else if (strcmp(key, "listen") == 0) {
+		if (strstr(v, "://") == NULL) {
+			BAD("an nng URL (tcp://HOST:PORT, tls+tcp://HOST:PORT, "
+			    "ipc://PATH)");
+		}
+		return set_str(&c->listen, v);
+	} else if (strcmp(key, "token-file") == 0 ||
+	    strcmp(key, "tls-cert") == 0 || strcmp(key, "tls-key") == 0 ||
+	    strcmp(key, "tls-ca") == 0) {
+		if (*v != '/') {
+			BAD("an absolute path");
+		}
+		return set_str(strcmp(key, "token-file") == 0 ? &c->token_file :
+		    strcmp(key, "tls-cert") == 0 ? &c->tls_cert :
+		    strcmp(key, "tls-key") == 0 ? &c->tls_key : &c->tls_ca, v);
+	} else if (strcmp(key, "insecure") == 0) {
+		if (strcmp(v, "yes") == 0) {
+			c->insecure = 1;
+		} else if (strcmp(v, "no") == 0) {
+			c->insecure = 0;
+		} else {
+			BAD("yes or no");
+		}
+	} else if (strcmp(key, "remote-timeout") == 0) {
+		if (parse_num(v, 0, 86400, &x) != 0 || (x > 0 && x < 0.1)) {
+			BAD("0 (10 s) or seconds in 0.1..86400");
+		}
+		c->remote_timeout = x;
 	} else if (strcmp(key, "sync") == 0) {
 		if (strcmp(v, "normal") == 0) {
 			c->sync_full = 0;

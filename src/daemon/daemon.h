@@ -185,6 +185,12 @@ struct cd_conf {
 	uint64_t purge_count;	/* finished jobs kept; 0 = no limit */
 	size_t max_request;	/* bytes */
 	int sync_full;
+	/* Remote workers (corun-worker --connect URL on other hosts). */
+	char *listen;		/* rendezvous URL, NULL = none */
+	char *token_file;	/* first line: the token they present */
+	char *tls_cert, *tls_key, *tls_ca;
+	int insecure;		/* plain tcp:// with no token */
+	double remote_timeout;	/* seconds of silence before a drop */
 };
 
 void cd_conf_init(struct cd_conf *c);

@@ -87,6 +87,31 @@ on_done(corun_future *fut, void *arg)
 	cd_feed_kick(r->d);
 }
 
+/* The first line of a token file into buf; logs why not. */
+static int
+read_token(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		cd_log("token-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(buf, (int)size, f) == NULL) {
+		buf[0] = '\0';
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0 || n > 1024) {
+		cd_log("token-file %s: the first line must hold a token of 1 "
+		    "to 1024 bytes", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 make_pool(struct cd_daemon *d, corun_pool **out)
 {
@@ -101,6 +126,26 @@ make_pool(struct cd_daemon *d, corun_pool **out)
 	o.heartbeat_timeout_ms = (unsigned)(d->conf.heartbeat_timeout * 1000);
 	o.restart_window_ms = (unsigned)(d->conf.restart_window * 1000);
 	o.max_jobs_per_worker = d->conf.max_jobs_per_worker;
+	if (d->conf.listen != NULL) {
+		char token[1100] = "";
+		int rc;
+
+		if (d->conf.token_file != NULL &&
+		    read_token(d->conf.token_file, token,
+		    sizeof(token)) != 0) {
+			return CORUN_EINVAL;
+		}
+		o.listen = d->conf.listen;
+		o.token = token[0] != '\0' ? token : NULL;
+		o.tls_cert = d->conf.tls_cert;
+		o.tls_key = d->conf.tls_key;
+		o.tls_ca = d->conf.tls_ca;
+		o.insecure = d->conf.insecure;
+		o.remote_timeout_ms = (unsigned)(d->conf.remote_timeout * 1000);
+		rc = corun_pool_new(d->loop, &o, out);
+		memset(token, 0, sizeof(token));
+		return rc;
+	}
 	return corun_pool_new(d->loop, &o, out);
 }
 
@@ -436,8 +481,18 @@ cd_feed_scale(struct cd_daemon *d, unsigned n)
 		return 0;
 	}
 	d->workers = n;
+	if (d->conf.listen != NULL) {
+		/* Its rendezvous holds the address: give it up first. */
+		retire_pool(d, 1);
+	}
 	if ((rc = make_pool(d, &np)) != 0) {
 		d->workers = prev;
+		if (d->pool == NULL) {
+			/* The old one is gone (listen): keep trying. */
+			d->workers = n;
+			pool_failing(d, "cannot start a pool with the new "
+			    "settings");
+		}
 		return rc;
 	}
 	retire_pool(d, 1);

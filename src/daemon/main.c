@@ -48,6 +48,7 @@ static const char usage_text[] =
     "              [--pidfile FILE] [--user USER] [--log stderr|syslog|FILE]\n"
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
+    "              [--listen URL] [--token-file FILE]\n"
     "       corund -h | --help | --version\n";
 
 void
@@ -229,7 +230,10 @@ reload(struct cd_daemon *d)
 		int pool_change = nc.model != d->conf.model ||
 		    workers_of(&nc) != workers_of(&d->conf) ||
 		    nc.heartbeat_timeout != d->conf.heartbeat_timeout ||
-		    nc.max_jobs_per_worker != d->conf.max_jobs_per_worker;
+		    nc.max_jobs_per_worker != d->conf.max_jobs_per_worker ||
+		    (nc.listen == NULL) != (d->conf.listen == NULL) ||
+		    (nc.listen != NULL && strcmp(nc.listen,
+		    d->conf.listen) != 0);
 
 		cd_conf_free(&d->conf);
 		d->conf = nc;
@@ -489,6 +493,8 @@ static const struct option longopts[] = {
 	{ "graceful-timeout", required_argument, NULL, 2 },
 	{ "max-jobs-per-worker", required_argument, NULL, 3 },
 	{ "window", required_argument, NULL, 4 },
+	{ "listen", required_argument, NULL, 5 },
+	{ "token-file", required_argument, NULL, 6 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -639,6 +645,8 @@ main(int argc, char **argv)
 		case 2: key = "graceful-timeout"; break;
 		case 3: key = "max-jobs-per-worker"; break;
 		case 4: key = "window"; break;
+		case 5: key = "listen"; break;
+		case 6: key = "token-file"; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;

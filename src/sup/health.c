@@ -14,6 +14,10 @@
  * that doubles with each such death in a row (100 ms up to 5 s), so a
  * crash loop does not spin; the intensity limit (restart_max restarts in
  * restart_window_ms) still marks the pool broken.
+ *
+ * A remote worker has no process here to signal: once it has been silent
+ * for the remote timeout (a cut link shows up as nothing but silence) it
+ * is dropped, and its jobs are re-leased to the others.
  */
 #include "config.h"
 
@@ -43,7 +47,7 @@ describe_jobs(const struct cr_worker *w, char *buf, size_t size)
 			break;
 		}
 		k = snprintf(buf + off, size - off, "%s%s job %llu (tag %llu)",
-		    n ? "," : "", job->kind, (unsigned long long)job->id,
+		    n ? ", " : " ", job->kind, (unsigned long long)job->id,
 		    (unsigned long long)job->tag);
 		off += k > 0 ? (size_t)k : 0;
 		n++;
@@ -62,6 +66,23 @@ check_worker(struct corun_pool *p, struct cr_worker *w, uint64_t now,
 
 	if (w->state != CR_W_READY && w->state != CR_W_STOPPING &&
 	    w->state != CR_W_STARTING) {
+		return;
+	}
+	if (w->remote) {
+		since = w->last_rx_ns > w->started_ns ? w->last_rx_ns :
+		    w->started_ns;
+		quiet = now > since ? now - since : 0;
+		if (quiet >= cr_remote_timeout_ns(p)) {
+			describe_jobs(w, jobs, sizeof(jobs));
+			snprintf(why, sizeof(why), "%s for %llu ms while "
+			    "running%s", w->state == CR_W_STARTING ?
+			    "no HELLO" : "no heartbeat",
+			    (unsigned long long)(quiet / 1000000), jobs);
+			cr_worker_kill(w, SIGKILL, why);
+		}
+		return;
+	}
+	if (limit == 0) {
 		return;
 	}
 	if (w->hb_pid != w->pid) {
@@ -99,10 +120,14 @@ health_cb(void *arg)
 
 	corun_handle_release(p->health_h);
 	p->health_h = NULL;
-	for (unsigned i = 0; i < p->procs; i++) {
+	for (unsigned i = 0; i < p->nslots; i++) {
 		check_worker(p, &p->workers[i], now, limit);
 	}
 	period = p->opts.heartbeat_timeout_ms / 4000.0;
+	if (p->remote != NULL && (period == 0 ||
+	    period > cr_remote_timeout_ns(p) / 4e9)) {
+		period = cr_remote_timeout_ns(p) / 4e9;
+	}
 	period = period < 0.05 ? 0.05 : period > 1.0 ? 1.0 : period;
 	corun_call_later(p->loop, period, health_cb, p, &p->health_h);
 }
@@ -110,7 +135,8 @@ health_cb(void *arg)
 void
 cr_health_start(struct corun_pool *p)
 {
-	if (p->opts.heartbeat_timeout_ms > 0 && p->health_h == NULL) {
+	if ((p->opts.heartbeat_timeout_ms > 0 || p->remote != NULL) &&
+	    p->health_h == NULL) {
 		corun_call_later(p->loop, 0.05, health_cb, p, &p->health_h);
 	}
 }

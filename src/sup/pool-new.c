@@ -171,10 +171,23 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		free(p);
 		return rc;
 	}
+	if (opts->no_local) {
+		if (opts->listen == NULL) {
+			free(p);
+			return CORUN_EINVAL;	/* nobody could run a job */
+		}
+		p->procs = 0;
+	}
+	p->nslots = p->procs;
+	if (opts->listen != NULL) {
+		p->nslots += opts->max_remote ? opts->max_remote : 64;
+	}
 	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
 	if (opts->prefetch > 0) {
 		p->prefetch = (unsigned)opts->prefetch;
-	} else if (opts->prefetch == 0 && p->procs == 1) {
+	} else if (opts->prefetch == 0 && p->procs == 1 &&
+	    opts->listen == NULL) {
+		/* (With remote workers, others could run them sooner.) */
 		/* Enough to batch: a quarter of the window per frame. */
 		p->prefetch = p->threads * p->concurrency;
 		if (p->prefetch < CR_AUTO_PREFETCH) {
@@ -193,7 +206,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	    sizeof(*p->restart_times));
 	p->next_id = 1;
 	p->worker_path = find_worker(opts);
-	p->workers = calloc(p->procs, sizeof(*p->workers));
+	p->workers = calloc(p->nslots ? p->nslots : 1, sizeof(*p->workers));
 	p->load = calloc(opts->nload + 1, sizeof(*p->load));
 	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL ||
 	    p->restart_times == NULL) {
@@ -218,7 +231,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	} else {
 		p->own_rundir = 1;
 	}
-	if (access(p->worker_path, X_OK) != 0) {
+	if (p->procs > 0 && access(p->worker_path, X_OK) != 0) {
 		int err = errno;
 
 		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
@@ -227,9 +240,20 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		rc = CORUN_ESYS;
 		goto fail;
 	}
-	for (unsigned i = 0; i < p->procs; i++) {
+	for (unsigned i = 0; i < p->nslots; i++) {
 		p->workers[i].idx = i;
 		p->workers[i].pidfd = -1;
+		p->workers[i].pool = p;
+	}
+	if (opts->listen != NULL) {
+		char why[300];
+
+		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
+			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < p->procs; i++) {
 		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
 			goto fail;
 		}
@@ -340,8 +364,11 @@ corun_pool_stats(const corun_pool *p, struct corun_pool_stats *st)
 	st->queued = p->queue.len;
 	st->running = p->leased.len;
 	st->workers_alive = 0;
-	for (unsigned i = 0; i < p->procs; i++) {
+	st->remote_alive = 0;
+	for (unsigned i = 0; i < p->nslots; i++) {
 		st->workers_alive += p->workers[i].state == CR_W_READY;
+		st->remote_alive += p->workers[i].state == CR_W_READY &&
+		    p->workers[i].remote;
 	}
 }
 
@@ -416,8 +443,9 @@ corun_pool_free(corun_pool *p)
 		return;
 	}
 	p->closing = 1;
+	cr_remote_stop(p);
 	stop_workers(p);
-	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
+	for (unsigned i = 0; p->workers != NULL && i < p->nslots; i++) {
 		struct cr_worker *w = &p->workers[i];
 
 		while ((job = cr_jobq_pop(&w->leases)) != NULL) {
@@ -426,7 +454,13 @@ corun_pool_free(corun_pool *p)
 			corun_future_unref(&job->fut);
 		}
 		cr_worker_close(w);
+		if (w->drop_h != NULL) {
+			corun_handle_cancel(w->drop_h);
+			corun_handle_release(w->drop_h);
+			w->drop_h = NULL;
+		}
 	}
+	cr_remote_free(p);
 	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
 		cr_future_complete_cancelled(&job->fut);
 		corun_future_unref(&job->fut);

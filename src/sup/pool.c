@@ -298,7 +298,7 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 		 * gets what happened, timings and output so far included,
 		 * with status CORUN_ECANCELED unless it completed.
 		 */
-		job_succeed(job, r, w->pid);
+		job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
 	} else if (r->status == CORUN_ECLOSED) {
 		/* Refused by a worker that is shutting down: not an attempt. */
 		job->attempts--;
@@ -308,7 +308,7 @@ on_result(struct cr_worker *w, const struct cr_wire_result *r)
 		job->retries_left--;
 		requeue_front(p, job);
 	} else {
-		job_succeed(job, r, w->pid);
+		job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
 	}
 }
 
@@ -400,7 +400,7 @@ heartbeat_cb(void *arg)
 	corun_handle_release(p->heartbeat_h);
 	p->heartbeat_h = NULL;
 	hb.seq = ++p->heartbeat_seq;
-	for (unsigned i = 0; i < p->procs; i++) {
+	for (unsigned i = 0; i < p->nslots; i++) {
 		struct cr_worker *w = &p->workers[i];
 
 		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
@@ -437,6 +437,9 @@ on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 	if (w->state != CR_W_STARTING) {
 		protocol_error(w, "HELLO twice");
 		return;
+	}
+	if (w->remote && cr_remote_check_hello(w, h) != 0) {
+		return;		/* dropped: logged by remote.c */
 	}
 	wel.accepted = 1;
 	wel.version = CR_WIRE_VERSION;
@@ -605,15 +608,15 @@ dispatch(void *arg)
 	p->dispatch_h = NULL;
 	/* Start at a different worker each time so credit is shared fairly. */
 	start = p->rr++;
-	for (unsigned i = 0; i < p->procs; i++) {
+	for (unsigned i = 0; i < p->nslots; i++) {
 		struct cr_worker *w = &p->workers[i];
 
 		if (w->cancels > 0 && w->state != CR_W_IDLE) {
 			send_cancels(p, w);
 		}
 	}
-	for (unsigned i = 0; i < p->procs && p->queue.len > 0; i++) {
-		struct cr_worker *w = &p->workers[(start + i) % p->procs];
+	for (unsigned i = 0; i < p->nslots && p->queue.len > 0; i++) {
+		struct cr_worker *w = &p->workers[(start + i) % p->nslots];
 
 		if (w->state == CR_W_READY && !w->recycling &&
 		    worth_sending(p, w)) {
@@ -707,12 +710,57 @@ restart_cb(void *arg)
 	}
 }
 
+/* Take back every job leased to w: re-queue or fail each.  */
+static size_t
+release_leases(struct corun_pool *p, struct cr_worker *w, const char *why)
+{
+	struct cr_job *job;
+	size_t requeued = 0;
+
+	while ((job = w->leases.head) != NULL) {
+		unlease(p, job);
+		p->st.lost++;
+		job->lost++;
+		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
+			job_fail(job, CORUN_ECANCELED, NULL);
+		} else if (job->lost >= p->max_attempts) {
+			job_fail(job, CORUN_ELOST, "%s (attempt %u of %u)", why,
+			    job->lost, p->max_attempts);
+		} else {
+			requeue_front(p, job);
+			requeued++;
+		}
+	}
+	return requeued;
+}
+
+/*
+ * A remote worker is gone (its connection closed, it fell silent, it
+ * broke the protocol): its jobs go elsewhere.  Nothing is restarted: its
+ * host may attach again.
+ */
+void
+cr_pool_on_lost(struct cr_worker *w, const char *why)
+{
+	struct corun_pool *p = w->pool;
+	size_t held = w->leases.len, requeued;
+
+	w->state = CR_W_IDLE;
+	w->recycling = 0;
+	w->credit = 0;
+	requeued = release_leases(p, w, why);
+	if (held > 0 || !p->closing) {
+		cr_pool_log(p, "remote worker %u (%s): %s; %zu job(s) "
+		    "re-queued", w->idx, w->peer, why, requeued);
+	}
+	maybe_finish_shutdown(p);
+}
+
 void
 cr_pool_on_exit(struct cr_worker *w, int status)
 {
 	struct corun_pool *p = w->pool;
 	char why[128];
-	struct cr_job *job;
 	size_t requeued = 0;
 	int quick, recycled;
 
@@ -732,20 +780,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	cr_worker_close(w);
 	w->state = CR_W_IDLE;
 	w->pid = 0;
-	while ((job = w->leases.head) != NULL) {
-		unlease(p, job);
-		p->st.lost++;
-		job->lost++;
-		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
-			job_fail(job, CORUN_ECANCELED, NULL);
-		} else if (job->lost >= p->max_attempts) {
-			job_fail(job, CORUN_ELOST, "%s (attempt %u of %u)", why,
-			    job->lost, p->max_attempts);
-		} else {
-			requeue_front(p, job);
-			requeued++;
-		}
-	}
+	requeued = release_leases(p, w, why);
 	if (!recycled && (requeued > 0 || !p->closing)) {
 		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);
@@ -790,7 +825,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	if (p->broken) {
 		int alive = 0;
 
-		for (unsigned i = 0; i < p->procs; i++) {
+		for (unsigned i = 0; i < p->nslots; i++) {
 			alive += p->workers[i].state != CR_W_IDLE;
 		}
 		if (!alive) {
@@ -828,7 +863,7 @@ maybe_finish_shutdown(struct corun_pool *p)
 	if (!p->closing) {
 		return;
 	}
-	for (unsigned i = 0; i < p->procs; i++) {
+	for (unsigned i = 0; i < p->nslots; i++) {
 		struct cr_worker *w = &p->workers[i];
 
 		if (w->state == CR_W_IDLE) {
@@ -839,7 +874,8 @@ maybe_finish_shutdown(struct corun_pool *p)
 			stop_worker(p, w, 1);
 		}
 	}
-	if (alive == 0 && p->queue.len > 0 && p->restart_h == NULL) {
+	if (alive == 0 && p->queue.len > 0 && p->restart_h == NULL &&
+	    !(p->opts.no_local && p->wait_on_close && !p->broken)) {
 		/* Nobody is left to run them and nobody will be started. */
 		if (p->broken) {
 			fail_queue(p, CORUN_EBROKEN, p->broken_reason);
@@ -869,13 +905,14 @@ corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
 	if (!p->closing) {
 		p->closing = 1;
 		p->wait_on_close = wait;
+		cr_remote_stop(p);	/* no new remote workers */
 		if (cancel_pending || !wait) {
 			while ((job = cr_jobq_pop(&p->queue)) != NULL) {
 				job_fail(job, CORUN_ECANCELED, NULL);
 			}
 		}
 		if (!wait) {
-			for (unsigned i = 0; i < p->procs; i++) {
+			for (unsigned i = 0; i < p->nslots; i++) {
 				struct cr_worker *w = &p->workers[i];
 
 				for (job = w->leases.head; job != NULL;

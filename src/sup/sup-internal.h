@@ -107,6 +107,12 @@ struct cr_worker {
 	uint32_t jobs_done;		/* results from this process */
 	uint32_t jobs_limit;		/* its jittered limit, 0 = not drawn */
 	int recycling;			/* no more jobs; SHUTDOWN when idle */
+	/* Remote workers (remote.c): no process of ours, no pid. */
+	int remote;			/* attached through the rendezvous */
+	uint32_t rpid;			/* its pid on its own host */
+	corun_handle *drop_h;		/* a drop scheduled (cr_worker_kill) */
+	char peer[96];			/* its address, for logs */
+	char key[48];			/* session key it must present */
 	char url[256];
 };
 
@@ -119,7 +125,9 @@ struct corun_pool {
 	unsigned max_attempts, batch_max, restart_max;
 	unsigned prefetch;		/* passed to workers */
 	char rundir[200];
-	struct cr_worker *workers;
+	struct cr_worker *workers;	/* procs local, then remote slots */
+	unsigned nslots;		/* procs + remote slots */
+	struct cr_remote *remote;	/* remote.c: the rendezvous */
 	struct cr_jobq queue;
 	struct cr_jobmap leased;
 	struct cr_wire_builder wb;
@@ -172,7 +180,23 @@ uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
 struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
     int *rc);
 
+/*
+ * remote.c: remote workers attach through a rendezvous socket (opts.listen)
+ * and get a PAIR1 socket of their own; see doc/wire-protocol.md.
+ */
+int cr_remote_start(struct corun_pool *p, char *why, size_t whysize);
+void cr_remote_stop(struct corun_pool *p);
+void cr_remote_free(struct corun_pool *p);
+int cr_remote_check_hello(struct cr_worker *w, const struct cr_wire_hello *h);
+void cr_remote_drop_soon(struct cr_worker *w, const char *why);
+void cr_remote_close_socket(struct cr_worker *w);
+uint64_t cr_remote_timeout_ns(const struct corun_pool *p);
+
+/* worker.c: watch a worker's open socket on the pool's loop */
+int cr_worker_watch(struct corun_pool *p, struct cr_worker *w);
+
 /* pool.c: events from the workers */
+void cr_pool_on_lost(struct cr_worker *w, const char *why);
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);
 void cr_pool_schedule_dispatch(struct corun_pool *p);

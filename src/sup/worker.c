@@ -91,11 +91,30 @@ watch_exit(struct cr_worker *w)
 	    &w->poll_h);
 }
 
+/* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
+int
+cr_worker_watch(struct corun_pool *p, struct cr_worker *w)
+{
+	struct event_base *base = corun_loop_base(p->loop);
+	int rfd, wfd;
+
+	if (nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd) != 0 ||
+	    nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &wfd) != 0) {
+		return CORUN_ESYS;
+	}
+	w->rev = event_new(base, rfd, EV_READ | EV_PERSIST, on_readable, w);
+	w->wev = event_new(base, wfd, EV_READ | EV_PERSIST, on_writable, w);
+	if (w->rev == NULL || w->wev == NULL ||
+	    event_add(w->rev, NULL) != 0) {
+		return CORUN_ENOMEM;
+	}
+	return 0;
+}
+
 static int
 open_socket(struct corun_pool *p, struct cr_worker *w)
 {
-	struct event_base *base = corun_loop_base(p->loop);
-	int rfd, wfd, rv;
+	int rv;
 
 	snprintf(w->url, sizeof(w->url), "ipc://%s/w%u.%u", p->rundir,
 	    w->idx, w->gen);
@@ -112,17 +131,7 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
 		return CORUN_ESYS;
 	}
-	if (nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd) != 0 ||
-	    nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &wfd) != 0) {
-		return CORUN_ESYS;
-	}
-	w->rev = event_new(base, rfd, EV_READ | EV_PERSIST, on_readable, w);
-	w->wev = event_new(base, wfd, EV_READ | EV_PERSIST, on_writable, w);
-	if (w->rev == NULL || w->wev == NULL ||
-	    event_add(w->rev, NULL) != 0) {
-		return CORUN_ENOMEM;
-	}
-	return 0;
+	return cr_worker_watch(p, w);
 }
 
 static int
@@ -321,6 +330,11 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 void
 cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 {
+	if (w->remote) {
+		/* No process of ours: any signal means "drop it". */
+		cr_remote_drop_soon(w, why != NULL ? why : "stopped");
+		return;
+	}
 	if (why != NULL) {
 		cr_pool_log(w->pool, "worker %u (pid %ld): %s", w->idx,
 		    (long)w->pid, why);
@@ -395,7 +409,9 @@ cr_worker_close_socket(struct cr_worker *w)
 		event_free(w->wev);
 		w->wev = NULL;
 	}
-	if (w->sock_open) {
+	if (w->sock_open && w->remote) {
+		cr_remote_close_socket(w);
+	} else if (w->sock_open) {
 		close_detached(w->sock, w->url);
 		w->sock_open = 0;
 	}

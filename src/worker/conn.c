@@ -259,7 +259,16 @@ cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 		return fail(why, whylen, "cannot set up the socket for", url,
 		    rv);
 	}
-	if ((rv = nng_dial(w->sock, url, NULL, 0)) != 0) {
+	if (w->tls != NULL) {
+		nng_dialer d;
+
+		/* A remote worker's session: the rendezvous' TLS settings. */
+		if ((rv = nng_dialer_create(&d, w->sock, url)) != 0 ||
+		    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG,
+		    w->tls)) != 0 || (rv = nng_dialer_start(d, 0)) != 0) {
+			return fail(why, whylen, "cannot connect to", url, rv);
+		}
+	} else if ((rv = nng_dial(w->sock, url, NULL, 0)) != 0) {
 		return fail(why, whylen, "cannot connect to", url, rv);
 	}
 	if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd)) != 0 ||

@@ -35,7 +35,11 @@
 "usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
 "                    [--prefetch N] [--silence N] [--offload]\n" \
 "                    [--load FILE.so]... [--id N]\n" \
-"                    [--name NAME] [--parent PID]\n"
+"                    [--name NAME] [--parent PID]\n" \
+"       corun-worker --connect URL [--model M] [-j N] [--procs P]\n" \
+"                    [--token T | --token-file F] [--insecure]\n" \
+"                    [--tls-ca F] [--tls-cert F [--tls-key F]]\n" \
+"                    [--wait S] [other options above]\n"
 
 static const char help_text[] = USAGE
 "\n"
@@ -56,6 +60,19 @@ static const char help_text[] = USAGE
 "  --name NAME        name sent in HELLO (default: host:pid)\n"
 "  --parent PID       exit when process PID is no longer the parent\n"
 "  --help             show this help and exit\n"
+"\n"
+"Without --parent the worker is remote: URL is the rendezvous of a corun\n"
+"run --listen or corund listen; it presents the token there first.\n"
+"  --model M          process, thread, async or hybrid (with -j N)\n"
+"  -j, --jobs N       job slots in all (default: the number of cores)\n"
+"  --procs P          run P worker processes, each attached on its own\n"
+"  --token T          shared token (also $CORUN_TOKEN)\n"
+"  --token-file F     read the token from the first line of F\n"
+"  --insecure         allow tcp:// with no token, tls+tcp:// with no --tls-ca\n"
+"  --tls-ca F         CA certificates (PEM) that sign the supervisor's\n"
+"  --tls-cert F       our certificate (PEM; with its key unless --tls-key)\n"
+"  --tls-key F        our private key (PEM)\n"
+"  --wait S           keep trying to reach URL for S seconds (default 10)\n"
 "\n"
 "Signals: TERM finishes running jobs, then exits; INT (or a second\n"
 "signal) cancels them, killing their process groups, then exits.\n"
@@ -119,7 +136,9 @@ enum {
 	OPT_CONNECT = 256, OPT_THREADS, OPT_CONC, OPT_PREFETCH, OPT_SILENCE,
 	OPT_OFFLOAD,
 	OPT_LOAD,
-	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP
+	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP,
+	OPT_MODEL, OPT_JOBS, OPT_PROCS, OPT_TOKEN, OPT_TOKEN_FILE,
+	OPT_INSECURE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_WAIT
 };
 
 static const struct option longopts[] = {
@@ -134,19 +153,125 @@ static const struct option longopts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "procs", required_argument, NULL, OPT_PROCS },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* The first line of path, for --token-file. */
+static const char *
+read_token(const char *path)
+{
+	static char buf[CR_WIRE_TOKEN_MAX + 2];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		usage_error("--token-file %s: %s", path, strerror(errno));
+	}
+	if (fgets(buf, sizeof(buf), f) == NULL) {
+		buf[0] = '\0';
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n > CR_WIRE_TOKEN_MAX) {
+		usage_error("--token-file %s: longer than %d bytes", path,
+		    CR_WIRE_TOKEN_MAX);
+	}
+	buf[n] = '\0';
+	if (n == 0) {
+		usage_error("--token-file %s: the first line is empty", path);
+	}
+	return buf;
+}
+
+/* A remote worker's model: --model/--jobs to P x T x C. */
+static void
+resolve_model(struct cr_worker_opts *o, const char *model, unsigned jobs,
+    int set_t, int set_c)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = jobs ? jobs : cores > 0 ? (unsigned)cores : 1;
+	unsigned p = o->procs, t = 1, c = 1;
+
+	if (model == NULL || strcmp(model, "process") == 0) {
+		p = p ? p : n;
+	} else if (strcmp(model, "thread") == 0) {
+		t = n;
+	} else if (strcmp(model, "async") == 0) {
+		c = n;
+	} else if (strcmp(model, "hybrid") == 0) {
+		if (!p) {
+			p = n < (unsigned)cores ? n : (unsigned)cores;
+		}
+		c = (n + p - 1) / p;
+	} else {
+		usage_error("--model: unknown model '%s' (process, thread, "
+		    "async or hybrid)", model);
+	}
+	o->procs = p ? p : 1;
+	if (!set_t) {
+		o->threads = t > CR_WORKER_MAX_THREADS ?
+		    CR_WORKER_MAX_THREADS : t;
+	}
+	if (!set_c) {
+		o->concurrency = c;
+	}
+}
 
 /* Parse argv; the --load files are returned in loads (argc entries). */
 static void
 parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
     size_t *nloads)
 {
-	int c;
+	const char *model = NULL;
+	unsigned jobs = 0;
+	int c, set_t = 0, set_c = 0;
+	char why[300];
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj:", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_MODEL:
+			model = optarg;
+			break;
+		case 'j':
+		case OPT_JOBS:
+			jobs = (unsigned)number("--jobs", optarg, 1,
+			    CR_WORKER_MAX_CAPACITY);
+			break;
+		case OPT_PROCS:
+			o->procs = (unsigned)number("--procs", optarg, 1, 1024);
+			break;
+		case OPT_TOKEN:
+			o->token = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			o->token = read_token(optarg);
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_TLS_CA:
+			o->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			o->tls_key = optarg;
+			break;
+		case OPT_WAIT:
+			o->wait = (double)number("--wait", optarg, 0, 86400);
+			break;
 		case OPT_CONNECT:
 			if (*optarg == '\0') {
 				usage_error("--connect: empty URL");
@@ -154,10 +279,12 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 			o->url = optarg;
 			break;
 		case OPT_THREADS:
+			set_t = 1;
 			o->threads = (unsigned)number("--threads", optarg, 1,
 			    CR_WORKER_MAX_THREADS);
 			break;
 		case OPT_CONC:
+			set_c = 1;
 			o->concurrency = (unsigned)number("--concurrency",
 			    optarg, 1, CR_WORKER_MAX_CONC);
 			break;
@@ -205,6 +332,20 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 	}
 	if (o->url == NULL) {
 		usage_error("--connect URL is required");
+	}
+	if (o->parent == 0) {
+		/* Remote: attached through the rendezvous. */
+		if (o->token == NULL && getenv("CORUN_TOKEN") != NULL &&
+		    *getenv("CORUN_TOKEN") != '\0') {
+			o->token = getenv("CORUN_TOKEN");
+		}
+		resolve_model(o, model, jobs, set_t, set_c);
+		if (cr_attach_check(o, why, sizeof(why)) != 0) {
+			usage_error("%s", why);
+		}
+	} else if (model != NULL || jobs != 0 || o->procs > 1) {
+		usage_error("--model, --jobs and --procs are for remote "
+		    "workers (no --parent)");
 	}
 	if ((unsigned long)o->threads * o->concurrency >
 	    CR_WORKER_MAX_CAPACITY) {
@@ -266,7 +407,12 @@ main(int argc, char **argv)
 		perror("corun-worker");
 		return CR_EXIT_SETUP;
 	}
+	w->opt.wait = 10;
 	parse(argc, argv, &w->opt, loads, &nloads);
+	if (w->opt.procs > 1) {
+		/* P processes, each attached on its own. */
+		return cr_procs_run(argc, argv, w->opt.procs);
+	}
 	if (w->opt.name == NULL) {
 		default_name(w, name, sizeof(name));
 	}
@@ -303,6 +449,12 @@ main(int argc, char **argv)
 		cr_log(w, "setup failed: %s", why);
 		return CR_EXIT_SETUP;
 	}
+	if (w->opt.parent == 0 && cr_attach(w, why, sizeof(why), &rc) != 0) {
+		cr_log(w, "%s", why);
+		cr_attach_fini(w);
+		(void)cr_dispatch_fini(w);
+		return rc;
+	}
 	if (cr_conn_open(w, why, sizeof(why)) != 0) {
 		cr_log(w, "%s", why);
 		cr_conn_close(w);
@@ -337,6 +489,7 @@ main(int argc, char **argv)
 		_exit(w->exit_code);
 	}
 	cr_session_fini(w);
+	cr_attach_fini(w);
 	corun_loop_free(w->loop);
 	return w->exit_code;
 }

@@ -452,6 +452,11 @@ cr_session_start(struct cr_worker *w)
 	h.capacity = w->window;
 	h.name.ptr = (const uint8_t *)w->opt.name;
 	h.name.len = (uint32_t)strlen(w->opt.name);
+	if (w->session_key[0] != '\0') {
+		/* A remote worker proves it is the one the rendezvous let in. */
+		h.token.ptr = (const uint8_t *)w->session_key;
+		h.token.len = (uint32_t)strlen(w->session_key);
+	}
 	w->state = CR_W_HELLO;
 	w->last_rx_ns = corun_loop_now_ns();
 	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);

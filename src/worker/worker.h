@@ -61,6 +61,12 @@ struct cr_worker_opts {
 	uint32_t	 id;		/* --id, for logs until WELCOME */
 	const char	*name;
 	pid_t		 parent;	/* --parent, 0 = none */
+	/* A remote worker (no --parent): attach.c */
+	unsigned	 procs;		/* processes to run (--procs) */
+	const char	*token;		/* --token, or read from --token-file */
+	const char	*tls_cert, *tls_key, *tls_ca;
+	int		 insecure;
+	double		 wait;		/* keep trying to connect this long */
 };
 
 enum cr_wstate {
@@ -78,6 +84,11 @@ struct cr_worker {
 	int		 exit_code;
 	uint32_t	 capacity;	/* T * C: slots */
 	uint32_t	 window;	/* slots + prefetch: credit granted */
+
+	/* attach.c: the session a remote worker was given */
+	void		*tls;		/* nng_tls_config * for dialing, or NULL */
+	char		 session_url[300];
+	char		 session_key[64];
 
 	/* conn.c */
 	nng_socket	 sock;
@@ -124,6 +135,16 @@ struct cr_worker {
 /* main.c */
 void	cr_log(struct cr_worker *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* attach.c */
+/* Present HELLO at the rendezvous; on success w->opt.url is the session. */
+int	cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code);
+/* Check the remote options; nonzero (why set) if they do not fit. */
+int	cr_attach_check(const struct cr_worker_opts *o, char *why,
+	    size_t whylen);
+void	cr_attach_fini(struct cr_worker *w);
+/* procs.c: run P copies of this worker (argv + --procs 1); exit status. */
+int	cr_procs_run(int argc, char **argv, unsigned procs);
 
 /* conn.c */
 int	cr_conn_open(struct cr_worker *w, char *why, size_t whylen);

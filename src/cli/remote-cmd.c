@@ -1,0 +1,323 @@
+/*
+ * remote-cmd.c - `corun run --listen URL`: the token, and the commands
+ * that start remote workers (--worker-cmd TEMPLATE).
+ *
+ * A template is run by /bin/sh -c, once per --worker-host (or once when
+ * there is none), after these words are replaced, each shell-quoted:
+ *
+ *   {url}    the --listen URL
+ *   {host}   this command's --worker-host
+ *   {n}      1, 2, ... for the commands of one template
+ *   {token}  the token (visible in ps on both ends: prefer {token-file}
+ *            or $CORUN_TOKEN, which the command's environment carries)
+ *   {token-file}  the --token-file path
+ *   {{ }}    literal braces
+ *
+ * e.g. --worker-cmd 'ssh {host} corun-worker --connect {url}
+ * --token-file ~/.corun/token' --worker-host a --worker-host b.
+ *
+ * The commands are watched every half second: their failures are
+ * reported, and with --remote-only a run that has jobs left, no command
+ * alive and no remote worker attached stops instead of waiting forever.
+ * At the end they get 5 s to exit after the workers were told to stop,
+ * then SIGTERM, then SIGKILL.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "run-internal.h"
+
+extern char **environ;
+
+struct cr_rcmd {
+	pid_t pid;
+	char *line;		/* the command as run, for messages */
+};
+
+struct cr_rcmds {
+	struct cr_rcmd *v;
+	size_t n, alive;
+	char *token;		/* --token or the first line of --token-file */
+	corun_handle *tick;
+	int gave_up;
+};
+
+/* The token from --token or --token-file; NULL (e set) on error. */
+static int
+load_token(struct cr_rcmds *rc, const struct cr_run_opts *o,
+    struct cr_err *e)
+{
+	char line[1100];
+	FILE *f;
+	size_t n;
+
+	if (o->token != NULL) {
+		rc->token = strdup(o->token);
+		return rc->token == NULL ? cr_errf(e, CORUN_ENOMEM,
+		    "out of memory") : 0;
+	}
+	if (o->token_file == NULL) {
+		return 0;
+	}
+	if ((f = fopen(o->token_file, "r")) == NULL) {
+		return cr_errf(e, CORUN_EIO, "--token-file %s: %s",
+		    o->token_file, strerror(errno));
+	}
+	if (fgets(line, sizeof(line), f) == NULL) {
+		line[0] = '\0';
+	}
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0 || n > 1024) {
+		return cr_errf(e, CORUN_EINVAL, "--token-file %s: the first "
+		    "line must hold a token of 1 to 1024 bytes",
+		    o->token_file);
+	}
+	rc->token = strdup(line);
+	return rc->token == NULL ? cr_errf(e, CORUN_ENOMEM, "out of memory") :
+	    0;
+}
+
+static int
+expand(const char *t, const struct cr_run_opts *o, const char *token,
+    const char *host, size_t n, struct cr_buf *b, struct cr_err *e)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%zu", n);
+	while (*t != '\0') {
+		const char *end, *val = NULL;
+		size_t len;
+
+		if (t[0] == '{' && t[1] == '{') {
+			cr_buf_addc(b, '{');
+			t += 2;
+			continue;
+		}
+		if (t[0] == '}' && t[1] == '}') {
+			cr_buf_addc(b, '}');
+			t += 2;
+			continue;
+		}
+		if (*t != '{' || (end = strchr(t, '}')) == NULL) {
+			cr_buf_addc(b, *t++);
+			continue;
+		}
+		len = (size_t)(end - t + 1);
+		if (len == 5 && strncmp(t, "{url}", 5) == 0) {
+			val = o->listen;
+		} else if (len == 6 && strncmp(t, "{host}", 6) == 0) {
+			val = host;
+		} else if (len == 3 && strncmp(t, "{n}", 3) == 0) {
+			val = num;
+		} else if (len == 7 && strncmp(t, "{token}", 7) == 0) {
+			val = token;
+		} else if (len == 12 && strncmp(t, "{token-file}", 12) == 0) {
+			val = o->token_file;
+		} else {
+			return cr_errf(e, CORUN_EINVAL, "--worker-cmd: unknown "
+			    "placeholder %.*s (use {url} {host} {n} {token} "
+			    "{token-file}, or {{ }} for braces)", (int)len, t);
+		}
+		if (val == NULL) {
+			return cr_errf(e, CORUN_EINVAL, "--worker-cmd: %.*s has "
+			    "no value (%s)", (int)len, t, t[1] == 'h' ?
+			    "give --worker-host" : t[1] == 't' && len == 7 ?
+			    "give --token or --token-file" :
+			    "give --token-file");
+		}
+		cr_shquote(b, val);
+		t = end + 1;
+	}
+	return cr_buf_addc(b, '\0') ? cr_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+static void
+reap(struct cr_rcmds *rc, int block)
+{
+	int status;
+
+	for (size_t i = 0; i < rc->n; i++) {
+		struct cr_rcmd *c = &rc->v[i];
+
+		if (c->pid <= 0 || waitpid(c->pid, &status,
+		    block ? 0 : WNOHANG) != c->pid) {
+			continue;
+		}
+		c->pid = 0;
+		rc->alive--;
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+			cr_warn("--worker-cmd exited %d: %s",
+			    WEXITSTATUS(status), c->line);
+		} else if (WIFSIGNALED(status) &&
+		    WTERMSIG(status) != SIGTERM) {
+			cr_warn("--worker-cmd killed by signal %d: %s",
+			    WTERMSIG(status), c->line);
+		}
+	}
+}
+
+static void
+tick(void *arg)
+{
+	struct cr_run *r = arg;
+	struct cr_rcmds *rc = r->rcmds;
+	struct corun_pool_stats st;
+
+	corun_handle_release(rc->tick);
+	rc->tick = NULL;
+	reap(rc, 0);
+	corun_pool_stats(r->pool, &st);
+	if (r->o->remote_only && rc->n > 0 && rc->alive == 0 &&
+	    st.remote_alive == 0 && !rc->gave_up && !r->stopping) {
+		rc->gave_up = 1;
+		cr_warn("every --worker-cmd command has exited and no remote "
+		    "worker is attached: stopping");
+		r->failed_hard = 1;
+		cr_run_stop(r, 1);
+	}
+	if (rc->alive > 0 || !rc->gave_up) {
+		corun_call_later(r->loop, 0.5, tick, r, &rc->tick);
+	}
+}
+
+static int
+spawn(struct cr_rcmds *rc, char *line, const char *url)
+{
+	char *argv[] = { "/bin/sh", "-c", line, NULL };
+	struct cr_rcmd *c = &rc->v[rc->n];
+	int err;
+
+	(void)url;
+	c->line = line;
+	err = posix_spawn(&c->pid, "/bin/sh", NULL, NULL, argv, environ);
+	if (err != 0) {
+		cr_warn("--worker-cmd: cannot run /bin/sh: %s", strerror(err));
+		c->pid = 0;
+	} else {
+		rc->alive++;
+	}
+	rc->n++;
+	return 0;
+}
+
+int
+cr_rcmds_start(struct cr_run *r, struct cr_err *e)
+{
+	const struct cr_run_opts *o = r->o;
+	struct cr_rcmds *rc;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	r->rcmds = rc;
+	if (load_token(rc, o, e) != 0) {
+		return -1;
+	}
+	if (o->worker_cmds.n == 0) {
+		return 0;
+	}
+	/* Check every template before the pool starts. */
+	for (size_t t = 0; t < o->worker_cmds.n; t++) {
+		struct cr_buf b = { 0 };
+		int bad = expand(o->worker_cmds.v[t], o, rc->token,
+		    o->worker_hosts.n ? o->worker_hosts.v[0] : NULL, 1, &b, e);
+
+		cr_buf_free(&b);
+		if (bad) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The pool listens: start the commands. */
+int
+cr_rcmds_spawn(struct cr_run *r, struct cr_err *e)
+{
+	const struct cr_run_opts *o = r->o;
+	struct cr_rcmds *rc = r->rcmds;
+	size_t hosts = o->worker_hosts.n ? o->worker_hosts.n : 1;
+
+	if (rc == NULL || o->worker_cmds.n == 0) {
+		return 0;
+	}
+	rc->v = calloc(o->worker_cmds.n * hosts, sizeof(*rc->v));
+	if (rc->v == NULL) {
+		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	if (rc->token != NULL) {
+		setenv("CORUN_TOKEN", rc->token, 1);
+	}
+	setenv("CORUN_URL", o->listen, 1);
+	for (size_t t = 0; t < o->worker_cmds.n; t++) {
+		for (size_t h = 0; h < hosts; h++) {
+			struct cr_buf b = { 0 };
+
+			if (expand(o->worker_cmds.v[t], o, rc->token,
+			    o->worker_hosts.n ? o->worker_hosts.v[h] : NULL,
+			    h + 1, &b, e) != 0) {
+				cr_buf_free(&b);
+				return -1;
+			}
+			spawn(rc, cr_buf_steal(&b), o->listen);
+		}
+	}
+	unsetenv("CORUN_TOKEN");
+	unsetenv("CORUN_URL");
+	corun_call_later(r->loop, 0.5, tick, r, &rc->tick);
+	return 0;
+}
+
+const char *
+cr_rcmds_token(const struct cr_run *r)
+{
+	return r->rcmds != NULL ? r->rcmds->token : NULL;
+}
+
+/* After the pool is gone: give the commands a moment, then end them. */
+void
+cr_rcmds_finish(struct cr_run *r)
+{
+	struct cr_rcmds *rc = r->rcmds;
+
+	if (rc == NULL) {
+		return;
+	}
+	if (rc->tick != NULL) {
+		corun_handle_cancel(rc->tick);
+		corun_handle_release(rc->tick);
+	}
+	for (int round = 0; round < 3 && rc->alive > 0; round++) {
+		for (int k = 0; k < 50 && rc->alive > 0; k++) {
+			reap(rc, 0);
+			if (rc->alive > 0) {
+				usleep(100000);
+			}
+		}
+		for (size_t i = 0; i < rc->n && round < 2; i++) {
+			if (rc->v[i].pid > 0) {
+				kill(rc->v[i].pid, round == 0 ? SIGTERM :
+				    SIGKILL);
+			}
+		}
+	}
+	for (size_t i = 0; i < rc->n; i++) {
+		free(rc->v[i].line);
+	}
+	free(rc->v);
+	free(rc->token);
+	free(rc);
+	r->rcmds = NULL;
+}

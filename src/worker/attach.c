@@ -1,0 +1,342 @@
+/*
+ * attach.c - a remote worker presents itself at the rendezvous.
+ *
+ * A worker started without --parent is remote: --connect names the
+ * supervisor's rendezvous (corun run --listen, corund listen = URL), a
+ * REP socket.  The worker sends its HELLO there over REQ, with the shared
+ * token; the answer is a WELCOME.  Refused: its reason is logged and the
+ * worker exits 1.  Accepted: the reason holds "SESSION-URL KEY", a PAIR1
+ * socket the supervisor opened for this worker alone and a one-time key.
+ * The worker then dials the session (over tcp: the port of SESSION-URL on
+ * the host it reached the rendezvous at, so a wildcard or NATed listener
+ * still works) and says HELLO again with KEY as its token; from there on
+ * the session is the ordinary protocol (session.c).
+ *
+ * This runs before the main loop starts, so it may block, bounded by its
+ * timeouts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#ifdef HAVE_NNG_TLS_CONFIG_ALLOC
+#include <nng/supplemental/tls/tls.h>
+#endif
+
+#include "worker.h"
+
+#define CR_ATTACH_TIMEOUT_MS	10000
+#define CR_ATTACH_MAX_MSG	(64u << 10)
+
+static int
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int
+url_is_tls(const char *url)
+{
+	return has_prefix(url, "tls+");
+}
+
+static int
+url_is_tcp(const char *url)
+{
+	return has_prefix(url, "tcp") || url_is_tls(url);
+}
+
+int
+cr_attach_check(const struct cr_worker_opts *o, char *why, size_t whylen)
+{
+	if (o->token != NULL && (o->token[0] == '\0' ||
+	    strlen(o->token) > CR_WIRE_TOKEN_MAX)) {
+		snprintf(why, whylen, "the token must be 1 to %d bytes",
+		    CR_WIRE_TOKEN_MAX);
+		return -1;
+	}
+	if (url_is_tcp(o->url) && !url_is_tls(o->url) && o->token == NULL &&
+	    !o->insecure) {
+		snprintf(why, whylen, "%s: plain tcp:// needs --token, "
+		    "--token-file, or --insecure", o->url);
+		return -1;
+	}
+	if (url_is_tls(o->url) && o->tls_ca == NULL && !o->insecure) {
+		snprintf(why, whylen, "%s: tls+tcp:// needs --tls-ca to check "
+		    "the supervisor's certificate (or --insecure)", o->url);
+		return -1;
+	}
+#ifndef HAVE_NNG_TLS_CONFIG_ALLOC
+	if (url_is_tls(o->url)) {
+		snprintf(why, whylen, "%s: corun was built without nng's TLS",
+		    o->url);
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/* The host part of a tcp URL ("tcp://HOST:PORT"). */
+static int
+url_host(const char *url, char *host, size_t size)
+{
+	const char *rest = strstr(url, "://"), *colon;
+
+	if (rest == NULL || (colon = strrchr(rest + 3, ':')) == NULL ||
+	    (size_t)(colon - rest - 3) >= size) {
+		return -1;
+	}
+	memcpy(host, rest + 3, (size_t)(colon - rest - 3));
+	host[colon - rest - 3] = '\0';
+	return 0;
+}
+
+#ifdef HAVE_NNG_TLS_CONFIG_ALLOC
+static int
+make_tls(struct cr_worker *w, char *why, size_t whylen)
+{
+	const struct cr_worker_opts *o = &w->opt;
+	nng_tls_config *cfg;
+	char host[200];
+	int rv;
+
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
+		snprintf(why, whylen, "TLS is not available: %s",
+		    nng_strerror(rv));
+		return -1;
+	}
+	w->tls = cfg;
+	if (o->tls_ca != NULL) {
+		if ((rv = nng_tls_config_ca_file(cfg, o->tls_ca)) != 0) {
+			snprintf(why, whylen, "--tls-ca %s: %s", o->tls_ca,
+			    nng_strerror(rv));
+			return -1;
+		}
+		if (url_host(o->url, host, sizeof(host)) == 0 && host[0] &&
+		    nng_tls_config_server_name(cfg, host) != 0) {
+			snprintf(why, whylen, "cannot set the server name");
+			return -1;
+		}
+		rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+	} else {
+		rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_NONE);
+	}
+	if (rv == 0 && o->tls_cert != NULL) {
+		/* Our own certificate, for a supervisor that asks for one. */
+		if (o->tls_key == NULL) {
+			rv = nng_tls_config_cert_key_file(cfg, o->tls_cert,
+			    NULL);
+		} else {
+			char *c = NULL, *k = NULL;
+			FILE *f;
+			size_t n;
+
+			rv = NNG_ENOMEM;
+			if ((c = calloc(1, 1u << 20)) != NULL &&
+			    (k = calloc(1, 1u << 20)) != NULL) {
+				rv = NNG_ENOENT;
+				if ((f = fopen(o->tls_cert, "r")) != NULL) {
+					n = fread(c, 1, (1u << 20) - 1, f);
+					c[n] = '\0';
+					fclose(f);
+					if ((f = fopen(o->tls_key, "r")) != NULL) {
+						n = fread(k, 1, (1u << 20) - 1,
+						    f);
+						k[n] = '\0';
+						fclose(f);
+						rv = nng_tls_config_own_cert(cfg,
+						    c, k, NULL);
+					}
+				}
+			}
+			free(c);
+			free(k);
+		}
+		if (rv != 0) {
+			snprintf(why, whylen, "--tls-cert %s: %s", o->tls_cert,
+			    nng_strerror(rv));
+			return -1;
+		}
+	}
+	return rv == 0 ? 0 : -1;
+}
+#endif
+
+/* Dial the rendezvous, retrying a refused connection for --wait s. */
+static int
+dial(struct cr_worker *w, nng_socket s, char *why, size_t whylen)
+{
+	struct timespec start, now, nap = { 0, 20000000L };
+	nng_dialer d;
+	int rv;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if ((rv = nng_dialer_create(&d, s, w->opt.url)) != 0) {
+			snprintf(why, whylen, "%s: %s", w->opt.url,
+			    nng_strerror(rv));
+			return -1;
+		}
+		if (w->tls != NULL && (rv = nng_dialer_set_ptr(d,
+		    NNG_OPT_TLS_CONFIG, w->tls)) != 0) {
+			snprintf(why, whylen, "%s: %s", w->opt.url,
+			    nng_strerror(rv));
+			return -1;
+		}
+		if ((rv = nng_dialer_start(d, 0)) == 0) {
+			return 0;
+		}
+		nng_dialer_close(d);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((rv != NNG_ECONNREFUSED && rv != NNG_EADDRINVAL &&
+		    rv != NNG_ENOENT && rv != NNG_ETIMEDOUT &&
+		    rv != NNG_EUNREACHABLE) ||
+		    (double)(now.tv_sec - start.tv_sec) +
+		    (now.tv_nsec - start.tv_nsec) / 1e9 >= w->opt.wait) {
+			snprintf(why, whylen, "cannot connect to %s: %s",
+			    w->opt.url, nng_strerror(rv));
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* "SESSION-URL KEY" from an accepting WELCOME. */
+static int
+take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
+    char *why, size_t whylen)
+{
+	char text[CR_WIRE_REASON_MAX + 1], host[100];
+	char *sp, *port;
+
+	snprintf(text, sizeof(text), "%.*s", (int)wel->reason.len,
+	    (const char *)wel->reason.ptr);
+	if ((sp = strchr(text, ' ')) == NULL || sp[1] == '\0' ||
+	    strlen(sp + 1) >= sizeof(w->session_key)) {
+		snprintf(why, whylen, "the supervisor's answer names no "
+		    "session: \"%s\"", text);
+		return -1;
+	}
+	*sp = '\0';
+	if (strlen(text) + sizeof(host) >= sizeof(w->session_url)) {
+		snprintf(why, whylen, "session URL too long");
+		return -1;
+	}
+	snprintf(w->session_key, sizeof(w->session_key), "%s", sp + 1);
+	if (url_is_tcp(text)) {
+		/* Its port, on the host we reached the rendezvous at. */
+		if ((port = strrchr(text, ':')) == NULL ||
+		    url_host(w->opt.url, host, sizeof(host)) != 0) {
+			snprintf(why, whylen, "bad session URL \"%s\"", text);
+			return -1;
+		}
+		snprintf(w->session_url, sizeof(w->session_url), "%.*s://%.*s%.*s",
+		    (int)(strstr(text, "://") - text), text, 100, host, 20, port);
+	} else {
+		memcpy(w->session_url, text, strlen(text) + 1);
+	}
+	w->opt.url = w->session_url;
+	if (wel->worker_id != 0) {
+		w->opt.id = wel->worker_id;
+	}
+	return 0;
+}
+
+int
+cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
+{
+	struct cr_wire_hello h;
+	struct cr_wire_frame f;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
+	nng_socket s;
+	nng_msg *msg = NULL;
+	char dwhy[CR_WIRE_WHY_SIZE];
+	int rv, rc = -1;
+
+	*exit_code = CR_EXIT_LOST;
+#ifdef HAVE_NNG_TLS_CONFIG_ALLOC
+	if (url_is_tls(w->opt.url) && make_tls(w, why, whylen) != 0) {
+		*exit_code = CR_EXIT_SETUP;
+		return -1;
+	}
+#endif
+	if ((rv = nng_req0_open(&s)) != 0) {
+		snprintf(why, whylen, "nng_req0_open: %s", nng_strerror(rv));
+		return -1;
+	}
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, CR_ATTACH_MAX_MSG);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, CR_ATTACH_TIMEOUT_MS);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, CR_ATTACH_TIMEOUT_MS);
+	if (dial(w, s, why, whylen) != 0) {
+		goto out;
+	}
+	memset(&h, 0, sizeof(h));
+	h.max_version = CR_WIRE_VERSION;
+	h.pid = (uint32_t)getpid();
+	h.procs = 1;
+	h.threads = w->opt.threads;
+	h.concurrency = w->opt.concurrency;
+	h.capacity = w->window;
+	h.name.ptr = (const uint8_t *)w->opt.name;
+	h.name.len = (uint32_t)strlen(w->opt.name);
+	if (w->opt.token != NULL) {
+		h.token.ptr = (const uint8_t *)w->opt.token;
+		h.token.len = (uint32_t)strlen(w->opt.token);
+	}
+	if (cr_wire_encode_hello(&w->wb, &h, &frame, &len) != 0 ||
+	    (rv = nng_send(s, (void *)frame, len, 0)) != 0) {
+		snprintf(why, whylen, "cannot send HELLO to %s: %s",
+		    w->opt.url, nng_strerror(rv));
+		goto out;
+	}
+	if ((rv = nng_recvmsg(s, &msg, 0)) != 0) {
+		snprintf(why, whylen, "no answer from %s: %s", w->opt.url,
+		    nng_strerror(rv));
+		goto out;
+	}
+	if (cr_wire_decode(nng_msg_body(msg), nng_msg_len(msg),
+	    CR_ATTACH_MAX_MSG, &f, dwhy, sizeof(dwhy)) != 0 ||
+	    f.hdr.type != CR_WIRE_WELCOME) {
+		snprintf(why, whylen, "%s answered with something other than "
+		    "WELCOME", w->opt.url);
+		*exit_code = CR_EXIT_PROTO;
+		goto out;
+	}
+	if (!f.u.welcome.accepted) {
+		snprintf(why, whylen, "refused by %s: %.*s", w->opt.url,
+		    (int)f.u.welcome.reason.len,
+		    (const char *)f.u.welcome.reason.ptr);
+		*exit_code = CR_EXIT_SETUP;
+		goto out;
+	}
+	if (take_session(w, &f.u.welcome, why, whylen) != 0) {
+		*exit_code = CR_EXIT_PROTO;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (msg != NULL) {
+		nng_msg_free(msg);
+	}
+	nng_close(s);
+	return rc;
+}
+
+void
+cr_attach_fini(struct cr_worker *w)
+{
+#ifdef HAVE_NNG_TLS_CONFIG_ALLOC
+	if (w->tls != NULL) {
+		nng_tls_config_free(w->tls);
+		w->tls = NULL;
+	}
+#endif
+}

@@ -1,0 +1,313 @@
+/*
+ * test_remote.c - remote workers through the pool API: configurations
+ * that are refused, a real corun-worker attached over ipc:// running
+ * every job, and raw nng peers at the rendezvous and session sockets
+ * (garbage, a wrong token, a wrong session key) that get nothing.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pair1/pair.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include <corun/corun.h>
+
+#include "check-util.h"
+#include "wire/wire.h"
+
+extern char **environ;
+
+static corun_loop *loop;
+static char dir[64], url[128];
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(corun_loop_new(&loop), 0);
+	snprintf(dir, sizeof(dir), "/tmp/crrt-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof(url), "ipc://%s/rv", dir);
+}
+
+static void
+teardown(void)
+{
+	corun_loop_free(loop);
+	loop = NULL;
+	(void)rmdir(dir);
+}
+
+static const char *
+worker_path(void)
+{
+	const char *p = getenv("CORUN_WORKER");
+
+	if (p != NULL && *p != '\0') {
+		return p;
+	}
+	if (access("./src/worker/corun-worker", X_OK) == 0) {
+		return "./src/worker/corun-worker";
+	}
+	return "../src/worker/corun-worker";
+}
+
+static void
+stop_cb(void *arg)
+{
+	(void)arg;
+	corun_loop_stop(loop);
+}
+
+/* Run the pool's loop for s seconds. */
+static void
+spin(double s)
+{
+	ck_assert_int_eq(corun_call_later(loop, s, stop_cb, NULL, NULL), 0);
+	corun_loop_run_forever(loop);
+}
+
+static pid_t
+spawn_worker(const char *token)
+{
+	const char *argv[] = { worker_path(), "--connect", url, "--model",
+	    "async", "-j", "4", "--token", token, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL,
+	    (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+static struct corun_pool_opts
+remote_opts(void)
+{
+	struct corun_pool_opts o = { 0 };
+
+	o.listen = url;
+	o.token = "tok";
+	o.no_local = 1;
+	o.quiet = 1;
+	o.worker_path = worker_path();
+	return o;
+}
+
+START_TEST(test_bad_configs)
+{
+	struct corun_pool_opts o = { 0 };
+	corun_pool *p = NULL;
+	int rc;
+
+	o.quiet = 1;
+	o.worker_path = worker_path();
+	o.no_local = 1;		/* and nothing listens: nobody would run */
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	o.no_local = 1;
+	o.listen = "tcp://127.0.0.1:1";	/* plain tcp, no token */
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	o.listen = "udp://127.0.0.1:1";
+	o.insecure = 1;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	o.listen = "tcp://127.0.0.1";	/* no port */
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	o.listen = url;
+	o.token = "";
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	o.token = NULL;
+	o.listen = "tls+tcp://127.0.0.1:1";	/* no certificate */
+	rc = corun_pool_new(loop, &o, &p);
+	ck_assert(rc == CORUN_EINVAL || rc == CORUN_ENOTSUP);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
+START_TEST(test_remote_worker_runs_jobs)
+{
+	struct corun_pool_opts o = remote_opts();
+	struct corun_job jobs[200];
+	corun_future *f[200], *g = NULL, *done = NULL;
+	struct corun_pool_stats st;
+	corun_pool *p = NULL;
+	pid_t pid;
+	int status;
+
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t i = 0; i < 200; i++) {
+		jobs[i].kind = "noop";
+		jobs[i].tag = i;
+	}
+	ck_assert_int_eq(corun_pool_map(p, jobs, 200, f), 0);
+	pid = spawn_worker("tok");
+	ck_assert_int_eq(corun_gather(loop, f, 200,
+	    CORUN_GATHER_RETURN_ERRORS, &g), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), 0);
+	corun_future_unref(g);
+	for (size_t i = 0; i < 200; i++) {
+		const struct corun_job_result *r = corun_pool_result(f[i]);
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->status, 0);
+		ck_assert_uint_eq(r->tag, i);
+		/* Run by the remote worker: its own pid, from its HELLO. */
+		ck_assert_int_eq(r->worker_pid, (int)pid);
+		corun_future_unref(f[i]);
+	}
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.remote_alive, 1);
+	ck_assert_uint_eq(st.completed, 200);
+	ck_assert_uint_eq(st.procs, 0);
+	/* Shut down: the remote worker is told to stop and leaves. */
+	ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, done), 0);
+	corun_future_unref(done);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	corun_pool_free(p);
+}
+END_TEST
+
+/* Send one message on a REQ socket and take its WELCOME. */
+static void
+ask(nng_socket s, const void *msg, size_t len, struct cr_wire_welcome *wel,
+    char *text, size_t size)
+{
+	struct cr_wire_frame fr;
+	char why[CR_WIRE_WHY_SIZE];
+	nng_msg *m = NULL;
+	int rv = NNG_EAGAIN;
+
+	ck_assert_int_eq(nng_send(s, (void *)msg, len, 0), 0);
+	for (int i = 0; i < 100 && rv == NNG_EAGAIN; i++) {
+		spin(0.02);
+		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
+	}
+	ck_assert_int_eq(rv, 0);
+	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
+	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
+	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
+	*wel = fr.u.welcome;
+	snprintf(text, size, "%.*s", (int)wel->reason.len,
+	    (const char *)wel->reason.ptr);
+	nng_msg_free(m);
+}
+
+static void
+hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
+    size_t *len)
+{
+	struct cr_wire_hello h = { 0 };
+
+	h.max_version = CR_WIRE_VERSION;
+	h.pid = 4242;
+	h.procs = h.threads = h.concurrency = h.capacity = 1;
+	h.token.ptr = (const uint8_t *)token;
+	h.token.len = (uint32_t)strlen(token);
+	h.name.ptr = (const uint8_t *)"raw";
+	h.name.len = 3;
+	ck_assert_int_eq(cr_wire_encode_hello(b, &h, frame, len), 0);
+}
+
+START_TEST(test_refusals)
+{
+	struct corun_pool_opts o = remote_opts();
+	struct cr_wire_builder b;
+	struct cr_wire_welcome wel;
+	struct corun_pool_stats st;
+	corun_pool *p = NULL;
+	const uint8_t *frame;
+	nng_socket req, pair;
+	nng_msg *m = NULL;
+	char text[512], *sp;
+	size_t len;
+
+	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(nng_req0_open(&req), 0);
+	ck_assert_int_eq(nng_dial(req, url, NULL, 0), 0);
+
+	/* Not a frame at all. */
+	ask(req, "hello", 5, &wel, text, sizeof(text));
+	ck_assert_int_eq(wel.accepted, 0);
+	ck_assert_ptr_nonnull(strstr(text, "short"));
+	/* A HELLO with the wrong token. */
+	hello(&b, "not-it", &frame, &len);
+	ask(req, frame, len, &wel, text, sizeof(text));
+	ck_assert_int_eq(wel.accepted, 0);
+	ck_assert_str_eq(text, "wrong token");
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.remote_refused, 2);
+
+	/* The right token: a session URL and key; a wrong key there. */
+	hello(&b, "tok", &frame, &len);
+	ask(req, frame, len, &wel, text, sizeof(text));
+	ck_assert_int_eq(wel.accepted, 1);
+	ck_assert_ptr_nonnull(sp = strchr(text, ' '));
+	*sp = '\0';
+	ck_assert_uint_eq(strlen(sp + 1), 32);
+	ck_assert_int_eq(nng_pair1_open(&pair), 0);
+	ck_assert_int_eq(nng_dial(pair, text, NULL, 0), 0);
+	hello(&b, "0123456789abcdef0123456789abcdef", &frame, &len);
+	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
+	spin(0.3);
+	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), NNG_EAGAIN);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.remote_refused, 3);
+	ck_assert_uint_eq(st.remote_alive, 0);
+	nng_close(pair);
+
+	/* Again, with the key it was given: welcomed. */
+	hello(&b, "tok", &frame, &len);
+	ask(req, frame, len, &wel, text, sizeof(text));
+	ck_assert_int_eq(wel.accepted, 1);
+	ck_assert_ptr_nonnull(sp = strchr(text, ' '));
+	*sp = '\0';
+	ck_assert_int_eq(nng_pair1_open(&pair), 0);
+	ck_assert_int_eq(nng_dial(pair, text, NULL, 0), 0);
+	hello(&b, sp + 1, &frame, &len);
+	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
+	spin(0.3);
+	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), 0);
+	ck_assert_int_eq(m != NULL && nng_msg_len(m) > 4 &&
+	    ((uint8_t *)nng_msg_body(m))[4] == CR_WIRE_WELCOME, 1);
+	nng_msg_free(m);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.remote_alive, 1);
+	/* Its connection closes: dropped. */
+	nng_close(pair);
+	spin(0.3);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.remote_alive, 0);
+
+	nng_close(req);
+	corun_pool_free(p);
+	cr_wire_builder_fini(&b);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("remote");
+	TCase *tc = tcase_create("remote");
+
+	signal(SIGPIPE, SIG_IGN);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_bad_configs);
+	tcase_add_test(tc, test_remote_worker_runs_jobs);
+	tcase_add_test(tc, test_refusals);
+	suite_add_tcase(s, tc);
+	return cr_check_main(s);
+}
