@@ -5,15 +5,15 @@
  *
  * nng 1.5.2 can hang for good when a pipe is closed while a message is
  * half read; once its reaper thread is stuck, every later close in the
- * process hangs too.  Each round here: a peer process (this program,
- * re-executed with --flood URL) sends messages as fast as it can, a
- * reader takes them as the loop would, the reader stops, the socket is
- * closed mid-stream and the peer is killed with SIGKILL; then every close
- * must end.  CR_ROUNDS=N sets the rounds (40).  CR_NAIVE_CLOSE=1 closes
- * at once, with the reader still running, as the pool did before: the
- * race needs nng's receive callback to run late, and on an idle machine
- * 600 such rounds did not hang, so this test guards the new path rather
- * than reproducing the old hang (a loaded corund did: see sockclose.c).
+ * process hangs too.  Each round here: six peer processes (this program,
+ * re-executed with --flood URL) send messages as fast as they can,
+ * readers take them as the loop would, the readers stop, the sockets are
+ * closed mid-stream and the peers killed with SIGKILL; then every close
+ * must end.  CR_ROUNDS=N sets the rounds (10).  CR_NAIVE_CLOSE=1 closes
+ * at once, readers still running, as the pool did before: the race needs
+ * nng's receive callback to run late, and several hundred such closes did
+ * not hang here, so this test guards the new path rather than reproducing
+ * the old hang (a loaded corund did: see src/sup/sockclose.c).
  */
 #include "config.h"
 
@@ -107,64 +107,92 @@ sleep_ms(double ms)
 	nanosleep(&ts, NULL);
 }
 
+#define LINKS 6	/* at once: nng's threads get busy, its windows wider */
+
+struct link {
+	struct reader r;
+	struct cr_sockwatch *sw;
+	pthread_t tid;
+	pid_t pid;
+	char url[128];
+};
+
+static void
+link_open(struct link *l, const char *dir, unsigned round, int k)
+{
+	char *argv[] = { self, "--flood", l->url, NULL };
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->url, sizeof(l->url), "ipc://%s/s%u.%d", dir, round, k);
+	ck_assert_int_eq(nng_pair1_open(&l->r.sock), 0);
+	ck_assert_int_eq(cr_sock_watch(l->r.sock, &l->sw), 0);
+	nng_socket_set_int(l->r.sock, NNG_OPT_RECVBUF, 16);
+	ck_assert_int_eq(nng_listen(l->r.sock, l->url, NULL, 0), 0);
+	/* posix_spawn: an exec, so nng in the child starts afresh. */
+	ck_assert_int_eq(posix_spawn(&l->pid, self, NULL, NULL, argv,
+	    environ), 0);
+	ck_assert_int_eq(pthread_create(&l->tid, NULL, reader_main, &l->r),
+	    0);
+}
+
 START_TEST(close_under_flood)
 {
-	char dir[] = "/tmp/cr-sockclose.XXXXXX", url[128];
+	char dir[] = "/tmp/cr-sockclose.XXXXXX";
+	const char *env = getenv("CR_ROUNDS");
 	int naive = getenv("CR_NAIVE_CLOSE") != NULL;
-	unsigned rounds = getenv("CR_ROUNDS") ? (unsigned)atoi(getenv("CR_ROUNDS")) : 40;
+	unsigned rounds = env != NULL ? (unsigned)atoi(env) : 10;
 	unsigned naive_left = 0;
+	struct link links[LINKS];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	for (unsigned round = 0; round < rounds; round++) {
-		struct cr_sockwatch *sw = NULL;
-		struct reader r;
-		char *argv[] = { self, "--flood", url, NULL };
-		pthread_t tid;
-		pid_t pid;
-		int status;
-
-		memset(&r, 0, sizeof(r));
-		snprintf(url, sizeof(url), "ipc://%s/s%u", dir, round);
-		ck_assert_int_eq(nng_pair1_open(&r.sock), 0);
-		ck_assert_int_eq(cr_sock_watch(r.sock, &sw), 0);
-		nng_socket_set_int(r.sock, NNG_OPT_RECVBUF, 16);
-		ck_assert_int_eq(nng_listen(r.sock, url, NULL, 0), 0);
-		/* posix_spawn: an exec, so nng in the child starts afresh. */
-		ck_assert_int_eq(posix_spawn(&pid, self, NULL, NULL, argv,
-		    environ), 0);
-		ck_assert_int_eq(pthread_create(&tid, NULL, reader_main, &r),
-		    0);
-		for (int i = 0; i < 2000 && __atomic_load_n(&r.got,
-		    __ATOMIC_SEQ_CST) < 50; i++) {
-			sleep_ms(1);
+		for (int k = 0; k < LINKS; k++) {
+			link_open(&links[k], dir, round, k);
 		}
-		ck_assert_uint_ge(__atomic_load_n(&r.got, __ATOMIC_SEQ_CST),
-		    50);
+		for (int k = 0; k < LINKS; k++) {
+			for (int i = 0; i < 2000 && __atomic_load_n(
+			    &links[k].r.got, __ATOMIC_SEQ_CST) < 50; i++) {
+				sleep_ms(1);
+			}
+			ck_assert_uint_ge(__atomic_load_n(&links[k].r.got,
+			    __ATOMIC_SEQ_CST), 50);
+		}
 		/* Close mid-stream, at a different moment each round. */
 		sleep_ms((double)(round % 7) * 0.3);
-		if (naive) {
-			nng_socket *sp = malloc(sizeof(*sp));
-			pthread_t ct;
+		for (int k = 0; k < LINKS; k++) {
+			struct link *l = &links[k];
 
-			/* At once, with the reader still taking messages. */
-			*sp = r.sock;
-			ck_assert_int_eq(pthread_create(&ct, NULL, naive_close,
-			    sp), 0);
-			pthread_detach(ct);
-			naive_left++;	/* sw leaks: callbacks may still run */
-		} else {
-			/* As the pool does: the loop stops reading first. */
-			__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
-			pthread_join(tid, NULL);
-			cr_sock_close(r.sock, sw, url);
+			if (naive) {
+				nng_socket *sp = malloc(sizeof(*sp));
+				pthread_t ct;
+
+				/* At once, the reader still taking messages. */
+				*sp = l->r.sock;
+				ck_assert_int_eq(pthread_create(&ct, NULL,
+				    naive_close, sp), 0);
+				pthread_detach(ct);
+				naive_left++;	/* l->sw leaks: callbacks */
+			} else {
+				/* As the pool does: the loop stops reading. */
+				__atomic_store_n(&l->r.stop, 1,
+				    __ATOMIC_SEQ_CST);
+				pthread_join(l->tid, NULL);
+				cr_sock_close(l->r.sock, l->sw, l->url);
+			}
 		}
-		/* The peer dies mid-stream, as a killed worker does. */
+		/* The peers die mid-stream, as killed workers do. */
 		sleep_ms((double)(round % 5) * 0.2);
-		kill(pid, SIGKILL);
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		if (naive) {
-			__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
-			pthread_join(tid, NULL);
+		for (int k = 0; k < LINKS; k++) {
+			int status;
+
+			kill(links[k].pid, SIGKILL);
+			ck_assert_int_eq(waitpid(links[k].pid, &status, 0),
+			    links[k].pid);
+			if (naive) {
+				__atomic_store_n(&links[k].r.stop, 1,
+				    __ATOMIC_SEQ_CST);
+				pthread_join(links[k].tid, NULL);
+			}
 		}
 	}
 	/* Every close ends, the last ones too (they wait behind a stuck one). */
