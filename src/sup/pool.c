@@ -365,12 +365,14 @@ heartbeat_cb(void *arg)
 		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
 			continue;
 		}
-		if (w->hb_killed_ns != 0 && w->hb_pid == w->pid) {
+		if ((w->hb_killed_ns != 0 && w->hb_pid == w->pid) ||
+		    (w->state == CR_W_STOPPING && w->leases.len == 0)) {
 			/*
-			 * Being killed (health.c): a write to it as it dies
-			 * makes nng close the pipe while its last frames may
-			 * still be read, which nng 1.5.2 can hang on
-			 * (sockclose.c).
+			 * Being killed (health.c), or stopping with nothing
+			 * left to run: it is about to exit, and a write to
+			 * it as it dies makes nng close the pipe while its
+			 * last frames may still be read, which nng 1.5.2 can
+			 * hang on (sockclose.c).
 			 */
 			continue;
 		}
