@@ -171,7 +171,8 @@ START_TEST(close_under_flood)
 				ck_assert_int_eq(pthread_create(&ct, NULL,
 				    naive_close, sp), 0);
 				pthread_detach(ct);
-				naive_left++;	/* l->sw leaks: callbacks */
+				/* l->sw leaks: its callbacks may run. */
+				naive_left++;
 			} else {
 				/* As the pool does: the loop stops reading. */
 				__atomic_store_n(&l->r.stop, 1,
@@ -195,13 +196,13 @@ START_TEST(close_under_flood)
 			}
 		}
 	}
-	/* Every close ends, the last ones too (they wait behind a stuck one). */
+	/* Every close ends, the last too (they queue behind a stuck one). */
 	for (int i = 0; i < 1000 && cr_sock_closes_pending() > 0; i++) {
 		sleep_ms(10);
 	}
 	ck_assert_uint_eq(cr_sock_closes_pending(), 0);
 	if (naive) {
-		/* Closing one more socket shows whether nng's reaper is stuck. */
+		/* One more close shows whether nng's reaper is stuck. */
 		nng_socket s;
 		struct cr_sockwatch *sw;
 
