@@ -334,7 +334,7 @@ submit_then_wait(struct daemon *d)
 	return bench_now_ns() - t0;
 }
 
-enum { RT_WAIT, RT_TWO, RT_PING, RT_REQREP, RT_PAIR, RT_N };
+enum { RT_WAIT, RT_TWO, RT_PING, RT_REQREP, RT_PAIR, RT_DIAL, RT_N };
 
 /*
  * n of each, in rounds of n/10 taken in turn, so a burst of load from
@@ -342,7 +342,7 @@ enum { RT_WAIT, RT_TWO, RT_PING, RT_REQREP, RT_PAIR, RT_N };
  */
 static void
 round_trips(struct daemon *d, struct floor *rr, struct floor *pr,
-    uint64_t *lat[RT_N], size_t n)
+    const char *rurl, uint64_t *lat[RT_N], size_t n)
 {
 	static const char ping[] = "{\"op\":\"ping\"}";
 	size_t per = n / 10 > 0 ? n / 10 : 1, done = 0;
@@ -367,6 +367,9 @@ round_trips(struct daemon *d, struct floor *rr, struct floor *pr,
 		}
 		for (size_t i = done; i < end; i++) {
 			lat[RT_PAIR][i] = floor_once(pr, ping);
+		}
+		for (size_t i = done; i < end; i++) {
+			lat[RT_DIAL][i] = floor_dial_once(rurl, ping);
 		}
 		done = end;
 	}
@@ -427,8 +430,8 @@ round_trip:
 	if (floor_open(&rr, 0, rurl) != 0 || floor_open(&pr, 1, purl) != 0) {
 		bench_fail("connect to the echo servers", CORUN_ESYS);
 	}
-	round_trips(&d, &rr, &pr, lat, nrt / 10 < 50 ? nrt / 10 : 50);
-	round_trips(&d, &rr, &pr, lat, nrt);
+	round_trips(&d, &rr, &pr, rurl, lat, nrt / 10 < 50 ? nrt / 10 : 50);
+	round_trips(&d, &rr, &pr, rurl, lat, nrt);
 	bench_emit("corund_roundtrip", "corun", "p50", pct_us(lat[RT_WAIT],
 	    nrt, 50), "us", nrt, "noop: one submit request with wait");
 	bench_emit("corund_roundtrip", "corun", "p99", pct_us(lat[RT_WAIT],
@@ -445,6 +448,9 @@ round_trip:
 	bench_emit("corund_roundtrip", "nng", "pair1-p50",
 	    pct_us(lat[RT_PAIR], nrt, 50), "us", nrt,
 	    "floor: PAIR1 echo between two processes");
+	bench_emit("corund_roundtrip", "nng", "reqrep-dial-p50",
+	    pct_us(lat[RT_DIAL], nrt, 50), "us", nrt,
+	    "floor: a new REQ socket per request, as the corun client");
 	bench_emit("corund_roundtrip", "nng", "reqrep+pair1-p50",
 	    pct_us(lat[RT_REQREP], nrt, 50) + pct_us(lat[RT_PAIR], nrt, 50),
 	    "us", nrt, "floor: a request to a daemon and a job to a worker");

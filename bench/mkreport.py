@@ -70,7 +70,9 @@ BENCHES = {
                 "two processes over ipc with nng's REQ/REP (a client's "
                 "request to corund) and PAIR1 (corund's job to a worker); "
                 "their sum is the least a round trip through a daemon and "
-                "a worker process can cost with nng here.  Percentiles of "
+                "a worker process can cost with nng here; `reqrep-dial` "
+                "opens and dials a REQ socket for each request, as the "
+                "`corun` command does once per run.  Percentiles of "
                 "2000 each, taken in interleaved rounds.",
         "ref": ("corun", "p50"),
         "targets": [("us", "corun", "p50", 100)],

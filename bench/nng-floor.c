@@ -109,6 +109,20 @@ floor_once(struct floor *f, const char *body)
 	return bench_now_ns() - t0;
 }
 
+uint64_t
+floor_dial_once(const char *url, const char *body)
+{
+	uint64_t t0 = bench_now_ns();
+	struct floor f;
+
+	if (floor_open(&f, 0, url) != 0) {
+		bench_fail("dial the echo server", CORUN_ESYS);
+	}
+	(void)floor_once(&f, body);
+	floor_close(&f);
+	return bench_now_ns() - t0;
+}
+
 void
 floor_close(struct floor *f)
 {

@@ -26,5 +26,8 @@ int floor_open(struct floor *f, int pair, const char *url);
 /* One message there and back; its round trip in ns. */
 uint64_t floor_once(struct floor *f, const char *body);
 void floor_close(struct floor *f);
+/* A REQ socket for one request, as the corun client does: open, dial,
+   send, receive, close; ns. */
+uint64_t floor_dial_once(const char *url, const char *body);
 
 #endif /* CORUN_BENCH_NNG_FLOOR_H */

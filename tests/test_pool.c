@@ -140,6 +140,41 @@ START_TEST(test_many_noop_jobs)
 }
 END_TEST
 
+/* corun_pool_flush sends what is queued now, not at the iteration's end. */
+START_TEST(test_flush_sends_now)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_job j = job("noop", NULL);
+	struct corun_pool_stats st;
+	corun_future *f;
+	uint64_t out;
+
+	/* A first job: the worker is up and has asked for more. */
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	corun_future_unref(f);
+	corun_pool_stats(p, &st);
+	out = st.frames_out;
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.queued, 1);
+	ck_assert_uint_eq(st.frames_out, out);
+	ck_assert_int_eq(corun_pool_flush(p), 0);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert_uint_eq(st.frames_out, out + 1);
+	/* Nothing queued: nothing sent. */
+	ck_assert_int_eq(corun_pool_flush(p), 0);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.frames_out, out + 1);
+	ck_assert_int_eq(corun_pool_flush(NULL), CORUN_EINVAL);
+	run_all(&f, 1, 20);
+	ck_assert_ptr_nonnull(corun_pool_result(f));
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
 START_TEST(test_async_model_overlaps_sleeps)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 8);
@@ -967,6 +1002,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_models_resolve);
 	tcase_add_test(tc, test_many_noop_jobs);
+	tcase_add_test(tc, test_flush_sends_now);
 	tcase_add_test(tc, test_async_model_overlaps_sleeps);
 	tcase_add_test(tc, test_shell_output_and_exit);
 	tcase_add_test(tc, test_stream_output);

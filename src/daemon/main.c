@@ -572,6 +572,9 @@ out:
 	/*
 	 * Everything acknowledged is on disk by now.  nng 1.5.2 can block
 	 * for good in a close (nng issues 1543, 1813): a stop must not.
+	 * Worker sockets avoid the cause found (src/sup/sockclose.c); a
+	 * client's message arriving as the control socket closes can still
+	 * meet it.
 	 */
 	exit_watchdog(rc);
 	cd_ctl_flush_waiters(d, "corund is stopping");

@@ -368,8 +368,8 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 		snprintf(where, sizeof(where), batch ? "jobs[%zu]" : "job", i);
 		if (batch && json_object_get(json_array_get(jobs, i),
 		    "wait") != NULL) {
-			err = cd_ops_error("bad_request", "%s: \"wait\" belongs "
-			    "to the request, not to a job", where);
+			err = cd_ops_error("bad_request", "%s: \"wait\" "
+			    "belongs to the request, not to a job", where);
 			break;
 		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,

@@ -406,6 +406,17 @@ heartbeat_cb(void *arg)
 		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
 			continue;
 		}
+		if ((w->hb_killed_ns != 0 && w->hb_pid == w->pid) ||
+		    (w->state == CR_W_STOPPING && w->leases.len == 0)) {
+			/*
+			 * Being killed (health.c), or stopping with nothing
+			 * left to run: it is about to exit, and a write to
+			 * it as it dies makes nng close the pipe while its
+			 * last frames may still be read, which nng 1.5.2 can
+			 * hang on (sockclose.c).
+			 */
+			continue;
+		}
 		hb.running = (uint32_t)w->leases.len;
 		if (cr_wire_encode_heartbeat(&p->wb, &hb, &frame, &len) == 0) {
 			cr_worker_send(w, frame, len);

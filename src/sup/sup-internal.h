@@ -89,6 +89,7 @@ struct cr_worker {
 	pid_t pid;
 	nng_socket sock;
 	int sock_open;
+	struct cr_sockwatch *watch;	/* its pipes (sockclose.c) */
 	struct event *rev;		/* RECVFD readable: messages wait */
 	struct event *wev;		/* SENDFD readable: can send */
 	struct event *pev;		/* pidfd readable: the process exited */
@@ -169,6 +170,19 @@ int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
+
+/*
+ * sockclose.c: watch a socket's pipes from its creation; close it on a
+ * thread of its own once its peer's last messages were read (bounded),
+ * so that nng 1.5.2 cannot hang in the close.  cr_sock_close takes sock
+ * and sw (which may be NULL); url, if ipc://, is unlinked at once.
+ */
+struct cr_sockwatch;
+int cr_sock_watch(nng_socket sock, struct cr_sockwatch **out);
+void cr_sock_close(nng_socket sock, struct cr_sockwatch *sw,
+    const char *url);
+/* Closes started and not finished, in this process. */
+unsigned cr_sock_closes_pending(void);
 
 /* health.c: heartbeat timeout, restart backoff */
 void cr_health_start(struct corun_pool *p);

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -123,6 +122,9 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 		return CORUN_ESYS;
 	}
 	w->sock_open = 1;
+	if (cr_sock_watch(w->sock, &w->watch) != 0) {
+		return CORUN_ENOMEM;
+	}
 	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME);
 	/* Sends queue in outq; nng itself need not buffer much. */
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
@@ -344,51 +346,6 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 	}
 }
 
-struct cr_closing {
-	nng_socket sock;
-};
-
-static void *
-close_main(void *arg)
-{
-	struct cr_closing *c = arg;
-
-	nng_close(c->sock);
-	free(c);
-	return NULL;
-}
-
-/*
- * nng 1.5.2's nng_close can block for good when the peer vanished with
- * messages in flight (nng issues 1543, 1813).  The loop must not: close
- * on a detached thread, and only fall back to closing here if no thread
- * can be had.
- */
-static void
-close_detached(nng_socket sock, const char *url)
-{
-	struct cr_closing *c = malloc(sizeof(*c));
-	pthread_attr_t attr;
-	pthread_t tid;
-	int ok = 0;
-
-	/* The socket file goes now, so the run directory can be removed. */
-	if (strncmp(url, "ipc://", 6) == 0) {
-		unlink(url + 6);
-	}
-	if (c != NULL) {
-		c->sock = sock;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		ok = pthread_create(&tid, &attr, close_main, c) == 0;
-		pthread_attr_destroy(&attr);
-	}
-	if (!ok) {
-		free(c);
-		nng_close(sock);
-	}
-}
-
 /* Stop talking to the worker: its exit is still watched. */
 void
 cr_worker_close_socket(struct cr_worker *w)
@@ -412,7 +369,8 @@ cr_worker_close_socket(struct cr_worker *w)
 	if (w->sock_open && w->remote) {
 		cr_remote_close_socket(w);
 	} else if (w->sock_open) {
-		close_detached(w->sock, w->url);
+		cr_sock_close(w->sock, w->watch, w->url);
+		w->watch = NULL;
 		w->sock_open = 0;
 	}
 }
