@@ -174,6 +174,7 @@ struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);
 void cr_pool_schedule_dispatch(struct corun_pool *p);
+void cr_pool_dispatch_now(struct corun_pool *p);
 void cr_pool_schedule_flush(struct corun_pool *p);
 void cr_pool_start_heartbeats(struct corun_pool *p);
 void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
