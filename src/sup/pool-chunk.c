@@ -202,7 +202,7 @@ check_jobs(const struct corun_job *jobs, size_t n)
 		    j->timeout > 4e6 || j->retries < 0) {
 			return CORUN_EINVAL;
 		}
-		if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED - 1 -
+		if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED -
 		    klen) {
 			return CORUN_ERANGE;
 		}
