@@ -883,6 +883,17 @@ START_TEST(test_chunked_map_retries_and_edges)
 	ck_assert_ptr_null(f);
 	ck_assert_int_eq(corun_pool_map_chunked(p, j, 2, 1, NULL),
 	    CORUN_EINVAL);
+	/* A payload no chunk can carry. */
+	{
+		char *big = calloc(1, 2u << 20);
+
+		j[1] = job("noop", NULL);
+		j[1].payload = big;
+		j[1].len = 2u << 20;
+		ck_assert_int_eq(corun_pool_map_chunked(p, j, 2, 1, &f),
+		    CORUN_ERANGE);
+		free(big);
+	}
 	/* Other futures are not maps. */
 	j[1] = job("noop", NULL);
 	ck_assert_int_eq(corun_pool_submit(p, &j[1], &f), 0);

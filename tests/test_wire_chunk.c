@@ -51,8 +51,12 @@ START_TEST(test_payload_roundtrip)
 	struct cr_chunk_job j;
 
 	build_payload(&b);
-	/* 4 + (16 + 5 + 2 + 1) + (16 + 0 + 2 + 1) + (16 + 5 + 10 + 1) */
-	ck_assert_uint_eq(b.len, 4 + 24 + 19 + 32);
+	/*
+	 * flags, timeout, retries, kind, payload; flags, payload (kind
+	 * inherited); flags, kind, payload.
+	 */
+	ck_assert_uint_eq(b.len, 4 + (1 + 4 + 4 + 6 + 7) + (1 + 7) +
+	    (1 + 6 + 15));
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_uint_eq(it.count, 3);
 	ck_assert_int_eq(cr_chunk_next_job(&it, &j), 0);
@@ -139,33 +143,39 @@ END_TEST
 
 START_TEST(test_payload_bad_fields)
 {
-	struct cr_chunk_buf b = { NULL, 0, 0 };
+	struct cr_chunk_buf b = { NULL, 0, 0, 0 };
 	struct cr_chunk_iter it;
 	struct cr_chunk_job j;
-	uint8_t *p;
 
+	/* Item 0 is at 4: flags, timeout (5), retries (9), kind_len (13),
+	 * kind (14), payload_len (19), payload (23), NUL (25). */
 	/* The first item says "the previous kind". */
 	build_payload(&b);
-	p = b.p + 4;
-	memset(p + 8, 0, 4);
+	b.p[4] &= ~0x04;
+	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
+	ck_assert_int_eq(cr_chunk_next_job(&it, &j), CORUN_EPROTO);
+	cr_chunk_buf_free(&b);
+	/* Flags this version does not know. */
+	build_payload(&b);
+	b.p[4] |= 0x80;
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_int_eq(cr_chunk_next_job(&it, &j), CORUN_EPROTO);
 	cr_chunk_buf_free(&b);
 	/* A payload without its NUL. */
 	build_payload(&b);
-	b.p[4 + 16 + 5 + 2] = 'x';
+	ck_assert_int_eq(b.p[25], 0);
+	b.p[25] = 'x';
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_int_eq(cr_chunk_next_job(&it, &j), CORUN_EPROTO);
 	cr_chunk_buf_free(&b);
-	/* A kind over the limit, and a payload length past the end. */
+	/* An empty kind, and a payload length past the end. */
 	build_payload(&b);
-	b.p[4 + 8] = 0;
-	b.p[4 + 9] = 1;		/* kind_len 256 */
+	b.p[13] = 0;
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_int_eq(cr_chunk_next_job(&it, &j), CORUN_EPROTO);
 	cr_chunk_buf_free(&b);
 	build_payload(&b);
-	memset(b.p + 4 + 12, 0xff, 4);
+	memset(b.p + 19, 0xff, 4);
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_int_eq(cr_chunk_next_job(&it, &j), CORUN_EPROTO);
 	cr_chunk_buf_free(&b);
@@ -204,9 +214,21 @@ START_TEST(test_output_roundtrip_and_truncation)
 	r.msg = "killed by signal 9";
 	r.msg_len = (uint32_t)strlen(r.msg);
 	ck_assert_int_eq(cr_chunk_add_result(&b, &r), 0);
-	memset(&r, 0, sizeof(r));	/* an empty one */
+	memset(&r, 0, sizeof(r));	/* one that did not run */
 	ck_assert_int_eq(cr_chunk_add_result(&b, &r), 0);
-	cr_chunk_finish(&b, 2);
+	r.exit_code = -1;		/* the defaults: one byte and times */
+	r.attempts = 1;
+	r.start_ns = 1234567899999ull;
+	r.end_ns = 1234567900100ull;
+	ck_assert_int_eq(cr_chunk_add_result(&b, &r), 0);
+	cr_chunk_finish(&b, 3);
+	/*
+	 * flags, status, signal, attempts, out, err, msg, two varints;
+	 * flags, exit code, attempts, varints (back to 0, and 0);
+	 * flags and varints (6 bytes for a time, 2 for 101 ns).
+	 */
+	ck_assert_uint_eq(b.len, 4 + (1 + 4 + 4 + 4 + 8 + 6 + 23 + 6 + 3) +
+	    (1 + 4 + 4 + 6 + 1) + (1 + 6 + 2));
 	ck_assert_int_eq(cr_chunk_iter_init(&it, b.p, b.len), 0);
 	ck_assert_int_eq(cr_chunk_next_result(&it, &got), 0);
 	ck_assert_uint_eq(got.status, CORUN_EFAILED);
@@ -221,8 +243,18 @@ START_TEST(test_output_roundtrip_and_truncation)
 	ck_assert_str_eq(got.msg, "killed by signal 9");
 	ck_assert_int_eq(cr_chunk_next_result(&it, &got), 0);
 	ck_assert_uint_eq(got.status, 0);
+	ck_assert_int_eq(got.exit_code, 0);
+	ck_assert_uint_eq(got.attempts, 0);
+	ck_assert(got.start_ns == 0 && got.end_ns == 0);
 	ck_assert_str_eq(got.out, "");
 	ck_assert_str_eq(got.msg, "");
+	ck_assert_int_eq(cr_chunk_next_result(&it, &got), 0);
+	ck_assert_int_eq(got.exit_code, -1);
+	ck_assert_uint_eq(got.attempts, 1);
+	ck_assert(got.start_ns == 1234567899999ull);
+	ck_assert(got.end_ns == 1234567900100ull);
+	ck_assert_uint_eq(got.out_len, 0);
+	ck_assert_str_eq(got.err, "");
 	ck_assert_int_eq(cr_chunk_next_result(&it, &got), CORUN_EDONE);
 	for (size_t len = 4; len < b.len; len++) {
 		copy = malloc(len);

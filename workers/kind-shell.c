@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -362,24 +363,78 @@ path_forget(const char *name)
 	}
 }
 
+/*
+ * Each posix_spawn_file_actions_add*() checks its descriptors against
+ * RLIMIT_NOFILE with a system call: five per spawn.  The actions depend
+ * on nothing but the two pipe ends, and pipe numbers repeat from job to
+ * job, so the actions of the first CR_FA_CACHE pairs are kept, shared by
+ * every thread (read-only once published) and never freed.
+ */
+#define CR_FA_CACHE 16
+
+struct cr_fa_ent {
+	int out, err;
+	posix_spawn_file_actions_t fa;
+};
+
+static struct cr_fa_ent cr_fa_cache[CR_FA_CACHE];
+static unsigned cr_fa_len;		/* published entries (atomic) */
+static pthread_mutex_t cr_fa_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+fa_build(posix_spawn_file_actions_t *fa, int out, int err)
+{
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(fa, out, 1);
+	posix_spawn_file_actions_adddup2(fa, err, 2);
+}
+
+/* The actions for this pair: cached, or built in *tmp (*built set). */
+static const posix_spawn_file_actions_t *
+file_actions(int out, int err, posix_spawn_file_actions_t *tmp, int *built)
+{
+	unsigned i, n = __atomic_load_n(&cr_fa_len, __ATOMIC_ACQUIRE);
+	struct cr_fa_ent *e;
+
+	*built = 0;
+	for (i = 0; i < n; i++) {
+		if (cr_fa_cache[i].out == out && cr_fa_cache[i].err == err) {
+			return &cr_fa_cache[i].fa;
+		}
+	}
+	pthread_mutex_lock(&cr_fa_mu);
+	if ((n = cr_fa_len) < CR_FA_CACHE) {
+		e = &cr_fa_cache[n];
+		e->out = out;
+		e->err = err;
+		fa_build(&e->fa, out, err);
+		__atomic_store_n(&cr_fa_len, n + 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&cr_fa_mu);
+		return &e->fa;
+	}
+	pthread_mutex_unlock(&cr_fa_mu);
+	fa_build(tmp, out, err);
+	*built = 1;
+	return tmp;
+}
+
 static int
 spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
     int *outfd, int *errfd, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
+	const posix_spawn_file_actions_t *fa;
+	posix_spawn_file_actions_t tmp;
 	posix_spawnattr_t attr;
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	sigset_t none, all;
-	int rc;
+	int rc, built;
 
 	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
 		rc = errno;
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	fa = file_actions(op[1], ep[1], &tmp, &built);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -393,18 +448,20 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	{
 		const char *full = path_resolve(path);
 
-		rc = full != NULL ? posix_spawn(pid, full, &fa, &attr, argv,
+		rc = full != NULL ? posix_spawn(pid, full, fa, &attr, argv,
 		    envp) : ENOENT;
 		if (full == NULL || rc == ENOENT || rc == EACCES ||
 		    rc == ENOEXEC) {
 			if (full != NULL) {
 				path_forget(path);
 			}
-			rc = posix_spawnp(pid, path, &fa, &attr, argv, envp);
+			rc = posix_spawnp(pid, path, fa, &attr, argv, envp);
 		}
 	}
 	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	if (built) {
+		posix_spawn_file_actions_destroy(&tmp);
+	}
 out:
 	if (op[1] >= 0) {
 		close(op[1]);

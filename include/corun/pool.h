@@ -191,10 +191,14 @@ int corun_pool_flush(corun_pool *pool);
  *
  * Cancelling *out cancels the chunks: queued ones do not run, running ones
  * stop their current job (CORUN_ECANCELED, with what it did) and skip the
- * rest; *out then completes with every job's outcome.  Jobs are checked
- * and copied before anything is queued: CORUN_EINVAL for a bad job (none
- * queued), CORUN_ECLOSED after shutdown, CORUN_EBROKEN on a broken pool.
- * In corun_pool_stats() a chunk counts as one job.
+ * rest; *out then completes with every job's outcome.  Every job is
+ * checked before anything is queued: CORUN_EINVAL for a bad job,
+ * CORUN_ERANGE for a payload too large for a chunk (none queued);
+ * CORUN_ECLOSED after shutdown, CORUN_EBROKEN on a broken pool.  Chunks
+ * are queued as they are packed, and workers start on the first ones
+ * before the call returns; if memory runs out part way, the jobs not
+ * queued complete with CORUN_ENOMEM.  In corun_pool_stats() a chunk
+ * counts as one job.
  */
 int corun_pool_map_chunked(corun_pool *pool, const struct corun_job *jobs,
     size_t n, size_t chunksize, corun_future **out);

@@ -107,8 +107,8 @@ fill_missing(struct cr_map_chunk *c, size_t from, int status, const char *msg,
 static void
 chunk_done(corun_future *fut, void *arg)
 {
-	struct cr_map_chunk *c = arg;
-	struct cr_map *m = c->m;
+	struct cr_map *m = arg;
+	struct cr_map_chunk *c = &m->chunks[((struct cr_job *)fut)->tag];
 	const struct corun_job_result *r = corun_pool_result(fut);
 	struct cr_chunk_iter it;
 	struct cr_chunk_result cr;
@@ -180,87 +180,125 @@ auto_chunksize(const struct corun_pool *p, size_t n)
 	return cs < 1 ? 1 : cs > CR_CHUNK_AUTO_MAX ? CR_CHUNK_AUTO_MAX : cs;
 }
 
-/* Pack jobs into chunk jobs (not queued yet). */
+/* Every job valid, as a chunk can carry it?  (All or nothing.) */
 static int
-build_chunks(struct corun_pool *p, struct cr_map *m,
-    const struct corun_job *jobs, size_t chunksize, struct cr_job ***out)
+check_jobs(const struct corun_job *jobs, size_t n)
+{
+	const char *prev = NULL;
+	size_t i, klen = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct corun_job *j = &jobs[i];
+
+		if (j->kind == NULL) {
+			return CORUN_EINVAL;
+		}
+		if (j->kind != prev) {
+			klen = strlen(j->kind);
+			prev = j->kind;
+		}
+		if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
+		    j->payload == NULL) || !(j->timeout >= 0) ||
+		    j->timeout > 4e6 || j->retries < 0) {
+			return CORUN_EINVAL;
+		}
+		if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED -
+		    klen) {
+			return CORUN_ERANGE;
+		}
+	}
+	return 0;
+}
+
+/* Grow the chunk table by one entry; NULL without memory. */
+static struct cr_map_chunk *
+chunk_slot(struct cr_map *m, size_t *cap)
+{
+	struct cr_map_chunk *n;
+
+	if (m->nchunks == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		if ((n = realloc(m->chunks, *cap * sizeof(*n))) == NULL) {
+			return NULL;
+		}
+		m->chunks = n;
+	}
+	return &m->chunks[m->nchunks];
+}
+
+/*
+ * Pack the jobs into chunk jobs and queue each one as it is made.  Every
+ * CR_CHUNK_KICK chunks the workers are handed what is queued, so they
+ * start on a long map while the rest is still being packed.  Returns the
+ * index of the first job not queued (n when all were).
+ */
+#define CR_CHUNK_KICK 32
+
+static size_t
+queue_chunks(struct corun_pool *p, struct cr_map *m,
+    const struct corun_job *jobs, size_t chunksize)
 {
 	struct cr_chunk_buf b = { NULL, 0, 0 };
-	struct cr_job **cj = NULL, *job;
+	struct cr_map_chunk *c;
+	struct cr_job *job;
 	size_t i = 0, k, cap = 0;
 	int rc = 0;
 
-	while (i < m->n) {
+	while (i < m->n && rc == 0) {
 		const char *prev = NULL;
+		struct corun_job spec = { CR_CHUNK_KIND, NULL, 0, 0, 0, 0 };
 
-		if ((rc = cr_chunk_begin(&b)) != 0) {
+		if ((c = chunk_slot(m, &cap)) == NULL ||
+		    cr_chunk_begin(&b) != 0) {
 			break;
 		}
 		for (k = 0; k < chunksize && i + k < m->n; k++) {
-			rc = cr_chunk_add_job(&b, &jobs[i + k], prev);
-			if (rc == CORUN_EAGAIN) {
-				rc = 0;
-				break;
-			}
-			if (rc != 0) {
+			if ((rc = cr_chunk_add_job(&b, &jobs[i + k],
+			    prev)) != 0) {
 				break;
 			}
 			prev = jobs[i + k].kind;
-			m->res[i + k].id = i + k;
-			m->res[i + k].tag = jobs[i + k].tag;
 		}
-		if (rc != 0) {
+		if (rc == CORUN_EAGAIN) {
+			rc = 0;		/* the chunk is full of bytes */
+		}
+		if (rc != 0 || k == 0) {
 			break;
 		}
 		cr_chunk_finish(&b, (uint32_t)k);
-		if (m->nchunks == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			void *n1 = realloc(cj, ncap * sizeof(*cj));
-			void *n2 = n1 == NULL ? NULL :
-			    realloc(m->chunks, ncap * sizeof(*m->chunks));
-
-			if (n1 != NULL) {
-				cj = n1;
-			}
-			if (n2 == NULL) {
-				rc = CORUN_ENOMEM;
-				break;
-			}
-			m->chunks = n2;
-			cap = ncap;
+		spec.payload = b.p;
+		spec.len = b.len;
+		spec.tag = m->nchunks;	/* chunk_done finds it by this */
+		if ((job = cr_pool_job_new(p, &spec, &rc)) == NULL) {
+			break;
 		}
-		{
-			struct corun_job spec = { CR_CHUNK_KIND, b.p, b.len,
-			    0, 0, 0 };
-
-			if ((job = cr_pool_job_new(p, &spec, &rc)) == NULL) {
-				break;
-			}
+		*c = (struct cr_map_chunk){ m, corun_future_ref(&job->fut), i,
+		    k };
+		for (size_t x = i; x < i + k; x++) {
+			m->res[x].id = x;
+			m->res[x].tag = jobs[x].tag;
 		}
-		cj[m->nchunks] = job;
-		m->chunks[m->nchunks] = (struct cr_map_chunk){ m, NULL, i, k };
 		m->nchunks++;
+		m->left++;
+		cr_jobq_push(&p->queue, job);
+		p->st.submitted++;
+		/* Cannot fail: the first callback is stored in the future. */
+		(void)corun_future_add_done_callback(&job->fut, chunk_done, m);
+		if (m->nchunks % CR_CHUNK_KICK == 0) {
+			cr_pool_dispatch_now(p);
+		}
 		i += k;
 	}
 	cr_chunk_buf_free(&b);
-	if (rc != 0) {
-		for (k = 0; k < m->nchunks; k++) {
-			corun_future_unref(&cj[k]->fut);
-		}
-		m->nchunks = 0;
-		free(cj);
-		return rc;
-	}
-	*out = cj;
-	return 0;
+	return i;
 }
 
 int
 corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
     size_t chunksize, corun_future **out)
 {
-	struct cr_job **cj = NULL;
 	struct cr_map *m;
+	size_t done;
 	int rc;
 
 	if (p == NULL || out == NULL || (n > 0 && jobs == NULL)) {
@@ -272,6 +310,9 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 	if (p->closing) {
 		return CORUN_ECLOSED;
 	}
+	if ((rc = check_jobs(jobs, n)) != 0) {
+		return rc;
+	}
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->res = calloc(n > 0 ? n : 1, sizeof(*m->res))) == NULL) {
 		free(m);
@@ -282,27 +323,25 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 	if (chunksize == 0) {
 		chunksize = auto_chunksize(p, n);
 	}
-	if ((rc = build_chunks(p, m, jobs, chunksize, &cj)) != 0) {
+	corun_future_ref(&m->fut);	/* the chunks', until the last one */
+	done = queue_chunks(p, m, jobs, chunksize);
+	if (done < n && m->nchunks == 0) {
 		map_destroy(&m->fut);
-		return rc;
+		return CORUN_ENOMEM;
 	}
-	m->left = m->nchunks;
+	/* Out of memory part way: what is queued runs, the rest says so. */
+	for (size_t i = done; i < n; i++) {
+		m->res[i].id = i;
+		m->res[i].tag = jobs[i].tag;
+		m->res[i].status = CORUN_ENOMEM;
+		m->res[i].exit_code = -1;
+		m->res[i].out = m->res[i].err = "";
+		m->res[i].message = "out of memory: not submitted";
+	}
 	if (m->left == 0) {
 		(void)corun_future_set_result(&m->fut, m->res, NULL);
-	} else {
-		corun_future_ref(&m->fut);	/* until the last chunk */
+		corun_future_unref(&m->fut);
 	}
-	for (size_t i = 0; i < m->nchunks; i++) {
-		struct cr_job *job = cj[i];
-
-		m->chunks[i].fut = corun_future_ref(&job->fut);
-		cr_jobq_push(&p->queue, job);
-		p->st.submitted++;
-		/* Cannot fail: the first callback is stored in the future. */
-		(void)corun_future_add_done_callback(&job->fut, chunk_done,
-		    &m->chunks[i]);
-	}
-	free(cj);
 	cr_pool_schedule_dispatch(p);
 	*out = &m->fut;
 	return 0;

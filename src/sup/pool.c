@@ -613,10 +613,21 @@ static void
 dispatch(void *arg)
 {
 	struct corun_pool *p = arg;
-	unsigned start;
 
 	corun_handle_release(p->dispatch_h);
 	p->dispatch_h = NULL;
+	cr_pool_dispatch_now(p);
+}
+
+/*
+ * Hand queued jobs to workers now, in this call (a long submission can
+ * let workers start before it ends).
+ */
+void
+cr_pool_dispatch_now(struct corun_pool *p)
+{
+	unsigned start;
+
 	/* Start at a different worker each time so credit is shared fairly. */
 	start = p->rr++;
 	for (unsigned i = 0; i < p->nslots; i++) {

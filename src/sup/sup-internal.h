@@ -214,6 +214,7 @@ void cr_pool_on_lost(struct cr_worker *w, const char *why);
 void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void cr_pool_on_exit(struct cr_worker *w, int status);
 void cr_pool_schedule_dispatch(struct corun_pool *p);
+void cr_pool_dispatch_now(struct corun_pool *p);
 void cr_pool_schedule_flush(struct corun_pool *p);
 void cr_pool_start_heartbeats(struct corun_pool *p);
 void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)

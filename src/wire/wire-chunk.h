@@ -7,13 +7,27 @@
  * record per item, in order, as the chunk's stdout.  Both layouts are
  * little-endian and specified in doc/wire-protocol.md ("Chunks").
  *
- *   payload  u32 count, then per item:
- *            u32 timeout_ms, u32 retries, u32 kind_len (0: the previous
- *            item's kind), u32 payload_len, kind, payload, one NUL byte
- *   output   u32 count, then per item:
- *            u32 status, i32 exit_code, u32 signal, u32 attempts,
- *            u64 start_ns, u64 end_ns, u32 out_len, u32 err_len,
- *            u32 msg_len, out, NUL, err, NUL, msg, NUL
+ * Records are compact, because a chunk's items are often tiny (a no-op
+ * job is one byte out and a few back): a flags byte says which fields
+ * follow; absent ones take their defaults.
+ *
+ *   payload  u32 count, then per item: u8 flags, then in this order
+ *            0x01 u32 timeout_ms   (default 0)
+ *            0x02 u32 retries      (default 0)
+ *            0x04 u8 kind_len (1..255), kind  (default: the previous
+ *                 item's kind; the first item must have one)
+ *            0x08 u32 payload_len, payload, NUL  (default: empty)
+ *   output   u32 count, then per item: u8 flags, then
+ *            0x01 u32 status       (default 0)
+ *            0x02 i32 exit_code    (default -1)
+ *            0x04 u32 signal       (default 0)
+ *            0x08 u32 attempts     (default 1)
+ *            0x10 u32 out_len, out, NUL
+ *            0x20 u32 err_len, err, NUL
+ *            0x40 u32 msg_len, msg, NUL    (each default: empty)
+ *            and always two zigzag LEB128 varints: start_ns minus the
+ *            previous item's end_ns (0 before the first), and end_ns
+ *            minus start_ns.
  *
  * The NUL after each byte field lets a reader use the fields in place as
  * C strings (payloads and outputs may hold NULs of their own; the length
@@ -34,13 +48,15 @@
 #define CR_CHUNK_MAX_PAYLOAD	(1u << 20)
 /* A chunk's output stays under this (it is one result of a frame). */
 #define CR_CHUNK_MAX_OUTPUT	(8u << 20)
-#define CR_CHUNK_JOB_FIXED	16
-#define CR_CHUNK_RESULT_FIXED	44
+/* The most an item's record takes besides its kind and byte fields. */
+#define CR_CHUNK_JOB_FIXED	15
+#define CR_CHUNK_RESULT_FIXED	52
 
 /* A growable byte buffer. */
 struct cr_chunk_buf {
 	uint8_t	*p;
 	size_t	 len, cap;
+	uint64_t last_ns;		/* outputs: the previous end_ns */
 };
 
 /* Make room for need more bytes; CORUN_ENOMEM on failure. */
@@ -90,6 +106,7 @@ struct cr_chunk_iter {
 	uint32_t	 count, index;
 	const char	*kind;		/* the previous item's kind */
 	uint32_t	 kind_len;
+	uint64_t	 last_ns;	/* outputs: the previous end_ns */
 };
 
 /*
