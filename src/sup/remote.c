@@ -37,6 +37,7 @@
 
 #include <nng/protocol/pair1/pair.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 #ifdef HAVE_NNG_TLS_CONFIG_ALLOC
 #include <nng/supplemental/tls/tls.h>
 #endif
@@ -102,14 +103,26 @@ remote_unref(struct cr_remote *r)
 	free(r);
 }
 
+/*
+ * A session socket as its pipe callback knows it: the socket id is taken
+ * when it opens (a removed pipe may no longer name its socket).  Freed
+ * once nng_close of the socket has returned.
+ */
+struct cr_sess {
+	struct cr_remote *r;
+	int id;
+};
+
 /* nng thread: note which socket lost its pipe, wake the loop. */
 static void
 pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
 {
-	struct cr_remote *r = arg;
-	int id = nng_socket_id(nng_pipe_socket(pp));
+	struct cr_sess *sess = arg;
+	struct cr_remote *r = sess->r;
+	int id = sess->id;
 	char c = 1;
 
+	(void)pp;
 	if (ev != NNG_PIPE_EV_REM_POST) {
 		return;
 	}
@@ -199,6 +212,7 @@ cr_remote_drop_soon(struct cr_worker *w, const char *why)
 struct cr_rclose {
 	nng_socket sock;
 	struct cr_remote *r;
+	struct cr_sess *sess;		/* its pipe callback's, or NULL */
 };
 
 static void *
@@ -207,6 +221,7 @@ rclose_main(void *arg)
 	struct cr_rclose *c = arg;
 
 	nng_close(c->sock);
+	free(c->sess);
 	remote_unref(c->r);
 	free(c);
 	return NULL;
@@ -214,7 +229,7 @@ rclose_main(void *arg)
 
 /* nng_close can hang (worker.c): close on a detached thread. */
 static void
-close_session(struct cr_remote *r, nng_socket sock)
+close_session(struct cr_remote *r, nng_socket sock, struct cr_sess *sess)
 {
 	struct cr_rclose *c = malloc(sizeof(*c));
 	pthread_attr_t attr;
@@ -224,6 +239,7 @@ close_session(struct cr_remote *r, nng_socket sock)
 	if (c != NULL) {
 		c->sock = sock;
 		c->r = r;
+		c->sess = sess;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		ok = pthread_create(&tid, &attr, rclose_main, c) == 0;
@@ -232,6 +248,7 @@ close_session(struct cr_remote *r, nng_socket sock)
 	if (!ok) {
 		free(c);
 		nng_close(sock);
+		free(sess);
 		remote_unref(r);
 	}
 }
@@ -244,7 +261,8 @@ cr_remote_close_socket(struct cr_worker *w)
 	if (r->is_ipc) {
 		unlink(w->url + 6);
 	}
-	close_session(r, w->sock);
+	close_session(r, w->sock, w->sess);
+	w->sess = NULL;
 	w->sock_open = 0;
 }
 
@@ -352,11 +370,19 @@ open_session(struct corun_pool *p, struct cr_worker *w, char *why,
 		snprintf(w->url, sizeof(w->url), "%s://%s:0", r->scheme,
 		    r->host);
 	}
+	if ((w->sess = calloc(1, sizeof(*w->sess))) == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return CORUN_ENOMEM;
+	}
 	if ((rv = nng_pair1_open(&w->sock)) != 0) {
 		snprintf(why, whysize, "nng_pair1_open: %s", nng_strerror(rv));
+		free(w->sess);
+		w->sess = NULL;
 		return CORUN_ESYS;
 	}
 	w->sock_open = 1;
+	w->sess->r = r;
+	w->sess->id = nng_socket_id(w->sock);
 	pthread_mutex_lock(&r->mu);
 	r->refs++;		/* dropped when the socket is closed */
 	pthread_mutex_unlock(&r->mu);
@@ -365,7 +391,7 @@ open_session(struct corun_pool *p, struct cr_worker *w, char *why,
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
 	if ((rv = nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_event,
-	    r)) != 0 || (rv = nng_listener_create(&l, w->sock, w->url)) != 0 ||
+	    w->sess)) != 0 || (rv = nng_listener_create(&l, w->sock, w->url)) != 0 ||
 	    (rv = set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen at %s: %s", w->url,
 		    nng_strerror(rv));
@@ -551,8 +577,9 @@ on_request(struct corun_pool *p, nng_msg *msg)
 		return;
 	}
 	snprintf(text, sizeof(text), "%s %s", w->url, w->key);
-	cr_pool_log(p, "remote worker %u (%s): %u job slot(s); session at %s",
-	    w->idx, w->peer, f.u.hello.capacity, w->url);
+	cr_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, %u job "
+	    "slot(s); session at %s", w->idx, w->peer, f.u.hello.threads,
+	    f.u.hello.concurrency, f.u.hello.capacity, w->url);
 	reply(p, 1, w->idx, text);
 }
 
@@ -615,6 +642,26 @@ parse_url(struct cr_remote *r, const char *url, char *why, size_t whysize)
 	memcpy(r->host, rest, (size_t)(colon - rest));
 	r->host[colon - rest] = '\0';
 	return 0;
+}
+
+/*
+ * Is a live socket listening at this ipc URL?  Asked with a complete
+ * connection: nng 1.5.2's own check (a bare connect and close when the
+ * bind finds the file) breaks the listener it probes, which then stops
+ * taking connections (nng issue 1518).
+ */
+static int
+ipc_in_use(const char *url)
+{
+	nng_socket s;
+	int live;
+
+	if (nng_req0_open(&s) != 0) {
+		return 0;
+	}
+	live = nng_dial(s, url, NULL, 0) == 0;
+	nng_close(s);
+	return live;
 }
 
 static int
@@ -773,8 +820,13 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		return CORUN_ESYS;
 	}
 	r->rv_open = 1;
-	/* (A stale ipc socket file nng replaces; a live one it refuses.) */
 	nng_socket_set_size(r->rv, NNG_OPT_RECVMAXSZ, CR_RV_MAX_MSG);
+	/* (A stale ipc socket file nng replaces.) */
+	if (r->is_ipc && ipc_in_use(o->listen)) {
+		snprintf(why, whysize, "cannot listen: Address in use (a "
+		    "supervisor listens there)");
+		return CORUN_ESYS;
+	}
 	if ((rv = nng_listener_create(&l, r->rv, o->listen)) != 0 ||
 	    (rv = set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen: %s", nng_strerror(rv));
@@ -792,6 +844,10 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
 	}
+	cr_pool_log(p, "listening for remote workers at %s (%s)", o->listen,
+	    is_tls(r) ? (o->tls_ca != NULL ? "TLS, worker certificates "
+	    "required" : "TLS") : r->token != NULL ? "token" : r->is_ipc ?
+	    "file permissions" : "insecure");
 	return 0;
 }
 
@@ -819,7 +875,7 @@ cr_remote_stop(struct corun_pool *p)
 		pthread_mutex_lock(&r->mu);
 		r->refs++;
 		pthread_mutex_unlock(&r->mu);
-		close_session(r, r->rv);
+		close_session(r, r->rv, NULL);
 		r->rv_open = 0;
 		if (r->is_ipc && r->rv_listening) {
 			unlink(r->path);

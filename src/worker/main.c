@@ -449,11 +449,17 @@ main(int argc, char **argv)
 		cr_log(w, "setup failed: %s", why);
 		return CR_EXIT_SETUP;
 	}
-	if (w->opt.parent == 0 && cr_attach(w, why, sizeof(why), &rc) != 0) {
-		cr_log(w, "%s", why);
-		cr_attach_fini(w);
-		(void)cr_dispatch_fini(w);
-		return rc;
+	if (w->opt.parent == 0) {
+		const char *rendezvous = w->opt.url;
+
+		if (cr_attach(w, why, sizeof(why), &rc) != 0) {
+			cr_log(w, "%s", why);
+			cr_attach_fini(w);
+			(void)cr_dispatch_fini(w);
+			return rc;
+		}
+		cr_log(w, "let in at %s: session %s, %u job slot(s)",
+		    rendezvous, w->opt.url, w->window);
 	}
 	if (cr_conn_open(w, why, sizeof(why)) != 0) {
 		cr_log(w, "%s", why);
