@@ -36,7 +36,8 @@ remote() {
 # attached N: wait until the daemon has let N remote workers in (30 s).
 attached() {
 	k=0
-	while [ "$(grep -c 'session at' "$T/log")" -lt "$1" ] && [ $k -lt 300 ]; do
+	while n=$(grep -c 'session at' "$T/log" 2>/dev/null); [ "${n:-0}" -lt "$1" ] &&
+	    [ $k -lt 300 ]; do
 		sleep 0.1
 		k=$((k + 1))
 	done

@@ -47,7 +47,8 @@ once() {
 # what they need to have happened.
 waitfor() {
 	k=0
-	while [ "$(grep -c "$2" "$3" 2>/dev/null)" -lt "$1" ] && [ $k -lt 300 ]; do
+	while n=$(grep -c "$2" "$3" 2>/dev/null); [ "${n:-0}" -lt "$1" ] &&
+	    [ $k -lt 300 ]; do
 		sleep 0.1
 		k=$((k + 1))
 	done
@@ -158,6 +159,19 @@ once 30 "$T/out4" silent
 contains "silent: the silence is logged" "no heartbeat" "$(cat "$T/err4")"
 kill -KILL $(pgrep -P "$pid_s1" 2>/dev/null) 2>/dev/null
 wait "$pid_s2"
+
+# --- 4b. a long blocking job does not silence a remote worker -----------
+# (blocking kinds run on its executors, so its loop keeps heartbeating)
+nextport
+echo '{"kind":"cpu","ms":2500}' > "$T/jobs"
+bg c1 "$W" --connect "$URL" --token-file "$T/token" --procs 1
+timeout 60 "$CORUN" run --remote-only --listen "$URL" --token-file "$T/token" \
+    --remote-timeout 1 --jobs-file "$T/jobs" > "$T/out4b" 2> "$T/err4b"
+eq "long job: run exit" 0 $?
+eq "long job: one result" 1 "$(wc -l < "$T/out4b" | tr -d ' ')"
+grep -q 'no heartbeat' "$T/err4b" && fail "long job: its worker was dropped: $(cat "$T/err4b")" ||
+    ok "long job: its worker was not dropped"
+wait "$pid_c1"
 
 # --- 5. --worker-cmd starts the workers ---------------------------------
 nextport

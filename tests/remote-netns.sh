@@ -95,7 +95,8 @@ pbad=$!
 # Cut namespace 2 off once all three are at work (its worker then holds
 # jobs: the queue is long).
 (k=0
-while [ "$(grep -c 'session at' "$T/err" 2>/dev/null)" -lt 3 ] && [ $k -lt 300 ]; do
+while n=$(grep -c 'session at' "$T/err" 2>/dev/null); [ "${n:-0}" -lt 3 ] &&
+    [ $k -lt 300 ]; do
 	sleep 0.1
 	k=$((k + 1))
 done
