@@ -6,15 +6,41 @@
 . "${srcdir:-.}/tests/corund-lib.sh"
 
 PORT=$((20000 + $$ % 10000))
+PY=${PYTHON3:-python3}
+command -v "$PY" > /dev/null 2>&1 || PY=
+# freeport: a TCP port nothing listens on now (the kernel's pick), so
+# tests that run at the same time do not collide; PORT+1 without python3.
+freeport() {
+	if [ -n "$PY" ] && p=$("$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null); then
+		PORT=$p
+	else
+		PORT=$((PORT + 1))
+	fi
+}
+freeport
 URL=tcp://127.0.0.1:$PORT
 echo "tok-$$" > "$T/token"
 echo "bad-$$" > "$T/bad"
 start_daemon --workers 1 --listen "$URL" --token-file "$T/token"
 
-# remote NAME TOKENFILE: a bounded remote worker in the background.
+# remote NAME TOKENFILE: a bounded remote worker in the background (it
+# tolerates a daemon stalled by a loaded machine for 10 s).
 remote() {
 	timeout 60 env MARK="$1" "$CORUN_WORKER" --connect "$URL" \
-	    --token-file "$2" --model async -j 2 > /dev/null 2> "$T/$1.err" &
+	    --token-file "$2" --model async -j 2 --silence 10 \
+	    > /dev/null 2> "$T/$1.err" &
+}
+# attached N: wait until the daemon has let N remote workers in (30 s).
+attached() {
+	k=0
+	while n=$(grep -c 'session at' "$T/log" 2>/dev/null); [ "${n:-0}" -lt "$1" ] &&
+	    [ $k -lt 300 ]; do
+		sleep 0.1
+		k=$((k + 1))
+	done
 }
 remote r1 "$T/token"
 r1=$!
@@ -23,6 +49,7 @@ bad=$!
 wait "$bad"
 eq "wrong token: refused" 1 $?
 contains "wrong token: logged" "wrong token" "$(cat "$T/log")"
+attached 1
 ids=
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	ids="$ids $(cr submit sh -c 'sleep 0.3; echo ${MARK:-local}')"
@@ -39,6 +66,7 @@ wait "$r1"
 eq "the old pool's remote worker was told to stop" 0 $?
 remote r2 "$T/token"
 r2=$!
+attached 2
 ids=
 for i in 1 2 3 4 5 6; do
 	ids="$ids $(cr submit sh -c 'sleep 0.3; echo ${MARK:-local}')"

@@ -8,9 +8,20 @@
 . "${srcdir:-.}/tests/cli-lib.sh"
 
 W=$CORUN_WORKER
-# Below the ephemeral range (32768-), where session ports come from.
+# freeport: a TCP port nothing listens on now (the kernel's pick), so
+# tests that run at the same time do not collide; PORT+1 without python3.
+freeport() {
+	if [ -n "$PY" ] && p=$("$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null); then
+		PORT=$p
+	else
+		PORT=$((PORT + 1))
+	fi
+}
 PORT=$((20000 + $$ % 10000))
-nextport() { PORT=$((PORT + 1)); URL=tcp://127.0.0.1:$PORT; }
+nextport() { freeport; URL=tcp://127.0.0.1:$PORT; }
 echo "s3cret-$$" > "$T/token"
 echo "wrong-$$" > "$T/badtoken"
 
@@ -31,6 +42,17 @@ once() {
 	eq "$3: no result twice" "0" "$dup"
 	eq "$3: $1 lines" "$1" "$all"
 }
+# waitfor N TEXT FILE: until FILE holds N lines with TEXT (at most 30 s).
+# On a loaded machine fixed sleeps are not enough; these tests wait for
+# what they need to have happened.
+waitfor() {
+	k=0
+	while n=$(grep -c "$2" "$3" 2>/dev/null); [ "${n:-0}" -lt "$1" ] &&
+	    [ $k -lt 300 ]; do
+		sleep 0.1
+		k=$((k + 1))
+	done
+}
 # bg NAME CMD...: a worker in the background, bounded, its pid remembered.
 bg() {
 	name=$1
@@ -42,11 +64,11 @@ bg() {
 
 # --- 1. token: local + remote workers share the work; wrong token refused
 nextport
-jobs 40 0.05
-(sleep 0.3; MARK=r1 exec timeout 30 "$W" --connect "$URL" --token-file "$T/token" \
+jobs 40 0.1
+(MARK=r1 exec timeout 30 "$W" --connect "$URL" --token-file "$T/token" \
     --model async -j 2 > /dev/null 2> "$T/r1.err") &
 p1=$!
-(sleep 0.3; MARK=r2 exec timeout 30 "$W" --connect "$URL" --token-file "$T/badtoken" \
+(MARK=r2 exec timeout 30 "$W" --connect "$URL" --token-file "$T/badtoken" \
     --model async -j 2 > /dev/null 2> "$T/r2.err") &
 p2=$!
 CR_BG_PIDS="$CR_BG_PIDS $p1 $p2"
@@ -76,7 +98,7 @@ contains "insecure: it says why" "--insecure" "$(cat "$T/err2")"
 timeout 20 "$W" --connect "$URL" --procs 1 > /dev/null 2> "$T/err2w"
 eq "insecure: worker without token refuses" 1 $?
 contains "insecure: worker says why" "--insecure" "$(cat "$T/err2w")"
-(sleep 0.3; exec timeout 30 "$W" --connect "$URL" --insecure --model async -j 2 \
+(exec timeout 30 "$W" --connect "$URL" --insecure --model async -j 2 \
     > /dev/null 2>&1) &
 p1=$!
 CR_BG_PIDS="$CR_BG_PIDS $p1"
@@ -91,7 +113,8 @@ jobs 30 0.2
 URL=ipc://$T/rv
 bg k1 env MARK=k1 "$W" --connect "$URL" --model async -j 3 --wait 10
 bg k2 env MARK=k2 "$W" --connect "$URL" --model async -j 3 --wait 10
-(sleep 0.8; kill -9 $(pgrep -P "$pid_k1" 2>/dev/null) "$pid_k1" 2>/dev/null) &
+(waitfor 2 'session at' "$T/err3"; sleep 0.3
+    kill -9 $(pgrep -P "$pid_k1" 2>/dev/null) "$pid_k1" 2>/dev/null) &
 CR_BG_PIDS="$CR_BG_PIDS $!"
 timeout 60 "$CORUN" run --remote-only --listen "$URL" --jobs-file "$T/jobs" \
     > "$T/out3" 2> "$T/err3"
@@ -110,7 +133,7 @@ timeout 60 "$CORUN" run --remote-only --listen "$URL" --jobs-file "$T/jobs" \
     > "$T/out3b" 2> "$T/err3b" &
 sup=$!
 CR_BG_PIDS="$CR_BG_PIDS $sup"
-sleep 0.5
+waitfor 1 'listening for remote' "$T/err3b"
 timeout 20 "$CORUN" run --remote-only --listen "$URL" --jobs-file "$T/jobs" \
     > /dev/null 2> "$T/err3c"
 eq "second listener: refused" 255 $?
@@ -126,7 +149,8 @@ nextport
 jobs 30 0.2
 bg s1 env MARK=s1 "$W" --connect "$URL" --token-file "$T/token" --model async -j 3
 bg s2 env MARK=s2 "$W" --connect "$URL" --token-file "$T/token" --model async -j 3
-(sleep 0.8; kill -STOP $(pgrep -P "$pid_s1" 2>/dev/null)) &
+(waitfor 2 'session at' "$T/err4"; sleep 0.3
+    kill -STOP $(pgrep -P "$pid_s1" 2>/dev/null)) &
 CR_BG_PIDS="$CR_BG_PIDS $!"
 timeout 60 "$CORUN" run --remote-only --listen "$URL" --token-file "$T/token" \
     --remote-timeout 1 --jobs-file "$T/jobs" > "$T/out4" 2> "$T/err4"
@@ -136,9 +160,22 @@ contains "silent: the silence is logged" "no heartbeat" "$(cat "$T/err4")"
 kill -KILL $(pgrep -P "$pid_s1" 2>/dev/null) 2>/dev/null
 wait "$pid_s2"
 
+# --- 4b. a long blocking job does not silence a remote worker -----------
+# (blocking kinds run on its executors, so its loop keeps heartbeating)
+nextport
+echo '{"kind":"cpu","ms":2500}' > "$T/jobs"
+bg c1 "$W" --connect "$URL" --token-file "$T/token" --procs 1
+timeout 60 "$CORUN" run --remote-only --listen "$URL" --token-file "$T/token" \
+    --remote-timeout 1 --jobs-file "$T/jobs" > "$T/out4b" 2> "$T/err4b"
+eq "long job: run exit" 0 $?
+eq "long job: one result" 1 "$(wc -l < "$T/out4b" | tr -d ' ')"
+grep -q 'no heartbeat' "$T/err4b" && fail "long job: its worker was dropped: $(cat "$T/err4b")" ||
+    ok "long job: its worker was not dropped"
+wait "$pid_c1"
+
 # --- 5. --worker-cmd starts the workers ---------------------------------
 nextport
-jobs 20 0.1
+jobs 20 0.3
 timeout 60 "$CORUN" run --remote-only --listen "$URL" --token-file "$T/token" \
     --worker-cmd "MARK={host} exec $W --connect {url} --token-file {token-file} --model async -j 2" \
     --worker-host h1 --worker-host h2 --jobs-file "$T/jobs" > "$T/out5" 2> "$T/err5"
@@ -183,7 +220,7 @@ timeout 20 "$CORUN" run --listen "$URL" --tls-cert "$T/srv.crt" --tls-key "$T/sr
     --remote-only --jobs-file "$T/jobs" > /dev/null 2> "$T/err6" &
 sup=$!
 CR_BG_PIDS="$CR_BG_PIDS $sup"
-sleep 0.5
+waitfor 1 'listening for remote\|not available' "$T/err6"
 if grep -q "not available" "$T/err6"; then
 	echo "skip: TLS checks: $(cat "$T/err6")"
 	kill "$sup" 2> /dev/null
@@ -205,7 +242,7 @@ timeout 20 "$CORUN" run --listen "$URL" --tls-cert "$T/srv.crt" --tls-key "$T/sr
     --tls-ca "$T/ca.crt" --remote-only --jobs-file "$T/jobs" > "$T/out7" 2> "$T/err7" &
 sup=$!
 CR_BG_PIDS="$CR_BG_PIDS $sup"
-sleep 0.5
+waitfor 1 'listening for remote' "$T/err7"
 timeout 20 "$W" --connect "$URL" --tls-ca "$T/ca.crt" --procs 1 --wait 2 \
     > /dev/null 2> "$T/err7a"
 eq "mtls: a worker with no certificate is refused" 3 $?

@@ -112,6 +112,7 @@ struct cr_worker {
 	int remote;			/* attached through the rendezvous */
 	uint32_t rpid;			/* its pid on its own host */
 	corun_handle *drop_h;		/* a drop scheduled (cr_worker_kill) */
+	struct cr_sess *sess;		/* its pipe callback's state */
 	char peer[96];			/* its address, for logs */
 	char key[48];			/* session key it must present */
 	char url[256];

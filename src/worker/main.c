@@ -39,7 +39,7 @@
 "       corun-worker --connect URL [--model M] [-j N] [--procs P]\n" \
 "                    [--token T | --token-file F] [--insecure]\n" \
 "                    [--tls-ca F] [--tls-cert F [--tls-key F]]\n" \
-"                    [--wait S] [other options above]\n"
+"                    [--wait S] [--no-offload] [other options above]\n"
 
 static const char help_text[] = USAGE
 "\n"
@@ -73,6 +73,8 @@ static const char help_text[] = USAGE
 "  --tls-cert F       our certificate (PEM; with its key unless --tls-key)\n"
 "  --tls-key F        our private key (PEM)\n"
 "  --wait S           keep trying to reach URL for S seconds (default 10)\n"
+"  --no-offload       run blocking kinds on the loops (remote workers\n"
+"                     offload them, so that their heartbeats go on)\n"
 "\n"
 "Signals: TERM finishes running jobs, then exits; INT (or a second\n"
 "signal) cancels them, killing their process groups, then exits.\n"
@@ -138,7 +140,8 @@ enum {
 	OPT_LOAD,
 	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP,
 	OPT_MODEL, OPT_JOBS, OPT_PROCS, OPT_TOKEN, OPT_TOKEN_FILE,
-	OPT_INSECURE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_WAIT
+	OPT_INSECURE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_WAIT,
+	OPT_NO_OFFLOAD
 };
 
 static const struct option longopts[] = {
@@ -163,6 +166,7 @@ static const struct option longopts[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -234,7 +238,7 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 {
 	const char *model = NULL;
 	unsigned jobs = 0;
-	int c, set_t = 0, set_c = 0;
+	int c, set_t = 0, set_c = 0, no_offload = 0;
 	char why[300];
 
 	opterr = 0;
@@ -271,6 +275,9 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 			break;
 		case OPT_WAIT:
 			o->wait = (double)number("--wait", optarg, 0, 86400);
+			break;
+		case OPT_NO_OFFLOAD:
+			no_offload = 1;
 			break;
 		case OPT_CONNECT:
 			if (*optarg == '\0') {
@@ -340,12 +347,18 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 			o->token = getenv("CORUN_TOKEN");
 		}
 		resolve_model(o, model, jobs, set_t, set_c);
+		/*
+		 * A loop blocked by a long job sends no heartbeat, and a
+		 * remote worker that falls silent is dropped: blocking kinds
+		 * go to the executors unless told otherwise.
+		 */
+		o->offload = !no_offload;
 		if (cr_attach_check(o, why, sizeof(why)) != 0) {
 			usage_error("%s", why);
 		}
-	} else if (model != NULL || jobs != 0 || o->procs > 1) {
-		usage_error("--model, --jobs and --procs are for remote "
-		    "workers (no --parent)");
+	} else if (model != NULL || jobs != 0 || o->procs > 1 || no_offload) {
+		usage_error("--model, --jobs, --procs and --no-offload are for "
+		    "remote workers (no --parent)");
 	}
 	if ((unsigned long)o->threads * o->concurrency >
 	    CR_WORKER_MAX_CAPACITY) {
@@ -449,11 +462,17 @@ main(int argc, char **argv)
 		cr_log(w, "setup failed: %s", why);
 		return CR_EXIT_SETUP;
 	}
-	if (w->opt.parent == 0 && cr_attach(w, why, sizeof(why), &rc) != 0) {
-		cr_log(w, "%s", why);
-		cr_attach_fini(w);
-		(void)cr_dispatch_fini(w);
-		return rc;
+	if (w->opt.parent == 0) {
+		const char *rendezvous = w->opt.url;
+
+		if (cr_attach(w, why, sizeof(why), &rc) != 0) {
+			cr_log(w, "%s", why);
+			cr_attach_fini(w);
+			(void)cr_dispatch_fini(w);
+			return rc;
+		}
+		cr_log(w, "let in at %s: session %s, %u job slot(s)",
+		    rendezvous, w->opt.url, w->window);
 	}
 	if (cr_conn_open(w, why, sizeof(why)) != 0) {
 		cr_log(w, "%s", why);
