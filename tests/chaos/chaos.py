@@ -62,13 +62,6 @@ def figures(name, **kv):
     print(json.dumps(dict(chaos=name, **kv)), flush=True)
 
 
-def no_core():
-    # SIGABRT from the heartbeat check must not litter cores; a session
-    # of its own so a terminal's signals do not reach the test's children.
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.setsid()
-
-
 def proc_stat(pid):
     """(ppid, state, starttime in ticks) of pid, or None."""
     try:
@@ -168,7 +161,7 @@ def corun_run(tmp, args, jobs_path, limit):
     err = open(os.path.join(tmp, "err"), "w")
     p = subprocess.Popen([CORUN, "run", "--json"] + args +
                          ["--jobs-file", jobs_path], stdout=out, stderr=err,
-                         preexec_fn=no_core)
+                         start_new_session=True)
     p.deadline = time.monotonic() + limit
     return p
 
@@ -283,7 +276,7 @@ class Daemon:
         self.p = subprocess.Popen(
             [CORUND, "--foreground", "--state-dir", self.tmp + "/state",
              "--socket", self.sock] + self.args, stderr=self.log,
-            preexec_fn=no_core, env=self.env)
+            start_new_session=True, env=self.env)
         for _ in range(200):
             if self.client("status", timeout=5).returncode == 0:
                 return
@@ -419,7 +412,7 @@ def kill_corund(tmp, full):
     d = Daemon(tmp, ["--workers", "2"])
     ran = os.path.join(tmp, "ran")
     acked = {}		# key -> id printed by the client
-    state = {"submit_failures": 0, "remapped": 0, "done": False}
+    state = {"submit_failures": 0, "remapped": 0}
 
     def job(i):
         j = {"key": "k%d" % i}
@@ -449,7 +442,6 @@ def kill_corund(tmp, full):
                 state["submit_failures"] += 1
                 time.sleep(0.1)
             time.sleep(0.02 if full else 0.01)
-        state["done"] = True
 
     try:
         d.start()
@@ -457,7 +449,6 @@ def kill_corund(tmp, full):
         th = threading.Thread(target=submitter)
         th.start()
         made = 0
-        requeued = 0
         # Kill points: once during submission, then at about a third and
         # two thirds of the jobs done (by status), whichever comes.
         targets = [0.15, 0.4, 0.7]
@@ -514,7 +505,6 @@ def kill_corund(tmp, full):
         check("every command's output recorded once", not badout,
               "%d wrong" % len(badout))
     finally:
-        state["done"] = True
         d.cleanup()
 
 
@@ -532,6 +522,10 @@ def main():
         if not os.access(exe, os.X_OK):
             print("skip: %s is not built" % exe)
             sys.exit(77)
+    # SIGABRT from the heartbeat check must not litter cores: the limit
+    # is inherited by everything started from here.  (Children also get
+    # sessions of their own, so a terminal's signals do not reach them.)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     seed = int(os.environ.get("CHAOS_SEED", time.time_ns() % 1000000))
     random.seed(seed)
     print("chaos %s%s: seed %d (CHAOS_SEED to repeat)" % (
