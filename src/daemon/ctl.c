@@ -24,6 +24,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/transport/ipc/ipc.h>
 
+#include "ctl-watch.h"
 #include "daemon.h"
 #include "fault-internal.h"
 
@@ -54,6 +55,7 @@ struct cd_ctl {
 	struct cd_ctx **all;
 	size_t nall;
 	size_t nreceiving;		/* contexts not deferred */
+	struct cd_watch *watch;		/* ctl-watch.c */
 };
 
 static void drain(void *arg);
@@ -407,6 +409,9 @@ cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
 			return CORUN_ENOMEM;
 		}
 	}
+	if (cd_watch_start(ctl->sock, l, url, &ctl->watch) != 0) {
+		cd_log("control socket: cannot watch %s; going on", url);
+	}
 	return 0;
 }
 
@@ -436,12 +441,14 @@ cd_ctl_close(struct cd_daemon *d)
 		usleep(10000);
 	}
 	ctl->closing = 1;
+	cd_watch_stop(ctl->watch);
 	for (size_t i = 0; i < ctl->nall; i++) {
 		nng_aio_stop(ctl->all[i]->aio);
 	}
 	if (ctl->open) {
 		nng_close(ctl->sock);
 	}
+	cd_watch_free(ctl->watch);
 	for (size_t i = 0; i < ctl->nall; i++) {
 		struct cd_ctx *c = ctl->all[i];
 
