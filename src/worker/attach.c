@@ -278,19 +278,7 @@ cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 	if (dial(w, s, why, whylen) != 0) {
 		goto out;
 	}
-	memset(&h, 0, sizeof(h));
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = (uint32_t)getpid();
-	h.procs = 1;
-	h.threads = w->opt.threads;
-	h.concurrency = w->opt.concurrency;
-	h.capacity = w->window;
-	h.name.ptr = (const uint8_t *)w->opt.name;
-	h.name.len = (uint32_t)strlen(w->opt.name);
-	if (w->opt.token != NULL) {
-		h.token.ptr = (const uint8_t *)w->opt.token;
-		h.token.len = (uint32_t)strlen(w->opt.token);
-	}
+	cr_session_hello(w, w->opt.token, &h);
 	if (cr_wire_encode_hello(&w->wb, &h, &frame, &len) != 0 ||
 	    (rv = nng_send(s, (void *)frame, len, 0)) != 0) {
 		snprintf(why, whylen, "cannot send HELLO to %s: %s",

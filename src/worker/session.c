@@ -435,6 +435,25 @@ cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 	}
 }
 
+void
+cr_session_hello(const struct cr_worker *w, const char *token,
+    struct cr_wire_hello *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->max_version = CR_WIRE_VERSION;
+	h->pid = (uint32_t)getpid();
+	h->procs = 1;
+	h->threads = w->opt.threads;
+	h->concurrency = w->opt.concurrency;
+	h->capacity = w->window;
+	h->name.ptr = (const uint8_t *)w->opt.name;
+	h->name.len = (uint32_t)strlen(w->opt.name);
+	if (token != NULL && token[0] != '\0') {
+		h->token.ptr = (const uint8_t *)token;
+		h->token.len = (uint32_t)strlen(token);
+	}
+}
+
 int
 cr_session_start(struct cr_worker *w)
 {
@@ -443,20 +462,8 @@ cr_session_start(struct cr_worker *w)
 	size_t len = 0;
 	int rc;
 
-	memset(&h, 0, sizeof(h));
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = (uint32_t)getpid();
-	h.procs = 1;
-	h.threads = w->opt.threads;
-	h.concurrency = w->opt.concurrency;
-	h.capacity = w->window;
-	h.name.ptr = (const uint8_t *)w->opt.name;
-	h.name.len = (uint32_t)strlen(w->opt.name);
-	if (w->session_key[0] != '\0') {
-		/* A remote worker proves it is the one the rendezvous let in. */
-		h.token.ptr = (const uint8_t *)w->session_key;
-		h.token.len = (uint32_t)strlen(w->session_key);
-	}
+	/* A remote worker proves it is the one the rendezvous let in. */
+	cr_session_hello(w, w->session_key, &h);
 	w->state = CR_W_HELLO;
 	w->last_rx_ns = corun_loop_now_ns();
 	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);

@@ -155,6 +155,9 @@ void	cr_conn_stop_rx(struct cr_worker *w);
 void	cr_conn_close(struct cr_worker *w);
 
 /* session.c */
+/* The HELLO this worker sends, presenting token (NULL or "" = none). */
+void	cr_session_hello(const struct cr_worker *w, const char *token,
+	    struct cr_wire_hello *h);
 int	cr_session_start(struct cr_worker *w);
 void	cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void	cr_session_lost(struct cr_worker *w, const char *fmt, ...)
