@@ -125,6 +125,10 @@ cd_state_name(int state)
 const char *
 cd_store_errmsg(cd_store *s)
 {
+	if (s->doomed && sqlite3_errcode(s->db) == SQLITE_OK) {
+		return "a write failed and could not be undone alone; "
+		    "the transaction was rolled back";
+	}
 	return sqlite3_errmsg(s->db);
 }
 
