@@ -363,7 +363,11 @@ op_submit(struct cd_daemon *d, json_t *req)
 	json_decref(ids);
 	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
 		json_decref(reply);
-		err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		reply = NULL;
+		if ((err = cd_ops_error("store", "%s",
+		    cd_store_errmsg(d->store))) == NULL) {
+			err = oom();
+		}
 	}
 	if (err != NULL) {
 		return err;
@@ -808,14 +812,22 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	json_error_t jerr;
 	json_t *req, *op, *r;
 	const char *name;
+	unsigned long nfail;
 
 	/* C clients often send the string's NUL too: allow one. */
 	if (len > 0 && buf[len - 1] == '\0') {
 		len--;
 	}
+	/*
+	 * Out of memory, jansson may leave jerr unset (before it starts)
+	 * or call it a syntax error (a string it could not copy): count
+	 * failed allocations (jansson allocates through cr_malloc).
+	 */
+	memset(&jerr, 0, sizeof(jerr));
+	nfail = cr_fault_alloc_failures();
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (req == NULL && json_error_code(&jerr) ==
-	    json_error_out_of_memory) {
+	if (req == NULL && (cr_fault_alloc_failures() != nfail ||
+	    jerr.text[0] == '\0')) {
 		return oom();
 	}
 	if (req == NULL) {

@@ -92,5 +92,11 @@ void	*cr_malloc(size_t size);
 void	*cr_calloc(size_t n, size_t size);
 void	*cr_realloc(void *p, size_t size);
 char	*cr_strdup(const char *s);
+/*
+ * How many times the wrappers returned NULL (injected or real): a
+ * caller learns whether a library that reports no such thing (jansson's
+ * parser calls a failed allocation a syntax error) ran out of memory.
+ */
+unsigned long cr_fault_alloc_failures(void);
 
 #endif /* CR_FAULT_INTERNAL_H */
