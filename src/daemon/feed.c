@@ -130,8 +130,11 @@ pool_failing(struct cd_daemon *d, const char *why)
 	}
 }
 
-/* Turn a completed pool future into a store write. */
-static void
+/*
+ * Turn a completed pool future into a store write.  -1 when the store
+ * failed: the caller keeps r and records it again later.
+ */
+static int
 record(struct cd_daemon *d, struct cd_inflight *r)
 {
 	const struct corun_job_result *res = corun_pool_result(r->fut);
@@ -147,8 +150,7 @@ record(struct cd_daemon *d, struct cd_inflight *r)
 		 * Stopped by a fast stop (INT, QUIT), not by a client: not
 		 * the job's end, nor its fault.  It runs again, no attempt.
 		 */
-		cd_store_requeue(d->store, r->id);
-		return;
+		return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 	}
 	if (res != NULL) {
 		o.status = res->status;
@@ -177,22 +179,22 @@ record(struct cd_daemon *d, struct cd_inflight *r)
 			if (code == CORUN_EBROKEN) {
 				pool_failing(d, msg);
 			}
-			cd_store_requeue(d->store, r->id);
-			return;
+			return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 		}
 		o.status = code;
 		o.state = code == CORUN_ECANCELED ? CD_CANCELLED : CD_FAILED;
 		o.message = msg != NULL ? msg : corun_strerror(code);
 	}
 	if (cd_store_finish(d->store, r->id, &o, &recorded) != 0) {
-		cd_log("job %lld: cannot record its result: %s",
+		cd_log("job %lld: cannot record its result: %s; will retry",
 		    (long long)r->id, cd_store_errmsg(d->store));
-		return;
+		return -1;
 	}
 	if (recorded) {
 		d->results_recorded++;
 		cd_feed_finished(d, r->id);
 	}
+	return 0;
 }
 
 static int
@@ -260,9 +262,11 @@ static void
 tick(void *arg)
 {
 	struct cd_daemon *d = arg;
-	struct cd_inflight *r, *next;
+	struct cd_inflight *r, *next, *ok = NULL, *again = NULL;
 	struct cd_taken *taken = NULL;
-	size_t ntaken = 0;
+	size_t ntaken = 0, nfinished = d->nfinished;
+	uint64_t recorded = d->results_recorded;
+	int committed;
 
 	corun_handle_release(d->tick_h);
 	d->tick_h = NULL;
@@ -271,12 +275,19 @@ tick(void *arg)
 		corun_call_later(d->loop, 0.1, tick, d, &d->tick_h);
 		return;
 	}
+	/*
+	 * A result is let go only once its write is committed; one the
+	 * store failed to take is recorded again at the next tick.
+	 */
 	for (r = d->done_head, d->done_head = NULL; r != NULL; r = next) {
 		next = r->done_next;
-		record(d, r);
-		unlink_rec(d, r);
-		corun_future_unref(r->fut);
-		free(r);
+		if (record(d, r) != 0) {
+			r->done_next = again;
+			again = r;
+		} else {
+			r->done_next = ok;
+			ok = r;
+		}
 	}
 	if (can_take(d)) {
 		size_t room = d->conf.window - d->ninflight;
@@ -288,13 +299,48 @@ tick(void *arg)
 			ntaken = 0;
 		}
 	}
-	if (cd_store_commit(d->store) != 0) {
+	committed = cd_store_commit(d->store) == 0;
+	if (!committed) {
 		/* Nothing of this iteration is on disk: run none of it. */
-		cd_log("store: commit: %s", cd_store_errmsg(d->store));
+		cd_log("store: commit: %s; results kept to record again",
+		    cd_store_errmsg(d->store));
 		for (size_t i = 0; i < ntaken; i++) {
 			cd_taken_free(&taken[i]);
 		}
 		ntaken = 0;
+		d->nfinished = nfinished;	/* none of them ended */
+		d->results_recorded = recorded;
+	}
+	for (r = ok; r != NULL; r = next) {
+		next = r->done_next;
+		if (committed) {
+			unlink_rec(d, r);
+			corun_future_unref(r->fut);
+			free(r);
+		} else {
+			r->done_next = again;
+			again = r;
+		}
+	}
+	if (again != NULL && d->exiting) {
+		/*
+		 * Stopping and the store fails: let go.  The job is still
+		 * running in the store, so it runs again after a restart.
+		 */
+		for (r = again; r != NULL; r = next) {
+			next = r->done_next;
+			cd_log("job %lld: result not recorded; it runs again "
+			    "after a restart", (long long)r->id);
+			unlink_rec(d, r);
+			corun_future_unref(r->fut);
+			free(r);
+		}
+		again = NULL;
+	}
+	d->done_head = again;
+	if ((again != NULL || !committed) && d->tick_h == NULL) {
+		/* The store failed: try again shortly, not in a busy loop. */
+		corun_call_later(d->loop, 0.1, tick, d, &d->tick_h);
 	}
 	if (ntaken > 0) {
 		/* Requeues on refusal run in their own implicit transaction. */
