@@ -11,7 +11,7 @@
 # costs seconds (a daemon, a restart, replies waited out), so make check
 # samples: once, N = 1..4 then doubling; forever, N = 1, 4, 16, ...
 # FAULT_FULL=1 runs every N (minutes to an hour; see the figures in
-# RELIABILITY.md).
+# RELIABILITY.md); FAULT_CLASSES and FAULT_MODES pick the loops.
 . "${srcdir:-.}/tests/corund-lib.sh"
 
 NJOBS=4
@@ -148,8 +148,8 @@ loop() {
 	points="$points $1:$2:$runs"
 }
 
-for cls in net io alloc; do
-	for mode in once forever; do
+for cls in ${FAULT_CLASSES:-net io alloc}; do
+	for mode in ${FAULT_MODES:-once forever}; do
 		loop $cls $mode
 	done
 done

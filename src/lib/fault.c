@@ -20,6 +20,7 @@ struct cr_fault_site {
 int cr_fault_armed;
 static struct cr_fault_site sites[CR_FAULT_NCLASS];
 static unsigned long alloc_failures;	/* injected or real */
+static int alloc_held;			/* cr_fault_hold() depth */
 
 static const char *const names[CR_FAULT_NCLASS] = {
 	[CR_FAULT_ALLOC] = "alloc",
@@ -46,7 +47,9 @@ cr_fault_check(int cls)
 		return 0;
 	}
 	s = &sites[cls];
-	if (__atomic_load_n(&s->n, __ATOMIC_RELAXED) == 0) {
+	if (__atomic_load_n(&s->n, __ATOMIC_RELAXED) == 0 ||
+	    (cls == CR_FAULT_ALLOC && __atomic_load_n(&alloc_held,
+	    __ATOMIC_RELAXED) > 0)) {
 		return 0;
 	}
 	k = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
@@ -188,6 +191,12 @@ cr_fault_setenv(const char *name)
 		return 0;
 	}
 	return cr_fault_parse(v);
+}
+
+void
+cr_fault_hold(int on)
+{
+	__atomic_add_fetch(&alloc_held, on ? 1 : -1, __ATOMIC_RELAXED);
 }
 
 unsigned long
