@@ -31,6 +31,7 @@
 #include "fault-internal.h"
 
 #define MAXN	200000
+#define BAD_JSON "{\"op\":"
 
 static char dir[64];
 static unsigned long cur_n;
@@ -137,6 +138,10 @@ check_reply(json_t *r, const char *what, const char *const *fields)
 	msg = json_string_value(json_object_get(e, "message"));
 	ck_assert_msg(code != NULL && known_code(code), "N=%lu: %s: bad "
 	    "error code", cur_n, what);
+	/* Out of memory is not bad JSON (jansson leaves its error unset). */
+	ck_assert_msg(strcmp(code, "bad_json") != 0 ||
+	    strcmp(what, BAD_JSON) == 0, "N=%lu: %s: called bad JSON: %s",
+	    cur_n, what, msg);
 	ck_assert_msg(msg != NULL && *msg != '\0', "N=%lu: %s: no message",
 	    cur_n, what);
 	return 0;
@@ -296,7 +301,7 @@ script(struct cd_daemon *d, struct acks *a)
 	call(d, "{\"op\":\"resume\",\"group\":\"g\"}", NULL, NULL);
 	call(d, "{\"op\":\"scale\",\"workers\":3}", scalef, NULL);
 	ck_assert_int_eq(call(d, "{\"op\":\"nope\"}", NULL, NULL), 0);
-	ck_assert_int_eq(call(d, "{\"op\":", NULL, NULL), 0);
+	ck_assert_int_eq(call(d, BAD_JSON, NULL, NULL), 0);
 }
 
 /* ---- the loop ------------------------------------------------------ */

@@ -179,8 +179,11 @@ pool_failing(struct cd_daemon *d, const char *why)
 	}
 }
 
-/* Turn a completed pool future into a store write. */
-static void
+/*
+ * Turn a completed pool future into a store write.  -1 when the store
+ * failed: the caller keeps r and records it again later.
+ */
+static int
 record(struct cd_daemon *d, struct cd_inflight *r)
 {
 	const struct corun_job_result *res = corun_pool_result(r->fut);
@@ -196,8 +199,7 @@ record(struct cd_daemon *d, struct cd_inflight *r)
 		 * Stopped by a fast stop (INT, QUIT), not by a client: not
 		 * the job's end, nor its fault.  It runs again, no attempt.
 		 */
-		cd_store_requeue(d->store, r->id);
-		return;
+		return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 	}
 	if (res != NULL) {
 		o.status = res->status;
@@ -226,22 +228,22 @@ record(struct cd_daemon *d, struct cd_inflight *r)
 			if (code == CORUN_EBROKEN) {
 				pool_failing(d, msg);
 			}
-			cd_store_requeue(d->store, r->id);
-			return;
+			return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 		}
 		o.status = code;
 		o.state = code == CORUN_ECANCELED ? CD_CANCELLED : CD_FAILED;
 		o.message = msg != NULL ? msg : corun_strerror(code);
 	}
 	if (cd_store_finish(d->store, r->id, &o, &recorded) != 0) {
-		cd_log("job %lld: cannot record its result: %s",
+		cd_log("job %lld: cannot record its result: %s; will retry",
 		    (long long)r->id, cd_store_errmsg(d->store));
-		return;
+		return -1;
 	}
 	if (recorded) {
 		d->results_recorded++;
 		cd_feed_finished(d, r->id);
 	}
+	return 0;
 }
 
 static int
@@ -318,9 +320,10 @@ tick(void *arg)
 void
 cd_feed_step(struct cd_daemon *d)
 {
-	struct cd_inflight *r, *next, *before;
+	struct cd_inflight *r, *next, *before, *ok = NULL, *again = NULL;
 	struct cd_taken *taken = NULL;
-	size_t ntaken = 0;
+	size_t ntaken = 0, nfinished = d->nfinished;
+	uint64_t recorded = d->results_recorded;
 	int committed;
 
 	if (cd_store_begin(d->store) != 0) {
@@ -332,12 +335,19 @@ cd_feed_step(struct cd_daemon *d)
 	}
 	/* Requests first: a job submitted now can be taken now. */
 	cd_ctl_handle(d, 1);
+	/*
+	 * A result is let go only once its write is committed; one the
+	 * store failed to take is recorded again at the next step.
+	 */
 	for (r = d->done_head, d->done_head = NULL; r != NULL; r = next) {
 		next = r->done_next;
-		record(d, r);
-		unlink_rec(d, r);
-		corun_future_unref(r->fut);
-		free(r);
+		if (record(d, r) != 0) {
+			r->done_next = again;
+			again = r;
+		} else {
+			r->done_next = ok;
+			ok = r;
+		}
 	}
 	if (d->tick_h != NULL) {
 		/* Kicked by a submit, a result, a resume: done here. */
@@ -370,14 +380,48 @@ cd_feed_step(struct cd_daemon *d)
 	committed = cd_store_commit(d->store) == 0;
 	if (!committed) {
 		/*
-		 * Nothing of this iteration is on disk: stop its jobs.  A
-		 * cancelled job goes back to the queue (record()); one that
-		 * ended anyway is recorded if it was queued before.
+		 * Nothing of this iteration is on disk: stop its jobs (a
+		 * cancelled job goes back to the queue, record()), and keep
+		 * its results to record again.
 		 */
-		cd_log("store: commit: %s", cd_store_errmsg(d->store));
+		cd_log("store: commit: %s; results kept to record again",
+		    cd_store_errmsg(d->store));
 		for (r = d->inflight; r != before; r = r->next) {
 			corun_future_cancel(r->fut);
 		}
+		d->nfinished = nfinished;	/* none of them ended */
+		d->results_recorded = recorded;
+	}
+	for (r = ok; r != NULL; r = next) {
+		next = r->done_next;
+		if (committed) {
+			unlink_rec(d, r);
+			corun_future_unref(r->fut);
+			free(r);
+		} else {
+			r->done_next = again;
+			again = r;
+		}
+	}
+	if (again != NULL && d->exiting) {
+		/*
+		 * Stopping and the store fails: let go.  The job is still
+		 * running in the store, so it runs again after a restart.
+		 */
+		for (r = again; r != NULL; r = next) {
+			next = r->done_next;
+			cd_log("job %lld: result not recorded; it runs again "
+			    "after a restart", (long long)r->id);
+			unlink_rec(d, r);
+			corun_future_unref(r->fut);
+			free(r);
+		}
+		again = NULL;
+	}
+	d->done_head = again;
+	if ((again != NULL || !committed) && d->tick_h == NULL) {
+		/* The store failed: try again shortly, not in a busy loop. */
+		corun_call_later(d->loop, 0.1, tick, d, &d->tick_h);
 	}
 	cd_ctl_answer(d, committed);
 	cd_ctl_notify(d);

@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "fault-internal.h"
 
 static void exit_watchdog(int rc);
 
@@ -559,6 +560,12 @@ run(struct cd_daemon *d, int lockfd)
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
+	/* Tests: fail the Nth call from the first request on. */
+	if (cr_fault_setenv("CORUN_FAULT") != 0) {
+		rc = fatal("CORUN_FAULT=%s: expected CLASS:N[:once|:forever]"
+		    "[,...] with CLASS alloc, io or net", getenv("CORUN_FAULT"));
+		goto out;
+	}
 	cd_log("ready: %s, state %s, %u workers (%s)", d->conf.socket,
 	    d->conf.state_dir, d->workers, corun_model_name(d->conf.model));
 	cd_notify("READY=1\nSTATUS=running, %u workers\nMAINPID=%ld",
@@ -589,6 +596,12 @@ out:
 		unlink(d->conf.pidfile);
 	}
 	corun_loop_free(d->loop);
+	if (getenv("CORUN_FAULT") != NULL) {
+		cd_log("CORUN_FAULT=%s: %lu alloc, %lu io, %lu net failure(s) "
+		    "injected", getenv("CORUN_FAULT"),
+		    cr_fault_hits(CR_FAULT_ALLOC), cr_fault_hits(CR_FAULT_IO),
+		    cr_fault_hits(CR_FAULT_NET));
+	}
 	return rc;
 }
 

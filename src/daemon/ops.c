@@ -407,7 +407,11 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 	}
 	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
 		json_decref(reply);
-		err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		reply = NULL;
+		if ((err = cd_ops_error("store", "%s",
+		    cd_store_errmsg(d->store))) == NULL) {
+			err = oom();
+		}
 	}
 	if (err != NULL) {
 		json_decref(ids);
@@ -937,14 +941,29 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	json_error_t jerr;
 	json_t *req, *op, *r;
 	const char *name;
+	unsigned long nfail;
 
 	/* C clients often send the string's NUL too: allow one. */
 	if (len > 0 && buf[len - 1] == '\0') {
 		len--;
 	}
+	/*
+	 * Out of memory, jansson may leave jerr unset (before it starts)
+	 * or call it a syntax error (a string it could not copy): count
+	 * failed allocations (jansson allocates through cr_malloc).
+	 */
+	memset(&jerr, 0, sizeof(jerr));
+	nfail = cr_fault_alloc_failures();
+	/*
+	 * jansson 2.14's lexer ignores a failed buffer growth and then
+	 * writes past the buffer or asserts (akheron/jansson#362, open):
+	 * no injected failure inside it.  A real one still reaches it.
+	 */
+	cr_fault_hold(1);
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (req == NULL && json_error_code(&jerr) ==
-	    json_error_out_of_memory) {
+	cr_fault_hold(0);
+	if (req == NULL && (cr_fault_alloc_failures() != nfail ||
+	    jerr.text[0] == '\0')) {
 		return oom();
 	}
 	if (req == NULL) {

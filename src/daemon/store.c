@@ -106,6 +106,7 @@ struct cd_store {
 					   the commit rolls back instead */
 	int saved_doomed;		/* doomed at the savepoint */
 	int stale;			/* counts need reloading */
+	char lasterr[256];		/* why the last commit failed */
 	uint64_t counts[CD_NSTATES];
 	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
 	struct cd_ckpt *ckpt;		/* checkpoints off the loop */
@@ -127,6 +128,10 @@ cd_state_name(int state)
 const char *
 cd_store_errmsg(cd_store *s)
 {
+	/* A failed commit's reason outlives the rollback's success. */
+	if (sqlite3_errcode(s->db) == SQLITE_OK && s->lasterr[0] != '\0') {
+		return s->lasterr;
+	}
 	return sqlite3_errmsg(s->db);
 }
 
@@ -338,6 +343,7 @@ cd_store_begin(cd_store *s)
 		return 0;
 	}
 	s->doomed = 0;
+	s->lasterr[0] = '\0';
 	if (!sqlite3_get_autocommit(s->db)) {
 		/* A rollback that failed before. */
 		rollback(s);
@@ -360,6 +366,9 @@ cd_store_commit(cd_store *s)
 		return 0;
 	}
 	if (s->doomed || run(s, ST_COMMIT) != 0) {
+		snprintf(s->lasterr, sizeof(s->lasterr), "%s", s->doomed ?
+		    "a write failed and could not be undone alone; the "
+		    "transaction was rolled back" : sqlite3_errmsg(s->db));
 		/* The counts may now be wrong: reread them. */
 		rollback(s);
 		return CORUN_ESYS;

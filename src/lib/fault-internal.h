@@ -67,6 +67,12 @@ cr_fault(int cls)
  * CORUN_EINVAL for a bad class or n == 0.
  */
 int	cr_fault_set(int cls, unsigned long n, int forever);
+/*
+ * Hold (on = 1) and release (on = 0) allocation failures around code
+ * that cannot survive one: calls made meanwhile neither fail nor count.
+ * Only for a third-party bug that cannot be fixed here; say which.
+ */
+void	cr_fault_hold(int on);
 /* Disarm every class (the hit counts are kept until the next set). */
 void	cr_fault_clear(void);
 /* Failures injected in class cls since it was last armed. */
@@ -92,5 +98,11 @@ void	*cr_malloc(size_t size);
 void	*cr_calloc(size_t n, size_t size);
 void	*cr_realloc(void *p, size_t size);
 char	*cr_strdup(const char *s);
+/*
+ * How many times the wrappers returned NULL (injected or real): a
+ * caller learns whether a library that reports no such thing (jansson's
+ * parser calls a failed allocation a syntax error) ran out of memory.
+ */
+unsigned long cr_fault_alloc_failures(void);
 
 #endif /* CR_FAULT_INTERNAL_H */

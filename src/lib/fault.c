@@ -19,6 +19,8 @@ struct cr_fault_site {
 
 int cr_fault_armed;
 static struct cr_fault_site sites[CR_FAULT_NCLASS];
+static unsigned long alloc_failures;	/* injected or real */
+static int alloc_held;			/* cr_fault_hold() depth */
 
 static const char *const names[CR_FAULT_NCLASS] = {
 	[CR_FAULT_ALLOC] = "alloc",
@@ -45,7 +47,9 @@ cr_fault_check(int cls)
 		return 0;
 	}
 	s = &sites[cls];
-	if (__atomic_load_n(&s->n, __ATOMIC_RELAXED) == 0) {
+	if (__atomic_load_n(&s->n, __ATOMIC_RELAXED) == 0 ||
+	    (cls == CR_FAULT_ALLOC && __atomic_load_n(&alloc_held,
+	    __ATOMIC_RELAXED) > 0)) {
 		return 0;
 	}
 	k = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
@@ -189,42 +193,66 @@ cr_fault_setenv(const char *name)
 	return cr_fault_parse(v);
 }
 
+void
+cr_fault_hold(int on)
+{
+	__atomic_add_fetch(&alloc_held, on ? 1 : -1, __ATOMIC_RELAXED);
+}
+
+unsigned long
+cr_fault_alloc_failures(void)
+{
+	return __atomic_load_n(&alloc_failures, __ATOMIC_RELAXED);
+}
+
+static void *
+failed(void)
+{
+	__atomic_add_fetch(&alloc_failures, 1, __ATOMIC_RELAXED);
+	errno = ENOMEM;
+	return NULL;
+}
+
 void *
 cr_malloc(size_t size)
 {
-	if (cr_fault(CR_FAULT_ALLOC)) {
-		errno = ENOMEM;
-		return NULL;
+	void *p;
+
+	if (cr_fault(CR_FAULT_ALLOC) || (p = malloc(size)) == NULL) {
+		return failed();
 	}
-	return malloc(size);
+	return p;
 }
 
 void *
 cr_calloc(size_t n, size_t size)
 {
-	if (cr_fault(CR_FAULT_ALLOC)) {
-		errno = ENOMEM;
-		return NULL;
+	void *p;
+
+	if (cr_fault(CR_FAULT_ALLOC) || (p = calloc(n, size)) == NULL) {
+		return failed();
 	}
-	return calloc(n, size);
+	return p;
 }
 
 void *
 cr_realloc(void *p, size_t size)
 {
-	if (cr_fault(CR_FAULT_ALLOC)) {
-		errno = ENOMEM;
-		return NULL;
+	void *q;
+
+	if (cr_fault(CR_FAULT_ALLOC) || (q = realloc(p, size)) == NULL) {
+		return failed();
 	}
-	return realloc(p, size);
+	return q;
 }
 
 char *
 cr_strdup(const char *s)
 {
-	if (cr_fault(CR_FAULT_ALLOC)) {
-		errno = ENOMEM;
-		return NULL;
+	char *p;
+
+	if (cr_fault(CR_FAULT_ALLOC) || (p = strdup(s)) == NULL) {
+		return failed();
 	}
-	return strdup(s);
+	return p;
 }

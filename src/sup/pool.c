@@ -540,6 +540,18 @@ send_frame(struct corun_pool *p, struct cr_worker *w)
 	return cr_worker_send(w, frame, len);
 }
 
+/*
+ * Out of memory building a frame: the jobs stay queued and dispatch runs
+ * again a little later (not at once: that would spin while it lasts).
+ */
+static void
+no_memory_yet(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL) {
+		corun_call_later(p->loop, 0.05, dispatch, p, &p->dispatch_h);
+	}
+}
+
 static void
 send_jobs(struct corun_pool *p, struct cr_worker *w)
 {
@@ -547,7 +559,10 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 	struct cr_job *job;
 	int rc;
 
-	cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS);
+	if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+		no_memory_yet(p);
+		return;
+	}
 	while (w->credit > 0 && (job = p->queue.head) != NULL) {
 		memset(&wj, 0, sizeof(wj));
 		wj.id = job->id;
@@ -561,8 +576,16 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 		rc = cr_wire_add_job(&p->wb, &wj);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);
-			cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS);
+			if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+				no_memory_yet(p);
+				return;
+			}
 			continue;
+		}
+		if (rc == CORUN_ENOMEM) {
+			/* Not the job's fault: it stays queued. */
+			no_memory_yet(p);
+			break;
 		}
 		cr_jobq_remove(&p->queue, job);
 		if (rc != 0) {
