@@ -280,6 +280,20 @@ json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);
 json_t *cd_ops_error(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The fixed out-of-memory error reply (never NULL). */
+json_t *cd_ops_oom(void);
+/* "ids": [..] or "id": N into a new array; *err gets the reply if bad. */
+int cd_ops_get_ids(json_t *req, int64_t **out, size_t *n, json_t **err);
+
+/*
+ * wait.c: the wait op, and a submit's "wait" (ids: the jobs it added,
+ * taken; timeout -1 = none).  The reply now, or NULL with *later set
+ * when the answer comes through cd_ctl_reply.
+ */
+json_t *cd_wait_op(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int *later);
+json_t *cd_wait_submitted(struct cd_daemon *d, struct cd_ctx *ctx,
+    json_t *ids, int batch, double timeout, int *later);
 /* A deferred request's commit failed: drop its waiter, unanswered. */
 void cd_ops_forget(struct cd_daemon *d, struct cd_ctx *c);
 /* Jobs ended: answer the waiters they complete. */

@@ -1,6 +1,6 @@
 /*
- * ops.c - the control operations: submit, status, wait, result, cancel,
- * pause, resume, scale, drain, shutdown.
+ * ops.c - the control operations: submit, status, result, cancel, pause,
+ * resume, scale, drain, shutdown (wait: wait.c).
  *
  * Every request is checked before anything is done: it must be a JSON
  * object with a known "op", known fields of the right types and ranges;
@@ -26,23 +26,6 @@
 #define CD_NAME_MAX 255
 #define CD_WAIT_IDS_MAX 1000000
 
-struct cd_waiter {
-	struct cd_daemon *d;
-	struct cd_ctx *ctx;
-	int all;
-	int64_t *ids;		/* sorted, unique */
-	uint8_t *done;
-	size_t n, left;
-	corun_handle *timer;
-	json_t *submitted;	/* submit-and-wait: the id, or the ids */
-	struct cd_waiter *next;
-};
-
-static json_t *waiter_reply(struct cd_daemon *d, struct cd_waiter *w,
-    int timed_out);
-static json_t *wait_for(struct cd_daemon *d, struct cd_waiter *w,
-    double timeout, int *later);
-
 json_t *
 cd_ops_error(const char *code, const char *fmt, ...)
 {
@@ -61,8 +44,8 @@ cd_ops_error(const char *code, const char *fmt, ...)
  * which needs no memory; ctl.c answers a reply that is not an object with
  * a fixed out-of-memory error.  Never NULL, which means "answered later".
  */
-static json_t *
-oom(void)
+json_t *
+cd_ops_oom(void)
 {
 	json_t *r = cd_ops_error("internal", "out of memory");
 
@@ -196,7 +179,7 @@ parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 		}
 		/* argv words, an empty word, then KEY=VALUE words. */
 		if ((sb->payload = cr_malloc(len)) == NULL) {
-			*err = oom();
+			*err = cd_ops_oom();
 			return -1;
 		}
 		json_array_foreach(v, i, w) {
@@ -328,7 +311,6 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 	json_t *jobs = json_object_get(req, "jobs"), *ids, *err = NULL;
 	json_t *reply = NULL;
 	struct spec_buf *sb;
-	struct cd_waiter *w;
 	uint64_t now = wall_ns();
 	double wait;
 	size_t n, i;
@@ -376,7 +358,7 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 		    &err) != 0) {
 			free(sb->payload);
 			if (err == NULL) {
-				err = oom();	/* no memory for the error */
+				err = cd_ops_oom();	/* no memory for the error */
 			}
 			break;
 		}
@@ -389,7 +371,7 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 			err = cd_ops_error("store", "%s: %s", where,
 			    cd_store_errmsg(d->store));
 		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
-			err = oom();
+			err = cd_ops_oom();
 		}
 	}
 	free(sb);
@@ -402,7 +384,7 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 		    json_pack("{s:b, s:O}", "ok", 1, "id",
 		    json_array_get(ids, 0));
 		if (reply == NULL) {
-			err = oom();
+			err = cd_ops_oom();
 		}
 	}
 	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
@@ -410,7 +392,7 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 		reply = NULL;
 		if ((err = cd_ops_error("store", "%s",
 		    cd_store_errmsg(d->store))) == NULL) {
-			err = oom();
+			err = cd_ops_oom();
 		}
 	}
 	if (err != NULL) {
@@ -420,26 +402,7 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
 	cd_feed_kick(d);
 	if (wait != 0) {
 		json_decref(reply);
-		if ((w = cr_calloc(1, sizeof(*w))) == NULL ||
-		    (w->ids = cr_malloc(json_array_size(ids) *
-		    sizeof(*w->ids))) == NULL) {
-			free(w);
-			json_decref(ids);
-			/* Not undone: the jobs are queued, only not awaited. */
-			return oom();
-		}
-		w->d = d;
-		w->ctx = ctx;
-		json_array_foreach(ids, i, jobs) {
-			w->ids[i] = json_integer_value(jobs);
-		}
-		w->n = json_array_size(ids);
-		w->submitted = batch ? ids : json_incref(json_array_get(ids,
-		    0));
-		if (!batch) {
-			json_decref(ids);
-		}
-		return wait_for(d, w, wait, later);
+		return cd_wait_submitted(d, ctx, ids, batch, wait, later);
 	}
 	json_decref(ids);
 	return reply;
@@ -455,7 +418,7 @@ job_error(struct cd_daemon *d, int rc, int64_t id)
 		return cd_ops_error("not_found", "no job %lld", (long long)id);
 	}
 	if (rc == CORUN_ENOMEM) {
-		return oom();
+		return cd_ops_oom();
 	}
 	return cd_ops_error("store", "job %lld: %s", (long long)id,
 	    cd_store_errmsg(d->store));
@@ -473,7 +436,7 @@ op_status(struct cd_daemon *d, json_t *req)
 
 		if (json_object_set_new(r, "ok", json_true()) != 0) {
 			json_decref(r);
-			return oom();
+			return cd_ops_oom();
 		}
 		return r;
 	}
@@ -504,16 +467,15 @@ op_result(struct cd_daemon *d, json_t *req)
 	return json_pack("{s:b, s:o}", "ok", 1, "job", job);
 }
 
-/* "ids": [..] or "id": N, into a new array of ids. */
-static int
-get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
+int
+cd_ops_get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
 {
 	json_t *v = json_object_get(req, "ids"), *w;
 	size_t i;
 
 	if (v == NULL && (w = json_object_get(req, "id")) != NULL) {
 		if ((*out = cr_malloc(sizeof(**out))) == NULL) {
-			*err = oom();
+			*err = cd_ops_oom();
 			return -1;
 		}
 		if ((**out = job_id(w)) == 0) {
@@ -532,7 +494,7 @@ get_ids(json_t *req, int64_t **out, size_t *n, json_t **err)
 		return -1;
 	}
 	if ((*out = cr_malloc(json_array_size(v) * sizeof(**out))) == NULL) {
-		*err = oom();
+		*err = cd_ops_oom();
 		return -1;
 	}
 	json_array_foreach(v, i, w) {
@@ -555,7 +517,7 @@ op_cancel(struct cd_daemon *d, json_t *req)
 	size_t n;
 	int bad = 0;
 
-	if (get_ids(req, &ids, &n, &err) != 0) {
+	if (cd_ops_get_ids(req, &ids, &n, &err) != 0) {
 		json_decref(done);
 		json_decref(unknown);
 		return err;
@@ -577,281 +539,6 @@ op_cancel(struct cd_daemon *d, json_t *req)
 		    "the cancels were made");
 	}
 	return r;
-}
-
-/* ---- wait ---------------------------------------------------------- */
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-waiter_free(struct cd_daemon *d, struct cd_waiter *w)
-{
-	struct cd_waiter **pp;
-
-	for (pp = &d->waiters; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	if (w->timer != NULL) {
-		corun_handle_cancel(w->timer);
-		corun_handle_release(w->timer);
-	}
-	free(w->ids);
-	free(w->done);
-	json_decref(w->submitted);
-	free(w);
-}
-
-static json_t *
-wait_reply(struct cd_daemon *d, struct cd_waiter *w, int timed_out)
-{
-	json_t *r = json_object(), *pending = json_array();
-	json_t *states = json_object(), *counts = json_object();
-	uint64_t c[CD_NSTATES];
-	size_t failed = 0;
-	int bad = 0;
-
-	cd_store_counts(d->store, c);
-	for (int i = 0; i < CD_NSTATES; i++) {
-		bad |= json_object_set_new(counts, cd_state_name(i),
-		    json_integer((json_int_t)c[i]));
-	}
-	for (size_t i = 0; i < w->n && !bad; i++) {
-		char key[32];
-		int state = -1;
-
-		if (cd_store_state(d->store, w->ids[i], &state) != 0) {
-			json_decref(pending);
-			json_decref(states);
-			json_decref(counts);
-			json_decref(r);
-			return cd_ops_error("store", "job %lld: %s",
-			    (long long)w->ids[i], cd_store_errmsg(d->store));
-		}
-		if (state < CD_DONE) {
-			bad |= json_array_append_new(pending,
-			    json_integer(w->ids[i]));
-		} else if (state != CD_DONE) {
-			failed++;
-		}
-		if (w->n <= 10000) {
-			snprintf(key, sizeof(key), "%lld",
-			    (long long)w->ids[i]);
-			bad |= json_object_set_new(states, key,
-			    json_string(cd_state_name(state)));
-		}
-	}
-	if (w->all) {
-		failed = (size_t)(c[CD_FAILED] + c[CD_CANCELLED]);
-	}
-	bad |= json_object_set_new(r, "ok", json_true());
-	bad |= json_object_set_new(r, "timed_out", json_boolean(timed_out));
-	bad |= json_object_set_new(r, "pending", pending);
-	bad |= json_object_set_new(r, "not_done",
-	    json_integer((json_int_t)failed));
-	bad |= json_object_set_new(r, "states", states);
-	bad |= json_object_set_new(r, "counts", counts);
-	if (bad) {
-		json_decref(r);
-		return oom();
-	}
-	return r;
-}
-
-/*
- * A submit-and-wait's reply: one job's, with its result (as the result
- * op gives it); a batch's, as a wait's with the ids added.
- */
-static json_t *
-waiter_reply(struct cd_daemon *d, struct cd_waiter *w, int timed_out)
-{
-	json_t *r, *job;
-
-	if (w->submitted == NULL || json_is_array(w->submitted)) {
-		r = wait_reply(d, w, timed_out);
-		if (w->submitted != NULL) {
-			json_object_set(r, "ids", w->submitted);
-		}
-		return r;
-	}
-	if (cd_store_job_json(d->store, json_integer_value(w->submitted), 1,
-	    &job) != 0) {
-		/* Purged already: say so, the id still counts. */
-		job = json_null();
-	}
-	return json_pack("{s:b, s:O, s:b, s:o}", "ok", 1, "id",
-	    w->submitted, "timed_out", timed_out, "job", job);
-}
-
-static void
-wait_expired(void *arg)
-{
-	struct cd_waiter *w = arg;
-
-	corun_handle_release(w->timer);
-	w->timer = NULL;
-	cd_ctl_reply(w->ctx, waiter_reply(w->d, w, 1));
-	waiter_free(w->d, w);
-}
-
-static int
-waiter_complete(struct cd_daemon *d, struct cd_waiter *w)
-{
-	uint64_t c[CD_NSTATES];
-
-	if (w->all) {
-		cd_store_counts(d->store, c);
-		return c[CD_QUEUED] + c[CD_RUNNING] == 0;
-	}
-	return w->left == 0;
-}
-
-static json_t *
-op_wait(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int *later)
-{
-	json_t *err = NULL, *v;
-	struct cd_waiter *w;
-	double timeout = -1;
-
-	if ((v = json_object_get(req, "timeout")) != NULL) {
-		if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
-		    json_number_value(v) > 4e6) {
-			return cd_ops_error("bad_request", "\"timeout\" must be "
-			    "a number of seconds in 0..4000000");
-		}
-		timeout = json_number_value(v);
-	}
-	if ((w = cr_calloc(1, sizeof(*w))) == NULL) {
-		return oom();
-	}
-	w->d = d;
-	w->ctx = ctx;
-	if (json_is_true(json_object_get(req, "all"))) {
-		w->all = 1;
-	} else if (get_ids(req, &w->ids, &w->n, &err) != 0) {
-		free(w);
-		return err;
-	}
-	return wait_for(d, w, timeout, later);
-}
-
-/*
- * Wait for w's ids (or all): the reply now if they ended (or timeout is
- * 0), else NULL and w waits.  Takes w.
- */
-static json_t *
-wait_for(struct cd_daemon *d, struct cd_waiter *w, double timeout,
-    int *later)
-{
-	json_t *err;
-
-	if (!w->all) {
-		size_t k = 0;
-
-		qsort(w->ids, w->n, sizeof(*w->ids), cmp_id);
-		for (size_t i = 0; i < w->n; i++) {
-			if (k == 0 || w->ids[k - 1] != w->ids[i]) {
-				w->ids[k++] = w->ids[i];
-			}
-		}
-		w->n = k;
-		if ((w->done = cr_calloc(k, 1)) == NULL) {
-			waiter_free(d, w);
-			return oom();
-		}
-		for (size_t i = 0; i < k; i++) {
-			int state;
-
-			int rc = cd_store_state(d->store, w->ids[i], &state);
-
-			if (rc != 0) {
-				err = rc == CORUN_ENOENT ? cd_ops_error(
-				    "not_found", "no job %lld",
-				    (long long)w->ids[i]) : cd_ops_error("store",
-				    "%s", cd_store_errmsg(d->store));
-				waiter_free(d, w);
-				return err;
-			}
-			w->done[i] = state >= CD_DONE;
-			w->left += !w->done[i];
-		}
-	}
-	if (waiter_complete(d, w) || timeout == 0 || d->exiting) {
-		json_t *r = waiter_reply(d, w, !waiter_complete(d, w));
-
-		waiter_free(d, w);
-		return r;
-	}
-	if (timeout > 0) {
-		corun_call_later(d->loop, timeout, wait_expired, w, &w->timer);
-	}
-	w->next = d->waiters;
-	d->waiters = w;
-	*later = 1;
-	return NULL;
-}
-
-void
-cd_ctl_notify(struct cd_daemon *d)
-{
-	struct cd_waiter *w, *next;
-
-	for (w = d->waiters; w != NULL; w = next) {
-		next = w->next;
-		for (size_t i = 0; !w->all && i < d->nfinished; i++) {
-			int64_t *p = bsearch(&d->finished[i], w->ids, w->n,
-			    sizeof(*w->ids), cmp_id);
-
-			if (p != NULL && !w->done[p - w->ids]) {
-				w->done[p - w->ids] = 1;
-				w->left--;
-			}
-		}
-		if (waiter_complete(d, w)) {
-			cd_ctl_reply(w->ctx, waiter_reply(d, w, 0));
-			waiter_free(d, w);
-		}
-	}
-	d->nfinished = 0;
-}
-
-void
-cd_ctl_flush_waiters(struct cd_daemon *d, const char *why)
-{
-	while (d->waiters != NULL) {
-		struct cd_waiter *w = d->waiters;
-		json_t *r;
-
-		if (w->submitted != NULL) {
-			/* Its jobs were accepted: say which, and that the
-			   wait was cut short. */
-			r = waiter_reply(d, w, 1);
-			json_object_set_new(r, "stopping", json_string(why));
-		} else {
-			r = cd_ops_error("closed", "%s", why);
-		}
-		cd_ctl_reply(w->ctx, r);
-		waiter_free(d, w);
-	}
-}
-
-void
-cd_ops_forget(struct cd_daemon *d, struct cd_ctx *c)
-{
-	for (struct cd_waiter *w = d->waiters; w != NULL; w = w->next) {
-		if (w->ctx == c) {
-			waiter_free(d, w);
-			return;
-		}
-	}
 }
 
 /* ---- pause, resume, scale, drain, shutdown ------------------------- */
@@ -964,7 +651,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	cr_fault_hold(0);
 	if (req == NULL && (cr_fault_alloc_failures() != nfail ||
 	    jerr.text[0] == '\0')) {
-		return oom();
+		return cd_ops_oom();
 	}
 	if (req == NULL) {
 		return cd_ops_error("bad_json", "line %d column %d: %s",
@@ -988,7 +675,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	} else if (strcmp(name, "status") == 0) {
 		r = op_status(d, req);
 	} else if (strcmp(name, "wait") == 0) {
-		r = op_wait(d, c, req, later);
+		r = cd_wait_op(d, c, req, later);
 	} else if (strcmp(name, "result") == 0) {
 		r = op_result(d, req);
 	} else if (strcmp(name, "cancel") == 0) {
@@ -1020,5 +707,5 @@ cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
 	json_t *r = handle(d, c, buf, len, &later);
 
 	/* NULL only for a wait answered later: out of memory is a reply. */
-	return r != NULL || later ? r : oom();
+	return r != NULL || later ? r : cd_ops_oom();
 }
