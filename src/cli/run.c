@@ -417,6 +417,20 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	}
 }
 
+/* Undo a start that failed part way; the exit status for it. */
+static int
+start_failed(struct cr_run *r)
+{
+	if (r->pool != NULL) {
+		corun_pool_free(r->pool);
+		r->pool = NULL;
+	}
+	cr_rcmds_finish(r);
+	corun_loop_free(r->loop);
+	r->loop = NULL;
+	return CR_EXIT_ERROR;
+}
+
 static int
 run_jobs(struct cr_run *r)
 {
@@ -436,24 +450,20 @@ run_jobs(struct cr_run *r)
 		/* The token first: the pool needs it. */
 		if (cr_rcmds_start(r, &e) != 0) {
 			cr_warn("%s", e.msg);
-			cr_rcmds_finish(r);
-			return CR_EXIT_ERROR;
+			return start_failed(r);
 		}
 	}
 	pool_opts(r, &po);
 	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
 		cr_warn("cannot start the pool: %s", corun_strerror(rc));
-		cr_rcmds_finish(r);
-		return CR_EXIT_ERROR;
+		return start_failed(r);
 	}
 	if (r->o->listen != NULL) {
 		struct cr_err e;
 
 		if (cr_rcmds_spawn(r, &e) != 0) {
 			cr_warn("%s", e.msg);
-			corun_pool_free(r->pool);
-			cr_rcmds_finish(r);
-			return CR_EXIT_ERROR;
+			return start_failed(r);
 		}
 	}
 	corun_pool_stats(r->pool, &st);
@@ -465,7 +475,7 @@ run_jobs(struct cr_run *r)
 	r->conc = r->conc ? r->conc : 1;
 	if (setup_window(r) != 0) {
 		cr_warn("out of memory");
-		return CR_EXIT_ERROR;
+		return start_failed(r);
 	}
 	base = corun_loop_base(r->loop);
 	if (!r->use_jf && cr_input_fd(&r->in) >= 0) {
