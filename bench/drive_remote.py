@@ -6,7 +6,8 @@ remote_cpu  N cpu jobs of about 10 ms (a fixed number of rounds), N = 16,
             64, 256, two job slots either way:
               local-N   corun run -j2 --model process --jobs-file F
               tcp-N     corun run --remote-only --listen tcp://... with two
-                        corun-worker --connect tcp://... --procs 1 started
+                        corun-worker --connect tcp://... --procs 1
+                        --no-offload (jobs on the loop, as local) started
                         first, each in a network namespace of its own
                         joined to the root namespace by a veth pair (root
                         only; otherwise on 127.0.0.1, and the note says so)
@@ -17,6 +18,8 @@ remote_cpu  N cpu jobs of about 10 ms (a fixed number of rounds), N = 16,
             overhead-N = the median of tcp/local over 5 pairs of runs
             (each pair back to back, in alternating order) - 1, in
             percent.  Both paths run on this machine's cores.
+            offload-overhead-N: the same with the remote workers'
+            default, blocking kinds run on their executors.
             cpu-overhead-N: the same with the CPU time (user + system) of
             corun run and all its workers instead of the makespan: less
             sensitive to a busy machine than wall time.
@@ -137,7 +140,12 @@ def child_cpu():
 
 
 LOCAL_CPU = ["-j2", "--model", "process"]
-REMOTE_CPU = [["--procs", "1"], ["--procs", "1"]]
+# Like for like: the local process-model workers run cpu jobs on their
+# loop, so the remote ones do too (--no-offload).  Remote workers offload
+# blocking kinds by default (their heartbeats then keep going during a
+# long job): that default is measured beside it, as offload-overhead-N.
+REMOTE_CPU = [["--procs", "1", "--no-offload"]] * 2
+REMOTE_CPU_OFFLOAD = [["--procs", "1"]] * 2
 # noop jobs: one worker running 64 at once, 1024 held beyond its slots
 LOCAL_NOOP = ["--model", "async", "-j64"]
 REMOTE_NOOP = [["--model", "async", "-j64", "--prefetch", "1024"]]
@@ -223,21 +231,25 @@ def main():
                 with open(jobs, "w") as f:
                     f.write('{"kind":"cpu","iter":%d}\n' % rounds * n)
                 local, remote, ratios, cratios = [], [], [], []
+                oratios = []
                 try:
                     for rep in range(REPS):
                         # Pairs, in alternating order: drift on a shared
                         # machine then hits both paths alike.
-                        port += 1
+                        port += 2
                         if rep % 2 == 0:
                             lo, lcpu = run_local(jobs, tmp)
                             re_, rcpu = run_remote(jobs, tmp, nss, port)
                         else:
                             re_, rcpu = run_remote(jobs, tmp, nss, port)
                             lo, lcpu = run_local(jobs, tmp)
+                        ro, _ = run_remote(jobs, tmp, nss, port + 1,
+                                           REMOTE_CPU_OFFLOAD)
                         local.append(lo)
                         remote.append(re_)
                         ratios.append(re_ / lo)
                         cratios.append(rcpu / lcpu)
+                        oratios.append(ro / lo)
                 except (RuntimeError, subprocess.SubprocessError) as e:
                     emit("overhead-%d" % n, None, "%", n, str(e))
                     ok = False
@@ -253,6 +265,11 @@ def main():
                      "jobs of %d rounds (~10 ms); %s" %
                      (REPS, " ".join("%.3f" % r for r in ratios), n, rounds,
                       where))
+                emit("offload-overhead-%d" % n,
+                     (median(oratios) - 1.0) * 100.0, "%", n,
+                     "the remote workers' default, blocking kinds on their "
+                     "executors: median of %d (tcp/local: %s)" %
+                     (REPS, " ".join("%.3f" % r for r in oratios)))
                 emit("cpu-overhead-%d" % n, (median(cratios) - 1.0) * 100.0,
                      "%", n, "CPU time (user + system) of corun run and "
                      "its workers, tcp/local, median of %d pairs: %s" %
