@@ -5,21 +5,7 @@
 # pool) the rendezvous listens again and a new remote worker attaches.
 . "${srcdir:-.}/tests/corund-lib.sh"
 
-PORT=$((20000 + $$ % 10000))
-PY=${PYTHON3:-python3}
-command -v "$PY" > /dev/null 2>&1 || PY=
-# freeport: a TCP port nothing listens on now (the kernel's pick), so
-# tests that run at the same time do not collide; PORT+1 without python3.
-freeport() {
-	if [ -n "$PY" ] && p=$("$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null); then
-		PORT=$p
-	else
-		PORT=$((PORT + 1))
-	fi
-}
+. "${srcdir:-.}/tests/port-lib.sh"
 freeport
 URL=tcp://127.0.0.1:$PORT
 echo "tok-$$" > "$T/token"

@@ -8,19 +8,7 @@
 . "${srcdir:-.}/tests/cli-lib.sh"
 
 W=$CORUN_WORKER
-# freeport: a TCP port nothing listens on now (the kernel's pick), so
-# tests that run at the same time do not collide; PORT+1 without python3.
-freeport() {
-	if [ -n "$PY" ] && p=$("$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null); then
-		PORT=$p
-	else
-		PORT=$((PORT + 1))
-	fi
-}
-PORT=$((20000 + $$ % 10000))
+. "${srcdir:-.}/tests/port-lib.sh"
 nextport() { freeport; URL=tcp://127.0.0.1:$PORT; }
 echo "s3cret-$$" > "$T/token"
 echo "wrong-$$" > "$T/badtoken"

@@ -21,21 +21,9 @@ fi
 
 ID=$$
 NET=10.$((100 + ID % 100))
-PORT=$((20000 + ID % 10000))
 W=$CORUN_WORKER
 NSES=
-# freeport: a TCP port nothing listens on now (the kernel's pick), so
-# tests that run at the same time do not collide; PORT+1 without python3.
-freeport() {
-	if [ -n "$PY" ] && p=$("$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null); then
-		PORT=$p
-	else
-		PORT=$((PORT + 1))
-	fi
-}
+. "${srcdir:-.}/tests/port-lib.sh"
 freeport
 
 netns_cleanup() {
