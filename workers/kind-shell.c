@@ -419,22 +419,22 @@ file_actions(int out, int err, posix_spawn_file_actions_t *tmp, int *built)
 	return tmp;
 }
 
+/*
+ * A program found by a PATH search in the child (no cached full path, or
+ * one that stopped working): posix_spawnp, with the same setup as
+ * cr_spawn gives.
+ */
 static int
-spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
-    int *outfd, int *errfd, pid_t *pid)
+spawn_search(const char *path, char **argv, char **envp, int out, int err,
+    pid_t *pid)
 {
 	const posix_spawn_file_actions_t *fa;
 	posix_spawn_file_actions_t tmp;
 	posix_spawnattr_t attr;
-	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	sigset_t none, all;
 	int rc, built;
 
-	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
-		rc = errno;
-		goto out;
-	}
-	fa = file_actions(op[1], ep[1], &tmp, &built);
+	fa = file_actions(out, err, &tmp, &built);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -445,22 +445,35 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	{
-		const char *full = path_resolve(path);
-
-		rc = full != NULL ? posix_spawn(pid, full, fa, &attr, argv,
-		    envp) : ENOENT;
-		if (full == NULL || rc == ENOENT || rc == EACCES ||
-		    rc == ENOEXEC) {
-			if (full != NULL) {
-				path_forget(path);
-			}
-			rc = posix_spawnp(pid, path, fa, &attr, argv, envp);
-		}
-	}
+	rc = posix_spawnp(pid, path, fa, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
 	if (built) {
 		posix_spawn_file_actions_destroy(&tmp);
+	}
+	return rc;
+}
+
+static int
+spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
+    int *outfd, int *errfd, pid_t *pid)
+{
+	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	const char *full;
+	int rc;
+
+	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
+		rc = errno;
+		goto out;
+	}
+	/* The common case, a known program: cr_spawn (spawn.c). */
+	full = path_resolve(path);
+	rc = full != NULL ? cr_spawn(full, argv, envp, op[1], ep[1], pid) :
+	    ENOENT;
+	if (full == NULL || rc == ENOENT || rc == EACCES || rc == ENOEXEC) {
+		if (full != NULL) {
+			path_forget(path);
+		}
+		rc = spawn_search(path, argv, envp, op[1], ep[1], pid);
 	}
 out:
 	if (op[1] >= 0) {

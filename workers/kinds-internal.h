@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <corun/job.h>
 #include <corun/loop.h>
@@ -78,6 +79,15 @@ int cr_kind_chunk(corun_job_ctx *ctx);
  * payload; CORUN_EINVAL with a message naming the kind when it is not one.
  */
 int cr_parse_ms(corun_job_ctx *ctx, uint64_t *ms);
+
+/*
+ * Start path (a full path) with argv and envp in a process group of its
+ * own, stdin from /dev/null, stdout on out and stderr on err, every signal
+ * at its default and unblocked (spawn.c).  0 and *pid, or an errno value:
+ * the execve's own when the program could not be started.
+ */
+int cr_spawn(const char *path, char *const argv[], char *const envp[],
+    int out, int err, pid_t *pid);
 
 /* Stack size for kinds that need more than the default (net, plugins). */
 #define CR_BIG_STACK (256 * 1024)

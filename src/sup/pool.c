@@ -496,6 +496,11 @@ cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 		on_hello(w, &f.u.hello);
 		break;
 	case CR_WIRE_CREDIT:
+		/* A worker grants credit right after HELLO: none if that
+		 * HELLO was not taken (stopping, or dropped). */
+		if (w->state != CR_W_READY) {
+			break;
+		}
 		if (add_credit(w, f.u.credit) == 0) {
 			cr_pool_schedule_dispatch(w->pool);
 		}

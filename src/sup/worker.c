@@ -115,8 +115,6 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 {
 	int rv;
 
-	snprintf(w->url, sizeof(w->url), "ipc://%s/w%u.%u", p->rundir,
-	    w->idx, w->gen);
 	if ((rv = nng_pair1_open(&w->sock)) != 0) {
 		cr_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
 		return CORUN_ESYS;
@@ -215,10 +213,13 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->pid = 0;
 	w->pidfd = -1;
 	w->started_ns = corun_loop_now_ns();
-	if ((rc = open_socket(p, w)) != 0) {
-		cr_worker_close(w);
-		return rc;
-	}
+	/*
+	 * The process first, then the listener: the worker's exec and
+	 * start-up overlap the socket's set-up here (it waits for the
+	 * listener if it dials first).  Half a millisecond of every run.
+	 */
+	snprintf(w->url, sizeof(w->url), "ipc://%s/w%u.%u", p->rundir,
+	    w->idx, w->gen);
 	if ((rc = spawn_process(p, w)) != 0) {
 		int err = errno;
 
@@ -226,6 +227,15 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 		    strerror(err));
 		cr_worker_close(w);
 		errno = err;
+		return rc;
+	}
+	if ((rc = open_socket(p, w)) != 0) {
+		/* Never told anything: end it here, as if never started. */
+		kill(w->pid, SIGKILL);
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		w->pid = 0;
+		cr_worker_close(w);
 		return rc;
 	}
 	w->state = CR_W_STARTING;

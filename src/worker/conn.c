@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <corun/loop.h>
 #include <event2/event.h>
 #include <nng/nng.h>
 #include <nng/protocol/pair1/pair.h>
@@ -240,6 +243,34 @@ fail(char *why, size_t whylen, const char *what, const char *url, int rv)
 	return CORUN_ESYS;
 }
 
+/*
+ * Dial the supervisor's listener.  A local worker is started before its
+ * supervisor listens (the two start up side by side), so while that
+ * supervisor lives, a listener that is not there yet is waited for: 0.1
+ * ms, doubling to 5 ms between tries, for at most --wait seconds.
+ */
+static int
+dial_local(struct cr_worker *w, const char *url)
+{
+	uint64_t deadline = corun_loop_now_ns() +
+	    (uint64_t)(w->opt.wait * 1e9);
+	struct timespec nap = { 0, 100000 };
+	int rv;
+
+	while ((rv = nng_dial(w->sock, url, NULL, 0)) == NNG_ECONNREFUSED ||
+	    rv == NNG_ENOENT) {
+		if (w->opt.parent == 0 || getppid() != w->opt.parent ||
+		    corun_loop_now_ns() > deadline) {
+			break;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 5000000) {
+			nap.tv_nsec *= 2;
+		}
+	}
+	return rv;
+}
+
 int
 cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 {
@@ -268,7 +299,7 @@ cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 		    w->tls)) != 0 || (rv = nng_dialer_start(d, 0)) != 0) {
 			return fail(why, whylen, "cannot connect to", url, rv);
 		}
-	} else if ((rv = nng_dial(w->sock, url, NULL, 0)) != 0) {
+	} else if ((rv = dial_local(w, url)) != 0) {
 		return fail(why, whylen, "cannot connect to", url, rv);
 	}
 	if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd)) != 0 ||
@@ -289,6 +320,17 @@ cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 void
 cr_conn_close(struct cr_worker *w)
 {
+	cr_conn_leave(w);
+	if (w->sock_open) {
+		/* Pipe callbacks may still fire; they only post to the loop. */
+		nng_close(w->sock);
+		w->sock_open = 0;
+	}
+}
+
+void
+cr_conn_leave(struct cr_worker *w)
+{
 	cr_conn_stop_rx(w);
 	if (w->tx_ev != NULL) {
 		event_free(w->tx_ev);
@@ -303,9 +345,4 @@ cr_conn_close(struct cr_worker *w)
 	free(w->outq);
 	w->outq = NULL;
 	w->out_cap = 0;
-	if (w->sock_open) {
-		/* Pipe callbacks may still fire; they only post to the loop. */
-		nng_close(w->sock);
-		w->sock_open = 0;
-	}
 }

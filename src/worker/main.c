@@ -499,7 +499,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
-	cr_conn_close(w);
+	cr_conn_leave(w);
 	abandoned = cr_dispatch_fini(w);
 	if (abandoned) {
 		/* Jobs stuck in blocking code keep their threads: skip the

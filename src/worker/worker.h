@@ -153,6 +153,13 @@ int	cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void	cr_conn_wait_flushed(struct cr_worker *w);
 void	cr_conn_stop_rx(struct cr_worker *w);
 void	cr_conn_close(struct cr_worker *w);
+/*
+ * The same, leaving the nng socket to the process exit: every frame was
+ * handed to the kernel before the session ended (sends go out from the
+ * sending thread; BYE waited for SENDFD), and nng_close would first wait
+ * on nng's threads, a millisecond or more of each run's end.
+ */
+void	cr_conn_leave(struct cr_worker *w);
 
 /* session.c */
 /* The HELLO this worker sends, presenting token (NULL or "" = none). */
