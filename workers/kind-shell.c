@@ -453,26 +453,30 @@ spawn_search(const char *path, char **argv, char **envp, int out, int err,
 	return rc;
 }
 
+/*
+ * Start the program with two fresh pipes.  The common case, a program
+ * whose full path is known (cached), goes through cr_spawn (spawn.c),
+ * which returns before the child has exec'd: *sp is then set and a failed
+ * exec shows when the child is reaped.  search (or no known path) starts
+ * it with posix_spawnp, which reports a failed exec here.
+ */
 static int
 spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
-    int *outfd, int *errfd, pid_t *pid)
+    int search, int *outfd, int *errfd, pid_t *pid, struct cr_spawn **sp)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	const char *full;
 	int rc;
 
+	*sp = NULL;
 	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
 		rc = errno;
 		goto out;
 	}
-	/* The common case, a known program: cr_spawn (spawn.c). */
-	full = path_resolve(path);
-	rc = full != NULL ? cr_spawn(full, argv, envp, op[1], ep[1], pid) :
-	    ENOENT;
-	if (full == NULL || rc == ENOENT || rc == EACCES || rc == ENOEXEC) {
-		if (full != NULL) {
-			path_forget(path);
-		}
+	full = search ? NULL : path_resolve(path);
+	if (full != NULL) {
+		rc = cr_spawn(full, argv, envp, op[1], ep[1], pid, sp);
+	} else {
 		rc = spawn_search(path, argv, envp, op[1], ep[1], pid);
 	}
 out:
@@ -520,15 +524,23 @@ exit_status(corun_job_ctx *ctx, int st)
 	    "%#x", (unsigned)st);
 }
 
-/* Run argv and collect its output and status. */
+/*
+ * Run argv once and collect its output and status; *exec_err is set
+ * instead when the program could not be started (cr_spawn's children
+ * report that only when reaped).
+ */
 static int
-run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
+run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
+    int search, int *exec_err)
 {
+	struct cr_spawn *sp;
 	struct drain d;
 	int fds[2] = { -1, -1 }, st = 0, rc, reaped = 0, cancelled = 0, i;
 	pid_t pid, r;
 
-	if ((rc = spawn(ctx, path, argv, envp, &fds[0], &fds[1], &pid)) != 0) {
+	*exec_err = 0;
+	if ((rc = spawn(ctx, path, argv, envp, search, &fds[0], &fds[1],
+	    &pid, &sp)) != 0) {
 		return rc;
 	}
 	if (drain_start(&d, ctx, fds) != 0) {
@@ -562,6 +574,10 @@ run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 	for (i = 0; i < 2; i++) {
 		close(fds[i]);
 	}
+	/* Its stack is free once it is reaped (never before). */
+	if (reaped && (*exec_err = cr_spawn_end(sp)) != 0 && !cancelled) {
+		return 0;
+	}
 	if (reaped) {
 		/* Record the signal even if we killed it ourselves. */
 		int xrc = exit_status(ctx, st);
@@ -581,6 +597,25 @@ run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 			    d.sys_errno[i] != 0 ? strerror(d.sys_errno[i]) :
 			    corun_strerror(d.rc[i]));
 		}
+	}
+	return rc;
+}
+
+/* Run argv and collect its output and status. */
+static int
+run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
+{
+	int rc, err;
+
+	rc = run_once(ctx, path, argv, envp, 0, &err);
+	if (err == ENOENT || err == EACCES || err == ENOEXEC) {
+		/* A cached path that stopped working: search PATH again. */
+		path_forget(path);
+		rc = run_once(ctx, path, argv, envp, 1, &err);
+	}
+	if (err != 0) {
+		return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
+		    "'%s': %s", argv[0], strerror(err));
 	}
 	return rc;
 }
