@@ -29,7 +29,8 @@
  * /dev/null descriptor opened once.
  *
  * Other architectures keep CLONE_VFORK (the caller waits for the exec, as
- * with posix_spawn).
+ * with posix_spawn), and so does a worker under valgrind, which runs only
+ * the clones of fork, vfork and threads.
  */
 #include "config.h"
 
@@ -39,6 +40,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -88,6 +90,7 @@ static __thread struct cr_spawn *cr_free;	/* this thread's cache */
 static __thread unsigned cr_nfree;
 
 static pthread_mutex_t cr_sp_mu = PTHREAD_MUTEX_INITIALIZER;
+static int cr_sp_vfork = -1;		/* 1: wait for the exec (valgrind) */
 static uint64_t cr_sp_nondefault;	/* under cr_sp_mu */
 static time_t cr_sp_when;		/* the set's age, 0 = never taken */
 static int cr_sp_null = -1;		/* /dev/null, opened once */
@@ -123,6 +126,12 @@ shared_state(struct spawn_args *a)
 		cr_sp_when = now.tv_sec ? now.tv_sec : 1;
 	}
 	a->reset = cr_sp_nondefault;
+	if (cr_sp_vfork < 0) {
+		/* valgrind's core is preloaded into the programs it runs. */
+		const char *pre = getenv("LD_PRELOAD");
+
+		cr_sp_vfork = pre != NULL && strstr(pre, "vgpreload") != NULL;
+	}
 	if (cr_sp_null < 0 &&
 	    (cr_sp_null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = errno;
@@ -234,7 +243,7 @@ child_fail(struct spawn_args *a, long r)
 }
 
 CR_NO_ASAN static int
-child(void *arg)
+child_async(void *arg)
 {
 	struct spawn_args *a = arg;
 	struct cr_ksigaction dfl = { 0, 0, 0, 0 };	/* SIG_DFL */
@@ -271,10 +280,11 @@ child(void *arg)
 	child_fail(a, r);
 	return 127;
 }
-#else
+#endif
+
 /* CLONE_VFORK: the caller waits, so libc may be used (errno is its). */
 CR_NO_ASAN static int
-child(void *arg)
+child_vfork(void *arg)
 {
 	struct spawn_args *a = arg;
 	struct sigaction dfl;
@@ -310,7 +320,6 @@ fail:
 	a->err = errno ? errno : ENOEXEC;
 	_exit(127);
 }
-#endif
 
 /* ---- the caller ----------------------------------------------------- */
 
@@ -322,7 +331,8 @@ cr_spawn(const char *path, char *const argv[], char *const envp[],
 	struct cr_spawn *s;
 	sigset_t all, old;
 	pid_t p;
-	int rc = 0, e, flags = CLONE_VM | SIGCHLD;
+	int (*fn)(void *) = child_vfork;
+	int rc = 0, e, flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
 
 	if ((s = stack_get(&rc)) == NULL) {
 		return rc;
@@ -338,13 +348,16 @@ cr_spawn(const char *path, char *const argv[], char *const envp[],
 		stack_put(s);
 		return rc;
 	}
-#ifndef CR_SPAWN_ASYNC
-	flags |= CLONE_VFORK;
+#ifdef CR_SPAWN_ASYNC
+	if (!cr_sp_vfork) {
+		fn = child_async;
+		flags = CLONE_VM | SIGCHLD;
+	}
 #endif
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	/* The child's frames grow down from just below its arguments. */
-	p = clone(child, (char *)a - 64, flags, a);
+	p = clone(fn, (char *)a - 64, flags, a);
 	e = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (p < 0) {
