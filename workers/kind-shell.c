@@ -575,8 +575,13 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 		close(fds[i]);
 	}
 	/* Its stack is free once it is reaped (never before). */
-	if (reaped && (*exec_err = cr_spawn_end(sp)) != 0 && !cancelled) {
-		return 0;
+	if (reaped) {
+		int e = cr_spawn_end(sp);
+
+		if (e != 0 && !cancelled) {
+			*exec_err = e;
+			return 0;
+		}
 	}
 	if (reaped) {
 		/* Record the signal even if we killed it ourselves. */

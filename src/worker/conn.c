@@ -247,7 +247,7 @@ fail(char *why, size_t whylen, const char *what, const char *url, int rv)
  * Dial the supervisor's listener.  A local worker is started before its
  * supervisor listens (the two start up side by side), so while that
  * supervisor lives, a listener that is not there yet is waited for: 0.1
- * ms, doubling to 5 ms between tries, for at most --wait seconds.
+ * ms, doubling to 6.4 ms between tries, for at most --wait seconds.
  */
 static int
 dial_local(struct cr_worker *w, const char *url)
