@@ -129,4 +129,35 @@ printf '{"kind":"sleep","ms":1,"timout":3}\n' >typo.jsonl
 crun --jobs-file typo.jsonl 2>err
 contains "unknown field named" 'typo.jsonl:1: unknown field "timout"' "$(cat err)"
 
+# -- how a job's program starts (workers/spawn.c) --
+# The worker ignores SIGPIPE and catches TERM and INT: the job sees every
+# signal at its default (bit 32 is glibc's own), none blocked, and leads
+# a process group of its own.
+printf '{"kind":"shell","cmd":"cat /proc/self/status"}\n' >st.jsonl
+crun --jobs-file st.jsonl >st.out
+eq "job: no signal blocked" 0000000000000000 "$(awk '/^SigBlk:/ { print $2 }' st.out)"
+eq "job: no signal caught" 0000000000000000 "$(awk '/^SigCgt:/ { print $2 }' st.out)"
+case $(awk '/^SigIgn:/ { print $2 }' st.out) in
+0000000000000000|0000000080000000) ok "job: no signal ignored" ;;
+*) fail "job: ignored signals [$(awk '/^SigIgn:/ { print $2 }' st.out)]" ;;
+esac
+eq "job: leads its process group" "$(awk '/^Pid:/ { print $2 }' st.out)" \
+    "$(awk '/^NSpgid:/ { print $2 }' st.out)"
+# A worker caches where a program is on PATH: a copy that goes away is
+# looked up again (the next one on PATH runs), one that cannot be run
+# fails its job with the reason.  -j1: one worker runs the three in turn.
+mkdir -p pa pb
+printf '#!/bin/sh\necho from-a\n' >pa/cr-prog
+printf '#!/bin/sh\necho from-b\n' >pb/cr-prog
+chmod +x pa/cr-prog pb/cr-prog
+printf '%s\n' '{"kind":"shell","cmd":"cr-prog"}' \
+    '{"kind":"shell","cmd":"rm pa/cr-prog"}' '{"kind":"shell","cmd":"cr-prog"}' \
+    '{"kind":"shell","cmd":"chmod -x pb/cr-prog"}' \
+    '{"kind":"shell","cmd":"cr-prog"}' >moved.jsonl
+PATH="$T/pa:$T/pb:$PATH" crun -j1 -k --jobs-file moved.jsonl >moved.out 2>moved.err
+eq "moved program: two failures... none but the last" 1 $?
+eq "moved program: looked up again" "from-a from-b " "$(tr '\n' ' ' <moved.out)"
+contains "unrunnable program: the reason" "cannot run 'cr-prog': Permission denied" \
+    "$(cat moved.err)"
+
 finish

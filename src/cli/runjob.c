@@ -126,7 +126,13 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 		    r->o->line_buffer);
 	}
 	fflush(stdout);
-	if (oc->status != 0 && oc->status != CORUN_EFAILED &&
+	/*
+	 * A command that ran and exited non-zero speaks for itself (its
+	 * stderr, the exit status), as with GNU parallel; any other failure,
+	 * one that could not even start its program included, is told here.
+	 */
+	if (oc->status != 0 && !(oc->status == CORUN_EFAILED && res != NULL &&
+	    (res->exit_code >= 0 || res->signal > 0)) &&
 	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
 		fprintf(stderr, "%s: job %" PRIu64 " %s: %s%s%s\n", CR_PROG,
 		    oc->js->seq, cr_status_name(oc->status), oc->js->cmdline,
