@@ -12,8 +12,9 @@
  *
  *  - it makes raw system calls only (no libc wrapper: those write errno in
  *    the worker's thread-local storage, and sanitizers intercept some);
- *  - everything it reads is in its own stack region or in the job's
- *    memory, which outlives the child (the job ends after reaping it);
+ *  - everything it reads is in its own stack region (the program's path
+ *    is copied there) or in the job's memory, which outlives the child
+ *    (the job ends after reaping it);
  *  - its stack goes back to the cache only after it was reaped
  *    (cr_spawn_end), when it can no longer be running;
  *  - a failed execve is reported in its stack region and read after the
@@ -36,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,7 +74,7 @@
 
 /* What the child needs, at the top of its own stack region. */
 struct spawn_args {
-	const char *path;
+	char path[PATH_MAX];	/* a copy: the caller's may change */
 	char *const *argv;
 	char *const *envp;
 	int fd[3];		/* the child's stdin, stdout, stderr */
@@ -339,7 +341,11 @@ cr_spawn(const char *path, char *const argv[], char *const envp[],
 	}
 	a = args_of(s);
 	memset(a, 0, sizeof(*a));
-	a->path = path;
+	if (strlen(path) >= sizeof(a->path)) {
+		stack_put(s);
+		return ENAMETOOLONG;
+	}
+	strcpy(a->path, path);
 	a->argv = argv;
 	a->envp = envp;
 	a->fd[1] = out;
