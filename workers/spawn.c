@@ -358,6 +358,12 @@ cr_spawn(const char *path, char *const argv[], char *const envp[],
 	if (!cr_sp_vfork) {
 		fn = child_async;
 		flags = CLONE_VM | SIGCHLD;
+		/*
+		 * glibc's own signals too (32, 33; its sigaction refuses
+		 * them): a worker started by posix_spawn begins with them
+		 * ignored, and an ignored signal stays ignored across exec.
+		 */
+		a->reset |= (uint64_t)3 << 31;
 	}
 #endif
 	sigfillset(&all);

@@ -243,6 +243,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	for (unsigned i = 0; i < p->nslots; i++) {
 		p->workers[i].idx = i;
 		p->workers[i].pidfd = -1;
+		p->workers[i].jobs_fd = -1;
 		p->workers[i].pool = p;
 	}
 	if (opts->listen != NULL) {

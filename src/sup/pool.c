@@ -457,6 +457,9 @@ on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 	wel.worker_id = w->idx;
 	wel.heartbeat_ms = CR_HEARTBEAT_MS;
 	w->capacity = h->capacity;
+	if (w->cancels > 0) {
+		cr_pool_schedule_flush(w->pool);  /* first jobs cancelled */
+	}
 	if (cr_wire_encode_welcome(&w->pool->wb, &wel, &frame, &len) == 0) {
 		cr_worker_send(w, frame, len);
 	}
@@ -557,10 +560,53 @@ no_memory_yet(struct corun_pool *p)
 	}
 }
 
+/* Add the queue's first job to the JOBS frame being built. */
+static int
+frame_job(struct corun_pool *p, const struct cr_job *job)
+{
+	struct cr_wire_job wj;
+
+	memset(&wj, 0, sizeof(wj));
+	wj.id = job->id;
+	wj.attempt = job->attempts + 1;
+	wj.timeout_ms = job->timeout_ms;
+	wj.flags = job->stream ? CR_WIRE_JOB_STREAM : 0;
+	wj.kind.ptr = (const uint8_t *)job->kind;
+	wj.kind.len = job->kind_len;
+	wj.payload.ptr = job->payload;
+	wj.payload.len = (uint32_t)job->len;
+	return cr_wire_add_job(&p->wb, &wj);
+}
+
+/*
+ * The job went into a frame for w (rc: frame_job's answer, not EAGAIN or
+ * ENOMEM): off the queue, leased to w.  0, or -1 if it failed instead.
+ */
+static int
+lease_job(struct corun_pool *p, struct cr_worker *w, struct cr_job *job,
+    int rc)
+{
+	cr_jobq_remove(&p->queue, job);
+	if (rc != 0) {
+		job_fail(job, rc, "job %llu cannot be sent: %s",
+		    (unsigned long long)job->id, corun_strerror(rc));
+		return -1;
+	}
+	if (cr_jobmap_put(&p->leased, job) != 0) {
+		job_fail(job, CORUN_ENOMEM, "no memory to lease it");
+		return -1;
+	}
+	job->state = CR_JOB_LEASED;
+	job->worker = w;
+	job->attempts++;
+	job->streamed[0] = job->streamed[1] = 0;
+	cr_jobq_push(&w->leases, job);
+	return 0;
+}
+
 static void
 send_jobs(struct corun_pool *p, struct cr_worker *w)
 {
-	struct cr_wire_job wj;
 	struct cr_job *job;
 	int rc;
 
@@ -569,16 +615,7 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 		return;
 	}
 	while (w->credit > 0 && (job = p->queue.head) != NULL) {
-		memset(&wj, 0, sizeof(wj));
-		wj.id = job->id;
-		wj.attempt = job->attempts + 1;
-		wj.timeout_ms = job->timeout_ms;
-		wj.flags = job->stream ? CR_WIRE_JOB_STREAM : 0;
-		wj.kind.ptr = (const uint8_t *)job->kind;
-		wj.kind.len = job->kind_len;
-		wj.payload.ptr = job->payload;
-		wj.payload.len = (uint32_t)job->len;
-		rc = cr_wire_add_job(&p->wb, &wj);
+		rc = frame_job(p, job);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);
 			if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
@@ -592,26 +629,57 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 			no_memory_yet(p);
 			break;
 		}
-		cr_jobq_remove(&p->queue, job);
-		if (rc != 0) {
-			job_fail(job, rc, "job %llu cannot be sent: %s",
-			    (unsigned long long)job->id, corun_strerror(rc));
-			continue;
+		if (lease_job(p, w, job, rc) == 0) {
+			w->credit--;
 		}
-		if (cr_jobmap_put(&p->leased, job) != 0) {
-			job_fail(job, CORUN_ENOMEM, "no memory to lease it");
-			continue;
-		}
-		job->state = CR_JOB_LEASED;
-		job->worker = w;
-		job->attempts++;
-		job->streamed[0] = job->streamed[1] = 0;
-		cr_jobq_push(&w->leases, job);
-		w->credit--;
 	}
 	if (cr_wire_builder_count(&p->wb) > 0) {
 		send_frame(p, w);
 	}
+}
+
+/*
+ * A local worker reads its first jobs from a pipe (--jobs-fd) before it
+ * loads nng and connects, so they start while it does: a millisecond and
+ * a half sooner than through the connection and the handshake.  One JOBS
+ * frame, at most the worker's window and CR_FIRST_BYTES (the pipe holds
+ * it whole: the write never blocks), then the pipe is closed, jobs or
+ * not; the worker grants the rest of its window with HELLO.  A worker
+ * that dies first hands them back as any worker's leases.
+ */
+#define CR_FIRST_BYTES (48 * 1024)
+
+static void
+send_first_jobs(struct corun_pool *p, struct cr_worker *w)
+{
+	uint32_t window = p->threads * p->concurrency + p->prefetch, n = 0;
+	const uint8_t *frame;
+	struct cr_job *job;
+	size_t bytes = 0, len;
+	int rc;
+
+	if (p->queue.len == 0 || w->recycling ||
+	    cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+		cr_worker_close_jobs_fd(w);
+		return;
+	}
+	while (n < window && (job = p->queue.head) != NULL) {
+		bytes += 64 + job->kind_len + job->len;
+		if (bytes > CR_FIRST_BYTES ||
+		    (rc = frame_job(p, job)) == CORUN_EAGAIN ||
+		    rc == CORUN_ENOMEM) {
+			break;
+		}
+		n += lease_job(p, w, job, rc) == 0;
+	}
+	if (cr_wire_builder_count(&p->wb) > 0 &&
+	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0 &&
+	    write(w->jobs_fd, frame, len) != (ssize_t)len) {
+		/* It gets a broken frame and leaves: the leases come back. */
+		cr_pool_log(p, "worker %u: cannot hand it its first jobs",
+		    w->idx);
+	}
+	cr_worker_close_jobs_fd(w);
 }
 
 /*
@@ -661,7 +729,12 @@ cr_pool_dispatch_now(struct corun_pool *p)
 	for (unsigned i = 0; i < p->nslots; i++) {
 		struct cr_worker *w = &p->workers[i];
 
-		if (w->cancels > 0 && w->state != CR_W_IDLE) {
+		if (w->jobs_fd >= 0) {
+			send_first_jobs(p, w);
+		}
+		/* (One that has not said HELLO gets them after WELCOME.) */
+		if (w->cancels > 0 && w->state != CR_W_IDLE &&
+		    w->state != CR_W_STARTING) {
 			send_cancels(p, w);
 		}
 	}
@@ -762,7 +835,8 @@ restart_cb(void *arg)
 
 /* Take back every job leased to w: re-queue or fail each.  */
 static size_t
-release_leases(struct corun_pool *p, struct cr_worker *w, const char *why)
+release_leases(struct corun_pool *p, struct cr_worker *w, const char *why,
+    int count)
 {
 	struct cr_job *job;
 	size_t requeued = 0;
@@ -770,7 +844,7 @@ release_leases(struct corun_pool *p, struct cr_worker *w, const char *why)
 	while ((job = w->leases.head) != NULL) {
 		unlease(p, job);
 		p->st.lost++;
-		job->lost++;
+		job->lost += count != 0;
 		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
 			job_fail(job, CORUN_ECANCELED, NULL);
 		} else if (job->lost >= p->max_attempts) {
@@ -798,7 +872,7 @@ cr_pool_on_lost(struct cr_worker *w, const char *why)
 	w->state = CR_W_IDLE;
 	w->recycling = 0;
 	w->credit = 0;
-	requeued = release_leases(p, w, why);
+	requeued = release_leases(p, w, why, 1);
 	if (held > 0 || !p->closing) {
 		cr_pool_log(p, "remote worker %u (%s): %s; %zu job(s) "
 		    "re-queued", w->idx, w->peer, why, requeued);
@@ -812,7 +886,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	struct corun_pool *p = w->pool;
 	char why[128];
 	size_t requeued = 0;
-	int quick, recycled;
+	int quick, recycled, unstarted;
 
 	/* Told to stop after its share of jobs, and holding none: no loss. */
 	recycled = w->recycling && w->leases.len == 0;
@@ -827,10 +901,19 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 		    WEXITSTATUS(status));
 	}
 	quick = corun_loop_now_ns() - w->started_ns < 1000000000ull;
+	/*
+	 * One that never said HELLO and exited, or that we stopped (it broke
+	 * the protocol, it hung), failed to start: the first jobs it was
+	 * handed (--jobs-fd) do not lose an attempt; a broken worker breaks
+	 * the pool instead.  A signal we did not send (a job crashed it)
+	 * counts, as after HELLO.
+	 */
+	unstarted = w->state == CR_W_STARTING &&
+	    (WIFEXITED(status) || w->kill_sent);
 	cr_worker_close(w);
 	w->state = CR_W_IDLE;
 	w->pid = 0;
-	requeued = release_leases(p, w, why);
+	requeued = release_leases(p, w, why, !unstarted);
 	if (!recycled && (requeued > 0 || !p->closing)) {
 		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);

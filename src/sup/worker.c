@@ -141,8 +141,14 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	char *argv[32 + 2 * 64];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
+	int jp[2] = { -1, -1 };
 	size_t n = 0;
 	int rc;
+
+	/* Its first jobs come through this pipe (fd 3), see cr_pool_dispatch_now. */
+	if (pipe2(jp, O_CLOEXEC) != 0) {
+		return CORUN_ESYS;
+	}
 
 	snprintf(threads, sizeof(threads), "%u", p->threads);
 	snprintf(conc, sizeof(conc), "%u", p->concurrency);
@@ -177,12 +183,15 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 		argv[n++] = "--load";
 		argv[n++] = p->load[i];
 	}
+	argv[n++] = "--jobs-fd";
+	argv[n++] = "3";
 	argv[n] = NULL;
 
 	/* The worker reads nothing and prints nothing: results carry output. */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, jp[0], 3);
 	/*
 	 * Its own process group: a terminal's Ctrl-C goes to the supervisor,
 	 * which stops the workers in order, not to every worker at once.
@@ -193,11 +202,23 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	rc = posix_spawn(&w->pid, p->worker_path, &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
+	close(jp[0]);
 	if (rc != 0) {
+		close(jp[1]);
 		errno = rc;
 		return CORUN_ESYS;
 	}
+	w->jobs_fd = jp[1];
 	return 0;
+}
+
+void
+cr_worker_close_jobs_fd(struct cr_worker *w)
+{
+	if (w->jobs_fd >= 0) {
+		close(w->jobs_fd);
+		w->jobs_fd = -1;
+	}
 }
 
 int
@@ -212,6 +233,8 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->capacity = 0;
 	w->pid = 0;
 	w->pidfd = -1;
+	w->jobs_fd = -1;
+	w->kill_sent = 0;
 	w->started_ns = corun_loop_now_ns();
 	/*
 	 * The process first, then the listener: the worker's exec and
@@ -243,6 +266,11 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 		cr_worker_kill(w, SIGKILL, NULL);
 		return rc;
 	}
+	/*
+	 * The next dispatch, even with nothing queued, hands it its first
+	 * jobs or closes their pipe: it waits for one or the other.
+	 */
+	cr_pool_schedule_flush(p);
 	return 0;
 }
 
@@ -353,6 +381,7 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 	}
 	if (w->pid > 0 && w->state != CR_W_DEAD && w->state != CR_W_IDLE) {
 		kill(w->pid, sig);
+		w->kill_sent = 1;
 	}
 }
 
@@ -389,6 +418,7 @@ cr_worker_close_socket(struct cr_worker *w)
 void
 cr_worker_close(struct cr_worker *w)
 {
+	cr_worker_close_jobs_fd(w);
 	cr_worker_close_socket(w);
 	if (w->pev != NULL) {
 		event_free(w->pev);

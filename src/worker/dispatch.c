@@ -173,6 +173,12 @@ schedule_flush(struct cr_worker *w)
 	}
 }
 
+void
+cr_dispatch_schedule_flush(struct cr_worker *w)
+{
+	schedule_flush(w);
+}
+
 static void
 done_push(struct cr_worker *w, struct cr_job *j)
 {
@@ -251,7 +257,9 @@ start_pending(struct cr_worker *w)
 	struct cr_jthread *th;
 	struct cr_job *j;
 
-	while ((j = w->pend_head) != NULL && w->state == CR_W_RUNNING &&
+	/* (In HELLO only first jobs can be held: they start as slots free.) */
+	while ((j = w->pend_head) != NULL && (w->state == CR_W_RUNNING ||
+	    w->state == CR_W_HELLO) &&
 	    (th = pick_thread(w))->running < w->opt.concurrency) {
 		w->pend_head = j->dnext;
 		if (w->pend_head == NULL) {
@@ -449,6 +457,17 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 		w->pend_tail = j;
 		w->npending++;
 	}
+}
+
+void
+cr_dispatch_first(struct cr_worker *w, struct cr_wire_frame *f)
+{
+	enum cr_wstate st = w->state;
+
+	/* Taken as any JOBS frame, before the session exists. */
+	w->state = CR_W_RUNNING;
+	cr_dispatch_jobs(w, f);
+	w->state = st;
 }
 
 static void

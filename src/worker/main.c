@@ -35,7 +35,7 @@
 "usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
 "                    [--prefetch N] [--silence N] [--offload]\n" \
 "                    [--load FILE.so]... [--id N]\n" \
-"                    [--name NAME] [--parent PID]\n" \
+"                    [--name NAME] [--parent PID] [--jobs-fd FD]\n" \
 "       corun-worker --connect URL [--model M] [-j N] [--procs P]\n" \
 "                    [--token T | --token-file F] [--insecure]\n" \
 "                    [--tls-ca F] [--tls-cert F [--tls-key F]]\n" \
@@ -59,6 +59,8 @@ static const char help_text[] = USAGE
 "  --id N             worker id, for log messages until WELCOME\n"
 "  --name NAME        name sent in HELLO (default: host:pid)\n"
 "  --parent PID       exit when process PID is no longer the parent\n"
+"  --jobs-fd FD       read a first JOBS frame from FD until end of file and\n"
+"                     start its jobs before connecting (the supervisor's)\n"
 "  --help             show this help and exit\n"
 "\n"
 "Without --parent the worker is remote: URL is the rendezvous of a corun\n"
@@ -141,7 +143,7 @@ enum {
 	OPT_ID, OPT_NAME, OPT_PARENT, OPT_HELP,
 	OPT_MODEL, OPT_JOBS, OPT_PROCS, OPT_TOKEN, OPT_TOKEN_FILE,
 	OPT_INSECURE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_WAIT,
-	OPT_NO_OFFLOAD
+	OPT_NO_OFFLOAD, OPT_JOBS_FD
 };
 
 static const struct option longopts[] = {
@@ -155,6 +157,7 @@ static const struct option longopts[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "jobs-fd", required_argument, NULL, OPT_JOBS_FD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
@@ -324,6 +327,10 @@ parse(int argc, char **argv, struct cr_worker_opts *o, const char **loads,
 			o->parent = (pid_t)number("--parent", optarg, 1,
 			    INT_MAX);
 			break;
+		case OPT_JOBS_FD:
+			o->jobs_fd = (int)number("--jobs-fd", optarg, 0,
+			    INT_MAX);
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(help_text, stdout);
@@ -402,6 +409,57 @@ default_name(struct cr_worker *w, char *buf, size_t len)
 	w->opt.name = buf;
 }
 
+/*
+ * --jobs-fd: the supervisor writes one JOBS frame (or nothing) to this
+ * pipe and closes it.  Read to end of file, start the jobs, and give the
+ * loop two turns so that they have spawned their processes before the
+ * connection is set up (nng's threads and the dial take a millisecond).
+ * Their results wait for the session; the rest of the window is granted
+ * with HELLO.  A frame that does not decode is a setup error.
+ */
+#define CR_FIRST_MAX (1u << 20)
+
+static int
+first_jobs(struct cr_worker *w)
+{
+	struct cr_wire_frame f;
+	char why[CR_WIRE_WHY_SIZE];
+	uint8_t *buf;
+	size_t len = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if ((buf = malloc(CR_FIRST_MAX)) == NULL) {
+		cr_log(w, "--jobs-fd: out of memory");
+		return -1;
+	}
+	while (len < CR_FIRST_MAX && ((n = read(w->opt.jobs_fd, buf + len,
+	    CR_FIRST_MAX - len)) > 0 || (n < 0 && errno == EINTR))) {
+		len += n > 0 ? (size_t)n : 0;
+	}
+	close(w->opt.jobs_fd);
+	w->opt.jobs_fd = -1;
+	if (len > 0) {
+		if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
+		    sizeof(why)) != 0) {
+			cr_log(w, "--jobs-fd: %s", why);
+			rc = -1;
+		} else if (f.hdr.type != CR_WIRE_JOBS ||
+		    f.hdr.count > w->window) {
+			cr_log(w, "--jobs-fd: not a JOBS frame of at most %u "
+			    "jobs", w->window);
+			rc = -1;
+		} else {
+			w->first_jobs = f.hdr.count;
+			cr_dispatch_first(w, &f);
+			(void)corun_loop_run_once(w->loop, 0);
+			(void)corun_loop_run_once(w->loop, 0);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -421,6 +479,7 @@ main(int argc, char **argv)
 		return CR_EXIT_SETUP;
 	}
 	w->opt.wait = 10;
+	w->opt.jobs_fd = -1;
 	parse(argc, argv, &w->opt, loads, &nloads);
 	if (w->opt.procs > 1) {
 		/* P processes, each attached on its own. */
@@ -474,12 +533,6 @@ main(int argc, char **argv)
 		cr_log(w, "let in at %s: session %s, %u job slot(s)",
 		    rendezvous, w->opt.url, w->window);
 	}
-	if (cr_conn_open(w, why, sizeof(why)) != 0) {
-		cr_log(w, "%s", why);
-		cr_conn_close(w);
-		(void)cr_dispatch_fini(w);
-		return CR_EXIT_LOST;
-	}
 	sigev[0] = evsignal_new(corun_loop_base(w->loop), SIGTERM, on_signal,
 	    w);
 	sigev[1] = evsignal_new(corun_loop_base(w->loop), SIGINT, on_signal,
@@ -490,10 +543,33 @@ main(int argc, char **argv)
 			return CR_EXIT_SETUP;
 		}
 	}
+	if (w->opt.jobs_fd >= 0 && first_jobs(w) != 0) {
+		return CR_EXIT_SETUP;
+	}
+	if (cr_conn_open(w, why, sizeof(why)) != 0) {
+		cr_log(w, "%s", why);
+		if (w->running > 0) {
+			/* First jobs run: kill their groups before leaving. */
+			cr_session_lost(w, "no supervisor");
+			(void)corun_loop_run_forever(w->loop);
+		}
+		for (i = 0; i < 2; i++) {
+			event_free(sigev[i]);
+		}
+		cr_conn_close(w);
+		(void)cr_dispatch_fini(w);
+		return CR_EXIT_LOST;
+	}
 	if (cr_session_start(w) == 0) {
 		(void)corun_loop_run_forever(w->loop);
-	} else if (w->exit_code == 0) {
-		w->exit_code = CR_EXIT_LOST;
+	} else {
+		if (w->running > 0) {
+			cr_session_lost(w, "cannot start the session");
+			(void)corun_loop_run_forever(w->loop);
+		}
+		if (w->exit_code == 0) {
+			w->exit_code = CR_EXIT_LOST;
+		}
 	}
 
 	for (i = 0; i < 2; i++) {

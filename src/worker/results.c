@@ -120,6 +120,9 @@ cr_dispatch_flush(struct cr_worker *w)
 	size_t len;
 	int rc;
 
+	if (!w->sock_open) {
+		return;		/* first jobs' results wait for the session */
+	}
 	flush_output(w);
 	while (w->done_head != NULL && !w->lost) {
 		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
@@ -143,7 +146,8 @@ cr_dispatch_flush(struct cr_worker *w)
 			cr_job_unref(j);
 		}
 		/* Freed slots go back as credit, unless we are leaving. */
-		credit = w->state == CR_W_RUNNING ? n : 0;
+		credit = w->state == CR_W_RUNNING || w->state == CR_W_HELLO ?
+		    n : 0;
 		(void)cr_wire_set_credit(&w->wb, credit);
 		if (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
 		    cr_conn_send(w, frame, len) != 0) {

@@ -186,7 +186,7 @@ cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
 	snprintf(w->bye_reason, sizeof(w->bye_reason), "%s", why);
 	w->bye_code = 0;
 	w->exit_code = CR_EXIT_OK;
-	if (w->state == CR_W_HELLO) {
+	if (w->state == CR_W_HELLO && w->running == 0 && w->npending == 0) {
 		finish(w);	/* nothing runs yet */
 		return;
 	}
@@ -194,7 +194,7 @@ cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
 		w->state = CR_W_DRAINING;
 		cr_dispatch_cancel_all(w);
 		timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
-	} else if (w->state == CR_W_RUNNING) {
+	} else if (w->state == CR_W_RUNNING || w->state == CR_W_HELLO) {
 		w->state = CR_W_DRAINING;
 		/* Held jobs never started: hand them back to be re-leased. */
 		cr_dispatch_refuse_pending(w);
@@ -392,6 +392,10 @@ cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 	}
 	switch (f.hdr.type) {
 	case CR_WIRE_WELCOME:
+		if (w->state == CR_W_DRAINING && w->heartbeat_ms == 0) {
+			/* Told to stop while first jobs ran, before WELCOME. */
+			break;
+		}
 		if (w->state != CR_W_HELLO) {
 			cr_session_fatal(w, CORUN_EPROTO, "second WELCOME");
 			return;
@@ -466,10 +470,16 @@ cr_session_start(struct cr_worker *w)
 	 * reads it right behind the HELLO and sends the first jobs behind
 	 * its WELCOME, a round trip (half a millisecond) sooner.
 	 */
-	w->granted = w->window;
-	rc = cr_wire_encode_credit(&w->wb, w->window, &frame, &len);
-	if ((rc = send_single(w, rc, frame, len)) != 0) {
-		return rc;
+	/* (Less the first jobs from --jobs-fd: the supervisor counts them.) */
+	w->granted = w->window - w->first_jobs;
+	if (w->granted > 0) {
+		rc = cr_wire_encode_credit(&w->wb, w->granted, &frame, &len);
+		if ((rc = send_single(w, rc, frame, len)) != 0) {
+			return rc;
+		}
+	}
+	if (w->done_head != NULL) {
+		cr_dispatch_schedule_flush(w);	/* first jobs that ended */
 	}
 	timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT, handshake_expired);
 	timer_set(w, &w->watch_timer, watch_period(w), watch);

@@ -61,6 +61,7 @@ struct cr_worker_opts {
 	uint32_t	 id;		/* --id, for logs until WELCOME */
 	const char	*name;
 	pid_t		 parent;	/* --parent, 0 = none */
+	int		 jobs_fd;	/* --jobs-fd, -1 = none */
 	/* A remote worker (no --parent): attach.c */
 	unsigned	 procs;		/* processes to run (--procs) */
 	const char	*token;		/* --token, or read from --token-file */
@@ -109,6 +110,7 @@ struct cr_worker {
 	uint64_t	 last_rx_ns;
 	uint64_t	 hb_seq;
 	uint32_t	 granted;	/* credit the supervisor still holds */
+	uint32_t	 first_jobs;	/* jobs read from --jobs-fd */
 	corun_handle	*hb_timer;
 	corun_handle	*watch_timer;
 	corun_handle	*stop_timer;	/* drain deadline / cancel wait */
@@ -183,6 +185,10 @@ int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);
 int	cr_dispatch_fini(struct cr_worker *w);
 /* Start the jobs of a decoded JOBS frame (credit already checked). */
 void	cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f);
+/* Send what results are in at the end of this loop iteration. */
+void	cr_dispatch_schedule_flush(struct cr_worker *w);
+/* The --jobs-fd frame, taken before the session starts (main.c). */
+void	cr_dispatch_first(struct cr_worker *w, struct cr_wire_frame *f);
 void	cr_dispatch_cancel(struct cr_worker *w, uint64_t id);
 void	cr_dispatch_cancel_all(struct cr_worker *w);
 /* Send prefetched jobs back unstarted (CORUN_ECLOSED: re-lease them). */
