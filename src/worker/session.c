@@ -459,7 +459,10 @@ cr_session_start(struct cr_worker *w)
 
 	/* A remote worker proves it is the one the rendezvous let in. */
 	cr_session_hello(w, w->session_key, &h);
-	w->state = CR_W_HELLO;
+	if (w->state < CR_W_DRAINING) {
+		/* (A signal while first jobs ran may have set DRAINING.) */
+		w->state = CR_W_HELLO;
+	}
 	w->last_rx_ns = corun_loop_now_ns();
 	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);
 	if ((rc = send_single(w, rc, frame, len)) != 0) {
@@ -468,10 +471,11 @@ cr_session_start(struct cr_worker *w)
 	/*
 	 * The whole window as credit now, not after WELCOME: the supervisor
 	 * reads it right behind the HELLO and sends the first jobs behind
-	 * its WELCOME, a round trip (half a millisecond) sooner.
+	 * its WELCOME, a round trip (half a millisecond) sooner.  Less the
+	 * first jobs from --jobs-fd, which the supervisor counted; none
+	 * when a signal already told us to stop.
 	 */
-	/* (Less the first jobs from --jobs-fd: the supervisor counts them.) */
-	w->granted = w->window - w->first_jobs;
+	w->granted = w->state == CR_W_HELLO ? w->window - w->first_jobs : 0;
 	if (w->granted > 0) {
 		rc = cr_wire_encode_credit(&w->wb, w->granted, &frame, &len);
 		if ((rc = send_single(w, rc, frame, len)) != 0) {
@@ -481,7 +485,11 @@ cr_session_start(struct cr_worker *w)
 	if (w->done_head != NULL) {
 		cr_dispatch_schedule_flush(w);	/* first jobs that ended */
 	}
-	timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT, handshake_expired);
+	if (w->state == CR_W_HELLO) {
+		/* (Else stop_timer may be a drain's deadline: keep it.) */
+		timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT,
+		    handshake_expired);
+	}
 	timer_set(w, &w->watch_timer, watch_period(w), watch);
 	return 0;
 }
