@@ -841,6 +841,39 @@ START_TEST(test_chunked_map_in_order_with_errors)
 }
 END_TEST
 
+/* 50 000 results (5.6 MB) take the huge-page array (pool-chunk.c). */
+START_TEST(test_chunked_map_large)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
+	enum { N = 50000 };
+	struct corun_job *jobs = calloc(N, sizeof(*jobs));
+	const struct corun_job_result *r;
+	corun_future *f;
+	size_t n;
+
+	ck_assert_ptr_nonnull(jobs);
+	for (int i = 0; i < N; i++) {
+		jobs[i] = job("noop", NULL);
+		jobs[i].tag = 7 * (uint64_t)i;
+	}
+	ck_assert_int_eq(corun_pool_map_chunked(p, jobs, N, 100, &f), 0);
+	run_one(f, 30);
+	ck_assert_int_eq(corun_future_status(f), 0);
+	r = corun_pool_map_results(f, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, N);
+	for (int i = 0; i < N; i++) {
+		ck_assert_uint_eq(r[i].id, (uint64_t)i);
+		ck_assert_uint_eq(r[i].tag, 7 * (uint64_t)i);
+		ck_assert_msg(r[i].status == 0, "job %d: %s", i,
+		    r[i].message);
+	}
+	corun_future_unref(f);
+	free(jobs);
+	shutdown_pool(p);
+}
+END_TEST
+
 START_TEST(test_chunked_map_retries_and_edges)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 2);
@@ -1028,6 +1061,7 @@ main(void)
 	tcase_add_test(tc, test_recycle_workers);
 	tcase_add_test(tc, test_malformed_frame_drops_peer);
 	tcase_add_test(tc, test_chunked_map_in_order_with_errors);
+	tcase_add_test(tc, test_chunked_map_large);
 	tcase_add_test(tc, test_chunked_map_retries_and_edges);
 	tcase_add_test(tc, test_chunked_map_worker_killed);
 	tcase_add_test(tc, test_chunked_map_cancel);
