@@ -417,7 +417,7 @@ default_name(struct cr_worker *w, char *buf, size_t len)
  * Their results wait for the session; the rest of the window is granted
  * with HELLO.  A frame that does not decode is a setup error.
  */
-#define CR_FIRST_MAX (1u << 20)
+#define CR_FIRST_MAX (64u << 10)	/* the supervisor writes 48 KiB at most */
 
 static int
 first_jobs(struct cr_worker *w)
@@ -429,17 +429,20 @@ first_jobs(struct cr_worker *w)
 	ssize_t n;
 	int rc = 0;
 
-	if ((buf = malloc(CR_FIRST_MAX)) == NULL) {
+	if ((buf = malloc(CR_FIRST_MAX + 1)) == NULL) {
 		cr_log(w, "--jobs-fd: out of memory");
 		return -1;
 	}
-	while (len < CR_FIRST_MAX && ((n = read(w->opt.jobs_fd, buf + len,
-	    CR_FIRST_MAX - len)) > 0 || (n < 0 && errno == EINTR))) {
+	while (len <= CR_FIRST_MAX && ((n = read(w->opt.jobs_fd, buf + len,
+	    CR_FIRST_MAX + 1 - len)) > 0 || (n < 0 && errno == EINTR))) {
 		len += n > 0 ? (size_t)n : 0;
 	}
 	close(w->opt.jobs_fd);
 	w->opt.jobs_fd = -1;
-	if (len > 0) {
+	if (len > CR_FIRST_MAX) {
+		cr_log(w, "--jobs-fd: more than %u bytes", CR_FIRST_MAX);
+		rc = -1;
+	} else if (len > 0) {
 		if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
 		    sizeof(why)) != 0) {
 			cr_log(w, "--jobs-fd: %s", why);
