@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -639,12 +640,12 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 }
 
 /*
- * A local worker reads its first jobs from a pipe (--jobs-fd) before it
+ * A local worker reads its first jobs from a socket (--jobs-fd) before it
  * loads nng and connects, so they start while it does: a millisecond and
  * a half sooner than through the connection and the handshake.  One JOBS
- * frame, at most the worker's window and CR_FIRST_BYTES (the pipe holds
- * it whole: the write never blocks), then the pipe is closed, jobs or
- * not; the worker grants the rest of its window with HELLO.  A worker
+ * frame, at most the worker's window and CR_FIRST_BYTES (the socket
+ * holds it whole: the send never blocks), then the socket is closed, jobs
+ * or not; the worker grants the rest of its window with HELLO.  A worker
  * that dies first hands them back as any worker's leases.
  */
 #define CR_FIRST_BYTES (48 * 1024)
@@ -674,7 +675,7 @@ send_first_jobs(struct corun_pool *p, struct cr_worker *w)
 	}
 	if (cr_wire_builder_count(&p->wb) > 0 &&
 	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0 &&
-	    write(w->jobs_fd, frame, len) != (ssize_t)len) {
+	    send(w->jobs_fd, frame, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		/* It gets a broken frame and leaves: the leases come back. */
 		cr_pool_log(p, "worker %u: cannot hand it its first jobs",
 		    w->idx);

@@ -97,7 +97,7 @@ struct cr_worker {
 	struct corun_handle *poll_h;	/* waitpid polling without pidfd */
 	struct cr_outmsg *outq, *outq_tail;
 	/*
-	 * The pipe a local worker reads its first jobs from, before it
+	 * The socket a local worker reads its first jobs from, before it
 	 * connects (--jobs-fd): written once at the first dispatch, then
 	 * closed; -1 once closed.
 	 */
@@ -177,7 +177,7 @@ int cr_worker_spawn(struct corun_pool *p, struct cr_worker *w);
 int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
-/* Close the pipe of its first jobs (the worker then connects for them). */
+/* Close the socket of its first jobs (the worker then connects for them). */
 void cr_worker_close_jobs_fd(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,8 +146,12 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	size_t n = 0;
 	int rc;
 
-	/* Its first jobs come through this pipe (fd 3), see cr_pool_dispatch_now. */
-	if (pipe2(jp, O_CLOEXEC) != 0) {
+	/*
+	 * Its first jobs come through this socket pair (fd 3), see
+	 * cr_pool_dispatch_now: a socket, so that a write to a worker that
+	 * died is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
+	 */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, jp) != 0) {
 		return CORUN_ESYS;
 	}
 
