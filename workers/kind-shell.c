@@ -1,6 +1,9 @@
 /*
- * kind-shell.c - run a command: directly with posix_spawnp when it has no
- * shell syntax, through /bin/sh -c when it is one word that does.
+ * kind-shell.c - run a command: directly when it has no shell syntax,
+ * through /bin/sh -c when it is one word that does.  A program whose full
+ * path is known (looked up once per thread) starts through cr_spawn
+ * (spawn.c), which does not wait for the exec; others through
+ * posix_spawnp, which searches PATH.
  *
  * The child gets its own process group (so a timeout can kill the whole
  * tree), /dev/null as stdin, default signal dispositions and an empty
@@ -8,10 +11,10 @@
  * must not inherit that).  stdout and stderr are drained into the job's
  * buffers by two plain libevent events (no task, no stack each) while
  * this task waits for both to reach end of file, so a child that fills
- * one pipe while we wait on the other cannot deadlock.  The child has
- * then nearly always exited: it is reaped at once, and only one that
- * closed its output early (or has not quite finished exiting) is waited
- * for through the loop.  That keeps the path from a child's exit to the
+ * one pipe while we wait on the other cannot deadlock.  A child that has
+ * exited by then is reaped at once; one that closed its output early
+ * (coreutils close stdout before they exit, so most of them are a little
+ * behind) is waited for through the loop.  That keeps the path from a child's exit to the
  * next spawn short: a handful of system calls and loop iterations.
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
