@@ -192,6 +192,42 @@ START_TEST(shell_timeout_kills_tree)
 }
 END_TEST
 
+/*
+ * The job's output ends when every holder of its pipes is gone, not when
+ * one of them closes: a child that closes stdout early still has its later
+ * stderr and exit status recorded; one that leaves a background child
+ * writing is done only when that child is; and a background child that
+ * keeps the pipe open past the job's timeout is killed with the group.
+ */
+START_TEST(shell_output_outlives_close)
+{
+	uint64_t t0 = corun_loop_now_ns();
+	const struct cr_job_outcome *o;
+	long pgid;
+
+	o = SH1("echo first; exec 1>&-; sleep 0.2; echo late >&2; exit 4", 0);
+	ck_assert_int_eq(o->status, CORUN_EFAILED);
+	ck_assert_int_eq(o->exit_code, 4);
+	ck_assert_str_eq(o->out, "first\n");
+	ck_assert_str_eq(o->err, "late\n");
+	ck_assert_double_ge(ms_since(t0), 190);
+
+	t0 = corun_loop_now_ns();
+	o = SH1("echo parent; (sleep 0.3; echo child) &", 0);
+	ck_assert_int_eq(o->status, 0);
+	ck_assert_int_eq(o->exit_code, 0);
+	ck_assert_str_eq(o->out, "parent\nchild\n");
+	ck_assert_double_ge(ms_since(t0), 290);
+
+	t0 = corun_loop_now_ns();
+	o = SH1("echo $$; (trap '' TERM; sleep 30) &", 300);
+	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
+	ck_assert_double_lt(ms_since(t0), 300 + CR_KILL_GRACE * 1000 + 900);
+	ck_assert_int_eq(sscanf(o->out, "%ld", &pgid), 1);
+	ck_assert(group_gone((pid_t)pgid, 2));
+}
+END_TEST
+
 START_TEST(shell_timeout_escalates)
 {
 	uint64_t t0 = corun_loop_now_ns();
@@ -459,6 +495,7 @@ add_proc_tests(Suite *s)
 	tcase_add_test(tc, shell_literal_arguments);
 	tcase_add_test(tc, shell_timeout_kills_tree);
 	tcase_add_test(tc, shell_timeout_escalates);
+	tcase_add_test(tc, shell_output_outlives_close);
 	tcase_add_test(tc, shell_cancel);
 	suite_add_tcase(s, tc);
 

@@ -15,6 +15,7 @@
 #include <corun/corun.h>
 
 #include "check-util.h"
+#include "lib/fault-internal.h"
 
 static corun_loop *loop;
 
@@ -559,6 +560,57 @@ START_TEST(test_broken_pool_fails_futures)
 END_TEST
 
 /*
+ * A worker's listener is opened after it is spawned, at the first
+ * dispatch: one that cannot be opened stops that worker (its first jobs
+ * keep their attempts), and listeners that keep failing break the pool
+ * with the reason instead of hanging it.  Once they open again, a new pool
+ * works.
+ */
+START_TEST(test_listener_failure_breaks_pool)
+{
+	struct corun_pool_opts o = { 0 };
+	struct corun_job j = job("noop", NULL);
+	const struct corun_job_result *r;
+	corun_pool *p = NULL;
+	corun_future *f;
+	const char *msg;
+
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.quiet = 1;
+	o.restart_max = 2;
+	ck_assert_int_eq(cr_fault_set(CR_FAULT_LISTEN, 1, 1), 0);
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	ck_assert_int_eq(corun_future_error(f, &msg), CORUN_EBROKEN);
+	ck_assert_msg(strstr(msg, "workers keep dying") != NULL, "%s", msg);
+	ck_assert_uint_ge(cr_fault_hits(CR_FAULT_LISTEN), 3);
+	corun_future_unref(f);
+	corun_pool_free(p);
+	cr_fault_clear();
+
+	/*
+	 * The first listener fails once: its replacement runs the job, whose
+	 * one allowed loss was not used up by a worker we stopped ourselves
+	 * (it was handed to both; attempts counts hand-outs).
+	 */
+	o.max_attempts = 1;
+	ck_assert_int_eq(cr_fault_set(CR_FAULT_LISTEN, 1, 0), 0);
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	ck_assert_int_eq(cr_fault_hits(CR_FAULT_LISTEN), 1);
+	cr_fault_clear();
+	ck_assert_ptr_nonnull(r = corun_pool_result(f));
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_uint_eq(r->attempts, 2);
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
+/*
  * A "worker" that is really nngcat sending garbage: the supervisor must
  * refuse the frame with a logged reason, drop that peer, keep running, and
  * in the end report a broken pool rather than hang.
@@ -1056,6 +1108,7 @@ main(void)
 	tcase_add_test(tc, test_worker_killed_mid_run);
 	tcase_add_test(tc, test_attempts_run_out);
 	tcase_add_test(tc, test_broken_pool_fails_futures);
+	tcase_add_test(tc, test_listener_failure_breaks_pool);
 	tcase_add_test(tc, test_shutdown_without_wait_cancels);
 	tcase_add_test(tc, test_bad_jobs_refused);
 	tcase_add_test(tc, test_recycle_workers);

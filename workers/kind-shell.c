@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -462,10 +463,13 @@ spawn_search(const char *path, char **argv, char **envp, int out, int err,
  * which returns before the child has exec'd: *sp is then set and a failed
  * exec shows when the child is reaped.  search (or no known path) starts
  * it with posix_spawnp, which reports a failed exec here.
+ *
+ * rd[] gets the read ends (non-blocking), wr[] the write ends, which the
+ * caller keeps open until the child has exited (see run_once).
  */
 static int
 spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
-    int search, int *outfd, int *errfd, pid_t *pid, struct cr_spawn **sp)
+    int search, int rd[2], int wr[2], pid_t *pid, struct cr_spawn **sp)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	const char *full;
@@ -474,7 +478,7 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	*sp = NULL;
 	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
 		rc = errno;
-		goto out;
+		goto fail;
 	}
 	full = search ? NULL : path_resolve(path);
 	if (full != NULL) {
@@ -482,28 +486,27 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	} else {
 		rc = spawn_search(path, argv, envp, op[1], ep[1], pid);
 	}
-out:
-	if (op[1] >= 0) {
-		close(op[1]);
-	}
-	if (ep[1] >= 0) {
-		close(ep[1]);
-	}
 	if (rc != 0) {
-		if (op[0] >= 0) {
-			close(op[0]);
-		}
-		if (ep[0] >= 0) {
-			close(ep[0]);
-		}
-		return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
-		    "'%s': %s", argv[0], strerror(rc));
+		goto fail;
 	}
 	fcntl(op[0], F_SETFL, O_NONBLOCK);
 	fcntl(ep[0], F_SETFL, O_NONBLOCK);
-	*outfd = op[0];
-	*errfd = ep[0];
+	rd[0] = op[0];
+	rd[1] = ep[0];
+	wr[0] = op[1];
+	wr[1] = ep[1];
 	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (op[i] >= 0) {
+			close(op[i]);
+		}
+		if (ep[i] >= 0) {
+			close(ep[i]);
+		}
+	}
+	return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run '%s': %s",
+	    argv[0], strerror(rc));
 }
 
 /* Record how the child ended; returns the kind's status. */
@@ -528,9 +531,69 @@ exit_status(corun_job_ctx *ctx, int st)
 }
 
 /*
+ * Wait until pid has exited, without reaping it: its pid, and so its
+ * process group's id, stays ours until we reap it.  0, or CORUN_E*
+ * (CORUN_ECANCELED when the job is cancelled meanwhile).
+ */
+static int
+wait_exited(pid_t pid)
+{
+	double delay = 0.001;
+	siginfo_t si;
+	int pidfd = -1, rc = 0;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) != 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			rc = errno == ECHILD ? CORUN_ENOENT : CORUN_ESYS;
+			break;
+		}
+		if (si.si_pid == pid) {
+			break;
+		}
+#ifdef SYS_pidfd_open
+		if (pidfd < 0) {
+			pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		}
+#endif
+		if (pidfd >= 0) {
+			rc = corun_wait_fd(pidfd, CORUN_READ, -1, NULL);
+		} else {
+			/* No pidfd (old kernel): poll with a backoff. */
+			rc = corun_sleep(delay);
+			if (delay < 0.05) {
+				delay *= 2;
+			}
+		}
+		if (rc != 0) {
+			break;
+		}
+	}
+	if (pidfd >= 0) {
+		close(pidfd);
+	}
+	return rc;
+}
+
+/*
  * Run argv once and collect its output and status; *exec_err is set
  * instead when the program could not be started (cr_spawn's children
  * report that only when reaped).
+ *
+ * We hold the pipes' write ends until the child has exited, so that its
+ * closing them (coreutils close stdout before they exit, and the exit
+ * closes the rest) is no end of file and wakes nobody: the loop wakes for
+ * the child's output and once for its exit.  A wake-up at each close
+ * comes while the child is still exiting, finds nothing to reap, and can
+ * take the CPU from the very child it waits for.  Once the child is
+ * reaped our write ends go and what the pipes hold is read at once; only
+ * the child's own children still holding them (something it left in the
+ * background) make us wait for their end of file, as a shell's $(...)
+ * would.
  */
 static int
 run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
@@ -538,36 +601,49 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 {
 	struct cr_spawn *sp;
 	struct drain d;
-	int fds[2] = { -1, -1 }, st = 0, rc, reaped = 0, cancelled = 0, i;
-	pid_t pid, r;
+	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
+	int cancelled = 0, i;
+	pid_t pid;
 
 	*exec_err = 0;
-	if ((rc = spawn(ctx, path, argv, envp, search, &fds[0], &fds[1],
-	    &pid, &sp)) != 0) {
+	if ((rc = spawn(ctx, path, argv, envp, search, fds, wr, &pid,
+	    &sp)) != 0) {
 		return rc;
 	}
 	if (drain_start(&d, ctx, fds) != 0) {
 		cancelled = 1;	/* no memory: treat as a stop */
 		rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
 	}
-	/* Output ends when every holder of the pipes is gone. */
-	if (!cancelled && corun_await(d.eof) != 0) {
+	if (!cancelled && (rc = wait_exited(pid)) != 0) {
+		if (rc != CORUN_ECANCELED) {
+			rc = corun_job_fail(ctx, rc, "shell: waiting for pid "
+			    "%ld: %s", (long)pid, corun_strerror(rc));
+		}
 		cancelled = 1;
 	}
+	for (i = 0; i < 2; i++) {
+		close(wr[i]);
+	}
 	if (!cancelled) {
-		while ((r = waitpid(pid, &st, WNOHANG)) < 0 && errno == EINTR) {
+		/* Usually the end of file is there already. */
+		for (i = 0; i < 2; i++) {
+			drain_side(&d, i);
+		}
+		if (d.open > 0 && corun_await(d.eof) != 0) {
+			cancelled = 1;	/* kill what holds them */
+		}
+	}
+	if (!cancelled) {
+		pid_t r;
+
+		while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
 			continue;
 		}
 		if (r == pid) {
 			reaped = 1;
-		} else if ((rc = corun_wait_child(pid, &st)) == 0) {
-			reaped = 1;	/* it had closed its output early */
-		} else if (rc == CORUN_ECANCELED) {
-			cancelled = 1;
 		} else {
-			rc = corun_job_fail(ctx, rc, "shell: waiting for pid "
-			    "%ld: %s", (long)pid, corun_strerror(rc));
-			cancelled = 1;
+			rc = corun_job_fail(ctx, CORUN_ESYS, "shell: reaping "
+			    "pid %ld: %s", (long)pid, strerror(errno));
 		}
 	}
 	if (cancelled && terminate(pid, reaped, &st)) {

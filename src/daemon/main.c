@@ -563,7 +563,7 @@ run(struct cd_daemon *d, int lockfd)
 	/* Tests: fail the Nth call from the first request on. */
 	if (cr_fault_setenv("CORUN_FAULT") != 0) {
 		rc = fatal("CORUN_FAULT=%s: expected CLASS:N[:once|:forever]"
-		    "[,...] with CLASS alloc, io or net", getenv("CORUN_FAULT"));
+		    "[,...] with CLASS alloc, io, net or listen", getenv("CORUN_FAULT"));
 		goto out;
 	}
 	cd_log("ready: %s, state %s, %u workers (%s)", d->conf.socket,

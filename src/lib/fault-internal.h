@@ -14,7 +14,9 @@
  *   io     SQLite file reads, writes, syncs, truncates and opens (a VFS
  *          shim over the default one, same file);
  *   net    corund's control socket: a received request or a reply is
- *          dropped as if nng had failed.
+ *          dropped as if nng had failed;
+ *   listen the pool's listener for a local worker it started cannot be
+ *          opened (src/sup/worker.c).
  *
  * The code is always compiled in.  When nothing is armed a site costs
  * one load of cr_fault_armed and a branch that is always predicted, so
@@ -39,6 +41,7 @@ enum cr_fault_class {
 	CR_FAULT_ALLOC = 0,
 	CR_FAULT_IO = 1,
 	CR_FAULT_NET = 2,
+	CR_FAULT_LISTEN = 3,
 	CR_FAULT_NCLASS
 };
 
@@ -90,7 +93,7 @@ int	cr_fault_parse(const char *spec);
  * it is unset or empty, CORUN_EINVAL when it does not parse.
  */
 int	cr_fault_setenv(const char *name);
-/* "alloc", "io", "net"; "unknown" otherwise. */
+/* "alloc", "io", "net", "listen"; "unknown" otherwise. */
 const char *cr_fault_name(int cls);
 
 /* The allocation wrappers: the libc calls, failing when told to. */

@@ -26,6 +26,7 @@ static const char *const names[CR_FAULT_NCLASS] = {
 	[CR_FAULT_ALLOC] = "alloc",
 	[CR_FAULT_IO] = "io",
 	[CR_FAULT_NET] = "net",
+	[CR_FAULT_LISTEN] = "listen",
 };
 
 const char *

@@ -733,6 +733,9 @@ cr_pool_dispatch_now(struct corun_pool *p)
 		if (w->jobs_fd >= 0) {
 			send_first_jobs(p, w);
 		}
+		if (w->listen_due) {
+			cr_worker_listen(w);
+		}
 		/* (One that has not said HELLO gets them after WELCOME.) */
 		if (w->cancels > 0 && w->state != CR_W_IDLE &&
 		    w->state != CR_W_STARTING) {

@@ -102,6 +102,13 @@ struct cr_worker {
 	 * closed; -1 once closed.
 	 */
 	int jobs_fd;
+	/*
+	 * Its listener is opened at the first dispatch, after its first
+	 * jobs went out (cr_worker_listen): nng's start-up in this process
+	 * (a dozen threads) then overlaps the worker's instead of delaying
+	 * its first jobs.
+	 */
+	int listen_due;
 	int kill_sent;			/* we signalled this process */
 	uint32_t credit;		/* jobs we may still send */
 	uint32_t cancels;		/* cancel requests not sent yet */
@@ -179,6 +186,7 @@ void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
 /* Close the socket of its first jobs (the worker then connects for them). */
 void cr_worker_close_jobs_fd(struct cr_worker *w);
+void cr_worker_listen(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
 
 /*

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/fault-internal.h"
 #include "sup-internal.h"
 
 #include <nng/protocol/pair1/pair.h>
@@ -128,7 +129,9 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 	/* Sends queue in outq; nng itself need not buffer much. */
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
-	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0) {
+	rv = cr_fault(CR_FAULT_LISTEN) ? NNG_EADDRINUSE :
+	    nng_listen(w->sock, w->url, NULL, 0);
+	if (rv != 0) {
 		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
 		return CORUN_ESYS;
 	}
@@ -239,12 +242,14 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->pid = 0;
 	w->pidfd = -1;
 	w->jobs_fd = -1;
+	w->listen_due = 0;
 	w->kill_sent = 0;
 	w->started_ns = corun_loop_now_ns();
 	/*
-	 * The process first, then the listener: the worker's exec and
-	 * start-up overlap the socket's set-up here (it waits for the
-	 * listener if it dials first).  Half a millisecond of every run.
+	 * The process now; its listener at the next dispatch, once its
+	 * first jobs are on their way (cr_worker_listen): the worker's exec
+	 * and start-up overlap the socket's set-up here, and it dials again
+	 * (with a short back-off) if it gets there first.
 	 */
 	snprintf(w->url, sizeof(w->url), "ipc://%s/w%u.%u", p->rundir,
 	    w->idx, w->gen);
@@ -257,26 +262,38 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 		errno = err;
 		return rc;
 	}
-	if ((rc = open_socket(p, w)) != 0) {
-		/* Never told anything: end it here, as if never started. */
-		kill(w->pid, SIGKILL);
-		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {
-		}
-		w->pid = 0;
-		cr_worker_close(w);
-		return rc;
-	}
 	w->state = CR_W_STARTING;
+	w->listen_due = 1;
 	if ((rc = watch_exit(w)) != 0) {
 		cr_worker_kill(w, SIGKILL, NULL);
 		return rc;
 	}
 	/*
 	 * The next dispatch, even with nothing queued, hands it its first
-	 * jobs or closes their pipe: it waits for one or the other.
+	 * jobs or closes their socket (it waits for one or the other), then
+	 * opens its listener.
 	 */
 	cr_pool_schedule_flush(p);
 	return 0;
+}
+
+/*
+ * Open a starting worker's listener (at the dispatch after its spawn).
+ * A listener that cannot be opened stops the worker: its first jobs come
+ * back without losing an attempt, and a pool whose listeners keep failing
+ * breaks as one whose workers keep dying.
+ */
+void
+cr_worker_listen(struct cr_worker *w)
+{
+	w->listen_due = 0;
+	if (w->state != CR_W_STARTING || w->sock_open) {
+		return;
+	}
+	if (open_socket(w->pool, w) != 0) {
+		cr_worker_close_socket(w);
+		cr_worker_kill(w, SIGKILL, "cannot listen for it; stopping it");
+	}
 }
 
 static void
