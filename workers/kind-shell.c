@@ -9,13 +9,15 @@
  * tree), /dev/null as stdin, default signal dispositions and an empty
  * signal mask (the worker may ignore SIGPIPE or block signals; children
  * must not inherit that).  stdout and stderr are drained into the job's
- * buffers by two plain libevent events (no task, no stack each) while
- * this task waits for both to reach end of file, so a child that fills
- * one pipe while we wait on the other cannot deadlock.  A child that has
- * exited by then is reaped at once; one that closed its output early
- * (coreutils close stdout before they exit, so most of them are a little
- * behind) is waited for through the loop.  That keeps the path from a child's exit to the
- * next spawn short: a handful of system calls and loop iterations.
+ * buffers by two plain libevent events (no task, no stack each), so a
+ * child that fills one pipe while we wait on the other cannot deadlock.
+ * This task waits for the child's exit without reaping it, holding the
+ * pipes' write ends meanwhile, so that the child closing its output (most
+ * coreutils close stdout before they exit) wakes nobody; then it lets go
+ * of them, reads what is left, waits for the end of file only if the
+ * child left something behind that still holds the pipes, and reaps.
+ * One wake-up per job's exit: the path from a child's exit to the next
+ * spawn is a handful of system calls.
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * CR_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
