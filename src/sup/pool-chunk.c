@@ -45,6 +45,14 @@ struct cr_map {
 	struct cr_map_chunk *chunks;
 	struct corun_job_result *res;
 	size_t		 res_mapped;	/* bytes, if res was mmap'ed */
+	/*
+	 * The jobs' tags, kept only when one is not 0.  A result's id and
+	 * tag are written with its outcome, not when the map is queued:
+	 * the results array's pages are then first touched as results come
+	 * in, while the workers run, not all at once before the first chunk
+	 * leaves (20 MB for 200 000 jobs, a fault every 4 KiB).
+	 */
+	uint64_t	*tags;
 };
 
 /*
@@ -125,8 +133,20 @@ map_destroy(corun_future *fut)
 		}
 	}
 	free(m->chunks);
+	free(m->tags);
 	res_free(m->res, m->res_mapped);
 	free(m);
+}
+
+/* Result x of the map, its id and tag set. */
+static struct corun_job_result *
+item(struct cr_map *m, size_t x)
+{
+	struct corun_job_result *ir = &m->res[x];
+
+	ir->id = x;
+	ir->tag = m->tags != NULL ? m->tags[x] : 0;
+	return ir;
 }
 
 /* Items [from, c->count) of c ended without a record: status and why. */
@@ -135,7 +155,7 @@ fill_missing(struct cr_map_chunk *c, size_t from, int status, const char *msg,
     const struct corun_job_result *r)
 {
 	for (size_t k = from; k < c->count; k++) {
-		struct corun_job_result *ir = &c->m->res[c->base + k];
+		struct corun_job_result *ir = item(c->m, c->base + k);
 
 		ir->status = status != 0 ? status : CORUN_EPROTO;
 		ir->exit_code = -1;
@@ -176,7 +196,7 @@ chunk_done(corun_future *fut, void *arg)
 			for (; k < c->count &&
 			    cr_chunk_next_result(&it, &cr) == 0; k++) {
 				struct corun_job_result *ir =
-				    &m->res[c->base + k];
+				    item(m, c->base + k);
 
 				ir->status = (int)cr.status;
 				ir->exit_code = cr.exit_code;
@@ -320,10 +340,6 @@ queue_chunks(struct corun_pool *p, struct cr_map *m,
 		}
 		*c = (struct cr_map_chunk){ m, corun_future_ref(&job->fut), i,
 		    k };
-		for (size_t x = i; x < i + k; x++) {
-			m->res[x].id = x;
-			m->res[x].tag = jobs[x].tag;
-		}
 		m->nchunks++;
 		m->left++;
 		cr_jobq_push(&p->queue, job);
@@ -366,6 +382,18 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 	}
 	cr_future_init(&m->fut, p->loop, &map_ops);
 	m->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].tag != 0) {
+			if ((m->tags = malloc(n * sizeof(*m->tags))) == NULL) {
+				map_destroy(&m->fut);
+				return CORUN_ENOMEM;
+			}
+			for (size_t x = 0; x < n; x++) {
+				m->tags[x] = jobs[x].tag;
+			}
+			break;
+		}
+	}
 	if (chunksize == 0) {
 		chunksize = auto_chunksize(p, n);
 	}
@@ -377,8 +405,7 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 	}
 	/* Out of memory part way: what is queued runs, the rest says so. */
 	for (size_t i = done; i < n; i++) {
-		m->res[i].id = i;
-		m->res[i].tag = jobs[i].tag;
+		(void)item(m, i);
 		m->res[i].status = CORUN_ENOMEM;
 		m->res[i].exit_code = -1;
 		m->res[i].out = m->res[i].err = "";
