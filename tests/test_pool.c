@@ -667,6 +667,114 @@ START_TEST(test_malformed_frame_drops_peer)
 }
 END_TEST
 
+/*
+ * Closing a pool that still runs jobs (corun run does it once its input is
+ * all submitted): each worker is told to run what it holds and leave
+ * (SHUTDOWN drain).  It exits right behind its last results, and those
+ * results are still read, not re-run: every job ends once, on its first
+ * attempt, in each of a few rounds (the race is between the worker's exit
+ * and its last frames).  A job that fails with a retry left after the
+ * drain is run again by a worker started for it.
+ */
+START_TEST(test_shutdown_drains_workers)
+{
+	enum { N = 120 };
+	struct corun_job jobs[N];
+	corun_future *f[N], *done, *g;
+	const struct corun_job_result *r;
+	char cmd[128];
+
+	for (int round = 0; round < 4; round++) {
+		corun_pool *p = new_pool(round % 2 ? CORUN_MODEL_PROCESS :
+		    CORUN_MODEL_ASYNC, 4);
+
+		for (int i = 0; i < N; i++) {
+			jobs[i] = job("sleep", i % 3 ? "1" : "3");
+			jobs[i].tag = (uint64_t)i;
+		}
+		ck_assert_int_eq(corun_pool_map(p, jobs, N, f), 0);
+		ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+		run_all(f, N, 20);
+		for (int i = 0; i < N; i++) {
+			ck_assert_ptr_nonnull(r = corun_pool_result(f[i]));
+			ck_assert_int_eq(r->status, 0);
+			ck_assert_uint_eq(r->attempts, 1);
+			ck_assert_uint_eq(r->tag, (uint64_t)i);
+			corun_future_unref(f[i]);
+		}
+		corun_call_later(loop, 10, (corun_cb)corun_loop_stop, loop,
+		    NULL);
+		corun_loop_run_until_complete(loop, done);
+		ck_assert(corun_future_done(done));
+		corun_future_unref(done);
+		corun_pool_free(p);
+	}
+
+	/* A retry after the drain: a fresh worker runs it. */
+	{
+		corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
+		char path[] = "/tmp/corun-drain-XXXXXX";
+		int fd = mkstemp(path);
+		struct corun_job j;
+		size_t len;
+
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		unlink(path);
+		len = (size_t)snprintf(cmd, sizeof(cmd), "sh%c-c%ctest -e %s "
+		    "|| { touch %s; exit 1; }", 0, 0, path, path) + 1;
+		j = shell(cmd, len);
+		j.retries = 1;
+		ck_assert_int_eq(corun_pool_submit(p, &j, &g), 0);
+		ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+		run_all(&g, 1, 10);
+		ck_assert_ptr_nonnull(r = corun_pool_result(g));
+		ck_assert_int_eq(r->status, 0);
+		ck_assert_uint_eq(r->attempts, 2);
+		corun_future_unref(g);
+		corun_call_later(loop, 10, (corun_cb)corun_loop_stop, loop,
+		    NULL);
+		corun_loop_run_until_complete(loop, done);
+		ck_assert(corun_future_done(done));
+		corun_future_unref(done);
+		corun_pool_free(p);
+		unlink(path);
+	}
+}
+END_TEST
+
+/*
+ * A pool closed with wait and then without: the second call still
+ * cancels what runs (a halt or a signal after corun run closed the pool).
+ */
+START_TEST(test_shutdown_escalates)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
+	struct corun_job j = job("sleep", "10000");
+	corun_future *f[2], *done;
+	double t0 = now_s();
+
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[0]), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f[1]), 0);
+	ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+	corun_future_unref(done);
+	corun_loop_run_once(loop, 0.2);
+	corun_loop_run_once(loop, 0.2);
+	ck_assert_int_eq(corun_pool_shutdown(p, 0, 1, &done), 0);
+	corun_call_later(loop, 10, (corun_cb)corun_loop_stop, loop, NULL);
+	corun_loop_run_until_complete(loop, done);
+	ck_assert(corun_future_done(done));
+	run_all(f, 2, 5);
+	for (int i = 0; i < 2; i++) {
+		ck_assert(was_cancelled(f[i]));
+		corun_future_unref(f[i]);
+	}
+	ck_assert(now_s() - t0 < 5);
+	corun_future_unref(done);
+	corun_pool_free(p);
+}
+END_TEST
+
 START_TEST(test_shutdown_without_wait_cancels)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_ASYNC, 2);
@@ -1110,6 +1218,8 @@ main(void)
 	tcase_add_test(tc, test_broken_pool_fails_futures);
 	tcase_add_test(tc, test_listener_failure_breaks_pool);
 	tcase_add_test(tc, test_shutdown_without_wait_cancels);
+	tcase_add_test(tc, test_shutdown_drains_workers);
+	tcase_add_test(tc, test_shutdown_escalates);
 	tcase_add_test(tc, test_bad_jobs_refused);
 	tcase_add_test(tc, test_recycle_workers);
 	tcase_add_test(tc, test_malformed_frame_drops_peer);

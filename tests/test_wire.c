@@ -188,6 +188,10 @@ START_TEST(test_small_frames_roundtrip)
 	ck_assert_uint_eq(f.hdr.type, CR_WIRE_SHUTDOWN);
 	ck_assert_uint_eq(f.u.shutdown.graceful, 1);
 	ck_assert_uint_eq(f.u.shutdown.deadline_ms, UINT32_MAX);
+	sd.graceful = CR_SHUTDOWN_DRAIN;
+	ck_assert_int_eq(cr_wire_encode_shutdown(&b, &sd, &p, &n), 0);
+	ck_assert_int_eq(cr_wire_decode(p, n, 0, &f, why, sizeof(why)), 0);
+	ck_assert_uint_eq(f.u.shutdown.graceful, CR_SHUTDOWN_DRAIN);
 	sd.graceful = 7;
 	ck_assert_int_eq(cr_wire_encode_shutdown(&b, &sd, &p, &n),
 	    CORUN_EINVAL);
@@ -872,6 +876,9 @@ START_TEST(test_bad_field_lengths)
 	p = sample(CR_WIRE_SHUTDOWN, &n);
 	p[CR_WIRE_HDR_SIZE] = 0xff;		/* graceful */
 	expect_fail(p, n, 0, CORUN_EPROTO);
+	p[CR_WIRE_HDR_SIZE] = 3;		/* one past drain */
+	r = expect_fail(p, n, 0, CORUN_EPROTO);
+	ck_assert_ptr_nonnull(strstr(r, "graceful at offset 16 is 3"));
 	free(p);
 
 	p = sample(CR_WIRE_BYE, &n);

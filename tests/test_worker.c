@@ -713,6 +713,50 @@ START_TEST(test_prefetch)
 }
 END_TEST
 
+/*
+ * SHUTDOWN drain: the held jobs are not handed back but run, in order, as
+ * slots free; the worker leaves right after the last result (BYE, exit 0)
+ * without being asked again.  A SIGTERM while it drains stops what is
+ * still held from starting (handed back as on a graceful shutdown).
+ */
+START_TEST(test_drain_shutdown)
+{
+	uint64_t t0;
+
+	expect_prefetch = 3;
+	ck_assert_int_eq(start(ARGS("--concurrency", "1", "--prefetch", "3"),
+	    10000), 4);
+	expect_prefetch = 0;
+	t0 = now_ms();
+	send_jobs(1, 4, "sleep", "200", 1);
+	usleep(20000);
+	send_shutdown(CR_SHUTDOWN_DRAIN, 0);
+	if (_i == 1) {
+		/* Job 1 runs, 2 starts when it ends; 3 and 4 never do. */
+		usleep(280000);
+		kill(S.pid, SIGTERM);
+	}
+	collect(SIZE_MAX, 3000);
+	ck_assert(S.got_bye);
+	ck_assert_int_eq(S.bye.code, 0);
+	ck_assert_int_eq(wait_exit(3000), 0);
+	ck_assert_int_eq(S.nres, 4);
+	if (_i == 0) {
+		for (int id = 1; id <= 4; id++) {
+			ck_assert_int_eq(S.status[find_result(id)], 0);
+		}
+		/* One slot: one after the other, then straight out. */
+		ck_assert_uint_ge(now_ms() - t0, 4 * 200 - 10);
+		ck_assert_uint_lt(now_ms() - t0, 4 * 200 + 1500);
+	} else {
+		ck_assert_int_eq(S.status[find_result(1)], 0);
+		ck_assert_int_eq(S.status[find_result(2)], 0);
+		ck_assert_int_eq(S.status[find_result(3)], CORUN_ECLOSED);
+		ck_assert_int_eq(S.status[find_result(4)], CORUN_ECLOSED);
+	}
+}
+END_TEST
+
 START_TEST(test_hard_shutdown)
 {
 	start(ARGS("--concurrency", "2"), 10000);
@@ -824,6 +868,7 @@ worker_suite(void)
 	tcase_add_test(tc, test_heartbeat);
 	tcase_add_test(tc, test_heartbeat_timeout);
 	tcase_add_loop_test(tc, test_graceful_shutdown, 0, 2);
+	tcase_add_loop_test(tc, test_drain_shutdown, 0, 2);
 	tcase_add_test(tc, test_prefetch);
 	tcase_add_loop_test(tc, test_hard_shutdown, 0, 2);
 	tcase_add_test(tc, test_sigterm);

@@ -38,6 +38,7 @@ struct cr_run {
 	unsigned *freenum, nfreenum; /* free {%} numbers */
 	uint64_t next_seq, next_print;
 	int eof, stopping, halted, signo, failed_hard, finished;
+	int pool_closed;	/* every job submitted: the pool closed */
 	int streaming;		/* --line-buffer: output as it comes */
 	uint64_t signo_ns;		/* when the first signal came */
 	struct event *ev_in, *ev_sig[2];

@@ -286,6 +286,19 @@ pump(struct cr_run *r)
 			break;
 		}
 	}
+	if (r->eof && !r->stopping && !r->pool_closed &&
+	    r->o->listen == NULL) {
+		/*
+		 * Nothing more will be submitted: close the pool now, so that
+		 * each worker, once it has been handed its last jobs, runs
+		 * them and leaves right behind its last results (SHUTDOWN
+		 * drain), a round trip before we could tell it at the end.
+		 * Retries still run (on a worker started for them).  Not with
+		 * --listen: remote workers may attach until the end.
+		 */
+		r->pool_closed = 1;
+		(void)corun_pool_shutdown(r->pool, 1, 0, NULL);
+	}
 	if ((r->eof || r->stopping) && r->inflight == 0 && !r->finished) {
 		r->finished = 1;
 		corun_loop_stop(r->loop);

@@ -524,8 +524,10 @@ cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 			on_output(w, &o);
 		}
 		break;
-	case CR_WIRE_HEARTBEAT:
 	case CR_WIRE_BYE:
+		cr_worker_bye(w);
+		break;
+	case CR_WIRE_HEARTBEAT:
 		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s frame",
@@ -892,8 +894,12 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	size_t requeued = 0;
 	int quick, recycled, unstarted;
 
-	/* Told to stop after its share of jobs, and holding none: no loss. */
-	recycled = w->recycling && w->leases.len == 0;
+	/*
+	 * Told to stop after its share of jobs (recycling) or after what it
+	 * held (draining), and holding none: no loss.
+	 */
+	recycled = (w->recycling || w->draining) && w->leases.len == 0;
+	w->draining = 0;
 	w->recycling = 0;
 	w->jobs_done = 0;
 	w->jobs_limit = 0;
@@ -981,13 +987,42 @@ stop_worker(struct corun_pool *p, struct cr_worker *w, int graceful)
 	const uint8_t *frame;
 	size_t len;
 
-	if (w->state == CR_W_READY &&
+	/*
+	 * A draining worker told to cancel after all hears it too, if it
+	 * still runs something (one that does not is leaving: a write to it
+	 * as it exits is what sockclose.c is careful about).
+	 */
+	if ((w->state == CR_W_READY || (w->state == CR_W_STOPPING &&
+	    w->draining && graceful == CR_SHUTDOWN_CANCEL &&
+	    w->leases.len > 0 && !w->bye_seen)) &&
 	    cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
 	    cr_worker_send(w, frame, len) == 0) {
 		w->state = CR_W_STOPPING;
+		w->draining = 0;
 	} else if (w->state == CR_W_STARTING || w->state == CR_W_READY) {
 		cr_worker_kill(w, SIGTERM, NULL);
 		w->state = CR_W_STOPPING;
+	}
+}
+
+/*
+ * The pool is closing and nothing is queued: a local worker still running
+ * jobs is told to run what it holds and leave (SHUTDOWN drain), so that it
+ * exits right behind its last results instead of a round trip later.  It
+ * takes no new jobs from here on; a job re-queued meanwhile (a retry, a
+ * lost worker's) goes to a worker started for it.
+ */
+static void
+drain_worker(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_wire_shutdown sd = { CR_SHUTDOWN_DRAIN, 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	if (cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    cr_worker_send(w, frame, len) == 0) {
+		w->state = CR_W_STOPPING;
+		w->draining = 1;
 	}
 }
 
@@ -1008,7 +1043,11 @@ maybe_finish_shutdown(struct corun_pool *p)
 		}
 		alive++;
 		if (p->queue.len == 0 && leased == 0) {
-			stop_worker(p, w, 1);
+			stop_worker(p, w, CR_SHUTDOWN_GRACEFUL);
+		} else if (p->queue.len == 0 && p->wait_on_close &&
+		    w->state == CR_W_READY && !w->remote && !w->recycling &&
+		    w->leases.len > 0) {
+			drain_worker(p, w);
 		}
 	}
 	if (alive == 0 && p->queue.len > 0 && p->restart_h == NULL &&
@@ -1039,25 +1078,33 @@ corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
 	    (rc = corun_future_new(p->loop, &p->done)) != 0) {
 		return rc;
 	}
+	/*
+	 * A later call may ask for more than an earlier one (corun run
+	 * closes the pool once its input is all submitted, then a halt or a
+	 * signal cancels): cancelling the queue or the running jobs happens
+	 * on any call, once.
+	 */
 	if (!p->closing) {
 		p->closing = 1;
 		p->wait_on_close = wait;
 		cr_remote_stop(p);	/* no new remote workers */
-		if (cancel_pending || !wait) {
-			while ((job = cr_jobq_pop(&p->queue)) != NULL) {
-				job_fail(job, CORUN_ECANCELED, NULL);
-			}
+	}
+	if (cancel_pending || !wait) {
+		while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+			job_fail(job, CORUN_ECANCELED, NULL);
 		}
-		if (!wait) {
-			for (unsigned i = 0; i < p->nslots; i++) {
-				struct cr_worker *w = &p->workers[i];
+	}
+	if (!wait && !p->stopped_now) {
+		p->stopped_now = 1;
+		p->wait_on_close = 0;
+		for (unsigned i = 0; i < p->nslots; i++) {
+			struct cr_worker *w = &p->workers[i];
 
-				for (job = w->leases.head; job != NULL;
-				    job = job->next) {
-					job->cancel_req = 1;
-				}
-				stop_worker(p, w, 0);
+			for (job = w->leases.head; job != NULL;
+			    job = job->next) {
+				job->cancel_req = 1;
 			}
+			stop_worker(p, w, CR_SHUTDOWN_CANCEL);
 		}
 	}
 	if (done != NULL) {

@@ -110,6 +110,15 @@ struct cr_worker {
 	 */
 	int listen_due;
 	int kill_sent;			/* we signalled this process */
+	int draining;			/* told SHUTDOWN drain (pool.c) */
+	int bye_seen;			/* its BYE arrived */
+	/*
+	 * It exited (not reaped yet) holding leases before its BYE was read:
+	 * what it sent last may still be on its way (cr_worker_exit_wait).
+	 */
+	int exit_deferred;
+	unsigned exit_checks;
+	struct corun_handle *exit_h;
 	uint32_t credit;		/* jobs we may still send */
 	uint32_t cancels;		/* cancel requests not sent yet */
 	uint32_t capacity;
@@ -160,6 +169,7 @@ struct corun_pool {
 	uint64_t recycle_rng;		/* jitter of jobs_limit */
 	int closing;
 	int wait_on_close;
+	int stopped_now;		/* corun_pool_shutdown without wait done */
 	int broken;
 	int own_rundir;			/* we made it: remove it */
 	char *broken_reason;
@@ -187,6 +197,7 @@ void cr_worker_close(struct cr_worker *w);
 /* Close the socket of its first jobs (the worker then connects for them). */
 void cr_worker_close_jobs_fd(struct cr_worker *w);
 void cr_worker_listen(struct cr_worker *w);
+void cr_worker_bye(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
 
 /*

@@ -51,12 +51,101 @@ reap(struct cr_worker *w)
 	return 1;
 }
 
+/*
+ * A worker that exits while it holds leases may have sent their results
+ * just before (a drained worker sends its last results and BYE, then
+ * exits at once): nng may not have handed us those frames yet when the
+ * exit is seen.  So the exit waits, the process unreaped (its pid stays
+ * ours), until its BYE was read or it holds nothing any more, checking
+ * every CR_EXIT_CHECK s for at most CR_EXIT_CHECKS times (a worker that
+ * crashed sends no BYE: its jobs are re-queued 100 ms later).
+ */
+#define CR_EXIT_CHECK 0.002
+#define CR_EXIT_CHECKS 50
+
+/* 1 if the process has exited (it is not reaped). */
+static int
+exited(const struct cr_worker *w)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT) != 0) {
+		if (errno != EINTR) {
+			return 1;	/* not ours to wait for: let reap say */
+		}
+	}
+	return si.si_pid == w->pid;
+}
+
+/* Nothing it sent can still be on the way that we would miss. */
+static int
+exit_ready(struct cr_worker *w)
+{
+	if (w->bye_seen || w->leases.len == 0 || !w->sock_open) {
+		return 1;
+	}
+	on_readable(-1, 0, w);		/* what nng has now */
+	return w->bye_seen || w->leases.len == 0 || !w->sock_open;
+}
+
+static void exit_check(void *arg);
+
+/* It has exited: reap it now, or once its last frames are read. */
+static void
+exited_now(struct cr_worker *w)
+{
+	if (exit_ready(w) || w->exit_checks >= CR_EXIT_CHECKS) {
+		reap(w);
+		return;
+	}
+	if (!w->exit_deferred) {
+		w->exit_deferred = 1;
+		if (w->pev != NULL) {
+			event_del(w->pev);	/* it stays readable */
+		}
+	}
+	if (w->exit_h == NULL) {
+		w->exit_checks++;
+		corun_call_later(w->pool->loop, CR_EXIT_CHECK, exit_check, w,
+		    &w->exit_h);
+	}
+}
+
+static void
+exit_check(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	corun_handle_release(w->exit_h);
+	w->exit_h = NULL;
+	exited_now(w);
+}
+
+/* Its BYE was read: a deferred exit need not wait any more. */
+void
+cr_worker_bye(struct cr_worker *w)
+{
+	w->bye_seen = 1;
+	if (w->exit_deferred && w->exit_h != NULL) {
+		corun_handle_cancel(w->exit_h);
+		corun_handle_release(w->exit_h);
+		w->exit_h = NULL;
+		corun_call_soon(w->pool->loop, exit_check, w, &w->exit_h);
+	}
+}
+
 static void
 on_pidfd(evutil_socket_t fd, short what, void *arg)
 {
+	struct cr_worker *w = arg;
+
 	(void)fd;
 	(void)what;
-	reap(arg);
+	if (exited(w)) {
+		exited_now(w);
+	}
 }
 
 static void
@@ -66,7 +155,9 @@ poll_child(void *arg)
 
 	corun_handle_release(w->poll_h);
 	w->poll_h = NULL;
-	if (!reap(w)) {
+	if (exited(w)) {
+		exited_now(w);
+	} else {
 		corun_call_later(w->pool->loop, 0.02, poll_child, w, &w->poll_h);
 	}
 }
@@ -244,6 +335,10 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->jobs_fd = -1;
 	w->listen_due = 0;
 	w->kill_sent = 0;
+	w->draining = 0;
+	w->bye_seen = 0;
+	w->exit_deferred = 0;
+	w->exit_checks = 0;
 	w->started_ns = corun_loop_now_ns();
 	/*
 	 * The process now; its listener at the next dispatch, once its
@@ -455,4 +550,10 @@ cr_worker_close(struct cr_worker *w)
 		corun_handle_release(w->poll_h);
 		w->poll_h = NULL;
 	}
+	if (w->exit_h != NULL) {
+		corun_handle_cancel(w->exit_h);
+		corun_handle_release(w->exit_h);
+		w->exit_h = NULL;
+	}
+	w->exit_deferred = 0;
 }

@@ -428,8 +428,11 @@ decode(const void *buf, size_t len, size_t max_frame,
 		break;
 	case CR_WIRE_SHUTDOWN:
 		if ((err = need(&d, CR_WIRE_SHUTDOWN_BODY, "body")) == 0 &&
-		    (err = bool_field(&d, "graceful", d.p,
-		    &f->u.shutdown.graceful)) == 0) {
+		    *d.p > CR_SHUTDOWN_DRAIN) {
+			err = dec_fail(&d, CORUN_EPROTO, "graceful at offset "
+			    "%zu is %u, must be 0, 1 or 2", off(&d, d.p), *d.p);
+		} else if (err == 0) {
+			f->u.shutdown.graceful = *d.p;
 			f->u.shutdown.deadline_ms = cr_wire_get32(d.p + 1);
 			d.p += CR_WIRE_SHUTDOWN_BODY;
 		}

@@ -477,7 +477,7 @@ cr_wire_encode_shutdown(struct cr_wire_builder *b,
 	uint8_t *p;
 	int err;
 
-	if (s->graceful > 1) {
+	if (s->graceful > CR_SHUTDOWN_DRAIN) {
 		return CORUN_EINVAL;
 	}
 	if ((err = single(b, CR_WIRE_SHUTDOWN, CR_WIRE_SHUTDOWN_BODY,

@@ -141,8 +141,17 @@ struct cr_wire_heartbeat {
 	uint64_t	lag_ns;		/* sender's event loop lag */
 };
 
+/*
+ * SHUTDOWN's graceful field: cancel every job; finish the running ones
+ * and hand the held ones back unstarted; or run everything held, then
+ * leave (the supervisor has nothing more to send).
+ */
+#define CR_SHUTDOWN_CANCEL	0
+#define CR_SHUTDOWN_GRACEFUL	1
+#define CR_SHUTDOWN_DRAIN	2
+
 struct cr_wire_shutdown {
-	uint8_t		graceful;	/* 0 or 1 */
+	uint8_t		graceful;	/* CR_SHUTDOWN_CANCEL, _GRACEFUL, _DRAIN */
 	uint32_t	deadline_ms;	/* 0 = none */
 };
 

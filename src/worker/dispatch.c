@@ -151,7 +151,8 @@ static void
 schedule_flush(struct cr_worker *w)
 {
 	int hold = w->npending > 0 && w->done_count < w->window / 4 &&
-	    w->state == CR_W_RUNNING;
+	    (w->state == CR_W_RUNNING ||
+	    (w->state == CR_W_DRAINING && w->drain));
 
 	if (w->flush_timer != NULL && !hold) {
 		/* The batch is full enough, or a slot may starve: go now. */
@@ -259,7 +260,8 @@ start_pending(struct cr_worker *w)
 
 	/* (In HELLO only first jobs can be held: they start as slots free.) */
 	while ((j = w->pend_head) != NULL && (w->state == CR_W_RUNNING ||
-	    w->state == CR_W_HELLO) &&
+	    w->state == CR_W_HELLO ||
+	    (w->state == CR_W_DRAINING && w->drain)) &&
 	    (th = pick_thread(w))->running < w->opt.concurrency) {
 		w->pend_head = j->dnext;
 		if (w->pend_head == NULL) {

@@ -10,6 +10,9 @@
  *                                refused with CORUN_ECLOSED), running jobs
  *                                finish (deadline -> cancelled), results
  *                                flushed, BYE(0), exit 0
+ *   SHUTDOWN drain               DRAINING too, but the jobs held here
+ *                                run as slots free; when none is left or
+ *                                running, the last results, BYE(0), exit 0
  *   SHUTDOWN not graceful        the same, with every job cancelled first
  *   malformed or wrong frame     BYE(code), jobs cancelled, exit 2
  *   supervisor gone              jobs cancelled, exit 3 (nobody to tell)
@@ -166,7 +169,8 @@ drain_deadline(void *arg)
 void
 cr_session_idle(struct cr_worker *w)
 {
-	if (w->running > 0 || w->flush_scheduled) {
+	if (w->running > 0 || w->flush_scheduled ||
+	    (w->drain && w->npending > 0 && w->state == CR_W_DRAINING)) {
 		return;
 	}
 	if (w->state == CR_W_DRAINING) {
@@ -190,10 +194,24 @@ cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
 		finish(w);	/* nothing runs yet */
 		return;
 	}
-	if (!graceful) {
+	if (graceful == CR_SHUTDOWN_CANCEL) {
 		w->state = CR_W_DRAINING;
+		w->drain = 0;
 		cr_dispatch_cancel_all(w);
 		timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
+	} else if (graceful == CR_SHUTDOWN_DRAIN &&
+	    w->state == CR_W_RUNNING) {
+		/* Nothing more will come: run what is held, then leave. */
+		w->state = CR_W_DRAINING;
+		w->drain = 1;
+		if (deadline_ms > 0) {
+			timer_set(w, &w->stop_timer, deadline_ms / 1000.0,
+			    drain_deadline);
+		}
+	} else if (w->state == CR_W_DRAINING && w->drain) {
+		/* A signal while draining: what is held does not start. */
+		w->drain = 0;
+		cr_dispatch_refuse_pending(w);
 	} else if (w->state == CR_W_RUNNING || w->state == CR_W_HELLO) {
 		w->state = CR_W_DRAINING;
 		/* Held jobs never started: hand them back to be re-leased. */

@@ -73,7 +73,8 @@ struct cr_worker_opts {
 enum cr_wstate {
 	CR_W_HELLO,		/* HELLO sent, waiting for WELCOME */
 	CR_W_RUNNING,		/* taking jobs */
-	CR_W_DRAINING,		/* no new jobs; waiting for running ones */
+	CR_W_DRAINING,		/* no new jobs; waiting for running ones
+				   (and, with drain, the held ones) */
 	CR_W_ABORTING,		/* jobs cancelled, results dropped */
 	CR_W_LINGER,		/* BYE handed to nng; waiting for it to leave */
 	CR_W_DONE		/* main loop stopping */
@@ -115,6 +116,7 @@ struct cr_worker {
 	corun_handle	*watch_timer;
 	corun_handle	*stop_timer;	/* drain deadline / cancel wait */
 	corun_handle	*linger_timer;
+	int		 drain;		/* DRAINING runs the held jobs too */
 	int		 bye_code;
 	char		 bye_reason[256];
 	int		 sigterms;
