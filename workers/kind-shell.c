@@ -484,7 +484,9 @@ spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	}
 	full = search ? NULL : path_resolve(path);
 	if (full != NULL) {
-		rc = cr_spawn(full, argv, envp, op[1], ep[1], pid, sp);
+		const int fds[4] = { -1, op[1], ep[1], -1 };
+
+		rc = cr_spawn(full, argv, envp, fds, 0, pid, sp);
 	} else {
 		rc = spawn_search(path, argv, envp, op[1], ep[1], pid);
 	}

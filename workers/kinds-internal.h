@@ -80,19 +80,8 @@ int cr_kind_chunk(corun_job_ctx *ctx);
  */
 int cr_parse_ms(corun_job_ctx *ctx, uint64_t *ms);
 
-/*
- * Start path (a full path) with argv and envp in a process group of its
- * own, stdin from /dev/null, stdout on out and stderr on err, every signal
- * at its default and unblocked (spawn.c).  Returns 0 with *pid and *sp,
- * or an errno value.  It returns before the child has exec'd: path, argv
- * and envp must stay valid until the child is reaped, and then
- * cr_spawn_end(*sp) releases the child's stack and returns the errno of
- * a failed execve (the child then exited 127), or 0.
- */
-struct cr_spawn;
-int cr_spawn(const char *path, char *const argv[], char *const envp[],
-    int out, int err, pid_t *pid, struct cr_spawn **sp);
-int cr_spawn_end(struct cr_spawn *sp);
+/* cr_spawn (lib/cr-spawn.h): also how the supervisor starts workers. */
+#include "lib/cr-spawn.h"
 
 /* Stack size for kinds that need more than the default (net, plugins). */
 #define CR_BIG_STACK (256 * 1024)

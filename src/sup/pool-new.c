@@ -417,6 +417,7 @@ stop_workers(struct corun_pool *p)
 			}
 			if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
 				w->state = CR_W_IDLE;
+				cr_worker_spawn_end(w);
 				continue;
 			}
 			if (corun_loop_now_ns() > deadline) {
@@ -425,6 +426,7 @@ stop_workers(struct corun_pool *p)
 				    errno == EINTR) {
 				}
 				w->state = CR_W_IDLE;
+				cr_worker_spawn_end(w);
 				continue;
 			}
 			alive++;

@@ -102,6 +102,7 @@ struct cr_worker {
 	 * closed; -1 once closed.
 	 */
 	int jobs_fd;
+	struct cr_spawn *spawn;		/* its start (lib/spawn.h), till reaped */
 	/*
 	 * Its listener is opened at the first dispatch, after its first
 	 * jobs went out (cr_worker_listen): nng's start-up in this process
@@ -198,6 +199,7 @@ void cr_worker_close(struct cr_worker *w);
 void cr_worker_close_jobs_fd(struct cr_worker *w);
 void cr_worker_listen(struct cr_worker *w);
 void cr_worker_bye(struct cr_worker *w);
+void cr_worker_spawn_end(struct cr_worker *w);
 void cr_worker_close_socket(struct cr_worker *w);
 
 /*

@@ -2,8 +2,9 @@
  * worker.c - one worker process as the supervisor sees it: its nng
  * socket on the loop, its process, and how it ends.
  *
- * A worker is started by posix_spawn (never a bare fork: nng is not
- * fork-safe) with --connect to a PAIR1 socket that listens only for it.
+ * A worker is started by cr_spawn, a vfork-style clone and exec (never
+ * a bare fork: nng is not fork-safe), with --connect to a PAIR1 socket
+ * that listens only for it.
  * Its exit is seen through a pidfd on the loop (or waitpid polling where
  * there is no pidfd), so no SIGCHLD handler is involved.
  */
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/fault-internal.h"
+#include "lib/cr-spawn.h"
 #include "sup-internal.h"
 
 #include <nng/protocol/pair1/pair.h>
@@ -47,6 +48,7 @@ reap(struct cr_worker *w)
 	if (r < 0) {
 		status = 0;	/* reaped elsewhere: report a plain exit */
 	}
+	cr_worker_spawn_end(w);
 	cr_pool_on_exit(w, status);
 	return 1;
 }
@@ -229,14 +231,28 @@ open_socket(struct corun_pool *p, struct cr_worker *w)
 	return cr_worker_watch(p, w);
 }
 
+/* The process is reaped: release what its start held, say why it failed. */
+void
+cr_worker_spawn_end(struct cr_worker *w)
+{
+	int err;
+
+	if (w->spawn != NULL) {
+		err = cr_spawn_end(w->spawn);
+		w->spawn = NULL;
+		if (err != 0) {
+			cr_pool_log(w->pool, "cannot start worker %s: %s",
+			    w->pool->worker_path, strerror(err));
+		}
+	}
+}
+
 static int
 spawn_process(struct corun_pool *p, struct cr_worker *w)
 {
 	char threads[16], conc[16], id[16], parent[16], prefetch[16];
 	char *argv[32 + 2 * 64];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int jp[2] = { -1, -1 };
+	int jp[2] = { -1, -1 }, fds[4], fd;
 	size_t n = 0;
 	int rc;
 
@@ -247,6 +263,16 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	 */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, jp) != 0) {
 		return CORUN_ESYS;
+	}
+	/* (Above 3, so that setting up 0 to 2 in the child cannot clobber it.) */
+	if (jp[0] < 3) {
+		if ((fd = fcntl(jp[0], F_DUPFD_CLOEXEC, 3)) < 0) {
+			close(jp[0]);
+			close(jp[1]);
+			return CORUN_ESYS;
+		}
+		close(jp[0]);
+		jp[0] = fd;
 	}
 
 	snprintf(threads, sizeof(threads), "%u", p->threads);
@@ -286,22 +312,29 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = "3";
 	argv[n] = NULL;
 
-	/* The worker reads nothing and prints nothing: results carry output. */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, jp[0], 3);
 	/*
-	 * Its own process group: a terminal's Ctrl-C goes to the supervisor,
-	 * which stops the workers in order, not to every worker at once.
+	 * The worker reads nothing and prints nothing (results carry
+	 * output); its stderr is ours, for its log lines.  Its own process
+	 * group: a terminal's Ctrl-C goes to the supervisor, which stops the
+	 * workers in order, not to every worker at once.  cr_spawn waiting
+	 * for the exec (argv lives on this stack): unlike posix_spawn, the
+	 * child resets only the signals we changed, not all 64.
 	 */
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawn(&w->pid, p->worker_path, &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	fds[0] = -1;
+	fds[1] = -1;
+	fds[2] = fcntl(2, F_GETFD) >= 0 ? 2 : -1;	/* (closed: /dev/null) */
+	fds[3] = jp[0];
+	rc = cr_spawn(p->worker_path, argv, environ, fds, CR_SPAWN_WAIT,
+	    &w->pid, &w->spawn);
 	close(jp[0]);
+	if (rc == 0 && (rc = cr_spawn_error(w->spawn)) != 0) {
+		/* The exec failed: the child has exited 127. */
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		(void)cr_spawn_end(w->spawn);
+		w->spawn = NULL;
+		w->pid = 0;
+	}
 	if (rc != 0) {
 		close(jp[1]);
 		errno = rc;
