@@ -94,11 +94,15 @@ exit_ready(struct cr_worker *w)
 
 static void exit_check(void *arg);
 
-/* It has exited: reap it now, or once its last frames are read. */
+/*
+ * It has exited: reap it now, or once its last frames are read.  Only a
+ * worker past HELLO can have sent results; meanwhile it is sent nothing
+ * (cr_worker_send) and given no jobs (no longer READY).
+ */
 static void
 exited_now(struct cr_worker *w)
 {
-	if (exit_ready(w) || w->exit_checks >= CR_EXIT_CHECKS) {
+	if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
 		reap(w);
 		return;
 	}
@@ -107,6 +111,13 @@ exited_now(struct cr_worker *w)
 		if (w->pev != NULL) {
 			event_del(w->pev);	/* it stays readable */
 		}
+		if (w->state == CR_W_READY) {
+			w->state = CR_W_STOPPING;
+		}
+	}
+	if (exit_ready(w) || w->exit_checks >= CR_EXIT_CHECKS) {
+		reap(w);
+		return;
 	}
 	if (w->exit_h == NULL) {
 		w->exit_checks++;
@@ -452,8 +463,8 @@ cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len)
 	struct cr_outmsg *m;
 	nng_msg *msg;
 
-	if (!w->sock_open) {
-		return CORUN_ECLOSED;
+	if (!w->sock_open || w->exit_deferred) {
+		return CORUN_ECLOSED;	/* (a dead peer: see exited_now) */
 	}
 	if (nng_msg_alloc(&msg, len) != 0) {
 		return CORUN_ENOMEM;
