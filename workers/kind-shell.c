@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -535,55 +534,6 @@ exit_status(corun_job_ctx *ctx, int st)
 }
 
 /*
- * Wait until pid has exited, without reaping it: its pid, and so its
- * process group's id, stays ours until we reap it.  0, or CORUN_E*
- * (CORUN_ECANCELED when the job is cancelled meanwhile).
- */
-static int
-wait_exited(pid_t pid)
-{
-	double delay = 0.001;
-	siginfo_t si;
-	int pidfd = -1, rc = 0;
-
-	for (;;) {
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
-		    WNOWAIT) != 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			rc = errno == ECHILD ? CORUN_ENOENT : CORUN_ESYS;
-			break;
-		}
-		if (si.si_pid == pid) {
-			break;
-		}
-#ifdef SYS_pidfd_open
-		if (pidfd < 0) {
-			pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		}
-#endif
-		if (pidfd >= 0) {
-			rc = corun_wait_fd(pidfd, CORUN_READ, -1, NULL);
-		} else {
-			/* No pidfd (old kernel): poll with a backoff. */
-			rc = corun_sleep(delay);
-			if (delay < 0.05) {
-				delay *= 2;
-			}
-		}
-		if (rc != 0) {
-			break;
-		}
-	}
-	if (pidfd >= 0) {
-		close(pidfd);
-	}
-	return rc;
-}
-
-/*
  * Run argv once and collect its output and status; *exec_err is set
  * instead when the program could not be started (cr_spawn's children
  * report that only when reaped).
@@ -618,7 +568,7 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 		cancelled = 1;	/* no memory: treat as a stop */
 		rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
 	}
-	if (!cancelled && (rc = wait_exited(pid)) != 0) {
+	if (!cancelled && (rc = cr_wait_exited(pid)) != 0) {
 		if (rc != CORUN_ECANCELED) {
 			rc = corun_job_fail(ctx, rc, "shell: waiting for pid "
 			    "%ld: %s", (long)pid, corun_strerror(rc));

@@ -10,10 +10,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cr-spawn.h"
 #include "loop-internal.h"
 
 /* The running stackful task, or NULL. */
@@ -186,12 +188,23 @@ corun_wait_fd(int fd, short events, double timeout, short *revents)
 	return rc;
 }
 
-/* Reap pid if it has exited: 1 done, 0 still running, -1 error. */
+/*
+ * If pid has exited, reap it (or with nowait only see it): 1 done, 0
+ * still running, -1 error.
+ */
 static int
-try_reap(pid_t pid, int *status)
+try_reap(pid_t pid, int *status, int nowait)
 {
+	siginfo_t si;
 	pid_t r;
 
+	if (nowait) {
+		memset(&si, 0, sizeof(si));
+		while ((r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT)) != 0 && errno == EINTR) {
+		}
+		return r != 0 ? -1 : si.si_pid == pid;
+	}
 	do {
 		r = waitpid(pid, status, WNOHANG);
 	} while (r < 0 && errno == EINTR);
@@ -201,8 +214,9 @@ try_reap(pid_t pid, int *status)
 	return r == 0 ? 0 : -1;
 }
 
-int
-corun_wait_child(pid_t pid, int *status)
+/* Wait in a task until pid exits; reap it unless nowait. */
+static int
+wait_child(pid_t pid, int *status, int nowait)
 {
 	struct cr_task *t = stackful();
 	double delay = 0.001;
@@ -220,7 +234,7 @@ corun_wait_child(pid_t pid, int *status)
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
 	for (;;) {
-		if ((r = try_reap(pid, &st)) != 0) {
+		if ((r = try_reap(pid, &st, nowait)) != 0) {
 			break;
 		}
 		if (pidfd >= 0) {
@@ -249,6 +263,18 @@ corun_wait_child(pid_t pid, int *status)
 		*status = st;
 	}
 	return 0;
+}
+
+int
+corun_wait_child(pid_t pid, int *status)
+{
+	return wait_child(pid, status, 0);
+}
+
+int
+cr_wait_exited(pid_t pid)
+{
+	return wait_child(pid, NULL, 1);
 }
 
 /* ---- callback-style tasks ------------------------------------------ */

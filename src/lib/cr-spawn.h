@@ -33,4 +33,12 @@ int cr_spawn_end(struct cr_spawn *sp);
  */
 int cr_spawn_error(const struct cr_spawn *sp);
 
+/*
+ * In a stackful task: wait until child pid has exited, without reaping
+ * it (its pid, and so its process group's id, stays the caller's until
+ * it reaps it).  0, or CORUN_E* (CORUN_ECANCELED when the task is
+ * cancelled meanwhile).  (await.c)
+ */
+int cr_wait_exited(pid_t pid);
+
 #endif
