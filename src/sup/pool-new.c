@@ -213,6 +213,13 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		rc = CORUN_ENOMEM;
 		goto fail;
 	}
+	/* Before any failure below: corun_pool_free() closes these. */
+	for (unsigned i = 0; i < p->nslots; i++) {
+		p->workers[i].idx = i;
+		p->workers[i].pidfd = -1;
+		p->workers[i].jobs_fd = -1;
+		p->workers[i].pool = p;
+	}
 	for (size_t i = 0; i < opts->nload; i++) {
 		if ((p->load[i] = strdup(opts->load[i])) == NULL) {
 			rc = CORUN_ENOMEM;
@@ -239,12 +246,6 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		errno = err;
 		rc = CORUN_ESYS;
 		goto fail;
-	}
-	for (unsigned i = 0; i < p->nslots; i++) {
-		p->workers[i].idx = i;
-		p->workers[i].pidfd = -1;
-		p->workers[i].jobs_fd = -1;
-		p->workers[i].pool = p;
 	}
 	if (opts->listen != NULL) {
 		char why[300];
