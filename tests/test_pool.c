@@ -820,6 +820,75 @@ END_TEST
  * the jitter) and is replaced; no job is lost or run twice, and the
  * replacements are neither logged as losses nor count as failures.
  */
+/* The directory in a worker's --connect ipc:// URL, from its cmdline. */
+static void
+worker_rundir(int pid, char *dir, size_t len)
+{
+	char path[64], buf[4096], *a, *url = NULL, *slash;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	ck_assert_int_gt(n = read(fd, buf, sizeof(buf) - 1), 0);
+	close(fd);
+	buf[n] = '\0';
+	for (a = buf; a < buf + n; a += strlen(a) + 1) {
+		if (strcmp(a, "--connect") == 0 && a + strlen(a) + 1 < buf + n) {
+			url = a + strlen(a) + 1;
+		}
+	}
+	ck_assert_ptr_nonnull(url);
+	ck_assert_msg(strncmp(url, "ipc://", 6) == 0, "%s", url);
+	ck_assert_ptr_nonnull(slash = strrchr(url, '/'));
+	*slash = '\0';
+	snprintf(dir, len, "%s", url + 6);
+}
+
+/*
+ * A pool's sockets live in a private 0700 directory made under
+ * XDG_RUNTIME_DIR, else /dev/shm (a tmpfs: cheap to make and remove),
+ * else /tmp; freeing the pool removes it.
+ */
+START_TEST(test_rundir_private_and_removed)
+{
+	char base[] = "/tmp/corun-rt.XXXXXX", dir[512], want[600];
+	struct corun_job j = job("noop", NULL);
+	const char *expect[2];
+	corun_future *f;
+	struct stat sb;
+	corun_pool *p;
+	int pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	expect[0] = base;
+	expect[1] = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	for (int round = 0; round < 2; round++) {
+		if (round == 0) {
+			ck_assert_int_eq(setenv("XDG_RUNTIME_DIR", base, 1), 0);
+		} else {
+			ck_assert_int_eq(unsetenv("XDG_RUNTIME_DIR"), 0);
+		}
+		p = new_pool(CORUN_MODEL_ASYNC, 1);
+		ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+		run_all(&f, 1, 20);
+		ck_assert_ptr_nonnull(corun_pool_result(f));
+		corun_future_unref(f);
+		ck_assert_uint_eq(corun_pool_worker_pids(p, &pid, 1), 1);
+		worker_rundir(pid, dir, sizeof(dir));
+		snprintf(want, sizeof(want), "%s/corun.", expect[round]);
+		ck_assert_msg(strncmp(dir, want, strlen(want)) == 0,
+		    "round %d: %s is not under %s", round, dir, expect[round]);
+		ck_assert_int_eq(stat(dir, &sb), 0);
+		ck_assert(S_ISDIR(sb.st_mode));
+		ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+		shutdown_pool(p);
+		ck_assert_msg(stat(dir, &sb) != 0, "%s is left behind", dir);
+	}
+	ck_assert_int_eq(rmdir(base), 0);	/* empty again */
+}
+END_TEST
+
 START_TEST(test_recycle_workers)
 {
 	struct corun_pool_opts o = { 0 };
@@ -1200,6 +1269,7 @@ main(void)
 	tcase_add_test(tc, test_shutdown_drains_workers);
 	tcase_add_test(tc, test_bad_jobs_refused);
 	tcase_add_test(tc, test_recycle_workers);
+	tcase_add_test(tc, test_rundir_private_and_removed);
 	tcase_add_test(tc, test_malformed_frame_drops_peer);
 	tcase_add_test(tc, test_chunked_map_in_order_with_errors);
 	tcase_add_test(tc, test_chunked_map_large);
