@@ -30,6 +30,9 @@
 
 #include "kinds.h"
 #include "worker.h"
+#ifdef CR_NNG_THREADS
+#include "nng-threads.h"
+#endif
 
 #define USAGE \
 "usage: corun-worker --connect URL [--threads T] [--concurrency C]\n" \
@@ -494,6 +497,10 @@ main(int argc, char **argv)
 	w->capacity = w->opt.threads * w->opt.concurrency;
 	w->window = w->capacity + w->opt.prefetch;
 	signal(SIGPIPE, SIG_IGN);
+#ifdef CR_NNG_THREADS
+	/* One connection: two task threads and one timeout thread will do. */
+	cr_nng_cpus = 1;
+#endif
 
 	if (w->opt.parent != 0) {
 #ifdef __linux__
