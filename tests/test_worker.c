@@ -9,6 +9,9 @@
  * ./src/worker/corun-worker relative to the build directory where make
  * check runs.
  */
+#include "config.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -399,6 +402,39 @@ stop_ok(void)
 
 /* ---- tests ------------------------------------------------------------- */
 
+/* How many of process pid's threads are named name (nng names its own). */
+static int
+threads_named(pid_t pid, const char *name)
+{
+	char path[128], comm[64];
+	struct dirent *de;
+	int n = 0, fd;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	ck_assert_ptr_nonnull(d = opendir(path));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
+		    de->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0) {
+			continue;	/* (gone meanwhile) */
+		}
+		len = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (len > 0 && comm[len - 1] == '\n') {
+			len--;
+		}
+		comm[len > 0 ? len : 0] = '\0';
+		n += strcmp(comm, name) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 START_TEST(test_handshake)
 {
 	struct cr_wire_welcome wel = { 1, 1, 3, 10000, { NULL, 0 } };
@@ -429,6 +465,19 @@ START_TEST(test_handshake)
 	ck_assert_int_eq(f.hdr.type, CR_WIRE_CREDIT);
 	ck_assert_int_eq(f.u.credit, 6);
 	nng_msg_free(m);
+#ifdef CR_NNG_THREADS
+	/*
+	 * Built with fewer nng threads (src/lib/nng-threads.c): an ipc://
+	 * worker resolves no name, so no resolver threads, and nng's task
+	 * queue is sized for one CPU.  (Threads name themselves as they
+	 * start: wait for the queue's two.)
+	 */
+	for (int i = 0; i < 200 && threads_named(S.pid, "nng:task") < 2; i++) {
+		usleep(10000);
+	}
+	ck_assert_int_eq(threads_named(S.pid, "nng:task"), 2);
+	ck_assert_int_eq(threads_named(S.pid, "nng:resolver"), 0);
+#endif
 	stop_ok();
 }
 END_TEST
