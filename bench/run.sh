@@ -8,9 +8,12 @@
 # the peers are every SRCDIR/bench/peer_*.py, and the drivers of command-line
 # tools (corun run against xargs -P and GNU parallel) every
 # SRCDIR/bench/drive_*.py.  Each runs BENCH_REPS times
-# (default 3), the rounds interleaved so that drift on a shared machine
+# (default 5), the rounds interleaved so that drift on a shared machine
 # hits every implementation alike; mkreport.py keeps the best run of each
-# figure.  A program that fails is recorded and the others still run; the
+# figure.  (With 3, the best of a noisy figure on these shared 2-core
+# machines still moved by 10-20% from one make bench to the next: corun's
+# pool_noop ranged over 0.08-0.34 us/item in consecutive runs of the same
+# build.  5 rounds take about 6.5 minutes here.)  A program that fails is recorded and the others still run; the
 # exit status is then 1.
 #
 # Environment: BENCH_REPS, PYTHON3 (default python3), BENCH_OUTPUT (the
@@ -27,7 +30,7 @@ fi
 builddir=$1
 srcdir=$2
 shift 2
-reps=${BENCH_REPS:-3}
+reps=${BENCH_REPS:-5}
 python=${PYTHON3:-python3}
 [ -n "$python" ] || python=python3
 results=$builddir/bench/results.jsonl
