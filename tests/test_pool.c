@@ -746,6 +746,44 @@ START_TEST(test_shutdown_drains_workers)
 END_TEST
 
 /*
+ * A drained worker sends its last results and BYE and exits at once, so
+ * the pool may see the exit before it has read those frames.  With the
+ * rx fault the loop never reads a worker's frames on its own: only the
+ * exit's check does.  The result must come from that read (one attempt,
+ * nothing lost), not from a second run on a new worker (whose HELLO,
+ * unread, would hang this test instead).
+ */
+START_TEST(test_exit_seen_before_last_frames)
+{
+	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
+	struct corun_job j = job("noop", NULL), s = job("sleep", "50");
+	const struct corun_job_result *r;
+	struct corun_pool_stats st;
+	corun_future *f, *done;
+
+	/* The worker ready first: its HELLO read, a job done. */
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 20);
+	corun_future_unref(f);
+
+	ck_assert_int_eq(cr_fault_set(CR_FAULT_RX, 1, 1), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &s, &f), 0);
+	ck_assert_int_eq(corun_pool_shutdown(p, 1, 0, &done), 0);
+	run_all(&f, 1, 20);
+	ck_assert_uint_gt(cr_fault_hits(CR_FAULT_RX), 0);
+	cr_fault_clear();
+	ck_assert_ptr_nonnull(r = corun_pool_result(f));
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_uint_eq(r->attempts, 1);
+	corun_pool_stats(p, &st);
+	ck_assert_uint_eq(st.lost, 0);
+	ck_assert_uint_eq(st.completed, 2);
+	corun_future_unref(f);
+	finish_pool(p, done);
+}
+END_TEST
+
+/*
  * Shutdown without wait cancels what runs; so does it after an earlier
  * call with wait (_i = 1: a halt or a signal after corun run closed its
  * pool once its input was all submitted).
@@ -1267,6 +1305,7 @@ main(void)
 	tcase_add_test(tc, test_listener_failure_breaks_pool);
 	tcase_add_loop_test(tc, test_shutdown_without_wait_cancels, 0, 2);
 	tcase_add_test(tc, test_shutdown_drains_workers);
+	tcase_add_test(tc, test_exit_seen_before_last_frames);
 	tcase_add_test(tc, test_bad_jobs_refused);
 	tcase_add_test(tc, test_recycle_workers);
 	tcase_add_test(tc, test_rundir_private_and_removed);

@@ -16,7 +16,11 @@
  *   net    corund's control socket: a received request or a reply is
  *          dropped as if nng had failed;
  *   listen the pool's listener for a local worker it started cannot be
- *          opened (src/sup/worker.c).
+ *          opened (src/sup/worker.c);
+ *   rx     the pool's loop, woken because a worker's frames are waiting,
+ *          does not read them (as if nng had not handed them over yet):
+ *          only the reads that a worker's exit makes still happen
+ *          (src/sup/worker.c).
  *
  * The code is always compiled in.  When nothing is armed a site costs
  * one load of cr_fault_armed and a branch that is always predicted, so
@@ -42,6 +46,7 @@ enum cr_fault_class {
 	CR_FAULT_IO = 1,
 	CR_FAULT_NET = 2,
 	CR_FAULT_LISTEN = 3,
+	CR_FAULT_RX = 4,
 	CR_FAULT_NCLASS
 };
 
@@ -93,7 +98,7 @@ int	cr_fault_parse(const char *spec);
  * it is unset or empty, CORUN_EINVAL when it does not parse.
  */
 int	cr_fault_setenv(const char *name);
-/* "alloc", "io", "net", "listen"; "unknown" otherwise. */
+/* "alloc", "io", "net", "listen", "rx"; "unknown" otherwise. */
 const char *cr_fault_name(int cls);
 
 /* The allocation wrappers: the libc calls, failing when told to. */

@@ -27,6 +27,7 @@ static const char *const names[CR_FAULT_NCLASS] = {
 	[CR_FAULT_IO] = "io",
 	[CR_FAULT_NET] = "net",
 	[CR_FAULT_LISTEN] = "listen",
+	[CR_FAULT_RX] = "rx",
 };
 
 const char *

@@ -512,8 +512,10 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	struct cr_worker *w = arg;
 	uint32_t gen = w->gen;
 
-	(void)fd;
 	(void)what;
+	if (fd >= 0 && cr_fault(CR_FAULT_RX)) {
+		return;		/* (injected: nothing handed over yet) */
+	}
 	/* Bounded, so one busy worker cannot starve the loop. */
 	for (int i = 0; i < 64 && w->sock_open && w->gen == gen; i++) {
 		nng_msg *msg;
