@@ -275,10 +275,19 @@ def meta(srcdir):
     if srcdir:
         try:
             rev = subprocess.run(
-                ["git", "-C", srcdir, "describe", "--always", "--dirty"],
+                ["git", "-C", srcdir, "describe", "--always"],
+                capture_output=True, text=True, timeout=10)
+            # Changed files make it "-dirty", but not the report itself
+            # (the last run's BENCHMARKS.md, not yet committed).
+            st = subprocess.run(
+                ["git", "-C", srcdir, "status", "--porcelain",
+                 "--untracked-files=no", "--", ".",
+                 ":(exclude)BENCHMARKS.md"],
                 capture_output=True, text=True, timeout=10)
             if rev.returncode == 0 and rev.stdout.strip():
-                info["revision"] = rev.stdout.strip()
+                info["revision"] = rev.stdout.strip() + (
+                    "-dirty" if st.returncode == 0 and st.stdout.strip()
+                    else "")
         except (OSError, subprocess.SubprocessError):
             pass
     return info
