@@ -13,8 +13,8 @@
 # figure.  (With 3, the best of a noisy figure on these shared 2-core
 # machines still moved by 10-20% from one make bench to the next: corun's
 # pool_noop ranged over 0.08-0.34 us/item in consecutive runs of the same
-# build.  5 rounds take about 6.5 minutes here.)  A program that fails is recorded and the others still run; the
-# exit status is then 1.
+# build.  5 rounds take about 6.5 minutes here.)  A program that fails
+# is recorded and the others still run; the exit status is then 1.
 #
 # Environment: BENCH_REPS, PYTHON3 (default python3), BENCH_OUTPUT (the
 # report; default SRCDIR/BENCHMARKS.md).  The programs get BENCH_BUILDDIR,

@@ -3,15 +3,15 @@
  *
  * nng 1.5 starts all its threads with the first socket: a task queue of
  * two per CPU, a timeout thread per CPU, a timer, a reaper, the poller
- * and four name resolvers: 13 threads on this 2-core machine, in every
- * process, and none of these sizes can be set at run time.  `corun run`
+ * and four name resolvers: 13 threads besides the program's own on this
+ * 2-core machine, in every process, and none of these sizes can be set at run time.  `corun run`
  * starts two such processes (corun and its worker) even for a handful of
  * jobs, and creating and tearing down those 26 threads costs about 1 ms of
  * CPU per run here, on the way to the first job and after the last (a
  * worker's exit is seen once its last thread is gone).
  *
  * corun and corun-worker link nng's static archive (configure:
- * static-deps), so the linker can route three of nng's internal calls
+ * static-deps), so the linker can route four of nng's internal calls
  * here (ld --wrap):
  *
  * - the resolver threads start at the first name to resolve (a tcp:// or
