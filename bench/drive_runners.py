@@ -8,7 +8,8 @@ spawn_true  2000 x true at -j2: milliseconds per job (wall / jobs)
                          each model M (the variants); the row without a
                          variant is the best model of the round
 sleep_j8    200 x sleep 0.01 at -j8: the added cost per job,
-            (wall - ideal) / jobs with ideal = 200 / 8 x 10 ms
+            (wall - ideal) / jobs with ideal = 200 / 8 x 10 ms; each
+            tool three times per invocation, taking turns to go first
               xargs -P8 -n1 sleep, parallel -j8 sleep ::: 0.01 ..., and
               corun run -j8 --model M sleep ::: 0.01 ...
 cpu_speedup 16 cpu jobs of about 50 ms (a fixed number of rounds) through
@@ -84,8 +85,9 @@ class Bench:
     """One benchmark: the commands of each implementation and its unit."""
 
     def __init__(self, name, jobs, inflight, argv_of, value_of, unit,
-                 label):
+                 label, reps=1):
         self.name = name
+        self.reps = reps            # samples of each tool per invocation
         self.jobs = jobs
         self.inflight = inflight
         self.argv_of = argv_of      # (impl, model, jobs) -> (argv, stdin)
@@ -145,14 +147,27 @@ def make_benches():
         "spawn_true": Bench("spawn_true", 2000, 2, spawn_true_argv,
                             lambda s: s * 1e3 / 2000, "ms/job",
                             spawn_true_label),
+        # A run lasts 0.3 s, and a stall of the shared machine moves a
+        # run's figure by 10-40%: more samples of each tool (3 per
+        # round, each tool in turn first), as cheap as one of spawn_true.
         "sleep_j8": Bench("sleep_j8", 200, 8, sleep_j8_argv,
                           lambda s: (s - ideal) * 1e3 / 200, "ms/job",
-                          sleep_j8_label),
+                          sleep_j8_label, reps=3),
     }
 
 
 def drive(b, models):
+    """Each tool b.reps times, in turn, the order rotated each time."""
     corun_ok = True
+    steps = [lambda: drive_peers(b), lambda: drive_corun(b, models)]
+    for rep in range(b.reps):
+        for k in range(len(steps)):
+            ok = steps[(rep + k) % len(steps)]()
+            corun_ok = corun_ok and ok is not False
+    return corun_ok
+
+
+def drive_peers(b):
     for impl, tool in (("xargs", "xargs"), ("parallel", "parallel")):
         if shutil.which(tool) is None:
             emit(b.name, impl, None, None, b.unit, b.jobs,
@@ -166,7 +181,11 @@ def drive(b, models):
             note += "; failed: " + why
         emit(b.name, impl, None, None if s is None else b.value_of(s),
              b.unit, b.jobs, note)
+    return True
 
+
+def drive_corun(b, models):
+    corun_ok = True
     best = None
     corun = corun_path()
     for model in models:

@@ -147,7 +147,10 @@ BENCHES = {
                 "posix_spawn + waitpid with 8 in flight (bench_spawn); "
                 "xargs -P8 -n1 sleep; parallel -j8 sleep ::: 0.01 ...; "
                 "`corun run -j8 --model M sleep ::: 0.01 ...` for each "
-                "model, the row without a variant the best of the round.",
+                "model, the row without a variant the best of the round.  "
+                "A run lasts 0.3 s, so each tool (but the floor) runs "
+                "three times per round, the tools taking turns to go "
+                "first.",
         "ref": ("corun", None),
         "targets": [("ms/job", "corun", None, rel(1.0, "xargs"))],
     },
