@@ -10,7 +10,8 @@ Input lines are {"bench", "impl", "value", "unit"} plus the optional
 program runs several times; for each (bench, impl, variant, unit) the report
 keeps the best run: the lowest value (the highest for rates, units ending
 in "/s").  Noise on a shared machine only ever makes a figure worse, so the
-best run is the closest to the real cost.
+best run is the closest to the real cost; the median of the runs is shown
+beside it, so that a lucky or unlucky best stands out.
 
 To describe a new benchmark, add an entry to BENCHES; a benchmark without
 one still gets a table, under its own name.
@@ -21,6 +22,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -330,7 +332,7 @@ def times(r):
 
 def load(path):
     rows = {}       # (bench, impl, variant, unit) -> best line
-    runs = {}       # same key -> number of values seen
+    runs = {}       # same key -> the values seen
     order = []      # benches in order of appearance
     info = {}
     failed = []
@@ -361,7 +363,9 @@ def load(path):
             if key[0] not in order:
                 order.append(key[0])
             v = line.get("value")
-            runs[key] = runs.get(key, 0) + (v is not None)
+            runs.setdefault(key, [])
+            if v is not None:
+                runs[key].append(v)
             old = rows.get(key)
             if old is None or old.get("value") is None:
                 rows[key] = line
@@ -424,8 +428,8 @@ def table(bench, rows, runs, spec, summary):
         return (1 if k[1] == "corun" else 2, keys.index(k))
 
     out = ["| implementation | value | unit | vs %s | target | runs "
-           "| notes |" % label(ref_impl, ref_variant),
-           "|---|---:|---|---|---|---:|---|"]
+           "| median | notes |" % label(ref_impl, ref_variant),
+           "|---|---:|---|---|---|---:|---:|---|"]
     for unit in units:
         ukeys = sorted([k for k in keys if k[3] == unit], key=rank)
         refline = rows.get((bench, ref_impl, ref_variant, unit))
@@ -448,8 +452,10 @@ def table(bench, rows, runs, spec, summary):
             if line.get("n"):
                 note = ("n = {:,}".format(line["n"]) +
                         ("; " + note if note else ""))
-            out.append("| %s | %s | %s | %s | %s | %d | %s |" % (
-                label(k[1], k[2]), fmt(v), unit, vs, ttext, runs[k],
+            vals = runs[k]
+            out.append("| %s | %s | %s | %s | %s | %d | %s | %s |" % (
+                label(k[1], k[2]), fmt(v), unit, vs, ttext, len(vals),
+                fmt(statistics.median(vals)) if vals else "n/a",
                 note.replace("|", "\\|")))
     return out
 
@@ -484,7 +490,8 @@ def report(path):
         out.append("- source: %s" % info["revision"])
     out.append("- method: every program runs %s time(s), the rounds "
                "interleaved; each figure is the best run (the lowest time "
-               "or size; the highest rate)" %
+               "or size; the highest rate), which targets are checked "
+               "against; the median of all runs stands beside it" %
                info.get("reps", "several"))
     out += ["", "> " + NOTE, ""]
     if summary:
