@@ -55,7 +55,7 @@ BENCH_BUILDDIR=$builddir
 CORUN=$builddir/src/cli/corun
 [ -x "$CORUN" ] || [ ! -x "$builddir/corun" ] || CORUN=$builddir/corun
 CORUN=$(real "$CORUN")
-CORUN_WORKER=$(real "$builddir/src/worker/corun-worker")
+CORUN_WORKER=$(real "$builddir/workers/corun-worker")
 case $CORUN$CORUN_WORKER in
 */.libs/*)
 	LD_LIBRARY_PATH=$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}

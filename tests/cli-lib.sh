@@ -4,7 +4,7 @@
 set -u
 : "${srcdir:=.}"
 CORUN=${CORUN:-$PWD/corun}
-CORUN_WORKER=${CORUN_WORKER:-$PWD/src/worker/corun-worker}
+CORUN_WORKER=${CORUN_WORKER:-$PWD/workers/corun-worker}
 export CORUN_WORKER
 if [ ! -x "$CORUN" ] || [ ! -x "$CORUN_WORKER" ]; then
 	echo "skip: $CORUN or $CORUN_WORKER is not built"

@@ -6,7 +6,7 @@ set -u
 B=${CORUN_BUILDDIR:-$PWD}
 CORUN=$B/corun
 CORUND=$B/corund
-CORUN_WORKER=${CORUN_WORKER:-$B/src/worker/corun-worker}
+CORUN_WORKER=${CORUN_WORKER:-$B/workers/corun-worker}
 export CORUN_WORKER
 for f in "$CORUN" "$CORUND" "$CORUN_WORKER"; do
 	if [ ! -x "$f" ]; then

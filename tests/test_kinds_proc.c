@@ -423,7 +423,7 @@ END_TEST
 
 /* ---- plugins ------------------------------------------------------------- */
 
-#define PLUGIN(name) "workers/.libs/" name ".so"
+#define PLUGIN(name) "workers/plugins/.libs/" name ".so"
 
 START_TEST(plugin_loads)
 {
@@ -463,7 +463,7 @@ expect_load_error(const char *path, const char *mode, int code,
 
 START_TEST(plugin_errors)
 {
-	expect_load_error("./workers/.libs/missing.so", NULL, CORUN_ENOENT,
+	expect_load_error("./workers/plugins/.libs/missing.so", NULL, CORUN_ENOENT,
 	    "cannot load plugin");
 	expect_load_error("./" PLUGIN("nosym_plugin"), NULL, CORUN_ENOENT,
 	    "no corun_job_plugin_init");

@@ -52,10 +52,10 @@ worker_path(void)
 	if (p != NULL && *p != '\0') {
 		return p;
 	}
-	if (access("./src/worker/corun-worker", X_OK) == 0) {
-		return "./src/worker/corun-worker";
+	if (access("./workers/corun-worker", X_OK) == 0) {
+		return "./workers/corun-worker";
 	}
-	return "../src/worker/corun-worker";
+	return "../workers/corun-worker";
 }
 
 static void

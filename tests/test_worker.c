@@ -6,7 +6,7 @@
  * The worker is started with --parent (its PDEATHSIG and parent check
  * kill it if a test dies), and every test waits with a deadline and kills
  * what is left.  The binary is $CORUN_WORKER, else
- * ./src/worker/corun-worker relative to the build directory where make
+ * ./workers/corun-worker relative to the build directory where make
  * check runs.
  */
 #include "config.h"
@@ -75,10 +75,10 @@ worker_path(void)
 	if (p != NULL && *p != '\0') {
 		return p;
 	}
-	if (access("./src/worker/corun-worker", X_OK) == 0) {
-		return "./src/worker/corun-worker";
+	if (access("./workers/corun-worker", X_OK) == 0) {
+		return "./workers/corun-worker";
 	}
-	return "../src/worker/corun-worker";
+	return "../workers/corun-worker";
 }
 
 /* Start the worker with argv extra (NULL-terminated) after our options. */

@@ -15,7 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 CORUN_SOCKET=ipc://$T/run/ctl
-CORUN_WORKER=$B/src/worker/corun-worker
+CORUN_WORKER=$B/workers/corun-worker
 export CORUN_SOCKET CORUN_WORKER
 cr() { timeout 120 "$B/corun" "$@"; }
 

@@ -6,7 +6,7 @@
  * load it with --load ./upper.so.  Leave corun_job_* and corun_sleep
  * undefined: they resolve in the loading program (corun-worker exports
  * them; a program of your own that links the runner needs -export-dynamic,
- * see workers/local.am).  It provides two kinds:
+ * see workers/kinds/local.am).  It provides two kinds:
  *
  *   upper   writes the payload to stdout in upper case
  *   echo    writes the payload to stdout as it is, after waiting the job's
