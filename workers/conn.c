@@ -15,6 +15,10 @@
  * shows up as NNG_ECLOSED on receive.  Pipe removal is watched with
  * nng_pipe_notify instead; that callback runs on an nng thread and only
  * hands the news to the loop with corun_call_soon_threadsafe().
+ *
+ * What comes in goes up through the callbacks the session installed
+ * (w->conn_ops): each frame received, the send queue flushed, the
+ * connection lost.
  */
 #include "config.h"
 
@@ -41,7 +45,7 @@ pipe_gone(void *arg)
 	struct cr_worker *w = arg;
 
 	w->lost = 1;
-	cr_session_lost(w, "the connection to the supervisor closed");
+	w->conn_ops->lost(w, "the connection to the supervisor closed");
 }
 
 /* nng thread: hand over, do nothing else. */
@@ -94,9 +98,12 @@ outq_push(struct cr_worker *w, nng_msg *m)
 static void
 send_failed(struct cr_worker *w, int rv)
 {
+	char msg[256];
+
 	w->lost = 1;
-	cr_session_lost(w, "send to the supervisor failed: %s",
+	snprintf(msg, sizeof(msg), "send to the supervisor failed: %s",
 	    nng_strerror(rv));
+	w->conn_ops->lost(w, msg);
 }
 
 /* Send queued frames until nng would block.  0, or the nng error. */
@@ -146,7 +153,7 @@ tx_ready(evutil_socket_t fd, short what, void *arg)
 	}
 	tx_arm(w, 0);
 	if (w->state == CR_W_LINGER) {
-		cr_session_flushed(w);
+		w->conn_ops->flushed(w);
 	}
 }
 
@@ -193,7 +200,7 @@ void
 cr_conn_wait_flushed(struct cr_worker *w)
 {
 	if (w->lost || !w->sock_open) {
-		cr_session_flushed(w);
+		w->conn_ops->flushed(w);
 		return;
 	}
 	/* SENDFD is readable once the pipe is done with the last frame. */
@@ -215,14 +222,17 @@ rx_ready(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		if (rv != 0) {
+			char msg[256];
+
 			cr_conn_stop_rx(w);
 			w->lost = 1;
-			cr_session_lost(w, "receive from the supervisor "
+			snprintf(msg, sizeof(msg), "receive from the supervisor "
 			    "failed: %s", nng_strerror(rv));
+			w->conn_ops->lost(w, msg);
 			return;
 		}
 		w->last_rx_ns = corun_loop_now_ns();
-		cr_session_frame(w, nng_msg_body(m), nng_msg_len(m));
+		w->conn_ops->frame(w, nng_msg_body(m), nng_msg_len(m));
 		nng_msg_free(m);
 	}
 }

@@ -1,5 +1,6 @@
 /*
- * dispatch.c - job threads, slots, cancellation, results batching.
+ * dispatch.c - jobs in: slots, the job table, held (prefetched) jobs,
+ * starting jobs on the job threads (threads.c) and cancelling them.
  *
  * T == 1: jobs run on the main loop itself, with no thread hop.  T > 1:
  * T job threads, each running its own loop; a job goes to the thread with
@@ -16,10 +17,9 @@
  * reference, because the outcome may overtake it and the main loop then
  * drops its own.  The job's future is touched on its thread only.
  *
- * Results are coalesced per loop iteration: the first outcome of an
- * iteration schedules one flush with corun_call_soon(), which runs after
- * every outcome of that iteration is in (results.c packs them into
- * RESULTS frames).  One job at low load, large batches at high load.
+ * Finished jobs go to flush.c, which sends them in batches (results.c).
+ * The session learns that no job runs any more, or that dispatching
+ * failed, through the callbacks it installed (w->dispatch_ops).
  */
 #include "config.h"
 
@@ -32,20 +32,6 @@
 #include "job.h"
 #include "kinds.h"
 #include "worker.h"
-
-/* Period of the loop-lag probe on every job loop. */
-#define CR_PROBE_PERIOD		0.1
-
-void
-cr_job_unref(struct cr_job *j)
-{
-	if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		free(j->oc.out);
-		free(j->oc.err);
-		free(j->oc.message);
-		free(j);
-	}
-}
 
 static size_t
 slot_of(const struct cr_worker *w, uint64_t id)
@@ -70,185 +56,8 @@ table_remove(struct cr_worker *w, struct cr_job *j)
 	}
 }
 
-/* ---- loop lag --------------------------------------------------------- */
-
-static void
-probe(void *arg)
-{
-	struct cr_jthread *th = arg;
-	uint64_t now = corun_loop_now_ns(), lag, cur;
-
-	if (th->probe_due != 0 && now > th->probe_due) {
-		lag = now - th->probe_due;
-		cur = __atomic_load_n(&th->lag_max, __ATOMIC_RELAXED);
-		while (lag > cur && !__atomic_compare_exchange_n(&th->lag_max,
-		    &cur, lag, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-			continue;
-		}
-	}
-	th->probe_due = now + (uint64_t)(CR_PROBE_PERIOD * 1e9);
-	(void)corun_call_later(th->loop, CR_PROBE_PERIOD, probe, th, NULL);
-}
-
-uint64_t
-cr_dispatch_take_lag(struct cr_worker *w)
-{
-	uint64_t max = 0, v;
-	unsigned i;
-
-	for (i = 0; i < w->nthreads; i++) {
-		v = __atomic_exchange_n(&w->threads[i].lag_max, 0,
-		    __ATOMIC_RELAXED);
-		if (v > max) {
-			max = v;
-		}
-	}
-	return max;
-}
-
-/* ---- the finished list and flushing ---------------------------------- */
-
-static void
-flush_cb(void *arg)
-{
-	struct cr_worker *w = arg;
-
-	if (w->flush_timer != NULL) {
-		corun_handle_cancel(w->flush_timer);
-		corun_handle_release(w->flush_timer);
-		w->flush_timer = NULL;
-	}
-	w->flush_scheduled = 0;
-	cr_dispatch_flush(w);
-	if (w->running == 0) {
-		cr_session_idle(w);
-	}
-}
-
-/*
- * How long results may wait to travel together.  Only while prefetched
- * jobs are held here: then no slot waits for the supervisor's answer, so
- * the delay costs no throughput and saves a message (about 30 us of CPU on
- * each side, and wake-ups of both processes' threads) per result at high
- * rates: 2000 x `true` at -j2 sends 115 result frames instead of 720 with
- * a 2 ms delay, and corun's own CPU drops by a sixth.  Output reaches the
- * user at most this much later.  Without held jobs results leave at the
- * end of the loop iteration.
- */
-#define CR_FLUSH_DELAY 0.01
-
-static void
-flush_delayed_cb(void *arg)
-{
-	struct cr_worker *w = arg;
-
-	corun_handle_release(w->flush_timer);
-	w->flush_timer = NULL;
-	flush_cb(w);
-}
-
-static void
-schedule_flush(struct cr_worker *w)
-{
-	int hold = w->npending > 0 && w->done_count < w->window / 4 &&
-	    (w->state == CR_W_RUNNING ||
-	    (w->state == CR_W_DRAINING && w->drain));
-
-	if (w->flush_timer != NULL && !hold) {
-		/* The batch is full enough, or a slot may starve: go now. */
-		corun_handle_cancel(w->flush_timer);
-		corun_handle_release(w->flush_timer);
-		w->flush_timer = NULL;
-		w->flush_scheduled = 0;
-	}
-	if (w->flush_scheduled) {
-		return;
-	}
-	if (hold) {
-		if (corun_call_later(w->loop, CR_FLUSH_DELAY,
-		    flush_delayed_cb, w, &w->flush_timer) == 0) {
-			w->flush_scheduled = 1;
-		}
-	} else if (corun_call_soon(w->loop, flush_cb, w, NULL) == 0) {
-		w->flush_scheduled = 1;
-	}
-}
-
-void
-cr_dispatch_schedule_flush(struct cr_worker *w)
-{
-	schedule_flush(w);
-}
-
-static void
-done_push(struct cr_worker *w, struct cr_job *j)
-{
-	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
-		cr_job_unref(j);	/* nobody to tell */
-		return;
-	}
-	j->dnext = NULL;
-	if (w->done_tail != NULL) {
-		w->done_tail->dnext = j;
-	} else {
-		w->done_head = j;
-	}
-	w->done_tail = j;
-	w->done_count++;
-	schedule_flush(w);
-}
-
-/* Main loop: streamed output joins the next flush, before any result. */
-static void
-output_back(void *arg)
-{
-	struct cr_outchunk *c = arg;
-	struct cr_worker *w = c->w;
-
-	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
-		free(c);
-		return;
-	}
-	c->next = NULL;
-	if (w->outp_tail != NULL) {
-		w->outp_tail->next = c;
-	} else {
-		w->outp_head = c;
-	}
-	w->outp_tail = c;
-	schedule_flush(w);
-}
-
-/*
- * Job thread: a streamed job wrote whole lines.  The chunk goes to the
- * main loop the way the job's outcome will, so it arrives first.
- */
-static void
-job_output(void *arg, int stream, const char *data, size_t len)
-{
-	struct cr_job *j = arg;
-	struct cr_worker *w = j->w;
-	struct cr_outchunk *c;
-
-	if ((c = malloc(sizeof(*c) + len)) == NULL) {
-		return;		/* the result still carries it */
-	}
-	c->w = w;
-	c->id = j->id;
-	c->attempt = j->attempt;
-	c->stream = (uint32_t)stream;
-	c->len = len;
-	memcpy(c->data, data, len);
-	if (j->th->loop == w->loop) {
-		output_back(c);
-	} else if (corun_call_soon_threadsafe(w->loop, output_back, c) != 0) {
-		free(c);
-	}
-}
-
 static void start_on(struct cr_worker *w, struct cr_job *j,
     struct cr_jthread *th);
-static void schedule_flush(struct cr_worker *w);
 static struct cr_jthread *pick_thread(struct cr_worker *w);
 
 /* Start held jobs while some thread has a free slot. */
@@ -272,7 +81,7 @@ start_pending(struct cr_worker *w)
 		start_on(w, j, th);
 	}
 	if (w->npending == 0 && w->flush_timer != NULL) {
-		schedule_flush(w);	/* nothing held: results go now */
+		cr_dispatch_schedule_flush(w); /* nothing held: go now */
 	}
 }
 
@@ -288,10 +97,10 @@ job_back(void *arg)
 		w->running--;
 	}
 	table_remove(w, j);
-	done_push(w, j);
+	cr_flush_push_done(w, j);
 	start_pending(w);
 	if (w->running == 0 && !w->flush_scheduled) {
-		cr_session_idle(w);
+		w->dispatch_ops->idle(w);
 	}
 }
 
@@ -364,7 +173,7 @@ job_start(void *arg)
 	ex.timeout_ms = j->timeout_ms;
 	ex.offload = j->w->opt.offload;
 	if (j->flags & CR_WIRE_JOB_STREAM) {
-		ex.stream = job_output;
+		ex.stream = cr_flush_job_output;
 		ex.stream_arg = j;
 	}
 	rc = cr_job_start(j->th->loop, &ex, &j->fut);
@@ -417,8 +226,11 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 	while (cr_wire_next_job(f, &r) == 0) {
 		j = malloc(sizeof(*j) + r.kind.len + r.payload.len);
 		if (j == NULL) {
-			cr_session_fatal(w, CORUN_ENOMEM, "out of memory "
-			    "for job %llu", (unsigned long long)r.id);
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "out of memory for job %llu",
+			    (unsigned long long)r.id);
+			w->dispatch_ops->fatal(w, CORUN_ENOMEM, msg);
 			return;
 		}
 		memset(j, 0, sizeof(*j));
@@ -439,7 +251,7 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 			/* Granted before the shutdown: refuse, do not run. */
 			set_failure(j, CORUN_ECLOSED,
 			    "the worker is shutting down; job not started");
-			done_push(w, j);
+			cr_flush_push_done(w, j);
 			continue;
 		}
 		j->hnext = w->table[slot_of(w, j->id)];
@@ -580,108 +392,4 @@ cr_dispatch_cancel_all(struct cr_worker *w)
 			cancel_one(w, j);
 		}
 	}
-}
-
-/* ---- threads ----------------------------------------------------------- */
-
-static void *
-thread_main(void *arg)
-{
-	struct cr_jthread *th = arg;
-
-	(void)corun_loop_run_forever(th->loop);
-	return NULL;
-}
-
-int
-cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
-{
-	sigset_t block, old;
-	size_t buckets = 16;
-	unsigned i;
-	int rc = 0;
-
-	while (buckets < 2 * (size_t)w->window) {
-		buckets *= 2;
-	}
-	w->table = calloc(buckets, sizeof(*w->table));
-	w->threads = calloc(w->opt.threads, sizeof(*w->threads));
-	if (w->table == NULL || w->threads == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return CORUN_ENOMEM;
-	}
-	w->table_mask = buckets - 1;
-	w->nthreads = w->opt.threads;
-	if (w->nthreads == 1) {
-		w->threads[0].w = w;
-		w->threads[0].loop = w->loop;
-		if ((rc = corun_call_soon(w->loop, probe, &w->threads[0],
-		    NULL)) != 0) {
-			snprintf(why, whylen, "%s", corun_strerror(rc));
-		}
-		return rc;
-	}
-	/*
-	 * Termination signals belong to the main loop: job threads block
-	 * them (they inherit the mask).  Shell jobs reset the mask and the
-	 * dispositions of their children.
-	 */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < w->nthreads && rc == 0; i++) {
-		struct cr_jthread *th = &w->threads[i];
-
-		th->w = w;
-		if ((rc = corun_loop_new(&th->loop)) != 0 ||
-		    (rc = corun_call_soon_threadsafe(th->loop, probe,
-		    th)) != 0) {
-			snprintf(why, whylen, "cannot create a loop for job "
-			    "thread %u: %s", i, corun_strerror(rc));
-		} else if ((rc = pthread_create(&th->tid, NULL, thread_main,
-		    th)) != 0) {
-			snprintf(why, whylen, "cannot start job thread %u: %s",
-			    i, strerror(rc));
-			rc = CORUN_ESYS;
-		} else {
-			th->started = 1;
-		}
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
-int
-cr_dispatch_fini(struct cr_worker *w)
-{
-	unsigned i;
-
-	if (w->running > 0) {
-		/* A job stuck in blocking code: do not wait for it. */
-		return 1;
-	}
-	if (w->flush_timer != NULL) {
-		corun_handle_cancel(w->flush_timer);
-		corun_handle_release(w->flush_timer);
-		w->flush_timer = NULL;
-	}
-	cr_dispatch_drop_results(w);
-	for (i = 0; w->threads != NULL && i < w->nthreads; i++) {
-		struct cr_jthread *th = &w->threads[i];
-
-		if (th->loop == NULL || th->loop == w->loop) {
-			continue;
-		}
-		if (th->started) {
-			(void)corun_loop_stop_threadsafe(th->loop);
-			pthread_join(th->tid, NULL);
-		}
-		corun_loop_free(th->loop);
-	}
-	free(w->threads);
-	w->threads = NULL;
-	free(w->table);
-	w->table = NULL;
-	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * job.h - a job held by corun-worker and the job threads (dispatch.c,
- * results.c).
+ * flush.c, results.c, job.c).
  */
 #ifndef CR_WORKER_JOB_H
 #define CR_WORKER_JOB_H
@@ -55,7 +55,16 @@ struct cr_outchunk {
 	char		 data[];
 };
 
-/* Drop a reference; the last one frees the job and its outcome. */
+/* job.c: drop a reference; the last one frees the job and its outcome. */
 void	cr_job_unref(struct cr_job *j);
+
+/* flush.c, on the main loop: j finished; send its result soon. */
+void	cr_flush_push_done(struct cr_worker *w, struct cr_job *j);
+/*
+ * flush.c, on j's thread: a streamed job wrote whole lines (arg is the
+ * job).  They reach the main loop ahead of the job's outcome.
+ */
+void	cr_flush_job_output(void *arg, int stream, const char *data,
+	    size_t len);
 
 #endif /* CR_WORKER_JOB_H */

@@ -88,28 +88,6 @@ static const char help_text[] = USAGE
 "2 protocol error from the supervisor; 3 supervisor unreachable or gone.\n";
 
 
-void
-cr_log(struct cr_worker *w, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (w != NULL && w->worker_id != 0) {
-		fprintf(stderr, "corun-worker[%u/%ld]: %s\n", w->worker_id,
-		    (long)getpid(), buf);
-	} else if (w != NULL && w->opt.id != 0) {
-		fprintf(stderr, "corun-worker[%u/%ld]: %s\n", w->opt.id,
-		    (long)getpid(), buf);
-	} else {
-		fprintf(stderr, "corun-worker[%ld]: %s\n", (long)getpid(), buf);
-	}
-	errno = saved;
-}
-
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
@@ -477,6 +455,7 @@ main(int argc, char **argv)
 	size_t nloads = 0, i;
 	int rc, abandoned;
 
+	cr_session_init(w);
 	w->opt.threads = 1;
 	w->opt.concurrency = 1;
 	w->opt.silence = 3;

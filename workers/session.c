@@ -285,6 +285,38 @@ cr_session_lost(struct cr_worker *w, const char *fmt, ...)
 	abort_all(w, CR_EXIT_LOST);
 }
 
+/* ---- what conn.c and dispatch.c report -------------------------------- */
+
+static void
+conn_lost(struct cr_worker *w, const char *why)
+{
+	cr_session_lost(w, "%s", why);
+}
+
+static void
+dispatch_fatal(struct cr_worker *w, int code, const char *why)
+{
+	cr_session_fatal(w, code, "%s", why);
+}
+
+static const struct cr_conn_ops conn_ops = {
+	.frame = cr_session_frame,
+	.flushed = cr_session_flushed,
+	.lost = conn_lost,
+};
+
+static const struct cr_dispatch_ops dispatch_ops = {
+	.idle = cr_session_idle,
+	.fatal = dispatch_fatal,
+};
+
+void
+cr_session_init(struct cr_worker *w)
+{
+	w->conn_ops = &conn_ops;
+	w->dispatch_ops = &dispatch_ops;
+}
+
 /* ---- timers ------------------------------------------------------------ */
 
 static void

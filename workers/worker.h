@@ -5,14 +5,23 @@
  * batching, timers and signals) and, when T > 1, T job threads each
  * running its own loop.  With T == 1 jobs run on the main loop.
  *
- *   main.c      options, setup, signals, teardown
- *   conn.c      the nng PAIR1 socket driven from the main loop (RECVFD,
- *               SENDFD, non-blocking sends with an outgoing queue)
+ *   main.c      setup, signals, teardown (on top: calls the rest)
+ *   options.c   the command line
+ *   attach.c    a remote worker's rendezvous; procs.c: --procs P
  *   session.c   the protocol: handshake, frames, heartbeats, liveness,
  *               shutdown and exit
- *   dispatch.c  job threads, slots, the job table, cancellation, and
- *               coalescing finished jobs per loop iteration
+ *   dispatch.c  slots, the job table, held jobs, starting, cancellation
+ *   threads.c   the job threads and their loop-lag probes
+ *   flush.c     coalescing finished jobs per loop iteration
  *   results.c   RESULTS frames and the credit they carry
+ *   job.c       a held job's lifetime
+ *   conn.c      the nng PAIR1 socket driven from the main loop (RECVFD,
+ *               SENDFD, non-blocking sends with an outgoing queue)
+ *   log.c       log messages
+ *
+ * Calls go one way, down this list; conn.c and dispatch.c report upward
+ * through the callbacks session.c installs (struct cr_conn_ops,
+ * struct cr_dispatch_ops).
  *
  * Everything in struct cr_worker is touched on the main loop's thread
  * only, except where a field says otherwise.
@@ -50,6 +59,29 @@
 
 struct cr_job;
 struct cr_jthread;
+struct cr_worker;
+
+/*
+ * What the connection reports, on the main loop's thread.  frame: one
+ * message received (buf is valid during the call).  flushed: every
+ * queued frame has left, after cr_conn_wait_flushed().  lost: the pipe
+ * is gone or a send or receive failed (why: for the log).
+ */
+struct cr_conn_ops {
+	void	(*frame)(struct cr_worker *w, const uint8_t *buf, size_t len);
+	void	(*flushed)(struct cr_worker *w);
+	void	(*lost)(struct cr_worker *w, const char *why);
+};
+
+/*
+ * What dispatching reports, on the main loop's thread.  idle: no job runs
+ * and no flush is pending (called again and again; the session decides
+ * what it means).  fatal: dispatching cannot go on (code, why: for BYE).
+ */
+struct cr_dispatch_ops {
+	void	(*idle)(struct cr_worker *w);
+	void	(*fatal)(struct cr_worker *w, int code, const char *why);
+};
 
 struct cr_worker_opts {
 	const char	*url;
@@ -86,6 +118,9 @@ struct cr_worker {
 	int		 exit_code;
 	uint32_t	 capacity;	/* T * C: slots */
 	uint32_t	 window;	/* slots + prefetch: credit granted */
+	/* Installed by cr_session_init() before anything runs. */
+	const struct cr_conn_ops *conn_ops;
+	const struct cr_dispatch_ops *dispatch_ops;
 
 	/* attach.c: the session a remote worker was given */
 	void		*tls;		/* nng_tls_config * for dialing, or NULL */
@@ -136,7 +171,7 @@ struct cr_worker {
 	corun_handle	*flush_timer;	/* a delayed flush (see dispatch.c) */
 };
 
-/* main.c */
+/* log.c */
 void	cr_log(struct cr_worker *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
@@ -150,10 +185,10 @@ void	cr_attach_fini(struct cr_worker *w);
 /* procs.c: run P copies of this worker (argv + --procs 1); exit status. */
 int	cr_procs_run(int argc, char **argv, unsigned procs);
 
-/* conn.c */
+/* conn.c: reports through w->conn_ops. */
 int	cr_conn_open(struct cr_worker *w, char *why, size_t whylen);
 int	cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len);
-/* Call cr_session_flushed() once every queued frame has left. */
+/* Call w->conn_ops->flushed once every queued frame has left. */
 void	cr_conn_wait_flushed(struct cr_worker *w);
 void	cr_conn_stop_rx(struct cr_worker *w);
 void	cr_conn_close(struct cr_worker *w);
@@ -166,6 +201,10 @@ void	cr_conn_close(struct cr_worker *w);
 void	cr_conn_leave(struct cr_worker *w);
 
 /* session.c */
+/* Install the session's callbacks into w (before the loop runs). */
+void	cr_session_init(struct cr_worker *w);
+/* Install the session's callbacks into w (before the loop runs). */
+void	cr_session_init(struct cr_worker *w);
 /* The HELLO this worker sends, presenting token (NULL or "" = none). */
 void	cr_session_hello(const struct cr_worker *w, const char *token,
 	    struct cr_wire_hello *h);
@@ -181,25 +220,29 @@ void	cr_session_idle(struct cr_worker *w);
 void	cr_session_flushed(struct cr_worker *w);
 void	cr_session_fini(struct cr_worker *w);
 
-/* dispatch.c */
+/* threads.c: start the job threads. */
 int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);
 /* Stop and join the job threads; nonzero if jobs were abandoned. */
 int	cr_dispatch_fini(struct cr_worker *w);
+/* Highest loop lag (ns) seen by any job loop since the last call. */
+uint64_t cr_dispatch_take_lag(struct cr_worker *w);
+
+/* dispatch.c: reports through w->dispatch_ops. */
 /* Start the jobs of a decoded JOBS frame (credit already checked). */
 void	cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f);
-/* Send what results are in at the end of this loop iteration. */
-void	cr_dispatch_schedule_flush(struct cr_worker *w);
 /* The --jobs-fd frame, taken before the session starts (main.c). */
 void	cr_dispatch_first(struct cr_worker *w, struct cr_wire_frame *f);
 void	cr_dispatch_cancel(struct cr_worker *w, uint64_t id);
 void	cr_dispatch_cancel_all(struct cr_worker *w);
 /* Send prefetched jobs back unstarted (CORUN_ECLOSED: re-lease them). */
 void	cr_dispatch_refuse_pending(struct cr_worker *w);
+/* flush.c */
+/* Send what results are in at the end of this loop iteration. */
+void	cr_dispatch_schedule_flush(struct cr_worker *w);
+
+/* results.c */
 /* Encode and send every finished result now. */
 void	cr_dispatch_flush(struct cr_worker *w);
 /* Forget finished results and streamed output without sending them. */
 void	cr_dispatch_drop_results(struct cr_worker *w);
-/* Highest loop lag (ns) seen by any job loop since the last call. */
-uint64_t cr_dispatch_take_lag(struct cr_worker *w);
-
 #endif /* CR_WORKER_H */
