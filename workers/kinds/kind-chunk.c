@@ -15,6 +15,9 @@
  * goes on with the next item.  A cancel of the whole chunk sets the
  * chunk's stop reason, which every item sees (cr_job_stopping looks at
  * the parent); the items not run yet are reported cancelled.
+ *
+ * Items' kinds are looked up through the chunk's context (ctx->kinds,
+ * the registry as the runner hands it over), not by name.
  */
 #include "config.h"
 
@@ -26,7 +29,6 @@
 #include <corun/task.h>
 
 #include "kinds-internal.h"
-#include "kinds.h"
 #include "wire/wire-chunk.h"
 
 struct item {
@@ -73,7 +75,7 @@ item_run(struct item *it)
 	corun_future *t;
 	int rc;
 
-	opts.stack_size = cr_kind_stack(it->kind);
+	opts.stack_size = it->c.kinds->stack(it->kind);
 	if (opts.stack_size == 0) {
 		return it->kind->run(&it->c);
 	}
@@ -174,38 +176,27 @@ add_unrun(struct cr_chunk_buf *b, int status)
 	return cr_chunk_add_result(b, &r);
 }
 
-/* Run one item (with its retries) and append its record. */
+/* Run one item, with its retries; its status (start, end, attempts set). */
 static int
-run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
-    const struct corun_job_kind *kind, struct cr_chunk_buf *b,
-    uint64_t *now_ns)
+run_attempts(struct item *itp, corun_job_ctx *chunk,
+    const struct cr_chunk_job *j, const struct corun_job_kind *kind,
+    uint64_t *now_ns, uint64_t *start, uint64_t *end, uint32_t *attempts)
 {
-	struct cr_chunk_result r;
 	corun_handle *timer;
-	uint64_t start = 0, end = 0;
-	uint32_t attempts = 0, retries = j->retries;
-	char msg[1024];
+	uint32_t retries = j->retries;
 	int rc, status;
 
-	itp->kind = kind;
-	itp->timeout_ms = j->timeout_ms;
-	memcpy(itp->c.name, j->kind, j->kind_len);
-	itp->c.name[j->kind_len] = '\0';
-	itp->c.kind = kind;
-	itp->c.payload = (char *)j->payload;	/* NUL-terminated, ours */
-	itp->c.len = j->len;
-	itp->c.timeout = j->timeout_ms / 1000.0;
 	for (;;) {
 		item_reset(itp);
 		itp->timer_fired = 0;
 		timer = NULL;
-		attempts++;
+		(*attempts)++;
 		/*
 		 * One clock read per run: the previous item's end is this
 		 * one's start (reading the clock is a large part of a no-op
 		 * job's cost on some virtual machines).
 		 */
-		start = attempts == 1 ? *now_ns : realtime_ns();
+		*start = *attempts == 1 ? *now_ns : realtime_ns();
 		if (j->timeout_ms > 0 && corun_call_later(chunk->loop,
 		    j->timeout_ms / 1000.0, item_timeout, itp, &timer) != 0) {
 			timer = NULL;
@@ -213,16 +204,16 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		if (kind == NULL) {
 			rc = corun_job_fail(&itp->c, CORUN_ENOENT, "unknown job "
 			    "kind '%s' (known: %s)", itp->c.name,
-			    cr_kind_names());
+			    chunk->kinds->names());
 		} else {
 			rc = item_run(itp);
 		}
-		end = *now_ns = realtime_ns();
+		*end = *now_ns = realtime_ns();
 		if (timer != NULL) {
 			corun_handle_cancel(timer);
 			corun_handle_release(timer);
 		}
-		status = item_status(itp, rc, start, end);
+		status = item_status(itp, rc, *start, *end);
 		/*
 		 * A timeout that fired after the item's last await leaves a
 		 * cancel request for the next one: take it here.  A cancel
@@ -234,10 +225,34 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 		}
 		if (status == 0 || status == CORUN_ECANCELED ||
 		    cr_job_stopping(chunk) != 0 || retries == 0) {
-			break;
+			return status;
 		}
 		retries--;
 	}
+}
+
+/* Run one item (with its retries) and append its record. */
+static int
+run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
+    const struct corun_job_kind *kind, struct cr_chunk_buf *b,
+    uint64_t *now_ns)
+{
+	struct cr_chunk_result r;
+	uint64_t start = 0, end = 0;
+	uint32_t attempts = 0;
+	char msg[1024];
+	int rc, status;
+
+	itp->kind = kind;
+	itp->timeout_ms = j->timeout_ms;
+	memcpy(itp->c.name, j->kind, j->kind_len);
+	itp->c.name[j->kind_len] = '\0';
+	itp->c.kind = kind;
+	itp->c.payload = (char *)j->payload;	/* NUL-terminated, ours */
+	itp->c.len = j->len;
+	itp->c.timeout = j->timeout_ms / 1000.0;
+	status = run_attempts(itp, chunk, j, kind, now_ns, &start, &end,
+	    &attempts);
 	item_message(itp, status, msg, sizeof(msg));
 	memset(&r, 0, sizeof(r));
 	r.status = (uint32_t)status;
@@ -305,6 +320,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 	item->task = corun_task_self();
 	item->c.loop = ctx->loop;
 	item->c.parent = ctx;
+	item->c.kinds = ctx->kinds;
 	now_ns = realtime_ns();
 	for (i = 0; i < it.count && rc == 0; i++) {
 		(void)cr_chunk_next_job(&it, &j);
@@ -315,7 +331,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 		if (j.kind != kname) {
 			/* Runs of one kind share its bytes: one lookup. */
 			kname = j.kind;
-			kind = cr_kind_find(j.kind, j.kind_len);
+			kind = ctx->kinds->find(j.kind, j.kind_len);
 		}
 		rc = run_item(item, ctx, &j, kind, &b, &now_ns);
 	}

@@ -1,6 +1,10 @@
 /*
  * kinds-internal.h - what the built-in kinds and the runner share: the
  * job context behind the opaque corun_job_ctx, and the built-in kinds.
+ *
+ * Calls go one way: runner.c -> registry.c -> the kinds -> job.c (the
+ * job API of <corun/job.h>).  Kinds reach the registry only through
+ * ctx->kinds.
  */
 #ifndef CR_KINDS_INTERNAL_H
 #define CR_KINDS_INTERNAL_H
@@ -21,6 +25,17 @@ struct cr_buf {
 	char *p;
 	size_t len, cap;
 	int truncated;		/* bytes were dropped at CR_OUT_CAP */
+};
+
+/*
+ * The registry of kinds (registry.c), as the runner hands it to a kind
+ * that runs other kinds (kind-chunk.c), so that the kinds do not call the
+ * registry by name.  The functions are those of kinds.h.
+ */
+struct cr_kind_lookup {
+	const struct corun_job_kind *(*find)(const char *name, size_t len);
+	const char *(*names)(void);
+	size_t	(*stack)(const struct corun_job_kind *k);
 };
 
 /*
@@ -48,6 +63,7 @@ struct corun_job_ctx {
 	int offloaded;		/* running on an executor thread */
 	atomic_int stop;	/* 0, CORUN_ETIMEDOUT or CORUN_ECANCELED */
 	corun_job_ctx *parent;	/* an item's chunk (kind-chunk.c), or NULL */
+	const struct cr_kind_lookup *kinds; /* set by the runner */
 };
 
 /* Nonzero once the job was asked to stop (timeout or cancel). */
