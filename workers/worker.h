@@ -171,6 +171,14 @@ struct cr_worker {
 	corun_handle	*flush_timer;	/* a delayed flush (see dispatch.c) */
 };
 
+/*
+ * options.c: parse argv into o, the --load files into loads (room for
+ * argc).  --help prints and exits 0; a bad command line prints the usage
+ * and exits CR_EXIT_SETUP.
+ */
+void	cr_options_parse(int argc, char **argv, struct cr_worker_opts *o,
+	    const char **loads, size_t *nloads);
+
 /* log.c */
 void	cr_log(struct cr_worker *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
