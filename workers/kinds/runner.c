@@ -343,22 +343,14 @@ job_destroy(corun_future *fut)
 	free(job);
 }
 
-int
-cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
-    corun_future **out)
+/* A job and its context, from exec; *nlen: the bytes of its kind's name. */
+static struct cr_job *
+job_new(corun_loop *loop, const struct cr_job_exec *exec, size_t *nlen)
 {
-	struct corun_task_opts opts = { 0, NULL };
 	struct cr_job *job;
-	size_t nlen;
-	int rc;
 
-	if (loop == NULL || exec == NULL || out == NULL ||
-	    (exec->payload == NULL && exec->len > 0) ||
-	    (exec->kind == NULL && exec->kind_len > 0)) {
-		return CORUN_EINVAL;
-	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
-		return CORUN_ENOMEM;
+		return NULL;
 	}
 	cr_future_init(&job->fut, loop, &job_ops);
 	job->id = exec->id;
@@ -373,20 +365,40 @@ cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);
-	nlen = exec->kind_len < sizeof(job->ctx.name) ? exec->kind_len :
+	*nlen = exec->kind_len < sizeof(job->ctx.name) ? exec->kind_len :
 	    sizeof(job->ctx.name) - 1;
-	if (nlen > 0) {
-		memcpy(job->ctx.name, exec->kind, nlen);
+	if (*nlen > 0) {
+		memcpy(job->ctx.name, exec->kind, *nlen);
 	}
 	if ((job->ctx.payload = malloc(exec->len + 1)) == NULL) {
 		free(job);
-		return CORUN_ENOMEM;
+		return NULL;
 	}
 	if (exec->len > 0) {
 		memcpy(job->ctx.payload, exec->payload, exec->len);
 	}
 	job->ctx.payload[exec->len] = '\0';
 	job->ctx.len = exec->len;
+	return job;
+}
+
+int
+cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
+    corun_future **out)
+{
+	struct corun_task_opts opts = { 0, NULL };
+	struct cr_job *job;
+	size_t nlen;
+	int rc;
+
+	if (loop == NULL || exec == NULL || out == NULL ||
+	    (exec->payload == NULL && exec->len > 0) ||
+	    (exec->kind == NULL && exec->kind_len > 0)) {
+		return CORUN_EINVAL;
+	}
+	if ((job = job_new(loop, exec, &nlen)) == NULL) {
+		return CORUN_ENOMEM;
+	}
 
 	job->ctx.kind = cr_kind_find(exec->kind, exec->kind_len);
 	if (job->ctx.kind == NULL) {

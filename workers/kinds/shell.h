@@ -1,0 +1,37 @@
+/*
+ * shell.h - the parts of the shell kind (internal): kind-shell.c turns
+ * the payload into a program, shell-run.c runs it, shell-spawn.c starts
+ * it.  Calls go that way only.
+ */
+#ifndef CR_KINDS_SHELL_H
+#define CR_KINDS_SHELL_H
+
+#include <sys/types.h>
+
+#include <corun/job.h>
+
+struct cr_spawn;
+
+/*
+ * Run path with argv and envp in ctx's task, collecting its output and
+ * status into ctx (corun_job_fail on failure); the kind's return value.
+ */
+int	cr_shell_run(corun_job_ctx *ctx, const char *path, char **argv,
+	    char **envp);
+
+/*
+ * Start path with two fresh pipes: rd[] gets the read ends
+ * (non-blocking), wr[] the write ends, which the caller keeps open until
+ * the child has exited.  Through cr_spawn when path's full path is known
+ * and search is 0 (*sp is then set and a failed exec shows when the child
+ * is reaped: cr_spawn_end), else through posix_spawnp.  0, or the
+ * kind's failure (recorded with corun_job_fail).
+ */
+int	cr_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
+	    char **envp, int search, int rd[2], int wr[2], pid_t *pid,
+	    struct cr_spawn **sp);
+
+/* Forget the cached full path of name (it stopped working). */
+void	cr_shell_path_forget(const char *name);
+
+#endif /* CR_KINDS_SHELL_H */
