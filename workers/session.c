@@ -61,33 +61,6 @@ timer_fired(corun_handle **h)
 	}
 }
 
-/* rc is the encoder's return: encode first, then call (argument order). */
-static int
-send_single(struct cr_worker *w, int rc, const uint8_t *frame, size_t len)
-{
-	if (rc != 0) {
-		cr_log(w, "cannot encode a frame: %s", corun_strerror(rc));
-		return rc;
-	}
-	return cr_conn_send(w, frame, len);
-}
-
-static void
-send_bye(struct cr_worker *w)
-{
-	struct cr_wire_bye bye;
-	const uint8_t *frame = NULL;
-	size_t len = 0;
-	int rc;
-
-	memset(&bye, 0, sizeof(bye));
-	bye.code = (uint32_t)w->bye_code;
-	bye.reason.ptr = (const uint8_t *)w->bye_reason;
-	bye.reason.len = (uint32_t)strlen(w->bye_reason);
-	rc = cr_wire_encode_bye(&w->wb, &bye, &frame, &len);
-	(void)send_single(w, rc, frame, len);
-}
-
 static void
 done(struct cr_worker *w)
 {
@@ -133,7 +106,7 @@ static void
 finish(struct cr_worker *w)
 {
 	cr_dispatch_flush(w);
-	send_bye(w);
+	cr_session_send_bye(w);
 	linger(w);
 }
 
@@ -260,7 +233,7 @@ cr_session_fatal(struct cr_worker *w, int code, const char *fmt, ...)
 	va_end(ap);
 	cr_log(w, "%s", w->bye_reason);
 	w->bye_code = code;
-	send_bye(w);
+	cr_session_send_bye(w);
 	abort_all(w, CR_EXIT_PROTO);
 }
 
@@ -336,7 +309,7 @@ heartbeat(void *arg)
 	hb.running = (uint32_t)w->running;
 	hb.lag_ns = cr_dispatch_take_lag(w);
 	rc = cr_wire_encode_heartbeat(&w->wb, &hb, &frame, &len);
-	(void)send_single(w, rc, frame, len);
+	(void)cr_session_send(w, rc, frame, len);
 	timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0, heartbeat);
 }
 
@@ -480,25 +453,6 @@ cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
 	}
 }
 
-void
-cr_session_hello(const struct cr_worker *w, const char *token,
-    struct cr_wire_hello *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->max_version = CR_WIRE_VERSION;
-	h->pid = (uint32_t)getpid();
-	h->procs = 1;
-	h->threads = w->opt.threads;
-	h->concurrency = w->opt.concurrency;
-	h->capacity = w->window;
-	h->name.ptr = (const uint8_t *)w->opt.name;
-	h->name.len = (uint32_t)strlen(w->opt.name);
-	if (token != NULL && token[0] != '\0') {
-		h->token.ptr = (const uint8_t *)token;
-		h->token.len = (uint32_t)strlen(token);
-	}
-}
-
 int
 cr_session_start(struct cr_worker *w)
 {
@@ -515,7 +469,7 @@ cr_session_start(struct cr_worker *w)
 	}
 	w->last_rx_ns = corun_loop_now_ns();
 	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);
-	if ((rc = send_single(w, rc, frame, len)) != 0) {
+	if ((rc = cr_session_send(w, rc, frame, len)) != 0) {
 		return rc;
 	}
 	/*
@@ -528,7 +482,7 @@ cr_session_start(struct cr_worker *w)
 	w->granted = w->state == CR_W_HELLO ? w->window - w->first_jobs : 0;
 	if (w->granted > 0) {
 		rc = cr_wire_encode_credit(&w->wb, w->granted, &frame, &len);
-		if ((rc = send_single(w, rc, frame, len)) != 0) {
+		if ((rc = cr_session_send(w, rc, frame, len)) != 0) {
 			return rc;
 		}
 	}

@@ -9,7 +9,7 @@
  *   options.c   the command line
  *   attach.c    a remote worker's rendezvous; procs.c: --procs P
  *   session.c   the protocol: handshake, frames, heartbeats, liveness,
- *               shutdown and exit
+ *               shutdown and exit; session-send.c: HELLO, BYE
  *   dispatch.c  slots, the job table, held jobs, starting, cancellation
  *   threads.c   the job threads and their loop-lag probes
  *   flush.c     coalescing finished jobs per loop iteration
@@ -208,14 +208,24 @@ void	cr_conn_close(struct cr_worker *w);
  */
 void	cr_conn_leave(struct cr_worker *w);
 
+/* session-send.c */
+/* The HELLO this worker sends, presenting token (NULL or "" = none). */
+void	cr_session_hello(const struct cr_worker *w, const char *token,
+	    struct cr_wire_hello *h);
+/*
+ * Send one frame; rc is its encoder's return (encode first, then call:
+ * argument order), logged when not 0.  0, or why it was not sent.
+ */
+int	cr_session_send(struct cr_worker *w, int rc, const uint8_t *frame,
+	    size_t len);
+/* Send BYE with w->bye_code and w->bye_reason. */
+void	cr_session_send_bye(struct cr_worker *w);
+
 /* session.c */
 /* Install the session's callbacks into w (before the loop runs). */
 void	cr_session_init(struct cr_worker *w);
 /* Install the session's callbacks into w (before the loop runs). */
 void	cr_session_init(struct cr_worker *w);
-/* The HELLO this worker sends, presenting token (NULL or "" = none). */
-void	cr_session_hello(const struct cr_worker *w, const char *token,
-	    struct cr_wire_hello *h);
 int	cr_session_start(struct cr_worker *w);
 void	cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
 void	cr_session_lost(struct cr_worker *w, const char *fmt, ...)
