@@ -148,6 +148,7 @@ setup(struct cr_worker *w, const char **loads, size_t nloads)
 	size_t i;
 	int rc;
 
+	cr_kinds_set_chunk(&cr_chunk_kind);
 	for (i = 0; i < nloads; i++) {
 		if (cr_kinds_load(loads[i], why, sizeof(why)) != 0) {
 			cr_log(w, "--load %s: %s", loads[i], why);

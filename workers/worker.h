@@ -18,6 +18,7 @@
  *   conn.c      the nng PAIR1 socket driven from the main loop (RECVFD,
  *               SENDFD, non-blocking sends with an outgoing queue)
  *   log.c       log messages
+ *   kind-chunk.c  the chunk kind (registered in the kinds' registry)
  *
  * Calls go one way, down this list; conn.c and dispatch.c report upward
  * through the callbacks session.c installs (struct cr_conn_ops,
@@ -178,6 +179,9 @@ struct cr_worker {
  */
 void	cr_options_parse(int argc, char **argv, struct cr_worker_opts *o,
 	    const char **loads, size_t *nloads);
+
+/* kind-chunk.c: the internal kind of corun_pool_map_chunked(). */
+extern const struct corun_job_kind cr_chunk_kind;
 
 /* log.c */
 void	cr_log(struct cr_worker *w, const char *fmt, ...)

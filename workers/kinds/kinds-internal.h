@@ -29,7 +29,7 @@ struct cr_buf {
 
 /*
  * The registry of kinds (registry.c), as the runner hands it to a kind
- * that runs other kinds (kind-chunk.c), so that the kinds do not call the
+ * that runs other kinds (workers/kind-chunk.c), so that kinds do not call the
  * registry by name.  The functions are those of kinds.h.
  */
 struct cr_kind_lookup {
@@ -62,7 +62,7 @@ struct corun_job_ctx {
 	int signal;
 	int offloaded;		/* running on an executor thread */
 	atomic_int stop;	/* 0, CORUN_ETIMEDOUT or CORUN_ECANCELED */
-	corun_job_ctx *parent;	/* an item's chunk (kind-chunk.c), or NULL */
+	corun_job_ctx *parent;	/* an item's chunk (workers/kind-chunk.c) */
 	const struct cr_kind_lookup *kinds; /* set by the runner */
 };
 
@@ -87,8 +87,6 @@ int cr_kind_block(corun_job_ctx *ctx);
 int cr_kind_cpu(corun_job_ctx *ctx);
 int cr_kind_shell(corun_job_ctx *ctx);
 int cr_kind_net(corun_job_ctx *ctx);
-/* The internal kind of corun_pool_map_chunked() (kind-chunk.c). */
-int cr_kind_chunk(corun_job_ctx *ctx);
 
 /*
  * Parse a count of milliseconds ("250", optionally "250ms") from the

@@ -66,6 +66,13 @@ struct cr_job_outcome {
  */
 int cr_kinds_load(const char *path, char *why, size_t whylen);
 
+/*
+ * Set the internal kind of corun_pool_map_chunked() (workers/kind-chunk.c):
+ * found by its name before any other, never listed, never overridden.
+ * Not thread-safe: set before starting job threads.
+ */
+void cr_kinds_set_chunk(const struct corun_job_kind *k);
+
 /* Find a kind by name (len bytes); NULL if unknown. */
 const struct corun_job_kind *cr_kind_find(const char *name, size_t len);
 

@@ -1,6 +1,8 @@
 /*
  * registry.c - the table of job kinds: the built-in ones, and those that
- * plugins (shared objects exporting corun_job_plugin_init) add.
+ * plugins (shared objects exporting corun_job_plugin_init) add, and the
+ * internal chunk kind, which corun-worker sets (it reads the wire's chunk
+ * layout, so it lives above this layer: workers/kind-chunk.c).
  *
  * Loading happens before job threads start (kinds.h says so), so lookups
  * take no lock.  The comma-separated list of names for error messages is
@@ -17,12 +19,12 @@
 
 #include "kinds-internal.h"
 #include "kinds.h"
-#include "wire/wire-chunk.h"
 
-/* Internal: not listed among the known kinds, and never overridden. */
-static const struct corun_job_kind chunk_kind = {
-	CR_CHUNK_KIND, cr_kind_chunk, 0
-};
+/*
+ * The chunk kind, as its owner sets it (cr_kinds_set_chunk), or NULL.
+ * Internal: not listed among the known kinds, and never overridden.
+ */
+static const struct corun_job_kind *chunk_kind;
 
 static const struct corun_job_kind builtin[] = {
 	{ "noop", cr_kind_noop, 0 },
@@ -47,6 +49,12 @@ name_is(const char *kname, const char *name, size_t len)
 	return strlen(kname) == len && memcmp(kname, name, len) == 0;
 }
 
+void
+cr_kinds_set_chunk(const struct corun_job_kind *k)
+{
+	chunk_kind = k;
+}
+
 const struct corun_job_kind *
 cr_kind_find(const char *name, size_t len)
 {
@@ -55,8 +63,8 @@ cr_kind_find(const char *name, size_t len)
 	if (name == NULL) {
 		return NULL;
 	}
-	if (name_is(CR_CHUNK_KIND, name, len)) {
-		return &chunk_kind;
+	if (chunk_kind != NULL && name_is(chunk_kind->name, name, len)) {
+		return chunk_kind;
 	}
 	for (i = nplugged; i > 0; i--) {
 		if (name_is(plugged[i - 1].name, name, len)) {
@@ -78,7 +86,7 @@ cr_kind_stack(const struct corun_job_kind *k)
 	 * Plugins are someone else's code: give them room.  net calls
 	 * getaddrinfo, whose NSS modules want more than the default.
 	 */
-	if (k == &chunk_kind) {
+	if (chunk_kind != NULL && k == chunk_kind) {
 		return 0;	/* big-stack items get a task of their own */
 	}
 	if (k->run == cr_kind_net || !(k >= builtin &&

@@ -17,7 +17,9 @@
  * the parent); the items not run yet are reported cancelled.
  *
  * Items' kinds are looked up through the chunk's context (ctx->kinds,
- * the registry as the runner hands it over), not by name.
+ * the registry as the runner hands it over), not by name.  It is a kind
+ * (kinds-internal.h) in the worker program's layer because it reads the
+ * wire's chunk layout; main.c registers it (cr_kinds_set_chunk).
  */
 #include "config.h"
 
@@ -29,7 +31,9 @@
 #include <corun/task.h>
 
 #include "kinds-internal.h"
+#include "kinds.h"
 #include "wire/wire-chunk.h"
+#include "worker.h"
 
 struct item {
 	corun_job_ctx c;
@@ -283,8 +287,8 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 	return rc;
 }
 
-int
-cr_kind_chunk(corun_job_ctx *ctx)
+static int
+kind_chunk(corun_job_ctx *ctx)
 {
 	const struct corun_job_kind *kind = NULL;
 	const char *kname = NULL;
@@ -347,3 +351,7 @@ cr_kind_chunk(corun_job_ctx *ctx)
 	}
 	return 0;
 }
+
+const struct corun_job_kind cr_chunk_kind = {
+	CR_CHUNK_KIND, kind_chunk, 0
+};
