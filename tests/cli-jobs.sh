@@ -129,7 +129,7 @@ printf '{"kind":"sleep","ms":1,"timout":3}\n' >typo.jsonl
 crun --jobs-file typo.jsonl 2>err
 contains "unknown field named" 'typo.jsonl:1: unknown field "timout"' "$(cat err)"
 
-# -- how a job's program starts (workers/spawn.c) --
+# -- how a job's program starts (workers/kinds/shell-spawn.c) --
 # The worker ignores SIGPIPE and catches TERM and INT (and starts with
 # glibc's 32 and 33 ignored, posix_spawn's doing): the job sees every
 # signal at its default, none blocked, and leads a process group of its
