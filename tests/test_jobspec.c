@@ -182,6 +182,30 @@ START_TEST(same_line_same_job_for_run_and_corund)
 }
 END_TEST
 
+/* The pool API's job: the defaults fill what the line left out. */
+START_TEST(pool_job_takes_the_defaults_for_what_is_missing)
+{
+	struct cr_jobspec_desc d;
+	struct corun_job j;
+
+	parse_ok("{\"cmd\":[\"ls\"],\"timeout\":0}", RUN, &d);
+	cr_jobspec_pool_job(&d, 7.5, 2, &j);
+	ck_assert_str_eq(j.kind, "shell");
+	ck_assert_ptr_eq(j.payload, d.payload);
+	ck_assert_uint_eq(j.len, 3);
+	ck_assert(j.timeout == 0);
+	ck_assert_int_eq(j.retries, 2);
+	ck_assert(j.tag == 0 && j.flags == 0);
+	cr_jobspec_desc_free(&d);
+	parse_ok("{\"kind\":\"noop\",\"retries\":0}", RUN, &d);
+	cr_jobspec_pool_job(&d, 7.5, 2, &j);
+	ck_assert(j.timeout == 7.5);
+	ck_assert_int_eq(j.retries, 0);
+	ck_assert_ptr_null(j.payload);
+	cr_jobspec_desc_free(&d);
+}
+END_TEST
+
 START_TEST(parsed_object_is_the_same_job_as_its_line)
 {
 	static const char line[] = "{\"op\":\"submit\",\"cmd\":[\"true\"],"
@@ -456,6 +480,7 @@ jobspec_suite(void)
 	tc = tcase_create("readers");
 	tcase_add_test(tc, same_line_same_job_for_run_and_corund);
 	tcase_add_test(tc, parsed_object_is_the_same_job_as_its_line);
+	tcase_add_test(tc, pool_job_takes_the_defaults_for_what_is_missing);
 	tcase_add_test(tc, common_fields_and_defaults);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refusals");

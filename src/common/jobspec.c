@@ -374,3 +374,15 @@ cr_jobspec_queued(const struct cr_jobspec_desc *d,
 	q->after = d->after;
 	q->nafter = d->nafter;
 }
+
+void
+cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
+    int def_retries, struct corun_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->kind = d->kind;
+	j->payload = d->payload;
+	j->len = d->len;
+	j->timeout = d->timeout >= 0 ? d->timeout : def_timeout;
+	j->retries = d->retries >= 0 ? d->retries : def_retries;
+}

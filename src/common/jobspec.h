@@ -3,7 +3,8 @@
  * of a jobs file, a corund submit request, one job of a batch), parsed
  * and checked the same way for corun run --jobs-file, corun submit and
  * corund, so that the same line means the same job everywhere and is
- * refused with the same message.
+ * refused with the same message; then handed to corun run, to corund's
+ * store or to the pool API (struct corun_job).
  *
  * The forms of a job (the full list of fields is in jobspec.c):
  *
@@ -27,6 +28,8 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include <corun/job.h>
 
 /* Who reads the job: each takes fields the other does not. */
 #define CR_JOBSPEC_RUN		0x1	/* corun run: "id" */
@@ -119,5 +122,14 @@ struct cr_jobspec_queued {
 
 void cr_jobspec_queued(const struct cr_jobspec_desc *d,
     struct cr_jobspec_queued *q);
+
+/*
+ * The job as the pool API takes it (corun/job.h), borrowed from *d: a
+ * timeout or retries the job left out are def_timeout and def_retries
+ * (corun run's --timeout and --retries).  tag and flags are 0: the
+ * caller's.
+ */
+void cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
+    int def_retries, struct corun_job *j);
 
 #endif /* CR_COMMON_JOBSPEC_H */
