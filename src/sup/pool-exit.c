@@ -119,6 +119,62 @@ cr_pool_on_lost(struct cr_worker *w, const char *why)
 	cr_pool_maybe_finish_shutdown(p);
 }
 
+/*
+ * After a loss (not a recycling): restart it later, with backoff, or
+ * break the pool if workers keep dying.
+ */
+static void
+restart_or_break(struct corun_pool *p, const char *why, int quick)
+{
+	char msg[256];
+
+	if (too_many_restarts(p)) {
+		snprintf(msg, sizeof(msg), "workers keep dying (more than %u "
+		    "restarts in %g s; last: %s)", p->restart_max,
+		    (double)cr_health_restart_window_ns(p) / 1e9, why);
+		set_broken(p, msg);
+	} else if (quick && p->restart_streak >= (p->restart_max < 5 ?
+	    p->restart_max : 5)) {
+		/*
+		 * Backoff keeps a crash loop under the intensity limit;
+		 * workers that never live past their first second are as
+		 * broken as a restart storm.
+		 */
+		snprintf(msg, sizeof(msg), "workers keep dying (%u in a row "
+		    "within a second of starting; last: %s)",
+		    p->restart_streak + 1, why);
+		set_broken(p, msg);
+	} else if (p->restart_h == NULL) {
+		/* A worker that died at once is not retried at once. */
+		corun_call_later(p->loop, cr_health_restart_delay(p, quick),
+		    restart_cb, p, &p->restart_h);
+	}
+}
+
+/* A broken pool with no worker left: nobody will run what is queued. */
+static void
+fail_if_none_left(struct corun_pool *p)
+{
+	int alive = 0;
+
+	for (unsigned i = 0; i < p->nslots; i++) {
+		alive += p->workers[i].state != CR_W_IDLE;
+	}
+	if (!alive) {
+		cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+	}
+}
+
+static void
+describe_exit(int status, char *why, size_t size)
+{
+	if (WIFSIGNALED(status)) {
+		snprintf(why, size, "worker lost: signal %d", WTERMSIG(status));
+	} else {
+		snprintf(why, size, "worker lost: exit %d", WEXITSTATUS(status));
+	}
+}
+
 void
 cr_pool_on_exit(struct cr_worker *w, int status)
 {
@@ -136,13 +192,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	w->recycling = 0;
 	w->jobs_done = 0;
 	w->jobs_limit = 0;
-	if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof(why), "worker lost: signal %d",
-		    WTERMSIG(status));
-	} else {
-		snprintf(why, sizeof(why), "worker lost: exit %d",
-		    WEXITSTATUS(status));
-	}
+	describe_exit(status, why, sizeof(why));
 	quick = corun_loop_now_ns() - w->started_ns < 1000000000ull;
 	/*
 	 * One that never said HELLO and exited, or that we stopped (it broke
@@ -170,43 +220,10 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 		}
 	} else if (!p->broken && (!p->closing || (p->wait_on_close &&
 	    p->queue.len > 0))) {
-		if (too_many_restarts(p)) {
-			char msg[256];
-
-			snprintf(msg, sizeof(msg), "workers keep dying (more "
-			    "than %u restarts in %g s; last: %s)",
-			    p->restart_max,
-			    (double)cr_health_restart_window_ns(p) / 1e9, why);
-			set_broken(p, msg);
-		} else if (quick && p->restart_streak >= (p->restart_max < 5 ?
-		    p->restart_max : 5)) {
-			/*
-			 * Backoff keeps a crash loop under the intensity
-			 * limit; workers that never live past their first
-			 * second are as broken as a restart storm.
-			 */
-			char msg[256];
-
-			snprintf(msg, sizeof(msg), "workers keep dying (%u in "
-			    "a row within a second of starting; last: %s)",
-			    p->restart_streak + 1, why);
-			set_broken(p, msg);
-		} else if (p->restart_h == NULL) {
-			/* A worker that died at once is not retried at once. */
-			corun_call_later(p->loop,
-			    cr_health_restart_delay(p, quick), restart_cb, p,
-			    &p->restart_h);
-		}
+		restart_or_break(p, why, quick);
 	}
 	if (p->broken) {
-		int alive = 0;
-
-		for (unsigned i = 0; i < p->nslots; i++) {
-			alive += p->workers[i].state != CR_W_IDLE;
-		}
-		if (!alive) {
-			cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
-		}
+		fail_if_none_left(p);
 	}
 	cr_pool_maybe_finish_shutdown(p);
 }

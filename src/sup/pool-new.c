@@ -156,6 +156,105 @@ static const struct cr_worker_ops worker_ops = {
 	.schedule_flush = cr_pool_schedule_flush,
 };
 
+/* The counts and limits that opts leave to the pool (0 = default). */
+static void
+set_limits(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
+	p->nslots = p->procs;
+	if (opts->listen != NULL) {
+		p->nslots += opts->max_remote ? opts->max_remote : 64;
+	}
+	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
+	if (opts->prefetch > 0) {
+		p->prefetch = (unsigned)opts->prefetch;
+	} else if (opts->prefetch == 0 && p->procs == 1 &&
+	    opts->listen == NULL) {
+		/* (With remote workers, others could run them sooner.) */
+		/* Enough to batch: a quarter of the window per frame. */
+		p->prefetch = p->threads * p->concurrency;
+		if (p->prefetch < CR_AUTO_PREFETCH) {
+			p->prefetch = CR_AUTO_PREFETCH;
+		}
+	}
+	if (p->prefetch > 65536) {
+		p->prefetch = 65536;
+	}
+	p->batch_max = opts->batch_max ? opts->batch_max : 256;
+	p->restart_max = opts->restart_max ? opts->restart_max : 10;
+	if (p->restart_max > 100000) {
+		p->restart_max = 100000;
+	}
+}
+
+/* Memory of the pool's parts: worker slots, --load copies, the builder. */
+static int
+alloc_parts(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
+	p->restart_times = calloc(p->restart_max + 1,
+	    sizeof(*p->restart_times));
+	p->next_id = 1;
+	p->worker_path = find_worker(opts);
+	p->workers = calloc(p->nslots ? p->nslots : 1, sizeof(*p->workers));
+	p->load = calloc(opts->nload + 1, sizeof(*p->load));
+	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL ||
+	    p->restart_times == NULL) {
+		return CORUN_ENOMEM;
+	}
+	/* Before any failure below: corun_pool_free() closes these. */
+	for (unsigned i = 0; i < p->nslots; i++) {
+		p->workers[i].idx = i;
+		p->workers[i].pidfd = -1;
+		p->workers[i].jobs_fd = -1;
+		p->workers[i].pool = p;
+		p->workers[i].ops = &worker_ops;
+	}
+	for (size_t i = 0; i < opts->nload; i++) {
+		if ((p->load[i] = strdup(opts->load[i])) == NULL) {
+			return CORUN_ENOMEM;
+		}
+	}
+	p->opts.load = NULL;
+	return cr_wire_builder_init(&p->wb, 0, p->batch_max, 0);
+}
+
+/* The run directory, the rendezvous and the local workers. */
+static int
+start(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
+	int rc;
+
+	if (opts->url != NULL) {
+		/* ipc://DIR: the caller's directory holds the sockets. */
+		snprintf(p->rundir, sizeof(p->rundir), "%s", opts->url + 6);
+	} else if ((rc = make_rundir(p)) != 0) {
+		return rc;
+	} else {
+		p->own_rundir = 1;
+	}
+	if (p->procs > 0 && access(p->worker_path, X_OK) != 0) {
+		int err = errno;
+
+		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
+		    strerror(err));
+		errno = err;
+		return CORUN_ESYS;
+	}
+	if (opts->listen != NULL) {
+		char why[300];
+
+		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
+			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < p->procs; i++) {
+		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int
 corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
     corun_pool **out)
@@ -193,88 +292,10 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		}
 		p->procs = 0;
 	}
-	p->nslots = p->procs;
-	if (opts->listen != NULL) {
-		p->nslots += opts->max_remote ? opts->max_remote : 64;
-	}
-	p->max_attempts = opts->max_attempts ? opts->max_attempts : 3;
-	if (opts->prefetch > 0) {
-		p->prefetch = (unsigned)opts->prefetch;
-	} else if (opts->prefetch == 0 && p->procs == 1 &&
-	    opts->listen == NULL) {
-		/* (With remote workers, others could run them sooner.) */
-		/* Enough to batch: a quarter of the window per frame. */
-		p->prefetch = p->threads * p->concurrency;
-		if (p->prefetch < CR_AUTO_PREFETCH) {
-			p->prefetch = CR_AUTO_PREFETCH;
-		}
-	}
-	if (p->prefetch > 65536) {
-		p->prefetch = 65536;
-	}
-	p->batch_max = opts->batch_max ? opts->batch_max : 256;
-	p->restart_max = opts->restart_max ? opts->restart_max : 10;
-	if (p->restart_max > 100000) {
-		p->restart_max = 100000;
-	}
-	p->restart_times = calloc(p->restart_max + 1,
-	    sizeof(*p->restart_times));
-	p->next_id = 1;
-	p->worker_path = find_worker(opts);
-	p->workers = calloc(p->nslots ? p->nslots : 1, sizeof(*p->workers));
-	p->load = calloc(opts->nload + 1, sizeof(*p->load));
-	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL ||
-	    p->restart_times == NULL) {
-		rc = CORUN_ENOMEM;
-		goto fail;
-	}
-	/* Before any failure below: corun_pool_free() closes these. */
-	for (unsigned i = 0; i < p->nslots; i++) {
-		p->workers[i].idx = i;
-		p->workers[i].pidfd = -1;
-		p->workers[i].jobs_fd = -1;
-		p->workers[i].pool = p;
-		p->workers[i].ops = &worker_ops;
-	}
-	for (size_t i = 0; i < opts->nload; i++) {
-		if ((p->load[i] = strdup(opts->load[i])) == NULL) {
-			rc = CORUN_ENOMEM;
-			goto fail;
-		}
-	}
-	p->opts.load = NULL;
-	if ((rc = cr_wire_builder_init(&p->wb, 0, p->batch_max, 0)) != 0) {
-		goto fail;
-	}
-	if (opts->url != NULL) {
-		/* ipc://DIR: the caller's directory holds the sockets. */
-		snprintf(p->rundir, sizeof(p->rundir), "%s", opts->url + 6);
-	} else if ((rc = make_rundir(p)) != 0) {
-		goto fail;
-	} else {
-		p->own_rundir = 1;
-	}
-	if (p->procs > 0 && access(p->worker_path, X_OK) != 0) {
-		int err = errno;
-
-		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
-		    strerror(err));
-		errno = err;
-		rc = CORUN_ESYS;
-		goto fail;
-	}
-	if (opts->listen != NULL) {
-		char why[300];
-
-		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
-			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
-			goto fail;
-		}
-	}
-	for (unsigned i = 0; i < p->procs; i++) {
-		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
-			goto fail;
-		}
+	set_limits(p, opts);
+	if ((rc = alloc_parts(p, opts)) != 0 || (rc = start(p, opts)) != 0) {
+		corun_pool_free(p);
+		return rc;
 	}
 	cr_pool_start_heartbeats(p);
 	cr_health_start(p);
@@ -283,9 +304,6 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	p->st.concurrency = p->concurrency;
 	*out = p;
 	return 0;
-fail:
-	corun_pool_free(p);
-	return rc;
 }
 
 /*

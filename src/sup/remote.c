@@ -10,7 +10,7 @@
  * WELCOME whose reason is "SESSION-URL KEY"; anything else gets a refusing
  * WELCOME, is logged and counted, and gets no socket.  The worker then
  * dials the session socket and says HELLO again with the one-time KEY as
- * its token: from there on it is an ordinary worker (pool.c) without a
+ * its token: from there on it is an ordinary worker (pool-frame.c) without a
  * process of ours.  See doc/wire-protocol.md, "Remote workers".
  *
  * Its connection closing is seen through nng_pipe_notify; the callback

@@ -132,7 +132,7 @@ struct cr_worker {
 	 */
 	int listen_due;
 	int kill_sent;			/* we signalled this process */
-	int draining;			/* told SHUTDOWN drain (pool.c) */
+	int draining;			/* told SHUTDOWN drain (pool-shutdown.c) */
 	int bye_seen;			/* its BYE arrived */
 	/*
 	 * It exited (not reaped yet) holding leases before its BYE was read:
@@ -149,7 +149,7 @@ struct cr_worker {
 	uint64_t last_rx_ns;		/* last frame from it (health.c) */
 	uint64_t hb_killed_ns;		/* when health.c sent SIGABRT */
 	pid_t hb_pid;			/* the process hb_killed_ns is about */
-	/* Recycling (opts.max_jobs_per_worker), pool.c. */
+	/* Recycling (opts.max_jobs_per_worker), pool-frame.c. */
 	uint32_t jobs_done;		/* results from this process */
 	uint32_t jobs_limit;		/* its jittered limit, 0 = not drawn */
 	int recycling;			/* no more jobs; SHUTDOWN when idle */

@@ -1,6 +1,8 @@
 /*
- * worker.c - one worker process as the supervisor sees it: its nng
- * socket on the loop, its process, and how it ends.
+ * worker.c - one worker process as the supervisor sees it: its start,
+ * its listener, signals to it, and how it ends (its socket is
+ * worker-sock.c); and dropping a remote worker, which has no process here.
+ * What happens to it is reported to the pool through w->ops.
  *
  * A worker is started by cr_spawn, a vfork-style clone and exec (never
  * a bare fork: nng is not fork-safe), with --connect to a PAIR1 socket
@@ -209,20 +211,16 @@ cr_worker_spawn_end(struct cr_worker *w)
 	}
 }
 
+/*
+ * The socket pair a worker's first jobs come through (fd 3), see
+ * cr_pool_dispatch_now: a socket, so that a write to a worker that died
+ * is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
+ */
 static int
-spawn_process(struct corun_pool *p, struct cr_worker *w)
+jobs_socket(int jp[2])
 {
-	char threads[16], conc[16], id[16], parent[16], prefetch[16];
-	char *argv[32 + 2 * 64];
-	int jp[2] = { -1, -1 }, fds[4], fd;
-	size_t n = 0;
-	int rc;
+	int fd;
 
-	/*
-	 * Its first jobs come through this socket pair (fd 3), see
-	 * cr_pool_dispatch_now: a socket, so that a write to a worker that
-	 * died is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
-	 */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, jp) != 0) {
 		return CORUN_ESYS;
 	}
@@ -236,22 +234,36 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 		close(jp[0]);
 		jp[0] = fd;
 	}
+	return 0;
+}
 
-	snprintf(threads, sizeof(threads), "%u", p->threads);
-	snprintf(conc, sizeof(conc), "%u", p->concurrency);
-	snprintf(id, sizeof(id), "%u", w->idx);
-	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+/* The numbers a worker's command line shows, as strings. */
+struct cr_worker_args {
+	char threads[16], conc[16], id[16], parent[16], prefetch[16];
+};
+
+/* Fill argv (room for 32 + 2 * 64) with w's command line. */
+static void
+worker_argv(struct corun_pool *p, struct cr_worker *w,
+    struct cr_worker_args *a, char **argv)
+{
+	size_t n = 0;
+
+	snprintf(a->threads, sizeof(a->threads), "%u", p->threads);
+	snprintf(a->conc, sizeof(a->conc), "%u", p->concurrency);
+	snprintf(a->id, sizeof(a->id), "%u", w->idx);
+	snprintf(a->parent, sizeof(a->parent), "%ld", (long)getpid());
 	argv[n++] = p->worker_path;
 	argv[n++] = "--connect";
 	argv[n++] = w->url + 0;
 	argv[n++] = "--threads";
-	argv[n++] = threads;
+	argv[n++] = a->threads;
 	argv[n++] = "--concurrency";
-	argv[n++] = conc;
+	argv[n++] = a->conc;
 	argv[n++] = "--id";
-	argv[n++] = id;
+	argv[n++] = a->id;
 	argv[n++] = "--parent";
-	argv[n++] = parent;
+	argv[n++] = a->parent;
 	/*
 	 * A local worker sees its parent die (PDEATHSIG, pipe close); only a
 	 * supervisor alive but stuck for half a minute makes it leave.
@@ -259,9 +271,9 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = "--silence";
 	argv[n++] = "30";
 	if (p->prefetch > 0) {
-		snprintf(prefetch, sizeof(prefetch), "%u", p->prefetch);
+		snprintf(a->prefetch, sizeof(a->prefetch), "%u", p->prefetch);
 		argv[n++] = "--prefetch";
-		argv[n++] = prefetch;
+		argv[n++] = a->prefetch;
 	}
 	if (p->opts.offload) {
 		argv[n++] = "--offload";
@@ -273,7 +285,20 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = "--jobs-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
+}
 
+static int
+spawn_process(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_worker_args args;
+	char *argv[32 + 2 * 64];
+	int jp[2] = { -1, -1 }, fds[4];
+	int rc;
+
+	if (jobs_socket(jp) != 0) {
+		return CORUN_ESYS;
+	}
+	worker_argv(p, w, &args, argv);
 	/*
 	 * The worker reads nothing and prints nothing (results carry
 	 * output); its stderr is ours, for its log lines.  Its own process
