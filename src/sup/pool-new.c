@@ -51,6 +51,35 @@ corun_model_name(enum corun_model m)
 	return model_names[m];
 }
 
+/*
+ * The caller's opts, of its own size, as this library's struct: what its
+ * size covers copied, the options it did not know zeroed (their
+ * defaults).  CORUN_EINVAL for a size of 0, one too small to hold size,
+ * or a larger struct with options set that we do not know.
+ */
+static int
+import_opts(const struct corun_pool_opts *in, struct corun_pool_opts *out)
+{
+	const unsigned char *tail = (const unsigned char *)in;
+	size_t n = in->size;
+
+	if (n < sizeof(in->size)) {
+		return CORUN_EINVAL;
+	}
+	for (size_t i = sizeof(*out); i < n; i++) {
+		if (tail[i] != 0) {
+			return CORUN_EINVAL;
+		}
+	}
+	if (n > sizeof(*out)) {
+		n = sizeof(*out);
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, in, n);
+	out->size = sizeof(*out);
+	return 0;
+}
+
 static unsigned
 ncpus(void)
 {
@@ -60,11 +89,18 @@ ncpus(void)
 }
 
 int
-corun_model_resolve(const struct corun_pool_opts *o, unsigned *procs,
+corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
     unsigned *threads, unsigned *conc)
 {
-	unsigned n = o->jobs ? o->jobs : ncpus(), cores = ncpus();
+	struct corun_pool_opts mine;
+	const struct corun_pool_opts *o = &mine;
+	unsigned n, cores = ncpus();
 	unsigned p = 1, t = 1, c = 1;
+
+	if (opts == NULL || import_opts(opts, &mine) != 0) {
+		return CORUN_EINVAL;
+	}
+	n = o->jobs ? o->jobs : cores;
 
 	switch (o->model) {
 	case CORUN_MODEL_DEFAULT:
@@ -259,7 +295,8 @@ int
 corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
     corun_pool **out)
 {
-	static const struct corun_pool_opts defaults;
+	static const struct corun_pool_opts defaults = CORUN_POOL_OPTS_INIT;
+	struct corun_pool_opts mine;
 	struct corun_pool *p;
 	int rc;
 
@@ -269,6 +306,10 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	if (opts == NULL) {
 		opts = &defaults;
 	}
+	if ((rc = import_opts(opts, &mine)) != 0) {
+		return rc;
+	}
+	opts = &mine;
 	if (opts->url != NULL && (strncmp(opts->url, "ipc://", 6) != 0 ||
 	    strlen(opts->url + 6) >= sizeof(((struct corun_pool *)0)->rundir) -
 	    32)) {
