@@ -87,8 +87,9 @@ release_leases(struct corun_pool *p, struct cr_worker *w, const char *why,
 		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
 			cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		} else if (job->lost >= p->max_attempts) {
-			cr_pool_job_fail(job, CORUN_ELOST, "%s (attempt %u of %u)", why,
-			    job->lost, p->max_attempts);
+			cr_pool_job_fail(job, CORUN_ELOST,
+			    "%s (attempt %u of %u)", why, job->lost,
+			    p->max_attempts);
 		} else {
 			cr_pool_requeue_front(p, job);
 			requeued++;

@@ -55,11 +55,13 @@ static void
 deliver_rest(struct cr_job *job, const struct cr_wire_result *r)
 {
 	if (r->out.len > job->streamed[0]) {
-		cr_pool_deliver(job, CR_WIRE_STDOUT, r->out.ptr + job->streamed[0],
+		cr_pool_deliver(job, CR_WIRE_STDOUT,
+		    r->out.ptr + job->streamed[0],
 		    r->out.len - job->streamed[0]);
 	}
 	if (r->err.len > job->streamed[1]) {
-		cr_pool_deliver(job, CR_WIRE_STDERR, r->err.ptr + job->streamed[1],
+		cr_pool_deliver(job, CR_WIRE_STDERR,
+		    r->err.ptr + job->streamed[1],
 		    r->err.len - job->streamed[1]);
 	}
 }

@@ -141,6 +141,24 @@ cr_wire_get_output_fixed(const uint8_t *p, struct cr_wire_output *o)
 	o->data.len = cr_wire_get32(p + 16);
 }
 
+/* Copy a byte field's data; the length went into the fixed part. */
+static inline uint8_t *
+cr_wire_put_var(uint8_t *p, const struct cr_wire_bytes *s)
+{
+	if (s->len > 0) {
+		memcpy(p, s->ptr, s->len);
+	}
+	return p + s->len;
+}
+
+/*
+ * wire-encode.c: make room for need more bytes (the caller checked the
+ * frame limit); check a string field (present if long, within max, no
+ * NUL): 0, CORUN_EINVAL or CORUN_ERANGE.
+ */
+int	cr_wire_reserve(struct cr_wire_builder *b, size_t need);
+int	cr_wire_check_str(const struct cr_wire_bytes *s, uint32_t max);
+
 /* wire-header.c: write the header with count and body length still zero. */
 void	cr_wire_put_header(uint8_t *p, uint8_t type);
 /* wire-header.c: print a reason into why (if any room); returns err. */
