@@ -147,7 +147,7 @@ pool_start(enum corun_model model, unsigned jobs)
 	corun_pool *p;
 	int err;
 
-	memset(&o, 0, sizeof(o));
+	o = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	o.model = model;
 	o.jobs = jobs;
 	o.quiet = 1;

@@ -4,6 +4,7 @@
  * workers killed mid-run, a broken pool, shutdown.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ now_s(void)
 static corun_pool *
 new_pool(enum corun_model model, unsigned jobs)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	corun_pool *p = NULL;
 
 	o.model = model;
@@ -280,7 +281,7 @@ stream_case(enum corun_model model)
 {
 	static const char script[] = "sh\0-c\0echo a; echo b >&2; "
 	    "sleep 0.2; printf 'c\\nd'\0";
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct streamed seen[3];
 	struct corun_job j[3];
 	corun_future *f[3];
@@ -408,7 +409,7 @@ was_cancelled(const corun_future *f)
 static void
 cancel_two(int prefetch)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j = job("sleep", "10000");
 	corun_future *f[2];
 	corun_pool *p;
@@ -481,7 +482,7 @@ kill_one(void *arg)
 
 START_TEST(test_worker_killed_mid_run)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	corun_pool *p = NULL;
 	enum { N = 120 };
 	struct corun_job j = job("sleep", "10");
@@ -541,7 +542,7 @@ END_TEST
 
 START_TEST(test_broken_pool_fails_futures)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j = job("noop", NULL);
 	corun_pool *p = NULL;
 	corun_future *f;
@@ -580,7 +581,7 @@ END_TEST
  */
 START_TEST(test_listener_failure_breaks_pool)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j = job("noop", NULL);
 	const struct corun_job_result *r;
 	corun_pool *p = NULL;
@@ -630,7 +631,7 @@ END_TEST
 START_TEST(test_malformed_frame_drops_peer)
 {
 	char dir[] = "/tmp/corun-test.XXXXXX", script[64], log[64];
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j = job("noop", NULL);
 	corun_pool *p = NULL;
 	corun_future *f;
@@ -822,7 +823,7 @@ END_TEST
 
 START_TEST(test_models_resolve)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	unsigned pp, t, c;
 	enum corun_model m;
 
@@ -850,6 +851,63 @@ START_TEST(test_models_resolve)
 	ck_assert_int_eq(m, CORUN_MODEL_HYBRID);
 	ck_assert_int_eq(corun_model_parse("proces", &m), CORUN_EINVAL);
 	ck_assert_str_eq(corun_model_name(CORUN_MODEL_ASYNC), "async");
+}
+END_TEST
+
+/*
+ * struct corun_pool_opts grows: a caller compiled when it ended before
+ * the remote options (its size says so) still gets a working pool, and
+ * what lies beyond its size is not read.  A size of 0 (a struct not set
+ * up with CORUN_POOL_OPTS_INIT) is refused, and so is a larger struct
+ * with options set that this library does not know.
+ */
+START_TEST(test_opts_size)
+{
+	struct {
+		struct corun_pool_opts o;
+		char newer[16];		/* options of a later version */
+	} big;
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
+	struct corun_job j = job("noop", NULL);
+	corun_future *f = NULL;
+	corun_pool *p = NULL;
+	unsigned pp, t, c;
+
+	ck_assert_uint_eq(o.size, sizeof(struct corun_pool_opts));
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.quiet = 1;
+	o.size = offsetof(struct corun_pool_opts, listen);
+	/* Past the caller's size: garbage an older caller never set. */
+	o.listen = "not a URL";
+	o.no_local = 1;
+	ck_assert_int_eq(corun_model_resolve(&o, &pp, &t, &c), 0);
+	ck_assert(pp == 1 && t == 1 && c == 1);
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	ck_assert_int_eq(corun_pool_submit(p, &j, &f), 0);
+	run_all(&f, 1, 10);
+	ck_assert_ptr_nonnull(corun_pool_result(f));
+	ck_assert_int_eq(corun_pool_result(f)->status, 0);
+	corun_future_unref(f);
+	shutdown_pool(p);
+
+	o.size = 0;
+	p = NULL;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), CORUN_EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(corun_model_resolve(&o, &pp, &t, &c), CORUN_EINVAL);
+
+	/* A newer caller: its zero tail is fine, a set option is not. */
+	memset(&big, 0, sizeof(big));
+	big.o.size = sizeof(big);
+	big.o.jobs = 3;
+	ck_assert_int_eq(corun_model_resolve(&big.o, &pp, &t, &c), 0);
+	ck_assert_uint_eq(pp, 3);
+	big.newer[5] = 1;
+	ck_assert_int_eq(corun_model_resolve(&big.o, &pp, &t, &c),
+	    CORUN_EINVAL);
+	ck_assert_int_eq(corun_pool_new(loop, &big.o, &p), CORUN_EINVAL);
+	ck_assert_ptr_null(p);
 }
 END_TEST
 
@@ -929,7 +987,7 @@ END_TEST
 
 START_TEST(test_recycle_workers)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	enum { N = 100 };
 	struct corun_job jobs[N];
 	corun_future *f[N];
@@ -1185,7 +1243,7 @@ END_TEST
 
 START_TEST(test_chunked_map_worker_killed)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	corun_pool *p = NULL;
 	enum { N = 400, CS = 10 };
 	struct corun_job *jobs = calloc(N, sizeof(*jobs));
@@ -1240,7 +1298,7 @@ cancel_map(void *arg)
 
 START_TEST(test_chunked_map_cancel)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j[6];
 	const struct corun_job_result *r;
 	corun_future *f;
@@ -1291,6 +1349,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_models_resolve);
+	tcase_add_test(tc, test_opts_size);
 	tcase_add_test(tc, test_many_noop_jobs);
 	tcase_add_test(tc, test_flush_sends_now);
 	tcase_add_test(tc, test_async_model_overlaps_sleeps);

@@ -92,7 +92,7 @@ spawn_worker(const char *token)
 static struct corun_pool_opts
 remote_opts(void)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 
 	o.listen = url;
 	o.token = "tok";
@@ -104,7 +104,7 @@ remote_opts(void)
 
 START_TEST(test_bad_configs)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	corun_pool *p = NULL;
 	int rc;
 

@@ -59,7 +59,28 @@ enum corun_model {
 	CORUN_MODEL_CUSTOM		/* procs/threads/concurrency as given */
 };
 
+/*
+ * Options of a pool.  The struct grows: options added in later versions
+ * go at its end, past the end (padding included) of the struct as it was,
+ * so its first member, size, tells the library which options the caller
+ * knew of.  Always start from CORUN_POOL_OPTS_INIT, which sets size to
+ * sizeof(struct corun_pool_opts) as the caller was compiled and every
+ * option to its default (0 or NULL):
+ *
+ *	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
+ *
+ *	o.jobs = 8;
+ *	corun_pool_new(loop, &o, &pool);
+ *
+ * corun_pool_new() and corun_model_resolve() read only the first size
+ * bytes; the options beyond them (newer than the caller) keep their
+ * defaults.  They refuse with CORUN_EINVAL a size of 0 (a struct that was
+ * not set up with CORUN_POOL_OPTS_INIT), one too small to hold size
+ * itself, and one larger than the library's own struct whose extra bytes
+ * are not all zero (options that this older library does not know).
+ */
 struct corun_pool_opts {
+	size_t size;		/* sizeof(struct corun_pool_opts): see above */
 	enum corun_model model;
 	unsigned jobs;		/* total concurrency N (0 = number of cores) */
 	unsigned procs;		/* CORUN_MODEL_CUSTOM, or override */
@@ -129,18 +150,30 @@ struct corun_pool_opts {
 				   dropped and its jobs re-leased (0 = 10 s) */
 };
 
+/* The start of every struct corun_pool_opts: this size, all defaults. */
+#ifdef __cplusplus
+#define CORUN_POOL_OPTS_INIT { sizeof(struct corun_pool_opts) }
+#else
+#define CORUN_POOL_OPTS_INIT { .size = sizeof(struct corun_pool_opts) }
+#endif
+
 /* Parse "process", "thread", "async", "hybrid"; CORUN_EINVAL otherwise. */
 int corun_model_parse(const char *name, enum corun_model *out);
 const char *corun_model_name(enum corun_model m);
 
 /*
  * Resolve the model to P x T x C for opts (after defaults).  Used by
- * corun_pool_new; exposed for tools that print the plan.
+ * corun_pool_new; exposed for tools that print the plan.  CORUN_EINVAL
+ * for a bad opts->size (see struct corun_pool_opts) or model.
  */
 int corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
     unsigned *threads, unsigned *concurrency);
 
-/* Create a pool on loop and start its workers.  opts may be NULL. */
+/*
+ * Create a pool on loop and start its workers.  opts may be NULL (every
+ * option its default); else it starts from CORUN_POOL_OPTS_INIT
+ * (CORUN_EINVAL for a bad opts->size, see struct corun_pool_opts).
+ */
 int corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
     corun_pool **out);
 

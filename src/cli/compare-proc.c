@@ -156,7 +156,7 @@ cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
 	char buf[32];
 	int rc;
 
-	memset(&po, 0, sizeof(po));
+	po = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	po.model = CORUN_MODEL_PROCESS;
 	po.jobs = 1;
 	memset(&j, 0, sizeof(j));

@@ -104,7 +104,7 @@ cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m, uint64_t count,
 	if (c < 1) {
 		c = 1;
 	}
-	memset(po, 0, sizeof(*po));
+	*po = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	po->model = m;
 	switch (m) {
 	case CORUN_MODEL_ASYNC:

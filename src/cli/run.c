@@ -395,7 +395,7 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 {
 	const struct cr_run_opts *o = r->o;
 
-	memset(po, 0, sizeof(*po));
+	*po = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	po->model = default_model(r);
 	/*
 	 * A halt policy decides after each result whether to start more:

@@ -115,9 +115,8 @@ read_token(const char *path, char *buf, size_t size)
 static int
 make_pool(struct cd_daemon *d, corun_pool **out)
 {
-	struct corun_pool_opts o;
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 
-	memset(&o, 0, sizeof(o));
 	o.model = d->conf.model;
 	o.jobs = d->workers;
 	o.max_attempts = d->conf.max_attempts;

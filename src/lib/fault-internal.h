@@ -16,11 +16,11 @@
  *   net    corund's control socket: a received request or a reply is
  *          dropped as if nng had failed;
  *   listen the pool's listener for a local worker it started cannot be
- *          opened (src/sup/worker.c);
+ *          opened (src/sup/worker-sock.c);
  *   rx     the pool's loop, woken because a worker's frames are waiting,
  *          does not read them (as if nng had not handed them over yet):
  *          only the reads that a worker's exit makes still happen
- *          (src/sup/worker.c).
+ *          (src/sup/worker-sock.c).
  *
  * The code is always compiled in.  When nothing is armed a site costs
  * one load of cr_fault_armed and a branch that is always predicted, so

@@ -1,6 +1,9 @@
 /*
- * health.c - supervision policy beyond "restart what died": workers that
- * stop answering, and restart backoff.
+ * health.c - supervision policy beyond "restart what died": heartbeats to
+ * the workers, workers that stop answering, and restart backoff.
+ *
+ * Workers take silence as a dead supervisor: every heartbeat interval each
+ * ready worker gets a HEARTBEAT from us (cr_pool_start_heartbeats).
  *
  * Every frame a worker sends (its HEARTBEAT every heartbeat interval,
  * results, credit) stamps last_rx_ns.  A worker whose loop stops
@@ -175,4 +178,54 @@ cr_health_restart_window_ns(const struct corun_pool *p)
 		return (uint64_t)p->opts.restart_window_ms * 1000000ull;
 	}
 	return 10ull * 1000000000ull;
+}
+
+/*
+ * Workers take silence as a dead supervisor: every heartbeat interval each
+ * ready worker hears from us, whatever else is going on.
+ */
+static void
+heartbeat_cb(void *arg)
+{
+	struct corun_pool *p = arg;
+	struct cr_wire_heartbeat hb = { 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	corun_handle_release(p->heartbeat_h);
+	p->heartbeat_h = NULL;
+	hb.seq = ++p->heartbeat_seq;
+	for (unsigned i = 0; i < p->nslots; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
+			continue;
+		}
+		if ((w->hb_killed_ns != 0 && w->hb_pid == w->pid) ||
+		    (w->state == CR_W_STOPPING && w->leases.len == 0)) {
+			/*
+			 * Being killed (health.c), or stopping with nothing
+			 * left to run: it is about to exit, and a write to
+			 * it as it dies makes nng close the pipe while its
+			 * last frames may still be read, which nng 1.5.2 can
+			 * hang on (sockclose.c).
+			 */
+			continue;
+		}
+		hb.running = (uint32_t)w->leases.len;
+		if (cr_wire_encode_heartbeat(&p->wb, &hb, &frame, &len) == 0) {
+			cr_worker_send(w, frame, len);
+		}
+	}
+	corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2, heartbeat_cb,
+	    p, &p->heartbeat_h);
+}
+
+void
+cr_pool_start_heartbeats(struct corun_pool *p)
+{
+	if (p->heartbeat_h == NULL) {
+		corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2,
+		    heartbeat_cb, p, &p->heartbeat_h);
+	}
 }

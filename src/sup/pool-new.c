@@ -1,5 +1,5 @@
 /*
- * pool-new.c - creating, feeding and freeing a pool; models.
+ * pool-new.c - creating and freeing a pool; models.
  */
 #include "config.h"
 
@@ -51,6 +51,35 @@ corun_model_name(enum corun_model m)
 	return model_names[m];
 }
 
+/*
+ * The caller's opts, of its own size, as this library's struct: what its
+ * size covers copied, the options it did not know zeroed (their
+ * defaults).  CORUN_EINVAL for a size of 0, one too small to hold size,
+ * or a larger struct with options set that we do not know.
+ */
+static int
+import_opts(const struct corun_pool_opts *in, struct corun_pool_opts *out)
+{
+	const unsigned char *tail = (const unsigned char *)in;
+	size_t n = in->size;
+
+	if (n < sizeof(in->size)) {
+		return CORUN_EINVAL;
+	}
+	for (size_t i = sizeof(*out); i < n; i++) {
+		if (tail[i] != 0) {
+			return CORUN_EINVAL;
+		}
+	}
+	if (n > sizeof(*out)) {
+		n = sizeof(*out);
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, in, n);
+	out->size = sizeof(*out);
+	return 0;
+}
+
 static unsigned
 ncpus(void)
 {
@@ -60,11 +89,18 @@ ncpus(void)
 }
 
 int
-corun_model_resolve(const struct corun_pool_opts *o, unsigned *procs,
+corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
     unsigned *threads, unsigned *conc)
 {
-	unsigned n = o->jobs ? o->jobs : ncpus(), cores = ncpus();
+	struct corun_pool_opts mine;
+	const struct corun_pool_opts *o = &mine;
+	unsigned n, cores = ncpus();
 	unsigned p = 1, t = 1, c = 1;
+
+	if (opts == NULL || import_opts(opts, &mine) != 0) {
+		return CORUN_EINVAL;
+	}
+	n = o->jobs ? o->jobs : cores;
 
 	switch (o->model) {
 	case CORUN_MODEL_DEFAULT:
@@ -148,43 +184,18 @@ find_worker(const struct corun_pool_opts *o)
 	return strdup(path);
 }
 
-int
-corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
-    corun_pool **out)
-{
-	static const struct corun_pool_opts defaults;
-	struct corun_pool *p;
-	int rc;
+/* How workers report to the pool (sup-internal.h). */
+static const struct cr_worker_ops worker_ops = {
+	.on_frame = cr_pool_on_frame,
+	.on_exit = cr_pool_on_exit,
+	.on_lost = cr_pool_on_lost,
+	.schedule_flush = cr_pool_schedule_flush,
+};
 
-	if (loop == NULL || out == NULL) {
-		return CORUN_EINVAL;
-	}
-	if (opts == NULL) {
-		opts = &defaults;
-	}
-	if (opts->url != NULL && (strncmp(opts->url, "ipc://", 6) != 0 ||
-	    strlen(opts->url + 6) >= sizeof(((struct corun_pool *)0)->rundir) -
-	    32)) {
-		return CORUN_ENOTSUP;	/* tcp:// listeners: not yet */
-	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		return CORUN_ENOMEM;
-	}
-	p->loop = loop;
-	p->opts = *opts;
-	p->opts.url = NULL;
-	if ((rc = corun_model_resolve(opts, &p->procs, &p->threads,
-	    &p->concurrency)) != 0) {
-		free(p);
-		return rc;
-	}
-	if (opts->no_local) {
-		if (opts->listen == NULL) {
-			free(p);
-			return CORUN_EINVAL;	/* nobody could run a job */
-		}
-		p->procs = 0;
-	}
+/* The counts and limits that opts leave to the pool (0 = default). */
+static void
+set_limits(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
 	p->nslots = p->procs;
 	if (opts->listen != NULL) {
 		p->nslots += opts->max_remote ? opts->max_remote : 64;
@@ -209,6 +220,12 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	if (p->restart_max > 100000) {
 		p->restart_max = 100000;
 	}
+}
+
+/* Memory of the pool's parts: worker slots, --load copies, the builder. */
+static int
+alloc_parts(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
 	p->restart_times = calloc(p->restart_max + 1,
 	    sizeof(*p->restart_times));
 	p->next_id = 1;
@@ -217,8 +234,7 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	p->load = calloc(opts->nload + 1, sizeof(*p->load));
 	if (p->worker_path == NULL || p->workers == NULL || p->load == NULL ||
 	    p->restart_times == NULL) {
-		rc = CORUN_ENOMEM;
-		goto fail;
+		return CORUN_ENOMEM;
 	}
 	/* Before any failure below: corun_pool_free() closes these. */
 	for (unsigned i = 0; i < p->nslots; i++) {
@@ -226,22 +242,28 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		p->workers[i].pidfd = -1;
 		p->workers[i].jobs_fd = -1;
 		p->workers[i].pool = p;
+		p->workers[i].ops = &worker_ops;
 	}
 	for (size_t i = 0; i < opts->nload; i++) {
 		if ((p->load[i] = strdup(opts->load[i])) == NULL) {
-			rc = CORUN_ENOMEM;
-			goto fail;
+			return CORUN_ENOMEM;
 		}
 	}
 	p->opts.load = NULL;
-	if ((rc = cr_wire_builder_init(&p->wb, 0, p->batch_max, 0)) != 0) {
-		goto fail;
-	}
+	return cr_wire_builder_init(&p->wb, 0, p->batch_max, 0);
+}
+
+/* The run directory, the rendezvous and the local workers. */
+static int
+start(struct corun_pool *p, const struct corun_pool_opts *opts)
+{
+	int rc;
+
 	if (opts->url != NULL) {
 		/* ipc://DIR: the caller's directory holds the sockets. */
 		snprintf(p->rundir, sizeof(p->rundir), "%s", opts->url + 6);
 	} else if ((rc = make_rundir(p)) != 0) {
-		goto fail;
+		return rc;
 	} else {
 		p->own_rundir = 1;
 	}
@@ -251,21 +273,70 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
 		    strerror(err));
 		errno = err;
-		rc = CORUN_ESYS;
-		goto fail;
+		return CORUN_ESYS;
 	}
 	if (opts->listen != NULL) {
 		char why[300];
 
 		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
 			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
-			goto fail;
+			return rc;
 		}
 	}
 	for (unsigned i = 0; i < p->procs; i++) {
 		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
-			goto fail;
+			return rc;
 		}
+	}
+	return 0;
+}
+
+int
+corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
+    corun_pool **out)
+{
+	static const struct corun_pool_opts defaults = CORUN_POOL_OPTS_INIT;
+	struct corun_pool_opts mine;
+	struct corun_pool *p;
+	int rc;
+
+	if (loop == NULL || out == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (opts == NULL) {
+		opts = &defaults;
+	}
+	if ((rc = import_opts(opts, &mine)) != 0) {
+		return rc;
+	}
+	opts = &mine;
+	if (opts->url != NULL && (strncmp(opts->url, "ipc://", 6) != 0 ||
+	    strlen(opts->url + 6) >= sizeof(((struct corun_pool *)0)->rundir) -
+	    32)) {
+		return CORUN_ENOTSUP;	/* tcp:// listeners: not yet */
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		return CORUN_ENOMEM;
+	}
+	p->loop = loop;
+	p->opts = *opts;
+	p->opts.url = NULL;
+	if ((rc = corun_model_resolve(opts, &p->procs, &p->threads,
+	    &p->concurrency)) != 0) {
+		free(p);
+		return rc;
+	}
+	if (opts->no_local) {
+		if (opts->listen == NULL) {
+			free(p);
+			return CORUN_EINVAL;	/* nobody could run a job */
+		}
+		p->procs = 0;
+	}
+	set_limits(p, opts);
+	if ((rc = alloc_parts(p, opts)) != 0 || (rc = start(p, opts)) != 0) {
+		corun_pool_free(p);
+		return rc;
 	}
 	cr_pool_start_heartbeats(p);
 	cr_health_start(p);
@@ -274,127 +345,6 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 	p->st.concurrency = p->concurrency;
 	*out = p;
 	return 0;
-fail:
-	corun_pool_free(p);
-	return rc;
-}
-
-struct cr_job *
-cr_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
-{
-	size_t klen = j->kind != NULL ? strlen(j->kind) : 0;
-	struct cr_job *job;
-
-	if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
-	    j->payload == NULL) || j->len > CR_WIRE_MAX_FRAME / 2 ||
-	    j->timeout < 0 || j->timeout > 4e6 || j->retries < 0) {
-		*rc = CORUN_EINVAL;
-		return NULL;
-	}
-	if ((job = malloc(sizeof(*job) + klen + 1 + j->len)) == NULL) {
-		*rc = CORUN_ENOMEM;
-		return NULL;
-	}
-	cr_future_init(&job->fut, p->loop, cr_pool_job_ops());
-	job->pool = p;
-	job->next = job->prev = NULL;
-	job->worker = NULL;
-	job->id = p->next_id++;
-	job->tag = j->tag;
-	job->timeout_ms = (uint32_t)(j->timeout * 1000 + 0.5);
-	if (j->timeout > 0 && job->timeout_ms == 0) {
-		job->timeout_ms = 1;
-	}
-	job->attempts = 0;
-	job->lost = 0;
-	job->retries_left = j->retries;
-	job->stream = (j->flags & CORUN_JOB_STREAM) != 0;
-	job->state = CR_JOB_QUEUED;
-	job->cancel_req = 0;
-	job->cancel_sent = 0;
-	job->kind_len = (uint16_t)klen;
-	job->len = j->len;
-	job->kind = job->data;
-	memcpy(job->kind, j->kind, klen + 1);
-	job->payload = (uint8_t *)job->data + klen + 1;
-	if (j->len > 0) {
-		memcpy(job->payload, j->payload, j->len);
-	}
-	return job;
-}
-
-int
-corun_pool_map(corun_pool *p, const struct corun_job *jobs, size_t n,
-    corun_future **outs)
-{
-	int rc = 0;
-
-	if (p == NULL || (n > 0 && (jobs == NULL || outs == NULL))) {
-		return CORUN_EINVAL;
-	}
-	if (p->broken) {
-		return CORUN_EBROKEN;
-	}
-	if (p->closing) {
-		return CORUN_ECLOSED;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct cr_job *job = cr_pool_job_new(p, &jobs[i], &rc);
-
-		if (job == NULL) {
-			/* Undo this call's jobs: all or nothing. */
-			for (size_t k = i; k-- > 0;) {
-				corun_future_cancel(outs[k]);
-				corun_future_unref(outs[k]);
-				outs[k] = NULL;
-			}
-			return rc;
-		}
-		/* One reference for the pool, one for the caller. */
-		outs[i] = corun_future_ref(&job->fut);
-		cr_jobq_push(&p->queue, job);
-		p->st.submitted++;
-	}
-	cr_pool_schedule_dispatch(p);
-	return 0;
-}
-
-int
-corun_pool_submit(corun_pool *p, const struct corun_job *job,
-    corun_future **out)
-{
-	return corun_pool_map(p, job, 1, out);
-}
-
-void
-corun_pool_stats(const corun_pool *p, struct corun_pool_stats *st)
-{
-	*st = p->st;
-	st->queued = p->queue.len;
-	st->running = p->leased.len;
-	st->workers_alive = 0;
-	st->remote_alive = 0;
-	for (unsigned i = 0; i < p->nslots; i++) {
-		st->workers_alive += p->workers[i].state == CR_W_READY;
-		st->remote_alive += p->workers[i].state == CR_W_READY &&
-		    p->workers[i].remote;
-	}
-}
-
-size_t
-corun_pool_worker_pids(const corun_pool *p, int *pids, size_t n)
-{
-	size_t k = 0;
-
-	for (unsigned i = 0; i < p->procs; i++) {
-		if (p->workers[i].pid > 0 && p->workers[i].state != CR_W_IDLE) {
-			if (k < n) {
-				pids[k] = (int)p->workers[i].pid;
-			}
-			k++;
-		}
-	}
-	return k;
 }
 
 /*

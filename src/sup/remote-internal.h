@@ -1,6 +1,7 @@
 /*
- * remote-internal.h - shared by remote.c (session sockets, losing remote
- * workers) and remote-listen.c (the rendezvous).  Not installed.
+ * remote-internal.h - shared by remote.c (session sockets of remote
+ * workers), remote-sess.c (closing them) and remote-listen.c (the
+ * rendezvous).  Not installed.
  */
 #ifndef CR_REMOTE_INTERNAL_H
 #define CR_REMOTE_INTERNAL_H
@@ -10,7 +11,7 @@
 #include "sup-internal.h"
 
 #define CR_REMOTE_TIMEOUT_MS	10000
-#define CR_REMOTE_HEARTBEAT_MS	1000	/* pool.c's CR_HEARTBEAT_MS */
+#define CR_REMOTE_HEARTBEAT_MS	1000	/* as CR_HEARTBEAT_MS */
 #define CR_RV_MAX_MSG		(64u << 10)
 
 struct cr_remote {
@@ -34,13 +35,23 @@ struct cr_remote {
 	int is_ipc;
 };
 
-struct cr_sess;
+/*
+ * A session socket as its pipe callback knows it: the socket id is taken
+ * when it opens (a removed pipe may no longer name its socket).  Freed
+ * once nng_close of the socket has returned.
+ */
+struct cr_sess {
+	struct cr_remote *r;
+	int id;
+};
 
-/* remote.c */
+/* remote-sess.c */
 void cr_remote_unref(struct cr_remote *r);
 /* Close on a detached thread (nng_close can hang); frees sess after. */
 void cr_remote_close_session(struct cr_remote *r, nng_socket sock,
     struct cr_sess *sess);
+
+/* remote.c */
 void cr_remote_format_addr(const nng_sockaddr *sa, char *buf, size_t size);
 void cr_remote_printable(char *dst, size_t size, const uint8_t *src,
     size_t len);

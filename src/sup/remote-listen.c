@@ -294,27 +294,13 @@ make_tls(struct corun_pool *p, struct cr_remote *r, char *why,
 #endif
 }
 
-int
-cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
+/* The token and the transport's security, as opts give them. */
+static int
+check_security(struct corun_pool *p, struct cr_remote *r, char *why,
+    size_t whysize)
 {
 	const struct corun_pool_opts *o = &p->opts;
-	struct event_base *base = corun_loop_base(p->loop);
-	struct cr_remote *r;
-	nng_listener l;
-	int rv, rfd, rc;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(why, whysize, "out of memory");
-		return CORUN_ENOMEM;
-	}
-	pthread_mutex_init(&r->mu, NULL);
-	r->refs = 1;
-	r->pool = p;
-	r->pfd[0] = r->pfd[1] = -1;
-	p->remote = r;
-	if ((rc = parse_url(r, o->listen, why, whysize)) != 0) {
-		return rc;
-	}
 	if (o->token != NULL && (strlen(o->token) == 0 ||
 	    strlen(o->token) > CR_WIRE_TOKEN_MAX)) {
 		snprintf(why, whysize, "the token must be 1 to %d bytes",
@@ -332,19 +318,21 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		    "tls+tcp://, or say --insecure", r->scheme);
 		return CORUN_EINVAL;
 	}
-	if (is_tls(r) && (rc = make_tls(p, r, why, whysize)) != 0) {
-		return rc;
+	if (is_tls(r)) {
+		return make_tls(p, r, why, whysize);
 	}
-	if (pipe2(r->pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
-		snprintf(why, whysize, "pipe: %s", strerror(errno));
-		return CORUN_ESYS;
-	}
-	r->gone_ev = event_new(base, r->pfd[0], EV_READ | EV_PERSIST,
-	    cr_remote_on_gone, p);
-	if (r->gone_ev == NULL || event_add(r->gone_ev, NULL) != 0) {
-		snprintf(why, whysize, "out of memory");
-		return CORUN_ENOMEM;
-	}
+	return 0;
+}
+
+/* The REP socket listening at opts.listen, watched on the loop. */
+static int
+open_rendezvous(struct corun_pool *p, struct cr_remote *r, char *why,
+    size_t whysize)
+{
+	const struct corun_pool_opts *o = &p->opts;
+	nng_listener l;
+	int rv, rfd;
+
 	if ((rv = nng_rep0_open(&r->rv)) != 0) {
 		snprintf(why, whysize, "nng_rep0_open: %s", nng_strerror(rv));
 		return CORUN_ESYS;
@@ -358,7 +346,8 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		return CORUN_ESYS;
 	}
 	if ((rv = nng_listener_create(&l, r->rv, o->listen)) != 0 ||
-	    (rv = cr_remote_set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
+	    (rv = cr_remote_set_tls(r, l)) != 0 ||
+	    (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen: %s", nng_strerror(rv));
 		return CORUN_ESYS;
 	}
@@ -368,11 +357,48 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		snprintf(why, whysize, "no pollable descriptor");
 		return CORUN_ESYS;
 	}
-	r->rv_ev = event_new(base, rfd, EV_READ | EV_PERSIST, on_rendezvous,
-	    p);
+	r->rv_ev = event_new(corun_loop_base(p->loop), rfd,
+	    EV_READ | EV_PERSIST, on_rendezvous, p);
 	if (r->rv_ev == NULL || event_add(r->rv_ev, NULL) != 0) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
+	}
+	return 0;
+}
+
+int
+cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
+{
+	const struct corun_pool_opts *o = &p->opts;
+	struct event_base *base = corun_loop_base(p->loop);
+	struct cr_remote *r;
+	int rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return CORUN_ENOMEM;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	r->refs = 1;
+	r->pool = p;
+	r->pfd[0] = r->pfd[1] = -1;
+	p->remote = r;
+	if ((rc = parse_url(r, o->listen, why, whysize)) != 0 ||
+	    (rc = check_security(p, r, why, whysize)) != 0) {
+		return rc;
+	}
+	if (pipe2(r->pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(why, whysize, "pipe: %s", strerror(errno));
+		return CORUN_ESYS;
+	}
+	r->gone_ev = event_new(base, r->pfd[0], EV_READ | EV_PERSIST,
+	    cr_remote_on_gone, p);
+	if (r->gone_ev == NULL || event_add(r->gone_ev, NULL) != 0) {
+		snprintf(why, whysize, "out of memory");
+		return CORUN_ENOMEM;
+	}
+	if ((rc = open_rendezvous(p, r, why, whysize)) != 0) {
+		return rc;
 	}
 	cr_pool_log(p, "listening for remote workers at %s (%s)", o->listen,
 	    is_tls(r) ? (o->tls_ca != NULL ? "TLS, worker certificates "

@@ -10,7 +10,7 @@
  * WELCOME whose reason is "SESSION-URL KEY"; anything else gets a refusing
  * WELCOME, is logged and counted, and gets no socket.  The worker then
  * dials the session socket and says HELLO again with the one-time KEY as
- * its token: from there on it is an ordinary worker (pool.c) without a
+ * its token: from there on it is an ordinary worker (pool-frame.c) without a
  * process of ours.  See doc/wire-protocol.md, "Remote workers".
  *
  * Its connection closing is seen through nng_pipe_notify; the callback
@@ -49,43 +49,6 @@ cr_remote_timeout_ns(const struct corun_pool *p)
 	return (uint64_t)ms * 1000000ull;
 }
 
-void
-cr_remote_unref(struct cr_remote *r)
-{
-	int last;
-
-	pthread_mutex_lock(&r->mu);
-	last = --r->refs == 0;
-	pthread_mutex_unlock(&r->mu);
-	if (!last) {
-		return;
-	}
-	close(r->pfd[0]);
-	close(r->pfd[1]);
-#ifdef HAVE_NNG_TLS_CONFIG_ALLOC
-	if (r->tls != NULL) {
-		nng_tls_config_free(r->tls);
-	}
-#endif
-	pthread_mutex_destroy(&r->mu);
-	if (r->token != NULL) {
-		explicit_bzero(r->token, strlen(r->token));
-		free(r->token);
-	}
-	free(r->gone);
-	free(r);
-}
-
-/*
- * A session socket as its pipe callback knows it: the socket id is taken
- * when it opens (a removed pipe may no longer name its socket).  Freed
- * once nng_close of the socket has returned.
- */
-struct cr_sess {
-	struct cr_remote *r;
-	int id;
-};
-
 /* nng thread: note which socket lost its pipe, wake the loop. */
 static void
 pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
@@ -118,16 +81,6 @@ pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
 	pthread_mutex_unlock(&r->mu);
 }
 
-static void
-drop_now(struct cr_worker *w, const char *why)
-{
-	if (w->state == CR_W_IDLE) {
-		return;
-	}
-	cr_worker_close_socket(w);
-	cr_pool_on_lost(w, why);
-}
-
 /* Loop: sockets whose connection closed. */
 void
 cr_remote_on_gone(evutil_socket_t fd, short what, void *arg)
@@ -154,89 +107,11 @@ cr_remote_on_gone(evutil_socket_t fd, short what, void *arg)
 
 				if (w->remote && w->sock_open &&
 				    nng_socket_id(w->sock) == ids[i]) {
-					drop_now(w, "connection closed");
+					cr_worker_drop(w, "connection closed");
 				}
 			}
 		}
 	} while (n == 64);
-}
-
-static void
-drop_cb(void *arg)
-{
-	struct cr_worker *w = arg;
-
-	corun_handle_release(w->drop_h);
-	w->drop_h = NULL;
-	drop_now(w, "dropped");
-}
-
-void
-cr_remote_drop_soon(struct cr_worker *w, const char *why)
-{
-	if (w->drop_h != NULL || w->state == CR_W_IDLE) {
-		return;
-	}
-	cr_pool_log(w->pool, "remote worker %u (%s): %s; dropping it",
-	    w->idx, w->peer, why);
-	(void)corun_call_soon(w->pool->loop, drop_cb, w, &w->drop_h);
-}
-
-struct cr_rclose {
-	nng_socket sock;
-	struct cr_remote *r;
-	struct cr_sess *sess;		/* its pipe callback's, or NULL */
-};
-
-static void *
-rclose_main(void *arg)
-{
-	struct cr_rclose *c = arg;
-
-	nng_close(c->sock);
-	free(c->sess);
-	cr_remote_unref(c->r);
-	free(c);
-	return NULL;
-}
-
-/* nng_close can hang (worker.c): close on a detached thread. */
-void
-cr_remote_close_session(struct cr_remote *r, nng_socket sock, struct cr_sess *sess)
-{
-	struct cr_rclose *c = malloc(sizeof(*c));
-	pthread_attr_t attr;
-	pthread_t tid;
-	int ok = 0;
-
-	if (c != NULL) {
-		c->sock = sock;
-		c->r = r;
-		c->sess = sess;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		ok = pthread_create(&tid, &attr, rclose_main, c) == 0;
-		pthread_attr_destroy(&attr);
-	}
-	if (!ok) {
-		free(c);
-		nng_close(sock);
-		free(sess);
-		cr_remote_unref(r);
-	}
-}
-
-void
-cr_remote_close_socket(struct cr_worker *w)
-{
-	struct cr_remote *r = w->pool->remote;
-
-	if (r->is_ipc) {
-		unlink(w->url + 6);
-	}
-	cr_remote_close_session(r, w->sock, w->sess);
-	w->sess = NULL;
-	w->sock_open = 0;
 }
 
 /* ---- the session socket of one remote worker ------------------------ */

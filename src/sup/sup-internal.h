@@ -81,8 +81,29 @@ struct cr_outmsg {
 	struct cr_outmsg *next;
 };
 
+/* Workers take silence as a dead supervisor: we send heartbeats this often. */
+#define CR_HEARTBEAT_MS 1000
+
+/*
+ * How a worker (worker.c, worker-sock.c, and the remote session code)
+ * reports to its owner, the pool, which installs these when it creates
+ * the worker's slot.  The context is w->pool.  All are called on the
+ * loop thread; on_exit and on_lost at most once per process or session.
+ */
+struct cr_worker_ops {
+	/* A frame arrived (not decoded yet); w may be dropped inside. */
+	void (*on_frame)(struct cr_worker *w, const uint8_t *buf, size_t len);
+	/* Its process exited (reaped), with waitpid's status. */
+	void (*on_exit)(struct cr_worker *w, int status);
+	/* A remote worker is gone; its socket is closed already. */
+	void (*on_lost)(struct cr_worker *w, const char *why);
+	/* Run the owner's dispatch at the end of this iteration. */
+	void (*schedule_flush)(struct corun_pool *p);
+};
+
 struct cr_worker {
 	struct corun_pool *pool;
+	const struct cr_worker_ops *ops;	/* the pool's */
 	unsigned idx;
 	uint32_t gen;
 	int state;
@@ -111,7 +132,7 @@ struct cr_worker {
 	 */
 	int listen_due;
 	int kill_sent;			/* we signalled this process */
-	int draining;			/* told SHUTDOWN drain (pool.c) */
+	int draining;			/* told SHUTDOWN drain (pool-shutdown.c) */
 	int bye_seen;			/* its BYE arrived */
 	/*
 	 * It exited (not reaped yet) holding leases before its BYE was read:
@@ -128,7 +149,7 @@ struct cr_worker {
 	uint64_t last_rx_ns;		/* last frame from it (health.c) */
 	uint64_t hb_killed_ns;		/* when health.c sent SIGABRT */
 	pid_t hb_pid;			/* the process hb_killed_ns is about */
-	/* Recycling (opts.max_jobs_per_worker), pool.c. */
+	/* Recycling (opts.max_jobs_per_worker), pool-frame.c. */
 	uint32_t jobs_done;		/* results from this process */
 	uint32_t jobs_limit;		/* its jittered limit, 0 = not drawn */
 	int recycling;			/* no more jobs; SHUTDOWN when idle */
@@ -188,11 +209,16 @@ void cr_jobq_push_front(struct cr_jobq *q, struct cr_job *job);
 void cr_jobq_remove(struct cr_jobq *q, struct cr_job *job);
 struct cr_job *cr_jobq_pop(struct cr_jobq *q);
 
-const struct cr_future_ops *cr_pool_job_ops(void);
+/* log.c: a line on stderr, "corun: ...", unless opts.quiet.  Anyone's. */
+void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-/* worker.c */
+/*
+ * worker.c: one worker process (spawn, exit, signals), and dropping a
+ * remote worker.  What happens to a worker is reported upward through its
+ * ops (struct cr_worker_ops, installed by the pool), never by name.
+ */
 int cr_worker_spawn(struct corun_pool *p, struct cr_worker *w);
-int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
 void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
 void cr_worker_close(struct cr_worker *w);
 /* Close the socket of its first jobs (the worker then connects for them). */
@@ -200,6 +226,24 @@ void cr_worker_close_jobs_fd(struct cr_worker *w);
 void cr_worker_listen(struct cr_worker *w);
 void cr_worker_bye(struct cr_worker *w);
 void cr_worker_spawn_end(struct cr_worker *w);
+/*
+ * A remote worker is gone: close its socket, then ops->on_lost (once:
+ * nothing happens to a worker already idle).  On the loop thread.
+ */
+void cr_worker_drop(struct cr_worker *w, const char *why);
+
+/*
+ * worker-sock.c: a worker's socket on the pool's loop.  Every frame read
+ * goes to w->ops->on_frame, on the loop thread.
+ */
+/* Open a local worker's socket and listen at w->url; watch it. */
+int cr_worker_open_socket(struct corun_pool *p, struct cr_worker *w);
+/* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
+int cr_worker_watch(struct corun_pool *p, struct cr_worker *w);
+int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
+/* Read what nng has for w now (at most 64 frames). */
+void cr_worker_read(struct cr_worker *w);
+/* Stop talking to the worker: its exit is still watched. */
 void cr_worker_close_socket(struct cr_worker *w);
 
 /*
@@ -215,40 +259,75 @@ void cr_sock_close(nng_socket sock, struct cr_sockwatch *sw,
 /* Closes started and not finished, in this process. */
 unsigned cr_sock_closes_pending(void);
 
-/* health.c: heartbeat timeout, restart backoff */
+/*
+ * health.c: heartbeats to the workers, silent workers, restart backoff.
+ */
 void cr_health_start(struct corun_pool *p);
 void cr_health_stop(struct corun_pool *p);
 double cr_health_restart_delay(struct corun_pool *p, int quick);
 uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
-
-/* pool-new.c: a job for the queue (not queued yet); NULL and *rc if bad. */
-struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
-    int *rc);
+void cr_pool_start_heartbeats(struct corun_pool *p);
 
 /*
- * remote.c: remote workers attach through a rendezvous socket (opts.listen)
- * and get a PAIR1 socket of their own; see doc/wire-protocol.md.
+ * remote.c, remote-listen.c: remote workers attach through a rendezvous
+ * socket (opts.listen) and get a PAIR1 socket of their own; see
+ * doc/wire-protocol.md.  remote-sess.c closes those sockets.
  */
 int cr_remote_start(struct corun_pool *p, char *why, size_t whysize);
 void cr_remote_stop(struct corun_pool *p);
 void cr_remote_free(struct corun_pool *p);
 int cr_remote_check_hello(struct cr_worker *w, const struct cr_wire_hello *h);
-void cr_remote_drop_soon(struct cr_worker *w, const char *why);
 void cr_remote_close_socket(struct cr_worker *w);
 uint64_t cr_remote_timeout_ns(const struct corun_pool *p);
 
-/* worker.c: watch a worker's open socket on the pool's loop */
-int cr_worker_watch(struct corun_pool *p, struct cr_worker *w);
+/*
+ * The pool, lowest part first; each part calls only those before it.
+ * All on the loop thread.
+ */
 
-/* pool.c: events from the workers */
-void cr_pool_on_lost(struct cr_worker *w, const char *why);
-void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
-void cr_pool_on_exit(struct cr_worker *w, int status);
+/* pool-job.c: a job's outcome.  Each completes the job exactly once. */
+void cr_pool_job_fail(struct cr_job *job, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
+    pid_t pid);
+/* Hand streamed output to the caller (opts.on_output). */
+void cr_pool_deliver(struct cr_job *job, int stream, const uint8_t *data,
+    size_t len);
+/* Take a leased job back from its worker (still to be completed). */
+void cr_pool_unlease(struct corun_pool *p, struct cr_job *job);
+/* Fail every queued job with code and why. */
+void cr_pool_fail_queue(struct corun_pool *p, int code, const char *why);
+
+/* pool-shutdown.c */
+void cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
+    int graceful);
+/* When closing: stop or drain workers, and complete the shutdown future
+ * once none is left. */
+void cr_pool_maybe_finish_shutdown(struct corun_pool *p);
+
+/* pool-dispatch.c */
 void cr_pool_schedule_dispatch(struct corun_pool *p);
-void cr_pool_dispatch_now(struct corun_pool *p);
+/* Run dispatch at the end of this iteration even with nothing queued. */
 void cr_pool_schedule_flush(struct corun_pool *p);
-void cr_pool_start_heartbeats(struct corun_pool *p);
-void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cr_pool_dispatch_now(struct corun_pool *p);
+/* Back to the front of the queue, and a dispatch scheduled. */
+void cr_pool_requeue_front(struct corun_pool *p, struct cr_job *job);
+/* The cancel of a job's future (its cr_future_ops). */
+int cr_pool_job_cancel(corun_future *fut);
+
+/* pool-frame.c: a frame from w (its ops->on_frame). */
+void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
+
+/*
+ * pool-exit.c: a local worker's process exited, with waitpid's status
+ * (ops->on_exit); a remote worker is gone (ops->on_lost).  Its leases are
+ * re-queued or failed; a local one is restarted.
+ */
+void cr_pool_on_exit(struct cr_worker *w, int status);
+void cr_pool_on_lost(struct cr_worker *w, const char *why);
+
+/* pool-submit.c: a job for the queue (not queued yet); NULL and *rc if bad. */
+struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
+    int *rc);
 
 #endif /* CR_SUP_INTERNAL_H */

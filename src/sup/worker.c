@@ -1,6 +1,8 @@
 /*
- * worker.c - one worker process as the supervisor sees it: its nng
- * socket on the loop, its process, and how it ends.
+ * worker.c - one worker process as the supervisor sees it: its start,
+ * its listener, signals to it, and how it ends (its socket is
+ * worker-sock.c); and dropping a remote worker, which has no process here.
+ * What happens to it is reported to the pool through w->ops.
  *
  * A worker is started by cr_spawn, a vfork-style clone and exec (never
  * a bare fork: nng is not fork-safe), with --connect to a PAIR1 socket
@@ -29,9 +31,6 @@
 
 extern char **environ;
 
-static void on_readable(evutil_socket_t fd, short what, void *arg);
-static void on_writable(evutil_socket_t fd, short what, void *arg);
-
 /* Reap the worker if it exited: 1 reaped, 0 running. */
 static int
 reap(struct cr_worker *w)
@@ -49,7 +48,7 @@ reap(struct cr_worker *w)
 		status = 0;	/* reaped elsewhere: report a plain exit */
 	}
 	cr_worker_spawn_end(w);
-	cr_pool_on_exit(w, status);
+	w->ops->on_exit(w, status);
 	return 1;
 }
 
@@ -88,7 +87,7 @@ exit_ready(struct cr_worker *w)
 	if (w->bye_seen || w->leases.len == 0 || !w->sock_open) {
 		return 1;
 	}
-	on_readable(-1, 0, w);		/* what nng has now */
+	cr_worker_read(w);		/* what nng has now */
 	return w->bye_seen || w->leases.len == 0 || !w->sock_open;
 }
 
@@ -196,52 +195,6 @@ watch_exit(struct cr_worker *w)
 	    &w->poll_h);
 }
 
-/* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
-int
-cr_worker_watch(struct corun_pool *p, struct cr_worker *w)
-{
-	struct event_base *base = corun_loop_base(p->loop);
-	int rfd, wfd;
-
-	if (nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd) != 0 ||
-	    nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &wfd) != 0) {
-		return CORUN_ESYS;
-	}
-	w->rev = event_new(base, rfd, EV_READ | EV_PERSIST, on_readable, w);
-	w->wev = event_new(base, wfd, EV_READ | EV_PERSIST, on_writable, w);
-	if (w->rev == NULL || w->wev == NULL ||
-	    event_add(w->rev, NULL) != 0) {
-		return CORUN_ENOMEM;
-	}
-	return 0;
-}
-
-static int
-open_socket(struct corun_pool *p, struct cr_worker *w)
-{
-	int rv;
-
-	if ((rv = nng_pair1_open(&w->sock)) != 0) {
-		cr_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
-		return CORUN_ESYS;
-	}
-	w->sock_open = 1;
-	if (cr_sock_watch(w->sock, &w->watch) != 0) {
-		return CORUN_ENOMEM;
-	}
-	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME);
-	/* Sends queue in outq; nng itself need not buffer much. */
-	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
-	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
-	rv = cr_fault(CR_FAULT_LISTEN) ? NNG_EADDRINUSE :
-	    nng_listen(w->sock, w->url, NULL, 0);
-	if (rv != 0) {
-		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
-		return CORUN_ESYS;
-	}
-	return cr_worker_watch(p, w);
-}
-
 /* The process is reaped: release what its start held, say why it failed. */
 void
 cr_worker_spawn_end(struct cr_worker *w)
@@ -258,20 +211,16 @@ cr_worker_spawn_end(struct cr_worker *w)
 	}
 }
 
+/*
+ * The socket pair a worker's first jobs come through (fd 3), see
+ * cr_pool_dispatch_now: a socket, so that a write to a worker that died
+ * is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
+ */
 static int
-spawn_process(struct corun_pool *p, struct cr_worker *w)
+jobs_socket(int jp[2])
 {
-	char threads[16], conc[16], id[16], parent[16], prefetch[16];
-	char *argv[32 + 2 * 64];
-	int jp[2] = { -1, -1 }, fds[4], fd;
-	size_t n = 0;
-	int rc;
+	int fd;
 
-	/*
-	 * Its first jobs come through this socket pair (fd 3), see
-	 * cr_pool_dispatch_now: a socket, so that a write to a worker that
-	 * died is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
-	 */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, jp) != 0) {
 		return CORUN_ESYS;
 	}
@@ -285,22 +234,36 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 		close(jp[0]);
 		jp[0] = fd;
 	}
+	return 0;
+}
 
-	snprintf(threads, sizeof(threads), "%u", p->threads);
-	snprintf(conc, sizeof(conc), "%u", p->concurrency);
-	snprintf(id, sizeof(id), "%u", w->idx);
-	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+/* The numbers a worker's command line shows, as strings. */
+struct cr_worker_args {
+	char threads[16], conc[16], id[16], parent[16], prefetch[16];
+};
+
+/* Fill argv (room for 32 + 2 * 64) with w's command line. */
+static void
+worker_argv(struct corun_pool *p, struct cr_worker *w,
+    struct cr_worker_args *a, char **argv)
+{
+	size_t n = 0;
+
+	snprintf(a->threads, sizeof(a->threads), "%u", p->threads);
+	snprintf(a->conc, sizeof(a->conc), "%u", p->concurrency);
+	snprintf(a->id, sizeof(a->id), "%u", w->idx);
+	snprintf(a->parent, sizeof(a->parent), "%ld", (long)getpid());
 	argv[n++] = p->worker_path;
 	argv[n++] = "--connect";
 	argv[n++] = w->url + 0;
 	argv[n++] = "--threads";
-	argv[n++] = threads;
+	argv[n++] = a->threads;
 	argv[n++] = "--concurrency";
-	argv[n++] = conc;
+	argv[n++] = a->conc;
 	argv[n++] = "--id";
-	argv[n++] = id;
+	argv[n++] = a->id;
 	argv[n++] = "--parent";
-	argv[n++] = parent;
+	argv[n++] = a->parent;
 	/*
 	 * A local worker sees its parent die (PDEATHSIG, pipe close); only a
 	 * supervisor alive but stuck for half a minute makes it leave.
@@ -308,9 +271,9 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = "--silence";
 	argv[n++] = "30";
 	if (p->prefetch > 0) {
-		snprintf(prefetch, sizeof(prefetch), "%u", p->prefetch);
+		snprintf(a->prefetch, sizeof(a->prefetch), "%u", p->prefetch);
 		argv[n++] = "--prefetch";
-		argv[n++] = prefetch;
+		argv[n++] = a->prefetch;
 	}
 	if (p->opts.offload) {
 		argv[n++] = "--offload";
@@ -322,7 +285,20 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 	argv[n++] = "--jobs-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
+}
 
+static int
+spawn_process(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_worker_args args;
+	char *argv[32 + 2 * 64];
+	int jp[2] = { -1, -1 }, fds[4];
+	int rc;
+
+	if (jobs_socket(jp) != 0) {
+		return CORUN_ESYS;
+	}
+	worker_argv(p, w, &args, argv);
 	/*
 	 * The worker reads nothing and prints nothing (results carry
 	 * output); its stderr is ours, for its log lines.  Its own process
@@ -412,7 +388,7 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	 * jobs or closes their socket (it waits for one or the other), then
 	 * opens its listener.
 	 */
-	cr_pool_schedule_flush(p);
+	w->ops->schedule_flush(p);
 	return 0;
 }
 
@@ -429,105 +405,45 @@ cr_worker_listen(struct cr_worker *w)
 	if (w->state != CR_W_STARTING || w->sock_open) {
 		return;
 	}
-	if (open_socket(w->pool, w) != 0) {
+	if (cr_worker_open_socket(w->pool, w) != 0) {
 		cr_worker_close_socket(w);
 		cr_worker_kill(w, SIGKILL, "cannot listen for it; stopping it");
 	}
 }
 
-static void
-flush_out(struct cr_worker *w)
+/* ---- remote workers: no process of ours ---------------------------- */
+
+/* Stop talking to a remote worker and hand its jobs back to the owner. */
+void
+cr_worker_drop(struct cr_worker *w, const char *why)
 {
-	while (w->outq != NULL) {
-		struct cr_outmsg *m = w->outq;
-		int rv = nng_sendmsg(w->sock, m->msg, NNG_FLAG_NONBLOCK);
-
-		if (rv == NNG_EAGAIN) {
-			event_add(w->wev, NULL);	/* wait until it may send */
-			return;
-		}
-		if (rv != 0) {
-			nng_msg_free(m->msg);	/* closed: the exit handles it */
-		}
-		w->outq = m->next;
-		free(m);
-		w->pool->st.frames_out++;
+	if (w->state == CR_W_IDLE) {
+		return;
 	}
-	w->outq_tail = NULL;
-	event_del(w->wev);
-}
-
-int
-cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len)
-{
-	struct cr_outmsg *m;
-	nng_msg *msg;
-
-	if (!w->sock_open || w->exit_deferred) {
-		return CORUN_ECLOSED;	/* (a dead peer: see exited_now) */
-	}
-	if (nng_msg_alloc(&msg, len) != 0) {
-		return CORUN_ENOMEM;
-	}
-	memcpy(nng_msg_body(msg), frame, len);
-	if (w->outq == NULL) {
-		int rv = nng_sendmsg(w->sock, msg, NNG_FLAG_NONBLOCK);
-
-		if (rv == 0) {
-			w->pool->st.frames_out++;
-			return 0;
-		}
-		if (rv != NNG_EAGAIN) {
-			nng_msg_free(msg);
-			return CORUN_ECLOSED;
-		}
-	}
-	if ((m = malloc(sizeof(*m))) == NULL) {
-		nng_msg_free(msg);
-		return CORUN_ENOMEM;
-	}
-	m->msg = msg;
-	m->next = NULL;
-	if (w->outq_tail != NULL) {
-		w->outq_tail->next = m;
-	} else {
-		w->outq = m;
-	}
-	w->outq_tail = m;
-	event_add(w->wev, NULL);
-	return 0;
+	cr_worker_close_socket(w);
+	w->ops->on_lost(w, why);
 }
 
 static void
-on_writable(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	flush_out(arg);
-}
-
-static void
-on_readable(evutil_socket_t fd, short what, void *arg)
+drop_cb(void *arg)
 {
 	struct cr_worker *w = arg;
-	uint32_t gen = w->gen;
 
-	(void)what;
-	if (fd >= 0 && cr_fault(CR_FAULT_RX)) {
-		return;		/* (injected: nothing handed over yet) */
-	}
-	/* Bounded, so one busy worker cannot starve the loop. */
-	for (int i = 0; i < 64 && w->sock_open && w->gen == gen; i++) {
-		nng_msg *msg;
+	corun_handle_release(w->drop_h);
+	w->drop_h = NULL;
+	cr_worker_drop(w, "dropped");
+}
 
-		if (nng_recvmsg(w->sock, &msg, NNG_FLAG_NONBLOCK) != 0) {
-			break;
-		}
-		w->pool->st.frames_in++;
-		w->last_rx_ns = corun_loop_now_ns();
-		cr_pool_on_frame(w, nng_msg_body(msg), nng_msg_len(msg));
-		nng_msg_free(msg);
+/* Drop a remote worker at the end of this iteration (not under a caller). */
+static void
+drop_soon(struct cr_worker *w, const char *why)
+{
+	if (w->drop_h != NULL || w->state == CR_W_IDLE) {
+		return;
 	}
+	cr_pool_log(w->pool, "remote worker %u (%s): %s; dropping it",
+	    w->idx, w->peer, why);
+	(void)corun_call_soon(w->pool->loop, drop_cb, w, &w->drop_h);
 }
 
 void
@@ -535,7 +451,7 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 {
 	if (w->remote) {
 		/* No process of ours: any signal means "drop it". */
-		cr_remote_drop_soon(w, why != NULL ? why : "stopped");
+		drop_soon(w, why != NULL ? why : "stopped");
 		return;
 	}
 	if (why != NULL) {
@@ -545,35 +461,6 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 	if (w->pid > 0 && w->state != CR_W_DEAD && w->state != CR_W_IDLE) {
 		kill(w->pid, sig);
 		w->kill_sent = 1;
-	}
-}
-
-/* Stop talking to the worker: its exit is still watched. */
-void
-cr_worker_close_socket(struct cr_worker *w)
-{
-	while (w->outq != NULL) {
-		struct cr_outmsg *m = w->outq;
-
-		w->outq = m->next;
-		nng_msg_free(m->msg);
-		free(m);
-	}
-	w->outq_tail = NULL;
-	if (w->rev != NULL) {
-		event_free(w->rev);
-		w->rev = NULL;
-	}
-	if (w->wev != NULL) {
-		event_free(w->wev);
-		w->wev = NULL;
-	}
-	if (w->sock_open && w->remote) {
-		cr_remote_close_socket(w);
-	} else if (w->sock_open) {
-		cr_sock_close(w->sock, w->watch, w->url);
-		w->watch = NULL;
-		w->sock_open = 0;
 	}
 }
 

@@ -25,23 +25,8 @@ struct dec {
 	size_t		 whylen;
 };
 
-static int	whyf(char *, size_t, int, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
 static int	dec_fail(struct dec *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-
-static int
-whyf(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 /* Prefix the reason with the frame type and the record, if any. */
 static int
@@ -137,69 +122,6 @@ bool_field(struct dec *d, const char *field, const uint8_t *p, uint8_t *out)
 	return 0;
 }
 
-int
-cr_wire_decode_header(const void *buf, size_t len, size_t max_frame,
-    struct cr_wire_header *h, char *why, size_t whylen)
-{
-	const uint8_t *p = buf;
-	size_t limit = cr_wire_limit(max_frame);
-	uint16_t reserved;
-
-	if (p == NULL || h == NULL) {
-		return whyf(why, whylen, CORUN_EINVAL, "no buffer");
-	}
-	if (limit < CR_WIRE_HDR_SIZE) {
-		return whyf(why, whylen, CORUN_EINVAL,
-		    "frame size limit %zu is smaller than a header", limit);
-	}
-	if (len < CR_WIRE_HDR_SIZE) {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "frame too short: %zu bytes, the header needs %d",
-		    len, CR_WIRE_HDR_SIZE);
-	}
-	if (p[0] != 'C' || p[1] != 'R' || p[2] != 'W') {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "bad magic %02x %02x %02x at offset 0, expected \"CRW\"",
-		    p[0], p[1], p[2]);
-	}
-	h->version = p[CR_WIRE_OFF_VERSION];
-	h->type = p[CR_WIRE_OFF_TYPE];
-	h->flags = p[CR_WIRE_OFF_FLAGS];
-	h->count = cr_wire_get32(p + CR_WIRE_OFF_COUNT);
-	h->body_len = cr_wire_get32(p + CR_WIRE_OFF_BODYLEN);
-	reserved = cr_wire_get16(p + CR_WIRE_OFF_RESERVED);
-	if (h->version != CR_WIRE_VERSION) {
-		return whyf(why, whylen, CORUN_ENOTSUP,
-		    "protocol version %u at offset %d is not supported "
-		    "(this side speaks version %d)",
-		    h->version, CR_WIRE_OFF_VERSION, CR_WIRE_VERSION);
-	}
-	if (h->type < 1 || h->type > CR_WIRE_TYPE_MAX) {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "unknown frame type %u at offset %d", h->type,
-		    CR_WIRE_OFF_TYPE);
-	}
-	if (h->flags != 0) {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "%s: flags 0x%02x at offset %d, version %d defines none",
-		    cr_wire_type_name(h->type), h->flags, CR_WIRE_OFF_FLAGS,
-		    CR_WIRE_VERSION);
-	}
-	if (reserved != 0) {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "%s: reserved field at offset %d is 0x%04x, must be 0",
-		    cr_wire_type_name(h->type), CR_WIRE_OFF_RESERVED,
-		    reserved);
-	}
-	if (h->body_len > limit - CR_WIRE_HDR_SIZE) {
-		return whyf(why, whylen, CORUN_ERANGE,
-		    "%s: body length %u at offset %d is over the frame size "
-		    "limit of %zu bytes", cr_wire_type_name(h->type),
-		    h->body_len, CR_WIRE_OFF_BODYLEN, limit);
-	}
-	return 0;
-}
-
 static int
 dec_hello(struct dec *d, struct cr_wire_hello *h)
 {
@@ -259,10 +181,7 @@ dec_job(struct dec *d, struct cr_wire_job *j)
 	if ((err = need(d, CR_WIRE_JOB_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	j->id = cr_wire_get64(p);
-	j->attempt = cr_wire_get32(p + 8);
-	j->timeout_ms = cr_wire_get32(p + 12);
-	j->flags = cr_wire_get32(p + 16);
+	cr_wire_get_job_fixed(p, j);
 	d->p += CR_WIRE_JOB_FIXED;
 	if ((err = take(d, "kind", p + 20, CR_WIRE_KIND_MAX, 1,
 	    &j->kind)) != 0) {
@@ -285,13 +204,7 @@ dec_result(struct dec *d, struct cr_wire_result *r)
 	if ((err = need(d, CR_WIRE_RESULT_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	r->id = cr_wire_get64(p);
-	r->attempt = cr_wire_get32(p + 8);
-	r->status = cr_wire_get32(p + 12);
-	r->exit_code = (int32_t)cr_wire_get32(p + 16);
-	r->signal = cr_wire_get32(p + 20);
-	r->start_ns = cr_wire_get64(p + 24);
-	r->end_ns = cr_wire_get64(p + 32);
+	cr_wire_get_result_fixed(p, r);
 	d->p += CR_WIRE_RESULT_FIXED;
 	if ((err = take(d, "stdout", p + 40, UINT32_MAX, 0, &r->out)) != 0 ||
 	    (err = take(d, "stderr", p + 44, UINT32_MAX, 0, &r->err)) != 0) {
@@ -310,7 +223,7 @@ dec_output(struct dec *d, struct cr_wire_output *o)
 	if ((err = need(d, CR_WIRE_OUTPUT_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	o->stream = cr_wire_get32(p + 12);
+	cr_wire_get_output_fixed(p, o);
 	if (o->stream != CR_WIRE_STDOUT && o->stream != CR_WIRE_STDERR) {
 		return dec_fail(d, CORUN_EPROTO,
 		    "stream %u at offset %zu is neither 1 (stdout) nor 2 "
@@ -364,32 +277,147 @@ dec_records(struct dec *d, uint8_t type, uint32_t count)
 	return 0;
 }
 
+/* ---- bodies of single frames, one function per frame type ---------- */
+
+static int
+body_hello(struct dec *d, struct cr_wire_frame *f)
+{
+	return dec_hello(d, &f->u.hello);
+}
+
+static int
+body_welcome(struct dec *d, struct cr_wire_frame *f)
+{
+	return dec_welcome(d, &f->u.welcome);
+}
+
+static int
+body_credit(struct dec *d, struct cr_wire_frame *f)
+{
+	int err;
+
+	if ((err = need(d, CR_WIRE_CREDIT_BODY, "credit")) == 0) {
+		f->u.credit = cr_wire_get32(d->p);
+		d->p += CR_WIRE_CREDIT_BODY;
+	}
+	return err;
+}
+
+static int
+body_heartbeat(struct dec *d, struct cr_wire_frame *f)
+{
+	int err;
+
+	if ((err = need(d, CR_WIRE_HEARTBEAT_BODY, "body")) == 0) {
+		f->u.heartbeat.seq = cr_wire_get64(d->p);
+		f->u.heartbeat.running = cr_wire_get32(d->p + 8);
+		f->u.heartbeat.lag_ns = cr_wire_get64(d->p + 12);
+		d->p += CR_WIRE_HEARTBEAT_BODY;
+	}
+	return err;
+}
+
+static int
+body_shutdown(struct dec *d, struct cr_wire_frame *f)
+{
+	int err;
+
+	if ((err = need(d, CR_WIRE_SHUTDOWN_BODY, "body")) != 0) {
+		return err;
+	}
+	if (*d->p > CR_SHUTDOWN_DRAIN) {
+		return dec_fail(d, CORUN_EPROTO, "graceful at offset %zu is "
+		    "%u, must be 0, 1 or 2", off(d, d->p), *d->p);
+	}
+	f->u.shutdown.graceful = *d->p;
+	f->u.shutdown.deadline_ms = cr_wire_get32(d->p + 1);
+	d->p += CR_WIRE_SHUTDOWN_BODY;
+	return 0;
+}
+
+static int
+body_bye(struct dec *d, struct cr_wire_frame *f)
+{
+	const uint8_t *p = d->p;
+	int err;
+
+	if ((err = need(d, CR_WIRE_BYE_FIXED, "fixed part")) != 0) {
+		return err;
+	}
+	f->u.bye.code = cr_wire_get32(p);
+	d->p += CR_WIRE_BYE_FIXED;
+	return take(d, "reason", p + 4, CR_WIRE_REASON_MAX, 1,
+	    &f->u.bye.reason);
+}
+
+/* JOBS, CANCEL, OUTPUT: the header check left nothing else. */
+static int
+body_records(struct dec *d, struct cr_wire_frame *f)
+{
+	f->recs = d->p;
+	return dec_records(d, f->hdr.type, f->hdr.count);
+}
+
+static int
+body_results(struct dec *d, struct cr_wire_frame *f)
+{
+	int err;
+
+	if ((err = need(d, CR_WIRE_RESULTS_PRE, "credit")) != 0) {
+		return err;
+	}
+	f->u.credit = cr_wire_get32(d->p);
+	d->p += CR_WIRE_RESULTS_PRE;
+	return body_records(d, f);
+}
+
+/* The body decoder of each frame type (the header check knows them all). */
+static int (*const body_of[CR_WIRE_TYPE_MAX + 1])(struct dec *,
+    struct cr_wire_frame *) = {
+	[CR_WIRE_HELLO] = body_hello,
+	[CR_WIRE_WELCOME] = body_welcome,
+	[CR_WIRE_JOBS] = body_records,
+	[CR_WIRE_RESULTS] = body_results,
+	[CR_WIRE_CREDIT] = body_credit,
+	[CR_WIRE_HEARTBEAT] = body_heartbeat,
+	[CR_WIRE_CANCEL] = body_records,
+	[CR_WIRE_SHUTDOWN] = body_shutdown,
+	[CR_WIRE_BYE] = body_bye,
+	[CR_WIRE_OUTPUT] = body_records,
+};
+
+/* The frame's size against the limit and against its body length. */
+static int
+check_size(const struct cr_wire_header *h, size_t len, size_t limit,
+    char *why, size_t whylen)
+{
+	if (len > limit) {
+		return cr_wire_whyf(why, whylen, CORUN_ERANGE,
+		    "%s: frame of %zu bytes is over the size limit of %zu",
+		    cr_wire_type_name(h->type), len, limit);
+	}
+	if (len - CR_WIRE_HDR_SIZE != h->body_len) {
+		return cr_wire_whyf(why, whylen, CORUN_EPROTO,
+		    "%s: body length %u at offset %d does not match the %zu "
+		    "body bytes received", cr_wire_type_name(h->type),
+		    h->body_len, CR_WIRE_OFF_BODYLEN, len - CR_WIRE_HDR_SIZE);
+	}
+	return 0;
+}
+
 static int
 decode(const void *buf, size_t len, size_t max_frame,
     struct cr_wire_frame *f, char *why, size_t whylen)
 {
 	struct cr_wire_header *h = &f->hdr;
 	struct dec d;
-	size_t limit = cr_wire_limit(max_frame);
-	const uint8_t *p;
 	int err;
 
 	if ((err = cr_wire_decode_header(buf, len, max_frame, h, why,
-	    whylen)) != 0) {
+	    whylen)) != 0 || (err = check_size(h, len,
+	    cr_wire_limit(max_frame), why, whylen)) != 0) {
 		return err;
 	}
-	if (len > limit) {
-		return whyf(why, whylen, CORUN_ERANGE,
-		    "%s: frame of %zu bytes is over the size limit of %zu",
-		    cr_wire_type_name(h->type), len, limit);
-	}
-	if (len - CR_WIRE_HDR_SIZE != h->body_len) {
-		return whyf(why, whylen, CORUN_EPROTO,
-		    "%s: body length %u at offset %d does not match the %zu "
-		    "body bytes received", cr_wire_type_name(h->type),
-		    h->body_len, CR_WIRE_OFF_BODYLEN, len - CR_WIRE_HDR_SIZE);
-	}
-
 	d.base = buf;
 	d.p = d.base + CR_WIRE_HDR_SIZE;
 	d.end = d.p + h->body_len;
@@ -398,68 +426,12 @@ decode(const void *buf, size_t len, size_t max_frame,
 	d.why = why;
 	d.whylen = whylen;
 	f->end = d.end;
-
 	if (h->count != 0 && !cr_wire_is_batch(h->type)) {
 		return dec_fail(&d, CORUN_EPROTO,
 		    "record count %u at offset %d, this frame type carries "
 		    "no records", h->count, CR_WIRE_OFF_COUNT);
 	}
-
-	switch (h->type) {
-	case CR_WIRE_HELLO:
-		err = dec_hello(&d, &f->u.hello);
-		break;
-	case CR_WIRE_WELCOME:
-		err = dec_welcome(&d, &f->u.welcome);
-		break;
-	case CR_WIRE_CREDIT:
-		if ((err = need(&d, CR_WIRE_CREDIT_BODY, "credit")) == 0) {
-			f->u.credit = cr_wire_get32(d.p);
-			d.p += CR_WIRE_CREDIT_BODY;
-		}
-		break;
-	case CR_WIRE_HEARTBEAT:
-		if ((err = need(&d, CR_WIRE_HEARTBEAT_BODY, "body")) == 0) {
-			f->u.heartbeat.seq = cr_wire_get64(d.p);
-			f->u.heartbeat.running = cr_wire_get32(d.p + 8);
-			f->u.heartbeat.lag_ns = cr_wire_get64(d.p + 12);
-			d.p += CR_WIRE_HEARTBEAT_BODY;
-		}
-		break;
-	case CR_WIRE_SHUTDOWN:
-		if ((err = need(&d, CR_WIRE_SHUTDOWN_BODY, "body")) == 0 &&
-		    *d.p > CR_SHUTDOWN_DRAIN) {
-			err = dec_fail(&d, CORUN_EPROTO, "graceful at offset "
-			    "%zu is %u, must be 0, 1 or 2", off(&d, d.p), *d.p);
-		} else if (err == 0) {
-			f->u.shutdown.graceful = *d.p;
-			f->u.shutdown.deadline_ms = cr_wire_get32(d.p + 1);
-			d.p += CR_WIRE_SHUTDOWN_BODY;
-		}
-		break;
-	case CR_WIRE_BYE:
-		p = d.p;
-		if ((err = need(&d, CR_WIRE_BYE_FIXED, "fixed part")) == 0) {
-			f->u.bye.code = cr_wire_get32(p);
-			d.p += CR_WIRE_BYE_FIXED;
-			err = take(&d, "reason", p + 4, CR_WIRE_REASON_MAX,
-			    1, &f->u.bye.reason);
-		}
-		break;
-	case CR_WIRE_RESULTS:
-		if ((err = need(&d, CR_WIRE_RESULTS_PRE, "credit")) != 0) {
-			break;
-		}
-		f->u.credit = cr_wire_get32(d.p);
-		d.p += CR_WIRE_RESULTS_PRE;
-		/* FALLTHROUGH */
-	default:	/* JOBS, CANCEL, OUTPUT: the header check left
-			   nothing else */
-		f->recs = d.p;
-		err = dec_records(&d, h->type, h->count);
-		break;
-	}
-	if (err != 0) {
+	if ((err = body_of[h->type](&d, f)) != 0) {
 		return err;
 	}
 	if (d.p != d.end) {
@@ -479,7 +451,7 @@ cr_wire_decode(const void *buf, size_t len, size_t max_frame,
 	int err;
 
 	if (f == NULL) {
-		return whyf(why, whylen, CORUN_EINVAL, "no frame");
+		return cr_wire_whyf(why, whylen, CORUN_EINVAL, "no frame");
 	}
 	memset(f, 0, sizeof(*f));
 	if ((err = decode(buf, len, max_frame, f, why, whylen)) != 0) {

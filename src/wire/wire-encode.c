@@ -1,6 +1,7 @@
 /*
- * wire-encode.c - frame builder: batch frames record by record, single
- * frames in one call, all into one reusable growable buffer.
+ * wire-encode.c - frame builder: batch frames record by record into one
+ * reusable growable buffer.  Single frames are encoded in wire-single.c,
+ * into the same buffer.
  *
  * The encoder refuses exactly what the decoder would refuse (string
  * limits, NUL bytes, empty kind, bad bools), so a frame this code
@@ -64,8 +65,8 @@ cr_wire_builder_reset(struct cr_wire_builder *b)
  * Make room for need more bytes.  The caller has checked that len + need
  * stays within max_frame, so the buffer never grows past the limit.
  */
-static int
-reserve(struct cr_wire_builder *b, size_t need)
+int
+cr_wire_reserve(struct cr_wire_builder *b, size_t need)
 {
 	size_t want = b->len + need;
 	size_t ncap;
@@ -97,8 +98,8 @@ preamble_size(int type)
 }
 
 /* Check a string field: present if long, within max, no NUL. */
-static int
-check_str(const struct cr_wire_bytes *s, uint32_t max)
+int
+cr_wire_check_str(const struct cr_wire_bytes *s, uint32_t max)
 {
 	if (s->len == 0) {
 		return 0;
@@ -121,16 +122,6 @@ check_bytes(const struct cr_wire_bytes *s)
 	return s->len > 0 && s->ptr == NULL ? CORUN_EINVAL : 0;
 }
 
-/* Copy a byte field's data; the length went into the fixed part. */
-static uint8_t *
-put_var(uint8_t *p, const struct cr_wire_bytes *s)
-{
-	if (s->len > 0) {
-		memcpy(p, s->ptr, s->len);
-	}
-	return p + s->len;
-}
-
 int
 cr_wire_builder_begin(struct cr_wire_builder *b, int type)
 {
@@ -145,7 +136,7 @@ cr_wire_builder_begin(struct cr_wire_builder *b, int type)
 	if (CR_WIRE_HDR_SIZE + pre > b->max_frame) {
 		return CORUN_ERANGE;
 	}
-	if ((err = reserve(b, CR_WIRE_HDR_SIZE + pre)) != 0) {
+	if ((err = cr_wire_reserve(b, CR_WIRE_HDR_SIZE + pre)) != 0) {
 		return err;
 	}
 	cr_wire_put_header(b->buf, (uint8_t)type);
@@ -180,7 +171,7 @@ room(struct cr_wire_builder *b, uint64_t size)
 			return CORUN_EAGAIN;
 		}
 	}
-	return reserve(b, (size_t)size);
+	return cr_wire_reserve(b, (size_t)size);
 }
 
 static int
@@ -202,7 +193,7 @@ cr_wire_add_job(struct cr_wire_builder *b, const struct cr_wire_job *j)
 	if (j->kind.len == 0) {
 		return CORUN_EINVAL;
 	}
-	if ((err = check_str(&j->kind, CR_WIRE_KIND_MAX)) != 0 ||
+	if ((err = cr_wire_check_str(&j->kind, CR_WIRE_KIND_MAX)) != 0 ||
 	    (err = check_bytes(&j->payload)) != 0) {
 		return err;
 	}
@@ -217,8 +208,8 @@ cr_wire_add_job(struct cr_wire_builder *b, const struct cr_wire_job *j)
 	cr_wire_put32(p + 16, j->flags);
 	cr_wire_put32(p + 20, j->kind.len);
 	cr_wire_put32(p + 24, j->payload.len);
-	p = put_var(p + CR_WIRE_JOB_FIXED, &j->kind);
-	put_var(p, &j->payload);
+	p = cr_wire_put_var(p + CR_WIRE_JOB_FIXED, &j->kind);
+	cr_wire_put_var(p, &j->payload);
 	b->len += (size_t)size;
 	b->count++;
 	return 0;
@@ -236,7 +227,7 @@ cr_wire_add_result(struct cr_wire_builder *b, const struct cr_wire_result *r)
 	}
 	if ((err = check_bytes(&r->out)) != 0 ||
 	    (err = check_bytes(&r->err)) != 0 ||
-	    (err = check_str(&r->errmsg, CR_WIRE_ERRMSG_MAX)) != 0) {
+	    (err = cr_wire_check_str(&r->errmsg, CR_WIRE_ERRMSG_MAX)) != 0) {
 		return err;
 	}
 	size = (uint64_t)CR_WIRE_RESULT_FIXED + r->out.len + r->err.len +
@@ -255,9 +246,9 @@ cr_wire_add_result(struct cr_wire_builder *b, const struct cr_wire_result *r)
 	cr_wire_put32(p + 40, r->out.len);
 	cr_wire_put32(p + 44, r->err.len);
 	cr_wire_put32(p + 48, r->errmsg.len);
-	p = put_var(p + CR_WIRE_RESULT_FIXED, &r->out);
-	p = put_var(p, &r->err);
-	put_var(p, &r->errmsg);
+	p = cr_wire_put_var(p + CR_WIRE_RESULT_FIXED, &r->out);
+	p = cr_wire_put_var(p, &r->err);
+	cr_wire_put_var(p, &r->errmsg);
 	b->len += (size_t)size;
 	b->count++;
 	return 0;
@@ -305,7 +296,7 @@ cr_wire_add_output(struct cr_wire_builder *b, const struct cr_wire_output *o)
 	cr_wire_put32(p + 8, o->attempt);
 	cr_wire_put32(p + 12, o->stream);
 	cr_wire_put32(p + 16, o->data.len);
-	put_var(p + CR_WIRE_OUTPUT_FIXED, &o->data);
+	cr_wire_put_var(p + CR_WIRE_OUTPUT_FIXED, &o->data);
 	b->len += (size_t)size;
 	b->count++;
 	return 0;
@@ -357,154 +348,4 @@ cr_wire_builder_finish(struct cr_wire_builder *b, const uint8_t **frame,
 		*len = b->len;
 	}
 	return 0;
-}
-
-/*
- * Start a single-record frame with a body of size bytes; on success the
- * caller writes the body at the returned pointer and calls finish.
- */
-static int
-single(struct cr_wire_builder *b, uint8_t type, uint64_t size, uint8_t **body)
-{
-	int err;
-
-	cr_wire_builder_reset(b);
-	if (size > b->max_frame - CR_WIRE_HDR_SIZE) {
-		return CORUN_ERANGE;
-	}
-	if ((err = reserve(b, CR_WIRE_HDR_SIZE + (size_t)size)) != 0) {
-		return err;
-	}
-	cr_wire_put_header(b->buf, type);
-	b->type = type;
-	b->len = CR_WIRE_HDR_SIZE + (size_t)size;
-	*body = b->buf + CR_WIRE_HDR_SIZE;
-	return 0;
-}
-
-int
-cr_wire_encode_hello(struct cr_wire_builder *b, const struct cr_wire_hello *h,
-    const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if (h->max_version == 0) {
-		return CORUN_EINVAL;
-	}
-	if ((err = check_str(&h->token, CR_WIRE_TOKEN_MAX)) != 0 ||
-	    (err = check_str(&h->name, CR_WIRE_NAME_MAX)) != 0) {
-		return err;
-	}
-	if ((err = single(b, CR_WIRE_HELLO, (uint64_t)CR_WIRE_HELLO_FIXED +
-	    h->token.len + h->name.len, &p)) != 0) {
-		return err;
-	}
-	p[0] = h->max_version;
-	cr_wire_put32(p + 1, h->pid);
-	cr_wire_put32(p + 5, h->procs);
-	cr_wire_put32(p + 9, h->threads);
-	cr_wire_put32(p + 13, h->concurrency);
-	cr_wire_put32(p + 17, h->capacity);
-	cr_wire_put32(p + 21, h->token.len);
-	cr_wire_put32(p + 25, h->name.len);
-	p = put_var(p + CR_WIRE_HELLO_FIXED, &h->token);
-	put_var(p, &h->name);
-	return cr_wire_builder_finish(b, frame, len);
-}
-
-int
-cr_wire_encode_welcome(struct cr_wire_builder *b,
-    const struct cr_wire_welcome *w, const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if (w->accepted > 1 || w->version == 0) {
-		return CORUN_EINVAL;
-	}
-	if ((err = check_str(&w->reason, CR_WIRE_REASON_MAX)) != 0) {
-		return err;
-	}
-	if ((err = single(b, CR_WIRE_WELCOME, (uint64_t)CR_WIRE_WELCOME_FIXED +
-	    w->reason.len, &p)) != 0) {
-		return err;
-	}
-	p[0] = w->accepted;
-	p[1] = w->version;
-	cr_wire_put32(p + 2, w->worker_id);
-	cr_wire_put32(p + 6, w->heartbeat_ms);
-	cr_wire_put32(p + 10, w->reason.len);
-	put_var(p + CR_WIRE_WELCOME_FIXED, &w->reason);
-	return cr_wire_builder_finish(b, frame, len);
-}
-
-int
-cr_wire_encode_credit(struct cr_wire_builder *b, uint32_t credit,
-    const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if ((err = single(b, CR_WIRE_CREDIT, CR_WIRE_CREDIT_BODY, &p)) != 0) {
-		return err;
-	}
-	cr_wire_put32(p, credit);
-	return cr_wire_builder_finish(b, frame, len);
-}
-
-int
-cr_wire_encode_heartbeat(struct cr_wire_builder *b,
-    const struct cr_wire_heartbeat *hb, const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if ((err = single(b, CR_WIRE_HEARTBEAT, CR_WIRE_HEARTBEAT_BODY,
-	    &p)) != 0) {
-		return err;
-	}
-	cr_wire_put64(p, hb->seq);
-	cr_wire_put32(p + 8, hb->running);
-	cr_wire_put64(p + 12, hb->lag_ns);
-	return cr_wire_builder_finish(b, frame, len);
-}
-
-int
-cr_wire_encode_shutdown(struct cr_wire_builder *b,
-    const struct cr_wire_shutdown *s, const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if (s->graceful > CR_SHUTDOWN_DRAIN) {
-		return CORUN_EINVAL;
-	}
-	if ((err = single(b, CR_WIRE_SHUTDOWN, CR_WIRE_SHUTDOWN_BODY,
-	    &p)) != 0) {
-		return err;
-	}
-	p[0] = s->graceful;
-	cr_wire_put32(p + 1, s->deadline_ms);
-	return cr_wire_builder_finish(b, frame, len);
-}
-
-int
-cr_wire_encode_bye(struct cr_wire_builder *b, const struct cr_wire_bye *bye,
-    const uint8_t **frame, size_t *len)
-{
-	uint8_t *p;
-	int err;
-
-	if ((err = check_str(&bye->reason, CR_WIRE_REASON_MAX)) != 0) {
-		return err;
-	}
-	if ((err = single(b, CR_WIRE_BYE, (uint64_t)CR_WIRE_BYE_FIXED +
-	    bye->reason.len, &p)) != 0) {
-		return err;
-	}
-	cr_wire_put32(p, bye->code);
-	cr_wire_put32(p + 4, bye->reason.len);
-	put_var(p + CR_WIRE_BYE_FIXED, &bye->reason);
-	return cr_wire_builder_finish(b, frame, len);
 }

@@ -100,8 +100,70 @@ cr_wire_limit(size_t max_frame)
 	return max_frame;
 }
 
-/* Write the header with count and body length still zero. */
+/*
+ * The fixed part of a record, read from p (CR_WIRE_*_FIXED bytes, known
+ * to be there): every field, and the lengths of its variable fields (their
+ * .ptr is left alone).  The decoder and the iterators both read records
+ * through these.
+ */
+static inline void
+cr_wire_get_job_fixed(const uint8_t *p, struct cr_wire_job *j)
+{
+	j->id = cr_wire_get64(p);
+	j->attempt = cr_wire_get32(p + 8);
+	j->timeout_ms = cr_wire_get32(p + 12);
+	j->flags = cr_wire_get32(p + 16);
+	j->kind.len = cr_wire_get32(p + 20);
+	j->payload.len = cr_wire_get32(p + 24);
+}
+
+static inline void
+cr_wire_get_result_fixed(const uint8_t *p, struct cr_wire_result *r)
+{
+	r->id = cr_wire_get64(p);
+	r->attempt = cr_wire_get32(p + 8);
+	r->status = cr_wire_get32(p + 12);
+	r->exit_code = (int32_t)cr_wire_get32(p + 16);
+	r->signal = cr_wire_get32(p + 20);
+	r->start_ns = cr_wire_get64(p + 24);
+	r->end_ns = cr_wire_get64(p + 32);
+	r->out.len = cr_wire_get32(p + 40);
+	r->err.len = cr_wire_get32(p + 44);
+	r->errmsg.len = cr_wire_get32(p + 48);
+}
+
+static inline void
+cr_wire_get_output_fixed(const uint8_t *p, struct cr_wire_output *o)
+{
+	o->id = cr_wire_get64(p);
+	o->attempt = cr_wire_get32(p + 8);
+	o->stream = cr_wire_get32(p + 12);
+	o->data.len = cr_wire_get32(p + 16);
+}
+
+/* Copy a byte field's data; the length went into the fixed part. */
+static inline uint8_t *
+cr_wire_put_var(uint8_t *p, const struct cr_wire_bytes *s)
+{
+	if (s->len > 0) {
+		memcpy(p, s->ptr, s->len);
+	}
+	return p + s->len;
+}
+
+/*
+ * wire-encode.c: make room for need more bytes (the caller checked the
+ * frame limit); check a string field (present if long, within max, no
+ * NUL): 0, CORUN_EINVAL or CORUN_ERANGE.
+ */
+int	cr_wire_reserve(struct cr_wire_builder *b, size_t need);
+int	cr_wire_check_str(const struct cr_wire_bytes *s, uint32_t max);
+
+/* wire-header.c: write the header with count and body length still zero. */
 void	cr_wire_put_header(uint8_t *p, uint8_t type);
+/* wire-header.c: print a reason into why (if any room); returns err. */
+int	cr_wire_whyf(char *why, size_t whylen, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 /* Frame types that carry records. */
 static inline int

@@ -267,7 +267,7 @@ main(int argc, char **argv)
 	if ((err = corun_loop_new(&loop)) != 0) {
 		bench_fail("corun_loop_new", err);
 	}
-	memset(&o, 0, sizeof(o));
+	o = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	o.model = model;
 	o.jobs = (unsigned)procs;
 	o.quiet = 0;

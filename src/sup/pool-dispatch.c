@@ -1,0 +1,340 @@
+/*
+ * pool-dispatch.c - handing queued jobs to workers: one dispatch per loop
+ * iteration, JOBS frames within each worker's credit, the first jobs of a
+ * starting worker through its socket pair, leases, re-queueing, and the
+ * cancels of the iteration sent together.
+ *
+ * Jobs wait in one FIFO queue.  A worker grants credit (free slots); one
+ * dispatch per loop iteration hands queued jobs to workers with credit, in
+ * batch frames, and records each as leased to that worker.  A result
+ * completes its job's future once: results for a lease that no longer
+ * exists (the job was re-leased after its worker died) are ignored.  When
+ * a worker dies its leases go back to the front of the queue until the
+ * job's attempts run out.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sup-internal.h"
+
+static void dispatch(void *arg);
+
+void
+cr_pool_schedule_dispatch(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL && p->queue.len > 0) {
+		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
+	}
+}
+
+/* Run dispatch at the end of this iteration even with nothing queued. */
+void
+cr_pool_schedule_flush(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL) {
+		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
+	}
+}
+
+void
+cr_pool_requeue_front(struct corun_pool *p, struct cr_job *job)
+{
+	job->state = CR_JOB_QUEUED;
+	cr_jobq_push_front(&p->queue, job);
+	cr_pool_schedule_dispatch(p);
+}
+
+/* ---- cancel --------------------------------------------------------- */
+
+int
+cr_pool_job_cancel(corun_future *fut)
+{
+	struct cr_job *job = (struct cr_job *)fut;
+	struct corun_pool *p = job->pool;
+
+	switch (job->state) {
+	case CR_JOB_QUEUED:
+		cr_jobq_remove(&p->queue, job);
+		cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
+		return 0;
+	case CR_JOB_LEASED:
+		/*
+		 * The worker kills it and answers with its result.  Cancels
+		 * leave once per iteration, together: a worker that got them
+		 * one by one could start a held job in the slot the first
+		 * one freed before hearing that it was cancelled too.
+		 */
+		if (!job->cancel_req) {
+			job->cancel_req = 1;
+			job->worker->cancels++;
+			cr_pool_schedule_flush(p);
+		}
+		return 0;
+	default:
+		return CORUN_ESTATE;
+	}
+}
+
+/* One CANCEL frame per worker for the cancels of this iteration. */
+static void
+send_cancels(struct corun_pool *p, struct cr_worker *w)
+{
+	const uint8_t *frame;
+	size_t len;
+	struct cr_job *job;
+
+	w->cancels = 0;
+	if (cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL) != 0) {
+		return;
+	}
+	for (job = w->leases.head; job != NULL; job = job->next) {
+		if (!job->cancel_req || job->cancel_sent) {
+			continue;
+		}
+		if (cr_wire_add_cancel(&p->wb, job->id) == CORUN_EAGAIN) {
+			if (cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
+				cr_worker_send(w, frame, len);
+			}
+			cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL);
+			cr_wire_add_cancel(&p->wb, job->id);
+		}
+		job->cancel_sent = 1;
+	}
+	if (cr_wire_builder_count(&p->wb) > 0 &&
+	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
+		cr_worker_send(w, frame, len);
+	}
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static int
+send_frame(struct corun_pool *p, struct cr_worker *w)
+{
+	const uint8_t *frame;
+	size_t len;
+
+	if (cr_wire_builder_finish(&p->wb, &frame, &len) != 0) {
+		return -1;
+	}
+	return cr_worker_send(w, frame, len);
+}
+
+/*
+ * Out of memory building a frame: the jobs stay queued and dispatch runs
+ * again a little later (not at once: that would spin while it lasts).
+ */
+static void
+no_memory_yet(struct corun_pool *p)
+{
+	if (p->dispatch_h == NULL) {
+		corun_call_later(p->loop, 0.05, dispatch, p, &p->dispatch_h);
+	}
+}
+
+/* Add the queue's first job to the JOBS frame being built. */
+static int
+frame_job(struct corun_pool *p, const struct cr_job *job)
+{
+	struct cr_wire_job wj;
+
+	memset(&wj, 0, sizeof(wj));
+	wj.id = job->id;
+	wj.attempt = job->attempts + 1;
+	wj.timeout_ms = job->timeout_ms;
+	wj.flags = job->stream ? CR_WIRE_JOB_STREAM : 0;
+	wj.kind.ptr = (const uint8_t *)job->kind;
+	wj.kind.len = job->kind_len;
+	wj.payload.ptr = job->payload;
+	wj.payload.len = (uint32_t)job->len;
+	return cr_wire_add_job(&p->wb, &wj);
+}
+
+/*
+ * The job went into a frame for w (rc: frame_job's answer, not EAGAIN or
+ * ENOMEM): off the queue, leased to w.  0, or -1 if it failed instead.
+ */
+static int
+lease_job(struct corun_pool *p, struct cr_worker *w, struct cr_job *job,
+    int rc)
+{
+	cr_jobq_remove(&p->queue, job);
+	if (rc != 0) {
+		cr_pool_job_fail(job, rc, "job %llu cannot be sent: %s",
+		    (unsigned long long)job->id, corun_strerror(rc));
+		return -1;
+	}
+	if (cr_jobmap_put(&p->leased, job) != 0) {
+		cr_pool_job_fail(job, CORUN_ENOMEM, "no memory to lease it");
+		return -1;
+	}
+	job->state = CR_JOB_LEASED;
+	job->worker = w;
+	job->attempts++;
+	job->streamed[0] = job->streamed[1] = 0;
+	cr_jobq_push(&w->leases, job);
+	return 0;
+}
+
+static void
+send_jobs(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_job *job;
+	int rc;
+
+	if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+		no_memory_yet(p);
+		return;
+	}
+	while (w->credit > 0 && (job = p->queue.head) != NULL) {
+		rc = frame_job(p, job);
+		if (rc == CORUN_EAGAIN) {
+			send_frame(p, w);
+			if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+				no_memory_yet(p);
+				return;
+			}
+			continue;
+		}
+		if (rc == CORUN_ENOMEM) {
+			/* Not the job's fault: it stays queued. */
+			no_memory_yet(p);
+			break;
+		}
+		if (lease_job(p, w, job, rc) == 0) {
+			w->credit--;
+		}
+	}
+	if (cr_wire_builder_count(&p->wb) > 0) {
+		send_frame(p, w);
+	}
+}
+
+/*
+ * A local worker reads its first jobs from a socket (--jobs-fd) before it
+ * loads nng and connects, so they start while it does: a millisecond and
+ * a half sooner than through the connection and the handshake.  One JOBS
+ * frame, at most the worker's window and CR_FIRST_BYTES (the socket
+ * holds it whole: the send never blocks), then the socket is closed, jobs
+ * or not; the worker grants the rest of its window with HELLO.  A worker
+ * that dies first hands them back as any worker's leases.
+ */
+#define CR_FIRST_BYTES (48 * 1024)
+
+static void
+send_first_jobs(struct corun_pool *p, struct cr_worker *w)
+{
+	uint32_t window = p->threads * p->concurrency + p->prefetch, n = 0;
+	const uint8_t *frame;
+	struct cr_job *job;
+	size_t bytes = 0, len;
+	int rc;
+
+	if (p->queue.len == 0 || w->recycling ||
+	    cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+		cr_worker_close_jobs_fd(w);
+		return;
+	}
+	while (n < window && (job = p->queue.head) != NULL) {
+		bytes += 64 + job->kind_len + job->len;
+		if (bytes > CR_FIRST_BYTES ||
+		    (rc = frame_job(p, job)) == CORUN_EAGAIN ||
+		    rc == CORUN_ENOMEM) {
+			break;
+		}
+		n += lease_job(p, w, job, rc) == 0;
+	}
+	if (cr_wire_builder_count(&p->wb) > 0 &&
+	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0 &&
+	    send(w->jobs_fd, frame, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		/* It gets a broken frame and leaves: the leases come back. */
+		cr_pool_log(p, "worker %u: cannot hand it its first jobs",
+		    w->idx);
+	}
+	cr_worker_close_jobs_fd(w);
+}
+
+/*
+ * A worker that still holds prefetched jobs has no slot waiting for us:
+ * refill it in batches, when a quarter of its window is free and we have
+ * a quarter of what it holds to send (a caller that submits one job per
+ * result, as corun run does, would otherwise cost a message per job).
+ * One whose held jobs may have run out gets what we have now.
+ */
+static int
+worth_sending(const struct corun_pool *p, const struct cr_worker *w)
+{
+	uint32_t slots = w->capacity > p->prefetch ?
+	    w->capacity - p->prefetch : 1;
+
+	if (w->credit == 0) {
+		return 0;
+	}
+	if (w->leases.len <= slots) {
+		return 1;
+	}
+	return w->credit >= w->capacity / 4 &&
+	    p->queue.len >= (w->leases.len - slots) / 4;
+}
+
+static void
+dispatch(void *arg)
+{
+	struct corun_pool *p = arg;
+
+	corun_handle_release(p->dispatch_h);
+	p->dispatch_h = NULL;
+	cr_pool_dispatch_now(p);
+}
+
+/*
+ * Hand queued jobs to workers now, in this call (a long submission can
+ * let workers start before it ends).
+ */
+void
+cr_pool_dispatch_now(struct corun_pool *p)
+{
+	unsigned start;
+
+	/* Start at a different worker each time so credit is shared fairly. */
+	start = p->rr++;
+	for (unsigned i = 0; i < p->nslots; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->jobs_fd >= 0) {
+			send_first_jobs(p, w);
+		}
+		if (w->listen_due) {
+			cr_worker_listen(w);
+		}
+		/* (One that has not said HELLO gets them after WELCOME.) */
+		if (w->cancels > 0 && w->state != CR_W_IDLE &&
+		    w->state != CR_W_STARTING) {
+			send_cancels(p, w);
+		}
+	}
+	for (unsigned i = 0; i < p->nslots && p->queue.len > 0; i++) {
+		struct cr_worker *w = &p->workers[(start + i) % p->nslots];
+
+		if (w->state == CR_W_READY && !w->recycling &&
+		    worth_sending(p, w)) {
+			send_jobs(p, w);
+		}
+	}
+	cr_pool_maybe_finish_shutdown(p);
+}
+
+int
+corun_pool_flush(corun_pool *p)
+{
+	if (p == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (p->dispatch_h != NULL) {
+		corun_handle_cancel(p->dispatch_h);
+		dispatch(p);	/* releases dispatch_h */
+	}
+	return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * pool-job.c - a job's outcome: its future completed with a result or an
+ * error, streamed output handed to the caller, and a lease taken back.
+ * The lowest part of the pool: it calls nothing else of it.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sup-internal.h"
+
+/* The job is done: drop the pool's reference. */
+static void
+job_done(struct cr_job *job)
+{
+	job->state = CR_JOB_DONE;
+	job->pool->st.completed++;
+	corun_future_unref(&job->fut);
+}
+
+void
+cr_pool_job_fail(struct cr_job *job, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (code == CORUN_ECANCELED) {
+		cr_future_complete_cancelled(&job->fut);
+	} else {
+		corun_future_set_verror(&job->fut, code, fmt, ap);
+		job->pool->st.failed++;
+	}
+	va_end(ap);
+	job_done(job);
+}
+
+/* Hand streamed output to the caller (opts.on_output). */
+void
+cr_pool_deliver(struct cr_job *job, int stream, const uint8_t *data,
+    size_t len)
+{
+	const struct corun_pool_opts *o = &job->pool->opts;
+
+	if (len > 0 && o->on_output != NULL) {
+		o->on_output(o->output_arg, job->tag, stream,
+		    (const char *)data, len);
+	}
+	job->streamed[stream - 1] += (uint32_t)len;
+}
+
+/* The output a streamed job's result has beyond what OUTPUT brought. */
+static void
+deliver_rest(struct cr_job *job, const struct cr_wire_result *r)
+{
+	if (r->out.len > job->streamed[0]) {
+		cr_pool_deliver(job, CR_WIRE_STDOUT,
+		    r->out.ptr + job->streamed[0],
+		    r->out.len - job->streamed[0]);
+	}
+	if (r->err.len > job->streamed[1]) {
+		cr_pool_deliver(job, CR_WIRE_STDERR,
+		    r->err.ptr + job->streamed[1],
+		    r->err.len - job->streamed[1]);
+	}
+}
+
+void
+cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
+    pid_t pid)
+{
+	struct corun_job_result *res;
+	size_t size;
+	char *s;
+
+	if (job->stream) {
+		deliver_rest(job, r);
+	}
+	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 3;
+	if ((res = malloc(size)) == NULL) {
+		cr_pool_job_fail(job, CORUN_ENOMEM, "no memory for the result");
+		return;
+	}
+	memset(res, 0, sizeof(*res));
+	res->id = job->id;
+	res->tag = job->tag;
+	res->status = (int)r->status;
+	res->exit_code = r->exit_code;
+	res->signal = (int)r->signal;
+	res->attempts = job->attempts;
+	res->start_ns = r->start_ns;
+	res->end_ns = r->end_ns;
+	res->worker_pid = (int)pid;
+	s = (char *)(res + 1);
+	res->out = s;
+	res->out_len = r->out.len;
+	memcpy(s, r->out.ptr, r->out.len);
+	s += r->out.len;
+	*s++ = '\0';
+	res->err = s;
+	res->err_len = r->err.len;
+	memcpy(s, r->err.ptr, r->err.len);
+	s += r->err.len;
+	*s++ = '\0';
+	res->message = s;
+	memcpy(s, r->errmsg.ptr, r->errmsg.len);
+	s[r->errmsg.len] = '\0';
+	if (res->status != 0) {
+		job->pool->st.failed++;
+	}
+	corun_future_set_result(&job->fut, res, free);
+	job_done(job);
+}
+
+/* Take a leased job back from its worker. */
+void
+cr_pool_unlease(struct corun_pool *p, struct cr_job *job)
+{
+	cr_jobmap_del(&p->leased, job->id);
+	cr_jobq_remove(&job->worker->leases, job);
+	job->worker = NULL;
+	job->state = CR_JOB_QUEUED;
+}
+
+void
+cr_pool_fail_queue(struct corun_pool *p, int code, const char *why)
+{
+	struct cr_job *job;
+
+	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+		cr_pool_job_fail(job, code, "%s", why);
+	}
+}

@@ -1,0 +1,145 @@
+/*
+ * pool-shutdown.c - closing the pool: workers told to drain or stop, the
+ * queue cancelled, and the shutdown future completed once every worker is
+ * gone.
+ */
+#include "config.h"
+
+#include <signal.h>
+
+#include "sup-internal.h"
+
+void
+cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
+    int graceful)
+{
+	struct cr_wire_shutdown sd = { (uint8_t)graceful, 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	/*
+	 * A draining worker told to cancel after all hears it too, if it
+	 * still runs something (one that does not is leaving: a write to it
+	 * as it exits is what sockclose.c is careful about).
+	 */
+	if ((w->state == CR_W_READY || (w->state == CR_W_STOPPING &&
+	    w->draining && graceful == CR_SHUTDOWN_CANCEL &&
+	    w->leases.len > 0 && !w->bye_seen)) &&
+	    cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    cr_worker_send(w, frame, len) == 0) {
+		w->state = CR_W_STOPPING;
+		w->draining = 0;
+	} else if (w->state == CR_W_STARTING || w->state == CR_W_READY) {
+		cr_worker_kill(w, SIGTERM, NULL);
+		w->state = CR_W_STOPPING;
+	}
+}
+
+/*
+ * The pool is closing and nothing is queued: a local worker still running
+ * jobs is told to run what it holds and leave (SHUTDOWN drain), so that it
+ * exits right behind its last results instead of a round trip later.  It
+ * takes no new jobs from here on; a job re-queued meanwhile (a retry, a
+ * lost worker's) goes to a worker started for it.
+ */
+static void
+drain_worker(struct corun_pool *p, struct cr_worker *w)
+{
+	struct cr_wire_shutdown sd = { CR_SHUTDOWN_DRAIN, 0 };
+	const uint8_t *frame;
+	size_t len;
+
+	if (cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    cr_worker_send(w, frame, len) == 0) {
+		w->state = CR_W_STOPPING;
+		w->draining = 1;
+	}
+}
+
+void
+cr_pool_maybe_finish_shutdown(struct corun_pool *p)
+{
+	size_t leased = p->leased.len;
+	int alive = 0;
+
+	if (!p->closing) {
+		return;
+	}
+	for (unsigned i = 0; i < p->nslots; i++) {
+		struct cr_worker *w = &p->workers[i];
+
+		if (w->state == CR_W_IDLE) {
+			continue;
+		}
+		alive++;
+		if (p->queue.len == 0 && leased == 0) {
+			cr_pool_stop_worker(p, w, CR_SHUTDOWN_GRACEFUL);
+		} else if (p->queue.len == 0 && p->wait_on_close &&
+		    w->state == CR_W_READY && !w->remote && !w->recycling &&
+		    w->leases.len > 0) {
+			drain_worker(p, w);
+		}
+	}
+	if (alive == 0 && p->queue.len > 0 && p->restart_h == NULL &&
+	    !(p->opts.no_local && p->wait_on_close && !p->broken)) {
+		/* Nobody is left to run them and nobody will be started. */
+		if (p->broken) {
+			cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+		} else {
+			cr_pool_fail_queue(p, CORUN_ECANCELED, "pool shut down");
+		}
+	}
+	if (alive == 0 && p->done != NULL && !corun_future_done(p->done)) {
+		corun_future_set_result(p->done, NULL, NULL);
+	}
+}
+
+int
+corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
+    corun_future **done)
+{
+	struct cr_job *job;
+	int rc;
+
+	if (p == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (p->done == NULL &&
+	    (rc = corun_future_new(p->loop, &p->done)) != 0) {
+		return rc;
+	}
+	/*
+	 * A later call may ask for more than an earlier one (corun run
+	 * closes the pool once its input is all submitted, then a halt or a
+	 * signal cancels): cancelling the queue or the running jobs happens
+	 * on any call, once.
+	 */
+	if (!p->closing) {
+		p->closing = 1;
+		p->wait_on_close = wait;
+		cr_remote_stop(p);	/* no new remote workers */
+	}
+	if (cancel_pending || !wait) {
+		while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+			cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
+		}
+	}
+	if (!wait && !p->stopped_now) {
+		p->stopped_now = 1;
+		p->wait_on_close = 0;
+		for (unsigned i = 0; i < p->nslots; i++) {
+			struct cr_worker *w = &p->workers[i];
+
+			for (job = w->leases.head; job != NULL;
+			    job = job->next) {
+				job->cancel_req = 1;
+			}
+			cr_pool_stop_worker(p, w, CR_SHUTDOWN_CANCEL);
+		}
+	}
+	if (done != NULL) {
+		*done = corun_future_ref(p->done);
+	}
+	cr_pool_maybe_finish_shutdown(p);
+	return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * worker-sock.c - a worker's PAIR1 socket on the pool's loop: listening
+ * for a local worker, watching RECVFD and SENDFD, sends queued while nng
+ * pushes back, frames read and reported to the owner (ops->on_frame), and
+ * closing.  Local and remote workers alike.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fault-internal.h"
+#include "remote-internal.h"
+
+#include <nng/protocol/pair1/pair.h>
+
+static void on_readable(evutil_socket_t fd, short what, void *arg);
+static void on_writable(evutil_socket_t fd, short what, void *arg);
+
+/* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
+int
+cr_worker_watch(struct corun_pool *p, struct cr_worker *w)
+{
+	struct event_base *base = corun_loop_base(p->loop);
+	int rfd, wfd;
+
+	if (nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &rfd) != 0 ||
+	    nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &wfd) != 0) {
+		return CORUN_ESYS;
+	}
+	w->rev = event_new(base, rfd, EV_READ | EV_PERSIST, on_readable, w);
+	w->wev = event_new(base, wfd, EV_READ | EV_PERSIST, on_writable, w);
+	if (w->rev == NULL || w->wev == NULL ||
+	    event_add(w->rev, NULL) != 0) {
+		return CORUN_ENOMEM;
+	}
+	return 0;
+}
+
+int
+cr_worker_open_socket(struct corun_pool *p, struct cr_worker *w)
+{
+	int rv;
+
+	if ((rv = nng_pair1_open(&w->sock)) != 0) {
+		cr_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	w->sock_open = 1;
+	if (cr_sock_watch(w->sock, &w->watch) != 0) {
+		return CORUN_ENOMEM;
+	}
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME);
+	/* Sends queue in outq; nng itself need not buffer much. */
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
+	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
+	rv = cr_fault(CR_FAULT_LISTEN) ? NNG_EADDRINUSE :
+	    nng_listen(w->sock, w->url, NULL, 0);
+	if (rv != 0) {
+		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
+		return CORUN_ESYS;
+	}
+	return cr_worker_watch(p, w);
+}
+
+static void
+flush_out(struct cr_worker *w)
+{
+	while (w->outq != NULL) {
+		struct cr_outmsg *m = w->outq;
+		int rv = nng_sendmsg(w->sock, m->msg, NNG_FLAG_NONBLOCK);
+
+		if (rv == NNG_EAGAIN) {
+			event_add(w->wev, NULL);	/* wait until it may send */
+			return;
+		}
+		if (rv != 0) {
+			nng_msg_free(m->msg);	/* closed: the exit handles it */
+		}
+		w->outq = m->next;
+		free(m);
+		w->pool->st.frames_out++;
+	}
+	w->outq_tail = NULL;
+	event_del(w->wev);
+}
+
+int
+cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len)
+{
+	struct cr_outmsg *m;
+	nng_msg *msg;
+
+	if (!w->sock_open || w->exit_deferred) {
+		return CORUN_ECLOSED;	/* (a dead peer: see exited_now) */
+	}
+	if (nng_msg_alloc(&msg, len) != 0) {
+		return CORUN_ENOMEM;
+	}
+	memcpy(nng_msg_body(msg), frame, len);
+	if (w->outq == NULL) {
+		int rv = nng_sendmsg(w->sock, msg, NNG_FLAG_NONBLOCK);
+
+		if (rv == 0) {
+			w->pool->st.frames_out++;
+			return 0;
+		}
+		if (rv != NNG_EAGAIN) {
+			nng_msg_free(msg);
+			return CORUN_ECLOSED;
+		}
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		nng_msg_free(msg);
+		return CORUN_ENOMEM;
+	}
+	m->msg = msg;
+	m->next = NULL;
+	if (w->outq_tail != NULL) {
+		w->outq_tail->next = m;
+	} else {
+		w->outq = m;
+	}
+	w->outq_tail = m;
+	event_add(w->wev, NULL);
+	return 0;
+}
+
+static void
+on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_out(arg);
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	if (cr_fault(CR_FAULT_RX)) {
+		return;		/* (injected: nothing handed over yet) */
+	}
+	cr_worker_read(arg);
+}
+
+void
+cr_worker_read(struct cr_worker *w)
+{
+	uint32_t gen = w->gen;
+
+	/* Bounded, so one busy worker cannot starve the loop. */
+	for (int i = 0; i < 64 && w->sock_open && w->gen == gen; i++) {
+		nng_msg *msg;
+
+		if (nng_recvmsg(w->sock, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			break;
+		}
+		w->pool->st.frames_in++;
+		w->last_rx_ns = corun_loop_now_ns();
+		w->ops->on_frame(w, nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+	}
+}
+
+/* Stop talking to the worker: its exit is still watched. */
+void
+cr_worker_close_socket(struct cr_worker *w)
+{
+	while (w->outq != NULL) {
+		struct cr_outmsg *m = w->outq;
+
+		w->outq = m->next;
+		nng_msg_free(m->msg);
+		free(m);
+	}
+	w->outq_tail = NULL;
+	if (w->rev != NULL) {
+		event_free(w->rev);
+		w->rev = NULL;
+	}
+	if (w->wev != NULL) {
+		event_free(w->wev);
+		w->wev = NULL;
+	}
+	if (w->sock_open && w->remote) {
+		cr_remote_close_socket(w);
+	} else if (w->sock_open) {
+		cr_sock_close(w->sock, w->watch, w->url);
+		w->watch = NULL;
+		w->sock_open = 0;
+	}
+}
