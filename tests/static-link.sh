@@ -65,7 +65,7 @@ cat >"$tmp/one.c" <<'PROG'
 int
 main(void)
 {
-	struct corun_pool_opts o = { 0 };
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	struct corun_job j = { 0 };
 	corun_loop *loop;
 	corun_pool *p;
