@@ -33,12 +33,6 @@ enum cd_state {
 
 const char *cd_state_name(int state);
 
-/* ---- paths.c: defaults shared with the corun client ---------------- */
-
-/* The default control URL / state dir for this user; 0 or CORUN_ERANGE. */
-int cd_default_socket(char *buf, size_t size);
-int cd_default_state_dir(char *buf, size_t size);
-
 /* ---- store.c: SQLite in WAL mode ---------------------------------- */
 
 typedef struct cd_store cd_store;

@@ -33,6 +33,7 @@
 
 #include <event2/event.h>
 
+#include "common/paths.h"
 #include "daemon.h"
 #include "fault-internal.h"
 
