@@ -1,6 +1,7 @@
 /*
- * ops-internal.h - what the request files share (ops.c, ops-job.c,
- * reply.c, wait.c): the limits of a request, and a job id from JSON.
+ * ops-internal.h - what the request files share (ops.c, ops-admin.c,
+ * ops-job.c, reply.c, wait.c): the limits of a request, a job id from
+ * JSON, and the calls between them.
  */
 #ifndef CD_OPS_INTERNAL_H
 #define CD_OPS_INTERNAL_H
@@ -25,6 +26,18 @@ job_id(json_t *v)
 	}
 	return 0;
 }
+
+/* ---- ops-admin.c: ops with ops.c's signature (arg from its table) -- */
+
+/* pause (arg 1) or resume (arg 0) a group, or all groups. */
+json_t *cd_ops_pause(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int pause, int *later);
+/* workers: N or delta: +N/-N. */
+json_t *cd_ops_scale(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* drain (arg 0) or shutdown (arg 1; fast unless "graceful": true). */
+json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int is_shutdown, int *later);
 
 /* ---- ops-job.c: one job object of a submit ------------------------- */
 
