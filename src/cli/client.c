@@ -14,6 +14,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "../common/paths.h"
 #include "cli.h"
 #include "client.h"
 

@@ -9,9 +9,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 
@@ -88,139 +91,204 @@ parse_uint(const char *v, double lo, double hi, unsigned long long *out)
 	return 0;
 }
 
+/* Each setter: 0, -1 when v is not what the key takes, or an error. */
+static int
+set_socket(struct cd_conf *c, const char *v)
+{
+	return *v == '\0' ? -1 : set_str(&c->socket, v);
+}
+
+static int
+set_log(struct cd_conf *c, const char *v)
+{
+	if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0 &&
+	    v[0] != '/') {
+		return -1;
+	}
+	return set_str(&c->log, v);
+}
+
+static int
+set_model(struct cd_conf *c, const char *v)
+{
+	return corun_model_parse(v, &c->model) != 0 ? -1 : 0;
+}
+
+static int
+set_max_jobs(struct cd_conf *c, const char *v)
+{
+	unsigned long long u;
+
+	if (parse_uint(v, 0, 1e12, &u) != 0) {
+		return -1;
+	}
+	c->max_jobs_per_worker = (unsigned)(u > 4000000000u ? 4000000000u :
+	    u);
+	return 0;
+}
+
+static int
+set_listen(struct cd_conf *c, const char *v)
+{
+	return strstr(v, "://") == NULL ? -1 : set_str(&c->listen, v);
+}
+
+/* One of two words: 0 for the first, 1 for the second, else -1. */
+static int
+word(const char *v, const char *w0, const char *w1)
+{
+	return strcmp(v, w0) == 0 ? 0 : strcmp(v, w1) == 0 ? 1 : -1;
+}
+
+static int
+set_insecure(struct cd_conf *c, const char *v)
+{
+	int x = word(v, "no", "yes");
+
+	return x < 0 ? -1 : (c->insecure = x, 0);
+}
+
+static int
+set_sync(struct cd_conf *c, const char *v)
+{
+	int x = word(v, "normal", "full");
+
+	return x < 0 ? -1 : (c->sync_full = x, 0);
+}
+
+enum {
+	T_FN,		/* its own setter */
+	T_STR,		/* any string */
+	T_PATH,		/* an absolute path */
+	T_UINT,		/* unsigned, in lo..hi */
+	T_U64,		/* uint64_t, in lo..hi */
+	T_SIZE,		/* size_t, in lo..hi */
+	T_NUM		/* double, in lo..hi, and 0 or at least least */
+};
+
+#define OFF(f) offsetof(struct cd_conf, f)
+
+static const struct setting {
+	const char *key;
+	int type;
+	size_t off;
+	double lo, hi, least;
+	int (*set)(struct cd_conf *c, const char *v);
+	const char *what;	/* what a good value is */
+} settings[] = {
+	{ "socket", T_FN, 0, 0, 0, 0, set_socket, "a URL" },
+	{ "state-dir", T_PATH, OFF(state_dir), 0, 0, 0, NULL,
+	    "an absolute path" },
+	{ "pidfile", T_STR, OFF(pidfile), 0, 0, 0, NULL, "" },
+	{ "user", T_STR, OFF(user), 0, 0, 0, NULL, "" },
+	{ "log", T_FN, 0, 0, 0, 0, set_log,
+	    "stderr, syslog or an absolute file name" },
+	{ "workers", T_UINT, OFF(workers), 0, 1024, 0, NULL,
+	    "a number of workers in 0..1024 (0 = cores)" },
+	{ "model", T_FN, 0, 0, 0, 0, set_model,
+	    "process, thread, async or hybrid" },
+	{ "max-attempts", T_UINT, OFF(max_attempts), 1, 1000, 0, NULL,
+	    "an integer in 1..1000" },
+	{ "window", T_UINT, OFF(window), 1, 1000000, 0, NULL,
+	    "an integer in 1..1000000" },
+	{ "heartbeat-timeout", T_NUM, OFF(heartbeat_timeout), 0, 86400, 0.5,
+	    NULL, "0 (off) or seconds in 0.5..86400" },
+	{ "graceful-timeout", T_NUM, OFF(graceful_timeout), 0, 86400, 0,
+	    NULL, "seconds in 0..86400" },
+	{ "max-jobs-per-worker", T_FN, 0, 0, 0, 0, set_max_jobs,
+	    "a count (0 = no limit)" },
+	{ "restart-max", T_UINT, OFF(restart_max), 1, 100000, 0, NULL,
+	    "an integer in 1..100000" },
+	{ "restart-window", T_NUM, OFF(restart_window), 0.1, 86400, 0, NULL,
+	    "seconds in 0.1..86400" },
+	{ "purge-age", T_NUM, OFF(purge_age), 0, 1e9, 0, NULL,
+	    "seconds (0 = never)" },
+	{ "purge-count", T_U64, OFF(purge_count), 0, 1e15, 0, NULL,
+	    "a count (0 = no limit)" },
+	{ "max-request", T_SIZE, OFF(max_request), 1024, 1u << 30, 0, NULL,
+	    "bytes in 1024..1073741824" },
+	{ "listen", T_FN, 0, 0, 0, 0, set_listen,
+	    "an nng URL (tcp://HOST:PORT, tls+tcp://HOST:PORT, ipc://PATH)" },
+	{ "token-file", T_PATH, OFF(token_file), 0, 0, 0, NULL,
+	    "an absolute path" },
+	{ "tls-cert", T_PATH, OFF(tls_cert), 0, 0, 0, NULL,
+	    "an absolute path" },
+	{ "tls-key", T_PATH, OFF(tls_key), 0, 0, 0, NULL,
+	    "an absolute path" },
+	{ "tls-ca", T_PATH, OFF(tls_ca), 0, 0, 0, NULL, "an absolute path" },
+	{ "insecure", T_FN, 0, 0, 0, 0, set_insecure, "yes or no" },
+	{ "remote-timeout", T_NUM, OFF(remote_timeout), 0, 86400, 0.1, NULL,
+	    "0 (10 s) or seconds in 0.1..86400" },
+	{ "sync", T_FN, 0, 0, 0, 0, set_sync, "normal or full" },
+};
+
+/* Set a table-described field: 0, -1 (not a good value) or an error. */
+static int
+set_field(struct cd_conf *c, const struct setting *t, const char *v)
+{
+	char *field = (char *)c + t->off;
+	unsigned long long u;
+	double x;
+
+	switch (t->type) {
+	case T_PATH:
+		if (*v != '/') {
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case T_STR:
+		return set_str((char **)(void *)field, v);
+	case T_NUM:
+		if (parse_num(v, t->lo, t->hi, &x) != 0 ||
+		    (x > 0 && x < t->least)) {
+			return -1;
+		}
+		*(double *)(void *)field = x;
+		return 0;
+	default:
+		if (parse_uint(v, t->lo, t->hi, &u) != 0) {
+			return -1;
+		}
+		if (t->type == T_UINT) {
+			*(unsigned *)(void *)field = (unsigned)u;
+		} else if (t->type == T_U64) {
+			*(uint64_t *)(void *)field = u;
+		} else {
+			*(size_t *)(void *)field = (size_t)u;
+		}
+		return 0;
+	}
+}
+
 int
 cd_conf_set(struct cd_conf *c, const char *key, const char *v, char *why,
     size_t whysize)
 {
-	unsigned long long u;
-	double x;
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const struct setting *t = &settings[i];
+		int rc;
 
-#define BAD(what) do { \
-	snprintf(why, whysize, "%s: \"%s\" is not %s", key, v, what); \
-	return CORUN_EINVAL; \
-} while (0)
-	if (strcmp(key, "socket") == 0) {
-		if (*v == '\0') {
-			BAD("a URL");
+		if (strcmp(key, t->key) != 0) {
+			continue;
 		}
-		return set_str(&c->socket, v);
-	} else if (strcmp(key, "state-dir") == 0) {
-		if (*v != '/') {
-			BAD("an absolute path");
+		rc = t->type == T_FN ? t->set(c, v) : set_field(c, t, v);
+		if (rc == -1) {
+			snprintf(why, whysize, "%s: \"%s\" is not %s", key, v,
+			    t->what);
+			return CORUN_EINVAL;
 		}
-		return set_str(&c->state_dir, v);
-	} else if (strcmp(key, "pidfile") == 0) {
-		return set_str(&c->pidfile, v);
-	} else if (strcmp(key, "user") == 0) {
-		return set_str(&c->user, v);
-	} else if (strcmp(key, "log") == 0) {
-		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0 &&
-		    v[0] != '/') {
-			BAD("stderr, syslog or an absolute file name");
-		}
-		return set_str(&c->log, v);
-	} else if (strcmp(key, "workers") == 0) {
-		if (parse_uint(v, 0, 1024, &u) != 0) {
-			BAD("a number of workers in 0..1024 (0 = cores)");
-		}
-		c->workers = (unsigned)u;
-	} else if (strcmp(key, "model") == 0) {
-		if (corun_model_parse(v, &c->model) != 0) {
-			BAD("process, thread, async or hybrid");
-		}
-	} else if (strcmp(key, "max-attempts") == 0) {
-		if (parse_uint(v, 1, 1000, &u) != 0) {
-			BAD("an integer in 1..1000");
-		}
-		c->max_attempts = (unsigned)u;
-	} else if (strcmp(key, "window") == 0) {
-		if (parse_uint(v, 1, 1000000, &u) != 0) {
-			BAD("an integer in 1..1000000");
-		}
-		c->window = (unsigned)u;
-	} else if (strcmp(key, "heartbeat-timeout") == 0) {
-		if (parse_num(v, 0, 86400, &x) != 0 || (x > 0 && x < 0.5)) {
-			BAD("0 (off) or seconds in 0.5..86400");
-		}
-		c->heartbeat_timeout = x;
-	} else if (strcmp(key, "graceful-timeout") == 0) {
-		if (parse_num(v, 0, 86400, &x) != 0) {
-			BAD("seconds in 0..86400");
-		}
-		c->graceful_timeout = x;
-	} else if (strcmp(key, "max-jobs-per-worker") == 0) {
-		if (parse_uint(v, 0, 1e12, &u) != 0) {
-			BAD("a count (0 = no limit)");
-		}
-		c->max_jobs_per_worker = (unsigned)(u > 4000000000u ?
-		    4000000000u : u);
-	} else if (strcmp(key, "restart-max") == 0) {
-		if (parse_uint(v, 1, 100000, &u) != 0) {
-			BAD("an integer in 1..100000");
-		}
-		c->restart_max = (unsigned)u;
-	} else if (strcmp(key, "restart-window") == 0) {
-		if (parse_num(v, 0.1, 86400, &x) != 0) {
-			BAD("seconds in 0.1..86400");
-		}
-		c->restart_window = x;
-	} else if (strcmp(key, "purge-age") == 0) {
-		if (parse_num(v, 0, 1e9, &x) != 0) {
-			BAD("seconds (0 = never)");
-		}
-		c->purge_age = x;
-	} else if (strcmp(key, "purge-count") == 0) {
-		if (parse_uint(v, 0, 1e15, &u) != 0) {
-			BAD("a count (0 = no limit)");
-		}
-		c->purge_count = u;
-	} else if (strcmp(key, "max-request") == 0) {
-		if (parse_uint(v, 1024, 1u << 30, &u) != 0) {
-			BAD("bytes in 1024..1073741824");
-		}
-		c->max_request = (size_t)u;
-	} else if (strcmp(key, "listen") == 0) {
-		if (strstr(v, "://") == NULL) {
-			BAD("an nng URL (tcp://HOST:PORT, tls+tcp://HOST:PORT, "
-			    "ipc://PATH)");
-		}
-		return set_str(&c->listen, v);
-	} else if (strcmp(key, "token-file") == 0 ||
-	    strcmp(key, "tls-cert") == 0 || strcmp(key, "tls-key") == 0 ||
-	    strcmp(key, "tls-ca") == 0) {
-		if (*v != '/') {
-			BAD("an absolute path");
-		}
-		return set_str(strcmp(key, "token-file") == 0 ? &c->token_file :
-		    strcmp(key, "tls-cert") == 0 ? &c->tls_cert :
-		    strcmp(key, "tls-key") == 0 ? &c->tls_key : &c->tls_ca, v);
-	} else if (strcmp(key, "insecure") == 0) {
-		if (strcmp(v, "yes") == 0) {
-			c->insecure = 1;
-		} else if (strcmp(v, "no") == 0) {
-			c->insecure = 0;
-		} else {
-			BAD("yes or no");
-		}
-	} else if (strcmp(key, "remote-timeout") == 0) {
-		if (parse_num(v, 0, 86400, &x) != 0 || (x > 0 && x < 0.1)) {
-			BAD("0 (10 s) or seconds in 0.1..86400");
-		}
-		c->remote_timeout = x;
-	} else if (strcmp(key, "sync") == 0) {
-		if (strcmp(v, "normal") == 0) {
-			c->sync_full = 0;
-		} else if (strcmp(v, "full") == 0) {
-			c->sync_full = 1;
-		} else {
-			BAD("normal or full");
-		}
-	} else {
-		snprintf(why, whysize, "unknown setting \"%s\"", key);
-		return CORUN_EINVAL;
+		return rc;
 	}
-#undef BAD
-	return 0;
+	snprintf(why, whysize, "unknown setting \"%s\"", key);
+	return CORUN_EINVAL;
+}
+
+unsigned
+cd_conf_workers(const struct cd_conf *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return c->workers ? c->workers : n > 0 ? (unsigned)n : 1;
 }
 
 static char *

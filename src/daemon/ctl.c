@@ -7,8 +7,8 @@
  * the aio callbacks on its own threads; they only queue the request under
  * a mutex and wake the loop (corun_call_soon_threadsafe).  The loop
  * handles the whole queue at once, inside the step's one store
- * transaction (feed.c), and sends the replies only after it committed:
- * an acknowledged job is on disk.
+ * transaction (feed.c, through the handler main.c installs), and sends
+ * the replies only after it committed: an acknowledged job is on disk.
  */
 #include "config.h"
 
@@ -45,6 +45,7 @@ struct cd_ctx {
 
 struct cd_ctl {
 	struct cd_daemon *d;
+	const struct cd_ctl_handler *h;	/* the owner's */
 	nng_socket sock;
 	int open;
 	pthread_mutex_t mu;
@@ -193,7 +194,7 @@ cd_ctl_reply(struct cd_ctx *c, json_t *reply)
 }
 
 /*
- * nng's thread woke the loop: the step (feed.c) handles the queue along
+ * nng's thread woke the loop: the owner's step handles the queue along
  * with everything else of this iteration, in its one transaction.
  */
 static void
@@ -201,7 +202,7 @@ drain(void *arg)
 {
 	struct cd_ctl *ctl = arg;
 
-	cd_feed_step(ctl->d);
+	ctl->h->wake(ctl->d);
 }
 
 void
@@ -238,7 +239,7 @@ cd_ctl_handle(struct cd_daemon *d, int store_ok)
 			    nng_msg_len(m), d->conf.max_request);
 		} else {
 			/* NULL: a wait, answered later (cd_ctl_reply). */
-			c->reply = cd_ops_handle(d, c, nng_msg_body(m),
+			c->reply = ctl->h->request(d, c, nng_msg_body(m),
 			    nng_msg_len(m));
 			if (c->reply == NULL) {
 				c->deferred = 1;
@@ -267,7 +268,7 @@ cd_ctl_answer(struct cd_daemon *d, int committed)
 		if (!committed) {
 			if (c->deferred) {
 				/* Its waiter counts on undone writes. */
-				cd_ops_forget(d, c);
+				ctl->h->forget(d, c);
 				c->deferred = 0;
 				ctl->nreceiving++;
 			}
@@ -357,7 +358,8 @@ ipc_listening(const char *path)
 }
 
 int
-cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
+cd_ctl_open(struct cd_daemon *d, const char *url,
+    const struct cd_ctl_handler *h, char *why, size_t whysize)
 {
 	struct cd_ctl *ctl;
 	nng_listener l;
@@ -368,6 +370,7 @@ cd_ctl_open(struct cd_daemon *d, const char *url, char *why, size_t whysize)
 		return CORUN_ENOMEM;
 	}
 	ctl->d = d;
+	ctl->h = h;
 	pthread_mutex_init(&ctl->mu, NULL);
 	d->ctl = ctl;
 	if ((rv = make_socket_dir(url, why, whysize)) != 0) {

@@ -1,7 +1,9 @@
 /*
- * daemon.h - corund internals: the durable job store (store.c), feeding
- * the pool from it (feed.c), the control socket (ctl.c), options, config,
- * signals and readiness (main.c, conf.c).  Not installed.
+ * daemon.h - corund internals: the durable job store (store*.c), feeding
+ * the pool from it (feed*.c), the control socket (ctl.c), the operations
+ * (ops.c, wait.c), options, config, signals, logging and readiness
+ * (options.c, conf.c, signals.c, log.c, notify.c, startup.c), all
+ * started and wired together by main.c.  Not installed.
  *
  * One thread runs everything: a corun loop.  nng's aio callbacks only
  * hand requests to the loop (ctl.c); SQLite is used from the loop thread
@@ -33,13 +35,7 @@ enum cd_state {
 
 const char *cd_state_name(int state);
 
-/* ---- paths.c: defaults shared with the corun client ---------------- */
-
-/* The default control URL / state dir for this user; 0 or CORUN_ERANGE. */
-int cd_default_socket(char *buf, size_t size);
-int cd_default_state_dir(char *buf, size_t size);
-
-/* ---- store.c: SQLite in WAL mode ---------------------------------- */
+/* ---- store*.c: SQLite in WAL mode ---------------------------------- */
 
 typedef struct cd_store cd_store;
 
@@ -138,12 +134,47 @@ int cd_store_requeue(cd_store *s, int64_t id);
 /* The state of a job; CORUN_ENOENT if there is none. */
 int cd_store_state(cd_store *s, int64_t id, int *state);
 
-/* The job as JSON (with_output: stdout, stderr); CORUN_ENOENT. */
-int cd_store_job_json(cd_store *s, int64_t id, int with_output,
-    json_t **out);
+/* One column of a job's row: SQL NULL, or its bytes or its number. */
+struct cd_value {
+	int null;
+	const char *p;		/* bytes or text, NULL if none (or no memory
+				   for the text) */
+	size_t len;
+	int64_t i;
+	double r;
+};
+
+/* The columns of a job's row, in the store's order. */
+enum cd_job_field {
+	CD_F_ID, CD_F_STATE, CD_F_KIND, CD_F_GROUP, CD_F_PRIORITY,
+	CD_F_TIMEOUT, CD_F_RETRIES, CD_F_KEY, CD_F_ATTEMPTS, CD_F_SUBMITTED,
+	CD_F_STARTED, CD_F_ENDED, CD_F_STATUS, CD_F_EXIT_CODE, CD_F_SIGNAL,
+	CD_F_WORKER_PID, CD_F_MESSAGE, CD_F_OUT, CD_F_ERR, CD_F_PAYLOAD,
+	CD_F_N
+};
+
+struct cd_job_row {
+	struct cd_value f[CD_F_N];	/* kind is NUL-terminated text */
+};
+
+/*
+ * store-query.c: read job id's row; CORUN_ENOENT if there is none.  On 0
+ * its bytes point into the store until cd_store_job_done(), which the
+ * caller must call before any other store call.
+ */
+int cd_store_job_get(cd_store *s, int64_t id, struct cd_job_row *row);
+void cd_store_job_done(cd_store *s);
 
 /* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
 int cd_store_set_paused(cd_store *s, const char *group, int paused);
+/* Call fn with each paused group, in order; 0 or CORUN_ESYS. */
+int cd_store_paused(cd_store *s, void (*fn)(void *arg, const char *group),
+    void *arg);
+
+/* store-json.c: the job as JSON (with_output: stdout, stderr, and a
+   shell job's cmd); CORUN_ENOENT, CORUN_ENOMEM. */
+int cd_store_job_json(cd_store *s, int64_t id, int with_output,
+    json_t **out);
 /* The paused groups as a JSON array. */
 json_t *cd_store_paused_json(cd_store *s);
 
@@ -201,6 +232,24 @@ int cd_conf_load(struct cd_conf *c, const char *path, char *why,
 /* Set one key; used by the file and by the command line. */
 int cd_conf_set(struct cd_conf *c, const char *key, const char *value,
     char *why, size_t whysize);
+/* The workers to run: c->workers, or the number of cores when 0. */
+unsigned cd_conf_workers(const struct cd_conf *c);
+
+/* options.c: the command line. */
+struct cd_options {
+	int foreground;
+	char *conf_path;	/* --config, made absolute (malloc'd) */
+};
+/*
+ * Parse argv into o; the settings it gives are kept for
+ * cd_options_conf().  -1: exit now with *rc (--help, --version, an
+ * error, said on stderr).
+ */
+int cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc);
+/* Fresh settings: the defaults, the file at path (if any), then the
+   command line's.  On error c is freed and why says why. */
+int cd_options_conf(struct cd_conf *c, const char *path, char *why,
+    size_t whysize);
 
 struct cd_ctl;
 struct cd_inflight;
@@ -212,8 +261,9 @@ struct cd_daemon {
 	char *conf_path;
 	cd_store *store;
 	struct cd_ctl *ctl;
+	const struct cd_feed_hooks *feed_hooks;	/* main.c's */
 
-	/* feed.c */
+	/* feed*.c */
 	corun_pool *pool;
 	corun_pool *old_pools[8];	/* draining after a scale */
 	size_t nold;
@@ -222,6 +272,7 @@ struct cd_daemon {
 	size_t ninflight;
 	struct cd_inflight *done_head;	/* results to record */
 	corun_handle *tick_h;
+	void (*feed_step)(struct cd_daemon *d);	/* what a kick runs */
 	corun_handle *purge_h;
 	corun_handle *retry_h;		/* re-create a broken pool */
 	int paused_all;
@@ -234,6 +285,20 @@ struct cd_daemon {
 	struct cd_waiter *waiters;
 	uint64_t started_ns;
 	uint64_t results_recorded;
+};
+
+/*
+ * What the feed's step tells its owner (main.c installs it in
+ * d->feed_hooks before requests can arrive).  On the loop thread.
+ */
+struct cd_feed_hooks {
+	/* In the step's transaction: handle the queued requests (store_ok
+	   0: the transaction could not begin; answer with an error). */
+	void (*requests)(struct cd_daemon *d, int store_ok);
+	/* After the commit (or its failure): answer them. */
+	void (*answer)(struct cd_daemon *d, int committed);
+	/* After the commit: the jobs in d->finished ended. */
+	void (*finished)(struct cd_daemon *d);
 };
 
 /* feed.c */
@@ -255,8 +320,23 @@ json_t *cd_feed_status(struct cd_daemon *d);
 
 /* ctl.c: the socket.  A request's context is answered exactly once. */
 struct cd_ctx;
-int cd_ctl_open(struct cd_daemon *d, const char *url, char *why,
-    size_t whysize);
+/*
+ * What the control socket hands up to its owner (main.c installs it).
+ * All three are called on the loop thread.
+ */
+struct cd_ctl_handler {
+	/* Requests were queued: run the step, which calls cd_ctl_handle
+	   and then cd_ctl_answer. */
+	void (*wake)(struct cd_daemon *d);
+	/* One request's reply, or NULL when it is answered later through
+	   cd_ctl_reply() (cd_ops_handle's contract). */
+	json_t *(*request)(struct cd_daemon *d, struct cd_ctx *c,
+	    const char *buf, size_t len);
+	/* A deferred request's commit failed: drop what would answer it. */
+	void (*forget)(struct cd_daemon *d, struct cd_ctx *c);
+};
+int cd_ctl_open(struct cd_daemon *d, const char *url,
+    const struct cd_ctl_handler *h, char *why, size_t whysize);
 void cd_ctl_close(struct cd_daemon *d);
 /* Answer a request (takes the reference to reply). */
 void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
@@ -268,7 +348,7 @@ void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
 void cd_ctl_handle(struct cd_daemon *d, int store_ok);
 void cd_ctl_answer(struct cd_daemon *d, int committed);
 
-/* ops.c: the operations. */
+/* ops.c: the operations (reply.c: the error replies they share). */
 /*
  * Handle one request; returns the reply, or NULL when the answer comes
  * later (wait), through cd_ctl_reply.  Runs inside the caller's
@@ -278,6 +358,7 @@ void cd_ctl_answer(struct cd_daemon *d, int committed);
  */
 json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);
+/* reply.c: {"ok": false, "error": {"code": code, "message": ...}}. */
 json_t *cd_ops_error(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The fixed out-of-memory error reply (never NULL). */
@@ -301,9 +382,46 @@ void cd_ctl_notify(struct cd_daemon *d);
 /* Answer every pending wait with an error (shutting down). */
 void cd_ctl_flush_waiters(struct cd_daemon *d, const char *why);
 
-/* main.c */
+/* startup.c: the process. */
+/* mkdir -p, the last one with mode. */
+int cd_mkdirs(const char *path, mode_t mode);
+/* flock DIR/lock into *fdp; refused (said on stderr) while another
+   corund holds it. */
+int cd_lock_state_dir(const char *dir, int *fdp);
+/* Our pid into the lock file. */
+void cd_write_pid(int fd);
+/* Fork into the background; the parent exits with what the child tells
+   it through cd_tell_parent() ("ok", or why it failed). */
+int cd_daemonize(void);
+/* Tell the waiting parent, once (nothing when not daemonized). */
+void cd_tell_parent(const char *msg);
+/* --user: chown the state and the socket, then become the user. */
+int cd_drop_privileges(struct cd_daemon *d, char *why, size_t whysize);
+/* Exit with rc if tearing down takes longer than 10 s. */
+void cd_exit_watchdog(int rc);
+
+/* signals.c: TERM, INT, QUIT, HUP, TTIN, TTOU, USR1 on the loop. */
+#define CD_NSIGNALS 7
+struct event;
+/* Watch them (sev: their events); -1 with *failed the signal that
+   could not be.  cd_signals_free() frees what was made either way. */
+int cd_signals_watch(struct cd_daemon *d, struct event *sev[CD_NSIGNALS],
+    int *failed);
+void cd_signals_free(struct event *sev[CD_NSIGNALS]);
+
+/* log.c: where cd_log writes; any file of corund may call it. */
 void cd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log to "syslog", or append to an absolute file name (also stderr, for
+   the pool's messages); another value keeps stderr.  -1: cannot open. */
+int cd_log_open(const char *how);
+/* SIGUSR1: open the log file again (rotated); -1 if there is none. */
+int cd_log_reopen(void);
+/* 1 when the log goes to a file (daemonizing keeps stderr on it). */
+int cd_log_to_file(void);
+
+/* notify.c: $NOTIFY_SOCKET messages (READY=1, STATUS=...), and a stop. */
 void cd_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stop the loop: corund exits (called on the loop thread). */
 void cd_quit(struct cd_daemon *d);
 
 #endif /* CD_DAEMON_H */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "fault-internal.h"
+#include "ops-internal.h"
 
 struct cd_waiter {
 	struct cd_daemon *d;

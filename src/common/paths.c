@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include <corun/corun.h>
+
+#include "paths.h"
 
 static int
 fmt(char *buf, size_t size, const char *a, const char *b, const char *c)

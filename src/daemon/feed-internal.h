@@ -1,0 +1,61 @@
+/*
+ * feed-internal.h - what the feed's files share: a job in the pool, and
+ * the calls between them.  feed.c (the step, start and stop) is on top;
+ * it calls feed-jobs.c (jobs in the pool), which calls feed-pool.c (the
+ * pool's life), which calls feed-wake.c (when the step runs).  Used by
+ * these files only; all of it on the loop thread.
+ */
+#ifndef CD_FEED_INTERNAL_H
+#define CD_FEED_INTERNAL_H
+
+#include <stdint.h>
+
+#include "daemon.h"
+
+/* A job handed to the pool, until its result is recorded. */
+struct cd_inflight {
+	struct cd_daemon *d;
+	int64_t id;
+	corun_future *fut;
+	uint32_t attempts;
+	int cancel_req;			/* cancelled by a client */
+	struct cd_inflight *next, *prev;
+	struct cd_inflight *done_next;
+};
+
+/* Wall-clock time in nanoseconds (what the store records). */
+uint64_t cd_feed_wall_ns(void);
+
+/* ---- feed-wake.c --------------------------------------------------- */
+
+/* Run d->feed_step in secs seconds (a store failure: not in a busy
+   loop), whatever is pending; the handle is d->tick_h. */
+void cd_feed_kick_later(struct cd_daemon *d, double secs);
+
+/* ---- feed-pool.c --------------------------------------------------- */
+
+/* A new pool with d->workers workers and the settings; 0 or its error. */
+int cd_feed_make_pool(struct cd_daemon *d, corun_pool **out);
+/* The pool is broken: say why (once) and try a new one later. */
+void cd_feed_failing(struct cd_daemon *d, const char *why);
+/* Retire the current pool (wait: its workers finish what they hold). */
+void cd_feed_retire(struct cd_daemon *d, int wait);
+
+/* ---- feed-jobs.c --------------------------------------------------- */
+
+/*
+ * Turn a completed pool future into a store write.  -1 when the store
+ * failed: the caller keeps r and records it again later.
+ */
+int cd_feed_record(struct cd_daemon *d, struct cd_inflight *r);
+/* Room in the window, and a pool to take jobs for? */
+int cd_feed_can_take(const struct cd_daemon *d);
+/* Hand n taken jobs to the pool (those it refuses go back to the
+   queue); frees what t holds. */
+void cd_feed_hand(struct cd_daemon *d, struct cd_taken *t, size_t n);
+/* Take r off the in-flight list (the caller frees it). */
+void cd_feed_unlink(struct cd_daemon *d, struct cd_inflight *r);
+/* Let go of every job in flight, unrecorded (stopping). */
+void cd_feed_forget_all(struct cd_daemon *d);
+
+#endif /* CD_FEED_INTERNAL_H */

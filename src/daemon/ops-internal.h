@@ -1,0 +1,59 @@
+/*
+ * ops-internal.h - what the request files share (ops.c, ops-admin.c,
+ * ops-job.c, reply.c, wait.c): the limits of a request, a job id from
+ * JSON, and the calls between them.
+ */
+#ifndef CD_OPS_INTERNAL_H
+#define CD_OPS_INTERNAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+
+#define CD_BATCH_MAX 100000	/* jobs per submit request */
+#define CD_AFTER_MAX 1000
+#define CD_NAME_MAX 255
+#define CD_WAIT_IDS_MAX 1000000
+
+/* A positive job id from a JSON value; 0 if it is not one. */
+static inline int64_t
+job_id(json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		return json_integer_value(v);
+	}
+	return 0;
+}
+
+/* ---- ops-admin.c: ops with ops.c's signature (arg from its table) -- */
+
+/* pause (arg 1) or resume (arg 0) a group, or all groups. */
+json_t *cd_ops_pause(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int pause, int *later);
+/* workers: N or delta: +N/-N. */
+json_t *cd_ops_scale(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* drain (arg 0) or shutdown (arg 1; fast unless "graceful": true). */
+json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int is_shutdown, int *later);
+
+/* ---- ops-job.c: one job object of a submit ------------------------- */
+
+/* A job as checked, with what it points into. */
+struct spec_buf {
+	struct cd_jobspec js;
+	char *payload;		/* owned */
+	int64_t after[CD_AFTER_MAX];
+};
+
+/*
+ * Check one job object (where names it in errors); on error *err is the
+ * reply (NULL: no memory even for that).  sb->payload is the caller's to
+ * free either way.
+ */
+int parse_job(json_t *o, const char *where, struct spec_buf *sb,
+    json_t **err);
+
+#endif /* CD_OPS_INTERNAL_H */
