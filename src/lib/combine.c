@@ -21,7 +21,9 @@
 
 #include <stdlib.h>
 
-#include "loop-internal.h"
+#include <corun/task.h>
+
+#include "future-internal.h"
 
 /* ---- timers that hold a reference ------------------------------------ */
 

@@ -14,17 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop-internal.h"
+#include "task-internal.h"
 
 static __thread struct cr_task *cr_cur_task CR_TLS;
 
 static int task_cancel(corun_future *fut);
 static void task_destroy(corun_future *fut);
+static void loop_destroy_tasks(corun_loop *loop);
+static void loop_free_task_cache(corun_loop *loop);
 
 static const struct cr_future_ops task_ops = {
 	.cancel = task_cancel,
 	.destroy = task_destroy,
 	.is_task = 1,
+};
+
+/* Installed on a loop with its first task: corun_loop_free() ends the
+   live tasks, then frees the step-task slabs. */
+static const struct cr_loop_part_ops task_part = {
+	.destroy = loop_destroy_tasks,
+	.release = loop_free_task_cache,
 };
 
 struct cr_task *
@@ -121,8 +130,8 @@ task_destroy(corun_future *fut)
 	free(t);
 }
 
-void
-cr_loop_free_task_cache(corun_loop *loop)
+static void
+loop_free_task_cache(corun_loop *loop)
 {
 	struct cr_slab *slab;
 
@@ -281,6 +290,9 @@ task_alloc(corun_loop *loop, size_t size, const char *name)
 		return NULL;
 	}
 	memset(t, 0, size);
+	if (loop->parts[CR_PART_TASKS] == NULL) {
+		cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
+	}
 	cr_future_init(&t->fut, loop, &task_ops);
 	cr_handle_init_embedded(&t->step_h, loop, task_step, t);
 	if (name != NULL && (t->name = strdup(name)) == NULL) {
@@ -406,8 +418,8 @@ task_cancel(corun_future *fut)
 	return 0;
 }
 
-void
-cr_loop_destroy_tasks(corun_loop *loop)
+static void
+loop_destroy_tasks(corun_loop *loop)
 {
 	struct cr_task *t;
 
