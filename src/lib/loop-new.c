@@ -33,6 +33,34 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	loop->timer_armed = 0;
 }
 
+/*
+ * The earliest deadline is a timerfd we set only when that deadline
+ * changes: precise to the nanosecond, and no timerfd_settime per poll,
+ * which libevent's precise-timer mode would cost.  Elsewhere a libevent
+ * timer (millisecond precision on epoll).  -1 when the timerfd's event
+ * cannot be added; a NULL loop->timer_ev is the caller's to check.
+ */
+static int
+timer_ev_new(corun_loop *loop)
+{
+	loop->timer_fd = -1;
+#ifdef __linux__
+	loop->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
+	    TFD_NONBLOCK);
+#endif
+	if (loop->timer_fd >= 0) {
+		loop->timer_ev = event_new(loop->base, loop->timer_fd,
+		    EV_READ | EV_PERSIST, timer_cb, loop);
+		if (loop->timer_ev != NULL &&
+		    event_add(loop->timer_ev, NULL) != 0) {
+			return -1;
+		}
+	} else {
+		loop->timer_ev = evtimer_new(loop->base, timer_cb, loop);
+	}
+	return 0;
+}
+
 int
 corun_loop_new(corun_loop **out)
 {
@@ -68,26 +96,8 @@ corun_loop_new(corun_loop **out)
 	}
 	loop->wake_ev = event_new(loop->base, loop->wake_fd[0],
 	    EV_READ | EV_PERSIST, cr_loop_wake_cb, loop);
-	/*
-	 * The earliest deadline is a timerfd we set only when that deadline
-	 * changes: precise to the nanosecond, and no timerfd_settime per
-	 * poll, which libevent's precise-timer mode would cost.  Elsewhere a
-	 * libevent timer (millisecond precision on epoll).
-	 */
-	loop->timer_fd = -1;
-#ifdef __linux__
-	loop->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
-	    TFD_NONBLOCK);
-#endif
-	if (loop->timer_fd >= 0) {
-		loop->timer_ev = event_new(loop->base, loop->timer_fd,
-		    EV_READ | EV_PERSIST, timer_cb, loop);
-		if (loop->timer_ev != NULL &&
-		    event_add(loop->timer_ev, NULL) != 0) {
-			goto nomem;
-		}
-	} else {
-		loop->timer_ev = evtimer_new(loop->base, timer_cb, loop);
+	if (timer_ev_new(loop) != 0) {
+		goto nomem;
 	}
 	if (loop->wake_ev == NULL || loop->timer_ev == NULL ||
 	    event_add(loop->wake_ev, NULL) != 0) {
