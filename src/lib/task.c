@@ -29,8 +29,10 @@ static const struct cr_future_ops task_ops = {
 	.is_task = 1,
 };
 
-/* Installed on a loop with its first task: corun_loop_free() ends the
-   live tasks, then frees the step-task slabs. */
+/*
+ * Installed on a loop with its first step-task slab or stackful task:
+ * corun_loop_free() ends the live tasks, then frees the slabs.
+ */
 static const struct cr_loop_part_ops task_part = {
 	.destroy = loop_destroy_tasks,
 	.release = loop_free_task_cache,
@@ -102,6 +104,8 @@ slab_grow(corun_loop *loop)
 	if (slab == NULL) {
 		return CORUN_ENOMEM;
 	}
+	/* The loop frees the slabs, and the live tasks, through task_part. */
+	cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
 	slab->next = loop->task_slabs;
 	loop->task_slabs = slab;
 	p = (char *)slab + hdr;
@@ -290,9 +294,6 @@ task_alloc(corun_loop *loop, size_t size, const char *name)
 		return NULL;
 	}
 	memset(t, 0, size);
-	if (loop->parts[CR_PART_TASKS] == NULL) {
-		cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
-	}
 	cr_future_init(&t->fut, loop, &task_ops);
 	cr_handle_init_embedded(&t->step_h, loop, task_step, t);
 	if (name != NULL && (t->name = strdup(name)) == NULL) {
@@ -334,6 +335,8 @@ corun_task_spawn(corun_loop *loop, corun_task_fn fn, void *arg,
 		return CORUN_ENOMEM;
 	}
 	ct = (struct cr_cotask *)t;
+	/* Step tasks install it in slab_grow, off their hot path. */
+	cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
 	rc = corun_co_new(co_entry, ct, opts != NULL ? opts->stack_size : 0,
 	    &ct->co);
 	if (rc != 0) {
