@@ -78,23 +78,6 @@ struct corun_co {
 #endif
 };
 
-/*
- * co-stack.c.  cr_stack_round rounds a requested size (0: the default) to
- * whole pages, at least CORUN_CO_STACK_MIN: 0, or CORUN_ERANGE.
- * cr_stack_map maps a stack of that size plus a guard page (from this
- * thread's cache for the default size): 0, CORUN_ENOMEM or CORUN_ESYS.
- * cr_stack_release keeps a default-size stack for the next coroutine on
- * this thread, or unmaps it.  cr_page_size is the page size, which is
- * also the size of the guard.
- */
-size_t cr_page_size(void) __attribute__((visibility("hidden")));
-int cr_stack_round(size_t req, size_t *out)
-    __attribute__((visibility("hidden")));
-int cr_stack_map(size_t size, struct cr_stack *st)
-    __attribute__((visibility("hidden")));
-void cr_stack_release(struct cr_stack *st)
-    __attribute__((visibility("hidden")));
-
 #ifndef CORUN_CO_UCONTEXT
 /*
  * Assembly (co-switch-<arch>.S).  cr_co_switch saves the callee-saved

@@ -7,16 +7,20 @@
  * coroutine's function switch back there.  The resumer may itself be a
  * coroutine, so resumes nest like calls.
  *
- * Stacks (mapping and the per-thread cache) are in co-stack.c.  The
- * switch itself is in co-switch-<arch>.S, or makecontext/swapcontext
+ * The switch itself is in co-switch-<arch>.S, or makecontext/swapcontext
  * when configured with the ucontext backend.  Everything that depends on
  * the backend or on the sanitizers is in the cr_ctx_* and cr_san_* helpers
  * below, so the coroutine logic reads the same for all of them.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "co-internal.h"
 
@@ -25,7 +29,27 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CR_CO_VALGRIND 1
+#endif
+#endif
+
+/* Freed default-size stacks kept per thread, so new tasks skip mmap. */
+#define CR_STACK_CACHE_MAX	256
+
+struct cr_stack_cache {
+	unsigned	 n;
+	int		 keyed;		/* destructor registered for thread */
+	struct cr_stack	 s[CR_STACK_CACHE_MAX];
+};
+
 static __thread corun_co *cr_co_cur CR_TLS;
+static __thread struct cr_stack_cache cr_cache;
+static pthread_key_t cr_cache_key;
+static pthread_once_t cr_cache_once = PTHREAD_ONCE_INIT;
+static int cr_cache_key_ok;
 
 static void cr_co_start(void *arg) __attribute__((noreturn));
 
@@ -135,11 +159,142 @@ cr_san_landed(void *fake, corun_co *co)
 		__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 	}
 }
+
+/* Redzones of abandoned frames must not poison the next user. */
+static inline void
+cr_san_forget(struct cr_stack *st)
+{
+	ASAN_UNPOISON_MEMORY_REGION(st->map, st->maplen);
+}
 #else
 #define cr_san_enter(fake, to)		((void)(fake), (void)(to))
 #define cr_san_leave(fake, co)		((void)(fake), (void)(co))
 #define cr_san_landed(fake, co)		((void)(fake), (void)(co))
+#define cr_san_forget(st)		((void)(st))
 #endif
+
+/* ---- stacks ------------------------------------------------------------ */
+
+static size_t
+cr_page_size(void)
+{
+	/* Threads may race to fill it in; they all store the same value. */
+	static size_t page;
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+	long n;
+
+	if (p == 0) {
+		n = sysconf(_SC_PAGESIZE);
+		p = n > 0 ? (size_t)n : 4096;
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+/* Round a requested size to whole pages, at least CORUN_CO_STACK_MIN. */
+static int
+cr_stack_round(size_t req, size_t *out)
+{
+	size_t page = cr_page_size();
+
+	if (req == 0) {
+		req = CORUN_CO_STACK_DEFAULT;
+	}
+	if (req < CORUN_CO_STACK_MIN) {
+		req = CORUN_CO_STACK_MIN;
+	}
+	/* Leave room for the guard page too. */
+	if (req > SIZE_MAX / 2) {
+		return CORUN_ERANGE;
+	}
+	*out = (req + page - 1) / page * page;
+	return 0;
+}
+
+static void
+cr_stack_unmap(struct cr_stack *st)
+{
+#ifdef CR_CO_VALGRIND
+	if (st->vg_id != 0) {
+		VALGRIND_STACK_DEREGISTER(st->vg_id);
+	}
+#endif
+	(void)munmap(st->map, st->maplen);
+	st->map = NULL;
+}
+
+static void
+cr_cache_destroy(void *p)
+{
+	struct cr_stack_cache *c = p;
+
+	while (c->n > 0) {
+		cr_stack_unmap(&c->s[--c->n]);
+	}
+	c->keyed = 0;
+}
+
+static void
+cr_cache_key_init(void)
+{
+	cr_cache_key_ok = pthread_key_create(&cr_cache_key,
+	    cr_cache_destroy) == 0;
+}
+
+static int
+cr_stack_map(size_t size, struct cr_stack *st)
+{
+	size_t guard = cr_page_size();
+	int saved;
+
+	if (size == CORUN_CO_STACK_DEFAULT && cr_cache.n > 0) {
+		*st = cr_cache.s[--cr_cache.n];
+		return 0;
+	}
+	st->maplen = size + guard;
+	st->map = mmap(NULL, st->maplen, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (st->map == MAP_FAILED) {
+		st->map = NULL;
+		return errno == ENOMEM ? CORUN_ENOMEM : CORUN_ESYS;
+	}
+	if (mprotect(st->map, guard, PROT_NONE) == -1) {
+		saved = errno;
+		(void)munmap(st->map, st->maplen);
+		st->map = NULL;
+		errno = saved;
+		return saved == ENOMEM ? CORUN_ENOMEM : CORUN_ESYS;
+	}
+	st->vg_id = 0;
+#ifdef CR_CO_VALGRIND
+	st->vg_id = VALGRIND_STACK_REGISTER(st->map + guard,
+	    st->map + st->maplen);
+#endif
+	return 0;
+}
+
+/* Keep a default-size stack for the next coroutine on this thread. */
+static void
+cr_stack_release(struct cr_stack *st)
+{
+	cr_san_forget(st);
+	if (st->maplen != CORUN_CO_STACK_DEFAULT + cr_page_size() ||
+	    cr_cache.n == CR_STACK_CACHE_MAX) {
+		cr_stack_unmap(st);
+		return;
+	}
+	if (!cr_cache.keyed) {
+		/* Without the destructor the stacks outlive the thread. */
+		(void)pthread_once(&cr_cache_once, cr_cache_key_init);
+		if (!cr_cache_key_ok ||
+		    pthread_setspecific(cr_cache_key, &cr_cache) != 0) {
+			cr_stack_unmap(st);
+			return;
+		}
+		cr_cache.keyed = 1;
+	}
+	cr_cache.s[cr_cache.n++] = *st;
+}
 
 /* ---- coroutines -------------------------------------------------------- */
 
