@@ -258,8 +258,12 @@ cr_handle_unref(struct corun_handle *h)
  * Install ops as the teardown hooks of part (a CR_PART_* slot) of loop;
  * ops must outlive the loop.  Installing the same ops again is a no-op.
  */
-void cr_loop_set_part(corun_loop *loop, int part,
-    const struct cr_loop_part_ops *ops);
+static inline void
+cr_loop_set_part(corun_loop *loop, int part,
+    const struct cr_loop_part_ops *ops)
+{
+	loop->parts[part] = ops;
+}
 
 /* loop-wake.c: the wake-up fd and the thread-safe queue. */
 int cr_wake_fd_open(int fds[2]);

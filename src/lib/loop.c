@@ -203,10 +203,3 @@ corun_handle_release(corun_handle *h)
 		cr_handle_unref(h);
 	}
 }
-
-void
-cr_loop_set_part(corun_loop *loop, int part,
-    const struct cr_loop_part_ops *ops)
-{
-	loop->parts[part] = ops;
-}
