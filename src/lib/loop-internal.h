@@ -191,13 +191,32 @@ cr_rq_remove(corun_loop *loop, struct corun_handle *h)
 
 /* ---- timers (timer.c) ------------------------------------------------ */
 
+/* Add h (idle) to the heap: 0, or CORUN_ENOMEM (h untouched). */
+int cr_timer_heap_push(corun_loop *loop, struct corun_handle *h,
+    uint64_t when_ns);
+
 /*
  * Add h (idle) to the timers with deadline when_ns (monotonic ns).  Equal
  * deadlines run in the order they were added.  Returns CORUN_ENOMEM when
  * the heap cannot grow; h is then untouched.
+ *
+ * A timer goes to the list only when its deadline is >= every deadline
+ * the list has taken since both structures were last empty (tq_max), so a
+ * list entry with the same deadline as a heap entry was always scheduled
+ * first: ties go to the list.  Inline: the list is the common case.
  */
-int cr_timer_insert(corun_loop *loop, struct corun_handle *h,
-    uint64_t when_ns);
+static inline int
+cr_timer_insert(corun_loop *loop, struct corun_handle *h, uint64_t when)
+{
+	if (when >= loop->tq_max) {
+		h->u.q.when = when;
+		cr_list_append(&loop->tq_head, &loop->tq_tail, h);
+		loop->tq_max = when;
+		h->state = CR_H_TIMERQ;
+		return 0;
+	}
+	return cr_timer_heap_push(loop, h, when);
+}
 /* Remove h (CR_H_TIMER or CR_H_TIMERQ) from the timers; h becomes idle. */
 void cr_timer_remove(corun_loop *loop, struct corun_handle *h);
 

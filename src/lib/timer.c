@@ -68,8 +68,8 @@ heap_down(corun_loop *loop, size_t i)
 	heap_set(loop, i, e);
 }
 
-static int
-heap_push(corun_loop *loop, struct corun_handle *h, uint64_t when)
+int
+cr_timer_heap_push(corun_loop *loop, struct corun_handle *h, uint64_t when)
 {
 	struct cr_heap_ent e;
 
@@ -111,27 +111,7 @@ heap_remove(corun_loop *loop, struct corun_handle *h)
 	}
 }
 
-/* ---- timers: the list or the heap ---------------------------------- */
-
-/*
- * Equal deadlines must run in scheduling order.  A timer goes to the list
- * only when its deadline is >= every deadline the list has taken since
- * both structures were last empty (tq_max), so a list entry with the same
- * deadline as a heap entry was always scheduled first: ties go to the
- * list.
- */
-int
-cr_timer_insert(corun_loop *loop, struct corun_handle *h, uint64_t when)
-{
-	if (when >= loop->tq_max) {
-		h->u.q.when = when;
-		cr_list_append(&loop->tq_head, &loop->tq_tail, h);
-		loop->tq_max = when;
-		h->state = CR_H_TIMERQ;
-		return 0;
-	}
-	return heap_push(loop, h, when);
-}
+/* ---- timers: the list or the heap (insertion: loop-internal.h) ------ */
 
 static void
 timers_maybe_reset(corun_loop *loop)
