@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cr-spawn.h"
-#include "loop-internal.h"
+#include "task-internal.h"
 
 /* The running stackful task, or NULL. */
 static struct cr_task *

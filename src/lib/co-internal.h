@@ -78,20 +78,18 @@ struct corun_co {
 #endif
 };
 
-/* C entry point of every coroutine; never returns. */
-void cr_co_start(corun_co *co)
-    __attribute__((noreturn, visibility("hidden")));
-
 #ifndef CORUN_CO_UCONTEXT
 /*
  * Assembly (co-switch-<arch>.S).  cr_co_switch saves the callee-saved
  * state on the current stack, stores the stack pointer in *save and
  * continues the context whose stack pointer is to.  cr_co_prepare builds
  * an initial frame below top (aligning it down to 16) so that the first
- * switch to the returned stack pointer enters cr_co_start(co).
+ * switch to the returned stack pointer calls entry(arg) on that stack.
+ * entry must never return: it ends by switching away for good.  The
+ * assembly calls nothing by name; co.c passes its entry point here.
  */
 void cr_co_switch(void **save, void *to) __attribute__((visibility("hidden")));
-void *cr_co_prepare(void *top, corun_co *co)
+void *cr_co_prepare(void *top, void (*entry)(void *), void *arg)
     __attribute__((visibility("hidden")));
 #endif
 

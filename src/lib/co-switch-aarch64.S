@@ -51,11 +51,12 @@ cr_co_switch:
 	.size	cr_co_switch, .-cr_co_switch
 
 /*
- * void *cr_co_prepare(void *top, corun_co *co)
+ * void *cr_co_prepare(void *top, void (*entry)(void *), void *arg)
  *
- * Build the frame cr_co_switch expects: x30 = cr_co_entry, x19 = co, the
- * rest zero (x29 = 0 ends frame-record chains).  sp after the switch is
- * top aligned down to 16, as AAPCS64 requires at all times.
+ * Build the frame cr_co_switch expects: x30 = cr_co_entry, x19 = arg,
+ * x20 = entry, the rest zero (x29 = 0 ends frame-record chains).  sp
+ * after the switch is top aligned down to 16, as AAPCS64 requires at all
+ * times.
  */
 	.globl	cr_co_prepare
 	.hidden	cr_co_prepare
@@ -64,7 +65,7 @@ cr_co_switch:
 cr_co_prepare:
 	and	x0, x0, #~15
 	sub	x0, x0, #160
-	stp	x1, xzr, [x0, #0]
+	stp	x2, x1, [x0, #0]
 	stp	xzr, xzr, [x0, #16]
 	stp	xzr, xzr, [x0, #32]
 	stp	xzr, xzr, [x0, #48]
@@ -79,8 +80,9 @@ cr_co_prepare:
 	.size	cr_co_prepare, .-cr_co_prepare
 
 /*
- * First code run on a new stack.  cr_co_start never returns; brk traps if
- * it ever did, rather than returning through a zero link register.
+ * First code run on a new stack: calls entry(arg) through x20, so this
+ * file names no C function.  entry never returns; brk traps if it ever
+ * did, rather than returning through a zero link register.
  */
 	.type	cr_co_entry, %function
 	.p2align 4
@@ -88,7 +90,7 @@ cr_co_entry:
 	.cfi_startproc
 	.cfi_undefined x30
 	mov	x0, x19
-	bl	cr_co_start
+	blr	x20
 	brk	#1
 	.cfi_endproc
 	.size	cr_co_entry, .-cr_co_entry

@@ -46,13 +46,13 @@ cr_co_switch:
 	.size	cr_co_switch, .-cr_co_switch
 
 /*
- * void *cr_co_prepare(void *top, corun_co *co)
+ * void *cr_co_prepare(void *top, void (*entry)(void *), void *arg)
  *
  * Build the frame cr_co_switch expects, returning into cr_co_entry with
- * r12 = co.  The address just above the return slot is 16-byte aligned,
- * so cr_co_entry starts with rsp % 16 == 0 and its call gives the callee
- * the rsp % 16 == 8 the ABI promises at function entry.  The creator's
- * MXCSR and x87 control word are inherited.
+ * r12 = arg and r13 = entry.  The address just above the return slot is
+ * 16-byte aligned, so cr_co_entry starts with rsp % 16 == 0 and its call
+ * gives entry the rsp % 16 == 8 the ABI promises at function entry.  The
+ * creator's MXCSR and x87 control word are inherited.
  */
 	.globl	cr_co_prepare
 	.hidden	cr_co_prepare
@@ -65,8 +65,8 @@ cr_co_prepare:
 	movq	%rcx, -8(%rax)		/* return address */
 	movq	$0, -16(%rax)		/* rbp: ends frame-pointer chains */
 	movq	$0, -24(%rax)		/* rbx */
-	movq	%rsi, -32(%rax)		/* r12 = co */
-	movq	$0, -40(%rax)		/* r13 */
+	movq	%rdx, -32(%rax)		/* r12 = arg */
+	movq	%rsi, -40(%rax)		/* r13 = entry */
 	movq	$0, -48(%rax)		/* r14 */
 	movq	$0, -56(%rax)		/* r15 */
 	movq	$0, -64(%rax)
@@ -77,10 +77,11 @@ cr_co_prepare:
 	.size	cr_co_prepare, .-cr_co_prepare
 
 /*
- * First code run on a new stack.  cr_co_start never returns (it switches
- * back to the resumer when the function ends); ud2 traps if it ever did,
- * rather than running off the top of the stack.  The CFI marks this as
- * the outermost frame for debuggers and unwinders.
+ * First code run on a new stack: calls entry(arg) through r13, so this
+ * file names no C function.  entry never returns (it switches back to the
+ * resumer when the coroutine ends); ud2 traps if it ever did, rather than
+ * running off the top of the stack.  The CFI marks this as the outermost
+ * frame for debuggers and unwinders.
  */
 	.type	cr_co_entry, @function
 	.p2align 4
@@ -89,7 +90,7 @@ cr_co_entry:
 	.cfi_undefined rip
 	xorl	%ebp, %ebp
 	movq	%r12, %rdi
-	call	cr_co_start
+	call	*%r13
 	ud2
 	.cfi_endproc
 	.size	cr_co_entry, .-cr_co_entry

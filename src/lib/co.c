@@ -51,6 +51,8 @@ static pthread_key_t cr_cache_key;
 static pthread_once_t cr_cache_once = PTHREAD_ONCE_INIT;
 static int cr_cache_key_ok;
 
+static void cr_co_start(void *arg) __attribute__((noreturn));
+
 /* ---- context switching, per backend ---------------------------------- */
 
 #ifdef CORUN_CO_UCONTEXT
@@ -60,7 +62,7 @@ cr_co_uc_entry(unsigned int hi, unsigned int lo)
 {
 	uintptr_t p = ((uintptr_t)hi << 16 << 16) | (uintptr_t)lo;
 
-	cr_co_start((corun_co *)p);
+	cr_co_start((void *)p);
 }
 
 static int
@@ -97,7 +99,8 @@ corun_co_backend(void)
 static int
 cr_ctx_init(corun_co *co)
 {
-	co->ctx.sp = cr_co_prepare(co->stack.map + co->stack.maplen, co);
+	co->ctx.sp = cr_co_prepare(co->stack.map + co->stack.maplen,
+	    cr_co_start, co);
 	return 0;
 }
 
@@ -295,9 +298,12 @@ cr_stack_release(struct cr_stack *st)
 
 /* ---- coroutines -------------------------------------------------------- */
 
-void
-cr_co_start(corun_co *co)
+/* C entry point of every coroutine, on its own stack; never returns. */
+static void
+cr_co_start(void *arg)
 {
+	corun_co *co = arg;
+
 	cr_san_landed(NULL, co);
 	co->fn(co->arg);
 	co->state = CR_CO_DONE;

@@ -10,7 +10,7 @@
  * callbacks only ever run, on the loop's thread.
  *
  * References: the executor holds one on each call from submission until
- * the drain (or cr_executor_destroy) is through with it; the caller holds
+ * the drain (or executor_destroy) is through with it; the caller holds
  * the one returned in *out.
  *
  * Cancelling a queued call unlinks it, so no thread ever sees it.  A running
@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "future-internal.h"
 #include "loop-internal.h"
 
 #include <corun/executor.h>
@@ -71,6 +72,13 @@ struct cr_executor {
 
 static int xcall_cancel(corun_future *fut);
 static void xcall_destroy(corun_future *fut);
+static void executor_destroy(corun_loop *loop);
+
+/* Installed on a loop with its executor: corun_loop_free() joins the
+   threads before it closes the thread-safe queue they post to. */
+static const struct cr_loop_part_ops executor_part = {
+	.quiesce = executor_destroy,
+};
 
 static const struct cr_future_ops xcall_ops = {
 	.cancel = xcall_cancel,
@@ -124,7 +132,7 @@ xcall_finish(struct cr_xcall *c)
 
 /*
  * The drain gets the loop, not the executor: if it ever ran after
- * cr_executor_destroy() it would find loop->executor NULL and do nothing.
+ * executor_destroy() it would find loop->executor NULL and do nothing.
  */
 static void
 xdrain(void *arg)
@@ -300,6 +308,7 @@ executor_get(corun_loop *loop, struct cr_executor **out)
 		return CORUN_ESYS;
 	}
 	loop->executor = ex;
+	cr_loop_set_part(loop, CR_PART_EXECUTOR, &executor_part);
 	*out = ex;
 	return 0;
 }
@@ -418,8 +427,8 @@ corun_loop_executor_threads(const corun_loop *loop)
  * taking calls, let running ones return, join every thread, then release
  * what never reached the loop.  Nothing is completed: nobody can look.
  */
-void
-cr_executor_destroy(corun_loop *loop)
+static void
+executor_destroy(corun_loop *loop)
 {
 	struct cr_executor *ex = loop->executor;
 	struct cr_xthread *threads;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop-internal.h"
+#include "future-internal.h"
 
 static void run_callbacks(void *arg);
 

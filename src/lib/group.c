@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop-internal.h"
+#include <corun/task.h>
+
+#include "future-internal.h"
 
 struct cr_group_err {
 	int code;

@@ -1,6 +1,11 @@
 /*
- * loop-internal.h - structures shared by the loop, futures and tasks.
- * Not installed.
+ * loop-internal.h - the loop core shared inside the library: handles, the
+ * ready queue, timers and the loop structure itself.  Not installed.
+ *
+ * This is the bottom of the library: nothing here knows futures, tasks or
+ * the executor.  Parts built on top that own state in the loop (live
+ * tasks, the executor's threads) install a teardown hook with
+ * cr_loop_set_part(); corun_loop_free() calls it at a fixed stage.
  */
 #ifndef CORUN_LOOP_INTERNAL_H
 #define CORUN_LOOP_INTERNAL_H
@@ -11,12 +16,7 @@
 
 #include <event2/event.h>
 
-#include <corun/co.h>
-#include <corun/future.h>
 #include <corun/loop.h>
-#include <corun/task.h>
-
-#define CR_NOPOS ((size_t)-1)
 
 /* Handle states. */
 enum {
@@ -62,6 +62,29 @@ struct cr_heap_ent {
 #define CR_TLS __attribute__((tls_model("initial-exec")))
 #endif
 
+/*
+ * A part of the library that keeps state in the loop and must release it
+ * when the loop is freed.  corun_loop_free() calls, for every installed
+ * part in the order of the CR_PART_* slots, each stage's hook in turn:
+ * first every quiesce, then every destroy, then every release.  Any hook
+ * may be NULL.  All run on the thread freeing the loop, not running it.
+ */
+struct cr_loop_part_ops {
+	/* Before the thread-safe queue closes: join threads posting to it. */
+	void (*quiesce)(corun_loop *loop);
+	/* Before pending handles are dropped: end live objects holding
+	   handles (they may unschedule them). */
+	void (*destroy)(corun_loop *loop);
+	/* After every handle is gone: free caches. */
+	void (*release)(corun_loop *loop);
+};
+
+enum {
+	CR_PART_EXECUTOR = 0,	/* executor.c */
+	CR_PART_TASKS,		/* task.c */
+	CR_PART_COUNT
+};
+
 struct cr_executor;
 struct cr_task;
 
@@ -100,125 +123,176 @@ struct corun_loop {
 	struct corun_handle *free_handles;
 	size_t nfree_handles;
 
+	/* Teardown hooks of the parts above the core, by CR_PART_*. */
+	const struct cr_loop_part_ops *parts[CR_PART_COUNT];
+
+	/* Owned by task.c; read here only by corun_loop_task_count(). */
 	struct cr_task *tasks;		/* live tasks (intrusive list) */
 	struct cr_task *free_tasks;	/* step-task structs for reuse */
 	void *task_slabs;		/* where step tasks are carved from */
 	size_t ntasks;
 	uint64_t task_ids;
 
+	/* Owned by executor.c. */
 	struct cr_executor *executor;	/* lazily created */
 	size_t executor_threads;
 };
 
-/* Done-callback registration. */
-struct cr_cb_entry {
-	corun_future_cb cb;
-	void *arg;
-};
+/* ---- the ready queue and the sorted timer list (inline: hot) ---------- */
 
-/* Pluggable behaviour of special futures (tasks, combinators). */
-struct cr_future_ops {
-	/* Cancel request; NULL means: complete as cancelled at once. */
-	int (*cancel)(corun_future *fut);
-	/* Release the extra state when the future is freed. */
-	void (*destroy)(corun_future *fut);
-	/* Nonzero for tasks. */
-	int is_task;
-};
-
-struct corun_future {
-	corun_loop *loop;
-	const struct cr_future_ops *ops;
-	void *value;
-	union {
-		char *msg;		/* error message */
-		corun_future *shared;	/* result borrowed from this one */
-	} x;
-	corun_dtor dtor;
-	size_t len;
-	struct cr_cb_entry *cbs;	/* NULL: only inl is used */
-	struct cr_cb_entry inl;
-	uint32_t refs;
-	uint32_t ncb, capcb, cb_run;	/* callbacks [0, cb_run) already ran */
-	int err;
-	uint8_t state;			/* enum corun_future_state */
-	uint8_t flags;			/* CR_F_* */
-};
-
-#define CR_F_CB_SCHEDULED 0x1		/* callbacks are in the ready queue */
-#define CR_F_SHARED 0x2			/* x.shared is set */
-
-/* What a task is suspended on. */
-enum {
-	CR_W_NONE = 0,
-	CR_W_FUTURE,
-	CR_W_TIMER,
-	CR_W_FD,
-	CR_W_YIELD
-};
-
-struct cr_task {
-	struct corun_future fut;	/* first: a task is a future */
-	struct cr_task *lnext, *lprev;	/* loop->tasks */
-	struct corun_handle step_h;	/* schedules a step; also the sleep timer */
-	union {
-		corun_future *fut;	/* CR_W_FUTURE: awaited (ref held) */
-		struct event *ev;	/* CR_W_FD */
-	} w;
-	char *name;
-	int wake;			/* status handed to the next step */
-	int cancel_req;			/* undelivered cancel requests */
-	short revents;			/* CR_W_FD: what was ready */
-	uint8_t wait_kind;
-	uint8_t started;
-	uint8_t finished;
-	uint8_t is_step;
-	union {
-		corun_task_fn fn;
-		corun_step_fn step;
-	} body;
-	void *arg;			/* fn's arg or step's state */
-};
-
-/* A stackful task: step tasks are allocated without these fields. */
-struct cr_cotask {
-	struct cr_task t;
-	corun_co *co;
-	int rc;
-};
-
-static inline corun_co *
-cr_task_co(const struct cr_task *t)
+static inline void
+cr_list_append(struct corun_handle **head, struct corun_handle **tail,
+    struct corun_handle *h)
 {
-	return t->is_step ? NULL : ((const struct cr_cotask *)t)->co;
+	h->u.q.next = NULL;
+	h->u.q.prev = *tail;
+	if (*tail != NULL) {
+		(*tail)->u.q.next = h;
+	} else {
+		*head = h;
+	}
+	*tail = h;
 }
 
-/* loop.c */
-void cr_loop_schedule(corun_loop *loop, struct corun_handle *h);
+/* Unlink h and mark it idle. */
+static inline void
+cr_list_unlink(struct corun_handle **head, struct corun_handle **tail,
+    struct corun_handle *h)
+{
+	struct corun_handle *next = h->u.q.next, *prev = h->u.q.prev;
+
+	if (prev != NULL) {
+		prev->u.q.next = next;
+	} else {
+		*head = next;
+	}
+	if (next != NULL) {
+		next->u.q.prev = prev;
+	} else {
+		*tail = prev;
+	}
+	h->state = CR_H_IDLE;
+}
+
+static inline void
+cr_rq_push(corun_loop *loop, struct corun_handle *h)
+{
+	cr_list_append(&loop->rq_head, &loop->rq_tail, h);
+	loop->rq_len++;
+	h->state = CR_H_READY;
+}
+
+static inline void
+cr_rq_remove(corun_loop *loop, struct corun_handle *h)
+{
+	cr_list_unlink(&loop->rq_head, &loop->rq_tail, h);
+	loop->rq_len--;
+}
+
+/* ---- timers (timer.c) ------------------------------------------------ */
+
+/* Add h (idle) to the heap: 0, or CORUN_ENOMEM (h untouched). */
+int cr_timer_heap_push(corun_loop *loop, struct corun_handle *h,
+    uint64_t when_ns);
+
+/*
+ * Add h (idle) to the timers with deadline when_ns (monotonic ns).  Equal
+ * deadlines run in the order they were added.  Returns CORUN_ENOMEM when
+ * the heap cannot grow; h is then untouched.
+ *
+ * A timer goes to the list only when its deadline is >= every deadline
+ * the list has taken since both structures were last empty (tq_max), so a
+ * list entry with the same deadline as a heap entry was always scheduled
+ * first: ties go to the list.  Inline: the list is the common case.
+ */
+static inline int
+cr_timer_insert(corun_loop *loop, struct corun_handle *h, uint64_t when)
+{
+	if (when >= loop->tq_max) {
+		h->u.q.when = when;
+		cr_list_append(&loop->tq_head, &loop->tq_tail, h);
+		loop->tq_max = when;
+		h->state = CR_H_TIMERQ;
+		return 0;
+	}
+	return cr_timer_heap_push(loop, h, when);
+}
+/* Remove h (CR_H_TIMER or CR_H_TIMERQ) from the timers; h becomes idle. */
+void cr_timer_remove(corun_loop *loop, struct corun_handle *h);
+
+/* The earliest timer (ties: the list's), or NULL; *when its deadline. */
+static inline struct corun_handle *
+cr_timer_first(const corun_loop *loop, uint64_t *when)
+{
+	const struct corun_handle *l = loop->tq_head;
+
+	if (loop->heap_len > 0 &&
+	    (l == NULL || loop->heap[0].when < l->u.q.when)) {
+		*when = loop->heap[0].when;
+		return loop->heap[0].h;
+	}
+	if (l != NULL) {
+		*when = l->u.q.when;
+	}
+	return (struct corun_handle *)l;
+}
+
+/*
+ * Schedule h (idle) to run at when_ns.  Never fails: without memory for
+ * the timer, h runs at the next iteration instead.  On the loop thread.
+ */
 void cr_loop_timer_add(corun_loop *loop, struct corun_handle *h,
     uint64_t when_ns);
+
+/* ---- handles (loop.c) ------------------------------------------------ */
+
+/* Schedule h (idle) to run at the next iteration.  On the loop thread. */
+void cr_loop_schedule(corun_loop *loop, struct corun_handle *h);
+/* Take h out of the ready queue or the timers: 0, or CORUN_ESTATE when h
+   was not scheduled. */
 int cr_handle_unschedule(struct corun_handle *h);
+/* Set up a handle living inside another object: never freed by the loop. */
 void cr_handle_init_embedded(struct corun_handle *h, corun_loop *loop,
     corun_cb cb, void *arg);
+/* A fresh handle with one reference (from the free list when it can), or
+   NULL without memory. */
 struct corun_handle *cr_handle_alloc(corun_loop *loop, corun_cb cb,
     void *arg);
-void cr_handle_unref(struct corun_handle *h);
+/* Return a handle whose last reference went to the free list. */
+void cr_handle_free(struct corun_handle *h);
 
-/* future.c */
-void cr_future_init(corun_future *fut, corun_loop *loop,
-    const struct cr_future_ops *ops);
-int cr_future_complete_cancelled(corun_future *fut);
-void cr_future_drop_callbacks(void *fut);
+/* Drop one reference to h; embedded handles are not counted. */
+static inline void
+cr_handle_unref(struct corun_handle *h)
+{
+	if ((h->flags & CR_H_EMBEDDED) || --h->refs > 0) {
+		return;
+	}
+	cr_handle_free(h);
+}
 
-/* task.c */
-struct cr_task *cr_task_current(void);
-void cr_task_suspend(struct cr_task *t);	/* back to the loop */
-void cr_task_wake(struct cr_task *t, int status);
-void cr_task_on_done(corun_future *fut, void *arg);
-void cr_loop_destroy_tasks(corun_loop *loop);
-void cr_loop_free_task_cache(corun_loop *loop);
+/* ---- the rest of the core --------------------------------------------- */
 
-/* executor.c */
-void cr_executor_destroy(corun_loop *loop);
+/*
+ * Install ops as the teardown hooks of part (a CR_PART_* slot) of loop;
+ * ops must outlive the loop.  Installing the same ops again is a no-op.
+ */
+static inline void
+cr_loop_set_part(corun_loop *loop, int part,
+    const struct cr_loop_part_ops *ops)
+{
+	loop->parts[part] = ops;
+}
+
+/* loop-wake.c: the wake-up fd and the thread-safe queue. */
+int cr_wake_fd_open(int fds[2]);
+void cr_wake_fd_close(int fds[2]);
+/* libevent callback on wake_fd[0]: moves queued calls to the ready queue. */
+void cr_loop_wake_cb(evutil_socket_t fd, short what, void *arg);
+/* Refuse further thread-safe calls and free those not yet run. */
+void cr_loop_tsq_close(corun_loop *loop);
+
+/* loop-run.c: forget loop as this thread's current loop, if it is. */
+void cr_loop_forget_current(corun_loop *loop);
 
 #endif /* CORUN_LOOP_INTERNAL_H */

@@ -334,6 +334,28 @@ fail:
 
 /* ---- the caller ----------------------------------------------------- */
 
+/* Fill the arguments the child reads: 0, or an errno value. */
+static int
+args_fill(struct spawn_args *a, const char *path, char *const argv[],
+    char *const envp[], const int fds[4])
+{
+	memset(a, 0, sizeof(*a));
+	if (strlen(path) >= sizeof(a->path)) {
+		return ENAMETOOLONG;
+	}
+	strcpy(a->path, path);
+	a->argv = argv;
+	a->envp = envp;
+	for (int i = 0; i < 4; i++) {
+		/* Each must stay put while the lower ones are set up. */
+		if (fds[i] >= 0 && fds[i] < i) {
+			return EBADF;
+		}
+		a->fd[i] = fds[i];
+	}
+	return shared_state(a);
+}
+
 int
 cr_spawn(const char *path, char *const argv[], char *const envp[],
     const int fds[4], int flags_in, pid_t *pid, struct cr_spawn **sp)
@@ -349,23 +371,7 @@ cr_spawn(const char *path, char *const argv[], char *const envp[],
 		return rc;
 	}
 	a = args_of(s);
-	memset(a, 0, sizeof(*a));
-	if (strlen(path) >= sizeof(a->path)) {
-		stack_put(s);
-		return ENAMETOOLONG;
-	}
-	strcpy(a->path, path);
-	a->argv = argv;
-	a->envp = envp;
-	for (int i = 0; i < 4; i++) {
-		/* Each must stay put while the lower ones are set up. */
-		if (fds[i] >= 0 && fds[i] < i) {
-			stack_put(s);
-			return EBADF;
-		}
-		a->fd[i] = fds[i];
-	}
-	if ((rc = shared_state(a)) != 0) {
+	if ((rc = args_fill(a, path, argv, envp, fds)) != 0) {
 		stack_put(s);
 		return rc;
 	}

@@ -14,17 +14,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop-internal.h"
+#include "task-internal.h"
 
 static __thread struct cr_task *cr_cur_task CR_TLS;
 
 static int task_cancel(corun_future *fut);
 static void task_destroy(corun_future *fut);
+static void loop_destroy_tasks(corun_loop *loop);
+static void loop_free_task_cache(corun_loop *loop);
 
 static const struct cr_future_ops task_ops = {
 	.cancel = task_cancel,
 	.destroy = task_destroy,
 	.is_task = 1,
+};
+
+/*
+ * Installed on a loop with its first step-task slab or stackful task:
+ * corun_loop_free() ends the live tasks, then frees the slabs.
+ */
+static const struct cr_loop_part_ops task_part = {
+	.destroy = loop_destroy_tasks,
+	.release = loop_free_task_cache,
 };
 
 struct cr_task *
@@ -93,6 +104,8 @@ slab_grow(corun_loop *loop)
 	if (slab == NULL) {
 		return CORUN_ENOMEM;
 	}
+	/* The loop frees the slabs, and the live tasks, through task_part. */
+	cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
 	slab->next = loop->task_slabs;
 	loop->task_slabs = slab;
 	p = (char *)slab + hdr;
@@ -121,8 +134,8 @@ task_destroy(corun_future *fut)
 	free(t);
 }
 
-void
-cr_loop_free_task_cache(corun_loop *loop)
+static void
+loop_free_task_cache(corun_loop *loop)
 {
 	struct cr_slab *slab;
 
@@ -322,6 +335,8 @@ corun_task_spawn(corun_loop *loop, corun_task_fn fn, void *arg,
 		return CORUN_ENOMEM;
 	}
 	ct = (struct cr_cotask *)t;
+	/* Step tasks install it in slab_grow, off their hot path. */
+	cr_loop_set_part(loop, CR_PART_TASKS, &task_part);
 	rc = corun_co_new(co_entry, ct, opts != NULL ? opts->stack_size : 0,
 	    &ct->co);
 	if (rc != 0) {
@@ -406,8 +421,8 @@ task_cancel(corun_future *fut)
 	return 0;
 }
 
-void
-cr_loop_destroy_tasks(corun_loop *loop)
+static void
+loop_destroy_tasks(corun_loop *loop)
 {
 	struct cr_task *t;
 

@@ -19,7 +19,7 @@
 
 #include <corun/pool.h>
 
-#include "loop-internal.h"
+#include "future-internal.h"
 #include "wire/wire.h"
 
 enum cr_job_state {

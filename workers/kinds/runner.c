@@ -38,7 +38,7 @@
 
 #include "kinds-internal.h"
 #include "kinds.h"
-#include "loop-internal.h"
+#include "future-internal.h"
 
 struct cr_job {
 	struct corun_future fut;	/* first: what the caller holds */
