@@ -44,19 +44,10 @@ struct cr_run {
 	struct event *ev_in, *ev_sig[2];
 	corun_handle *watchdog;
 	FILE *joblog;
-	struct cr_rcmds *rcmds;		/* remote-cmd.c */
+	struct cr_rcmds *rcmds;		/* remote-cmd.h */
 	struct cr_tally tally;
 	struct cr_progress prog;
 };
-
-/* run.c */
-void cr_run_stop(struct cr_run *r, int now);
-
-/* remote-cmd.c: the token and the --worker-cmd commands */
-int cr_rcmds_start(struct cr_run *r, struct cr_err *e);
-int cr_rcmds_spawn(struct cr_run *r, struct cr_err *e);
-const char *cr_rcmds_token(const struct cr_run *r);
-void cr_rcmds_finish(struct cr_run *r);
 
 /* runjob.c */
 int cr_run_open_sources(struct cr_run *r, struct cr_err *e);

@@ -36,6 +36,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "remote-cmd.h"
 #include "run-internal.h"
 
 #define CR_BATCH 256
@@ -55,12 +56,6 @@ static void pump(struct cr_run *r);
 /* ---- finishing a job ------------------------------------------------ */
 
 static void stop(struct cr_run *r, int now);
-
-void
-cr_run_stop(struct cr_run *r, int now)
-{
-	stop(r, now);
-}
 
 /* The pool did not complete what was cancelled: do not hang for it. */
 static void
@@ -412,7 +407,7 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
 	po->listen = o->listen;
-	po->token = cr_rcmds_token(r);
+	po->token = cr_rcmds_token(r->rcmds);
 	po->tls_cert = o->tls_cert;
 	po->tls_key = o->tls_key;
 	po->tls_ca = o->tls_ca;
@@ -430,6 +425,32 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	}
 }
 
+/* ---- the --worker-cmd commands' callbacks (remote-cmd.h) ---------- */
+
+static int
+rcmds_unattended(void *arg)
+{
+	struct cr_run *r = arg;
+	struct corun_pool_stats st;
+
+	corun_pool_stats(r->pool, &st);
+	return st.remote_alive == 0 && !r->stopping;
+}
+
+static void
+rcmds_give_up(void *arg)
+{
+	struct cr_run *r = arg;
+
+	r->failed_hard = 1;
+	stop(r, 1);
+}
+
+static const struct cr_rcmds_ops rcmds_ops = {
+	.unattended = rcmds_unattended,
+	.give_up = rcmds_give_up,
+};
+
 /* Undo a start that failed part way; the exit status for it. */
 static int
 start_failed(struct cr_run *r)
@@ -438,7 +459,8 @@ start_failed(struct cr_run *r)
 		corun_pool_free(r->pool);
 		r->pool = NULL;
 	}
-	cr_rcmds_finish(r);
+	cr_rcmds_finish(r->rcmds);
+	r->rcmds = NULL;
 	corun_loop_free(r->loop);
 	r->loop = NULL;
 	return CR_EXIT_ERROR;
@@ -461,7 +483,7 @@ run_jobs(struct cr_run *r)
 		struct cr_err e;
 
 		/* The token first: the pool needs it. */
-		if (cr_rcmds_start(r, &e) != 0) {
+		if (cr_rcmds_start(r->o, &r->rcmds, &e) != 0) {
 			cr_warn("%s", e.msg);
 			return start_failed(r);
 		}
@@ -474,7 +496,8 @@ run_jobs(struct cr_run *r)
 	if (r->o->listen != NULL) {
 		struct cr_err e;
 
-		if (cr_rcmds_spawn(r, &e) != 0) {
+		if (cr_rcmds_spawn(r->rcmds, r->o, r->loop, &rcmds_ops, r,
+		    &e) != 0) {
 			cr_warn("%s", e.msg);
 			return start_failed(r);
 		}
@@ -544,7 +567,8 @@ run_jobs(struct cr_run *r)
 		}
 	}
 	corun_pool_free(r->pool);
-	cr_rcmds_finish(r);
+	cr_rcmds_finish(r->rcmds);
+	r->rcmds = NULL;
 	corun_loop_free(r->loop);
 	if (r->failed_hard && r->signo == 0) {
 		return CR_EXIT_ERROR;
