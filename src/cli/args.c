@@ -9,68 +9,82 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-enum {
-	O_JOBS = 1, O_MODEL, O_PROCS, O_THREADS, O_CONC, O_OFFLOAD, O_LOAD,
-	O_KEEP, O_JOBLOG, O_RESULTS, O_TIMEOUT, O_RETRIES, O_HALT, O_TAG,
-	O_LINEBUF, O_JSON, O_BAR, O_PROGRESS, O_DRYRUN, O_ARGFILE, O_NULL,
-	O_JOBSFILE, O_HELP, O_VERSION,
-	O_LISTEN, O_TOKEN, O_TOKENFILE, O_INSECURE, O_TLSCERT, O_TLSKEY,
-	O_TLSCA, O_WORKERCMD, O_WORKERHOST, O_REMOTEONLY, O_REMOTESLOTS,
-	O_REMOTETIMEOUT
-};
+struct opt;
+
+/*
+ * One option's handler: apply the value v (NULL for a flag) given as
+ * name (e.g. "--jobs" or "-j") to o, 0 or an error in e.
+ */
+typedef int opt_fn(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e);
 
 struct opt {
 	const char *lng;
 	char shrt;
 	int arg;		/* takes a value */
-	int id;
+	opt_fn *fn;
+	size_t off;		/* the field of cr_run_opts it sets */
+	unsigned long long min, max;	/* the range of a count */
 };
 
+static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
+static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
+    opt_halt, opt_argfile, opt_remote_timeout;
+
+#define OFF(f) offsetof(struct cr_run_opts, f)
+
 static const struct opt opts[] = {
-	{ "jobs", 'j', 1, O_JOBS },
-	{ "model", 0, 1, O_MODEL },
-	{ "procs", 0, 1, O_PROCS },
-	{ "threads", 0, 1, O_THREADS },
-	{ "concurrency", 0, 1, O_CONC },
-	{ "offload", 0, 0, O_OFFLOAD },
-	{ "load", 0, 1, O_LOAD },
-	{ "keep-order", 'k', 0, O_KEEP },
-	{ "joblog", 0, 1, O_JOBLOG },
-	{ "results", 0, 1, O_RESULTS },
-	{ "timeout", 0, 1, O_TIMEOUT },
-	{ "retries", 0, 1, O_RETRIES },
-	{ "halt", 0, 1, O_HALT },
-	{ "halt-on-error", 0, 1, O_HALT },
-	{ "tag", 0, 0, O_TAG },
-	{ "line-buffer", 0, 0, O_LINEBUF },
-	{ "lb", 0, 0, O_LINEBUF },
-	{ "json", 0, 0, O_JSON },
-	{ "bar", 0, 0, O_BAR },
-	{ "progress", 0, 0, O_PROGRESS },
-	{ "dry-run", 0, 0, O_DRYRUN },
-	{ "arg-file", 'a', 1, O_ARGFILE },
-	{ "null", '0', 0, O_NULL },
-	{ "jobs-file", 0, 1, O_JOBSFILE },
-	{ "help", 'h', 0, O_HELP },
-	{ "version", 0, 0, O_VERSION },
-	{ "listen", 0, 1, O_LISTEN },
-	{ "token", 0, 1, O_TOKEN },
-	{ "token-file", 0, 1, O_TOKENFILE },
-	{ "insecure", 0, 0, O_INSECURE },
-	{ "tls-cert", 0, 1, O_TLSCERT },
-	{ "tls-key", 0, 1, O_TLSKEY },
-	{ "tls-ca", 0, 1, O_TLSCA },
-	{ "worker-cmd", 0, 1, O_WORKERCMD },
-	{ "worker-host", 0, 1, O_WORKERHOST },
-	{ "remote-only", 0, 0, O_REMOTEONLY },
-	{ "remote-slots", 0, 1, O_REMOTESLOTS },
-	{ "remote-timeout", 0, 1, O_REMOTETIMEOUT },
-	{ NULL, 0, 0, 0 }
+	/* the pool */
+	{ "jobs", 'j', 1, set_count, OFF(jobs), 0, 1000000 },
+	{ "model", 0, 1, opt_model, 0, 0, 0 },
+	{ "procs", 0, 1, set_count, OFF(procs), 1, 4096 },
+	{ "threads", 0, 1, set_count, OFF(threads), 1, 4096 },
+	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
+	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
+	{ "load", 0, 1, opt_load, 0, 0, 0 },
+	/* output */
+	{ "keep-order", 'k', 0, set_flag, OFF(keep_order), 0, 0 },
+	{ "joblog", 0, 1, set_str, OFF(joblog), 0, 0 },
+	{ "results", 0, 1, opt_results, 0, 0, 0 },
+	/* each job */
+	{ "timeout", 0, 1, opt_timeout, 0, 0, 0 },
+	{ "retries", 0, 1, opt_retries, 0, 0, 0 },
+	{ "halt", 0, 1, opt_halt, 0, 0, 0 },
+	{ "halt-on-error", 0, 1, opt_halt, 0, 0, 0 },
+	/* output */
+	{ "tag", 0, 0, set_flag, OFF(tag), 0, 0 },
+	{ "line-buffer", 0, 0, set_flag, OFF(line_buffer), 0, 0 },
+	{ "lb", 0, 0, set_flag, OFF(line_buffer), 0, 0 },
+	{ "json", 0, 0, set_flag, OFF(json), 0, 0 },
+	{ "bar", 0, 0, set_flag, OFF(bar), 0, 0 },
+	{ "progress", 0, 0, set_flag, OFF(progress), 0, 0 },
+	{ "dry-run", 0, 0, set_flag, OFF(dry_run), 0, 0 },
+	/* input */
+	{ "arg-file", 'a', 1, opt_argfile, 0, 0, 0 },
+	{ "null", '0', 0, set_flag, OFF(null_sep), 0, 0 },
+	{ "jobs-file", 0, 1, set_str, OFF(jobs_file), 0, 0 },
+	{ "help", 'h', 0, set_flag, OFF(help), 0, 0 },
+	{ "version", 0, 0, set_flag, OFF(version), 0, 0 },
+	/* remote workers */
+	{ "listen", 0, 1, set_nonempty, OFF(listen), 0, 0 },
+	{ "token", 0, 1, set_nonempty, OFF(token), 0, 0 },
+	{ "token-file", 0, 1, set_nonempty, OFF(token_file), 0, 0 },
+	{ "insecure", 0, 0, set_flag, OFF(insecure), 0, 0 },
+	{ "tls-cert", 0, 1, set_nonempty, OFF(tls_cert), 0, 0 },
+	{ "tls-key", 0, 1, set_nonempty, OFF(tls_key), 0, 0 },
+	{ "tls-ca", 0, 1, set_nonempty, OFF(tls_ca), 0, 0 },
+	{ "worker-cmd", 0, 1, push_nonempty, OFF(worker_cmds), 0, 0 },
+	{ "worker-host", 0, 1, push_nonempty, OFF(worker_hosts), 0, 0 },
+	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
+	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
+	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
 void
@@ -169,144 +183,153 @@ uint_opt(const char *name, const char *v, unsigned long long min,
 	return 0;
 }
 
+/* ---- the handlers: shared ones, then one per option that needs it -- */
+
+#define FIELD(o, op, type) ((type *)(void *)((char *)(o) + (op)->off))
+
+static int
+set_flag(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	*FIELD(o, op, int) = 1;
+	return 0;
+}
+
+static int
+set_str(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	*FIELD(o, op, const char *) = v;
+	return 0;
+}
+
+static int
+set_nonempty(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	*FIELD(o, op, const char *) = v;
+	return 0;
+}
+
+static int
+set_count(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	return uint_opt(name, v, op->min, op->max, FIELD(o, op, unsigned), e);
+}
+
+static int
+push_nonempty(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	return cr_strv_push(FIELD(o, op, struct cr_strv), v) ? cr_errf(e,
+	    CORUN_ENOMEM, "out of memory") : 0;
+}
+
+static int
+opt_model(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (cr_model_parse(v, &o->model) != 0) {
+		return cr_errf(e, CORUN_EINVAL, "%s: unknown model \"%s\" "
+		    "(process, thread, async or hybrid)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_load(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+	}
+	return cr_strv_push(&o->load, v) ? cr_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+static int
+opt_results(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty directory name",
+		    name);
+	}
+	o->results = v;
+	return 0;
+}
+
+static int
+opt_timeout(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (cr_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
+	    o->timeout > 1e9) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "
+		    "number of seconds", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_retries(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	unsigned u = 0;
+	int rc = uint_opt(name, v, 0, 1000, &u, e);
+
+	o->retries = (int)u;
+	return rc;
+}
+
+static int
+opt_halt(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	int rc;
+
+	if ((rc = cr_halt_parse(v, &o->halt, e)) != 0) {
+		char m[sizeof(e->msg)];
+
+		memcpy(m, e->msg, sizeof(m));
+		return cr_errf(e, rc, "%s: %s", name, m);
+	}
+	return 0;
+}
+
+static int
+opt_argfile(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	return add_group(o, 1, v) ? 0 : cr_errf(e, CORUN_ENOMEM,
+	    "out of memory");
+}
+
+static int
+opt_remote_timeout(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (cr_parse_double(v, &o->remote_timeout) != 0 ||
+	    o->remote_timeout < 0.1 || o->remote_timeout > 86400) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds from 0.1 to 86400", name, v);
+	}
+	return 0;
+}
+
 /* Apply one option with its value (v is NULL for flags). */
 static int
 apply(struct cr_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cr_err *e)
 {
-	unsigned u = 0;
-	int rc;
-
-	switch (op->id) {
-	case O_JOBS:
-		return uint_opt(name, v, 0, 1000000, &o->jobs, e);
-	case O_MODEL:
-		if (cr_model_parse(v, &o->model) != 0) {
-			return cr_errf(e, CORUN_EINVAL, "%s: unknown model "
-			    "\"%s\" (process, thread, async or hybrid)",
-			    name, v);
-		}
-		return 0;
-	case O_PROCS:
-		return uint_opt(name, v, 1, 4096, &o->procs, e);
-	case O_THREADS:
-		return uint_opt(name, v, 1, 4096, &o->threads, e);
-	case O_CONC:
-		return uint_opt(name, v, 1, 1000000, &o->concurrency, e);
-	case O_OFFLOAD:
-		o->offload = 1;
-		return 0;
-	case O_LOAD:
-		if (*v == '\0') {
-			return cr_errf(e, CORUN_EINVAL, "%s: empty file name",
-			    name);
-		}
-		return cr_strv_push(&o->load, v) ? cr_errf(e, CORUN_ENOMEM,
-		    "out of memory") : 0;
-	case O_KEEP:
-		o->keep_order = 1;
-		return 0;
-	case O_JOBLOG:
-		o->joblog = v;
-		return 0;
-	case O_RESULTS:
-		if (*v == '\0') {
-			return cr_errf(e, CORUN_EINVAL, "%s: empty directory "
-			    "name", name);
-		}
-		o->results = v;
-		return 0;
-	case O_TIMEOUT:
-		if (cr_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
-		    o->timeout > 1e9) {
-			return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
-			    "positive number of seconds", name, v);
-		}
-		return 0;
-	case O_RETRIES:
-		rc = uint_opt(name, v, 0, 1000, &u, e);
-		o->retries = (int)u;
-		return rc;
-	case O_HALT:
-		if ((rc = cr_halt_parse(v, &o->halt, e)) != 0) {
-			char m[sizeof(e->msg)];
-
-			memcpy(m, e->msg, sizeof(m));
-			return cr_errf(e, rc, "%s: %s", name, m);
-		}
-		return 0;
-	case O_TAG:
-		o->tag = 1;
-		return 0;
-	case O_LINEBUF:
-		o->line_buffer = 1;
-		return 0;
-	case O_JSON:
-		o->json = 1;
-		return 0;
-	case O_BAR:
-		o->bar = 1;
-		return 0;
-	case O_PROGRESS:
-		o->progress = 1;
-		return 0;
-	case O_DRYRUN:
-		o->dry_run = 1;
-		return 0;
-	case O_ARGFILE:
-		return add_group(o, 1, v) ? 0 : cr_errf(e, CORUN_ENOMEM,
-		    "out of memory");
-	case O_NULL:
-		o->null_sep = 1;
-		return 0;
-	case O_JOBSFILE:
-		o->jobs_file = v;
-		return 0;
-	case O_HELP:
-		o->help = 1;
-		return 0;
-	case O_VERSION:
-		o->version = 1;
-		return 0;
-	case O_LISTEN:
-	case O_TOKEN:
-	case O_TOKENFILE:
-	case O_TLSCERT:
-	case O_TLSKEY:
-	case O_TLSCA:
-		if (*v == '\0') {
-			return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
-		}
-		*(op->id == O_LISTEN ? &o->listen : op->id == O_TOKEN ?
-		    &o->token : op->id == O_TOKENFILE ? &o->token_file :
-		    op->id == O_TLSCERT ? &o->tls_cert : op->id == O_TLSKEY ?
-		    &o->tls_key : &o->tls_ca) = v;
-		return 0;
-	case O_INSECURE:
-		o->insecure = 1;
-		return 0;
-	case O_REMOTEONLY:
-		o->remote_only = 1;
-		return 0;
-	case O_WORKERCMD:
-	case O_WORKERHOST:
-		if (*v == '\0') {
-			return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
-		}
-		return cr_strv_push(op->id == O_WORKERCMD ? &o->worker_cmds :
-		    &o->worker_hosts, v) ? cr_errf(e, CORUN_ENOMEM,
-		    "out of memory") : 0;
-	case O_REMOTESLOTS:
-		return uint_opt(name, v, 1, 65536, &o->remote_slots, e);
-	case O_REMOTETIMEOUT:
-		if (cr_parse_double(v, &o->remote_timeout) != 0 ||
-		    o->remote_timeout < 0.1 || o->remote_timeout > 86400) {
-			return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
-			    "number of seconds from 0.1 to 86400", name, v);
-		}
-		return 0;
-	}
-	return cr_errf(e, CORUN_EINVAL, "%s: not handled", name);
+	return op->fn(o, op, name, v, e);
 }
 
 static const struct opt *
@@ -402,32 +425,14 @@ is_sep(const char *w)
 	return strcmp(w, ":::") == 0 || strcmp(w, "::::") == 0;
 }
 
-int
-cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
+/* The words after the command: ::: values and :::: files. */
+static int
+parse_groups(int argc, char **argv, int i, struct cr_run_opts *o,
     struct cr_err *e)
 {
 	struct cr_group *grp = NULL;
-	int i = 0, file = 0, rc, cmd0;
+	int file = 0;
 
-	memset(o, 0, sizeof(*o));
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if (argv[i][0] != '-' || argv[i][1] == '\0') {
-			break;
-		}
-		if ((rc = parse_option(argc, argv, &i, o, e)) != 0) {
-			return rc;
-		}
-	}
-	cmd0 = i;
-	while (i < argc && !is_sep(argv[i])) {
-		i++;
-	}
-	o->cmd = (const char *const *)argv + cmd0;
-	o->ncmd = (size_t)(i - cmd0);
 	for (; i < argc; i++) {
 		if (is_sep(argv[i])) {
 			file = strcmp(argv[i], "::::") == 0;
@@ -452,9 +457,13 @@ cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
 			return cr_errf(e, CORUN_ENOMEM, "out of memory");
 		}
 	}
-	if (o->help || o->version) {
-		return 0;
-	}
+	return 0;
+}
+
+/* Options that only make sense together. */
+static int
+check_combinations(struct cr_run_opts *o, struct cr_err *e)
+{
 	if (o->listen == NULL && (o->token || o->token_file || o->tls_cert ||
 	    o->tls_key || o->tls_ca || o->insecure || o->remote_only ||
 	    o->worker_cmds.n || o->worker_hosts.n || o->remote_slots ||
@@ -474,6 +483,43 @@ cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
 	if (o->jobs_file != NULL && (o->ncmd > 0 || o->ngroups > 0)) {
 		return cr_errf(e, CORUN_EINVAL, "--jobs-file cannot be "
 		    "combined with a command, :::, :::: or -a");
+	}
+	return 0;
+}
+
+int
+cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
+    struct cr_err *e)
+{
+	int i = 0, rc, cmd0;
+
+	memset(o, 0, sizeof(*o));
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0') {
+			break;
+		}
+		if ((rc = parse_option(argc, argv, &i, o, e)) != 0) {
+			return rc;
+		}
+	}
+	cmd0 = i;
+	while (i < argc && !is_sep(argv[i])) {
+		i++;
+	}
+	o->cmd = (const char *const *)argv + cmd0;
+	o->ncmd = (size_t)(i - cmd0);
+	if ((rc = parse_groups(argc, argv, i, o, e)) != 0) {
+		return rc;
+	}
+	if (o->help || o->version) {
+		return 0;
+	}
+	if ((rc = check_combinations(o, e)) != 0) {
+		return rc;
 	}
 	/* --procs/--threads/--concurrency alone make an explicit model;
 	 * with --model they override its numbers (see corun/pool.h). */
