@@ -209,6 +209,22 @@ struct cr_netsrv {
 int cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e);
 void cr_netsrv_stop(struct cr_netsrv *s);
 
+/* ---- Python peers (compare-peers.c) ---------------------------------- */
+
+/*
+ * peers.py's path into out: $CORUN_PEERS, next to the binary (build tree
+ * or install), or pkgdatadir.  0, or -1 if none is readable.
+ */
+int cr_cmp_find_peers(char *out, size_t len);
+
+/*
+ * Run script once for w (cores: -j's default): up to max rows, one per
+ * Python implementation.  Spawned, not forked (nng is live in this
+ * process).  Failures are warned about and give fewer rows.
+ */
+size_t cr_cmp_run_peers(const char *script, const struct cr_cmp_work *w,
+    unsigned cores, struct cr_cmp_row *rows, size_t max);
+
 /* ---- options (compare-opts.c) --------------------------------------- */
 
 /* Parse the arguments after "compare"; the message names the bad value. */
