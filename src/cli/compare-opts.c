@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,15 +156,139 @@ uint_opt(const char *name, const char *v, unsigned long long lo,
 	return 0;
 }
 
-int
-cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
-    struct cr_err *e)
+/* ---- the options' handlers, one per valued option ------------------ */
+
+struct cmp_opt;
+
+/* Apply the value v of the option named name to o: 0 or an error in e. */
+typedef int cmp_opt_fn(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e);
+
+struct cmp_opt {
+	const char *name;	/* "--workload" */
+	cmp_opt_fn *fn;
+	size_t off;		/* an unsigned field, for set_count */
+	unsigned long long lo, hi;	/* its range */
+};
+
+static int
+set_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e)
 {
 	unsigned long long u;
-	const char *name, *v;
-	char nbuf[40];
-	int i, rc;
+	int rc;
 
+	/* -j's range error names it -j, whichever way it was given. */
+	rc = uint_opt(strcmp(name, "--jobs") == 0 ? "-j" : name, v, op->lo,
+	    op->hi, &u, e);
+	*(unsigned *)(void *)((char *)o + op->off) = (unsigned)u;
+	return rc;
+}
+
+static int
+opt_workload(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	return parse_wl(v, o, e);
+}
+
+static int
+opt_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	unsigned long long u;
+	int rc = uint_opt(name, v, 1, 100000000, &u, e);
+
+	o->count = u;
+	return rc;
+}
+
+static int
+opt_ms(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	unsigned long long u;
+	int rc = uint_opt(name, v, 0, 3600000, &u, e);
+
+	o->ms = (double)u;
+	return rc;
+}
+
+static int
+opt_models(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	return parse_models(v, o, e);
+}
+
+static int
+opt_mix(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	return parse_mix(v, o, e);
+}
+
+static int
+opt_svg(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	o->svg = v;
+	return 0;
+}
+
+static int
+opt_png(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	o->png = v;
+	return 0;
+}
+
+static int
+opt_peers(struct cr_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (strcmp(v, "python") != 0) {
+		return cr_errf(e, CORUN_EINVAL, "--peers: unknown peers "
+		    "\"%s\" (accepted: python)", v);
+	}
+	o->peers = 1;
+	return 0;
+}
+
+#define CMP_OFF(f) offsetof(struct cr_cmp_opts, f)
+
+/* The options that take a value. */
+static const struct cmp_opt cmp_opts[] = {
+	{ "--workload", opt_workload, 0, 0, 0 },
+	{ "--count", opt_count, 0, 0, 0 },
+	{ "--ms", opt_ms, 0, 0, 0 },
+	{ "--models", opt_models, 0, 0, 0 },
+	{ "--jobs", set_count, CMP_OFF(jobs), 1, 1024 },
+	{ "--concurrency", set_count, CMP_OFF(conc), 1, 65536 },
+	{ "--window", set_count, CMP_OFF(window), 1, 1000000 },
+	{ "--repeat", set_count, CMP_OFF(repeat), 1, 1000 },
+	{ "--mix", opt_mix, 0, 0, 0 },
+	{ "--svg", opt_svg, 0, 0, 0 },
+	{ "--png", opt_png, 0, 0, 0 },
+	{ "--peers", opt_peers, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 }
+};
+
+/* The flags, matched whole (--json=1 is an unknown option). */
+static const struct {
+	const char *name;
+	size_t off;
+} cmp_flags[] = {
+	{ "-h", CMP_OFF(help) },
+	{ "--help", CMP_OFF(help) },
+	{ "--json", CMP_OFF(json) },
+	{ "--csv", CMP_OFF(csv) },
+};
+
+static void
+set_defaults(struct cr_cmp_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->wl = CR_WL_IO;
 	o->ms = -1;
@@ -176,96 +301,97 @@ cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
 	o->models[2] = CORUN_MODEL_ASYNC;
 	o->models[3] = CORUN_MODEL_HYBRID;
 	o->nmodels = 4;
+}
+
+/* Nonzero if a is a flag, which is then set. */
+static int
+take_flag(const char *a, struct cr_cmp_opts *o)
+{
+	for (size_t k = 0; k < sizeof(cmp_flags) / sizeof(cmp_flags[0]);
+	    k++) {
+		if (strcmp(a, cmp_flags[k].name) == 0) {
+			*(int *)(void *)((char *)o + cmp_flags[k].off) = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+unknown(const char *name, struct cr_err *e)
+{
+	return cr_errf(e, CORUN_EINVAL, "unknown option \"%s\" (accepted: "
+	    "--workload, --count, --ms, --models, -j, --concurrency, "
+	    "--window, --repeat, --mix, --json, --csv, --svg, --png, "
+	    "--peers, --help)", name);
+}
+
+/*
+ * The option word at argv[*i] that is not a flag, with its value (which
+ * may be the next word): its long name into nbuf, and *v.  -j, -n, -c
+ * and -w stand for --jobs, --count, --concurrency and --workload.
+ */
+static int
+split_option(int argc, char **argv, int *i, char *nbuf, size_t nlen,
+    const char **v, struct cr_err *e)
+{
+	static const char *const longs[] = {
+		"--jobs", "--count", "--concurrency", "--workload"
+	};
+	const char *a = argv[*i], *eq;
+
+	*v = NULL;
+	if (a[0] == '-' && a[1] != '-' && strchr("jncw", a[1]) &&
+	    a[1] != '\0') {
+		snprintf(nbuf, nlen, "%s", longs[strchr("jncw", a[1]) -
+		    "jncw"]);
+		*v = a[2] != '\0' ? a + 2 : NULL;
+	} else if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+		eq = strchr(a, '=');
+		snprintf(nbuf, nlen, "%.*s", eq != NULL ? (int)(eq - a) :
+		    (int)strlen(a), a);
+		*v = eq != NULL ? eq + 1 : NULL;
+	} else {
+		snprintf(nbuf, nlen, "%s", a);
+		return unknown(nbuf, e);
+	}
+	if (*v == NULL) {
+		if (*i + 1 >= argc) {
+			return cr_errf(e, CORUN_EINVAL, "%s: missing value",
+			    nbuf);
+		}
+		*v = argv[++*i];
+	}
+	return 0;
+}
+
+int
+cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
+    struct cr_err *e)
+{
+	const struct cmp_opt *op;
+	const char *v;
+	char nbuf[40];
+	int i, rc;
+
+	set_defaults(o);
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-
-		v = NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			o->help = 1;
+		if (take_flag(argv[i], o)) {
 			continue;
 		}
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-			continue;
+		if ((rc = split_option(argc, argv, &i, nbuf, sizeof(nbuf), &v,
+		    e)) != 0) {
+			return rc;
 		}
-		if (strcmp(a, "--csv") == 0) {
-			o->csv = 1;
-			continue;
-		}
-		if (a[0] == '-' && a[1] != '-' && strchr("jncw", a[1]) &&
-		    a[1] != '\0') {
-			static const char *const longs[] = {
-				"--jobs", "--count", "--concurrency",
-				"--workload"
-			};
-
-			name = longs[strchr("jncw", a[1]) - "jncw"];
-			v = a[2] != '\0' ? a + 2 : NULL;
-		} else if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
-			eq = strchr(a, '=');
-			snprintf(nbuf, sizeof(nbuf), "%.*s", eq != NULL ?
-			    (int)(eq - a) : (int)strlen(a), a);
-			name = nbuf;
-			v = eq != NULL ? eq + 1 : NULL;
-		} else {
-			snprintf(nbuf, sizeof(nbuf), "%s", a);
-			name = nbuf;
-			goto unknown;
-		}
-		if (v == NULL) {
-			if (i + 1 >= argc) {
-				return cr_errf(e, CORUN_EINVAL, "%s: missing "
-				    "value", name);
+		for (op = cmp_opts; op->name != NULL; op++) {
+			if (strcmp(nbuf, op->name) == 0) {
+				break;
 			}
-			v = argv[++i];
 		}
-		if (strcmp(name, "--workload") == 0) {
-			rc = parse_wl(v, o, e);
-		} else if (strcmp(name, "--count") == 0) {
-			rc = uint_opt(name, v, 1, 100000000, &u, e);
-			o->count = u;
-		} else if (strcmp(name, "--ms") == 0) {
-			rc = uint_opt(name, v, 0, 3600000, &u, e);
-			o->ms = (double)u;
-		} else if (strcmp(name, "--models") == 0) {
-			rc = parse_models(v, o, e);
-		} else if (strcmp(name, "--jobs") == 0) {
-			rc = uint_opt("-j", v, 1, 1024, &u, e);
-			o->jobs = (unsigned)u;
-		} else if (strcmp(name, "--concurrency") == 0) {
-			rc = uint_opt(name, v, 1, 65536, &u, e);
-			o->conc = (unsigned)u;
-		} else if (strcmp(name, "--window") == 0) {
-			rc = uint_opt(name, v, 1, 1000000, &u, e);
-			o->window = (unsigned)u;
-		} else if (strcmp(name, "--repeat") == 0) {
-			rc = uint_opt(name, v, 1, 1000, &u, e);
-			o->repeat = (unsigned)u;
-		} else if (strcmp(name, "--mix") == 0) {
-			rc = parse_mix(v, o, e);
-		} else if (strcmp(name, "--svg") == 0) {
-			o->svg = v;
-			rc = 0;
-		} else if (strcmp(name, "--png") == 0) {
-			o->png = v;
-			rc = 0;
-		} else if (strcmp(name, "--peers") == 0) {
-			if (strcmp(v, "python") != 0) {
-				return cr_errf(e, CORUN_EINVAL, "--peers: "
-				    "unknown peers \"%s\" (accepted: python)",
-				    v);
-			}
-			o->peers = 1;
-			rc = 0;
-		} else {
-unknown:
-			return cr_errf(e, CORUN_EINVAL, "unknown option \"%s\" "
-			    "(accepted: --workload, --count, --ms, --models, "
-			    "-j, --concurrency, --window, --repeat, --mix, "
-			    "--json, --csv, --svg, --png, --peers, --help)",
-			    name);
+		if (op->name == NULL) {
+			return unknown(nbuf, e);
 		}
-		if (rc != 0) {
+		if ((rc = op->fn(o, op, nbuf, v, e)) != 0) {
 			return rc;
 		}
 	}

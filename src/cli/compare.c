@@ -11,13 +11,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compare.h"
@@ -27,8 +24,6 @@
 #endif
 
 #define CR_PEERS_MAX 8
-
-extern char **environ;
 
 struct cr_defaults {
 	uint64_t count;
@@ -106,136 +101,6 @@ describe(const struct cr_cmp_work *w, char *buf, size_t len)
 	}
 }
 
-/* ---- python peers ----------------------------------------------------- */
-
-static int
-readable(const char *p)
-{
-	return access(p, R_OK) == 0;
-}
-
-/* $CORUN_PEERS, next to the binary (build tree or install), pkgdatadir. */
-static int
-find_peers(char *out, size_t len)
-{
-	const char *env = getenv("CORUN_PEERS");
-	static const char *const rel[] = {
-		"/src/cli/peers.py", "/../share/corun/peers.py"
-	};
-	char exe[PATH_MAX / 2], *slash;
-	ssize_t n;
-
-	if (env != NULL && *env != '\0') {
-		snprintf(out, len, "%s", env);
-		return readable(out) ? 0 : -1;
-	}
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-		}
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			snprintf(out, len, "%s%s", exe, rel[i]);
-			if (readable(out)) {
-				return 0;
-			}
-		}
-	}
-	snprintf(out, len, "%s/peers.py", CR_PKGDATADIR);
-	return readable(out) ? 0 : -1;
-}
-
-/*
- * Run peers.py once: it runs the workload under each Python
- * implementation and prints one JSON row per line.  Spawned (no fork:
- * nng is live in this process).
- */
-static size_t
-run_peers(const char *script, const struct cr_cmp_work *w,
-    struct cr_cmp_row *rows, size_t max)
-{
-	const char *py = getenv("PYTHON3");
-	char a_count[32], a_ms[32], a_j[16], a_c[16], a_mix[48], a_it[32];
-	const char *argv[24];
-	posix_spawn_file_actions_t fa;
-	struct cr_cmp_row row;
-	struct cr_err e;
-	char line[4096];
-	size_t n = 0, k = 0;
-	int p[2], status;
-	pid_t pid;
-	FILE *f;
-
-	if (py == NULL || *py == '\0') {
-		py = "python3";
-	}
-	snprintf(a_count, sizeof(a_count), "%llu",
-	    (unsigned long long)w->count);
-	snprintf(a_ms, sizeof(a_ms), "%.0f", w->ms);
-	snprintf(a_j, sizeof(a_j), "%u", w->o->jobs ? w->o->jobs : ncores());
-	snprintf(a_c, sizeof(a_c), "%u", w->o->conc ? w->o->conc : 1000);
-	snprintf(a_mix, sizeof(a_mix), "%u:%u:%u", w->o->mix[0],
-	    w->o->mix[1], w->o->mix[2]);
-	snprintf(a_it, sizeof(a_it), "%llu",
-	    (unsigned long long)w->cpu_iters);
-	argv[k++] = py;
-	argv[k++] = script;
-	argv[k++] = "--workload";
-	argv[k++] = cr_wl_name(w->wl);
-	argv[k++] = "--count";
-	argv[k++] = a_count;
-	argv[k++] = "--ms";
-	argv[k++] = a_ms;
-	argv[k++] = "-j";
-	argv[k++] = a_j;
-	argv[k++] = "--concurrency";
-	argv[k++] = a_c;
-	argv[k++] = "--mix";
-	argv[k++] = a_mix;
-	if (w->wl == CR_WL_NET) {
-		argv[k++] = "--addr";
-		argv[k++] = w->addr;
-	}
-	argv[k] = NULL;
-	if (pipe(p) != 0) {
-		cr_warn("compare: peers: pipe: %s", strerror(errno));
-		return 0;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	status = posix_spawnp(&pid, py, &fa, NULL, (char *const *)argv,
-	    environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (status != 0) {
-		cr_warn("compare: peers: cannot run %s: %s", py,
-		    strerror(status));
-		close(p[0]);
-		return 0;
-	}
-	if ((f = fdopen(p[0], "r")) == NULL) {
-		close(p[0]);
-	} else {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (cr_cmp_row_from_json(line, &row, &e) != 0) {
-				cr_warn("compare: peers: %s: %s", script,
-				    e.msg);
-			} else if (n < max) {
-				rows[n++] = row;
-			}
-		}
-		fclose(f);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cr_warn("compare: peers: %s did not exit cleanly", script);
-	}
-	return n;
-}
-
 /* ---- the command ---------------------------------------------------- */
 
 static void
@@ -262,22 +127,182 @@ check_file(const char *path, uint64_t *njobs, struct cr_err *e, int *rc)
 	cr_jobsfile_close(&jf);
 }
 
+/* The work from the options; 0, or an exit status (the warning is out). */
+static int
+prepare(struct cr_cmp_opts *o, struct cr_cmp_work *w, char *script,
+    size_t len)
+{
+	struct cr_err e;
+	uint64_t njobs = 0;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->o = o;
+	w->wl = o->wl;
+	w->file = o->file;
+	w->count = o->count ? o->count : defaults[o->wl].count;
+	w->ms = o->ms >= 0 ? o->ms : defaults[o->wl].ms;
+	if (o->wl == CR_WL_FILE) {
+		check_file(o->file, &njobs, &e, &rc);
+		if (rc != 0) {
+			cr_warn("compare: --workload: %s", e.msg);
+			return CR_EXIT_ERROR;
+		}
+		if (w->count == 0 || w->count > njobs) {
+			w->count = njobs;
+		}
+	}
+	if (o->peers && cr_cmp_find_peers(script, len) != 0) {
+		cr_warn("compare: --peers python: peers.py not found (looked "
+		    "at $CORUN_PEERS, next to corun, and %s)", CR_PKGDATADIR);
+		return CR_EXIT_ERROR;
+	}
+	if (o->peers && o->wl == CR_WL_FILE) {
+		cr_warn("compare: --peers: the peers run the built-in "
+		    "workloads only; not for %s", o->file);
+		o->peers = 0;
+	}
+	return 0;
+}
+
+/* The net server and the cpu calibration; 0, or an exit status. */
+static int
+start_work(struct cr_cmp_work *w, struct cr_netsrv *srv)
+{
+	const struct cr_cmp_opts *o = w->o;
+	struct cr_err e;
+
+	if (o->wl == CR_WL_NET) {
+		if (cr_netsrv_start(srv, w->ms, &e) != 0) {
+			cr_warn("compare: %s", e.msg);
+			return CR_EXIT_ERROR;
+		}
+		snprintf(w->addr, sizeof(w->addr), "127.0.0.1:%d", srv->port);
+	}
+	if ((o->wl == CR_WL_CPU || (o->wl == CR_WL_MIXED && o->mix[1] > 0)) &&
+	    cr_cmp_calibrate_cpu(w->ms, &w->cpu_iters, &e) != 0) {
+		cr_warn("compare: %s", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* The peers' names seen so far: their runs follow the models'. */
+struct peer_names {
+	char v[CR_PEERS_MAX][CR_CMP_NAME];
+	size_t n;
+};
+
+/* Round r of the peers, matched by name from one round to the next. */
+static void
+merge_peers(const struct cr_cmp_row *peer, size_t np, struct peer_names *pn,
+    struct cr_cmp_row *runs, size_t nm, unsigned repeat, unsigned r)
+{
+	for (size_t i = 0; i < np; i++) {
+		size_t k;
+
+		for (k = 0; k < pn->n; k++) {
+			if (strcmp(pn->v[k], peer[i].model) == 0) {
+				break;
+			}
+		}
+		if (k == pn->n && k < CR_PEERS_MAX) {
+			memcpy(pn->v[k], peer[i].model, CR_CMP_NAME);
+			pn->n++;
+		}
+		if (k < CR_PEERS_MAX) {
+			runs[(nm + k) * repeat + r] = peer[i];
+		}
+	}
+}
+
+/* Every model (and the peers) --repeat times, interleaved. */
+static void
+run_rounds(const struct cr_cmp_work *w, const char *script,
+    struct cr_cmp_row *runs, struct peer_names *pn)
+{
+	const struct cr_cmp_opts *o = w->o;
+	struct cr_cmp_row peer[CR_PEERS_MAX];
+	struct corun_pool_opts po;
+	size_t nm = o->nmodels;
+
+	for (unsigned r = 0; r < o->repeat; r++) {
+		for (size_t m = 0; m < nm; m++) {
+			cr_cmp_plan(o, o->models[m], w->count, &po);
+			if (cr_cmp_run_model(w, &po,
+			    corun_model_name(o->models[m]),
+			    &runs[m * o->repeat + r]) != 0) {
+				cr_warn("compare: %s: %s",
+				    corun_model_name(o->models[m]),
+				    runs[m * o->repeat + r].error);
+			}
+		}
+		if (o->peers) {
+			size_t np = cr_cmp_run_peers(script, w, ncores(), peer,
+			    CR_PEERS_MAX);
+
+			merge_peers(peer, np, pn, runs, nm, o->repeat, r);
+		}
+	}
+}
+
+/* Print the rows and the verdict, write the charts; the exit status. */
+static int
+report(const struct cr_cmp_work *w, const struct cr_cmp_row *rows,
+    size_t nrows, const struct cr_verdict *v)
+{
+	const struct cr_cmp_opts *o = w->o;
+	struct cr_cmp_report rep;
+	struct cr_err e;
+	char desc[160];
+	int status = 0;
+
+	describe(w, desc, sizeof(desc));
+	memset(&rep, 0, sizeof(rep));
+	rep.o = o;
+	rep.workload = o->wl == CR_WL_FILE ? o->file : cr_wl_name(o->wl);
+	rep.desc = desc;
+	rep.count = w->count;
+	rep.ms = w->ms;
+	rep.cores = o->jobs ? o->jobs : ncores();
+	rep.conc = (unsigned)(o->conc ? o->conc : 1000);
+	if (w->count > 0 && rep.conc > w->count) {
+		rep.conc = (unsigned)w->count;
+	}
+	rep.rows = rows;
+	rep.nrows = nrows;
+	rep.v = v;
+	if (o->json) {
+		cr_cmp_print_json(stdout, &rep);
+	} else if (o->csv) {
+		cr_cmp_print_csv(stdout, &rep);
+	} else {
+		cr_cmp_print_table(stdout, &rep);
+	}
+	fflush(stdout);
+	if (o->svg != NULL && cr_cmp_chart(o->svg, 0, &rep, &e) != 0) {
+		cr_warn("compare: --svg: %s", e.msg);
+		status = 1;
+	}
+	if (o->png != NULL && cr_cmp_chart(o->png, 1, &rep, &e) != 0) {
+		cr_warn("compare: --png: %s", e.msg);
+		status = 1;
+	}
+	return status;
+}
+
 int
 cr_cmd_compare(int argc, char **argv)
 {
 	struct cr_cmp_opts o;
 	struct cr_cmp_work w;
 	struct cr_cmp_row *runs = NULL, *rows = NULL;
-	struct cr_cmp_row peer[CR_PEERS_MAX];
-	struct cr_cmp_report rep;
-	struct corun_pool_opts po;
 	struct cr_netsrv srv = { -1, -1, 0 };
+	struct peer_names pn;
 	struct cr_verdict v;
 	struct cr_err e;
-	char script[PATH_MAX], desc[160];
-	size_t nm, nrows = 0, npeer_names = 0;
-	char peer_names[CR_PEERS_MAX][CR_CMP_NAME];
-	uint64_t njobs = 0;
+	char script[PATH_MAX];
+	size_t nm, nrows = 0;
 	int rc, status = 0;
 
 	if (cr_compare_opts_parse(argc, argv, &o, &e) != 0) {
@@ -288,31 +313,8 @@ cr_cmd_compare(int argc, char **argv)
 		cr_compare_usage(stdout);
 		return 0;
 	}
-	memset(&w, 0, sizeof(w));
-	w.o = &o;
-	w.wl = o.wl;
-	w.file = o.file;
-	w.count = o.count ? o.count : defaults[o.wl].count;
-	w.ms = o.ms >= 0 ? o.ms : defaults[o.wl].ms;
-	if (o.wl == CR_WL_FILE) {
-		check_file(o.file, &njobs, &e, &rc);
-		if (rc != 0) {
-			cr_warn("compare: --workload: %s", e.msg);
-			return CR_EXIT_ERROR;
-		}
-		if (w.count == 0 || w.count > njobs) {
-			w.count = njobs;
-		}
-	}
-	if (o.peers && find_peers(script, sizeof(script)) != 0) {
-		cr_warn("compare: --peers python: peers.py not found (looked "
-		    "at $CORUN_PEERS, next to corun, and %s)", CR_PKGDATADIR);
-		return CR_EXIT_ERROR;
-	}
-	if (o.peers && o.wl == CR_WL_FILE) {
-		cr_warn("compare: --peers: the peers run the built-in "
-		    "workloads only; not for %s", o.file);
-		o.peers = 0;
+	if ((rc = prepare(&o, &w, script, sizeof(script))) != 0) {
+		return rc;
 	}
 	nm = o.nmodels;
 	runs = calloc(nm * o.repeat + CR_PEERS_MAX * o.repeat, sizeof(*runs));
@@ -323,58 +325,12 @@ cr_cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (o.wl == CR_WL_NET) {
-		if (cr_netsrv_start(&srv, w.ms, &e) != 0) {
-			cr_warn("compare: %s", e.msg);
-			status = CR_EXIT_ERROR;
-			goto out;
-		}
-		snprintf(w.addr, sizeof(w.addr), "127.0.0.1:%d", srv.port);
-	}
-	if ((o.wl == CR_WL_CPU || (o.wl == CR_WL_MIXED && o.mix[1] > 0)) &&
-	    cr_cmp_calibrate_cpu(w.ms, &w.cpu_iters, &e) != 0) {
-		cr_warn("compare: %s", e.msg);
-		status = 1;
+	if ((status = start_work(&w, &srv)) != 0) {
 		goto out;
 	}
-
-	for (unsigned r = 0; r < o.repeat; r++) {
-		for (size_t m = 0; m < nm; m++) {
-			cr_cmp_plan(&o, o.models[m], w.count, &po);
-			if (cr_cmp_run_model(&w, &po,
-			    corun_model_name(o.models[m]),
-			    &runs[m * o.repeat + r]) != 0) {
-				cr_warn("compare: %s: %s",
-				    corun_model_name(o.models[m]),
-				    runs[m * o.repeat + r].error);
-			}
-		}
-		if (o.peers) {
-			size_t np = run_peers(script, &w, peer, CR_PEERS_MAX);
-
-			/* Peers are matched by name from one run to the next. */
-			for (size_t i = 0; i < np; i++) {
-				size_t k;
-
-				for (k = 0; k < npeer_names; k++) {
-					if (strcmp(peer_names[k],
-					    peer[i].model) == 0) {
-						break;
-					}
-				}
-				if (k == npeer_names && k < CR_PEERS_MAX) {
-					memcpy(peer_names[k], peer[i].model,
-					    CR_CMP_NAME);
-					npeer_names++;
-				}
-				if (k < CR_PEERS_MAX) {
-					runs[(nm + k) * o.repeat + r] =
-					    peer[i];
-				}
-			}
-		}
-	}
-	for (size_t m = 0; m < nm + npeer_names; m++) {
+	pn.n = 0;
+	run_rounds(&w, script, runs, &pn);
+	for (size_t m = 0; m < nm + pn.n; m++) {
 		cr_cmp_aggregate(&runs[m * o.repeat], o.repeat, &rows[nrows]);
 		if (rows[nrows].error[0] != '\0') {
 			status = 1;
@@ -383,36 +339,7 @@ cr_cmd_compare(int argc, char **argv)
 	}
 	cr_cmp_derive(rows, nrows);
 	cr_cmp_verdict(rows, nrows, &v);
-
-	describe(&w, desc, sizeof(desc));
-	memset(&rep, 0, sizeof(rep));
-	rep.o = &o;
-	rep.workload = o.wl == CR_WL_FILE ? o.file : cr_wl_name(o.wl);
-	rep.desc = desc;
-	rep.count = w.count;
-	rep.ms = w.ms;
-	rep.cores = o.jobs ? o.jobs : ncores();
-	rep.conc = (unsigned)(o.conc ? o.conc : 1000);
-	if (w.count > 0 && rep.conc > w.count) {
-		rep.conc = (unsigned)w.count;
-	}
-	rep.rows = rows;
-	rep.nrows = nrows;
-	rep.v = &v;
-	if (o.json) {
-		cr_cmp_print_json(stdout, &rep);
-	} else if (o.csv) {
-		cr_cmp_print_csv(stdout, &rep);
-	} else {
-		cr_cmp_print_table(stdout, &rep);
-	}
-	fflush(stdout);
-	if (o.svg != NULL && cr_cmp_chart(o.svg, 0, &rep, &e) != 0) {
-		cr_warn("compare: --svg: %s", e.msg);
-		status = 1;
-	}
-	if (o.png != NULL && cr_cmp_chart(o.png, 1, &rep, &e) != 0) {
-		cr_warn("compare: --png: %s", e.msg);
+	if (report(&w, rows, nrows, &v) != 0) {
 		status = 1;
 	}
 out:

@@ -176,6 +176,21 @@ struct cr_cmp_work {
 void cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m,
     uint64_t count, struct corun_pool_opts *po);
 
+/* compare-jobs.c: the job being made, and what it points into. */
+struct cr_mkjob {
+	char buf[128];
+	struct cr_jobspec js;
+	int have_js;
+};
+
+/*
+ * Job number i of w into j (its payload points into mk, or into jf's
+ * job for a jobs file): 1 with a job, 0 at the end, -1 with e set.  mk
+ * starts zeroed; the caller frees mk->js when mk->have_js.
+ */
+int cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
+    uint64_t i, struct cr_mkjob *mk, struct corun_job *j, struct cr_err *e);
+
 /* Run the workload once under po; fills row (row->error on failure). */
 int cr_cmp_run_model(const struct cr_cmp_work *w,
     const struct corun_pool_opts *po, const char *name,
@@ -208,6 +223,22 @@ struct cr_netsrv {
  */
 int cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e);
 void cr_netsrv_stop(struct cr_netsrv *s);
+
+/* ---- Python peers (compare-peers.c) ---------------------------------- */
+
+/*
+ * peers.py's path into out: $CORUN_PEERS, next to the binary (build tree
+ * or install), or pkgdatadir.  0, or -1 if none is readable.
+ */
+int cr_cmp_find_peers(char *out, size_t len);
+
+/*
+ * Run script once for w (cores: -j's default): up to max rows, one per
+ * Python implementation.  Spawned, not forked (nng is live in this
+ * process).  Failures are warned about and give fewer rows.
+ */
+size_t cr_cmp_run_peers(const char *script, const struct cr_cmp_work *w,
+    unsigned cores, struct cr_cmp_row *rows, size_t max);
 
 /* ---- options (compare-opts.c) --------------------------------------- */
 

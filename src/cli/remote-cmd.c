@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "run-internal.h"
+#include "remote-cmd.h"
 
 extern char **environ;
 
@@ -49,6 +49,10 @@ struct cr_rcmds {
 	char *token;		/* --token or the first line of --token-file */
 	corun_handle *tick;
 	int gave_up;
+	const struct cr_run_opts *o;
+	corun_loop *loop;
+	const struct cr_rcmds_ops *ops;	/* the run's callbacks */
+	void *arg;
 };
 
 /* The token from --token or --token-file; NULL (e set) on error. */
@@ -171,24 +175,20 @@ reap(struct cr_rcmds *rc, int block)
 static void
 tick(void *arg)
 {
-	struct cr_run *r = arg;
-	struct cr_rcmds *rc = r->rcmds;
-	struct corun_pool_stats st;
+	struct cr_rcmds *rc = arg;
 
 	corun_handle_release(rc->tick);
 	rc->tick = NULL;
 	reap(rc, 0);
-	corun_pool_stats(r->pool, &st);
-	if (r->o->remote_only && rc->n > 0 && rc->alive == 0 &&
-	    st.remote_alive == 0 && !rc->gave_up && !r->stopping) {
+	if (rc->o->remote_only && rc->n > 0 && rc->alive == 0 &&
+	    !rc->gave_up && rc->ops->unattended(rc->arg)) {
 		rc->gave_up = 1;
 		cr_warn("every --worker-cmd command has exited and no remote "
 		    "worker is attached: stopping");
-		r->failed_hard = 1;
-		cr_run_stop(r, 1);
+		rc->ops->give_up(rc->arg);
 	}
 	if (rc->alive > 0 || !rc->gave_up) {
-		corun_call_later(r->loop, 0.5, tick, r, &rc->tick);
+		corun_call_later(rc->loop, 0.5, tick, rc, &rc->tick);
 	}
 }
 
@@ -213,15 +213,15 @@ spawn(struct cr_rcmds *rc, char *line, const char *url)
 }
 
 int
-cr_rcmds_start(struct cr_run *r, struct cr_err *e)
+cr_rcmds_start(const struct cr_run_opts *o, struct cr_rcmds **rcp,
+    struct cr_err *e)
 {
-	const struct cr_run_opts *o = r->o;
 	struct cr_rcmds *rc;
 
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
 		return cr_errf(e, CORUN_ENOMEM, "out of memory");
 	}
-	r->rcmds = rc;
+	*rcp = rc;
 	if (load_token(rc, o, e) != 0) {
 		return -1;
 	}
@@ -242,17 +242,20 @@ cr_rcmds_start(struct cr_run *r, struct cr_err *e)
 	return 0;
 }
 
-/* The pool listens: start the commands. */
 int
-cr_rcmds_spawn(struct cr_run *r, struct cr_err *e)
+cr_rcmds_spawn(struct cr_rcmds *rc, const struct cr_run_opts *o,
+    corun_loop *loop, const struct cr_rcmds_ops *ops, void *arg,
+    struct cr_err *e)
 {
-	const struct cr_run_opts *o = r->o;
-	struct cr_rcmds *rc = r->rcmds;
 	size_t hosts = o->worker_hosts.n ? o->worker_hosts.n : 1;
 
 	if (rc == NULL || o->worker_cmds.n == 0) {
 		return 0;
 	}
+	rc->o = o;
+	rc->loop = loop;
+	rc->ops = ops;
+	rc->arg = arg;
 	rc->v = calloc(o->worker_cmds.n * hosts, sizeof(*rc->v));
 	if (rc->v == NULL) {
 		return cr_errf(e, CORUN_ENOMEM, "out of memory");
@@ -276,22 +279,19 @@ cr_rcmds_spawn(struct cr_run *r, struct cr_err *e)
 	}
 	unsetenv("CORUN_TOKEN");
 	unsetenv("CORUN_URL");
-	corun_call_later(r->loop, 0.5, tick, r, &rc->tick);
+	corun_call_later(loop, 0.5, tick, rc, &rc->tick);
 	return 0;
 }
 
 const char *
-cr_rcmds_token(const struct cr_run *r)
+cr_rcmds_token(const struct cr_rcmds *rc)
 {
-	return r->rcmds != NULL ? r->rcmds->token : NULL;
+	return rc != NULL ? rc->token : NULL;
 }
 
-/* After the pool is gone: give the commands a moment, then end them. */
 void
-cr_rcmds_finish(struct cr_run *r)
+cr_rcmds_finish(struct cr_rcmds *rc)
 {
-	struct cr_rcmds *rc = r->rcmds;
-
 	if (rc == NULL) {
 		return;
 	}
@@ -319,5 +319,4 @@ cr_rcmds_finish(struct cr_run *r)
 	free(rc->v);
 	free(rc->token);
 	free(rc);
-	r->rcmds = NULL;
 }

@@ -1,6 +1,7 @@
 /*
  * run-internal.h - the state of one `corun run`, shared by run.c (the
- * loop, the window, signals) and runjob.c (making jobs, printing
+ * command: options, the pool, start and end), run-window.c (the window
+ * of jobs in flight, signals) and runjob.c (making jobs, printing
  * outcomes).
  */
 #ifndef CORUN_CLI_RUN_INTERNAL_H
@@ -13,6 +14,12 @@
 #include <corun/pool.h>
 
 #include "cli.h"
+
+/*
+ * Seconds to wait for cancelled jobs to come back before exiting anyway:
+ * the worker's TERM-then-KILL grace plus a margin.
+ */
+#define CR_CANCEL_WAIT 15.0
 
 struct cr_run;
 
@@ -44,19 +51,34 @@ struct cr_run {
 	struct event *ev_in, *ev_sig[2];
 	corun_handle *watchdog;
 	FILE *joblog;
-	struct cr_rcmds *rcmds;		/* remote-cmd.c */
+	struct cr_rcmds *rcmds;		/* remote-cmd.h */
 	struct cr_tally tally;
 	struct cr_progress prog;
 };
 
-/* run.c */
-void cr_run_stop(struct cr_run *r, int now);
+/*
+ * run-window.c: the scheduler.  Everything is called on the loop thread.
+ */
 
-/* remote-cmd.c: the token and the --worker-cmd commands */
-int cr_rcmds_start(struct cr_run *r, struct cr_err *e);
-int cr_rcmds_spawn(struct cr_run *r, struct cr_err *e);
-const char *cr_rcmds_token(const struct cr_run *r);
-void cr_rcmds_finish(struct cr_run *r);
+/*
+ * Size the window for r->conc jobs at once and allocate it (once, after
+ * the pool is up).  0 or CORUN_ENOMEM; run.c frees the arrays.
+ */
+int cr_run_window_new(struct cr_run *r);
+/* Watch the input's fd (when it has one) and SIGINT, SIGTERM. */
+void cr_run_watch(struct cr_run *r);
+/*
+ * Top the window up from the input; stop the loop once nothing more is
+ * coming and nothing is in flight.
+ */
+void cr_run_pump(struct cr_run *r);
+/*
+ * Start nothing more.  now == 0: the pool drops the jobs it has not
+ * handed to a worker, running ones finish.  now != 0: every job in
+ * flight is cancelled, and the loop stops CR_CANCEL_WAIT seconds later
+ * if they have not all come back.  Idempotent per level.
+ */
+void cr_run_stop(struct cr_run *r, int now);
 
 /* runjob.c */
 int cr_run_open_sources(struct cr_run *r, struct cr_err *e);

@@ -1,0 +1,330 @@
+/*
+ * args-opts.c - the options of `corun run`: their table (long name,
+ * short letter, whether a value follows, handler), the handlers, and the
+ * usage they add up to.  The command line's grammar is args.c's.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "args-internal.h"
+
+static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
+static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
+    opt_halt, opt_argfile, opt_remote_timeout;
+
+#define OFF(f) offsetof(struct cr_run_opts, f)
+
+static const struct opt opts[] = {
+	/* the pool */
+	{ "jobs", 'j', 1, set_count, OFF(jobs), 0, 1000000 },
+	{ "model", 0, 1, opt_model, 0, 0, 0 },
+	{ "procs", 0, 1, set_count, OFF(procs), 1, 4096 },
+	{ "threads", 0, 1, set_count, OFF(threads), 1, 4096 },
+	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
+	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
+	{ "load", 0, 1, opt_load, 0, 0, 0 },
+	/* output */
+	{ "keep-order", 'k', 0, set_flag, OFF(keep_order), 0, 0 },
+	{ "joblog", 0, 1, set_str, OFF(joblog), 0, 0 },
+	{ "results", 0, 1, opt_results, 0, 0, 0 },
+	/* each job */
+	{ "timeout", 0, 1, opt_timeout, 0, 0, 0 },
+	{ "retries", 0, 1, opt_retries, 0, 0, 0 },
+	{ "halt", 0, 1, opt_halt, 0, 0, 0 },
+	{ "halt-on-error", 0, 1, opt_halt, 0, 0, 0 },
+	/* output */
+	{ "tag", 0, 0, set_flag, OFF(tag), 0, 0 },
+	{ "line-buffer", 0, 0, set_flag, OFF(line_buffer), 0, 0 },
+	{ "lb", 0, 0, set_flag, OFF(line_buffer), 0, 0 },
+	{ "json", 0, 0, set_flag, OFF(json), 0, 0 },
+	{ "bar", 0, 0, set_flag, OFF(bar), 0, 0 },
+	{ "progress", 0, 0, set_flag, OFF(progress), 0, 0 },
+	{ "dry-run", 0, 0, set_flag, OFF(dry_run), 0, 0 },
+	/* input */
+	{ "arg-file", 'a', 1, opt_argfile, 0, 0, 0 },
+	{ "null", '0', 0, set_flag, OFF(null_sep), 0, 0 },
+	{ "jobs-file", 0, 1, set_str, OFF(jobs_file), 0, 0 },
+	{ "help", 'h', 0, set_flag, OFF(help), 0, 0 },
+	{ "version", 0, 0, set_flag, OFF(version), 0, 0 },
+	/* remote workers */
+	{ "listen", 0, 1, set_nonempty, OFF(listen), 0, 0 },
+	{ "token", 0, 1, set_nonempty, OFF(token), 0, 0 },
+	{ "token-file", 0, 1, set_nonempty, OFF(token_file), 0, 0 },
+	{ "insecure", 0, 0, set_flag, OFF(insecure), 0, 0 },
+	{ "tls-cert", 0, 1, set_nonempty, OFF(tls_cert), 0, 0 },
+	{ "tls-key", 0, 1, set_nonempty, OFF(tls_key), 0, 0 },
+	{ "tls-ca", 0, 1, set_nonempty, OFF(tls_ca), 0, 0 },
+	{ "worker-cmd", 0, 1, push_nonempty, OFF(worker_cmds), 0, 0 },
+	{ "worker-host", 0, 1, push_nonempty, OFF(worker_hosts), 0, 0 },
+	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
+	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
+	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+
+void
+cr_run_usage(FILE *f)
+{
+	fputs(
+"usage: corun run [-0hk] [-a file] [-j n] [--bar] [--concurrency c]\n"
+"                 [--dry-run] [--halt when,why=n[%]] [--joblog file]\n"
+"                 [--json] [--line-buffer] [--load file.so]\n"
+"                 [--model process|thread|async|hybrid] [--offload]\n"
+"                 [--procs p] [--progress] [--results dir]\n"
+"                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
+"                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
+"       corun run [options] --jobs-file file|-\n"
+"Remote workers: --listen url [--token t | --token-file f] [--insecure]\n"
+"                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
+"                 [--worker-cmd template [--worker-host host] ...]\n"
+"                 [--remote-only] [--remote-slots n] [--remote-timeout secs]\n"
+"\n"
+"Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
+"Input: ::: values, :::: files, -a files (cross product, last group\n"
+"fastest), else lines of stdin.  Exit: 0 all ok, 1-100 failed jobs,\n"
+"101 more than 100 failed, 255 other errors.\n", f);
+}
+
+int
+cr_model_parse(const char *s, enum corun_model *out)
+{
+	static const struct {
+		const char *name;
+		enum corun_model m;
+	} models[] = {
+		{ "process", CORUN_MODEL_PROCESS },
+		{ "thread", CORUN_MODEL_THREAD },
+		{ "async", CORUN_MODEL_ASYNC },
+		{ "hybrid", CORUN_MODEL_HYBRID },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		if (strcmp(s, models[i].name) == 0) {
+			*out = models[i].m;
+			return 0;
+		}
+	}
+	return CORUN_EINVAL;
+}
+
+void
+cr_run_opts_free(struct cr_run_opts *o)
+{
+	size_t g;
+
+	for (g = 0; g < o->ngroups; g++) {
+		cr_strv_free(&o->groups[g].vals);
+	}
+	free(o->groups);
+	cr_strv_free(&o->load);
+	cr_strv_free(&o->worker_cmds);
+	cr_strv_free(&o->worker_hosts);
+	memset(o, 0, sizeof(*o));
+}
+
+struct cr_group *
+cr_run_add_group(struct cr_run_opts *o, int is_file, const char *path)
+{
+	struct cr_group *ng;
+
+	ng = realloc(o->groups, (o->ngroups + 1) * sizeof(*ng));
+	if (ng == NULL) {
+		return NULL;
+	}
+	o->groups = ng;
+	ng = &o->groups[o->ngroups++];
+	memset(ng, 0, sizeof(*ng));
+	ng->is_file = is_file;
+	ng->path = path;
+	return ng;
+}
+
+static int
+uint_opt(const char *name, const char *v, unsigned long long min,
+    unsigned long long max, unsigned *out, struct cr_err *e)
+{
+	unsigned long long x;
+	int rc = cr_parse_uint(v, max, &x);
+
+	if (rc == 0 && x < min) {
+		rc = CORUN_ERANGE;
+	}
+	if (rc != 0) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not an integer "
+		    "from %llu to %llu", name, v, min, max);
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
+/* ---- the handlers: shared ones, then one per option that needs it -- */
+
+#define FIELD(o, op, type) ((type *)(void *)((char *)(o) + (op)->off))
+
+static int
+set_flag(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	*FIELD(o, op, int) = 1;
+	return 0;
+}
+
+static int
+set_str(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	*FIELD(o, op, const char *) = v;
+	return 0;
+}
+
+static int
+set_nonempty(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	*FIELD(o, op, const char *) = v;
+	return 0;
+}
+
+static int
+set_count(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	return uint_opt(name, v, op->min, op->max, FIELD(o, op, unsigned), e);
+}
+
+static int
+push_nonempty(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	return cr_strv_push(FIELD(o, op, struct cr_strv), v) ? cr_errf(e,
+	    CORUN_ENOMEM, "out of memory") : 0;
+}
+
+static int
+opt_model(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (cr_model_parse(v, &o->model) != 0) {
+		return cr_errf(e, CORUN_EINVAL, "%s: unknown model \"%s\" "
+		    "(process, thread, async or hybrid)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_load(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+	}
+	return cr_strv_push(&o->load, v) ? cr_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+static int
+opt_results(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (*v == '\0') {
+		return cr_errf(e, CORUN_EINVAL, "%s: empty directory name",
+		    name);
+	}
+	o->results = v;
+	return 0;
+}
+
+static int
+opt_timeout(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	if (cr_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
+	    o->timeout > 1e9) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "
+		    "number of seconds", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_retries(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	unsigned u = 0;
+	int rc = uint_opt(name, v, 0, 1000, &u, e);
+
+	o->retries = (int)u;
+	return rc;
+}
+
+static int
+opt_halt(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	int rc;
+
+	if ((rc = cr_halt_parse(v, &o->halt, e)) != 0) {
+		char m[sizeof(e->msg)];
+
+		memcpy(m, e->msg, sizeof(m));
+		return cr_errf(e, rc, "%s: %s", name, m);
+	}
+	return 0;
+}
+
+static int
+opt_argfile(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	return cr_run_add_group(o, 1, v) ? 0 : cr_errf(e, CORUN_ENOMEM,
+	    "out of memory");
+}
+
+static int
+opt_remote_timeout(struct cr_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cr_err *e)
+{
+	if (cr_parse_double(v, &o->remote_timeout) != 0 ||
+	    o->remote_timeout < 0.1 || o->remote_timeout > 86400) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds from 0.1 to 86400", name, v);
+	}
+	return 0;
+}
+
+const struct opt *
+cr_run_opt_long(const char *s, size_t n)
+{
+	const struct opt *op;
+
+	for (op = opts; op->lng != NULL; op++) {
+		if (strlen(op->lng) == n && strncmp(op->lng, s, n) == 0) {
+			return op;
+		}
+	}
+	return NULL;
+}
+
+const struct opt *
+cr_run_opt_short(char c)
+{
+	const struct opt *op;
+
+	for (op = opts; op->lng != NULL; op++) {
+		if (op->shrt == c) {
+			return op;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,42 @@
+/*
+ * client-internal.h - what the corund client commands share
+ * (client-util.c), for client-cmds.c and client-submit.c.
+ */
+#ifndef CORUN_CLI_CLIENT_INTERNAL_H
+#define CORUN_CLI_CLIENT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* Seconds to wait for corund's reply to a request that does not wait. */
+#define CR_CALL_TIMEOUT 60.0
+
+/* "usage: corun [-S URL] TEXT" on stderr; returns CR_CLIENT_USAGE. */
+int cr_client_usage(const char *text);
+
+/*
+ * Nonzero, with the usage line printed on stdout, when argv[1] is -h or
+ * --help.
+ */
+int cr_client_want_help(int argc, char **argv, const char *text);
+
+/* A job id (1 .. 2^62) into *out: 0, or -1 with a warning printed. */
+int cr_client_parse_id(const char *s, json_int_t *out);
+
+/* Take every --json after argv[0] out of argv; nonzero if there was one. */
+int cr_client_json_flag(int *argc, char **argv);
+
+/* A string field of o, or "-". */
+const char *cr_client_jstr(json_t *o, const char *k);
+
+/* An integer field of o, or 0. */
+long long cr_client_jint(json_t *o, const char *k);
+
+/*
+ * A job's output (stdout and stderr as they were), or its record with
+ * as_json; returns the exit status it means for us (result, submit
+ * --wait): 0 done, its exit code, or CR_CLIENT_FAILED.
+ */
+int cr_client_print_result(json_t *job, const char *id, int as_json);
+
+#endif /* CORUN_CLI_CLIENT_INTERNAL_H */

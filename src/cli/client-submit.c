@@ -1,0 +1,369 @@
+/*
+ * client-submit.c - corun submit: one job from the command line, or
+ * every line of a jobs file, sent to corund; with --wait, the job's
+ * result as `corun result` prints it.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "client-internal.h"
+
+#define CR_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
+
+static const char submit_usage[] =
+    "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
+    "           [--key K] [--after ID[,ID...]] [--env NAME=VALUE]\n"
+    "           [--wait [--json]] command [arg ...] | --jobs-file FILE|-";
+
+/* Send a batch of jobs; print the ids. */
+static int
+send_batch(json_t *jobs)
+{
+	json_t *reply, *ids, *v;
+	size_t i;
+	int rc;
+
+	rc = cr_client_call(json_pack("{s:s, s:o}", "op", "submit", "jobs",
+	    jobs), CR_CALL_TIMEOUT, &reply);
+	if (rc != 0) {
+		return rc;
+	}
+	ids = json_object_get(reply, "ids");
+	json_array_foreach(ids, i, v) {
+		printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+	}
+	json_decref(reply);
+	return 0;
+}
+
+/* Each line: a JSON job object, or a shell command line. */
+static int
+submit_file(const char *path, json_t *defaults)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	json_t *jobs = json_array();
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (f == NULL) {
+		cr_warn("%s: cannot open", path);
+		json_decref(jobs);
+		return CR_CLIENT_FAILED;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		json_t *job;
+		json_error_t jerr;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+			line[--n] = '\0';
+		}
+		if (n == 0) {
+			continue;
+		}
+		if (line[0] == '{') {
+			job = json_loadb(line, (size_t)n, 0, &jerr);
+			if (!json_is_object(job)) {
+				cr_warn("%s:%zu: %s", path, lineno, job == NULL ?
+				    jerr.text : "not a JSON object");
+				json_decref(job);
+				rc = CR_CLIENT_FAILED;
+				break;
+			}
+		} else {
+			job = json_pack("{s:[s,s,s]}", "cmd", "/bin/sh", "-c",
+			    line);
+		}
+		json_object_update_missing(job, defaults);
+		json_array_append_new(jobs, job);
+		if (json_array_size(jobs) == CR_SUBMIT_CHUNK) {
+			rc = send_batch(jobs);
+			jobs = json_array();
+		}
+	}
+	free(line);
+	if (f != stdin) {
+		fclose(f);
+	}
+	if (rc == 0 && json_array_size(jobs) > 0) {
+		return send_batch(jobs);
+	}
+	json_decref(jobs);
+	return rc;
+}
+
+/* ---- the options -------------------------------------------------- */
+
+/* The request being built from the options. */
+struct submit_req {
+	json_t *job, *env, *after;
+	const char *file;	/* --jobs-file */
+	int wait, as_json;
+};
+
+struct submit_opt;
+
+/*
+ * Apply one option (its argument is optarg, or NULL) to q: SUBMIT_NEXT
+ * to go on, or the exit status of the command.
+ */
+typedef int submit_opt_fn(struct submit_req *q, const struct submit_opt *op,
+    char *arg);
+
+#define SUBMIT_NEXT (-1)
+
+struct submit_opt {
+	const char *name;
+	int has_arg;
+	int val;		/* getopt's answer for it */
+	submit_opt_fn *fn;
+};
+
+/* --group, --key: a string of the job's under the option's name. */
+static int
+opt_string(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	json_object_set_new(q->job, op->name, json_string(arg));
+	return SUBMIT_NEXT;
+}
+
+static int
+opt_priority(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	char *end;
+	long p = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0') {
+		cr_warn("--priority: \"%s\" is not an integer", arg);
+		return CR_CLIENT_USAGE;
+	}
+	json_object_set_new(q->job, "priority", json_integer(p));
+	return SUBMIT_NEXT;
+}
+
+static int
+opt_timeout(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	double x;
+
+	if (cr_parse_double(arg, &x) != 0 || x < 0) {
+		cr_warn("--timeout: \"%s\" is not seconds", arg);
+		return CR_CLIENT_USAGE;
+	}
+	json_object_set_new(q->job, "timeout", json_real(x));
+	return SUBMIT_NEXT;
+}
+
+static int
+opt_retries(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	unsigned long long u;
+
+	if (cr_parse_uint(arg, 1000, &u) != 0) {
+		cr_warn("--retries: \"%s\" is not 0..1000", arg);
+		return CR_CLIENT_USAGE;
+	}
+	json_object_set_new(q->job, "retries", json_integer((json_int_t)u));
+	return SUBMIT_NEXT;
+}
+
+/* --after ID[,ID...], given any number of times. */
+static int
+opt_after(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	char *s = strdup(arg), *tok, *save = NULL;
+
+	q->after = q->after != NULL ? q->after : json_array();
+	for (tok = strtok_r(s, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		json_int_t id;
+
+		if (cr_client_parse_id(tok, &id) != 0) {
+			free(s);
+			return CR_CLIENT_USAGE;
+		}
+		json_array_append_new(q->after, json_integer(id));
+	}
+	free(s);
+	return SUBMIT_NEXT;
+}
+
+static int
+opt_env(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg) {
+		cr_warn("--env: \"%s\" is not NAME=VALUE", arg);
+		return CR_CLIENT_USAGE;
+	}
+	*eq = '\0';
+	json_object_set_new(q->env, arg, json_string(eq + 1));
+	*eq = '=';
+	return SUBMIT_NEXT;
+}
+
+/* --jobs-file, --wait, --json: how the jobs go and come back. */
+static int
+opt_mode(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	if (op->val == 'f') {
+		q->file = arg;
+	} else if (op->val == 'W') {
+		q->wait = 1;
+	} else {
+		q->as_json = 1;
+	}
+	return SUBMIT_NEXT;
+}
+
+static int
+opt_help(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	printf("usage: corun [-S URL] %s\n", submit_usage);
+	return 0;
+}
+
+static const struct submit_opt submit_opts[] = {
+	{ "group", required_argument, 'g', opt_string },
+	{ "priority", required_argument, 'p', opt_priority },
+	{ "timeout", required_argument, 't', opt_timeout },
+	{ "retries", required_argument, 'r', opt_retries },
+	{ "key", required_argument, 'k', opt_string },
+	{ "after", required_argument, 'a', opt_after },
+	{ "env", required_argument, 'e', opt_env },
+	{ "jobs-file", required_argument, 'f', opt_mode },
+	{ "wait", no_argument, 'W', opt_mode },
+	{ "json", no_argument, 'J', opt_mode },
+	{ "help", no_argument, 'h', opt_help },
+};
+
+#define NSUBMIT_OPTS (sizeof(submit_opts) / sizeof(submit_opts[0]))
+
+/* Every option into q: SUBMIT_NEXT, or the exit status. */
+static int
+parse_submit(int argc, char **argv, struct submit_req *q)
+{
+	struct option lo[NSUBMIT_OPTS + 1];
+	size_t k;
+	int opt, rc;
+
+	memset(lo, 0, sizeof(lo));
+	for (k = 0; k < NSUBMIT_OPTS; k++) {
+		lo[k].name = submit_opts[k].name;
+		lo[k].has_arg = submit_opts[k].has_arg;
+		lo[k].val = submit_opts[k].val;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+g:p:t:r:k:a:e:f:h", lo,
+	    NULL)) != -1) {
+		for (k = 0; k < NSUBMIT_OPTS && submit_opts[k].val != opt;
+		    k++) {
+		}
+		if (k == NSUBMIT_OPTS) {
+			return cr_client_usage(submit_usage);
+		}
+		rc = submit_opts[k].fn(q, &submit_opts[k], optarg);
+		if (rc != SUBMIT_NEXT) {
+			return rc;
+		}
+	}
+	return SUBMIT_NEXT;
+}
+
+/* ---- sending ------------------------------------------------------- */
+
+/* --wait: one request, the reply comes with the result. */
+static int
+submit_wait(json_t *job, int as_json)
+{
+	json_t *reply;
+	char id[32];
+	int rc;
+
+	json_object_set_new(job, "wait", json_true());
+	if ((rc = cr_client_call(job, -1, &reply)) != 0) {
+		return rc;
+	}
+	snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(reply, "id")));
+	if (json_is_string(json_object_get(reply, "stopping"))) {
+		cr_warn("job %s: %s", id, json_string_value(
+		    json_object_get(reply, "stopping")));
+	}
+	rc = cr_client_print_result(json_object_get(reply, "job"), id,
+	    as_json);
+	json_decref(reply);
+	return rc;
+}
+
+/* The command words argv[first..] as one job. */
+static int
+submit_command(json_t *job, int argc, char **argv, int first, int wait,
+    int as_json)
+{
+	json_t *reply, *cmd = json_array();
+	int rc;
+
+	for (int i = first; i < argc; i++) {
+		json_array_append_new(cmd, json_string(argv[i]));
+	}
+	json_object_set_new(job, "cmd", cmd);
+	json_object_set_new(job, "op", json_string("submit"));
+	if (wait) {
+		return submit_wait(job, as_json);
+	}
+	if ((rc = cr_client_call(job, CR_CALL_TIMEOUT, &reply)) != 0) {
+		return rc;
+	}
+	printf("%" JSON_INTEGER_FORMAT "\n",
+	    json_integer_value(json_object_get(reply, "id")));
+	json_decref(reply);
+	return 0;
+}
+
+int
+cr_cmd_submit(int argc, char **argv)
+{
+	struct submit_req q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.job = json_object();
+	q.env = json_object();
+	if ((rc = parse_submit(argc, argv, &q)) != SUBMIT_NEXT) {
+		json_decref(q.job);
+		json_decref(q.env);
+		json_decref(q.after);
+		return rc;
+	}
+	if (q.after != NULL) {
+		json_object_set_new(q.job, "after", q.after);
+	}
+	if (json_object_size(q.env) > 0) {
+		json_object_set(q.job, "env", q.env);
+	}
+	json_decref(q.env);
+	if (q.file != NULL || (q.as_json && !q.wait)) {
+		if (optind < argc || q.wait || q.as_json) {
+			json_decref(q.job);
+			return cr_client_usage(submit_usage);
+		}
+		rc = submit_file(q.file, q.job);
+		json_decref(q.job);
+		return rc;
+	}
+	if (optind >= argc) {
+		json_decref(q.job);
+		return cr_client_usage(submit_usage);
+	}
+	return submit_command(q.job, argc, argv, optind, q.wait, q.as_json);
+}

@@ -1,0 +1,354 @@
+/*
+ * run-window.c - the scheduler of `corun run`: the bounded window of
+ * jobs in flight, topped up from the input, retired as they complete,
+ * and stopped by a halt policy or a signal.
+ *
+ * Everything happens on one corun loop.  cr_run_pump() is the whole
+ * scheduler: it tops the window up from the input (which may be a slow
+ * pipe: the input is polled, never waited on, and an fd event wakes
+ * cr_run_pump() when more arrives), and ends the loop when nothing is
+ * left in flight.  Each pool future's done callback retires its job (or,
+ * with -k, every job that is now next in order) and pumps again.
+ *
+ * The window holds at most 4 x the pool's concurrency + one batch of
+ * submitted, unprinted jobs, so a million-line input never becomes a
+ * million futures, and -k buffers at most a window of outputs.  With {%}
+ * in the template the window is the concurrency itself, so that a job
+ * slot number is free exactly when one of the running jobs ended.
+ *
+ * SIGINT and SIGTERM arrive as libevent signal events on the loop's
+ * base: start nothing more, shut the pool down without waiting (the
+ * workers kill the jobs' process groups), log what completes, exit
+ * 128 + signal.  A second signal exits at once.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corun/future.h>
+#include <corun/loop.h>
+#include <corun/pool.h>
+#include <corun/task.h>
+
+#include "cli.h"
+#include "run-internal.h"
+
+#define CR_BATCH 256
+
+/* ---- finishing a job ------------------------------------------------ */
+
+/* The pool did not complete what was cancelled: do not hang for it. */
+static void
+force_finish(void *arg)
+{
+	struct cr_run *r = arg;
+
+	corun_handle_release(r->watchdog);
+	r->watchdog = NULL;
+	if (!r->finished) {
+		cr_warn("%zu job(s) did not end after being cancelled; "
+		    "giving up on them", r->inflight);
+		r->failed_hard = 1;
+		r->finished = 1;
+		corun_loop_stop(r->loop);
+	}
+}
+
+/*
+ * soon: start nothing more; the pool drops the jobs it has not handed to
+ * a worker, running ones finish.  now: every job in flight is cancelled
+ * (queued ones complete at once, running ones are killed by their worker:
+ * TERM to the process group, then KILL).
+ */
+void
+cr_run_stop(struct cr_run *r, int now)
+{
+	corun_future *done = NULL;
+	size_t i;
+
+	if (r->stopping >= (now ? 2 : 1)) {
+		return;
+	}
+	r->stopping = now ? 2 : 1;
+	if (r->ev_in != NULL) {
+		event_del(r->ev_in);
+	}
+	if (!now) {
+		corun_pool_shutdown(r->pool, 1, 1, &done);
+		if (done != NULL) {
+			corun_future_unref(done);
+		}
+		return;
+	}
+	for (i = 0; i < r->wsize; i++) {
+		if (r->win[i].used && !r->win[i].done) {
+			corun_future_cancel(r->win[i].fut);
+		}
+	}
+	if (r->watchdog == NULL) {
+		corun_call_later(r->loop, CR_CANCEL_WAIT, force_finish, r,
+		    &r->watchdog);
+	}
+}
+
+static void
+retire(struct cr_run *r, struct cr_wslot *w)
+{
+	struct cr_outcome oc;
+	const char *msg = NULL;
+
+	oc.js = &w->js;
+	oc.res = corun_pool_result(w->fut);
+	if (oc.res != NULL) {
+		oc.status = oc.res->status;
+		oc.message = oc.res->message ? oc.res->message : "";
+	} else {
+		oc.status = corun_future_error(w->fut, &msg);
+		oc.status = oc.status ? oc.status : CORUN_ECANCELED;
+		oc.message = msg ? msg : "";
+	}
+	/*
+	 * A job dropped by a halt or a signal before it started: no trace.
+	 * One we killed while it ran is printed and logged (as GNU parallel
+	 * does), but did not fail on its own: it is not counted.
+	 */
+	if (!(oc.res == NULL && oc.status == CORUN_ECANCELED &&
+	    r->stopping)) {
+		int killed = oc.status == CORUN_ECANCELED && r->stopping;
+
+		r->tally.done += !killed;
+		if (killed) {
+			/* counted nowhere */
+		} else if (oc.status == 0) {
+			r->tally.succeeded++;
+		} else {
+			r->tally.failed++;
+			/* fail=1 exits with the status of the job that
+			 * fired the halt, not of one that ended after. */
+			if (!r->halted) {
+				r->tally.last_fail_exit = oc.res ?
+				    oc.res->exit_code : -1;
+			}
+		}
+		cr_run_print_outcome(r, &oc);
+	}
+	corun_future_unref(w->fut);
+	w->fut = NULL;
+	if (w->js.slot != 0) {
+		r->freenum[r->nfreenum++] = w->js.slot;
+	}
+	cr_jobspec_free(&w->js);
+	w->used = w->done = 0;
+	if (!r->o->keep_order) {
+		r->freew[r->nfreew++] = (size_t)(w - r->win);
+	}
+	r->inflight--;
+	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, r->eof,
+	    corun_loop_time(r->loop), 0);
+	if (!r->halted && cr_halt_triggered(&r->o->halt, &r->tally)) {
+		r->halted = 1;
+		cr_run_stop(r, r->o->halt.when == CR_HALT_NOW);
+	}
+}
+
+static void
+on_done(corun_future *fut, void *arg)
+{
+	struct cr_wslot *w = arg;
+	struct cr_run *r = w->r;
+
+	w->done = 1;
+	if (!r->o->keep_order) {
+		retire(r, w);
+	} else {
+		for (;;) {
+			w = &r->win[(r->next_print - 1) % r->wsize];
+			if (!w->used || !w->done) {
+				break;
+			}
+			r->next_print++;
+			retire(r, w);
+		}
+	}
+	cr_run_pump(r);
+}
+
+/* ---- starting jobs -------------------------------------------------- */
+
+static void
+on_input(evutil_socket_t fd, short what, void *arg)
+{
+	cr_run_pump(arg);
+}
+
+static int
+submit(struct cr_run *r, struct cr_wslot *w)
+{
+	struct corun_job job;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.kind = w->js.kind;
+	job.payload = w->js.payload;
+	job.len = w->js.len;
+	job.timeout = w->js.timeout >= 0 ? w->js.timeout : r->o->timeout;
+	job.retries = w->js.retries >= 0 ? w->js.retries : r->o->retries;
+	job.tag = (uint64_t)(w - r->win);
+	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
+	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
+		return rc;
+	}
+	w->used = 1;
+	w->done = 0;
+	r->inflight++;
+	return corun_future_add_done_callback(w->fut, on_done, w);
+}
+
+static int
+window_has_room(struct cr_run *r)
+{
+	if (r->tmpl.has_slot && r->nfreenum == 0) {
+		return 0;
+	}
+	if (r->o->keep_order) {
+		return r->next_seq - r->next_print < r->wsize;
+	}
+	return r->nfreew > 0;
+}
+
+void
+cr_run_pump(struct cr_run *r)
+{
+	struct cr_wslot *w;
+	struct cr_err e;
+	unsigned slot;
+	size_t i;
+	int rc;
+
+	while (!r->stopping && !r->eof && window_has_room(r)) {
+		slot = r->tmpl.has_slot ? r->freenum[r->nfreenum - 1] : 0;
+		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
+		    r->freew[r->nfreew - 1];
+		w = &r->win[i];
+		rc = cr_run_next_job(r, 1, slot, &w->js, &e);
+		if (rc == CORUN_EAGAIN) {
+			event_add(r->ev_in, NULL);
+			break;
+		}
+		if (rc == CORUN_EDONE) {
+			r->eof = r->tally.at_eof = 1;
+			break;
+		}
+		if (rc != 0) {
+			cr_warn("%s", e.msg);
+			r->failed_hard = 1;
+			cr_run_stop(r, 0);
+			break;
+		}
+		if (r->tmpl.has_slot) {
+			r->nfreenum--;
+		}
+		if (!r->o->keep_order) {
+			r->nfreew--;
+		}
+		r->next_seq++;
+		r->tally.total = r->next_seq - 1;
+		if ((rc = submit(r, w)) != 0) {
+			cr_warn("cannot submit a job: %s", corun_strerror(rc));
+			cr_jobspec_free(&w->js);
+			r->failed_hard = 1;
+			cr_run_stop(r, 0);
+			break;
+		}
+	}
+	if (r->eof && !r->stopping && !r->pool_closed &&
+	    r->o->listen == NULL) {
+		/*
+		 * Nothing more will be submitted: close the pool now, so that
+		 * each worker, once it has been handed its last jobs, runs
+		 * them and leaves right behind its last results (SHUTDOWN
+		 * drain), a round trip before we could tell it at the end.
+		 * Retries still run (on a worker started for them).  Not with
+		 * --listen: remote workers may attach until the end.
+		 */
+		r->pool_closed = 1;
+		(void)corun_pool_shutdown(r->pool, 1, 0, NULL);
+	}
+	if ((r->eof || r->stopping) && r->inflight == 0 && !r->finished) {
+		r->finished = 1;
+		corun_loop_stop(r->loop);
+	}
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct cr_run *r = arg;
+
+	if (r->signo != 0) {
+		/*
+		 * A second signal: the user means it, unless it came with the
+		 * first (timeout(1) and terminals signal the process and its
+		 * group, so one Ctrl-C can arrive twice).  The workers, left
+		 * behind, see their parent go and kill their jobs themselves.
+		 */
+		if (corun_loop_now_ns() - r->signo_ns < 1000000000ull) {
+			return;
+		}
+		if (r->joblog != NULL) {
+			fflush(r->joblog);
+		}
+		_exit(128 + (int)sig);
+	}
+	r->signo = (int)sig;
+	r->signo_ns = corun_loop_now_ns();
+	cr_run_stop(r, 1);
+	cr_run_pump(r);
+}
+
+/* ---- setup ---------------------------------------------------------- */
+
+int
+cr_run_window_new(struct cr_run *r)
+{
+	size_t i;
+
+	r->wsize = r->tmpl.has_slot ? r->conc :
+	    (size_t)r->conc * 4 + CR_BATCH;
+	r->win = calloc(r->wsize, sizeof(*r->win));
+	r->freew = calloc(r->wsize, sizeof(*r->freew));
+	r->freenum = calloc(r->conc, sizeof(*r->freenum));
+	if (r->win == NULL || r->freew == NULL || r->freenum == NULL) {
+		return CORUN_ENOMEM;
+	}
+	for (i = 0; i < r->wsize; i++) {
+		r->win[i].r = r;
+		r->freew[r->nfreew++] = r->wsize - 1 - i;
+	}
+	for (i = 0; i < r->conc; i++) {
+		r->freenum[r->nfreenum++] = r->conc - (unsigned)i;
+	}
+	return 0;
+}
+
+void
+cr_run_watch(struct cr_run *r)
+{
+	struct event_base *base = corun_loop_base(r->loop);
+	int sigs[2] = { SIGINT, SIGTERM }, i;
+
+	if (!r->use_jf && cr_input_fd(&r->in) >= 0) {
+		r->ev_in = event_new(base, cr_input_fd(&r->in), EV_READ,
+		    on_input, r);
+	}
+	for (i = 0; i < 2; i++) {
+		r->ev_sig[i] = evsignal_new(base, sigs[i], on_signal, r);
+		if (r->ev_sig[i] != NULL) {
+			event_add(r->ev_sig[i], NULL);
+		}
+	}
+}
