@@ -189,7 +189,7 @@ cr_rq_remove(corun_loop *loop, struct corun_handle *h)
 	loop->rq_len--;
 }
 
-/* ---- timers (timer.c) ------------------------------------------------ */
+/* ---- timers (loop.c) ------------------------------------------------- */
 
 /* Add h (idle) to the heap: 0, or CORUN_ENOMEM (h untouched). */
 int cr_timer_heap_push(corun_loop *loop, struct corun_handle *h,
