@@ -84,6 +84,11 @@ def include_edges(srcdir, files):
     return edges
 
 
+def has_code(srcdir, header):
+    with open(os.path.join(srcdir, header), errors="replace") as fh:
+        return re.search(r"^static inline", fh.read(), re.M) is not None
+
+
 def object_source(obj, builddir, srcdir):
     """Map a built object back to its source file (automake names objects
     TARGET-NAME.o when the target has its own flags)."""
@@ -206,6 +211,19 @@ def main():
         if lb not in LAYERS[la]:
             names = ", ".join(sorted(syms)[:4])
             problems.append(f"{a}: calls {b} ({names}): {la} may not use {lb}")
+    # A private header X.h or X-internal.h belongs to X.c beside it; when
+    # it holds code (static inline functions, invisible to nm), a file that
+    # includes it calls X.c.
+    for f, to, _n in include_edges(srcdir, files):
+        if not f.endswith(".c") or not has_code(srcdir, to):
+            continue
+        stem = to[:-2]
+        if stem.endswith("-internal"):
+            stem = stem[:-len("-internal")]
+        owner = stem + ".c"
+        if owner != f and os.path.exists(os.path.join(srcdir, owner)):
+            edges.setdefault((f, owner), set()).add(os.path.basename(to))
+            adj.setdefault(f, set()).add(owner)
     nodes = set(a for a, _ in edges) | set(b for _, b in edges)
     for comp in circles(nodes, adj):
         ties = []
