@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "ops-internal.h"
+#include "request.h"
 
 json_t *
 cd_ops_pause(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int pause,

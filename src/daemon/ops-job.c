@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fault-internal.h"
-#include "ops-internal.h"
+#include "request.h"
 
 /* Only these keys may appear in obj (a NULL-terminated list). */
 static const char *

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "fault-internal.h"
-#include "ops-internal.h"
+#include "request.h"
 
 static json_t *
 ok(void)

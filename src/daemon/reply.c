@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "fault-internal.h"
-#include "ops-internal.h"
+#include "request.h"
 
 json_t *
 cd_ops_error(const char *code, const char *fmt, ...)

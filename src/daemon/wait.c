@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fault-internal.h"
-#include "ops-internal.h"
+#include "request.h"
 
 struct cd_waiter {
 	struct cd_daemon *d;

@@ -1,10 +1,10 @@
 /*
- * ops-internal.h - what the request files share (ops.c, ops-admin.c,
+ * request.h - what the request files share (ops.c, ops-admin.c,
  * ops-job.c, reply.c, wait.c): the limits of a request, a job id from
  * JSON, and the calls between them.
  */
-#ifndef CD_OPS_INTERNAL_H
-#define CD_OPS_INTERNAL_H
+#ifndef CD_REQUEST_H
+#define CD_REQUEST_H
 
 #include <stdint.h>
 
@@ -56,4 +56,4 @@ struct spec_buf {
 int parse_job(json_t *o, const char *where, struct spec_buf *sb,
     json_t **err);
 
-#endif /* CD_OPS_INTERNAL_H */
+#endif /* CD_REQUEST_H */
