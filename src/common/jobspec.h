@@ -11,6 +11,12 @@
  *   {"kind":"shell","cmd":"make -C x"}     one word, sh -c if it needs it
  *   {"cmd":["ls","-l"]}                    argv, run directly ("kind"
  *   {"kind":"shell","argv":["ls","-l"]}    "shell" may be left out)
+ *
+ * A command of a single word holding shell syntax goes through sh -c in
+ * "cmd", a string or an array ({"cmd":["a | b"]} is a pipe, as `corun run
+ * 'a | b'`, `corun submit 'a | b'` and GNU parallel's one quoted
+ * argument); "argv" words are always run as given (["a | b"] is a program
+ * of that name).
  *   {"kind":"sleep","ms":10} {"kind":"cpu","ms":50|"iter":N} {"kind":"noop"}
  *   {"kind":"net","addr":"HOST:PORT","request":"..."}
  *   {"kind":"NAME","payload":"..."}        any kind, its raw payload
