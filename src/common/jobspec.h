@@ -133,7 +133,9 @@ void cr_jobspec_queued(const struct cr_jobspec_desc *d,
  * The job as the pool API takes it (corun/job.h), borrowed from *d: a
  * timeout or retries the job left out are def_timeout and def_retries
  * (corun run's --timeout and --retries).  tag and flags are 0: the
- * caller's.
+ * caller's.  Reads only kind, payload, len, timeout and retries of *d, so
+ * a caller that keeps the job elsewhere (corun run's struct cr_jobspec)
+ * may fill just those, borrowed.
  */
 void cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
     int def_retries, struct corun_job *j);
