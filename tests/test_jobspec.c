@@ -92,15 +92,32 @@ START_TEST(argv_form_is_run_directly_without_kind)
 }
 END_TEST
 
-/* sh must not read a lone word of an argv, nor an empty word end it. */
+/* sh must not read a lone word of "argv", nor an empty word end it. */
 START_TEST(argv_never_goes_through_sh_unquoted)
 {
-	job_is("{\"cmd\":[\"my prog\"]}", "shell", "'my prog'", 10,
+	job_is("{\"argv\":[\"my prog\"]}", "shell", "'my prog'", 10,
 	    "'my prog'");
-	job_is("{\"cmd\":[\"echo hi | wc\"]}", "shell", "'echo hi | wc'", 15,
-	    "'echo hi | wc'");
+	job_is("{\"kind\":\"shell\",\"argv\":[\"echo hi | wc\"]}", "shell",
+	    "'echo hi | wc'", 15, "'echo hi | wc'");
 	job_is("{\"cmd\":[\"printf\",\"\"]}", "shell", "printf ''", 10,
 	    "printf ''");
+	job_is("{\"argv\":[\"printf\",\"\"]}", "shell", "printf ''", 10,
+	    "printf ''");
+}
+END_TEST
+
+/*
+ * A command of one word with shell syntax goes through sh -c in "cmd",
+ * an array as a string, as on corun's command lines and in corund.
+ */
+START_TEST(cmd_lone_word_with_shell_syntax_is_for_sh)
+{
+	job_is("{\"cmd\":[\"echo hi | wc\"]}", "shell", "echo hi | wc", 13,
+	    "echo hi | wc");
+	job_is("{\"kind\":\"shell\",\"cmd\":\"echo hi | wc\"}", "shell",
+	    "echo hi | wc", 13, "echo hi | wc");
+	job_is("{\"cmd\":[\"my prog\"]}", "shell", "my prog", 8, "my prog");
+	job_is("{\"cmd\":[\"true\"]}", "shell", "true", 5, "true");
 }
 END_TEST
 
@@ -473,6 +490,7 @@ jobspec_suite(void)
 	tcase_add_test(tc, shell_string_form_is_one_word_for_sh);
 	tcase_add_test(tc, argv_form_is_run_directly_without_kind);
 	tcase_add_test(tc, argv_never_goes_through_sh_unquoted);
+	tcase_add_test(tc, cmd_lone_word_with_shell_syntax_is_for_sh);
 	tcase_add_test(tc, env_words_follow_an_empty_word);
 	tcase_add_test(tc, every_kind_has_its_payload);
 	tcase_add_test(tc, raw_payload_for_any_kind);

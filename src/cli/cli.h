@@ -285,6 +285,14 @@ int cr_jobsfile_next(struct cr_jobsfile *jf, struct cr_jobspec *js,
     struct cr_err *e);
 void cr_jobsfile_close(struct cr_jobsfile *jf);
 
+/*
+ * js as the pool takes it (borrowed from js), through the job
+ * specification's cr_jobspec_pool_job(): a timeout or retries the job
+ * left out (< 0) are def_timeout and def_retries.  tag and flags are 0.
+ */
+void cr_jobsfile_pool_job(const struct cr_jobspec *js, double def_timeout,
+    int def_retries, struct corun_job *j);
+
 /* ---- joblog (joblog.c) --------------------------------------------- */
 
 struct cr_logrow {

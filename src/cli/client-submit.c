@@ -1,7 +1,10 @@
 /*
  * client-submit.c - corun submit: one job from the command line, or
  * every line of a jobs file, sent to corund; with --wait, the job's
- * result as `corun result` prints it.
+ * result as `corun result` prints it.  Every job is checked here by the
+ * job specification (src/common/jobspec.h) as corund checks it, so that a
+ * bad one is named (the file, the line and the field) before anything is
+ * sent, with the message corun run gives for the same line.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include "cli.h"
 #include "client.h"
 #include "client-internal.h"
+#include "common/jobspec.h"
 
 #define CR_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
 
@@ -42,7 +46,79 @@ send_batch(json_t *jobs)
 	return 0;
 }
 
-/* Each line: a JSON job object, or a shell command line. */
+/* Check job as corund will: 0, or -1 after a message starting with where. */
+static int
+check_job(json_t *job, const char *where)
+{
+	struct cr_jobspec_desc d;
+	struct cr_jobspec_err e;
+
+	if (cr_jobspec_parse_json(job, where, CR_JOBSPEC_CORUND, &d, &e) !=
+	    0) {
+		cr_warn("%s", e.msg);
+		return -1;
+	}
+	cr_jobspec_desc_free(&d);
+	return 0;
+}
+
+/* The options apply to every line of a jobs file; --env to commands. */
+static void
+add_defaults(json_t *job, json_t *defaults)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(defaults, k, v) {
+		if (strcmp(k, "env") == 0 && json_object_get(job, "cmd") ==
+		    NULL && json_object_get(job, "argv") == NULL) {
+			continue;
+		}
+		if (json_object_get(job, k) == NULL) {
+			json_object_set(job, k, v);
+		}
+	}
+}
+
+/*
+ * One line: a JSON job object, checked as corun run checks it (the same
+ * message for the same bad line), or a shell command line; then the
+ * options.  NULL after a message.
+ */
+static json_t *
+line_job(const char *path, size_t lineno, const char *line, size_t n,
+    json_t *defaults)
+{
+	struct cr_jobspec_desc d;
+	struct cr_jobspec_err e;
+	json_t *job;
+	char where[512];
+
+	snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+	if (line[0] != '{') {
+		job = json_pack("{s:[s,s,s]}", "cmd", "/bin/sh", "-c", line);
+	} else if (cr_jobspec_parse_line(line, n, where, CR_JOBSPEC_CORUND,
+	    &d, &e) != 0) {
+		cr_warn("%s", e.msg);
+		return NULL;
+	} else {
+		cr_jobspec_desc_free(&d);
+		job = json_loadb(line, n, JSON_REJECT_DUPLICATES |
+		    JSON_ALLOW_NUL, NULL);
+	}
+	if (job == NULL) {
+		cr_warn("out of memory");
+		return NULL;
+	}
+	add_defaults(job, defaults);
+	if (check_job(job, where) != 0) {
+		json_decref(job);
+		return NULL;
+	}
+	return job;
+}
+
+/* Each line a job; sent in batches of CR_SUBMIT_CHUNK. */
 static int
 submit_file(const char *path, json_t *defaults)
 {
@@ -60,7 +136,6 @@ submit_file(const char *path, json_t *defaults)
 	}
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		json_t *job;
-		json_error_t jerr;
 
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
@@ -69,20 +144,11 @@ submit_file(const char *path, json_t *defaults)
 		if (n == 0) {
 			continue;
 		}
-		if (line[0] == '{') {
-			job = json_loadb(line, (size_t)n, 0, &jerr);
-			if (!json_is_object(job)) {
-				cr_warn("%s:%zu: %s", path, lineno, job == NULL ?
-				    jerr.text : "not a JSON object");
-				json_decref(job);
-				rc = CR_CLIENT_FAILED;
-				break;
-			}
-		} else {
-			job = json_pack("{s:[s,s,s]}", "cmd", "/bin/sh", "-c",
-			    line);
+		if ((job = line_job(path, lineno, line, (size_t)n,
+		    defaults)) == NULL) {
+			rc = CR_CLIENT_FAILED;
+			break;
 		}
-		json_object_update_missing(job, defaults);
 		json_array_append_new(jobs, job);
 		if (json_array_size(jobs) == CR_SUBMIT_CHUNK) {
 			rc = send_batch(jobs);
@@ -317,6 +383,11 @@ submit_command(json_t *job, int argc, char **argv, int first, int wait,
 		json_array_append_new(cmd, json_string(argv[i]));
 	}
 	json_object_set_new(job, "cmd", cmd);
+	/* Named as corund names a lone job ("job: cmd[0] ..."). */
+	if (check_job(job, "job") != 0) {
+		json_decref(job);
+		return CR_CLIENT_FAILED;
+	}
 	json_object_set_new(job, "op", json_string("submit"));
 	if (wait) {
 		return submit_wait(job, as_json);

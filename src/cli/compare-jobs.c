@@ -142,11 +142,9 @@ cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
 			return -1;
 		}
 		mk->have_js = 1;
-		j->kind = mk->js.kind;
-		j->payload = mk->js.payload;
-		j->len = mk->js.len;
-		j->timeout = mk->js.timeout > 0 ? mk->js.timeout : 0;
-		j->retries = mk->js.retries > 0 ? mk->js.retries : 0;
+		/* Left out: no timeout, no retries. */
+		cr_jobsfile_pool_job(&mk->js, 0, 0, j);
+		j->tag = i;
 		return 1;
 	}
 	return 1;

@@ -61,6 +61,22 @@ parse_at(const char *line, size_t len, const char *where,
 	return 0;
 }
 
+void
+cr_jobsfile_pool_job(const struct cr_jobspec *js, double def_timeout,
+    int def_retries, struct corun_job *j)
+{
+	struct cr_jobspec_desc d;
+
+	/* A view of js: cr_jobspec_pool_job() reads just these fields. */
+	memset(&d, 0, sizeof(d));
+	d.kind = js->kind;
+	d.payload = js->payload;
+	d.len = js->len;
+	d.timeout = js->timeout;
+	d.retries = js->retries;
+	cr_jobspec_pool_job(&d, def_timeout, def_retries, j);
+}
+
 int
 cr_jobsfile_parse_line(const char *line, size_t len, struct cr_jobspec *js,
     struct cr_err *e)

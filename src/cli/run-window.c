@@ -191,12 +191,7 @@ submit(struct cr_run *r, struct cr_wslot *w)
 	struct corun_job job;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.kind = w->js.kind;
-	job.payload = w->js.payload;
-	job.len = w->js.len;
-	job.timeout = w->js.timeout >= 0 ? w->js.timeout : r->o->timeout;
-	job.retries = w->js.retries >= 0 ? w->js.retries : r->o->retries;
+	cr_jobsfile_pool_job(&w->js, r->o->timeout, r->o->retries, &job);
 	job.tag = (uint64_t)(w - r->win);
 	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {

@@ -11,9 +11,14 @@
  *   net          "addr" (HOST:PORT) and "request"
  *   any kind     "payload", the raw bytes, instead of the fields above
  *
- * An argv runs directly: a lone word with shell syntax, or an empty word
- * (which would end argv in the payload), becomes one quoted script for
- * sh -c that runs exactly these words.
+ * A command given as a single word holding shell syntax runs through
+ * sh -c, as on corun run's and corun submit's command lines (and as GNU
+ * parallel runs one quoted argument): "cmd" as a string, or as an array
+ * of one such word, which is what corund has always done with it.
+ * "argv" is words run exactly as given: a lone word with shell syntax
+ * there becomes one quoted script for sh -c that runs exactly that word.
+ * An empty word (which would end argv in the payload) does the same in
+ * either form.
  */
 #include "config.h"
 
@@ -60,18 +65,23 @@ struct words {
 	int shell;		/* w[0] is a script for sh -c */
 };
 
-/* A lone word with shell syntax or an empty word: one quoted script. */
+/*
+ * An empty word, or with literal ("argv") a lone word with shell syntax:
+ * one quoted script.  Else a lone word with shell syntax is for sh -c.
+ */
 static int
-normalize(struct words *ws)
+normalize(struct words *ws, int literal)
 {
 	struct cr_jsbuf b = { 0 };
 	size_t i;
-	int need = ws->n == 1 && cr_jobspec_sh_syntax(ws->w[0]);
+	int lone_sh = ws->n == 1 && cr_jobspec_sh_syntax(ws->w[0]);
+	int need = literal && lone_sh;
 
 	for (i = 0; i < ws->n; i++) {
 		need |= ws->w[i][0] == '\0';
 	}
 	if (!need) {
+		ws->shell = lone_sh;
 		return 0;
 	}
 	cr_jobspec_shline(&b, ws->w, ws->n);
@@ -120,7 +130,7 @@ argv_words(json_t *v, const char *name, struct words *ws,
 		}
 	}
 	ws->n = json_array_size(v);
-	return normalize(ws) != 0 ? cr_jobspec_oom(e) : 0;
+	return normalize(ws, !is_cmd) != 0 ? cr_jobspec_oom(e) : 0;
 }
 
 static int

@@ -11,6 +11,12 @@
  *   {"kind":"shell","cmd":"make -C x"}     one word, sh -c if it needs it
  *   {"cmd":["ls","-l"]}                    argv, run directly ("kind"
  *   {"kind":"shell","argv":["ls","-l"]}    "shell" may be left out)
+ *
+ * A command of a single word holding shell syntax goes through sh -c in
+ * "cmd", a string or an array ({"cmd":["a | b"]} is a pipe, as `corun run
+ * 'a | b'`, `corun submit 'a | b'` and GNU parallel's one quoted
+ * argument); "argv" words are always run as given (["a | b"] is a program
+ * of that name).
  *   {"kind":"sleep","ms":10} {"kind":"cpu","ms":50|"iter":N} {"kind":"noop"}
  *   {"kind":"net","addr":"HOST:PORT","request":"..."}
  *   {"kind":"NAME","payload":"..."}        any kind, its raw payload
@@ -127,7 +133,9 @@ void cr_jobspec_queued(const struct cr_jobspec_desc *d,
  * The job as the pool API takes it (corun/job.h), borrowed from *d: a
  * timeout or retries the job left out are def_timeout and def_retries
  * (corun run's --timeout and --retries).  tag and flags are 0: the
- * caller's.
+ * caller's.  Reads only kind, payload, len, timeout and retries of *d, so
+ * a caller that keeps the job elsewhere (corun run's struct cr_jobspec)
+ * may fill just those, borrowed.
  */
 void cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
     int def_retries, struct corun_job *j);

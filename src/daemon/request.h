@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
+#include "common/jobspec.h"
 #include "daemon.h"
 
 #define CD_BATCH_MAX 100000	/* jobs per submit request */
-#define CD_AFTER_MAX 1000
 #define CD_NAME_MAX 255
 #define CD_WAIT_IDS_MAX 1000000
 
@@ -44,14 +44,14 @@ json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 /* A job as checked, with what it points into. */
 struct spec_buf {
 	struct cd_jobspec js;
-	char *payload;		/* owned */
-	int64_t after[CD_AFTER_MAX];
+	struct cr_jobspec_desc d;	/* owns what js points to */
 };
 
 /*
- * Check one job object (where names it in errors); on error *err is the
- * reply (NULL: no memory even for that).  sb->payload is the caller's to
- * free either way.
+ * Check one job object (where names it in errors) with the job
+ * specification (src/common/jobspec.h); on error *err is the reply (NULL:
+ * no memory even for that).  The caller frees sb->d
+ * (cr_jobspec_desc_free) either way; it is empty after an error.
  */
 int parse_job(json_t *o, const char *where, struct spec_buf *sb,
     json_t **err);
