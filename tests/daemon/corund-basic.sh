@@ -1,7 +1,7 @@
 #!/bin/sh
 # corund-basic.sh - a real corund: submit, status, wait, result, cancel,
 # pause/resume, keys, a 10 000-job batch, nngcat, the state lock, TERM.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 start_daemon --workers 2
 

@@ -2,7 +2,7 @@
 # cli-compare-out.sh - corun compare's outputs: JSON fields present and
 # consistent, CSV, an SVG that parses as XML, a PNG with a PNG header,
 # and the Python peers as extra rows of the same run.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 [ -n "$PY" ] || { echo "skip: no python3"; exit 77; }
 # Absolute: the script runs in its temporary directory.
 CORUN_PEERS=${CORUN_PEERS:-$(cd "$srcdir" && pwd)/src/cli/peers.py}

@@ -8,7 +8,7 @@
 #
 # Needs root and ip(8) (iproute2); says so and skips (77) otherwise.  The
 # namespaces and links are removed on exit, whatever happens.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: needs root to create network namespaces"

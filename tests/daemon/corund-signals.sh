@@ -4,7 +4,7 @@
 # (max-jobs-per-worker), INT and QUIT stopping at once with the running
 # jobs re-queued and run by the next start, and purging finished jobs by
 # count and by age.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
 

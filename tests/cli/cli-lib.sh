@@ -1,5 +1,5 @@
-# cli-lib.sh - shared by the tests/cli-*.sh integration scripts: find the
-# binaries, make a temporary directory, count failures.  Every corun run
+# cli-lib.sh - shared by the tests/cli/cli-*.sh integration scripts: find
+# the binaries, make a temporary directory, count failures.  Every corun run
 # is bounded by timeout(1).
 set -u
 : "${srcdir:=.}"

@@ -5,7 +5,7 @@
 # stopped mid-run has its jobs finish elsewhere with every result exactly
 # once, --worker-cmd.  Every process is bounded by timeout(1) and the
 # ones started in the background are killed by pid on exit.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 
 W=$CORUN_WORKER
 . "${srcdir:-.}/tests/port-lib.sh"

@@ -2,7 +2,7 @@
 # corund-supervise.sh - supervision: a stopped worker (SIGSTOP) is found
 # by the heartbeat timeout and replaced, its job run again; SIGHUP with a
 # broken config keeps the old one; SIGTTIN adds a worker; scale.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 cat >"$T/conf" <<CONF
 workers = 2

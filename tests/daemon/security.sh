@@ -10,7 +10,7 @@
 # (corund-basic.sh checks the socket's 0600 and its directory's 0700, and
 # a second corund on the same state directory; corund-input.sh requests
 # over max-request.)
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
 command -v nngcat >/dev/null 2>&1 || { echo "skip: no nngcat"; exit 77; }
 

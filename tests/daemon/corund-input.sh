@@ -2,7 +2,7 @@
 # corund-input.sh - bad requests get clear errors and the daemon keeps
 # serving: malformed JSON, not an object, unknown ops, wrong types,
 # unknown fields, oversized messages.  Driven by nngcat.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 command -v nngcat >/dev/null 2>&1 || { echo "skip: no nngcat"; exit 77; }
 
 start_daemon --workers 1 --config /dev/null

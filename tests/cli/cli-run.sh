@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli-run.sh - corun run end to end: placeholders, input sources, order,
 # awkward arguments, exit statuses, --dry-run, --tag, --help.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 
 # -- placeholders and cross product (expected text from GNU parallel) --

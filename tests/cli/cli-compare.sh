@@ -2,7 +2,7 @@
 # cli-compare.sh - corun compare end to end, one run per workload, with
 # the behaviour the models must show on any machine with 2+ cores (ratios
 # measured side by side, never absolute times), and bad input.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 [ -n "$PY" ] || { echo "skip: no python3 to read the JSON"; exit 77; }
 

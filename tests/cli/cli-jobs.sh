@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli-jobs.sh - corun run per-job machinery: --joblog columns, --timeout
 # killing a child tree, --retries, --halt, --results, --json, --jobs-file.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 
 # -- joblog: parse the TSV --

@@ -2,12 +2,12 @@
 # static-link.sh - prove that `pkg-config --static --libs corun` lists
 # everything a static link of libcorun needs (nng, mbedTLS, libevent, libm).
 #
-# Run by "make check" (tests/local.am exports CORUN_CC, CORUN_PKG_CONFIG,
-# CORUN_BUILDDIR and srcdir).  A small program that runs one job through
-# a corun_pool (so that the pool, nng and nng's TLS engine are linked) is
-# built with -static against this build tree's libcorun.a and corun.pc
-# (its libdir and includedir pointed at the build and source trees), then
-# run.  Skipped (exit 77) without pkg-config, without the static
+# Run by "make check" (tests/build/local.am exports CORUN_CC,
+# CORUN_PKG_CONFIG, CORUN_BUILDDIR and srcdir).  A small program that runs
+# one job through a corun_pool (so that the pool, nng and nng's TLS engine
+# are linked) is built with -static against this build tree's libcorun.a
+# and corun.pc (its libdir and includedir pointed at the build and source
+# trees), then run.  Skipped (exit 77) without pkg-config, without the static
 # libcorun.a (--disable-static), without a static archive of a library
 # the flags name, or in sanitizer and coverage builds.
 set -u

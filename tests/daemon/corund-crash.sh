@@ -1,7 +1,7 @@
 #!/bin/sh
 # corund-crash.sh - kill -9 corund mid-run, restart it on the same state
 # directory: every acknowledged job finishes and is recorded once.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
 
 start_daemon --workers 2 --window 64

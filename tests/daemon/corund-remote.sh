@@ -3,7 +3,7 @@
 # worker presenting the token from token-file runs queued jobs next to
 # the local one; a wrong token is refused and logged; after a scale (a new
 # pool) the rendezvous listens again and a new remote worker attaches.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 . "${srcdir:-.}/tests/port-lib.sh"
 freeport

@@ -1,6 +1,6 @@
-# corund-lib.sh - shared by the tests/corund-*.sh integration scripts:
-# start a real corund on a temporary state directory, talk to it with
-# the corun client (and nngcat), stop what was started, by pid.
+# corund-lib.sh - shared by the tests/daemon/corund-*.sh integration
+# scripts: start a real corund on a temporary state directory, talk to it
+# with the corun client (and nngcat), stop what was started, by pid.
 set -u
 : "${srcdir:=.}"
 B=${CORUN_BUILDDIR:-$PWD}

@@ -2,7 +2,7 @@
 # cli-signals.sh - corun run under signals: SIGINT/SIGTERM stop it and
 # kill the running jobs; a worker killed with SIGKILL mid-run loses no job
 # and runs none twice.
-. "${srcdir:-.}/tests/cli-lib.sh"
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 
 # Wait (up to 10 s) until file $1 has $2 lines.

@@ -13,7 +13,7 @@
 # (x64): the forever runs are the slow ones.
 # FAULT_FULL=1 runs every N (minutes to an hour; see the figures in
 # RELIABILITY.md); FAULT_CLASSES and FAULT_MODES pick the loops.
-. "${srcdir:-.}/tests/corund-lib.sh"
+. "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 NJOBS=4
 FULL=${FAULT_FULL:-0}
