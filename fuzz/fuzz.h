@@ -5,7 +5,7 @@
  * invariants, calling abort() when one fails.  It returns 0 when the
  * parser accepted the input, or the parser's CORUN_E* code with a
  * non-empty reason in why.  The libFuzzer entry points call these; so
- * does tests/test_fuzz_regress.c, which replays fuzz/corpus/ and
+ * does tests/fuzz/test_fuzz_regress.c, which replays fuzz/corpus/ and
  * fuzz/regress/ in the normal build (compiled with CR_FUZZ_REPLAY, the
  * files define no LLVMFuzzerTestOneInput).
  */
@@ -38,7 +38,7 @@ void	cr_fuzz_fail(const char *file, int line, const char *what)
 
 /*
  * The libFuzzer entry point of a harness: it runs fn, the function the
- * replay test (tests/test_fuzz_regress.c) calls too.  Empty in the replay
+ * replay test (tests/fuzz/test_fuzz_regress.c) calls too.  Empty in the replay
  * build, which has no libFuzzer.
  */
 #ifndef CR_FUZZ_REPLAY

@@ -3,7 +3,7 @@
  *
  * The pure parts (option parsing, input expansion, templates, the jobs
  * file, halt policy, joblog rows, exit status) take and return plain data
- * so that tests/test_cli_units.c can check them without a pool.  Errors
+ * so that tests/cli/test_*.c can check them without a pool.  Errors
  * are reported as an int code plus a message written into a caller's
  * buffer (struct cr_err), which already names what and where; the caller
  * prints it with the "corun: " prefix.

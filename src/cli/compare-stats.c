@@ -3,7 +3,7 @@
  * latency histogram, medians over --repeat, and the verdict.
  *
  * Pure functions on plain data, so that the verdict can be tested on
- * synthetic rows (tests/test_compare_verdict.c).
+ * synthetic rows (tests/cli/test_compare_verdict.c).
  */
 #include "config.h"
 

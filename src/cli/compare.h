@@ -8,7 +8,7 @@
  *   compare-run.c    one model's run: pool, bounded window, measurements
  *   compare-net.c    the small TCP server the net workload talks to
  *   compare-stats.c  latency histogram, medians, the verdict (pure: no
- *                    pool, no I/O, so tests/test_compare_verdict checks it
+ *                    pool, no I/O, so tests/cli/test_compare_verdict checks it
  *                    on synthetic numbers)
  *   compare-out.c    the table, JSON and CSV
  *   compare-chart.c  the SVG / PNG chart (cairo)

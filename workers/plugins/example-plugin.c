@@ -1,6 +1,6 @@
 /*
  * example-plugin.c - user job kinds in a shared object: the example for
- * plugin authors, and what tests/test_kinds loads.
+ * plugin authors, and what tests/workers/test_kinds loads.
  *
  * Build it as a module (cc -shared -fPIC -o upper.so example-plugin.c) and
  * load it with --load ./upper.so.  Leave corun_job_* and corun_sleep

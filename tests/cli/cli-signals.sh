@@ -1,0 +1,90 @@
+#!/bin/sh
+# cli-signals.sh - corun run under signals: SIGINT/SIGTERM stop it and
+# kill the running jobs; a worker killed with SIGKILL mid-run loses no job
+# and runs none twice.
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
+cd "$T" || exit 1
+
+# Wait (up to 10 s) until file $1 has $2 lines.
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# Alive and not a zombie (PID 1 in a container may never reap orphans).
+alive() {
+	[ -r /proc/$1/stat ] || return 1
+	st=$(sed 's/^.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Any live process in process group $1?
+group_alive() {
+	for p in $(pgrep -g "$1" 2>/dev/null); do
+		alive "$p" && return 0
+	done
+	return 1
+}
+
+# The pid of corun under the timeout(1) process $1.
+corun_pid() {
+	i=0
+	c=
+	while [ -z "$c" ] && [ $i -lt 50 ]; do
+		c=$(pgrep -P "$1" | head -1)
+		i=$((i + 1))
+		[ -z "$c" ] && sleep 0.1
+	done
+	echo "$c"
+}
+
+# Ctrl-C reaches the whole foreground process group (corun and its
+# workers); timeout(1) forwards a signal the same way.  Each job is in a
+# process group of its own ($$ of its sh is the group id).
+for sig in INT TERM; do
+	rm -f pids
+	timeout 60 "$CORUN" run -j2 sh -c 'echo $$ >>pids; sleep 60' ::: 1 2 3 4 &
+	pid=$!
+	CR_BG_PIDS="$CR_BG_PIDS $pid"
+	wait_lines pids 2
+	start=$(date +%s)
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	end=$(date +%s)
+	case $sig in INT) want=130 ;; TERM) want=143 ;; esac
+	eq "SIG$sig: exit status" $want $rc
+	[ $((end - start)) -lt 15 ] && ok "SIG$sig: stopped promptly" || fail "SIG$sig took $((end - start)) s"
+	sleep 0.5
+	for p in $(cat pids); do
+		if group_alive "$p"; then
+			fail "SIG$sig: a process of job group $p survived"
+			kill -9 -- "-$p"
+		fi
+	done
+	eq "SIG$sig: no new job started" 2 "$(wc -l <pids)"
+done
+
+# A worker SIGKILLed mid-run: its jobs are re-run elsewhere, each job's
+# output appears exactly once.
+timeout 120 "$CORUN" run --model process -j3 sh -c 'sleep 0.3; echo job{}' ::: $(seq 40) >out 2>err &
+pid=$!
+CR_BG_PIDS="$CR_BG_PIDS $pid"
+wait_lines out 6
+cpid=$(corun_pid $pid)
+wpid=$(pgrep -P "$cpid" -f corun-worker | head -1)
+if [ -n "$wpid" ]; then
+	kill -9 "$wpid"
+	ok "killed worker $wpid"
+else
+	fail "no worker process found under corun ($pid)"
+fi
+wait $pid
+eq "worker killed: exit status" 0 $?
+eq "worker killed: every job once" "$(seq 40 | sed 's/^/job/' | sort)" "$(sort out)"
+eq "worker killed: no duplicate" "" "$(sort out | uniq -d)"
+
+finish

@@ -1,0 +1,117 @@
+/*
+ * cli-test.h - helpers shared by the Check programs of src/cli: parse a
+ * `corun run` command line, expand every job of it into one string, make
+ * a temporary file with given bytes.
+ */
+#ifndef CORUN_CLI_TEST_H
+#define CORUN_CLI_TEST_H
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static inline int
+parse(struct cr_run_opts *o, struct cr_err *e, const char *const *words)
+{
+	static char *argv[64];
+	int n = 0;
+
+	while (words[n] != NULL) {
+		argv[n] = (char *)words[n];
+		n++;
+	}
+	argv[n] = NULL;
+	return cr_run_opts_parse(n, argv, o, e);
+}
+
+#define PARSE_OK(o, ...) do {						\
+	static const char *const w_[] = { __VA_ARGS__, NULL };		\
+	struct cr_err e_;						\
+	ck_assert_int_eq(parse((o), &e_, w_), 0);			\
+} while (0)
+
+/* Parse must fail with a message containing want. */
+static inline void
+parse_bad(const char *want, const char *const *words)
+{
+	struct cr_run_opts o;
+	struct cr_err e;
+
+	ck_assert_int_ne(parse(&o, &e, words), 0);
+	ck_assert_msg(strstr(e.msg, want) != NULL, "\"%s\" not in \"%s\"",
+	    want, e.msg);
+	cr_run_opts_free(&o);
+}
+
+#define PARSE_BAD(want, ...) do {					\
+	static const char *const w_[] = { __VA_ARGS__, NULL };		\
+	parse_bad((want), w_);						\
+} while (0)
+
+/* Expand all jobs of options into one string, lines joined by '|'. */
+static inline char *
+expand_all(struct cr_run_opts *o)
+{
+	struct cr_input in;
+	struct cr_tmpl t;
+	struct cr_err e;
+	struct cr_cmd c;
+	struct cr_buf b = { 0 };
+	const char **args;
+	uint64_t seq = 1;
+	char *line;
+	int rc;
+
+	ck_assert_int_eq(cr_tmpl_init(&t, o->cmd, o->ncmd, o->ngroups ?
+	    o->ngroups : 1, &e), 0);
+	ck_assert_int_eq(cr_input_open(&in, o, &e), 0);
+	while ((rc = cr_input_next(&in, 0, &args, &e)) == 0) {
+		ck_assert_int_eq(cr_tmpl_expand(&t, args, in.ngroups, seq,
+		    (unsigned)((seq - 1) % 2 + 1), &c), 0);
+		line = cr_cmd_line(&c);
+		if (b.len > 0) {
+			cr_buf_addc(&b, '|');
+		}
+		cr_buf_adds(&b, line);
+		free(line);
+		cr_cmd_free(&c);
+		seq++;
+	}
+	ck_assert_int_eq(rc, CORUN_EDONE);
+	cr_input_close(&in);
+	return cr_buf_steal(&b);
+}
+
+#define EXPANDS(want, ...) do {						\
+	struct cr_run_opts o_;						\
+	char *got_;							\
+	PARSE_OK(&o_, __VA_ARGS__);					\
+	got_ = expand_all(&o_);						\
+	ck_assert_str_eq(got_, (want));					\
+	free(got_);							\
+	cr_run_opts_free(&o_);						\
+} while (0)
+
+static inline char *
+tmpfile_with(const char *data, size_t len)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/cr-cli-test-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+#endif /* CORUN_CLI_TEST_H */

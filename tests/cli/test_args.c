@@ -1,0 +1,120 @@
+/*
+ * test_args.c - the options of `corun run` (src/cli/args.c): every
+ * option, and the messages for bad ones.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check-util.h"
+#include "cli/cli.h"
+#include "cli-test.h"
+
+START_TEST(opts_all)
+{
+	struct cr_run_opts o;
+
+	PARSE_OK(&o, "-j4", "--model", "async", "--offload", "--load",
+	    "a.so", "--load=b.so", "-k", "--joblog", "log", "--results=r",
+	    "--timeout", "1.5", "--retries", "2", "--halt", "now,fail=1",
+	    "--tag", "--line-buffer", "--json", "--bar", "--progress",
+	    "--dry-run", "-a", "f1", "--arg-file=f2", "-0", "echo", "x",
+	    "{}", ":::", "a", "b", "::::", "f3", "f4");
+	ck_assert_uint_eq(o.jobs, 4);
+	ck_assert_int_eq(o.model, CORUN_MODEL_ASYNC);
+	ck_assert_int_eq(o.offload, 1);
+	ck_assert_uint_eq(o.load.n, 2);
+	ck_assert_str_eq(o.load.v[1], "b.so");
+	ck_assert(o.keep_order && o.tag && o.line_buffer && o.json);
+	ck_assert(o.bar && o.progress && o.dry_run && o.null_sep);
+	ck_assert_str_eq(o.joblog, "log");
+	ck_assert_str_eq(o.results, "r");
+	ck_assert(o.timeout == 1.5);
+	ck_assert_int_eq(o.retries, 2);
+	ck_assert_int_eq(o.halt.when, CR_HALT_NOW);
+	ck_assert_uint_eq(o.ncmd, 3);
+	ck_assert_str_eq(o.cmd[2], "{}");
+	/* -a f1, -a f2, ::: a b, :::: f3, :::: f4 */
+	ck_assert_uint_eq(o.ngroups, 5);
+	ck_assert(o.groups[0].is_file && o.groups[1].is_file);
+	ck_assert_str_eq(o.groups[1].path, "f2");
+	ck_assert(!o.groups[2].is_file);
+	ck_assert_uint_eq(o.groups[2].vals.n, 2);
+	ck_assert_str_eq(o.groups[4].path, "f4");
+	cr_run_opts_free(&o);
+
+	PARSE_OK(&o, "--jobs", "0", "-k0", "--", "-x", ":::", "1");
+	ck_assert(o.keep_order && o.null_sep);
+	ck_assert_uint_eq(o.ncmd, 1);
+	ck_assert_str_eq(o.cmd[0], "-x");
+	cr_run_opts_free(&o);
+
+	PARSE_OK(&o, "--procs", "2", "--threads=3", "echo");
+	ck_assert_int_eq(o.model, CORUN_MODEL_CUSTOM);
+	ck_assert_uint_eq(o.procs, 2);
+	ck_assert_uint_eq(o.threads, 3);
+	ck_assert_uint_eq(o.concurrency, 1);
+	cr_run_opts_free(&o);
+
+	/* Options after the command belong to the command. */
+	PARSE_OK(&o, "grep", "-k", "x");
+	ck_assert(!o.keep_order);
+	ck_assert_uint_eq(o.ncmd, 3);
+	cr_run_opts_free(&o);
+
+	PARSE_OK(&o, "--jobs-file", "-");
+	ck_assert_str_eq(o.jobs_file, "-");
+	cr_run_opts_free(&o);
+}
+END_TEST
+
+START_TEST(opts_bad)
+{
+	PARSE_BAD("-j: \"x\"", "-j", "x", "echo");
+	PARSE_BAD("--jobs: \"-1\"", "--jobs=-1", "echo");
+	PARSE_BAD("-j needs a value", "-j");
+	PARSE_BAD("unknown option \"--frobnicate\"", "--frobnicate");
+	PARSE_BAD("unknown option \"-z\"", "-kz");
+	PARSE_BAD("--model: unknown model \"fibers\"", "--model=fibers");
+	PARSE_BAD("--procs: \"0\"", "--procs", "0");
+	PARSE_BAD("--threads: \"two\"", "--threads", "two");
+	PARSE_BAD("--concurrency: \"1.5\"", "--concurrency", "1.5");
+	PARSE_BAD("--timeout: \"0\"", "--timeout", "0");
+	PARSE_BAD("--timeout: \"-3\"", "--timeout", "-3");
+	PARSE_BAD("--timeout: \"abc\"", "--timeout=abc");
+	PARSE_BAD("--retries: \"-1\"", "--retries", "-1");
+	PARSE_BAD("--halt: \"sometimes\"", "--halt", "sometimes");
+	PARSE_BAD("--halt-on-error: \"now,fail=x\"", "--halt-on-error",
+	    "now,fail=x");
+	PARSE_BAD("--tag takes no value", "--tag=1");
+	PARSE_BAD("--results: empty", "--results=");
+	PARSE_BAD("--load: empty", "--load", "");
+	PARSE_BAD(":::: needs at least one file", "echo", "::::");
+	PARSE_BAD("--jobs-file cannot be combined", "--jobs-file", "f",
+	    "echo");
+	PARSE_BAD("--jobs-file cannot be combined", "--jobs-file", "f",
+	    ":::", "a");
+}
+END_TEST
+
+static Suite *
+args_suite(void)
+{
+	Suite *s = suite_create("cli-args");
+	TCase *tc = tcase_create("args");
+
+	tcase_add_test(tc, opts_all);
+	tcase_add_test(tc, opts_bad);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return cr_check_main(args_suite());
+}
