@@ -32,23 +32,33 @@
 #include "nng-threads.h"
 #endif
 
-/* Signals come through the loop: nothing runs in a real handler. */
+/*
+ * Signals come through the loop: nothing runs in a real handler.  A
+ * signal is an order (the supervisor's SIGTERM before HELLO or SIGINT as
+ * it frees the pool, PDEATHSIG when it is gone, an operator or a batch
+ * system stopping the step), not a fault: it is obeyed without a word.
+ */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct cr_worker *w = arg;
 
 	(void)what;
-	/* TERM: finish what runs.  INT, or a second signal: stop it now. */
+	/*
+	 * TERM: finish what runs.  INT, or a second signal: stop it now.
+	 * Either way the jobs held here that never started go back to be
+	 * re-leased (or dropped by a supervisor that is stopping too), not
+	 * reported cancelled: when a whole job step is signalled at once,
+	 * that report could reach the supervisor before its own signal.
+	 */
+	if (w->state < CR_W_ABORTING) {
+		cr_dispatch_refuse_pending(w);
+	}
 	if (++w->sigterms == 1 && sig == SIGTERM) {
-		cr_log(w, "%s: finishing running jobs", strsignal((int)sig));
 		cr_session_shutdown(w, 1, 0, "terminated by signal");
 	} else if (sig == SIGINT && w->sigterms == 1) {
-		cr_log(w, "%s: cancelling running jobs", strsignal((int)sig));
 		cr_session_shutdown(w, 0, 0, "interrupted");
 	} else {
-		cr_log(w, "%s again: cancelling running jobs",
-		    strsignal((int)sig));
 		cr_session_shutdown(w, 0, 0, "terminated by signal");
 	}
 }
@@ -133,8 +143,7 @@ watch_parent(struct cr_worker *w)
 	(void)prctl(PR_SET_PDEATHSIG, SIGINT);
 #endif
 	if (getppid() != w->opt.parent) {
-		cr_log(w, "parent process %ld is already gone",
-		    (long)w->opt.parent);
+		/* Its supervisor stopped before it ran: nothing to say. */
 		return -1;
 	}
 	return 0;
@@ -203,7 +212,7 @@ no_supervisor(struct cr_worker *w, struct event **sigev, const char *why)
 {
 	size_t i;
 
-	cr_log(w, "%s", why);
+	cr_lost_note(w, why);
 	if (w->running > 0) {
 		/* First jobs run: kill their groups before leaving. */
 		cr_session_lost(w, "no supervisor");
@@ -214,6 +223,7 @@ no_supervisor(struct cr_worker *w, struct event **sigev, const char *why)
 	}
 	cr_conn_close(w);
 	(void)cr_dispatch_fini(w);
+	cr_lost_report(w);
 	return CR_EXIT_LOST;
 }
 
@@ -310,5 +320,6 @@ main(int argc, char **argv)
 		return no_supervisor(w, sigev, why);
 	}
 	run_session(w);
+	cr_lost_report(w);
 	return teardown(w, sigev);
 }

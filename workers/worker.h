@@ -156,6 +156,7 @@ struct cr_worker {
 	int		 bye_code;
 	char		 bye_reason[256];
 	int		 sigterms;
+	char		 lost_why[320];	/* lost.c: told at the end, or not */
 
 	/* dispatch.c */
 	struct cr_jthread *threads;
@@ -241,6 +242,17 @@ void	cr_session_shutdown(struct cr_worker *w, int graceful,
 void	cr_session_idle(struct cr_worker *w);
 void	cr_session_flushed(struct cr_worker *w);
 void	cr_session_fini(struct cr_worker *w);
+
+/*
+ * lost.c: the supervisor gone.  cr_lost_expected: nonzero when that is
+ * the end of an order (told to stop, or the local supervisor process has
+ * ended) and says nothing.  cr_lost_note: keep msg (a remote worker: log
+ * it now).  cr_lost_report: as the worker leaves, log what was kept if
+ * the parent process is still there after a short wait (0.5 s at most).
+ */
+int	cr_lost_expected(const struct cr_worker *w);
+void	cr_lost_note(struct cr_worker *w, const char *msg);
+void	cr_lost_report(struct cr_worker *w);
 
 /* threads.c: start the job threads. */
 int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);
