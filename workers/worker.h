@@ -48,7 +48,8 @@
 #define CR_EXIT_LOST	3	/* supervisor unreachable or gone */
 
 #define CR_WORKER_MAX_THREADS	256
-#define CR_WORKER_MAX_CONC	65536
+#define CR_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
+#define CR_WORKER_MAX_PREFETCH	65536
 #define CR_WORKER_MAX_CAPACITY	(1u << 20)
 
 /* Seconds to wait for WELCOME after HELLO. */
