@@ -37,30 +37,74 @@
  * signal is an order (the supervisor's SIGTERM before HELLO or SIGINT as
  * it frees the pool, PDEATHSIG when it is gone, an operator or a batch
  * system stopping the step), not a fault: it is obeyed without a word.
+ *
+ * TERM: finish what runs.  INT, or a second signal: stop it now.  Either
+ * way the jobs held here that never started go back to be re-leased (or
+ * dropped by a supervisor that is stopping too), not reported cancelled.
  */
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
+obey_signal(struct cr_worker *w, int sig, int first)
 {
-	struct cr_worker *w = arg;
-
-	(void)what;
-	/*
-	 * TERM: finish what runs.  INT, or a second signal: stop it now.
-	 * Either way the jobs held here that never started go back to be
-	 * re-leased (or dropped by a supervisor that is stopping too), not
-	 * reported cancelled: when a whole job step is signalled at once,
-	 * that report could reach the supervisor before its own signal.
-	 */
 	if (w->state < CR_W_ABORTING) {
 		cr_dispatch_refuse_pending(w);
 	}
-	if (++w->sigterms == 1 && sig == SIGTERM) {
+	if (first && sig == SIGTERM) {
 		cr_session_shutdown(w, 1, 0, "terminated by signal");
-	} else if (sig == SIGINT && w->sigterms == 1) {
+	} else if (first && sig == SIGINT) {
 		cr_session_shutdown(w, 0, 0, "interrupted");
 	} else {
 		cr_session_shutdown(w, 0, 0, "terminated by signal");
 	}
+}
+
+static void
+sig_timer_clear(struct cr_worker *w)
+{
+	if (w->sig_timer != NULL) {
+		(void)corun_handle_cancel(w->sig_timer);
+		corun_handle_release(w->sig_timer);
+		w->sig_timer = NULL;
+	}
+}
+
+/* The supervisor did not stop us within CR_SIGNAL_GRACE: obey alone. */
+static void
+grace_over(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	corun_handle_release(w->sig_timer);
+	w->sig_timer = NULL;
+	obey_signal(w, SIGINT, 1);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct cr_worker *w = arg;
+	int first = ++w->sigterms == 1;
+
+	(void)what;
+	if (w->sig_timer != NULL) {
+		sig_timer_clear(w);	/* a second signal: now */
+		obey_signal(w, (int)sig, 0);
+		return;
+	}
+	/*
+	 * A SIGINT to a running local worker whose supervisor lives is most
+	 * often a Ctrl-C or a batch system reaching every process of the
+	 * step, the supervisor too: let the supervisor lead (its SHUTDOWN
+	 * arrives within CR_SIGNAL_GRACE), so that the jobs it then cancels
+	 * are ones it knows it cancelled, and act alone only if it does not.
+	 */
+	if (first && sig == SIGINT && w->state == CR_W_RUNNING &&
+	    w->opt.parent != 0 && getppid() == w->opt.parent &&
+	    corun_call_later(w->loop, CR_SIGNAL_GRACE, grace_over, w,
+	    &w->sig_timer) == 0) {
+		return;
+	}
+	w->sig_timer = NULL;
+	obey_signal(w, (int)sig, first);
 }
 
 static void
@@ -253,6 +297,7 @@ teardown(struct cr_worker *w, struct event **sigev)
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
+	sig_timer_clear(w);
 	cr_conn_leave(w);
 	if (cr_dispatch_fini(w)) {
 		/* Jobs stuck in blocking code keep their threads: skip the

@@ -56,6 +56,8 @@
 #define CR_HANDSHAKE_TIMEOUT	10.0
 /* Seconds to wait for BYE to leave before closing the socket anyway. */
 #define CR_LINGER		1.0
+/* Seconds a local worker's SIGINT waits for its supervisor to lead. */
+#define CR_SIGNAL_GRACE		0.25
 /* Seconds cancelled jobs get to report (shell jobs: TERM, grace, KILL). */
 #define CR_CANCEL_WAIT		3.0
 
@@ -158,6 +160,9 @@ struct cr_worker {
 	char		 bye_reason[256];
 	int		 sigterms;
 	char		 lost_why[320];	/* lost.c: told at the end, or not */
+
+	/* main.c */
+	corun_handle	*sig_timer;	/* SIGINT waits for the supervisor */
 
 	/* dispatch.c */
 	struct cr_jthread *threads;
