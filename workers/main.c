@@ -32,25 +32,79 @@
 #include "nng-threads.h"
 #endif
 
-/* Signals come through the loop: nothing runs in a real handler. */
+/*
+ * Signals come through the loop: nothing runs in a real handler.  A
+ * signal is an order (the supervisor's SIGTERM before HELLO or SIGINT as
+ * it frees the pool, PDEATHSIG when it is gone, an operator or a batch
+ * system stopping the step), not a fault: it is obeyed without a word.
+ *
+ * TERM: finish what runs.  INT, or a second signal: stop it now.  Either
+ * way the jobs held here that never started go back to be re-leased (or
+ * dropped by a supervisor that is stopping too), not reported cancelled.
+ */
+static void
+obey_signal(struct cr_worker *w, int sig, int first)
+{
+	if (w->state < CR_W_ABORTING) {
+		cr_dispatch_refuse_pending(w);
+	}
+	if (first && sig == SIGTERM) {
+		cr_session_shutdown(w, 1, 0, "terminated by signal");
+	} else if (first && sig == SIGINT) {
+		cr_session_shutdown(w, 0, 0, "interrupted");
+	} else {
+		cr_session_shutdown(w, 0, 0, "terminated by signal");
+	}
+}
+
+static void
+sig_timer_clear(struct cr_worker *w)
+{
+	if (w->sig_timer != NULL) {
+		(void)corun_handle_cancel(w->sig_timer);
+		corun_handle_release(w->sig_timer);
+		w->sig_timer = NULL;
+	}
+}
+
+/* The supervisor did not stop us within CR_SIGNAL_GRACE: obey alone. */
+static void
+grace_over(void *arg)
+{
+	struct cr_worker *w = arg;
+
+	corun_handle_release(w->sig_timer);
+	w->sig_timer = NULL;
+	obey_signal(w, SIGINT, 1);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct cr_worker *w = arg;
+	int first = ++w->sigterms == 1;
 
 	(void)what;
-	/* TERM: finish what runs.  INT, or a second signal: stop it now. */
-	if (++w->sigterms == 1 && sig == SIGTERM) {
-		cr_log(w, "%s: finishing running jobs", strsignal((int)sig));
-		cr_session_shutdown(w, 1, 0, "terminated by signal");
-	} else if (sig == SIGINT && w->sigterms == 1) {
-		cr_log(w, "%s: cancelling running jobs", strsignal((int)sig));
-		cr_session_shutdown(w, 0, 0, "interrupted");
-	} else {
-		cr_log(w, "%s again: cancelling running jobs",
-		    strsignal((int)sig));
-		cr_session_shutdown(w, 0, 0, "terminated by signal");
+	if (w->sig_timer != NULL) {
+		sig_timer_clear(w);	/* a second signal: now */
+		obey_signal(w, (int)sig, 0);
+		return;
 	}
+	/*
+	 * A SIGINT to a running local worker whose supervisor lives is most
+	 * often a Ctrl-C or a batch system reaching every process of the
+	 * step, the supervisor too: let the supervisor lead (its SHUTDOWN
+	 * arrives within CR_SIGNAL_GRACE), so that the jobs it then cancels
+	 * are ones it knows it cancelled, and act alone only if it does not.
+	 */
+	if (first && sig == SIGINT && w->state == CR_W_RUNNING &&
+	    w->opt.parent != 0 && getppid() == w->opt.parent &&
+	    corun_call_later(w->loop, CR_SIGNAL_GRACE, grace_over, w,
+	    &w->sig_timer) == 0) {
+		return;
+	}
+	w->sig_timer = NULL;
+	obey_signal(w, (int)sig, first);
 }
 
 static void
@@ -133,8 +187,7 @@ watch_parent(struct cr_worker *w)
 	(void)prctl(PR_SET_PDEATHSIG, SIGINT);
 #endif
 	if (getppid() != w->opt.parent) {
-		cr_log(w, "parent process %ld is already gone",
-		    (long)w->opt.parent);
+		/* Its supervisor stopped before it ran: nothing to say. */
 		return -1;
 	}
 	return 0;
@@ -203,7 +256,7 @@ no_supervisor(struct cr_worker *w, struct event **sigev, const char *why)
 {
 	size_t i;
 
-	cr_log(w, "%s", why);
+	cr_lost_note(w, why);
 	if (w->running > 0) {
 		/* First jobs run: kill their groups before leaving. */
 		cr_session_lost(w, "no supervisor");
@@ -214,6 +267,7 @@ no_supervisor(struct cr_worker *w, struct event **sigev, const char *why)
 	}
 	cr_conn_close(w);
 	(void)cr_dispatch_fini(w);
+	cr_lost_report(w);
 	return CR_EXIT_LOST;
 }
 
@@ -243,6 +297,7 @@ teardown(struct cr_worker *w, struct event **sigev)
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
+	sig_timer_clear(w);
 	cr_conn_leave(w);
 	if (cr_dispatch_fini(w)) {
 		/* Jobs stuck in blocking code keep their threads: skip the
@@ -310,5 +365,6 @@ main(int argc, char **argv)
 		return no_supervisor(w, sigev, why);
 	}
 	run_session(w);
+	cr_lost_report(w);
 	return teardown(w, sigev);
 }

@@ -35,7 +35,7 @@ static const char help_text[] = USAGE
 "  --connect URL      dial the supervisor at URL (required)\n"
 "  --threads T        job threads, each with its own loop (1..256, default 1;\n"
 "                     1 runs jobs on the I/O loop itself)\n"
-"  --concurrency C    jobs in flight per loop (1..65536, default 1)\n"
+"  --concurrency C    jobs in flight per loop (1..1000000, default 1)\n"
 "  --prefetch N       hold up to N jobs beyond the free slots, so the next\n"
 "                     job is here when a slot frees (0..65536, default 0)\n"
 "  --silence N        leave after N heartbeat intervals without a word from\n"
@@ -206,7 +206,7 @@ static const struct wopt wopts[O_COUNT] = {
 	[O_CONC] =	{ "concurrency", required_argument, 1,
 			  CR_WORKER_MAX_CONC, opt_local },
 	[O_PREFETCH] =	{ "prefetch", required_argument, 0,
-			  CR_WORKER_MAX_CONC, opt_local },
+			  CR_WORKER_MAX_PREFETCH, opt_local },
 	[O_SILENCE] =	{ "silence", required_argument, 1, 1000, opt_local },
 	[O_OFFLOAD] =	{ "offload", no_argument, 0, 0, opt_local },
 	[O_LOAD] =	{ "load", required_argument, 0, 0, opt_local },

@@ -254,7 +254,14 @@ cr_session_lost(struct cr_worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cr_log(w, "%s; cancelling %zu job(s) and exiting", msg, w->running);
+	if (!cr_lost_expected(w)) {
+		char line[320];
+
+		/* News, not the end of an order: lost.c says if it is told. */
+		snprintf(line, sizeof(line), "%s; cancelling %zu job(s) and "
+		    "exiting", msg, w->running);
+		cr_lost_note(w, line);
+	}
 	abort_all(w, CR_EXIT_LOST);
 }
 

@@ -48,13 +48,16 @@
 #define CR_EXIT_LOST	3	/* supervisor unreachable or gone */
 
 #define CR_WORKER_MAX_THREADS	256
-#define CR_WORKER_MAX_CONC	65536
+#define CR_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
+#define CR_WORKER_MAX_PREFETCH	65536
 #define CR_WORKER_MAX_CAPACITY	(1u << 20)
 
 /* Seconds to wait for WELCOME after HELLO. */
 #define CR_HANDSHAKE_TIMEOUT	10.0
 /* Seconds to wait for BYE to leave before closing the socket anyway. */
 #define CR_LINGER		1.0
+/* Seconds a local worker's SIGINT waits for its supervisor to lead. */
+#define CR_SIGNAL_GRACE		0.25
 /* Seconds cancelled jobs get to report (shell jobs: TERM, grace, KILL). */
 #define CR_CANCEL_WAIT		3.0
 
@@ -156,6 +159,10 @@ struct cr_worker {
 	int		 bye_code;
 	char		 bye_reason[256];
 	int		 sigterms;
+	char		 lost_why[320];	/* lost.c: told at the end, or not */
+
+	/* main.c */
+	corun_handle	*sig_timer;	/* SIGINT waits for the supervisor */
 
 	/* dispatch.c */
 	struct cr_jthread *threads;
@@ -241,6 +248,17 @@ void	cr_session_shutdown(struct cr_worker *w, int graceful,
 void	cr_session_idle(struct cr_worker *w);
 void	cr_session_flushed(struct cr_worker *w);
 void	cr_session_fini(struct cr_worker *w);
+
+/*
+ * lost.c: the supervisor gone.  cr_lost_expected: nonzero when that is
+ * the end of an order (told to stop, or the local supervisor process has
+ * ended) and says nothing.  cr_lost_note: keep msg (a remote worker: log
+ * it now).  cr_lost_report: as the worker leaves, log what was kept if
+ * the parent process is still there after a short wait (0.5 s at most).
+ */
+int	cr_lost_expected(const struct cr_worker *w);
+void	cr_lost_note(struct cr_worker *w, const char *msg);
+void	cr_lost_report(struct cr_worker *w);
 
 /* threads.c: start the job threads. */
 int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);

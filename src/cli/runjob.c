@@ -134,9 +134,13 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	if (oc->status != 0 && !(oc->status == CORUN_EFAILED && res != NULL &&
 	    (res->exit_code >= 0 || res->signal > 0)) &&
 	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
-		fprintf(stderr, "%s: job %" PRIu64 " %s: %s%s%s\n", CR_PROG,
-		    oc->js->seq, cr_status_name(oc->status), oc->js->cmdline,
-		    *oc->message ? ": " : "", oc->message);
+		/* One line: a command of 200 KB is not repeated whole. */
+		const char *cmd = oc->js->cmdline;
+
+		fprintf(stderr, "%s: job %" PRIu64 " %s: %.60s%s%s%s\n", CR_PROG,
+		    oc->js->seq, cr_status_name(oc->status), cmd,
+		    strlen(cmd) > 60 ? "..." : "", *oc->message ? ": " : "",
+		    oc->message);
 	}
 	if (r->o->results != NULL &&
 	    cr_results_write(r->o->results, oc, &e) != 0) {

@@ -182,7 +182,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	struct corun_pool *p = w->pool;
 	char why[128];
 	size_t requeued = 0;
-	int quick, recycled, unstarted;
+	int quick, recycled, unstarted, clean;
 
 	/*
 	 * Told to stop after its share of jobs (recycling) or after what it
@@ -208,7 +208,15 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	w->state = CR_W_IDLE;
 	w->pid = 0;
 	requeued = release_leases(p, w, why, !unstarted);
-	if (!recycled && (requeued > 0 || !p->closing)) {
+	/*
+	 * Exit 0 is a worker that was told to stop (by us, or by a signal
+	 * from whoever may stop it: an operator, a batch system stopping the
+	 * whole step) and left in order: no news, unless jobs it held had to
+	 * be taken back while the pool still runs.
+	 */
+	clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!recycled && (requeued > 0 || !p->closing) &&
+	    !(clean && (requeued == 0 || p->closing))) {
 		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);
 	}

@@ -131,8 +131,12 @@ corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
 	if (o->concurrency) {
 		c = o->concurrency;
 	}
-	/* The worker's own limits: 256 threads, 65536 jobs per loop. */
-	if (p > 1024 || t > 256 || c > 65536) {
+	/*
+	 * The worker's own limits: 256 threads, 1000000 jobs per loop (what
+	 * corun -j promises), 2^20 job slots per process.
+	 */
+	if (p > 1024 || t > 256 || c > 1000000 ||
+	    (unsigned long long)t * c > (1ull << 20)) {
 		return CORUN_ERANGE;
 	}
 	*procs = p;

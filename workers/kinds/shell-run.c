@@ -363,8 +363,7 @@ cr_shell_run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 		rc = run_once(ctx, path, argv, envp, 1, &err);
 	}
 	if (err != 0) {
-		return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
-		    "'%s': %s", argv[0], strerror(err));
+		return cr_shell_cannot_run(ctx, argv, envp, err);
 	}
 	return rc;
 }

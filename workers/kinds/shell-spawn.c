@@ -29,6 +29,9 @@
  */
 #define CR_PATH_CACHE 32
 
+/* Linux's limit on one argument or environment string, in pages. */
+#define CR_ARG_STRLEN_PAGES 32
+
 struct cr_path_ent {
 	char name[64];
 	char path[256];
@@ -238,6 +241,42 @@ fail:
 			close(ep[i]);
 		}
 	}
-	return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run '%s': %s",
-	    argv[0], strerror(rc));
+	return cr_shell_cannot_run(ctx, argv, envp, rc);
+}
+
+/* Bytes execve counts for a NULL-terminated vector (strings and NULs). */
+static size_t
+vec_bytes(char **v, size_t *n)
+{
+	size_t bytes = 0;
+
+	for (*n = 0; v != NULL && v[*n] != NULL; (*n)++) {
+		bytes += strlen(v[*n]) + 1;
+	}
+	return bytes;
+}
+
+/*
+ * One line, whatever the command: the program's name cut to 60 bytes,
+ * and for E2BIG the sizes the kernel refused instead of the arguments
+ * themselves (a command line of 200 KB is no error message).
+ */
+int
+cr_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp, int err)
+{
+	const char *name = argv[0] != NULL ? argv[0] : "";
+	const char *cut = strlen(name) > 60 ? "..." : "";
+	size_t nargs, nenv, abytes, ebytes;
+
+	if (err != E2BIG) {
+		return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
+		    "'%.60s%s': %s", name, cut, strerror(err));
+	}
+	abytes = vec_bytes(argv, &nargs);
+	ebytes = vec_bytes(envp, &nenv);
+	return corun_job_fail(ctx, CORUN_EFAILED, "shell: cannot run "
+	    "'%.60s%s': %s (%zu argument(s), %zu bytes; environment %zu "
+	    "bytes; the system takes %ld bytes in all, %ld in one argument)",
+	    name, cut, strerror(err), nargs, abytes, ebytes,
+	    sysconf(_SC_ARG_MAX), CR_ARG_STRLEN_PAGES * sysconf(_SC_PAGESIZE));
 }

@@ -31,6 +31,13 @@ int	cr_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
 	    char **envp, int search, int rd[2], int wr[2], pid_t *pid,
 	    struct cr_spawn **sp);
 
+/*
+ * Record that argv could not be started (err: the exec's errno) as the
+ * job's failure, in one line of bounded length; the kind's return value.
+ */
+int	cr_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp,
+	    int err);
+
 /* Forget the cached full path of name (it stopped working). */
 void	cr_shell_path_forget(const char *name);
 
