@@ -126,6 +126,10 @@ eq "(b) the client refuses it too" 1 $?
 echo "  said: $out"
 contains "... names it" "$DIR: is a symbolic link" "$out"
 rm -f "$DIR"
+as "$I" ln -s "$T/i/later" "$DIR"
+out=$(as "$V" timeout 20 "$CORUN" status 2>&1)
+contains "(b) ... a dangling one too" "$DIR: is a symbolic link" "$out"
+rm -f "$DIR"
 
 # ---- (c) an impostor listening in corund's place -------------------------
 # In the intruder's directory at the default path: the directory check

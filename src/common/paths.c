@@ -112,6 +112,7 @@ cd_socket_dir_check(const char *url, int create, char *why,
     size_t whysize)
 {
 	char def[4096], dir[4096], msg[256];
+	struct stat st;
 	char *slash;
 
 	if (cd_default_socket(def, sizeof(def)) != 0 ||
@@ -128,7 +129,7 @@ cd_socket_dir_check(const char *url, int create, char *why,
 		snprintf(why, whysize, "%s: %s", dir, strerror(errno));
 		return CORUN_ESYS;
 	}
-	if (!create && access(dir, F_OK) != 0 && errno == ENOENT) {
+	if (!create && lstat(dir, &st) != 0 && errno == ENOENT) {
 		return 0;	/* nothing there: nobody to connect to */
 	}
 	if (dir_fault(dir, msg, sizeof(msg)) != NULL) {
