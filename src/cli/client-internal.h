@@ -6,10 +6,26 @@
 #define CORUN_CLI_CLIENT_INTERNAL_H
 
 #include <jansson.h>
+#include <nng/nng.h>
 #include <stdio.h>
 
 /* Seconds to wait for corund's reply to a request that does not wait. */
 #define CR_CALL_TIMEOUT 60.0
+
+/*
+ * Before dialing url on sock (client-peer.c): for ipc://, check the
+ * default socket's directory (paths.h) and watch every pipe that
+ * arrives, closing one whose peer is neither our uid nor root.  0, or -1
+ * with one line printed.  One call at a time per process.
+ */
+int cr_client_guard(nng_socket sock, const char *url);
+
+/*
+ * After the dial of cr_client_guard's url succeeded and before anything
+ * is sent: 0 when the server is ours; -1 with one line naming the socket
+ * and the uid that serves it.
+ */
+int cr_client_peer_ok(const char *url);
 
 /* "usage: corun [-S URL] TEXT" on stderr; returns CR_CLIENT_USAGE. */
 int cr_client_usage(const char *text);

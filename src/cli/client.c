@@ -16,6 +16,7 @@
 
 #include "../common/paths.h"
 #include "cli.h"
+#include "client-internal.h"
 #include "client.h"
 
 const char *
@@ -31,6 +32,27 @@ cr_client_url(void)
 		return "ipc:///run/corun/ctl";
 	}
 	return buf;
+}
+
+/*
+ * Dial url, and make sure (ipc://) that our uid or root serves it before
+ * anything is sent: 0, or -1 with one line printed.
+ */
+static int
+dial_ours(nng_socket sock, const char *url)
+{
+	int rv;
+
+	if (cr_client_guard(sock, url) != 0) {
+		return -1;
+	}
+	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
+		cr_warn("cannot reach corund at %s: %s (is it running? "
+		    "-S URL or $CORUN_SOCKET name another socket)", url,
+		    nng_strerror(rv));
+		return -1;
+	}
+	return cr_client_peer_ok(url);
 }
 
 int
@@ -61,10 +83,7 @@ cr_client_call(json_t *req, double timeout, json_t **reply)
 	    NNG_DURATION_INFINITE : (nng_duration)(timeout * 1000));
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 10000);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
-	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
-		cr_warn("cannot reach corund at %s: %s (is it running? "
-		    "-S URL or $CORUN_SOCKET name another socket)", url,
-		    nng_strerror(rv));
+	if (dial_ours(sock, url) != 0) {
 		free(text);
 		nng_close(sock);
 		return CR_CLIENT_FAILED;

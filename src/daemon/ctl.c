@@ -24,6 +24,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/transport/ipc/ipc.h>
 
+#include "common/paths.h"
 #include "ctl-watch.h"
 #include "daemon.h"
 #include "fault-internal.h"
@@ -291,7 +292,8 @@ cd_ctl_answer(struct cd_daemon *d, int committed)
 	}
 }
 
-/* For ipc://PATH: make PATH's directory (0700) if it is missing. */
+/* For ipc://PATH: make PATH's directory (0700) if it is missing; the
+   default one is checked. */
 static int
 make_socket_dir(const char *url, char *why, size_t whysize)
 {
@@ -320,7 +322,8 @@ make_socket_dir(const char *url, char *why, size_t whysize)
 		snprintf(why, whysize, "%s: %s", dir, strerror(errno));
 		return CORUN_ESYS;
 	}
-	return 0;
+	/* The default one must be ours and private (paths.h). */
+	return cd_socket_dir_check(url, 1, why, whysize);
 }
 
 /*
