@@ -22,8 +22,8 @@ static const struct opt opts[] = {
 	/* the pool */
 	{ "jobs", 'j', 1, set_count, OFF(jobs), 0, 1000000 },
 	{ "model", 0, 1, opt_model, 0, 0, 0 },
-	{ "procs", 0, 1, set_count, OFF(procs), 1, 4096 },
-	{ "threads", 0, 1, set_count, OFF(threads), 1, 4096 },
+	{ "procs", 0, 1, set_count, OFF(procs), 1, 1024 },
+	{ "threads", 0, 1, set_count, OFF(threads), 1, 256 },
 	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
 	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
 	{ "load", 0, 1, opt_load, 0, 0, 0 },

@@ -165,7 +165,10 @@ run_start(struct cr_run *r)
 	}
 	pool_opts(r, &po);
 	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
-		cr_warn("cannot start the pool: %s", corun_strerror(rc));
+		cr_warn("cannot start the pool: %s", rc == CORUN_ERANGE ?
+		    "beyond its limits (1024 worker processes, 256 threads "
+		    "and 1000000 jobs a loop, 1048576 job slots a worker "
+		    "process)" : corun_strerror(rc));
 		return start_failed(r);
 	}
 	if (r->o->listen != NULL && cr_rcmds_spawn(r->rcmds, r->o, r->loop,
