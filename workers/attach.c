@@ -3,14 +3,19 @@
  *
  * A worker started without --parent is remote: --connect names the
  * supervisor's rendezvous (corun run --listen, corund listen = URL), a
- * REP socket.  The worker sends its HELLO there over REQ, with the shared
- * token; the answer is a WELCOME.  Refused: its reason is logged and the
- * worker exits 1.  Accepted: the reason holds "SESSION-URL KEY", a PAIR1
- * socket the supervisor opened for this worker alone and a one-time key.
- * The worker then dials the session (over tcp: the port of SESSION-URL on
- * the host it reached the rendezvous at, so a wildcard or NATed listener
- * still works) and says HELLO again with KEY as its token; from there on
- * the session is the ordinary protocol (session.c).
+ * REP socket.  The worker sends its HELLO there over REQ, without the
+ * token; a supervisor that has one answers with a challenge (a fresh
+ * nonce), which the worker answers in a second HELLO with its own nonce
+ * and an HMAC keyed by the token (wire-auth.c): the token never leaves
+ * this process.  The answer is a WELCOME.  Refused: its reason is logged
+ * and the worker exits 1.  Accepted: the reason holds "SESSION-URL
+ * KEY" (no token) or "SESSION-URL PROOF" (with one: the supervisor shows
+ * it knows the token, and the one-time KEY is derived from the nonces on
+ * both sides), naming a PAIR1 socket the supervisor opened for this
+ * worker alone.  The worker then dials the session (over tcp: the port
+ * of SESSION-URL on the host it reached the rendezvous at, so a wildcard
+ * or NATed listener still works) and says HELLO again with KEY as its
+ * token; from there on the session is the ordinary protocol (session.c).
  *
  * This runs before the main loop starts, so it may block, bounded by its
  * timeouts.
