@@ -4,8 +4,8 @@
  * tcp://127.0.0.1 with a token.  A real corun-worker attaches through a
  * recording relay (the token never appears in what it sends); the
  * recorded handshake replayed on a new connection gets no WELCOME; a
- * wrong token, a nonce answered twice or on another connection, and a
- * nonce pushed out by a flood of challenges are refused; a relay that
+ * wrong token, a nonce answered twice, late or on another connection,
+ * and a nonce pushed out by a flood of challenges are refused; a relay that
  * forges the supervisor's proof is caught by the worker.
  */
 #define _GNU_SOURCE		/* memmem */
@@ -266,12 +266,14 @@ spin(double s)
 	corun_loop_run_forever(loop);
 }
 
+/* timeout_ms: the remote timeout, which nonces live for; 0: default. */
 static corun_pool *
-token_pool(void)
+token_pool_t(unsigned timeout_ms)
 {
 	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
 	corun_pool *p = NULL;
 
+	o.remote_timeout_ms = timeout_ms;
 	o.listen = url;
 	o.token = TOKEN;
 	o.no_local = 1;
@@ -279,6 +281,12 @@ token_pool(void)
 	o.worker_path = worker_path();
 	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
 	return p;
+}
+
+static corun_pool *
+token_pool(void)
+{
+	return token_pool_t(0);
 }
 
 static nng_socket
@@ -424,6 +432,45 @@ START_TEST(test_raw_refusals)
 	ck_assert_int_eq(w.accepted, 0);
 	ck_assert_str_eq(text, "wrong token");
 	ck_assert_uint_eq(stats(p).remote_refused, 4);
+	corun_pool_free(p);
+	cr_wire_builder_fini(&b);
+}
+END_TEST
+
+/* A challenge expires with the remote timeout; no token is logged so. */
+START_TEST(test_expired_and_missing)
+{
+	corun_pool *p = token_pool_t(300);
+	struct cr_wire_builder b;
+	struct cr_wire_welcome w;
+	struct cr_wire_hello h;
+	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], msg[512];
+	const uint8_t *frame;
+	char text[200];
+	nng_socket a;
+	size_t len;
+
+	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	a = req_dial();
+	challenge(a, &b, sn);
+	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
+	spin(0.6);
+	w = ask(a, msg, len, text, sizeof(text));
+	ck_assert_int_eq(w.accepted, 0);
+	ck_assert_str_eq(text, "wrong token");
+	/* In time, the same steps are welcomed. */
+	challenge(a, &b, sn);
+	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
+	w = ask(a, msg, len, text, sizeof(text));
+	ck_assert_int_eq(w.accepted, 1);
+	/* A worker that has no token says so and is refused. */
+	challenge(a, &b, sn);
+	h = raw_hello(CR_RV_NO_TOKEN);
+	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
+	w = ask(a, frame, len, text, sizeof(text));
+	ck_assert_int_eq(w.accepted, 0);
+	ck_assert_str_eq(text, "no token (this supervisor requires one)");
+	ck_assert_uint_eq(stats(p).remote_refused, 2);
 	corun_pool_free(p);
 	cr_wire_builder_fini(&b);
 }
@@ -626,6 +673,7 @@ main(void)
 	tcase_add_checked_fixture(tp, setup, teardown);
 	tcase_set_timeout(tp, 60);
 	tcase_add_test(tp, test_raw_refusals);
+	tcase_add_test(tp, test_expired_and_missing);
 	tcase_add_test(tp, test_challenge_flood);
 	tcase_add_test(tp, test_replayed_handshake);
 	tcase_add_test(tp, test_forged_proof);

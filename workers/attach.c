@@ -331,17 +331,15 @@ answer(struct cr_worker *w, nng_socket s, struct cr_wire_hello *h,
 	char text[CR_RV_ANSWER_LEN];
 
 	if (w->opt.token == NULL) {
-		snprintf(why, whylen, "refused by %s: it requires a token "
-		    "(--token or --token-file)", w->opt.url);
-		*exit_code = CR_EXIT_SETUP;
-		return -1;
-	}
-	if (cr_auth_random(auth->cnonce, sizeof(auth->cnonce)) != 0) {
+		/* Say so, to be refused (and logged) by the supervisor. */
+		snprintf(text, sizeof(text), "%s", CR_RV_NO_TOKEN);
+	} else if (cr_auth_random(auth->cnonce, sizeof(auth->cnonce)) != 0) {
 		snprintf(why, whylen, "getrandom: %s", strerror(errno));
 		return -1;
+	} else {
+		cr_rv_mac(w->opt.token, auth->snonce, auth->cnonce, h, mac);
+		cr_rv_format_answer(auth->cnonce, mac, text, sizeof(text));
 	}
-	cr_rv_mac(w->opt.token, auth->snonce, auth->cnonce, h, mac);
-	cr_rv_format_answer(auth->cnonce, mac, text, sizeof(text));
 	h->token.ptr = (const uint8_t *)text;
 	h->token.len = (uint32_t)strlen(text);
 	nng_msg_free(*msg);

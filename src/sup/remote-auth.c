@@ -3,7 +3,7 @@
  * challenge-response: the nonces it has handed out and the check of a
  * worker's answer.  A nonce is fresh from getrandom(2), bound to the
  * connection (nng pipe) it was sent on, good for one answer, and expires
- * after CR_RV_NONCE_MS; at most CR_RV_OUTSTANDING are kept (the oldest
+ * after the remote timeout; at most CR_RV_OUTSTANDING are kept (the oldest
  * gives way), so a flood of requests cannot grow memory.  The MAC and
  * the derivations are wire-auth.c's.  Runs on the loop thread only.
  */
@@ -55,8 +55,8 @@ slot_for(struct cr_remote *r, uint32_t pipe, uint64_t now)
 }
 
 int
-cr_remote_challenge(struct cr_remote *r, uint32_t pipe, char *text,
-    size_t size)
+cr_remote_challenge(struct cr_remote *r, uint32_t pipe, uint64_t ttl_ns,
+    char *text, size_t size)
 {
 	uint64_t now = now_ns();
 	struct cr_rv_nonce *n = slot_for(r, pipe, now);
@@ -68,7 +68,7 @@ cr_remote_challenge(struct cr_remote *r, uint32_t pipe, char *text,
 	}
 	n->live = 1;
 	n->pipe = pipe;
-	n->expires_ns = now + (uint64_t)CR_RV_NONCE_MS * 1000000ull;
+	n->expires_ns = now + ttl_ns;
 	cr_rv_format_challenge(n->nonce, text, size);
 	return 0;
 }

@@ -15,7 +15,6 @@
 #define CR_REMOTE_HEARTBEAT_MS	1000	/* as CR_HEARTBEAT_MS */
 #define CR_RV_MAX_MSG		(64u << 10)
 #define CR_RV_OUTSTANDING	64	/* challenges awaiting an answer */
-#define CR_RV_NONCE_MS		10000	/* how long one may be answered */
 
 /* A challenge handed out on one rendezvous connection (remote-auth.c). */
 struct cr_rv_nonce {
@@ -65,11 +64,12 @@ void cr_remote_close_session(struct cr_remote *r, nng_socket sock,
 
 /* remote-auth.c (loop thread) */
 /*
- * A fresh nonce for the connection pipe, replacing any it had, as the
- * reason text of a challenging WELCOME; 0, or -1 without random bytes.
+ * A fresh nonce for the connection pipe, replacing any it had, good for
+ * ttl_ns, as the reason text of a challenging WELCOME; 0, or -1 without
+ * random bytes.
  */
-int cr_remote_challenge(struct cr_remote *r, uint32_t pipe, char *text,
-    size_t size);
+int cr_remote_challenge(struct cr_remote *r, uint32_t pipe, uint64_t ttl_ns,
+    char *text, size_t size);
 /*
  * Check the answer in h's token against the nonce pipe was given, which
  * is used up whatever the outcome.  0 with the derived session key and

@@ -72,7 +72,8 @@ authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
 	char text[160];
 
 	if (h->token.len == 0) {
-		if (cr_remote_challenge(r, pipe, text, sizeof(text)) != 0) {
+		if (cr_remote_challenge(r, pipe, cr_remote_timeout_ns(p), text,
+		    sizeof(text)) != 0) {
 			refuse(p, peer, name, "no random bytes for a nonce");
 			return -1;
 		}
@@ -80,7 +81,11 @@ authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
 		return 1;
 	}
 	if (cr_remote_check_answer(r, pipe, h, key, proof) != 0) {
-		refuse(p, peer, name, "wrong token");
+		int none = h->token.len == strlen(CR_RV_NO_TOKEN) &&
+		    memcmp(h->token.ptr, CR_RV_NO_TOKEN, h->token.len) == 0;
+
+		refuse(p, peer, name, none ? "no token (this supervisor "
+		    "requires one)" : "wrong token");
 		return -1;
 	}
 	return 0;

@@ -22,6 +22,8 @@
 #define CR_RV_KEY_HEX		32	/* hex digits of a derived key/proof */
 /* The WELCOME reason that carries a challenge: this, a space, 64 hex. */
 #define CR_RV_CHALLENGE		"challenge " CR_RV_AUTH_NAME
+/* The answer of a worker that has no token: refused, and logged. */
+#define CR_RV_NO_TOKEN		CR_RV_AUTH_NAME " no-token"
 /* An answer in HELLO's token: CR_RV_AUTH_NAME, CNONCE hex, MAC hex. */
 #define CR_RV_ANSWER_LEN	(sizeof(CR_RV_AUTH_NAME) + \
 				    4 * CR_RV_NONCE_LEN + 2)
