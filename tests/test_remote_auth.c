@@ -6,7 +6,8 @@
  * recorded handshake replayed on a new connection gets no WELCOME; a
  * wrong token, a nonce answered twice, late or on another connection,
  * and a nonce pushed out by a flood of challenges are refused; a relay that
- * forges the supervisor's proof is caught by the worker.
+ * forges the supervisor's proof, or a supervisor that never asks for the
+ * token, is left by the worker.
  */
 #define _GNU_SOURCE		/* memmem */
 #include <arpa/inet.h>
@@ -658,6 +659,31 @@ START_TEST(test_forged_proof)
 }
 END_TEST
 
+/* A worker with a token leaves a supervisor that does not ask for it. */
+START_TEST(test_unasked_token)
+{
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
+	corun_pool *p = NULL;
+	pid_t pid;
+	int status = 0;
+
+	o.listen = url;
+	o.insecure = 1;
+	o.no_local = 1;
+	o.quiet = 1;
+	o.worker_path = worker_path();
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	pid = spawn_worker(url, TOKEN);
+	for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+		spin(0.05);
+	}
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 1);	/* CR_EXIT_SETUP */
+	ck_assert_uint_eq(stats(p).remote_alive, 0);
+	corun_pool_free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -677,6 +703,7 @@ main(void)
 	tcase_add_test(tp, test_challenge_flood);
 	tcase_add_test(tp, test_replayed_handshake);
 	tcase_add_test(tp, test_forged_proof);
+	tcase_add_test(tp, test_unasked_token);
 	suite_add_tcase(s, tp);
 	return cr_check_main(s);
 }

@@ -387,6 +387,14 @@ cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 			goto out;
 		}
 	}
+	if (wel.accepted && authed == NULL && w->opt.token != NULL) {
+		/* Anyone can say yes; only the supervisor can prove it. */
+		snprintf(why, whylen, "%s let us in without asking for the "
+		    "token, so it cannot prove it knows it (give no --token "
+		    "to attach to it)", w->opt.url);
+		*exit_code = CR_EXIT_SETUP;
+		goto out;
+	}
 	if (!wel.accepted) {
 		snprintf(why, whylen, "refused by %s: %.*s", w->opt.url,
 		    (int)wel.reason.len, (const char *)wel.reason.ptr);
