@@ -3,14 +3,19 @@
  *
  * A worker started without --parent is remote: --connect names the
  * supervisor's rendezvous (corun run --listen, corund listen = URL), a
- * REP socket.  The worker sends its HELLO there over REQ, with the shared
- * token; the answer is a WELCOME.  Refused: its reason is logged and the
- * worker exits 1.  Accepted: the reason holds "SESSION-URL KEY", a PAIR1
- * socket the supervisor opened for this worker alone and a one-time key.
- * The worker then dials the session (over tcp: the port of SESSION-URL on
- * the host it reached the rendezvous at, so a wildcard or NATed listener
- * still works) and says HELLO again with KEY as its token; from there on
- * the session is the ordinary protocol (session.c).
+ * REP socket.  The worker sends its HELLO there over REQ, without the
+ * token; a supervisor that has one answers with a challenge (a fresh
+ * nonce), which the worker answers in a second HELLO with its own nonce
+ * and an HMAC keyed by the token (wire-auth.c): the token never leaves
+ * this process.  The answer is a WELCOME.  Refused: its reason is logged
+ * and the worker exits 1.  Accepted: the reason holds "SESSION-URL
+ * KEY" (no token) or "SESSION-URL PROOF" (with one: the supervisor shows
+ * it knows the token, and the one-time KEY is derived from the nonces on
+ * both sides), naming a PAIR1 socket the supervisor opened for this
+ * worker alone.  The worker then dials the session (over tcp: the port
+ * of SESSION-URL on the host it reached the rendezvous at, so a wildcard
+ * or NATed listener still works) and says HELLO again with KEY as its
+ * token; from there on the session is the ordinary protocol (session.c).
  *
  * This runs before the main loop starts, so it may block, bounded by its
  * timeouts.
@@ -30,10 +35,17 @@
 #include <nng/supplemental/tls/tls.h>
 #endif
 
+#include "wire/wire-auth.h"
 #include "worker.h"
 
 #define CR_ATTACH_TIMEOUT_MS	10000
 #define CR_ATTACH_MAX_MSG	(64u << 10)
+
+/* The two nonces of a challenge-response. */
+struct cr_rv_nonces {
+	uint8_t		snonce[CR_RV_NONCE_LEN];	/* the supervisor's */
+	uint8_t		cnonce[CR_RV_NONCE_LEN];	/* ours */
+};
 
 static int
 has_prefix(const char *s, const char *prefix)
@@ -208,12 +220,16 @@ dial(struct cr_worker *w, nng_socket s, char *why, size_t whylen)
 	}
 }
 
-/* "SESSION-URL KEY" from an accepting WELCOME. */
+/*
+ * "SESSION-URL KEY" from an accepting WELCOME; after a challenge,
+ * "SESSION-URL PROOF", and the key is derived (auth != NULL).
+ */
 static int
 take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
-    char *why, size_t whylen)
+    const struct cr_rv_nonces *auth, char *why, size_t whylen)
 {
 	char text[CR_WIRE_REASON_MAX + 1], host[100];
+	char proof[CR_RV_KEY_HEX + 1];
 	char *sp, *port;
 
 	snprintf(text, sizeof(text), "%.*s", (int)wel->reason.len,
@@ -229,7 +245,19 @@ take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
 		snprintf(why, whylen, "session URL too long");
 		return -1;
 	}
-	snprintf(w->session_key, sizeof(w->session_key), "%s", sp + 1);
+	if (auth != NULL) {
+		cr_rv_proof(w->opt.token, auth->snonce, auth->cnonce, proof);
+		if (strlen(sp + 1) != CR_RV_KEY_HEX ||
+		    !cr_auth_equal(proof, sp + 1, CR_RV_KEY_HEX)) {
+			snprintf(why, whylen, "%s does not know the token "
+			    "(wrong proof in its WELCOME)", w->opt.url);
+			return -1;
+		}
+		cr_rv_session_key(w->opt.token, auth->snonce, auth->cnonce,
+		    w->session_key);
+	} else {
+		snprintf(w->session_key, sizeof(w->session_key), "%s", sp + 1);
+	}
 	if (url_is_tcp(text)) {
 		/* Its port, on the host we reached the rendezvous at. */
 		if ((port = strrchr(text, ':')) == NULL ||
@@ -249,16 +277,84 @@ take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
 	return 0;
 }
 
+/*
+ * One request at the rendezvous: h out, a WELCOME back into *wel, whose
+ * strings point into *msg (the caller frees it).  0, or -1 with why and
+ * *exit_code set.
+ */
+static int
+exchange(struct cr_worker *w, nng_socket s, const struct cr_wire_hello *h,
+    nng_msg **msg, struct cr_wire_welcome *wel, char *why, size_t whylen,
+    int *exit_code)
+{
+	struct cr_wire_frame f;
+	const uint8_t *frame = NULL;
+	size_t len = 0;
+	char dwhy[CR_WIRE_WHY_SIZE];
+	int rv = 0;
+
+	if (cr_wire_encode_hello(&w->wb, h, &frame, &len) != 0 ||
+	    (rv = nng_send(s, (void *)frame, len, 0)) != 0) {
+		snprintf(why, whylen, "cannot send HELLO to %s: %s",
+		    w->opt.url, nng_strerror(rv));
+		return -1;
+	}
+	if ((rv = nng_recvmsg(s, msg, 0)) != 0) {
+		*msg = NULL;
+		snprintf(why, whylen, "no answer from %s: %s", w->opt.url,
+		    nng_strerror(rv));
+		return -1;
+	}
+	if (cr_wire_decode(nng_msg_body(*msg), nng_msg_len(*msg),
+	    CR_ATTACH_MAX_MSG, &f, dwhy, sizeof(dwhy)) != 0 ||
+	    f.hdr.type != CR_WIRE_WELCOME) {
+		snprintf(why, whylen, "%s answered with something other than "
+		    "WELCOME", w->opt.url);
+		*exit_code = CR_EXIT_PROTO;
+		return -1;
+	}
+	*wel = f.u.welcome;
+	return 0;
+}
+
+/*
+ * The supervisor's challenge in *wel: answer it with HMAC(token, nonces,
+ * h) in a second HELLO and take that WELCOME instead.  The token itself
+ * is not sent.
+ */
+static int
+answer(struct cr_worker *w, nng_socket s, struct cr_wire_hello *h,
+    struct cr_rv_nonces *auth, nng_msg **msg, struct cr_wire_welcome *wel,
+    char *why, size_t whylen, int *exit_code)
+{
+	uint8_t mac[CR_SHA256_LEN];
+	char text[CR_RV_ANSWER_LEN];
+
+	if (w->opt.token == NULL) {
+		/* Say so, to be refused (and logged) by the supervisor. */
+		snprintf(text, sizeof(text), "%s", CR_RV_NO_TOKEN);
+	} else if (cr_auth_random(auth->cnonce, sizeof(auth->cnonce)) != 0) {
+		snprintf(why, whylen, "getrandom: %s", strerror(errno));
+		return -1;
+	} else {
+		cr_rv_mac(w->opt.token, auth->snonce, auth->cnonce, h, mac);
+		cr_rv_format_answer(auth->cnonce, mac, text, sizeof(text));
+	}
+	h->token.ptr = (const uint8_t *)text;
+	h->token.len = (uint32_t)strlen(text);
+	nng_msg_free(*msg);
+	*msg = NULL;
+	return exchange(w, s, h, msg, wel, why, whylen, exit_code);
+}
+
 int
 cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 {
 	struct cr_wire_hello h;
-	struct cr_wire_frame f;
-	const uint8_t *frame = NULL;
-	size_t len = 0;
+	struct cr_wire_welcome wel;
+	struct cr_rv_nonces auth, *authed = NULL;
 	nng_socket s;
 	nng_msg *msg = NULL;
-	char dwhy[CR_WIRE_WHY_SIZE];
 	int rv, rc = -1;
 
 	*exit_code = CR_EXIT_LOST;
@@ -278,34 +374,34 @@ cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 	if (dial(w, s, why, whylen) != 0) {
 		goto out;
 	}
-	cr_session_hello(w, w->opt.token, &h);
-	if (cr_wire_encode_hello(&w->wb, &h, &frame, &len) != 0 ||
-	    (rv = nng_send(s, (void *)frame, len, 0)) != 0) {
-		snprintf(why, whylen, "cannot send HELLO to %s: %s",
-		    w->opt.url, nng_strerror(rv));
+	/* No token in the first HELLO: one that wants it challenges. */
+	cr_session_hello(w, NULL, &h);
+	if (exchange(w, s, &h, &msg, &wel, why, whylen, exit_code) != 0) {
 		goto out;
 	}
-	if ((rv = nng_recvmsg(s, &msg, 0)) != 0) {
-		snprintf(why, whylen, "no answer from %s: %s", w->opt.url,
-		    nng_strerror(rv));
-		goto out;
+	if (!wel.accepted && cr_rv_parse_challenge(wel.reason.ptr,
+	    wel.reason.len, auth.snonce) == 0) {
+		authed = &auth;
+		if (answer(w, s, &h, &auth, &msg, &wel, why, whylen,
+		    exit_code) != 0) {
+			goto out;
+		}
 	}
-	if (cr_wire_decode(nng_msg_body(msg), nng_msg_len(msg),
-	    CR_ATTACH_MAX_MSG, &f, dwhy, sizeof(dwhy)) != 0 ||
-	    f.hdr.type != CR_WIRE_WELCOME) {
-		snprintf(why, whylen, "%s answered with something other than "
-		    "WELCOME", w->opt.url);
-		*exit_code = CR_EXIT_PROTO;
-		goto out;
-	}
-	if (!f.u.welcome.accepted) {
-		snprintf(why, whylen, "refused by %s: %.*s", w->opt.url,
-		    (int)f.u.welcome.reason.len,
-		    (const char *)f.u.welcome.reason.ptr);
+	if (wel.accepted && authed == NULL && w->opt.token != NULL) {
+		/* Anyone can say yes; only the supervisor can prove it. */
+		snprintf(why, whylen, "%s let us in without asking for the "
+		    "token, so it cannot prove it knows it (give no --token "
+		    "to attach to it)", w->opt.url);
 		*exit_code = CR_EXIT_SETUP;
 		goto out;
 	}
-	if (take_session(w, &f.u.welcome, why, whylen) != 0) {
+	if (!wel.accepted) {
+		snprintf(why, whylen, "refused by %s: %.*s", w->opt.url,
+		    (int)wel.reason.len, (const char *)wel.reason.ptr);
+		*exit_code = CR_EXIT_SETUP;
+		goto out;
+	}
+	if (take_session(w, &wel, authed, why, whylen) != 0) {
 		*exit_code = CR_EXIT_PROTO;
 		goto out;
 	}
@@ -314,6 +410,7 @@ out:
 	if (msg != NULL) {
 		nng_msg_free(msg);
 	}
+	memset(&auth, 0, sizeof(auth));
 	nng_close(s);
 	return rc;
 }

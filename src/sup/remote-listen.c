@@ -58,6 +58,39 @@ refuse(struct corun_pool *p, const char *peer, const char *name,
 	reply(p, 0, 0, why);
 }
 
+/*
+ * With a token: a HELLO without one asks for a challenge, which it gets
+ * (1: answered); one with an answer is checked (0: passed, key and proof
+ * set; -1: refused).  The token itself is never accepted.
+ */
+static int
+authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
+    const char *name, const struct cr_wire_hello *h, char *key, char *proof)
+{
+	struct cr_remote *r = p->remote;
+	uint32_t pipe = nng_pipe_id(nng_msg_get_pipe(msg));
+	char text[160];
+
+	if (h->token.len == 0) {
+		if (cr_remote_challenge(r, pipe, cr_remote_timeout_ns(p), text,
+		    sizeof(text)) != 0) {
+			refuse(p, peer, name, "no random bytes for a nonce");
+			return -1;
+		}
+		reply(p, 0, 0, text);	/* not a refusal: not counted */
+		return 1;
+	}
+	if (cr_remote_check_answer(r, pipe, h, key, proof) != 0) {
+		int none = h->token.len == strlen(CR_RV_NO_TOKEN) &&
+		    memcmp(h->token.ptr, CR_RV_NO_TOKEN, h->token.len) == 0;
+
+		refuse(p, peer, name, none ? "no token (this supervisor "
+		    "requires one)" : "wrong token");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 on_request(struct corun_pool *p, nng_msg *msg)
 {
@@ -67,6 +100,7 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	nng_sockaddr sa;
 	char peer[80], name[CR_WIRE_NAME_MAX + 1] = "", why[300];
 	char text[sizeof(w->url) + sizeof(w->key) + 2];
+	char key[CR_RV_KEY_HEX + 1], proof[CR_RV_KEY_HEX + 1];
 
 	if (nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_REMADDR,
 	    &sa) == 0) {
@@ -87,11 +121,8 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	}
 	cr_remote_printable(name, sizeof(name), f.u.hello.name.ptr,
 	    f.u.hello.name.len);
-	if (r->token != NULL && !cr_remote_same_secret(f.u.hello.token.ptr,
-	    f.u.hello.token.len, r->token)) {
-		refuse(p, peer, name, f.u.hello.token.len == 0 ?
-		    "no token (this supervisor requires one)" :
-		    "wrong token");
+	if (r->token != NULL && authenticate(p, msg, peer, name,
+	    &f.u.hello, key, proof) != 0) {
 		return;
 	}
 	if (p->closing || p->broken) {
@@ -102,11 +133,15 @@ on_request(struct corun_pool *p, nng_msg *msg)
 		refuse(p, peer, name, "a capacity of 0 job slots");
 		return;
 	}
-	if ((w = cr_remote_attach(p, &f.u.hello, peer, why, sizeof(why))) == NULL) {
+	w = cr_remote_attach(p, &f.u.hello, r->token != NULL ? key : NULL,
+	    peer, why, sizeof(why));
+	if (w == NULL) {
 		refuse(p, peer, name, why);
 		return;
 	}
-	snprintf(text, sizeof(text), "%s %s", w->url, w->key);
+	/* With a token the key stays here: the worker derives it too. */
+	snprintf(text, sizeof(text), "%s %s", w->url,
+	    r->token != NULL ? proof : w->key);
 	cr_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, %u job "
 	    "slot(s); session at %s", w->idx, w->peer, f.u.hello.threads,
 	    f.u.hello.concurrency, f.u.hello.capacity, w->url);

@@ -3,13 +3,17 @@
  * them.  The rendezvous is remote-listen.c.
  *
  * With opts.listen the pool listens on that URL with a REP socket, the
- * rendezvous.  A remote corun-worker sends its HELLO there (REQ), with the
- * shared token.  A HELLO that is well formed, carries the token and finds
- * a free remote slot gets a PAIR1 socket of its own, listening on an
- * ephemeral port of the rendezvous address (ipc: a sibling path), and a
- * WELCOME whose reason is "SESSION-URL KEY"; anything else gets a refusing
+ * rendezvous.  A remote corun-worker sends its HELLO there (REQ).  With
+ * a token, the first HELLO (no token in it) gets a challenge, a fresh
+ * nonce, and the worker's second HELLO carries an HMAC of it keyed by the
+ * token, never the token (remote-auth.c).  A HELLO that is well formed,
+ * passes that check and finds a free remote slot gets a PAIR1 socket of
+ * its own, listening on an ephemeral port of the rendezvous address (ipc:
+ * a sibling path), and a WELCOME whose reason is "SESSION-URL PROOF"
+ * (with a token: the session key is derived on both sides from the
+ * nonces) or "SESSION-URL KEY" (without); anything else gets a refusing
  * WELCOME, is logged and counted, and gets no socket.  The worker then
- * dials the session socket and says HELLO again with the one-time KEY as
+ * dials the session socket and says HELLO again with the one-time key as
  * its token: from there on it is an ordinary worker (pool-frame.c) without a
  * process of ours.  See doc/wire-protocol.md, "Remote workers".
  *
@@ -283,7 +287,7 @@ free_slot(struct corun_pool *p)
 /* A remote slot for the worker that said h; its session is listening. */
 struct cr_worker *
 cr_remote_attach(struct corun_pool *p, const struct cr_wire_hello *h,
-    const char *peer, char *why, size_t whysize)
+    const char *key, const char *peer, char *why, size_t whysize)
 {
 	struct cr_worker *w = free_slot(p);
 	char name[64];
@@ -307,7 +311,9 @@ cr_remote_attach(struct corun_pool *p, const struct cr_wire_hello *h,
 	w->started_ns = corun_loop_now_ns();
 	cr_remote_printable(name, sizeof(name), h->name.ptr, h->name.len);
 	snprintf(w->peer, sizeof(w->peer), "%.40s at %.50s", name, peer);
-	if (make_key(w->key, sizeof(w->key)) != 0) {
+	if (key != NULL) {
+		snprintf(w->key, sizeof(w->key), "%s", key);
+	} else if (make_key(w->key, sizeof(w->key)) != 0) {
 		snprintf(why, whysize, "no random bytes for a session key");
 		return NULL;
 	}

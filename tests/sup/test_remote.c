@@ -3,6 +3,7 @@
  * that are refused, a real corun-worker attached over ipc:// running
  * every job, and raw nng peers at the rendezvous and session sockets
  * (garbage, a wrong token, a wrong session key) that get nothing.
+ * The challenge-response itself is tested in test_remote_auth.c.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 
 #include "check-util.h"
 #include "wire/wire.h"
+#include "wire/wire-auth.h"
 
 extern char **environ;
 
@@ -220,6 +222,40 @@ hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
 }
 
 /*
+ * The handshake with a token: a HELLO without it gets a challenge, whose
+ * answer (an HMAC keyed by token) gets the WELCOME in *wel; key is the
+ * session key both sides derive.
+ */
+static void
+hello_with_token(nng_socket req, struct cr_wire_builder *b, const char *token,
+    struct cr_wire_welcome *wel, char *text, size_t size, char *key)
+{
+	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], mac[CR_SHA256_LEN];
+	char ans[CR_RV_ANSWER_LEN];
+	struct cr_wire_hello h;
+	const uint8_t *frame;
+	size_t len;
+
+	hello(b, "", &frame, &len);
+	ask(req, frame, len, wel, text, size);
+	ck_assert_int_eq(wel->accepted, 0);
+	ck_assert_int_eq(cr_rv_parse_challenge((const uint8_t *)text,
+	    strlen(text), sn), 0);
+	ck_assert_int_eq(cr_auth_random(cn, sizeof(cn)), 0);
+	memset(&h, 0, sizeof(h));
+	h.max_version = CR_WIRE_VERSION;
+	h.pid = 4242;
+	h.procs = h.threads = h.concurrency = h.capacity = 1;
+	h.name.ptr = (const uint8_t *)"raw";
+	h.name.len = 3;
+	cr_rv_mac(token, sn, cn, &h, mac);
+	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
+	hello(b, ans, &frame, &len);
+	ask(req, frame, len, wel, text, size);
+	cr_rv_session_key(token, sn, cn, key);
+}
+
+/*
  * A session socket that dials once: a redial after the pipe closes would
  * only be refused by the monogamous listener.
  */
@@ -242,7 +278,7 @@ START_TEST(test_refusals)
 	const uint8_t *frame;
 	nng_socket req, pair;
 	nng_msg *m = NULL;
-	char text[512], *sp;
+	char text[512], *sp, key[CR_RV_KEY_HEX + 1];
 	size_t len;
 
 	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
@@ -263,8 +299,7 @@ START_TEST(test_refusals)
 	ck_assert_uint_eq(st.remote_refused, 2);
 
 	/* The right token: a session URL and key; a wrong key there. */
-	hello(&b, "tok", &frame, &len);
-	ask(req, frame, len, &wel, text, sizeof(text));
+	hello_with_token(req, &b, "tok", &wel, text, sizeof(text), key);
 	ck_assert_int_eq(wel.accepted, 1);
 	ck_assert_ptr_nonnull(sp = strchr(text, ' '));
 	*sp = '\0';
@@ -283,14 +318,13 @@ START_TEST(test_refusals)
 	 * the process exits soon anyway.
 	 */
 
-	/* Again, with the key it was given: welcomed. */
-	hello(&b, "tok", &frame, &len);
-	ask(req, frame, len, &wel, text, sizeof(text));
+	/* Again, with the key derived: welcomed. */
+	hello_with_token(req, &b, "tok", &wel, text, sizeof(text), key);
 	ck_assert_int_eq(wel.accepted, 1);
 	ck_assert_ptr_nonnull(sp = strchr(text, ' '));
 	*sp = '\0';
 	session_dial(&pair, text);
-	hello(&b, sp + 1, &frame, &len);
+	hello(&b, key, &frame, &len);
 	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
 	spin(0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), 0);
