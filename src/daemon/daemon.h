@@ -107,15 +107,18 @@ int cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 
 /*
  * After a restart: jobs that were running go back to the queue, or fail
- * when they already had max_attempts attempts.
+ * when they already had max_attempts attempts.  Only a job that started
+ * on a worker has had an attempt (cd_store_leased), so a job that was
+ * taken but never started is never failed here.
  */
 int cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
     size_t *requeued, size_t *failed);
 
 /*
  * Take up to n runnable queued jobs (not in a paused group, after their
- * dependencies), highest priority first, and mark them running.  The
- * caller frees each with cd_taken_free.
+ * dependencies), highest priority first, and mark them running.  Taking
+ * is not an attempt: cd_store_leased() counts one when the job starts.
+ * The caller frees each with cd_taken_free.
  */
 int cd_store_take(cd_store *s, size_t n, uint64_t now_ns,
     struct cd_taken *out, size_t *got);
@@ -128,8 +131,19 @@ void cd_taken_free(struct cd_taken *t);
 int cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
     int *recorded);
 
-/* A running job goes back to the queue (its attempt is not counted). */
+/*
+ * A taken job started on a worker: its attempts so far are attempts (the
+ * most recorded is kept) and it started at now_ns.  Nothing for a job
+ * that is no longer running.
+ */
+int cd_store_leased(cd_store *s, int64_t id, uint32_t attempts,
+    uint64_t now_ns);
+
+/* A running job goes back to the queue, its attempts as recorded. */
 int cd_store_requeue(cd_store *s, int64_t id);
+/* The same, with at most attempts counted (an attempt stopped through no
+   fault of the job's is not counted). */
+int cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts);
 
 /* The state of a job; CORUN_ENOENT if there is none. */
 int cd_store_state(cd_store *s, int64_t id, int *state);
@@ -271,6 +285,8 @@ struct cd_daemon {
 	struct cd_inflight *inflight;	/* jobs in the pool */
 	size_t ninflight;
 	struct cd_inflight *done_head;	/* results to record */
+	struct cd_inflight *lease_head;	/* starts to record */
+	int in_step;			/* cd_feed_step is running */
 	corun_handle *tick_h;
 	void (*feed_step)(struct cd_daemon *d);	/* what a kick runs */
 	corun_handle *purge_h;

@@ -44,8 +44,10 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " ORDER BY priority DESC, id LIMIT ?1",
-	[ST_MARK] = "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-	    " start_ns = ?2 WHERE id = ?1",
+	/* Taken is not started: attempts count leases (ST_LEASE). */
+	[ST_MARK] = "UPDATE jobs SET state = 1 WHERE id = ?1",
+	[ST_LEASE] = "UPDATE jobs SET attempts = max(attempts, ?2),"
+	    " start_ns = ?3 WHERE id = ?1 AND state = 1",
 	[ST_FINISH] = "UPDATE jobs SET state = ?2, status = ?3,"
 	    " exit_code = ?4, signal = ?5,"
 	    " attempts = max(attempts, ?6), start_ns = coalesce(?7, start_ns),"
@@ -55,7 +57,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " (SELECT job FROM deps WHERE dep = ?1) AND blocked > 0",
 	[ST_DEPDEL] = "DELETE FROM deps WHERE dep = ?1",
 	[ST_REQUEUE] = "UPDATE jobs SET state = 0,"
-	    " attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 1",
+	    " attempts = min(attempts, ?2) WHERE id = ?1 AND state = 1",
 	[ST_STATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_GET] = "SELECT id, state, kind, grp, priority, timeout, retries,"
 	    " ikey, attempts, submitted_ns, start_ns, end_ns, status,"
