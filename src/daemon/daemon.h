@@ -351,6 +351,14 @@ struct cd_ctl_handler {
 	/* A deferred request's commit failed: drop what would answer it. */
 	void (*forget)(struct cd_daemon *d, struct cd_ctx *c);
 };
+/*
+ * The most the socket receives: a request up to this size that is over
+ * max-request gets a too_large reply; a larger one is dropped by nng
+ * with its connection (no reply can be sent).  At least CD_CTL_RECV_CAP,
+ * which the corun client never exceeds.
+ */
+#define CD_CTL_RECV_CAP ((size_t)256 << 20)
+size_t cd_ctl_recv_limit(size_t max_request);
 int cd_ctl_open(struct cd_daemon *d, const char *url,
     const struct cd_ctl_handler *h, char *why, size_t whysize);
 void cd_ctl_close(struct cd_daemon *d);
