@@ -90,6 +90,26 @@ int cd_store_open(const char *dir, int sync_full, cd_store **out,
 void cd_store_close(cd_store *s);
 const char *cd_store_errmsg(cd_store *s);
 
+/* What a start with recover found lost (store-check.c). */
+struct cd_store_loss {
+	int64_t first, last;	/* acknowledged ids missing (none when
+				   first > last) */
+	int damaged;		/* quick_check failed: rebuilt from what
+				   could be read */
+	size_t salvaged;	/* jobs read from a damaged file */
+	char kept[4200];	/* the damaged files' copy ("": none) */
+	char what[600];		/* what was found, in one line */
+};
+/*
+ * cd_store_open, checking first what DIR/jobs.acked says was
+ * acknowledged and PRAGMA quick_check.  Damage or a missing job: the
+ * files are copied aside and it fails, why naming the file and the ids
+ * missing; with recover it goes on with what can be read, loss (if not
+ * NULL) saying what was lost (loss->what empty: nothing).
+ */
+int cd_store_open_ex(const char *dir, int sync_full, int recover,
+    struct cd_store_loss *loss, cd_store **out, char *why, size_t whysize);
+
 /* One transaction; begin is a no-op inside one (it nests by count). */
 int cd_store_begin(cd_store *s);
 int cd_store_commit(cd_store *s);
@@ -252,6 +272,8 @@ unsigned cd_conf_workers(const struct cd_conf *c);
 /* options.c: the command line. */
 struct cd_options {
 	int foreground;
+	int recover;		/* --recover: start with what the store
+				   still holds, saying what was lost */
 	char *conf_path;	/* --config, made absolute (malloc'd) */
 };
 /*
@@ -273,6 +295,7 @@ struct cd_daemon {
 	corun_loop *loop;
 	struct cd_conf conf;
 	char *conf_path;
+	int recover;			/* --recover */
 	cd_store *store;
 	struct cd_ctl *ctl;
 	const struct cd_feed_hooks *feed_hooks;	/* main.c's */

@@ -76,6 +76,9 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		return CORUN_ESYS;
 	}
 	s->counts[CD_QUEUED]++;
+	if (*id > s->max_added) {
+		s->max_added = *id;	/* acknowledged at the commit */
+	}
 	return 0;
 }
 
