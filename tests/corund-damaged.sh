@@ -64,7 +64,8 @@ recovered() {
 	have=$(cr status --json | python3 -c 'import json, sys
 j = json.load(sys.stdin)
 print(sum(j.get(k, 0) for k in ("queued", "running", "done", "failed")))')
-	echo "$1: $have of $N jobs read"
+	echo "$1: $have of $N jobs read; $(grep -o -- '--recover: lost: .*' \
+	    "$T/log" | head -1)"
 	id=$(cr submit true)
 	[ "$id" -gt $N ] && ok "$1: a new job gets a new id ($id)" ||
 	    fail "$1: a lost job's id handed out again: $id"
@@ -119,5 +120,7 @@ with open(sys.argv[1], "r+b") as f:
         f.write(b"\xa5" * 100)
 PY
 refused pages "damaged ("
-recovered pages "read from the damaged file"
+recovered pages "id(s) not read"
+contains "pages: rebuilt from what was read" "job(s) read from the damaged file" \
+    "$(cat "$T/log")"
 finish

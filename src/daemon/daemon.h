@@ -97,6 +97,9 @@ struct cd_store_loss {
 	int damaged;		/* quick_check failed: rebuilt from what
 				   could be read */
 	size_t salvaged;	/* jobs read from a damaged file */
+	uint64_t unread;	/* ids up to the highest acknowledged one
+				   not read from it (or purged before) */
+	char gaps[400];		/* those ids, "a-b, c, ..." */
 	char kept[4200];	/* the damaged files' copy ("": none) */
 	char what[600];		/* what was found, in one line */
 };

@@ -73,6 +73,11 @@ report_loss(const struct cd_store_loss *l)
 		cd_log("--recover: %zu job(s) read from the damaged file",
 		    l->salvaged);
 	}
+	if (l->unread > 0) {
+		cd_log("--recover: lost: %llu id(s) not read (finished jobs "
+		    "purged before among them): %s",
+		    (unsigned long long)l->unread, l->gaps);
+	}
 	if (l->first <= l->last) {
 		cd_log("--recover: lost: %lld acknowledged job(s), ids "
 		    "%lld-%lld; new jobs get ids after %lld",

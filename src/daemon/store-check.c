@@ -356,14 +356,6 @@ cd_store_verified(cd_store *s, struct cd_store_loss *loss)
 	    " WHERE name = 'jobs'", NULL, 0, &seq, msg, sizeof(msg)) != 0) {
 		return CORUN_ESYS;
 	}
-	if (loss != NULL && loss->damaged) {
-		int64_t top = 0;
-
-		(void)query(s->db, "SELECT coalesce(max(id), 0) FROM jobs",
-		    NULL, 0, &top, msg, sizeof(msg));
-		loss->first = top + 1;
-		loss->last = s->acked_id;
-	}
 	if (loss != NULL && seq < s->acked_id) {
 		/* Never hand out a lost job's id again: a client may ask. */
 		char sql[160];

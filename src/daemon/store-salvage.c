@@ -129,6 +129,56 @@ copy_rows(cd_store *s, sqlite3 *src, const char *sel_sql,
 	sqlite3_finalize(ins);
 }
 
+/* Append "a-b" (or "a") to the list of ids not read, while it fits. */
+static void
+add_gap(struct cd_store_loss *loss, int64_t a, int64_t b)
+{
+	size_t len = strlen(loss->gaps);
+	char one[48];
+
+	loss->unread += (uint64_t)(b - a + 1);
+	if (a == b) {
+		snprintf(one, sizeof(one), "%s%lld", len ? ", " : "",
+		    (long long)a);
+	} else {
+		snprintf(one, sizeof(one), "%s%lld-%lld", len ? ", " : "",
+		    (long long)a, (long long)b);
+	}
+	if (len + strlen(one) + 5 < sizeof(loss->gaps)) {
+		memcpy(loss->gaps + len, one, strlen(one) + 1);
+	} else if (len + 5 < sizeof(loss->gaps) &&
+	    strcmp(loss->gaps + len - 3, "...") != 0) {
+		memcpy(loss->gaps + len, ", ...", 6);
+	}
+}
+
+/*
+ * The ids up to the highest acknowledged one that were not read (some
+ * may have been purged before, as finished jobs are).
+ */
+static void
+find_gaps(cd_store *s, struct cd_store_loss *loss)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t next = 1, id;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM jobs ORDER BY id", -1,
+	    &st, NULL) != SQLITE_OK) {
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id > next) {
+			add_gap(loss, next, id - 1);
+		}
+		next = id + 1;
+	}
+	sqlite3_finalize(st);
+	if (next <= s->acked_id) {
+		add_gap(loss, next, s->acked_id);
+	}
+}
+
 int
 cd_store_salvage(cd_store *s, struct cd_store_loss *loss, char *why,
     size_t whysize)
@@ -166,5 +216,6 @@ cd_store_salvage(cd_store *s, struct cd_store_loss *loss, char *why,
 		exec_sql(s->db, "ROLLBACK");
 		return CORUN_ESYS;
 	}
+	find_gaps(s, loss);
 	return 0;
 }
