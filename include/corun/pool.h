@@ -148,6 +148,16 @@ struct corun_pool_opts {
 	unsigned max_remote;	/* remote workers at once (0 = 64) */
 	unsigned remote_timeout_ms; /* a remote worker silent this long is
 				   dropped and its jobs re-leased (0 = 10 s) */
+	/*
+	 * A job was leased to a worker, on the loop: tag is the job's,
+	 * attempt 1 for its first lease and +1 for each re-lease (a lease
+	 * a shutting-down worker hands back unstarted is given again with
+	 * the same number).  With prefetch < 0 a worker holds only what it
+	 * can start, so this is when the job starts.  A chunk of
+	 * corun_pool_map_chunked() is leased as one job, tag its index.
+	 */
+	void (*on_lease)(void *arg, uint64_t tag, uint32_t attempt);
+	void *lease_arg;
 };
 
 /* The start of every struct corun_pool_opts: this size, all defaults. */

@@ -19,6 +19,12 @@
 #include "client-internal.h"
 #include "client.h"
 
+/*
+ * corund answers any request up to 256 MiB (too_large when it is over
+ * its max-request) and drops larger ones unanswered: never send those.
+ */
+#define CR_CLIENT_MAX_SEND ((size_t)256 << 20)
+
 const char *
 cr_client_url(void)
 {
@@ -71,6 +77,12 @@ cr_client_call(json_t *req, double timeout, json_t **reply)
 	json_decref(req);
 	if (text == NULL) {
 		cr_warn("out of memory");
+		return CR_CLIENT_FAILED;
+	}
+	if (strlen(text) > CR_CLIENT_MAX_SEND) {
+		cr_warn("request of %zu bytes is too large: corund takes at "
+		    "most %zu", strlen(text), CR_CLIENT_MAX_SEND);
+		free(text);
 		return CR_CLIENT_FAILED;
 	}
 	if ((rv = nng_req0_open(&sock)) != 0) {

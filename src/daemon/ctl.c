@@ -60,6 +60,30 @@ struct cd_ctl {
 	struct cd_watch *watch;		/* ctl-watch.c */
 };
 
+
+size_t
+cd_ctl_recv_limit(size_t max_request)
+{
+	size_t lim = max_request * 2 + 65536;
+
+	return lim > CD_CTL_RECV_CAP ? lim : CD_CTL_RECV_CAP;
+}
+
+/* too_large, naming the limit (also as a number: "limit", bytes). */
+static json_t *
+too_large(size_t len, size_t limit)
+{
+	json_t *r = cd_ops_error("too_large", "request of %zu bytes is over "
+	    "corund's limit of %zu bytes (%.1f MiB, max-request)", len, limit,
+	    (double)limit / (1 << 20));
+
+	if (r != NULL) {
+		json_object_set_new(json_object_get(r, "error"), "limit",
+		    json_integer((json_int_t)limit));
+	}
+	return r;
+}
+
 static void drain(void *arg);
 
 static void
@@ -235,9 +259,8 @@ cd_ctl_handle(struct cd_daemon *d, int store_ok)
 			c->reply = cd_ops_error("store", "the job store is "
 			    "unavailable: %s", cd_store_errmsg(d->store));
 		} else if (nng_msg_len(m) > d->conf.max_request) {
-			c->reply = cd_ops_error("too_large", "request of %zu "
-			    "bytes is over the limit of %zu (max-request)",
-			    nng_msg_len(m), d->conf.max_request);
+			c->reply = too_large(nng_msg_len(m),
+			    d->conf.max_request);
 		} else {
 			/* NULL: a wait, answered later (cd_ctl_reply). */
 			c->reply = ctl->h->request(d, c, nng_msg_body(m),
@@ -386,11 +409,13 @@ cd_ctl_open(struct cd_daemon *d, const char *url,
 	ctl->open = 1;
 	/*
 	 * nng drops the connection of a message over RECVMAXSZ without a
-	 * word; allow well over max-request so such a request gets a clear
-	 * error instead, and only absurd sizes are cut off.
+	 * word, and a REP socket cannot answer what it never got: receive
+	 * well over max-request (CD_CTL_RECV_CAP at least) so an oversized
+	 * request gets too_large; only larger ones are cut off, which
+	 * corun never sends.
 	 */
 	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ,
-	    d->conf.max_request * 2 + 65536);
+	    cd_ctl_recv_limit(d->conf.max_request));
 	if ((rv = nng_listener_create(&l, ctl->sock, url)) != 0) {
 		snprintf(why, whysize, "%s: %s", url, nng_strerror(rv));
 		return CORUN_ESYS;

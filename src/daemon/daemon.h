@@ -90,6 +90,29 @@ int cd_store_open(const char *dir, int sync_full, cd_store **out,
 void cd_store_close(cd_store *s);
 const char *cd_store_errmsg(cd_store *s);
 
+/* What a start with recover found lost (store-check.c). */
+struct cd_store_loss {
+	int64_t first, last;	/* acknowledged ids missing (none when
+				   first > last) */
+	int damaged;		/* quick_check failed: rebuilt from what
+				   could be read */
+	size_t salvaged;	/* jobs read from a damaged file */
+	uint64_t unread;	/* ids up to the highest acknowledged one
+				   not read from it (or purged before) */
+	char gaps[400];		/* those ids, "a-b, c, ..." */
+	char kept[4200];	/* the damaged files' copy ("": none) */
+	char what[600];		/* what was found, in one line */
+};
+/*
+ * cd_store_open, checking first what DIR/jobs.acked says was
+ * acknowledged and PRAGMA quick_check.  Damage or a missing job: the
+ * files are copied aside and it fails, why naming the file and the ids
+ * missing; with recover it goes on with what can be read, loss (if not
+ * NULL) saying what was lost (loss->what empty: nothing).
+ */
+int cd_store_open_ex(const char *dir, int sync_full, int recover,
+    struct cd_store_loss *loss, cd_store **out, char *why, size_t whysize);
+
 /* One transaction; begin is a no-op inside one (it nests by count). */
 int cd_store_begin(cd_store *s);
 int cd_store_commit(cd_store *s);
@@ -107,15 +130,18 @@ int cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 
 /*
  * After a restart: jobs that were running go back to the queue, or fail
- * when they already had max_attempts attempts.
+ * when they already had max_attempts attempts.  Only a job that started
+ * on a worker has had an attempt (cd_store_leased), so a job that was
+ * taken but never started is never failed here.
  */
 int cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
     size_t *requeued, size_t *failed);
 
 /*
  * Take up to n runnable queued jobs (not in a paused group, after their
- * dependencies), highest priority first, and mark them running.  The
- * caller frees each with cd_taken_free.
+ * dependencies), highest priority first, and mark them running.  Taking
+ * is not an attempt: cd_store_leased() counts one when the job starts.
+ * The caller frees each with cd_taken_free.
  */
 int cd_store_take(cd_store *s, size_t n, uint64_t now_ns,
     struct cd_taken *out, size_t *got);
@@ -128,8 +154,19 @@ void cd_taken_free(struct cd_taken *t);
 int cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
     int *recorded);
 
-/* A running job goes back to the queue (its attempt is not counted). */
+/*
+ * A taken job started on a worker: its attempts so far are attempts (the
+ * most recorded is kept) and it started at now_ns.  Nothing for a job
+ * that is no longer running.
+ */
+int cd_store_leased(cd_store *s, int64_t id, uint32_t attempts,
+    uint64_t now_ns);
+
+/* A running job goes back to the queue, its attempts as recorded. */
 int cd_store_requeue(cd_store *s, int64_t id);
+/* The same, with at most attempts counted (an attempt stopped through no
+   fault of the job's is not counted). */
+int cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts);
 
 /* The state of a job; CORUN_ENOENT if there is none. */
 int cd_store_state(cd_store *s, int64_t id, int *state);
@@ -238,6 +275,8 @@ unsigned cd_conf_workers(const struct cd_conf *c);
 /* options.c: the command line. */
 struct cd_options {
 	int foreground;
+	int recover;		/* --recover: start with what the store
+				   still holds, saying what was lost */
 	char *conf_path;	/* --config, made absolute (malloc'd) */
 };
 /*
@@ -259,6 +298,7 @@ struct cd_daemon {
 	corun_loop *loop;
 	struct cd_conf conf;
 	char *conf_path;
+	int recover;			/* --recover */
 	cd_store *store;
 	struct cd_ctl *ctl;
 	const struct cd_feed_hooks *feed_hooks;	/* main.c's */
@@ -271,6 +311,8 @@ struct cd_daemon {
 	struct cd_inflight *inflight;	/* jobs in the pool */
 	size_t ninflight;
 	struct cd_inflight *done_head;	/* results to record */
+	struct cd_inflight *lease_head;	/* starts to record */
+	int in_step;			/* cd_feed_step is running */
 	corun_handle *tick_h;
 	void (*feed_step)(struct cd_daemon *d);	/* what a kick runs */
 	corun_handle *purge_h;
@@ -335,6 +377,14 @@ struct cd_ctl_handler {
 	/* A deferred request's commit failed: drop what would answer it. */
 	void (*forget)(struct cd_daemon *d, struct cd_ctx *c);
 };
+/*
+ * The most the socket receives: a request up to this size that is over
+ * max-request gets a too_large reply; a larger one is dropped by nng
+ * with its connection (no reply can be sent).  At least CD_CTL_RECV_CAP,
+ * which the corun client never exceeds.
+ */
+#define CD_CTL_RECV_CAP ((size_t)256 << 20)
+size_t cd_ctl_recv_limit(size_t max_request);
 int cd_ctl_open(struct cd_daemon *d, const char *url,
     const struct cd_ctl_handler *h, char *why, size_t whysize);
 void cd_ctl_close(struct cd_daemon *d);

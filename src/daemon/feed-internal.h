@@ -2,7 +2,9 @@
  * feed-internal.h - what the feed's files share: a job in the pool, and
  * the calls between them.  feed.c (the step, start and stop) is on top;
  * it calls feed-jobs.c (jobs in the pool), which calls feed-pool.c (the
- * pool's life), which calls feed-wake.c (when the step runs).  Used by
+ * pool's life), which calls feed-wake.c (when the step runs);
+ * feed-lease.c (jobs that started) is called by feed.c and installed by
+ * feed-pool.c, and calls feed-wake.c.  Used by
  * these files only; all of it on the loop thread.
  */
 #ifndef CD_FEED_INTERNAL_H
@@ -17,10 +19,14 @@ struct cd_inflight {
 	struct cd_daemon *d;
 	int64_t id;
 	corun_future *fut;
-	uint32_t attempts;
+	uint32_t attempts;		/* the store's, +1 (cd_taken's) */
+	uint32_t leased;		/* the pool's last lease number */
 	int cancel_req;			/* cancelled by a client */
+	int completed;			/* its future completed */
+	int lease_queued;		/* on d->lease_head */
 	struct cd_inflight *next, *prev;
 	struct cd_inflight *done_next;
+	struct cd_inflight *lease_next;	/* leases to record */
 };
 
 /* Wall-clock time in nanoseconds (what the store records). */
@@ -41,6 +47,20 @@ void cd_feed_failing(struct cd_daemon *d, const char *why);
 /* Retire the current pool (wait: its workers finish what they hold). */
 void cd_feed_retire(struct cd_daemon *d, int wait);
 
+/* ---- feed-lease.c -------------------------------------------------- */
+
+/*
+ * The pool's on_lease: a job started on a worker (leased with no
+ * prefetch: a worker holds only what it can start).  Queued on
+ * d->lease_head for the step to record.
+ */
+void cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt);
+/* Record the queued leases in the step's transaction (a job whose
+   result came is left to that result); 0 or CORUN_ESYS. */
+int cd_feed_record_leases(struct cd_daemon *d);
+/* After the commit: with all (they are on disk) empty the queue, else
+   drop only the jobs whose result came (they may be freed now). */
+void cd_feed_leases_done(struct cd_daemon *d, int all);
 /* ---- feed-jobs.c --------------------------------------------------- */
 
 /*

@@ -15,15 +15,6 @@
 
 #include "feed-internal.h"
 
-uint64_t
-cd_feed_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void
 cd_feed_finished(struct cd_daemon *d, int64_t id)
 {
@@ -46,6 +37,7 @@ on_done(corun_future *fut, void *arg)
 	struct cd_inflight *r = arg;
 
 	(void)fut;
+	r->completed = 1;
 	r->done_next = r->d->done_head;
 	r->d->done_head = r;
 	cd_feed_kick(r->d);
@@ -79,9 +71,11 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 	if (res != NULL && res->status == CORUN_ECANCELED && !r->cancel_req) {
 		/*
 		 * Stopped by a fast stop (INT, QUIT), not by a client: not
-		 * the job's end, nor its fault.  It runs again, no attempt.
+		 * the job's end, nor its fault.  It runs again, and this
+		 * attempt is not counted.
 		 */
-		return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
+		return cd_store_requeue_at(d->store, r->id, r->attempts +
+		    res->attempts - 2) != 0 ? -1 : 0;
 	}
 	if (res != NULL) {
 		o.status = res->status;
@@ -106,7 +100,8 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		code = corun_future_error(r->fut, &msg);
 		if (code == CORUN_EBROKEN || (code == CORUN_ECANCELED &&
 		    !r->cancel_req) || code == CORUN_ECLOSED) {
-			/* Not the job's fault: it runs again, no attempt. */
+			/* Not the job's fault: it runs again (the leases
+			   lost with dying workers stay counted). */
 			if (code == CORUN_EBROKEN) {
 				cd_feed_failing(d, msg);
 			}
@@ -135,47 +130,77 @@ cd_feed_can_take(const struct cd_daemon *d)
 	    d->pool_error == NULL && d->ninflight < d->conf.window;
 }
 
+/* A new in-flight record for t, on d->inflight. */
+static struct cd_inflight *
+inflight_new(struct cd_daemon *d, const struct cd_taken *t)
+{
+	struct cd_inflight *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		return NULL;
+	}
+	r->d = d;
+	r->id = t->id;
+	r->attempts = t->attempts;
+	r->next = d->inflight;
+	if (d->inflight != NULL) {
+		d->inflight->prev = r;
+	}
+	d->inflight = r;
+	d->ninflight++;
+	return r;
+}
+
+/*
+ * The jobs as the pool takes them; each one's tag is its in-flight
+ * record (on_lease finds it so).  0, or CORUN_ENOMEM with none made.
+ */
+static int
+hand_prepare(struct cd_daemon *d, struct cd_taken *t, size_t n,
+    struct corun_job *jobs, struct cd_inflight **rs)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((rs[i] = inflight_new(d, &t[i])) == NULL) {
+			while (i-- > 0) {
+				cd_feed_unlink(d, rs[i]);
+				free(rs[i]);
+			}
+			return CORUN_ENOMEM;
+		}
+		jobs[i].kind = t[i].kind;
+		jobs[i].payload = t[i].payload;
+		jobs[i].len = t[i].len;
+		jobs[i].timeout = t[i].timeout;
+		jobs[i].retries = t[i].retries;
+		jobs[i].tag = (uint64_t)(uintptr_t)rs[i];
+	}
+	return 0;
+}
+
 void
 cd_feed_hand(struct cd_daemon *d, struct cd_taken *t, size_t n)
 {
 	struct corun_job *jobs = calloc(n, sizeof(*jobs));
 	corun_future **futs = calloc(n, sizeof(*futs));
+	struct cd_inflight **rs = calloc(n, sizeof(*rs));
 	int rc = CORUN_ENOMEM;
 
-	if (jobs != NULL && futs != NULL) {
+	if (jobs != NULL && futs != NULL && rs != NULL &&
+	    (rc = hand_prepare(d, t, n, jobs, rs)) == 0 &&
+	    (rc = corun_pool_map(d->pool, jobs, n, futs)) != 0) {
 		for (size_t i = 0; i < n; i++) {
-			jobs[i].kind = t[i].kind;
-			jobs[i].payload = t[i].payload;
-			jobs[i].len = t[i].len;
-			jobs[i].timeout = t[i].timeout;
-			jobs[i].retries = t[i].retries;
-			jobs[i].tag = (uint64_t)t[i].id;
+			cd_feed_unlink(d, rs[i]);
+			free(rs[i]);
 		}
-		rc = corun_pool_map(d->pool, jobs, n, futs);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct cd_inflight *r;
-
-		if (rc != 0 || (r = calloc(1, sizeof(*r))) == NULL) {
+		if (rc != 0) {
 			/* The pool refused them all: back to the queue. */
-			if (rc == 0) {
-				corun_future_cancel(futs[i]);
-				corun_future_unref(futs[i]);
-			}
 			cd_store_requeue(d->store, t[i].id);
 			continue;
 		}
-		r->d = d;
-		r->id = t[i].id;
-		r->fut = futs[i];
-		r->attempts = t[i].attempts;
-		r->next = d->inflight;
-		if (d->inflight != NULL) {
-			d->inflight->prev = r;
-		}
-		d->inflight = r;
-		d->ninflight++;
-		corun_future_add_done_callback(r->fut, on_done, r);
+		rs[i]->fut = futs[i];
+		corun_future_add_done_callback(rs[i]->fut, on_done, rs[i]);
 	}
 	if (rc == CORUN_EBROKEN) {
 		cd_feed_failing(d, "workers keep dying");
@@ -187,6 +212,7 @@ cd_feed_hand(struct cd_daemon *d, struct cd_taken *t, size_t n)
 	}
 	free(jobs);
 	free(futs);
+	free(rs);
 }
 
 int
@@ -240,4 +266,5 @@ cd_feed_forget_all(struct cd_daemon *d)
 	d->inflight = NULL;
 	d->ninflight = 0;
 	d->done_head = NULL;
+	d->lease_head = NULL;
 }

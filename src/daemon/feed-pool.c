@@ -56,6 +56,8 @@ cd_feed_make_pool(struct cd_daemon *d, corun_pool **out)
 	o.heartbeat_timeout_ms = (unsigned)(d->conf.heartbeat_timeout * 1000);
 	o.restart_window_ms = (unsigned)(d->conf.restart_window * 1000);
 	o.max_jobs_per_worker = d->conf.max_jobs_per_worker;
+	o.on_lease = cd_feed_on_lease;	/* a job starts: an attempt */
+	o.lease_arg = d;
 	if (d->conf.listen != NULL) {
 		char token[1100] = "";
 		int rc;

@@ -1,11 +1,23 @@
 /*
  * feed-wake.c - when the feed's step runs: at the end of this loop
- * iteration (cd_feed_kick), or a little later after a store failure.
+ * iteration (cd_feed_kick), or a little later after a store failure;
+ * and the wall clock the feed records.
  * The step is d->feed_step, which cd_feed_start() installs.
  */
 #include "config.h"
 
+#include <time.h>
+
 #include "feed-internal.h"
+
+uint64_t
+cd_feed_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void
 tick(void *arg)

@@ -15,6 +15,13 @@
  * noop job costs two commits from submit to result: its insert and take,
  * its result.
  *
+ * Taking a job is not an attempt: a job counts one when it starts on a
+ * worker.  The pool says so through on_lease (with no prefetch a worker
+ * holds only what it can start, so leased is started); the step records
+ * the starts that came since the last one in its transaction, those of
+ * the jobs it just handed out included.  So a crash fails only jobs
+ * that really ran max_attempts times, never one still waiting.
+ *
  * The pool's life (scaling, a broken pool) is in feed-pool.c, the jobs
  * in it in feed-jobs.c, when the step runs in feed-wake.c.
  */
@@ -124,7 +131,7 @@ cd_feed_step(struct cd_daemon *d)
 	struct cd_inflight *r, *before, *ok = NULL, *again = NULL;
 	size_t nfinished = d->nfinished;
 	uint64_t recorded = d->results_recorded;
-	int committed;
+	int committed, leases_ok;
 
 	if (cd_store_begin(d->store) != 0) {
 		cd_log("store: %s", cd_store_errmsg(d->store));
@@ -147,8 +154,17 @@ cd_feed_step(struct cd_daemon *d)
 		d->tick_h = NULL;
 	}
 	before = d->inflight;
+	d->in_step = 1;
 	take_jobs(d);
+	d->in_step = 0;
+	/* The jobs that started on a worker, these ones included. */
+	leases_ok = cd_feed_record_leases(d) == 0;
+	if (!leases_ok) {
+		cd_log("store: %s; job starts kept to record again",
+		    cd_store_errmsg(d->store));
+	}
 	committed = cd_store_commit(d->store) == 0;
+	cd_feed_leases_done(d, committed && leases_ok);
 	if (!committed) {
 		/*
 		 * Nothing of this iteration is on disk: stop its jobs (a
@@ -164,7 +180,8 @@ cd_feed_step(struct cd_daemon *d)
 		d->results_recorded = recorded;
 	}
 	d->done_head = again = settle(d, ok, again, committed);
-	if ((again != NULL || !committed) && d->tick_h == NULL) {
+	if ((again != NULL || !committed || !leases_ok) &&
+	    d->tick_h == NULL) {
 		/* The store failed: try again shortly, not in a busy loop. */
 		cd_feed_kick_later(d, 0.1);
 	}
@@ -265,8 +282,13 @@ cd_feed_stop(struct cd_daemon *d)
 		corun_handle_release(d->tick_h);
 		d->tick_h = NULL;
 	}
-	/* Results that arrived but were not recorded: record them now. */
-	if (d->done_head != NULL && cd_store_begin(d->store) == 0) {
+	/*
+	 * Results that arrived but were not recorded, and jobs that
+	 * started: record them now.
+	 */
+	if ((d->done_head != NULL || d->lease_head != NULL) &&
+	    cd_store_begin(d->store) == 0) {
+		(void)cd_feed_record_leases(d);
 		for (r = d->done_head; r != NULL; r = r->done_next) {
 			cd_feed_record(d, r);
 		}

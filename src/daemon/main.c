@@ -60,16 +60,49 @@ fatal(const char *fmt, ...)
 	return 1;
 }
 
+/* --recover: what was lost, in the log. */
+static void
+report_loss(const struct cd_store_loss *l)
+{
+	if (l->what[0] == '\0') {
+		cd_log("--recover: the store is whole; nothing was lost");
+		return;
+	}
+	cd_log("--recover: %s", l->what);
+	if (l->damaged) {
+		cd_log("--recover: %zu job(s) read from the damaged file",
+		    l->salvaged);
+	}
+	if (l->unread > 0) {
+		cd_log("--recover: lost: %llu id(s) not read (finished jobs "
+		    "purged before among them): %s",
+		    (unsigned long long)l->unread, l->gaps);
+	}
+	if (l->first <= l->last) {
+		cd_log("--recover: lost: %lld acknowledged job(s), ids "
+		    "%lld-%lld; new jobs get ids after %lld",
+		    (long long)(l->last - l->first + 1), (long long)l->first,
+		    (long long)l->last, (long long)l->last);
+	}
+	if (l->kept[0] != '\0') {
+		cd_log("--recover: the damaged files are kept as %s", l->kept);
+	}
+}
+
 /* Open the store and recover what a stop left running. */
 static int
 open_store(struct cd_daemon *d)
 {
+	struct cd_store_loss loss;
 	char why[4608];
 	size_t rq, fl;
 
-	if (cd_store_open(d->conf.state_dir, d->conf.sync_full, &d->store,
-	    why, sizeof(why)) != 0) {
+	if (cd_store_open_ex(d->conf.state_dir, d->conf.sync_full, d->recover,
+	    &loss, &d->store, why, sizeof(why)) != 0) {
 		return fatal("store: %s", why);
+	}
+	if (d->recover) {
+		report_loss(&loss);
 	}
 	if (cd_store_recover(d->store, d->conf.max_attempts,
 	    (uint64_t)time(NULL) * 1000000000ull, &rq, &fl) != 0) {
@@ -271,6 +304,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	d->conf_path = o.conf_path;
+	d->recover = o.recover;
 	if (prepare(d, &o, &lockfd) != 0) {
 		return 1;
 	}

@@ -20,7 +20,7 @@ static const char usage_text[] =
     "              [--pidfile FILE] [--user USER] [--log stderr|syslog|FILE]\n"
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
-    "              [--listen URL] [--token-file FILE]\n"
+    "              [--listen URL] [--token-file FILE] [--recover]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -80,6 +80,7 @@ static const struct opt opts[] = {
 	{ "window", required_argument, 4, "window" },
 	{ "listen", required_argument, 5, "listen" },
 	{ "token-file", required_argument, 6, "token-file" },
+	{ "recover", no_argument, 7, NULL },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
 };
@@ -119,6 +120,9 @@ other_option(int opt, struct cd_options *o, int *rc)
 	switch (opt) {
 	case 'f':
 		o->foreground = 1;
+		return 1;
+	case 7:
+		o->recover = 1;
 		return 1;
 	case 'c':
 		if ((o->conf_path = realpath(optarg, NULL)) == NULL) {

@@ -159,7 +159,7 @@ int
 cd_drop_privileges(struct cd_daemon *d, char *why, size_t whysize)
 {
 	const char *names[] = { "", "/lock", "/jobs.db", "/jobs.db-wal",
-	    "/jobs.db-shm" };
+	    "/jobs.db-shm", "/jobs.acked" };
 	struct passwd *pw;
 	char path[4096];
 

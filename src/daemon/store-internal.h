@@ -13,11 +13,69 @@
 
 /* The prepared statements (their SQL is in store.c). */
 enum {
-	ST_INSERT, ST_KEY, ST_DEPSTATE, ST_DEPADD, ST_TAKE, ST_MARK,
+	ST_INSERT, ST_KEY, ST_DEPSTATE, ST_DEPADD, ST_TAKE, ST_MARK, ST_LEASE,
 	ST_FINISH, ST_UNBLOCK, ST_DEPDEL, ST_REQUEUE, ST_STATE, ST_GET,
 	ST_OPBEGIN, ST_OPUNDO, ST_OPEND, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_NSTMT
 };
+
+/* store-check.c: DIR/jobs.acked, the highest acknowledged job id. */
+struct cd_acked {
+	int fd;
+	unsigned char *map;		/* the file, shared */
+	int sync_full;			/* msync after each change */
+	char path[4200];
+};
+
+/*
+ * Open (creating) the record; *fresh when it was just made.  CORUN_EINVAL
+ * when it is damaged, CORUN_ESYS on an I/O error; why says which.
+ */
+int cd_acked_open(struct cd_acked *a, const char *dir, int sync_full,
+    int *fresh, char *why, size_t whysize);
+int64_t cd_acked_get(const struct cd_acked *a);
+/* Record id as acknowledged: after the commit that made it durable. */
+void cd_acked_set(struct cd_acked *a, int64_t id);
+void cd_acked_close(struct cd_acked *a);
+
+/* What a read-only look at a database found. */
+struct cd_check {
+	int64_t seq;			/* the highest id it handed out */
+	int damaged;			/* quick_check failed or unreadable */
+};
+/*
+ * Look at path without changing it (its WAL left as it is): 0 with ck
+ * filled (why says the damage, if any), CORUN_ESYS when it cannot be
+ * read now (why says why).  A missing file holds nothing.
+ */
+int cd_store_check(const char *path, struct cd_check *ck, char *why,
+    size_t whysize);
+/* Copy path, path-wal and path-shm to path.damaged-TIME...; the copy's
+   name in kept.  0, or -1 with errno. */
+int cd_store_keep_aside(const char *path, char *kept, size_t keptsize);
+
+/*
+ * At open, before the database is opened for writing: the record read
+ * (s->acked_id), the database checked.  Damaged or missing acknowledged
+ * jobs: the files are copied aside and, without recover, CORUN_ESYS
+ * with why naming the file and what is missing; with recover, 0 and
+ * loss says what.
+ */
+int cd_store_verify(cd_store *s, const char *dir, const char *path,
+    int sync_full, int recover, struct cd_store_loss *loss, char *why,
+    size_t whysize);
+/* Once open: ids go on past every acknowledged one (loss: after a
+   recovery), and the record holds the highest. */
+int cd_store_verified(cd_store *s, struct cd_store_loss *loss);
+
+/*
+ * store-salvage.c: remove path and its -wal and -shm (copies kept); fill
+ * the new database from the copy of a damaged one (loss->kept) with what
+ * can be read (loss->salvaged: the jobs).
+ */
+int cd_store_unlink_db(const char *path, char *why, size_t whysize);
+int cd_store_salvage(cd_store *s, struct cd_store_loss *loss, char *why,
+    size_t whysize);
 
 struct cd_store {
 	sqlite3 *db;
@@ -31,6 +89,11 @@ struct cd_store {
 	uint64_t counts[CD_NSTATES];
 	uint64_t saved[CD_NSTATES];	/* counts at the savepoint */
 	struct cd_ckpt *ckpt;		/* checkpoints off the loop */
+	struct cd_acked acked;		/* jobs.acked */
+	int64_t acked_id;		/* what it holds */
+	int64_t max_added;		/* highest id added, this transaction
+					   included */
+	int64_t saved_max;		/* max_added at the savepoint */
 };
 
 /* A prepared statement, reset and unbound. */

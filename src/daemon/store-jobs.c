@@ -76,6 +76,9 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		return CORUN_ESYS;
 	}
 	s->counts[CD_QUEUED]++;
+	if (*id > s->max_added) {
+		s->max_added = *id;	/* acknowledged at the commit */
+	}
 	return 0;
 }
 
@@ -87,6 +90,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	size_t k = 0;
 	int rc = SQLITE_DONE;
 
+	(void)now_ns;	/* it starts when leased: cd_store_leased() */
 	*got = 0;
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
@@ -126,7 +130,6 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	for (size_t i = 0; i < k; i++) {
 		mk = cd_store_stmt(s, ST_MARK);
 		sqlite3_bind_int64(mk, 1, out[i].id);
-		sqlite3_bind_int64(mk, 2, (sqlite3_int64)now_ns);
 		if (cd_store_step_done(mk) != 0) {
 			goto fail;
 		}
@@ -217,7 +220,28 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 }
 
 int
+cd_store_leased(cd_store *s, int64_t id, uint32_t attempts, uint64_t now_ns)
+{
+	sqlite3_stmt *st;
+
+	if (cd_store_txn_lost(s)) {
+		return CORUN_ESYS;
+	}
+	st = cd_store_stmt(s, ST_LEASE);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, attempts);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now_ns);
+	return cd_store_step_done(st);
+}
+
+int
 cd_store_requeue(cd_store *s, int64_t id)
+{
+	return cd_store_requeue_at(s, id, UINT32_MAX);
+}
+
+int
+cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts)
 {
 	sqlite3_stmt *st;
 
@@ -226,6 +250,7 @@ cd_store_requeue(cd_store *s, int64_t id)
 	}
 	st = cd_store_stmt(s, ST_REQUEUE);
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, attempts);
 	if (cd_store_step_done(st) != 0) {
 		return CORUN_ESYS;
 	}

@@ -44,8 +44,10 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " ORDER BY priority DESC, id LIMIT ?1",
-	[ST_MARK] = "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-	    " start_ns = ?2 WHERE id = ?1",
+	/* Taken is not started: attempts count leases (ST_LEASE). */
+	[ST_MARK] = "UPDATE jobs SET state = 1 WHERE id = ?1",
+	[ST_LEASE] = "UPDATE jobs SET attempts = max(attempts, ?2),"
+	    " start_ns = ?3 WHERE id = ?1 AND state = 1",
 	[ST_FINISH] = "UPDATE jobs SET state = ?2, status = ?3,"
 	    " exit_code = ?4, signal = ?5,"
 	    " attempts = max(attempts, ?6), start_ns = coalesce(?7, start_ns),"
@@ -55,7 +57,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " (SELECT job FROM deps WHERE dep = ?1) AND blocked > 0",
 	[ST_DEPDEL] = "DELETE FROM deps WHERE dep = ?1",
 	[ST_REQUEUE] = "UPDATE jobs SET state = 0,"
-	    " attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 1",
+	    " attempts = min(attempts, ?2) WHERE id = ?1 AND state = 1",
 	[ST_STATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_GET] = "SELECT id, state, kind, grp, priority, timeout, retries,"
 	    " ikey, attempts, submitted_ns, start_ns, end_ns, status,"
@@ -211,6 +213,7 @@ rollback(cd_store *s)
 		run(s, ST_ROLLBACK);
 	}
 	s->stale = 1;
+	s->max_added = s->acked_id;	/* its adds are gone */
 	if (sqlite3_get_autocommit(s->db)) {
 		load_counts(s);
 	}
@@ -256,6 +259,14 @@ int
 cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
     size_t whysize)
 {
+	return cd_store_open_ex(dir, sync_full, 0, NULL, out, why, whysize);
+}
+
+int
+cd_store_open_ex(const char *dir, int sync_full, int recover,
+    struct cd_store_loss *loss, cd_store **out, char *why, size_t whysize)
+{
+	struct cd_store_loss mine;
 	char path[4096];
 	cd_store *s;
 
@@ -268,6 +279,19 @@ cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
 	if ((s = cr_calloc(1, sizeof(*s))) == NULL) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
+	}
+	s->acked.fd = -1;
+	if (loss == NULL) {
+		loss = &mine;
+	}
+	if (cd_store_verify(s, dir, path, sync_full, recover, loss, why,
+	    whysize) != 0) {
+		cd_store_close(s);
+		return CORUN_ESYS;
+	}
+	if (loss->damaged && cd_store_unlink_db(path, why, whysize) != 0) {
+		cd_store_close(s);	/* a new one, filled from the copy */
+		return CORUN_ESYS;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -293,7 +317,11 @@ cd_store_open(const char *dir, int sync_full, cd_store **out, char *why,
 			goto fail;
 		}
 	}
-	if (load_counts(s) != 0) {
+	if (loss->damaged && cd_store_salvage(s, loss, why, whysize) != 0) {
+		goto fail;
+	}
+	if (load_counts(s) != 0 || cd_store_verified(s, loss->what[0] != '\0' ?
+	    loss : NULL) != 0) {
 		snprintf(why, whysize, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -317,6 +345,7 @@ cd_store_close(cd_store *s)
 		sqlite3_finalize(s->st[i]);
 	}
 	sqlite3_close(s->db);
+	cd_acked_close(&s->acked);
 	free(s);
 }
 
@@ -357,6 +386,11 @@ cd_store_commit(cd_store *s)
 		rollback(s);
 		return CORUN_ESYS;
 	}
+	if (s->max_added > s->acked_id) {
+		/* On disk now: the jobs are acknowledged (store-check.c). */
+		s->acked_id = s->max_added;
+		cd_acked_set(&s->acked, s->acked_id);
+	}
 	return 0;
 }
 
@@ -368,6 +402,7 @@ cd_store_savepoint(cd_store *s)
 	}
 	memcpy(s->saved, s->counts, sizeof(s->counts));
 	s->saved_doomed = s->doomed;
+	s->saved_max = s->max_added;
 	return cd_store_exec(s, "SAVEPOINT req");
 }
 
@@ -383,6 +418,7 @@ cd_store_release(cd_store *s, int rollback)
 			return CORUN_ESYS;
 		}
 		s->doomed = s->saved_doomed;
+		s->max_added = s->saved_max;
 	}
 	if (cd_store_exec(s, "RELEASE req") != 0) {
 		s->doomed = 1;

@@ -175,6 +175,9 @@ lease_job(struct corun_pool *p, struct cr_worker *w, struct cr_job *job,
 	job->attempts++;
 	job->streamed[0] = job->streamed[1] = 0;
 	cr_jobq_push(&w->leases, job);
+	if (p->opts.on_lease != NULL) {
+		p->opts.on_lease(p->opts.lease_arg, job->tag, job->attempts);
+	}
 	return 0;
 }
 

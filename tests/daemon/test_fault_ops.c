@@ -310,7 +310,8 @@ static void
 rmstate(void)
 {
 	static const char *const f[] = {
-		"jobs.db", "jobs.db-wal", "jobs.db-shm", "jobs.db-journal"
+		"jobs.db", "jobs.db-wal", "jobs.db-shm", "jobs.db-journal",
+		"jobs.acked"
 	};
 	char path[128];
 

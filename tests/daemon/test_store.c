@@ -136,6 +136,9 @@ START_TEST(recover_after_crash)
 	b = add(s, "noop", 0, NULL);
 	ck_assert_int_eq(cd_store_take(s, 4, 2, t, &got), 0);
 	ck_assert_uint_eq(got, 2);
+	/* Both started on a worker: an attempt each. */
+	ck_assert_int_eq(cd_store_leased(s, t[0].id, t[0].attempts, 2), 0);
+	ck_assert_int_eq(cd_store_leased(s, t[1].id, t[1].attempts, 2), 0);
 	cd_taken_free(&t[0]);
 	cd_taken_free(&t[1]);
 	/* A crash: nothing recorded.  a had its last attempt. */
@@ -149,6 +152,7 @@ START_TEST(recover_after_crash)
 	ck_assert_int_eq(cd_store_take(s, 1, 2, t, &got), 0);
 	ck_assert_int_eq(t[0].id, a);
 	ck_assert_uint_eq(t[0].attempts, 2);
+	ck_assert_int_eq(cd_store_leased(s, t[0].id, t[0].attempts, 2), 0);
 	cd_taken_free(&t[0]);
 	ck_assert_int_eq(cd_store_recover(s, 2, 3, &rq, &fl), 0);
 	ck_assert_uint_eq(rq, 0);
@@ -161,6 +165,46 @@ START_TEST(recover_after_crash)
 	ck_assert_uint_eq(c[CD_FAILED], 1);
 	ck_assert_uint_eq(c[CD_QUEUED], 1);
 	ck_assert_uint_eq(c[CD_RUNNING], 0);
+	cd_store_close(s);
+}
+END_TEST
+
+/* Taken but never started (no lease): no attempt, however many crashes. */
+START_TEST(unstarted_never_fails)
+{
+	cd_store *s = open_store();
+	struct cd_taken t[1];
+	size_t got, rq, fl;
+	int64_t a;
+	int state;
+
+	a = add(s, "noop", 0, NULL);
+	for (int crash = 0; crash < 5; crash++) {
+		ck_assert_int_eq(cd_store_take(s, 1, 2, t, &got), 0);
+		ck_assert_uint_eq(got, 1);
+		ck_assert_uint_eq(t[0].attempts, 1);
+		cd_taken_free(&t[0]);
+		cd_store_close(s);
+		s = open_store();
+		ck_assert_int_eq(cd_store_recover(s, 1, 3, &rq, &fl), 0);
+		ck_assert_uint_eq(rq, 1);
+		ck_assert_uint_eq(fl, 0);
+	}
+	ck_assert_int_eq(cd_store_state(s, a, &state), 0);
+	ck_assert_int_eq(state, CD_QUEUED);
+	/* A fast stop undoes the stopped attempt; a lost lease stays. */
+	ck_assert_int_eq(cd_store_take(s, 1, 2, t, &got), 0);
+	ck_assert_int_eq(cd_store_leased(s, a, 1, 2), 0);
+	ck_assert_int_eq(cd_store_requeue_at(s, a, 0), 0);
+	cd_taken_free(&t[0]);
+	ck_assert_int_eq(cd_store_take(s, 1, 2, t, &got), 0);
+	ck_assert_uint_eq(t[0].attempts, 1);
+	ck_assert_int_eq(cd_store_leased(s, a, 1, 2), 0);
+	ck_assert_int_eq(cd_store_requeue(s, a), 0);
+	cd_taken_free(&t[0]);
+	ck_assert_int_eq(cd_store_take(s, 1, 2, t, &got), 0);
+	ck_assert_uint_eq(t[0].attempts, 2);
+	cd_taken_free(&t[0]);
 	cd_store_close(s);
 }
 END_TEST
@@ -314,6 +358,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, add_take_finish);
 	tcase_add_test(tc, recover_after_crash);
+	tcase_add_test(tc, unstarted_never_fails);
 	tcase_add_test(tc, keys_deps_pause);
 	tcase_add_test(tc, purge);
 	tcase_add_test(tc, checkpoints_off_the_loop);

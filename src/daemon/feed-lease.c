@@ -1,0 +1,66 @@
+/*
+ * feed-lease.c - jobs that started on a worker: the pool's on_lease
+ * queues them, the step records each start (an attempt) in its
+ * transaction.  With no prefetch a worker holds only what it can start,
+ * so a lease is a start.  On the loop thread.
+ */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "feed-internal.h"
+
+void
+cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt)
+{
+	struct cd_daemon *d = arg;
+	struct cd_inflight *r = (struct cd_inflight *)(uintptr_t)tag;
+
+	r->leased = attempt;
+	if (!r->lease_queued) {
+		r->lease_queued = 1;
+		r->lease_next = d->lease_head;
+		d->lease_head = r;
+	}
+	if (!d->in_step) {
+		cd_feed_kick(d);	/* the step records it */
+	}
+}
+
+int
+cd_feed_record_leases(struct cd_daemon *d)
+{
+	uint64_t now = 0;
+
+	for (struct cd_inflight *r = d->lease_head; r != NULL;
+	    r = r->lease_next) {
+		if (r->completed) {
+			continue;	/* its result records its attempts */
+		}
+		if (now == 0) {
+			now = cd_feed_wall_ns();
+		}
+		if (cd_store_leased(d->store, r->id, r->attempts - 1 +
+		    r->leased, now) != 0) {
+			return CORUN_ESYS;
+		}
+	}
+	return 0;
+}
+
+void
+cd_feed_leases_done(struct cd_daemon *d, int all)
+{
+	struct cd_inflight *r, *next, **link = &d->lease_head;
+
+	for (r = d->lease_head; r != NULL; r = next) {
+		next = r->lease_next;
+		if (all || r->completed) {
+			r->lease_queued = 0;
+			r->lease_next = NULL;
+			*link = next;
+		} else {
+			link = &r->lease_next;
+		}
+	}
+}
