@@ -19,6 +19,13 @@
 #include "common/jobspec.h"
 
 #define CR_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
+/*
+ * Bytes of job lines per request: a quarter of corund's default
+ * max-request (16 MiB), so that a batch of long lines is sent as several
+ * requests instead of being refused whole as too_large.  A single line
+ * over corund's limit still goes alone and is refused in one line.
+ */
+#define CR_SUBMIT_BYTES (4u << 20)
 
 static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
@@ -118,14 +125,15 @@ line_job(const char *path, size_t lineno, const char *line, size_t n,
 	return job;
 }
 
-/* Each line a job; sent in batches of CR_SUBMIT_CHUNK. */
+/* Each line a job; sent in batches of CR_SUBMIT_CHUNK jobs or
+ * CR_SUBMIT_BYTES bytes of lines, whichever comes first. */
 static int
 submit_file(const char *path, json_t *defaults)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	json_t *jobs = json_array();
 	char *line = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, bytes = 0;
 	ssize_t n;
 	int rc = 0;
 
@@ -149,10 +157,18 @@ submit_file(const char *path, json_t *defaults)
 			rc = CR_CLIENT_FAILED;
 			break;
 		}
-		json_array_append_new(jobs, job);
-		if (json_array_size(jobs) == CR_SUBMIT_CHUNK) {
+		if (json_array_size(jobs) > 0 &&
+		    bytes + (size_t)n > CR_SUBMIT_BYTES) {
 			rc = send_batch(jobs);
 			jobs = json_array();
+			bytes = 0;
+		}
+		json_array_append_new(jobs, job);
+		bytes += (size_t)n;
+		if (rc == 0 && json_array_size(jobs) == CR_SUBMIT_CHUNK) {
+			rc = send_batch(jobs);
+			jobs = json_array();
+			bytes = 0;
 		}
 	}
 	free(line);

@@ -38,7 +38,23 @@ esac
 rm -f "$T/jobs"
 
 contains "still serving" '"ok":true' "$(ctl '{"op":"status"}')"
-eq "nothing was queued by them" 0 "$(count queued)"
+eq "the small job before the long line was acknowledged" 1 \
+    "$(wc -l <"$T/out" | tr -d ' ')"
+
+# Many jobs whose lines add up to more than corund's limit (about 18 MB
+# in 3000 lines) go as several requests, all of them acknowledged.
+python3 - "$T/many" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(3000):
+        f.write(json.dumps({"kind": "noop", "payload": "y" * 6000}) + "\n")
+PY
+timeout 120 "$CORUN" submit --jobs-file "$T/many" >"$T/out" 2>"$T/err"
+eq "a jobs file over the request limit: submit succeeds" 0 $?
+eq "every one of its 3000 jobs acknowledged" 3000 \
+    "$(wc -l <"$T/out" | tr -d ' ')"
+eq "and nothing on stderr" "" "$(cat "$T/err")"
+rm -f "$T/many"
 id=$(cr submit true)
 timeout 30 "$CORUN" wait "$id" --timeout 20 >/dev/null
 eq "a job runs afterwards" 0 $?
