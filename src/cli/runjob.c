@@ -131,7 +131,15 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	 * stderr, the exit status), as with GNU parallel; any other failure,
 	 * one that could not even start its program included, is told here.
 	 */
-	if (oc->status != 0 && !(oc->status == CORUN_EFAILED && res != NULL &&
+	if (oc->status == CORUN_EBROKEN) {
+		/*
+		 * The pool gave up (its workers cannot start) and said why in
+		 * one line: the run stops, and the exit status is 255.
+		 */
+		r->failed_hard = 1;
+		cr_run_stop(r, 0);
+	} else if (oc->status != 0 && !(oc->status == CORUN_EFAILED &&
+	    res != NULL &&
 	    (res->exit_code >= 0 || res->signal > 0)) &&
 	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
 		fprintf(stderr, "%s: job %" PRIu64 " %s: %s%s%s\n", CR_PROG,
