@@ -22,6 +22,8 @@
 
 /* Exit status of "other errors" (bad options, bad input), as parallel. */
 #define CR_EXIT_ERROR 255
+/* --heartbeat-timeout's default, as corund.conf's heartbeat-timeout. */
+#define CR_RUN_HEARTBEAT_MS 30000
 
 /* ---- small utilities (util.c) -------------------------------------- */
 
@@ -90,6 +92,9 @@ struct cr_run_opts {
 	unsigned procs, threads, concurrency;
 	int offload;
 	struct cr_strv load;	/* --load */
+	/* Supervision: the pool's options of the same names (ms; 0 = its
+	   default), the heartbeat 30 s by default and 0 when turned off. */
+	unsigned heartbeat_ms, restart_max, restart_window_ms;
 	int keep_order, tag, line_buffer, json, bar, progress, dry_run;
 	int null_sep;		/* -0 */
 	const char *joblog, *results, *jobs_file;

@@ -89,6 +89,12 @@ cr_run_stop(struct cr_run *r, int now)
 			corun_future_cancel(r->win[i].fut);
 		}
 	}
+	/*
+	 * The workers are told to stop now too (a stopped one is woken for
+	 * it), rather than once every cancelled job has come back: a worker
+	 * that does not answer would hold those back.
+	 */
+	corun_pool_shutdown(r->pool, 0, 1, NULL);
 	if (r->watchdog == NULL) {
 		corun_call_later(r->loop, CR_CANCEL_WAIT, force_finish, r,
 		    &r->watchdog);

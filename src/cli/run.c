@@ -81,6 +81,9 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->threads = o->threads;
 	po->concurrency = o->concurrency;
 	po->offload = o->offload;
+	po->heartbeat_timeout_ms = o->heartbeat_ms;
+	po->restart_max = o->restart_max;
+	po->restart_window_ms = o->restart_window_ms;
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
 	po->listen = o->listen;
