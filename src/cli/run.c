@@ -167,6 +167,9 @@ run_start(struct cr_run *r)
 		return start_failed(r);
 	}
 	pool_opts(r, &po);
+	if (cr_run_fit_fds(&po) != 0) {
+		return start_failed(r);
+	}
 	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
 		cr_warn("cannot start the pool: %s", corun_strerror(rc));
 		return start_failed(r);
