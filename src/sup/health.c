@@ -20,7 +20,7 @@
  * long as the pool lives.  A worker that failed to start (no HELLO) is
  * retried after a delay that doubles with each such failure in a row
  * (100 ms up to 5 s), so a crash loop does not spin; pool-exit.c breaks
- * the pool after CR_START_FAILS_MAX of them.
+ * the pool after more than CR_START_FAILS_MAX of them.
  *
  * A remote worker has no process here to signal: once it has been silent
  * for the remote timeout (a cut link shows up as nothing but silence) it

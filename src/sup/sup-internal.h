@@ -271,8 +271,8 @@ void cr_health_stop(struct corun_pool *p);
  * failure in a row up to 5 s; for one that died while it ran, 0 within
  * the intensity limit (restart_max in the window), else the limit's own
  * pace (window / restart_max).  Never gives up: pool-exit.c decides when
- * a pool is broken (CR_START_FAILS_MAX start failures in a row, fewer if
- * restart_max is lower).
+ * a pool is broken (more than CR_START_FAILS_MAX start failures in a row,
+ * or more than restart_max if that is lower).
  */
 #define CR_START_FAILS_MAX 5
 double cr_health_restart_delay(struct corun_pool *p, int start_failed);
