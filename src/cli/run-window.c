@@ -142,6 +142,14 @@ retire(struct cr_run *r, struct cr_wslot *w)
 		}
 		cr_run_print_outcome(r, &oc);
 	}
+	if (oc.status == CORUN_EBROKEN) {
+		/*
+		 * The pool gave up (its workers cannot start) and said why in
+		 * one line: the run stops, and the exit status is 255.
+		 */
+		r->failed_hard = 1;
+		cr_run_stop(r, 0);
+	}
 	corun_future_unref(w->fut);
 	w->fut = NULL;
 	if (w->js.slot != 0) {

@@ -132,12 +132,7 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	 * one that could not even start its program included, is told here.
 	 */
 	if (oc->status == CORUN_EBROKEN) {
-		/*
-		 * The pool gave up (its workers cannot start) and said why in
-		 * one line: the run stops, and the exit status is 255.
-		 */
-		r->failed_hard = 1;
-		cr_run_stop(r, 0);
+		/* The pool said why, once (the run stops: retire()). */
 	} else if (oc->status != 0 && !(oc->status == CORUN_EFAILED &&
 	    res != NULL &&
 	    (res->exit_code >= 0 || res->signal > 0)) &&
