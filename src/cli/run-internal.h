@@ -75,7 +75,8 @@ void cr_run_pump(struct cr_run *r);
 /*
  * Start nothing more.  now == 0: the pool drops the jobs it has not
  * handed to a worker, running ones finish.  now != 0: every job in
- * flight is cancelled, and the loop stops CR_CANCEL_WAIT seconds later
+ * flight is cancelled and the workers are told to leave at once (a
+ * stopped one is woken), and the loop stops CR_CANCEL_WAIT seconds later
  * if they have not all come back.  Idempotent per level.
  */
 void cr_run_stop(struct cr_run *r, int now);

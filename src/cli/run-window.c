@@ -62,7 +62,7 @@ force_finish(void *arg)
  * soon: start nothing more; the pool drops the jobs it has not handed to
  * a worker, running ones finish.  now: every job in flight is cancelled
  * (queued ones complete at once, running ones are killed by their worker:
- * TERM to the process group, then KILL).
+ * TERM to the process group, then KILL) and the pool shut down.
  */
 void
 cr_run_stop(struct cr_run *r, int now)
