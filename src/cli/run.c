@@ -82,6 +82,11 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->concurrency = o->concurrency;
 	po->offload = o->offload;
 	po->heartbeat_timeout_ms = o->heartbeat_ms;
+	if (o->heartbeat_ms == CR_RUN_HEARTBEAT_UNSET) {
+		/* A cpu or block job on a worker's loop silences it. */
+		po->heartbeat_timeout_ms = r->use_jf && !o->offload ? 0 :
+		    CR_RUN_HEARTBEAT_MS;
+	}
 	po->restart_max = o->restart_max;
 	po->restart_window_ms = o->restart_window_ms;
 	po->load = (const char *const *)o->load.v;
