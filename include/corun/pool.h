@@ -106,16 +106,19 @@ struct corun_pool_opts {
 				   0700 directory the pool makes and removes;
 				   other schemes: CORUN_ENOTSUP for now */
 	unsigned batch_max;	/* max jobs per frame (0 = 256) */
-	unsigned restart_max;	/* workers that may die within
-				   restart_window_ms before the pool is
-				   broken (0 = 10) */
+	unsigned restart_max;	/* workers that died replaced at once
+				   within restart_window_ms; past it, one
+				   per window / restart_max (0 = 10).
+				   Workers that die before their HELLO
+				   min(restart_max, 5) + 1 times in a row
+				   break the pool */
 	int quiet;		/* do not log worker losses to stderr */
 	unsigned heartbeat_timeout_ms; /* a worker not heard from for this
 				   long (stopped, spinning, blocked loop) is
 				   sent SIGABRT, then SIGKILL 1 s later; its
 				   jobs are re-leased (0 = never) */
 	unsigned restart_window_ms; /* the window of restart_max (0 = 10 s);
-				   workers that die at once are restarted
+				   workers that fail to start are restarted
 				   after 0.1 s doubling up to 5 s */
 	unsigned max_jobs_per_worker; /* recycle a worker after this many
 				   jobs, +/- up to 10% jitter so they do not

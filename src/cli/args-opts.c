@@ -14,7 +14,7 @@
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms;
 
 #define OFF(f) offsetof(struct cr_run_opts, f)
 
@@ -27,6 +27,12 @@ static const struct opt opts[] = {
 	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
 	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
 	{ "load", 0, 1, opt_load, 0, 0, 0 },
+	/* supervision (ranges in ms) */
+	{ "heartbeat-timeout", 0, 1, set_ms, OFF(heartbeat_ms), 0,
+	    86400000 },
+	{ "restart-max", 0, 1, set_count, OFF(restart_max), 1, 100000 },
+	{ "restart-window", 0, 1, set_ms, OFF(restart_window_ms), 100,
+	    86400000 },
 	/* output */
 	{ "keep-order", 'k', 0, set_flag, OFF(keep_order), 0, 0 },
 	{ "joblog", 0, 1, set_str, OFF(joblog), 0, 0 },
@@ -78,6 +84,8 @@ cr_run_usage(FILE *f)
 "                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --jobs-file file|-\n"
+"Supervision:    [--heartbeat-timeout secs] [--restart-max n]\n"
+"                 [--restart-window secs]\n"
 "Remote workers: --listen url [--token t | --token-file f] [--insecure]\n"
 "                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
 "                 [--worker-cmd template [--worker-host host] ...]\n"
@@ -289,6 +297,23 @@ opt_argfile(struct cr_run_opts *o, const struct opt *op, const char *name,
 {
 	return cr_run_add_group(o, 1, v) ? 0 : cr_errf(e, CORUN_ENOMEM,
 	    "out of memory");
+}
+
+/* Seconds, kept in ms in an unsigned field; op's range is in ms. */
+static int
+set_ms(struct cr_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cr_err *e)
+{
+	double secs;
+
+	if (cr_parse_double(v, &secs) != 0 || secs * 1000 < op->min ||
+	    secs * 1000 > op->max) {
+		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds from %g to %g", name, v, op->min / 1000.0,
+		    op->max / 1000.0);
+	}
+	*(unsigned *)((char *)o + op->off) = (unsigned)(secs * 1000 + 0.5);
+	return 0;
 }
 
 static int

@@ -152,6 +152,7 @@ cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
 	int i = 0, rc, cmd0;
 
 	memset(o, 0, sizeof(*o));
+	o->heartbeat_ms = CR_RUN_HEARTBEAT_UNSET;
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;

@@ -22,6 +22,14 @@
 
 /* Exit status of "other errors" (bad options, bad input), as parallel. */
 #define CR_EXIT_ERROR 255
+/*
+ * --heartbeat-timeout's default, as corund.conf's heartbeat-timeout; off
+ * (0) by default for a --jobs-file run without --offload, where a
+ * blocking kind holds its worker's loop, and its heartbeats, while it
+ * runs.  CR_RUN_HEARTBEAT_UNSET: not given.
+ */
+#define CR_RUN_HEARTBEAT_MS 30000
+#define CR_RUN_HEARTBEAT_UNSET 0xffffffffu
 
 /* ---- small utilities (util.c) -------------------------------------- */
 
@@ -90,6 +98,10 @@ struct cr_run_opts {
 	unsigned procs, threads, concurrency;
 	int offload;
 	struct cr_strv load;	/* --load */
+	/* Supervision: the pool's options of the same names (ms; 0 = its
+	   default); the heartbeat 0 when turned off, CR_RUN_HEARTBEAT_UNSET
+	   when not given. */
+	unsigned heartbeat_ms, restart_max, restart_window_ms;
 	int keep_order, tag, line_buffer, json, bar, progress, dry_run;
 	int null_sep;		/* -0 */
 	const char *joblog, *results, *jobs_file;

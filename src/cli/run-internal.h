@@ -75,10 +75,21 @@ void cr_run_pump(struct cr_run *r);
 /*
  * Start nothing more.  now == 0: the pool drops the jobs it has not
  * handed to a worker, running ones finish.  now != 0: every job in
- * flight is cancelled, and the loop stops CR_CANCEL_WAIT seconds later
+ * flight is cancelled and the workers are told to leave at once (a
+ * stopped one is woken), and the loop stops CR_CANCEL_WAIT seconds later
  * if they have not all come back.  Idempotent per level.
  */
 void cr_run_stop(struct cr_run *r, int now);
+
+/*
+ * run-fds.c: fit po's plan to the descriptor limit before the pool starts:
+ * the soft limit is raised as far as needed (up to the hard one); if that
+ * is not enough, po->jobs is lowered and one line on stderr says so.  0,
+ * or CR_EXIT_ERROR after a message when no plan fits (or the plan was
+ * given as --procs/--threads/--concurrency and does not fit).
+ */
+struct corun_pool_opts;
+int cr_run_fit_fds(struct corun_pool_opts *po);
 
 /* runjob.c */
 int cr_run_open_sources(struct cr_run *r, struct cr_err *e);

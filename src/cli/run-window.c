@@ -62,7 +62,7 @@ force_finish(void *arg)
  * soon: start nothing more; the pool drops the jobs it has not handed to
  * a worker, running ones finish.  now: every job in flight is cancelled
  * (queued ones complete at once, running ones are killed by their worker:
- * TERM to the process group, then KILL).
+ * TERM to the process group, then KILL) and the pool shut down.
  */
 void
 cr_run_stop(struct cr_run *r, int now)
@@ -89,6 +89,12 @@ cr_run_stop(struct cr_run *r, int now)
 			corun_future_cancel(r->win[i].fut);
 		}
 	}
+	/*
+	 * The workers are told to stop now too (a stopped one is woken for
+	 * it), rather than once every cancelled job has come back: a worker
+	 * that does not answer would hold those back.
+	 */
+	corun_pool_shutdown(r->pool, 0, 1, NULL);
 	if (r->watchdog == NULL) {
 		corun_call_later(r->loop, CR_CANCEL_WAIT, force_finish, r,
 		    &r->watchdog);
@@ -135,6 +141,14 @@ retire(struct cr_run *r, struct cr_wslot *w)
 			}
 		}
 		cr_run_print_outcome(r, &oc);
+	}
+	if (oc.status == CORUN_EBROKEN) {
+		/*
+		 * The pool gave up (its workers cannot start) and said why in
+		 * one line: the run stops, and the exit status is 255.
+		 */
+		r->failed_hard = 1;
+		cr_run_stop(r, 0);
 	}
 	corun_future_unref(w->fut);
 	w->fut = NULL;

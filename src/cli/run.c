@@ -81,6 +81,14 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->threads = o->threads;
 	po->concurrency = o->concurrency;
 	po->offload = o->offload;
+	po->heartbeat_timeout_ms = o->heartbeat_ms;
+	if (o->heartbeat_ms == CR_RUN_HEARTBEAT_UNSET) {
+		/* A cpu or block job on a worker's loop silences it. */
+		po->heartbeat_timeout_ms = r->use_jf && !o->offload ? 0 :
+		    CR_RUN_HEARTBEAT_MS;
+	}
+	po->restart_max = o->restart_max;
+	po->restart_window_ms = o->restart_window_ms;
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
 	po->listen = o->listen;
@@ -164,6 +172,9 @@ run_start(struct cr_run *r)
 		return start_failed(r);
 	}
 	pool_opts(r, &po);
+	if (cr_run_fit_fds(&po) != 0) {
+		return start_failed(r);
+	}
 	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
 		cr_warn("cannot start the pool: %s", rc == CORUN_ERANGE ?
 		    "beyond its limits (1024 worker processes, 256 threads "

@@ -131,7 +131,10 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 	 * stderr, the exit status), as with GNU parallel; any other failure,
 	 * one that could not even start its program included, is told here.
 	 */
-	if (oc->status != 0 && !(oc->status == CORUN_EFAILED && res != NULL &&
+	if (oc->status == CORUN_EBROKEN) {
+		/* The pool said why, once (the run stops: retire()). */
+	} else if (oc->status != 0 && !(oc->status == CORUN_EFAILED &&
+	    res != NULL &&
 	    (res->exit_code >= 0 || res->signal > 0)) &&
 	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
 		/* One line: a command of 200 KB is not repeated whole. */

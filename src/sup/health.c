@@ -13,10 +13,14 @@
  * is still there a grace period later, SIGKILL.  Its exit then goes the
  * usual way: cr_pool_on_exit re-leases its jobs and restarts it.
  *
- * A worker that dies soon after it started is restarted after a delay
- * that doubles with each such death in a row (100 ms up to 5 s), so a
- * crash loop does not spin; the intensity limit (restart_max restarts in
- * restart_window_ms) still marks the pool broken.
+ * Restarts (cr_health_restart_delay): a worker that died while it ran
+ * is replaced at once while restarts stay within the intensity limit
+ * (restart_max in restart_window_ms); beyond it they are paced at that
+ * rate (restart_window_ms / restart_max apart, 1 s by default), for as
+ * long as the pool lives.  A worker that failed to start (no HELLO) is
+ * retried after a delay that doubles with each such failure in a row
+ * (100 ms up to 5 s), so a crash loop does not spin; pool-exit.c breaks
+ * the pool after more than CR_START_FAILS_MAX of them.
  *
  * A remote worker has no process here to signal: once it has been silent
  * for the remote timeout (a cut link shows up as nothing but silence) it
@@ -154,23 +158,6 @@ cr_health_stop(struct corun_pool *p)
 	}
 }
 
-double
-cr_health_restart_delay(struct corun_pool *p, int quick)
-{
-	double d;
-
-	if (!quick) {
-		p->restart_streak = 0;
-		return 0;
-	}
-	d = CR_BACKOFF_MIN;
-	for (unsigned i = 0; i < p->restart_streak && d < CR_BACKOFF_MAX; i++) {
-		d *= 2;
-	}
-	p->restart_streak++;
-	return d < CR_BACKOFF_MAX ? d : CR_BACKOFF_MAX;
-}
-
 uint64_t
 cr_health_restart_window_ns(const struct corun_pool *p)
 {
@@ -178,6 +165,46 @@ cr_health_restart_window_ns(const struct corun_pool *p)
 		return (uint64_t)p->opts.restart_window_ms * 1000000ull;
 	}
 	return 10ull * 1000000000ull;
+}
+
+/* Count a restart; nonzero if more than restart_max fall in the window. */
+static int
+over_intensity(struct corun_pool *p)
+{
+	uint64_t now = corun_loop_now_ns();
+	unsigned n = 0, cap = p->restart_max + 1;
+
+	p->restart_times[p->nrestart_times++ % cap] = now;
+	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
+		if (now - p->restart_times[i] <
+		    cr_health_restart_window_ns(p)) {
+			n++;
+		}
+	}
+	return n > p->restart_max;
+}
+
+double
+cr_health_restart_delay(struct corun_pool *p, int start_failed)
+{
+	int over = over_intensity(p);
+	double d;
+
+	if (start_failed) {
+		d = CR_BACKOFF_MIN;
+		for (unsigned i = 0; i < p->restart_streak &&
+		    d < CR_BACKOFF_MAX; i++) {
+			d *= 2;
+		}
+		p->restart_streak++;
+		return d < CR_BACKOFF_MAX ? d : CR_BACKOFF_MAX;
+	}
+	if (!over) {
+		return 0;
+	}
+	/* Paced at the limit's own rate: restart_max per window. */
+	d = (double)cr_health_restart_window_ns(p) / 1e9 / p->restart_max;
+	return d < CR_BACKOFF_MIN ? CR_BACKOFF_MIN : d;
 }
 
 /*

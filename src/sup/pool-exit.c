@@ -1,11 +1,16 @@
 /*
  * pool-exit.c - workers that end: their leases taken back (re-queued or
- * failed), restarts with backoff under the intensity limit, and a pool
- * that breaks when its workers keep dying.
+ * failed), and their replacements.  A worker that dies while it runs
+ * (the OOM killer, an operator, a job that crashes it) is replaced for as
+ * long as the pool lives, paced once restarts pass the intensity limit
+ * (health.c); the job it was running loses an attempt and fails alone
+ * once its attempts are spent.  The pool breaks only when workers cannot
+ * start: too many in a row die before their HELLO.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +29,6 @@ set_broken(struct corun_pool *p, const char *why)
 	p->broken_reason = strdup(why);
 	cr_pool_log(p, "pool is broken: %s", why);
 	cr_pool_fail_queue(p, CORUN_EBROKEN, why);
-}
-
-/* Count a restart; nonzero if the intensity limit is passed. */
-static int
-too_many_restarts(struct corun_pool *p)
-{
-	uint64_t now = corun_loop_now_ns();
-	unsigned n = 0, cap = p->restart_max + 1;
-
-	p->restart_times[p->nrestart_times++ % cap] = now;
-	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
-		if (now - p->restart_times[i] <
-		    cr_health_restart_window_ns(p)) {
-			n++;
-		}
-	}
-	return n > p->restart_max;
 }
 
 static void
@@ -72,18 +60,40 @@ restart_cb(void *arg)
 	}
 }
 
-/* Take back every job leased to w: re-queue or fail each.  */
+/*
+ * How many of w's leases it may have been running: a worker starts the
+ * jobs it holds in the order it got them (workers/dispatch.c), so the
+ * oldest leases, up to its job slots, are the ones that may have run;
+ * the rest were held (prefetch) and never started.
+ */
+static size_t
+running_slots(const struct corun_pool *p, const struct cr_worker *w)
+{
+	if (w->capacity == 0) {
+		return (size_t)p->threads * p->concurrency;
+	}
+	return w->capacity > p->prefetch ? w->capacity - p->prefetch : 1;
+}
+
+/*
+ * Take back every job leased to w: re-queue or fail each.  With count, a
+ * job it may have been running loses an attempt; one it only held does
+ * not.
+ */
 static size_t
 release_leases(struct corun_pool *p, struct cr_worker *w, const char *why,
     int count)
 {
 	struct cr_job *job;
-	size_t requeued = 0;
+	size_t requeued = 0, ran = count ? running_slots(p, w) : 0;
 
 	while ((job = w->leases.head) != NULL) {
 		cr_pool_unlease(p, job);
 		p->st.lost++;
-		job->lost += count != 0;
+		if (ran > 0) {
+			job->lost++;
+			ran--;
+		}
 		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
 			cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		} else if (job->lost >= p->max_attempts) {
@@ -121,34 +131,27 @@ cr_pool_on_lost(struct cr_worker *w, const char *why)
 }
 
 /*
- * After a loss (not a recycling): restart it later, with backoff, or
- * break the pool if workers keep dying.
+ * After a loss (not a recycling): restart it later (health.c paces the
+ * restarts), or break the pool if workers keep failing to start.
  */
 static void
-restart_or_break(struct corun_pool *p, const char *why, int quick)
+restart_or_break(struct corun_pool *p, const char *why, int start_failed)
 {
-	char msg[256];
+	unsigned limit = p->restart_max < CR_START_FAILS_MAX ? p->restart_max :
+	    CR_START_FAILS_MAX;
+	char msg[512];
+	double delay;
 
-	if (too_many_restarts(p)) {
-		snprintf(msg, sizeof(msg), "workers keep dying (more than %u "
-		    "restarts in %g s; last: %s)", p->restart_max,
-		    (double)cr_health_restart_window_ns(p) / 1e9, why);
+	if (start_failed && p->restart_streak >= limit) {
+		snprintf(msg, sizeof(msg), "workers keep dying before their "
+		    "HELLO (%u in a row; last: %s): cannot start %s",
+		    p->restart_streak + 1, why, p->worker_path);
 		set_broken(p, msg);
-	} else if (quick && p->restart_streak >= (p->restart_max < 5 ?
-	    p->restart_max : 5)) {
-		/*
-		 * Backoff keeps a crash loop under the intensity limit;
-		 * workers that never live past their first second are as
-		 * broken as a restart storm.
-		 */
-		snprintf(msg, sizeof(msg), "workers keep dying (%u in a row "
-		    "within a second of starting; last: %s)",
-		    p->restart_streak + 1, why);
-		set_broken(p, msg);
-	} else if (p->restart_h == NULL) {
-		/* A worker that died at once is not retried at once. */
-		corun_call_later(p->loop, cr_health_restart_delay(p, quick),
-		    restart_cb, p, &p->restart_h);
+		return;
+	}
+	delay = cr_health_restart_delay(p, start_failed);
+	if (p->restart_h == NULL) {
+		corun_call_later(p->loop, delay, restart_cb, p, &p->restart_h);
 	}
 }
 
@@ -164,6 +167,26 @@ fail_if_none_left(struct corun_pool *p)
 	if (!alive) {
 		cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
 	}
+}
+
+/*
+ * A worker that never said HELLO and exited by itself, crashed (a signal
+ * nobody sends on purpose), or was stopped by us (it broke the protocol,
+ * it hung, its listener failed) failed to start.  One killed from outside
+ * before its HELLO (SIGKILL, SIGTERM: the OOM killer, an operator) did
+ * not: it is replaced as one that died while it ran.
+ */
+static int
+start_failed(const struct cr_worker *w, int status)
+{
+	int sig;
+
+	if (w->state != CR_W_STARTING || WIFEXITED(status) || w->kill_sent) {
+		return w->state == CR_W_STARTING;
+	}
+	sig = WTERMSIG(status);
+	return sig != SIGKILL && sig != SIGTERM && sig != SIGINT &&
+	    sig != SIGHUP;
 }
 
 static void
@@ -182,7 +205,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	struct corun_pool *p = w->pool;
 	char why[128];
 	size_t requeued = 0;
-	int quick, recycled, unstarted, clean;
+	int recycled, unstarted, failed_start, clean;
 
 	/*
 	 * Told to stop after its share of jobs (recycling) or after what it
@@ -194,7 +217,6 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	w->jobs_done = 0;
 	w->jobs_limit = 0;
 	describe_exit(status, why, sizeof(why));
-	quick = corun_loop_now_ns() - w->started_ns < 1000000000ull;
 	/*
 	 * One that never said HELLO and exited, or that we stopped (it broke
 	 * the protocol, it hung), failed to start: the first jobs it was
@@ -204,6 +226,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	 */
 	unstarted = w->state == CR_W_STARTING &&
 	    (WIFEXITED(status) || w->kill_sent);
+	failed_start = start_failed(w, status);
 	cr_worker_close(w);
 	w->state = CR_W_IDLE;
 	w->pid = 0;
@@ -229,7 +252,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 		}
 	} else if (!p->broken && (!p->closing || (p->wait_on_close &&
 	    p->queue.len > 0))) {
-		restart_or_break(p, why, quick);
+		restart_or_break(p, why, failed_start);
 	}
 	if (p->broken) {
 		fail_if_none_left(p);

@@ -141,6 +141,7 @@ on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
 	wel.worker_id = w->idx;
 	wel.heartbeat_ms = CR_HEARTBEAT_MS;
 	w->capacity = h->capacity;
+	w->pool->restart_streak = 0;	/* workers can start */
 	if (w->cancels > 0) {
 		cr_pool_schedule_flush(w->pool);  /* first jobs cancelled */
 	}

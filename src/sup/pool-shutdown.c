@@ -9,6 +9,20 @@
 
 #include "sup-internal.h"
 
+/*
+ * A stopped worker (SIGSTOP, a terminal's ^Z) reads nothing and acts on
+ * no signal but SIGKILL until it runs again: a worker told to stop is
+ * woken first, so that it can leave as any other does.
+ */
+static void
+wake(struct cr_worker *w)
+{
+	if (!w->remote && w->pid > 0 && w->state != CR_W_IDLE &&
+	    w->state != CR_W_DEAD) {
+		kill(w->pid, SIGCONT);
+	}
+}
+
 void
 cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
     int graceful)
@@ -17,6 +31,7 @@ cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
 	const uint8_t *frame;
 	size_t len;
 
+	wake(w);
 	/*
 	 * A draining worker told to cancel after all hears it too, if it
 	 * still runs something (one that does not is leaving: a write to it
@@ -29,6 +44,14 @@ cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
 	    cr_worker_send(w, frame, len) == 0) {
 		w->state = CR_W_STOPPING;
 		w->draining = 0;
+	} else if (w->state == CR_W_STARTING && w->leases.len == 0 &&
+	    !w->remote) {
+		/*
+		 * Nothing of ours runs there, and one still dialling hears no
+		 * SIGTERM until it gives up on a listener that will not open.
+		 */
+		cr_worker_kill(w, SIGKILL, NULL);
+		w->state = CR_W_STOPPING;
 	} else if (w->state == CR_W_STARTING || w->state == CR_W_READY) {
 		cr_worker_kill(w, SIGTERM, NULL);
 		w->state = CR_W_STOPPING;

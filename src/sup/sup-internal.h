@@ -185,7 +185,8 @@ struct corun_pool {
 	corun_handle *heartbeat_h;
 	uint64_t heartbeat_seq;
 	corun_handle *health_h;		/* health.c: silent workers */
-	unsigned restart_streak;	/* quick deaths in a row */
+	unsigned restart_streak;	/* start failures in a row: reset by
+					   a HELLO (pool-frame.c) */
 	uint64_t *restart_times;	/* ring of restart_max + 1, ns */
 	unsigned nrestart_times;
 	uint64_t recycle_rng;		/* jitter of jobs_limit */
@@ -264,7 +265,17 @@ unsigned cr_sock_closes_pending(void);
  */
 void cr_health_start(struct corun_pool *p);
 void cr_health_stop(struct corun_pool *p);
-double cr_health_restart_delay(struct corun_pool *p, int quick);
+/*
+ * Counts one restart and returns the delay before it, in seconds: for a
+ * worker that failed to start (start_failed), 0.1 s doubling with each
+ * failure in a row up to 5 s; for one that died while it ran, 0 within
+ * the intensity limit (restart_max in the window), else the limit's own
+ * pace (window / restart_max).  Never gives up: pool-exit.c decides when
+ * a pool is broken (more than CR_START_FAILS_MAX start failures in a row,
+ * or more than restart_max if that is lower).
+ */
+#define CR_START_FAILS_MAX 5
+double cr_health_restart_delay(struct corun_pool *p, int start_failed);
 uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
 void cr_pool_start_heartbeats(struct corun_pool *p);
 
