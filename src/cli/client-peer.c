@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 
-#include "../common/paths.h"
+#include "common/paths.h"
 #include "cli.h"
 #include "client-internal.h"
 
