@@ -14,7 +14,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
-#include "../common/paths.h"
+#include "common/paths.h"
 #include "cli.h"
 #include "client-internal.h"
 #include "client.h"
