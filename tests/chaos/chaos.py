@@ -180,8 +180,10 @@ def finish_run(p, tr, what):
 def kill_workers(tmp, full):
     n, procs, kills, sleep_s = (10000, 4, 100, 0.06) if full else \
         (600, 4, 6, 0.03)
-    # corun run keeps the pool's default restart intensity (more than 10
-    # restarts in 10 s mark it broken): kills are paced under it.
+    # Kills are paced under the pool's default restart intensity (10
+    # restarts in 10 s), so every replacement starts at once (past it,
+    # corun run still replaces workers, one a second: tests/cli/
+    # run-restarts.sh).
     gap = 1.25 if full else 0.5
     jobs = os.path.join(tmp, "jobs")
     shell_jobs(jobs, n, sleep_s)
