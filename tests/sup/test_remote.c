@@ -21,6 +21,7 @@
 #include <corun/corun.h>
 
 #include "check-util.h"
+#include "worker-path.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -44,20 +45,6 @@ teardown(void)
 	corun_loop_free(loop);
 	loop = NULL;
 	(void)rmdir(dir);
-}
-
-static const char *
-worker_path(void)
-{
-	const char *p = getenv("CORUN_WORKER");
-
-	if (p != NULL && *p != '\0') {
-		return p;
-	}
-	if (access("./workers/corun-worker", X_OK) == 0) {
-		return "./workers/corun-worker";
-	}
-	return "../workers/corun-worker";
 }
 
 static void

@@ -30,6 +30,7 @@
 #include <corun/corun.h>
 
 #include "check-util.h"
+#include "worker-path.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -205,20 +206,6 @@ START_TEST(test_text_forms)
 END_TEST
 
 /* ---- a pool with a token on tcp://127.0.0.1 ---------------------------- */
-
-static const char *
-worker_path(void)
-{
-	const char *p = getenv("CORUN_WORKER");
-
-	if (p != NULL && *p != '\0') {
-		return p;
-	}
-	if (access("./workers/corun-worker", X_OK) == 0) {
-		return "./workers/corun-worker";
-	}
-	return "../workers/corun-worker";
-}
 
 /* A TCP port nothing listens on now (the kernel's pick). */
 static unsigned
