@@ -22,6 +22,7 @@
 
 #include "check-util.h"
 #include "worker-path.h"
+#include "rv-ask.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -172,24 +173,7 @@ static void
 ask(nng_socket s, const void *msg, size_t len, struct cr_wire_welcome *wel,
     char *text, size_t size)
 {
-	struct cr_wire_frame fr;
-	char why[CR_WIRE_WHY_SIZE];
-	nng_msg *m = NULL;
-	int rv = NNG_EAGAIN;
-
-	ck_assert_int_eq(nng_send(s, (void *)msg, len, 0), 0);
-	for (int i = 0; i < 100 && rv == NNG_EAGAIN; i++) {
-		spin(0.02);
-		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
-	}
-	ck_assert_int_eq(rv, 0);
-	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
-	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
-	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
-	*wel = fr.u.welcome;
-	snprintf(text, size, "%.*s", (int)wel->reason.len,
-	    (const char *)wel->reason.ptr);
-	nng_msg_free(m);
+	rv_ask(s, msg, len, 100, spin, wel, text, size);
 }
 
 static void

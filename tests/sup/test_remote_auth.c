@@ -31,6 +31,7 @@
 
 #include "check-util.h"
 #include "worker-path.h"
+#include "rv-ask.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -291,24 +292,10 @@ req_dial(void)
 static struct cr_wire_welcome
 ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 {
-	struct cr_wire_frame fr;
-	char why[CR_WIRE_WHY_SIZE];
-	nng_msg *m = NULL;
-	int rv = NNG_EAGAIN;
+	struct cr_wire_welcome w;
 
-	ck_assert_int_eq(nng_send(s, (void *)msg, len, 0), 0);
-	for (int i = 0; i < 200 && rv == NNG_EAGAIN; i++) {
-		spin(0.02);
-		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
-	}
-	ck_assert_int_eq(rv, 0);
-	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
-	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
-	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
-	snprintf(text, size, "%.*s", (int)fr.u.welcome.reason.len,
-	    (const char *)fr.u.welcome.reason.ptr);
-	nng_msg_free(m);
-	return fr.u.welcome;
+	rv_ask(s, msg, len, 200, spin, &w, text, size);
+	return w;
 }
 
 static struct cr_wire_hello
