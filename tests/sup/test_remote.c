@@ -22,7 +22,7 @@
 
 #include "check-util.h"
 #include "worker-path.h"
-#include "rv-ask.h"
+#include "remote-util.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -46,21 +46,6 @@ teardown(void)
 	corun_loop_free(loop);
 	loop = NULL;
 	(void)rmdir(dir);
-}
-
-static void
-stop_cb(void *arg)
-{
-	(void)arg;
-	corun_loop_stop(loop);
-}
-
-/* Run the pool's loop for s seconds. */
-static void
-spin(double s)
-{
-	ck_assert_int_eq(corun_call_later(loop, s, stop_cb, NULL, NULL), 0);
-	corun_loop_run_forever(loop);
 }
 
 static pid_t
@@ -173,7 +158,7 @@ static void
 ask(nng_socket s, const void *msg, size_t len, struct cr_wire_welcome *wel,
     char *text, size_t size)
 {
-	rv_ask(s, msg, len, 100, spin, wel, text, size);
+	rv_ask(loop, s, msg, len, 100, wel, text, size);
 }
 
 static void
@@ -278,7 +263,7 @@ START_TEST(test_refusals)
 	session_dial(&pair, text);
 	hello(&b, "0123456789abcdef0123456789abcdef", &frame, &len);
 	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
-	spin(0.3);
+	rv_spin(loop, 0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), NNG_EAGAIN);
 	corun_pool_stats(p, &st);
 	ck_assert_uint_eq(st.remote_refused, 3);
@@ -297,7 +282,7 @@ START_TEST(test_refusals)
 	session_dial(&pair, text);
 	hello(&b, key, &frame, &len);
 	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
-	spin(0.3);
+	rv_spin(loop, 0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), 0);
 	ck_assert_int_eq(m != NULL && nng_msg_len(m) > 4 &&
 	    ((uint8_t *)nng_msg_body(m))[4] == CR_WIRE_WELCOME, 1);
@@ -340,14 +325,14 @@ START_TEST(test_killed_worker)
 	a = spawn_worker("tok");
 	b = spawn_worker("tok");
 	for (int i = 0; i < 600; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 		corun_pool_stats(p, &st);
 		if (st.remote_alive == 2) {
 			break;
 		}
 	}
 	ck_assert_uint_eq(st.remote_alive, 2);
-	spin(0.1);
+	rv_spin(loop, 0.1);
 	ck_assert_int_eq(kill(a, SIGKILL), 0);
 	ck_assert_int_eq(corun_gather(loop, f, 40, CORUN_GATHER_RETURN_ERRORS,
 	    &g), 0);

@@ -31,7 +31,7 @@
 
 #include "check-util.h"
 #include "worker-path.h"
-#include "rv-ask.h"
+#include "remote-util.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -241,20 +241,6 @@ teardown(void)
 	loop = NULL;
 }
 
-static void
-stop_cb(void *arg)
-{
-	(void)arg;
-	corun_loop_stop(loop);
-}
-
-static void
-spin(double s)
-{
-	ck_assert_int_eq(corun_call_later(loop, s, stop_cb, NULL, NULL), 0);
-	corun_loop_run_forever(loop);
-}
-
 /* timeout_ms: the remote timeout, which nonces live for; 0: default. */
 static corun_pool *
 token_pool_t(unsigned timeout_ms)
@@ -294,7 +280,7 @@ ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 {
 	struct cr_wire_welcome w;
 
-	rv_ask(s, msg, len, 200, spin, &w, text, size);
+	rv_ask(loop, s, msg, len, 200, &w, text, size);
 	return w;
 }
 
@@ -429,7 +415,7 @@ START_TEST(test_expired_and_missing)
 	a = req_dial();
 	challenge(a, &b, sn);
 	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
-	spin(0.6);
+	rv_spin(loop, 0.6);
 	w = ask(a, msg, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
 	ck_assert_str_eq(text, "wrong token");
@@ -570,7 +556,7 @@ START_TEST(test_replayed_handshake)
 	relay_start(&r);
 	pid = spawn_worker(r.url, TOKEN);
 	for (int i = 0; i < 400 && stats(p).remote_alive == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert_uint_eq(stats(p).remote_alive, 1);
 	/* Two requests (HELLO, then the answer); neither holds the token. */
@@ -622,7 +608,7 @@ START_TEST(test_forged_proof)
 	r.forge = 1;
 	pid = spawn_worker(r.url, TOKEN);
 	for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 2);	/* CR_EXIT_PROTO */
@@ -649,7 +635,7 @@ START_TEST(test_unasked_token)
 	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
 	pid = spawn_worker(url, TOKEN);
 	for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 1);	/* CR_EXIT_SETUP */
