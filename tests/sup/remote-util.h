@@ -1,7 +1,11 @@
 /*
  * remote-util.h - what the rendezvous tests (test_remote, test_remote_auth)
- * share: running the pool's loop for a while, and the one exchange with
- * the rendezvous, a message on a REQ socket answered by a WELCOME.
+ * share: a raw peer's HELLO, running the pool's loop for a while, and
+ * the one exchange with the rendezvous, a message on a REQ socket
+ * answered by a WELCOME.
+ *
+ * rv_raw_hello() is the HELLO of a raw peer (pid 4242, name "raw", one
+ * of each) carrying token, which must outlive it.
  *
  * rv_spin() runs loop for s seconds (it must not be running).  rv_ask()
  * sends msg, runs loop through rv_spin(loop, 0.02) between polls, at most
@@ -12,7 +16,9 @@
 #ifndef CR_TESTS_REMOTE_UTIL_H
 #define CR_TESTS_REMOTE_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <check.h>
 #include <nng/nng.h>
@@ -20,6 +26,21 @@
 #include <corun/corun.h>
 
 #include "wire/wire.h"
+
+static inline struct cr_wire_hello
+rv_raw_hello(const char *token)
+{
+	struct cr_wire_hello h = { 0 };
+
+	h.max_version = CR_WIRE_VERSION;
+	h.pid = 4242;
+	h.procs = h.threads = h.concurrency = h.capacity = 1;
+	h.token.ptr = (const uint8_t *)token;
+	h.token.len = (uint32_t)strlen(token);
+	h.name.ptr = (const uint8_t *)"raw";
+	h.name.len = 3;
+	return h;
+}
 
 static inline void
 rv_stop_cb(void *arg)

@@ -165,15 +165,8 @@ static void
 hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
     size_t *len)
 {
-	struct cr_wire_hello h = { 0 };
+	struct cr_wire_hello h = rv_raw_hello(token);
 
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = 4242;
-	h.procs = h.threads = h.concurrency = h.capacity = 1;
-	h.token.ptr = (const uint8_t *)token;
-	h.token.len = (uint32_t)strlen(token);
-	h.name.ptr = (const uint8_t *)"raw";
-	h.name.len = 3;
 	ck_assert_int_eq(cr_wire_encode_hello(b, &h, frame, len), 0);
 }
 

@@ -284,26 +284,11 @@ ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 	return w;
 }
 
-static struct cr_wire_hello
-raw_hello(const char *token)
-{
-	struct cr_wire_hello h = { 0 };
-
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = 4242;
-	h.procs = h.threads = h.concurrency = h.capacity = 1;
-	h.token.ptr = (const uint8_t *)token;
-	h.token.len = (uint32_t)strlen(token);
-	h.name.ptr = (const uint8_t *)"raw";
-	h.name.len = 3;
-	return h;
-}
-
 /* Ask s for a challenge: its nonce. */
 static void
 challenge(nng_socket s, struct cr_wire_builder *b, uint8_t *sn)
 {
-	struct cr_wire_hello h = raw_hello("");
+	struct cr_wire_hello h = rv_raw_hello("");
 	struct cr_wire_welcome w;
 	const uint8_t *frame;
 	char text[200];
@@ -323,14 +308,14 @@ answer(struct cr_wire_builder *b, const char *token, const uint8_t *sn,
 {
 	uint8_t mac[CR_SHA256_LEN];
 	char ans[CR_RV_ANSWER_LEN];
-	struct cr_wire_hello h = raw_hello("");
+	struct cr_wire_hello h = rv_raw_hello("");
 	const uint8_t *frame;
 	size_t len;
 
 	ck_assert_int_eq(cr_auth_random(cn, CR_RV_NONCE_LEN), 0);
 	cr_rv_mac(token, sn, cn, &h, mac);
 	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
-	h = raw_hello(ans);
+	h = rv_raw_hello(ans);
 	ck_assert_int_eq(cr_wire_encode_hello(b, &h, &frame, &len), 0);
 	ck_assert_uint_le(len, size);
 	memcpy(out, frame, len);
@@ -362,7 +347,7 @@ START_TEST(test_raw_refusals)
 	a = req_dial();
 	c = req_dial();
 	/* The token itself, in clear, is no longer enough. */
-	h = raw_hello(TOKEN);
+	h = rv_raw_hello(TOKEN);
 	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
@@ -426,7 +411,7 @@ START_TEST(test_expired_and_missing)
 	ck_assert_int_eq(w.accepted, 1);
 	/* A worker that has no token says so and is refused. */
 	challenge(a, &b, sn);
-	h = raw_hello(CR_RV_NO_TOKEN);
+	h = rv_raw_hello(CR_RV_NO_TOKEN);
 	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
