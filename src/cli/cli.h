@@ -18,6 +18,9 @@
 #include <corun/error.h>
 #include <corun/pool.h>
 
+#include "common/buf.h"
+#include "common/shquote.h"
+
 #define CR_PROG "corun"
 
 /* Exit status of "other errors" (bad options, bad input), as parallel. */
@@ -54,19 +57,6 @@ int cr_strv_push(struct cr_strv *sv, const char *s);
 int cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len);
 /* Take ownership of s (freed on failure). */
 int cr_strv_take(struct cr_strv *sv, char *s);
-
-/* A growable byte buffer, always NUL-terminated when len > 0. */
-struct cr_buf {
-	char *p;
-	size_t len, cap;
-};
-
-void cr_buf_free(struct cr_buf *b);
-int cr_buf_add(struct cr_buf *b, const void *p, size_t len);
-int cr_buf_adds(struct cr_buf *b, const char *s);
-int cr_buf_addc(struct cr_buf *b, char c);
-/* Detach the contents (a NUL-terminated string, "" if empty). */
-char *cr_buf_steal(struct cr_buf *b);
 
 /* Strict number parsing: the whole string, no sign, in range. */
 int cr_parse_uint(const char *s, unsigned long long max,
@@ -155,10 +145,7 @@ int cr_exit_status(const struct cr_halt *h, const struct cr_tally *t,
 
 /* ---- templates, placeholders, quoting (template.c) ----------------- */
 
-/* Shell-quote s for /bin/sh: as is when safe, else '...' with '\''. */
-int cr_shquote(struct cr_buf *b, const char *s);
-/* Nonzero if s holds characters the shell would interpret. */
-int cr_has_shell_syntax(const char *s);
+/* cr_shquote() and cr_has_shell_syntax(): common/shquote.h. */
 
 struct cr_tmpl {
 	const char *const *words;

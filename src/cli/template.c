@@ -90,48 +90,6 @@ ph_parse(const char *s, struct ph *ph)
 	return 1;
 }
 
-int
-cr_has_shell_syntax(const char *s)
-{
-	/* Anything sh treats specially, including blanks and globs. */
-	return s[strcspn(s, " \t\n\r|&;<>()$`\\\"'*?[]#~=%{}!")] != '\0';
-}
-
-static int
-shell_safe(const char *s)
-{
-	if (*s == '\0') {
-		return 0;
-	}
-	for (; *s != '\0'; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr("_-./+", *s))) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-int
-cr_shquote(struct cr_buf *b, const char *s)
-{
-	int rc;
-
-	if (shell_safe(s)) {
-		return cr_buf_adds(b, s);
-	}
-	if ((rc = cr_buf_addc(b, '\'')) != 0) {
-		return rc;
-	}
-	for (; *s != '\0'; s++) {
-		rc = *s == '\'' ? cr_buf_adds(b, "'\\''") : cr_buf_addc(b, *s);
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	return cr_buf_addc(b, '\'');
-}
-
 /* The length of v without its extension ({.}): \.[^/.]*$ removed. */
 static size_t
 noext_len(const char *v, size_t n)

@@ -1,6 +1,6 @@
 /*
- * util.c - strings, buffers, strict number parsing and error messages
- * for the corun command.
+ * util.c - strings, strict number parsing and error messages for the
+ * corun command (the byte buffer is src/common/buf.c).
  */
 #include "config.h"
 
@@ -92,65 +92,6 @@ int
 cr_strv_push(struct cr_strv *sv, const char *s)
 {
 	return cr_strv_pushn(sv, s, strlen(s));
-}
-
-void
-cr_buf_free(struct cr_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-int
-cr_buf_add(struct cr_buf *b, const void *p, size_t len)
-{
-	char *np;
-	size_t ncap;
-
-	if (b->len + len + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 64;
-		while (ncap < b->len + len + 1) {
-			ncap *= 2;
-		}
-		np = realloc(b->p, ncap);
-		if (np == NULL) {
-			return CORUN_ENOMEM;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	if (len > 0) {
-		memcpy(b->p + b->len, p, len);
-	}
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int
-cr_buf_adds(struct cr_buf *b, const char *s)
-{
-	return cr_buf_add(b, s, strlen(s));
-}
-
-int
-cr_buf_addc(struct cr_buf *b, char c)
-{
-	return cr_buf_add(b, &c, 1);
-}
-
-char *
-cr_buf_steal(struct cr_buf *b)
-{
-	char *p = b->p;
-
-	if (p == NULL) {
-		p = strdup("");
-	}
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return p;
 }
 
 int

@@ -72,9 +72,9 @@ struct words {
 static int
 normalize(struct words *ws, int literal)
 {
-	struct cr_jsbuf b = { 0 };
+	struct cr_buf b = { 0 };
 	size_t i;
-	int lone_sh = ws->n == 1 && cr_jobspec_sh_syntax(ws->w[0]);
+	int lone_sh = ws->n == 1 && cr_has_shell_syntax(ws->w[0]);
 	int need = literal && lone_sh;
 
 	for (i = 0; i < ws->n; i++) {
@@ -85,7 +85,7 @@ normalize(struct words *ws, int literal)
 		return 0;
 	}
 	cr_jobspec_shline(&b, ws->w, ws->n);
-	if ((ws->script = cr_jsbuf_steal(&b)) == NULL) {
+	if ((ws->script = cr_buf_steal(&b)) == NULL) {
 		return CORUN_ENOMEM;
 	}
 	ws->w[0] = ws->script;
@@ -159,13 +159,13 @@ shell_words(json_t *o, struct words *ws, struct cr_jobspec_err *e)
 		    "strings");
 	}
 	ws->n = 1;
-	ws->shell = cr_jobspec_sh_syntax(ws->w[0]);
+	ws->shell = cr_has_shell_syntax(ws->w[0]);
 	return 0;
 }
 
 /* "env": NAME=VALUE words after an empty word. */
 static int
-shell_env(json_t *env, struct cr_jsbuf *b, struct cr_jobspec_err *e)
+shell_env(json_t *env, struct cr_buf *b, struct cr_jobspec_err *e)
 {
 	const char *key, *val;
 	json_t *v;
@@ -186,12 +186,12 @@ shell_env(json_t *env, struct cr_jsbuf *b, struct cr_jobspec_err *e)
 		}
 	}
 	if (json_object_size(env) > 0) {
-		cr_jsbuf_addc(b, '\0');
+		cr_buf_addc(b, '\0');
 	}
 	json_object_foreach(env, key, v) {
-		cr_jsbuf_adds(b, key);
-		cr_jsbuf_addc(b, '=');
-		cr_jsbuf_add(b, json_string_value(v), json_string_length(v) +
+		cr_buf_adds(b, key);
+		cr_buf_addc(b, '=');
+		cr_buf_add(b, json_string_value(v), json_string_length(v) +
 		    1);
 	}
 	return 0;
@@ -201,31 +201,31 @@ static int
 shell_job(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
 {
 	struct words ws = { 0 };
-	struct cr_jsbuf b = { 0 }, line = { 0 };
+	struct cr_buf b = { 0 }, line = { 0 };
 	size_t i;
 	int rc;
 
 	if ((rc = shell_words(o, &ws, e)) == 0) {
 		for (i = 0; i < ws.n; i++) {
-			cr_jsbuf_add(&b, ws.w[i], strlen(ws.w[i]) + 1);
+			cr_buf_add(&b, ws.w[i], strlen(ws.w[i]) + 1);
 		}
 		rc = shell_env(json_object_get(o, "env"), &b, e);
 	}
 	if (rc == 0) {
 		if (ws.shell) {
-			cr_jsbuf_adds(&line, ws.w[0]);
+			cr_buf_adds(&line, ws.w[0]);
 		} else {
 			cr_jobspec_shline(&line, ws.w, ws.n);
 		}
 		d->len = b.len;
-		d->payload = cr_jsbuf_steal(&b);
-		d->line = cr_jsbuf_steal(&line);
+		d->payload = cr_buf_steal(&b);
+		d->line = cr_buf_steal(&line);
 		if (d->payload == NULL || d->line == NULL) {
 			rc = cr_jobspec_oom(e);
 		}
 	}
-	cr_jsbuf_free(&b);
-	cr_jsbuf_free(&line);
+	cr_buf_free(&b);
+	cr_buf_free(&line);
 	free(ws.script);
 	free(ws.w);
 	return rc;
@@ -249,7 +249,7 @@ get_uint(json_t *o, const char *key, json_int_t *out,
 
 /* sleep, block: "MS"; cpu: "MSms" or "Niter". */
 static int
-ms_payload(json_t *o, const char *kind, struct cr_jsbuf *b,
+ms_payload(json_t *o, const char *kind, struct cr_buf *b,
     struct cr_jobspec_err *e)
 {
 	int iter = strcmp(kind, "cpu") == 0 &&
@@ -267,12 +267,12 @@ ms_payload(json_t *o, const char *kind, struct cr_jsbuf *b,
 	}
 	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT "%s", n, iter ?
 	    "iter" : strcmp(kind, "cpu") == 0 ? "ms" : "");
-	return cr_jsbuf_adds(b, num);
+	return cr_buf_adds(b, num);
 }
 
 /* net: "HOST:PORT" NUL request. */
 static int
-net_payload(json_t *o, struct cr_jsbuf *b, const char **addr,
+net_payload(json_t *o, struct cr_buf *b, const char **addr,
     struct cr_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, "request");
@@ -292,9 +292,9 @@ net_payload(json_t *o, struct cr_jsbuf *b, const char **addr,
 		return cr_jobspec_fail(e, CORUN_EINVAL, "\"request\" must be "
 		    "a string");
 	}
-	cr_jsbuf_add(b, *addr, strlen(*addr) + 1);
+	cr_buf_add(b, *addr, strlen(*addr) + 1);
 	if (v != NULL) {
-		cr_jsbuf_add(b, json_string_value(v), json_string_length(v));
+		cr_buf_add(b, json_string_value(v), json_string_length(v));
 	}
 	return 0;
 }
@@ -319,7 +319,7 @@ payload_rival(json_t *o, const char *kind)
 }
 
 static int
-raw_payload(json_t *o, const char *kind, struct cr_jsbuf *b,
+raw_payload(json_t *o, const char *kind, struct cr_buf *b,
     struct cr_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, "payload");
@@ -333,14 +333,14 @@ raw_payload(json_t *o, const char *kind, struct cr_jsbuf *b,
 		return cr_jobspec_fail(e, CORUN_EINVAL, "\"payload\" must be "
 		    "a string");
 	}
-	return cr_jsbuf_add(b, json_string_value(v), json_string_length(v));
+	return cr_buf_add(b, json_string_value(v), json_string_length(v));
 }
 
 int
 cr_jobspec_build(json_t *o, struct cr_jobspec_desc *d,
     struct cr_jobspec_err *e)
 {
-	struct cr_jsbuf b = { 0 }, line = { 0 };
+	struct cr_buf b = { 0 }, line = { 0 };
 	const char *kind = d->kind, *addr = NULL;
 	int rc = 0;
 
@@ -355,18 +355,18 @@ cr_jobspec_build(json_t *o, struct cr_jobspec_desc *d,
 		rc = net_payload(o, &b, &addr, e);
 	}
 	if (rc == CORUN_EINVAL) {
-		cr_jsbuf_free(&b);
+		cr_buf_free(&b);
 		return rc;
 	}
-	cr_jsbuf_adds(&line, kind);
+	cr_buf_adds(&line, kind);
 	if (addr != NULL || b.len > 0) {
-		cr_jsbuf_addc(&line, ' ');
-		cr_jobspec_shquote(&line, addr != NULL ? addr : b.p);
+		cr_buf_addc(&line, ' ');
+		cr_shquote(&line, addr != NULL ? addr : b.p);
 	}
 	d->len = b.len;
-	d->payload = b.len > 0 ? cr_jsbuf_steal(&b) : NULL;
-	d->line = cr_jsbuf_steal(&line);
+	d->payload = b.len > 0 ? cr_buf_steal(&b) : NULL;
+	d->line = cr_buf_steal(&line);
 	rc = b.oom || d->line == NULL || (d->len > 0 && d->payload == NULL);
-	cr_jsbuf_free(&b);
+	cr_buf_free(&b);
 	return rc ? cr_jobspec_oom(e) : 0;
 }

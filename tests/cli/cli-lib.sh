@@ -1,6 +1,8 @@
 # cli-lib.sh - shared by the tests/cli/cli-*.sh integration scripts: find
-# the binaries, make a temporary directory, count failures.  Every corun run
-# is bounded by timeout(1).
+# the binaries, make a temporary directory, count failures; and, for the
+# scripts that signal real processes (cli-signals.sh, quiet-paths.sh),
+# waiting for output and finding processes.  Every corun run is bounded by
+# timeout(1).
 set -u
 : "${srcdir:=.}"
 CORUN=${CORUN:-$PWD/corun}
@@ -50,4 +52,43 @@ finish() {
 		exit 1
 	fi
 	exit 0
+}
+
+# ---- processes and waiting (the scripts that send signals) ----------
+
+# Wait (up to 10 s) until file $1 has $2 lines.
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# Alive and not a zombie (PID 1 in a container may never reap orphans).
+alive() {
+	[ -r /proc/$1/stat ] || return 1
+	st=$(sed 's/^.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Any live process in process group $1?  (Uses q, so a caller's loop
+# variable p survives.)
+group_alive() {
+	for q in $(pgrep -g "$1" 2>/dev/null); do
+		alive "$q" && return 0
+	done
+	return 1
+}
+
+# The pid of corun under the timeout(1) process $1.
+corun_pid() {
+	i=0
+	c=
+	while [ -z "$c" ] && [ $i -lt 50 ]; do
+		c=$(pgrep -P "$1" | head -1)
+		i=$((i + 1))
+		[ -z "$c" ] && sleep 0.1
+	done
+	echo "$c"
 }

@@ -5,42 +5,6 @@
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 
-# Wait (up to 10 s) until file $1 has $2 lines.
-wait_lines() {
-	i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# Alive and not a zombie (PID 1 in a container may never reap orphans).
-alive() {
-	[ -r /proc/$1/stat ] || return 1
-	st=$(sed 's/^.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# Any live process in process group $1?
-group_alive() {
-	for p in $(pgrep -g "$1" 2>/dev/null); do
-		alive "$p" && return 0
-	done
-	return 1
-}
-
-# The pid of corun under the timeout(1) process $1.
-corun_pid() {
-	i=0
-	c=
-	while [ -z "$c" ] && [ $i -lt 50 ]; do
-		c=$(pgrep -P "$1" | head -1)
-		i=$((i + 1))
-		[ -z "$c" ] && sleep 0.1
-	done
-	echo "$c"
-}
-
 # Ctrl-C reaches the whole foreground process group (corun and its
 # workers); timeout(1) forwards a signal the same way.  Each job is in a
 # process group of its own ($$ of its sh is the group id).

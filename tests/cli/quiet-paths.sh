@@ -44,42 +44,6 @@ no_alarm() {
 	fi
 }
 
-# Wait (up to 10 s) until file $1 has $2 lines.
-wait_lines() {
-	i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# The pid of corun under the timeout(1) process $1.
-corun_pid() {
-	i=0
-	c=
-	while [ -z "$c" ] && [ $i -lt 50 ]; do
-		c=$(pgrep -P "$1" | head -1)
-		i=$((i + 1))
-		[ -z "$c" ] && sleep 0.1
-	done
-	echo "$c"
-}
-
-# Alive and not a zombie (PID 1 in a container may never reap orphans).
-alive() {
-	[ -r /proc/$1/stat ] || return 1
-	st=$(sed 's/^.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# Any live process in process group $1?
-group_alive() {
-	for q in $(pgrep -g "$1" 2>/dev/null); do
-		alive "$q" && return 0
-	done
-	return 1
-}
-
 # $1 and every process under it.
 tree() {
 	echo "$1"

@@ -32,17 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected [$2], got [$3]"; fi
-}
-contains() {
-	case $3 in
-	*"$2"*) ok "$1" ;;
-	*) fail "$1: [$2] not in [$3]" ;;
-	esac
-}
+. "$srcdir/tests/daemon/check-lib.sh"
 finish() {
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails failure(s)"; echo "--- daemon log:"; cat "$T/log" 2>/dev/null

@@ -66,17 +66,7 @@ chown "$V" "$T/v"
 chown "$I" "$T/i"
 
 fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected [$2], got [$3]"; fi
-}
-contains() {
-	case $3 in
-	*"$2"*) ok "$1" ;;
-	*) fail "$1: [$2] not in [$3]" ;;
-	esac
-}
+. "$srcdir/tests/daemon/check-lib.sh"
 
 # as USER CMD...: run CMD as USER (no groups), the default socket.
 as() {

@@ -21,6 +21,8 @@
 #include <corun/corun.h>
 
 #include "check-util.h"
+#include "worker-path.h"
+#include "remote-util.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -44,35 +46,6 @@ teardown(void)
 	corun_loop_free(loop);
 	loop = NULL;
 	(void)rmdir(dir);
-}
-
-static const char *
-worker_path(void)
-{
-	const char *p = getenv("CORUN_WORKER");
-
-	if (p != NULL && *p != '\0') {
-		return p;
-	}
-	if (access("./workers/corun-worker", X_OK) == 0) {
-		return "./workers/corun-worker";
-	}
-	return "../workers/corun-worker";
-}
-
-static void
-stop_cb(void *arg)
-{
-	(void)arg;
-	corun_loop_stop(loop);
-}
-
-/* Run the pool's loop for s seconds. */
-static void
-spin(double s)
-{
-	ck_assert_int_eq(corun_call_later(loop, s, stop_cb, NULL, NULL), 0);
-	corun_loop_run_forever(loop);
 }
 
 static pid_t
@@ -185,39 +158,15 @@ static void
 ask(nng_socket s, const void *msg, size_t len, struct cr_wire_welcome *wel,
     char *text, size_t size)
 {
-	struct cr_wire_frame fr;
-	char why[CR_WIRE_WHY_SIZE];
-	nng_msg *m = NULL;
-	int rv = NNG_EAGAIN;
-
-	ck_assert_int_eq(nng_send(s, (void *)msg, len, 0), 0);
-	for (int i = 0; i < 100 && rv == NNG_EAGAIN; i++) {
-		spin(0.02);
-		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
-	}
-	ck_assert_int_eq(rv, 0);
-	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
-	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
-	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
-	*wel = fr.u.welcome;
-	snprintf(text, size, "%.*s", (int)wel->reason.len,
-	    (const char *)wel->reason.ptr);
-	nng_msg_free(m);
+	rv_ask(loop, s, msg, len, 100, wel, text, size);
 }
 
 static void
 hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
     size_t *len)
 {
-	struct cr_wire_hello h = { 0 };
+	struct cr_wire_hello h = rv_raw_hello(token);
 
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = 4242;
-	h.procs = h.threads = h.concurrency = h.capacity = 1;
-	h.token.ptr = (const uint8_t *)token;
-	h.token.len = (uint32_t)strlen(token);
-	h.name.ptr = (const uint8_t *)"raw";
-	h.name.len = 3;
 	ck_assert_int_eq(cr_wire_encode_hello(b, &h, frame, len), 0);
 }
 
@@ -307,7 +256,7 @@ START_TEST(test_refusals)
 	session_dial(&pair, text);
 	hello(&b, "0123456789abcdef0123456789abcdef", &frame, &len);
 	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
-	spin(0.3);
+	rv_spin(loop, 0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), NNG_EAGAIN);
 	corun_pool_stats(p, &st);
 	ck_assert_uint_eq(st.remote_refused, 3);
@@ -326,7 +275,7 @@ START_TEST(test_refusals)
 	session_dial(&pair, text);
 	hello(&b, key, &frame, &len);
 	ck_assert_int_eq(nng_send(pair, (void *)frame, len, 0), 0);
-	spin(0.3);
+	rv_spin(loop, 0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), 0);
 	ck_assert_int_eq(m != NULL && nng_msg_len(m) > 4 &&
 	    ((uint8_t *)nng_msg_body(m))[4] == CR_WIRE_WELCOME, 1);
@@ -369,14 +318,14 @@ START_TEST(test_killed_worker)
 	a = spawn_worker("tok");
 	b = spawn_worker("tok");
 	for (int i = 0; i < 600; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 		corun_pool_stats(p, &st);
 		if (st.remote_alive == 2) {
 			break;
 		}
 	}
 	ck_assert_uint_eq(st.remote_alive, 2);
-	spin(0.1);
+	rv_spin(loop, 0.1);
 	ck_assert_int_eq(kill(a, SIGKILL), 0);
 	ck_assert_int_eq(corun_gather(loop, f, 40, CORUN_GATHER_RETURN_ERRORS,
 	    &g), 0);

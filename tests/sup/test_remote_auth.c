@@ -30,6 +30,8 @@
 #include <corun/corun.h>
 
 #include "check-util.h"
+#include "worker-path.h"
+#include "remote-util.h"
 #include "wire/wire.h"
 #include "wire/wire-auth.h"
 
@@ -206,20 +208,6 @@ END_TEST
 
 /* ---- a pool with a token on tcp://127.0.0.1 ---------------------------- */
 
-static const char *
-worker_path(void)
-{
-	const char *p = getenv("CORUN_WORKER");
-
-	if (p != NULL && *p != '\0') {
-		return p;
-	}
-	if (access("./workers/corun-worker", X_OK) == 0) {
-		return "./workers/corun-worker";
-	}
-	return "../workers/corun-worker";
-}
-
 /* A TCP port nothing listens on now (the kernel's pick). */
 static unsigned
 free_port(void)
@@ -251,20 +239,6 @@ teardown(void)
 {
 	corun_loop_free(loop);
 	loop = NULL;
-}
-
-static void
-stop_cb(void *arg)
-{
-	(void)arg;
-	corun_loop_stop(loop);
-}
-
-static void
-spin(double s)
-{
-	ck_assert_int_eq(corun_call_later(loop, s, stop_cb, NULL, NULL), 0);
-	corun_loop_run_forever(loop);
 }
 
 /* timeout_ms: the remote timeout, which nonces live for; 0: default. */
@@ -304,46 +278,17 @@ req_dial(void)
 static struct cr_wire_welcome
 ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 {
-	struct cr_wire_frame fr;
-	char why[CR_WIRE_WHY_SIZE];
-	nng_msg *m = NULL;
-	int rv = NNG_EAGAIN;
+	struct cr_wire_welcome w;
 
-	ck_assert_int_eq(nng_send(s, (void *)msg, len, 0), 0);
-	for (int i = 0; i < 200 && rv == NNG_EAGAIN; i++) {
-		spin(0.02);
-		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
-	}
-	ck_assert_int_eq(rv, 0);
-	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
-	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
-	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
-	snprintf(text, size, "%.*s", (int)fr.u.welcome.reason.len,
-	    (const char *)fr.u.welcome.reason.ptr);
-	nng_msg_free(m);
-	return fr.u.welcome;
-}
-
-static struct cr_wire_hello
-raw_hello(const char *token)
-{
-	struct cr_wire_hello h = { 0 };
-
-	h.max_version = CR_WIRE_VERSION;
-	h.pid = 4242;
-	h.procs = h.threads = h.concurrency = h.capacity = 1;
-	h.token.ptr = (const uint8_t *)token;
-	h.token.len = (uint32_t)strlen(token);
-	h.name.ptr = (const uint8_t *)"raw";
-	h.name.len = 3;
-	return h;
+	rv_ask(loop, s, msg, len, 200, &w, text, size);
+	return w;
 }
 
 /* Ask s for a challenge: its nonce. */
 static void
 challenge(nng_socket s, struct cr_wire_builder *b, uint8_t *sn)
 {
-	struct cr_wire_hello h = raw_hello("");
+	struct cr_wire_hello h = rv_raw_hello("");
 	struct cr_wire_welcome w;
 	const uint8_t *frame;
 	char text[200];
@@ -363,14 +308,14 @@ answer(struct cr_wire_builder *b, const char *token, const uint8_t *sn,
 {
 	uint8_t mac[CR_SHA256_LEN];
 	char ans[CR_RV_ANSWER_LEN];
-	struct cr_wire_hello h = raw_hello("");
+	struct cr_wire_hello h = rv_raw_hello("");
 	const uint8_t *frame;
 	size_t len;
 
 	ck_assert_int_eq(cr_auth_random(cn, CR_RV_NONCE_LEN), 0);
 	cr_rv_mac(token, sn, cn, &h, mac);
 	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
-	h = raw_hello(ans);
+	h = rv_raw_hello(ans);
 	ck_assert_int_eq(cr_wire_encode_hello(b, &h, &frame, &len), 0);
 	ck_assert_uint_le(len, size);
 	memcpy(out, frame, len);
@@ -402,7 +347,7 @@ START_TEST(test_raw_refusals)
 	a = req_dial();
 	c = req_dial();
 	/* The token itself, in clear, is no longer enough. */
-	h = raw_hello(TOKEN);
+	h = rv_raw_hello(TOKEN);
 	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
@@ -455,7 +400,7 @@ START_TEST(test_expired_and_missing)
 	a = req_dial();
 	challenge(a, &b, sn);
 	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
-	spin(0.6);
+	rv_spin(loop, 0.6);
 	w = ask(a, msg, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
 	ck_assert_str_eq(text, "wrong token");
@@ -466,7 +411,7 @@ START_TEST(test_expired_and_missing)
 	ck_assert_int_eq(w.accepted, 1);
 	/* A worker that has no token says so and is refused. */
 	challenge(a, &b, sn);
-	h = raw_hello(CR_RV_NO_TOKEN);
+	h = rv_raw_hello(CR_RV_NO_TOKEN);
 	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
@@ -596,7 +541,7 @@ START_TEST(test_replayed_handshake)
 	relay_start(&r);
 	pid = spawn_worker(r.url, TOKEN);
 	for (int i = 0; i < 400 && stats(p).remote_alive == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert_uint_eq(stats(p).remote_alive, 1);
 	/* Two requests (HELLO, then the answer); neither holds the token. */
@@ -648,7 +593,7 @@ START_TEST(test_forged_proof)
 	r.forge = 1;
 	pid = spawn_worker(r.url, TOKEN);
 	for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 2);	/* CR_EXIT_PROTO */
@@ -675,7 +620,7 @@ START_TEST(test_unasked_token)
 	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
 	pid = spawn_worker(url, TOKEN);
 	for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		spin(0.05);
+		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 1);	/* CR_EXIT_SETUP */

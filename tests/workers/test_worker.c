@@ -29,6 +29,7 @@
 #include <nng/protocol/pair1/pair.h>
 
 #include "check-util.h"
+#include "worker-path.h"
 #include "wire/wire.h"
 
 extern char **environ;
@@ -65,20 +66,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static const char *
-worker_path(void)
-{
-	const char *p = getenv("CORUN_WORKER");
-
-	if (p != NULL && *p != '\0') {
-		return p;
-	}
-	if (access("./workers/corun-worker", X_OK) == 0) {
-		return "./workers/corun-worker";
-	}
-	return "../workers/corun-worker";
 }
 
 /* Start the worker with argv extra (NULL-terminated) after our options. */
