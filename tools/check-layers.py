@@ -118,6 +118,11 @@ def call_edges(srcdir, builddir):
                 src = object_source(obj, builddir, srcdir)
                 if src is None or layer(src) is None:
                     continue
+                # An object older than its source is left over from a
+                # target that is gone (or not rebuilt yet): not evidence.
+                if os.path.getmtime(obj) < os.path.getmtime(
+                        os.path.join(srcdir, src)):
+                    continue
                 out = subprocess.run(["nm", obj], capture_output=True,
                                      text=True).stdout
                 for line in out.splitlines():
