@@ -1,5 +1,5 @@
 /*
- * fuzz_jobsfile.c - one line of a jobs file: cr_jobsfile_parse_line().
+ * fuzz_jobsfile.c - one line of a jobs file: cli_jobsfile_parse_line().
  *
  * Invariants: an accepted line gives a job with a valid kind, a display
  * line and a tag; payload bytes when it says it has some; an id only
@@ -16,13 +16,13 @@
 int
 cr_fuzz_jobsfile(const uint8_t *data, size_t size, char *why, size_t whylen)
 {
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobspec js;
+	struct cli_err e;
 	int rc;
 
 	why[0] = '\0';
 	e.msg[0] = '\0';
-	rc = cr_jobsfile_parse_line((const char *)data, size, &js, &e);
+	rc = cli_jobsfile_parse_line((const char *)data, size, &js, &e);
 	if (rc != 0) {
 		CR_FUZZ_CHECK(rc == CORUN_EINVAL || rc == CORUN_EPROTO ||
 		    rc == CORUN_ENOMEM);
@@ -40,7 +40,7 @@ cr_fuzz_jobsfile(const uint8_t *data, size_t size, char *why, size_t whylen)
 	    js.timeout <= 1e9));
 	CR_FUZZ_CHECK(js.id == NULL || strcmp(js.tagstr, js.id) == 0);
 	CR_FUZZ_CHECK(js.id != NULL || strcmp(js.tagstr, js.cmdline) == 0);
-	cr_jobspec_free(&js);
+	cli_jobspec_free(&js);
 	return 0;
 }
 

@@ -27,10 +27,10 @@ out(const char *name, const uint8_t *p, size_t len)
 	}
 }
 
-static struct cr_wire_bytes
+static struct wire_bytes
 str(const char *s)
 {
-	struct cr_wire_bytes b = { (const uint8_t *)s, (uint32_t)strlen(s) };
+	struct wire_bytes b = { (const uint8_t *)s, (uint32_t)strlen(s) };
 
 	return b;
 }
@@ -38,16 +38,16 @@ str(const char *s)
 int
 main(int argc, char **argv)
 {
-	struct cr_wire_builder b;
-	struct cr_wire_hello h = { 1, 4242, 2, 1, 1, 2, { NULL, 0 },
+	struct wire_builder b;
+	struct wire_hello h = { 1, 4242, 2, 1, 1, 2, { NULL, 0 },
 	    { NULL, 0 } };
-	struct cr_wire_welcome w = { 1, 1, 7, 1000, { NULL, 0 } };
-	struct cr_wire_job j = { 1, 1, 0, 0, { NULL, 0 }, { NULL, 0 } };
-	struct cr_wire_result r = { 1, 1, 0, 0, 0, 10, 20, { NULL, 0 },
+	struct wire_welcome w = { 1, 1, 7, 1000, { NULL, 0 } };
+	struct wire_job j = { 1, 1, 0, 0, { NULL, 0 }, { NULL, 0 } };
+	struct wire_result r = { 1, 1, 0, 0, 0, 10, 20, { NULL, 0 },
 	    { NULL, 0 }, { NULL, 0 } };
-	struct cr_wire_heartbeat hb = { 3, 2, 1500 };
-	struct cr_wire_shutdown sd = { 1, 5000 };
-	struct cr_wire_bye bye = { 0, { NULL, 0 } };
+	struct wire_heartbeat hb = { 3, 2, 1500 };
+	struct wire_shutdown sd = { 1, 5000 };
+	struct wire_bye bye = { 0, { NULL, 0 } };
 	const uint8_t *f;
 	uint8_t bad[64];
 	size_t len;
@@ -57,40 +57,40 @@ main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
-	cr_wire_builder_init(&b, 0, 0, 0);
+	wire_builder_init(&b, 0, 0, 0);
 
 	h.name = str("w1");
 	h.token = str("secret");
-	cr_wire_encode_hello(&b, &h, &f, &len);
+	wire_encode_hello(&b, &h, &f, &len);
 	out("ok-hello", f, len);
 	w.reason = str("");
-	cr_wire_encode_welcome(&b, &w, &f, &len);
+	wire_encode_welcome(&b, &w, &f, &len);
 	out("ok-welcome", f, len);
 	w.accepted = 0;
 	w.reason = str("bad token");
-	cr_wire_encode_welcome(&b, &w, &f, &len);
+	wire_encode_welcome(&b, &w, &f, &len);
 	out("ok-welcome-refused", f, len);
 
-	cr_wire_builder_begin(&b, CR_WIRE_JOBS);
+	wire_builder_begin(&b, WIRE_JOBS);
 	j.kind = str("shell");
 	j.payload = str("echo\0hi");
 	j.payload.len = 7;
-	cr_wire_add_job(&b, &j);
+	wire_add_job(&b, &j);
 	j.id = 2;
 	j.timeout_ms = 100;
 	j.kind = str("sleep");
 	j.payload = str("10");
-	cr_wire_add_job(&b, &j);
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_add_job(&b, &j);
+	wire_builder_finish(&b, &f, &len);
 	out("ok-jobs", f, len);
 	memcpy(bad, f, len < sizeof(bad) ? len : sizeof(bad));
 	/* Truncated: the header says more than there is. */
 	out("err-jobs-short", f, len - 3);
 
-	cr_wire_builder_begin(&b, CR_WIRE_RESULTS);
-	cr_wire_set_credit(&b, 4);
+	wire_builder_begin(&b, WIRE_RESULTS);
+	wire_set_credit(&b, 4);
 	r.out = str("hi\n");
-	cr_wire_add_result(&b, &r);
+	wire_add_result(&b, &r);
 	r.id = 2;
 	r.status = CORUN_ETIMEDOUT;
 	r.exit_code = -1;
@@ -98,34 +98,34 @@ main(int argc, char **argv)
 	r.out = str("");
 	r.err = str("oops");
 	r.errmsg = str("timed out");
-	cr_wire_add_result(&b, &r);
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_add_result(&b, &r);
+	wire_builder_finish(&b, &f, &len);
 	out("ok-results", f, len);
 
-	cr_wire_builder_begin(&b, CR_WIRE_CANCEL);
-	cr_wire_add_cancel(&b, 1);
-	cr_wire_add_cancel(&b, 99);
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_builder_begin(&b, WIRE_CANCEL);
+	wire_add_cancel(&b, 1);
+	wire_add_cancel(&b, 99);
+	wire_builder_finish(&b, &f, &len);
 	out("ok-cancel", f, len);
-	cr_wire_builder_begin(&b, CR_WIRE_OUTPUT);
-	cr_wire_add_output(&b, &(struct cr_wire_output){ 7, 1,
-	    CR_WIRE_STDOUT, str("line one\nline two\n") });
-	cr_wire_add_output(&b, &(struct cr_wire_output){ 8, 2,
-	    CR_WIRE_STDERR, str("oops\n") });
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_builder_begin(&b, WIRE_OUTPUT);
+	wire_add_output(&b, &(struct wire_output){ 7, 1,
+	    WIRE_STDOUT, str("line one\nline two\n") });
+	wire_add_output(&b, &(struct wire_output){ 8, 2,
+	    WIRE_STDERR, str("oops\n") });
+	wire_builder_finish(&b, &f, &len);
 	out("ok-output", f, len);
-	cr_wire_builder_begin(&b, CR_WIRE_JOBS);
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_builder_begin(&b, WIRE_JOBS);
+	wire_builder_finish(&b, &f, &len);
 	out("ok-jobs-empty", f, len);
 
-	cr_wire_encode_credit(&b, 8, &f, &len);
+	wire_encode_credit(&b, 8, &f, &len);
 	out("ok-credit", f, len);
-	cr_wire_encode_heartbeat(&b, &hb, &f, &len);
+	wire_encode_heartbeat(&b, &hb, &f, &len);
 	out("ok-heartbeat", f, len);
-	cr_wire_encode_shutdown(&b, &sd, &f, &len);
+	wire_encode_shutdown(&b, &sd, &f, &len);
 	out("ok-shutdown", f, len);
 	bye.reason = str("recycled");
-	cr_wire_encode_bye(&b, &bye, &f, &len);
+	wire_encode_bye(&b, &bye, &f, &len);
 	out("ok-bye", f, len);
 
 	/* Refusals: magic, version, huge count, a NUL in a string. */
@@ -135,18 +135,18 @@ main(int argc, char **argv)
 	memcpy(bad, f, len);
 	bad[3] = 2;
 	out("err-version", bad, len);
-	cr_wire_builder_begin(&b, CR_WIRE_CANCEL);
-	cr_wire_add_cancel(&b, 5);
-	cr_wire_builder_finish(&b, &f, &len);
+	wire_builder_begin(&b, WIRE_CANCEL);
+	wire_add_cancel(&b, 5);
+	wire_builder_finish(&b, &f, &len);
 	memcpy(bad, f, len);
 	bad[8] = 0xff;
 	bad[11] = 0xff;
 	out("err-cancel-count", bad, len);
-	cr_wire_encode_bye(&b, &bye, &f, &len);
+	wire_encode_bye(&b, &bye, &f, &len);
 	memcpy(bad, f, len);
 	bad[len - 2] = 0;
 	out("err-bye-nul", bad, len);
 	out("err-empty", bad, 0);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 	return 0;
 }

@@ -38,13 +38,13 @@
 #include "wire/wire-auth.h"
 #include "worker.h"
 
-#define CR_ATTACH_TIMEOUT_MS	10000
-#define CR_ATTACH_MAX_MSG	(64u << 10)
+#define WK_ATTACH_TIMEOUT_MS	10000
+#define WK_ATTACH_MAX_MSG	(64u << 10)
 
 /* The two nonces of a challenge-response. */
-struct cr_rv_nonces {
-	uint8_t		snonce[CR_RV_NONCE_LEN];	/* the supervisor's */
-	uint8_t		cnonce[CR_RV_NONCE_LEN];	/* ours */
+struct wk_rv_nonces {
+	uint8_t		snonce[WIRE_RV_NONCE_LEN];	/* the supervisor's */
+	uint8_t		cnonce[WIRE_RV_NONCE_LEN];	/* ours */
 };
 
 static int
@@ -66,12 +66,12 @@ url_is_tcp(const char *url)
 }
 
 int
-cr_attach_check(const struct cr_worker_opts *o, char *why, size_t whylen)
+wk_attach_check(const struct wk_worker_opts *o, char *why, size_t whylen)
 {
 	if (o->token != NULL && (o->token[0] == '\0' ||
-	    strlen(o->token) > CR_WIRE_TOKEN_MAX)) {
+	    strlen(o->token) > WIRE_TOKEN_MAX)) {
 		snprintf(why, whylen, "the token must be 1 to %d bytes",
-		    CR_WIRE_TOKEN_MAX);
+		    WIRE_TOKEN_MAX);
 		return -1;
 	}
 	if (url_is_tcp(o->url) && !url_is_tls(o->url) && o->token == NULL &&
@@ -112,9 +112,9 @@ url_host(const char *url, char *host, size_t size)
 
 #ifdef HAVE_NNG_TLS_CONFIG_ALLOC
 static int
-make_tls(struct cr_worker *w, char *why, size_t whylen)
+make_tls(struct wk_state *w, char *why, size_t whylen)
 {
-	const struct cr_worker_opts *o = &w->opt;
+	const struct wk_worker_opts *o = &w->opt;
 	nng_tls_config *cfg;
 	char host[200];
 	int rv;
@@ -183,7 +183,7 @@ make_tls(struct cr_worker *w, char *why, size_t whylen)
 
 /* Dial the rendezvous, retrying a refused connection for --wait s. */
 static int
-dial(struct cr_worker *w, nng_socket s, char *why, size_t whylen)
+dial(struct wk_state *w, nng_socket s, char *why, size_t whylen)
 {
 	struct timespec start, now, nap = { 0, 20000000L };
 	nng_dialer d;
@@ -225,11 +225,11 @@ dial(struct cr_worker *w, nng_socket s, char *why, size_t whylen)
  * "SESSION-URL PROOF", and the key is derived (auth != NULL).
  */
 static int
-take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
-    const struct cr_rv_nonces *auth, char *why, size_t whylen)
+take_session(struct wk_state *w, const struct wire_welcome *wel,
+    const struct wk_rv_nonces *auth, char *why, size_t whylen)
 {
-	char text[CR_WIRE_REASON_MAX + 1], host[100];
-	char proof[CR_RV_KEY_HEX + 1];
+	char text[WIRE_REASON_MAX + 1], host[100];
+	char proof[WIRE_RV_KEY_HEX + 1];
 	char *sp, *port;
 
 	snprintf(text, sizeof(text), "%.*s", (int)wel->reason.len,
@@ -246,14 +246,14 @@ take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
 		return -1;
 	}
 	if (auth != NULL) {
-		cr_rv_proof(w->opt.token, auth->snonce, auth->cnonce, proof);
-		if (strlen(sp + 1) != CR_RV_KEY_HEX ||
-		    !cr_auth_equal(proof, sp + 1, CR_RV_KEY_HEX)) {
+		wire_rv_proof(w->opt.token, auth->snonce, auth->cnonce, proof);
+		if (strlen(sp + 1) != WIRE_RV_KEY_HEX ||
+		    !wire_auth_equal(proof, sp + 1, WIRE_RV_KEY_HEX)) {
 			snprintf(why, whylen, "%s does not know the token "
 			    "(wrong proof in its WELCOME)", w->opt.url);
 			return -1;
 		}
-		cr_rv_session_key(w->opt.token, auth->snonce, auth->cnonce,
+		wire_rv_session_key(w->opt.token, auth->snonce, auth->cnonce,
 		    w->session_key);
 	} else {
 		snprintf(w->session_key, sizeof(w->session_key), "%s", sp + 1);
@@ -283,17 +283,17 @@ take_session(struct cr_worker *w, const struct cr_wire_welcome *wel,
  * *exit_code set.
  */
 static int
-exchange(struct cr_worker *w, nng_socket s, const struct cr_wire_hello *h,
-    nng_msg **msg, struct cr_wire_welcome *wel, char *why, size_t whylen,
+exchange(struct wk_state *w, nng_socket s, const struct wire_hello *h,
+    nng_msg **msg, struct wire_welcome *wel, char *why, size_t whylen,
     int *exit_code)
 {
-	struct cr_wire_frame f;
+	struct wire_frame f;
 	const uint8_t *frame = NULL;
 	size_t len = 0;
-	char dwhy[CR_WIRE_WHY_SIZE];
+	char dwhy[WIRE_WHY_SIZE];
 	int rv = 0;
 
-	if (cr_wire_encode_hello(&w->wb, h, &frame, &len) != 0 ||
+	if (wire_encode_hello(&w->wb, h, &frame, &len) != 0 ||
 	    (rv = nng_send(s, (void *)frame, len, 0)) != 0) {
 		snprintf(why, whylen, "cannot send HELLO to %s: %s",
 		    w->opt.url, nng_strerror(rv));
@@ -305,12 +305,12 @@ exchange(struct cr_worker *w, nng_socket s, const struct cr_wire_hello *h,
 		    nng_strerror(rv));
 		return -1;
 	}
-	if (cr_wire_decode(nng_msg_body(*msg), nng_msg_len(*msg),
-	    CR_ATTACH_MAX_MSG, &f, dwhy, sizeof(dwhy)) != 0 ||
-	    f.hdr.type != CR_WIRE_WELCOME) {
+	if (wire_decode(nng_msg_body(*msg), nng_msg_len(*msg),
+	    WK_ATTACH_MAX_MSG, &f, dwhy, sizeof(dwhy)) != 0 ||
+	    f.hdr.type != WIRE_WELCOME) {
 		snprintf(why, whylen, "%s answered with something other than "
 		    "WELCOME", w->opt.url);
-		*exit_code = CR_EXIT_PROTO;
+		*exit_code = WK_EXIT_PROTO;
 		return -1;
 	}
 	*wel = f.u.welcome;
@@ -323,22 +323,22 @@ exchange(struct cr_worker *w, nng_socket s, const struct cr_wire_hello *h,
  * is not sent.
  */
 static int
-answer(struct cr_worker *w, nng_socket s, struct cr_wire_hello *h,
-    struct cr_rv_nonces *auth, nng_msg **msg, struct cr_wire_welcome *wel,
+answer(struct wk_state *w, nng_socket s, struct wire_hello *h,
+    struct wk_rv_nonces *auth, nng_msg **msg, struct wire_welcome *wel,
     char *why, size_t whylen, int *exit_code)
 {
-	uint8_t mac[CR_SHA256_LEN];
-	char text[CR_RV_ANSWER_LEN];
+	uint8_t mac[WIRE_SHA256_LEN];
+	char text[WIRE_RV_ANSWER_LEN];
 
 	if (w->opt.token == NULL) {
 		/* Say so, to be refused (and logged) by the supervisor. */
-		snprintf(text, sizeof(text), "%s", CR_RV_NO_TOKEN);
-	} else if (cr_auth_random(auth->cnonce, sizeof(auth->cnonce)) != 0) {
+		snprintf(text, sizeof(text), "%s", WIRE_RV_NO_TOKEN);
+	} else if (wire_auth_random(auth->cnonce, sizeof(auth->cnonce)) != 0) {
 		snprintf(why, whylen, "getrandom: %s", strerror(errno));
 		return -1;
 	} else {
-		cr_rv_mac(w->opt.token, auth->snonce, auth->cnonce, h, mac);
-		cr_rv_format_answer(auth->cnonce, mac, text, sizeof(text));
+		wire_rv_mac(w->opt.token, auth->snonce, auth->cnonce, h, mac);
+		wire_rv_format_answer(auth->cnonce, mac, text, sizeof(text));
 	}
 	h->token.ptr = (const uint8_t *)text;
 	h->token.len = (uint32_t)strlen(text);
@@ -348,19 +348,19 @@ answer(struct cr_worker *w, nng_socket s, struct cr_wire_hello *h,
 }
 
 int
-cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
+wk_attach(struct wk_state *w, char *why, size_t whylen, int *exit_code)
 {
-	struct cr_wire_hello h;
-	struct cr_wire_welcome wel;
-	struct cr_rv_nonces auth, *authed = NULL;
+	struct wire_hello h;
+	struct wire_welcome wel;
+	struct wk_rv_nonces auth, *authed = NULL;
 	nng_socket s;
 	nng_msg *msg = NULL;
 	int rv, rc = -1;
 
-	*exit_code = CR_EXIT_LOST;
+	*exit_code = WK_EXIT_LOST;
 #ifdef HAVE_NNG_TLS_CONFIG_ALLOC
 	if (url_is_tls(w->opt.url) && make_tls(w, why, whylen) != 0) {
-		*exit_code = CR_EXIT_SETUP;
+		*exit_code = WK_EXIT_SETUP;
 		return -1;
 	}
 #endif
@@ -368,18 +368,18 @@ cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 		snprintf(why, whylen, "nng_req0_open: %s", nng_strerror(rv));
 		return -1;
 	}
-	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, CR_ATTACH_MAX_MSG);
-	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, CR_ATTACH_TIMEOUT_MS);
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, CR_ATTACH_TIMEOUT_MS);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, WK_ATTACH_MAX_MSG);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, WK_ATTACH_TIMEOUT_MS);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, WK_ATTACH_TIMEOUT_MS);
 	if (dial(w, s, why, whylen) != 0) {
 		goto out;
 	}
 	/* No token in the first HELLO: one that wants it challenges. */
-	cr_session_hello(w, NULL, &h);
+	wk_session_hello(w, NULL, &h);
 	if (exchange(w, s, &h, &msg, &wel, why, whylen, exit_code) != 0) {
 		goto out;
 	}
-	if (!wel.accepted && cr_rv_parse_challenge(wel.reason.ptr,
+	if (!wel.accepted && wire_rv_parse_challenge(wel.reason.ptr,
 	    wel.reason.len, auth.snonce) == 0) {
 		authed = &auth;
 		if (answer(w, s, &h, &auth, &msg, &wel, why, whylen,
@@ -392,17 +392,17 @@ cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code)
 		snprintf(why, whylen, "%s let us in without asking for the "
 		    "token, so it cannot prove it knows it (give no --token "
 		    "to attach to it)", w->opt.url);
-		*exit_code = CR_EXIT_SETUP;
+		*exit_code = WK_EXIT_SETUP;
 		goto out;
 	}
 	if (!wel.accepted) {
 		snprintf(why, whylen, "refused by %s: %.*s", w->opt.url,
 		    (int)wel.reason.len, (const char *)wel.reason.ptr);
-		*exit_code = CR_EXIT_SETUP;
+		*exit_code = WK_EXIT_SETUP;
 		goto out;
 	}
 	if (take_session(w, &wel, authed, why, whylen) != 0) {
-		*exit_code = CR_EXIT_PROTO;
+		*exit_code = WK_EXIT_PROTO;
 		goto out;
 	}
 	rc = 0;
@@ -416,7 +416,7 @@ out:
 }
 
 void
-cr_attach_fini(struct cr_worker *w)
+wk_attach_fini(struct wk_state *w)
 {
 #ifdef HAVE_NNG_TLS_CONFIG_ALLOC
 	if (w->tls != NULL) {

@@ -37,12 +37,12 @@
 #include "worker.h"
 
 /* Messages taken per RECVFD wake-up, so timers and sends get a turn. */
-#define CR_RX_BURST	64
+#define WK_RX_BURST	64
 
 static void
 pipe_gone(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	w->lost = 1;
 	w->conn_ops->lost(w, "the connection to the supervisor closed");
@@ -52,7 +52,7 @@ pipe_gone(void *arg)
 static void
 pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	(void)p;
 	if (ev == NNG_PIPE_EV_REM_POST) {
@@ -61,7 +61,7 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 static void
-tx_arm(struct cr_worker *w, int on)
+tx_arm(struct wk_state *w, int on)
 {
 	if (on && !w->tx_armed) {
 		event_add(w->tx_ev, NULL);
@@ -73,7 +73,7 @@ tx_arm(struct cr_worker *w, int on)
 }
 
 static int
-outq_push(struct cr_worker *w, nng_msg *m)
+outq_push(struct wk_state *w, nng_msg *m)
 {
 	if (w->out_len == w->out_cap) {
 		size_t ncap = w->out_cap ? w->out_cap * 2 : 16, i;
@@ -96,7 +96,7 @@ outq_push(struct cr_worker *w, nng_msg *m)
 }
 
 static void
-send_failed(struct cr_worker *w, int rv)
+send_failed(struct wk_state *w, int rv)
 {
 	char msg[256];
 
@@ -108,7 +108,7 @@ send_failed(struct cr_worker *w, int rv)
 
 /* Send queued frames until nng would block.  0, or the nng error. */
 static int
-outq_drain(struct cr_worker *w)
+outq_drain(struct wk_state *w)
 {
 	int rv;
 
@@ -132,7 +132,7 @@ outq_drain(struct cr_worker *w)
 static void
 tx_ready(evutil_socket_t fd, short what, void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 	int rv, was_empty = w->out_len == 0;
 
 	(void)fd;
@@ -148,17 +148,17 @@ tx_ready(evutil_socket_t fd, short what, void *arg)
 	if (w->out_len > 0) {
 		return;
 	}
-	if (w->state == CR_W_LINGER && w->tx_inflight) {
+	if (w->state == WK_W_LINGER && w->tx_inflight) {
 		return;		/* wait for the next readiness */
 	}
 	tx_arm(w, 0);
-	if (w->state == CR_W_LINGER) {
+	if (w->state == WK_W_LINGER) {
 		w->conn_ops->flushed(w);
 	}
 }
 
 int
-cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len)
+wk_conn_send(struct wk_state *w, const uint8_t *frame, size_t len)
 {
 	nng_msg *m = NULL;
 	int rv;
@@ -171,7 +171,7 @@ cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len)
 		if (rv != 0 && m != NULL) {
 			nng_msg_free(m);
 		}
-		cr_log(w, "cannot build a message: %s", nng_strerror(rv));
+		wk_log(w, "cannot build a message: %s", nng_strerror(rv));
 		return CORUN_ENOMEM;
 	}
 	/* Keep frames in order: once something waits, queue behind it. */
@@ -189,7 +189,7 @@ cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len)
 	}
 	if (outq_push(w, m) != 0) {
 		nng_msg_free(m);
-		cr_log(w, "out of memory queueing a frame");
+		wk_log(w, "out of memory queueing a frame");
 		return CORUN_ENOMEM;
 	}
 	tx_arm(w, 1);
@@ -197,7 +197,7 @@ cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len)
 }
 
 void
-cr_conn_wait_flushed(struct cr_worker *w)
+wk_conn_wait_flushed(struct wk_state *w)
 {
 	if (w->lost || !w->sock_open) {
 		w->conn_ops->flushed(w);
@@ -210,13 +210,13 @@ cr_conn_wait_flushed(struct cr_worker *w)
 static void
 rx_ready(evutil_socket_t fd, short what, void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 	nng_msg *m;
 	int i, rv;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < CR_RX_BURST && w->rx_ev != NULL; i++) {
+	for (i = 0; i < WK_RX_BURST && w->rx_ev != NULL; i++) {
 		rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
 		if (rv == NNG_EAGAIN) {
 			return;
@@ -224,7 +224,7 @@ rx_ready(evutil_socket_t fd, short what, void *arg)
 		if (rv != 0) {
 			char msg[256];
 
-			cr_conn_stop_rx(w);
+			wk_conn_stop_rx(w);
 			w->lost = 1;
 			snprintf(msg, sizeof(msg), "receive from the supervisor "
 			    "failed: %s", nng_strerror(rv));
@@ -238,7 +238,7 @@ rx_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-cr_conn_stop_rx(struct cr_worker *w)
+wk_conn_stop_rx(struct wk_state *w)
 {
 	if (w->rx_ev != NULL) {
 		event_free(w->rx_ev);
@@ -260,7 +260,7 @@ fail(char *why, size_t whylen, const char *what, const char *url, int rv)
  * ms, doubling to 6.4 ms between tries, for at most --wait seconds.
  */
 static int
-dial_local(struct cr_worker *w, const char *url)
+dial_local(struct wk_state *w, const char *url)
 {
 	uint64_t deadline = corun_loop_now_ns() +
 	    (uint64_t)(w->opt.wait * 1e9);
@@ -282,7 +282,7 @@ dial_local(struct cr_worker *w, const char *url)
 }
 
 int
-cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
+wk_conn_open(struct wk_state *w, char *why, size_t whylen)
 {
 	struct event_base *base = corun_loop_base(w->loop);
 	const char *url = w->opt.url;
@@ -294,7 +294,7 @@ cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 	w->sock_open = 1;
 	/* nng's default limit (1 MiB) is below the protocol's frames. */
 	if ((rv = nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ,
-	    CR_WIRE_MAX_FRAME + CR_WIRE_HDR_SIZE)) != 0 ||
+	    WIRE_MAX_FRAME + WIRE_HDR_SIZE)) != 0 ||
 	    (rv = nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_event,
 	    w)) != 0) {
 		return fail(why, whylen, "cannot set up the socket for", url,
@@ -328,9 +328,9 @@ cr_conn_open(struct cr_worker *w, char *why, size_t whylen)
 }
 
 void
-cr_conn_close(struct cr_worker *w)
+wk_conn_close(struct wk_state *w)
 {
-	cr_conn_leave(w);
+	wk_conn_leave(w);
 	if (w->sock_open) {
 		/* Pipe callbacks may still fire; they only post to the loop. */
 		nng_close(w->sock);
@@ -339,9 +339,9 @@ cr_conn_close(struct cr_worker *w)
 }
 
 void
-cr_conn_leave(struct cr_worker *w)
+wk_conn_leave(struct wk_state *w)
 {
-	cr_conn_stop_rx(w);
+	wk_conn_stop_rx(w);
 	if (w->tx_ev != NULL) {
 		event_free(w->tx_ev);
 		w->tx_ev = NULL;

@@ -12,7 +12,7 @@
  * for a single worker (P == 1), where no other worker could have run
  * them sooner.
  *
- * A struct cr_job lives from its JOBS record until its result is encoded.
+ * A struct wk_job lives from its JOBS record until its result is encoded.
  * The main loop owns it; a CANCEL posted to a job thread holds a second
  * reference, because the outcome may overtake it and the main loop then
  * drops its own.  The job's future is touched on its thread only.
@@ -34,7 +34,7 @@
 #include "worker.h"
 
 static size_t
-slot_of(const struct cr_worker *w, uint64_t id)
+slot_of(const struct wk_state *w, uint64_t id)
 {
 	id ^= id >> 33;
 	id *= 0xff51afd7ed558ccdULL;
@@ -43,9 +43,9 @@ slot_of(const struct cr_worker *w, uint64_t id)
 }
 
 static void
-table_remove(struct cr_worker *w, struct cr_job *j)
+table_remove(struct wk_state *w, struct wk_job *j)
 {
-	struct cr_job **pp = &w->table[slot_of(w, j->id)];
+	struct wk_job **pp = &w->table[slot_of(w, j->id)];
 
 	for (; *pp != NULL; pp = &(*pp)->hnext) {
 		if (*pp == j) {
@@ -56,21 +56,21 @@ table_remove(struct cr_worker *w, struct cr_job *j)
 	}
 }
 
-static void start_on(struct cr_worker *w, struct cr_job *j,
-    struct cr_jthread *th);
-static struct cr_jthread *pick_thread(struct cr_worker *w);
+static void start_on(struct wk_state *w, struct wk_job *j,
+    struct wk_jthread *th);
+static struct wk_jthread *pick_thread(struct wk_state *w);
 
 /* Start held jobs while some thread has a free slot. */
 static void
-start_pending(struct cr_worker *w)
+start_pending(struct wk_state *w)
 {
-	struct cr_jthread *th;
-	struct cr_job *j;
+	struct wk_jthread *th;
+	struct wk_job *j;
 
 	/* (In HELLO only first jobs can be held: they start as slots free.) */
-	while ((j = w->pend_head) != NULL && (w->state == CR_W_RUNNING ||
-	    w->state == CR_W_HELLO ||
-	    (w->state == CR_W_DRAINING && w->drain)) &&
+	while ((j = w->pend_head) != NULL && (w->state == WK_W_RUNNING ||
+	    w->state == WK_W_HELLO ||
+	    (w->state == WK_W_DRAINING && w->drain)) &&
 	    (th = pick_thread(w))->running < w->opt.concurrency) {
 		w->pend_head = j->dnext;
 		if (w->pend_head == NULL) {
@@ -81,7 +81,7 @@ start_pending(struct cr_worker *w)
 		start_on(w, j, th);
 	}
 	if (w->npending == 0 && w->flush_timer != NULL) {
-		cr_dispatch_schedule_flush(w); /* nothing held: go now */
+		wk_dispatch_schedule_flush(w); /* nothing held: go now */
 	}
 }
 
@@ -89,15 +89,15 @@ start_pending(struct cr_worker *w)
 static void
 job_back(void *arg)
 {
-	struct cr_job *j = arg;
-	struct cr_worker *w = j->w;
+	struct wk_job *j = arg;
+	struct wk_state *w = j->w;
 
 	if (j->th != NULL) {
 		j->th->running--;
 		w->running--;
 	}
 	table_remove(w, j);
-	cr_flush_push_done(w, j);
+	wk_flush_push_done(w, j);
 	start_pending(w);
 	if (w->running == 0 && !w->flush_scheduled) {
 		w->dispatch_ops->idle(w);
@@ -105,7 +105,7 @@ job_back(void *arg)
 }
 
 static void
-set_failure(struct cr_job *j, int status, const char *msg)
+set_failure(struct wk_job *j, int status, const char *msg)
 {
 	memset(&j->oc, 0, sizeof(j->oc));
 	j->oc.id = j->id;
@@ -117,22 +117,22 @@ set_failure(struct cr_job *j, int status, const char *msg)
 
 /* Job thread: hand the finished job to the main loop. */
 static void
-job_finish(struct cr_job *j)
+job_finish(struct wk_job *j)
 {
-	struct cr_worker *w = j->w;
+	struct wk_state *w = j->w;
 
 	if (j->th->loop == w->loop) {
 		job_back(j);
 	} else if (corun_call_soon_threadsafe(w->loop, job_back, j) != 0) {
-		cr_job_unref(j);	/* the main loop is gone */
+		wk_job_unref(j);	/* the main loop is gone */
 	}
 }
 
 static void
 job_done(corun_future *fut, void *arg)
 {
-	struct cr_job *j = arg;
-	struct cr_job_outcome *oc = corun_future_result(fut, NULL);
+	struct wk_job *j = arg;
+	struct wk_job_outcome *oc = corun_future_result(fut, NULL);
 	const char *msg = NULL;
 
 	if (oc != NULL) {
@@ -159,8 +159,8 @@ job_done(corun_future *fut, void *arg)
 static void
 job_start(void *arg)
 {
-	struct cr_job *j = arg;
-	struct cr_job_exec ex;
+	struct wk_job *j = arg;
+	struct wk_job_exec ex;
 	int rc;
 
 	memset(&ex, 0, sizeof(ex));
@@ -172,11 +172,11 @@ job_start(void *arg)
 	ex.len = j->payload_len;
 	ex.timeout_ms = j->timeout_ms;
 	ex.offload = j->w->opt.offload;
-	if (j->flags & CR_WIRE_JOB_STREAM) {
-		ex.stream = cr_flush_job_output;
+	if (j->flags & WIRE_JOB_STREAM) {
+		ex.stream = wk_flush_job_output;
 		ex.stream_arg = j;
 	}
-	rc = cr_job_start(j->th->loop, &ex, &j->fut);
+	rc = wk_job_start(j->th->loop, &ex, &j->fut);
 	if (rc == 0 && (rc = corun_future_add_done_callback(j->fut, job_done,
 	    j)) != 0) {
 		(void)corun_future_cancel(j->fut);
@@ -193,20 +193,20 @@ job_start(void *arg)
 static void
 job_cancel(void *arg)
 {
-	struct cr_job *j = arg;
+	struct wk_job *j = arg;
 
 	if (j->fut != NULL) {
 		(void)corun_future_cancel(j->fut);
 	}
-	cr_job_unref(j);
+	wk_job_unref(j);
 }
 
 /* ---- main loop: jobs in, cancels ------------------------------------- */
 
-static struct cr_jthread *
-pick_thread(struct cr_worker *w)
+static struct wk_jthread *
+pick_thread(struct wk_state *w)
 {
-	struct cr_jthread *best = &w->threads[0];
+	struct wk_jthread *best = &w->threads[0];
 	unsigned i;
 
 	for (i = 1; i < w->nthreads; i++) {
@@ -218,12 +218,12 @@ pick_thread(struct cr_worker *w)
 }
 
 void
-cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
+wk_dispatch_jobs(struct wk_state *w, struct wire_frame *f)
 {
-	struct cr_wire_job r;
-	struct cr_job *j;
+	struct wire_job r;
+	struct wk_job *j;
 
-	while (cr_wire_next_job(f, &r) == 0) {
+	while (wire_next_job(f, &r) == 0) {
 		j = malloc(sizeof(*j) + r.kind.len + r.payload.len);
 		if (j == NULL) {
 			char msg[64];
@@ -247,11 +247,11 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 			memcpy(j->data + r.kind.len, r.payload.ptr,
 			    r.payload.len);
 		}
-		if (w->state != CR_W_RUNNING) {
+		if (w->state != WK_W_RUNNING) {
 			/* Granted before the shutdown: refuse, do not run. */
 			set_failure(j, CORUN_ECLOSED,
 			    "the worker is shutting down; job not started");
-			cr_flush_push_done(w, j);
+			wk_flush_push_done(w, j);
 			continue;
 		}
 		j->hnext = w->table[slot_of(w, j->id)];
@@ -274,18 +274,18 @@ cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f)
 }
 
 void
-cr_dispatch_first(struct cr_worker *w, struct cr_wire_frame *f)
+wk_dispatch_first(struct wk_state *w, struct wire_frame *f)
 {
-	enum cr_wstate st = w->state;
+	enum wk_wstate st = w->state;
 
 	/* Taken as any JOBS frame, before the session exists. */
-	w->state = CR_W_RUNNING;
-	cr_dispatch_jobs(w, f);
+	w->state = WK_W_RUNNING;
+	wk_dispatch_jobs(w, f);
 	w->state = st;
 }
 
 static void
-start_on(struct cr_worker *w, struct cr_job *j, struct cr_jthread *th)
+start_on(struct wk_state *w, struct wk_job *j, struct wk_jthread *th)
 {
 	j->th = th;
 	th->running++;
@@ -300,9 +300,9 @@ start_on(struct cr_worker *w, struct cr_job *j, struct cr_jthread *th)
 
 /* Take a held job out of the pending list. */
 static void
-pending_remove(struct cr_worker *w, struct cr_job *j)
+pending_remove(struct wk_state *w, struct wk_job *j)
 {
-	struct cr_job **pp;
+	struct wk_job **pp;
 
 	w->pend_tail = NULL;
 	for (pp = &w->pend_head; *pp != NULL; pp = &(*pp)->dnext) {
@@ -312,7 +312,7 @@ pending_remove(struct cr_worker *w, struct cr_job *j)
 			break;
 		}
 	}
-	for (struct cr_job *k = w->pend_head; k != NULL; k = k->dnext) {
+	for (struct wk_job *k = w->pend_head; k != NULL; k = k->dnext) {
 		w->pend_tail = k;
 	}
 	j->dnext = NULL;
@@ -320,7 +320,7 @@ pending_remove(struct cr_worker *w, struct cr_job *j)
 
 /* A held job ends without running, with status (and message). */
 static void
-pending_end(struct cr_worker *w, struct cr_job *j, int status,
+pending_end(struct wk_state *w, struct wk_job *j, int status,
     const char *msg)
 {
 	pending_remove(w, j);
@@ -329,7 +329,7 @@ pending_end(struct cr_worker *w, struct cr_job *j, int status,
 }
 
 void
-cr_dispatch_refuse_pending(struct cr_worker *w)
+wk_dispatch_refuse_pending(struct wk_state *w)
 {
 	while (w->pend_head != NULL) {
 		pending_end(w, w->pend_head, CORUN_ECLOSED, "the worker is "
@@ -338,7 +338,7 @@ cr_dispatch_refuse_pending(struct cr_worker *w)
 }
 
 static void
-cancel_one(struct cr_worker *w, struct cr_job *j)
+cancel_one(struct wk_state *w, struct wk_job *j)
 {
 	if (j->th == NULL) {
 		pending_end(w, j, CORUN_ECANCELED, "cancelled");
@@ -356,14 +356,14 @@ cancel_one(struct cr_worker *w, struct cr_job *j)
 	j->cancel_posted = 1;
 	__atomic_add_fetch(&j->refs, 1, __ATOMIC_ACQ_REL);
 	if (corun_call_soon_threadsafe(j->th->loop, job_cancel, j) != 0) {
-		cr_job_unref(j);
+		wk_job_unref(j);
 	}
 }
 
 void
-cr_dispatch_cancel(struct cr_worker *w, uint64_t id)
+wk_dispatch_cancel(struct wk_state *w, uint64_t id)
 {
-	struct cr_job *j, *next;
+	struct wk_job *j, *next;
 
 	/* Every attempt of that id; unknown ids are ignored. */
 	for (j = w->table[slot_of(w, id)]; j != NULL; j = next) {
@@ -375,9 +375,9 @@ cr_dispatch_cancel(struct cr_worker *w, uint64_t id)
 }
 
 void
-cr_dispatch_cancel_all(struct cr_worker *w)
+wk_dispatch_cancel_all(struct wk_state *w)
 {
-	struct cr_job *j;
+	struct wk_job *j;
 	size_t i;
 
 	/* Held jobs first: ending one starts no other while we cancel. */
@@ -385,7 +385,7 @@ cr_dispatch_cancel_all(struct cr_worker *w)
 		pending_end(w, w->pend_head, CORUN_ECANCELED, "cancelled");
 	}
 	for (i = 0; i <= w->table_mask; i++) {
-		struct cr_job *next;
+		struct wk_job *next;
 
 		for (j = w->table[i]; j != NULL; j = next) {
 			next = j->hnext;

@@ -6,7 +6,7 @@
  * iteration schedules one flush with corun_call_soon(), which runs after
  * every outcome of that iteration is in (results.c packs them into
  * RESULTS frames).  One job at low load, large batches at high load.
- * While prefetched jobs are held, results may wait CR_FLUSH_DELAY to
+ * While prefetched jobs are held, results may wait WK_FLUSH_DELAY to
  * travel together.
  */
 #include "config.h"
@@ -22,7 +22,7 @@
 static void
 flush_cb(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	if (w->flush_timer != NULL) {
 		corun_handle_cancel(w->flush_timer);
@@ -30,7 +30,7 @@ flush_cb(void *arg)
 		w->flush_timer = NULL;
 	}
 	w->flush_scheduled = 0;
-	cr_dispatch_flush(w);
+	wk_dispatch_flush(w);
 	if (w->running == 0) {
 		w->dispatch_ops->idle(w);
 	}
@@ -46,12 +46,12 @@ flush_cb(void *arg)
  * user at most this much later.  Without held jobs results leave at the
  * end of the loop iteration.
  */
-#define CR_FLUSH_DELAY 0.01
+#define WK_FLUSH_DELAY 0.01
 
 static void
 flush_delayed_cb(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	corun_handle_release(w->flush_timer);
 	w->flush_timer = NULL;
@@ -59,11 +59,11 @@ flush_delayed_cb(void *arg)
 }
 
 static void
-schedule_flush(struct cr_worker *w)
+schedule_flush(struct wk_state *w)
 {
 	int hold = w->npending > 0 && w->done_count < w->window / 4 &&
-	    (w->state == CR_W_RUNNING ||
-	    (w->state == CR_W_DRAINING && w->drain));
+	    (w->state == WK_W_RUNNING ||
+	    (w->state == WK_W_DRAINING && w->drain));
 
 	if (w->flush_timer != NULL && !hold) {
 		/* The batch is full enough, or a slot may starve: go now. */
@@ -76,7 +76,7 @@ schedule_flush(struct cr_worker *w)
 		return;
 	}
 	if (hold) {
-		if (corun_call_later(w->loop, CR_FLUSH_DELAY,
+		if (corun_call_later(w->loop, WK_FLUSH_DELAY,
 		    flush_delayed_cb, w, &w->flush_timer) == 0) {
 			w->flush_scheduled = 1;
 		}
@@ -86,16 +86,16 @@ schedule_flush(struct cr_worker *w)
 }
 
 void
-cr_dispatch_schedule_flush(struct cr_worker *w)
+wk_dispatch_schedule_flush(struct wk_state *w)
 {
 	schedule_flush(w);
 }
 
 void
-cr_flush_push_done(struct cr_worker *w, struct cr_job *j)
+wk_flush_push_done(struct wk_state *w, struct wk_job *j)
 {
-	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
-		cr_job_unref(j);	/* nobody to tell */
+	if (w->state == WK_W_ABORTING || w->state >= WK_W_LINGER) {
+		wk_job_unref(j);	/* nobody to tell */
 		return;
 	}
 	j->dnext = NULL;
@@ -113,10 +113,10 @@ cr_flush_push_done(struct cr_worker *w, struct cr_job *j)
 static void
 output_back(void *arg)
 {
-	struct cr_outchunk *c = arg;
-	struct cr_worker *w = c->w;
+	struct wk_outchunk *c = arg;
+	struct wk_state *w = c->w;
 
-	if (w->state == CR_W_ABORTING || w->state >= CR_W_LINGER) {
+	if (w->state == WK_W_ABORTING || w->state >= WK_W_LINGER) {
 		free(c);
 		return;
 	}
@@ -135,11 +135,11 @@ output_back(void *arg)
  * main loop the way the job's outcome will, so it arrives first.
  */
 void
-cr_flush_job_output(void *arg, int stream, const char *data, size_t len)
+wk_flush_job_output(void *arg, int stream, const char *data, size_t len)
 {
-	struct cr_job *j = arg;
-	struct cr_worker *w = j->w;
-	struct cr_outchunk *c;
+	struct wk_job *j = arg;
+	struct wk_state *w = j->w;
+	struct wk_outchunk *c;
 
 	if ((c = malloc(sizeof(*c) + len)) == NULL) {
 		return;		/* the result still carries it */

@@ -9,7 +9,7 @@
 #include "job.h"
 
 void
-cr_job_unref(struct cr_job *j)
+wk_job_unref(struct wk_job *j)
 {
 	if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		free(j->oc.out);

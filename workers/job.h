@@ -2,8 +2,8 @@
  * job.h - a job held by corun-worker and the job threads (dispatch.c,
  * flush.c, results.c, job.c).
  */
-#ifndef CR_WORKER_JOB_H
-#define CR_WORKER_JOB_H
+#ifndef WK_WORKER_JOB_H
+#define WK_WORKER_JOB_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -14,10 +14,10 @@
 
 #include "kinds.h"
 
-struct cr_worker;
+struct wk_state;
 
-struct cr_jthread {
-	struct cr_worker *w;
+struct wk_jthread {
+	struct wk_state *w;
 	corun_loop	*loop;
 	pthread_t	 tid;
 	int		 started;
@@ -26,45 +26,45 @@ struct cr_jthread {
 	uint64_t	 probe_due;	/* job loop */
 };
 
-struct cr_job {
-	struct cr_job	*hnext;		/* table chain */
-	struct cr_job	*dnext;		/* finished list */
-	struct cr_worker *w;
-	struct cr_jthread *th;		/* NULL if never started */
+struct wk_job {
+	struct wk_job	*hnext;		/* table chain */
+	struct wk_job	*dnext;		/* finished list */
+	struct wk_state *w;
+	struct wk_jthread *th;		/* NULL if never started */
 	corun_future	*fut;		/* job thread only */
 	int		 refs;		/* atomic */
 	int		 cancel_posted;
 	uint64_t	 id;
 	uint32_t	 attempt;
 	uint32_t	 timeout_ms;
-	uint32_t	 flags;		/* CR_WIRE_JOB_* */
+	uint32_t	 flags;		/* WIRE_JOB_* */
 	size_t		 kind_len;
 	size_t		 payload_len;
-	struct cr_job_outcome oc;	/* set before the job comes back */
+	struct wk_job_outcome oc;	/* set before the job comes back */
 	char		 data[];	/* kind, then payload */
 };
 
 /* Output a streamed job wrote, on its way to an OUTPUT frame. */
-struct cr_outchunk {
-	struct cr_outchunk *next;
-	struct cr_worker *w;
+struct wk_outchunk {
+	struct wk_outchunk *next;
+	struct wk_state *w;
 	uint64_t	 id;
 	uint32_t	 attempt;
-	uint32_t	 stream;	/* CR_WIRE_STDOUT or CR_WIRE_STDERR */
+	uint32_t	 stream;	/* WIRE_STDOUT or WIRE_STDERR */
 	size_t		 len;
 	char		 data[];
 };
 
 /* job.c: drop a reference; the last one frees the job and its outcome. */
-void	cr_job_unref(struct cr_job *j);
+void	wk_job_unref(struct wk_job *j);
 
 /* flush.c, on the main loop: j finished; send its result soon. */
-void	cr_flush_push_done(struct cr_worker *w, struct cr_job *j);
+void	wk_flush_push_done(struct wk_state *w, struct wk_job *j);
 /*
  * flush.c, on j's thread: a streamed job wrote whole lines (arg is the
  * job).  They reach the main loop ahead of the job's outcome.
  */
-void	cr_flush_job_output(void *arg, int stream, const char *data,
+void	wk_flush_job_output(void *arg, int stream, const char *data,
 	    size_t len);
 
-#endif /* CR_WORKER_JOB_H */
+#endif /* WK_WORKER_JOB_H */

@@ -13,13 +13,13 @@
  * Stopping: an item's timeout sets the item's stop reason and cancels the
  * chunk's task, which interrupts whatever the item awaits; the chunk then
  * goes on with the next item.  A cancel of the whole chunk sets the
- * chunk's stop reason, which every item sees (cr_job_stopping looks at
+ * chunk's stop reason, which every item sees (wk_job_stopping looks at
  * the parent); the items not run yet are reported cancelled.
  *
  * Items' kinds are looked up through the chunk's context (ctx->kinds,
  * the registry as the runner hands it over), not by name.  It is a kind
  * (kinds-internal.h) in the worker program's layer because it reads the
- * wire's chunk layout; main.c registers it (cr_kinds_set_chunk).
+ * wire's chunk layout; main.c registers it (wk_kinds_set_chunk).
  */
 #include "config.h"
 
@@ -95,7 +95,7 @@ item_run(struct item *it)
 	}
 	rc = corun_future_status(t);
 	corun_future_unref(t);
-	return rc == CORUN_ECANCELED && cr_job_stopping(&it->c) == 0 ?
+	return rc == CORUN_ECANCELED && wk_job_stopping(&it->c) == 0 ?
 	    CORUN_EFAILED : rc;
 }
 
@@ -103,7 +103,7 @@ item_run(struct item *it)
 static int
 item_status(struct item *it, int rc, uint64_t start, uint64_t end)
 {
-	int stop = cr_job_stopping(&it->c);
+	int stop = wk_job_stopping(&it->c);
 
 	if (stop != 0) {
 		return stop;
@@ -121,7 +121,7 @@ item_status(struct item *it, int rc, uint64_t start, uint64_t end)
 static void
 item_message(struct item *it, int status, char *buf, size_t len)
 {
-	int stop = cr_job_stopping(&it->c);
+	int stop = wk_job_stopping(&it->c);
 	size_t n;
 
 	buf[0] = '\0';
@@ -141,7 +141,7 @@ item_message(struct item *it, int status, char *buf, size_t len)
 		n = strlen(buf);
 		snprintf(buf + n, len - n, "%s%s truncated at %zu MiB",
 		    n > 0 ? "; " : "", it->c.out.truncated ? "stdout" :
-		    "stderr", CR_OUT_CAP >> 20);
+		    "stderr", WK_OUT_CAP >> 20);
 	}
 }
 
@@ -168,22 +168,22 @@ item_reset(struct item *it)
 
 /* Append the record of an item that did not run (the chunk stopped). */
 static int
-add_unrun(struct cr_chunk_buf *b, int status)
+add_unrun(struct wire_chunk_buf *b, int status)
 {
-	struct cr_chunk_result r;
+	struct wire_chunk_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = (uint32_t)status;
 	r.exit_code = -1;
 	r.msg = status == CORUN_ECANCELED ? "cancelled" : "not run";
 	r.msg_len = (uint32_t)strlen(r.msg);
-	return cr_chunk_add_result(b, &r);
+	return wire_chunk_add_result(b, &r);
 }
 
 /* Run one item, with its retries; its status (start, end, attempts set). */
 static int
 run_attempts(struct item *itp, corun_job_ctx *chunk,
-    const struct cr_chunk_job *j, const struct corun_job_kind *kind,
+    const struct wire_chunk_job *j, const struct corun_job_kind *kind,
     uint64_t *now_ns, uint64_t *start, uint64_t *end, uint32_t *attempts)
 {
 	corun_handle *timer;
@@ -223,12 +223,12 @@ run_attempts(struct item *itp, corun_job_ctx *chunk,
 		 * cancel request for the next one: take it here.  A cancel
 		 * of the chunk is seen through the chunk's stop reason.
 		 */
-		if (itp->timer_fired && cr_job_stopping(chunk) == 0 &&
+		if (itp->timer_fired && wk_job_stopping(chunk) == 0 &&
 		    corun_task_cancelling(itp->task) > 0) {
 			(void)corun_yield();
 		}
 		if (status == 0 || status == CORUN_ECANCELED ||
-		    cr_job_stopping(chunk) != 0 || retries == 0) {
+		    wk_job_stopping(chunk) != 0 || retries == 0) {
 			return status;
 		}
 		retries--;
@@ -237,11 +237,11 @@ run_attempts(struct item *itp, corun_job_ctx *chunk,
 
 /* Run one item (with its retries) and append its record. */
 static int
-run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
-    const struct corun_job_kind *kind, struct cr_chunk_buf *b,
+run_item(struct item *itp, corun_job_ctx *chunk, const struct wire_chunk_job *j,
+    const struct corun_job_kind *kind, struct wire_chunk_buf *b,
     uint64_t *now_ns)
 {
-	struct cr_chunk_result r;
+	struct wire_chunk_result r;
 	uint64_t start = 0, end = 0;
 	uint32_t attempts = 0;
 	char msg[1024];
@@ -269,19 +269,19 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct cr_chunk_job *j,
 	r.out_len = (uint32_t)itp->c.out.len;
 	r.err = itp->c.err.p;
 	r.err_len = (uint32_t)itp->c.err.len;
-	if (b->len + CR_CHUNK_RESULT_FIXED + itp->c.out.len + itp->c.err.len +
-	    sizeof(msg) > CR_CHUNK_MAX_OUTPUT) {
+	if (b->len + WIRE_CHUNK_RESULT_FIXED + itp->c.out.len + itp->c.err.len +
+	    sizeof(msg) > WIRE_CHUNK_MAX_OUTPUT) {
 		/* One frame carries the whole chunk: keep it under a limit. */
 		r.status = CORUN_ERANGE;
 		r.out_len = r.err_len = 0;
 		snprintf(msg, sizeof(msg), "output dropped (%zu bytes of "
 		    "stdout, %zu of stderr): a chunk's results are limited "
 		    "to %u MiB; use smaller chunks", itp->c.out.len,
-		    itp->c.err.len, CR_CHUNK_MAX_OUTPUT >> 20);
+		    itp->c.err.len, WIRE_CHUNK_MAX_OUTPUT >> 20);
 	}
 	r.msg = msg;
 	r.msg_len = (uint32_t)strlen(msg);
-	rc = cr_chunk_add_result(b, &r);
+	rc = wire_chunk_add_result(b, &r);
 	itp->c.payload = NULL;
 	item_reset(itp);
 	return rc;
@@ -292,30 +292,30 @@ kind_chunk(corun_job_ctx *ctx)
 {
 	const struct corun_job_kind *kind = NULL;
 	const char *kname = NULL;
-	struct cr_chunk_iter it;
-	struct cr_chunk_job j;
-	struct cr_chunk_buf b = { NULL, 0, 0 };
+	struct wire_chunk_iter it;
+	struct wire_chunk_job j;
+	struct wire_chunk_buf b = { NULL, 0, 0 };
 	struct item *item;
 	uint64_t now_ns;
 	uint32_t i;
 	int rc;
 
 	/* Check the whole payload before running anything. */
-	if (cr_chunk_iter_init(&it, ctx->payload, ctx->len) != 0 ||
+	if (wire_chunk_iter_init(&it, ctx->payload, ctx->len) != 0 ||
 	    it.count > ctx->len) {
 		return corun_job_fail(ctx, CORUN_EINVAL, "%s: malformed "
 		    "payload", ctx->name);
 	}
-	while ((rc = cr_chunk_next_job(&it, &j)) == 0) {
+	while ((rc = wire_chunk_next_job(&it, &j)) == 0) {
 		continue;
 	}
 	if (rc != CORUN_EDONE) {
 		return corun_job_fail(ctx, CORUN_EINVAL, "%s: malformed "
 		    "item %u", ctx->name, it.index);
 	}
-	cr_chunk_iter_init(&it, ctx->payload, ctx->len);
+	wire_chunk_iter_init(&it, ctx->payload, ctx->len);
 	if ((item = calloc(1, sizeof(*item))) == NULL ||
-	    (rc = cr_chunk_begin(&b)) != 0) {
+	    (rc = wire_chunk_begin(&b)) != 0) {
 		free(item);
 		return corun_job_fail(ctx, CORUN_ENOMEM, "%s: out of memory",
 		    ctx->name);
@@ -327,9 +327,9 @@ kind_chunk(corun_job_ctx *ctx)
 	item->c.kinds = ctx->kinds;
 	now_ns = realtime_ns();
 	for (i = 0; i < it.count && rc == 0; i++) {
-		(void)cr_chunk_next_job(&it, &j);
-		if (cr_job_stopping(ctx) != 0) {
-			rc = add_unrun(&b, cr_job_stopping(ctx));
+		(void)wire_chunk_next_job(&it, &j);
+		if (wk_job_stopping(ctx) != 0) {
+			rc = add_unrun(&b, wk_job_stopping(ctx));
 			continue;
 		}
 		if (j.kind != kname) {
@@ -340,11 +340,11 @@ kind_chunk(corun_job_ctx *ctx)
 		rc = run_item(item, ctx, &j, kind, &b, &now_ns);
 	}
 	free(item);
-	cr_chunk_finish(&b, it.count);
+	wire_chunk_finish(&b, it.count);
 	if (rc == 0) {
 		rc = corun_job_write_out(ctx, b.p, b.len);
 	}
-	cr_chunk_buf_free(&b);
+	wire_chunk_buf_free(&b);
 	if (rc != 0) {
 		return corun_job_fail(ctx, rc, "%s: %s", ctx->name,
 		    corun_strerror(rc));
@@ -352,6 +352,6 @@ kind_chunk(corun_job_ctx *ctx)
 	return 0;
 }
 
-const struct corun_job_kind cr_chunk_kind = {
-	CR_CHUNK_KIND, kind_chunk, 0
+const struct corun_job_kind wk_chunk_kind = {
+	WIRE_CHUNK_KIND, kind_chunk, 0
 };

@@ -13,7 +13,7 @@
 #include "worker.h"
 
 void
-cr_log(struct cr_worker *w, const char *fmt, ...)
+wk_log(struct wk_state *w, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;

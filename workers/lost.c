@@ -26,35 +26,35 @@
 #include "worker.h"
 
 /* How long the parent's end gets to show, in 10 ms naps. */
-#define CR_PARENT_NAPS	50
+#define WK_PARENT_NAPS	50
 
 static int
-parent_gone(const struct cr_worker *w)
+parent_gone(const struct wk_state *w)
 {
 	return w->opt.parent != 0 && getppid() != w->opt.parent;
 }
 
 int
-cr_lost_expected(const struct cr_worker *w)
+wk_lost_expected(const struct wk_state *w)
 {
-	return w->state == CR_W_DRAINING || w->sigterms > 0 || parent_gone(w);
+	return w->state == WK_W_DRAINING || w->sigterms > 0 || parent_gone(w);
 }
 
 void
-cr_lost_note(struct cr_worker *w, const char *msg)
+wk_lost_note(struct wk_state *w, const char *msg)
 {
-	if (cr_lost_expected(w) || w->lost_why[0] != '\0') {
+	if (wk_lost_expected(w) || w->lost_why[0] != '\0') {
 		return;
 	}
 	if (w->opt.parent == 0) {
-		cr_log(w, "%s", msg);	/* a remote session: no parent to ask */
+		wk_log(w, "%s", msg);	/* a remote session: no parent to ask */
 		return;
 	}
 	snprintf(w->lost_why, sizeof(w->lost_why), "%s", msg);
 }
 
 void
-cr_lost_report(struct cr_worker *w)
+wk_lost_report(struct wk_state *w)
 {
 	struct timespec nap = { 0, 10000000 };
 	int i;
@@ -62,13 +62,13 @@ cr_lost_report(struct cr_worker *w)
 	if (w->lost_why[0] == '\0') {
 		return;
 	}
-	for (i = 0; i < CR_PARENT_NAPS && !parent_gone(w); i++) {
+	for (i = 0; i < WK_PARENT_NAPS && !parent_gone(w); i++) {
 		while (nanosleep(&nap, &nap) != 0 && errno == EINTR) {
 		}
 		nap.tv_nsec = 10000000;
 	}
 	if (!parent_gone(w)) {
-		cr_log(w, "%s", w->lost_why);
+		wk_log(w, "%s", w->lost_why);
 	}
 	w->lost_why[0] = '\0';
 }

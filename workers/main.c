@@ -43,22 +43,22 @@
  * dropped by a supervisor that is stopping too), not reported cancelled.
  */
 static void
-obey_signal(struct cr_worker *w, int sig, int first)
+obey_signal(struct wk_state *w, int sig, int first)
 {
-	if (w->state < CR_W_ABORTING) {
-		cr_dispatch_refuse_pending(w);
+	if (w->state < WK_W_ABORTING) {
+		wk_dispatch_refuse_pending(w);
 	}
 	if (first && sig == SIGTERM) {
-		cr_session_shutdown(w, 1, 0, "terminated by signal");
+		wk_session_shutdown(w, 1, 0, "terminated by signal");
 	} else if (first && sig == SIGINT) {
-		cr_session_shutdown(w, 0, 0, "interrupted");
+		wk_session_shutdown(w, 0, 0, "interrupted");
 	} else {
-		cr_session_shutdown(w, 0, 0, "terminated by signal");
+		wk_session_shutdown(w, 0, 0, "terminated by signal");
 	}
 }
 
 static void
-sig_timer_clear(struct cr_worker *w)
+sig_timer_clear(struct wk_state *w)
 {
 	if (w->sig_timer != NULL) {
 		(void)corun_handle_cancel(w->sig_timer);
@@ -67,11 +67,11 @@ sig_timer_clear(struct cr_worker *w)
 	}
 }
 
-/* The supervisor did not stop us within CR_SIGNAL_GRACE: obey alone. */
+/* The supervisor did not stop us within WK_SIGNAL_GRACE: obey alone. */
 static void
 grace_over(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	corun_handle_release(w->sig_timer);
 	w->sig_timer = NULL;
@@ -81,7 +81,7 @@ grace_over(void *arg)
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 	int first = ++w->sigterms == 1;
 
 	(void)what;
@@ -94,12 +94,12 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	 * A SIGINT to a running local worker whose supervisor lives is most
 	 * often a Ctrl-C or a batch system reaching every process of the
 	 * step, the supervisor too: let the supervisor lead (its SHUTDOWN
-	 * arrives within CR_SIGNAL_GRACE), so that the jobs it then cancels
+	 * arrives within WK_SIGNAL_GRACE), so that the jobs it then cancels
 	 * are ones it knows it cancelled, and act alone only if it does not.
 	 */
-	if (first && sig == SIGINT && w->state == CR_W_RUNNING &&
+	if (first && sig == SIGINT && w->state == WK_W_RUNNING &&
 	    w->opt.parent != 0 && getppid() == w->opt.parent &&
-	    corun_call_later(w->loop, CR_SIGNAL_GRACE, grace_over, w,
+	    corun_call_later(w->loop, WK_SIGNAL_GRACE, grace_over, w,
 	    &w->sig_timer) == 0) {
 		return;
 	}
@@ -108,7 +108,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-default_name(struct cr_worker *w, char *buf, size_t len)
+default_name(struct wk_state *w, char *buf, size_t len)
 {
 	char host[128];
 
@@ -128,44 +128,44 @@ default_name(struct cr_worker *w, char *buf, size_t len)
  * Their results wait for the session; the rest of the window is granted
  * with HELLO.  A frame that does not decode is a setup error.
  */
-#define CR_FIRST_MAX (64u << 10)	/* the supervisor writes 48 KiB at most */
+#define WK_FIRST_MAX (64u << 10)	/* the supervisor writes 48 KiB at most */
 
 static int
-first_jobs(struct cr_worker *w)
+first_jobs(struct wk_state *w)
 {
-	struct cr_wire_frame f;
-	char why[CR_WIRE_WHY_SIZE];
+	struct wire_frame f;
+	char why[WIRE_WHY_SIZE];
 	uint8_t *buf;
 	size_t len = 0;
 	ssize_t n;
 	int rc = 0;
 
-	if ((buf = malloc(CR_FIRST_MAX + 1)) == NULL) {
-		cr_log(w, "--jobs-fd: out of memory");
+	if ((buf = malloc(WK_FIRST_MAX + 1)) == NULL) {
+		wk_log(w, "--jobs-fd: out of memory");
 		return -1;
 	}
-	while (len <= CR_FIRST_MAX && ((n = read(w->opt.jobs_fd, buf + len,
-	    CR_FIRST_MAX + 1 - len)) > 0 || (n < 0 && errno == EINTR))) {
+	while (len <= WK_FIRST_MAX && ((n = read(w->opt.jobs_fd, buf + len,
+	    WK_FIRST_MAX + 1 - len)) > 0 || (n < 0 && errno == EINTR))) {
 		len += n > 0 ? (size_t)n : 0;
 	}
 	close(w->opt.jobs_fd);
 	w->opt.jobs_fd = -1;
-	if (len > CR_FIRST_MAX) {
-		cr_log(w, "--jobs-fd: more than %u bytes", CR_FIRST_MAX);
+	if (len > WK_FIRST_MAX) {
+		wk_log(w, "--jobs-fd: more than %u bytes", WK_FIRST_MAX);
 		rc = -1;
 	} else if (len > 0) {
-		if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
+		if (wire_decode(buf, len, WIRE_MAX_FRAME, &f, why,
 		    sizeof(why)) != 0) {
-			cr_log(w, "--jobs-fd: %s", why);
+			wk_log(w, "--jobs-fd: %s", why);
 			rc = -1;
-		} else if (f.hdr.type != CR_WIRE_JOBS ||
+		} else if (f.hdr.type != WIRE_JOBS ||
 		    f.hdr.count > w->window) {
-			cr_log(w, "--jobs-fd: not a JOBS frame of at most %u "
+			wk_log(w, "--jobs-fd: not a JOBS frame of at most %u "
 			    "jobs", w->window);
 			rc = -1;
 		} else {
 			w->first_jobs = f.hdr.count;
-			cr_dispatch_first(w, &f);
+			wk_dispatch_first(w, &f);
 			(void)corun_loop_run_once(w->loop, 0);
 			(void)corun_loop_run_once(w->loop, 0);
 		}
@@ -176,7 +176,7 @@ first_jobs(struct cr_worker *w)
 
 /* Leave with the supervisor (--parent); nonzero if it is gone already. */
 static int
-watch_parent(struct cr_worker *w)
+watch_parent(struct wk_state *w)
 {
 	if (w->opt.parent == 0) {
 		return 0;
@@ -195,45 +195,45 @@ watch_parent(struct cr_worker *w)
 
 /* Load the --load plugins, the codec and the loops; 0 or an exit status. */
 static int
-setup(struct cr_worker *w, const char **loads, size_t nloads)
+setup(struct wk_state *w, const char **loads, size_t nloads)
 {
 	char why[512];
 	size_t i;
 	int rc;
 
-	cr_kinds_set_chunk(&cr_chunk_kind);
+	wk_kinds_set_chunk(&wk_chunk_kind);
 	for (i = 0; i < nloads; i++) {
-		if (cr_kinds_load(loads[i], why, sizeof(why)) != 0) {
-			cr_log(w, "--load %s: %s", loads[i], why);
-			return CR_EXIT_SETUP;
+		if (wk_kinds_load(loads[i], why, sizeof(why)) != 0) {
+			wk_log(w, "--load %s: %s", loads[i], why);
+			return WK_EXIT_SETUP;
 		}
 	}
-	if ((rc = cr_wire_builder_init(&w->wb, 0, 0, 0)) != 0 ||
+	if ((rc = wire_builder_init(&w->wb, 0, 0, 0)) != 0 ||
 	    (rc = corun_loop_new(&w->loop)) != 0) {
-		cr_log(w, "setup failed: %s", corun_strerror(rc));
-		return CR_EXIT_SETUP;
+		wk_log(w, "setup failed: %s", corun_strerror(rc));
+		return WK_EXIT_SETUP;
 	}
-	if (cr_dispatch_init(w, why, sizeof(why)) != 0) {
-		cr_log(w, "setup failed: %s", why);
-		return CR_EXIT_SETUP;
+	if (wk_dispatch_init(w, why, sizeof(why)) != 0) {
+		wk_log(w, "setup failed: %s", why);
+		return WK_EXIT_SETUP;
 	}
 	if (w->opt.parent == 0) {
 		const char *rendezvous = w->opt.url;
 
-		if (cr_attach(w, why, sizeof(why), &rc) != 0) {
-			cr_log(w, "%s", why);
-			cr_attach_fini(w);
-			(void)cr_dispatch_fini(w);
+		if (wk_attach(w, why, sizeof(why), &rc) != 0) {
+			wk_log(w, "%s", why);
+			wk_attach_fini(w);
+			(void)wk_dispatch_fini(w);
 			return rc;
 		}
-		cr_log(w, "let in at %s: session %s, %u job slot(s)",
+		wk_log(w, "let in at %s: session %s, %u job slot(s)",
 		    rendezvous, w->opt.url, w->window);
 	}
 	return 0;
 }
 
 static int
-watch_signals(struct cr_worker *w, struct event **sigev)
+watch_signals(struct wk_state *w, struct event **sigev)
 {
 	size_t i;
 
@@ -243,7 +243,7 @@ watch_signals(struct cr_worker *w, struct event **sigev)
 	    w);
 	for (i = 0; i < 2; i++) {
 		if (sigev[i] == NULL || event_add(sigev[i], NULL) != 0) {
-			cr_log(w, "cannot watch signals");
+			wk_log(w, "cannot watch signals");
 			return -1;
 		}
 	}
@@ -252,45 +252,45 @@ watch_signals(struct cr_worker *w, struct event **sigev)
 
 /* No supervisor to connect to: stop first jobs, free, exit status. */
 static int
-no_supervisor(struct cr_worker *w, struct event **sigev, const char *why)
+no_supervisor(struct wk_state *w, struct event **sigev, const char *why)
 {
 	size_t i;
 
-	cr_lost_note(w, why);
+	wk_lost_note(w, why);
 	if (w->running > 0) {
 		/* First jobs run: kill their groups before leaving. */
-		cr_session_lost(w, "no supervisor");
+		wk_session_lost(w, "no supervisor");
 		(void)corun_loop_run_forever(w->loop);
 	}
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
-	cr_conn_close(w);
-	(void)cr_dispatch_fini(w);
-	cr_lost_report(w);
-	return CR_EXIT_LOST;
+	wk_conn_close(w);
+	(void)wk_dispatch_fini(w);
+	wk_lost_report(w);
+	return WK_EXIT_LOST;
 }
 
 /* Run the session to its end (w->exit_code says how it ended). */
 static void
-run_session(struct cr_worker *w)
+run_session(struct wk_state *w)
 {
-	if (cr_session_start(w) == 0) {
+	if (wk_session_start(w) == 0) {
 		(void)corun_loop_run_forever(w->loop);
 		return;
 	}
 	if (w->running > 0) {
-		cr_session_lost(w, "cannot start the session");
+		wk_session_lost(w, "cannot start the session");
 		(void)corun_loop_run_forever(w->loop);
 	}
 	if (w->exit_code == 0) {
-		w->exit_code = CR_EXIT_LOST;
+		w->exit_code = WK_EXIT_LOST;
 	}
 }
 
 /* After the session: free what remains, unless jobs are stuck. */
 static int
-teardown(struct cr_worker *w, struct event **sigev)
+teardown(struct wk_state *w, struct event **sigev)
 {
 	size_t i;
 
@@ -298,15 +298,15 @@ teardown(struct cr_worker *w, struct event **sigev)
 		event_free(sigev[i]);
 	}
 	sig_timer_clear(w);
-	cr_conn_leave(w);
-	if (cr_dispatch_fini(w)) {
+	wk_conn_leave(w);
+	if (wk_dispatch_fini(w)) {
 		/* Jobs stuck in blocking code keep their threads: skip the
 		 * teardown and leave at once. */
 		fflush(NULL);
 		_exit(w->exit_code);
 	}
-	cr_session_fini(w);
-	cr_attach_fini(w);
+	wk_session_fini(w);
+	wk_attach_fini(w);
 	corun_loop_free(w->loop);
 	return w->exit_code;
 }
@@ -314,28 +314,28 @@ teardown(struct cr_worker *w, struct event **sigev)
 int
 main(int argc, char **argv)
 {
-	static struct cr_worker wk;
-	struct cr_worker *w = &wk;
+	static struct wk_state wk;
+	struct wk_state *w = &wk;
 	struct event *sigev[2] = { NULL, NULL };
 	char why[512], name[200];
 	const char **loads;
 	size_t nloads = 0;
 	int rc;
 
-	cr_session_init(w);
+	wk_session_init(w);
 	w->opt.threads = 1;
 	w->opt.concurrency = 1;
 	w->opt.silence = 3;
 	if ((loads = calloc((size_t)argc + 1, sizeof(*loads))) == NULL) {
 		perror("corun-worker");
-		return CR_EXIT_SETUP;
+		return WK_EXIT_SETUP;
 	}
 	w->opt.wait = 10;
 	w->opt.jobs_fd = -1;
-	cr_options_parse(argc, argv, &w->opt, loads, &nloads);
+	wk_options_parse(argc, argv, &w->opt, loads, &nloads);
 	if (w->opt.procs > 1) {
 		/* P processes, each attached on its own. */
-		return cr_procs_run(argc, argv, w->opt.procs);
+		return wk_procs_run(argc, argv, w->opt.procs);
 	}
 	if (w->opt.name == NULL) {
 		default_name(w, name, sizeof(name));
@@ -348,7 +348,7 @@ main(int argc, char **argv)
 	cr_nng_cpus = 1;
 #endif
 	if (watch_parent(w) != 0) {
-		return CR_EXIT_LOST;
+		return WK_EXIT_LOST;
 	}
 	rc = setup(w, loads, nloads);
 	free(loads);
@@ -356,15 +356,15 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (watch_signals(w, sigev) != 0) {
-		return CR_EXIT_SETUP;
+		return WK_EXIT_SETUP;
 	}
 	if (w->opt.jobs_fd >= 0 && first_jobs(w) != 0) {
-		return CR_EXIT_SETUP;
+		return WK_EXIT_SETUP;
 	}
-	if (cr_conn_open(w, why, sizeof(why)) != 0) {
+	if (wk_conn_open(w, why, sizeof(why)) != 0) {
 		return no_supervisor(w, sigev, why);
 	}
 	run_session(w);
-	cr_lost_report(w);
+	wk_lost_report(w);
 	return teardown(w, sigev);
 }

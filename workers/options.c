@@ -2,7 +2,7 @@
  * options.c - corun-worker's command line: --help, the table of options
  * with one small function per group of them (every worker's, a remote
  * worker's), and the checks across options.  Errors print the usage and
- * exit with CR_EXIT_SETUP.
+ * exit with WK_EXIT_SETUP.
  */
 #include "config.h"
 
@@ -81,7 +81,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n" USAGE "Try 'corun-worker --help'.\n", stderr);
-	exit(CR_EXIT_SETUP);
+	exit(WK_EXIT_SETUP);
 }
 
 static unsigned long
@@ -104,7 +104,7 @@ number(const char *opt, const char *s, unsigned long min, unsigned long max)
 static const char *
 read_token(const char *path)
 {
-	static char buf[CR_WIRE_TOKEN_MAX + 2];
+	static char buf[WIRE_TOKEN_MAX + 2];
 	FILE *f = fopen(path, "r");
 	size_t n;
 
@@ -116,9 +116,9 @@ read_token(const char *path)
 	}
 	fclose(f);
 	n = strcspn(buf, "\r\n");
-	if (buf[n] == '\0' && n > CR_WIRE_TOKEN_MAX) {
+	if (buf[n] == '\0' && n > WIRE_TOKEN_MAX) {
 		usage_error("--token-file %s: longer than %d bytes", path,
-		    CR_WIRE_TOKEN_MAX);
+		    WIRE_TOKEN_MAX);
 	}
 	buf[n] = '\0';
 	if (n == 0) {
@@ -129,7 +129,7 @@ read_token(const char *path)
 
 /* A remote worker's model: --model/--jobs to P x T x C. */
 static void
-resolve_model(struct cr_worker_opts *o, const char *model, unsigned jobs,
+resolve_model(struct wk_worker_opts *o, const char *model, unsigned jobs,
     int set_t, int set_c)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -153,8 +153,8 @@ resolve_model(struct cr_worker_opts *o, const char *model, unsigned jobs,
 	}
 	o->procs = p ? p : 1;
 	if (!set_t) {
-		o->threads = t > CR_WORKER_MAX_THREADS ?
-		    CR_WORKER_MAX_THREADS : t;
+		o->threads = t > WK_WORKER_MAX_THREADS ?
+		    WK_WORKER_MAX_THREADS : t;
 	}
 	if (!set_c) {
 		o->concurrency = c;
@@ -163,7 +163,7 @@ resolve_model(struct cr_worker_opts *o, const char *model, unsigned jobs,
 
 /* What parsing gathers besides the options themselves. */
 struct parse_state {
-	struct cr_worker_opts *o;
+	struct wk_worker_opts *o;
 	const char	**loads;
 	size_t		*nloads;
 	const char	*model;		/* --model */
@@ -202,11 +202,11 @@ static opt_fn opt_local, opt_remote, opt_help;
 static const struct wopt wopts[O_COUNT] = {
 	[O_CONNECT] =	{ "connect", required_argument, 0, 0, opt_local },
 	[O_THREADS] =	{ "threads", required_argument, 1,
-			  CR_WORKER_MAX_THREADS, opt_local },
+			  WK_WORKER_MAX_THREADS, opt_local },
 	[O_CONC] =	{ "concurrency", required_argument, 1,
-			  CR_WORKER_MAX_CONC, opt_local },
+			  WK_WORKER_MAX_CONC, opt_local },
 	[O_PREFETCH] =	{ "prefetch", required_argument, 0,
-			  CR_WORKER_MAX_PREFETCH, opt_local },
+			  WK_WORKER_MAX_PREFETCH, opt_local },
 	[O_SILENCE] =	{ "silence", required_argument, 1, 1000, opt_local },
 	[O_OFFLOAD] =	{ "offload", no_argument, 0, 0, opt_local },
 	[O_LOAD] =	{ "load", required_argument, 0, 0, opt_local },
@@ -219,7 +219,7 @@ static const struct wopt wopts[O_COUNT] = {
 	[O_HELP] =	{ "help", no_argument, 0, 0, opt_help },
 	[O_MODEL] =	{ "model", required_argument, 0, 0, opt_remote },
 	[O_JOBS] =	{ "jobs", required_argument, 1,
-			  CR_WORKER_MAX_CAPACITY, opt_remote },
+			  WK_WORKER_MAX_CAPACITY, opt_remote },
 	[O_PROCS] =	{ "procs", required_argument, 1, 1024, opt_remote },
 	[O_TOKEN] =	{ "token", required_argument, 0, 0, opt_remote },
 	[O_TOKEN_FILE] = { "token-file", required_argument, 0, 0,
@@ -236,7 +236,7 @@ static const struct wopt wopts[O_COUNT] = {
 static void
 opt_local(struct parse_state *st, int id, const char *arg, unsigned long n)
 {
-	struct cr_worker_opts *o = st->o;
+	struct wk_worker_opts *o = st->o;
 
 	switch (id) {
 	case O_CONNECT:
@@ -269,9 +269,9 @@ opt_local(struct parse_state *st, int id, const char *arg, unsigned long n)
 		o->id = (uint32_t)n;
 		break;
 	case O_NAME:
-		if (strlen(arg) > CR_WIRE_NAME_MAX) {
+		if (strlen(arg) > WIRE_NAME_MAX) {
 			usage_error("--name: longer than %d bytes",
-			    CR_WIRE_NAME_MAX);
+			    WIRE_NAME_MAX);
 		}
 		o->name = arg;
 		break;
@@ -288,7 +288,7 @@ opt_local(struct parse_state *st, int id, const char *arg, unsigned long n)
 static void
 opt_remote(struct parse_state *st, int id, const char *arg, unsigned long n)
 {
-	struct cr_worker_opts *o = st->o;
+	struct wk_worker_opts *o = st->o;
 
 	switch (id) {
 	case O_MODEL:
@@ -335,14 +335,14 @@ opt_help(struct parse_state *st, int id, const char *arg, unsigned long n)
 	(void)arg;
 	(void)n;
 	fputs(help_text, stdout);
-	exit(CR_EXIT_OK);
+	exit(WK_EXIT_OK);
 }
 
 /* The checks across options, once all are in. */
 static void
 check_opts(struct parse_state *st)
 {
-	struct cr_worker_opts *o = st->o;
+	struct wk_worker_opts *o = st->o;
 	char why[300];
 
 	if (o->url == NULL) {
@@ -361,7 +361,7 @@ check_opts(struct parse_state *st)
 		 * go to the executors unless told otherwise.
 		 */
 		o->offload = !st->no_offload;
-		if (cr_attach_check(o, why, sizeof(why)) != 0) {
+		if (wk_attach_check(o, why, sizeof(why)) != 0) {
 			usage_error("%s", why);
 		}
 	} else if (st->model != NULL || st->jobs != 0 || o->procs > 1 ||
@@ -370,15 +370,15 @@ check_opts(struct parse_state *st)
 		    "remote workers (no --parent)");
 	}
 	if ((unsigned long)o->threads * o->concurrency >
-	    CR_WORKER_MAX_CAPACITY) {
+	    WK_WORKER_MAX_CAPACITY) {
 		usage_error("--threads %u x --concurrency %u is over the "
 		    "limit of %u job slots", o->threads, o->concurrency,
-		    CR_WORKER_MAX_CAPACITY);
+		    WK_WORKER_MAX_CAPACITY);
 	}
 }
 
 void
-cr_options_parse(int argc, char **argv, struct cr_worker_opts *o,
+wk_options_parse(int argc, char **argv, struct wk_worker_opts *o,
     const char **loads, size_t *nloads)
 {
 	struct parse_state st = { o, loads, nloads, NULL, 0, 0, 0, 0 };

@@ -24,7 +24,7 @@
 extern char **environ;
 
 int
-cr_procs_run(int argc, char **argv, unsigned procs)
+wk_procs_run(int argc, char **argv, unsigned procs)
 {
 	posix_spawnattr_t attr;
 	sigset_t waitset, empty;
@@ -37,7 +37,7 @@ cr_procs_run(int argc, char **argv, unsigned procs)
 	av = calloc((size_t)argc + 3, sizeof(*av));
 	if (pids == NULL || av == NULL) {
 		fprintf(stderr, "corun-worker: out of memory\n");
-		return CR_EXIT_SETUP;
+		return WK_EXIT_SETUP;
 	}
 	memcpy(av, argv, (size_t)argc * sizeof(*av));
 	av[argc] = "--procs";
@@ -64,7 +64,7 @@ cr_procs_run(int argc, char **argv, unsigned procs)
 			fprintf(stderr, "corun-worker: cannot start process "
 			    "%u of %u: %s\n", i + 1, procs, strerror(rc));
 			pids[i] = 0;
-			worst = CR_EXIT_SETUP;
+			worst = WK_EXIT_SETUP;
 			continue;
 		}
 		alive++;
@@ -90,7 +90,7 @@ cr_procs_run(int argc, char **argv, unsigned procs)
 			pids[i] = 0;
 			alive--;
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) :
-			    CR_EXIT_LOST;
+			    WK_EXIT_LOST;
 			worst = rc > worst ? rc : worst;
 		}
 	}

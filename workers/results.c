@@ -16,12 +16,12 @@
 #include "worker.h"
 
 /* Output kept per stream when a result is too large for a frame. */
-#define CR_OUT_KEEP		(4u << 20)
+#define WK_OUT_KEEP		(4u << 20)
 
 static void
-to_wire(const struct cr_job *j, struct cr_wire_result *r)
+to_wire(const struct wk_job *j, struct wire_result *r)
 {
-	const struct cr_job_outcome *oc = &j->oc;
+	const struct wk_job_outcome *oc = &j->oc;
 	size_t mlen = oc->message != NULL ? strlen(oc->message) : 0;
 
 	memset(r, 0, sizeof(*r));
@@ -41,58 +41,58 @@ to_wire(const struct cr_job *j, struct cr_wire_result *r)
 		r->err.len = (uint32_t)oc->err_len;
 	}
 	r->errmsg.ptr = (const uint8_t *)oc->message;
-	r->errmsg.len = (uint32_t)(mlen > CR_WIRE_ERRMSG_MAX ?
-	    CR_WIRE_ERRMSG_MAX : mlen);
+	r->errmsg.len = (uint32_t)(mlen > WIRE_ERRMSG_MAX ?
+	    WIRE_ERRMSG_MAX : mlen);
 }
 
 /* Add one result, cutting it down if it cannot fit in any frame. */
 static int
-add_result(struct cr_worker *w, const struct cr_job *j)
+add_result(struct wk_state *w, const struct wk_job *j)
 {
-	struct cr_wire_result r;
+	struct wire_result r;
 	char msg[128];
 	int rc;
 
 	to_wire(j, &r);
-	if ((rc = cr_wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
+	if ((rc = wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
 	    rc != CORUN_EINVAL) {
 		return rc;
 	}
 	snprintf(msg, sizeof(msg), "result too large: stdout %zu, stderr "
 	    "%zu bytes; kept at most %u of each", j->oc.out_len,
-	    j->oc.err_len, CR_OUT_KEEP);
+	    j->oc.err_len, WK_OUT_KEEP);
 	r.status = CORUN_ERANGE;
-	r.out.len = r.out.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.out.len;
-	r.err.len = r.err.len > CR_OUT_KEEP ? CR_OUT_KEEP : r.err.len;
+	r.out.len = r.out.len > WK_OUT_KEEP ? WK_OUT_KEEP : r.out.len;
+	r.err.len = r.err.len > WK_OUT_KEEP ? WK_OUT_KEEP : r.err.len;
 	r.errmsg.ptr = (const uint8_t *)msg;
 	r.errmsg.len = (uint32_t)strlen(msg);
-	if ((rc = cr_wire_add_result(&w->wb, &r)) == CORUN_ERANGE ||
+	if ((rc = wire_add_result(&w->wb, &r)) == CORUN_ERANGE ||
 	    rc == CORUN_EINVAL) {
 		r.out.len = r.err.len = 0;
-		rc = cr_wire_add_result(&w->wb, &r);
+		rc = wire_add_result(&w->wb, &r);
 	}
 	return rc;
 }
 
 /* OUTPUT frames for the output streamed jobs wrote since the last flush. */
 static void
-flush_output(struct cr_worker *w)
+flush_output(struct wk_state *w)
 {
-	struct cr_wire_output o;
-	struct cr_outchunk *c;
+	struct wire_output o;
+	struct wk_outchunk *c;
 	const uint8_t *frame;
 	size_t len;
 	int rc;
 
 	while (w->outp_head != NULL && !w->lost) {
-		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_OUTPUT);
+		(void)wire_builder_begin(&w->wb, WIRE_OUTPUT);
 		while ((c = w->outp_head) != NULL) {
 			o.id = c->id;
 			o.attempt = c->attempt;
 			o.stream = c->stream;
 			o.data.ptr = (const uint8_t *)c->data;
 			o.data.len = (uint32_t)c->len;
-			if ((rc = cr_wire_add_output(&w->wb, &o)) ==
+			if ((rc = wire_add_output(&w->wb, &o)) ==
 			    CORUN_EAGAIN) {
 				break;
 			}
@@ -103,19 +103,19 @@ flush_output(struct cr_worker *w)
 		if (w->outp_head == NULL) {
 			w->outp_tail = NULL;
 		}
-		if (cr_wire_builder_count(&w->wb) > 0 &&
-		    (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
-		    cr_conn_send(w, frame, len) != 0)) {
+		if (wire_builder_count(&w->wb) > 0 &&
+		    (wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+		    wk_conn_send(w, frame, len) != 0)) {
 			break;
 		}
 	}
 }
 
 void
-cr_dispatch_flush(struct cr_worker *w)
+wk_dispatch_flush(struct wk_state *w)
 {
 	const uint8_t *frame;
-	struct cr_job *j;
+	struct wk_job *j;
 	uint32_t n, credit;
 	size_t len;
 	int rc;
@@ -125,7 +125,7 @@ cr_dispatch_flush(struct cr_worker *w)
 	}
 	flush_output(w);
 	while (w->done_head != NULL && !w->lost) {
-		(void)cr_wire_builder_begin(&w->wb, CR_WIRE_RESULTS);
+		(void)wire_builder_begin(&w->wb, WIRE_RESULTS);
 		n = 0;
 		while ((j = w->done_head) != NULL) {
 			rc = add_result(w, j);
@@ -133,7 +133,7 @@ cr_dispatch_flush(struct cr_worker *w)
 				break;
 			}
 			if (rc != 0) {
-				cr_log(w, "dropping the result of job %llu: "
+				wk_log(w, "dropping the result of job %llu: "
 				    "%s", (unsigned long long)j->id,
 				    corun_strerror(rc));
 			}
@@ -143,28 +143,28 @@ cr_dispatch_flush(struct cr_worker *w)
 			}
 			w->done_count--;
 			n++;
-			cr_job_unref(j);
+			wk_job_unref(j);
 		}
 		/* Freed slots go back as credit, unless we are leaving. */
-		credit = w->state == CR_W_RUNNING || w->state == CR_W_HELLO ?
+		credit = w->state == WK_W_RUNNING || w->state == WK_W_HELLO ?
 		    n : 0;
-		(void)cr_wire_set_credit(&w->wb, credit);
-		if (cr_wire_builder_finish(&w->wb, &frame, &len) != 0 ||
-		    cr_conn_send(w, frame, len) != 0) {
+		(void)wire_set_credit(&w->wb, credit);
+		if (wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+		    wk_conn_send(w, frame, len) != 0) {
 			break;
 		}
 		w->granted += credit;
 	}
 	if (w->lost) {
-		cr_dispatch_drop_results(w);
+		wk_dispatch_drop_results(w);
 	}
 }
 
 void
-cr_dispatch_drop_results(struct cr_worker *w)
+wk_dispatch_drop_results(struct wk_state *w)
 {
-	struct cr_outchunk *c;
-	struct cr_job *j;
+	struct wk_outchunk *c;
+	struct wk_job *j;
 
 	while ((c = w->outp_head) != NULL) {
 		w->outp_head = c->next;
@@ -173,7 +173,7 @@ cr_dispatch_drop_results(struct cr_worker *w)
 	w->outp_tail = NULL;
 	while ((j = w->done_head) != NULL) {
 		w->done_head = j->dnext;
-		cr_job_unref(j);
+		wk_job_unref(j);
 	}
 	w->done_tail = NULL;
 	w->done_count = 0;

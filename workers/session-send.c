@@ -11,11 +11,11 @@
 #include "worker.h"
 
 void
-cr_session_hello(const struct cr_worker *w, const char *token,
-    struct cr_wire_hello *h)
+wk_session_hello(const struct wk_state *w, const char *token,
+    struct wire_hello *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->max_version = CR_WIRE_VERSION;
+	h->max_version = WIRE_VERSION;
 	h->pid = (uint32_t)getpid();
 	h->procs = 1;
 	h->threads = w->opt.threads;
@@ -30,19 +30,19 @@ cr_session_hello(const struct cr_worker *w, const char *token,
 }
 
 int
-cr_session_send(struct cr_worker *w, int rc, const uint8_t *frame, size_t len)
+wk_session_send(struct wk_state *w, int rc, const uint8_t *frame, size_t len)
 {
 	if (rc != 0) {
-		cr_log(w, "cannot encode a frame: %s", corun_strerror(rc));
+		wk_log(w, "cannot encode a frame: %s", corun_strerror(rc));
 		return rc;
 	}
-	return cr_conn_send(w, frame, len);
+	return wk_conn_send(w, frame, len);
 }
 
 void
-cr_session_send_bye(struct cr_worker *w)
+wk_session_send_bye(struct wk_state *w)
 {
-	struct cr_wire_bye bye;
+	struct wire_bye bye;
 	const uint8_t *frame = NULL;
 	size_t len = 0;
 	int rc;
@@ -51,6 +51,6 @@ cr_session_send_bye(struct cr_worker *w)
 	bye.code = (uint32_t)w->bye_code;
 	bye.reason.ptr = (const uint8_t *)w->bye_reason;
 	bye.reason.len = (uint32_t)strlen(w->bye_reason);
-	rc = cr_wire_encode_bye(&w->wb, &bye, &frame, &len);
-	(void)cr_session_send(w, rc, frame, len);
+	rc = wire_encode_bye(&w->wb, &bye, &frame, &len);
+	(void)wk_session_send(w, rc, frame, len);
 }

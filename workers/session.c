@@ -18,7 +18,7 @@
  *   supervisor gone              jobs cancelled, exit 3 (nobody to tell)
  *
  * After BYE the worker waits until nng has written it (SENDFD) or the
- * supervisor closes the pipe, at most CR_LINGER, then stops the loop.
+ * supervisor closes the pipe, at most WK_LINGER, then stops the loop.
  */
 #include "config.h"
 
@@ -29,8 +29,8 @@
 
 #include "worker.h"
 
-static void finish(struct cr_worker *w);
-static void abort_all(struct cr_worker *w, int exit_code);
+static void finish(struct wk_state *w);
+static void abort_all(struct wk_state *w, int exit_code);
 
 static void
 timer_clear(corun_handle **h)
@@ -43,7 +43,7 @@ timer_clear(corun_handle **h)
 }
 
 static void
-timer_set(struct cr_worker *w, corun_handle **h, double delay, corun_cb cb)
+timer_set(struct wk_state *w, corun_handle **h, double delay, corun_cb cb)
 {
 	timer_clear(h);
 	if (corun_call_later(w->loop, delay, cb, w, h) != 0) {
@@ -62,9 +62,9 @@ timer_fired(corun_handle **h)
 }
 
 static void
-done(struct cr_worker *w)
+done(struct wk_state *w)
 {
-	w->state = CR_W_DONE;
+	w->state = WK_W_DONE;
 	timer_clear(&w->hb_timer);
 	timer_clear(&w->watch_timer);
 	timer_clear(&w->stop_timer);
@@ -75,7 +75,7 @@ done(struct cr_worker *w)
 static void
 linger_expired(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	timer_fired(&w->linger_timer);
 	done(w);
@@ -83,19 +83,19 @@ linger_expired(void *arg)
 
 /* Wait for what was sent to leave, then stop. */
 static void
-linger(struct cr_worker *w)
+linger(struct wk_state *w)
 {
 	timer_clear(&w->stop_timer);
 	timer_clear(&w->hb_timer);
-	w->state = CR_W_LINGER;
-	timer_set(w, &w->linger_timer, CR_LINGER, linger_expired);
-	cr_conn_wait_flushed(w);
+	w->state = WK_W_LINGER;
+	timer_set(w, &w->linger_timer, WK_LINGER, linger_expired);
+	wk_conn_wait_flushed(w);
 }
 
 void
-cr_session_flushed(struct cr_worker *w)
+wk_session_flushed(struct wk_state *w)
 {
-	if (w->state == CR_W_LINGER) {
+	if (w->state == WK_W_LINGER) {
 		done(w);
 	}
 }
@@ -103,26 +103,26 @@ cr_session_flushed(struct cr_worker *w)
 /* ---- leaving ----------------------------------------------------------- */
 
 static void
-finish(struct cr_worker *w)
+finish(struct wk_state *w)
 {
-	cr_dispatch_flush(w);
-	cr_session_send_bye(w);
+	wk_dispatch_flush(w);
+	wk_session_send_bye(w);
 	linger(w);
 }
 
 static void
 give_up(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	timer_fired(&w->stop_timer);
-	cr_log(w, "%zu job(s) did not stop after cancellation; leaving them",
+	wk_log(w, "%zu job(s) did not stop after cancellation; leaving them",
 	    w->running);
-	if (w->state == CR_W_DRAINING) {
+	if (w->state == WK_W_DRAINING) {
 		snprintf(w->bye_reason, sizeof(w->bye_reason),
 		    "shutdown; %zu job(s) did not stop", w->running);
 		finish(w);
-	} else if (w->state == CR_W_ABORTING) {
+	} else if (w->state == WK_W_ABORTING) {
 		linger(w);
 	}
 }
@@ -130,71 +130,71 @@ give_up(void *arg)
 static void
 drain_deadline(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	timer_fired(&w->stop_timer);
-	cr_log(w, "shutdown deadline passed; cancelling %zu job(s)",
+	wk_log(w, "shutdown deadline passed; cancelling %zu job(s)",
 	    w->running);
-	cr_dispatch_cancel_all(w);
-	timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
+	wk_dispatch_cancel_all(w);
+	timer_set(w, &w->stop_timer, WK_CANCEL_WAIT, give_up);
 }
 
 void
-cr_session_idle(struct cr_worker *w)
+wk_session_idle(struct wk_state *w)
 {
 	if (w->running > 0 || w->flush_scheduled ||
-	    (w->drain && w->npending > 0 && w->state == CR_W_DRAINING)) {
+	    (w->drain && w->npending > 0 && w->state == WK_W_DRAINING)) {
 		return;
 	}
-	if (w->state == CR_W_DRAINING) {
+	if (w->state == WK_W_DRAINING) {
 		finish(w);
-	} else if (w->state == CR_W_ABORTING) {
+	} else if (w->state == WK_W_ABORTING) {
 		linger(w);
 	}
 }
 
 void
-cr_session_shutdown(struct cr_worker *w, int graceful, uint32_t deadline_ms,
+wk_session_shutdown(struct wk_state *w, int graceful, uint32_t deadline_ms,
     const char *why)
 {
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;
 	}
 	snprintf(w->bye_reason, sizeof(w->bye_reason), "%s", why);
 	w->bye_code = 0;
-	w->exit_code = CR_EXIT_OK;
-	if (w->state == CR_W_HELLO && w->running == 0 && w->npending == 0) {
+	w->exit_code = WK_EXIT_OK;
+	if (w->state == WK_W_HELLO && w->running == 0 && w->npending == 0) {
 		finish(w);	/* nothing runs yet */
 		return;
 	}
-	if (graceful == CR_SHUTDOWN_CANCEL) {
-		w->state = CR_W_DRAINING;
+	if (graceful == WIRE_SHUTDOWN_CANCEL) {
+		w->state = WK_W_DRAINING;
 		w->drain = 0;
-		cr_dispatch_cancel_all(w);
-		timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, give_up);
-	} else if (graceful == CR_SHUTDOWN_DRAIN &&
-	    w->state == CR_W_RUNNING) {
+		wk_dispatch_cancel_all(w);
+		timer_set(w, &w->stop_timer, WK_CANCEL_WAIT, give_up);
+	} else if (graceful == WIRE_SHUTDOWN_DRAIN &&
+	    w->state == WK_W_RUNNING) {
 		/* Nothing more will come: run what is held, then leave. */
-		w->state = CR_W_DRAINING;
+		w->state = WK_W_DRAINING;
 		w->drain = 1;
 		if (deadline_ms > 0) {
 			timer_set(w, &w->stop_timer, deadline_ms / 1000.0,
 			    drain_deadline);
 		}
-	} else if (w->state == CR_W_DRAINING && w->drain) {
+	} else if (w->state == WK_W_DRAINING && w->drain) {
 		/* A signal while draining: what is held does not start. */
 		w->drain = 0;
-		cr_dispatch_refuse_pending(w);
-	} else if (w->state == CR_W_RUNNING || w->state == CR_W_HELLO) {
-		w->state = CR_W_DRAINING;
+		wk_dispatch_refuse_pending(w);
+	} else if (w->state == WK_W_RUNNING || w->state == WK_W_HELLO) {
+		w->state = WK_W_DRAINING;
 		/* Held jobs never started: hand them back to be re-leased. */
-		cr_dispatch_refuse_pending(w);
+		wk_dispatch_refuse_pending(w);
 		if (deadline_ms > 0) {
 			timer_set(w, &w->stop_timer, deadline_ms / 1000.0,
 			    drain_deadline);
 		}
 	}
-	cr_session_idle(w);
+	wk_session_idle(w);
 }
 
 static void
@@ -204,94 +204,94 @@ abort_expired(void *arg)
 }
 
 static void
-abort_all(struct cr_worker *w, int exit_code)
+abort_all(struct wk_state *w, int exit_code)
 {
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;		/* the first reason stands */
 	}
 	w->exit_code = exit_code;
-	w->state = CR_W_ABORTING;
+	w->state = WK_W_ABORTING;
 	timer_clear(&w->hb_timer);
-	cr_conn_stop_rx(w);
-	cr_dispatch_drop_results(w);
+	wk_conn_stop_rx(w);
+	wk_dispatch_drop_results(w);
 	/* Cancelling kills shell jobs' process groups: leave no orphans. */
-	cr_dispatch_cancel_all(w);
-	timer_set(w, &w->stop_timer, CR_CANCEL_WAIT, abort_expired);
-	cr_session_idle(w);
+	wk_dispatch_cancel_all(w);
+	timer_set(w, &w->stop_timer, WK_CANCEL_WAIT, abort_expired);
+	wk_session_idle(w);
 }
 
 void
-cr_session_fatal(struct cr_worker *w, int code, const char *fmt, ...)
+wk_session_fatal(struct wk_state *w, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(w->bye_reason, sizeof(w->bye_reason), fmt, ap);
 	va_end(ap);
-	cr_log(w, "%s", w->bye_reason);
+	wk_log(w, "%s", w->bye_reason);
 	w->bye_code = code;
-	cr_session_send_bye(w);
-	abort_all(w, CR_EXIT_PROTO);
+	wk_session_send_bye(w);
+	abort_all(w, WK_EXIT_PROTO);
 }
 
 void
-cr_session_lost(struct cr_worker *w, const char *fmt, ...)
+wk_session_lost(struct wk_state *w, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
 
 	w->lost = 1;
-	if (w->state == CR_W_LINGER) {
+	if (w->state == WK_W_LINGER) {
 		done(w);	/* the supervisor closed after our BYE */
 		return;
 	}
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!cr_lost_expected(w)) {
+	if (!wk_lost_expected(w)) {
 		char line[320];
 
 		/* News, not the end of an order: lost.c says if it is told. */
 		snprintf(line, sizeof(line), "%s; cancelling %zu job(s) and "
 		    "exiting", msg, w->running);
-		cr_lost_note(w, line);
+		wk_lost_note(w, line);
 	}
-	abort_all(w, CR_EXIT_LOST);
+	abort_all(w, WK_EXIT_LOST);
 }
 
 /* ---- what conn.c and dispatch.c report -------------------------------- */
 
 static void
-conn_lost(struct cr_worker *w, const char *why)
+conn_lost(struct wk_state *w, const char *why)
 {
-	cr_session_lost(w, "%s", why);
+	wk_session_lost(w, "%s", why);
 }
 
 static void
-dispatch_fatal(struct cr_worker *w, int code, const char *why)
+dispatch_fatal(struct wk_state *w, int code, const char *why)
 {
-	cr_session_fatal(w, code, "%s", why);
+	wk_session_fatal(w, code, "%s", why);
 }
 
-static const struct cr_conn_ops conn_ops = {
-	.frame = cr_session_frame,
-	.flushed = cr_session_flushed,
+static const struct wk_conn_ops conn_ops = {
+	.frame = wk_session_frame,
+	.flushed = wk_session_flushed,
 	.lost = conn_lost,
 };
 
-static const struct cr_dispatch_ops dispatch_ops = {
-	.idle = cr_session_idle,
+static const struct wk_dispatch_ops dispatch_ops = {
+	.idle = wk_session_idle,
 	.fatal = dispatch_fatal,
 };
 
 void
-cr_session_init(struct cr_worker *w)
+wk_session_init(struct wk_state *w)
 {
 	w->conn_ops = &conn_ops;
 	w->dispatch_ops = &dispatch_ops;
@@ -302,26 +302,26 @@ cr_session_init(struct cr_worker *w)
 static void
 heartbeat(void *arg)
 {
-	struct cr_worker *w = arg;
-	struct cr_wire_heartbeat hb;
+	struct wk_state *w = arg;
+	struct wire_heartbeat hb;
 	const uint8_t *frame = NULL;
 	size_t len = 0;
 	int rc;
 
 	timer_fired(&w->hb_timer);
-	if (w->state != CR_W_RUNNING && w->state != CR_W_DRAINING) {
+	if (w->state != WK_W_RUNNING && w->state != WK_W_DRAINING) {
 		return;
 	}
 	hb.seq = ++w->hb_seq;
 	hb.running = (uint32_t)w->running;
-	hb.lag_ns = cr_dispatch_take_lag(w);
-	rc = cr_wire_encode_heartbeat(&w->wb, &hb, &frame, &len);
-	(void)cr_session_send(w, rc, frame, len);
+	hb.lag_ns = wk_dispatch_take_lag(w);
+	rc = wire_encode_heartbeat(&w->wb, &hb, &frame, &len);
+	(void)wk_session_send(w, rc, frame, len);
 	timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0, heartbeat);
 }
 
 static double
-watch_period(const struct cr_worker *w)
+watch_period(const struct wk_state *w)
 {
 	double p = w->heartbeat_ms / 2000.0;
 
@@ -332,22 +332,22 @@ watch_period(const struct cr_worker *w)
 static void
 watch(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 	uint64_t quiet;
 
 	timer_fired(&w->watch_timer);
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;
 	}
 	if (w->opt.parent != 0 && getppid() != w->opt.parent) {
-		cr_session_lost(w, "parent process %ld is gone",
+		wk_session_lost(w, "parent process %ld is gone",
 		    (long)w->opt.parent);
 		return;
 	}
 	quiet = corun_loop_now_ns() - w->last_rx_ns;
-	if (w->heartbeat_ms > 0 && w->state != CR_W_HELLO &&
+	if (w->heartbeat_ms > 0 && w->state != WK_W_HELLO &&
 	    quiet > (uint64_t)w->opt.silence * w->heartbeat_ms * 1000000ull) {
-		cr_session_lost(w, "nothing from the supervisor for %llu ms "
+		wk_session_lost(w, "nothing from the supervisor for %llu ms "
 		    "(heartbeat %u ms)", (unsigned long long)(quiet / 1000000),
 		    w->heartbeat_ms);
 		return;
@@ -358,37 +358,37 @@ watch(void *arg)
 static void
 handshake_expired(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct wk_state *w = arg;
 
 	timer_fired(&w->stop_timer);
-	if (w->state == CR_W_HELLO) {
-		cr_session_lost(w, "no WELCOME within %g s", CR_HANDSHAKE_TIMEOUT);
+	if (w->state == WK_W_HELLO) {
+		wk_session_lost(w, "no WELCOME within %g s", WK_HANDSHAKE_TIMEOUT);
 	}
 }
 
 /* ---- frames ------------------------------------------------------------ */
 
 static void
-on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
+on_welcome(struct wk_state *w, const struct wire_welcome *wel)
 {
 	if (!wel->accepted) {
-		cr_log(w, "refused by the supervisor: %.*s",
+		wk_log(w, "refused by the supervisor: %.*s",
 		    (int)wel->reason.len, (const char *)wel->reason.ptr);
-		w->exit_code = CR_EXIT_SETUP;
-		w->state = CR_W_ABORTING;
+		w->exit_code = WK_EXIT_SETUP;
+		w->state = WK_W_ABORTING;
 		linger(w);
 		return;
 	}
-	if (wel->version != CR_WIRE_VERSION) {
-		cr_session_fatal(w, CORUN_ENOTSUP, "WELCOME chose protocol "
+	if (wel->version != WIRE_VERSION) {
+		wk_session_fatal(w, CORUN_ENOTSUP, "WELCOME chose protocol "
 		    "version %u; this worker speaks %u", wel->version,
-		    CR_WIRE_VERSION);
+		    WIRE_VERSION);
 		return;
 	}
 	timer_clear(&w->stop_timer);
 	w->worker_id = wel->worker_id;
 	w->heartbeat_ms = wel->heartbeat_ms;
-	w->state = CR_W_RUNNING;
+	w->state = WK_W_RUNNING;
 	if (w->heartbeat_ms > 0) {
 		timer_set(w, &w->hb_timer, w->heartbeat_ms / 1000.0,
 		    heartbeat);
@@ -397,86 +397,86 @@ on_welcome(struct cr_worker *w, const struct cr_wire_welcome *wel)
 }
 
 void
-cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
+wk_session_frame(struct wk_state *w, const uint8_t *buf, size_t len)
 {
-	char why[CR_WIRE_WHY_SIZE];
-	struct cr_wire_frame f;
+	char why[WIRE_WHY_SIZE];
+	struct wire_frame f;
 	uint64_t id;
 	int rc;
 
-	if (w->state >= CR_W_ABORTING) {
+	if (w->state >= WK_W_ABORTING) {
 		return;
 	}
-	rc = cr_wire_decode(buf, len, 0, &f, why, sizeof(why));
+	rc = wire_decode(buf, len, 0, &f, why, sizeof(why));
 	if (rc != 0) {
-		cr_session_fatal(w, rc, "malformed frame from the supervisor: "
+		wk_session_fatal(w, rc, "malformed frame from the supervisor: "
 		    "%s", why);
 		return;
 	}
-	if (w->state == CR_W_HELLO && f.hdr.type != CR_WIRE_WELCOME &&
-	    f.hdr.type != CR_WIRE_HEARTBEAT &&
-	    f.hdr.type != CR_WIRE_SHUTDOWN) {
-		cr_session_fatal(w, CORUN_EPROTO, "%s frame before WELCOME",
-		    cr_wire_type_name(f.hdr.type));
+	if (w->state == WK_W_HELLO && f.hdr.type != WIRE_WELCOME &&
+	    f.hdr.type != WIRE_HEARTBEAT &&
+	    f.hdr.type != WIRE_SHUTDOWN) {
+		wk_session_fatal(w, CORUN_EPROTO, "%s frame before WELCOME",
+		    wire_type_name(f.hdr.type));
 		return;
 	}
 	switch (f.hdr.type) {
-	case CR_WIRE_WELCOME:
-		if (w->state == CR_W_DRAINING && w->heartbeat_ms == 0) {
+	case WIRE_WELCOME:
+		if (w->state == WK_W_DRAINING && w->heartbeat_ms == 0) {
 			/* Told to stop while first jobs ran, before WELCOME. */
 			break;
 		}
-		if (w->state != CR_W_HELLO) {
-			cr_session_fatal(w, CORUN_EPROTO, "second WELCOME");
+		if (w->state != WK_W_HELLO) {
+			wk_session_fatal(w, CORUN_EPROTO, "second WELCOME");
 			return;
 		}
 		on_welcome(w, &f.u.welcome);
 		break;
-	case CR_WIRE_JOBS:
+	case WIRE_JOBS:
 		if (f.hdr.count > w->granted) {
-			cr_session_fatal(w, CORUN_EPROTO, "JOBS frame with %u "
+			wk_session_fatal(w, CORUN_EPROTO, "JOBS frame with %u "
 			    "job(s) but only %u granted", f.hdr.count,
 			    w->granted);
 			return;
 		}
 		w->granted -= f.hdr.count;
-		cr_dispatch_jobs(w, &f);
+		wk_dispatch_jobs(w, &f);
 		break;
-	case CR_WIRE_CANCEL:
-		while (cr_wire_next_cancel(&f, &id) == 0) {
-			cr_dispatch_cancel(w, id);
+	case WIRE_CANCEL:
+		while (wire_next_cancel(&f, &id) == 0) {
+			wk_dispatch_cancel(w, id);
 		}
 		break;
-	case CR_WIRE_HEARTBEAT:
+	case WIRE_HEARTBEAT:
 		break;		/* arrival is what counts */
-	case CR_WIRE_SHUTDOWN:
-		cr_session_shutdown(w, f.u.shutdown.graceful,
+	case WIRE_SHUTDOWN:
+		wk_session_shutdown(w, f.u.shutdown.graceful,
 		    f.u.shutdown.deadline_ms, "shutdown requested");
 		break;
 	default:
-		cr_session_fatal(w, CORUN_EPROTO, "unexpected %s frame from "
-		    "the supervisor", cr_wire_type_name(f.hdr.type));
+		wk_session_fatal(w, CORUN_EPROTO, "unexpected %s frame from "
+		    "the supervisor", wire_type_name(f.hdr.type));
 		break;
 	}
 }
 
 int
-cr_session_start(struct cr_worker *w)
+wk_session_start(struct wk_state *w)
 {
-	struct cr_wire_hello h;
+	struct wire_hello h;
 	const uint8_t *frame = NULL;
 	size_t len = 0;
 	int rc;
 
 	/* A remote worker proves it is the one the rendezvous let in. */
-	cr_session_hello(w, w->session_key, &h);
-	if (w->state < CR_W_DRAINING) {
+	wk_session_hello(w, w->session_key, &h);
+	if (w->state < WK_W_DRAINING) {
 		/* (A signal while first jobs ran may have set DRAINING.) */
-		w->state = CR_W_HELLO;
+		w->state = WK_W_HELLO;
 	}
 	w->last_rx_ns = corun_loop_now_ns();
-	rc = cr_wire_encode_hello(&w->wb, &h, &frame, &len);
-	if ((rc = cr_session_send(w, rc, frame, len)) != 0) {
+	rc = wire_encode_hello(&w->wb, &h, &frame, &len);
+	if ((rc = wk_session_send(w, rc, frame, len)) != 0) {
 		return rc;
 	}
 	/*
@@ -486,19 +486,19 @@ cr_session_start(struct cr_worker *w)
 	 * first jobs from --jobs-fd, which the supervisor counted; none
 	 * when a signal already told us to stop.
 	 */
-	w->granted = w->state == CR_W_HELLO ? w->window - w->first_jobs : 0;
+	w->granted = w->state == WK_W_HELLO ? w->window - w->first_jobs : 0;
 	if (w->granted > 0) {
-		rc = cr_wire_encode_credit(&w->wb, w->granted, &frame, &len);
-		if ((rc = cr_session_send(w, rc, frame, len)) != 0) {
+		rc = wire_encode_credit(&w->wb, w->granted, &frame, &len);
+		if ((rc = wk_session_send(w, rc, frame, len)) != 0) {
 			return rc;
 		}
 	}
 	if (w->done_head != NULL) {
-		cr_dispatch_schedule_flush(w);	/* first jobs that ended */
+		wk_dispatch_schedule_flush(w);	/* first jobs that ended */
 	}
-	if (w->state == CR_W_HELLO) {
+	if (w->state == WK_W_HELLO) {
 		/* (Else stop_timer may be a drain's deadline: keep it.) */
-		timer_set(w, &w->stop_timer, CR_HANDSHAKE_TIMEOUT,
+		timer_set(w, &w->stop_timer, WK_HANDSHAKE_TIMEOUT,
 		    handshake_expired);
 	}
 	timer_set(w, &w->watch_timer, watch_period(w), watch);
@@ -506,11 +506,11 @@ cr_session_start(struct cr_worker *w)
 }
 
 void
-cr_session_fini(struct cr_worker *w)
+wk_session_fini(struct wk_state *w)
 {
 	timer_clear(&w->hb_timer);
 	timer_clear(&w->watch_timer);
 	timer_clear(&w->stop_timer);
 	timer_clear(&w->linger_timer);
-	cr_wire_builder_fini(&w->wb);
+	wire_builder_fini(&w->wb);
 }

@@ -5,7 +5,7 @@
  *
  * T == 1: jobs run on the main loop itself, which then also runs the
  * probe.  T > 1: T threads, each running its own loop until
- * cr_dispatch_fini() stops it.
+ * wk_dispatch_fini() stops it.
  */
 #include "config.h"
 
@@ -19,14 +19,14 @@
 #include "worker.h"
 
 /* Period of the loop-lag probe on every job loop. */
-#define CR_PROBE_PERIOD		0.1
+#define WK_PROBE_PERIOD		0.1
 
 /* ---- loop lag --------------------------------------------------------- */
 
 static void
 probe(void *arg)
 {
-	struct cr_jthread *th = arg;
+	struct wk_jthread *th = arg;
 	uint64_t now = corun_loop_now_ns(), lag, cur;
 
 	if (th->probe_due != 0 && now > th->probe_due) {
@@ -37,12 +37,12 @@ probe(void *arg)
 			continue;
 		}
 	}
-	th->probe_due = now + (uint64_t)(CR_PROBE_PERIOD * 1e9);
-	(void)corun_call_later(th->loop, CR_PROBE_PERIOD, probe, th, NULL);
+	th->probe_due = now + (uint64_t)(WK_PROBE_PERIOD * 1e9);
+	(void)corun_call_later(th->loop, WK_PROBE_PERIOD, probe, th, NULL);
 }
 
 uint64_t
-cr_dispatch_take_lag(struct cr_worker *w)
+wk_dispatch_take_lag(struct wk_state *w)
 {
 	uint64_t max = 0, v;
 	unsigned i;
@@ -62,14 +62,14 @@ cr_dispatch_take_lag(struct cr_worker *w)
 static void *
 thread_main(void *arg)
 {
-	struct cr_jthread *th = arg;
+	struct wk_jthread *th = arg;
 
 	(void)corun_loop_run_forever(th->loop);
 	return NULL;
 }
 
 int
-cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
+wk_dispatch_init(struct wk_state *w, char *why, size_t whylen)
 {
 	sigset_t block, old;
 	size_t buckets = 16;
@@ -106,7 +106,7 @@ cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < w->nthreads && rc == 0; i++) {
-		struct cr_jthread *th = &w->threads[i];
+		struct wk_jthread *th = &w->threads[i];
 
 		th->w = w;
 		if ((rc = corun_loop_new(&th->loop)) != 0 ||
@@ -128,7 +128,7 @@ cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen)
 }
 
 int
-cr_dispatch_fini(struct cr_worker *w)
+wk_dispatch_fini(struct wk_state *w)
 {
 	unsigned i;
 
@@ -141,9 +141,9 @@ cr_dispatch_fini(struct cr_worker *w)
 		corun_handle_release(w->flush_timer);
 		w->flush_timer = NULL;
 	}
-	cr_dispatch_drop_results(w);
+	wk_dispatch_drop_results(w);
 	for (i = 0; w->threads != NULL && i < w->nthreads; i++) {
-		struct cr_jthread *th = &w->threads[i];
+		struct wk_jthread *th = &w->threads[i];
 
 		if (th->loop == NULL || th->loop == w->loop) {
 			continue;

@@ -21,14 +21,14 @@
  *   kind-chunk.c  the chunk kind (registered in the kinds' registry)
  *
  * Calls go one way, down this list; conn.c and dispatch.c report upward
- * through the callbacks session.c installs (struct cr_conn_ops,
- * struct cr_dispatch_ops).
+ * through the callbacks session.c installs (struct wk_conn_ops,
+ * struct wk_dispatch_ops).
  *
- * Everything in struct cr_worker is touched on the main loop's thread
+ * Everything in struct wk_state is touched on the main loop's thread
  * only, except where a field says otherwise.
  */
-#ifndef CR_WORKER_H
-#define CR_WORKER_H
+#ifndef WK_WORKER_H
+#define WK_WORKER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,39 +42,39 @@
 #include "wire/wire.h"
 
 /* Exit statuses (mirrored in --help and corun-worker(8)). */
-#define CR_EXIT_OK	0	/* shut down as asked */
-#define CR_EXIT_SETUP	1	/* bad option, --load failed, refused */
-#define CR_EXIT_PROTO	2	/* the supervisor broke the protocol */
-#define CR_EXIT_LOST	3	/* supervisor unreachable or gone */
+#define WK_EXIT_OK	0	/* shut down as asked */
+#define WK_EXIT_SETUP	1	/* bad option, --load failed, refused */
+#define WK_EXIT_PROTO	2	/* the supervisor broke the protocol */
+#define WK_EXIT_LOST	3	/* supervisor unreachable or gone */
 
-#define CR_WORKER_MAX_THREADS	256
-#define CR_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
-#define CR_WORKER_MAX_PREFETCH	65536
-#define CR_WORKER_MAX_CAPACITY	(1u << 20)
+#define WK_WORKER_MAX_THREADS	256
+#define WK_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
+#define WK_WORKER_MAX_PREFETCH	65536
+#define WK_WORKER_MAX_CAPACITY	(1u << 20)
 
 /* Seconds to wait for WELCOME after HELLO. */
-#define CR_HANDSHAKE_TIMEOUT	10.0
+#define WK_HANDSHAKE_TIMEOUT	10.0
 /* Seconds to wait for BYE to leave before closing the socket anyway. */
-#define CR_LINGER		1.0
+#define WK_LINGER		1.0
 /* Seconds a local worker's SIGINT waits for its supervisor to lead. */
-#define CR_SIGNAL_GRACE		0.25
+#define WK_SIGNAL_GRACE		0.25
 /* Seconds cancelled jobs get to report (shell jobs: TERM, grace, KILL). */
-#define CR_CANCEL_WAIT		3.0
+#define WK_CANCEL_WAIT		3.0
 
-struct cr_job;
-struct cr_jthread;
-struct cr_worker;
+struct wk_job;
+struct wk_jthread;
+struct wk_state;
 
 /*
  * What the connection reports, on the main loop's thread.  frame: one
  * message received (buf is valid during the call).  flushed: every
- * queued frame has left, after cr_conn_wait_flushed().  lost: the pipe
+ * queued frame has left, after wk_conn_wait_flushed().  lost: the pipe
  * is gone or a send or receive failed (why: for the log).
  */
-struct cr_conn_ops {
-	void	(*frame)(struct cr_worker *w, const uint8_t *buf, size_t len);
-	void	(*flushed)(struct cr_worker *w);
-	void	(*lost)(struct cr_worker *w, const char *why);
+struct wk_conn_ops {
+	void	(*frame)(struct wk_state *w, const uint8_t *buf, size_t len);
+	void	(*flushed)(struct wk_state *w);
+	void	(*lost)(struct wk_state *w, const char *why);
 };
 
 /*
@@ -82,12 +82,12 @@ struct cr_conn_ops {
  * and no flush is pending (called again and again; the session decides
  * what it means).  fatal: dispatching cannot go on (code, why: for BYE).
  */
-struct cr_dispatch_ops {
-	void	(*idle)(struct cr_worker *w);
-	void	(*fatal)(struct cr_worker *w, int code, const char *why);
+struct wk_dispatch_ops {
+	void	(*idle)(struct wk_state *w);
+	void	(*fatal)(struct wk_state *w, int code, const char *why);
 };
 
-struct cr_worker_opts {
+struct wk_worker_opts {
 	const char	*url;
 	unsigned	 threads;	/* T */
 	unsigned	 concurrency;	/* C */
@@ -106,25 +106,25 @@ struct cr_worker_opts {
 	double		 wait;		/* keep trying to connect this long */
 };
 
-enum cr_wstate {
-	CR_W_HELLO,		/* HELLO sent, waiting for WELCOME */
-	CR_W_RUNNING,		/* taking jobs */
-	CR_W_DRAINING,		/* no new jobs; waiting for running ones
+enum wk_wstate {
+	WK_W_HELLO,		/* HELLO sent, waiting for WELCOME */
+	WK_W_RUNNING,		/* taking jobs */
+	WK_W_DRAINING,		/* no new jobs; waiting for running ones
 				   (and, with drain, the held ones) */
-	CR_W_ABORTING,		/* jobs cancelled, results dropped */
-	CR_W_LINGER,		/* BYE handed to nng; waiting for it to leave */
-	CR_W_DONE		/* main loop stopping */
+	WK_W_ABORTING,		/* jobs cancelled, results dropped */
+	WK_W_LINGER,		/* BYE handed to nng; waiting for it to leave */
+	WK_W_DONE		/* main loop stopping */
 };
 
-struct cr_worker {
-	struct cr_worker_opts opt;
+struct wk_state {
+	struct wk_worker_opts opt;
 	corun_loop	*loop;		/* the main I/O loop */
 	int		 exit_code;
 	uint32_t	 capacity;	/* T * C: slots */
 	uint32_t	 window;	/* slots + prefetch: credit granted */
-	/* Installed by cr_session_init() before anything runs. */
-	const struct cr_conn_ops *conn_ops;
-	const struct cr_dispatch_ops *dispatch_ops;
+	/* Installed by wk_session_init() before anything runs. */
+	const struct wk_conn_ops *conn_ops;
+	const struct wk_dispatch_ops *dispatch_ops;
 
 	/* attach.c: the session a remote worker was given */
 	void		*tls;		/* nng_tls_config * for dialing, or NULL */
@@ -143,8 +143,8 @@ struct cr_worker {
 	int		 lost;		/* pipe gone: nothing more to send */
 
 	/* session.c */
-	enum cr_wstate	 state;
-	struct cr_wire_builder wb;	/* single frames and RESULTS */
+	enum wk_wstate	 state;
+	struct wire_builder wb;	/* single frames and RESULTS */
 	uint32_t	 worker_id;
 	uint32_t	 heartbeat_ms;
 	uint64_t	 last_rx_ns;
@@ -165,16 +165,16 @@ struct cr_worker {
 	corun_handle	*sig_timer;	/* SIGINT waits for the supervisor */
 
 	/* dispatch.c */
-	struct cr_jthread *threads;
+	struct wk_jthread *threads;
 	unsigned	 nthreads;
-	struct cr_job	**table;	/* id -> jobs held, chained */
+	struct wk_job	**table;	/* id -> jobs held, chained */
 	size_t		 table_mask;
 	size_t		 running;	/* started, outcome not back yet */
-	struct cr_job	*pend_head, *pend_tail;	/* prefetched, not started */
+	struct wk_job	*pend_head, *pend_tail;	/* prefetched, not started */
 	size_t		 npending;
-	struct cr_job	*done_head, *done_tail;
+	struct wk_job	*done_head, *done_tail;
 	size_t		 done_count;
-	struct cr_outchunk *outp_head, *outp_tail; /* streamed output */
+	struct wk_outchunk *outp_head, *outp_tail; /* streamed output */
 	int		 flush_scheduled;
 	corun_handle	*flush_timer;	/* a delayed flush (see dispatch.c) */
 };
@@ -182,107 +182,107 @@ struct cr_worker {
 /*
  * options.c: parse argv into o, the --load files into loads (room for
  * argc).  --help prints and exits 0; a bad command line prints the usage
- * and exits CR_EXIT_SETUP.
+ * and exits WK_EXIT_SETUP.
  */
-void	cr_options_parse(int argc, char **argv, struct cr_worker_opts *o,
+void	wk_options_parse(int argc, char **argv, struct wk_worker_opts *o,
 	    const char **loads, size_t *nloads);
 
 /* kind-chunk.c: the internal kind of corun_pool_map_chunked(). */
-extern const struct corun_job_kind cr_chunk_kind;
+extern const struct corun_job_kind wk_chunk_kind;
 
 /* log.c */
-void	cr_log(struct cr_worker *w, const char *fmt, ...)
+void	wk_log(struct wk_state *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* attach.c */
 /* Present HELLO at the rendezvous; on success w->opt.url is the session. */
-int	cr_attach(struct cr_worker *w, char *why, size_t whylen, int *exit_code);
+int	wk_attach(struct wk_state *w, char *why, size_t whylen, int *exit_code);
 /* Check the remote options; nonzero (why set) if they do not fit. */
-int	cr_attach_check(const struct cr_worker_opts *o, char *why,
+int	wk_attach_check(const struct wk_worker_opts *o, char *why,
 	    size_t whylen);
-void	cr_attach_fini(struct cr_worker *w);
+void	wk_attach_fini(struct wk_state *w);
 /* procs.c: run P copies of this worker (argv + --procs 1); exit status. */
-int	cr_procs_run(int argc, char **argv, unsigned procs);
+int	wk_procs_run(int argc, char **argv, unsigned procs);
 
 /* conn.c: reports through w->conn_ops. */
-int	cr_conn_open(struct cr_worker *w, char *why, size_t whylen);
-int	cr_conn_send(struct cr_worker *w, const uint8_t *frame, size_t len);
+int	wk_conn_open(struct wk_state *w, char *why, size_t whylen);
+int	wk_conn_send(struct wk_state *w, const uint8_t *frame, size_t len);
 /* Call w->conn_ops->flushed once every queued frame has left. */
-void	cr_conn_wait_flushed(struct cr_worker *w);
-void	cr_conn_stop_rx(struct cr_worker *w);
-void	cr_conn_close(struct cr_worker *w);
+void	wk_conn_wait_flushed(struct wk_state *w);
+void	wk_conn_stop_rx(struct wk_state *w);
+void	wk_conn_close(struct wk_state *w);
 /*
  * The same, leaving the nng socket to the process exit: every frame was
  * handed to the kernel before the session ended (sends go out from the
  * sending thread; BYE waited for SENDFD), and nng_close would first wait
  * on nng's threads, a millisecond or more of each run's end.
  */
-void	cr_conn_leave(struct cr_worker *w);
+void	wk_conn_leave(struct wk_state *w);
 
 /* session-send.c */
 /* The HELLO this worker sends, presenting token (NULL or "" = none). */
-void	cr_session_hello(const struct cr_worker *w, const char *token,
-	    struct cr_wire_hello *h);
+void	wk_session_hello(const struct wk_state *w, const char *token,
+	    struct wire_hello *h);
 /*
  * Send one frame; rc is its encoder's return (encode first, then call:
  * argument order), logged when not 0.  0, or why it was not sent.
  */
-int	cr_session_send(struct cr_worker *w, int rc, const uint8_t *frame,
+int	wk_session_send(struct wk_state *w, int rc, const uint8_t *frame,
 	    size_t len);
 /* Send BYE with w->bye_code and w->bye_reason. */
-void	cr_session_send_bye(struct cr_worker *w);
+void	wk_session_send_bye(struct wk_state *w);
 
 /* session.c */
 /* Install the session's callbacks into w (before the loop runs). */
-void	cr_session_init(struct cr_worker *w);
+void	wk_session_init(struct wk_state *w);
 /* Install the session's callbacks into w (before the loop runs). */
-void	cr_session_init(struct cr_worker *w);
-int	cr_session_start(struct cr_worker *w);
-void	cr_session_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
-void	cr_session_lost(struct cr_worker *w, const char *fmt, ...)
+void	wk_session_init(struct wk_state *w);
+int	wk_session_start(struct wk_state *w);
+void	wk_session_frame(struct wk_state *w, const uint8_t *buf, size_t len);
+void	wk_session_lost(struct wk_state *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	cr_session_fatal(struct cr_worker *w, int code, const char *fmt, ...)
+void	wk_session_fatal(struct wk_state *w, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	cr_session_shutdown(struct cr_worker *w, int graceful,
+void	wk_session_shutdown(struct wk_state *w, int graceful,
 	    uint32_t deadline_ms, const char *why);
-void	cr_session_idle(struct cr_worker *w);
-void	cr_session_flushed(struct cr_worker *w);
-void	cr_session_fini(struct cr_worker *w);
+void	wk_session_idle(struct wk_state *w);
+void	wk_session_flushed(struct wk_state *w);
+void	wk_session_fini(struct wk_state *w);
 
 /*
- * lost.c: the supervisor gone.  cr_lost_expected: nonzero when that is
+ * lost.c: the supervisor gone.  wk_lost_expected: nonzero when that is
  * the end of an order (told to stop, or the local supervisor process has
- * ended) and says nothing.  cr_lost_note: keep msg (a remote worker: log
- * it now).  cr_lost_report: as the worker leaves, log what was kept if
+ * ended) and says nothing.  wk_lost_note: keep msg (a remote worker: log
+ * it now).  wk_lost_report: as the worker leaves, log what was kept if
  * the parent process is still there after a short wait (0.5 s at most).
  */
-int	cr_lost_expected(const struct cr_worker *w);
-void	cr_lost_note(struct cr_worker *w, const char *msg);
-void	cr_lost_report(struct cr_worker *w);
+int	wk_lost_expected(const struct wk_state *w);
+void	wk_lost_note(struct wk_state *w, const char *msg);
+void	wk_lost_report(struct wk_state *w);
 
 /* threads.c: start the job threads. */
-int	cr_dispatch_init(struct cr_worker *w, char *why, size_t whylen);
+int	wk_dispatch_init(struct wk_state *w, char *why, size_t whylen);
 /* Stop and join the job threads; nonzero if jobs were abandoned. */
-int	cr_dispatch_fini(struct cr_worker *w);
+int	wk_dispatch_fini(struct wk_state *w);
 /* Highest loop lag (ns) seen by any job loop since the last call. */
-uint64_t cr_dispatch_take_lag(struct cr_worker *w);
+uint64_t wk_dispatch_take_lag(struct wk_state *w);
 
 /* dispatch.c: reports through w->dispatch_ops. */
 /* Start the jobs of a decoded JOBS frame (credit already checked). */
-void	cr_dispatch_jobs(struct cr_worker *w, struct cr_wire_frame *f);
+void	wk_dispatch_jobs(struct wk_state *w, struct wire_frame *f);
 /* The --jobs-fd frame, taken before the session starts (main.c). */
-void	cr_dispatch_first(struct cr_worker *w, struct cr_wire_frame *f);
-void	cr_dispatch_cancel(struct cr_worker *w, uint64_t id);
-void	cr_dispatch_cancel_all(struct cr_worker *w);
+void	wk_dispatch_first(struct wk_state *w, struct wire_frame *f);
+void	wk_dispatch_cancel(struct wk_state *w, uint64_t id);
+void	wk_dispatch_cancel_all(struct wk_state *w);
 /* Send prefetched jobs back unstarted (CORUN_ECLOSED: re-lease them). */
-void	cr_dispatch_refuse_pending(struct cr_worker *w);
+void	wk_dispatch_refuse_pending(struct wk_state *w);
 /* flush.c */
 /* Send what results are in at the end of this loop iteration. */
-void	cr_dispatch_schedule_flush(struct cr_worker *w);
+void	wk_dispatch_schedule_flush(struct wk_state *w);
 
 /* results.c */
 /* Encode and send every finished result now. */
-void	cr_dispatch_flush(struct cr_worker *w);
+void	wk_dispatch_flush(struct wk_state *w);
 /* Forget finished results and streamed output without sending them. */
-void	cr_dispatch_drop_results(struct cr_worker *w);
-#endif /* CR_WORKER_H */
+void	wk_dispatch_drop_results(struct wk_state *w);
+#endif /* WK_WORKER_H */

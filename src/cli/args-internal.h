@@ -16,29 +16,29 @@ struct opt;
  * One option's handler: apply the value v (NULL for a flag) given as
  * name (e.g. "--jobs" or "-j") to o, 0 or an error in e.
  */
-typedef int opt_fn(struct cr_run_opts *o, const struct opt *op,
-    const char *name, const char *v, struct cr_err *e);
+typedef int opt_fn(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e);
 
 struct opt {
 	const char *lng;
 	char shrt;
 	int arg;		/* takes a value */
 	opt_fn *fn;
-	size_t off;		/* the field of cr_run_opts it sets */
+	size_t off;		/* the field of cli_run_opts it sets */
 	unsigned long long min, max;	/* the range of a count */
 };
 
 /* The option named s[0..n) (without "--"), or NULL. */
-const struct opt *cr_run_opt_long(const char *s, size_t n);
+const struct opt *cli_run_opt_long(const char *s, size_t n);
 
 /* The option with the short name c, or NULL. */
-const struct opt *cr_run_opt_short(char c);
+const struct opt *cli_run_opt_short(char c);
 
 /*
  * A new input group of o: a :::: or -a file (path), or ::: values
  * (is_file 0, path NULL).  NULL when out of memory.
  */
-struct cr_group *cr_run_add_group(struct cr_run_opts *o, int is_file,
+struct cli_group *cli_run_add_group(struct cli_run_opts *o, int is_file,
     const char *path);
 
 #endif /* CORUN_CLI_ARGS_INTERNAL_H */

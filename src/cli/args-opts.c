@@ -16,7 +16,7 @@ static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
     opt_halt, opt_argfile, opt_remote_timeout, set_ms;
 
-#define OFF(f) offsetof(struct cr_run_opts, f)
+#define OFF(f) offsetof(struct cli_run_opts, f)
 
 static const struct opt opts[] = {
 	/* the pool */
@@ -73,7 +73,7 @@ static const struct opt opts[] = {
 };
 
 void
-cr_run_usage(FILE *f)
+cli_run_usage(FILE *f)
 {
 	fputs(
 "usage: corun run [-0hk] [-a file] [-j n] [--bar] [--concurrency c]\n"
@@ -98,7 +98,7 @@ cr_run_usage(FILE *f)
 }
 
 int
-cr_model_parse(const char *s, enum corun_model *out)
+cli_model_parse(const char *s, enum corun_model *out)
 {
 	static const struct {
 		const char *name;
@@ -121,24 +121,24 @@ cr_model_parse(const char *s, enum corun_model *out)
 }
 
 void
-cr_run_opts_free(struct cr_run_opts *o)
+cli_run_opts_free(struct cli_run_opts *o)
 {
 	size_t g;
 
 	for (g = 0; g < o->ngroups; g++) {
-		cr_strv_free(&o->groups[g].vals);
+		cli_strv_free(&o->groups[g].vals);
 	}
 	free(o->groups);
-	cr_strv_free(&o->load);
-	cr_strv_free(&o->worker_cmds);
-	cr_strv_free(&o->worker_hosts);
+	cli_strv_free(&o->load);
+	cli_strv_free(&o->worker_cmds);
+	cli_strv_free(&o->worker_hosts);
 	memset(o, 0, sizeof(*o));
 }
 
-struct cr_group *
-cr_run_add_group(struct cr_run_opts *o, int is_file, const char *path)
+struct cli_group *
+cli_run_add_group(struct cli_run_opts *o, int is_file, const char *path)
 {
-	struct cr_group *ng;
+	struct cli_group *ng;
 
 	ng = realloc(o->groups, (o->ngroups + 1) * sizeof(*ng));
 	if (ng == NULL) {
@@ -154,16 +154,16 @@ cr_run_add_group(struct cr_run_opts *o, int is_file, const char *path)
 
 static int
 uint_opt(const char *name, const char *v, unsigned long long min,
-    unsigned long long max, unsigned *out, struct cr_err *e)
+    unsigned long long max, unsigned *out, struct cli_err *e)
 {
 	unsigned long long x;
-	int rc = cr_parse_uint(v, max, &x);
+	int rc = cli_parse_uint(v, max, &x);
 
 	if (rc == 0 && x < min) {
 		rc = CORUN_ERANGE;
 	}
 	if (rc != 0) {
-		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not an integer "
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not an integer "
 		    "from %llu to %llu", name, v, min, max);
 	}
 	*out = (unsigned)x;
@@ -175,78 +175,78 @@ uint_opt(const char *name, const char *v, unsigned long long min,
 #define FIELD(o, op, type) ((type *)(void *)((char *)(o) + (op)->off))
 
 static int
-set_flag(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+set_flag(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	*FIELD(o, op, int) = 1;
 	return 0;
 }
 
 static int
-set_str(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+set_str(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	*FIELD(o, op, const char *) = v;
 	return 0;
 }
 
 static int
-set_nonempty(struct cr_run_opts *o, const struct opt *op,
-    const char *name, const char *v, struct cr_err *e)
+set_nonempty(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	if (*v == '\0') {
-		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+		return cli_errf(e, CORUN_EINVAL, "%s: empty value", name);
 	}
 	*FIELD(o, op, const char *) = v;
 	return 0;
 }
 
 static int
-set_count(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+set_count(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	return uint_opt(name, v, op->min, op->max, FIELD(o, op, unsigned), e);
 }
 
 static int
-push_nonempty(struct cr_run_opts *o, const struct opt *op,
-    const char *name, const char *v, struct cr_err *e)
+push_nonempty(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	if (*v == '\0') {
-		return cr_errf(e, CORUN_EINVAL, "%s: empty value", name);
+		return cli_errf(e, CORUN_EINVAL, "%s: empty value", name);
 	}
-	return cr_strv_push(FIELD(o, op, struct cr_strv), v) ? cr_errf(e,
+	return cli_strv_push(FIELD(o, op, struct cli_strv), v) ? cli_errf(e,
 	    CORUN_ENOMEM, "out of memory") : 0;
 }
 
 static int
-opt_model(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_model(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
-	if (cr_model_parse(v, &o->model) != 0) {
-		return cr_errf(e, CORUN_EINVAL, "%s: unknown model \"%s\" "
+	if (cli_model_parse(v, &o->model) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: unknown model \"%s\" "
 		    "(process, thread, async or hybrid)", name, v);
 	}
 	return 0;
 }
 
 static int
-opt_load(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_load(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	if (*v == '\0') {
-		return cr_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+		return cli_errf(e, CORUN_EINVAL, "%s: empty file name", name);
 	}
-	return cr_strv_push(&o->load, v) ? cr_errf(e, CORUN_ENOMEM,
+	return cli_strv_push(&o->load, v) ? cli_errf(e, CORUN_ENOMEM,
 	    "out of memory") : 0;
 }
 
 static int
-opt_results(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_results(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	if (*v == '\0') {
-		return cr_errf(e, CORUN_EINVAL, "%s: empty directory name",
+		return cli_errf(e, CORUN_EINVAL, "%s: empty directory name",
 		    name);
 	}
 	o->results = v;
@@ -254,20 +254,20 @@ opt_results(struct cr_run_opts *o, const struct opt *op, const char *name,
 }
 
 static int
-opt_timeout(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_timeout(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
-	if (cr_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
+	if (cli_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
 	    o->timeout > 1e9) {
-		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "
 		    "number of seconds", name, v);
 	}
 	return 0;
 }
 
 static int
-opt_retries(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_retries(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	unsigned u = 0;
 	int rc = uint_opt(name, v, 0, 1000, &u, e);
@@ -277,38 +277,38 @@ opt_retries(struct cr_run_opts *o, const struct opt *op, const char *name,
 }
 
 static int
-opt_halt(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_halt(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	int rc;
 
-	if ((rc = cr_halt_parse(v, &o->halt, e)) != 0) {
+	if ((rc = cli_halt_parse(v, &o->halt, e)) != 0) {
 		char m[sizeof(e->msg)];
 
 		memcpy(m, e->msg, sizeof(m));
-		return cr_errf(e, rc, "%s: %s", name, m);
+		return cli_errf(e, rc, "%s: %s", name, m);
 	}
 	return 0;
 }
 
 static int
-opt_argfile(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_argfile(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
-	return cr_run_add_group(o, 1, v) ? 0 : cr_errf(e, CORUN_ENOMEM,
+	return cli_run_add_group(o, 1, v) ? 0 : cli_errf(e, CORUN_ENOMEM,
 	    "out of memory");
 }
 
 /* Seconds, kept in ms in an unsigned field; op's range is in ms. */
 static int
-set_ms(struct cr_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cr_err *e)
+set_ms(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	double secs;
 
-	if (cr_parse_double(v, &secs) != 0 || secs * 1000 < op->min ||
+	if (cli_parse_double(v, &secs) != 0 || secs * 1000 < op->min ||
 	    secs * 1000 > op->max) {
-		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
 		    "of seconds from %g to %g", name, v, op->min / 1000.0,
 		    op->max / 1000.0);
 	}
@@ -317,19 +317,19 @@ set_ms(struct cr_run_opts *o, const struct opt *op, const char *name,
 }
 
 static int
-opt_remote_timeout(struct cr_run_opts *o, const struct opt *op,
-    const char *name, const char *v, struct cr_err *e)
+opt_remote_timeout(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
-	if (cr_parse_double(v, &o->remote_timeout) != 0 ||
+	if (cli_parse_double(v, &o->remote_timeout) != 0 ||
 	    o->remote_timeout < 0.1 || o->remote_timeout > 86400) {
-		return cr_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
 		    "of seconds from 0.1 to 86400", name, v);
 	}
 	return 0;
 }
 
 const struct opt *
-cr_run_opt_long(const char *s, size_t n)
+cli_run_opt_long(const char *s, size_t n)
 {
 	const struct opt *op;
 
@@ -342,7 +342,7 @@ cr_run_opt_long(const char *s, size_t n)
 }
 
 const struct opt *
-cr_run_opt_short(char c)
+cli_run_opt_short(char c)
 {
 	const struct opt *op;
 

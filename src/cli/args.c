@@ -18,8 +18,8 @@
 
 /* Parse one option word at argv[*i]; may consume the next word. */
 static int
-parse_option(int argc, char **argv, int *i, struct cr_run_opts *o,
-    struct cr_err *e)
+parse_option(int argc, char **argv, int *i, struct cli_run_opts *o,
+    struct cli_err *e)
 {
 	const char *w = argv[*i], *eq, *v;
 	const struct opt *op;
@@ -30,14 +30,14 @@ parse_option(int argc, char **argv, int *i, struct cr_run_opts *o,
 	if (w[1] == '-') {
 		eq = strchr(w + 2, '=');
 		n = eq ? (size_t)(eq - w - 2) : strlen(w + 2);
-		if ((op = cr_run_opt_long(w + 2, n)) == NULL) {
-			return cr_errf(e, CORUN_EINVAL, "unknown option "
+		if ((op = cli_run_opt_long(w + 2, n)) == NULL) {
+			return cli_errf(e, CORUN_EINVAL, "unknown option "
 			    "\"%.*s\"", (int)n + 2, w);
 		}
 		snprintf(name, sizeof(name), "--%s", op->lng);
 		if (!op->arg) {
 			if (eq != NULL) {
-				return cr_errf(e, CORUN_EINVAL, "%s takes no "
+				return cli_errf(e, CORUN_EINVAL, "%s takes no "
 				    "value", name);
 			}
 			return op->fn(o, op, name, NULL, e);
@@ -47,14 +47,14 @@ parse_option(int argc, char **argv, int *i, struct cr_run_opts *o,
 		} else if (*i + 1 < argc) {
 			v = argv[++*i];
 		} else {
-			return cr_errf(e, CORUN_EINVAL, "%s needs a value",
+			return cli_errf(e, CORUN_EINVAL, "%s needs a value",
 			    name);
 		}
 		return op->fn(o, op, name, v, e);
 	}
 	for (w++; *w != '\0'; w++) {
-		if ((op = cr_run_opt_short(*w)) == NULL) {
-			return cr_errf(e, CORUN_EINVAL, "unknown option "
+		if ((op = cli_run_opt_short(*w)) == NULL) {
+			return cli_errf(e, CORUN_EINVAL, "unknown option "
 			    "\"-%c\"", *w);
 		}
 		snprintf(name, sizeof(name), "-%c", *w);
@@ -69,7 +69,7 @@ parse_option(int argc, char **argv, int *i, struct cr_run_opts *o,
 		} else if (*i + 1 < argc) {
 			v = argv[++*i];
 		} else {
-			return cr_errf(e, CORUN_EINVAL, "%s needs a value",
+			return cli_errf(e, CORUN_EINVAL, "%s needs a value",
 			    name);
 		}
 		return op->fn(o, op, name, v, e);
@@ -85,10 +85,10 @@ is_sep(const char *w)
 
 /* The words after the command: ::: values and :::: files. */
 static int
-parse_groups(int argc, char **argv, int i, struct cr_run_opts *o,
-    struct cr_err *e)
+parse_groups(int argc, char **argv, int i, struct cli_run_opts *o,
+    struct cli_err *e)
 {
-	struct cr_group *grp = NULL;
+	struct cli_group *grp = NULL;
 	int file = 0;
 
 	for (; i < argc; i++) {
@@ -96,23 +96,23 @@ parse_groups(int argc, char **argv, int i, struct cr_run_opts *o,
 			file = strcmp(argv[i], "::::") == 0;
 			grp = NULL;
 			if (!file) {
-				if ((grp = cr_run_add_group(o, 0, NULL)) == NULL) {
-					return cr_errf(e, CORUN_ENOMEM,
+				if ((grp = cli_run_add_group(o, 0, NULL)) == NULL) {
+					return cli_errf(e, CORUN_ENOMEM,
 					    "out of memory");
 				}
 			} else if (i + 1 == argc || is_sep(argv[i + 1])) {
-				return cr_errf(e, CORUN_EINVAL, ":::: needs "
+				return cli_errf(e, CORUN_EINVAL, ":::: needs "
 				    "at least one file");
 			}
 			continue;
 		}
 		if (file) {
-			if (cr_run_add_group(o, 1, argv[i]) == NULL) {
-				return cr_errf(e, CORUN_ENOMEM,
+			if (cli_run_add_group(o, 1, argv[i]) == NULL) {
+				return cli_errf(e, CORUN_ENOMEM,
 				    "out of memory");
 			}
-		} else if (cr_strv_push(&grp->vals, argv[i]) != 0) {
-			return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		} else if (cli_strv_push(&grp->vals, argv[i]) != 0) {
+			return cli_errf(e, CORUN_ENOMEM, "out of memory");
 		}
 	}
 	return 0;
@@ -120,39 +120,39 @@ parse_groups(int argc, char **argv, int i, struct cr_run_opts *o,
 
 /* Options that only make sense together. */
 static int
-check_combinations(struct cr_run_opts *o, struct cr_err *e)
+check_combinations(struct cli_run_opts *o, struct cli_err *e)
 {
 	if (o->listen == NULL && (o->token || o->token_file || o->tls_cert ||
 	    o->tls_key || o->tls_ca || o->insecure || o->remote_only ||
 	    o->worker_cmds.n || o->worker_hosts.n || o->remote_slots ||
 	    o->remote_timeout > 0)) {
-		return cr_errf(e, CORUN_EINVAL, "remote worker options "
+		return cli_errf(e, CORUN_EINVAL, "remote worker options "
 		    "(--token, --tls-*, --worker-cmd, --remote-*, ...) need "
 		    "--listen URL");
 	}
 	if (o->token != NULL && o->token_file != NULL) {
-		return cr_errf(e, CORUN_EINVAL, "--token and --token-file "
+		return cli_errf(e, CORUN_EINVAL, "--token and --token-file "
 		    "cannot both be given");
 	}
 	if (o->worker_hosts.n > 0 && o->worker_cmds.n == 0) {
-		return cr_errf(e, CORUN_EINVAL, "--worker-host needs "
+		return cli_errf(e, CORUN_EINVAL, "--worker-host needs "
 		    "--worker-cmd");
 	}
 	if (o->jobs_file != NULL && (o->ncmd > 0 || o->ngroups > 0)) {
-		return cr_errf(e, CORUN_EINVAL, "--jobs-file cannot be "
+		return cli_errf(e, CORUN_EINVAL, "--jobs-file cannot be "
 		    "combined with a command, :::, :::: or -a");
 	}
 	return 0;
 }
 
 int
-cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
-    struct cr_err *e)
+cli_run_opts_parse(int argc, char **argv, struct cli_run_opts *o,
+    struct cli_err *e)
 {
 	int i = 0, rc, cmd0;
 
 	memset(o, 0, sizeof(*o));
-	o->heartbeat_ms = CR_RUN_HEARTBEAT_UNSET;
+	o->heartbeat_ms = CLI_RUN_HEARTBEAT_UNSET;
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;

@@ -5,7 +5,7 @@
  * file, halt policy, joblog rows, exit status) take and return plain data
  * so that tests/cli/test_*.c can check them without a pool.  Errors
  * are reported as an int code plus a message written into a caller's
- * buffer (struct cr_err), which already names what and where; the caller
+ * buffer (struct cli_err), which already names what and where; the caller
  * prints it with the "corun: " prefix.
  */
 #ifndef CORUN_CLI_H
@@ -21,75 +21,75 @@
 #include "common/buf.h"
 #include "common/shquote.h"
 
-#define CR_PROG "corun"
+#define CLI_PROG "corun"
 
 /* Exit status of "other errors" (bad options, bad input), as parallel. */
-#define CR_EXIT_ERROR 255
+#define CLI_EXIT_ERROR 255
 /*
  * --heartbeat-timeout's default, as corund.conf's heartbeat-timeout; off
  * (0) by default for a --jobs-file run without --offload, where a
  * blocking kind holds its worker's loop, and its heartbeats, while it
- * runs.  CR_RUN_HEARTBEAT_UNSET: not given.
+ * runs.  CLI_RUN_HEARTBEAT_UNSET: not given.
  */
-#define CR_RUN_HEARTBEAT_MS 30000
-#define CR_RUN_HEARTBEAT_UNSET 0xffffffffu
+#define CLI_RUN_HEARTBEAT_MS 30000
+#define CLI_RUN_HEARTBEAT_UNSET 0xffffffffu
 
 /* ---- small utilities (util.c) -------------------------------------- */
 
-struct cr_err {
+struct cli_err {
 	char msg[512];
 };
 
-int cr_errf(struct cr_err *e, int code, const char *fmt, ...)
+int cli_errf(struct cli_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Print "corun: " and the message to stderr. */
-void cr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable vector of owned strings. */
-struct cr_strv {
+struct cli_strv {
 	char **v;
 	size_t n, cap;
 };
 
-void cr_strv_free(struct cr_strv *sv);
-int cr_strv_push(struct cr_strv *sv, const char *s);
-int cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len);
+void cli_strv_free(struct cli_strv *sv);
+int cli_strv_push(struct cli_strv *sv, const char *s);
+int cli_strv_pushn(struct cli_strv *sv, const char *s, size_t len);
 /* Take ownership of s (freed on failure). */
-int cr_strv_take(struct cr_strv *sv, char *s);
+int cli_strv_take(struct cli_strv *sv, char *s);
 
 /* Strict number parsing: the whole string, no sign, in range. */
-int cr_parse_uint(const char *s, unsigned long long max,
+int cli_parse_uint(const char *s, unsigned long long max,
     unsigned long long *out);
-int cr_parse_double(const char *s, double *out);
+int cli_parse_double(const char *s, double *out);
 
 /* ---- options (args.c) ---------------------------------------------- */
 
-enum cr_halt_when { CR_HALT_NEVER = 0, CR_HALT_SOON, CR_HALT_NOW };
-enum cr_halt_why { CR_HALT_FAIL = 0, CR_HALT_SUCCESS, CR_HALT_DONE };
+enum cli_halt_when { CLI_HALT_NEVER = 0, CLI_HALT_SOON, CLI_HALT_NOW };
+enum cli_halt_why { CLI_HALT_FAIL = 0, CLI_HALT_SUCCESS, CLI_HALT_DONE };
 
-struct cr_halt {
-	enum cr_halt_when when;
-	enum cr_halt_why why;
+struct cli_halt {
+	enum cli_halt_when when;
+	enum cli_halt_why why;
 	double value;		/* a count, or a percentage if percent */
 	int percent;
 };
 
 /* One input group: the values after a :::, or a file (:::: or -a). */
-struct cr_group {
+struct cli_group {
 	int is_file;
 	const char *path;	/* "-" is stdin */
-	struct cr_strv vals;	/* ::: values (literal groups) */
+	struct cli_strv vals;	/* ::: values (literal groups) */
 };
 
-struct cr_run_opts {
+struct cli_run_opts {
 	unsigned jobs;		/* -j; 0 = cores */
 	enum corun_model model;
 	unsigned procs, threads, concurrency;
 	int offload;
-	struct cr_strv load;	/* --load */
+	struct cli_strv load;	/* --load */
 	/* Supervision: the pool's options of the same names (ms; 0 = its
-	   default); the heartbeat 0 when turned off, CR_RUN_HEARTBEAT_UNSET
+	   default); the heartbeat 0 when turned off, CLI_RUN_HEARTBEAT_UNSET
 	   when not given. */
 	unsigned heartbeat_ms, restart_max, restart_window_ms;
 	int keep_order, tag, line_buffer, json, bar, progress, dry_run;
@@ -97,10 +97,10 @@ struct cr_run_opts {
 	const char *joblog, *results, *jobs_file;
 	double timeout;
 	int retries;
-	struct cr_halt halt;
+	struct cli_halt halt;
 	const char *const *cmd;	/* the command template words */
 	size_t ncmd;
-	struct cr_group *groups;
+	struct cli_group *groups;
 	size_t ngroups;
 	int help, version;
 	/* Remote workers (remote-cmd.c). */
@@ -109,22 +109,22 @@ struct cr_run_opts {
 	int insecure, remote_only;
 	unsigned remote_slots;	/* window room for remote workers */
 	double remote_timeout;
-	struct cr_strv worker_cmds;	/* --worker-cmd templates */
-	struct cr_strv worker_hosts;	/* --worker-host: {host} values */
+	struct cli_strv worker_cmds;	/* --worker-cmd templates */
+	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
 };
 
-int cr_model_parse(const char *s, enum corun_model *out);
-void cr_run_opts_free(struct cr_run_opts *o);
+int cli_model_parse(const char *s, enum corun_model *out);
+void cli_run_opts_free(struct cli_run_opts *o);
 /* Parse the arguments after "run". */
-int cr_run_opts_parse(int argc, char **argv, struct cr_run_opts *o,
-    struct cr_err *e);
-void cr_run_usage(FILE *f);
+int cli_run_opts_parse(int argc, char **argv, struct cli_run_opts *o,
+    struct cli_err *e);
+void cli_run_usage(FILE *f);
 
 /* ---- halt policy and exit status (halt.c) -------------------------- */
 
-int cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e);
+int cli_halt_parse(const char *s, struct cli_halt *h, struct cli_err *e);
 
-struct cr_tally {
+struct cli_tally {
 	uint64_t total;		/* jobs read so far (all of them if at_eof) */
 	int at_eof;
 	uint64_t done, failed, succeeded;
@@ -132,7 +132,7 @@ struct cr_tally {
 };
 
 /* Nonzero if the policy says to halt after this tally. */
-int cr_halt_triggered(const struct cr_halt *h, const struct cr_tally *t);
+int cli_halt_triggered(const struct cli_halt *h, const struct cli_tally *t);
 
 /*
  * The command's exit status, as GNU parallel: 0 when all succeeded (or a
@@ -140,14 +140,14 @@ int cr_halt_triggered(const struct cr_halt *h, const struct cr_tally *t);
  * percentage failed for a fail=Y% halt, the failing job's exit code for a
  * fail=1 halt; signo != 0 (interrupted) gives 128 + signo.
  */
-int cr_exit_status(const struct cr_halt *h, const struct cr_tally *t,
+int cli_exit_status(const struct cli_halt *h, const struct cli_tally *t,
     int halted, int signo);
 
 /* ---- templates, placeholders, quoting (template.c) ----------------- */
 
-/* cr_shquote() and cr_has_shell_syntax(): common/shquote.h. */
+/* cm_shquote() and cm_has_shell_syntax(): common/shquote.h. */
 
-struct cr_tmpl {
+struct cli_tmpl {
 	const char *const *words;
 	size_t nwords;
 	int shell;		/* one word with shell syntax: sh -c */
@@ -156,61 +156,61 @@ struct cr_tmpl {
 	size_t max_group;	/* highest {n} used */
 };
 
-int cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
-    size_t ngroups, struct cr_err *e);
+int cli_tmpl_init(struct cli_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, struct cli_err *e);
 
 /*
  * The command for one job: argv words ready for the shell kind (in shell
  * mode, one word), with values substituted.
  */
-struct cr_cmd {
-	struct cr_strv argv;
+struct cli_cmd {
+	struct cli_strv argv;
 	int shell;		/* argv[0] is a script for /bin/sh -c */
 };
 
-int cr_tmpl_expand(const struct cr_tmpl *t, const char *const *args,
-    size_t nargs, uint64_t seq, unsigned slot, struct cr_cmd *c);
-void cr_cmd_free(struct cr_cmd *c);
+int cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c);
+void cli_cmd_free(struct cli_cmd *c);
 
 /*
  * Make argv safe for the shell kind's payload: a lone word with shell
  * syntax, or an empty word (the payload's terminator), is turned into one
  * quoted script, so arguments are never run as shell code.
  */
-int cr_cmd_normalize(struct cr_cmd *c);
+int cli_cmd_normalize(struct cli_cmd *c);
 
 /* The command as one shell-quoted line (dry run, joblog). */
-char *cr_cmd_line(const struct cr_cmd *c);
+char *cli_cmd_line(const struct cli_cmd *c);
 
 /* The shell kind's payload: words NUL-terminated, "", KEY=VALUE words. */
-int cr_shell_payload(const struct cr_cmd *c, const struct cr_strv *env,
-    struct cr_buf *out);
+int cli_shell_payload(const struct cli_cmd *c, const struct cli_strv *env,
+    struct cm_buf *out);
 
 /* The placeholder transforms: {.} {/} {//} {/.}. */
-char *cr_xform(const char *v, const char *op);
+char *cli_xform(const char *v, const char *op);
 
 /* ---- a job ready to submit (shared by input and jobs file) --------- */
 
-struct cr_jobspec {
+struct cli_jobspec {
 	uint64_t seq;
 	char *kind;
 	char *payload;
 	size_t len;
 	char *cmdline;		/* for display, joblog, --json */
 	char *tagstr;		/* --tag prefix (without the TAB) */
-	struct cr_strv args;	/* the input values (empty for jobs files) */
+	struct cli_strv args;	/* the input values (empty for jobs files) */
 	char *id;		/* jobs file "id", or NULL */
 	double timeout;		/* < 0: use the default */
 	int retries;		/* < 0: use the default */
 	unsigned slot;		/* {%} slot, 0 if unused */
 };
 
-void cr_jobspec_free(struct cr_jobspec *js);
+void cli_jobspec_free(struct cli_jobspec *js);
 
 /* ---- input sources (input.c) --------------------------------------- */
 
 /* A buffered reader of separator-terminated records. */
-struct cr_reader {
+struct cli_reader {
 	int fd;
 	int own;		/* close fd at the end */
 	int eof;
@@ -221,28 +221,28 @@ struct cr_reader {
 	uint64_t lineno;	/* records returned so far */
 };
 
-int cr_reader_open(struct cr_reader *r, const char *path, int sep,
-    struct cr_err *e);
-void cr_reader_close(struct cr_reader *r);
+int cli_reader_open(struct cli_reader *r, const char *path, int sep,
+    struct cli_err *e);
+void cli_reader_close(struct cli_reader *r);
 /*
  * Next record (separator stripped, NUL-terminated, valid until the next
  * call).  nonblock: return CORUN_EAGAIN instead of waiting for input.
  * CORUN_EDONE at the end.
  */
-int cr_reader_next(struct cr_reader *r, int nonblock, char **rec,
-    size_t *len, struct cr_err *e);
+int cli_reader_next(struct cli_reader *r, int nonblock, char **rec,
+    size_t *len, struct cli_err *e);
 
 /*
  * The cross product of the groups, the last group varying fastest (as
  * GNU parallel).  Group 0 is streamed; the others are read up front.
  * With no groups, the values are the lines of stdin.
  */
-struct cr_input {
+struct cli_input {
 	size_t ngroups;
-	struct cr_strv *vals;	/* vals[g] for g >= 1 */
+	struct cli_strv *vals;	/* vals[g] for g >= 1 */
 	size_t *idx;		/* odometer over groups 1..n-1 */
-	struct cr_reader rd;	/* group 0 if it is a file */
-	const struct cr_strv *lit0; /* group 0 if it is literal */
+	struct cli_reader rd;	/* group 0 if it is a file */
+	const struct cli_strv *lit0; /* group 0 if it is literal */
 	size_t lit0_idx;
 	char *cur0;		/* current value of group 0 */
 	char *copy0;		/* its copy when other groups cycle */
@@ -251,13 +251,13 @@ struct cr_input {
 	int started, empty, done;
 };
 
-int cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
-    struct cr_err *e);
-int cr_input_next(struct cr_input *in, int nonblock, const char ***args,
-    struct cr_err *e);
+int cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
+    struct cli_err *e);
+int cli_input_next(struct cli_input *in, int nonblock, const char ***args,
+    struct cli_err *e);
 /* The fd to wait on after CORUN_EAGAIN, or -1. */
-int cr_input_fd(const struct cr_input *in);
-void cr_input_close(struct cr_input *in);
+int cli_input_fd(const struct cli_input *in);
+void cli_input_close(struct cli_input *in);
 
 /* ---- the jobs file (jobsfile.c) ------------------------------------ */
 
@@ -265,11 +265,11 @@ void cr_input_close(struct cr_input *in);
  * Parse one JSON-lines record into js (seq is left to the caller).  The
  * message names the field; the caller adds "file:line: ".
  */
-int cr_jobsfile_parse_line(const char *line, size_t len,
-    struct cr_jobspec *js, struct cr_err *e);
+int cli_jobsfile_parse_line(const char *line, size_t len,
+    struct cli_jobspec *js, struct cli_err *e);
 
-struct cr_jobsfile {
-	struct cr_reader rd;
+struct cli_jobsfile {
+	struct cli_reader rd;
 	FILE *spool;		/* copy of a non-seekable input */
 	const char *name;
 	uint64_t lineno;
@@ -277,24 +277,24 @@ struct cr_jobsfile {
 };
 
 /* Open and validate every line; nothing is run before this succeeds. */
-int cr_jobsfile_open(struct cr_jobsfile *jf, const char *path,
-    struct cr_err *e);
+int cli_jobsfile_open(struct cli_jobsfile *jf, const char *path,
+    struct cli_err *e);
 /* Next job (blank lines skipped); CORUN_EDONE at the end. */
-int cr_jobsfile_next(struct cr_jobsfile *jf, struct cr_jobspec *js,
-    struct cr_err *e);
-void cr_jobsfile_close(struct cr_jobsfile *jf);
+int cli_jobsfile_next(struct cli_jobsfile *jf, struct cli_jobspec *js,
+    struct cli_err *e);
+void cli_jobsfile_close(struct cli_jobsfile *jf);
 
 /*
  * js as the pool takes it (borrowed from js), through the job
- * specification's cr_jobspec_pool_job(): a timeout or retries the job
+ * specification's cm_jobspec_pool_job(): a timeout or retries the job
  * left out (< 0) are def_timeout and def_retries.  tag and flags are 0.
  */
-void cr_jobsfile_pool_job(const struct cr_jobspec *js, double def_timeout,
+void cli_jobsfile_pool_job(const struct cli_jobspec *js, double def_timeout,
     int def_retries, struct corun_job *j);
 
 /* ---- joblog (joblog.c) --------------------------------------------- */
 
-struct cr_logrow {
+struct cli_logrow {
 	uint64_t seq;
 	double start;		/* epoch seconds */
 	double runtime;		/* seconds */
@@ -304,50 +304,50 @@ struct cr_logrow {
 	const char *command;
 };
 
-void cr_joblog_header(FILE *f);
+void cli_joblog_header(FILE *f);
 /* One row; tabs and newlines in the command are written as \t and \n. */
-int cr_joblog_row(FILE *f, const struct cr_logrow *r);
+int cli_joblog_row(FILE *f, const struct cli_logrow *r);
 
 /* ---- output (output.c) --------------------------------------------- */
 
-struct cr_outcome {
-	const struct cr_jobspec *js;
+struct cli_outcome {
+	const struct cli_jobspec *js;
 	const struct corun_job_result *res; /* NULL if it never ran */
 	int status;		/* 0 or CORUN_E* */
 	const char *message;	/* the error's message, or "" */
 };
 
 /* "ok", "failed", "timeout", "cancelled", "lost", ... */
-const char *cr_status_name(int status);
+const char *cli_status_name(int status);
 /* Write data, prefixing every line with prefix + TAB when tag != NULL. */
-int cr_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
+int cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines);
 /* The --json record of one job (a malloc'd line without newline). */
-char *cr_outcome_json(const struct cr_outcome *oc);
+char *cli_outcome_json(const struct cli_outcome *oc);
 /* --results DIR: DIR/<seq>/{stdout,stderr,meta.json}. */
-int cr_results_write(const char *dir, const struct cr_outcome *oc,
-    struct cr_err *e);
+int cli_results_write(const char *dir, const struct cli_outcome *oc,
+    struct cli_err *e);
 /* A joblog row for an outcome. */
-void cr_outcome_logrow(const struct cr_outcome *oc, struct cr_logrow *r);
+void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
 /* ---- progress (progress.c) ----------------------------------------- */
 
-struct cr_progress {
+struct cli_progress {
 	int enabled, bar;
 	double t0, last;
 };
 
-void cr_progress_init(struct cr_progress *p, int bar, int progress,
+void cli_progress_init(struct cli_progress *p, int bar, int progress,
     double now);
 /* Format the status line into buf (pure; for tests). */
-void cr_progress_format(char *buf, size_t len, int bar, uint64_t done,
+void cli_progress_format(char *buf, size_t len, int bar, uint64_t done,
     uint64_t total, int total_known, double elapsed);
-void cr_progress_update(struct cr_progress *p, uint64_t done, uint64_t total,
+void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
     int total_known, double now, int final);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 
-int cr_cmd_run(int argc, char **argv);
-void cr_usage(FILE *f);
+int cli_cmd_run(int argc, char **argv);
+void cli_usage(FILE *f);
 
 #endif /* CORUN_CLI_H */

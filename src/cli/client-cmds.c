@@ -17,43 +17,43 @@
 /* ---- status -------------------------------------------------------- */
 
 int
-cr_cmd_status(int argc, char **argv)
+cli_cmd_status(int argc, char **argv)
 {
 	static const char u[] = "status [ID] [--json]";
-	int as_json = cr_client_json_flag(&argc, argv), rc;
+	int as_json = cli_client_json_flag(&argc, argv), rc;
 	json_t *req, *reply, *counts, *w, *job;
 	json_int_t id;
 	const char *k;
 	json_t *v;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
 	}
 	if (argc > 2) {
-		return cr_client_usage(u);
+		return cli_client_usage(u);
 	}
 	req = json_pack("{s:s}", "op", "status");
 	if (argc == 2) {
-		if (cr_client_parse_id(argv[1], &id) != 0) {
+		if (cli_client_parse_id(argv[1], &id) != 0) {
 			json_decref(req);
-			return CR_CLIENT_USAGE;
+			return CLI_CLIENT_USAGE;
 		}
 		json_object_set_new(req, "id", json_integer(id));
 	}
-	if ((rc = cr_client_call(req, CR_CALL_TIMEOUT, &reply)) != 0) {
+	if ((rc = cli_client_call(req, CLI_CALL_TIMEOUT, &reply)) != 0) {
 		return rc;
 	}
 	json_object_del(reply, "ok");
 	if ((job = json_object_get(reply, "job")) != NULL) {
 		if (as_json) {
-			cr_client_print_json(job);
+			cli_client_print_json(job);
 		} else {
 			printf("%lld %s %s attempts=%lld group=%s\n",
-			    cr_client_jint(job, "id"),
-			    cr_client_jstr(job, "state"),
-			    cr_client_jstr(job, "kind"),
-			    cr_client_jint(job, "attempts"),
-			    cr_client_jstr(job, "group"));
+			    cli_client_jint(job, "id"),
+			    cli_client_jstr(job, "state"),
+			    cli_client_jstr(job, "kind"),
+			    cli_client_jint(job, "attempts"),
+			    cli_client_jstr(job, "group"));
 		}
 		json_decref(reply);
 		return 0;
@@ -64,24 +64,24 @@ cr_cmd_status(int argc, char **argv)
 		json_object_foreach(counts, k, v) {
 			json_object_set(reply, k, v);
 		}
-		cr_client_print_json(reply);
+		cli_client_print_json(reply);
 	} else {
 		w = json_object_get(reply, "workers");
 		printf("corund %lld: %s, %lld/%lld workers (%s), %lld in the "
-		    "pool\n", cr_client_jint(reply, "pid"),
-		    cr_client_jstr(reply, "state"), cr_client_jint(w, "alive"),
-		    cr_client_jint(w, "target"), cr_client_jstr(w, "model"),
-		    cr_client_jint(reply, "in_pool"));
+		    "pool\n", cli_client_jint(reply, "pid"),
+		    cli_client_jstr(reply, "state"), cli_client_jint(w, "alive"),
+		    cli_client_jint(w, "target"), cli_client_jstr(w, "model"),
+		    cli_client_jint(reply, "in_pool"));
 		if (json_is_string(json_object_get(reply, "pool_error"))) {
 			printf("pool failing: %s\n",
-			    cr_client_jstr(reply, "pool_error"));
+			    cli_client_jstr(reply, "pool_error"));
 		}
 		printf("queued %lld  running %lld  done %lld  failed %lld  "
-		    "cancelled %lld\n", cr_client_jint(counts, "queued"),
-		    cr_client_jint(counts, "running"),
-		    cr_client_jint(counts, "done"),
-		    cr_client_jint(counts, "failed"),
-		    cr_client_jint(counts, "cancelled"));
+		    "cancelled %lld\n", cli_client_jint(counts, "queued"),
+		    cli_client_jint(counts, "running"),
+		    cli_client_jint(counts, "done"),
+		    cli_client_jint(counts, "failed"),
+		    cli_client_jint(counts, "cancelled"));
 	}
 	json_decref(reply);
 	return 0;
@@ -90,7 +90,7 @@ cr_cmd_status(int argc, char **argv)
 /* ---- wait ---------------------------------------------------------- */
 
 int
-cr_cmd_wait(int argc, char **argv)
+cli_cmd_wait(int argc, char **argv)
 {
 	static const char u[] = "wait ID ... | --all [--timeout S]";
 	json_t *req = json_pack("{s:s}", "op", "wait"), *ids = json_array();
@@ -98,7 +98,7 @@ cr_cmd_wait(int argc, char **argv)
 	double timeout = -1;
 	int all = 0, rc;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		json_decref(req);
 		json_decref(ids);
 		return 0;
@@ -109,22 +109,22 @@ cr_cmd_wait(int argc, char **argv)
 		if (strcmp(argv[i], "--all") == 0) {
 			all = 1;
 		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-			if (cr_parse_double(argv[++i], &timeout) != 0 ||
+			if (cli_parse_double(argv[++i], &timeout) != 0 ||
 			    timeout < 0) {
-				cr_warn("--timeout: \"%s\" is not seconds",
+				cli_warn("--timeout: \"%s\" is not seconds",
 				    argv[i]);
-				rc = CR_CLIENT_USAGE;
+				rc = CLI_CLIENT_USAGE;
 				goto out;
 			}
-		} else if (cr_client_parse_id(argv[i], &id) == 0) {
+		} else if (cli_client_parse_id(argv[i], &id) == 0) {
 			json_array_append_new(ids, json_integer(id));
 		} else {
-			rc = cr_client_usage(u);
+			rc = cli_client_usage(u);
 			goto out;
 		}
 	}
 	if (all == (json_array_size(ids) > 0)) {
-		rc = cr_client_usage(u);
+		rc = cli_client_usage(u);
 		goto out;
 	}
 	if (all) {
@@ -135,19 +135,19 @@ cr_cmd_wait(int argc, char **argv)
 	if (timeout >= 0) {
 		json_object_set_new(req, "timeout", json_real(timeout));
 	}
-	rc = cr_client_call(req, timeout < 0 ? -1 : timeout + 10, &reply);
+	rc = cli_client_call(req, timeout < 0 ? -1 : timeout + 10, &reply);
 	req = NULL;
 	if (rc != 0) {
 		goto out;
 	}
 	if (json_is_true(json_object_get(reply, "timed_out"))) {
-		cr_warn("timed out: %zu job(s) not finished",
+		cli_warn("timed out: %zu job(s) not finished",
 		    json_array_size(json_object_get(reply, "pending")));
-		rc = CR_CLIENT_TIMEOUT;
-	} else if (cr_client_jint(reply, "not_done") > 0) {
-		cr_warn("%lld job(s) failed or were cancelled",
-		    cr_client_jint(reply, "not_done"));
-		rc = CR_CLIENT_FAILED;
+		rc = CLI_CLIENT_TIMEOUT;
+	} else if (cli_client_jint(reply, "not_done") > 0) {
+		cli_warn("%lld job(s) failed or were cancelled",
+		    cli_client_jint(reply, "not_done"));
+		rc = CLI_CLIENT_FAILED;
 	}
 	json_decref(reply);
 out:
@@ -164,11 +164,11 @@ get_job(const char *arg, json_t **reply, json_t **job)
 	json_int_t id;
 	int rc;
 
-	if (cr_client_parse_id(arg, &id) != 0) {
-		return CR_CLIENT_USAGE;
+	if (cli_client_parse_id(arg, &id) != 0) {
+		return CLI_CLIENT_USAGE;
 	}
-	rc = cr_client_call(json_pack("{s:s, s:I}", "op", "result", "id", id),
-	    CR_CALL_TIMEOUT, reply);
+	rc = cli_client_call(json_pack("{s:s, s:I}", "op", "result", "id", id),
+	    CLI_CALL_TIMEOUT, reply);
 	if (rc == 0) {
 		*job = json_object_get(*reply, "job");
 	}
@@ -176,54 +176,54 @@ get_job(const char *arg, json_t **reply, json_t **job)
 }
 
 int
-cr_cmd_result(int argc, char **argv)
+cli_cmd_result(int argc, char **argv)
 {
 	static const char u[] = "result ID [--json]";
-	int as_json = cr_client_json_flag(&argc, argv), rc;
+	int as_json = cli_client_json_flag(&argc, argv), rc;
 	json_t *reply, *job;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
 	}
 	if (argc != 2) {
-		return cr_client_usage(u);
+		return cli_client_usage(u);
 	}
 	if ((rc = get_job(argv[1], &reply, &job)) != 0) {
 		return rc;
 	}
-	rc = cr_client_print_result(job, argv[1], as_json);
+	rc = cli_client_print_result(job, argv[1], as_json);
 	json_decref(reply);
 	return rc;
 }
 
 int
-cr_cmd_logs(int argc, char **argv)
+cli_cmd_logs(int argc, char **argv)
 {
 	static const char u[] = "logs ID";
 	json_t *reply, *job;
 	const char *out;
 	int rc;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
 	}
 	if (argc != 2) {
-		return cr_client_usage(u);
+		return cli_client_usage(u);
 	}
 	if ((rc = get_job(argv[1], &reply, &job)) != 0) {
 		return rc;
 	}
 	if (!json_is_string(json_object_get(job, "stdout"))) {
-		cr_warn("job %s is %s: its output is kept when it ends",
-		    argv[1], cr_client_jstr(job, "state"));
+		cli_warn("job %s is %s: its output is kept when it ends",
+		    argv[1], cli_client_jstr(job, "state"));
 		json_decref(reply);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
-	out = cr_client_jstr(job, "stdout");
+	out = cli_client_jstr(job, "stdout");
 	printf("==> job %s stdout <==\n%s", argv[1], out);
 	printf("%s==> job %s stderr <==\n%s",
 	    *out != '\0' && out[strlen(out) - 1] != '\n' ? "\n" : "", argv[1],
-	    cr_client_jstr(job, "stderr"));
+	    cli_client_jstr(job, "stderr"));
 	json_decref(reply);
 	return 0;
 }
@@ -231,39 +231,39 @@ cr_cmd_logs(int argc, char **argv)
 /* ---- cancel, pause, resume, scale, drain --------------------------- */
 
 int
-cr_cmd_cancel(int argc, char **argv)
+cli_cmd_cancel(int argc, char **argv)
 {
 	static const char u[] = "cancel ID ...";
 	json_t *ids = json_array(), *reply, *unknown, *v;
 	size_t i;
 	int rc;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		json_decref(ids);
 		return 0;
 	}
 	if (argc < 2) {
 		json_decref(ids);
-		return cr_client_usage(u);
+		return cli_client_usage(u);
 	}
 	for (int k = 1; k < argc; k++) {
 		json_int_t id;
 
-		if (cr_client_parse_id(argv[k], &id) != 0) {
+		if (cli_client_parse_id(argv[k], &id) != 0) {
 			json_decref(ids);
-			return CR_CLIENT_USAGE;
+			return CLI_CLIENT_USAGE;
 		}
 		json_array_append_new(ids, json_integer(id));
 	}
-	rc = cr_client_call(json_pack("{s:s, s:o}", "op", "cancel", "ids",
-	    ids), CR_CALL_TIMEOUT, &reply);
+	rc = cli_client_call(json_pack("{s:s, s:o}", "op", "cancel", "ids",
+	    ids), CLI_CALL_TIMEOUT, &reply);
 	if (rc != 0) {
 		return rc;
 	}
 	unknown = json_object_get(reply, "unknown");
 	json_array_foreach(unknown, i, v) {
-		cr_warn("no job %" JSON_INTEGER_FORMAT, json_integer_value(v));
-		rc = CR_CLIENT_FAILED;
+		cli_warn("no job %" JSON_INTEGER_FORMAT, json_integer_value(v));
+		rc = CLI_CLIENT_FAILED;
 	}
 	json_decref(reply);
 	return rc;
@@ -278,37 +278,37 @@ pause_resume(int argc, char **argv, const char *op)
 	if (argc > 2) {
 		json_decref(req);
 		fprintf(stderr, "usage: corun [-S URL] %s [GROUP]\n", op);
-		return CR_CLIENT_USAGE;
+		return CLI_CLIENT_USAGE;
 	}
 	if (argc == 2) {
 		json_object_set_new(req, "group", json_string(argv[1]));
 	}
-	if ((rc = cr_client_call(req, CR_CALL_TIMEOUT, &reply)) == 0) {
+	if ((rc = cli_client_call(req, CLI_CALL_TIMEOUT, &reply)) == 0) {
 		json_decref(reply);
 	}
 	return rc;
 }
 
 int
-cr_cmd_pause(int argc, char **argv)
+cli_cmd_pause(int argc, char **argv)
 {
-	if (cr_client_want_help(argc, argv, "pause [GROUP]")) {
+	if (cli_client_want_help(argc, argv, "pause [GROUP]")) {
 		return 0;
 	}
 	return pause_resume(argc, argv, "pause");
 }
 
 int
-cr_cmd_resume(int argc, char **argv)
+cli_cmd_resume(int argc, char **argv)
 {
-	if (cr_client_want_help(argc, argv, "resume [GROUP]")) {
+	if (cli_client_want_help(argc, argv, "resume [GROUP]")) {
 		return 0;
 	}
 	return pause_resume(argc, argv, "resume");
 }
 
 int
-cr_cmd_scale(int argc, char **argv)
+cli_cmd_scale(int argc, char **argv)
 {
 	static const char u[] = "scale N | +N | -N";
 	json_t *req, *reply;
@@ -316,17 +316,17 @@ cr_cmd_scale(int argc, char **argv)
 	const char *s;
 	int rc;
 
-	if (cr_client_want_help(argc, argv, u)) {
+	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
 	}
 	if (argc != 2) {
-		return cr_client_usage(u);
+		return cli_client_usage(u);
 	}
 	s = argv[1] + (argv[1][0] == '+' || argv[1][0] == '-' ||
 	    argv[1][0] == '=');
-	if (cr_parse_uint(s, 1024, &n) != 0) {
-		cr_warn("scale: \"%s\" is not N, +N or -N", argv[1]);
-		return CR_CLIENT_USAGE;
+	if (cli_parse_uint(s, 1024, &n) != 0) {
+		cli_warn("scale: \"%s\" is not N, +N or -N", argv[1]);
+		return CLI_CLIENT_USAGE;
 	}
 	if (argv[1][0] == '+' || argv[1][0] == '-') {
 		req = json_pack("{s:s, s:I}", "op", "scale", "delta",
@@ -336,31 +336,31 @@ cr_cmd_scale(int argc, char **argv)
 		req = json_pack("{s:s, s:I}", "op", "scale", "workers",
 		    (json_int_t)n);
 	}
-	if ((rc = cr_client_call(req, CR_CALL_TIMEOUT, &reply)) != 0) {
+	if ((rc = cli_client_call(req, CLI_CALL_TIMEOUT, &reply)) != 0) {
 		return rc;
 	}
-	printf("%lld\n", cr_client_jint(reply, "workers"));
+	printf("%lld\n", cli_client_jint(reply, "workers"));
 	json_decref(reply);
 	return 0;
 }
 
 int
-cr_cmd_drain(int argc, char **argv)
+cli_cmd_drain(int argc, char **argv)
 {
 	json_t *reply;
 	int rc;
 
-	if (cr_client_want_help(argc, argv, "drain")) {
+	if (cli_client_want_help(argc, argv, "drain")) {
 		return 0;
 	}
 	if (argc != 1) {
-		return cr_client_usage("drain");
+		return cli_client_usage("drain");
 	}
-	rc = cr_client_call(json_pack("{s:s}", "op", "drain"),
-	    CR_CALL_TIMEOUT, &reply);
+	rc = cli_client_call(json_pack("{s:s}", "op", "drain"),
+	    CLI_CALL_TIMEOUT, &reply);
 	if (rc == 0) {
 		printf("draining: %lld job(s) in flight\n",
-		    cr_client_jint(reply, "in_flight"));
+		    cli_client_jint(reply, "in_flight"));
 		json_decref(reply);
 	}
 	return rc;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 /* Seconds to wait for corund's reply to a request that does not wait. */
-#define CR_CALL_TIMEOUT 60.0
+#define CLI_CALL_TIMEOUT 60.0
 
 /*
  * Before dialing url on sock (client-peer.c): for ipc://, check the
@@ -18,41 +18,41 @@
  * arrives, closing one whose peer is neither our uid nor root.  0, or -1
  * with one line printed.  One call at a time per process.
  */
-int cr_client_guard(nng_socket sock, const char *url);
+int cli_client_guard(nng_socket sock, const char *url);
 
 /*
- * After the dial of cr_client_guard's url succeeded and before anything
+ * After the dial of cli_client_guard's url succeeded and before anything
  * is sent: 0 when the server is ours; -1 with one line naming the socket
  * and the uid that serves it.
  */
-int cr_client_peer_ok(const char *url);
+int cli_client_peer_ok(const char *url);
 
-/* "usage: corun [-S URL] TEXT" on stderr; returns CR_CLIENT_USAGE. */
-int cr_client_usage(const char *text);
+/* "usage: corun [-S URL] TEXT" on stderr; returns CLI_CLIENT_USAGE. */
+int cli_client_usage(const char *text);
 
 /*
  * Nonzero, with the usage line printed on stdout, when argv[1] is -h or
  * --help.
  */
-int cr_client_want_help(int argc, char **argv, const char *text);
+int cli_client_want_help(int argc, char **argv, const char *text);
 
 /* A job id (1 .. 2^62) into *out: 0, or -1 with a warning printed. */
-int cr_client_parse_id(const char *s, json_int_t *out);
+int cli_client_parse_id(const char *s, json_int_t *out);
 
 /* Take every --json after argv[0] out of argv; nonzero if there was one. */
-int cr_client_json_flag(int *argc, char **argv);
+int cli_client_json_flag(int *argc, char **argv);
 
 /* A string field of o, or "-". */
-const char *cr_client_jstr(json_t *o, const char *k);
+const char *cli_client_jstr(json_t *o, const char *k);
 
 /* An integer field of o, or 0. */
-long long cr_client_jint(json_t *o, const char *k);
+long long cli_client_jint(json_t *o, const char *k);
 
 /*
  * A job's output (stdout and stderr as they were), or its record with
  * as_json; returns the exit status it means for us (result, submit
- * --wait): 0 done, its exit code, or CR_CLIENT_FAILED.
+ * --wait): 0 done, its exit code, or CLI_CLIENT_FAILED.
  */
-int cr_client_print_result(json_t *job, const char *id, int as_json);
+int cli_client_print_result(json_t *job, const char *id, int as_json);
 
 #endif /* CORUN_CLI_CLIENT_INTERNAL_H */

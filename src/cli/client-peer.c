@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "client-internal.h"
 
-#define CR_PEER_WAIT_MS 3000	/* for the pipe of a dial that succeeded */
+#define CLI_PEER_WAIT_MS 3000	/* for the pipe of a dial that succeeded */
 
 /* What the pipe callback saw; one client call at a time per process. */
 static struct {
@@ -56,7 +56,7 @@ peer_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 int
-cr_client_guard(nng_socket sock, const char *url)
+cli_client_guard(nng_socket sock, const char *url)
 {
 	char why[4352];
 
@@ -64,21 +64,21 @@ cr_client_guard(nng_socket sock, const char *url)
 		return 0;
 	}
 	if (cd_socket_dir_check(url, 0, why, sizeof(why)) != 0) {
-		cr_warn("%s", why);
+		cli_warn("%s", why);
 		return -1;
 	}
 	pthread_mutex_lock(&peer.mu);
 	peer.seen = peer.bad = 0;
 	pthread_mutex_unlock(&peer.mu);
 	if (nng_pipe_notify(sock, NNG_PIPE_EV_ADD_PRE, peer_cb, NULL) != 0) {
-		cr_warn("cannot check who serves %s", url);
+		cli_warn("cannot check who serves %s", url);
 		return -1;
 	}
 	return 0;
 }
 
 int
-cr_client_peer_ok(const char *url)
+cli_client_peer_ok(const char *url)
 {
 	int seen = 0, bad = 0;
 	uint64_t uid = 0;
@@ -86,7 +86,7 @@ cr_client_peer_ok(const char *url)
 	if (strncmp(url, "ipc://", 6) != 0) {
 		return 0;
 	}
-	for (int ms = 0; ms <= CR_PEER_WAIT_MS && !seen; ms++) {
+	for (int ms = 0; ms <= CLI_PEER_WAIT_MS && !seen; ms++) {
 		pthread_mutex_lock(&peer.mu);
 		seen = peer.seen;
 		bad = peer.bad;
@@ -97,15 +97,15 @@ cr_client_peer_ok(const char *url)
 		}
 	}
 	if (!seen) {
-		cr_warn("%s: cannot tell who serves it; nothing sent", url);
+		cli_warn("%s: cannot tell who serves it; nothing sent", url);
 		return -1;
 	}
 	if (bad && uid == UINT64_MAX) {
-		cr_warn("%s: cannot tell who serves it; nothing sent", url);
+		cli_warn("%s: cannot tell who serves it; nothing sent", url);
 		return -1;
 	}
 	if (bad) {
-		cr_warn("%s is served by uid %llu, not by uid %ld or root: "
+		cli_warn("%s is served by uid %llu, not by uid %ld or root: "
 		    "not corund; nothing sent", url, (unsigned long long)uid,
 		    (long)geteuid());
 		return -1;

@@ -18,14 +18,14 @@
 #include "client-internal.h"
 #include "common/jobspec.h"
 
-#define CR_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
+#define CLI_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
 /*
  * Bytes of job lines per request: a quarter of corund's default
  * max-request (16 MiB), so that a batch of long lines is sent as several
  * requests instead of being refused whole as too_large.  A single line
  * over corund's limit still goes alone and is refused in one line.
  */
-#define CR_SUBMIT_BYTES (4u << 20)
+#define CLI_SUBMIT_BYTES (4u << 20)
 
 static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
@@ -40,8 +40,8 @@ send_batch(json_t *jobs)
 	size_t i;
 	int rc;
 
-	rc = cr_client_call(json_pack("{s:s, s:o}", "op", "submit", "jobs",
-	    jobs), CR_CALL_TIMEOUT, &reply);
+	rc = cli_client_call(json_pack("{s:s, s:o}", "op", "submit", "jobs",
+	    jobs), CLI_CALL_TIMEOUT, &reply);
 	if (rc != 0) {
 		return rc;
 	}
@@ -57,15 +57,15 @@ send_batch(json_t *jobs)
 static int
 check_job(json_t *job, const char *where)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_err e;
 
-	if (cr_jobspec_parse_json(job, where, CR_JOBSPEC_CORUND, &d, &e) !=
+	if (cm_jobspec_parse_json(job, where, CM_JOBSPEC_CORUND, &d, &e) !=
 	    0) {
-		cr_warn("%s", e.msg);
+		cli_warn("%s", e.msg);
 		return -1;
 	}
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 	return 0;
 }
 
@@ -96,25 +96,25 @@ static json_t *
 line_job(const char *path, size_t lineno, const char *line, size_t n,
     json_t *defaults)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_err e;
 	json_t *job;
 	char where[512];
 
 	snprintf(where, sizeof(where), "%s:%zu", path, lineno);
 	if (line[0] != '{') {
 		job = json_pack("{s:[s,s,s]}", "cmd", "/bin/sh", "-c", line);
-	} else if (cr_jobspec_parse_line(line, n, where, CR_JOBSPEC_CORUND,
+	} else if (cm_jobspec_parse_line(line, n, where, CM_JOBSPEC_CORUND,
 	    &d, &e) != 0) {
-		cr_warn("%s", e.msg);
+		cli_warn("%s", e.msg);
 		return NULL;
 	} else {
-		cr_jobspec_desc_free(&d);
+		cm_jobspec_desc_free(&d);
 		job = json_loadb(line, n, JSON_REJECT_DUPLICATES |
 		    JSON_ALLOW_NUL, NULL);
 	}
 	if (job == NULL) {
-		cr_warn("out of memory");
+		cli_warn("out of memory");
 		return NULL;
 	}
 	add_defaults(job, defaults);
@@ -125,8 +125,8 @@ line_job(const char *path, size_t lineno, const char *line, size_t n,
 	return job;
 }
 
-/* Each line a job; sent in batches of CR_SUBMIT_CHUNK jobs or
- * CR_SUBMIT_BYTES bytes of lines, whichever comes first. */
+/* Each line a job; sent in batches of CLI_SUBMIT_CHUNK jobs or
+ * CLI_SUBMIT_BYTES bytes of lines, whichever comes first. */
 static int
 submit_file(const char *path, json_t *defaults)
 {
@@ -138,9 +138,9 @@ submit_file(const char *path, json_t *defaults)
 	int rc = 0;
 
 	if (f == NULL) {
-		cr_warn("%s: cannot open", path);
+		cli_warn("%s: cannot open", path);
 		json_decref(jobs);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		json_t *job;
@@ -154,18 +154,18 @@ submit_file(const char *path, json_t *defaults)
 		}
 		if ((job = line_job(path, lineno, line, (size_t)n,
 		    defaults)) == NULL) {
-			rc = CR_CLIENT_FAILED;
+			rc = CLI_CLIENT_FAILED;
 			break;
 		}
 		if (json_array_size(jobs) > 0 &&
-		    bytes + (size_t)n > CR_SUBMIT_BYTES) {
+		    bytes + (size_t)n > CLI_SUBMIT_BYTES) {
 			rc = send_batch(jobs);
 			jobs = json_array();
 			bytes = 0;
 		}
 		json_array_append_new(jobs, job);
 		bytes += (size_t)n;
-		if (rc == 0 && json_array_size(jobs) == CR_SUBMIT_CHUNK) {
+		if (rc == 0 && json_array_size(jobs) == CLI_SUBMIT_CHUNK) {
 			rc = send_batch(jobs);
 			jobs = json_array();
 			bytes = 0;
@@ -224,8 +224,8 @@ opt_priority(struct submit_req *q, const struct submit_opt *op, char *arg)
 	long p = strtol(arg, &end, 10);
 
 	if (*arg == '\0' || *end != '\0') {
-		cr_warn("--priority: \"%s\" is not an integer", arg);
-		return CR_CLIENT_USAGE;
+		cli_warn("--priority: \"%s\" is not an integer", arg);
+		return CLI_CLIENT_USAGE;
 	}
 	json_object_set_new(q->job, "priority", json_integer(p));
 	return SUBMIT_NEXT;
@@ -236,9 +236,9 @@ opt_timeout(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
 	double x;
 
-	if (cr_parse_double(arg, &x) != 0 || x < 0) {
-		cr_warn("--timeout: \"%s\" is not seconds", arg);
-		return CR_CLIENT_USAGE;
+	if (cli_parse_double(arg, &x) != 0 || x < 0) {
+		cli_warn("--timeout: \"%s\" is not seconds", arg);
+		return CLI_CLIENT_USAGE;
 	}
 	json_object_set_new(q->job, "timeout", json_real(x));
 	return SUBMIT_NEXT;
@@ -249,9 +249,9 @@ opt_retries(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
 	unsigned long long u;
 
-	if (cr_parse_uint(arg, 1000, &u) != 0) {
-		cr_warn("--retries: \"%s\" is not 0..1000", arg);
-		return CR_CLIENT_USAGE;
+	if (cli_parse_uint(arg, 1000, &u) != 0) {
+		cli_warn("--retries: \"%s\" is not 0..1000", arg);
+		return CLI_CLIENT_USAGE;
 	}
 	json_object_set_new(q->job, "retries", json_integer((json_int_t)u));
 	return SUBMIT_NEXT;
@@ -268,9 +268,9 @@ opt_after(struct submit_req *q, const struct submit_opt *op, char *arg)
 	    tok = strtok_r(NULL, ",", &save)) {
 		json_int_t id;
 
-		if (cr_client_parse_id(tok, &id) != 0) {
+		if (cli_client_parse_id(tok, &id) != 0) {
 			free(s);
-			return CR_CLIENT_USAGE;
+			return CLI_CLIENT_USAGE;
 		}
 		json_array_append_new(q->after, json_integer(id));
 	}
@@ -284,8 +284,8 @@ opt_env(struct submit_req *q, const struct submit_opt *op, char *arg)
 	char *eq = strchr(arg, '=');
 
 	if (eq == NULL || eq == arg) {
-		cr_warn("--env: \"%s\" is not NAME=VALUE", arg);
-		return CR_CLIENT_USAGE;
+		cli_warn("--env: \"%s\" is not NAME=VALUE", arg);
+		return CLI_CLIENT_USAGE;
 	}
 	*eq = '\0';
 	json_object_set_new(q->env, arg, json_string(eq + 1));
@@ -351,7 +351,7 @@ parse_submit(int argc, char **argv, struct submit_req *q)
 		    k++) {
 		}
 		if (k == NSUBMIT_OPTS) {
-			return cr_client_usage(submit_usage);
+			return cli_client_usage(submit_usage);
 		}
 		rc = submit_opts[k].fn(q, &submit_opts[k], optarg);
 		if (rc != SUBMIT_NEXT) {
@@ -372,16 +372,16 @@ submit_wait(json_t *job, int as_json)
 	int rc;
 
 	json_object_set_new(job, "wait", json_true());
-	if ((rc = cr_client_call(job, -1, &reply)) != 0) {
+	if ((rc = cli_client_call(job, -1, &reply)) != 0) {
 		return rc;
 	}
 	snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
 	    json_integer_value(json_object_get(reply, "id")));
 	if (json_is_string(json_object_get(reply, "stopping"))) {
-		cr_warn("job %s: %s", id, json_string_value(
+		cli_warn("job %s: %s", id, json_string_value(
 		    json_object_get(reply, "stopping")));
 	}
-	rc = cr_client_print_result(json_object_get(reply, "job"), id,
+	rc = cli_client_print_result(json_object_get(reply, "job"), id,
 	    as_json);
 	json_decref(reply);
 	return rc;
@@ -402,13 +402,13 @@ submit_command(json_t *job, int argc, char **argv, int first, int wait,
 	/* Named as corund names a lone job ("job: cmd[0] ..."). */
 	if (check_job(job, "job") != 0) {
 		json_decref(job);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	json_object_set_new(job, "op", json_string("submit"));
 	if (wait) {
 		return submit_wait(job, as_json);
 	}
-	if ((rc = cr_client_call(job, CR_CALL_TIMEOUT, &reply)) != 0) {
+	if ((rc = cli_client_call(job, CLI_CALL_TIMEOUT, &reply)) != 0) {
 		return rc;
 	}
 	printf("%" JSON_INTEGER_FORMAT "\n",
@@ -418,7 +418,7 @@ submit_command(json_t *job, int argc, char **argv, int first, int wait,
 }
 
 int
-cr_cmd_submit(int argc, char **argv)
+cli_cmd_submit(int argc, char **argv)
 {
 	struct submit_req q;
 	int rc;
@@ -442,7 +442,7 @@ cr_cmd_submit(int argc, char **argv)
 	if (q.file != NULL || (q.as_json && !q.wait)) {
 		if (optind < argc || q.wait || q.as_json) {
 			json_decref(q.job);
-			return cr_client_usage(submit_usage);
+			return cli_client_usage(submit_usage);
 		}
 		rc = submit_file(q.file, q.job);
 		json_decref(q.job);
@@ -450,7 +450,7 @@ cr_cmd_submit(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		json_decref(q.job);
-		return cr_client_usage(submit_usage);
+		return cli_client_usage(submit_usage);
 	}
 	return submit_command(q.job, argc, argv, optind, q.wait, q.as_json);
 }

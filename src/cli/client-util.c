@@ -13,14 +13,14 @@
 #include "client-internal.h"
 
 int
-cr_client_usage(const char *text)
+cli_client_usage(const char *text)
 {
 	fprintf(stderr, "usage: corun [-S URL] %s\n", text);
-	return CR_CLIENT_USAGE;
+	return CLI_CLIENT_USAGE;
 }
 
 int
-cr_client_want_help(int argc, char **argv, const char *text)
+cli_client_want_help(int argc, char **argv, const char *text)
 {
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
@@ -31,12 +31,12 @@ cr_client_want_help(int argc, char **argv, const char *text)
 }
 
 int
-cr_client_parse_id(const char *s, json_int_t *out)
+cli_client_parse_id(const char *s, json_int_t *out)
 {
 	unsigned long long v;
 
-	if (cr_parse_uint(s, (1ull << 62), &v) != 0 || v == 0) {
-		cr_warn("\"%s\" is not a job id", s);
+	if (cli_parse_uint(s, (1ull << 62), &v) != 0 || v == 0) {
+		cli_warn("\"%s\" is not a job id", s);
 		return -1;
 	}
 	*out = (json_int_t)v;
@@ -44,7 +44,7 @@ cr_client_parse_id(const char *s, json_int_t *out)
 }
 
 int
-cr_client_json_flag(int *argc, char **argv)
+cli_client_json_flag(int *argc, char **argv)
 {
 	int found = 0, k = 0;
 
@@ -60,7 +60,7 @@ cr_client_json_flag(int *argc, char **argv)
 }
 
 const char *
-cr_client_jstr(json_t *o, const char *k)
+cli_client_jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 
@@ -68,39 +68,39 @@ cr_client_jstr(json_t *o, const char *k)
 }
 
 long long
-cr_client_jint(json_t *o, const char *k)
+cli_client_jint(json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
 /* A job's output, and its exit status as ours (result, submit --wait). */
 int
-cr_client_print_result(json_t *job, const char *id, int as_json)
+cli_client_print_result(json_t *job, const char *id, int as_json)
 {
 	const char *state;
 	int rc = 0;
 
 	if (!json_is_object(job)) {
-		cr_warn("job %s: no record (purged?)", id);
-		return CR_CLIENT_FAILED;
+		cli_warn("job %s: no record (purged?)", id);
+		return CLI_CLIENT_FAILED;
 	}
 	if (as_json) {
-		cr_client_print_json(job);
+		cli_client_print_json(job);
 		return 0;
 	}
-	state = cr_client_jstr(job, "state");
-	fputs(cr_client_jstr(job, "stdout") + (json_is_string(
+	state = cli_client_jstr(job, "state");
+	fputs(cli_client_jstr(job, "stdout") + (json_is_string(
 	    json_object_get(job, "stdout")) ? 0 : 1), stdout);
-	fputs(cr_client_jstr(job, "stderr") + (json_is_string(
+	fputs(cli_client_jstr(job, "stderr") + (json_is_string(
 	    json_object_get(job, "stderr")) ? 0 : 1), stderr);
 	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
-		cr_warn("job %s is %s: no result yet", id, state);
-		rc = CR_CLIENT_FAILED;
+		cli_warn("job %s is %s: no result yet", id, state);
+		rc = CLI_CLIENT_FAILED;
 	} else if (strcmp(state, "done") != 0) {
-		cr_warn("job %s %s: %s", id, state,
-		    cr_client_jstr(job, "error"));
-		rc = cr_client_jint(job, "exit_code") > 0 ?
-		    (int)cr_client_jint(job, "exit_code") : CR_CLIENT_FAILED;
+		cli_warn("job %s %s: %s", id, state,
+		    cli_client_jstr(job, "error"));
+		rc = cli_client_jint(job, "exit_code") > 0 ?
+		    (int)cli_client_jint(job, "exit_code") : CLI_CLIENT_FAILED;
 	}
 	return rc;
 }

@@ -23,10 +23,10 @@
  * corund answers any request up to 256 MiB (too_large when it is over
  * its max-request) and drops larger ones unanswered: never send those.
  */
-#define CR_CLIENT_MAX_SEND ((size_t)256 << 20)
+#define CLI_CLIENT_MAX_SEND ((size_t)256 << 20)
 
 const char *
-cr_client_url(void)
+cli_client_url(void)
 {
 	static char buf[4096];
 	const char *env = getenv("CORUN_SOCKET");
@@ -49,22 +49,22 @@ dial_ours(nng_socket sock, const char *url)
 {
 	int rv;
 
-	if (cr_client_guard(sock, url) != 0) {
+	if (cli_client_guard(sock, url) != 0) {
 		return -1;
 	}
 	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
-		cr_warn("cannot reach corund at %s: %s (is it running? "
+		cli_warn("cannot reach corund at %s: %s (is it running? "
 		    "-S URL or $CORUN_SOCKET name another socket)", url,
 		    nng_strerror(rv));
 		return -1;
 	}
-	return cr_client_peer_ok(url);
+	return cli_client_peer_ok(url);
 }
 
 int
-cr_client_call(json_t *req, double timeout, json_t **reply)
+cli_client_call(json_t *req, double timeout, json_t **reply)
 {
-	const char *url = cr_client_url();
+	const char *url = cli_client_url();
 	nng_socket sock;
 	nng_msg *msg = NULL;
 	json_error_t jerr;
@@ -76,19 +76,19 @@ cr_client_call(json_t *req, double timeout, json_t **reply)
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (text == NULL) {
-		cr_warn("out of memory");
-		return CR_CLIENT_FAILED;
+		cli_warn("out of memory");
+		return CLI_CLIENT_FAILED;
 	}
-	if (strlen(text) > CR_CLIENT_MAX_SEND) {
-		cr_warn("request of %zu bytes is too large: corund takes at "
-		    "most %zu", strlen(text), CR_CLIENT_MAX_SEND);
+	if (strlen(text) > CLI_CLIENT_MAX_SEND) {
+		cli_warn("request of %zu bytes is too large: corund takes at "
+		    "most %zu", strlen(text), CLI_CLIENT_MAX_SEND);
 		free(text);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	if ((rv = nng_req0_open(&sock)) != 0) {
-		cr_warn("nng: %s", nng_strerror(rv));
+		cli_warn("nng: %s", nng_strerror(rv));
 		free(text);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout < 0 ?
@@ -98,7 +98,7 @@ cr_client_call(json_t *req, double timeout, json_t **reply)
 	if (dial_ours(sock, url) != 0) {
 		free(text);
 		nng_close(sock);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	rv = nng_send(sock, text, strlen(text), 0);
 	free(text);
@@ -106,35 +106,35 @@ cr_client_call(json_t *req, double timeout, json_t **reply)
 		rv = nng_recvmsg(sock, &msg, 0);
 	}
 	if (rv != 0) {
-		cr_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
+		cli_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
 		    "no reply in time" : nng_strerror(rv));
 		nng_close(sock);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	r = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
 	nng_msg_free(msg);
 	nng_close(sock);
 	if (!json_is_object(r)) {
-		cr_warn("corund sent a reply that is not a JSON object");
+		cli_warn("corund sent a reply that is not a JSON object");
 		json_decref(r);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		e = json_object_get(r, "error");
-		cr_warn("corund: %s: %s",
+		cli_warn("corund: %s: %s",
 		    json_string_value(json_object_get(e, "code")) ?
 		    json_string_value(json_object_get(e, "code")) : "error",
 		    json_string_value(json_object_get(e, "message")) ?
 		    json_string_value(json_object_get(e, "message")) : "?");
 		json_decref(r);
-		return CR_CLIENT_FAILED;
+		return CLI_CLIENT_FAILED;
 	}
 	*reply = r;
 	return 0;
 }
 
 void
-cr_client_print_json(json_t *v)
+cli_client_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);

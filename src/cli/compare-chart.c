@@ -8,7 +8,7 @@
  * pulls some twenty libraries (X11, fontconfig, freetype, png...) whose
  * loading cost every start of corun 1.8 ms here, and `corun run` starts
  * far more often than it draws.  The functions used are listed once in
- * CR_CAIRO_FNS; the calls below read as plain cairo calls through the
+ * CLI_CAIRO_FNS; the calls below read as plain cairo calls through the
  * macros that follow the table.
  */
 #include "config.h"
@@ -23,9 +23,9 @@
 #include "compare.h"
 
 /* cairo's soname has been libcairo.so.2 since cairo 1.0. */
-#define CR_CAIRO_SONAME "libcairo.so.2"
+#define CLI_CAIRO_SONAME "libcairo.so.2"
 
-#define CR_CAIRO_FNS(X) \
+#define CLI_CAIRO_FNS(X) \
 	X(arc) X(create) X(destroy) X(fill) X(image_surface_create) \
 	X(line_to) X(move_to) X(paint) X(rectangle) X(select_font_face) \
 	X(set_font_size) X(set_line_width) X(set_source_rgb) X(show_text) \
@@ -34,14 +34,14 @@
 	X(svg_surface_create) X(text_extents)
 
 static struct {
-#define CR_CAIRO_MEMBER(f) __typeof__(cairo_##f) *f;
-	CR_CAIRO_FNS(CR_CAIRO_MEMBER)
-#undef CR_CAIRO_MEMBER
+#define CLI_CAIRO_MEMBER(f) __typeof__(cairo_##f) *f;
+	CLI_CAIRO_FNS(CLI_CAIRO_MEMBER)
+#undef CLI_CAIRO_MEMBER
 } cx;
 
 /* Load cairo once; 0, or an error naming what is missing. */
 static int
-cairo_load(struct cr_err *e)
+cairo_load(struct cli_err *e)
 {
 	static void *dl;
 	void *sym;
@@ -49,21 +49,21 @@ cairo_load(struct cr_err *e)
 	if (dl != NULL) {
 		return 0;
 	}
-	if ((dl = dlopen(CR_CAIRO_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		return cr_errf(e, CORUN_EIO, "cannot draw the chart: %s "
+	if ((dl = dlopen(CLI_CAIRO_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		return cli_errf(e, CORUN_EIO, "cannot draw the chart: %s "
 		    "(install the Debian package libcairo2)", dlerror());
 	}
-#define CR_CAIRO_LOAD(f) \
+#define CLI_CAIRO_LOAD(f) \
 	if ((sym = dlsym(dl, "cairo_" #f)) == NULL) { \
 		dlclose(dl); \
 		dl = NULL; \
-		return cr_errf(e, CORUN_EIO, "cannot draw the chart: " \
-		    "%s has no cairo_%s", CR_CAIRO_SONAME, #f); \
+		return cli_errf(e, CORUN_EIO, "cannot draw the chart: " \
+		    "%s has no cairo_%s", CLI_CAIRO_SONAME, #f); \
 	} \
 	/* POSIX: dlsym's pointer converts to a function pointer. */ \
 	memcpy(&cx.f, &sym, sizeof(sym));
-	CR_CAIRO_FNS(CR_CAIRO_LOAD)
-#undef CR_CAIRO_LOAD
+	CLI_CAIRO_FNS(CLI_CAIRO_LOAD)
+#undef CLI_CAIRO_LOAD
 	return 0;
 }
 
@@ -101,7 +101,7 @@ cairo_load(struct cr_err *e)
 
 struct ch {
 	cairo_t *cr;
-	const struct cr_cmp_report *r;
+	const struct cli_cmp_report *r;
 	double pw;		/* one panel's width */
 };
 
@@ -131,7 +131,7 @@ text(cairo_t *cr, double x, double y, double size, int bold, int align,
 static unsigned
 row_color(const struct ch *c, size_t i)
 {
-	const struct cr_cmp_row *w = &c->r->rows[i];
+	const struct cli_cmp_row *w = &c->r->rows[i];
 
 	if (c->r->v != NULL && c->r->v->winner == (int)i) {
 		return 0x2e9e4f;
@@ -154,7 +154,7 @@ bars(struct ch *c, double x0, const char *title, int which)
 		max = v > max ? v : max;
 	}
 	for (size_t i = 0; i < c->r->nrows; i++) {
-		const struct cr_cmp_row *w = &c->r->rows[i];
+		const struct cli_cmp_row *w = &c->r->rows[i];
 
 		y = CH_TOP + (double)i * CH_ROW;
 		if (w->error[0] != '\0') {
@@ -169,7 +169,7 @@ bars(struct ch *c, double x0, const char *title, int which)
 		cairo_fill(cr);
 		color(cr, 0x222222);
 		text(cr, x0 + wdt + 4, y + 17, 11, 0, 0,
-		    cr_cmp_num(buf, sizeof(buf), v));
+		    cli_cmp_num(buf, sizeof(buf), v));
 	}
 }
 
@@ -198,7 +198,7 @@ latency(struct ch *c, double x0)
 	text(cr, x0, CH_TOP - 12, 12, 1, 0,
 	    "latency ms (p50, p95-p99)");
 	for (size_t i = 0; i < c->r->nrows; i++) {
-		const struct cr_cmp_row *r = &c->r->rows[i];
+		const struct cli_cmp_row *r = &c->r->rows[i];
 
 		if (r->error[0] != '\0') {
 			continue;
@@ -226,11 +226,11 @@ latency(struct ch *c, double x0)
 			cairo_stroke(cr);
 			color(cr, 0x777777);
 			text(cr, a, CH_TOP + CH_ROW * (double)c->r->nrows + 12,
-			    9, 0, 1, cr_cmp_num(buf, sizeof(buf), t));
+			    9, 0, 1, cli_cmp_num(buf, sizeof(buf), t));
 		}
 	}
 	for (size_t i = 0; i < c->r->nrows; i++) {
-		const struct cr_cmp_row *r = &c->r->rows[i];
+		const struct cli_cmp_row *r = &c->r->rows[i];
 
 		if (r->error[0] != '\0') {
 			continue;
@@ -252,7 +252,7 @@ latency(struct ch *c, double x0)
 		cairo_arc(cr, m, y, 4.5, 0, 2 * M_PI);
 		cairo_fill(cr);
 		color(cr, 0x222222);
-		text(cr, b + 5, y + 4, 10, 0, 0, cr_cmp_num(buf, sizeof(buf),
+		text(cr, b + 5, y + 4, 10, 0, 0, cli_cmp_num(buf, sizeof(buf),
 		    r->p99_ms));
 	}
 }
@@ -346,8 +346,8 @@ draw(struct ch *c, double h)
 }
 
 int
-cr_cmp_chart(const char *path, int png, const struct cr_cmp_report *r,
-    struct cr_err *e)
+cli_cmp_chart(const char *path, int png, const struct cli_cmp_report *r,
+    struct cli_err *e)
 {
 	cairo_surface_t *s;
 	cairo_status_t st;
@@ -370,7 +370,7 @@ cr_cmp_chart(const char *path, int png, const struct cr_cmp_report *r,
 	}
 	if ((st = cairo_surface_status(s)) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
-		return cr_errf(e, CORUN_EIO, "%s: %s", path,
+		return cli_errf(e, CORUN_EIO, "%s: %s", path,
 		    cairo_status_to_string(st));
 	}
 	c.cr = cairo_create(s);
@@ -386,7 +386,7 @@ cr_cmp_chart(const char *path, int png, const struct cr_cmp_report *r,
 	}
 	cairo_surface_destroy(s);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		return cr_errf(e, CORUN_EIO, "%s: %s", path,
+		return cli_errf(e, CORUN_EIO, "%s: %s", path,
 		    cairo_status_to_string(st));
 	}
 	return 0;

@@ -23,7 +23,7 @@ ncores(void)
 }
 
 void
-cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m, uint64_t count,
+cli_cmp_plan(const struct cli_cmp_opts *o, enum corun_model m, uint64_t count,
     struct corun_pool_opts *po)
 {
 	unsigned n = o->jobs ? o->jobs : ncores();
@@ -57,7 +57,7 @@ cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m, uint64_t count,
 /* ---- making jobs ---------------------------------------------------- */
 
 static void
-kind_ms(struct cr_mkjob *mk, struct corun_job *j, const char *kind, double ms)
+kind_ms(struct cli_mkjob *mk, struct corun_job *j, const char *kind, double ms)
 {
 	j->kind = kind;
 	j->len = (size_t)snprintf(mk->buf, sizeof(mk->buf), "%.0f", ms);
@@ -65,7 +65,7 @@ kind_ms(struct cr_mkjob *mk, struct corun_job *j, const char *kind, double ms)
 }
 
 static void
-cpu_job(struct cr_mkjob *mk, struct corun_job *j, uint64_t iters)
+cpu_job(struct cli_mkjob *mk, struct corun_job *j, uint64_t iters)
 {
 	j->kind = "cpu";
 	j->len = (size_t)snprintf(mk->buf, sizeof(mk->buf), "%" PRIu64 "iter",
@@ -74,8 +74,8 @@ cpu_job(struct cr_mkjob *mk, struct corun_job *j, uint64_t iters)
 }
 
 int
-cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
-    uint64_t i, struct cr_mkjob *mk, struct corun_job *j, struct cr_err *e)
+cli_cmp_make_job(const struct cli_cmp_work *w, struct cli_jobsfile *jf,
+    uint64_t i, struct cli_mkjob *mk, struct corun_job *j, struct cli_err *e)
 {
 	const unsigned *mix = w->o->mix;
 	unsigned r, total;
@@ -84,16 +84,16 @@ cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
 	memset(j, 0, sizeof(*j));
 	j->tag = i;
 	switch (w->wl) {
-	case CR_WL_IO:
+	case CLI_WL_IO:
 		kind_ms(mk, j, "sleep", w->ms);
 		break;
-	case CR_WL_CPU:
+	case CLI_WL_CPU:
 		cpu_job(mk, j, w->cpu_iters);
 		break;
-	case CR_WL_BLOCKING:
+	case CLI_WL_BLOCKING:
 		kind_ms(mk, j, "block", w->ms);
 		break;
-	case CR_WL_MIXED:
+	case CLI_WL_MIXED:
 		/* Weighted round robin: the blend is the same in every run. */
 		total = mix[0] + mix[1] + mix[2];
 		r = (unsigned)(i % total);
@@ -105,7 +105,7 @@ cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
 			kind_ms(mk, j, "block", w->ms);
 		}
 		break;
-	case CR_WL_SHELL:
+	case CLI_WL_SHELL:
 		/* argv words, each NUL-terminated, then an empty word. */
 		j->kind = "shell";
 		if (w->ms > 0) {
@@ -118,23 +118,23 @@ cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
 		j->payload = mk->buf;
 		j->len = (size_t)n + 1;
 		break;
-	case CR_WL_NET:
+	case CLI_WL_NET:
 		j->kind = "net";
 		n = snprintf(mk->buf, sizeof(mk->buf), "%s%cGET %" PRIu64 "\n",
 		    w->addr, '\0', i);
 		j->payload = mk->buf;
 		j->len = (size_t)n;
 		break;
-	case CR_WL_NOOP:
+	case CLI_WL_NOOP:
 		j->kind = "noop";
 		break;
-	case CR_WL_FILE:
+	case CLI_WL_FILE:
 		if (mk->have_js) {
-			cr_jobspec_free(&mk->js);
+			cli_jobspec_free(&mk->js);
 			mk->have_js = 0;
 		}
 		memset(&mk->js, 0, sizeof(mk->js));
-		rc = cr_jobsfile_next(jf, &mk->js, e);
+		rc = cli_jobsfile_next(jf, &mk->js, e);
 		if (rc == CORUN_EDONE) {
 			return 0;
 		}
@@ -143,7 +143,7 @@ cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
 		}
 		mk->have_js = 1;
 		/* Left out: no timeout, no retries. */
-		cr_jobsfile_pool_job(&mk->js, 0, 0, j);
+		cli_jobsfile_pool_job(&mk->js, 0, 0, j);
 		j->tag = i;
 		return 1;
 	}

@@ -26,7 +26,7 @@
 
 #include "compare.h"
 
-struct cr_nconn {
+struct cli_nconn {
 	struct event_base *base;
 	struct event *ev;
 	struct timeval delay;
@@ -34,7 +34,7 @@ struct cr_nconn {
 };
 
 static void
-conn_close(struct cr_nconn *c)
+conn_close(struct cli_nconn *c)
 {
 	event_free(c->ev);
 	close(c->fd);
@@ -45,7 +45,7 @@ static void
 on_delay(evutil_socket_t fd, short what, void *arg)
 {
 	static const char reply[] = "ok\n";
-	struct cr_nconn *c = arg;
+	struct cli_nconn *c = arg;
 
 	(void)fd;
 	(void)what;
@@ -59,7 +59,7 @@ on_delay(evutil_socket_t fd, short what, void *arg)
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct cr_nconn *c = arg;
+	struct cli_nconn *c = arg;
 	char buf[4096];
 	ssize_t n;
 
@@ -90,7 +90,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct cr_nsrv {
+struct cli_nsrv {
 	struct event_base *base;
 	struct timeval delay;
 };
@@ -98,8 +98,8 @@ struct cr_nsrv {
 static void
 on_accept(evutil_socket_t lfd, short what, void *arg)
 {
-	struct cr_nsrv *s = arg;
-	struct cr_nconn *c;
+	struct cli_nsrv *s = arg;
+	struct cli_nconn *c;
 	int fd;
 
 	(void)what;
@@ -135,7 +135,7 @@ on_ctl(evutil_socket_t fd, short what, void *arg)
 static void
 serve(int lfd, int ctl, double delay_ms)
 {
-	struct cr_nsrv s;
+	struct cli_nsrv s;
 	struct event *lev, *cev;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -156,7 +156,7 @@ serve(int lfd, int ctl, double delay_ms)
 }
 
 int
-cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e)
+cli_netsrv_start(struct cli_netsrv *s, double delay_ms, struct cli_err *e)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
@@ -167,7 +167,7 @@ cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e)
 	s->ctl = -1;
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (lfd < 0) {
-		return cr_errf(e, CORUN_ESYS, "net server: socket: %s",
+		return cli_errf(e, CORUN_ESYS, "net server: socket: %s",
 		    strerror(errno));
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -180,7 +180,7 @@ cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e)
 		int err = errno;
 
 		close(lfd);
-		return cr_errf(e, CORUN_ESYS, "net server: 127.0.0.1: %s",
+		return cli_errf(e, CORUN_ESYS, "net server: 127.0.0.1: %s",
 		    strerror(err));
 	}
 	if ((pid = fork()) < 0) {
@@ -189,7 +189,7 @@ cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e)
 		close(lfd);
 		close(p[0]);
 		close(p[1]);
-		return cr_errf(e, CORUN_ESYS, "net server: fork: %s",
+		return cli_errf(e, CORUN_ESYS, "net server: fork: %s",
 		    strerror(err));
 	}
 	if (pid == 0) {
@@ -205,7 +205,7 @@ cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e)
 }
 
 void
-cr_netsrv_stop(struct cr_netsrv *s)
+cli_netsrv_stop(struct cli_netsrv *s)
 {
 	int status;
 

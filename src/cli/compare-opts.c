@@ -1,6 +1,6 @@
 /*
  * compare-opts.c - the options of `corun compare`.  Pure: no pool, no
- * output but the message in struct cr_err, so the unit tests can check
+ * output but the message in struct cli_err, so the unit tests can check
  * that every bad value is named along with the accepted ones.
  *
  * Long options take their value as --opt=V or --opt V; -j, -n, -c and
@@ -24,14 +24,14 @@ static const char *const wl_names[] = {
 };
 
 const char *
-cr_wl_name(enum cr_wl wl)
+cli_wl_name(enum cli_wl wl)
 {
 	return (unsigned)wl < sizeof(wl_names) / sizeof(wl_names[0]) ?
 	    wl_names[wl] : "?";
 }
 
 void
-cr_compare_usage(FILE *f)
+cli_compare_usage(FILE *f)
 {
 	fputs(
 "usage: corun compare [-h] [--workload io|cpu|blocking|mixed|shell|net|noop|\n"
@@ -48,13 +48,13 @@ cr_compare_usage(FILE *f)
 }
 
 static int
-parse_wl(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+parse_wl(const char *v, struct cli_cmp_opts *o, struct cli_err *e)
 {
 	struct stat sb;
 
-	for (size_t i = 0; i < CR_WL_FILE; i++) {
+	for (size_t i = 0; i < CLI_WL_FILE; i++) {
 		if (strcmp(v, wl_names[i]) == 0) {
-			o->wl = (enum cr_wl)i;
+			o->wl = (enum cli_wl)i;
 			return 0;
 		}
 	}
@@ -64,54 +64,54 @@ parse_wl(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
 		if (strcmp(v, "-") == 0) {
 			goto bad;
 		}
-		o->wl = CR_WL_FILE;
+		o->wl = CLI_WL_FILE;
 		o->file = v;
 		return 0;
 	}
 bad:
-	return cr_errf(e, CORUN_EINVAL, "--workload: unknown workload \"%s\" "
+	return cli_errf(e, CORUN_EINVAL, "--workload: unknown workload \"%s\" "
 	    "(accepted: " WORKLOADS "; a file is read once per model, so "
 	    "not stdin)", v);
 }
 
 static int
-parse_models(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+parse_models(const char *v, struct cli_cmp_opts *o, struct cli_err *e)
 {
 	char buf[256], *tok, *save = NULL;
 	enum corun_model m;
 
 	if (strlen(v) >= sizeof(buf)) {
-		return cr_errf(e, CORUN_EINVAL, "--models: too long (a comma-"
+		return cli_errf(e, CORUN_EINVAL, "--models: too long (a comma-"
 		    "separated list of " MODELS ")");
 	}
 	strcpy(buf, v);
 	o->nmodels = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		if (cr_model_parse(tok, &m) != 0) {
-			return cr_errf(e, CORUN_EINVAL, "--models: unknown "
+		if (cli_model_parse(tok, &m) != 0) {
+			return cli_errf(e, CORUN_EINVAL, "--models: unknown "
 			    "model \"%s\" (accepted: " MODELS ")", tok);
 		}
 		for (size_t i = 0; i < o->nmodels; i++) {
 			if (o->models[i] == m) {
-				return cr_errf(e, CORUN_EINVAL, "--models: "
+				return cli_errf(e, CORUN_EINVAL, "--models: "
 				    "\"%s\" given twice", tok);
 			}
 		}
-		if (o->nmodels == CR_CMP_MAX_MODELS) {
+		if (o->nmodels == CLI_CMP_MAX_MODELS) {
 			break;
 		}
 		o->models[o->nmodels++] = m;
 	}
 	if (o->nmodels == 0) {
-		return cr_errf(e, CORUN_EINVAL, "--models: empty (accepted: "
+		return cli_errf(e, CORUN_EINVAL, "--models: empty (accepted: "
 		    MODELS ", comma-separated)");
 	}
 	return 0;
 }
 
 static int
-parse_mix(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
+parse_mix(const char *v, struct cli_cmp_opts *o, struct cli_err *e)
 {
 	unsigned long long w[3];
 	char buf[64], *p = buf, *colon;
@@ -128,7 +128,7 @@ parse_mix(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
 		if (colon != NULL) {
 			*colon = '\0';
 		}
-		if (cr_parse_uint(p, 1000, &w[i]) != 0) {
+		if (cli_parse_uint(p, 1000, &w[i]) != 0) {
 			goto bad;
 		}
 		p = colon + 1;
@@ -141,16 +141,16 @@ parse_mix(const char *v, struct cr_cmp_opts *o, struct cr_err *e)
 	}
 	return 0;
 bad:
-	return cr_errf(e, CORUN_EINVAL, "--mix: bad blend \"%s\" (expected "
+	return cli_errf(e, CORUN_EINVAL, "--mix: bad blend \"%s\" (expected "
 	    "IO:CPU:BLOCK weights 0-1000, not all 0, e.g. 8:1:1)", v);
 }
 
 static int
 uint_opt(const char *name, const char *v, unsigned long long lo,
-    unsigned long long hi, unsigned long long *out, struct cr_err *e)
+    unsigned long long hi, unsigned long long *out, struct cli_err *e)
 {
-	if (cr_parse_uint(v, hi, out) != 0 || *out < lo) {
-		return cr_errf(e, CORUN_EINVAL, "%s: bad value \"%s\" (a whole "
+	if (cli_parse_uint(v, hi, out) != 0 || *out < lo) {
+		return cli_errf(e, CORUN_EINVAL, "%s: bad value \"%s\" (a whole "
 		    "number from %llu to %llu)", name, v, lo, hi);
 	}
 	return 0;
@@ -161,8 +161,8 @@ uint_opt(const char *name, const char *v, unsigned long long lo,
 struct cmp_opt;
 
 /* Apply the value v of the option named name to o: 0 or an error in e. */
-typedef int cmp_opt_fn(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e);
+typedef int cmp_opt_fn(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e);
 
 struct cmp_opt {
 	const char *name;	/* "--workload" */
@@ -172,8 +172,8 @@ struct cmp_opt {
 };
 
 static int
-set_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e)
+set_count(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	unsigned long long u;
 	int rc;
@@ -186,15 +186,15 @@ set_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
 }
 
 static int
-opt_workload(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e)
+opt_workload(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	return parse_wl(v, o, e);
 }
 
 static int
-opt_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e)
+opt_count(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	unsigned long long u;
 	int rc = uint_opt(name, v, 1, 100000000, &u, e);
@@ -204,8 +204,8 @@ opt_count(struct cr_cmp_opts *o, const struct cmp_opt *op,
 }
 
 static int
-opt_ms(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_ms(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	unsigned long long u;
 	int rc = uint_opt(name, v, 0, 3600000, &u, e);
@@ -215,48 +215,48 @@ opt_ms(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
 }
 
 static int
-opt_models(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e)
+opt_models(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	return parse_models(v, o, e);
 }
 
 static int
-opt_mix(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_mix(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	return parse_mix(v, o, e);
 }
 
 static int
-opt_svg(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_svg(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	o->svg = v;
 	return 0;
 }
 
 static int
-opt_png(struct cr_cmp_opts *o, const struct cmp_opt *op, const char *name,
-    const char *v, struct cr_err *e)
+opt_png(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
+    const char *v, struct cli_err *e)
 {
 	o->png = v;
 	return 0;
 }
 
 static int
-opt_peers(struct cr_cmp_opts *o, const struct cmp_opt *op,
-    const char *name, const char *v, struct cr_err *e)
+opt_peers(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
 {
 	if (strcmp(v, "python") != 0) {
-		return cr_errf(e, CORUN_EINVAL, "--peers: unknown peers "
+		return cli_errf(e, CORUN_EINVAL, "--peers: unknown peers "
 		    "\"%s\" (accepted: python)", v);
 	}
 	o->peers = 1;
 	return 0;
 }
 
-#define CMP_OFF(f) offsetof(struct cr_cmp_opts, f)
+#define CMP_OFF(f) offsetof(struct cli_cmp_opts, f)
 
 /* The options that take a value. */
 static const struct cmp_opt cmp_opts[] = {
@@ -287,10 +287,10 @@ static const struct {
 };
 
 static void
-set_defaults(struct cr_cmp_opts *o)
+set_defaults(struct cli_cmp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->wl = CR_WL_IO;
+	o->wl = CLI_WL_IO;
 	o->ms = -1;
 	o->repeat = 1;
 	o->mix[0] = 8;
@@ -305,7 +305,7 @@ set_defaults(struct cr_cmp_opts *o)
 
 /* Nonzero if a is a flag, which is then set. */
 static int
-take_flag(const char *a, struct cr_cmp_opts *o)
+take_flag(const char *a, struct cli_cmp_opts *o)
 {
 	for (size_t k = 0; k < sizeof(cmp_flags) / sizeof(cmp_flags[0]);
 	    k++) {
@@ -318,9 +318,9 @@ take_flag(const char *a, struct cr_cmp_opts *o)
 }
 
 static int
-unknown(const char *name, struct cr_err *e)
+unknown(const char *name, struct cli_err *e)
 {
-	return cr_errf(e, CORUN_EINVAL, "unknown option \"%s\" (accepted: "
+	return cli_errf(e, CORUN_EINVAL, "unknown option \"%s\" (accepted: "
 	    "--workload, --count, --ms, --models, -j, --concurrency, "
 	    "--window, --repeat, --mix, --json, --csv, --svg, --png, "
 	    "--peers, --help)", name);
@@ -333,7 +333,7 @@ unknown(const char *name, struct cr_err *e)
  */
 static int
 split_option(int argc, char **argv, int *i, char *nbuf, size_t nlen,
-    const char **v, struct cr_err *e)
+    const char **v, struct cli_err *e)
 {
 	static const char *const longs[] = {
 		"--jobs", "--count", "--concurrency", "--workload"
@@ -357,7 +357,7 @@ split_option(int argc, char **argv, int *i, char *nbuf, size_t nlen,
 	}
 	if (*v == NULL) {
 		if (*i + 1 >= argc) {
-			return cr_errf(e, CORUN_EINVAL, "%s: missing value",
+			return cli_errf(e, CORUN_EINVAL, "%s: missing value",
 			    nbuf);
 		}
 		*v = argv[++*i];
@@ -366,8 +366,8 @@ split_option(int argc, char **argv, int *i, char *nbuf, size_t nlen,
 }
 
 int
-cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
-    struct cr_err *e)
+cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
+    struct cli_err *e)
 {
 	const struct cmp_opt *op;
 	const char *v;
@@ -396,7 +396,7 @@ cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
 		}
 	}
 	if (o->json && o->csv) {
-		return cr_errf(e, CORUN_EINVAL, "--json and --csv: choose one "
+		return cli_errf(e, CORUN_EINVAL, "--json and --csv: choose one "
 		    "(both go to stdout)");
 	}
 	return 0;

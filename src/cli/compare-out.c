@@ -2,7 +2,7 @@
  * compare-out.c - what `corun compare` prints: a table that fits 80
  * columns, or JSON (--json), or CSV (--csv).  The JSON and CSV field
  * names are the ones corun(1) documents; peers (peers.py) print rows with
- * the same names, read back by cr_cmp_row_from_json().
+ * the same names, read back by cli_cmp_row_from_json().
  */
 #include "config.h"
 
@@ -15,7 +15,7 @@
 
 /* A number in at most 6 characters, with about 3 significant digits. */
 const char *
-cr_cmp_num(char *buf, size_t len, double v)
+cli_cmp_num(char *buf, size_t len, double v)
 {
 	if (v >= 999999.5) {
 		snprintf(buf, len, "%.2g", v);
@@ -72,7 +72,7 @@ wrap(FILE *f, const char *text, size_t width)
 }
 
 void
-cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
+cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 {
 	char a[9][24], plan[32];
 	int rep = r->o->repeat > 1;
@@ -84,7 +84,7 @@ cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 	    "PxTxC", "wall s", "jobs/s", "p50ms", "p95ms", "p99ms", "cpu s",
 	    "rss MB", rep ? "spread" : "csw");
 	for (size_t i = 0; i < r->nrows; i++) {
-		const struct cr_cmp_row *w = &r->rows[i];
+		const struct cli_cmp_row *w = &r->rows[i];
 
 		if (w->procs > 0) {
 			snprintf(plan, sizeof(plan), "%ux%ux%u", w->procs,
@@ -102,17 +102,17 @@ cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 			    (w->wall_max_s - w->wall_min_s) * 100 / w->wall_s :
 			    0);
 		} else {
-			cr_cmp_num(a[8], sizeof(a[8]),
+			cli_cmp_num(a[8], sizeof(a[8]),
 			    (double)(w->vcsw + w->ivcsw));
 		}
 		fprintf(f, "%-11.11s %8.8s %7s %8s %6s %6s %6s %5s %6s %6s\n",
-		    w->model, plan, cr_cmp_num(a[0], sizeof(a[0]), w->wall_s),
-		    cr_cmp_num(a[1], sizeof(a[1]), w->jobs_per_s),
-		    cr_cmp_num(a[2], sizeof(a[2]), w->p50_ms),
-		    cr_cmp_num(a[3], sizeof(a[3]), w->p95_ms),
-		    cr_cmp_num(a[4], sizeof(a[4]), w->p99_ms),
-		    cr_cmp_num(a[5], sizeof(a[5]), w->cpu_s),
-		    cr_cmp_num(a[6], sizeof(a[6]),
+		    w->model, plan, cli_cmp_num(a[0], sizeof(a[0]), w->wall_s),
+		    cli_cmp_num(a[1], sizeof(a[1]), w->jobs_per_s),
+		    cli_cmp_num(a[2], sizeof(a[2]), w->p50_ms),
+		    cli_cmp_num(a[3], sizeof(a[3]), w->p95_ms),
+		    cli_cmp_num(a[4], sizeof(a[4]), w->p99_ms),
+		    cli_cmp_num(a[5], sizeof(a[5]), w->cpu_s),
+		    cli_cmp_num(a[6], sizeof(a[6]),
 		    (double)w->peak_rss_kb / 1024),
 		    a[8]);
 	}
@@ -125,7 +125,7 @@ cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r)
 /* ---- JSON ----------------------------------------------------------- */
 
 static json_t *
-row_json(const struct cr_cmp_row *w)
+row_json(const struct cli_cmp_row *w)
 {
 	json_t *o = json_object();
 
@@ -163,7 +163,7 @@ row_json(const struct cr_cmp_row *w)
 }
 
 int
-cr_cmp_print_json(FILE *f, const struct cr_cmp_report *r)
+cli_cmp_print_json(FILE *f, const struct cli_cmp_report *r)
 {
 	json_t *top, *rows, *v;
 	int rc;
@@ -208,14 +208,14 @@ cr_cmp_print_json(FILE *f, const struct cr_cmp_report *r)
 /* ---- CSV ------------------------------------------------------------ */
 
 void
-cr_cmp_print_csv(FILE *f, const struct cr_cmp_report *r)
+cli_cmp_print_csv(FILE *f, const struct cli_cmp_report *r)
 {
 	fputs("workload,model,impl,procs,threads,concurrency,jobs,failed,"
 	    "wall_s,wall_min_s,wall_max_s,runs,jobs_per_s,p50_ms,p95_ms,"
 	    "p99_ms,mean_run_ms,cpu_s,cpu_user_s,cpu_sys_s,peak_rss_kb,vcsw,"
 	    "ivcsw,par,cores_busy,winner\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
-		const struct cr_cmp_row *w = &r->rows[i];
+		const struct cli_cmp_row *w = &r->rows[i];
 
 		/* Names are [a-z0-9-] and the workload a path: quote it. */
 		fputc('"', f);
@@ -248,8 +248,8 @@ getd(json_t *o, const char *k)
 }
 
 int
-cr_cmp_row_from_json(const char *line, struct cr_cmp_row *w,
-    struct cr_err *e)
+cli_cmp_row_from_json(const char *line, struct cli_cmp_row *w,
+    struct cli_err *e)
 {
 	json_error_t je;
 	json_t *o, *m, *er;
@@ -257,13 +257,13 @@ cr_cmp_row_from_json(const char *line, struct cr_cmp_row *w,
 	memset(w, 0, sizeof(*w));
 	if ((o = json_loads(line, 0, &je)) == NULL || !json_is_object(o)) {
 		json_decref(o);
-		return cr_errf(e, CORUN_EINVAL, "not a JSON object: %s",
+		return cli_errf(e, CORUN_EINVAL, "not a JSON object: %s",
 		    je.text);
 	}
 	m = json_object_get(o, "model");
 	if (!json_is_string(m)) {
 		json_decref(o);
-		return cr_errf(e, CORUN_EINVAL, "no \"model\" string");
+		return cli_errf(e, CORUN_EINVAL, "no \"model\" string");
 	}
 	snprintf(w->model, sizeof(w->model), "%s", json_string_value(m));
 	m = json_object_get(o, "impl");

@@ -16,8 +16,8 @@
 
 #include "compare.h"
 
-#ifndef CR_PKGDATADIR
-#define CR_PKGDATADIR "/usr/local/share/corun"
+#ifndef CLI_PKGDATADIR
+#define CLI_PKGDATADIR "/usr/local/share/corun"
 #endif
 
 extern char **environ;
@@ -34,7 +34,7 @@ readable(const char *p)
 }
 
 int
-cr_cmp_find_peers(char *out, size_t len)
+cli_cmp_find_peers(char *out, size_t len)
 {
 	const char *env = getenv("CORUN_PEERS");
 	static const char *const rel[] = {
@@ -59,21 +59,21 @@ cr_cmp_find_peers(char *out, size_t len)
 			}
 		}
 	}
-	snprintf(out, len, "%s/peers.py", CR_PKGDATADIR);
+	snprintf(out, len, "%s/peers.py", CLI_PKGDATADIR);
 	return readable(out) ? 0 : -1;
 }
 
 /* peers.py's arguments: the workload as corun runs it. */
 static void
 peer_args(const struct peer_argv *pa, const char *py, const char *script,
-    const struct cr_cmp_work *w, const char **argv)
+    const struct cli_cmp_work *w, const char **argv)
 {
 	size_t k = 0;
 
 	argv[k++] = py;
 	argv[k++] = script;
 	argv[k++] = "--workload";
-	argv[k++] = cr_wl_name(w->wl);
+	argv[k++] = cli_wl_name(w->wl);
 	argv[k++] = "--count";
 	argv[k++] = pa->count;
 	argv[k++] = "--ms";
@@ -84,7 +84,7 @@ peer_args(const struct peer_argv *pa, const char *py, const char *script,
 	argv[k++] = pa->c;
 	argv[k++] = "--mix";
 	argv[k++] = pa->mix;
-	if (w->wl == CR_WL_NET) {
+	if (w->wl == CLI_WL_NET) {
 		argv[k++] = "--addr";
 		argv[k++] = w->addr;
 	}
@@ -99,7 +99,7 @@ spawn_peers(const char *py, const char **argv, pid_t *pid)
 	int p[2], status;
 
 	if (pipe(p) != 0) {
-		cr_warn("compare: peers: pipe: %s", strerror(errno));
+		cli_warn("compare: peers: pipe: %s", strerror(errno));
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -111,7 +111,7 @@ spawn_peers(const char *py, const char **argv, pid_t *pid)
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	if (status != 0) {
-		cr_warn("compare: peers: cannot run %s: %s", py,
+		cli_warn("compare: peers: cannot run %s: %s", py,
 		    strerror(status));
 		close(p[0]);
 		return -1;
@@ -121,10 +121,10 @@ spawn_peers(const char *py, const char **argv, pid_t *pid)
 
 /* One row per line of fd, up to max; fd is closed. */
 static size_t
-read_rows(int fd, const char *script, struct cr_cmp_row *rows, size_t max)
+read_rows(int fd, const char *script, struct cli_cmp_row *rows, size_t max)
 {
-	struct cr_cmp_row row;
-	struct cr_err e;
+	struct cli_cmp_row row;
+	struct cli_err e;
 	char line[4096];
 	size_t n = 0;
 	FILE *f;
@@ -134,8 +134,8 @@ read_rows(int fd, const char *script, struct cr_cmp_row *rows, size_t max)
 		return 0;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (cr_cmp_row_from_json(line, &row, &e) != 0) {
-			cr_warn("compare: peers: %s: %s", script, e.msg);
+		if (cli_cmp_row_from_json(line, &row, &e) != 0) {
+			cli_warn("compare: peers: %s: %s", script, e.msg);
 		} else if (n < max) {
 			rows[n++] = row;
 		}
@@ -145,8 +145,8 @@ read_rows(int fd, const char *script, struct cr_cmp_row *rows, size_t max)
 }
 
 size_t
-cr_cmp_run_peers(const char *script, const struct cr_cmp_work *w,
-    unsigned cores, struct cr_cmp_row *rows, size_t max)
+cli_cmp_run_peers(const char *script, const struct cli_cmp_work *w,
+    unsigned cores, struct cli_cmp_row *rows, size_t max)
 {
 	const char *py = getenv("PYTHON3");
 	struct peer_argv pa;
@@ -173,7 +173,7 @@ cr_cmp_run_peers(const char *script, const struct cr_cmp_work *w,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cr_warn("compare: peers: %s did not exit cleanly", script);
+		cli_warn("compare: peers: %s did not exit cleanly", script);
 	}
 	return n;
 }

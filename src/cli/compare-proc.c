@@ -23,7 +23,7 @@
 
 /* A "Key:   123 kB" line of /proc/PID/status, in kB; 0 if unreadable. */
 uint64_t
-cr_proc_status_kb(int pid, const char *key)
+cli_proc_status_kb(int pid, const char *key)
 {
 	char path[64], line[256];
 	size_t klen = strlen(key);
@@ -50,7 +50,7 @@ cr_proc_status_kb(int pid, const char *key)
 
 /* Reset our peak RSS to the current RSS (Linux >= 4.0); best effort. */
 void
-cr_reset_peak_rss(void)
+cli_reset_peak_rss(void)
 {
 	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
 
@@ -101,7 +101,7 @@ proc_cpu(int pid, double *user, double *sys)
 
 /* Add the workers' CPU to (or, sign -1, take it from) user and sys. */
 void
-cr_workers_cpu(corun_pool *pool, int sign, double *user, double *sys)
+cli_workers_cpu(corun_pool *pool, int sign, double *user, double *sys)
 {
 	int pids[1024];
 	size_t n = corun_pool_worker_pids(pool, pids, 1024);
@@ -121,7 +121,7 @@ tv_s(const struct timeval *tv)
 }
 
 void
-cr_ru_delta(const struct rusage *a, const struct rusage *b, double *user,
+cli_ru_delta(const struct rusage *a, const struct rusage *b, double *user,
     double *sys, uint64_t *vcsw, uint64_t *ivcsw)
 {
 	if (user != NULL) {
@@ -137,21 +137,21 @@ cr_ru_delta(const struct rusage *a, const struct rusage *b, double *user,
 /*
  * The cpu kind runs for a wall time ("50ms") or a number of rounds
  * ("1000iter"); compare wants a fixed amount of work, so it asks the
- * real kernel how many rounds fit in CR_CAL_MS, CR_CAL_RUNS times, and
+ * real kernel how many rounds fit in CLI_CAL_MS, CLI_CAL_RUNS times, and
  * keeps the best rate (a busy machine only ever slows a run down).
  */
-#define CR_CAL_RUNS 3
-#define CR_CAL_MS 40
+#define CLI_CAL_RUNS 3
+#define CLI_CAL_MS 40
 
 int
-cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
+cli_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cli_err *e)
 {
 	struct corun_pool_opts po;
 	const struct corun_job_result *res;
 	struct corun_job j;
 	corun_loop *loop = NULL;
 	corun_pool *pool = NULL;
-	corun_future *fut[CR_CAL_RUNS] = { NULL }, *all = NULL, *done = NULL;
+	corun_future *fut[CLI_CAL_RUNS] = { NULL }, *all = NULL, *done = NULL;
 	unsigned long long rounds, best = 0;
 	char buf[32];
 	int rc;
@@ -161,31 +161,31 @@ cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
 	po.jobs = 1;
 	memset(&j, 0, sizeof(j));
 	j.kind = "cpu";
-	j.len = (size_t)snprintf(buf, sizeof(buf), "%dms", CR_CAL_MS);
+	j.len = (size_t)snprintf(buf, sizeof(buf), "%dms", CLI_CAL_MS);
 	j.payload = buf;
 	if ((rc = corun_loop_new(&loop)) != 0 ||
 	    (rc = corun_pool_new(loop, &po, &pool)) != 0) {
-		cr_errf(e, rc, "cpu calibration: %s", corun_strerror(rc));
+		cli_errf(e, rc, "cpu calibration: %s", corun_strerror(rc));
 		goto out;
 	}
-	for (int i = 0; i < CR_CAL_RUNS; i++) {
+	for (int i = 0; i < CLI_CAL_RUNS; i++) {
 		if ((rc = corun_pool_submit(pool, &j, &fut[i])) != 0) {
-			cr_errf(e, rc, "cpu calibration: %s",
+			cli_errf(e, rc, "cpu calibration: %s",
 			    corun_strerror(rc));
 			goto out;
 		}
 	}
 	/* One worker, one slot: the runs take turns, never share a core. */
-	if ((rc = corun_gather(loop, fut, CR_CAL_RUNS, 0, &all)) != 0 ||
+	if ((rc = corun_gather(loop, fut, CLI_CAL_RUNS, 0, &all)) != 0 ||
 	    (rc = corun_loop_run_until_complete(loop, all)) != 0) {
-		cr_errf(e, rc, "cpu calibration: %s", corun_strerror(rc));
+		cli_errf(e, rc, "cpu calibration: %s", corun_strerror(rc));
 		goto out;
 	}
-	for (int i = 0; i < CR_CAL_RUNS; i++) {
+	for (int i = 0; i < CLI_CAL_RUNS; i++) {
 		res = corun_pool_result(fut[i]);
 		if (res == NULL || res->status != 0 || res->out == NULL ||
 		    sscanf(res->out, "%*s %llu", &rounds) != 1) {
-			rc = cr_errf(e, CORUN_EFAILED, "cpu calibration: the "
+			rc = cli_errf(e, CORUN_EFAILED, "cpu calibration: the "
 			    "cpu job failed: %s", res != NULL ? res->message :
 			    "no result");
 			goto out;
@@ -193,7 +193,7 @@ cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
 		/* The least disturbed run is the truest rate. */
 		best = rounds > best ? rounds : best;
 	}
-	*iters = (uint64_t)((double)best * ms / CR_CAL_MS);
+	*iters = (uint64_t)((double)best * ms / CLI_CAL_MS);
 	if (*iters == 0) {
 		*iters = 1;
 	}
@@ -202,7 +202,7 @@ cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e)
 		corun_future_unref(done);
 	}
 out:
-	for (int i = 0; i < CR_CAL_RUNS; i++) {
+	for (int i = 0; i < CLI_CAL_RUNS; i++) {
 		if (fut[i] != NULL) {
 			corun_future_unref(fut[i]);
 		}

@@ -35,26 +35,26 @@
 #include "compare.h"
 
 /* Seconds to wait for the workers' hello. */
-#define CR_READY_WAIT 30.0
+#define CLI_READY_WAIT 30.0
 
-struct cr_slot {
-	struct cr_cmp_state *st;
+struct cli_slot {
+	struct cli_cmp_state *st;
 	uint64_t submit_ns;
 	size_t next_free;
 };
 
-struct cr_cmp_state {
-	const struct cr_cmp_work *w;
+struct cli_cmp_state {
+	const struct cli_cmp_work *w;
 	corun_loop *loop;
 	corun_pool *pool;
-	struct cr_jobsfile jf;
+	struct cli_jobsfile jf;
 	int use_jf, eof, failed_hard, finished;
 	uint64_t count, next, done, failed;
 	size_t window, outstanding;
-	struct cr_slot *slots;
+	struct cli_slot *slots;
 	size_t free_head;
 	corun_handle *refill_h;
-	struct cr_hist *hist;
+	struct cli_hist *hist;
 	double run_ms_sum;
 	uint64_t t_last;
 	char *error;		/* the row's error buffer */
@@ -69,7 +69,7 @@ static void refill(void *arg);
  * not run (and stop the loop again) inside the shutdown that follows.
  */
 static void
-finish(struct cr_cmp_state *st)
+finish(struct cli_cmp_state *st)
 {
 	if (st->finished) {
 		return;
@@ -86,7 +86,7 @@ finish(struct cr_cmp_state *st)
 /* ---- the window ----------------------------------------------------- */
 
 static void
-fail_run(struct cr_cmp_state *st, const char *msg)
+fail_run(struct cli_cmp_state *st, const char *msg)
 {
 	if (st->error[0] == '\0') {
 		snprintf(st->error, st->errlen, "%s", msg);
@@ -98,13 +98,13 @@ fail_run(struct cr_cmp_state *st, const char *msg)
 static void
 on_done(corun_future *fut, void *arg)
 {
-	struct cr_slot *s = arg;
-	struct cr_cmp_state *st = s->st;
+	struct cli_slot *s = arg;
+	struct cli_cmp_state *st = s->st;
 	const struct corun_job_result *res = corun_pool_result(fut);
 	uint64_t now = corun_loop_now_ns();
 	const char *msg = NULL;
 
-	cr_hist_add(st->hist, (double)(now - s->submit_ns) / 1e6);
+	cli_hist_add(st->hist, (double)(now - s->submit_ns) / 1e6);
 	if (res != NULL && res->end_ns >= res->start_ns) {
 		st->run_ms_sum += (double)(res->end_ns - res->start_ns) / 1e6;
 	}
@@ -136,12 +136,12 @@ on_done(corun_future *fut, void *arg)
 static void
 refill(void *arg)
 {
-	struct cr_cmp_state *st = arg;
-	struct cr_mkjob mk;
+	struct cli_cmp_state *st = arg;
+	struct cli_mkjob mk;
 	struct corun_job j;
-	struct cr_err e;
+	struct cli_err e;
 	corun_future *fut;
-	struct cr_slot *s;
+	struct cli_slot *s;
 	int rc;
 
 	if (st->refill_h != NULL) {
@@ -157,7 +157,7 @@ refill(void *arg)
 			st->eof = 1;
 			break;
 		}
-		rc = cr_cmp_make_job(st->w, &st->jf, st->next, &mk, &j, &e);
+		rc = cli_cmp_make_job(st->w, &st->jf, st->next, &mk, &j, &e);
 		if (rc == 0) {
 			st->eof = 1;
 			break;
@@ -185,7 +185,7 @@ refill(void *arg)
 		}
 	}
 	if (mk.have_js) {
-		cr_jobspec_free(&mk.js);
+		cli_jobspec_free(&mk.js);
 	}
 	if (st->eof && st->outstanding == 0) {
 		finish(st);
@@ -196,7 +196,7 @@ static int
 wait_ready(corun_loop *loop, corun_pool *pool, unsigned procs)
 {
 	struct corun_pool_stats ps;
-	double end = corun_loop_time(loop) + CR_READY_WAIT;
+	double end = corun_loop_time(loop) + CLI_READY_WAIT;
 
 	for (;;) {
 		corun_pool_stats(pool, &ps);
@@ -211,7 +211,7 @@ wait_ready(corun_loop *loop, corun_pool *pool, unsigned procs)
 }
 
 static size_t
-window_for(const struct cr_cmp_work *w, unsigned slots)
+window_for(const struct cli_cmp_work *w, unsigned slots)
 {
 	size_t win = w->o->window;
 
@@ -230,10 +230,10 @@ window_for(const struct cr_cmp_work *w, unsigned slots)
 
 /* The window, the jobs file, the loop and the pool, up and ready. */
 static int
-run_setup(struct cr_cmp_state *st, const struct cr_cmp_work *w,
-    const struct corun_pool_opts *po, struct cr_cmp_row *row)
+run_setup(struct cli_cmp_state *st, const struct cli_cmp_work *w,
+    const struct corun_pool_opts *po, struct cli_cmp_row *row)
 {
-	struct cr_err e;
+	struct cli_err e;
 	int rc;
 
 	st->window = window_for(w, row->procs * row->threads * row->conc);
@@ -245,8 +245,8 @@ run_setup(struct cr_cmp_state *st, const struct cr_cmp_work *w,
 	for (size_t i = 0; i < st->window; i++) {
 		st->slots[i].next_free = i + 1;
 	}
-	if (w->wl == CR_WL_FILE) {
-		if ((rc = cr_jobsfile_open(&st->jf, w->file, &e)) != 0) {
+	if (w->wl == CLI_WL_FILE) {
+		if ((rc = cli_jobsfile_open(&st->jf, w->file, &e)) != 0) {
 			snprintf(row->error, sizeof(row->error), "%.120s",
 			    e.msg);
 			return rc;
@@ -261,7 +261,7 @@ run_setup(struct cr_cmp_state *st, const struct cr_cmp_work *w,
 	}
 	if ((rc = wait_ready(st->loop, st->pool, row->procs)) != 0) {
 		snprintf(row->error, sizeof(row->error), "the workers did not "
-		    "start within %.0f s", CR_READY_WAIT);
+		    "start within %.0f s", CLI_READY_WAIT);
 		return rc;
 	}
 	return 0;
@@ -269,7 +269,7 @@ run_setup(struct cr_cmp_state *st, const struct cr_cmp_work *w,
 
 /* The numbers of a run that went to its end, into row. */
 static void
-run_record(const struct cr_cmp_state *st, struct cr_cmp_row *row,
+run_record(const struct cli_cmp_state *st, struct cli_cmp_row *row,
     uint64_t t0)
 {
 	row->jobs = st->done;
@@ -277,16 +277,16 @@ run_record(const struct cr_cmp_state *st, struct cr_cmp_row *row,
 	row->wall_s = (double)(st->t_last - t0) / 1e9;
 	row->jobs_per_s = row->wall_s > 0 ? (double)st->done / row->wall_s :
 	    0;
-	row->p50_ms = cr_hist_quantile(st->hist, 0.50);
-	row->p95_ms = cr_hist_quantile(st->hist, 0.95);
-	row->p99_ms = cr_hist_quantile(st->hist, 0.99);
+	row->p50_ms = cli_hist_quantile(st->hist, 0.50);
+	row->p95_ms = cli_hist_quantile(st->hist, 0.95);
+	row->p99_ms = cli_hist_quantile(st->hist, 0.99);
 	row->mean_run_ms = st->done ? st->run_ms_sum / (double)st->done : 0;
 }
 
 /* Run the jobs and measure them; 0 or an error (row->error may say). */
 static int
-run_measure(struct cr_cmp_state *st, const char *name,
-    struct cr_cmp_row *row)
+run_measure(struct cli_cmp_state *st, const char *name,
+    struct cli_cmp_row *row)
 {
 	struct rusage s0, s1, c0, c1;
 	corun_future *done = NULL;
@@ -294,10 +294,10 @@ run_measure(struct cr_cmp_state *st, const char *name,
 	size_t npids;
 	uint64_t t0;
 
-	cr_reset_peak_rss();
+	cli_reset_peak_rss();
 	getrusage(RUSAGE_SELF, &s0);
 	getrusage(RUSAGE_CHILDREN, &c0);
-	cr_workers_cpu(st->pool, -1, &row->cpu_user_s, &row->cpu_sys_s);
+	cli_workers_cpu(st->pool, -1, &row->cpu_user_s, &row->cpu_sys_s);
 	t0 = st->t_last = corun_loop_now_ns();
 	refill(st);
 	if (!st->finished) {
@@ -307,10 +307,10 @@ run_measure(struct cr_cmp_state *st, const char *name,
 	/* The peaks, while the workers are still there to ask. */
 	npids = corun_pool_worker_pids(st->pool, pids, 1024);
 	for (size_t i = 0; i < npids && i < 1024; i++) {
-		row->peak_rss_kb += cr_proc_status_kb(pids[i], "VmHWM");
+		row->peak_rss_kb += cli_proc_status_kb(pids[i], "VmHWM");
 	}
-	row->peak_rss_kb += cr_proc_status_kb(0, "VmHWM");
-	cr_workers_cpu(st->pool, 1, &row->cpu_user_s, &row->cpu_sys_s);
+	row->peak_rss_kb += cli_proc_status_kb(0, "VmHWM");
+	cli_workers_cpu(st->pool, 1, &row->cpu_user_s, &row->cpu_sys_s);
 	getrusage(RUSAGE_SELF, &s1);
 	if (st->failed_hard) {
 		return CORUN_EFAILED;
@@ -322,10 +322,10 @@ run_measure(struct cr_cmp_state *st, const char *name,
 	getrusage(RUSAGE_CHILDREN, &c1);
 
 	run_record(st, row, t0);
-	cr_ru_delta(&s0, &s1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
+	cli_ru_delta(&s0, &s1, &row->cpu_user_s, &row->cpu_sys_s, &row->vcsw,
 	    &row->ivcsw);
 	/* Switches over the workers' whole life: /proc has no total. */
-	cr_ru_delta(&c0, &c1, NULL, NULL, &row->vcsw, &row->ivcsw);
+	cli_ru_delta(&c0, &c1, NULL, NULL, &row->vcsw, &row->ivcsw);
 	row->cpu_s = row->cpu_user_s + row->cpu_sys_s;
 	if (st->failed > 0) {
 		fprintf(stderr, "corun: compare: %s: %" PRIu64 " of %" PRIu64
@@ -341,7 +341,7 @@ run_measure(struct cr_cmp_state *st, const char *name,
 
 /* Free what run_setup made, whatever state the run ended in. */
 static void
-run_teardown(struct cr_cmp_state *st)
+run_teardown(struct cli_cmp_state *st)
 {
 	if (st->refill_h != NULL) {
 		corun_handle_cancel(st->refill_h);
@@ -363,18 +363,18 @@ run_teardown(struct cr_cmp_state *st)
 		corun_loop_free(st->loop);
 	}
 	if (st->use_jf) {
-		cr_jobsfile_close(&st->jf);
+		cli_jobsfile_close(&st->jf);
 	}
 	free(st->slots);
 	free(st->hist);
 }
 
 int
-cr_cmp_run_model(const struct cr_cmp_work *w,
+cli_cmp_run_model(const struct cli_cmp_work *w,
     const struct corun_pool_opts *po, const char *name,
-    struct cr_cmp_row *row)
+    struct cli_cmp_row *row)
 {
-	struct cr_cmp_state st;
+	struct cli_cmp_state st;
 	int rc;
 
 	memset(row, 0, sizeof(*row));

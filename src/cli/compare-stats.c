@@ -17,29 +17,29 @@
 
 /* ---- histogram ------------------------------------------------------ */
 
-#define CR_HIST_BASE 1.01
+#define CLI_HIST_BASE 1.01
 
 void
-cr_hist_add(struct cr_hist *h, double ms)
+cli_hist_add(struct cli_hist *h, double ms)
 {
 	double us = ms * 1000.0;
 	long i = 0;
 
 	if (us >= 1.0) {
-		i = (long)(log(us) / log(CR_HIST_BASE));
+		i = (long)(log(us) / log(CLI_HIST_BASE));
 	}
 	if (i < 0) {
 		i = 0;
 	}
-	if (i >= CR_HIST_BUCKETS) {
-		i = CR_HIST_BUCKETS - 1;
+	if (i >= CLI_HIST_BUCKETS) {
+		i = CLI_HIST_BUCKETS - 1;
 	}
 	h->b[i]++;
 	h->n++;
 }
 
 double
-cr_hist_quantile(const struct cr_hist *h, double q)
+cli_hist_quantile(const struct cli_hist *h, double q)
 {
 	uint64_t want, seen = 0;
 
@@ -51,15 +51,15 @@ cr_hist_quantile(const struct cr_hist *h, double q)
 	if (want < 1) {
 		want = 1;
 	}
-	for (size_t i = 0; i < CR_HIST_BUCKETS; i++) {
+	for (size_t i = 0; i < CLI_HIST_BUCKETS; i++) {
 		seen += h->b[i];
 		if (seen >= want) {
 			/* The bucket's geometric middle, in ms. */
 			return i == 0 ? 0.001 :
-			    pow(CR_HIST_BASE, (double)i + 0.5) / 1000.0;
+			    pow(CLI_HIST_BASE, (double)i + 0.5) / 1000.0;
 		}
 	}
-	return pow(CR_HIST_BASE, CR_HIST_BUCKETS) / 1000.0;
+	return pow(CLI_HIST_BASE, CLI_HIST_BUCKETS) / 1000.0;
 }
 
 /* ---- medians -------------------------------------------------------- */
@@ -73,7 +73,7 @@ cmp_double(const void *a, const void *b)
 }
 
 double
-cr_median(double *v, size_t n)
+cli_median(double *v, size_t n)
 {
 	if (n == 0) {
 		return 0;
@@ -82,20 +82,20 @@ cr_median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-#define CR_AGG_MAX 1000
+#define CLI_AGG_MAX 1000
 
 void
-cr_cmp_aggregate(const struct cr_cmp_row *runs, size_t n,
-    struct cr_cmp_row *out)
+cli_cmp_aggregate(const struct cli_cmp_row *runs, size_t n,
+    struct cli_cmp_row *out)
 {
-	double v[CR_AGG_MAX];
+	double v[CLI_AGG_MAX];
 	size_t k;
 
 	if (n == 0) {
 		return;
 	}
-	if (n > CR_AGG_MAX) {
-		n = CR_AGG_MAX;
+	if (n > CLI_AGG_MAX) {
+		n = CLI_AGG_MAX;
 	}
 	*out = runs[0];
 	/* The median of one field over the runs that did not fail. */
@@ -107,7 +107,7 @@ cr_cmp_aggregate(const struct cr_cmp_row *runs, size_t n,
 			}						\
 		}							\
 		if (k > 0) {						\
-			out->field = (type)cr_median(v, k);		\
+			out->field = (type)cli_median(v, k);		\
 		}							\
 	} while (0)
 	MED(jobs, uint64_t);
@@ -145,13 +145,13 @@ cr_cmp_aggregate(const struct cr_cmp_row *runs, size_t n,
 }
 
 static int
-usable(const struct cr_cmp_row *r)
+usable(const struct cli_cmp_row *r)
 {
 	return r->error[0] == '\0' && r->jobs > r->failed && r->wall_s > 0;
 }
 
 void
-cr_cmp_derive(struct cr_cmp_row *rows, size_t n)
+cli_cmp_derive(struct cli_cmp_row *rows, size_t n)
 {
 	double run = -1;
 
@@ -162,7 +162,7 @@ cr_cmp_derive(struct cr_cmp_row *rows, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct cr_cmp_row *r = &rows[i];
+		struct cli_cmp_row *r = &rows[i];
 
 		r->par = r->cores_busy = 0;
 		if (!usable(r)) {
@@ -196,14 +196,14 @@ addf(char *buf, size_t len, const char *fmt, ...)
 
 /* A loop with many slots that still ran about one job at a time. */
 static int
-serialised(const struct cr_cmp_row *r)
+serialised(const struct cli_cmp_row *r)
 {
 	return usable(r) && r->procs * r->threads == 1 && r->conc >= 2 &&
 	    r->jobs >= 2 && r->par > 0 && r->par < 1.5;
 }
 
 static void
-why(const struct cr_cmp_row *w, const struct cr_cmp_row *o, char *buf,
+why(const struct cli_cmp_row *w, const struct cli_cmp_row *o, char *buf,
     size_t len)
 {
 	if (o == NULL) {
@@ -247,10 +247,10 @@ why(const struct cr_cmp_row *w, const struct cr_cmp_row *o, char *buf,
 }
 
 void
-cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
-    struct cr_verdict *v)
+cli_cmp_verdict(const struct cli_cmp_row *rows, size_t n,
+    struct cli_verdict *v)
 {
-	const struct cr_cmp_row *w, *o;
+	const struct cli_cmp_row *w, *o;
 	size_t ntie = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -287,7 +287,7 @@ cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
 		if (!usable(&rows[i]) || (int)i == v->winner) {
 			continue;
 		}
-		if (rows[i].wall_s <= w->wall_s * CR_TIE_RATIO) {
+		if (rows[i].wall_s <= w->wall_s * CLI_TIE_RATIO) {
 			ntie++;
 		} else if (v->other < 0 ||
 		    rows[i].wall_s > rows[v->other].wall_s) {
@@ -303,7 +303,7 @@ cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
 	    rows[v->runner_up].model);
 	if (ntie > 0) {
 		addf(v->text, sizeof(v->text), " (a tie: within %.0f%%)",
-		    (CR_TIE_RATIO - 1) * 100);
+		    (CLI_TIE_RATIO - 1) * 100);
 		if (o != NULL) {
 			addf(v->text, sizeof(v->text), "; %.1fx ahead of %s",
 			    v->other_ratio, o->model);

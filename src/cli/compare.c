@@ -19,27 +19,27 @@
 
 #include "compare.h"
 
-#ifndef CR_PKGDATADIR
-#define CR_PKGDATADIR "/usr/local/share/corun"
+#ifndef CLI_PKGDATADIR
+#define CLI_PKGDATADIR "/usr/local/share/corun"
 #endif
 
-#define CR_PEERS_MAX 8
+#define CLI_PEERS_MAX 8
 
-struct cr_defaults {
+struct cli_defaults {
 	uint64_t count;
 	double ms;
 };
 
 /* Small enough that a default compare takes seconds on two cores. */
-static const struct cr_defaults defaults[] = {
-	[CR_WL_IO] = { 100, 50 },
-	[CR_WL_CPU] = { 40, 20 },
-	[CR_WL_BLOCKING] = { 40, 20 },
-	[CR_WL_MIXED] = { 100, 20 },
-	[CR_WL_SHELL] = { 100, 0 },
-	[CR_WL_NET] = { 200, 10 },
-	[CR_WL_NOOP] = { 10000, 0 },
-	[CR_WL_FILE] = { 0, 0 },
+static const struct cli_defaults defaults[] = {
+	[CLI_WL_IO] = { 100, 50 },
+	[CLI_WL_CPU] = { 40, 20 },
+	[CLI_WL_BLOCKING] = { 40, 20 },
+	[CLI_WL_MIXED] = { 100, 20 },
+	[CLI_WL_SHELL] = { 100, 0 },
+	[CLI_WL_NET] = { 200, 10 },
+	[CLI_WL_NOOP] = { 10000, 0 },
+	[CLI_WL_FILE] = { 0, 0 },
 };
 
 static unsigned
@@ -51,28 +51,28 @@ ncores(void)
 }
 
 static void
-describe(const struct cr_cmp_work *w, char *buf, size_t len)
+describe(const struct cli_cmp_work *w, char *buf, size_t len)
 {
 	const unsigned *m = w->o->mix;
 
 	switch (w->wl) {
-	case CR_WL_IO:
+	case CLI_WL_IO:
 		snprintf(buf, len, "%llu x sleep %.0f ms",
 		    (unsigned long long)w->count, w->ms);
 		break;
-	case CR_WL_CPU:
+	case CLI_WL_CPU:
 		snprintf(buf, len, "%llu x cpu ~%.0f ms",
 		    (unsigned long long)w->count, w->ms);
 		break;
-	case CR_WL_BLOCKING:
+	case CLI_WL_BLOCKING:
 		snprintf(buf, len, "%llu x block %.0f ms",
 		    (unsigned long long)w->count, w->ms);
 		break;
-	case CR_WL_MIXED:
+	case CLI_WL_MIXED:
 		snprintf(buf, len, "%llu x %.0f ms, sleep:cpu:block %u:%u:%u",
 		    (unsigned long long)w->count, w->ms, m[0], m[1], m[2]);
 		break;
-	case CR_WL_SHELL:
+	case CLI_WL_SHELL:
 		if (w->ms > 0) {
 			snprintf(buf, len, "%llu x shell sleep %.3f",
 			    (unsigned long long)w->count, w->ms / 1000);
@@ -81,15 +81,15 @@ describe(const struct cr_cmp_work *w, char *buf, size_t len)
 			    (unsigned long long)w->count);
 		}
 		break;
-	case CR_WL_NET:
+	case CLI_WL_NET:
 		snprintf(buf, len, "%llu x net request, server delay %.0f ms",
 		    (unsigned long long)w->count, w->ms);
 		break;
-	case CR_WL_NOOP:
+	case CLI_WL_NOOP:
 		snprintf(buf, len, "%llu x noop",
 		    (unsigned long long)w->count);
 		break;
-	case CR_WL_FILE:
+	case CLI_WL_FILE:
 		if (w->o->count > 0) {
 			snprintf(buf, len, "the first %llu jobs of %s",
 			    (unsigned long long)w->count, w->file);
@@ -104,35 +104,35 @@ describe(const struct cr_cmp_work *w, char *buf, size_t len)
 /* ---- the command ---------------------------------------------------- */
 
 static void
-check_file(const char *path, uint64_t *njobs, struct cr_err *e, int *rc)
+check_file(const char *path, uint64_t *njobs, struct cli_err *e, int *rc)
 {
-	struct cr_jobsfile jf;
-	struct cr_jobspec js;
+	struct cli_jobsfile jf;
+	struct cli_jobspec js;
 
 	/* Open validates every line, so nothing runs on a broken file. */
-	if ((*rc = cr_jobsfile_open(&jf, path, e)) != 0) {
+	if ((*rc = cli_jobsfile_open(&jf, path, e)) != 0) {
 		return;
 	}
 	*njobs = 0;
 	memset(&js, 0, sizeof(js));
-	while ((*rc = cr_jobsfile_next(&jf, &js, e)) == 0) {
-		cr_jobspec_free(&js);
+	while ((*rc = cli_jobsfile_next(&jf, &js, e)) == 0) {
+		cli_jobspec_free(&js);
 		memset(&js, 0, sizeof(js));
 		(*njobs)++;
 	}
 	if (*rc == CORUN_EDONE) {
-		*rc = *njobs > 0 ? 0 : cr_errf(e, CORUN_EINVAL, "%s: no jobs",
+		*rc = *njobs > 0 ? 0 : cli_errf(e, CORUN_EINVAL, "%s: no jobs",
 		    path);
 	}
-	cr_jobsfile_close(&jf);
+	cli_jobsfile_close(&jf);
 }
 
 /* The work from the options; 0, or an exit status (the warning is out). */
 static int
-prepare(struct cr_cmp_opts *o, struct cr_cmp_work *w, char *script,
+prepare(struct cli_cmp_opts *o, struct cli_cmp_work *w, char *script,
     size_t len)
 {
-	struct cr_err e;
+	struct cli_err e;
 	uint64_t njobs = 0;
 	int rc;
 
@@ -142,23 +142,23 @@ prepare(struct cr_cmp_opts *o, struct cr_cmp_work *w, char *script,
 	w->file = o->file;
 	w->count = o->count ? o->count : defaults[o->wl].count;
 	w->ms = o->ms >= 0 ? o->ms : defaults[o->wl].ms;
-	if (o->wl == CR_WL_FILE) {
+	if (o->wl == CLI_WL_FILE) {
 		check_file(o->file, &njobs, &e, &rc);
 		if (rc != 0) {
-			cr_warn("compare: --workload: %s", e.msg);
-			return CR_EXIT_ERROR;
+			cli_warn("compare: --workload: %s", e.msg);
+			return CLI_EXIT_ERROR;
 		}
 		if (w->count == 0 || w->count > njobs) {
 			w->count = njobs;
 		}
 	}
-	if (o->peers && cr_cmp_find_peers(script, len) != 0) {
-		cr_warn("compare: --peers python: peers.py not found (looked "
-		    "at $CORUN_PEERS, next to corun, and %s)", CR_PKGDATADIR);
-		return CR_EXIT_ERROR;
+	if (o->peers && cli_cmp_find_peers(script, len) != 0) {
+		cli_warn("compare: --peers python: peers.py not found (looked "
+		    "at $CORUN_PEERS, next to corun, and %s)", CLI_PKGDATADIR);
+		return CLI_EXIT_ERROR;
 	}
-	if (o->peers && o->wl == CR_WL_FILE) {
-		cr_warn("compare: --peers: the peers run the built-in "
+	if (o->peers && o->wl == CLI_WL_FILE) {
+		cli_warn("compare: --peers: the peers run the built-in "
 		    "workloads only; not for %s", o->file);
 		o->peers = 0;
 	}
@@ -167,21 +167,21 @@ prepare(struct cr_cmp_opts *o, struct cr_cmp_work *w, char *script,
 
 /* The net server and the cpu calibration; 0, or an exit status. */
 static int
-start_work(struct cr_cmp_work *w, struct cr_netsrv *srv)
+start_work(struct cli_cmp_work *w, struct cli_netsrv *srv)
 {
-	const struct cr_cmp_opts *o = w->o;
-	struct cr_err e;
+	const struct cli_cmp_opts *o = w->o;
+	struct cli_err e;
 
-	if (o->wl == CR_WL_NET) {
-		if (cr_netsrv_start(srv, w->ms, &e) != 0) {
-			cr_warn("compare: %s", e.msg);
-			return CR_EXIT_ERROR;
+	if (o->wl == CLI_WL_NET) {
+		if (cli_netsrv_start(srv, w->ms, &e) != 0) {
+			cli_warn("compare: %s", e.msg);
+			return CLI_EXIT_ERROR;
 		}
 		snprintf(w->addr, sizeof(w->addr), "127.0.0.1:%d", srv->port);
 	}
-	if ((o->wl == CR_WL_CPU || (o->wl == CR_WL_MIXED && o->mix[1] > 0)) &&
-	    cr_cmp_calibrate_cpu(w->ms, &w->cpu_iters, &e) != 0) {
-		cr_warn("compare: %s", e.msg);
+	if ((o->wl == CLI_WL_CPU || (o->wl == CLI_WL_MIXED && o->mix[1] > 0)) &&
+	    cli_cmp_calibrate_cpu(w->ms, &w->cpu_iters, &e) != 0) {
+		cli_warn("compare: %s", e.msg);
 		return 1;
 	}
 	return 0;
@@ -189,14 +189,14 @@ start_work(struct cr_cmp_work *w, struct cr_netsrv *srv)
 
 /* The peers' names seen so far: their runs follow the models'. */
 struct peer_names {
-	char v[CR_PEERS_MAX][CR_CMP_NAME];
+	char v[CLI_PEERS_MAX][CLI_CMP_NAME];
 	size_t n;
 };
 
 /* Round r of the peers, matched by name from one round to the next. */
 static void
-merge_peers(const struct cr_cmp_row *peer, size_t np, struct peer_names *pn,
-    struct cr_cmp_row *runs, size_t nm, unsigned repeat, unsigned r)
+merge_peers(const struct cli_cmp_row *peer, size_t np, struct peer_names *pn,
+    struct cli_cmp_row *runs, size_t nm, unsigned repeat, unsigned r)
 {
 	for (size_t i = 0; i < np; i++) {
 		size_t k;
@@ -206,11 +206,11 @@ merge_peers(const struct cr_cmp_row *peer, size_t np, struct peer_names *pn,
 				break;
 			}
 		}
-		if (k == pn->n && k < CR_PEERS_MAX) {
-			memcpy(pn->v[k], peer[i].model, CR_CMP_NAME);
+		if (k == pn->n && k < CLI_PEERS_MAX) {
+			memcpy(pn->v[k], peer[i].model, CLI_CMP_NAME);
 			pn->n++;
 		}
-		if (k < CR_PEERS_MAX) {
+		if (k < CLI_PEERS_MAX) {
 			runs[(nm + k) * repeat + r] = peer[i];
 		}
 	}
@@ -218,28 +218,28 @@ merge_peers(const struct cr_cmp_row *peer, size_t np, struct peer_names *pn,
 
 /* Every model (and the peers) --repeat times, interleaved. */
 static void
-run_rounds(const struct cr_cmp_work *w, const char *script,
-    struct cr_cmp_row *runs, struct peer_names *pn)
+run_rounds(const struct cli_cmp_work *w, const char *script,
+    struct cli_cmp_row *runs, struct peer_names *pn)
 {
-	const struct cr_cmp_opts *o = w->o;
-	struct cr_cmp_row peer[CR_PEERS_MAX];
+	const struct cli_cmp_opts *o = w->o;
+	struct cli_cmp_row peer[CLI_PEERS_MAX];
 	struct corun_pool_opts po;
 	size_t nm = o->nmodels;
 
 	for (unsigned r = 0; r < o->repeat; r++) {
 		for (size_t m = 0; m < nm; m++) {
-			cr_cmp_plan(o, o->models[m], w->count, &po);
-			if (cr_cmp_run_model(w, &po,
+			cli_cmp_plan(o, o->models[m], w->count, &po);
+			if (cli_cmp_run_model(w, &po,
 			    corun_model_name(o->models[m]),
 			    &runs[m * o->repeat + r]) != 0) {
-				cr_warn("compare: %s: %s",
+				cli_warn("compare: %s: %s",
 				    corun_model_name(o->models[m]),
 				    runs[m * o->repeat + r].error);
 			}
 		}
 		if (o->peers) {
-			size_t np = cr_cmp_run_peers(script, w, ncores(), peer,
-			    CR_PEERS_MAX);
+			size_t np = cli_cmp_run_peers(script, w, ncores(), peer,
+			    CLI_PEERS_MAX);
 
 			merge_peers(peer, np, pn, runs, nm, o->repeat, r);
 		}
@@ -248,19 +248,19 @@ run_rounds(const struct cr_cmp_work *w, const char *script,
 
 /* Print the rows and the verdict, write the charts; the exit status. */
 static int
-report(const struct cr_cmp_work *w, const struct cr_cmp_row *rows,
-    size_t nrows, const struct cr_verdict *v)
+report(const struct cli_cmp_work *w, const struct cli_cmp_row *rows,
+    size_t nrows, const struct cli_verdict *v)
 {
-	const struct cr_cmp_opts *o = w->o;
-	struct cr_cmp_report rep;
-	struct cr_err e;
+	const struct cli_cmp_opts *o = w->o;
+	struct cli_cmp_report rep;
+	struct cli_err e;
 	char desc[160];
 	int status = 0;
 
 	describe(w, desc, sizeof(desc));
 	memset(&rep, 0, sizeof(rep));
 	rep.o = o;
-	rep.workload = o->wl == CR_WL_FILE ? o->file : cr_wl_name(o->wl);
+	rep.workload = o->wl == CLI_WL_FILE ? o->file : cli_wl_name(o->wl);
 	rep.desc = desc;
 	rep.count = w->count;
 	rep.ms = w->ms;
@@ -273,55 +273,55 @@ report(const struct cr_cmp_work *w, const struct cr_cmp_row *rows,
 	rep.nrows = nrows;
 	rep.v = v;
 	if (o->json) {
-		cr_cmp_print_json(stdout, &rep);
+		cli_cmp_print_json(stdout, &rep);
 	} else if (o->csv) {
-		cr_cmp_print_csv(stdout, &rep);
+		cli_cmp_print_csv(stdout, &rep);
 	} else {
-		cr_cmp_print_table(stdout, &rep);
+		cli_cmp_print_table(stdout, &rep);
 	}
 	fflush(stdout);
-	if (o->svg != NULL && cr_cmp_chart(o->svg, 0, &rep, &e) != 0) {
-		cr_warn("compare: --svg: %s", e.msg);
+	if (o->svg != NULL && cli_cmp_chart(o->svg, 0, &rep, &e) != 0) {
+		cli_warn("compare: --svg: %s", e.msg);
 		status = 1;
 	}
-	if (o->png != NULL && cr_cmp_chart(o->png, 1, &rep, &e) != 0) {
-		cr_warn("compare: --png: %s", e.msg);
+	if (o->png != NULL && cli_cmp_chart(o->png, 1, &rep, &e) != 0) {
+		cli_warn("compare: --png: %s", e.msg);
 		status = 1;
 	}
 	return status;
 }
 
 int
-cr_cmd_compare(int argc, char **argv)
+cli_cmd_compare(int argc, char **argv)
 {
-	struct cr_cmp_opts o;
-	struct cr_cmp_work w;
-	struct cr_cmp_row *runs = NULL, *rows = NULL;
-	struct cr_netsrv srv = { -1, -1, 0 };
+	struct cli_cmp_opts o;
+	struct cli_cmp_work w;
+	struct cli_cmp_row *runs = NULL, *rows = NULL;
+	struct cli_netsrv srv = { -1, -1, 0 };
 	struct peer_names pn;
-	struct cr_verdict v;
-	struct cr_err e;
+	struct cli_verdict v;
+	struct cli_err e;
 	char script[PATH_MAX];
 	size_t nm, nrows = 0;
 	int rc, status = 0;
 
-	if (cr_compare_opts_parse(argc, argv, &o, &e) != 0) {
-		cr_warn("compare: %s", e.msg);
-		return CR_EXIT_ERROR;
+	if (cli_compare_opts_parse(argc, argv, &o, &e) != 0) {
+		cli_warn("compare: %s", e.msg);
+		return CLI_EXIT_ERROR;
 	}
 	if (o.help) {
-		cr_compare_usage(stdout);
+		cli_compare_usage(stdout);
 		return 0;
 	}
 	if ((rc = prepare(&o, &w, script, sizeof(script))) != 0) {
 		return rc;
 	}
 	nm = o.nmodels;
-	runs = calloc(nm * o.repeat + CR_PEERS_MAX * o.repeat, sizeof(*runs));
-	rows = calloc(nm + CR_PEERS_MAX, sizeof(*rows));
+	runs = calloc(nm * o.repeat + CLI_PEERS_MAX * o.repeat, sizeof(*runs));
+	rows = calloc(nm + CLI_PEERS_MAX, sizeof(*rows));
 	if (runs == NULL || rows == NULL) {
-		cr_warn("compare: out of memory");
-		status = CR_EXIT_ERROR;
+		cli_warn("compare: out of memory");
+		status = CLI_EXIT_ERROR;
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -331,19 +331,19 @@ cr_cmd_compare(int argc, char **argv)
 	pn.n = 0;
 	run_rounds(&w, script, runs, &pn);
 	for (size_t m = 0; m < nm + pn.n; m++) {
-		cr_cmp_aggregate(&runs[m * o.repeat], o.repeat, &rows[nrows]);
+		cli_cmp_aggregate(&runs[m * o.repeat], o.repeat, &rows[nrows]);
 		if (rows[nrows].error[0] != '\0') {
 			status = 1;
 		}
 		nrows++;
 	}
-	cr_cmp_derive(rows, nrows);
-	cr_cmp_verdict(rows, nrows, &v);
+	cli_cmp_derive(rows, nrows);
+	cli_cmp_verdict(rows, nrows, &v);
 	if (report(&w, rows, nrows, &v) != 0) {
 		status = 1;
 	}
 out:
-	cr_netsrv_stop(&srv);
+	cli_netsrv_stop(&srv);
 	free(runs);
 	free(rows);
 	return status;

@@ -31,29 +31,29 @@
 
 #include "cli.h"
 
-enum cr_wl {
-	CR_WL_IO = 0,		/* sleep MS: waits on a timer */
-	CR_WL_CPU,		/* cpu: a fixed number of rounds (~MS) */
-	CR_WL_BLOCKING,		/* block MS: a blocking call */
-	CR_WL_MIXED,		/* a blend of the three (--mix) */
-	CR_WL_SHELL,		/* a short command */
-	CR_WL_NET,		/* a request to compare's own TCP server */
-	CR_WL_NOOP,		/* nothing: pure overhead */
-	CR_WL_FILE		/* a JSON-lines jobs file */
+enum cli_wl {
+	CLI_WL_IO = 0,		/* sleep MS: waits on a timer */
+	CLI_WL_CPU,		/* cpu: a fixed number of rounds (~MS) */
+	CLI_WL_BLOCKING,		/* block MS: a blocking call */
+	CLI_WL_MIXED,		/* a blend of the three (--mix) */
+	CLI_WL_SHELL,		/* a short command */
+	CLI_WL_NET,		/* a request to compare's own TCP server */
+	CLI_WL_NOOP,		/* nothing: pure overhead */
+	CLI_WL_FILE		/* a JSON-lines jobs file */
 };
 
-#define CR_CMP_MAX_MODELS 8
-#define CR_CMP_NAME 32
+#define CLI_CMP_MAX_MODELS 8
+#define CLI_CMP_NAME 32
 
-struct cr_cmp_opts {
-	enum cr_wl wl;
-	const char *file;	/* CR_WL_FILE */
+struct cli_cmp_opts {
+	enum cli_wl wl;
+	const char *file;	/* CLI_WL_FILE */
 	uint64_t count;		/* 0: the workload's default */
 	double ms;		/* < 0: the workload's default */
 	unsigned jobs;		/* -j: the core budget (0 = cores) */
 	unsigned conc;		/* --concurrency: async/hybrid in flight */
 	unsigned window;	/* --window: futures outstanding (0 = auto) */
-	enum corun_model models[CR_CMP_MAX_MODELS];
+	enum corun_model models[CLI_CMP_MAX_MODELS];
 	size_t nmodels;
 	unsigned repeat;
 	unsigned mix[3];	/* --mix weights: io, cpu, block */
@@ -63,10 +63,10 @@ struct cr_cmp_opts {
 	int help;
 };
 
-/* One measured run (or, after cr_cmp_aggregate, the median of runs). */
-struct cr_cmp_row {
-	char model[CR_CMP_NAME];	/* "process", "py-asyncio", ... */
-	char impl[CR_CMP_NAME];		/* "corun" or "python" */
+/* One measured run (or, after cli_cmp_aggregate, the median of runs). */
+struct cli_cmp_row {
+	char model[CLI_CMP_NAME];	/* "process", "py-asyncio", ... */
+	char impl[CLI_CMP_NAME];		/* "corun" or "python" */
 	unsigned procs, threads, conc;	/* P x T x C */
 	uint64_t jobs, failed;
 	double wall_s, jobs_per_s;
@@ -89,39 +89,39 @@ struct cr_cmp_row {
  * Log-spaced buckets, 1% apart, from 1 us to ~1000 s: fixed memory
  * whatever the count, and percentiles within 1%.
  */
-#define CR_HIST_BUCKETS 2100
+#define CLI_HIST_BUCKETS 2100
 
-struct cr_hist {
+struct cli_hist {
 	uint64_t n;
-	uint32_t b[CR_HIST_BUCKETS];
+	uint32_t b[CLI_HIST_BUCKETS];
 };
 
-void cr_hist_add(struct cr_hist *h, double ms);
+void cli_hist_add(struct cli_hist *h, double ms);
 /* The q-quantile (0 < q <= 1) in ms; 0 when empty. */
-double cr_hist_quantile(const struct cr_hist *h, double q);
+double cli_hist_quantile(const struct cli_hist *h, double q);
 
 /* ---- medians and the verdict (compare-stats.c) ---------------------- */
 
-double cr_median(double *v, size_t n);	/* sorts v */
+double cli_median(double *v, size_t n);	/* sorts v */
 
 /*
  * Fold runs[0..n) of one model into out: the median of every number,
  * and the smallest and largest wall time as the spread.
  */
-void cr_cmp_aggregate(const struct cr_cmp_row *runs, size_t n,
-    struct cr_cmp_row *out);
+void cli_cmp_aggregate(const struct cli_cmp_row *runs, size_t n,
+    struct cli_cmp_row *out);
 
 /*
  * Fill par and cores_busy of every row: par = serial time / wall, where
  * the serial time is jobs x the shortest mean run time any row saw (the
  * least contended measure of what one job costs on its own).
  */
-void cr_cmp_derive(struct cr_cmp_row *rows, size_t n);
+void cli_cmp_derive(struct cli_cmp_row *rows, size_t n);
 
 /* Models within this ratio of the winner's wall time are a tie. */
-#define CR_TIE_RATIO 1.10
+#define CLI_TIE_RATIO 1.10
 
-struct cr_verdict {
+struct cli_verdict {
 	int winner, runner_up;	/* row indexes, -1 if none */
 	double ratio;		/* runner-up wall / winner wall */
 	int other;		/* slowest row outside the tie, or -1 */
@@ -130,41 +130,41 @@ struct cr_verdict {
 };
 
 /* Rows that failed (error set, or no job done) never win. */
-void cr_cmp_verdict(const struct cr_cmp_row *rows, size_t n,
-    struct cr_verdict *v);
+void cli_cmp_verdict(const struct cli_cmp_row *rows, size_t n,
+    struct cli_verdict *v);
 
 /* ---- outputs (compare-out.c) ---------------------------------------- */
 
-struct cr_cmp_report {
-	const struct cr_cmp_opts *o;
+struct cli_cmp_report {
+	const struct cli_cmp_opts *o;
 	const char *workload;	/* "io", or the jobs file's name */
 	const char *desc;	/* "100 x sleep 20 ms" */
 	uint64_t count;
 	double ms;
 	unsigned cores, conc;
-	const struct cr_cmp_row *rows;
+	const struct cli_cmp_row *rows;
 	size_t nrows;
-	const struct cr_verdict *v;
+	const struct cli_verdict *v;
 };
 
-void cr_cmp_print_table(FILE *f, const struct cr_cmp_report *r);
-int cr_cmp_print_json(FILE *f, const struct cr_cmp_report *r);
-void cr_cmp_print_csv(FILE *f, const struct cr_cmp_report *r);
+void cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r);
+int cli_cmp_print_json(FILE *f, const struct cli_cmp_report *r);
+void cli_cmp_print_csv(FILE *f, const struct cli_cmp_report *r);
 /* Parse one peer's JSON row (the same field names) into row. */
-int cr_cmp_row_from_json(const char *line, struct cr_cmp_row *row,
-    struct cr_err *e);
+int cli_cmp_row_from_json(const char *line, struct cli_cmp_row *row,
+    struct cli_err *e);
 
 /* ---- chart (compare-chart.c) ---------------------------------------- */
 
 /* png: 1 writes PNG, 0 SVG. */
-int cr_cmp_chart(const char *path, int png, const struct cr_cmp_report *r,
-    struct cr_err *e);
+int cli_cmp_chart(const char *path, int png, const struct cli_cmp_report *r,
+    struct cli_err *e);
 
 /* ---- one model's run (compare-run.c) -------------------------------- */
 
-struct cr_cmp_work {
-	const struct cr_cmp_opts *o;
-	enum cr_wl wl;
+struct cli_cmp_work {
+	const struct cli_cmp_opts *o;
+	enum cli_wl wl;
 	uint64_t count;
 	double ms;
 	uint64_t cpu_iters;	/* rounds of the cpu kind for ~ms */
@@ -173,13 +173,13 @@ struct cr_cmp_work {
 };
 
 /* The model's plan under the core budget (see the top of this file). */
-void cr_cmp_plan(const struct cr_cmp_opts *o, enum corun_model m,
+void cli_cmp_plan(const struct cli_cmp_opts *o, enum corun_model m,
     uint64_t count, struct corun_pool_opts *po);
 
 /* compare-jobs.c: the job being made, and what it points into. */
-struct cr_mkjob {
+struct cli_mkjob {
 	char buf[128];
-	struct cr_jobspec js;
+	struct cli_jobspec js;
 	int have_js;
 };
 
@@ -188,30 +188,30 @@ struct cr_mkjob {
  * job for a jobs file): 1 with a job, 0 at the end, -1 with e set.  mk
  * starts zeroed; the caller frees mk->js when mk->have_js.
  */
-int cr_cmp_make_job(const struct cr_cmp_work *w, struct cr_jobsfile *jf,
-    uint64_t i, struct cr_mkjob *mk, struct corun_job *j, struct cr_err *e);
+int cli_cmp_make_job(const struct cli_cmp_work *w, struct cli_jobsfile *jf,
+    uint64_t i, struct cli_mkjob *mk, struct corun_job *j, struct cli_err *e);
 
 /* Run the workload once under po; fills row (row->error on failure). */
-int cr_cmp_run_model(const struct cr_cmp_work *w,
+int cli_cmp_run_model(const struct cli_cmp_work *w,
     const struct corun_pool_opts *po, const char *name,
-    struct cr_cmp_row *row);
+    struct cli_cmp_row *row);
 
 /* compare-proc.c: a "Key: N kB" line of /proc/PID/status (0: self). */
-uint64_t cr_proc_status_kb(int pid, const char *key);
+uint64_t cli_proc_status_kb(int pid, const char *key);
 /* Reset this process's peak RSS (VmHWM) to its current RSS. */
-void cr_reset_peak_rss(void);
+void cli_reset_peak_rss(void);
 /* Add (sign 1) or take (sign -1) the workers' CPU seconds from /proc. */
-void cr_workers_cpu(corun_pool *pool, int sign, double *user, double *sys);
+void cli_workers_cpu(corun_pool *pool, int sign, double *user, double *sys);
 /* Add the rusage b - a (user and sys may be NULL: switches only). */
-void cr_ru_delta(const struct rusage *a, const struct rusage *b,
+void cli_ru_delta(const struct rusage *a, const struct rusage *b,
     double *user, double *sys, uint64_t *vcsw, uint64_t *ivcsw);
 
 /* Measure how many cpu rounds take ms on a worker (one job). */
-int cr_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cr_err *e);
+int cli_cmp_calibrate_cpu(double ms, uint64_t *iters, struct cli_err *e);
 
 /* ---- the net server (compare-net.c) --------------------------------- */
 
-struct cr_netsrv {
+struct cli_netsrv {
 	int pid;
 	int ctl;		/* closing it tells the server to exit */
 	int port;
@@ -221,8 +221,8 @@ struct cr_netsrv {
  * Start the server in a child process: it answers each request after
  * delay_ms.  Forked before any pool exists (nng is not fork-safe).
  */
-int cr_netsrv_start(struct cr_netsrv *s, double delay_ms, struct cr_err *e);
-void cr_netsrv_stop(struct cr_netsrv *s);
+int cli_netsrv_start(struct cli_netsrv *s, double delay_ms, struct cli_err *e);
+void cli_netsrv_stop(struct cli_netsrv *s);
 
 /* ---- Python peers (compare-peers.c) ---------------------------------- */
 
@@ -230,29 +230,29 @@ void cr_netsrv_stop(struct cr_netsrv *s);
  * peers.py's path into out: $CORUN_PEERS, next to the binary (build tree
  * or install), or pkgdatadir.  0, or -1 if none is readable.
  */
-int cr_cmp_find_peers(char *out, size_t len);
+int cli_cmp_find_peers(char *out, size_t len);
 
 /*
  * Run script once for w (cores: -j's default): up to max rows, one per
  * Python implementation.  Spawned, not forked (nng is live in this
  * process).  Failures are warned about and give fewer rows.
  */
-size_t cr_cmp_run_peers(const char *script, const struct cr_cmp_work *w,
-    unsigned cores, struct cr_cmp_row *rows, size_t max);
+size_t cli_cmp_run_peers(const char *script, const struct cli_cmp_work *w,
+    unsigned cores, struct cli_cmp_row *rows, size_t max);
 
 /* ---- options (compare-opts.c) --------------------------------------- */
 
 /* Parse the arguments after "compare"; the message names the bad value. */
-int cr_compare_opts_parse(int argc, char **argv, struct cr_cmp_opts *o,
-    struct cr_err *e);
-void cr_compare_usage(FILE *f);
+int cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
+    struct cli_err *e);
+void cli_compare_usage(FILE *f);
 
 /* ---- the command (compare.c) ---------------------------------------- */
 
-int cr_cmd_compare(int argc, char **argv);
-const char *cr_wl_name(enum cr_wl wl);
+int cli_cmd_compare(int argc, char **argv);
+const char *cli_wl_name(enum cli_wl wl);
 
 /* A number in at most 6 characters, about 3 significant digits. */
-const char *cr_cmp_num(char *buf, size_t len, double v);
+const char *cli_cmp_num(char *buf, size_t len, double v);
 
 #endif /* CORUN_CLI_COMPARE_H */

@@ -20,30 +20,30 @@
 #include "cli.h"
 
 static int
-parse_legacy(const char *s, struct cr_halt *h)
+parse_legacy(const char *s, struct cli_halt *h)
 {
 	unsigned long long pct;
 	size_t n = strlen(s);
 	char num[16];
 
 	if (strcmp(s, "0") == 0) {
-		h->when = CR_HALT_NEVER;
+		h->when = CLI_HALT_NEVER;
 	} else if (strcmp(s, "1") == 0 || strcmp(s, "2") == 0) {
-		h->when = s[0] == '1' ? CR_HALT_SOON : CR_HALT_NOW;
-		h->why = CR_HALT_FAIL;
+		h->when = s[0] == '1' ? CLI_HALT_SOON : CLI_HALT_NOW;
+		h->why = CLI_HALT_FAIL;
 		h->value = 1;
 	} else if (strcmp(s, "-1") == 0 || strcmp(s, "-2") == 0) {
-		h->when = s[1] == '1' ? CR_HALT_SOON : CR_HALT_NOW;
-		h->why = CR_HALT_SUCCESS;
+		h->when = s[1] == '1' ? CLI_HALT_SOON : CLI_HALT_NOW;
+		h->why = CLI_HALT_SUCCESS;
 		h->value = 1;
 	} else if (n >= 2 && n < sizeof(num) && s[n - 1] == '%') {
 		memcpy(num, s, n - 1);
 		num[n - 1] = '\0';
-		if (cr_parse_uint(num, 99, &pct) != 0 || pct < 1) {
+		if (cli_parse_uint(num, 99, &pct) != 0 || pct < 1) {
 			return CORUN_EINVAL;
 		}
-		h->when = CR_HALT_SOON;
-		h->why = CR_HALT_FAIL;
+		h->when = CLI_HALT_SOON;
+		h->why = CLI_HALT_FAIL;
 		h->value = (double)pct;
 		h->percent = 1;
 	} else {
@@ -53,9 +53,9 @@ parse_legacy(const char *s, struct cr_halt *h)
 }
 
 int
-cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e)
+cli_halt_parse(const char *s, struct cli_halt *h, struct cli_err *e)
 {
-	struct cr_halt x = { CR_HALT_NEVER, CR_HALT_FAIL, 0, 0 };
+	struct cli_halt x = { CLI_HALT_NEVER, CLI_HALT_FAIL, 0, 0 };
 	const char *comma, *why, *eq, *val;
 	unsigned long long n;
 	char num[32];
@@ -66,31 +66,31 @@ cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e)
 		return 0;
 	}
 	if ((comma = strchr(s, ',')) == NULL) {
-		return cr_errf(e, CORUN_EINVAL, "\"%s\": expected never or "
+		return cli_errf(e, CORUN_EINVAL, "\"%s\": expected never or "
 		    "now|soon,fail|success|done=N or =N%%", s);
 	}
 	if ((size_t)(comma - s) == 3 && strncmp(s, "now", 3) == 0) {
-		x.when = CR_HALT_NOW;
+		x.when = CLI_HALT_NOW;
 	} else if ((size_t)(comma - s) == 4 && strncmp(s, "soon", 4) == 0) {
-		x.when = CR_HALT_SOON;
+		x.when = CLI_HALT_SOON;
 	} else {
-		return cr_errf(e, CORUN_EINVAL, "\"%s\": \"%.*s\" is not now "
+		return cli_errf(e, CORUN_EINVAL, "\"%s\": \"%.*s\" is not now "
 		    "or soon", s, (int)(comma - s), s);
 	}
 	why = comma + 1;
 	if ((eq = strchr(why, '=')) == NULL) {
-		return cr_errf(e, CORUN_EINVAL, "\"%s\": expected fail=, "
+		return cli_errf(e, CORUN_EINVAL, "\"%s\": expected fail=, "
 		    "success= or done= after the comma", s);
 	}
 	len = (size_t)(eq - why);
 	if (len == 4 && strncmp(why, "fail", 4) == 0) {
-		x.why = CR_HALT_FAIL;
+		x.why = CLI_HALT_FAIL;
 	} else if (len == 7 && strncmp(why, "success", 7) == 0) {
-		x.why = CR_HALT_SUCCESS;
+		x.why = CLI_HALT_SUCCESS;
 	} else if (len == 4 && strncmp(why, "done", 4) == 0) {
-		x.why = CR_HALT_DONE;
+		x.why = CLI_HALT_DONE;
 	} else {
-		return cr_errf(e, CORUN_EINVAL, "\"%s\": \"%.*s\" is not fail, "
+		return cli_errf(e, CORUN_EINVAL, "\"%s\": \"%.*s\" is not fail, "
 		    "success or done", s, (int)len, why);
 	}
 	val = eq + 1;
@@ -98,13 +98,13 @@ cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e)
 	if (len > 0 && len < sizeof(num) && val[len - 1] == '%') {
 		memcpy(num, val, len - 1);
 		num[len - 1] = '\0';
-		if (cr_parse_uint(num, 100, &n) != 0 || n < 1) {
-			return cr_errf(e, CORUN_EINVAL, "\"%s\": \"%s\" is not "
+		if (cli_parse_uint(num, 100, &n) != 0 || n < 1) {
+			return cli_errf(e, CORUN_EINVAL, "\"%s\": \"%s\" is not "
 			    "a percentage from 1%% to 100%%", s, val);
 		}
 		x.percent = 1;
-	} else if (cr_parse_uint(val, 1000000000ULL, &n) != 0 || n < 1) {
-		return cr_errf(e, CORUN_EINVAL, "\"%s\": \"%s\" is not a "
+	} else if (cli_parse_uint(val, 1000000000ULL, &n) != 0 || n < 1) {
+		return cli_errf(e, CORUN_EINVAL, "\"%s\": \"%s\" is not a "
 		    "positive integer or percentage", s, val);
 	}
 	x.value = (double)n;
@@ -113,18 +113,18 @@ cr_halt_parse(const char *s, struct cr_halt *h, struct cr_err *e)
 }
 
 int
-cr_halt_triggered(const struct cr_halt *h, const struct cr_tally *t)
+cli_halt_triggered(const struct cli_halt *h, const struct cli_tally *t)
 {
 	uint64_t count;
 
-	if (h->when == CR_HALT_NEVER) {
+	if (h->when == CLI_HALT_NEVER) {
 		return 0;
 	}
 	switch (h->why) {
-	case CR_HALT_FAIL:
+	case CLI_HALT_FAIL:
 		count = t->failed;
 		break;
-	case CR_HALT_SUCCESS:
+	case CLI_HALT_SUCCESS:
 		count = t->succeeded;
 		break;
 	default:
@@ -142,19 +142,19 @@ cr_halt_triggered(const struct cr_halt *h, const struct cr_tally *t)
 }
 
 int
-cr_exit_status(const struct cr_halt *h, const struct cr_tally *t, int halted,
+cli_exit_status(const struct cli_halt *h, const struct cli_tally *t, int halted,
     int signo)
 {
 	if (signo != 0) {
 		return 128 + signo;
 	}
-	if (halted && h->why == CR_HALT_SUCCESS) {
+	if (halted && h->why == CLI_HALT_SUCCESS) {
 		return 0;
 	}
-	if (halted && h->why == CR_HALT_FAIL && h->percent && t->total > 0) {
+	if (halted && h->why == CLI_HALT_FAIL && h->percent && t->total > 0) {
 		return (int)ceil(100.0 * (double)t->failed / (double)t->total);
 	}
-	if (halted && h->why == CR_HALT_FAIL && !h->percent &&
+	if (halted && h->why == CLI_HALT_FAIL && !h->percent &&
 	    h->value == 1 && t->last_fail_exit > 0 &&
 	    t->last_fail_exit < 256) {
 		return t->last_fail_exit;

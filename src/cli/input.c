@@ -22,11 +22,11 @@
 
 #include "cli.h"
 
-#define CR_READ_CHUNK 65536
+#define CLI_READ_CHUNK 65536
 
 int
-cr_reader_open(struct cr_reader *r, const char *path, int sep,
-    struct cr_err *e)
+cli_reader_open(struct cli_reader *r, const char *path, int sep,
+    struct cli_err *e)
 {
 	memset(r, 0, sizeof(*r));
 	r->sep = sep;
@@ -38,7 +38,7 @@ cr_reader_open(struct cr_reader *r, const char *path, int sep,
 	r->name = path;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
-		return cr_errf(e, CORUN_ESYS, "%s: %s", path,
+		return cli_errf(e, CORUN_ESYS, "%s: %s", path,
 		    strerror(errno));
 	}
 	r->own = 1;
@@ -46,7 +46,7 @@ cr_reader_open(struct cr_reader *r, const char *path, int sep,
 }
 
 void
-cr_reader_close(struct cr_reader *r)
+cli_reader_close(struct cli_reader *r)
 {
 	if (r->own && r->fd >= 0) {
 		close(r->fd);
@@ -59,7 +59,7 @@ cr_reader_close(struct cr_reader *r)
 
 /* One read(2) into the buffer; EAGAIN if nonblock and nothing is ready. */
 static int
-fill(struct cr_reader *r, int nonblock, struct cr_err *e)
+fill(struct cli_reader *r, int nonblock, struct cli_err *e)
 {
 	struct pollfd pfd;
 	ssize_t n;
@@ -71,10 +71,10 @@ fill(struct cr_reader *r, int nonblock, struct cr_err *e)
 		r->len -= r->off;
 		r->off = 0;
 	}
-	if (r->cap - r->len < CR_READ_CHUNK / 2) {
-		ncap = r->cap ? r->cap * 2 : CR_READ_CHUNK;
+	if (r->cap - r->len < CLI_READ_CHUNK / 2) {
+		ncap = r->cap ? r->cap * 2 : CLI_READ_CHUNK;
 		if ((nb = realloc(r->buf, ncap + 1)) == NULL) {
-			return cr_errf(e, CORUN_ENOMEM, "%s: out of memory",
+			return cli_errf(e, CORUN_ENOMEM, "%s: out of memory",
 			    r->name);
 		}
 		r->buf = nb;
@@ -95,7 +95,7 @@ fill(struct cr_reader *r, int nonblock, struct cr_err *e)
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			return CORUN_EAGAIN;
 		}
-		return cr_errf(e, CORUN_ESYS, "%s: %s", r->name,
+		return cli_errf(e, CORUN_ESYS, "%s: %s", r->name,
 		    strerror(errno));
 	}
 	if (n == 0) {
@@ -106,8 +106,8 @@ fill(struct cr_reader *r, int nonblock, struct cr_err *e)
 }
 
 int
-cr_reader_next(struct cr_reader *r, int nonblock, char **rec, size_t *len,
-    struct cr_err *e)
+cli_reader_next(struct cli_reader *r, int nonblock, char **rec, size_t *len,
+    struct cli_err *e)
 {
 	char *p;
 	size_t scanned = 0;
@@ -147,32 +147,32 @@ cr_reader_next(struct cr_reader *r, int nonblock, char **rec, size_t *len,
 
 /* Read a whole group file into vals. */
 static int
-load_file(const char *path, int sep, struct cr_strv *vals, struct cr_err *e)
+load_file(const char *path, int sep, struct cli_strv *vals, struct cli_err *e)
 {
-	struct cr_reader r;
+	struct cli_reader r;
 	char *rec;
 	size_t len;
 	int rc;
 
-	if ((rc = cr_reader_open(&r, path, sep, e)) != 0) {
+	if ((rc = cli_reader_open(&r, path, sep, e)) != 0) {
 		return rc;
 	}
-	while ((rc = cr_reader_next(&r, 0, &rec, &len, e)) == 0) {
-		if ((rc = cr_strv_pushn(vals, rec, len)) != 0) {
-			cr_errf(e, rc, "%s: out of memory", r.name);
+	while ((rc = cli_reader_next(&r, 0, &rec, &len, e)) == 0) {
+		if ((rc = cli_strv_pushn(vals, rec, len)) != 0) {
+			cli_errf(e, rc, "%s: out of memory", r.name);
 			break;
 		}
 	}
-	cr_reader_close(&r);
+	cli_reader_close(&r);
 	return rc == CORUN_EDONE ? 0 : rc;
 }
 
 int
-cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
-    struct cr_err *e)
+cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
+    struct cli_err *e)
 {
-	static struct cr_group stdin_group = { 1, "-", { 0 } };
-	const struct cr_group *groups = o->groups;
+	static struct cli_group stdin_group = { 1, "-", { 0 } };
+	const struct cli_group *groups = o->groups;
 	size_t g, n = o->ngroups;
 	int sep = o->null_sep ? '\0' : '\n';
 	int rc;
@@ -190,14 +190,14 @@ cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
 	in->borrowed = calloc(n, 1);
 	if (in->vals == NULL || in->idx == NULL || in->args == NULL ||
 	    in->borrowed == NULL) {
-		cr_input_close(in);
-		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		cli_input_close(in);
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	for (g = 1; g < n; g++) {
 		if (groups[g].is_file) {
 			rc = load_file(groups[g].path, sep, &in->vals[g], e);
 			if (rc != 0) {
-				cr_input_close(in);
+				cli_input_close(in);
 				return rc;
 			}
 		} else {
@@ -210,9 +210,9 @@ cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
 		}
 	}
 	if (groups[0].is_file) {
-		rc = cr_reader_open(&in->rd, groups[0].path, sep, e);
+		rc = cli_reader_open(&in->rd, groups[0].path, sep, e);
 		if (rc != 0) {
-			cr_input_close(in);
+			cli_input_close(in);
 			return rc;
 		}
 	} else {
@@ -223,7 +223,7 @@ cr_input_open(struct cr_input *in, const struct cr_run_opts *o,
 
 /* Advance group 0; EDONE at its end. */
 static int
-next0(struct cr_input *in, int nonblock, struct cr_err *e)
+next0(struct cli_input *in, int nonblock, struct cli_err *e)
 {
 	size_t len;
 	int rc;
@@ -235,12 +235,12 @@ next0(struct cr_input *in, int nonblock, struct cr_err *e)
 		in->cur0 = in->lit0->v[in->lit0_idx++];
 		return 0;
 	}
-	rc = cr_reader_next(&in->rd, nonblock, &in->cur0, &len, e);
+	rc = cli_reader_next(&in->rd, nonblock, &in->cur0, &len, e);
 	if (rc == 0 && in->ngroups > 1) {
 		/* The reader's buffer moves on the next read: keep a copy. */
 		free(in->copy0);
 		if ((in->copy0 = strdup(in->cur0)) == NULL) {
-			return cr_errf(e, CORUN_ENOMEM, "out of memory");
+			return cli_errf(e, CORUN_ENOMEM, "out of memory");
 		}
 		in->cur0 = in->copy0;
 	}
@@ -248,8 +248,8 @@ next0(struct cr_input *in, int nonblock, struct cr_err *e)
 }
 
 int
-cr_input_next(struct cr_input *in, int nonblock, const char ***args,
-    struct cr_err *e)
+cli_input_next(struct cli_input *in, int nonblock, const char ***args,
+    struct cli_err *e)
 {
 	size_t g;
 	int rc;
@@ -296,23 +296,23 @@ cr_input_next(struct cr_input *in, int nonblock, const char ***args,
 }
 
 int
-cr_input_fd(const struct cr_input *in)
+cli_input_fd(const struct cli_input *in)
 {
 	return in->lit0 == NULL ? in->rd.fd : -1;
 }
 
 void
-cr_input_close(struct cr_input *in)
+cli_input_close(struct cli_input *in)
 {
 	size_t g;
 
 	for (g = 1; g < in->ngroups && in->vals != NULL; g++) {
 		if (in->borrowed == NULL || !in->borrowed[g]) {
-			cr_strv_free(&in->vals[g]);
+			cli_strv_free(&in->vals[g]);
 		}
 	}
 	if (in->lit0 == NULL) {
-		cr_reader_close(&in->rd);
+		cli_reader_close(&in->rd);
 	}
 	free(in->vals);
 	free(in->idx);

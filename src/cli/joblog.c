@@ -19,14 +19,14 @@
 #include "cli.h"
 
 void
-cr_joblog_header(FILE *f)
+cli_joblog_header(FILE *f)
 {
 	fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t"
 	    "Signal\tCommand\n", f);
 }
 
 int
-cr_joblog_row(FILE *f, const struct cr_logrow *r)
+cli_joblog_row(FILE *f, const struct cli_logrow *r)
 {
 	const char *c;
 

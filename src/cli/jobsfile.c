@@ -34,19 +34,19 @@
  */
 static int
 parse_at(const char *line, size_t len, const char *where,
-    struct cr_jobspec *js, struct cr_err *e)
+    struct cli_jobspec *js, struct cli_err *e)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_err pe;
-	struct cr_jobspec_run r;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_err pe;
+	struct cm_jobspec_run r;
 	int rc;
 
 	memset(js, 0, sizeof(*js));
-	if ((rc = cr_jobspec_parse_line(line, len, where, CR_JOBSPEC_RUN, &d,
+	if ((rc = cm_jobspec_parse_line(line, len, where, CM_JOBSPEC_RUN, &d,
 	    &pe)) != 0) {
-		return cr_errf(e, rc, "%s", pe.msg);
+		return cli_errf(e, rc, "%s", pe.msg);
 	}
-	cr_jobspec_take_run(&d, &r);
+	cm_jobspec_take_run(&d, &r);
 	js->kind = r.kind;
 	js->payload = r.payload;
 	js->len = r.len;
@@ -55,39 +55,39 @@ parse_at(const char *line, size_t len, const char *where,
 	js->timeout = r.timeout;
 	js->retries = r.retries;
 	if ((js->tagstr = strdup(js->id ? js->id : js->cmdline)) == NULL) {
-		cr_jobspec_free(js);
-		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		cli_jobspec_free(js);
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
 void
-cr_jobsfile_pool_job(const struct cr_jobspec *js, double def_timeout,
+cli_jobsfile_pool_job(const struct cli_jobspec *js, double def_timeout,
     int def_retries, struct corun_job *j)
 {
-	struct cr_jobspec_desc d;
+	struct cm_jobspec_desc d;
 
-	/* A view of js: cr_jobspec_pool_job() reads just these fields. */
+	/* A view of js: cm_jobspec_pool_job() reads just these fields. */
 	memset(&d, 0, sizeof(d));
 	d.kind = js->kind;
 	d.payload = js->payload;
 	d.len = js->len;
 	d.timeout = js->timeout;
 	d.retries = js->retries;
-	cr_jobspec_pool_job(&d, def_timeout, def_retries, j);
+	cm_jobspec_pool_job(&d, def_timeout, def_retries, j);
 }
 
 int
-cr_jobsfile_parse_line(const char *line, size_t len, struct cr_jobspec *js,
-    struct cr_err *e)
+cli_jobsfile_parse_line(const char *line, size_t len, struct cli_jobspec *js,
+    struct cli_err *e)
 {
 	return parse_at(line, len, NULL, js, e);
 }
 
 /* The next line of the file as a job, "file:line: " before an error. */
 static int
-parse_rec(struct cr_jobsfile *jf, const char *rec, size_t len,
-    struct cr_jobspec *js, struct cr_err *e)
+parse_rec(struct cli_jobsfile *jf, const char *rec, size_t len,
+    struct cli_jobspec *js, struct cli_err *e)
 {
 	char where[512];
 
@@ -111,7 +111,7 @@ blank(const char *s, size_t n)
 
 /* Read the file again, from the copy or from where it started. */
 static int
-reread(struct cr_jobsfile *jf, off_t start, struct cr_err *e)
+reread(struct cli_jobsfile *jf, off_t start, struct cli_err *e)
 {
 	free(jf->rd.buf);
 	jf->rd.buf = NULL;
@@ -126,42 +126,42 @@ reread(struct cr_jobsfile *jf, off_t start, struct cr_err *e)
 		jf->rd.own = 0;
 		start = 0;
 		if (fflush(jf->spool) != 0) {
-			return cr_errf(e, CORUN_ESYS, "%s: temporary file: %s",
+			return cli_errf(e, CORUN_ESYS, "%s: temporary file: %s",
 			    jf->name, strerror(errno));
 		}
 	}
 	if (lseek(jf->rd.fd, start, SEEK_SET) < 0) {
-		return cr_errf(e, CORUN_ESYS, "%s: %s", jf->name,
+		return cli_errf(e, CORUN_ESYS, "%s: %s", jf->name,
 		    strerror(errno));
 	}
 	return 0;
 }
 
 int
-cr_jobsfile_open(struct cr_jobsfile *jf, const char *path, struct cr_err *e)
+cli_jobsfile_open(struct cli_jobsfile *jf, const char *path, struct cli_err *e)
 {
-	struct cr_jobspec js;
+	struct cli_jobspec js;
 	off_t start;
 	char *rec;
 	size_t len;
 	int rc;
 
 	memset(jf, 0, sizeof(*jf));
-	if ((rc = cr_reader_open(&jf->rd, path, '\n', e)) != 0) {
+	if ((rc = cli_reader_open(&jf->rd, path, '\n', e)) != 0) {
 		return rc;
 	}
 	jf->name = jf->rd.name;
 	start = lseek(jf->rd.fd, 0, SEEK_CUR);
 	if (start < 0 && (jf->spool = tmpfile()) == NULL) {
-		rc = cr_errf(e, CORUN_ESYS, "%s: temporary file: %s",
+		rc = cli_errf(e, CORUN_ESYS, "%s: temporary file: %s",
 		    jf->name, strerror(errno));
-		cr_jobsfile_close(jf);
+		cli_jobsfile_close(jf);
 		return rc;
 	}
-	while ((rc = cr_reader_next(&jf->rd, 0, &rec, &len, e)) == 0) {
+	while ((rc = cli_reader_next(&jf->rd, 0, &rec, &len, e)) == 0) {
 		if (jf->spool != NULL && (fwrite(rec, 1, len, jf->spool) !=
 		    len || fputc('\n', jf->spool) == EOF)) {
-			rc = cr_errf(e, CORUN_ESYS, "%s: temporary file: %s",
+			rc = cli_errf(e, CORUN_ESYS, "%s: temporary file: %s",
 			    jf->name, strerror(errno));
 			break;
 		}
@@ -175,24 +175,24 @@ cr_jobsfile_open(struct cr_jobsfile *jf, const char *path, struct cr_err *e)
 		    strcmp(js.kind, "block") == 0) {
 			jf->cpu_bound = 1;
 		}
-		cr_jobspec_free(&js);
+		cli_jobspec_free(&js);
 	}
 	if (rc != CORUN_EDONE || (rc = reread(jf, start, e)) != 0) {
-		cr_jobsfile_close(jf);
+		cli_jobsfile_close(jf);
 		return rc;
 	}
 	return 0;
 }
 
 int
-cr_jobsfile_next(struct cr_jobsfile *jf, struct cr_jobspec *js,
-    struct cr_err *e)
+cli_jobsfile_next(struct cli_jobsfile *jf, struct cli_jobspec *js,
+    struct cli_err *e)
 {
 	char *rec;
 	size_t len;
 	int rc;
 
-	while ((rc = cr_reader_next(&jf->rd, 0, &rec, &len, e)) == 0) {
+	while ((rc = cli_reader_next(&jf->rd, 0, &rec, &len, e)) == 0) {
 		if (blank(rec, len)) {
 			continue;
 		}
@@ -202,9 +202,9 @@ cr_jobsfile_next(struct cr_jobsfile *jf, struct cr_jobspec *js,
 }
 
 void
-cr_jobsfile_close(struct cr_jobsfile *jf)
+cli_jobsfile_close(struct cli_jobsfile *jf)
 {
-	cr_reader_close(&jf->rd);
+	cli_reader_close(&jf->rd);
 	if (jf->spool != NULL) {
 		fclose(jf->spool);
 	}

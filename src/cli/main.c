@@ -14,34 +14,34 @@
 #include "compare.h"
 #include "client.h"
 
-struct cr_subcmd {
+struct cli_subcmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);	/* argv[0] is the name */
 	const char *synopsis;
 };
 
-static const struct cr_subcmd subcmds[] = {
-	{ "run", cr_cmd_run, "run [options] command [arg ...] ::: value ..." },
-	{ "compare", cr_cmd_compare, "compare [--workload W] [--count N] "
+static const struct cli_subcmd subcmds[] = {
+	{ "run", cli_cmd_run, "run [options] command [arg ...] ::: value ..." },
+	{ "compare", cli_cmd_compare, "compare [--workload W] [--count N] "
 	    "[--models LIST] [-j N] [--json|--csv] [--svg F] [--png F]" },
-	{ "submit", cr_cmd_submit, "submit [options] command [arg ...] | "
+	{ "submit", cli_cmd_submit, "submit [options] command [arg ...] | "
 	    "--jobs-file FILE|-" },
-	{ "status", cr_cmd_status, "status [ID] [--json]" },
-	{ "wait", cr_cmd_wait, "wait ID ... | --all [--timeout S]" },
-	{ "result", cr_cmd_result, "result ID [--json]" },
-	{ "cancel", cr_cmd_cancel, "cancel ID ..." },
-	{ "pause", cr_cmd_pause, "pause [GROUP]" },
-	{ "resume", cr_cmd_resume, "resume [GROUP]" },
-	{ "scale", cr_cmd_scale, "scale N | +N | -N" },
-	{ "drain", cr_cmd_drain, "drain" },
-	{ "logs", cr_cmd_logs, "logs ID" },
+	{ "status", cli_cmd_status, "status [ID] [--json]" },
+	{ "wait", cli_cmd_wait, "wait ID ... | --all [--timeout S]" },
+	{ "result", cli_cmd_result, "result ID [--json]" },
+	{ "cancel", cli_cmd_cancel, "cancel ID ..." },
+	{ "pause", cli_cmd_pause, "pause [GROUP]" },
+	{ "resume", cli_cmd_resume, "resume [GROUP]" },
+	{ "scale", cli_cmd_scale, "scale N | +N | -N" },
+	{ "drain", cli_cmd_drain, "drain" },
+	{ "logs", cli_cmd_logs, "logs ID" },
 	{ NULL, NULL, NULL }
 };
 
 void
-cr_usage(FILE *f)
+cli_usage(FILE *f)
 {
-	const struct cr_subcmd *c;
+	const struct cli_subcmd *c;
 
 	fputs("usage: corun command [options] [args]\n"
 	    "       corun -h | --help | --version\n\ncommands:\n", f);
@@ -54,7 +54,7 @@ cr_usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	const struct cr_subcmd *c;
+	const struct cli_subcmd *c;
 
 	/* corun -S URL COMMAND: the corund control socket for the clients. */
 	if (argc > 2 && strcmp(argv[1], "-S") == 0) {
@@ -64,15 +64,15 @@ main(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc < 2) {
-		cr_usage(stderr);
-		return CR_EXIT_ERROR;
+		cli_usage(stderr);
+		return CLI_EXIT_ERROR;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cr_usage(stdout);
+		cli_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("%s %s\n", CR_PROG, PACKAGE_VERSION);
+		printf("%s %s\n", CLI_PROG, PACKAGE_VERSION);
 		return 0;
 	}
 	for (c = subcmds; c->name != NULL; c++) {
@@ -80,7 +80,7 @@ main(int argc, char **argv)
 			return c->fn(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "%s: unknown command \"%s\"\n", CR_PROG, argv[1]);
-	cr_usage(stderr);
-	return CR_EXIT_ERROR;
+	fprintf(stderr, "%s: unknown command \"%s\"\n", CLI_PROG, argv[1]);
+	cli_usage(stderr);
+	return CLI_EXIT_ERROR;
 }

@@ -17,7 +17,7 @@
 #include "cli.h"
 
 const char *
-cr_status_name(int status)
+cli_status_name(int status)
 {
 	switch (status) {
 	case 0:
@@ -38,7 +38,7 @@ cr_status_name(int status)
 }
 
 int
-cr_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
+cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines)
 {
 	const char *nl;
@@ -75,7 +75,7 @@ cr_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
 static json_t *
 jstr(const char *s, size_t len)
 {
-	struct cr_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	json_t *j;
 	size_t i = 0, k, n;
 	unsigned char c;
@@ -94,11 +94,11 @@ jstr(const char *s, size_t len)
 			}
 		}
 		if (n == 0) {
-			cr_buf_adds(&b, "\xef\xbf\xbd");
+			cm_buf_adds(&b, "\xef\xbf\xbd");
 			i++;
 			continue;
 		}
-		cr_buf_add(&b, s + i, n);
+		cm_buf_add(&b, s + i, n);
 		i += n;
 	}
 	j = json_stringn(b.p ? b.p : "", b.len);
@@ -106,7 +106,7 @@ jstr(const char *s, size_t len)
 		/* Overlong forms and surrogates: give up on the text. */
 		j = json_string("\xef\xbf\xbd");
 	}
-	cr_buf_free(&b);
+	cm_buf_free(&b);
 	return j;
 }
 
@@ -118,10 +118,10 @@ ns_to_s(uint64_t ns)
 
 /* The fields shared by --json and meta.json. */
 static json_t *
-outcome_obj(const struct cr_outcome *oc, int with_output)
+outcome_obj(const struct cli_outcome *oc, int with_output)
 {
 	const struct corun_job_result *r = oc->res;
-	const struct cr_jobspec *js = oc->js;
+	const struct cli_jobspec *js = oc->js;
 	json_t *o = json_object(), *a;
 	size_t i;
 
@@ -143,7 +143,7 @@ outcome_obj(const struct cr_outcome *oc, int with_output)
 		}
 		json_object_set_new(o, "args", a);
 	}
-	json_object_set_new(o, "status", json_string(cr_status_name(
+	json_object_set_new(o, "status", json_string(cli_status_name(
 	    oc->status)));
 	json_object_set_new(o, "exit", json_integer(r ? r->exit_code : -1));
 	json_object_set_new(o, "signal", json_integer(r ? r->signal : 0));
@@ -169,7 +169,7 @@ outcome_obj(const struct cr_outcome *oc, int with_output)
 }
 
 char *
-cr_outcome_json(const struct cr_outcome *oc)
+cli_outcome_json(const struct cli_outcome *oc)
 {
 	json_t *o = outcome_obj(oc, 1);
 	char *s;
@@ -210,8 +210,8 @@ write_file(const char *path, const char *data, size_t len)
 }
 
 int
-cr_results_write(const char *dir, const struct cr_outcome *oc,
-    struct cr_err *e)
+cli_results_write(const char *dir, const struct cli_outcome *oc,
+    struct cli_err *e)
 {
 	const struct corun_job_result *r = oc->res;
 	char path[4096], *meta;
@@ -219,16 +219,16 @@ cr_results_write(const char *dir, const struct cr_outcome *oc,
 	int n;
 
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		return cr_errf(e, CORUN_ESYS, "--results: %s: %s", dir,
+		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", dir,
 		    strerror(errno));
 	}
 	n = snprintf(path, sizeof(path), "%s/%" PRIu64, dir, oc->js->seq);
 	if (n < 0 || (size_t)n + 16 >= sizeof(path)) {
-		return cr_errf(e, CORUN_ERANGE, "--results: %s: name too "
+		return cli_errf(e, CORUN_ERANGE, "--results: %s: name too "
 		    "long", dir);
 	}
 	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-		return cr_errf(e, CORUN_ESYS, "--results: %s: %s", path,
+		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
 		    strerror(errno));
 	}
 	o = outcome_obj(oc, 0);
@@ -245,7 +245,7 @@ cr_results_write(const char *dir, const struct cr_outcome *oc,
 	}
 	json_decref(o);
 	if (meta == NULL) {
-		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	snprintf(path + n, sizeof(path) - (size_t)n, "/stdout");
 	if (write_file(path, r ? r->out : "", r ? r->out_len : 0) == 0) {
@@ -261,12 +261,12 @@ cr_results_write(const char *dir, const struct cr_outcome *oc,
 		}
 	}
 	free(meta);
-	return cr_errf(e, CORUN_ESYS, "--results: %s: %s", path,
+	return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
 	    strerror(errno));
 }
 
 void
-cr_outcome_logrow(const struct cr_outcome *oc, struct cr_logrow *row)
+cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 {
 	const struct corun_job_result *r = oc->res;
 

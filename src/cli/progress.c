@@ -11,10 +11,10 @@
 
 #include "cli.h"
 
-#define CR_BAR_WIDTH 30
+#define CLI_BAR_WIDTH 30
 
 void
-cr_progress_init(struct cr_progress *p, int bar, int progress, double now)
+cli_progress_init(struct cli_progress *p, int bar, int progress, double now)
 {
 	memset(p, 0, sizeof(*p));
 	p->enabled = (bar || progress) && isatty(STDERR_FILENO);
@@ -36,10 +36,10 @@ fmt_eta(char *buf, size_t len, double secs)
 }
 
 void
-cr_progress_format(char *buf, size_t len, int bar, uint64_t done,
+cli_progress_format(char *buf, size_t len, int bar, uint64_t done,
     uint64_t total, int total_known, double elapsed)
 {
-	char eta[32] = "?", tot[32], bars[CR_BAR_WIDTH + 1];
+	char eta[32] = "?", tot[32], bars[CLI_BAR_WIDTH + 1];
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	size_t fill, i;
 	int pct;
@@ -59,17 +59,17 @@ cr_progress_format(char *buf, size_t len, int bar, uint64_t done,
 		return;
 	}
 	pct = total > 0 ? (int)(100 * done / total) : 0;
-	fill = total > 0 ? (size_t)(CR_BAR_WIDTH * done / total) : 0;
-	for (i = 0; i < CR_BAR_WIDTH; i++) {
+	fill = total > 0 ? (size_t)(CLI_BAR_WIDTH * done / total) : 0;
+	for (i = 0; i < CLI_BAR_WIDTH; i++) {
 		bars[i] = i < fill ? '#' : '.';
 	}
-	bars[CR_BAR_WIDTH] = '\0';
+	bars[CLI_BAR_WIDTH] = '\0';
 	snprintf(buf, len, "%3d%% [%s] %" PRIu64 "/%s %.1f/s ETA %s", pct,
 	    bars, done, tot, rate, eta);
 }
 
 void
-cr_progress_update(struct cr_progress *p, uint64_t done, uint64_t total,
+cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
     int total_known, double now, int final)
 {
 	char line[160];
@@ -78,7 +78,7 @@ cr_progress_update(struct cr_progress *p, uint64_t done, uint64_t total,
 		return;
 	}
 	p->last = now;
-	cr_progress_format(line, sizeof(line), p->bar, done, total,
+	cli_progress_format(line, sizeof(line), p->bar, done, total,
 	    total_known, now - p->t0);
 	fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
 	fflush(stderr);

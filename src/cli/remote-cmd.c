@@ -38,27 +38,27 @@
 
 extern char **environ;
 
-struct cr_rcmd {
+struct cli_rcmd {
 	pid_t pid;
 	char *line;		/* the command as run, for messages */
 };
 
-struct cr_rcmds {
-	struct cr_rcmd *v;
+struct cli_rcmds {
+	struct cli_rcmd *v;
 	size_t n, alive;
 	char *token;		/* --token or the first line of --token-file */
 	corun_handle *tick;
 	int gave_up;
-	const struct cr_run_opts *o;
+	const struct cli_run_opts *o;
 	corun_loop *loop;
-	const struct cr_rcmds_ops *ops;	/* the run's callbacks */
+	const struct cli_rcmds_ops *ops;	/* the run's callbacks */
 	void *arg;
 };
 
 /* The token from --token or --token-file; NULL (e set) on error. */
 static int
-load_token(struct cr_rcmds *rc, const struct cr_run_opts *o,
-    struct cr_err *e)
+load_token(struct cli_rcmds *rc, const struct cli_run_opts *o,
+    struct cli_err *e)
 {
 	char line[1100];
 	FILE *f;
@@ -66,14 +66,14 @@ load_token(struct cr_rcmds *rc, const struct cr_run_opts *o,
 
 	if (o->token != NULL) {
 		rc->token = strdup(o->token);
-		return rc->token == NULL ? cr_errf(e, CORUN_ENOMEM,
+		return rc->token == NULL ? cli_errf(e, CORUN_ENOMEM,
 		    "out of memory") : 0;
 	}
 	if (o->token_file == NULL) {
 		return 0;
 	}
 	if ((f = fopen(o->token_file, "r")) == NULL) {
-		return cr_errf(e, CORUN_EIO, "--token-file %s: %s",
+		return cli_errf(e, CORUN_EIO, "--token-file %s: %s",
 		    o->token_file, strerror(errno));
 	}
 	if (fgets(line, sizeof(line), f) == NULL) {
@@ -83,18 +83,18 @@ load_token(struct cr_rcmds *rc, const struct cr_run_opts *o,
 	n = strcspn(line, "\r\n");
 	line[n] = '\0';
 	if (n == 0 || n > 1024) {
-		return cr_errf(e, CORUN_EINVAL, "--token-file %s: the first "
+		return cli_errf(e, CORUN_EINVAL, "--token-file %s: the first "
 		    "line must hold a token of 1 to 1024 bytes",
 		    o->token_file);
 	}
 	rc->token = strdup(line);
-	return rc->token == NULL ? cr_errf(e, CORUN_ENOMEM, "out of memory") :
+	return rc->token == NULL ? cli_errf(e, CORUN_ENOMEM, "out of memory") :
 	    0;
 }
 
 static int
-expand(const char *t, const struct cr_run_opts *o, const char *token,
-    const char *host, size_t n, struct cr_buf *b, struct cr_err *e)
+expand(const char *t, const struct cli_run_opts *o, const char *token,
+    const char *host, size_t n, struct cm_buf *b, struct cli_err *e)
 {
 	char num[24];
 
@@ -104,17 +104,17 @@ expand(const char *t, const struct cr_run_opts *o, const char *token,
 		size_t len;
 
 		if (t[0] == '{' && t[1] == '{') {
-			cr_buf_addc(b, '{');
+			cm_buf_addc(b, '{');
 			t += 2;
 			continue;
 		}
 		if (t[0] == '}' && t[1] == '}') {
-			cr_buf_addc(b, '}');
+			cm_buf_addc(b, '}');
 			t += 2;
 			continue;
 		}
 		if (*t != '{' || (end = strchr(t, '}')) == NULL) {
-			cr_buf_addc(b, *t++);
+			cm_buf_addc(b, *t++);
 			continue;
 		}
 		len = (size_t)(end - t + 1);
@@ -129,31 +129,31 @@ expand(const char *t, const struct cr_run_opts *o, const char *token,
 		} else if (len == 12 && strncmp(t, "{token-file}", 12) == 0) {
 			val = o->token_file;
 		} else {
-			return cr_errf(e, CORUN_EINVAL, "--worker-cmd: unknown "
+			return cli_errf(e, CORUN_EINVAL, "--worker-cmd: unknown "
 			    "placeholder %.*s (use {url} {host} {n} {token} "
 			    "{token-file}, or {{ }} for braces)", (int)len, t);
 		}
 		if (val == NULL) {
-			return cr_errf(e, CORUN_EINVAL, "--worker-cmd: %.*s has "
+			return cli_errf(e, CORUN_EINVAL, "--worker-cmd: %.*s has "
 			    "no value (%s)", (int)len, t, t[1] == 'h' ?
 			    "give --worker-host" : t[1] == 't' && len == 7 ?
 			    "give --token or --token-file" :
 			    "give --token-file");
 		}
-		cr_shquote(b, val);
+		cm_shquote(b, val);
 		t = end + 1;
 	}
-	return cr_buf_addc(b, '\0') ? cr_errf(e, CORUN_ENOMEM,
+	return cm_buf_addc(b, '\0') ? cli_errf(e, CORUN_ENOMEM,
 	    "out of memory") : 0;
 }
 
 static void
-reap(struct cr_rcmds *rc, int block)
+reap(struct cli_rcmds *rc, int block)
 {
 	int status;
 
 	for (size_t i = 0; i < rc->n; i++) {
-		struct cr_rcmd *c = &rc->v[i];
+		struct cli_rcmd *c = &rc->v[i];
 
 		if (c->pid <= 0 || waitpid(c->pid, &status,
 		    block ? 0 : WNOHANG) != c->pid) {
@@ -162,11 +162,11 @@ reap(struct cr_rcmds *rc, int block)
 		c->pid = 0;
 		rc->alive--;
 		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-			cr_warn("--worker-cmd exited %d: %s",
+			cli_warn("--worker-cmd exited %d: %s",
 			    WEXITSTATUS(status), c->line);
 		} else if (WIFSIGNALED(status) &&
 		    WTERMSIG(status) != SIGTERM) {
-			cr_warn("--worker-cmd killed by signal %d: %s",
+			cli_warn("--worker-cmd killed by signal %d: %s",
 			    WTERMSIG(status), c->line);
 		}
 	}
@@ -175,7 +175,7 @@ reap(struct cr_rcmds *rc, int block)
 static void
 tick(void *arg)
 {
-	struct cr_rcmds *rc = arg;
+	struct cli_rcmds *rc = arg;
 
 	corun_handle_release(rc->tick);
 	rc->tick = NULL;
@@ -183,7 +183,7 @@ tick(void *arg)
 	if (rc->o->remote_only && rc->n > 0 && rc->alive == 0 &&
 	    !rc->gave_up && rc->ops->unattended(rc->arg)) {
 		rc->gave_up = 1;
-		cr_warn("every --worker-cmd command has exited and no remote "
+		cli_warn("every --worker-cmd command has exited and no remote "
 		    "worker is attached: stopping");
 		rc->ops->give_up(rc->arg);
 	}
@@ -193,17 +193,17 @@ tick(void *arg)
 }
 
 static int
-spawn(struct cr_rcmds *rc, char *line, const char *url)
+spawn(struct cli_rcmds *rc, char *line, const char *url)
 {
 	char *argv[] = { "/bin/sh", "-c", line, NULL };
-	struct cr_rcmd *c = &rc->v[rc->n];
+	struct cli_rcmd *c = &rc->v[rc->n];
 	int err;
 
 	(void)url;
 	c->line = line;
 	err = posix_spawn(&c->pid, "/bin/sh", NULL, NULL, argv, environ);
 	if (err != 0) {
-		cr_warn("--worker-cmd: cannot run /bin/sh: %s", strerror(err));
+		cli_warn("--worker-cmd: cannot run /bin/sh: %s", strerror(err));
 		c->pid = 0;
 	} else {
 		rc->alive++;
@@ -213,13 +213,13 @@ spawn(struct cr_rcmds *rc, char *line, const char *url)
 }
 
 int
-cr_rcmds_start(const struct cr_run_opts *o, struct cr_rcmds **rcp,
-    struct cr_err *e)
+cli_rcmds_start(const struct cli_run_opts *o, struct cli_rcmds **rcp,
+    struct cli_err *e)
 {
-	struct cr_rcmds *rc;
+	struct cli_rcmds *rc;
 
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
-		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	*rcp = rc;
 	if (load_token(rc, o, e) != 0) {
@@ -230,11 +230,11 @@ cr_rcmds_start(const struct cr_run_opts *o, struct cr_rcmds **rcp,
 	}
 	/* Check every template before the pool starts. */
 	for (size_t t = 0; t < o->worker_cmds.n; t++) {
-		struct cr_buf b = { 0 };
+		struct cm_buf b = { 0 };
 		int bad = expand(o->worker_cmds.v[t], o, rc->token,
 		    o->worker_hosts.n ? o->worker_hosts.v[0] : NULL, 1, &b, e);
 
-		cr_buf_free(&b);
+		cm_buf_free(&b);
 		if (bad) {
 			return -1;
 		}
@@ -243,9 +243,9 @@ cr_rcmds_start(const struct cr_run_opts *o, struct cr_rcmds **rcp,
 }
 
 int
-cr_rcmds_spawn(struct cr_rcmds *rc, const struct cr_run_opts *o,
-    corun_loop *loop, const struct cr_rcmds_ops *ops, void *arg,
-    struct cr_err *e)
+cli_rcmds_spawn(struct cli_rcmds *rc, const struct cli_run_opts *o,
+    corun_loop *loop, const struct cli_rcmds_ops *ops, void *arg,
+    struct cli_err *e)
 {
 	size_t hosts = o->worker_hosts.n ? o->worker_hosts.n : 1;
 
@@ -258,7 +258,7 @@ cr_rcmds_spawn(struct cr_rcmds *rc, const struct cr_run_opts *o,
 	rc->arg = arg;
 	rc->v = calloc(o->worker_cmds.n * hosts, sizeof(*rc->v));
 	if (rc->v == NULL) {
-		return cr_errf(e, CORUN_ENOMEM, "out of memory");
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	if (rc->token != NULL) {
 		setenv("CORUN_TOKEN", rc->token, 1);
@@ -266,15 +266,15 @@ cr_rcmds_spawn(struct cr_rcmds *rc, const struct cr_run_opts *o,
 	setenv("CORUN_URL", o->listen, 1);
 	for (size_t t = 0; t < o->worker_cmds.n; t++) {
 		for (size_t h = 0; h < hosts; h++) {
-			struct cr_buf b = { 0 };
+			struct cm_buf b = { 0 };
 
 			if (expand(o->worker_cmds.v[t], o, rc->token,
 			    o->worker_hosts.n ? o->worker_hosts.v[h] : NULL,
 			    h + 1, &b, e) != 0) {
-				cr_buf_free(&b);
+				cm_buf_free(&b);
 				return -1;
 			}
-			spawn(rc, cr_buf_steal(&b), o->listen);
+			spawn(rc, cm_buf_steal(&b), o->listen);
 		}
 	}
 	unsetenv("CORUN_TOKEN");
@@ -284,13 +284,13 @@ cr_rcmds_spawn(struct cr_rcmds *rc, const struct cr_run_opts *o,
 }
 
 const char *
-cr_rcmds_token(const struct cr_rcmds *rc)
+cli_rcmds_token(const struct cli_rcmds *rc)
 {
 	return rc != NULL ? rc->token : NULL;
 }
 
 void
-cr_rcmds_finish(struct cr_rcmds *rc)
+cli_rcmds_finish(struct cli_rcmds *rc)
 {
 	if (rc == NULL) {
 		return;

@@ -11,7 +11,7 @@
  *     nng's pipe, the pidfd, the first-jobs socket pair);
  *   a worker: 18, plus 5 per job thread (its loop), plus 5 per running
  *     job (its stdout and stderr pipes, its pidfd, nng's share).
- * Starting a job briefly takes a pipe more; CR_FD_SPARE covers it, the
+ * Starting a job briefly takes a pipe more; CLI_FD_SPARE covers it, the
  * input, the output and --joblog.
  */
 #include "config.h"
@@ -23,12 +23,12 @@
 #include "cli.h"
 #include "run-internal.h"
 
-#define CR_FD_SUP_BASE 13
-#define CR_FD_SUP_PER_PROC 7
-#define CR_FD_WORKER_BASE 18
-#define CR_FD_PER_THREAD 5
-#define CR_FD_PER_JOB 5
-#define CR_FD_SPARE 8
+#define CLI_FD_SUP_BASE 13
+#define CLI_FD_SUP_PER_PROC 7
+#define CLI_FD_WORKER_BASE 18
+#define CLI_FD_PER_THREAD 5
+#define CLI_FD_PER_JOB 5
+#define CLI_FD_SPARE 8
 
 /* The descriptors the busiest process of plan P x T x C needs. */
 static unsigned long
@@ -36,10 +36,10 @@ fds_needed(unsigned p, unsigned t, unsigned c)
 {
 	unsigned long sup, worker;
 
-	sup = CR_FD_SUP_BASE + (unsigned long)CR_FD_SUP_PER_PROC * p;
-	worker = CR_FD_WORKER_BASE + (unsigned long)t * (CR_FD_PER_THREAD +
-	    (unsigned long)CR_FD_PER_JOB * c);
-	return (sup > worker ? sup : worker) + CR_FD_SPARE;
+	sup = CLI_FD_SUP_BASE + (unsigned long)CLI_FD_SUP_PER_PROC * p;
+	worker = CLI_FD_WORKER_BASE + (unsigned long)t * (CLI_FD_PER_THREAD +
+	    (unsigned long)CLI_FD_PER_JOB * c);
+	return (sup > worker ? sup : worker) + CLI_FD_SPARE;
 }
 
 /* fds_needed for po as it stands, 0 if it does not resolve. */
@@ -83,7 +83,7 @@ raise_limit(unsigned long need)
 }
 
 int
-cr_run_fit_fds(struct corun_pool_opts *po)
+cli_run_fit_fds(struct corun_pool_opts *po)
 {
 	unsigned long need, limit;
 	unsigned slots = 0, want, n;
@@ -96,11 +96,11 @@ cr_run_fit_fds(struct corun_pool_opts *po)
 	}
 	if (po->procs != 0 || po->threads != 0 || po->concurrency != 0 ||
 	    po->jobs == 1) {
-		cr_warn("%u jobs at a time need about %lu open files per "
+		cli_warn("%u jobs at a time need about %lu open files per "
 		    "process, the limit (ulimit -n) is %lu: lower --procs, "
 		    "--threads or --concurrency, or raise the limit", want,
 		    need, limit);
-		return CR_EXIT_ERROR;
+		return CLI_EXIT_ERROR;
 	}
 	for (n = want - 1; n >= 1; n--) {
 		unsigned long k;
@@ -111,11 +111,11 @@ cr_run_fit_fds(struct corun_pool_opts *po)
 		}
 	}
 	if (n == 0) {
-		cr_warn("even one job at a time needs about %lu open files, the "
+		cli_warn("even one job at a time needs about %lu open files, the "
 		    "limit (ulimit -n) is %lu", fds_needed(1, 1, 1), limit);
-		return CR_EXIT_ERROR;
+		return CLI_EXIT_ERROR;
 	}
-	cr_warn("-j %u needs about %lu open files per process, the limit "
+	cli_warn("-j %u needs about %lu open files per process, the limit "
 	    "(ulimit -n) is %lu: running %u at a time", want, need, limit,
 	    slots);
 	return 0;

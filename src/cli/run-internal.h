@@ -19,27 +19,27 @@
  * Seconds to wait for cancelled jobs to come back before exiting anyway:
  * the worker's TERM-then-KILL grace plus a margin.
  */
-#define CR_CANCEL_WAIT 15.0
+#define CLI_CANCEL_WAIT 15.0
 
-struct cr_run;
+struct cli_run;
 
-struct cr_wslot {
-	struct cr_run *r;
-	struct cr_jobspec js;
+struct cli_wslot {
+	struct cli_run *r;
+	struct cli_jobspec js;
 	corun_future *fut;
 	int used, done;
 };
 
-struct cr_run {
-	struct cr_run_opts *o;
+struct cli_run {
+	struct cli_run_opts *o;
 	corun_loop *loop;
 	corun_pool *pool;
-	struct cr_input in;
-	struct cr_tmpl tmpl;
-	struct cr_jobsfile jf;
+	struct cli_input in;
+	struct cli_tmpl tmpl;
+	struct cli_jobsfile jf;
 	int use_jf;
 	unsigned conc;		/* jobs running at once */
-	struct cr_wslot *win;
+	struct cli_wslot *win;
 	size_t wsize, inflight;
 	size_t *freew, nfreew;	/* free window slots (unordered mode) */
 	unsigned *freenum, nfreenum; /* free {%} numbers */
@@ -51,9 +51,9 @@ struct cr_run {
 	struct event *ev_in, *ev_sig[2];
 	corun_handle *watchdog;
 	FILE *joblog;
-	struct cr_rcmds *rcmds;		/* remote-cmd.h */
-	struct cr_tally tally;
-	struct cr_progress prog;
+	struct cli_rcmds *rcmds;		/* remote-cmd.h */
+	struct cli_tally tally;
+	struct cli_progress prog;
 };
 
 /*
@@ -64,38 +64,38 @@ struct cr_run {
  * Size the window for r->conc jobs at once and allocate it (once, after
  * the pool is up).  0 or CORUN_ENOMEM; run.c frees the arrays.
  */
-int cr_run_window_new(struct cr_run *r);
+int cli_run_window_new(struct cli_run *r);
 /* Watch the input's fd (when it has one) and SIGINT, SIGTERM. */
-void cr_run_watch(struct cr_run *r);
+void cli_run_watch(struct cli_run *r);
 /*
  * Top the window up from the input; stop the loop once nothing more is
  * coming and nothing is in flight.
  */
-void cr_run_pump(struct cr_run *r);
+void cli_run_pump(struct cli_run *r);
 /*
  * Start nothing more.  now == 0: the pool drops the jobs it has not
  * handed to a worker, running ones finish.  now != 0: every job in
  * flight is cancelled and the workers are told to leave at once (a
- * stopped one is woken), and the loop stops CR_CANCEL_WAIT seconds later
+ * stopped one is woken), and the loop stops CLI_CANCEL_WAIT seconds later
  * if they have not all come back.  Idempotent per level.
  */
-void cr_run_stop(struct cr_run *r, int now);
+void cli_run_stop(struct cli_run *r, int now);
 
 /*
  * run-fds.c: fit po's plan to the descriptor limit before the pool starts:
  * the soft limit is raised as far as needed (up to the hard one); if that
  * is not enough, po->jobs is lowered and one line on stderr says so.  0,
- * or CR_EXIT_ERROR after a message when no plan fits (or the plan was
+ * or CLI_EXIT_ERROR after a message when no plan fits (or the plan was
  * given as --procs/--threads/--concurrency and does not fit).
  */
 struct corun_pool_opts;
-int cr_run_fit_fds(struct corun_pool_opts *po);
+int cli_run_fit_fds(struct corun_pool_opts *po);
 
 /* runjob.c */
-int cr_run_open_sources(struct cr_run *r, struct cr_err *e);
-int cr_run_next_job(struct cr_run *r, int nonblock, unsigned slot,
-    struct cr_jobspec *js, struct cr_err *e);
-int cr_run_dry(struct cr_run *r);
-void cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc);
+int cli_run_open_sources(struct cli_run *r, struct cli_err *e);
+int cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
+    struct cli_jobspec *js, struct cli_err *e);
+int cli_run_dry(struct cli_run *r);
+void cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc);
 
 #endif /* CORUN_CLI_RUN_INTERNAL_H */

@@ -3,10 +3,10 @@
  * jobs in flight, topped up from the input, retired as they complete,
  * and stopped by a halt policy or a signal.
  *
- * Everything happens on one corun loop.  cr_run_pump() is the whole
+ * Everything happens on one corun loop.  cli_run_pump() is the whole
  * scheduler: it tops the window up from the input (which may be a slow
  * pipe: the input is polled, never waited on, and an fd event wakes
- * cr_run_pump() when more arrives), and ends the loop when nothing is
+ * cli_run_pump() when more arrives), and ends the loop when nothing is
  * left in flight.  Each pool future's done callback retires its job (or,
  * with -k, every job that is now next in order) and pumps again.
  *
@@ -37,7 +37,7 @@
 #include "cli.h"
 #include "run-internal.h"
 
-#define CR_BATCH 256
+#define CLI_BATCH 256
 
 /* ---- finishing a job ------------------------------------------------ */
 
@@ -45,12 +45,12 @@
 static void
 force_finish(void *arg)
 {
-	struct cr_run *r = arg;
+	struct cli_run *r = arg;
 
 	corun_handle_release(r->watchdog);
 	r->watchdog = NULL;
 	if (!r->finished) {
-		cr_warn("%zu job(s) did not end after being cancelled; "
+		cli_warn("%zu job(s) did not end after being cancelled; "
 		    "giving up on them", r->inflight);
 		r->failed_hard = 1;
 		r->finished = 1;
@@ -65,7 +65,7 @@ force_finish(void *arg)
  * TERM to the process group, then KILL) and the pool shut down.
  */
 void
-cr_run_stop(struct cr_run *r, int now)
+cli_run_stop(struct cli_run *r, int now)
 {
 	corun_future *done = NULL;
 	size_t i;
@@ -96,15 +96,15 @@ cr_run_stop(struct cr_run *r, int now)
 	 */
 	corun_pool_shutdown(r->pool, 0, 1, NULL);
 	if (r->watchdog == NULL) {
-		corun_call_later(r->loop, CR_CANCEL_WAIT, force_finish, r,
+		corun_call_later(r->loop, CLI_CANCEL_WAIT, force_finish, r,
 		    &r->watchdog);
 	}
 }
 
 static void
-retire(struct cr_run *r, struct cr_wslot *w)
+retire(struct cli_run *r, struct cli_wslot *w)
 {
-	struct cr_outcome oc;
+	struct cli_outcome oc;
 	const char *msg = NULL;
 
 	oc.js = &w->js;
@@ -140,7 +140,7 @@ retire(struct cr_run *r, struct cr_wslot *w)
 				    oc.res->exit_code : -1;
 			}
 		}
-		cr_run_print_outcome(r, &oc);
+		cli_run_print_outcome(r, &oc);
 	}
 	if (oc.status == CORUN_EBROKEN) {
 		/*
@@ -148,32 +148,32 @@ retire(struct cr_run *r, struct cr_wslot *w)
 		 * one line: the run stops, and the exit status is 255.
 		 */
 		r->failed_hard = 1;
-		cr_run_stop(r, 0);
+		cli_run_stop(r, 0);
 	}
 	corun_future_unref(w->fut);
 	w->fut = NULL;
 	if (w->js.slot != 0) {
 		r->freenum[r->nfreenum++] = w->js.slot;
 	}
-	cr_jobspec_free(&w->js);
+	cli_jobspec_free(&w->js);
 	w->used = w->done = 0;
 	if (!r->o->keep_order) {
 		r->freew[r->nfreew++] = (size_t)(w - r->win);
 	}
 	r->inflight--;
-	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, r->eof,
+	cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1, r->eof,
 	    corun_loop_time(r->loop), 0);
-	if (!r->halted && cr_halt_triggered(&r->o->halt, &r->tally)) {
+	if (!r->halted && cli_halt_triggered(&r->o->halt, &r->tally)) {
 		r->halted = 1;
-		cr_run_stop(r, r->o->halt.when == CR_HALT_NOW);
+		cli_run_stop(r, r->o->halt.when == CLI_HALT_NOW);
 	}
 }
 
 static void
 on_done(corun_future *fut, void *arg)
 {
-	struct cr_wslot *w = arg;
-	struct cr_run *r = w->r;
+	struct cli_wslot *w = arg;
+	struct cli_run *r = w->r;
 
 	w->done = 1;
 	if (!r->o->keep_order) {
@@ -188,7 +188,7 @@ on_done(corun_future *fut, void *arg)
 			retire(r, w);
 		}
 	}
-	cr_run_pump(r);
+	cli_run_pump(r);
 }
 
 /* ---- starting jobs -------------------------------------------------- */
@@ -196,16 +196,16 @@ on_done(corun_future *fut, void *arg)
 static void
 on_input(evutil_socket_t fd, short what, void *arg)
 {
-	cr_run_pump(arg);
+	cli_run_pump(arg);
 }
 
 static int
-submit(struct cr_run *r, struct cr_wslot *w)
+submit(struct cli_run *r, struct cli_wslot *w)
 {
 	struct corun_job job;
 	int rc;
 
-	cr_jobsfile_pool_job(&w->js, r->o->timeout, r->o->retries, &job);
+	cli_jobsfile_pool_job(&w->js, r->o->timeout, r->o->retries, &job);
 	job.tag = (uint64_t)(w - r->win);
 	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
@@ -218,7 +218,7 @@ submit(struct cr_run *r, struct cr_wslot *w)
 }
 
 static int
-window_has_room(struct cr_run *r)
+window_has_room(struct cli_run *r)
 {
 	if (r->tmpl.has_slot && r->nfreenum == 0) {
 		return 0;
@@ -230,10 +230,10 @@ window_has_room(struct cr_run *r)
 }
 
 void
-cr_run_pump(struct cr_run *r)
+cli_run_pump(struct cli_run *r)
 {
-	struct cr_wslot *w;
-	struct cr_err e;
+	struct cli_wslot *w;
+	struct cli_err e;
 	unsigned slot;
 	size_t i;
 	int rc;
@@ -243,7 +243,7 @@ cr_run_pump(struct cr_run *r)
 		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
 		    r->freew[r->nfreew - 1];
 		w = &r->win[i];
-		rc = cr_run_next_job(r, 1, slot, &w->js, &e);
+		rc = cli_run_next_job(r, 1, slot, &w->js, &e);
 		if (rc == CORUN_EAGAIN) {
 			event_add(r->ev_in, NULL);
 			break;
@@ -253,9 +253,9 @@ cr_run_pump(struct cr_run *r)
 			break;
 		}
 		if (rc != 0) {
-			cr_warn("%s", e.msg);
+			cli_warn("%s", e.msg);
 			r->failed_hard = 1;
-			cr_run_stop(r, 0);
+			cli_run_stop(r, 0);
 			break;
 		}
 		if (r->tmpl.has_slot) {
@@ -267,10 +267,10 @@ cr_run_pump(struct cr_run *r)
 		r->next_seq++;
 		r->tally.total = r->next_seq - 1;
 		if ((rc = submit(r, w)) != 0) {
-			cr_warn("cannot submit a job: %s", corun_strerror(rc));
-			cr_jobspec_free(&w->js);
+			cli_warn("cannot submit a job: %s", corun_strerror(rc));
+			cli_jobspec_free(&w->js);
 			r->failed_hard = 1;
-			cr_run_stop(r, 0);
+			cli_run_stop(r, 0);
 			break;
 		}
 	}
@@ -296,7 +296,7 @@ cr_run_pump(struct cr_run *r)
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct cr_run *r = arg;
+	struct cli_run *r = arg;
 
 	if (r->signo != 0) {
 		/*
@@ -315,19 +315,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	r->signo = (int)sig;
 	r->signo_ns = corun_loop_now_ns();
-	cr_run_stop(r, 1);
-	cr_run_pump(r);
+	cli_run_stop(r, 1);
+	cli_run_pump(r);
 }
 
 /* ---- setup ---------------------------------------------------------- */
 
 int
-cr_run_window_new(struct cr_run *r)
+cli_run_window_new(struct cli_run *r)
 {
 	size_t i;
 
 	r->wsize = r->tmpl.has_slot ? r->conc :
-	    (size_t)r->conc * 4 + CR_BATCH;
+	    (size_t)r->conc * 4 + CLI_BATCH;
 	r->win = calloc(r->wsize, sizeof(*r->win));
 	r->freew = calloc(r->wsize, sizeof(*r->freew));
 	r->freenum = calloc(r->conc, sizeof(*r->freenum));
@@ -345,13 +345,13 @@ cr_run_window_new(struct cr_run *r)
 }
 
 void
-cr_run_watch(struct cr_run *r)
+cli_run_watch(struct cli_run *r)
 {
 	struct event_base *base = corun_loop_base(r->loop);
 	int sigs[2] = { SIGINT, SIGTERM }, i;
 
-	if (!r->use_jf && cr_input_fd(&r->in) >= 0) {
-		r->ev_in = event_new(base, cr_input_fd(&r->in), EV_READ,
+	if (!r->use_jf && cli_input_fd(&r->in) >= 0) {
+		r->ev_in = event_new(base, cli_input_fd(&r->in), EV_READ,
 		    on_input, r);
 	}
 	for (i = 0; i < 2; i++) {

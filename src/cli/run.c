@@ -24,7 +24,7 @@
 #include "run-internal.h"
 
 /* Seconds to wait for idle workers to exit at the end. */
-#define CR_EXIT_WAIT 30.0
+#define CLI_EXIT_WAIT 30.0
 
 /* ---- setup ---------------------------------------------------------- */
 
@@ -35,9 +35,9 @@
  * and collects them fastest; cpu and block jobs need a process per core.
  */
 static enum corun_model
-default_model(const struct cr_run *r)
+default_model(const struct cli_run *r)
 {
-	const struct cr_run_opts *o = r->o;
+	const struct cli_run_opts *o = r->o;
 
 	if (o->model != CORUN_MODEL_DEFAULT || o->procs || o->threads ||
 	    o->concurrency) {
@@ -53,19 +53,19 @@ default_model(const struct cr_run *r)
 static void
 on_output(void *arg, uint64_t tag, int stream, const char *data, size_t len)
 {
-	struct cr_run *r = arg;
-	const struct cr_wslot *w = &r->win[tag];
+	struct cli_run *r = arg;
+	const struct cli_wslot *w = &r->win[tag];
 	FILE *f = stream == 1 ? stdout : stderr;
 
-	(void)cr_write_tagged(f, r->o->tag ? w->js.tagstr : NULL, data, len,
+	(void)cli_write_tagged(f, r->o->tag ? w->js.tagstr : NULL, data, len,
 	    1);
 	fflush(f);
 }
 
 static void
-pool_opts(struct cr_run *r, struct corun_pool_opts *po)
+pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 {
-	const struct cr_run_opts *o = r->o;
+	const struct cli_run_opts *o = r->o;
 
 	*po = (struct corun_pool_opts)CORUN_POOL_OPTS_INIT;
 	po->model = default_model(r);
@@ -73,7 +73,7 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	 * A halt policy decides after each result whether to start more:
 	 * a worker must not have started jobs ahead of that decision.
 	 */
-	if (o->halt.when != CR_HALT_NEVER) {
+	if (o->halt.when != CLI_HALT_NEVER) {
 		po->prefetch = -1;
 	}
 	po->jobs = o->jobs;
@@ -82,17 +82,17 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 	po->concurrency = o->concurrency;
 	po->offload = o->offload;
 	po->heartbeat_timeout_ms = o->heartbeat_ms;
-	if (o->heartbeat_ms == CR_RUN_HEARTBEAT_UNSET) {
+	if (o->heartbeat_ms == CLI_RUN_HEARTBEAT_UNSET) {
 		/* A cpu or block job on a worker's loop silences it. */
 		po->heartbeat_timeout_ms = r->use_jf && !o->offload ? 0 :
-		    CR_RUN_HEARTBEAT_MS;
+		    CLI_RUN_HEARTBEAT_MS;
 	}
 	po->restart_max = o->restart_max;
 	po->restart_window_ms = o->restart_window_ms;
 	po->load = (const char *const *)o->load.v;
 	po->nload = o->load.n;
 	po->listen = o->listen;
-	po->token = cr_rcmds_token(r->rcmds);
+	po->token = cli_rcmds_token(r->rcmds);
 	po->tls_cert = o->tls_cert;
 	po->tls_key = o->tls_key;
 	po->tls_ca = o->tls_ca;
@@ -115,7 +115,7 @@ pool_opts(struct cr_run *r, struct corun_pool_opts *po)
 static int
 rcmds_unattended(void *arg)
 {
-	struct cr_run *r = arg;
+	struct cli_run *r = arg;
 	struct corun_pool_stats st;
 
 	corun_pool_stats(r->pool, &st);
@@ -125,66 +125,66 @@ rcmds_unattended(void *arg)
 static void
 rcmds_give_up(void *arg)
 {
-	struct cr_run *r = arg;
+	struct cli_run *r = arg;
 
 	r->failed_hard = 1;
-	cr_run_stop(r, 1);
+	cli_run_stop(r, 1);
 }
 
-static const struct cr_rcmds_ops rcmds_ops = {
+static const struct cli_rcmds_ops rcmds_ops = {
 	.unattended = rcmds_unattended,
 	.give_up = rcmds_give_up,
 };
 
 /* Undo a start that failed part way; the exit status for it. */
 static int
-start_failed(struct cr_run *r)
+start_failed(struct cli_run *r)
 {
 	if (r->pool != NULL) {
 		corun_pool_free(r->pool);
 		r->pool = NULL;
 	}
-	cr_rcmds_finish(r->rcmds);
+	cli_rcmds_finish(r->rcmds);
 	r->rcmds = NULL;
 	corun_loop_free(r->loop);
 	r->loop = NULL;
-	return CR_EXIT_ERROR;
+	return CLI_EXIT_ERROR;
 }
 
 /* The loop, the token, the pool, the commands, the window: 0, or the
  * exit status of a start that failed. */
 static int
-run_start(struct cr_run *r)
+run_start(struct cli_run *r)
 {
 	struct corun_pool_opts po;
 	struct corun_pool_stats st;
-	struct cr_err e;
+	struct cli_err e;
 	int rc;
 
 	if ((rc = corun_loop_new(&r->loop)) != 0) {
-		cr_warn("cannot start the loop: %s", corun_strerror(rc));
-		return CR_EXIT_ERROR;
+		cli_warn("cannot start the loop: %s", corun_strerror(rc));
+		return CLI_EXIT_ERROR;
 	}
 	/* The token first: the pool needs it. */
 	if (r->o->listen != NULL &&
-	    cr_rcmds_start(r->o, &r->rcmds, &e) != 0) {
-		cr_warn("%s", e.msg);
+	    cli_rcmds_start(r->o, &r->rcmds, &e) != 0) {
+		cli_warn("%s", e.msg);
 		return start_failed(r);
 	}
 	pool_opts(r, &po);
-	if (cr_run_fit_fds(&po) != 0) {
+	if (cli_run_fit_fds(&po) != 0) {
 		return start_failed(r);
 	}
 	if ((rc = corun_pool_new(r->loop, &po, &r->pool)) != 0) {
-		cr_warn("cannot start the pool: %s", rc == CORUN_ERANGE ?
+		cli_warn("cannot start the pool: %s", rc == CORUN_ERANGE ?
 		    "beyond its limits (1024 worker processes, 256 threads "
 		    "and 1000000 jobs a loop, 1048576 job slots a worker "
 		    "process)" : corun_strerror(rc));
 		return start_failed(r);
 	}
-	if (r->o->listen != NULL && cr_rcmds_spawn(r->rcmds, r->o, r->loop,
+	if (r->o->listen != NULL && cli_rcmds_spawn(r->rcmds, r->o, r->loop,
 	    &rcmds_ops, r, &e) != 0) {
-		cr_warn("%s", e.msg);
+		cli_warn("%s", e.msg);
 		return start_failed(r);
 	}
 	corun_pool_stats(r->pool, &st);
@@ -194,8 +194,8 @@ run_start(struct cr_run *r)
 		r->conc += r->o->remote_slots ? r->o->remote_slots : 64;
 	}
 	r->conc = r->conc ? r->conc : 1;
-	if (cr_run_window_new(r) != 0) {
-		cr_warn("out of memory");
+	if (cli_run_window_new(r) != 0) {
+		cli_warn("out of memory");
 		return start_failed(r);
 	}
 	return 0;
@@ -206,15 +206,15 @@ run_start(struct cr_run *r)
  * pool down): the workers may simply be told to go.
  */
 static void
-run_end(struct cr_run *r)
+run_end(struct cli_run *r)
 {
 	corun_future *done = NULL, *bounded = NULL;
 	size_t i;
 
 	if (corun_pool_shutdown(r->pool, 0, 1, &done) == 0 && done != NULL) {
 		/* Bounded: corun_pool_free() kills whatever is left. */
-		if (corun_wait_for(done, r->stopping == 2 ? CR_CANCEL_WAIT :
-		    CR_EXIT_WAIT, &bounded) == 0) {
+		if (corun_wait_for(done, r->stopping == 2 ? CLI_CANCEL_WAIT :
+		    CLI_EXIT_WAIT, &bounded) == 0) {
 			corun_loop_run_until_complete(r->loop, bounded);
 			corun_future_unref(bounded);
 		}
@@ -236,72 +236,72 @@ run_end(struct cr_run *r)
 	for (i = 0; i < r->wsize; i++) {
 		if (r->win[i].used) {
 			corun_future_unref(r->win[i].fut);
-			cr_jobspec_free(&r->win[i].js);
+			cli_jobspec_free(&r->win[i].js);
 			r->win[i].used = 0;
 		}
 	}
 	corun_pool_free(r->pool);
-	cr_rcmds_finish(r->rcmds);
+	cli_rcmds_finish(r->rcmds);
 	r->rcmds = NULL;
 	corun_loop_free(r->loop);
 }
 
 static int
-run_jobs(struct cr_run *r)
+run_jobs(struct cli_run *r)
 {
 	int rc;
 
 	if ((rc = run_start(r)) != 0) {
 		return rc;
 	}
-	cr_run_watch(r);
-	cr_progress_init(&r->prog, r->o->bar, r->o->progress,
+	cli_run_watch(r);
+	cli_progress_init(&r->prog, r->o->bar, r->o->progress,
 	    corun_loop_time(r->loop));
 	r->next_seq = r->next_print = 1;
-	cr_run_pump(r);
+	cli_run_pump(r);
 	if (!r->finished) {
 		corun_loop_run_forever(r->loop);
 	}
-	cr_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
+	cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
 	    corun_loop_time(r->loop), 1);
 	run_end(r);
 	if (r->failed_hard && r->signo == 0) {
-		return CR_EXIT_ERROR;
+		return CLI_EXIT_ERROR;
 	}
-	return cr_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
+	return cli_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
 }
 
 int
-cr_cmd_run(int argc, char **argv)
+cli_cmd_run(int argc, char **argv)
 {
-	struct cr_run_opts o;
-	struct cr_run r;
-	struct cr_err e;
+	struct cli_run_opts o;
+	struct cli_run r;
+	struct cli_err e;
 	unsigned p = 1, t = 1, c = 1;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if (cr_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
-		cr_warn("run: %s", e.msg);
-		fprintf(stderr, "Try `%s run --help'.\n", CR_PROG);
-		cr_run_opts_free(&o);
-		return CR_EXIT_ERROR;
+	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
+		cli_warn("run: %s", e.msg);
+		fprintf(stderr, "Try `%s run --help'.\n", CLI_PROG);
+		cli_run_opts_free(&o);
+		return CLI_EXIT_ERROR;
 	}
 	if (o.help || o.version) {
 		if (o.help) {
-			cr_run_usage(stdout);
+			cli_run_usage(stdout);
 		} else {
-			printf("%s %s\n", CR_PROG, PACKAGE_VERSION);
+			printf("%s %s\n", CLI_PROG, PACKAGE_VERSION);
 		}
-		cr_run_opts_free(&o);
+		cli_run_opts_free(&o);
 		return 0;
 	}
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
-	if (cr_run_open_sources(&r, &e) != 0) {
-		cr_warn("%s", e.msg);
-		cr_run_opts_free(&o);
-		return CR_EXIT_ERROR;
+	if (cli_run_open_sources(&r, &e) != 0) {
+		cli_warn("%s", e.msg);
+		cli_run_opts_free(&o);
+		return CLI_EXIT_ERROR;
 	}
 	if (o.dry_run) {
 		struct corun_pool_opts po;
@@ -312,34 +312,34 @@ cr_cmd_run(int argc, char **argv)
 		}
 		r.conc = p * t * c;
 		r.conc = r.conc ? r.conc : 1;
-		rc = cr_run_dry(&r);
+		rc = cli_run_dry(&r);
 		goto out;
 	}
 	if (o.joblog != NULL) {
 		r.joblog = strcmp(o.joblog, "-") == 0 ? stdout :
 		    fopen(o.joblog, "w");
 		if (r.joblog == NULL) {
-			cr_warn("--joblog: %s: %s", o.joblog, strerror(errno));
-			rc = CR_EXIT_ERROR;
+			cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));
+			rc = CLI_EXIT_ERROR;
 			goto out;
 		}
-		cr_joblog_header(r.joblog);
+		cli_joblog_header(r.joblog);
 		fflush(r.joblog);
 	}
 	rc = run_jobs(&r);
 out:
 	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {
-		cr_warn("--joblog: %s: %s", o.joblog, strerror(errno));
-		rc = CR_EXIT_ERROR;
+		cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));
+		rc = CLI_EXIT_ERROR;
 	}
 	free(r.win);
 	free(r.freew);
 	free(r.freenum);
 	if (r.use_jf) {
-		cr_jobsfile_close(&r.jf);
+		cli_jobsfile_close(&r.jf);
 	} else {
-		cr_input_close(&r.in);
+		cli_input_close(&r.in);
 	}
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 	return rc;
 }

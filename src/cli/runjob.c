@@ -15,11 +15,11 @@
 
 /* Build the job for one input tuple. */
 static int
-job_from_args(struct cr_run *r, const char *const *args, uint64_t seq,
-    unsigned slot, struct cr_jobspec *js)
+job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
+    unsigned slot, struct cli_jobspec *js)
 {
-	struct cr_cmd c;
-	struct cr_buf b = { 0 };
+	struct cli_cmd c;
+	struct cm_buf b = { 0 };
 	size_t i;
 	int rc;
 
@@ -28,101 +28,101 @@ job_from_args(struct cr_run *r, const char *const *args, uint64_t seq,
 	js->slot = slot;
 	js->timeout = -1;
 	js->retries = -1;
-	if ((rc = cr_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
+	if ((rc = cli_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
 	    &c)) != 0) {
 		return rc;
 	}
-	rc = cr_shell_payload(&c, NULL, &b);
+	rc = cli_shell_payload(&c, NULL, &b);
 	js->len = b.len;
-	js->payload = cr_buf_steal(&b);
-	js->cmdline = cr_cmd_line(&c);
+	js->payload = cm_buf_steal(&b);
+	js->cmdline = cli_cmd_line(&c);
 	js->kind = strdup("shell");
-	cr_cmd_free(&c);
+	cli_cmd_free(&c);
 	for (i = 0; i < r->in.ngroups && rc == 0; i++) {
-		rc = cr_strv_push(&js->args, args[i]);
+		rc = cli_strv_push(&js->args, args[i]);
 		if (rc == 0) {
-			rc = cr_buf_adds(&b, i ? " " : "");
+			rc = cm_buf_adds(&b, i ? " " : "");
 		}
 		if (rc == 0) {
-			rc = cr_buf_adds(&b, args[i]);
+			rc = cm_buf_adds(&b, args[i]);
 		}
 	}
-	js->tagstr = cr_buf_steal(&b);
+	js->tagstr = cm_buf_steal(&b);
 	if (rc == 0 && (js->payload == NULL || js->cmdline == NULL ||
 	    js->kind == NULL || js->tagstr == NULL)) {
 		rc = CORUN_ENOMEM;
 	}
 	if (rc != 0) {
-		cr_jobspec_free(js);
+		cli_jobspec_free(js);
 	}
 	return rc;
 }
 
 /* The next job from the input; CORUN_EAGAIN, CORUN_EDONE or an error. */
 int
-cr_run_next_job(struct cr_run *r, int nonblock, unsigned slot,
-    struct cr_jobspec *js, struct cr_err *e)
+cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
+    struct cli_jobspec *js, struct cli_err *e)
 {
 	const char **args;
 	int rc;
 
 	if (r->use_jf) {
-		rc = cr_jobsfile_next(&r->jf, js, e);
+		rc = cli_jobsfile_next(&r->jf, js, e);
 		if (rc == 0) {
 			js->seq = r->next_seq;
 		}
 		return rc;
 	}
-	rc = cr_input_next(&r->in, nonblock, &args, e);
+	rc = cli_input_next(&r->in, nonblock, &args, e);
 	if (rc != 0) {
 		return rc;
 	}
 	rc = job_from_args(r, args, r->next_seq, slot, js);
-	return rc ? cr_errf(e, rc, "out of memory") : 0;
+	return rc ? cli_errf(e, rc, "out of memory") : 0;
 }
 
 int
-cr_run_dry(struct cr_run *r)
+cli_run_dry(struct cli_run *r)
 {
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobspec js;
+	struct cli_err e;
 	int rc;
 
 	for (r->next_seq = 1;; r->next_seq++) {
-		rc = cr_run_next_job(r, 0, (unsigned)((r->next_seq - 1) % r->conc) +
+		rc = cli_run_next_job(r, 0, (unsigned)((r->next_seq - 1) % r->conc) +
 		    1, &js, &e);
 		if (rc == CORUN_EDONE) {
 			break;
 		}
 		if (rc != 0) {
-			cr_warn("%s", e.msg);
-			return CR_EXIT_ERROR;
+			cli_warn("%s", e.msg);
+			return CLI_EXIT_ERROR;
 		}
 		printf("%s\n", js.cmdline);
-		cr_jobspec_free(&js);
+		cli_jobspec_free(&js);
 	}
-	return fflush(stdout) == 0 ? 0 : CR_EXIT_ERROR;
+	return fflush(stdout) == 0 ? 0 : CLI_EXIT_ERROR;
 }
 
 void
-cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
+cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 {
 	const struct corun_job_result *res = oc->res;
 	const char *tag = r->o->tag ? oc->js->tagstr : NULL;
-	struct cr_logrow row;
-	struct cr_err e;
+	struct cli_logrow row;
+	struct cli_err e;
 	char *line;
 
 	if (r->o->json) {
-		if ((line = cr_outcome_json(oc)) != NULL) {
+		if ((line = cli_outcome_json(oc)) != NULL) {
 			printf("%s\n", line);
 			free(line);
 		}
 	} else if (res != NULL && !r->streaming) {
-		cr_write_tagged(stdout, tag, res->out, res->out_len,
+		cli_write_tagged(stdout, tag, res->out, res->out_len,
 		    r->o->line_buffer);
 		fflush(stdout);
-		cr_write_tagged(stderr, tag, res->err, res->err_len,
+		cli_write_tagged(stderr, tag, res->err, res->err_len,
 		    r->o->line_buffer);
 	}
 	fflush(stdout);
@@ -140,20 +140,20 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 		/* One line: a command of 200 KB is not repeated whole. */
 		const char *cmd = oc->js->cmdline;
 
-		fprintf(stderr, "%s: job %" PRIu64 " %s: %.60s%s%s%s\n", CR_PROG,
-		    oc->js->seq, cr_status_name(oc->status), cmd,
+		fprintf(stderr, "%s: job %" PRIu64 " %s: %.60s%s%s%s\n", CLI_PROG,
+		    oc->js->seq, cli_status_name(oc->status), cmd,
 		    strlen(cmd) > 60 ? "..." : "", *oc->message ? ": " : "",
 		    oc->message);
 	}
 	if (r->o->results != NULL &&
-	    cr_results_write(r->o->results, oc, &e) != 0) {
-		cr_warn("%s", e.msg);
+	    cli_results_write(r->o->results, oc, &e) != 0) {
+		cli_warn("%s", e.msg);
 		r->failed_hard = 1;
 	}
 	if (r->joblog != NULL) {
-		cr_outcome_logrow(oc, &row);
-		if (cr_joblog_row(r->joblog, &row) != 0) {
-			cr_warn("--joblog: %s: %s", r->o->joblog,
+		cli_outcome_logrow(oc, &row);
+		if (cli_joblog_row(r->joblog, &row) != 0) {
+			cli_warn("--joblog: %s: %s", r->o->joblog,
 			    strerror(errno));
 			r->failed_hard = 1;
 		}
@@ -161,19 +161,19 @@ cr_run_print_outcome(struct cr_run *r, const struct cr_outcome *oc)
 }
 
 int
-cr_run_open_sources(struct cr_run *r, struct cr_err *e)
+cli_run_open_sources(struct cli_run *r, struct cli_err *e)
 {
-	struct cr_run_opts *o = r->o;
+	struct cli_run_opts *o = r->o;
 	int rc;
 
 	if (o->jobs_file != NULL) {
 		r->use_jf = 1;
-		return cr_jobsfile_open(&r->jf, o->jobs_file, e);
+		return cli_jobsfile_open(&r->jf, o->jobs_file, e);
 	}
-	rc = cr_tmpl_init(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
+	rc = cli_tmpl_init(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
 	    o->ngroups : 1, e);
 	if (rc != 0) {
 		return rc;
 	}
-	return cr_input_open(&r->in, o, e);
+	return cli_input_open(&r->in, o, e);
 }

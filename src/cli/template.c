@@ -106,7 +106,7 @@ noext_len(const char *v, size_t n)
 }
 
 char *
-cr_xform(const char *v, const char *op)
+cli_xform(const char *v, const char *op)
 {
 	size_t n = strlen(v), b, e;
 	const char *slash;
@@ -144,8 +144,8 @@ cr_xform(const char *v, const char *op)
 }
 
 int
-cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
-    size_t ngroups, struct cr_err *e)
+cli_tmpl_init(struct cli_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, struct cli_err *e)
 {
 	const char *s;
 	struct ph ph;
@@ -154,7 +154,7 @@ cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
 	memset(t, 0, sizeof(*t));
 	t->words = words;
 	t->nwords = n;
-	t->shell = n == 1 && cr_has_shell_syntax(words[0]);
+	t->shell = n == 1 && cm_has_shell_syntax(words[0]);
 	for (i = 0; i < n; i++) {
 		for (s = strchr(words[i], '{'); s != NULL;
 		    s = strchr(s + 1, '{')) {
@@ -174,7 +174,7 @@ cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
 		}
 	}
 	if (t->max_group > ngroups) {
-		return cr_errf(e, CORUN_EINVAL, "placeholder {%zu} but there "
+		return cli_errf(e, CORUN_EINVAL, "placeholder {%zu} but there "
 		    "%s only %zu input source%s", t->max_group,
 		    ngroups == 1 ? "is" : "are", ngroups,
 		    ngroups == 1 ? "" : "s");
@@ -184,23 +184,23 @@ cr_tmpl_init(struct cr_tmpl *t, const char *const *words, size_t n,
 
 /* Add value v, transformed by op, shell-quoted in shell mode. */
 static int
-add_value(struct cr_buf *b, const char *v, const char *op, int shell)
+add_value(struct cm_buf *b, const char *v, const char *op, int shell)
 {
-	char *x = cr_xform(v, op);
+	char *x = cli_xform(v, op);
 	int rc;
 
 	if (x == NULL) {
 		return CORUN_ENOMEM;
 	}
-	rc = shell ? cr_shquote(b, x) : cr_buf_adds(b, x);
+	rc = shell ? cm_shquote(b, x) : cm_buf_adds(b, x);
 	free(x);
 	return rc;
 }
 
 /* Expand one word into b; values of {} are joined with spaces. */
 static int
-expand_word(const struct cr_tmpl *t, const char *w, const char *const *args,
-    size_t nargs, uint64_t seq, unsigned slot, struct cr_buf *b)
+expand_word(const struct cli_tmpl *t, const char *w, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cm_buf *b)
 {
 	char num[32];
 	struct ph ph;
@@ -209,7 +209,7 @@ expand_word(const struct cr_tmpl *t, const char *w, const char *const *args,
 
 	while (*w != '\0' && rc == 0) {
 		if (*w != '{' || !ph_parse(w, &ph)) {
-			rc = cr_buf_addc(b, *w++);
+			rc = cm_buf_addc(b, *w++);
 			continue;
 		}
 		w += ph.len;
@@ -218,7 +218,7 @@ expand_word(const struct cr_tmpl *t, const char *w, const char *const *args,
 		case PH_SLOT:
 			snprintf(num, sizeof(num), "%llu", ph.type == PH_SEQ ?
 			    (unsigned long long)seq : (unsigned long long)slot);
-			rc = cr_buf_adds(b, num);
+			rc = cm_buf_adds(b, num);
 			break;
 		case PH_GROUP:
 			rc = add_value(b, ph.group <= nargs ?
@@ -227,7 +227,7 @@ expand_word(const struct cr_tmpl *t, const char *w, const char *const *args,
 		default:
 			for (i = 0; i < nargs && rc == 0; i++) {
 				if (i > 0) {
-					rc = cr_buf_addc(b, ' ');
+					rc = cm_buf_addc(b, ' ');
 				}
 				if (rc == 0) {
 					rc = add_value(b, args[i], ph.op,
@@ -252,10 +252,10 @@ all_word(const char *w, struct ph *ph)
 }
 
 int
-cr_tmpl_expand(const struct cr_tmpl *t, const char *const *args,
-    size_t nargs, uint64_t seq, unsigned slot, struct cr_cmd *c)
+cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c)
 {
-	struct cr_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	struct ph ph;
 	size_t i, k;
 	int rc = 0;
@@ -266,85 +266,85 @@ cr_tmpl_expand(const struct cr_tmpl *t, const char *const *args,
 	for (i = 0; i < t->nwords && rc == 0; i++) {
 		if (!t->shell && nargs != 1 && all_word(t->words[i], &ph)) {
 			for (k = 0; k < nargs && rc == 0; k++) {
-				x = cr_xform(args[k], ph.op);
-				rc = cr_strv_take(&c->argv, x);
+				x = cli_xform(args[k], ph.op);
+				rc = cli_strv_take(&c->argv, x);
 			}
 			continue;
 		}
 		rc = expand_word(t, t->words[i], args, nargs, seq, slot, &b);
 		if (rc == 0 && t->shell && !t->has_input_ph) {
 			for (k = 0; k < nargs && rc == 0; k++) {
-				rc = cr_buf_addc(&b, ' ');
+				rc = cm_buf_addc(&b, ' ');
 				if (rc == 0) {
-					rc = cr_shquote(&b, args[k]);
+					rc = cm_shquote(&b, args[k]);
 				}
 			}
 		}
 		if (rc == 0) {
-			rc = cr_strv_take(&c->argv, cr_buf_steal(&b));
+			rc = cli_strv_take(&c->argv, cm_buf_steal(&b));
 		}
 	}
 	if (t->nwords == 0) {
 		/* No command: the input line is the command (sh -c). */
 		for (k = 0; k < nargs && rc == 0; k++) {
 			if (k > 0) {
-				rc = cr_buf_addc(&b, ' ');
+				rc = cm_buf_addc(&b, ' ');
 			}
 			if (rc == 0) {
-				rc = cr_buf_adds(&b, args[k]);
+				rc = cm_buf_adds(&b, args[k]);
 			}
 		}
 		if (rc == 0) {
-			rc = cr_strv_take(&c->argv, cr_buf_steal(&b));
+			rc = cli_strv_take(&c->argv, cm_buf_steal(&b));
 		}
 		c->shell = 1;
 	} else if (!t->shell && !t->has_input_ph) {
 		for (k = 0; k < nargs && rc == 0; k++) {
-			rc = cr_strv_push(&c->argv, args[k]);
+			rc = cli_strv_push(&c->argv, args[k]);
 		}
 	}
-	cr_buf_free(&b);
+	cm_buf_free(&b);
 	if (rc == 0 && !c->shell) {
-		rc = cr_cmd_normalize(c);
+		rc = cli_cmd_normalize(c);
 	}
 	if (rc != 0) {
-		cr_cmd_free(c);
+		cli_cmd_free(c);
 	}
 	return rc;
 }
 
 void
-cr_cmd_free(struct cr_cmd *c)
+cli_cmd_free(struct cli_cmd *c)
 {
-	cr_strv_free(&c->argv);
+	cli_strv_free(&c->argv);
 	c->shell = 0;
 }
 
 /* Quote every word and join them with spaces. */
 static char *
-quoted_line(const struct cr_strv *sv)
+quoted_line(const struct cli_strv *sv)
 {
-	struct cr_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < sv->n && rc == 0; i++) {
 		if (i > 0) {
-			rc = cr_buf_addc(&b, ' ');
+			rc = cm_buf_addc(&b, ' ');
 		}
 		if (rc == 0) {
-			rc = cr_shquote(&b, sv->v[i]);
+			rc = cm_shquote(&b, sv->v[i]);
 		}
 	}
 	if (rc != 0) {
-		cr_buf_free(&b);
+		cm_buf_free(&b);
 		return NULL;
 	}
-	return cr_buf_steal(&b);
+	return cm_buf_steal(&b);
 }
 
 int
-cr_cmd_normalize(struct cr_cmd *c)
+cli_cmd_normalize(struct cli_cmd *c)
 {
 	size_t i;
 	int need = 0;
@@ -358,7 +358,7 @@ cr_cmd_normalize(struct cr_cmd *c)
 			need = 1;
 		}
 	}
-	if (c->argv.n == 1 && cr_has_shell_syntax(c->argv.v[0])) {
+	if (c->argv.n == 1 && cm_has_shell_syntax(c->argv.v[0])) {
 		need = 1;
 	}
 	if (!need) {
@@ -372,13 +372,13 @@ cr_cmd_normalize(struct cr_cmd *c)
 	if ((line = quoted_line(&c->argv)) == NULL) {
 		return CORUN_ENOMEM;
 	}
-	cr_strv_free(&c->argv);
+	cli_strv_free(&c->argv);
 	c->shell = 1;
-	return cr_strv_take(&c->argv, line);
+	return cli_strv_take(&c->argv, line);
 }
 
 char *
-cr_cmd_line(const struct cr_cmd *c)
+cli_cmd_line(const struct cli_cmd *c)
 {
 	if (c->shell) {
 		return strdup(c->argv.n ? c->argv.v[0] : "");
@@ -387,19 +387,19 @@ cr_cmd_line(const struct cr_cmd *c)
 }
 
 int
-cr_shell_payload(const struct cr_cmd *c, const struct cr_strv *env,
-    struct cr_buf *out)
+cli_shell_payload(const struct cli_cmd *c, const struct cli_strv *env,
+    struct cm_buf *out)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < c->argv.n && rc == 0; i++) {
-		rc = cr_buf_add(out, c->argv.v[i], strlen(c->argv.v[i]) + 1);
+		rc = cm_buf_add(out, c->argv.v[i], strlen(c->argv.v[i]) + 1);
 	}
 	if (env != NULL && env->n > 0 && rc == 0) {
-		rc = cr_buf_addc(out, '\0');
+		rc = cm_buf_addc(out, '\0');
 		for (i = 0; i < env->n && rc == 0; i++) {
-			rc = cr_buf_add(out, env->v[i],
+			rc = cm_buf_add(out, env->v[i],
 			    strlen(env->v[i]) + 1);
 		}
 	}

@@ -13,7 +13,7 @@
 #include "cli.h"
 
 int
-cr_errf(struct cr_err *e, int code, const char *fmt, ...)
+cli_errf(struct cli_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -26,11 +26,11 @@ cr_errf(struct cr_err *e, int code, const char *fmt, ...)
 }
 
 void
-cr_warn(const char *fmt, ...)
+cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", CR_PROG);
+	fprintf(stderr, "%s: ", CLI_PROG);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -38,7 +38,7 @@ cr_warn(const char *fmt, ...)
 }
 
 void
-cr_strv_free(struct cr_strv *sv)
+cli_strv_free(struct cli_strv *sv)
 {
 	size_t i;
 
@@ -51,7 +51,7 @@ cr_strv_free(struct cr_strv *sv)
 }
 
 int
-cr_strv_take(struct cr_strv *sv, char *s)
+cli_strv_take(struct cli_strv *sv, char *s)
 {
 	char **nv;
 	size_t ncap;
@@ -76,7 +76,7 @@ cr_strv_take(struct cr_strv *sv, char *s)
 }
 
 int
-cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len)
+cli_strv_pushn(struct cli_strv *sv, const char *s, size_t len)
 {
 	char *c = malloc(len + 1);
 
@@ -85,17 +85,17 @@ cr_strv_pushn(struct cr_strv *sv, const char *s, size_t len)
 	}
 	memcpy(c, s, len);
 	c[len] = '\0';
-	return cr_strv_take(sv, c);
+	return cli_strv_take(sv, c);
 }
 
 int
-cr_strv_push(struct cr_strv *sv, const char *s)
+cli_strv_push(struct cli_strv *sv, const char *s)
 {
-	return cr_strv_pushn(sv, s, strlen(s));
+	return cli_strv_pushn(sv, s, strlen(s));
 }
 
 int
-cr_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -116,7 +116,7 @@ cr_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 }
 
 int
-cr_parse_double(const char *s, double *out)
+cli_parse_double(const char *s, double *out)
 {
 	double v;
 	char *end;
@@ -138,13 +138,13 @@ cr_parse_double(const char *s, double *out)
 }
 
 void
-cr_jobspec_free(struct cr_jobspec *js)
+cli_jobspec_free(struct cli_jobspec *js)
 {
 	free(js->kind);
 	free(js->payload);
 	free(js->cmdline);
 	free(js->tagstr);
 	free(js->id);
-	cr_strv_free(&js->args);
+	cli_strv_free(&js->args);
 	memset(js, 0, sizeof(*js));
 }

@@ -13,7 +13,7 @@
 #include "buf.h"
 
 int
-cr_buf_add(struct cr_buf *b, const void *p, size_t len)
+cm_buf_add(struct cm_buf *b, const void *p, size_t len)
 {
 	size_t cap;
 	char *np;
@@ -42,24 +42,24 @@ cr_buf_add(struct cr_buf *b, const void *p, size_t len)
 }
 
 int
-cr_buf_adds(struct cr_buf *b, const char *s)
+cm_buf_adds(struct cm_buf *b, const char *s)
 {
-	return cr_buf_add(b, s, strlen(s));
+	return cm_buf_add(b, s, strlen(s));
 }
 
 int
-cr_buf_addc(struct cr_buf *b, char c)
+cm_buf_addc(struct cm_buf *b, char c)
 {
-	return cr_buf_add(b, &c, 1);
+	return cm_buf_add(b, &c, 1);
 }
 
 char *
-cr_buf_steal(struct cr_buf *b)
+cm_buf_steal(struct cm_buf *b)
 {
 	char *p;
 
-	if (b->oom || (b->p == NULL && cr_buf_add(b, "", 0) != 0)) {
-		cr_buf_free(b);
+	if (b->oom || (b->p == NULL && cm_buf_add(b, "", 0) != 0)) {
+		cm_buf_free(b);
 		return NULL;
 	}
 	p = b->p;
@@ -68,7 +68,7 @@ cr_buf_steal(struct cr_buf *b)
 }
 
 void
-cr_buf_free(struct cr_buf *b)
+cm_buf_free(struct cm_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));

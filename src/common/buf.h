@@ -2,37 +2,37 @@
  * buf.h - a growable byte buffer, for building strings and payloads
  * piece by piece (the job specification, the corun command).
  *
- * Contract: start from a zeroed struct cr_buf ({ 0 }).  The contents are
+ * Contract: start from a zeroed struct cm_buf ({ 0 }).  The contents are
  * NUL-terminated once anything was added (p is NULL before that).  An add
  * that cannot allocate returns CORUN_ENOMEM and sets oom; from then on
  * every add fails the same way, so a caller may make several adds and
- * check only the last, or check oom.  cr_buf_steal() hands the contents
- * over and leaves the buffer empty; cr_buf_free() releases them.
+ * check only the last, or check oom.  cm_buf_steal() hands the contents
+ * over and leaves the buffer empty; cm_buf_free() releases them.
  */
-#ifndef CR_COMMON_BUF_H
-#define CR_COMMON_BUF_H
+#ifndef CM_COMMON_BUF_H
+#define CM_COMMON_BUF_H
 
 #include <stddef.h>
 
-struct cr_buf {
+struct cm_buf {
 	char *p;
 	size_t len, cap;
 	int oom;		/* an add failed: every later add does too */
 };
 
 /* Append len bytes of p; 0 or CORUN_ENOMEM. */
-int cr_buf_add(struct cr_buf *b, const void *p, size_t len);
+int cm_buf_add(struct cm_buf *b, const void *p, size_t len);
 /* Append the string s. */
-int cr_buf_adds(struct cr_buf *b, const char *s);
+int cm_buf_adds(struct cm_buf *b, const char *s);
 /* Append one byte. */
-int cr_buf_addc(struct cr_buf *b, char c);
+int cm_buf_addc(struct cm_buf *b, char c);
 /*
  * The contents, the caller's to free ("" when nothing was added), or
  * NULL after a failed add or when "" cannot be allocated (the buffer is
  * freed then).  The buffer is empty afterwards.
  */
-char *cr_buf_steal(struct cr_buf *b);
+char *cm_buf_steal(struct cm_buf *b);
 /* Release the contents; the buffer is empty and usable again. */
-void cr_buf_free(struct cr_buf *b);
+void cm_buf_free(struct cm_buf *b);
 
 #endif

@@ -4,8 +4,8 @@
  * payload of each kind (jobspec-kinds.c).  Not for use outside
  * src/common/jobspec*.c.
  */
-#ifndef CR_COMMON_JOBSPEC_INTERNAL_H
-#define CR_COMMON_JOBSPEC_INTERNAL_H
+#ifndef CM_COMMON_JOBSPEC_INTERNAL_H
+#define CM_COMMON_JOBSPEC_INTERNAL_H
 
 #include <stddef.h>
 
@@ -18,26 +18,26 @@
 /* ---- jobspec-util.c ------------------------------------------------ */
 
 /* Write the message into *e and return code. */
-int cr_jobspec_fail(struct cr_jobspec_err *e, int code, const char *fmt,
+int cm_jobspec_fail(struct cm_jobspec_err *e, int code, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
-int cr_jobspec_oom(struct cr_jobspec_err *e);
+int cm_jobspec_oom(struct cm_jobspec_err *e);
 
 /* The words quoted and joined with spaces. */
-int cr_jobspec_shline(struct cr_buf *b, const char *const *w, size_t n);
+int cm_jobspec_shline(struct cm_buf *b, const char *const *w, size_t n);
 
 /* The string value of v if it is a string without NUL, else NULL. */
-const char *cr_jobspec_str(json_t *v);
+const char *cm_jobspec_str(json_t *v);
 
 /* ---- jobspec-kinds.c ----------------------------------------------- */
 
 /* The fields kind takes besides the common ones, as " a b c ". */
-const char *cr_jobspec_kind_fields(const char *kind);
+const char *cm_jobspec_kind_fields(const char *kind);
 
 /*
  * Fill d->payload, d->len and d->line from the kind's fields of o
  * (d->kind is set).  Errors name the field.
  */
-int cr_jobspec_build(json_t *o, struct cr_jobspec_desc *d,
-    struct cr_jobspec_err *e);
+int cm_jobspec_build(json_t *o, struct cm_jobspec_desc *d,
+    struct cm_jobspec_err *e);
 
-#endif /* CR_COMMON_JOBSPEC_INTERNAL_H */
+#endif /* CM_COMMON_JOBSPEC_INTERNAL_H */

@@ -33,7 +33,7 @@
 #include "jobspec-internal.h"
 
 const char *
-cr_jobspec_kind_fields(const char *kind)
+cm_jobspec_kind_fields(const char *kind)
 {
 	static const struct {
 		const char *kind, *fields;
@@ -72,9 +72,9 @@ struct words {
 static int
 normalize(struct words *ws, int literal)
 {
-	struct cr_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	size_t i;
-	int lone_sh = ws->n == 1 && cr_has_shell_syntax(ws->w[0]);
+	int lone_sh = ws->n == 1 && cm_has_shell_syntax(ws->w[0]);
 	int need = literal && lone_sh;
 
 	for (i = 0; i < ws->n; i++) {
@@ -84,8 +84,8 @@ normalize(struct words *ws, int literal)
 		ws->shell = lone_sh;
 		return 0;
 	}
-	cr_jobspec_shline(&b, ws->w, ws->n);
-	if ((ws->script = cr_buf_steal(&b)) == NULL) {
+	cm_jobspec_shline(&b, ws->w, ws->n);
+	if ((ws->script = cm_buf_steal(&b)) == NULL) {
 		return CORUN_ENOMEM;
 	}
 	ws->w[0] = ws->script;
@@ -100,7 +100,7 @@ normalize(struct words *ws, int literal)
  */
 static int
 argv_words(json_t *v, const char *name, struct words *ws,
-    struct cr_jobspec_err *e)
+    struct cm_jobspec_err *e)
 {
 	char label[64];
 	json_t *x;
@@ -108,39 +108,39 @@ argv_words(json_t *v, const char *name, struct words *ws,
 	int is_cmd = strcmp(name, "cmd") == 0;
 
 	if (!json_is_array(v) || json_array_size(v) == 0) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, is_cmd ? "\"cmd\" must "
+		return cm_jobspec_fail(e, CORUN_EINVAL, is_cmd ? "\"cmd\" must "
 		    "be a non-empty string without NUL, or a non-empty array "
 		    "of strings" : "\"argv\" must be a non-empty array of "
 		    "strings");
 	}
 	if ((ws->w = cr_calloc(json_array_size(v), sizeof(*ws->w))) ==
 	    NULL) {
-		return cr_jobspec_oom(e);
+		return cm_jobspec_oom(e);
 	}
 	json_array_foreach(v, i, x) {
 		snprintf(label, sizeof(label), is_cmd ? "cmd[%zu]" :
 		    "\"argv\"[%zu]", i);
-		if ((ws->w[i] = cr_jobspec_str(x)) == NULL) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "%s must be a "
+		if ((ws->w[i] = cm_jobspec_str(x)) == NULL) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "%s must be a "
 			    "string without NUL", label);
 		}
 		if (i == 0 && *ws->w[0] == '\0') {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "%s must not be "
+			return cm_jobspec_fail(e, CORUN_EINVAL, "%s must not be "
 			    "empty", label);
 		}
 	}
 	ws->n = json_array_size(v);
-	return normalize(ws, !is_cmd) != 0 ? cr_jobspec_oom(e) : 0;
+	return normalize(ws, !is_cmd) != 0 ? cm_jobspec_oom(e) : 0;
 }
 
 static int
-shell_words(json_t *o, struct words *ws, struct cr_jobspec_err *e)
+shell_words(json_t *o, struct words *ws, struct cm_jobspec_err *e)
 {
 	json_t *cmd = json_object_get(o, "cmd");
 	json_t *argv = json_object_get(o, "argv");
 
 	if ((cmd == NULL) == (argv == NULL)) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "a shell job needs "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "a shell job needs "
 		    "exactly one of \"cmd\" and \"argv\"");
 	}
 	if (argv != NULL) {
@@ -150,22 +150,22 @@ shell_words(json_t *o, struct words *ws, struct cr_jobspec_err *e)
 		return argv_words(cmd, "cmd", ws, e);
 	}
 	if ((ws->w = cr_calloc(1, sizeof(*ws->w))) == NULL) {
-		return cr_jobspec_oom(e);
+		return cm_jobspec_oom(e);
 	}
-	ws->w[0] = cr_jobspec_str(cmd);
+	ws->w[0] = cm_jobspec_str(cmd);
 	if (ws->w[0] == NULL || *ws->w[0] == '\0') {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"cmd\" must be a "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"cmd\" must be a "
 		    "non-empty string without NUL, or a non-empty array of "
 		    "strings");
 	}
 	ws->n = 1;
-	ws->shell = cr_has_shell_syntax(ws->w[0]);
+	ws->shell = cm_has_shell_syntax(ws->w[0]);
 	return 0;
 }
 
 /* "env": NAME=VALUE words after an empty word. */
 static int
-shell_env(json_t *env, struct cr_buf *b, struct cr_jobspec_err *e)
+shell_env(json_t *env, struct cm_buf *b, struct cm_jobspec_err *e)
 {
 	const char *key, *val;
 	json_t *v;
@@ -174,58 +174,58 @@ shell_env(json_t *env, struct cr_buf *b, struct cr_jobspec_err *e)
 		return 0;
 	}
 	if (!json_is_object(env)) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"env\" must be an "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"env\" must be an "
 		    "object of strings");
 	}
 	json_object_foreach(env, key, v) {
-		val = cr_jobspec_str(v);
+		val = cm_jobspec_str(v);
 		if (*key == '\0' || strchr(key, '=') != NULL || val == NULL) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"env\": \"%s\" "
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"env\": \"%s\" "
 			    "must be a name without '=' with a string value",
 			    key);
 		}
 	}
 	if (json_object_size(env) > 0) {
-		cr_buf_addc(b, '\0');
+		cm_buf_addc(b, '\0');
 	}
 	json_object_foreach(env, key, v) {
-		cr_buf_adds(b, key);
-		cr_buf_addc(b, '=');
-		cr_buf_add(b, json_string_value(v), json_string_length(v) +
+		cm_buf_adds(b, key);
+		cm_buf_addc(b, '=');
+		cm_buf_add(b, json_string_value(v), json_string_length(v) +
 		    1);
 	}
 	return 0;
 }
 
 static int
-shell_job(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
+shell_job(json_t *o, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
 {
 	struct words ws = { 0 };
-	struct cr_buf b = { 0 }, line = { 0 };
+	struct cm_buf b = { 0 }, line = { 0 };
 	size_t i;
 	int rc;
 
 	if ((rc = shell_words(o, &ws, e)) == 0) {
 		for (i = 0; i < ws.n; i++) {
-			cr_buf_add(&b, ws.w[i], strlen(ws.w[i]) + 1);
+			cm_buf_add(&b, ws.w[i], strlen(ws.w[i]) + 1);
 		}
 		rc = shell_env(json_object_get(o, "env"), &b, e);
 	}
 	if (rc == 0) {
 		if (ws.shell) {
-			cr_buf_adds(&line, ws.w[0]);
+			cm_buf_adds(&line, ws.w[0]);
 		} else {
-			cr_jobspec_shline(&line, ws.w, ws.n);
+			cm_jobspec_shline(&line, ws.w, ws.n);
 		}
 		d->len = b.len;
-		d->payload = cr_buf_steal(&b);
-		d->line = cr_buf_steal(&line);
+		d->payload = cm_buf_steal(&b);
+		d->line = cm_buf_steal(&line);
 		if (d->payload == NULL || d->line == NULL) {
-			rc = cr_jobspec_oom(e);
+			rc = cm_jobspec_oom(e);
 		}
 	}
-	cr_buf_free(&b);
-	cr_buf_free(&line);
+	cm_buf_free(&b);
+	cm_buf_free(&line);
 	free(ws.script);
 	free(ws.w);
 	return rc;
@@ -235,12 +235,12 @@ shell_job(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
 
 static int
 get_uint(json_t *o, const char *key, json_int_t *out,
-    struct cr_jobspec_err *e)
+    struct cm_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"%s\" must be a "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"%s\" must be a "
 		    "non-negative integer", key);
 	}
 	*out = json_integer_value(v);
@@ -249,8 +249,8 @@ get_uint(json_t *o, const char *key, json_int_t *out,
 
 /* sleep, block: "MS"; cpu: "MSms" or "Niter". */
 static int
-ms_payload(json_t *o, const char *kind, struct cr_buf *b,
-    struct cr_jobspec_err *e)
+ms_payload(json_t *o, const char *kind, struct cm_buf *b,
+    struct cm_jobspec_err *e)
 {
 	int iter = strcmp(kind, "cpu") == 0 &&
 	    json_object_get(o, "iter") != NULL;
@@ -259,7 +259,7 @@ ms_payload(json_t *o, const char *kind, struct cr_buf *b,
 	int rc;
 
 	if (iter && json_object_get(o, "ms") != NULL) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "a cpu job takes "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "a cpu job takes "
 		    "\"ms\" or \"iter\", not both");
 	}
 	if ((rc = get_uint(o, iter ? "iter" : "ms", &n, e)) != 0) {
@@ -267,34 +267,34 @@ ms_payload(json_t *o, const char *kind, struct cr_buf *b,
 	}
 	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT "%s", n, iter ?
 	    "iter" : strcmp(kind, "cpu") == 0 ? "ms" : "");
-	return cr_buf_adds(b, num);
+	return cm_buf_adds(b, num);
 }
 
 /* net: "HOST:PORT" NUL request. */
 static int
-net_payload(json_t *o, struct cr_buf *b, const char **addr,
-    struct cr_jobspec_err *e)
+net_payload(json_t *o, struct cm_buf *b, const char **addr,
+    struct cm_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, "request");
 	const char *colon;
 	char *end;
 	unsigned long port;
 
-	*addr = cr_jobspec_str(json_object_get(o, "addr"));
+	*addr = cm_jobspec_str(json_object_get(o, "addr"));
 	colon = *addr != NULL ? strrchr(*addr, ':') : NULL;
 	if (colon == NULL || colon == *addr || colon[1] < '0' ||
 	    colon[1] > '9' || (port = strtoul(colon + 1, &end, 10)) == 0 ||
 	    port > 65535 || *end != '\0') {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"addr\" must be a "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"addr\" must be a "
 		    "string \"HOST:PORT\"");
 	}
 	if (v != NULL && !json_is_string(v)) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"request\" must be "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"request\" must be "
 		    "a string");
 	}
-	cr_buf_add(b, *addr, strlen(*addr) + 1);
+	cm_buf_add(b, *addr, strlen(*addr) + 1);
 	if (v != NULL) {
-		cr_buf_add(b, json_string_value(v), json_string_length(v));
+		cm_buf_add(b, json_string_value(v), json_string_length(v));
 	}
 	return 0;
 }
@@ -303,7 +303,7 @@ net_payload(json_t *o, struct cr_buf *b, const char **addr,
 static const char *
 payload_rival(json_t *o, const char *kind)
 {
-	const char *key, *fields = cr_jobspec_kind_fields(kind);
+	const char *key, *fields = cm_jobspec_kind_fields(kind);
 	char pat[40];
 	json_t *v;
 
@@ -319,28 +319,28 @@ payload_rival(json_t *o, const char *kind)
 }
 
 static int
-raw_payload(json_t *o, const char *kind, struct cr_buf *b,
-    struct cr_jobspec_err *e)
+raw_payload(json_t *o, const char *kind, struct cm_buf *b,
+    struct cm_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, "payload");
 	const char *rival = payload_rival(o, kind);
 
 	if (rival != NULL) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"payload\" and "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"payload\" and "
 		    "\"%s\" exclude each other", rival);
 	}
 	if (!json_is_string(v)) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"payload\" must be "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"payload\" must be "
 		    "a string");
 	}
-	return cr_buf_add(b, json_string_value(v), json_string_length(v));
+	return cm_buf_add(b, json_string_value(v), json_string_length(v));
 }
 
 int
-cr_jobspec_build(json_t *o, struct cr_jobspec_desc *d,
-    struct cr_jobspec_err *e)
+cm_jobspec_build(json_t *o, struct cm_jobspec_desc *d,
+    struct cm_jobspec_err *e)
 {
-	struct cr_buf b = { 0 }, line = { 0 };
+	struct cm_buf b = { 0 }, line = { 0 };
 	const char *kind = d->kind, *addr = NULL;
 	int rc = 0;
 
@@ -355,18 +355,18 @@ cr_jobspec_build(json_t *o, struct cr_jobspec_desc *d,
 		rc = net_payload(o, &b, &addr, e);
 	}
 	if (rc == CORUN_EINVAL) {
-		cr_buf_free(&b);
+		cm_buf_free(&b);
 		return rc;
 	}
-	cr_buf_adds(&line, kind);
+	cm_buf_adds(&line, kind);
 	if (addr != NULL || b.len > 0) {
-		cr_buf_addc(&line, ' ');
-		cr_shquote(&line, addr != NULL ? addr : b.p);
+		cm_buf_addc(&line, ' ');
+		cm_shquote(&line, addr != NULL ? addr : b.p);
 	}
 	d->len = b.len;
-	d->payload = b.len > 0 ? cr_buf_steal(&b) : NULL;
-	d->line = cr_buf_steal(&line);
+	d->payload = b.len > 0 ? cm_buf_steal(&b) : NULL;
+	d->line = cm_buf_steal(&line);
 	rc = b.oom || d->line == NULL || (d->len > 0 && d->payload == NULL);
-	cr_buf_free(&b);
-	return rc ? cr_jobspec_oom(e) : 0;
+	cm_buf_free(&b);
+	return rc ? cm_jobspec_oom(e) : 0;
 }

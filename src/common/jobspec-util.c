@@ -16,7 +16,7 @@
 #include "jobspec-internal.h"
 
 int
-cr_jobspec_fail(struct cr_jobspec_err *e, int code, const char *fmt, ...)
+cm_jobspec_fail(struct cm_jobspec_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,27 +27,27 @@ cr_jobspec_fail(struct cr_jobspec_err *e, int code, const char *fmt, ...)
 }
 
 int
-cr_jobspec_oom(struct cr_jobspec_err *e)
+cm_jobspec_oom(struct cm_jobspec_err *e)
 {
-	return cr_jobspec_fail(e, CORUN_ENOMEM, "out of memory");
+	return cm_jobspec_fail(e, CORUN_ENOMEM, "out of memory");
 }
 
 int
-cr_jobspec_shline(struct cr_buf *b, const char *const *w, size_t n)
+cm_jobspec_shline(struct cm_buf *b, const char *const *w, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (i > 0) {
-			cr_buf_addc(b, ' ');
+			cm_buf_addc(b, ' ');
 		}
-		cr_shquote(b, w[i]);
+		cm_shquote(b, w[i]);
 	}
 	return b->oom ? CORUN_ENOMEM : 0;
 }
 
 const char *
-cr_jobspec_str(json_t *v)
+cm_jobspec_str(json_t *v)
 {
 	const char *s = json_string_value(v);
 

@@ -27,16 +27,16 @@ static const struct {
 	const char *name;
 	unsigned readers;
 } common_fields[] = {
-	{ "kind", CR_JOBSPEC_RUN | CR_JOBSPEC_CORUND },
-	{ "timeout", CR_JOBSPEC_RUN | CR_JOBSPEC_CORUND },
-	{ "retries", CR_JOBSPEC_RUN | CR_JOBSPEC_CORUND },
-	{ "id", CR_JOBSPEC_RUN },
-	{ "group", CR_JOBSPEC_CORUND },
-	{ "priority", CR_JOBSPEC_CORUND },
-	{ "key", CR_JOBSPEC_CORUND },
-	{ "after", CR_JOBSPEC_CORUND },
-	{ "op", CR_JOBSPEC_REQUEST },
-	{ "wait", CR_JOBSPEC_REQUEST },
+	{ "kind", CM_JOBSPEC_RUN | CM_JOBSPEC_CORUND },
+	{ "timeout", CM_JOBSPEC_RUN | CM_JOBSPEC_CORUND },
+	{ "retries", CM_JOBSPEC_RUN | CM_JOBSPEC_CORUND },
+	{ "id", CM_JOBSPEC_RUN },
+	{ "group", CM_JOBSPEC_CORUND },
+	{ "priority", CM_JOBSPEC_CORUND },
+	{ "key", CM_JOBSPEC_CORUND },
+	{ "after", CM_JOBSPEC_CORUND },
+	{ "op", CM_JOBSPEC_REQUEST },
+	{ "wait", CM_JOBSPEC_REQUEST },
 };
 
 #define NCOMMON (sizeof(common_fields) / sizeof(common_fields[0]))
@@ -60,7 +60,7 @@ valid_kind_name(const char *k)
 {
 	size_t n = strlen(k);
 
-	if (n == 0 || n > CR_JOBSPEC_NAME_MAX) {
+	if (n == 0 || n > CM_JOBSPEC_NAME_MAX) {
 		return 0;
 	}
 	for (; *k != '\0'; k++) {
@@ -73,7 +73,7 @@ valid_kind_name(const char *k)
 
 /* The kind: named, or "shell" for an argv in "cmd" or "argv". */
 static int
-job_kind(json_t *o, const char **kind, struct cr_jobspec_err *e)
+job_kind(json_t *o, const char **kind, struct cm_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, "kind");
 	json_t *cmd = json_object_get(o, "cmd");
@@ -84,14 +84,14 @@ job_kind(json_t *o, const char **kind, struct cr_jobspec_err *e)
 		return 0;
 	}
 	if ((*kind = json_string_value(v)) == NULL) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"kind\" (a string) is "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"kind\" (a string) is "
 		    "missing; %s", cmd != NULL ? "\"cmd\" is an array of "
 		    "strings, or a string with \"kind\": \"shell\"" :
 		    "a job needs \"kind\" or \"cmd\"");
 	}
 	/* A NUL (allowed in strings) would hide the rest of the name. */
 	if (!valid_kind_name(*kind) || strlen(*kind) != json_string_length(v)) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"kind\": \"%s\" is "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"kind\": \"%s\" is "
 		    "not a kind name (1-255 of A-Z a-z 0-9 _ - . :)", *kind);
 	}
 	return 0;
@@ -100,7 +100,7 @@ job_kind(json_t *o, const char **kind, struct cr_jobspec_err *e)
 /* Every field is the kind's or a common one this reader takes. */
 static int
 check_fields(json_t *o, const char *kind, unsigned flags,
-    struct cr_jobspec_err *e)
+    struct cm_jobspec_err *e)
 {
 	const char *key;
 	char pat[40];
@@ -112,23 +112,23 @@ check_fields(json_t *o, const char *kind, unsigned flags,
 		if (i < n && (common_fields[i].readers & flags)) {
 			continue;
 		}
-		if (i < n && common_fields[i].readers == CR_JOBSPEC_RUN) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "field \"%s\" "
+		if (i < n && common_fields[i].readers == CM_JOBSPEC_RUN) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "field \"%s\" "
 			    "is for corun run; corund numbers its jobs (see "
 			    "\"key\")", key);
 		}
-		if (i < n && common_fields[i].readers == CR_JOBSPEC_CORUND) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "field \"%s\" "
+		if (i < n && common_fields[i].readers == CM_JOBSPEC_CORUND) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "field \"%s\" "
 			    "is for corund (corun submit), not corun run", key);
 		}
 		/* A space would let "ms iter" match the list. */
 		if (i == n && strlen(key) < 32 && strchr(key, ' ') == NULL) {
 			snprintf(pat, sizeof(pat), " %s ", key);
-			if (strstr(cr_jobspec_kind_fields(kind), pat) != NULL) {
+			if (strstr(cm_jobspec_kind_fields(kind), pat) != NULL) {
 				continue;
 			}
 		}
-		return cr_jobspec_fail(e, CORUN_EINVAL, "unknown field \"%s\" "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "unknown field \"%s\" "
 		    "for kind \"%s\"", key, kind);
 	}
 	return 0;
@@ -136,8 +136,8 @@ check_fields(json_t *o, const char *kind, unsigned flags,
 
 /* "timeout", "retries", "id". */
 static int
-run_fields(json_t *o, unsigned flags, struct cr_jobspec_desc *d,
-    struct cr_jobspec_err *e)
+run_fields(json_t *o, unsigned flags, struct cm_jobspec_desc *d,
+    struct cm_jobspec_err *e)
 {
 	json_t *v;
 	char num[32];
@@ -145,23 +145,23 @@ run_fields(json_t *o, unsigned flags, struct cr_jobspec_desc *d,
 	if ((v = json_object_get(o, "timeout")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) < 0 ||
 		    json_number_value(v) > 1e9) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"timeout\" "
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"timeout\" "
 			    "must be a non-negative number of seconds");
 		}
-		if ((flags & CR_JOBSPEC_CORUND) && json_number_value(v) >
-		    CR_JOBSPEC_CORUND_TIMEOUT_MAX) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"timeout\" "
+		if ((flags & CM_JOBSPEC_CORUND) && json_number_value(v) >
+		    CM_JOBSPEC_CORUND_TIMEOUT_MAX) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"timeout\" "
 			    "must be a number of seconds in 0..4000000");
 		}
 		d->timeout = json_number_value(v);
 	}
 	if ((v = json_object_get(o, "retries")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"retries\" "
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"retries\" "
 			    "must be a non-negative integer");
 		}
-		if (json_integer_value(v) > CR_JOBSPEC_RETRIES_MAX) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"retries\" "
+		if (json_integer_value(v) > CM_JOBSPEC_RETRIES_MAX) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"retries\" "
 			    "must be at most 1000");
 		}
 		d->retries = (int)json_integer_value(v);
@@ -173,37 +173,37 @@ run_fields(json_t *o, unsigned flags, struct cr_jobspec_desc *d,
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		d->id = cr_strdup(num);
-	} else if (cr_jobspec_str(v) != NULL) {
+	} else if (cm_jobspec_str(v) != NULL) {
 		d->id = cr_strdup(json_string_value(v));
 	} else {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"id\" must be a "
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"id\" must be a "
 		    "string or an integer");
 	}
-	return d->id != NULL ? 0 : cr_jobspec_oom(e);
+	return d->id != NULL ? 0 : cm_jobspec_oom(e);
 }
 
-/* A string field of at most CR_JOBSPEC_NAME_MAX bytes, copied. */
+/* A string field of at most CM_JOBSPEC_NAME_MAX bytes, copied. */
 static int
 name_field(json_t *o, const char *key, size_t min, char **out,
-    struct cr_jobspec_err *e)
+    struct cm_jobspec_err *e)
 {
 	json_t *v = json_object_get(o, key);
-	const char *s = cr_jobspec_str(v);
+	const char *s = cm_jobspec_str(v);
 
 	if (v == NULL) {
 		return 0;
 	}
-	if (s == NULL || strlen(s) < min || strlen(s) > CR_JOBSPEC_NAME_MAX) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, min > 0 ? "\"%s\" must "
+	if (s == NULL || strlen(s) < min || strlen(s) > CM_JOBSPEC_NAME_MAX) {
+		return cm_jobspec_fail(e, CORUN_EINVAL, min > 0 ? "\"%s\" must "
 		    "be a string of 1..255 bytes" : "\"%s\" must be a string "
 		    "of at most 255 bytes", key);
 	}
-	return (*out = cr_strdup(s)) != NULL ? 0 : cr_jobspec_oom(e);
+	return (*out = cr_strdup(s)) != NULL ? 0 : cm_jobspec_oom(e);
 }
 
 /* "group", "priority", "key", "after". */
 static int
-queue_fields(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
+queue_fields(json_t *o, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
 {
 	json_t *v, *w;
 	size_t i;
@@ -215,9 +215,9 @@ queue_fields(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
 	}
 	if ((v = json_object_get(o, "priority")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) <
-		    -CR_JOBSPEC_PRIORITY_MAX || json_integer_value(v) >
-		    CR_JOBSPEC_PRIORITY_MAX) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "\"priority\" "
+		    -CM_JOBSPEC_PRIORITY_MAX || json_integer_value(v) >
+		    CM_JOBSPEC_PRIORITY_MAX) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "\"priority\" "
 			    "must be an integer in -1000000..1000000");
 		}
 		d->priority = (int)json_integer_value(v);
@@ -225,17 +225,17 @@ queue_fields(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
 	if ((v = json_object_get(o, "after")) == NULL) {
 		return 0;
 	}
-	if (!json_is_array(v) || json_array_size(v) > CR_JOBSPEC_AFTER_MAX) {
-		return cr_jobspec_fail(e, CORUN_EINVAL, "\"after\" must be an "
+	if (!json_is_array(v) || json_array_size(v) > CM_JOBSPEC_AFTER_MAX) {
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"after\" must be an "
 		    "array of at most 1000 job ids");
 	}
 	if (json_array_size(v) > 0 && (d->after = cr_calloc(
 	    json_array_size(v), sizeof(*d->after))) == NULL) {
-		return cr_jobspec_oom(e);
+		return cm_jobspec_oom(e);
 	}
 	json_array_foreach(v, i, w) {
 		if (!json_is_integer(w) || json_integer_value(w) <= 0) {
-			return cr_jobspec_fail(e, CORUN_EINVAL, "after[%zu] is "
+			return cm_jobspec_fail(e, CORUN_EINVAL, "after[%zu] is "
 			    "not a job id", i);
 		}
 		d->after[i] = json_integer_value(w);
@@ -245,8 +245,8 @@ queue_fields(json_t *o, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
 }
 
 static int
-parse_object(json_t *o, unsigned flags, struct cr_jobspec_desc *d,
-    struct cr_jobspec_err *e)
+parse_object(json_t *o, unsigned flags, struct cm_jobspec_desc *d,
+    struct cm_jobspec_err *e)
 {
 	const char *kind;
 	int rc;
@@ -258,13 +258,13 @@ parse_object(json_t *o, unsigned flags, struct cr_jobspec_desc *d,
 		return rc;
 	}
 	if ((d->kind = cr_strdup(kind)) == NULL) {
-		return cr_jobspec_oom(e);
+		return cm_jobspec_oom(e);
 	}
-	return cr_jobspec_build(o, d, e);
+	return cm_jobspec_build(o, d, e);
 }
 
 static void
-desc_init(struct cr_jobspec_desc *d)
+desc_init(struct cm_jobspec_desc *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->timeout = -1;
@@ -273,8 +273,8 @@ desc_init(struct cr_jobspec_desc *d)
 
 /* On error: *d emptied, "where: " before the message. */
 static int
-finish(int rc, const char *where, struct cr_jobspec_desc *d,
-    struct cr_jobspec_err *e)
+finish(int rc, const char *where, struct cm_jobspec_desc *d,
+    struct cm_jobspec_err *e)
 {
 	char msg[sizeof(e->msg)];
 	size_t n;
@@ -282,7 +282,7 @@ finish(int rc, const char *where, struct cr_jobspec_desc *d,
 	if (rc == 0) {
 		return 0;
 	}
-	cr_jobspec_desc_free(d);
+	cm_jobspec_desc_free(d);
 	if (where != NULL) {
 		memcpy(msg, e->msg, sizeof(msg));
 		snprintf(e->msg, sizeof(e->msg), "%s: ", where);
@@ -293,14 +293,14 @@ finish(int rc, const char *where, struct cr_jobspec_desc *d,
 }
 
 int
-cr_jobspec_parse_json(json_t *o, const char *where, unsigned flags,
-    struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
+cm_jobspec_parse_json(json_t *o, const char *where, unsigned flags,
+    struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
 {
 	int rc;
 
 	desc_init(d);
 	if (!json_is_object(o)) {
-		rc = cr_jobspec_fail(e, CORUN_EINVAL, "a job must be a JSON "
+		rc = cm_jobspec_fail(e, CORUN_EINVAL, "a job must be a JSON "
 		    "object");
 	} else {
 		rc = parse_object(o, flags, d, e);
@@ -309,8 +309,8 @@ cr_jobspec_parse_json(json_t *o, const char *where, unsigned flags,
 }
 
 int
-cr_jobspec_parse_line(const char *line, size_t len, const char *where,
-    unsigned flags, struct cr_jobspec_desc *d, struct cr_jobspec_err *e)
+cm_jobspec_parse_line(const char *line, size_t len, const char *where,
+    unsigned flags, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
 {
 	json_error_t jerr;
 	json_t *o;
@@ -320,10 +320,10 @@ cr_jobspec_parse_line(const char *line, size_t len, const char *where,
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 	    &jerr);
 	if (o == NULL) {
-		rc = cr_jobspec_fail(e, CORUN_EPROTO, "invalid JSON at column "
+		rc = cm_jobspec_fail(e, CORUN_EPROTO, "invalid JSON at column "
 		    "%d: %s", jerr.column, jerr.text);
 	} else if (!json_is_object(o)) {
-		rc = cr_jobspec_fail(e, CORUN_EINVAL, "a line must be a JSON "
+		rc = cm_jobspec_fail(e, CORUN_EINVAL, "a line must be a JSON "
 		    "object");
 	} else {
 		rc = parse_object(o, flags, d, e);
@@ -333,7 +333,7 @@ cr_jobspec_parse_line(const char *line, size_t len, const char *where,
 }
 
 void
-cr_jobspec_desc_free(struct cr_jobspec_desc *d)
+cm_jobspec_desc_free(struct cm_jobspec_desc *d)
 {
 	free(d->kind);
 	free(d->payload);
@@ -346,7 +346,7 @@ cr_jobspec_desc_free(struct cr_jobspec_desc *d)
 }
 
 void
-cr_jobspec_take_run(struct cr_jobspec_desc *d, struct cr_jobspec_run *r)
+cm_jobspec_take_run(struct cm_jobspec_desc *d, struct cm_jobspec_run *r)
 {
 	r->kind = d->kind;
 	r->payload = d->payload;
@@ -356,12 +356,12 @@ cr_jobspec_take_run(struct cr_jobspec_desc *d, struct cr_jobspec_run *r)
 	r->timeout = d->timeout;
 	r->retries = d->retries;
 	d->kind = d->payload = d->line = d->id = NULL;
-	cr_jobspec_desc_free(d);
+	cm_jobspec_desc_free(d);
 }
 
 void
-cr_jobspec_queued(const struct cr_jobspec_desc *d,
-    struct cr_jobspec_queued *q)
+cm_jobspec_queued(const struct cm_jobspec_desc *d,
+    struct cm_jobspec_queued *q)
 {
 	q->kind = d->kind;
 	q->payload = d->payload;
@@ -376,7 +376,7 @@ cr_jobspec_queued(const struct cr_jobspec_desc *d,
 }
 
 void
-cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
+cm_jobspec_pool_job(const struct cm_jobspec_desc *d, double def_timeout,
     int def_retries, struct corun_job *j)
 {
 	memset(j, 0, sizeof(*j));

@@ -27,8 +27,8 @@
  * Errors: a CORUN_E* code and a message naming the field, prefixed by
  * "WHERE: " when the caller gives a place ("jobs.jsonl:3", "jobs[2]").
  */
-#ifndef CR_COMMON_JOBSPEC_H
-#define CR_COMMON_JOBSPEC_H
+#ifndef CM_COMMON_JOBSPEC_H
+#define CM_COMMON_JOBSPEC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,29 +38,29 @@
 #include <corun/job.h>
 
 /* Who reads the job: each takes fields the other does not. */
-#define CR_JOBSPEC_RUN		0x1	/* corun run: "id" */
-#define CR_JOBSPEC_CORUND	0x2	/* corund: group priority key after */
+#define CM_JOBSPEC_RUN		0x1	/* corun run: "id" */
+#define CM_JOBSPEC_CORUND	0x2	/* corund: group priority key after */
 /* The object is a corund request too: its "op" and "wait" are skipped. */
-#define CR_JOBSPEC_REQUEST	0x4
+#define CM_JOBSPEC_REQUEST	0x4
 
 /* Limits of the corund fields (its store's). */
-#define CR_JOBSPEC_NAME_MAX	255	/* group, key, kind bytes */
-#define CR_JOBSPEC_AFTER_MAX	1000	/* ids in "after" */
-#define CR_JOBSPEC_PRIORITY_MAX	1000000	/* |priority| */
-#define CR_JOBSPEC_RETRIES_MAX	1000
-#define CR_JOBSPEC_CORUND_TIMEOUT_MAX 4e6 /* seconds, for corund */
+#define CM_JOBSPEC_NAME_MAX	255	/* group, key, kind bytes */
+#define CM_JOBSPEC_AFTER_MAX	1000	/* ids in "after" */
+#define CM_JOBSPEC_PRIORITY_MAX	1000000	/* |priority| */
+#define CM_JOBSPEC_RETRIES_MAX	1000
+#define CM_JOBSPEC_CORUND_TIMEOUT_MAX 4e6 /* seconds, for corund */
 
-struct cr_jobspec_err {
+struct cm_jobspec_err {
 	char msg[512];
 };
 
 /*
- * One job, checked.  Every pointer is owned (cr_jobspec_desc_free).  The
+ * One job, checked.  Every pointer is owned (cm_jobspec_desc_free).  The
  * payload is the kind's bytes as the worker takes them (corun/job.h):
  * for a shell job the words, NUL-terminated, then "" and the NAME=VALUE
  * words when there is an environment.
  */
-struct cr_jobspec_desc {
+struct cm_jobspec_desc {
 	char *kind;		/* "shell", "sleep", ... or a plugin's */
 	char *payload;		/* NULL when len is 0 */
 	size_t len;
@@ -77,25 +77,25 @@ struct cr_jobspec_desc {
 
 /*
  * Parse one JSON object of len bytes (a line without its newline) for
- * the readers in flags (CR_JOBSPEC_RUN or CR_JOBSPEC_CORUND).  where
+ * the readers in flags (CM_JOBSPEC_RUN or CM_JOBSPEC_CORUND).  where
  * (may be NULL) starts the message.  Returns 0 and fills *d, or a
  * CORUN_E* code (CORUN_EPROTO: not JSON; CORUN_EINVAL: a bad job;
  * CORUN_ENOMEM) with the message in *e and *d empty.
  */
-int cr_jobspec_parse_line(const char *line, size_t len, const char *where,
-    unsigned flags, struct cr_jobspec_desc *d, struct cr_jobspec_err *e);
+int cm_jobspec_parse_line(const char *line, size_t len, const char *where,
+    unsigned flags, struct cm_jobspec_desc *d, struct cm_jobspec_err *e);
 
 /* The same for an object already parsed (corund's requests). */
-int cr_jobspec_parse_json(json_t *o, const char *where, unsigned flags,
-    struct cr_jobspec_desc *d, struct cr_jobspec_err *e);
+int cm_jobspec_parse_json(json_t *o, const char *where, unsigned flags,
+    struct cm_jobspec_desc *d, struct cm_jobspec_err *e);
 
 /* Free what *d owns and empty it (an empty *d may be freed again). */
-void cr_jobspec_desc_free(struct cr_jobspec_desc *d);
+void cm_jobspec_desc_free(struct cm_jobspec_desc *d);
 
 /* ---- what each reader keeps ---------------------------------------- */
 
-/* corun run's job: owned strings, as in its struct cr_jobspec. */
-struct cr_jobspec_run {
+/* corun run's job: owned strings, as in its struct cli_jobspec. */
+struct cm_jobspec_run {
 	char *kind;
 	char *payload;
 	size_t len;
@@ -106,14 +106,14 @@ struct cr_jobspec_run {
 };
 
 /* Move the job into *r; *d is left empty. */
-void cr_jobspec_take_run(struct cr_jobspec_desc *d, struct cr_jobspec_run *r);
+void cm_jobspec_take_run(struct cm_jobspec_desc *d, struct cm_jobspec_run *r);
 
 /*
  * corund's job: borrowed from *d, which must outlive it; the fields of
  * its store's job (src/daemon's struct cd_jobspec), with corund's
  * defaults for what the job left out.
  */
-struct cr_jobspec_queued {
+struct cm_jobspec_queued {
 	const char *kind;
 	const void *payload;
 	size_t len;
@@ -126,18 +126,18 @@ struct cr_jobspec_queued {
 	size_t nafter;
 };
 
-void cr_jobspec_queued(const struct cr_jobspec_desc *d,
-    struct cr_jobspec_queued *q);
+void cm_jobspec_queued(const struct cm_jobspec_desc *d,
+    struct cm_jobspec_queued *q);
 
 /*
  * The job as the pool API takes it (corun/job.h), borrowed from *d: a
  * timeout or retries the job left out are def_timeout and def_retries
  * (corun run's --timeout and --retries).  tag and flags are 0: the
  * caller's.  Reads only kind, payload, len, timeout and retries of *d, so
- * a caller that keeps the job elsewhere (corun run's struct cr_jobspec)
+ * a caller that keeps the job elsewhere (corun run's struct cli_jobspec)
  * may fill just those, borrowed.
  */
-void cr_jobspec_pool_job(const struct cr_jobspec_desc *d, double def_timeout,
+void cm_jobspec_pool_job(const struct cm_jobspec_desc *d, double def_timeout,
     int def_retries, struct corun_job *j);
 
-#endif /* CR_COMMON_JOBSPEC_H */
+#endif /* CM_COMMON_JOBSPEC_H */

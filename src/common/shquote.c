@@ -9,7 +9,7 @@
 #include "shquote.h"
 
 int
-cr_has_shell_syntax(const char *s)
+cm_has_shell_syntax(const char *s)
 {
 	/* Anything sh treats specially, including blanks and globs. */
 	return s[strcspn(s, " \t\n\r|&;<>()$`\\\"'*?[]#~=%{}!")] != '\0';
@@ -31,21 +31,21 @@ shell_safe(const char *s)
 }
 
 int
-cr_shquote(struct cr_buf *b, const char *s)
+cm_shquote(struct cm_buf *b, const char *s)
 {
 	int rc;
 
 	if (shell_safe(s)) {
-		return cr_buf_adds(b, s);
+		return cm_buf_adds(b, s);
 	}
-	if ((rc = cr_buf_addc(b, '\'')) != 0) {
+	if ((rc = cm_buf_addc(b, '\'')) != 0) {
 		return rc;
 	}
 	for (; *s != '\0'; s++) {
-		rc = *s == '\'' ? cr_buf_adds(b, "'\\''") : cr_buf_addc(b, *s);
+		rc = *s == '\'' ? cm_buf_adds(b, "'\\''") : cm_buf_addc(b, *s);
 		if (rc != 0) {
 			return rc;
 		}
 	}
-	return cr_buf_addc(b, '\'');
+	return cm_buf_addc(b, '\'');
 }

@@ -6,8 +6,8 @@
  *
  * Contract: pure functions of their arguments (no state, any thread).
  */
-#ifndef CR_COMMON_SHQUOTE_H
-#define CR_COMMON_SHQUOTE_H
+#ifndef CM_COMMON_SHQUOTE_H
+#define CM_COMMON_SHQUOTE_H
 
 #include "buf.h"
 
@@ -15,12 +15,12 @@
  * Nonzero if s holds a character /bin/sh treats specially: blanks,
  * operators, quotes, $, `, \, globs, #, ~, =, %, braces or !.
  */
-int cr_has_shell_syntax(const char *s);
+int cm_has_shell_syntax(const char *s);
 /*
  * Append s quoted for /bin/sh: as is when it is non-empty and made only
  * of letters, digits and _-./+, else in single quotes with each ' written
  * as '\''.  0 or CORUN_ENOMEM (see buf.h).
  */
-int cr_shquote(struct cr_buf *b, const char *s);
+int cm_shquote(struct cm_buf *b, const char *s);
 
 #endif

@@ -17,20 +17,20 @@
 int
 parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 {
-	struct cr_jobspec_queued q;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_queued q;
+	struct cm_jobspec_err e;
 	int rc;
 
 	memset(&sb->js, 0, sizeof(sb->js));
 	/* "op" and "wait" are the request's, next to a lone job's fields. */
-	rc = cr_jobspec_parse_json(o, where, CR_JOBSPEC_CORUND |
-	    CR_JOBSPEC_REQUEST, &sb->d, &e);
+	rc = cm_jobspec_parse_json(o, where, CM_JOBSPEC_CORUND |
+	    CM_JOBSPEC_REQUEST, &sb->d, &e);
 	if (rc != 0) {
 		*err = rc == CORUN_ENOMEM ? cd_ops_oom() :
 		    cd_ops_error("bad_request", "%s", e.msg);
 		return -1;
 	}
-	cr_jobspec_queued(&sb->d, &q);
+	cm_jobspec_queued(&sb->d, &q);
 	sb->js.kind = q.kind;
 	sb->js.payload = q.payload;
 	sb->js.len = q.len;

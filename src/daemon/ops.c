@@ -115,14 +115,14 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
 		    &err) != 0) {
-			cr_jobspec_desc_free(&sb->d);
+			cm_jobspec_desc_free(&sb->d);
 			if (err == NULL) {
 				err = cd_ops_oom();	/* no memory for the error */
 			}
 			break;
 		}
 		rc = cd_store_add(d->store, &sb->js, now, &id, &existed);
-		cr_jobspec_desc_free(&sb->d);
+		cm_jobspec_desc_free(&sb->d);
 		if (rc == CORUN_ENOENT) {
 			err = cd_ops_error("not_found", "%s: \"after\" names a "
 			    "job that does not exist", where);

@@ -44,14 +44,14 @@ json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 /* A job as checked, with what it points into. */
 struct spec_buf {
 	struct cd_jobspec js;
-	struct cr_jobspec_desc d;	/* owns what js points to */
+	struct cm_jobspec_desc d;	/* owns what js points to */
 };
 
 /*
  * Check one job object (where names it in errors) with the job
  * specification (src/common/jobspec.h); on error *err is the reply (NULL:
  * no memory even for that).  The caller frees sb->d
- * (cr_jobspec_desc_free) either way; it is empty after an error.
+ * (cm_jobspec_desc_free) either way; it is empty after an error.
  */
 int parse_job(json_t *o, const char *where, struct spec_buf *sb,
     json_t **err);

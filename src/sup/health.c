@@ -3,7 +3,7 @@
  * the workers, workers that stop answering, and restart backoff.
  *
  * Workers take silence as a dead supervisor: every heartbeat interval each
- * ready worker gets a HEARTBEAT from us (cr_pool_start_heartbeats).
+ * ready worker gets a HEARTBEAT from us (sup_pool_start_heartbeats).
  *
  * Every frame a worker sends (its HEARTBEAT every heartbeat interval,
  * results, credit) stamps last_rx_ns.  A worker whose loop stops
@@ -11,16 +11,16 @@
  * after opts.heartbeat_timeout_ms it is sent SIGABRT (so a core dump or a
  * backtrace shows where it was), logged with the jobs it held, and, if it
  * is still there a grace period later, SIGKILL.  Its exit then goes the
- * usual way: cr_pool_on_exit re-leases its jobs and restarts it.
+ * usual way: sup_pool_on_exit re-leases its jobs and restarts it.
  *
- * Restarts (cr_health_restart_delay): a worker that died while it ran
+ * Restarts (sup_health_restart_delay): a worker that died while it ran
  * is replaced at once while restarts stay within the intensity limit
  * (restart_max in restart_window_ms); beyond it they are paced at that
  * rate (restart_window_ms / restart_max apart, 1 s by default), for as
  * long as the pool lives.  A worker that failed to start (no HELLO) is
  * retried after a delay that doubles with each such failure in a row
  * (100 ms up to 5 s), so a crash loop does not spin; pool-exit.c breaks
- * the pool after more than CR_START_FAILS_MAX of them.
+ * the pool after more than SUP_START_FAILS_MAX of them.
  *
  * A remote worker has no process here to signal: once it has been silent
  * for the remote timeout (a cut link shows up as nothing but silence) it
@@ -34,14 +34,14 @@
 
 #include "sup-internal.h"
 
-#define CR_KILL_GRACE_NS (1000ull * 1000000ull)
-#define CR_BACKOFF_MIN 0.1
-#define CR_BACKOFF_MAX 5.0
+#define SUP_KILL_GRACE_NS (1000ull * 1000000ull)
+#define SUP_BACKOFF_MIN 0.1
+#define SUP_BACKOFF_MAX 5.0
 
 static void
-describe_jobs(const struct cr_worker *w, char *buf, size_t size)
+describe_jobs(const struct sup_worker *w, char *buf, size_t size)
 {
-	const struct cr_job *job;
+	const struct sup_job *job;
 	size_t off = 0;
 	int n = 0;
 
@@ -65,27 +65,27 @@ describe_jobs(const struct cr_worker *w, char *buf, size_t size)
 }
 
 static void
-check_worker(struct corun_pool *p, struct cr_worker *w, uint64_t now,
+check_worker(struct corun_pool *p, struct sup_worker *w, uint64_t now,
     uint64_t limit)
 {
 	uint64_t quiet, since;
 	char jobs[256], why[400];
 
-	if (w->state != CR_W_READY && w->state != CR_W_STOPPING &&
-	    w->state != CR_W_STARTING) {
+	if (w->state != SUP_W_READY && w->state != SUP_W_STOPPING &&
+	    w->state != SUP_W_STARTING) {
 		return;
 	}
 	if (w->remote) {
 		since = w->last_rx_ns > w->started_ns ? w->last_rx_ns :
 		    w->started_ns;
 		quiet = now > since ? now - since : 0;
-		if (quiet >= cr_remote_timeout_ns(p)) {
+		if (quiet >= sup_remote_timeout_ns(p)) {
 			describe_jobs(w, jobs, sizeof(jobs));
 			snprintf(why, sizeof(why), "%s for %llu ms while "
-			    "running%s", w->state == CR_W_STARTING ?
+			    "running%s", w->state == SUP_W_STARTING ?
 			    "no HELLO" : "no heartbeat",
 			    (unsigned long long)(quiet / 1000000), jobs);
-			cr_worker_kill(w, SIGKILL, why);
+			sup_worker_kill(w, SIGKILL, why);
 		}
 		return;
 	}
@@ -108,11 +108,11 @@ check_worker(struct corun_pool *p, struct cr_worker *w, uint64_t now,
 		    "%u ms) while running%s; SIGABRT",
 		    (unsigned long long)(quiet / 1000000),
 		    p->opts.heartbeat_timeout_ms, jobs);
-		cr_worker_kill(w, SIGABRT, why);
+		sup_worker_kill(w, SIGABRT, why);
 		w->hb_killed_ns = now;
-	} else if (now - w->hb_killed_ns > CR_KILL_GRACE_NS) {
+	} else if (now - w->hb_killed_ns > SUP_KILL_GRACE_NS) {
 		/* SIGABRT stays pending on a stopped process: kill it. */
-		cr_worker_kill(w, SIGKILL, "still there after SIGABRT; SIGKILL");
+		sup_worker_kill(w, SIGKILL, "still there after SIGABRT; SIGKILL");
 		w->hb_killed_ns = now + 60ull * 1000000000ull;
 	}
 }
@@ -132,15 +132,15 @@ health_cb(void *arg)
 	}
 	period = p->opts.heartbeat_timeout_ms / 4000.0;
 	if (p->remote != NULL && (period == 0 ||
-	    period > cr_remote_timeout_ns(p) / 4e9)) {
-		period = cr_remote_timeout_ns(p) / 4e9;
+	    period > sup_remote_timeout_ns(p) / 4e9)) {
+		period = sup_remote_timeout_ns(p) / 4e9;
 	}
 	period = period < 0.05 ? 0.05 : period > 1.0 ? 1.0 : period;
 	corun_call_later(p->loop, period, health_cb, p, &p->health_h);
 }
 
 void
-cr_health_start(struct corun_pool *p)
+sup_health_start(struct corun_pool *p)
 {
 	if ((p->opts.heartbeat_timeout_ms > 0 || p->remote != NULL) &&
 	    p->health_h == NULL) {
@@ -149,7 +149,7 @@ cr_health_start(struct corun_pool *p)
 }
 
 void
-cr_health_stop(struct corun_pool *p)
+sup_health_stop(struct corun_pool *p)
 {
 	if (p->health_h != NULL) {
 		corun_handle_cancel(p->health_h);
@@ -159,7 +159,7 @@ cr_health_stop(struct corun_pool *p)
 }
 
 uint64_t
-cr_health_restart_window_ns(const struct corun_pool *p)
+sup_health_restart_window_ns(const struct corun_pool *p)
 {
 	if (p->opts.restart_window_ms > 0) {
 		return (uint64_t)p->opts.restart_window_ms * 1000000ull;
@@ -177,7 +177,7 @@ over_intensity(struct corun_pool *p)
 	p->restart_times[p->nrestart_times++ % cap] = now;
 	for (unsigned i = 0; i < cap && i < p->nrestart_times; i++) {
 		if (now - p->restart_times[i] <
-		    cr_health_restart_window_ns(p)) {
+		    sup_health_restart_window_ns(p)) {
 			n++;
 		}
 	}
@@ -185,26 +185,26 @@ over_intensity(struct corun_pool *p)
 }
 
 double
-cr_health_restart_delay(struct corun_pool *p, int start_failed)
+sup_health_restart_delay(struct corun_pool *p, int start_failed)
 {
 	int over = over_intensity(p);
 	double d;
 
 	if (start_failed) {
-		d = CR_BACKOFF_MIN;
+		d = SUP_BACKOFF_MIN;
 		for (unsigned i = 0; i < p->restart_streak &&
-		    d < CR_BACKOFF_MAX; i++) {
+		    d < SUP_BACKOFF_MAX; i++) {
 			d *= 2;
 		}
 		p->restart_streak++;
-		return d < CR_BACKOFF_MAX ? d : CR_BACKOFF_MAX;
+		return d < SUP_BACKOFF_MAX ? d : SUP_BACKOFF_MAX;
 	}
 	if (!over) {
 		return 0;
 	}
 	/* Paced at the limit's own rate: restart_max per window. */
-	d = (double)cr_health_restart_window_ns(p) / 1e9 / p->restart_max;
-	return d < CR_BACKOFF_MIN ? CR_BACKOFF_MIN : d;
+	d = (double)sup_health_restart_window_ns(p) / 1e9 / p->restart_max;
+	return d < SUP_BACKOFF_MIN ? SUP_BACKOFF_MIN : d;
 }
 
 /*
@@ -215,7 +215,7 @@ static void
 heartbeat_cb(void *arg)
 {
 	struct corun_pool *p = arg;
-	struct cr_wire_heartbeat hb = { 0 };
+	struct wire_heartbeat hb = { 0 };
 	const uint8_t *frame;
 	size_t len;
 
@@ -223,13 +223,13 @@ heartbeat_cb(void *arg)
 	p->heartbeat_h = NULL;
 	hb.seq = ++p->heartbeat_seq;
 	for (unsigned i = 0; i < p->nslots; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
-		if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
+		if (w->state != SUP_W_READY && w->state != SUP_W_STOPPING) {
 			continue;
 		}
 		if ((w->hb_killed_ns != 0 && w->hb_pid == w->pid) ||
-		    (w->state == CR_W_STOPPING && w->leases.len == 0)) {
+		    (w->state == SUP_W_STOPPING && w->leases.len == 0)) {
 			/*
 			 * Being killed (health.c), or stopping with nothing
 			 * left to run: it is about to exit, and a write to
@@ -240,19 +240,19 @@ heartbeat_cb(void *arg)
 			continue;
 		}
 		hb.running = (uint32_t)w->leases.len;
-		if (cr_wire_encode_heartbeat(&p->wb, &hb, &frame, &len) == 0) {
-			cr_worker_send(w, frame, len);
+		if (wire_encode_heartbeat(&p->wb, &hb, &frame, &len) == 0) {
+			sup_worker_send(w, frame, len);
 		}
 	}
-	corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2, heartbeat_cb,
+	corun_call_later(p->loop, SUP_HEARTBEAT_MS / 1000.0 / 2, heartbeat_cb,
 	    p, &p->heartbeat_h);
 }
 
 void
-cr_pool_start_heartbeats(struct corun_pool *p)
+sup_pool_start_heartbeats(struct corun_pool *p)
 {
 	if (p->heartbeat_h == NULL) {
-		corun_call_later(p->loop, CR_HEARTBEAT_MS / 1000.0 / 2,
+		corun_call_later(p->loop, SUP_HEARTBEAT_MS / 1000.0 / 2,
 		    heartbeat_cb, p, &p->heartbeat_h);
 	}
 }

@@ -8,7 +8,7 @@
 #include "sup-internal.h"
 
 void
-cr_jobq_push(struct cr_jobq *q, struct cr_job *job)
+sup_jobq_push(struct sup_jobq *q, struct sup_job *job)
 {
 	job->next = NULL;
 	job->prev = q->tail;
@@ -22,7 +22,7 @@ cr_jobq_push(struct cr_jobq *q, struct cr_job *job)
 }
 
 void
-cr_jobq_push_front(struct cr_jobq *q, struct cr_job *job)
+sup_jobq_push_front(struct sup_jobq *q, struct sup_job *job)
 {
 	job->prev = NULL;
 	job->next = q->head;
@@ -36,7 +36,7 @@ cr_jobq_push_front(struct cr_jobq *q, struct cr_job *job)
 }
 
 void
-cr_jobq_remove(struct cr_jobq *q, struct cr_job *job)
+sup_jobq_remove(struct sup_jobq *q, struct sup_job *job)
 {
 	if (job->prev != NULL) {
 		job->prev->next = job->next;
@@ -52,13 +52,13 @@ cr_jobq_remove(struct cr_jobq *q, struct cr_job *job)
 	q->len--;
 }
 
-struct cr_job *
-cr_jobq_pop(struct cr_jobq *q)
+struct sup_job *
+sup_jobq_pop(struct sup_jobq *q)
 {
-	struct cr_job *job = q->head;
+	struct sup_job *job = q->head;
 
 	if (job != NULL) {
-		cr_jobq_remove(q, job);
+		sup_jobq_remove(q, job);
 	}
 	return job;
 }
@@ -71,16 +71,16 @@ slot_of(uint64_t id, size_t cap)
 }
 
 static int
-grow(struct cr_jobmap *m)
+grow(struct sup_jobmap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 256;
-	struct cr_job **slots = calloc(cap, sizeof(*slots));
+	struct sup_job **slots = calloc(cap, sizeof(*slots));
 
 	if (slots == NULL) {
 		return CORUN_ENOMEM;
 	}
 	for (size_t i = 0; i < m->cap; i++) {
-		struct cr_job *job = m->slots[i];
+		struct sup_job *job = m->slots[i];
 
 		if (job != NULL) {
 			size_t s = slot_of(job->id, cap);
@@ -98,7 +98,7 @@ grow(struct cr_jobmap *m)
 }
 
 int
-cr_jobmap_put(struct cr_jobmap *m, struct cr_job *job)
+sup_jobmap_put(struct sup_jobmap *m, struct sup_job *job)
 {
 	size_t s;
 
@@ -114,8 +114,8 @@ cr_jobmap_put(struct cr_jobmap *m, struct cr_job *job)
 	return 0;
 }
 
-struct cr_job *
-cr_jobmap_get(const struct cr_jobmap *m, uint64_t id)
+struct sup_job *
+sup_jobmap_get(const struct sup_jobmap *m, uint64_t id)
 {
 	size_t s;
 
@@ -132,7 +132,7 @@ cr_jobmap_get(const struct cr_jobmap *m, uint64_t id)
 }
 
 void
-cr_jobmap_del(struct cr_jobmap *m, uint64_t id)
+sup_jobmap_del(struct sup_jobmap *m, uint64_t id)
 {
 	size_t s, j, home;
 
@@ -163,7 +163,7 @@ cr_jobmap_del(struct cr_jobmap *m, uint64_t id)
 }
 
 void
-cr_jobmap_fini(struct cr_jobmap *m)
+sup_jobmap_fini(struct sup_jobmap *m)
 {
 	free(m->slots);
 	m->slots = NULL;

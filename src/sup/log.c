@@ -10,7 +10,7 @@
 #include "sup-internal.h"
 
 void
-cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
+sup_pool_log(const struct corun_pool *p, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -5,7 +5,7 @@
  * One future and one worker task per job cost about a microsecond each
  * way; for jobs that do nothing much that is the whole cost.  Here the
  * jobs are packed into chunks (src/wire/wire-chunk.h), each sent as one
- * job of the internal kind CR_CHUNK_KIND, which the worker runs item by
+ * job of the internal kind WIRE_CHUNK_KIND, which the worker runs item by
  * item in one task and answers with one record per item.  Chunks are
  * ordinary pool jobs, so leases, re-leases after a lost worker, cancel
  * and shutdown work on them unchanged: a chunk's result is recorded once,
@@ -25,24 +25,24 @@
 
 /* Chunks per slot when the caller leaves the size to us (as Python's
  * multiprocessing.Pool.map does). */
-#define CR_CHUNKS_PER_SLOT	4
-#define CR_CHUNK_AUTO_MAX	1000
+#define SUP_CHUNKS_PER_SLOT	4
+#define SUP_CHUNK_AUTO_MAX	1000
 
-struct cr_map;
+struct sup_map;
 
-struct cr_map_chunk {
-	struct cr_map	*m;
+struct sup_map_chunk {
+	struct sup_map	*m;
 	corun_future	*fut;		/* the chunk job (a reference) */
 	size_t		 base;		/* its first item */
 	size_t		 count;
 };
 
-struct cr_map {
+struct sup_map {
 	struct corun_future fut;	/* first: what the caller holds */
 	size_t		 n;
 	size_t		 nchunks;
 	size_t		 left;		/* chunks not done */
-	struct cr_map_chunk *chunks;
+	struct sup_map_chunk *chunks;
 	struct corun_job_result *res;
 	size_t		 res_mapped;	/* bytes, if res was mmap'ed */
 	/*
@@ -61,7 +61,7 @@ struct cr_map {
  * results touched 5 500 small pages, and their faults took a sixth of a
  * no-op map's time.  Zeroed either way.
  */
-#define CR_RES_HUGE ((size_t)4 << 20)
+#define SUP_RES_HUGE ((size_t)4 << 20)
 
 static struct corun_job_result *
 res_alloc(size_t n, size_t *mapped)
@@ -73,7 +73,7 @@ res_alloc(size_t n, size_t *mapped)
 	if (n > SIZE_MAX / sizeof(struct corun_job_result)) {
 		return NULL;
 	}
-	if (bytes < CR_RES_HUGE) {
+	if (bytes < SUP_RES_HUGE) {
 		return calloc(n > 0 ? n : 1, sizeof(struct corun_job_result));
 	}
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -109,7 +109,7 @@ static const struct cr_future_ops map_ops = {
 static int
 map_cancel(corun_future *fut)
 {
-	struct cr_map *m = (struct cr_map *)fut;
+	struct sup_map *m = (struct sup_map *)fut;
 
 	/* The chunks end (cancelled, or stopped with what they did), then
 	 * the map completes with every item's outcome. */
@@ -125,7 +125,7 @@ map_cancel(corun_future *fut)
 static void
 map_destroy(corun_future *fut)
 {
-	struct cr_map *m = (struct cr_map *)fut;
+	struct sup_map *m = (struct sup_map *)fut;
 
 	for (size_t i = 0; i < m->nchunks; i++) {
 		if (m->chunks[i].fut != NULL) {
@@ -140,7 +140,7 @@ map_destroy(corun_future *fut)
 
 /* Result x of the map, its id and tag set. */
 static struct corun_job_result *
-item(struct cr_map *m, size_t x)
+item(struct sup_map *m, size_t x)
 {
 	struct corun_job_result *ir = &m->res[x];
 
@@ -151,7 +151,7 @@ item(struct cr_map *m, size_t x)
 
 /* Items [from, c->count) of c ended without a record: status and why. */
 static void
-fill_missing(struct cr_map_chunk *c, size_t from, int status, const char *msg,
+fill_missing(struct sup_map_chunk *c, size_t from, int status, const char *msg,
     const struct corun_job_result *r)
 {
 	for (size_t k = from; k < c->count; k++) {
@@ -173,11 +173,11 @@ fill_missing(struct cr_map_chunk *c, size_t from, int status, const char *msg,
 static void
 chunk_done(corun_future *fut, void *arg)
 {
-	struct cr_map *m = arg;
-	struct cr_map_chunk *c = &m->chunks[((struct cr_job *)fut)->tag];
+	struct sup_map *m = arg;
+	struct sup_map_chunk *c = &m->chunks[((struct sup_job *)fut)->tag];
 	const struct corun_job_result *r = corun_pool_result(fut);
-	struct cr_chunk_iter it;
-	struct cr_chunk_result cr;
+	struct wire_chunk_iter it;
+	struct wire_chunk_result cr;
 	const char *msg = NULL;
 	size_t k = 0;
 	int borrowed = 0;		/* an item points into r */
@@ -191,10 +191,10 @@ chunk_done(corun_future *fut, void *arg)
 		fill_missing(c, 0, r->status, r->message, r);
 		borrowed = 1;
 	} else {
-		if (cr_chunk_iter_init(&it, r->out, r->out_len) == 0 &&
+		if (wire_chunk_iter_init(&it, r->out, r->out_len) == 0 &&
 		    it.count == c->count) {
 			for (; k < c->count &&
-			    cr_chunk_next_result(&it, &cr) == 0; k++) {
+			    wire_chunk_next_result(&it, &cr) == 0; k++) {
 				struct corun_job_result *ir =
 				    item(m, c->base + k);
 
@@ -240,10 +240,10 @@ static size_t
 auto_chunksize(const struct corun_pool *p, size_t n)
 {
 	size_t slots = (size_t)p->procs * p->threads * p->concurrency;
-	size_t cs = (n + slots * CR_CHUNKS_PER_SLOT - 1) /
-	    (slots * CR_CHUNKS_PER_SLOT);
+	size_t cs = (n + slots * SUP_CHUNKS_PER_SLOT - 1) /
+	    (slots * SUP_CHUNKS_PER_SLOT);
 
-	return cs < 1 ? 1 : cs > CR_CHUNK_AUTO_MAX ? CR_CHUNK_AUTO_MAX : cs;
+	return cs < 1 ? 1 : cs > SUP_CHUNK_AUTO_MAX ? SUP_CHUNK_AUTO_MAX : cs;
 }
 
 /* Every job valid, as a chunk can carry it?  (All or nothing.) */
@@ -263,12 +263,12 @@ check_jobs(const struct corun_job *jobs, size_t n)
 			klen = strlen(j->kind);
 			prev = j->kind;
 		}
-		if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
+		if (klen == 0 || klen > WIRE_KIND_MAX || (j->len > 0 &&
 		    j->payload == NULL) || !(j->timeout >= 0) ||
 		    j->timeout > 4e6 || j->retries < 0) {
 			return CORUN_EINVAL;
 		}
-		if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED -
+		if (j->len > WIRE_CHUNK_MAX_PAYLOAD - 4 - WIRE_CHUNK_JOB_FIXED -
 		    klen) {
 			return CORUN_ERANGE;
 		}
@@ -277,10 +277,10 @@ check_jobs(const struct corun_job *jobs, size_t n)
 }
 
 /* Grow the chunk table by one entry; NULL without memory. */
-static struct cr_map_chunk *
-chunk_slot(struct cr_map *m, size_t *cap)
+static struct sup_map_chunk *
+chunk_slot(struct sup_map *m, size_t *cap)
 {
-	struct cr_map_chunk *n;
+	struct sup_map_chunk *n;
 
 	if (m->nchunks == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
@@ -294,32 +294,32 @@ chunk_slot(struct cr_map *m, size_t *cap)
 
 /*
  * Pack the jobs into chunk jobs and queue each one as it is made.  Every
- * CR_CHUNK_KICK chunks the workers are handed what is queued, so they
+ * SUP_CHUNK_KICK chunks the workers are handed what is queued, so they
  * start on a long map while the rest is still being packed.  Returns the
  * index of the first job not queued (n when all were).
  */
-#define CR_CHUNK_KICK 32
+#define SUP_CHUNK_KICK 32
 
 static size_t
-queue_chunks(struct corun_pool *p, struct cr_map *m,
+queue_chunks(struct corun_pool *p, struct sup_map *m,
     const struct corun_job *jobs, size_t chunksize)
 {
-	struct cr_chunk_buf b = { NULL, 0, 0 };
-	struct cr_map_chunk *c;
-	struct cr_job *job;
+	struct wire_chunk_buf b = { NULL, 0, 0 };
+	struct sup_map_chunk *c;
+	struct sup_job *job;
 	size_t i = 0, k, cap = 0;
 	int rc = 0;
 
 	while (i < m->n && rc == 0) {
 		const char *prev = NULL;
-		struct corun_job spec = { CR_CHUNK_KIND, NULL, 0, 0, 0, 0 };
+		struct corun_job spec = { WIRE_CHUNK_KIND, NULL, 0, 0, 0, 0 };
 
 		if ((c = chunk_slot(m, &cap)) == NULL ||
-		    cr_chunk_begin(&b) != 0) {
+		    wire_chunk_begin(&b) != 0) {
 			break;
 		}
 		for (k = 0; k < chunksize && i + k < m->n; k++) {
-			if ((rc = cr_chunk_add_job(&b, &jobs[i + k],
+			if ((rc = wire_chunk_add_job(&b, &jobs[i + k],
 			    prev)) != 0) {
 				break;
 			}
@@ -331,27 +331,27 @@ queue_chunks(struct corun_pool *p, struct cr_map *m,
 		if (rc != 0 || k == 0) {
 			break;
 		}
-		cr_chunk_finish(&b, (uint32_t)k);
+		wire_chunk_finish(&b, (uint32_t)k);
 		spec.payload = b.p;
 		spec.len = b.len;
 		spec.tag = m->nchunks;	/* chunk_done finds it by this */
-		if ((job = cr_pool_job_new(p, &spec, &rc)) == NULL) {
+		if ((job = sup_pool_job_new(p, &spec, &rc)) == NULL) {
 			break;
 		}
-		*c = (struct cr_map_chunk){ m, corun_future_ref(&job->fut), i,
+		*c = (struct sup_map_chunk){ m, corun_future_ref(&job->fut), i,
 		    k };
 		m->nchunks++;
 		m->left++;
-		cr_jobq_push(&p->queue, job);
+		sup_jobq_push(&p->queue, job);
 		p->st.submitted++;
 		/* Cannot fail: the first callback is stored in the future. */
 		(void)corun_future_add_done_callback(&job->fut, chunk_done, m);
-		if (m->nchunks % CR_CHUNK_KICK == 0) {
-			cr_pool_dispatch_now(p);
+		if (m->nchunks % SUP_CHUNK_KICK == 0) {
+			sup_pool_dispatch_now(p);
 		}
 		i += k;
 	}
-	cr_chunk_buf_free(&b);
+	wire_chunk_buf_free(&b);
 	return i;
 }
 
@@ -359,7 +359,7 @@ int
 corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
     size_t chunksize, corun_future **out)
 {
-	struct cr_map *m;
+	struct sup_map *m;
 	size_t done;
 	int rc;
 
@@ -415,7 +415,7 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 		(void)corun_future_set_result(&m->fut, m->res, NULL);
 		corun_future_unref(&m->fut);
 	}
-	cr_pool_schedule_dispatch(p);
+	sup_pool_schedule_dispatch(p);
 	*out = &m->fut;
 	return 0;
 }
@@ -423,7 +423,7 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 const struct corun_job_result *
 corun_pool_map_results(const corun_future *fut, size_t *n)
 {
-	const struct cr_map *m = (const struct cr_map *)fut;
+	const struct sup_map *m = (const struct sup_map *)fut;
 
 	if (fut == NULL || fut->ops != &map_ops ||
 	    corun_future_result(fut, NULL) == NULL) {

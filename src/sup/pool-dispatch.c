@@ -22,7 +22,7 @@
 static void dispatch(void *arg);
 
 void
-cr_pool_schedule_dispatch(struct corun_pool *p)
+sup_pool_schedule_dispatch(struct corun_pool *p)
 {
 	if (p->dispatch_h == NULL && p->queue.len > 0) {
 		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
@@ -31,7 +31,7 @@ cr_pool_schedule_dispatch(struct corun_pool *p)
 
 /* Run dispatch at the end of this iteration even with nothing queued. */
 void
-cr_pool_schedule_flush(struct corun_pool *p)
+sup_pool_schedule_flush(struct corun_pool *p)
 {
 	if (p->dispatch_h == NULL) {
 		corun_call_soon(p->loop, dispatch, p, &p->dispatch_h);
@@ -39,27 +39,27 @@ cr_pool_schedule_flush(struct corun_pool *p)
 }
 
 void
-cr_pool_requeue_front(struct corun_pool *p, struct cr_job *job)
+sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job)
 {
-	job->state = CR_JOB_QUEUED;
-	cr_jobq_push_front(&p->queue, job);
-	cr_pool_schedule_dispatch(p);
+	job->state = SUP_JOB_QUEUED;
+	sup_jobq_push_front(&p->queue, job);
+	sup_pool_schedule_dispatch(p);
 }
 
 /* ---- cancel --------------------------------------------------------- */
 
 int
-cr_pool_job_cancel(corun_future *fut)
+sup_pool_job_cancel(corun_future *fut)
 {
-	struct cr_job *job = (struct cr_job *)fut;
+	struct sup_job *job = (struct sup_job *)fut;
 	struct corun_pool *p = job->pool;
 
 	switch (job->state) {
-	case CR_JOB_QUEUED:
-		cr_jobq_remove(&p->queue, job);
-		cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
+	case SUP_JOB_QUEUED:
+		sup_jobq_remove(&p->queue, job);
+		sup_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		return 0;
-	case CR_JOB_LEASED:
+	case SUP_JOB_LEASED:
 		/*
 		 * The worker kills it and answers with its result.  Cancels
 		 * leave once per iteration, together: a worker that got them
@@ -69,7 +69,7 @@ cr_pool_job_cancel(corun_future *fut)
 		if (!job->cancel_req) {
 			job->cancel_req = 1;
 			job->worker->cancels++;
-			cr_pool_schedule_flush(p);
+			sup_pool_schedule_flush(p);
 		}
 		return 0;
 	default:
@@ -79,47 +79,47 @@ cr_pool_job_cancel(corun_future *fut)
 
 /* One CANCEL frame per worker for the cancels of this iteration. */
 static void
-send_cancels(struct corun_pool *p, struct cr_worker *w)
+send_cancels(struct corun_pool *p, struct sup_worker *w)
 {
 	const uint8_t *frame;
 	size_t len;
-	struct cr_job *job;
+	struct sup_job *job;
 
 	w->cancels = 0;
-	if (cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL) != 0) {
+	if (wire_builder_begin(&p->wb, WIRE_CANCEL) != 0) {
 		return;
 	}
 	for (job = w->leases.head; job != NULL; job = job->next) {
 		if (!job->cancel_req || job->cancel_sent) {
 			continue;
 		}
-		if (cr_wire_add_cancel(&p->wb, job->id) == CORUN_EAGAIN) {
-			if (cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
-				cr_worker_send(w, frame, len);
+		if (wire_add_cancel(&p->wb, job->id) == CORUN_EAGAIN) {
+			if (wire_builder_finish(&p->wb, &frame, &len) == 0) {
+				sup_worker_send(w, frame, len);
 			}
-			cr_wire_builder_begin(&p->wb, CR_WIRE_CANCEL);
-			cr_wire_add_cancel(&p->wb, job->id);
+			wire_builder_begin(&p->wb, WIRE_CANCEL);
+			wire_add_cancel(&p->wb, job->id);
 		}
 		job->cancel_sent = 1;
 	}
-	if (cr_wire_builder_count(&p->wb) > 0 &&
-	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0) {
-		cr_worker_send(w, frame, len);
+	if (wire_builder_count(&p->wb) > 0 &&
+	    wire_builder_finish(&p->wb, &frame, &len) == 0) {
+		sup_worker_send(w, frame, len);
 	}
 }
 
 /* ---- dispatch ------------------------------------------------------- */
 
 static int
-send_frame(struct corun_pool *p, struct cr_worker *w)
+send_frame(struct corun_pool *p, struct sup_worker *w)
 {
 	const uint8_t *frame;
 	size_t len;
 
-	if (cr_wire_builder_finish(&p->wb, &frame, &len) != 0) {
+	if (wire_builder_finish(&p->wb, &frame, &len) != 0) {
 		return -1;
 	}
-	return cr_worker_send(w, frame, len);
+	return sup_worker_send(w, frame, len);
 }
 
 /*
@@ -136,20 +136,20 @@ no_memory_yet(struct corun_pool *p)
 
 /* Add the queue's first job to the JOBS frame being built. */
 static int
-frame_job(struct corun_pool *p, const struct cr_job *job)
+frame_job(struct corun_pool *p, const struct sup_job *job)
 {
-	struct cr_wire_job wj;
+	struct wire_job wj;
 
 	memset(&wj, 0, sizeof(wj));
 	wj.id = job->id;
 	wj.attempt = job->attempts + 1;
 	wj.timeout_ms = job->timeout_ms;
-	wj.flags = job->stream ? CR_WIRE_JOB_STREAM : 0;
+	wj.flags = job->stream ? WIRE_JOB_STREAM : 0;
 	wj.kind.ptr = (const uint8_t *)job->kind;
 	wj.kind.len = job->kind_len;
 	wj.payload.ptr = job->payload;
 	wj.payload.len = (uint32_t)job->len;
-	return cr_wire_add_job(&p->wb, &wj);
+	return wire_add_job(&p->wb, &wj);
 }
 
 /*
@@ -157,24 +157,24 @@ frame_job(struct corun_pool *p, const struct cr_job *job)
  * ENOMEM): off the queue, leased to w.  0, or -1 if it failed instead.
  */
 static int
-lease_job(struct corun_pool *p, struct cr_worker *w, struct cr_job *job,
+lease_job(struct corun_pool *p, struct sup_worker *w, struct sup_job *job,
     int rc)
 {
-	cr_jobq_remove(&p->queue, job);
+	sup_jobq_remove(&p->queue, job);
 	if (rc != 0) {
-		cr_pool_job_fail(job, rc, "job %llu cannot be sent: %s",
+		sup_pool_job_fail(job, rc, "job %llu cannot be sent: %s",
 		    (unsigned long long)job->id, corun_strerror(rc));
 		return -1;
 	}
-	if (cr_jobmap_put(&p->leased, job) != 0) {
-		cr_pool_job_fail(job, CORUN_ENOMEM, "no memory to lease it");
+	if (sup_jobmap_put(&p->leased, job) != 0) {
+		sup_pool_job_fail(job, CORUN_ENOMEM, "no memory to lease it");
 		return -1;
 	}
-	job->state = CR_JOB_LEASED;
+	job->state = SUP_JOB_LEASED;
 	job->worker = w;
 	job->attempts++;
 	job->streamed[0] = job->streamed[1] = 0;
-	cr_jobq_push(&w->leases, job);
+	sup_jobq_push(&w->leases, job);
 	if (p->opts.on_lease != NULL) {
 		p->opts.on_lease(p->opts.lease_arg, job->tag, job->attempts);
 	}
@@ -182,12 +182,12 @@ lease_job(struct corun_pool *p, struct cr_worker *w, struct cr_job *job,
 }
 
 static void
-send_jobs(struct corun_pool *p, struct cr_worker *w)
+send_jobs(struct corun_pool *p, struct sup_worker *w)
 {
-	struct cr_job *job;
+	struct sup_job *job;
 	int rc;
 
-	if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+	if (wire_builder_begin(&p->wb, WIRE_JOBS) != 0) {
 		no_memory_yet(p);
 		return;
 	}
@@ -195,7 +195,7 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 		rc = frame_job(p, job);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);
-			if (cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
+			if (wire_builder_begin(&p->wb, WIRE_JOBS) != 0) {
 				no_memory_yet(p);
 				return;
 			}
@@ -210,7 +210,7 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
 			w->credit--;
 		}
 	}
-	if (cr_wire_builder_count(&p->wb) > 0) {
+	if (wire_builder_count(&p->wb) > 0) {
 		send_frame(p, w);
 	}
 }
@@ -219,44 +219,44 @@ send_jobs(struct corun_pool *p, struct cr_worker *w)
  * A local worker reads its first jobs from a socket (--jobs-fd) before it
  * loads nng and connects, so they start while it does: a millisecond and
  * a half sooner than through the connection and the handshake.  One JOBS
- * frame, at most the worker's window and CR_FIRST_BYTES (the socket
+ * frame, at most the worker's window and SUP_FIRST_BYTES (the socket
  * holds it whole: the send never blocks), then the socket is closed, jobs
  * or not; the worker grants the rest of its window with HELLO.  A worker
  * that dies first hands them back as any worker's leases.
  */
-#define CR_FIRST_BYTES (48 * 1024)
+#define SUP_FIRST_BYTES (48 * 1024)
 
 static void
-send_first_jobs(struct corun_pool *p, struct cr_worker *w)
+send_first_jobs(struct corun_pool *p, struct sup_worker *w)
 {
 	uint32_t window = p->threads * p->concurrency + p->prefetch, n = 0;
 	const uint8_t *frame;
-	struct cr_job *job;
+	struct sup_job *job;
 	size_t bytes = 0, len;
 	int rc;
 
 	if (p->queue.len == 0 || w->recycling ||
-	    cr_wire_builder_begin(&p->wb, CR_WIRE_JOBS) != 0) {
-		cr_worker_close_jobs_fd(w);
+	    wire_builder_begin(&p->wb, WIRE_JOBS) != 0) {
+		sup_worker_close_jobs_fd(w);
 		return;
 	}
 	while (n < window && (job = p->queue.head) != NULL) {
 		bytes += 64 + job->kind_len + job->len;
-		if (bytes > CR_FIRST_BYTES ||
+		if (bytes > SUP_FIRST_BYTES ||
 		    (rc = frame_job(p, job)) == CORUN_EAGAIN ||
 		    rc == CORUN_ENOMEM) {
 			break;
 		}
 		n += lease_job(p, w, job, rc) == 0;
 	}
-	if (cr_wire_builder_count(&p->wb) > 0 &&
-	    cr_wire_builder_finish(&p->wb, &frame, &len) == 0 &&
+	if (wire_builder_count(&p->wb) > 0 &&
+	    wire_builder_finish(&p->wb, &frame, &len) == 0 &&
 	    send(w->jobs_fd, frame, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		/* It gets a broken frame and leaves: the leases come back. */
-		cr_pool_log(p, "worker %u: cannot hand it its first jobs",
+		sup_pool_log(p, "worker %u: cannot hand it its first jobs",
 		    w->idx);
 	}
-	cr_worker_close_jobs_fd(w);
+	sup_worker_close_jobs_fd(w);
 }
 
 /*
@@ -267,7 +267,7 @@ send_first_jobs(struct corun_pool *p, struct cr_worker *w)
  * One whose held jobs may have run out gets what we have now.
  */
 static int
-worth_sending(const struct corun_pool *p, const struct cr_worker *w)
+worth_sending(const struct corun_pool *p, const struct sup_worker *w)
 {
 	uint32_t slots = w->capacity > p->prefetch ?
 	    w->capacity - p->prefetch : 1;
@@ -289,7 +289,7 @@ dispatch(void *arg)
 
 	corun_handle_release(p->dispatch_h);
 	p->dispatch_h = NULL;
-	cr_pool_dispatch_now(p);
+	sup_pool_dispatch_now(p);
 }
 
 /*
@@ -297,36 +297,36 @@ dispatch(void *arg)
  * let workers start before it ends).
  */
 void
-cr_pool_dispatch_now(struct corun_pool *p)
+sup_pool_dispatch_now(struct corun_pool *p)
 {
 	unsigned start;
 
 	/* Start at a different worker each time so credit is shared fairly. */
 	start = p->rr++;
 	for (unsigned i = 0; i < p->nslots; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
 		if (w->jobs_fd >= 0) {
 			send_first_jobs(p, w);
 		}
 		if (w->listen_due) {
-			cr_worker_listen(w);
+			sup_worker_listen(w);
 		}
 		/* (One that has not said HELLO gets them after WELCOME.) */
-		if (w->cancels > 0 && w->state != CR_W_IDLE &&
-		    w->state != CR_W_STARTING) {
+		if (w->cancels > 0 && w->state != SUP_W_IDLE &&
+		    w->state != SUP_W_STARTING) {
 			send_cancels(p, w);
 		}
 	}
 	for (unsigned i = 0; i < p->nslots && p->queue.len > 0; i++) {
-		struct cr_worker *w = &p->workers[(start + i) % p->nslots];
+		struct sup_worker *w = &p->workers[(start + i) % p->nslots];
 
-		if (w->state == CR_W_READY && !w->recycling &&
+		if (w->state == SUP_W_READY && !w->recycling &&
 		    worth_sending(p, w)) {
 			send_jobs(p, w);
 		}
 	}
-	cr_pool_maybe_finish_shutdown(p);
+	sup_pool_maybe_finish_shutdown(p);
 }
 
 int

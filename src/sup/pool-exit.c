@@ -27,8 +27,8 @@ set_broken(struct corun_pool *p, const char *why)
 	p->broken = 1;
 	free(p->broken_reason);
 	p->broken_reason = strdup(why);
-	cr_pool_log(p, "pool is broken: %s", why);
-	cr_pool_fail_queue(p, CORUN_EBROKEN, why);
+	sup_pool_log(p, "pool is broken: %s", why);
+	sup_pool_fail_queue(p, CORUN_EBROKEN, why);
 }
 
 static void
@@ -41,16 +41,16 @@ restart_cb(void *arg)
 	p->restart_h = NULL;
 	if (p->broken || (p->closing && (!p->wait_on_close ||
 	    p->queue.len == 0))) {
-		cr_pool_maybe_finish_shutdown(p);
+		sup_pool_maybe_finish_shutdown(p);
 		return;
 	}
 	for (unsigned i = 0; i < p->procs; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
-		if (w->state != CR_W_IDLE) {
+		if (w->state != SUP_W_IDLE) {
 			continue;
 		}
-		if (cr_worker_spawn(p, w) != 0) {
+		if (sup_worker_spawn(p, w) != 0) {
 			snprintf(why, sizeof(why), "cannot start %s: %s",
 			    p->worker_path, strerror(errno));
 			set_broken(p, why);
@@ -67,7 +67,7 @@ restart_cb(void *arg)
  * the rest were held (prefetch) and never started.
  */
 static size_t
-running_slots(const struct corun_pool *p, const struct cr_worker *w)
+running_slots(const struct corun_pool *p, const struct sup_worker *w)
 {
 	if (w->capacity == 0) {
 		return (size_t)p->threads * p->concurrency;
@@ -81,27 +81,27 @@ running_slots(const struct corun_pool *p, const struct cr_worker *w)
  * not.
  */
 static size_t
-release_leases(struct corun_pool *p, struct cr_worker *w, const char *why,
+release_leases(struct corun_pool *p, struct sup_worker *w, const char *why,
     int count)
 {
-	struct cr_job *job;
+	struct sup_job *job;
 	size_t requeued = 0, ran = count ? running_slots(p, w) : 0;
 
 	while ((job = w->leases.head) != NULL) {
-		cr_pool_unlease(p, job);
+		sup_pool_unlease(p, job);
 		p->st.lost++;
 		if (ran > 0) {
 			job->lost++;
 			ran--;
 		}
 		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
-			cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
+			sup_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		} else if (job->lost >= p->max_attempts) {
-			cr_pool_job_fail(job, CORUN_ELOST,
+			sup_pool_job_fail(job, CORUN_ELOST,
 			    "%s (attempt %u of %u)", why, job->lost,
 			    p->max_attempts);
 		} else {
-			cr_pool_requeue_front(p, job);
+			sup_pool_requeue_front(p, job);
 			requeued++;
 		}
 	}
@@ -114,20 +114,20 @@ release_leases(struct corun_pool *p, struct cr_worker *w, const char *why,
  * host may attach again.
  */
 void
-cr_pool_on_lost(struct cr_worker *w, const char *why)
+sup_pool_on_lost(struct sup_worker *w, const char *why)
 {
 	struct corun_pool *p = w->pool;
 	size_t held = w->leases.len, requeued;
 
-	w->state = CR_W_IDLE;
+	w->state = SUP_W_IDLE;
 	w->recycling = 0;
 	w->credit = 0;
 	requeued = release_leases(p, w, why, 1);
 	if (held > 0 || !p->closing) {
-		cr_pool_log(p, "remote worker %u (%s): %s; %zu job(s) "
+		sup_pool_log(p, "remote worker %u (%s): %s; %zu job(s) "
 		    "re-queued", w->idx, w->peer, why, requeued);
 	}
-	cr_pool_maybe_finish_shutdown(p);
+	sup_pool_maybe_finish_shutdown(p);
 }
 
 /*
@@ -137,8 +137,8 @@ cr_pool_on_lost(struct cr_worker *w, const char *why)
 static void
 restart_or_break(struct corun_pool *p, const char *why, int start_failed)
 {
-	unsigned limit = p->restart_max < CR_START_FAILS_MAX ? p->restart_max :
-	    CR_START_FAILS_MAX;
+	unsigned limit = p->restart_max < SUP_START_FAILS_MAX ? p->restart_max :
+	    SUP_START_FAILS_MAX;
 	char msg[512];
 	double delay;
 
@@ -149,7 +149,7 @@ restart_or_break(struct corun_pool *p, const char *why, int start_failed)
 		set_broken(p, msg);
 		return;
 	}
-	delay = cr_health_restart_delay(p, start_failed);
+	delay = sup_health_restart_delay(p, start_failed);
 	if (p->restart_h == NULL) {
 		corun_call_later(p->loop, delay, restart_cb, p, &p->restart_h);
 	}
@@ -162,10 +162,10 @@ fail_if_none_left(struct corun_pool *p)
 	int alive = 0;
 
 	for (unsigned i = 0; i < p->nslots; i++) {
-		alive += p->workers[i].state != CR_W_IDLE;
+		alive += p->workers[i].state != SUP_W_IDLE;
 	}
 	if (!alive) {
-		cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+		sup_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
 	}
 }
 
@@ -177,12 +177,12 @@ fail_if_none_left(struct corun_pool *p)
  * not: it is replaced as one that died while it ran.
  */
 static int
-start_failed(const struct cr_worker *w, int status)
+start_failed(const struct sup_worker *w, int status)
 {
 	int sig;
 
-	if (w->state != CR_W_STARTING || WIFEXITED(status) || w->kill_sent) {
-		return w->state == CR_W_STARTING;
+	if (w->state != SUP_W_STARTING || WIFEXITED(status) || w->kill_sent) {
+		return w->state == SUP_W_STARTING;
 	}
 	sig = WTERMSIG(status);
 	return sig != SIGKILL && sig != SIGTERM && sig != SIGINT &&
@@ -200,7 +200,7 @@ describe_exit(int status, char *why, size_t size)
 }
 
 void
-cr_pool_on_exit(struct cr_worker *w, int status)
+sup_pool_on_exit(struct sup_worker *w, int status)
 {
 	struct corun_pool *p = w->pool;
 	char why[128];
@@ -224,11 +224,11 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	 * the pool instead.  A signal we did not send (a job crashed it)
 	 * counts, as after HELLO.
 	 */
-	unstarted = w->state == CR_W_STARTING &&
+	unstarted = w->state == SUP_W_STARTING &&
 	    (WIFEXITED(status) || w->kill_sent);
 	failed_start = start_failed(w, status);
-	cr_worker_close(w);
-	w->state = CR_W_IDLE;
+	sup_worker_close(w);
+	w->state = SUP_W_IDLE;
 	w->pid = 0;
 	requeued = release_leases(p, w, why, !unstarted);
 	/*
@@ -240,7 +240,7 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!recycled && (requeued > 0 || !p->closing) &&
 	    !(clean && (requeued == 0 || p->closing))) {
-		cr_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
+		sup_pool_log(p, "worker %u: %s; %zu job(s) re-queued", w->idx,
 		    why, requeued);
 	}
 	if (recycled && !p->broken && (!p->closing || (p->wait_on_close &&
@@ -257,5 +257,5 @@ cr_pool_on_exit(struct cr_worker *w, int status)
 	if (p->broken) {
 		fail_if_none_left(p);
 	}
-	cr_pool_maybe_finish_shutdown(p);
+	sup_pool_maybe_finish_shutdown(p);
 }

@@ -12,48 +12,48 @@
 #include "sup-internal.h"
 
 static void
-on_result(struct cr_worker *w, const struct cr_wire_result *r)
+on_result(struct sup_worker *w, const struct wire_result *r)
 {
 	struct corun_pool *p = w->pool;
-	struct cr_job *job = cr_jobmap_get(&p->leased, r->id);
+	struct sup_job *job = sup_jobmap_get(&p->leased, r->id);
 
 	if (job == NULL || job->worker != w || job->attempts != r->attempt) {
 		return;		/* a lease that was given up: stale */
 	}
-	cr_pool_unlease(p, job);
+	sup_pool_unlease(p, job);
 	if (r->status != CORUN_ECLOSED) {
 		w->jobs_done++;		/* recycling: see maybe_recycle */
 	}
 	if (job->cancel_req && r->status == CORUN_ECLOSED) {
-		cr_pool_job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
+		sup_pool_job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
 	} else if (job->cancel_req) {
 		/*
 		 * It ran, and was stopped (or finished first): the caller
 		 * gets what happened, timings and output so far included,
 		 * with status CORUN_ECANCELED unless it completed.
 		 */
-		cr_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
+		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
 	} else if (r->status == CORUN_ECLOSED) {
 		/* Refused by a worker that is shutting down: not an attempt. */
 		job->attempts--;
-		cr_pool_requeue_front(p, job);
+		sup_pool_requeue_front(p, job);
 	} else if (r->status != 0 && r->status != CORUN_ECANCELED &&
 	    job->retries_left > 0) {
 		job->retries_left--;
-		cr_pool_requeue_front(p, job);
+		sup_pool_requeue_front(p, job);
 	} else {
-		cr_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
+		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
 	}
 }
 
 static void
-on_output(struct cr_worker *w, const struct cr_wire_output *o)
+on_output(struct sup_worker *w, const struct wire_output *o)
 {
-	struct cr_job *job = cr_jobmap_get(&w->pool->leased, o->id);
+	struct sup_job *job = sup_jobmap_get(&w->pool->leased, o->id);
 
 	if (job != NULL && job->worker == w && job->attempts == o->attempt &&
 	    job->stream) {
-		cr_pool_deliver(job, (int)o->stream, o->data.ptr, o->data.len);
+		sup_pool_deliver(job, (int)o->stream, o->data.ptr, o->data.len);
 	}
 }
 
@@ -85,14 +85,14 @@ recycle_limit(struct corun_pool *p)
 /*
  * A worker that has run its share is given no more jobs; once the jobs it
  * holds are done it is told to stop gracefully.  Its exit then restarts
- * it (cr_pool_on_exit), without counting as a loss.
+ * it (sup_pool_on_exit), without counting as a loss.
  */
 static void
-maybe_recycle(struct cr_worker *w)
+maybe_recycle(struct sup_worker *w)
 {
 	struct corun_pool *p = w->pool;
 
-	if (p->opts.max_jobs_per_worker == 0 || w->state != CR_W_READY) {
+	if (p->opts.max_jobs_per_worker == 0 || w->state != SUP_W_READY) {
 		return;
 	}
 	if (!w->recycling) {
@@ -105,54 +105,54 @@ maybe_recycle(struct cr_worker *w)
 		w->recycling = 1;
 	}
 	if (w->leases.len == 0) {
-		cr_pool_stop_worker(p, w, 1);
+		sup_pool_stop_worker(p, w, 1);
 	}
 }
 
 static void
-protocol_error(struct cr_worker *w, const char *why)
+protocol_error(struct sup_worker *w, const char *why)
 {
-	char msg[CR_WIRE_WHY_SIZE + 64];
+	char msg[WIRE_WHY_SIZE + 64];
 
 	snprintf(msg, sizeof(msg), "protocol error: %s; dropping it", why);
-	cr_worker_kill(w, SIGKILL, msg);
-	cr_worker_close_socket(w);	/* hear nothing more from it */
+	sup_worker_kill(w, SIGKILL, msg);
+	sup_worker_close_socket(w);	/* hear nothing more from it */
 }
 
 static void
-on_hello(struct cr_worker *w, const struct cr_wire_hello *h)
+on_hello(struct sup_worker *w, const struct wire_hello *h)
 {
-	struct cr_wire_welcome wel = { 0 };
+	struct wire_welcome wel = { 0 };
 	const uint8_t *frame;
 	size_t len;
 
-	if (w->state == CR_W_STOPPING) {
+	if (w->state == SUP_W_STOPPING) {
 		return;		/* told to stop (SIGTERM) before it said hello */
 	}
-	if (w->state != CR_W_STARTING) {
+	if (w->state != SUP_W_STARTING) {
 		protocol_error(w, "HELLO twice");
 		return;
 	}
-	if (w->remote && cr_remote_check_hello(w, h) != 0) {
+	if (w->remote && sup_remote_check_hello(w, h) != 0) {
 		return;		/* dropped: logged by remote.c */
 	}
 	wel.accepted = 1;
-	wel.version = CR_WIRE_VERSION;
+	wel.version = WIRE_VERSION;
 	wel.worker_id = w->idx;
-	wel.heartbeat_ms = CR_HEARTBEAT_MS;
+	wel.heartbeat_ms = SUP_HEARTBEAT_MS;
 	w->capacity = h->capacity;
 	w->pool->restart_streak = 0;	/* workers can start */
 	if (w->cancels > 0) {
-		cr_pool_schedule_flush(w->pool);  /* first jobs cancelled */
+		sup_pool_schedule_flush(w->pool);  /* first jobs cancelled */
 	}
-	if (cr_wire_encode_welcome(&w->pool->wb, &wel, &frame, &len) == 0) {
-		cr_worker_send(w, frame, len);
+	if (wire_encode_welcome(&w->pool->wb, &wel, &frame, &len) == 0) {
+		sup_worker_send(w, frame, len);
 	}
-	w->state = CR_W_READY;
+	w->state = SUP_W_READY;
 }
 
 static int
-add_credit(struct cr_worker *w, uint32_t credit)
+add_credit(struct sup_worker *w, uint32_t credit)
 {
 	if ((uint64_t)w->credit + credit + w->leases.len > w->capacity) {
 		protocol_error(w, "credit beyond the announced capacity");
@@ -163,59 +163,59 @@ add_credit(struct cr_worker *w, uint32_t credit)
 }
 
 void
-cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len)
+sup_pool_on_frame(struct sup_worker *w, const uint8_t *buf, size_t len)
 {
-	struct cr_wire_frame f;
-	struct cr_wire_result r;
-	struct cr_wire_output o;
-	char why[CR_WIRE_WHY_SIZE];
+	struct wire_frame f;
+	struct wire_result r;
+	struct wire_output o;
+	char why[WIRE_WHY_SIZE];
 
-	if (cr_wire_decode(buf, len, CR_WIRE_MAX_FRAME, &f, why,
+	if (wire_decode(buf, len, WIRE_MAX_FRAME, &f, why,
 	    sizeof(why)) != 0) {
 		protocol_error(w, why);
 		return;
 	}
-	if (w->state == CR_W_STARTING && f.hdr.type != CR_WIRE_HELLO) {
+	if (w->state == SUP_W_STARTING && f.hdr.type != WIRE_HELLO) {
 		protocol_error(w, "frame before HELLO");
 		return;
 	}
 	switch (f.hdr.type) {
-	case CR_WIRE_HELLO:
+	case WIRE_HELLO:
 		on_hello(w, &f.u.hello);
 		break;
-	case CR_WIRE_CREDIT:
+	case WIRE_CREDIT:
 		/* A worker grants credit right after HELLO: none if that
 		 * HELLO was not taken (stopping, or dropped). */
-		if (w->state != CR_W_READY) {
+		if (w->state != SUP_W_READY) {
 			break;
 		}
 		if (add_credit(w, f.u.credit) == 0) {
-			cr_pool_schedule_dispatch(w->pool);
+			sup_pool_schedule_dispatch(w->pool);
 		}
 		break;
-	case CR_WIRE_RESULTS:
-		while (cr_wire_next_result(&f, &r) == 0) {
+	case WIRE_RESULTS:
+		while (wire_next_result(&f, &r) == 0) {
 			on_result(w, &r);
 		}
 		maybe_recycle(w);
 		if (add_credit(w, f.u.credit) == 0) {
-			cr_pool_schedule_dispatch(w->pool);
+			sup_pool_schedule_dispatch(w->pool);
 		}
-		cr_pool_maybe_finish_shutdown(w->pool);
+		sup_pool_maybe_finish_shutdown(w->pool);
 		break;
-	case CR_WIRE_OUTPUT:
-		while (cr_wire_next_output(&f, &o) == 0) {
+	case WIRE_OUTPUT:
+		while (wire_next_output(&f, &o) == 0) {
 			on_output(w, &o);
 		}
 		break;
-	case CR_WIRE_BYE:
-		cr_worker_bye(w);
+	case WIRE_BYE:
+		sup_worker_bye(w);
 		break;
-	case CR_WIRE_HEARTBEAT:
+	case WIRE_HEARTBEAT:
 		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s frame",
-		    cr_wire_type_name(f.hdr.type));
+		    wire_type_name(f.hdr.type));
 		protocol_error(w, why);
 		break;
 	}

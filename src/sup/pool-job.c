@@ -13,15 +13,15 @@
 
 /* The job is done: drop the pool's reference. */
 static void
-job_done(struct cr_job *job)
+job_done(struct sup_job *job)
 {
-	job->state = CR_JOB_DONE;
+	job->state = SUP_JOB_DONE;
 	job->pool->st.completed++;
 	corun_future_unref(&job->fut);
 }
 
 void
-cr_pool_job_fail(struct cr_job *job, int code, const char *fmt, ...)
+sup_pool_job_fail(struct sup_job *job, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,7 +38,7 @@ cr_pool_job_fail(struct cr_job *job, int code, const char *fmt, ...)
 
 /* Hand streamed output to the caller (opts.on_output). */
 void
-cr_pool_deliver(struct cr_job *job, int stream, const uint8_t *data,
+sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
     size_t len)
 {
 	const struct corun_pool_opts *o = &job->pool->opts;
@@ -52,22 +52,22 @@ cr_pool_deliver(struct cr_job *job, int stream, const uint8_t *data,
 
 /* The output a streamed job's result has beyond what OUTPUT brought. */
 static void
-deliver_rest(struct cr_job *job, const struct cr_wire_result *r)
+deliver_rest(struct sup_job *job, const struct wire_result *r)
 {
 	if (r->out.len > job->streamed[0]) {
-		cr_pool_deliver(job, CR_WIRE_STDOUT,
+		sup_pool_deliver(job, WIRE_STDOUT,
 		    r->out.ptr + job->streamed[0],
 		    r->out.len - job->streamed[0]);
 	}
 	if (r->err.len > job->streamed[1]) {
-		cr_pool_deliver(job, CR_WIRE_STDERR,
+		sup_pool_deliver(job, WIRE_STDERR,
 		    r->err.ptr + job->streamed[1],
 		    r->err.len - job->streamed[1]);
 	}
 }
 
 void
-cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
+sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
     pid_t pid)
 {
 	struct corun_job_result *res;
@@ -79,7 +79,7 @@ cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
 	}
 	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 3;
 	if ((res = malloc(size)) == NULL) {
-		cr_pool_job_fail(job, CORUN_ENOMEM, "no memory for the result");
+		sup_pool_job_fail(job, CORUN_ENOMEM, "no memory for the result");
 		return;
 	}
 	memset(res, 0, sizeof(*res));
@@ -115,20 +115,20 @@ cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
 
 /* Take a leased job back from its worker. */
 void
-cr_pool_unlease(struct corun_pool *p, struct cr_job *job)
+sup_pool_unlease(struct corun_pool *p, struct sup_job *job)
 {
-	cr_jobmap_del(&p->leased, job->id);
-	cr_jobq_remove(&job->worker->leases, job);
+	sup_jobmap_del(&p->leased, job->id);
+	sup_jobq_remove(&job->worker->leases, job);
 	job->worker = NULL;
-	job->state = CR_JOB_QUEUED;
+	job->state = SUP_JOB_QUEUED;
 }
 
 void
-cr_pool_fail_queue(struct corun_pool *p, int code, const char *why)
+sup_pool_fail_queue(struct corun_pool *p, int code, const char *why)
 {
-	struct cr_job *job;
+	struct sup_job *job;
 
-	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
-		cr_pool_job_fail(job, code, "%s", why);
+	while ((job = sup_jobq_pop(&p->queue)) != NULL) {
+		sup_pool_job_fail(job, code, "%s", why);
 	}
 }

@@ -15,7 +15,7 @@
 #include "sup-internal.h"
 
 /* Held jobs per worker when P == 1: frames of up to a quarter of it. */
-#define CR_AUTO_PREFETCH 1024
+#define SUP_AUTO_PREFETCH 1024
 
 #ifndef CORUN_BINDIR
 #define CORUN_BINDIR "/usr/local/bin"
@@ -189,11 +189,11 @@ find_worker(const struct corun_pool_opts *o)
 }
 
 /* How workers report to the pool (sup-internal.h). */
-static const struct cr_worker_ops worker_ops = {
-	.on_frame = cr_pool_on_frame,
-	.on_exit = cr_pool_on_exit,
-	.on_lost = cr_pool_on_lost,
-	.schedule_flush = cr_pool_schedule_flush,
+static const struct sup_worker_ops worker_ops = {
+	.on_frame = sup_pool_on_frame,
+	.on_exit = sup_pool_on_exit,
+	.on_lost = sup_pool_on_lost,
+	.schedule_flush = sup_pool_schedule_flush,
 };
 
 /* The counts and limits that opts leave to the pool (0 = default). */
@@ -212,8 +212,8 @@ set_limits(struct corun_pool *p, const struct corun_pool_opts *opts)
 		/* (With remote workers, others could run them sooner.) */
 		/* Enough to batch: a quarter of the window per frame. */
 		p->prefetch = p->threads * p->concurrency;
-		if (p->prefetch < CR_AUTO_PREFETCH) {
-			p->prefetch = CR_AUTO_PREFETCH;
+		if (p->prefetch < SUP_AUTO_PREFETCH) {
+			p->prefetch = SUP_AUTO_PREFETCH;
 		}
 	}
 	if (p->prefetch > 65536) {
@@ -254,7 +254,7 @@ alloc_parts(struct corun_pool *p, const struct corun_pool_opts *opts)
 		}
 	}
 	p->opts.load = NULL;
-	return cr_wire_builder_init(&p->wb, 0, p->batch_max, 0);
+	return wire_builder_init(&p->wb, 0, p->batch_max, 0);
 }
 
 /* The run directory, the rendezvous and the local workers. */
@@ -274,7 +274,7 @@ start(struct corun_pool *p, const struct corun_pool_opts *opts)
 	if (p->procs > 0 && access(p->worker_path, X_OK) != 0) {
 		int err = errno;
 
-		cr_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
+		sup_pool_log(p, "cannot run the worker %s: %s", p->worker_path,
 		    strerror(err));
 		errno = err;
 		return CORUN_ESYS;
@@ -282,13 +282,13 @@ start(struct corun_pool *p, const struct corun_pool_opts *opts)
 	if (opts->listen != NULL) {
 		char why[300];
 
-		if ((rc = cr_remote_start(p, why, sizeof(why))) != 0) {
-			cr_pool_log(p, "--listen %s: %s", opts->listen, why);
+		if ((rc = sup_remote_start(p, why, sizeof(why))) != 0) {
+			sup_pool_log(p, "--listen %s: %s", opts->listen, why);
 			return rc;
 		}
 	}
 	for (unsigned i = 0; i < p->procs; i++) {
-		if ((rc = cr_worker_spawn(p, &p->workers[i])) != 0) {
+		if ((rc = sup_worker_spawn(p, &p->workers[i])) != 0) {
 			return rc;
 		}
 	}
@@ -342,8 +342,8 @@ corun_pool_new(corun_loop *loop, const struct corun_pool_opts *opts,
 		corun_pool_free(p);
 		return rc;
 	}
-	cr_pool_start_heartbeats(p);
-	cr_health_start(p);
+	sup_pool_start_heartbeats(p);
+	sup_health_start(p);
 	p->st.procs = p->procs;
 	p->st.threads = p->threads;
 	p->st.concurrency = p->concurrency;
@@ -364,7 +364,7 @@ stop_workers(struct corun_pool *p)
 	int status;
 
 	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
-		if (p->workers[i].pid > 0 && p->workers[i].state != CR_W_IDLE) {
+		if (p->workers[i].pid > 0 && p->workers[i].state != SUP_W_IDLE) {
 			kill(p->workers[i].pid, SIGINT);
 			kill(p->workers[i].pid, SIGCONT);  /* if stopped */
 		}
@@ -373,14 +373,14 @@ stop_workers(struct corun_pool *p)
 		alive = 0;
 		for (unsigned i = 0; p->workers != NULL && i < p->procs;
 		    i++) {
-			struct cr_worker *w = &p->workers[i];
+			struct sup_worker *w = &p->workers[i];
 
-			if (w->pid <= 0 || w->state == CR_W_IDLE) {
+			if (w->pid <= 0 || w->state == SUP_W_IDLE) {
 				continue;
 			}
 			if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
-				w->state = CR_W_IDLE;
-				cr_worker_spawn_end(w);
+				w->state = SUP_W_IDLE;
+				sup_worker_spawn_end(w);
 				continue;
 			}
 			if (corun_loop_now_ns() > deadline) {
@@ -388,8 +388,8 @@ stop_workers(struct corun_pool *p)
 				while (waitpid(w->pid, &status, 0) < 0 &&
 				    errno == EINTR) {
 				}
-				w->state = CR_W_IDLE;
-				cr_worker_spawn_end(w);
+				w->state = SUP_W_IDLE;
+				sup_worker_spawn_end(w);
 				continue;
 			}
 			alive++;
@@ -403,31 +403,31 @@ stop_workers(struct corun_pool *p)
 void
 corun_pool_free(corun_pool *p)
 {
-	struct cr_job *job;
+	struct sup_job *job;
 
 	if (p == NULL) {
 		return;
 	}
 	p->closing = 1;
-	cr_remote_stop(p);
+	sup_remote_stop(p);
 	stop_workers(p);
 	for (unsigned i = 0; p->workers != NULL && i < p->nslots; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
-		while ((job = cr_jobq_pop(&w->leases)) != NULL) {
-			cr_jobmap_del(&p->leased, job->id);
+		while ((job = sup_jobq_pop(&w->leases)) != NULL) {
+			sup_jobmap_del(&p->leased, job->id);
 			cr_future_complete_cancelled(&job->fut);
 			corun_future_unref(&job->fut);
 		}
-		cr_worker_close(w);
+		sup_worker_close(w);
 		if (w->drop_h != NULL) {
 			corun_handle_cancel(w->drop_h);
 			corun_handle_release(w->drop_h);
 			w->drop_h = NULL;
 		}
 	}
-	cr_remote_free(p);
-	while ((job = cr_jobq_pop(&p->queue)) != NULL) {
+	sup_remote_free(p);
+	while ((job = sup_jobq_pop(&p->queue)) != NULL) {
 		cr_future_complete_cancelled(&job->fut);
 		corun_future_unref(&job->fut);
 	}
@@ -439,7 +439,7 @@ corun_pool_free(corun_pool *p)
 		corun_handle_cancel(p->restart_h);
 		corun_handle_release(p->restart_h);
 	}
-	cr_health_stop(p);
+	sup_health_stop(p);
 	if (p->heartbeat_h != NULL) {
 		corun_handle_cancel(p->heartbeat_h);
 		corun_handle_release(p->heartbeat_h);
@@ -448,8 +448,8 @@ corun_pool_free(corun_pool *p)
 		cr_future_complete_cancelled(p->done);
 		corun_future_unref(p->done);
 	}
-	cr_wire_builder_fini(&p->wb);
-	cr_jobmap_fini(&p->leased);
+	wire_builder_fini(&p->wb);
+	sup_jobmap_fini(&p->leased);
 	if (p->own_rundir) {
 		rmdir(p->rundir);
 	}

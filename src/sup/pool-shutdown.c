@@ -15,19 +15,19 @@
  * woken first, so that it can leave as any other does.
  */
 static void
-wake(struct cr_worker *w)
+wake(struct sup_worker *w)
 {
-	if (!w->remote && w->pid > 0 && w->state != CR_W_IDLE &&
-	    w->state != CR_W_DEAD) {
+	if (!w->remote && w->pid > 0 && w->state != SUP_W_IDLE &&
+	    w->state != SUP_W_DEAD) {
 		kill(w->pid, SIGCONT);
 	}
 }
 
 void
-cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
+sup_pool_stop_worker(struct corun_pool *p, struct sup_worker *w,
     int graceful)
 {
-	struct cr_wire_shutdown sd = { (uint8_t)graceful, 0 };
+	struct wire_shutdown sd = { (uint8_t)graceful, 0 };
 	const uint8_t *frame;
 	size_t len;
 
@@ -37,24 +37,24 @@ cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
 	 * still runs something (one that does not is leaving: a write to it
 	 * as it exits is what sockclose.c is careful about).
 	 */
-	if ((w->state == CR_W_READY || (w->state == CR_W_STOPPING &&
-	    w->draining && graceful == CR_SHUTDOWN_CANCEL &&
+	if ((w->state == SUP_W_READY || (w->state == SUP_W_STOPPING &&
+	    w->draining && graceful == WIRE_SHUTDOWN_CANCEL &&
 	    w->leases.len > 0 && !w->bye_seen)) &&
-	    cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
-	    cr_worker_send(w, frame, len) == 0) {
-		w->state = CR_W_STOPPING;
+	    wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    sup_worker_send(w, frame, len) == 0) {
+		w->state = SUP_W_STOPPING;
 		w->draining = 0;
-	} else if (w->state == CR_W_STARTING && w->leases.len == 0 &&
+	} else if (w->state == SUP_W_STARTING && w->leases.len == 0 &&
 	    !w->remote) {
 		/*
 		 * Nothing of ours runs there, and one still dialling hears no
 		 * SIGTERM until it gives up on a listener that will not open.
 		 */
-		cr_worker_kill(w, SIGKILL, NULL);
-		w->state = CR_W_STOPPING;
-	} else if (w->state == CR_W_STARTING || w->state == CR_W_READY) {
-		cr_worker_kill(w, SIGTERM, NULL);
-		w->state = CR_W_STOPPING;
+		sup_worker_kill(w, SIGKILL, NULL);
+		w->state = SUP_W_STOPPING;
+	} else if (w->state == SUP_W_STARTING || w->state == SUP_W_READY) {
+		sup_worker_kill(w, SIGTERM, NULL);
+		w->state = SUP_W_STOPPING;
 	}
 }
 
@@ -66,21 +66,21 @@ cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
  * lost worker's) goes to a worker started for it.
  */
 static void
-drain_worker(struct corun_pool *p, struct cr_worker *w)
+drain_worker(struct corun_pool *p, struct sup_worker *w)
 {
-	struct cr_wire_shutdown sd = { CR_SHUTDOWN_DRAIN, 0 };
+	struct wire_shutdown sd = { WIRE_SHUTDOWN_DRAIN, 0 };
 	const uint8_t *frame;
 	size_t len;
 
-	if (cr_wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
-	    cr_worker_send(w, frame, len) == 0) {
-		w->state = CR_W_STOPPING;
+	if (wire_encode_shutdown(&p->wb, &sd, &frame, &len) == 0 &&
+	    sup_worker_send(w, frame, len) == 0) {
+		w->state = SUP_W_STOPPING;
 		w->draining = 1;
 	}
 }
 
 void
-cr_pool_maybe_finish_shutdown(struct corun_pool *p)
+sup_pool_maybe_finish_shutdown(struct corun_pool *p)
 {
 	size_t leased = p->leased.len;
 	int alive = 0;
@@ -89,16 +89,16 @@ cr_pool_maybe_finish_shutdown(struct corun_pool *p)
 		return;
 	}
 	for (unsigned i = 0; i < p->nslots; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
-		if (w->state == CR_W_IDLE) {
+		if (w->state == SUP_W_IDLE) {
 			continue;
 		}
 		alive++;
 		if (p->queue.len == 0 && leased == 0) {
-			cr_pool_stop_worker(p, w, CR_SHUTDOWN_GRACEFUL);
+			sup_pool_stop_worker(p, w, WIRE_SHUTDOWN_GRACEFUL);
 		} else if (p->queue.len == 0 && p->wait_on_close &&
-		    w->state == CR_W_READY && !w->remote && !w->recycling &&
+		    w->state == SUP_W_READY && !w->remote && !w->recycling &&
 		    w->leases.len > 0) {
 			drain_worker(p, w);
 		}
@@ -107,9 +107,9 @@ cr_pool_maybe_finish_shutdown(struct corun_pool *p)
 	    !(p->opts.no_local && p->wait_on_close && !p->broken)) {
 		/* Nobody is left to run them and nobody will be started. */
 		if (p->broken) {
-			cr_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
+			sup_pool_fail_queue(p, CORUN_EBROKEN, p->broken_reason);
 		} else {
-			cr_pool_fail_queue(p, CORUN_ECANCELED, "pool shut down");
+			sup_pool_fail_queue(p, CORUN_ECANCELED, "pool shut down");
 		}
 	}
 	if (alive == 0 && p->done != NULL && !corun_future_done(p->done)) {
@@ -121,7 +121,7 @@ int
 corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
     corun_future **done)
 {
-	struct cr_job *job;
+	struct sup_job *job;
 	int rc;
 
 	if (p == NULL) {
@@ -140,29 +140,29 @@ corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
 	if (!p->closing) {
 		p->closing = 1;
 		p->wait_on_close = wait;
-		cr_remote_stop(p);	/* no new remote workers */
+		sup_remote_stop(p);	/* no new remote workers */
 	}
 	if (cancel_pending || !wait) {
-		while ((job = cr_jobq_pop(&p->queue)) != NULL) {
-			cr_pool_job_fail(job, CORUN_ECANCELED, NULL);
+		while ((job = sup_jobq_pop(&p->queue)) != NULL) {
+			sup_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		}
 	}
 	if (!wait && !p->stopped_now) {
 		p->stopped_now = 1;
 		p->wait_on_close = 0;
 		for (unsigned i = 0; i < p->nslots; i++) {
-			struct cr_worker *w = &p->workers[i];
+			struct sup_worker *w = &p->workers[i];
 
 			for (job = w->leases.head; job != NULL;
 			    job = job->next) {
 				job->cancel_req = 1;
 			}
-			cr_pool_stop_worker(p, w, CR_SHUTDOWN_CANCEL);
+			sup_pool_stop_worker(p, w, WIRE_SHUTDOWN_CANCEL);
 		}
 	}
 	if (done != NULL) {
 		*done = corun_future_ref(p->done);
 	}
-	cr_pool_maybe_finish_shutdown(p);
+	sup_pool_maybe_finish_shutdown(p);
 	return 0;
 }

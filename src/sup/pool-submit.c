@@ -18,7 +18,7 @@ job_destroy(corun_future *fut)
 
 /* A job's future: cancelling it is the dispatch's business. */
 static const struct cr_future_ops job_ops = {
-	.cancel = cr_pool_job_cancel,
+	.cancel = sup_pool_job_cancel,
 	.destroy = job_destroy,
 };
 
@@ -31,14 +31,14 @@ corun_pool_result(const corun_future *fut)
 	return corun_future_result(fut, NULL);
 }
 
-struct cr_job *
-cr_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
+struct sup_job *
+sup_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 {
 	size_t klen = j->kind != NULL ? strlen(j->kind) : 0;
-	struct cr_job *job;
+	struct sup_job *job;
 
-	if (klen == 0 || klen > CR_WIRE_KIND_MAX || (j->len > 0 &&
-	    j->payload == NULL) || j->len > CR_WIRE_MAX_FRAME / 2 ||
+	if (klen == 0 || klen > WIRE_KIND_MAX || (j->len > 0 &&
+	    j->payload == NULL) || j->len > WIRE_MAX_FRAME / 2 ||
 	    j->timeout < 0 || j->timeout > 4e6 || j->retries < 0) {
 		*rc = CORUN_EINVAL;
 		return NULL;
@@ -61,7 +61,7 @@ cr_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->lost = 0;
 	job->retries_left = j->retries;
 	job->stream = (j->flags & CORUN_JOB_STREAM) != 0;
-	job->state = CR_JOB_QUEUED;
+	job->state = SUP_JOB_QUEUED;
 	job->cancel_req = 0;
 	job->cancel_sent = 0;
 	job->kind_len = (uint16_t)klen;
@@ -91,7 +91,7 @@ corun_pool_map(corun_pool *p, const struct corun_job *jobs, size_t n,
 		return CORUN_ECLOSED;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct cr_job *job = cr_pool_job_new(p, &jobs[i], &rc);
+		struct sup_job *job = sup_pool_job_new(p, &jobs[i], &rc);
 
 		if (job == NULL) {
 			/* Undo this call's jobs: all or nothing. */
@@ -104,10 +104,10 @@ corun_pool_map(corun_pool *p, const struct corun_job *jobs, size_t n,
 		}
 		/* One reference for the pool, one for the caller. */
 		outs[i] = corun_future_ref(&job->fut);
-		cr_jobq_push(&p->queue, job);
+		sup_jobq_push(&p->queue, job);
 		p->st.submitted++;
 	}
-	cr_pool_schedule_dispatch(p);
+	sup_pool_schedule_dispatch(p);
 	return 0;
 }
 
@@ -127,8 +127,8 @@ corun_pool_stats(const corun_pool *p, struct corun_pool_stats *st)
 	st->workers_alive = 0;
 	st->remote_alive = 0;
 	for (unsigned i = 0; i < p->nslots; i++) {
-		st->workers_alive += p->workers[i].state == CR_W_READY;
-		st->remote_alive += p->workers[i].state == CR_W_READY &&
+		st->workers_alive += p->workers[i].state == SUP_W_READY;
+		st->remote_alive += p->workers[i].state == SUP_W_READY &&
 		    p->workers[i].remote;
 	}
 }
@@ -139,7 +139,7 @@ corun_pool_worker_pids(const corun_pool *p, int *pids, size_t n)
 	size_t k = 0;
 
 	for (unsigned i = 0; i < p->procs; i++) {
-		if (p->workers[i].pid > 0 && p->workers[i].state != CR_W_IDLE) {
+		if (p->workers[i].pid > 0 && p->workers[i].state != SUP_W_IDLE) {
 			if (k < n) {
 				pids[k] = (int)p->workers[i].pid;
 			}

@@ -3,7 +3,7 @@
  * challenge-response: the nonces it has handed out and the check of a
  * worker's answer.  A nonce is fresh from getrandom(2), bound to the
  * connection (nng pipe) it was sent on, good for one answer, and expires
- * after the remote timeout; at most CR_RV_OUTSTANDING are kept (the oldest
+ * after the remote timeout; at most SUP_RV_OUTSTANDING are kept (the oldest
  * gives way), so a flood of requests cannot grow memory.  The MAC and
  * the derivations are wire-auth.c's.  Runs on the loop thread only.
  */
@@ -24,19 +24,19 @@ now_ns(void)
 }
 
 static void
-forget(struct cr_rv_nonce *n)
+forget(struct sup_rv_nonce *n)
 {
 	memset(n, 0, sizeof(*n));
 }
 
 /* The slot for a new nonce on pipe: its old one, a free one, the oldest. */
-static struct cr_rv_nonce *
-slot_for(struct cr_remote *r, uint32_t pipe, uint64_t now)
+static struct sup_rv_nonce *
+slot_for(struct sup_remote *r, uint32_t pipe, uint64_t now)
 {
-	struct cr_rv_nonce *free_n = NULL, *oldest = &r->nonces[0];
+	struct sup_rv_nonce *free_n = NULL, *oldest = &r->nonces[0];
 
-	for (size_t i = 0; i < CR_RV_OUTSTANDING; i++) {
-		struct cr_rv_nonce *n = &r->nonces[i];
+	for (size_t i = 0; i < SUP_RV_OUTSTANDING; i++) {
+		struct sup_rv_nonce *n = &r->nonces[i];
 
 		if (n->live && n->expires_ns <= now) {
 			forget(n);
@@ -55,36 +55,36 @@ slot_for(struct cr_remote *r, uint32_t pipe, uint64_t now)
 }
 
 int
-cr_remote_challenge(struct cr_remote *r, uint32_t pipe, uint64_t ttl_ns,
+sup_remote_challenge(struct sup_remote *r, uint32_t pipe, uint64_t ttl_ns,
     char *text, size_t size)
 {
 	uint64_t now = now_ns();
-	struct cr_rv_nonce *n = slot_for(r, pipe, now);
+	struct sup_rv_nonce *n = slot_for(r, pipe, now);
 
 	forget(n);
-	if (cr_auth_random(n->nonce, sizeof(n->nonce)) != 0) {
+	if (wire_auth_random(n->nonce, sizeof(n->nonce)) != 0) {
 		forget(n);
 		return -1;
 	}
 	n->live = 1;
 	n->pipe = pipe;
 	n->expires_ns = now + ttl_ns;
-	cr_rv_format_challenge(n->nonce, text, size);
+	wire_rv_format_challenge(n->nonce, text, size);
 	return 0;
 }
 
 int
-cr_remote_check_answer(struct cr_remote *r, uint32_t pipe,
-    const struct cr_wire_hello *h, char key[CR_RV_KEY_HEX + 1],
-    char proof[CR_RV_KEY_HEX + 1])
+sup_remote_check_answer(struct sup_remote *r, uint32_t pipe,
+    const struct wire_hello *h, char key[WIRE_RV_KEY_HEX + 1],
+    char proof[WIRE_RV_KEY_HEX + 1])
 {
-	uint8_t cnonce[CR_RV_NONCE_LEN], mac[CR_SHA256_LEN];
-	uint8_t want[CR_SHA256_LEN], snonce[CR_RV_NONCE_LEN];
-	struct cr_rv_nonce *n = NULL;
+	uint8_t cnonce[WIRE_RV_NONCE_LEN], mac[WIRE_SHA256_LEN];
+	uint8_t want[WIRE_SHA256_LEN], snonce[WIRE_RV_NONCE_LEN];
+	struct sup_rv_nonce *n = NULL;
 	uint64_t now = now_ns();
 	int ok;
 
-	for (size_t i = 0; i < CR_RV_OUTSTANDING; i++) {
+	for (size_t i = 0; i < SUP_RV_OUTSTANDING; i++) {
 		if (r->nonces[i].live && r->nonces[i].pipe == pipe) {
 			n = &r->nonces[i];
 		}
@@ -95,15 +95,15 @@ cr_remote_check_answer(struct cr_remote *r, uint32_t pipe,
 	memcpy(snonce, n->nonce, sizeof(snonce));
 	ok = n->expires_ns > now;
 	forget(n);		/* one answer per nonce, right or wrong */
-	if (!ok || cr_rv_parse_answer(h->token.ptr, h->token.len, cnonce,
+	if (!ok || wire_rv_parse_answer(h->token.ptr, h->token.len, cnonce,
 	    mac) != 0) {
 		return -1;
 	}
-	cr_rv_mac(r->token, snonce, cnonce, h, want);
-	ok = cr_auth_equal(mac, want, sizeof(mac));
+	wire_rv_mac(r->token, snonce, cnonce, h, want);
+	ok = wire_auth_equal(mac, want, sizeof(mac));
 	if (ok) {
-		cr_rv_session_key(r->token, snonce, cnonce, key);
-		cr_rv_proof(r->token, snonce, cnonce, proof);
+		wire_rv_session_key(r->token, snonce, cnonce, key);
+		wire_rv_proof(r->token, snonce, cnonce, proof);
 	}
 	memset(want, 0, sizeof(want));
 	return ok ? 0 : -1;

@@ -3,28 +3,28 @@
  * workers), remote-sess.c (closing them), remote-listen.c (the
  * rendezvous) and remote-auth.c (its challenge-response).  Not installed.
  */
-#ifndef CR_REMOTE_INTERNAL_H
-#define CR_REMOTE_INTERNAL_H
+#ifndef SUP_REMOTE_INTERNAL_H
+#define SUP_REMOTE_INTERNAL_H
 
 #include <pthread.h>
 
 #include "sup-internal.h"
 #include "wire/wire-auth.h"
 
-#define CR_REMOTE_TIMEOUT_MS	10000
-#define CR_REMOTE_HEARTBEAT_MS	1000	/* as CR_HEARTBEAT_MS */
-#define CR_RV_MAX_MSG		(64u << 10)
-#define CR_RV_OUTSTANDING	64	/* challenges awaiting an answer */
+#define SUP_REMOTE_TIMEOUT_MS	10000
+#define SUP_REMOTE_HEARTBEAT_MS	1000	/* as SUP_HEARTBEAT_MS */
+#define SUP_RV_MAX_MSG		(64u << 10)
+#define SUP_RV_OUTSTANDING	64	/* challenges awaiting an answer */
 
 /* A challenge handed out on one rendezvous connection (remote-auth.c). */
-struct cr_rv_nonce {
-	uint8_t		nonce[CR_RV_NONCE_LEN];
+struct sup_rv_nonce {
+	uint8_t		nonce[WIRE_RV_NONCE_LEN];
 	uint32_t	pipe;		/* nng pipe id it was sent on */
 	uint64_t	expires_ns;	/* CLOCK_MONOTONIC */
 	int		live;
 };
 
-struct cr_remote {
+struct sup_remote {
 	pthread_mutex_t mu;
 	int refs;			/* mu: the pool + open sessions */
 	struct corun_pool *pool;	/* mu: NULL once the pool let go */
@@ -43,7 +43,7 @@ struct cr_remote {
 	char host[160];			/* tcp: host part, as given */
 	char path[200];			/* ipc: socket path */
 	int is_ipc;
-	struct cr_rv_nonce nonces[CR_RV_OUTSTANDING];	/* loop only */
+	struct sup_rv_nonce nonces[SUP_RV_OUTSTANDING];	/* loop only */
 };
 
 /*
@@ -51,16 +51,16 @@ struct cr_remote {
  * when it opens (a removed pipe may no longer name its socket).  Freed
  * once nng_close of the socket has returned.
  */
-struct cr_sess {
-	struct cr_remote *r;
+struct sup_sess {
+	struct sup_remote *r;
 	int id;
 };
 
 /* remote-sess.c */
-void cr_remote_unref(struct cr_remote *r);
+void sup_remote_unref(struct sup_remote *r);
 /* Close on a detached thread (nng_close can hang); frees sess after. */
-void cr_remote_close_session(struct cr_remote *r, nng_socket sock,
-    struct cr_sess *sess);
+void sup_remote_close_session(struct sup_remote *r, nng_socket sock,
+    struct sup_sess *sess);
 
 /* remote-auth.c (loop thread) */
 /*
@@ -68,27 +68,27 @@ void cr_remote_close_session(struct cr_remote *r, nng_socket sock,
  * ttl_ns, as the reason text of a challenging WELCOME; 0, or -1 without
  * random bytes.
  */
-int cr_remote_challenge(struct cr_remote *r, uint32_t pipe, uint64_t ttl_ns,
+int sup_remote_challenge(struct sup_remote *r, uint32_t pipe, uint64_t ttl_ns,
     char *text, size_t size);
 /*
  * Check the answer in h's token against the nonce pipe was given, which
  * is used up whatever the outcome.  0 with the derived session key and
  * proof set, or -1 (no nonce, expired, malformed, wrong MAC).
  */
-int cr_remote_check_answer(struct cr_remote *r, uint32_t pipe,
-    const struct cr_wire_hello *h, char key[CR_RV_KEY_HEX + 1],
-    char proof[CR_RV_KEY_HEX + 1]);
+int sup_remote_check_answer(struct sup_remote *r, uint32_t pipe,
+    const struct wire_hello *h, char key[WIRE_RV_KEY_HEX + 1],
+    char proof[WIRE_RV_KEY_HEX + 1]);
 
 /* remote.c */
-void cr_remote_format_addr(const nng_sockaddr *sa, char *buf, size_t size);
-void cr_remote_printable(char *dst, size_t size, const uint8_t *src,
+void sup_remote_format_addr(const nng_sockaddr *sa, char *buf, size_t size);
+void sup_remote_printable(char *dst, size_t size, const uint8_t *src,
     size_t len);
-int cr_remote_same_secret(const uint8_t *a, size_t alen, const char *b);
-int cr_remote_set_tls(struct cr_remote *r, nng_listener l);
+int sup_remote_same_secret(const uint8_t *a, size_t alen, const char *b);
+int sup_remote_set_tls(struct sup_remote *r, nng_listener l);
 /* key: the session key derived in the handshake, or NULL for a random one. */
-struct cr_worker *cr_remote_attach(struct corun_pool *p,
-    const struct cr_wire_hello *h, const char *key, const char *peer,
+struct sup_worker *sup_remote_attach(struct corun_pool *p,
+    const struct wire_hello *h, const char *key, const char *peer,
     char *why, size_t whysize);
-void cr_remote_on_gone(evutil_socket_t fd, short what, void *arg);
+void sup_remote_on_gone(evutil_socket_t fd, short what, void *arg);
 
-#endif /* CR_REMOTE_INTERNAL_H */
+#endif /* SUP_REMOTE_INTERNAL_H */

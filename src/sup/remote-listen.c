@@ -25,19 +25,19 @@
 static void
 reply(struct corun_pool *p, int accepted, uint32_t id, const char *text)
 {
-	struct cr_remote *r = p->remote;
-	struct cr_wire_welcome wel = { 0 };
+	struct sup_remote *r = p->remote;
+	struct wire_welcome wel = { 0 };
 	const uint8_t *frame;
 	size_t len;
 	nng_msg *msg;
 
 	wel.accepted = (uint8_t)accepted;
-	wel.version = CR_WIRE_VERSION;
+	wel.version = WIRE_VERSION;
 	wel.worker_id = id;
-	wel.heartbeat_ms = CR_REMOTE_HEARTBEAT_MS;
+	wel.heartbeat_ms = SUP_REMOTE_HEARTBEAT_MS;
 	wel.reason.ptr = (const uint8_t *)text;
 	wel.reason.len = (uint32_t)strlen(text);
-	if (cr_wire_encode_welcome(&p->wb, &wel, &frame, &len) != 0 ||
+	if (wire_encode_welcome(&p->wb, &wel, &frame, &len) != 0 ||
 	    nng_msg_alloc(&msg, len) != 0) {
 		return;
 	}
@@ -65,14 +65,14 @@ refuse(struct corun_pool *p, const char *peer, const char *name,
  */
 static int
 authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
-    const char *name, const struct cr_wire_hello *h, char *key, char *proof)
+    const char *name, const struct wire_hello *h, char *key, char *proof)
 {
-	struct cr_remote *r = p->remote;
+	struct sup_remote *r = p->remote;
 	uint32_t pipe = nng_pipe_id(nng_msg_get_pipe(msg));
 	char text[160];
 
 	if (h->token.len == 0) {
-		if (cr_remote_challenge(r, pipe, cr_remote_timeout_ns(p), text,
+		if (sup_remote_challenge(r, pipe, sup_remote_timeout_ns(p), text,
 		    sizeof(text)) != 0) {
 			refuse(p, peer, name, "no random bytes for a nonce");
 			return -1;
@@ -80,9 +80,9 @@ authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
 		reply(p, 0, 0, text);	/* not a refusal: not counted */
 		return 1;
 	}
-	if (cr_remote_check_answer(r, pipe, h, key, proof) != 0) {
-		int none = h->token.len == strlen(CR_RV_NO_TOKEN) &&
-		    memcmp(h->token.ptr, CR_RV_NO_TOKEN, h->token.len) == 0;
+	if (sup_remote_check_answer(r, pipe, h, key, proof) != 0) {
+		int none = h->token.len == strlen(WIRE_RV_NO_TOKEN) &&
+		    memcmp(h->token.ptr, WIRE_RV_NO_TOKEN, h->token.len) == 0;
 
 		refuse(p, peer, name, none ? "no token (this supervisor "
 		    "requires one)" : "wrong token");
@@ -94,32 +94,32 @@ authenticate(struct corun_pool *p, nng_msg *msg, const char *peer,
 static void
 on_request(struct corun_pool *p, nng_msg *msg)
 {
-	struct cr_remote *r = p->remote;
-	struct cr_wire_frame f;
-	struct cr_worker *w;
+	struct sup_remote *r = p->remote;
+	struct wire_frame f;
+	struct sup_worker *w;
 	nng_sockaddr sa;
-	char peer[80], name[CR_WIRE_NAME_MAX + 1] = "", why[300];
+	char peer[80], name[WIRE_NAME_MAX + 1] = "", why[300];
 	char text[sizeof(w->url) + sizeof(w->key) + 2];
-	char key[CR_RV_KEY_HEX + 1], proof[CR_RV_KEY_HEX + 1];
+	char key[WIRE_RV_KEY_HEX + 1], proof[WIRE_RV_KEY_HEX + 1];
 
 	if (nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_REMADDR,
 	    &sa) == 0) {
-		cr_remote_format_addr(&sa, peer, sizeof(peer));
+		sup_remote_format_addr(&sa, peer, sizeof(peer));
 	} else {
 		snprintf(peer, sizeof(peer), "unknown address");
 	}
-	if (cr_wire_decode(nng_msg_body(msg), nng_msg_len(msg),
-	    CR_RV_MAX_MSG, &f, why, sizeof(why)) != 0) {
+	if (wire_decode(nng_msg_body(msg), nng_msg_len(msg),
+	    SUP_RV_MAX_MSG, &f, why, sizeof(why)) != 0) {
 		refuse(p, peer, name, why);
 		return;
 	}
-	if (f.hdr.type != CR_WIRE_HELLO) {
+	if (f.hdr.type != WIRE_HELLO) {
 		snprintf(why, sizeof(why), "%s frame where HELLO was expected",
-		    cr_wire_type_name(f.hdr.type));
+		    wire_type_name(f.hdr.type));
 		refuse(p, peer, name, why);
 		return;
 	}
-	cr_remote_printable(name, sizeof(name), f.u.hello.name.ptr,
+	sup_remote_printable(name, sizeof(name), f.u.hello.name.ptr,
 	    f.u.hello.name.len);
 	if (r->token != NULL && authenticate(p, msg, peer, name,
 	    &f.u.hello, key, proof) != 0) {
@@ -133,7 +133,7 @@ on_request(struct corun_pool *p, nng_msg *msg)
 		refuse(p, peer, name, "a capacity of 0 job slots");
 		return;
 	}
-	w = cr_remote_attach(p, &f.u.hello, r->token != NULL ? key : NULL,
+	w = sup_remote_attach(p, &f.u.hello, r->token != NULL ? key : NULL,
 	    peer, why, sizeof(why));
 	if (w == NULL) {
 		refuse(p, peer, name, why);
@@ -142,7 +142,7 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	/* With a token the key stays here: the worker derives it too. */
 	snprintf(text, sizeof(text), "%s %s", w->url,
 	    r->token != NULL ? proof : w->key);
-	cr_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, %u job "
+	sup_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, %u job "
 	    "slot(s); session at %s", w->idx, w->peer, f.u.hello.threads,
 	    f.u.hello.concurrency, f.u.hello.capacity, w->url);
 	reply(p, 1, w->idx, text);
@@ -169,7 +169,7 @@ on_rendezvous(evutil_socket_t fd, short what, void *arg)
 
 /* Split URL into scheme and host (tcp) or path (ipc). */
 static int
-parse_url(struct cr_remote *r, const char *url, char *why, size_t whysize)
+parse_url(struct sup_remote *r, const char *url, char *why, size_t whysize)
 {
 	const char *sep = strstr(url, "://"), *rest, *colon;
 	size_t n;
@@ -230,7 +230,7 @@ ipc_in_use(const char *url)
 }
 
 static int
-is_tls(const struct cr_remote *r)
+is_tls(const struct sup_remote *r)
 {
 	return strncmp(r->scheme, "tls+", 4) == 0;
 }
@@ -277,7 +277,7 @@ load_cert(nng_tls_config *cfg, const char *cert, const char *key,
 #endif
 
 static int
-make_tls(struct corun_pool *p, struct cr_remote *r, char *why,
+make_tls(struct corun_pool *p, struct sup_remote *r, char *why,
     size_t whysize)
 {
 #ifdef HAVE_NNG_TLS_CONFIG_ALLOC
@@ -331,15 +331,15 @@ make_tls(struct corun_pool *p, struct cr_remote *r, char *why,
 
 /* The token and the transport's security, as opts give them. */
 static int
-check_security(struct corun_pool *p, struct cr_remote *r, char *why,
+check_security(struct corun_pool *p, struct sup_remote *r, char *why,
     size_t whysize)
 {
 	const struct corun_pool_opts *o = &p->opts;
 
 	if (o->token != NULL && (strlen(o->token) == 0 ||
-	    strlen(o->token) > CR_WIRE_TOKEN_MAX)) {
+	    strlen(o->token) > WIRE_TOKEN_MAX)) {
 		snprintf(why, whysize, "the token must be 1 to %d bytes",
-		    CR_WIRE_TOKEN_MAX);
+		    WIRE_TOKEN_MAX);
 		return CORUN_EINVAL;
 	}
 	if (o->token != NULL && (r->token = strdup(o->token)) == NULL) {
@@ -361,7 +361,7 @@ check_security(struct corun_pool *p, struct cr_remote *r, char *why,
 
 /* The REP socket listening at opts.listen, watched on the loop. */
 static int
-open_rendezvous(struct corun_pool *p, struct cr_remote *r, char *why,
+open_rendezvous(struct corun_pool *p, struct sup_remote *r, char *why,
     size_t whysize)
 {
 	const struct corun_pool_opts *o = &p->opts;
@@ -373,7 +373,7 @@ open_rendezvous(struct corun_pool *p, struct cr_remote *r, char *why,
 		return CORUN_ESYS;
 	}
 	r->rv_open = 1;
-	nng_socket_set_size(r->rv, NNG_OPT_RECVMAXSZ, CR_RV_MAX_MSG);
+	nng_socket_set_size(r->rv, NNG_OPT_RECVMAXSZ, SUP_RV_MAX_MSG);
 	/* (A stale ipc socket file nng replaces.) */
 	if (r->is_ipc && ipc_in_use(o->listen)) {
 		snprintf(why, whysize, "cannot listen: Address in use (a "
@@ -381,7 +381,7 @@ open_rendezvous(struct corun_pool *p, struct cr_remote *r, char *why,
 		return CORUN_ESYS;
 	}
 	if ((rv = nng_listener_create(&l, r->rv, o->listen)) != 0 ||
-	    (rv = cr_remote_set_tls(r, l)) != 0 ||
+	    (rv = sup_remote_set_tls(r, l)) != 0 ||
 	    (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen: %s", nng_strerror(rv));
 		return CORUN_ESYS;
@@ -402,11 +402,11 @@ open_rendezvous(struct corun_pool *p, struct cr_remote *r, char *why,
 }
 
 int
-cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
+sup_remote_start(struct corun_pool *p, char *why, size_t whysize)
 {
 	const struct corun_pool_opts *o = &p->opts;
 	struct event_base *base = corun_loop_base(p->loop);
-	struct cr_remote *r;
+	struct sup_remote *r;
 	int rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -427,7 +427,7 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 		return CORUN_ESYS;
 	}
 	r->gone_ev = event_new(base, r->pfd[0], EV_READ | EV_PERSIST,
-	    cr_remote_on_gone, p);
+	    sup_remote_on_gone, p);
 	if (r->gone_ev == NULL || event_add(r->gone_ev, NULL) != 0) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
@@ -435,7 +435,7 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 	if ((rc = open_rendezvous(p, r, why, whysize)) != 0) {
 		return rc;
 	}
-	cr_pool_log(p, "listening for remote workers at %s (%s)", o->listen,
+	sup_pool_log(p, "listening for remote workers at %s (%s)", o->listen,
 	    is_tls(r) ? (o->tls_ca != NULL ? "TLS, worker certificates "
 	    "required" : "TLS") : r->token != NULL ? "token" : r->is_ipc ?
 	    "file permissions" : "insecure");
@@ -444,9 +444,9 @@ cr_remote_start(struct corun_pool *p, char *why, size_t whysize)
 
 /* Take no more workers: close the rendezvous. */
 void
-cr_remote_stop(struct corun_pool *p)
+sup_remote_stop(struct corun_pool *p)
 {
-	struct cr_remote *r = p->remote;
+	struct sup_remote *r = p->remote;
 
 	if (r == NULL) {
 		return;
@@ -466,7 +466,7 @@ cr_remote_stop(struct corun_pool *p)
 		pthread_mutex_lock(&r->mu);
 		r->refs++;
 		pthread_mutex_unlock(&r->mu);
-		cr_remote_close_session(r, r->rv, NULL);
+		sup_remote_close_session(r, r->rv, NULL);
 		r->rv_open = 0;
 		if (r->is_ipc && r->rv_listening) {
 			unlink(r->path);
@@ -476,14 +476,14 @@ cr_remote_stop(struct corun_pool *p)
 }
 
 void
-cr_remote_free(struct corun_pool *p)
+sup_remote_free(struct corun_pool *p)
 {
-	struct cr_remote *r = p->remote;
+	struct sup_remote *r = p->remote;
 
 	if (r == NULL) {
 		return;
 	}
-	cr_remote_stop(p);
+	sup_remote_stop(p);
 	if (r->gone_ev != NULL) {
 		event_free(r->gone_ev);
 	}
@@ -491,5 +491,5 @@ cr_remote_free(struct corun_pool *p)
 	r->pool = NULL;
 	pthread_mutex_unlock(&r->mu);
 	p->remote = NULL;
-	cr_remote_unref(r);
+	sup_remote_unref(r);
 }

@@ -1,6 +1,6 @@
 /*
  * remote-sess.c - the end of remote sockets: the reference count of
- * struct cr_remote (the pool and every open session socket hold one), and
+ * struct sup_remote (the pool and every open session socket hold one), and
  * session and rendezvous sockets closed on a detached thread, as nng_close
  * can hang.  Calls nothing else of the supervisor.
  */
@@ -18,7 +18,7 @@
 #endif
 
 void
-cr_remote_unref(struct cr_remote *r)
+sup_remote_unref(struct sup_remote *r)
 {
 	int last;
 
@@ -44,30 +44,30 @@ cr_remote_unref(struct cr_remote *r)
 	free(r);
 }
 
-struct cr_rclose {
+struct sup_rclose {
 	nng_socket sock;
-	struct cr_remote *r;
-	struct cr_sess *sess;		/* its pipe callback's, or NULL */
+	struct sup_remote *r;
+	struct sup_sess *sess;		/* its pipe callback's, or NULL */
 };
 
 static void *
 rclose_main(void *arg)
 {
-	struct cr_rclose *c = arg;
+	struct sup_rclose *c = arg;
 
 	nng_close(c->sock);
 	free(c->sess);
-	cr_remote_unref(c->r);
+	sup_remote_unref(c->r);
 	free(c);
 	return NULL;
 }
 
 /* nng_close can hang (sockclose.c): close on a detached thread. */
 void
-cr_remote_close_session(struct cr_remote *r, nng_socket sock,
-    struct cr_sess *sess)
+sup_remote_close_session(struct sup_remote *r, nng_socket sock,
+    struct sup_sess *sess)
 {
-	struct cr_rclose *c = malloc(sizeof(*c));
+	struct sup_rclose *c = malloc(sizeof(*c));
 	pthread_attr_t attr;
 	pthread_t tid;
 	int ok = 0;
@@ -85,19 +85,19 @@ cr_remote_close_session(struct cr_remote *r, nng_socket sock,
 		free(c);
 		nng_close(sock);
 		free(sess);
-		cr_remote_unref(r);
+		sup_remote_unref(r);
 	}
 }
 
 void
-cr_remote_close_socket(struct cr_worker *w)
+sup_remote_close_socket(struct sup_worker *w)
 {
-	struct cr_remote *r = w->pool->remote;
+	struct sup_remote *r = w->pool->remote;
 
 	if (r->is_ipc) {
 		unlink(w->url + 6);
 	}
-	cr_remote_close_session(r, w->sock, w->sess);
+	sup_remote_close_session(r, w->sock, w->sess);
 	w->sess = NULL;
 	w->sock_open = 0;
 }

@@ -19,7 +19,7 @@
  *
  * Its connection closing is seen through nng_pipe_notify; the callback
  * runs on an nng thread and only records the socket id and writes a byte
- * to a pipe the loop watches.  The state it touches (struct cr_remote)
+ * to a pipe the loop watches.  The state it touches (struct sup_remote)
  * is reference counted: the pool holds one reference and every session
  * socket one more, dropped once nng_close of that socket returned on its
  * detached thread, after which nng calls nothing of ours for it.
@@ -45,10 +45,10 @@
 #endif
 
 uint64_t
-cr_remote_timeout_ns(const struct corun_pool *p)
+sup_remote_timeout_ns(const struct corun_pool *p)
 {
 	unsigned ms = p->opts.remote_timeout_ms ? p->opts.remote_timeout_ms :
-	    CR_REMOTE_TIMEOUT_MS;
+	    SUP_REMOTE_TIMEOUT_MS;
 
 	return (uint64_t)ms * 1000000ull;
 }
@@ -57,8 +57,8 @@ cr_remote_timeout_ns(const struct corun_pool *p)
 static void
 pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
 {
-	struct cr_sess *sess = arg;
-	struct cr_remote *r = sess->r;
+	struct sup_sess *sess = arg;
+	struct sup_remote *r = sess->r;
 	int id = sess->id;
 	char c = 1;
 
@@ -87,10 +87,10 @@ pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
 
 /* Loop: sockets whose connection closed. */
 void
-cr_remote_on_gone(evutil_socket_t fd, short what, void *arg)
+sup_remote_on_gone(evutil_socket_t fd, short what, void *arg)
 {
 	struct corun_pool *p = arg;
-	struct cr_remote *r = p->remote;
+	struct sup_remote *r = p->remote;
 	char buf[64];
 	int ids[64];
 	size_t n;
@@ -107,11 +107,11 @@ cr_remote_on_gone(evutil_socket_t fd, short what, void *arg)
 		pthread_mutex_unlock(&r->mu);
 		for (size_t i = 0; i < n; i++) {
 			for (unsigned k = p->procs; k < p->nslots; k++) {
-				struct cr_worker *w = &p->workers[k];
+				struct sup_worker *w = &p->workers[k];
 
 				if (w->remote && w->sock_open &&
 				    nng_socket_id(w->sock) == ids[i]) {
-					cr_worker_drop(w, "connection closed");
+					sup_worker_drop(w, "connection closed");
 				}
 			}
 		}
@@ -121,7 +121,7 @@ cr_remote_on_gone(evutil_socket_t fd, short what, void *arg)
 /* ---- the session socket of one remote worker ------------------------ */
 
 void
-cr_remote_format_addr(const nng_sockaddr *sa, char *buf, size_t size)
+sup_remote_format_addr(const nng_sockaddr *sa, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -171,7 +171,7 @@ make_key(char *key, size_t size)
 
 /* A name from the network, fit for a log line: no control bytes. */
 void
-cr_remote_printable(char *dst, size_t size, const uint8_t *src, size_t len)
+sup_remote_printable(char *dst, size_t size, const uint8_t *src, size_t len)
 {
 	size_t i;
 
@@ -183,7 +183,7 @@ cr_remote_printable(char *dst, size_t size, const uint8_t *src, size_t len)
 
 /* Compare without an early exit, so timing says nothing of the secret. */
 int
-cr_remote_same_secret(const uint8_t *a, size_t alen, const char *b)
+sup_remote_same_secret(const uint8_t *a, size_t alen, const char *b)
 {
 	size_t blen = strlen(b);
 	unsigned diff = alen != blen;
@@ -195,7 +195,7 @@ cr_remote_same_secret(const uint8_t *a, size_t alen, const char *b)
 }
 
 int
-cr_remote_set_tls(struct cr_remote *r, nng_listener l)
+sup_remote_set_tls(struct sup_remote *r, nng_listener l)
 {
 	if (r->tls == NULL) {
 		return 0;
@@ -205,10 +205,10 @@ cr_remote_set_tls(struct cr_remote *r, nng_listener l)
 
 /* Listen for one worker on an ephemeral port: w->url is where. */
 static int
-open_session(struct corun_pool *p, struct cr_worker *w, char *why,
+open_session(struct corun_pool *p, struct sup_worker *w, char *why,
     size_t whysize)
 {
-	struct cr_remote *r = p->remote;
+	struct sup_remote *r = p->remote;
 	nng_listener l;
 	nng_sockaddr sa;
 	unsigned port = 0;
@@ -238,13 +238,13 @@ open_session(struct corun_pool *p, struct cr_worker *w, char *why,
 	pthread_mutex_lock(&r->mu);
 	r->refs++;		/* dropped when the socket is closed */
 	pthread_mutex_unlock(&r->mu);
-	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME +
-	    CR_WIRE_HDR_SIZE);
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_FRAME +
+	    WIRE_HDR_SIZE);
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
 	if ((rv = nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_event,
 	    w->sess)) != 0 || (rv = nng_listener_create(&l, w->sock, w->url)) != 0 ||
-	    (rv = cr_remote_set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
+	    (rv = sup_remote_set_tls(r, l)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "cannot listen at %s: %s", w->url,
 		    nng_strerror(rv));
 		return CORUN_ESYS;
@@ -263,20 +263,20 @@ open_session(struct corun_pool *p, struct cr_worker *w, char *why,
 		snprintf(w->url, sizeof(w->url), "%s://%s:%u", r->scheme,
 		    r->host, port);
 	}
-	if (cr_worker_watch(p, w) != 0) {
+	if (sup_worker_watch(p, w) != 0) {
 		snprintf(why, whysize, "cannot watch the session socket");
 		return CORUN_ENOMEM;
 	}
 	return 0;
 }
 
-static struct cr_worker *
+static struct sup_worker *
 free_slot(struct corun_pool *p)
 {
 	for (unsigned i = p->procs; i < p->nslots; i++) {
-		struct cr_worker *w = &p->workers[i];
+		struct sup_worker *w = &p->workers[i];
 
-		if (w->state == CR_W_IDLE && w->drop_h == NULL &&
+		if (w->state == SUP_W_IDLE && w->drop_h == NULL &&
 		    !w->sock_open && w->leases.len == 0) {
 			return w;
 		}
@@ -285,11 +285,11 @@ free_slot(struct corun_pool *p)
 }
 
 /* A remote slot for the worker that said h; its session is listening. */
-struct cr_worker *
-cr_remote_attach(struct corun_pool *p, const struct cr_wire_hello *h,
+struct sup_worker *
+sup_remote_attach(struct corun_pool *p, const struct wire_hello *h,
     const char *key, const char *peer, char *why, size_t whysize)
 {
-	struct cr_worker *w = free_slot(p);
+	struct sup_worker *w = free_slot(p);
 	char name[64];
 
 	if (w == NULL) {
@@ -309,7 +309,7 @@ cr_remote_attach(struct corun_pool *p, const struct cr_wire_hello *h,
 	w->jobs_limit = 0;
 	w->last_rx_ns = 0;
 	w->started_ns = corun_loop_now_ns();
-	cr_remote_printable(name, sizeof(name), h->name.ptr, h->name.len);
+	sup_remote_printable(name, sizeof(name), h->name.ptr, h->name.len);
 	snprintf(w->peer, sizeof(w->peer), "%.40s at %.50s", name, peer);
 	if (key != NULL) {
 		snprintf(w->key, sizeof(w->key), "%s", key);
@@ -318,26 +318,26 @@ cr_remote_attach(struct corun_pool *p, const struct cr_wire_hello *h,
 		return NULL;
 	}
 	if (open_session(p, w, why, whysize) != 0) {
-		cr_worker_close_socket(w);
+		sup_worker_close_socket(w);
 		return NULL;
 	}
-	w->state = CR_W_STARTING;
+	w->state = SUP_W_STARTING;
 	return w;
 }
 
 int
-cr_remote_check_hello(struct cr_worker *w, const struct cr_wire_hello *h)
+sup_remote_check_hello(struct sup_worker *w, const struct wire_hello *h)
 {
-	if (!cr_remote_same_secret(h->token.ptr, h->token.len, w->key)) {
+	if (!sup_remote_same_secret(h->token.ptr, h->token.len, w->key)) {
 		w->pool->st.remote_refused++;
 		/* Always logged, as at the rendezvous. */
 		fprintf(stderr, "corun: refused remote worker %u (%s): wrong "
 		    "session key\n", w->idx, w->peer);
-		cr_worker_kill(w, SIGKILL, "wrong session key in HELLO");
+		sup_worker_kill(w, SIGKILL, "wrong session key in HELLO");
 		return -1;
 	}
 	if (h->capacity == 0) {
-		cr_worker_kill(w, SIGKILL, "HELLO with no capacity");
+		sup_worker_kill(w, SIGKILL, "HELLO with no capacity");
 		return -1;
 	}
 	w->rpid = h->pid;

@@ -32,10 +32,10 @@
 
 #include "sup-internal.h"
 
-#define CR_DRAIN_STEP_NS 5000000L	/* 5 ms */
-#define CR_DRAIN_STEPS 400		/* 2 s */
+#define SUP_DRAIN_STEP_NS 5000000L	/* 5 ms */
+#define SUP_DRAIN_STEPS 400		/* 2 s */
 
-struct cr_sockwatch {
+struct sup_sockwatch {
 	int pipes;			/* atomic: pipes attached */
 };
 
@@ -44,7 +44,7 @@ static int pending;			/* atomic: closes not finished */
 static void
 on_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 {
-	struct cr_sockwatch *sw = arg;
+	struct sup_sockwatch *sw = arg;
 
 	(void)pipe;
 	__atomic_add_fetch(&sw->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1,
@@ -52,9 +52,9 @@ on_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 }
 
 int
-cr_sock_watch(nng_socket sock, struct cr_sockwatch **out)
+sup_sock_watch(nng_socket sock, struct sup_sockwatch **out)
 {
-	struct cr_sockwatch *sw;
+	struct sup_sockwatch *sw;
 
 	if ((sw = calloc(1, sizeof(*sw))) == NULL) {
 		return CORUN_ENOMEM;
@@ -68,18 +68,18 @@ cr_sock_watch(nng_socket sock, struct cr_sockwatch **out)
 	return 0;
 }
 
-struct cr_closing {
+struct sup_closing {
 	nng_socket sock;
-	struct cr_sockwatch *sw;
+	struct sup_sockwatch *sw;
 };
 
 static void
-drain_and_close(nng_socket sock, struct cr_sockwatch *sw)
+drain_and_close(nng_socket sock, struct sup_sockwatch *sw)
 {
-	struct timespec step = { 0, CR_DRAIN_STEP_NS };
+	struct timespec step = { 0, SUP_DRAIN_STEP_NS };
 	nng_msg *m;
 
-	for (int i = 0; sw != NULL && i < CR_DRAIN_STEPS &&
+	for (int i = 0; sw != NULL && i < SUP_DRAIN_STEPS &&
 	    __atomic_load_n(&sw->pipes, __ATOMIC_SEQ_CST) > 0; i++) {
 		while (nng_recvmsg(sock, &m, NNG_FLAG_NONBLOCK) == 0) {
 			nng_msg_free(m);
@@ -95,7 +95,7 @@ drain_and_close(nng_socket sock, struct cr_sockwatch *sw)
 static void *
 close_main(void *arg)
 {
-	struct cr_closing *c = arg;
+	struct sup_closing *c = arg;
 
 	drain_and_close(c->sock, c->sw);
 	free(c);
@@ -103,9 +103,9 @@ close_main(void *arg)
 }
 
 void
-cr_sock_close(nng_socket sock, struct cr_sockwatch *sw, const char *url)
+sup_sock_close(nng_socket sock, struct sup_sockwatch *sw, const char *url)
 {
-	struct cr_closing *c = malloc(sizeof(*c));
+	struct sup_closing *c = malloc(sizeof(*c));
 	pthread_attr_t attr;
 	pthread_t tid;
 	int ok = 0;
@@ -130,7 +130,7 @@ cr_sock_close(nng_socket sock, struct cr_sockwatch *sw, const char *url)
 }
 
 unsigned
-cr_sock_closes_pending(void)
+sup_sock_closes_pending(void)
 {
 	return (unsigned)__atomic_load_n(&pending, __ATOMIC_SEQ_CST);
 }

@@ -8,8 +8,8 @@
  * pool's loop and messages are moved with non-blocking calls, so nothing
  * of corun runs on nng's threads.
  */
-#ifndef CR_SUP_INTERNAL_H
-#define CR_SUP_INTERNAL_H
+#ifndef SUP_SUP_INTERNAL_H
+#define SUP_SUP_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,10 +22,10 @@
 #include "future-internal.h"
 #include "wire/wire.h"
 
-enum cr_job_state {
-	CR_JOB_QUEUED = 1,
-	CR_JOB_LEASED,
-	CR_JOB_DONE
+enum sup_job_state {
+	SUP_JOB_QUEUED = 1,
+	SUP_JOB_LEASED,
+	SUP_JOB_DONE
 };
 
 /*
@@ -33,11 +33,11 @@ enum cr_job_state {
  * allocation holds the job, its kind and its payload.  The pool holds a
  * reference until the job is done.
  */
-struct cr_job {
+struct sup_job {
 	struct corun_future fut;
 	struct corun_pool *pool;
-	struct cr_job *next, *prev;	/* queue or the worker's leases */
-	struct cr_worker *worker;	/* CR_JOB_LEASED */
+	struct sup_job *next, *prev;	/* queue or the worker's leases */
+	struct sup_worker *worker;	/* SUP_JOB_LEASED */
 	uint64_t id;
 	uint64_t tag;
 	uint32_t timeout_ms;
@@ -56,33 +56,33 @@ struct cr_job {
 	char data[];
 };
 
-struct cr_jobq {
-	struct cr_job *head, *tail;
+struct sup_jobq {
+	struct sup_job *head, *tail;
 	size_t len;
 };
 
 /* id -> leased job, open addressing with linear probing. */
-struct cr_jobmap {
-	struct cr_job **slots;
+struct sup_jobmap {
+	struct sup_job **slots;
 	size_t cap;			/* power of two, or 0 */
 	size_t len;
 };
 
-enum cr_worker_state {
-	CR_W_IDLE = 0,			/* slot empty, maybe restarting */
-	CR_W_STARTING,			/* spawned, no HELLO yet */
-	CR_W_READY,
-	CR_W_STOPPING,			/* SHUTDOWN sent */
-	CR_W_DEAD
+enum sup_worker_state {
+	SUP_W_IDLE = 0,			/* slot empty, maybe restarting */
+	SUP_W_STARTING,			/* spawned, no HELLO yet */
+	SUP_W_READY,
+	SUP_W_STOPPING,			/* SHUTDOWN sent */
+	SUP_W_DEAD
 };
 
-struct cr_outmsg {
+struct sup_outmsg {
 	nng_msg *msg;
-	struct cr_outmsg *next;
+	struct sup_outmsg *next;
 };
 
 /* Workers take silence as a dead supervisor: we send heartbeats this often. */
-#define CR_HEARTBEAT_MS 1000
+#define SUP_HEARTBEAT_MS 1000
 
 /*
  * How a worker (worker.c, worker-sock.c, and the remote session code)
@@ -90,33 +90,33 @@ struct cr_outmsg {
  * the worker's slot.  The context is w->pool.  All are called on the
  * loop thread; on_exit and on_lost at most once per process or session.
  */
-struct cr_worker_ops {
+struct sup_worker_ops {
 	/* A frame arrived (not decoded yet); w may be dropped inside. */
-	void (*on_frame)(struct cr_worker *w, const uint8_t *buf, size_t len);
+	void (*on_frame)(struct sup_worker *w, const uint8_t *buf, size_t len);
 	/* Its process exited (reaped), with waitpid's status. */
-	void (*on_exit)(struct cr_worker *w, int status);
+	void (*on_exit)(struct sup_worker *w, int status);
 	/* A remote worker is gone; its socket is closed already. */
-	void (*on_lost)(struct cr_worker *w, const char *why);
+	void (*on_lost)(struct sup_worker *w, const char *why);
 	/* Run the owner's dispatch at the end of this iteration. */
 	void (*schedule_flush)(struct corun_pool *p);
 };
 
-struct cr_worker {
+struct sup_worker {
 	struct corun_pool *pool;
-	const struct cr_worker_ops *ops;	/* the pool's */
+	const struct sup_worker_ops *ops;	/* the pool's */
 	unsigned idx;
 	uint32_t gen;
 	int state;
 	pid_t pid;
 	nng_socket sock;
 	int sock_open;
-	struct cr_sockwatch *watch;	/* its pipes (sockclose.c) */
+	struct sup_sockwatch *watch;	/* its pipes (sockclose.c) */
 	struct event *rev;		/* RECVFD readable: messages wait */
 	struct event *wev;		/* SENDFD readable: can send */
 	struct event *pev;		/* pidfd readable: the process exited */
 	int pidfd;
 	struct corun_handle *poll_h;	/* waitpid polling without pidfd */
-	struct cr_outmsg *outq, *outq_tail;
+	struct sup_outmsg *outq, *outq_tail;
 	/*
 	 * The socket a local worker reads its first jobs from, before it
 	 * connects (--jobs-fd): written once at the first dispatch, then
@@ -126,7 +126,7 @@ struct cr_worker {
 	struct cr_spawn *spawn;		/* its start (lib/spawn.h), till reaped */
 	/*
 	 * Its listener is opened at the first dispatch, after its first
-	 * jobs went out (cr_worker_listen): nng's start-up in this process
+	 * jobs went out (sup_worker_listen): nng's start-up in this process
 	 * (a dozen threads) then overlaps the worker's instead of delaying
 	 * its first jobs.
 	 */
@@ -144,7 +144,7 @@ struct cr_worker {
 	uint32_t credit;		/* jobs we may still send */
 	uint32_t cancels;		/* cancel requests not sent yet */
 	uint32_t capacity;
-	struct cr_jobq leases;
+	struct sup_jobq leases;
 	uint64_t started_ns;
 	uint64_t last_rx_ns;		/* last frame from it (health.c) */
 	uint64_t hb_killed_ns;		/* when health.c sent SIGABRT */
@@ -156,8 +156,8 @@ struct cr_worker {
 	/* Remote workers (remote.c): no process of ours, no pid. */
 	int remote;			/* attached through the rendezvous */
 	uint32_t rpid;			/* its pid on its own host */
-	corun_handle *drop_h;		/* a drop scheduled (cr_worker_kill) */
-	struct cr_sess *sess;		/* its pipe callback's state */
+	corun_handle *drop_h;		/* a drop scheduled (sup_worker_kill) */
+	struct sup_sess *sess;		/* its pipe callback's state */
 	char peer[96];			/* its address, for logs */
 	char key[48];			/* session key it must present */
 	char url[256];
@@ -172,12 +172,12 @@ struct corun_pool {
 	unsigned max_attempts, batch_max, restart_max;
 	unsigned prefetch;		/* passed to workers */
 	char rundir[200];
-	struct cr_worker *workers;	/* procs local, then remote slots */
+	struct sup_worker *workers;	/* procs local, then remote slots */
 	unsigned nslots;		/* procs + remote slots */
-	struct cr_remote *remote;	/* remote.c: the rendezvous */
-	struct cr_jobq queue;
-	struct cr_jobmap leased;
-	struct cr_wire_builder wb;
+	struct sup_remote *remote;	/* remote.c: the rendezvous */
+	struct sup_jobq queue;
+	struct sup_jobmap leased;
+	struct wire_builder wb;
 	uint64_t next_id;
 	corun_handle *dispatch_h;	/* one dispatch per iteration */
 	corun_handle *restart_h;
@@ -201,95 +201,95 @@ struct corun_pool {
 };
 
 /* jobmap.c */
-int cr_jobmap_put(struct cr_jobmap *m, struct cr_job *job);
-struct cr_job *cr_jobmap_get(const struct cr_jobmap *m, uint64_t id);
-void cr_jobmap_del(struct cr_jobmap *m, uint64_t id);
-void cr_jobmap_fini(struct cr_jobmap *m);
-void cr_jobq_push(struct cr_jobq *q, struct cr_job *job);
-void cr_jobq_push_front(struct cr_jobq *q, struct cr_job *job);
-void cr_jobq_remove(struct cr_jobq *q, struct cr_job *job);
-struct cr_job *cr_jobq_pop(struct cr_jobq *q);
+int sup_jobmap_put(struct sup_jobmap *m, struct sup_job *job);
+struct sup_job *sup_jobmap_get(const struct sup_jobmap *m, uint64_t id);
+void sup_jobmap_del(struct sup_jobmap *m, uint64_t id);
+void sup_jobmap_fini(struct sup_jobmap *m);
+void sup_jobq_push(struct sup_jobq *q, struct sup_job *job);
+void sup_jobq_push_front(struct sup_jobq *q, struct sup_job *job);
+void sup_jobq_remove(struct sup_jobq *q, struct sup_job *job);
+struct sup_job *sup_jobq_pop(struct sup_jobq *q);
 
 /* log.c: a line on stderr, "corun: ...", unless opts.quiet.  Anyone's. */
-void cr_pool_log(const struct corun_pool *p, const char *fmt, ...)
+void sup_pool_log(const struct corun_pool *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
  * worker.c: one worker process (spawn, exit, signals), and dropping a
  * remote worker.  What happens to a worker is reported upward through its
- * ops (struct cr_worker_ops, installed by the pool), never by name.
+ * ops (struct sup_worker_ops, installed by the pool), never by name.
  */
-int cr_worker_spawn(struct corun_pool *p, struct cr_worker *w);
-void cr_worker_kill(struct cr_worker *w, int sig, const char *why);
-void cr_worker_close(struct cr_worker *w);
+int sup_worker_spawn(struct corun_pool *p, struct sup_worker *w);
+void sup_worker_kill(struct sup_worker *w, int sig, const char *why);
+void sup_worker_close(struct sup_worker *w);
 /* Close the socket of its first jobs (the worker then connects for them). */
-void cr_worker_close_jobs_fd(struct cr_worker *w);
-void cr_worker_listen(struct cr_worker *w);
-void cr_worker_bye(struct cr_worker *w);
-void cr_worker_spawn_end(struct cr_worker *w);
+void sup_worker_close_jobs_fd(struct sup_worker *w);
+void sup_worker_listen(struct sup_worker *w);
+void sup_worker_bye(struct sup_worker *w);
+void sup_worker_spawn_end(struct sup_worker *w);
 /*
  * A remote worker is gone: close its socket, then ops->on_lost (once:
  * nothing happens to a worker already idle).  On the loop thread.
  */
-void cr_worker_drop(struct cr_worker *w, const char *why);
+void sup_worker_drop(struct sup_worker *w, const char *why);
 
 /*
  * worker-sock.c: a worker's socket on the pool's loop.  Every frame read
  * goes to w->ops->on_frame, on the loop thread.
  */
 /* Open a local worker's socket and listen at w->url; watch it. */
-int cr_worker_open_socket(struct corun_pool *p, struct cr_worker *w);
+int sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w);
 /* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
-int cr_worker_watch(struct corun_pool *p, struct cr_worker *w);
-int cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len);
+int sup_worker_watch(struct corun_pool *p, struct sup_worker *w);
+int sup_worker_send(struct sup_worker *w, const uint8_t *frame, size_t len);
 /* Read what nng has for w now (at most 64 frames). */
-void cr_worker_read(struct cr_worker *w);
+void sup_worker_read(struct sup_worker *w);
 /* Stop talking to the worker: its exit is still watched. */
-void cr_worker_close_socket(struct cr_worker *w);
+void sup_worker_close_socket(struct sup_worker *w);
 
 /*
  * sockclose.c: watch a socket's pipes from its creation; close it on a
  * thread of its own once its peer's last messages were read (bounded),
- * so that nng 1.5.2 cannot hang in the close.  cr_sock_close takes sock
+ * so that nng 1.5.2 cannot hang in the close.  sup_sock_close takes sock
  * and sw (which may be NULL); url, if ipc://, is unlinked at once.
  */
-struct cr_sockwatch;
-int cr_sock_watch(nng_socket sock, struct cr_sockwatch **out);
-void cr_sock_close(nng_socket sock, struct cr_sockwatch *sw,
+struct sup_sockwatch;
+int sup_sock_watch(nng_socket sock, struct sup_sockwatch **out);
+void sup_sock_close(nng_socket sock, struct sup_sockwatch *sw,
     const char *url);
 /* Closes started and not finished, in this process. */
-unsigned cr_sock_closes_pending(void);
+unsigned sup_sock_closes_pending(void);
 
 /*
  * health.c: heartbeats to the workers, silent workers, restart backoff.
  */
-void cr_health_start(struct corun_pool *p);
-void cr_health_stop(struct corun_pool *p);
+void sup_health_start(struct corun_pool *p);
+void sup_health_stop(struct corun_pool *p);
 /*
  * Counts one restart and returns the delay before it, in seconds: for a
  * worker that failed to start (start_failed), 0.1 s doubling with each
  * failure in a row up to 5 s; for one that died while it ran, 0 within
  * the intensity limit (restart_max in the window), else the limit's own
  * pace (window / restart_max).  Never gives up: pool-exit.c decides when
- * a pool is broken (more than CR_START_FAILS_MAX start failures in a row,
+ * a pool is broken (more than SUP_START_FAILS_MAX start failures in a row,
  * or more than restart_max if that is lower).
  */
-#define CR_START_FAILS_MAX 5
-double cr_health_restart_delay(struct corun_pool *p, int start_failed);
-uint64_t cr_health_restart_window_ns(const struct corun_pool *p);
-void cr_pool_start_heartbeats(struct corun_pool *p);
+#define SUP_START_FAILS_MAX 5
+double sup_health_restart_delay(struct corun_pool *p, int start_failed);
+uint64_t sup_health_restart_window_ns(const struct corun_pool *p);
+void sup_pool_start_heartbeats(struct corun_pool *p);
 
 /*
  * remote.c, remote-listen.c: remote workers attach through a rendezvous
  * socket (opts.listen) and get a PAIR1 socket of their own; see
  * doc/wire-protocol.md.  remote-sess.c closes those sockets.
  */
-int cr_remote_start(struct corun_pool *p, char *why, size_t whysize);
-void cr_remote_stop(struct corun_pool *p);
-void cr_remote_free(struct corun_pool *p);
-int cr_remote_check_hello(struct cr_worker *w, const struct cr_wire_hello *h);
-void cr_remote_close_socket(struct cr_worker *w);
-uint64_t cr_remote_timeout_ns(const struct corun_pool *p);
+int sup_remote_start(struct corun_pool *p, char *why, size_t whysize);
+void sup_remote_stop(struct corun_pool *p);
+void sup_remote_free(struct corun_pool *p);
+int sup_remote_check_hello(struct sup_worker *w, const struct wire_hello *h);
+void sup_remote_close_socket(struct sup_worker *w);
+uint64_t sup_remote_timeout_ns(const struct corun_pool *p);
 
 /*
  * The pool, lowest part first; each part calls only those before it.
@@ -297,48 +297,48 @@ uint64_t cr_remote_timeout_ns(const struct corun_pool *p);
  */
 
 /* pool-job.c: a job's outcome.  Each completes the job exactly once. */
-void cr_pool_job_fail(struct cr_job *job, int code, const char *fmt, ...)
+void sup_pool_job_fail(struct sup_job *job, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void cr_pool_job_succeed(struct cr_job *job, const struct cr_wire_result *r,
+void sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
     pid_t pid);
 /* Hand streamed output to the caller (opts.on_output). */
-void cr_pool_deliver(struct cr_job *job, int stream, const uint8_t *data,
+void sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
     size_t len);
 /* Take a leased job back from its worker (still to be completed). */
-void cr_pool_unlease(struct corun_pool *p, struct cr_job *job);
+void sup_pool_unlease(struct corun_pool *p, struct sup_job *job);
 /* Fail every queued job with code and why. */
-void cr_pool_fail_queue(struct corun_pool *p, int code, const char *why);
+void sup_pool_fail_queue(struct corun_pool *p, int code, const char *why);
 
 /* pool-shutdown.c */
-void cr_pool_stop_worker(struct corun_pool *p, struct cr_worker *w,
+void sup_pool_stop_worker(struct corun_pool *p, struct sup_worker *w,
     int graceful);
 /* When closing: stop or drain workers, and complete the shutdown future
  * once none is left. */
-void cr_pool_maybe_finish_shutdown(struct corun_pool *p);
+void sup_pool_maybe_finish_shutdown(struct corun_pool *p);
 
 /* pool-dispatch.c */
-void cr_pool_schedule_dispatch(struct corun_pool *p);
+void sup_pool_schedule_dispatch(struct corun_pool *p);
 /* Run dispatch at the end of this iteration even with nothing queued. */
-void cr_pool_schedule_flush(struct corun_pool *p);
-void cr_pool_dispatch_now(struct corun_pool *p);
+void sup_pool_schedule_flush(struct corun_pool *p);
+void sup_pool_dispatch_now(struct corun_pool *p);
 /* Back to the front of the queue, and a dispatch scheduled. */
-void cr_pool_requeue_front(struct corun_pool *p, struct cr_job *job);
+void sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job);
 /* The cancel of a job's future (its cr_future_ops). */
-int cr_pool_job_cancel(corun_future *fut);
+int sup_pool_job_cancel(corun_future *fut);
 
 /* pool-frame.c: a frame from w (its ops->on_frame). */
-void cr_pool_on_frame(struct cr_worker *w, const uint8_t *buf, size_t len);
+void sup_pool_on_frame(struct sup_worker *w, const uint8_t *buf, size_t len);
 
 /*
  * pool-exit.c: a local worker's process exited, with waitpid's status
  * (ops->on_exit); a remote worker is gone (ops->on_lost).  Its leases are
  * re-queued or failed; a local one is restarted.
  */
-void cr_pool_on_exit(struct cr_worker *w, int status);
-void cr_pool_on_lost(struct cr_worker *w, const char *why);
+void sup_pool_on_exit(struct sup_worker *w, int status);
+void sup_pool_on_lost(struct sup_worker *w, const char *why);
 
 /* pool-submit.c: a job for the queue (not queued yet); NULL and *rc if bad. */
-struct cr_job *cr_pool_job_new(struct corun_pool *p, const struct corun_job *j,
+struct sup_job *sup_pool_job_new(struct corun_pool *p, const struct corun_job *j,
     int *rc);
 
-#endif /* CR_SUP_INTERNAL_H */
+#endif /* SUP_SUP_INTERNAL_H */

@@ -19,7 +19,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg);
 
 /* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
 int
-cr_worker_watch(struct corun_pool *p, struct cr_worker *w)
+sup_worker_watch(struct corun_pool *p, struct sup_worker *w)
 {
 	struct event_base *base = corun_loop_base(p->loop);
 	int rfd, wfd;
@@ -38,36 +38,36 @@ cr_worker_watch(struct corun_pool *p, struct cr_worker *w)
 }
 
 int
-cr_worker_open_socket(struct corun_pool *p, struct cr_worker *w)
+sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w)
 {
 	int rv;
 
 	if ((rv = nng_pair1_open(&w->sock)) != 0) {
-		cr_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
+		sup_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
 		return CORUN_ESYS;
 	}
 	w->sock_open = 1;
-	if (cr_sock_watch(w->sock, &w->watch) != 0) {
+	if (sup_sock_watch(w->sock, &w->watch) != 0) {
 		return CORUN_ENOMEM;
 	}
-	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, CR_WIRE_MAX_FRAME);
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_FRAME);
 	/* Sends queue in outq; nng itself need not buffer much. */
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
 	rv = cr_fault(CR_FAULT_LISTEN) ? NNG_EADDRINUSE :
 	    nng_listen(w->sock, w->url, NULL, 0);
 	if (rv != 0) {
-		cr_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
+		sup_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
 		return CORUN_ESYS;
 	}
-	return cr_worker_watch(p, w);
+	return sup_worker_watch(p, w);
 }
 
 static void
-flush_out(struct cr_worker *w)
+flush_out(struct sup_worker *w)
 {
 	while (w->outq != NULL) {
-		struct cr_outmsg *m = w->outq;
+		struct sup_outmsg *m = w->outq;
 		int rv = nng_sendmsg(w->sock, m->msg, NNG_FLAG_NONBLOCK);
 
 		if (rv == NNG_EAGAIN) {
@@ -86,9 +86,9 @@ flush_out(struct cr_worker *w)
 }
 
 int
-cr_worker_send(struct cr_worker *w, const uint8_t *frame, size_t len)
+sup_worker_send(struct sup_worker *w, const uint8_t *frame, size_t len)
 {
-	struct cr_outmsg *m;
+	struct sup_outmsg *m;
 	nng_msg *msg;
 
 	if (!w->sock_open || w->exit_deferred) {
@@ -142,11 +142,11 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	if (cr_fault(CR_FAULT_RX)) {
 		return;		/* (injected: nothing handed over yet) */
 	}
-	cr_worker_read(arg);
+	sup_worker_read(arg);
 }
 
 void
-cr_worker_read(struct cr_worker *w)
+sup_worker_read(struct sup_worker *w)
 {
 	uint32_t gen = w->gen;
 
@@ -166,10 +166,10 @@ cr_worker_read(struct cr_worker *w)
 
 /* Stop talking to the worker: its exit is still watched. */
 void
-cr_worker_close_socket(struct cr_worker *w)
+sup_worker_close_socket(struct sup_worker *w)
 {
 	while (w->outq != NULL) {
-		struct cr_outmsg *m = w->outq;
+		struct sup_outmsg *m = w->outq;
 
 		w->outq = m->next;
 		nng_msg_free(m->msg);
@@ -185,9 +185,9 @@ cr_worker_close_socket(struct cr_worker *w)
 		w->wev = NULL;
 	}
 	if (w->sock_open && w->remote) {
-		cr_remote_close_socket(w);
+		sup_remote_close_socket(w);
 	} else if (w->sock_open) {
-		cr_sock_close(w->sock, w->watch, w->url);
+		sup_sock_close(w->sock, w->watch, w->url);
 		w->watch = NULL;
 		w->sock_open = 0;
 	}

@@ -33,7 +33,7 @@ extern char **environ;
 
 /* Reap the worker if it exited: 1 reaped, 0 running. */
 static int
-reap(struct cr_worker *w)
+reap(struct sup_worker *w)
 {
 	int status = 0;
 	pid_t r;
@@ -47,7 +47,7 @@ reap(struct cr_worker *w)
 	if (r < 0) {
 		status = 0;	/* reaped elsewhere: report a plain exit */
 	}
-	cr_worker_spawn_end(w);
+	sup_worker_spawn_end(w);
 	w->ops->on_exit(w, status);
 	return 1;
 }
@@ -58,15 +58,15 @@ reap(struct cr_worker *w)
  * exits at once): nng may not have handed us those frames yet when the
  * exit is seen.  So the exit waits, the process unreaped (its pid stays
  * ours), until its BYE was read or it holds nothing any more, checking
- * every CR_EXIT_CHECK s for at most CR_EXIT_CHECKS times (a worker that
+ * every SUP_EXIT_CHECK s for at most SUP_EXIT_CHECKS times (a worker that
  * crashed sends no BYE: its jobs are re-queued 100 ms later).
  */
-#define CR_EXIT_CHECK 0.002
-#define CR_EXIT_CHECKS 50
+#define SUP_EXIT_CHECK 0.002
+#define SUP_EXIT_CHECKS 50
 
 /* 1 if the process has exited (it is not reaped). */
 static int
-exited(const struct cr_worker *w)
+exited(const struct sup_worker *w)
 {
 	siginfo_t si;
 
@@ -82,12 +82,12 @@ exited(const struct cr_worker *w)
 
 /* Nothing it sent can still be on the way that we would miss. */
 static int
-exit_ready(struct cr_worker *w)
+exit_ready(struct sup_worker *w)
 {
 	if (w->bye_seen || w->leases.len == 0 || !w->sock_open) {
 		return 1;
 	}
-	cr_worker_read(w);		/* what nng has now */
+	sup_worker_read(w);		/* what nng has now */
 	return w->bye_seen || w->leases.len == 0 || !w->sock_open;
 }
 
@@ -96,12 +96,12 @@ static void exit_check(void *arg);
 /*
  * It has exited: reap it now, or once its last frames are read.  Only a
  * worker past HELLO can have sent results; meanwhile it is sent nothing
- * (cr_worker_send) and given no jobs (no longer READY).
+ * (sup_worker_send) and given no jobs (no longer READY).
  */
 static void
-exited_now(struct cr_worker *w)
+exited_now(struct sup_worker *w)
 {
-	if (w->state != CR_W_READY && w->state != CR_W_STOPPING) {
+	if (w->state != SUP_W_READY && w->state != SUP_W_STOPPING) {
 		reap(w);
 		return;
 	}
@@ -110,17 +110,17 @@ exited_now(struct cr_worker *w)
 		if (w->pev != NULL) {
 			event_del(w->pev);	/* it stays readable */
 		}
-		if (w->state == CR_W_READY) {
-			w->state = CR_W_STOPPING;
+		if (w->state == SUP_W_READY) {
+			w->state = SUP_W_STOPPING;
 		}
 	}
-	if (exit_ready(w) || w->exit_checks >= CR_EXIT_CHECKS) {
+	if (exit_ready(w) || w->exit_checks >= SUP_EXIT_CHECKS) {
 		reap(w);
 		return;
 	}
 	if (w->exit_h == NULL) {
 		w->exit_checks++;
-		corun_call_later(w->pool->loop, CR_EXIT_CHECK, exit_check, w,
+		corun_call_later(w->pool->loop, SUP_EXIT_CHECK, exit_check, w,
 		    &w->exit_h);
 	}
 }
@@ -128,7 +128,7 @@ exited_now(struct cr_worker *w)
 static void
 exit_check(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct sup_worker *w = arg;
 
 	corun_handle_release(w->exit_h);
 	w->exit_h = NULL;
@@ -137,7 +137,7 @@ exit_check(void *arg)
 
 /* Its BYE was read: a deferred exit need not wait any more. */
 void
-cr_worker_bye(struct cr_worker *w)
+sup_worker_bye(struct sup_worker *w)
 {
 	w->bye_seen = 1;
 	if (w->exit_deferred && w->exit_h != NULL) {
@@ -151,7 +151,7 @@ cr_worker_bye(struct cr_worker *w)
 static void
 on_pidfd(evutil_socket_t fd, short what, void *arg)
 {
-	struct cr_worker *w = arg;
+	struct sup_worker *w = arg;
 
 	(void)fd;
 	(void)what;
@@ -163,7 +163,7 @@ on_pidfd(evutil_socket_t fd, short what, void *arg)
 static void
 poll_child(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct sup_worker *w = arg;
 
 	corun_handle_release(w->poll_h);
 	w->poll_h = NULL;
@@ -175,7 +175,7 @@ poll_child(void *arg)
 }
 
 static int
-watch_exit(struct cr_worker *w)
+watch_exit(struct sup_worker *w)
 {
 	struct event_base *base = corun_loop_base(w->pool->loop);
 
@@ -197,7 +197,7 @@ watch_exit(struct cr_worker *w)
 
 /* The process is reaped: release what its start held, say why it failed. */
 void
-cr_worker_spawn_end(struct cr_worker *w)
+sup_worker_spawn_end(struct sup_worker *w)
 {
 	int err;
 
@@ -205,7 +205,7 @@ cr_worker_spawn_end(struct cr_worker *w)
 		err = cr_spawn_end(w->spawn);
 		w->spawn = NULL;
 		if (err != 0) {
-			cr_pool_log(w->pool, "cannot start worker %s: %s",
+			sup_pool_log(w->pool, "cannot start worker %s: %s",
 			    w->pool->worker_path, strerror(err));
 		}
 	}
@@ -213,7 +213,7 @@ cr_worker_spawn_end(struct cr_worker *w)
 
 /*
  * The socket pair a worker's first jobs come through (fd 3), see
- * cr_pool_dispatch_now: a socket, so that a write to a worker that died
+ * sup_pool_dispatch_now: a socket, so that a write to a worker that died
  * is EPIPE, not SIGPIPE (MSG_NOSIGNAL).
  */
 static int
@@ -238,14 +238,14 @@ jobs_socket(int jp[2])
 }
 
 /* The numbers a worker's command line shows, as strings. */
-struct cr_worker_args {
+struct sup_worker_args {
 	char threads[16], conc[16], id[16], parent[16], prefetch[16];
 };
 
 /* Fill argv (room for 32 + 2 * 64) with w's command line. */
 static void
-worker_argv(struct corun_pool *p, struct cr_worker *w,
-    struct cr_worker_args *a, char **argv)
+worker_argv(struct corun_pool *p, struct sup_worker *w,
+    struct sup_worker_args *a, char **argv)
 {
 	size_t n = 0;
 
@@ -288,9 +288,9 @@ worker_argv(struct corun_pool *p, struct cr_worker *w,
 }
 
 static int
-spawn_process(struct corun_pool *p, struct cr_worker *w)
+spawn_process(struct corun_pool *p, struct sup_worker *w)
 {
-	struct cr_worker_args args;
+	struct sup_worker_args args;
 	char *argv[32 + 2 * 64];
 	int jp[2] = { -1, -1 }, fds[4];
 	int rc;
@@ -332,7 +332,7 @@ spawn_process(struct corun_pool *p, struct cr_worker *w)
 }
 
 void
-cr_worker_close_jobs_fd(struct cr_worker *w)
+sup_worker_close_jobs_fd(struct sup_worker *w)
 {
 	if (w->jobs_fd >= 0) {
 		close(w->jobs_fd);
@@ -341,7 +341,7 @@ cr_worker_close_jobs_fd(struct cr_worker *w)
 }
 
 int
-cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
+sup_worker_spawn(struct corun_pool *p, struct sup_worker *w)
 {
 	int rc;
 
@@ -362,7 +362,7 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	w->started_ns = corun_loop_now_ns();
 	/*
 	 * The process now; its listener at the next dispatch, once its
-	 * first jobs are on their way (cr_worker_listen): the worker's exec
+	 * first jobs are on their way (sup_worker_listen): the worker's exec
 	 * and start-up overlap the socket's set-up here, and it dials again
 	 * (with a short back-off) if it gets there first.
 	 */
@@ -371,16 +371,16 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
 	if ((rc = spawn_process(p, w)) != 0) {
 		int err = errno;
 
-		cr_pool_log(p, "cannot start worker %s: %s", p->worker_path,
+		sup_pool_log(p, "cannot start worker %s: %s", p->worker_path,
 		    strerror(err));
-		cr_worker_close(w);
+		sup_worker_close(w);
 		errno = err;
 		return rc;
 	}
-	w->state = CR_W_STARTING;
+	w->state = SUP_W_STARTING;
 	w->listen_due = 1;
 	if ((rc = watch_exit(w)) != 0) {
-		cr_worker_kill(w, SIGKILL, NULL);
+		sup_worker_kill(w, SIGKILL, NULL);
 		return rc;
 	}
 	/*
@@ -399,15 +399,15 @@ cr_worker_spawn(struct corun_pool *p, struct cr_worker *w)
  * breaks as one whose workers keep dying.
  */
 void
-cr_worker_listen(struct cr_worker *w)
+sup_worker_listen(struct sup_worker *w)
 {
 	w->listen_due = 0;
-	if (w->state != CR_W_STARTING || w->sock_open) {
+	if (w->state != SUP_W_STARTING || w->sock_open) {
 		return;
 	}
-	if (cr_worker_open_socket(w->pool, w) != 0) {
-		cr_worker_close_socket(w);
-		cr_worker_kill(w, SIGKILL, "cannot listen for it; stopping it");
+	if (sup_worker_open_socket(w->pool, w) != 0) {
+		sup_worker_close_socket(w);
+		sup_worker_kill(w, SIGKILL, "cannot listen for it; stopping it");
 	}
 }
 
@@ -415,39 +415,39 @@ cr_worker_listen(struct cr_worker *w)
 
 /* Stop talking to a remote worker and hand its jobs back to the owner. */
 void
-cr_worker_drop(struct cr_worker *w, const char *why)
+sup_worker_drop(struct sup_worker *w, const char *why)
 {
-	if (w->state == CR_W_IDLE) {
+	if (w->state == SUP_W_IDLE) {
 		return;
 	}
-	cr_worker_close_socket(w);
+	sup_worker_close_socket(w);
 	w->ops->on_lost(w, why);
 }
 
 static void
 drop_cb(void *arg)
 {
-	struct cr_worker *w = arg;
+	struct sup_worker *w = arg;
 
 	corun_handle_release(w->drop_h);
 	w->drop_h = NULL;
-	cr_worker_drop(w, "dropped");
+	sup_worker_drop(w, "dropped");
 }
 
 /* Drop a remote worker at the end of this iteration (not under a caller). */
 static void
-drop_soon(struct cr_worker *w, const char *why)
+drop_soon(struct sup_worker *w, const char *why)
 {
-	if (w->drop_h != NULL || w->state == CR_W_IDLE) {
+	if (w->drop_h != NULL || w->state == SUP_W_IDLE) {
 		return;
 	}
-	cr_pool_log(w->pool, "remote worker %u (%s): %s; dropping it",
+	sup_pool_log(w->pool, "remote worker %u (%s): %s; dropping it",
 	    w->idx, w->peer, why);
 	(void)corun_call_soon(w->pool->loop, drop_cb, w, &w->drop_h);
 }
 
 void
-cr_worker_kill(struct cr_worker *w, int sig, const char *why)
+sup_worker_kill(struct sup_worker *w, int sig, const char *why)
 {
 	if (w->remote) {
 		/* No process of ours: any signal means "drop it". */
@@ -455,10 +455,10 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 		return;
 	}
 	if (why != NULL) {
-		cr_pool_log(w->pool, "worker %u (pid %ld): %s", w->idx,
+		sup_pool_log(w->pool, "worker %u (pid %ld): %s", w->idx,
 		    (long)w->pid, why);
 	}
-	if (w->pid > 0 && w->state != CR_W_DEAD && w->state != CR_W_IDLE) {
+	if (w->pid > 0 && w->state != SUP_W_DEAD && w->state != SUP_W_IDLE) {
 		kill(w->pid, sig);
 		w->kill_sent = 1;
 	}
@@ -466,10 +466,10 @@ cr_worker_kill(struct cr_worker *w, int sig, const char *why)
 
 /* Release the socket, events and exit watch; the process is gone. */
 void
-cr_worker_close(struct cr_worker *w)
+sup_worker_close(struct sup_worker *w)
 {
-	cr_worker_close_jobs_fd(w);
-	cr_worker_close_socket(w);
+	sup_worker_close_jobs_fd(w);
+	sup_worker_close_socket(w);
 	if (w->pev != NULL) {
 		event_free(w->pev);
 		w->pev = NULL;

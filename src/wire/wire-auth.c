@@ -18,7 +18,7 @@
 static const char hexdig[] = "0123456789abcdef";
 
 int
-cr_auth_equal(const void *a, const void *b, size_t n)
+wire_auth_equal(const void *a, const void *b, size_t n)
 {
 	const volatile uint8_t *x = a, *y = b;
 	uint8_t diff = 0;
@@ -30,7 +30,7 @@ cr_auth_equal(const void *a, const void *b, size_t n)
 }
 
 int
-cr_auth_random(void *buf, size_t n)
+wire_auth_random(void *buf, size_t n)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
@@ -47,32 +47,32 @@ cr_auth_random(void *buf, size_t n)
 }
 
 static void
-put_be32(struct cr_hmac *m, uint32_t v)
+put_be32(struct wire_hmac *m, uint32_t v)
 {
 	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
 		(uint8_t)(v >> 8), (uint8_t)v };
 
-	cr_hmac_update(m, b, sizeof(b));
+	wire_hmac_update(m, b, sizeof(b));
 }
 
 /* HMAC(token, NAME ":" LABEL, snonce, cnonce), the start of every MAC. */
 static void
-begin(struct cr_hmac *m, const char *token, const char *label,
+begin(struct wire_hmac *m, const char *token, const char *label,
     const uint8_t *snonce, const uint8_t *cnonce)
 {
-	cr_hmac_init(m, token, strlen(token));
-	cr_hmac_update(m, CR_RV_AUTH_NAME ":", sizeof(CR_RV_AUTH_NAME));
-	cr_hmac_update(m, label, strlen(label) + 1);	/* with its NUL */
-	cr_hmac_update(m, snonce, CR_RV_NONCE_LEN);
-	cr_hmac_update(m, cnonce, CR_RV_NONCE_LEN);
+	wire_hmac_init(m, token, strlen(token));
+	wire_hmac_update(m, WIRE_RV_AUTH_NAME ":", sizeof(WIRE_RV_AUTH_NAME));
+	wire_hmac_update(m, label, strlen(label) + 1);	/* with its NUL */
+	wire_hmac_update(m, snonce, WIRE_RV_NONCE_LEN);
+	wire_hmac_update(m, cnonce, WIRE_RV_NONCE_LEN);
 }
 
 void
-cr_rv_mac(const char *token, const uint8_t snonce[CR_RV_NONCE_LEN],
-    const uint8_t cnonce[CR_RV_NONCE_LEN], const struct cr_wire_hello *h,
-    uint8_t mac[CR_SHA256_LEN])
+wire_rv_mac(const char *token, const uint8_t snonce[WIRE_RV_NONCE_LEN],
+    const uint8_t cnonce[WIRE_RV_NONCE_LEN], const struct wire_hello *h,
+    uint8_t mac[WIRE_SHA256_LEN])
 {
-	struct cr_hmac m;
+	struct wire_hmac m;
 
 	begin(&m, token, "hello", snonce, cnonce);
 	put_be32(&m, h->max_version);
@@ -82,8 +82,8 @@ cr_rv_mac(const char *token, const uint8_t snonce[CR_RV_NONCE_LEN],
 	put_be32(&m, h->concurrency);
 	put_be32(&m, h->capacity);
 	put_be32(&m, h->name.len);
-	cr_hmac_update(&m, h->name.ptr, h->name.len);
-	cr_hmac_final(&m, mac);
+	wire_hmac_update(&m, h->name.ptr, h->name.len);
+	wire_hmac_final(&m, mac);
 }
 
 static void
@@ -117,78 +117,78 @@ from_hex(const uint8_t *s, size_t n, uint8_t *out)
 
 static void
 derive(const char *token, const char *label, const uint8_t *snonce,
-    const uint8_t *cnonce, char out[CR_RV_KEY_HEX + 1])
+    const uint8_t *cnonce, char out[WIRE_RV_KEY_HEX + 1])
 {
-	struct cr_hmac m;
-	uint8_t mac[CR_SHA256_LEN];
+	struct wire_hmac m;
+	uint8_t mac[WIRE_SHA256_LEN];
 
 	begin(&m, token, label, snonce, cnonce);
-	cr_hmac_final(&m, mac);
-	to_hex(mac, CR_RV_KEY_HEX / 2, out);
+	wire_hmac_final(&m, mac);
+	to_hex(mac, WIRE_RV_KEY_HEX / 2, out);
 	memset(mac, 0, sizeof(mac));
 }
 
 void
-cr_rv_session_key(const char *token, const uint8_t snonce[CR_RV_NONCE_LEN],
-    const uint8_t cnonce[CR_RV_NONCE_LEN], char key[CR_RV_KEY_HEX + 1])
+wire_rv_session_key(const char *token, const uint8_t snonce[WIRE_RV_NONCE_LEN],
+    const uint8_t cnonce[WIRE_RV_NONCE_LEN], char key[WIRE_RV_KEY_HEX + 1])
 {
 	derive(token, "session", snonce, cnonce, key);
 }
 
 void
-cr_rv_proof(const char *token, const uint8_t snonce[CR_RV_NONCE_LEN],
-    const uint8_t cnonce[CR_RV_NONCE_LEN], char proof[CR_RV_KEY_HEX + 1])
+wire_rv_proof(const char *token, const uint8_t snonce[WIRE_RV_NONCE_LEN],
+    const uint8_t cnonce[WIRE_RV_NONCE_LEN], char proof[WIRE_RV_KEY_HEX + 1])
 {
 	derive(token, "supervisor", snonce, cnonce, proof);
 }
 
 size_t
-cr_rv_format_challenge(const uint8_t snonce[CR_RV_NONCE_LEN], char *buf,
+wire_rv_format_challenge(const uint8_t snonce[WIRE_RV_NONCE_LEN], char *buf,
     size_t size)
 {
-	char hex[2 * CR_RV_NONCE_LEN + 1];
+	char hex[2 * WIRE_RV_NONCE_LEN + 1];
 
-	to_hex(snonce, CR_RV_NONCE_LEN, hex);
-	return (size_t)snprintf(buf, size, "%s %s", CR_RV_CHALLENGE, hex);
+	to_hex(snonce, WIRE_RV_NONCE_LEN, hex);
+	return (size_t)snprintf(buf, size, "%s %s", WIRE_RV_CHALLENGE, hex);
 }
 
 int
-cr_rv_parse_challenge(const uint8_t *text, size_t len,
-    uint8_t snonce[CR_RV_NONCE_LEN])
+wire_rv_parse_challenge(const uint8_t *text, size_t len,
+    uint8_t snonce[WIRE_RV_NONCE_LEN])
 {
-	size_t pre = sizeof(CR_RV_CHALLENGE);	/* with the space */
+	size_t pre = sizeof(WIRE_RV_CHALLENGE);	/* with the space */
 
-	if (len != pre + 2 * CR_RV_NONCE_LEN ||
-	    memcmp(text, CR_RV_CHALLENGE " ", pre) != 0) {
+	if (len != pre + 2 * WIRE_RV_NONCE_LEN ||
+	    memcmp(text, WIRE_RV_CHALLENGE " ", pre) != 0) {
 		return -1;
 	}
-	return from_hex(text + pre, CR_RV_NONCE_LEN, snonce);
+	return from_hex(text + pre, WIRE_RV_NONCE_LEN, snonce);
 }
 
 void
-cr_rv_format_answer(const uint8_t cnonce[CR_RV_NONCE_LEN],
-    const uint8_t mac[CR_SHA256_LEN], char *buf, size_t size)
+wire_rv_format_answer(const uint8_t cnonce[WIRE_RV_NONCE_LEN],
+    const uint8_t mac[WIRE_SHA256_LEN], char *buf, size_t size)
 {
-	char n[2 * CR_RV_NONCE_LEN + 1], m[2 * CR_SHA256_LEN + 1];
+	char n[2 * WIRE_RV_NONCE_LEN + 1], m[2 * WIRE_SHA256_LEN + 1];
 
-	to_hex(cnonce, CR_RV_NONCE_LEN, n);
-	to_hex(mac, CR_SHA256_LEN, m);
-	snprintf(buf, size, "%s %s %s", CR_RV_AUTH_NAME, n, m);
+	to_hex(cnonce, WIRE_RV_NONCE_LEN, n);
+	to_hex(mac, WIRE_SHA256_LEN, m);
+	snprintf(buf, size, "%s %s %s", WIRE_RV_AUTH_NAME, n, m);
 }
 
 int
-cr_rv_parse_answer(const uint8_t *text, size_t len,
-    uint8_t cnonce[CR_RV_NONCE_LEN], uint8_t mac[CR_SHA256_LEN])
+wire_rv_parse_answer(const uint8_t *text, size_t len,
+    uint8_t cnonce[WIRE_RV_NONCE_LEN], uint8_t mac[WIRE_SHA256_LEN])
 {
-	size_t pre = sizeof(CR_RV_AUTH_NAME);	/* with the space */
+	size_t pre = sizeof(WIRE_RV_AUTH_NAME);	/* with the space */
 
-	if (len != CR_RV_ANSWER_LEN - 1 ||
-	    memcmp(text, CR_RV_AUTH_NAME " ", pre) != 0 ||
-	    text[pre + 2 * CR_RV_NONCE_LEN] != ' ') {
+	if (len != WIRE_RV_ANSWER_LEN - 1 ||
+	    memcmp(text, WIRE_RV_AUTH_NAME " ", pre) != 0 ||
+	    text[pre + 2 * WIRE_RV_NONCE_LEN] != ' ') {
 		return -1;
 	}
-	if (from_hex(text + pre, CR_RV_NONCE_LEN, cnonce) != 0 ||
-	    from_hex(text + pre + 2 * CR_RV_NONCE_LEN + 1, CR_SHA256_LEN,
+	if (from_hex(text + pre, WIRE_RV_NONCE_LEN, cnonce) != 0 ||
+	    from_hex(text + pre + 2 * WIRE_RV_NONCE_LEN + 1, WIRE_SHA256_LEN,
 	    mac) != 0) {
 		return -1;
 	}

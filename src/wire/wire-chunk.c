@@ -9,7 +9,7 @@
 #include "wire-internal.h"
 
 int
-cr_chunk_reserve(struct cr_chunk_buf *b, size_t need)
+wire_chunk_reserve(struct wire_chunk_buf *b, size_t need)
 {
 	size_t cap;
 	uint8_t *n;
@@ -33,7 +33,7 @@ cr_chunk_reserve(struct cr_chunk_buf *b, size_t need)
 }
 
 void
-cr_chunk_buf_free(struct cr_chunk_buf *b)
+wire_chunk_buf_free(struct wire_chunk_buf *b)
 {
 	free(b->p);
 	b->p = NULL;
@@ -41,23 +41,23 @@ cr_chunk_buf_free(struct cr_chunk_buf *b)
 }
 
 int
-cr_chunk_begin(struct cr_chunk_buf *b)
+wire_chunk_begin(struct wire_chunk_buf *b)
 {
 	b->len = 0;
-	if (cr_chunk_reserve(b, 4) != 0) {
+	if (wire_chunk_reserve(b, 4) != 0) {
 		return CORUN_ENOMEM;
 	}
-	cr_wire_put32(b->p, 0);
+	wire_put32(b->p, 0);
 	b->len = 4;
 	b->last_ns = 0;
 	return 0;
 }
 
 void
-cr_chunk_finish(struct cr_chunk_buf *b, uint32_t count)
+wire_chunk_finish(struct wire_chunk_buf *b, uint32_t count)
 {
 	if (b->len >= 4) {
-		cr_wire_put32(b->p, count);
+		wire_put32(b->p, count);
 	}
 }
 
@@ -79,7 +79,7 @@ cr_chunk_finish(struct cr_chunk_buf *b, uint32_t count)
 static const char empty[1] = "";
 
 int
-cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
+wire_chunk_add_job(struct wire_chunk_buf *b, const struct corun_job *j,
     const char *prev)
 {
 	size_t klen, need;
@@ -90,14 +90,14 @@ cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
 	    strcmp(prev, j->kind) == 0))) {
 		klen = 0;	/* same kind as the item before: checked */
 	} else if ((klen = j->kind != NULL ? strlen(j->kind) : 0) == 0 ||
-	    klen > CR_WIRE_KIND_MAX) {
+	    klen > WIRE_KIND_MAX) {
 		return CORUN_EINVAL;
 	}
 	if ((j->len > 0 && j->payload == NULL) || !(j->timeout >= 0) ||
 	    j->timeout > 4e6 || j->retries < 0) {
 		return CORUN_EINVAL;
 	}
-	if (j->len > CR_CHUNK_MAX_PAYLOAD - 4 - CR_CHUNK_JOB_FIXED - klen) {
+	if (j->len > WIRE_CHUNK_MAX_PAYLOAD - 4 - WIRE_CHUNK_JOB_FIXED - klen) {
 		return CORUN_ERANGE;
 	}
 	if (j->timeout > 0) {
@@ -110,20 +110,20 @@ cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
 	    (j->len > 0 ? J_PAYLOAD : 0);
 	need = 1 + (ms ? 4 : 0) + (j->retries > 0 ? 4 : 0) +
 	    (klen > 0 ? 1 + klen : 0) + (j->len > 0 ? 4 + j->len + 1 : 0);
-	if (b->len + need > CR_CHUNK_MAX_PAYLOAD) {
+	if (b->len + need > WIRE_CHUNK_MAX_PAYLOAD) {
 		return CORUN_EAGAIN;
 	}
-	if (cr_chunk_reserve(b, need) != 0) {
+	if (wire_chunk_reserve(b, need) != 0) {
 		return CORUN_ENOMEM;
 	}
 	p = b->p + b->len;
 	*p++ = flags;
 	if (flags & J_TIMEOUT) {
-		cr_wire_put32(p, ms);
+		wire_put32(p, ms);
 		p += 4;
 	}
 	if (flags & J_RETRIES) {
-		cr_wire_put32(p, (uint32_t)j->retries);
+		wire_put32(p, (uint32_t)j->retries);
 		p += 4;
 	}
 	if (flags & J_KIND) {
@@ -132,7 +132,7 @@ cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
 		p += klen;
 	}
 	if (flags & J_PAYLOAD) {
-		cr_wire_put32(p, (uint32_t)j->len);
+		wire_put32(p, (uint32_t)j->len);
 		memcpy(p + 4, j->payload, j->len);
 		p[4 + j->len] = '\0';
 	}
@@ -141,7 +141,7 @@ cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
 }
 
 int
-cr_chunk_iter_init(struct cr_chunk_iter *it, const void *buf, size_t len)
+wire_chunk_iter_init(struct wire_chunk_iter *it, const void *buf, size_t len)
 {
 	memset(it, 0, sizeof(*it));
 	if (buf == NULL || len < 4) {
@@ -149,25 +149,25 @@ cr_chunk_iter_init(struct cr_chunk_iter *it, const void *buf, size_t len)
 	}
 	it->p = buf;
 	it->end = it->p + len;
-	it->count = cr_wire_get32(it->p);
+	it->count = wire_get32(it->p);
 	it->p += 4;
 	return 0;
 }
 
 static int
-take_u32(struct cr_chunk_iter *it, uint32_t *v)
+take_u32(struct wire_chunk_iter *it, uint32_t *v)
 {
 	if (it->end - it->p < 4) {
 		return -1;
 	}
-	*v = cr_wire_get32(it->p);
+	*v = wire_get32(it->p);
 	it->p += 4;
 	return 0;
 }
 
 /* A u32 length, that many bytes and a NUL; NULL if they are not there. */
 static const char *
-take_field(struct cr_chunk_iter *it, uint32_t *len)
+take_field(struct wire_chunk_iter *it, uint32_t *len)
 {
 	const char *s;
 
@@ -181,7 +181,7 @@ take_field(struct cr_chunk_iter *it, uint32_t *len)
 }
 
 int
-cr_chunk_next_job(struct cr_chunk_iter *it, struct cr_chunk_job *j)
+wire_chunk_next_job(struct wire_chunk_iter *it, struct wire_chunk_job *j)
 {
 	uint8_t flags;
 
@@ -238,7 +238,7 @@ put_varint(uint8_t *p, int64_t v)
 }
 
 static int
-take_varint(struct cr_chunk_iter *it, int64_t *v)
+take_varint(struct wire_chunk_iter *it, int64_t *v)
 {
 	uint64_t z = 0;
 	unsigned shift;
@@ -259,7 +259,7 @@ take_varint(struct cr_chunk_iter *it, int64_t *v)
 static uint8_t *
 put_field(uint8_t *p, const char *s, uint32_t len)
 {
-	cr_wire_put32(p, len);
+	wire_put32(p, len);
 	if (len > 0) {
 		memcpy(p + 4, s, len);
 	}
@@ -268,13 +268,13 @@ put_field(uint8_t *p, const char *s, uint32_t len)
 }
 
 int
-cr_chunk_add_result(struct cr_chunk_buf *b, const struct cr_chunk_result *r)
+wire_chunk_add_result(struct wire_chunk_buf *b, const struct wire_chunk_result *r)
 {
-	size_t need = CR_CHUNK_RESULT_FIXED + (size_t)r->out_len +
+	size_t need = WIRE_CHUNK_RESULT_FIXED + (size_t)r->out_len +
 	    r->err_len + r->msg_len;
 	uint8_t *p, *flags;
 
-	if (cr_chunk_reserve(b, need) != 0) {
+	if (wire_chunk_reserve(b, need) != 0) {
 		return CORUN_ENOMEM;
 	}
 	p = b->p + b->len;
@@ -282,22 +282,22 @@ cr_chunk_add_result(struct cr_chunk_buf *b, const struct cr_chunk_result *r)
 	*flags = 0;
 	if (r->status != 0) {
 		*flags |= R_STATUS;
-		cr_wire_put32(p, r->status);
+		wire_put32(p, r->status);
 		p += 4;
 	}
 	if (r->exit_code != -1) {
 		*flags |= R_EXIT;
-		cr_wire_put32(p, (uint32_t)r->exit_code);
+		wire_put32(p, (uint32_t)r->exit_code);
 		p += 4;
 	}
 	if (r->signal != 0) {
 		*flags |= R_SIGNAL;
-		cr_wire_put32(p, r->signal);
+		wire_put32(p, r->signal);
 		p += 4;
 	}
 	if (r->attempts != 1) {
 		*flags |= R_ATTEMPTS;
-		cr_wire_put32(p, r->attempts);
+		wire_put32(p, r->attempts);
 		p += 4;
 	}
 	if (r->out_len > 0) {
@@ -320,7 +320,7 @@ cr_chunk_add_result(struct cr_chunk_buf *b, const struct cr_chunk_result *r)
 }
 
 int
-cr_chunk_next_result(struct cr_chunk_iter *it, struct cr_chunk_result *r)
+wire_chunk_next_result(struct wire_chunk_iter *it, struct wire_chunk_result *r)
 {
 	int64_t d;
 	uint8_t flags;

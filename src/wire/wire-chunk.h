@@ -2,7 +2,7 @@
  * wire-chunk.h - the payload and the output of a chunk job (internal).
  *
  * corun_pool_map_chunked() sends many small jobs as a few jobs of the
- * internal kind CR_CHUNK_KIND.  A chunk's payload lists its items; the
+ * internal kind WIRE_CHUNK_KIND.  A chunk's payload lists its items; the
  * worker runs them one after another in the chunk's task and returns one
  * record per item, in order, as the chunk's stdout.  Both layouts are
  * little-endian and specified in doc/wire-protocol.md ("Chunks").
@@ -34,53 +34,53 @@
  * is what counts).  Decoders check every length against the end of the
  * buffer before reading.
  */
-#ifndef CR_WIRE_CHUNK_H
-#define CR_WIRE_CHUNK_H
+#ifndef WIRE_CHUNK_H
+#define WIRE_CHUNK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "corun/job.h"
 
-#define CR_CHUNK_KIND		"corun.chunk"
-#define CR_CHUNK_KIND_LEN	11
+#define WIRE_CHUNK_KIND		"corun.chunk"
+#define WIRE_CHUNK_KIND_LEN	11
 /* A chunk's payload stays under this (it is one job of a JOBS frame). */
-#define CR_CHUNK_MAX_PAYLOAD	(1u << 20)
+#define WIRE_CHUNK_MAX_PAYLOAD	(1u << 20)
 /* A chunk's output stays under this (it is one result of a frame). */
-#define CR_CHUNK_MAX_OUTPUT	(8u << 20)
+#define WIRE_CHUNK_MAX_OUTPUT	(8u << 20)
 /* The most an item's record takes besides its kind and byte fields. */
-#define CR_CHUNK_JOB_FIXED	15
-#define CR_CHUNK_RESULT_FIXED	52
+#define WIRE_CHUNK_JOB_FIXED	15
+#define WIRE_CHUNK_RESULT_FIXED	52
 
 /* A growable byte buffer. */
-struct cr_chunk_buf {
+struct wire_chunk_buf {
 	uint8_t	*p;
 	size_t	 len, cap;
 	uint64_t last_ns;		/* outputs: the previous end_ns */
 };
 
 /* Make room for need more bytes; CORUN_ENOMEM on failure. */
-int	cr_chunk_reserve(struct cr_chunk_buf *b, size_t need);
-void	cr_chunk_buf_free(struct cr_chunk_buf *b);
+int	wire_chunk_reserve(struct wire_chunk_buf *b, size_t need);
+void	wire_chunk_buf_free(struct wire_chunk_buf *b);
 
 /* Start a payload or an output: the count, 0 for now. */
-int	cr_chunk_begin(struct cr_chunk_buf *b);
-/* Store the count of records written since cr_chunk_begin(). */
-void	cr_chunk_finish(struct cr_chunk_buf *b, uint32_t count);
+int	wire_chunk_begin(struct wire_chunk_buf *b);
+/* Store the count of records written since wire_chunk_begin(). */
+void	wire_chunk_finish(struct wire_chunk_buf *b, uint32_t count);
 
 /*
  * Append job j to a payload; prev is the previous item's kind (NULL for
  * the first), so a run of one kind stores it once.  CORUN_EINVAL for a
  * bad job (empty or overlong kind, NULL payload with a length, negative
  * timeout or retries), CORUN_EAGAIN if the payload would pass
- * CR_CHUNK_MAX_PAYLOAD and already holds records (start a new chunk),
+ * WIRE_CHUNK_MAX_PAYLOAD and already holds records (start a new chunk),
  * CORUN_ERANGE if the job alone does not fit.
  */
-int	cr_chunk_add_job(struct cr_chunk_buf *b, const struct corun_job *j,
+int	wire_chunk_add_job(struct wire_chunk_buf *b, const struct corun_job *j,
 	    const char *prev);
 
 /* One item of a payload, as read; views into the payload. */
-struct cr_chunk_job {
+struct wire_chunk_job {
 	const char	*kind;		/* not NUL-terminated */
 	uint32_t	 kind_len;
 	const char	*payload;	/* followed by a NUL */
@@ -90,7 +90,7 @@ struct cr_chunk_job {
 };
 
 /* One item's outcome. */
-struct cr_chunk_result {
+struct wire_chunk_result {
 	uint32_t	 status;
 	int32_t		 exit_code;
 	uint32_t	 signal;
@@ -101,7 +101,7 @@ struct cr_chunk_result {
 };
 
 /* Reading a payload or an output. */
-struct cr_chunk_iter {
+struct wire_chunk_iter {
 	const uint8_t	*p, *end;
 	uint32_t	 count, index;
 	const char	*kind;		/* the previous item's kind */
@@ -113,15 +113,15 @@ struct cr_chunk_iter {
  * Start reading buf (len bytes): CORUN_EPROTO if it is too short for its
  * count, else 0 and it->count.
  */
-int	cr_chunk_iter_init(struct cr_chunk_iter *it, const void *buf,
+int	wire_chunk_iter_init(struct wire_chunk_iter *it, const void *buf,
 	    size_t len);
 /* The next item: 0, CORUN_EDONE after the last, CORUN_EPROTO if bad. */
-int	cr_chunk_next_job(struct cr_chunk_iter *it, struct cr_chunk_job *j);
-int	cr_chunk_next_result(struct cr_chunk_iter *it,
-	    struct cr_chunk_result *r);
+int	wire_chunk_next_job(struct wire_chunk_iter *it, struct wire_chunk_job *j);
+int	wire_chunk_next_result(struct wire_chunk_iter *it,
+	    struct wire_chunk_result *r);
 
 /* Append one outcome to an output. */
-int	cr_chunk_add_result(struct cr_chunk_buf *b,
-	    const struct cr_chunk_result *r);
+int	wire_chunk_add_result(struct wire_chunk_buf *b,
+	    const struct wire_chunk_result *r);
 
-#endif /* CR_WIRE_CHUNK_H */
+#endif /* WIRE_CHUNK_H */

@@ -1,7 +1,7 @@
 /*
  * wire-decode.c - frame decoder.
  *
- * cr_wire_decode() walks the whole frame once and checks every length
+ * wire_decode() walks the whole frame once and checks every length
  * against what is left before it looks at the bytes behind it, so no
  * input can make it read outside [buf, buf + len).  Only then does it
  * say yes; the record iterators re-walk a frame already known to be good
@@ -83,9 +83,9 @@ need(struct dec *d, size_t n, const char *what)
  */
 static int
 take(struct dec *d, const char *field, const uint8_t *lenp, uint32_t max,
-    int str, struct cr_wire_bytes *out)
+    int str, struct wire_bytes *out)
 {
-	uint32_t n = cr_wire_get32(lenp);
+	uint32_t n = wire_get32(lenp);
 	const uint8_t *nul;
 
 	if (n > max) {
@@ -123,12 +123,12 @@ bool_field(struct dec *d, const char *field, const uint8_t *p, uint8_t *out)
 }
 
 static int
-dec_hello(struct dec *d, struct cr_wire_hello *h)
+dec_hello(struct dec *d, struct wire_hello *h)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_HELLO_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_HELLO_FIXED, "fixed part")) != 0) {
 		return err;
 	}
 	if (p[0] == 0) {
@@ -136,26 +136,26 @@ dec_hello(struct dec *d, struct cr_wire_hello *h)
 		    "max_version at offset %zu is 0", off(d, p));
 	}
 	h->max_version = p[0];
-	h->pid = cr_wire_get32(p + 1);
-	h->procs = cr_wire_get32(p + 5);
-	h->threads = cr_wire_get32(p + 9);
-	h->concurrency = cr_wire_get32(p + 13);
-	h->capacity = cr_wire_get32(p + 17);
-	d->p += CR_WIRE_HELLO_FIXED;
-	if ((err = take(d, "token", p + 21, CR_WIRE_TOKEN_MAX, 1,
+	h->pid = wire_get32(p + 1);
+	h->procs = wire_get32(p + 5);
+	h->threads = wire_get32(p + 9);
+	h->concurrency = wire_get32(p + 13);
+	h->capacity = wire_get32(p + 17);
+	d->p += WIRE_HELLO_FIXED;
+	if ((err = take(d, "token", p + 21, WIRE_TOKEN_MAX, 1,
 	    &h->token)) != 0) {
 		return err;
 	}
-	return take(d, "name", p + 25, CR_WIRE_NAME_MAX, 1, &h->name);
+	return take(d, "name", p + 25, WIRE_NAME_MAX, 1, &h->name);
 }
 
 static int
-dec_welcome(struct dec *d, struct cr_wire_welcome *w)
+dec_welcome(struct dec *d, struct wire_welcome *w)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_WELCOME_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_WELCOME_FIXED, "fixed part")) != 0) {
 		return err;
 	}
 	if ((err = bool_field(d, "accepted", p, &w->accepted)) != 0) {
@@ -166,24 +166,24 @@ dec_welcome(struct dec *d, struct cr_wire_welcome *w)
 		    "version at offset %zu is 0", off(d, p + 1));
 	}
 	w->version = p[1];
-	w->worker_id = cr_wire_get32(p + 2);
-	w->heartbeat_ms = cr_wire_get32(p + 6);
-	d->p += CR_WIRE_WELCOME_FIXED;
-	return take(d, "reason", p + 10, CR_WIRE_REASON_MAX, 1, &w->reason);
+	w->worker_id = wire_get32(p + 2);
+	w->heartbeat_ms = wire_get32(p + 6);
+	d->p += WIRE_WELCOME_FIXED;
+	return take(d, "reason", p + 10, WIRE_REASON_MAX, 1, &w->reason);
 }
 
 static int
-dec_job(struct dec *d, struct cr_wire_job *j)
+dec_job(struct dec *d, struct wire_job *j)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_JOB_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_JOB_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	cr_wire_get_job_fixed(p, j);
-	d->p += CR_WIRE_JOB_FIXED;
-	if ((err = take(d, "kind", p + 20, CR_WIRE_KIND_MAX, 1,
+	wire_get_job_fixed(p, j);
+	d->p += WIRE_JOB_FIXED;
+	if ((err = take(d, "kind", p + 20, WIRE_KIND_MAX, 1,
 	    &j->kind)) != 0) {
 		return err;
 	}
@@ -196,40 +196,40 @@ dec_job(struct dec *d, struct cr_wire_job *j)
 }
 
 static int
-dec_result(struct dec *d, struct cr_wire_result *r)
+dec_result(struct dec *d, struct wire_result *r)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_RESULT_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_RESULT_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	cr_wire_get_result_fixed(p, r);
-	d->p += CR_WIRE_RESULT_FIXED;
+	wire_get_result_fixed(p, r);
+	d->p += WIRE_RESULT_FIXED;
 	if ((err = take(d, "stdout", p + 40, UINT32_MAX, 0, &r->out)) != 0 ||
 	    (err = take(d, "stderr", p + 44, UINT32_MAX, 0, &r->err)) != 0) {
 		return err;
 	}
-	return take(d, "error message", p + 48, CR_WIRE_ERRMSG_MAX, 1,
+	return take(d, "error message", p + 48, WIRE_ERRMSG_MAX, 1,
 	    &r->errmsg);
 }
 
 static int
-dec_output(struct dec *d, struct cr_wire_output *o)
+dec_output(struct dec *d, struct wire_output *o)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_OUTPUT_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_OUTPUT_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	cr_wire_get_output_fixed(p, o);
-	if (o->stream != CR_WIRE_STDOUT && o->stream != CR_WIRE_STDERR) {
+	wire_get_output_fixed(p, o);
+	if (o->stream != WIRE_STDOUT && o->stream != WIRE_STDERR) {
 		return dec_fail(d, CORUN_EPROTO,
 		    "stream %u at offset %zu is neither 1 (stdout) nor 2 "
 		    "(stderr)", o->stream, off(d, p + 12));
 	}
-	d->p += CR_WIRE_OUTPUT_FIXED;
+	d->p += WIRE_OUTPUT_FIXED;
 	return take(d, "data", p + 16, UINT32_MAX, 0, &o->data);
 }
 
@@ -241,33 +241,33 @@ dec_output(struct dec *d, struct cr_wire_output *o)
 static int
 dec_records(struct dec *d, uint8_t type, uint32_t count)
 {
-	struct cr_wire_job j;
-	struct cr_wire_result r;
-	struct cr_wire_output o;
+	struct wire_job j;
+	struct wire_result r;
+	struct wire_output o;
 	size_t min;
 	uint32_t i;
 	int err;
 
-	min = type == CR_WIRE_JOBS ? CR_WIRE_JOB_FIXED + 1 :
-	    type == CR_WIRE_RESULTS ? CR_WIRE_RESULT_FIXED :
-	    type == CR_WIRE_OUTPUT ? CR_WIRE_OUTPUT_FIXED : CR_WIRE_CANCEL_REC;
+	min = type == WIRE_JOBS ? WIRE_JOB_FIXED + 1 :
+	    type == WIRE_RESULTS ? WIRE_RESULT_FIXED :
+	    type == WIRE_OUTPUT ? WIRE_OUTPUT_FIXED : WIRE_CANCEL_REC;
 	if (count > left(d) / min) {
 		return dec_fail(d, CORUN_EPROTO,
 		    "record count %u at offset %d cannot fit in %zu bytes "
-		    "(a record needs at least %zu)", count, CR_WIRE_OFF_COUNT,
+		    "(a record needs at least %zu)", count, WIRE_OFF_COUNT,
 		    left(d), min);
 	}
 	for (i = 0; i < count; i++) {
 		d->rec = i;
-		if (type == CR_WIRE_JOBS) {
+		if (type == WIRE_JOBS) {
 			err = dec_job(d, &j);
-		} else if (type == CR_WIRE_RESULTS) {
+		} else if (type == WIRE_RESULTS) {
 			err = dec_result(d, &r);
-		} else if (type == CR_WIRE_OUTPUT) {
+		} else if (type == WIRE_OUTPUT) {
 			err = dec_output(d, &o);
 		} else {
-			err = need(d, CR_WIRE_CANCEL_REC, "job id");
-			d->p += err == 0 ? CR_WIRE_CANCEL_REC : 0;
+			err = need(d, WIRE_CANCEL_REC, "job id");
+			d->p += err == 0 ? WIRE_CANCEL_REC : 0;
 		}
 		if (err != 0) {
 			return err;
@@ -280,156 +280,156 @@ dec_records(struct dec *d, uint8_t type, uint32_t count)
 /* ---- bodies of single frames, one function per frame type ---------- */
 
 static int
-body_hello(struct dec *d, struct cr_wire_frame *f)
+body_hello(struct dec *d, struct wire_frame *f)
 {
 	return dec_hello(d, &f->u.hello);
 }
 
 static int
-body_welcome(struct dec *d, struct cr_wire_frame *f)
+body_welcome(struct dec *d, struct wire_frame *f)
 {
 	return dec_welcome(d, &f->u.welcome);
 }
 
 static int
-body_credit(struct dec *d, struct cr_wire_frame *f)
+body_credit(struct dec *d, struct wire_frame *f)
 {
 	int err;
 
-	if ((err = need(d, CR_WIRE_CREDIT_BODY, "credit")) == 0) {
-		f->u.credit = cr_wire_get32(d->p);
-		d->p += CR_WIRE_CREDIT_BODY;
+	if ((err = need(d, WIRE_CREDIT_BODY, "credit")) == 0) {
+		f->u.credit = wire_get32(d->p);
+		d->p += WIRE_CREDIT_BODY;
 	}
 	return err;
 }
 
 static int
-body_heartbeat(struct dec *d, struct cr_wire_frame *f)
+body_heartbeat(struct dec *d, struct wire_frame *f)
 {
 	int err;
 
-	if ((err = need(d, CR_WIRE_HEARTBEAT_BODY, "body")) == 0) {
-		f->u.heartbeat.seq = cr_wire_get64(d->p);
-		f->u.heartbeat.running = cr_wire_get32(d->p + 8);
-		f->u.heartbeat.lag_ns = cr_wire_get64(d->p + 12);
-		d->p += CR_WIRE_HEARTBEAT_BODY;
+	if ((err = need(d, WIRE_HEARTBEAT_BODY, "body")) == 0) {
+		f->u.heartbeat.seq = wire_get64(d->p);
+		f->u.heartbeat.running = wire_get32(d->p + 8);
+		f->u.heartbeat.lag_ns = wire_get64(d->p + 12);
+		d->p += WIRE_HEARTBEAT_BODY;
 	}
 	return err;
 }
 
 static int
-body_shutdown(struct dec *d, struct cr_wire_frame *f)
+body_shutdown(struct dec *d, struct wire_frame *f)
 {
 	int err;
 
-	if ((err = need(d, CR_WIRE_SHUTDOWN_BODY, "body")) != 0) {
+	if ((err = need(d, WIRE_SHUTDOWN_BODY, "body")) != 0) {
 		return err;
 	}
-	if (*d->p > CR_SHUTDOWN_DRAIN) {
+	if (*d->p > WIRE_SHUTDOWN_DRAIN) {
 		return dec_fail(d, CORUN_EPROTO, "graceful at offset %zu is "
 		    "%u, must be 0, 1 or 2", off(d, d->p), *d->p);
 	}
 	f->u.shutdown.graceful = *d->p;
-	f->u.shutdown.deadline_ms = cr_wire_get32(d->p + 1);
-	d->p += CR_WIRE_SHUTDOWN_BODY;
+	f->u.shutdown.deadline_ms = wire_get32(d->p + 1);
+	d->p += WIRE_SHUTDOWN_BODY;
 	return 0;
 }
 
 static int
-body_bye(struct dec *d, struct cr_wire_frame *f)
+body_bye(struct dec *d, struct wire_frame *f)
 {
 	const uint8_t *p = d->p;
 	int err;
 
-	if ((err = need(d, CR_WIRE_BYE_FIXED, "fixed part")) != 0) {
+	if ((err = need(d, WIRE_BYE_FIXED, "fixed part")) != 0) {
 		return err;
 	}
-	f->u.bye.code = cr_wire_get32(p);
-	d->p += CR_WIRE_BYE_FIXED;
-	return take(d, "reason", p + 4, CR_WIRE_REASON_MAX, 1,
+	f->u.bye.code = wire_get32(p);
+	d->p += WIRE_BYE_FIXED;
+	return take(d, "reason", p + 4, WIRE_REASON_MAX, 1,
 	    &f->u.bye.reason);
 }
 
 /* JOBS, CANCEL, OUTPUT: the header check left nothing else. */
 static int
-body_records(struct dec *d, struct cr_wire_frame *f)
+body_records(struct dec *d, struct wire_frame *f)
 {
 	f->recs = d->p;
 	return dec_records(d, f->hdr.type, f->hdr.count);
 }
 
 static int
-body_results(struct dec *d, struct cr_wire_frame *f)
+body_results(struct dec *d, struct wire_frame *f)
 {
 	int err;
 
-	if ((err = need(d, CR_WIRE_RESULTS_PRE, "credit")) != 0) {
+	if ((err = need(d, WIRE_RESULTS_PRE, "credit")) != 0) {
 		return err;
 	}
-	f->u.credit = cr_wire_get32(d->p);
-	d->p += CR_WIRE_RESULTS_PRE;
+	f->u.credit = wire_get32(d->p);
+	d->p += WIRE_RESULTS_PRE;
 	return body_records(d, f);
 }
 
 /* The body decoder of each frame type (the header check knows them all). */
-static int (*const body_of[CR_WIRE_TYPE_MAX + 1])(struct dec *,
-    struct cr_wire_frame *) = {
-	[CR_WIRE_HELLO] = body_hello,
-	[CR_WIRE_WELCOME] = body_welcome,
-	[CR_WIRE_JOBS] = body_records,
-	[CR_WIRE_RESULTS] = body_results,
-	[CR_WIRE_CREDIT] = body_credit,
-	[CR_WIRE_HEARTBEAT] = body_heartbeat,
-	[CR_WIRE_CANCEL] = body_records,
-	[CR_WIRE_SHUTDOWN] = body_shutdown,
-	[CR_WIRE_BYE] = body_bye,
-	[CR_WIRE_OUTPUT] = body_records,
+static int (*const body_of[WIRE_TYPE_MAX + 1])(struct dec *,
+    struct wire_frame *) = {
+	[WIRE_HELLO] = body_hello,
+	[WIRE_WELCOME] = body_welcome,
+	[WIRE_JOBS] = body_records,
+	[WIRE_RESULTS] = body_results,
+	[WIRE_CREDIT] = body_credit,
+	[WIRE_HEARTBEAT] = body_heartbeat,
+	[WIRE_CANCEL] = body_records,
+	[WIRE_SHUTDOWN] = body_shutdown,
+	[WIRE_BYE] = body_bye,
+	[WIRE_OUTPUT] = body_records,
 };
 
 /* The frame's size against the limit and against its body length. */
 static int
-check_size(const struct cr_wire_header *h, size_t len, size_t limit,
+check_size(const struct wire_header *h, size_t len, size_t limit,
     char *why, size_t whylen)
 {
 	if (len > limit) {
-		return cr_wire_whyf(why, whylen, CORUN_ERANGE,
+		return wire_whyf(why, whylen, CORUN_ERANGE,
 		    "%s: frame of %zu bytes is over the size limit of %zu",
-		    cr_wire_type_name(h->type), len, limit);
+		    wire_type_name(h->type), len, limit);
 	}
-	if (len - CR_WIRE_HDR_SIZE != h->body_len) {
-		return cr_wire_whyf(why, whylen, CORUN_EPROTO,
+	if (len - WIRE_HDR_SIZE != h->body_len) {
+		return wire_whyf(why, whylen, CORUN_EPROTO,
 		    "%s: body length %u at offset %d does not match the %zu "
-		    "body bytes received", cr_wire_type_name(h->type),
-		    h->body_len, CR_WIRE_OFF_BODYLEN, len - CR_WIRE_HDR_SIZE);
+		    "body bytes received", wire_type_name(h->type),
+		    h->body_len, WIRE_OFF_BODYLEN, len - WIRE_HDR_SIZE);
 	}
 	return 0;
 }
 
 static int
 decode(const void *buf, size_t len, size_t max_frame,
-    struct cr_wire_frame *f, char *why, size_t whylen)
+    struct wire_frame *f, char *why, size_t whylen)
 {
-	struct cr_wire_header *h = &f->hdr;
+	struct wire_header *h = &f->hdr;
 	struct dec d;
 	int err;
 
-	if ((err = cr_wire_decode_header(buf, len, max_frame, h, why,
+	if ((err = wire_decode_header(buf, len, max_frame, h, why,
 	    whylen)) != 0 || (err = check_size(h, len,
-	    cr_wire_limit(max_frame), why, whylen)) != 0) {
+	    wire_limit(max_frame), why, whylen)) != 0) {
 		return err;
 	}
 	d.base = buf;
-	d.p = d.base + CR_WIRE_HDR_SIZE;
+	d.p = d.base + WIRE_HDR_SIZE;
 	d.end = d.p + h->body_len;
-	d.frame = cr_wire_type_name(h->type);
+	d.frame = wire_type_name(h->type);
 	d.rec = -1;
 	d.why = why;
 	d.whylen = whylen;
 	f->end = d.end;
-	if (h->count != 0 && !cr_wire_is_batch(h->type)) {
+	if (h->count != 0 && !wire_is_batch(h->type)) {
 		return dec_fail(&d, CORUN_EPROTO,
 		    "record count %u at offset %d, this frame type carries "
-		    "no records", h->count, CR_WIRE_OFF_COUNT);
+		    "no records", h->count, WIRE_OFF_COUNT);
 	}
 	if ((err = body_of[h->type](&d, f)) != 0) {
 		return err;
@@ -445,13 +445,13 @@ decode(const void *buf, size_t len, size_t max_frame,
 }
 
 int
-cr_wire_decode(const void *buf, size_t len, size_t max_frame,
-    struct cr_wire_frame *f, char *why, size_t whylen)
+wire_decode(const void *buf, size_t len, size_t max_frame,
+    struct wire_frame *f, char *why, size_t whylen)
 {
 	int err;
 
 	if (f == NULL) {
-		return cr_wire_whyf(why, whylen, CORUN_EINVAL, "no frame");
+		return wire_whyf(why, whylen, CORUN_EINVAL, "no frame");
 	}
 	memset(f, 0, sizeof(*f));
 	if ((err = decode(buf, len, max_frame, f, why, whylen)) != 0) {

@@ -3,8 +3,8 @@
  * encoder and the decoder.  Offsets and sizes here are the ones in
  * doc/wire-protocol.md.
  */
-#ifndef CR_WIRE_INTERNAL_H
-#define CR_WIRE_INTERNAL_H
+#ifndef WIRE_INTERNAL_H
+#define WIRE_INTERNAL_H
 
 #include <stdint.h>
 #include <string.h>
@@ -12,13 +12,13 @@
 #include "wire.h"
 
 /* Header offsets. */
-#define CR_WIRE_OFF_MAGIC	0	/* "CRW" */
-#define CR_WIRE_OFF_VERSION	3
-#define CR_WIRE_OFF_TYPE	4
-#define CR_WIRE_OFF_FLAGS	5
-#define CR_WIRE_OFF_RESERVED	6	/* u16, zero */
-#define CR_WIRE_OFF_COUNT	8
-#define CR_WIRE_OFF_BODYLEN	12
+#define WIRE_OFF_MAGIC	0	/* "CRW" */
+#define WIRE_OFF_VERSION	3
+#define WIRE_OFF_TYPE	4
+#define WIRE_OFF_FLAGS	5
+#define WIRE_OFF_RESERVED	6	/* u16, zero */
+#define WIRE_OFF_COUNT	8
+#define WIRE_OFF_BODYLEN	12
 
 /*
  * Fixed parts.  Each record or single-frame body is a fixed part that
@@ -26,17 +26,17 @@
  * bytes in order; so a record's size is known after reading its fixed
  * part and one comparison bounds all its variable data.
  */
-#define CR_WIRE_HELLO_FIXED	29
-#define CR_WIRE_WELCOME_FIXED	14
-#define CR_WIRE_JOB_FIXED	28
-#define CR_WIRE_RESULT_FIXED	52
-#define CR_WIRE_RESULTS_PRE	4	/* credit */
-#define CR_WIRE_CANCEL_REC	8
-#define CR_WIRE_OUTPUT_FIXED	20
-#define CR_WIRE_CREDIT_BODY	4
-#define CR_WIRE_HEARTBEAT_BODY	20
-#define CR_WIRE_SHUTDOWN_BODY	5
-#define CR_WIRE_BYE_FIXED	8
+#define WIRE_HELLO_FIXED	29
+#define WIRE_WELCOME_FIXED	14
+#define WIRE_JOB_FIXED	28
+#define WIRE_RESULT_FIXED	52
+#define WIRE_RESULTS_PRE	4	/* credit */
+#define WIRE_CANCEL_REC	8
+#define WIRE_OUTPUT_FIXED	20
+#define WIRE_CREDIT_BODY	4
+#define WIRE_HEARTBEAT_BODY	20
+#define WIRE_SHUTDOWN_BODY	5
+#define WIRE_BYE_FIXED	8
 
 /*
  * Explicit little-endian loads and stores: the buffer has no alignment,
@@ -44,14 +44,14 @@
  * into single moves on little-endian machines.
  */
 static inline void
-cr_wire_put16(uint8_t *p, uint16_t v)
+wire_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
 }
 
 static inline void
-cr_wire_put32(uint8_t *p, uint32_t v)
+wire_put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
@@ -60,90 +60,90 @@ cr_wire_put32(uint8_t *p, uint32_t v)
 }
 
 static inline void
-cr_wire_put64(uint8_t *p, uint64_t v)
+wire_put64(uint8_t *p, uint64_t v)
 {
-	cr_wire_put32(p, (uint32_t)v);
-	cr_wire_put32(p + 4, (uint32_t)(v >> 32));
+	wire_put32(p, (uint32_t)v);
+	wire_put32(p + 4, (uint32_t)(v >> 32));
 }
 
 static inline uint16_t
-cr_wire_get16(const uint8_t *p)
+wire_get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | (p[1] << 8));
 }
 
 static inline uint32_t
-cr_wire_get32(const uint8_t *p)
+wire_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
 	    ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t
-cr_wire_get64(const uint8_t *p)
+wire_get64(const uint8_t *p)
 {
-	return (uint64_t)cr_wire_get32(p) |
-	    ((uint64_t)cr_wire_get32(p + 4) << 32);
+	return (uint64_t)wire_get32(p) |
+	    ((uint64_t)wire_get32(p + 4) << 32);
 }
 
 /* Limit a max_frame argument: 0 means the default; the u32 body length
  * field caps what a frame can describe. */
 static inline size_t
-cr_wire_limit(size_t max_frame)
+wire_limit(size_t max_frame)
 {
 	if (max_frame == 0) {
-		return CR_WIRE_MAX_FRAME;
+		return WIRE_MAX_FRAME;
 	}
-	if (max_frame > (size_t)CR_WIRE_HDR_SIZE + UINT32_MAX) {
-		return (size_t)CR_WIRE_HDR_SIZE + UINT32_MAX;
+	if (max_frame > (size_t)WIRE_HDR_SIZE + UINT32_MAX) {
+		return (size_t)WIRE_HDR_SIZE + UINT32_MAX;
 	}
 	return max_frame;
 }
 
 /*
- * The fixed part of a record, read from p (CR_WIRE_*_FIXED bytes, known
+ * The fixed part of a record, read from p (WIRE_*_FIXED bytes, known
  * to be there): every field, and the lengths of its variable fields (their
  * .ptr is left alone).  The decoder and the iterators both read records
  * through these.
  */
 static inline void
-cr_wire_get_job_fixed(const uint8_t *p, struct cr_wire_job *j)
+wire_get_job_fixed(const uint8_t *p, struct wire_job *j)
 {
-	j->id = cr_wire_get64(p);
-	j->attempt = cr_wire_get32(p + 8);
-	j->timeout_ms = cr_wire_get32(p + 12);
-	j->flags = cr_wire_get32(p + 16);
-	j->kind.len = cr_wire_get32(p + 20);
-	j->payload.len = cr_wire_get32(p + 24);
+	j->id = wire_get64(p);
+	j->attempt = wire_get32(p + 8);
+	j->timeout_ms = wire_get32(p + 12);
+	j->flags = wire_get32(p + 16);
+	j->kind.len = wire_get32(p + 20);
+	j->payload.len = wire_get32(p + 24);
 }
 
 static inline void
-cr_wire_get_result_fixed(const uint8_t *p, struct cr_wire_result *r)
+wire_get_result_fixed(const uint8_t *p, struct wire_result *r)
 {
-	r->id = cr_wire_get64(p);
-	r->attempt = cr_wire_get32(p + 8);
-	r->status = cr_wire_get32(p + 12);
-	r->exit_code = (int32_t)cr_wire_get32(p + 16);
-	r->signal = cr_wire_get32(p + 20);
-	r->start_ns = cr_wire_get64(p + 24);
-	r->end_ns = cr_wire_get64(p + 32);
-	r->out.len = cr_wire_get32(p + 40);
-	r->err.len = cr_wire_get32(p + 44);
-	r->errmsg.len = cr_wire_get32(p + 48);
+	r->id = wire_get64(p);
+	r->attempt = wire_get32(p + 8);
+	r->status = wire_get32(p + 12);
+	r->exit_code = (int32_t)wire_get32(p + 16);
+	r->signal = wire_get32(p + 20);
+	r->start_ns = wire_get64(p + 24);
+	r->end_ns = wire_get64(p + 32);
+	r->out.len = wire_get32(p + 40);
+	r->err.len = wire_get32(p + 44);
+	r->errmsg.len = wire_get32(p + 48);
 }
 
 static inline void
-cr_wire_get_output_fixed(const uint8_t *p, struct cr_wire_output *o)
+wire_get_output_fixed(const uint8_t *p, struct wire_output *o)
 {
-	o->id = cr_wire_get64(p);
-	o->attempt = cr_wire_get32(p + 8);
-	o->stream = cr_wire_get32(p + 12);
-	o->data.len = cr_wire_get32(p + 16);
+	o->id = wire_get64(p);
+	o->attempt = wire_get32(p + 8);
+	o->stream = wire_get32(p + 12);
+	o->data.len = wire_get32(p + 16);
 }
 
 /* Copy a byte field's data; the length went into the fixed part. */
 static inline uint8_t *
-cr_wire_put_var(uint8_t *p, const struct cr_wire_bytes *s)
+wire_put_var(uint8_t *p, const struct wire_bytes *s)
 {
 	if (s->len > 0) {
 		memcpy(p, s->ptr, s->len);
@@ -156,21 +156,21 @@ cr_wire_put_var(uint8_t *p, const struct cr_wire_bytes *s)
  * frame limit); check a string field (present if long, within max, no
  * NUL): 0, CORUN_EINVAL or CORUN_ERANGE.
  */
-int	cr_wire_reserve(struct cr_wire_builder *b, size_t need);
-int	cr_wire_check_str(const struct cr_wire_bytes *s, uint32_t max);
+int	wire_reserve(struct wire_builder *b, size_t need);
+int	wire_check_str(const struct wire_bytes *s, uint32_t max);
 
 /* wire-header.c: write the header with count and body length still zero. */
-void	cr_wire_put_header(uint8_t *p, uint8_t type);
+void	wire_put_header(uint8_t *p, uint8_t type);
 /* wire-header.c: print a reason into why (if any room); returns err. */
-int	cr_wire_whyf(char *why, size_t whylen, int err, const char *fmt, ...)
+int	wire_whyf(char *why, size_t whylen, int err, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
 /* Frame types that carry records. */
 static inline int
-cr_wire_is_batch(int type)
+wire_is_batch(int type)
 {
-	return type == CR_WIRE_JOBS || type == CR_WIRE_RESULTS ||
-	    type == CR_WIRE_CANCEL || type == CR_WIRE_OUTPUT;
+	return type == WIRE_JOBS || type == WIRE_RESULTS ||
+	    type == WIRE_CANCEL || type == WIRE_OUTPUT;
 }
 
-#endif /* CR_WIRE_INTERNAL_H */
+#endif /* WIRE_INTERNAL_H */

@@ -74,7 +74,7 @@ compress(uint32_t h[8], const uint8_t *block)
 }
 
 void
-cr_sha256_init(struct cr_sha256 *c)
+wire_sha256_init(struct wire_sha256 *c)
 {
 	/* Fractional parts of the square roots of the first 8 primes. */
 	static const uint32_t iv[8] = {
@@ -88,13 +88,13 @@ cr_sha256_init(struct cr_sha256 *c)
 }
 
 void
-cr_sha256_update(struct cr_sha256 *c, const void *data, size_t len)
+wire_sha256_update(struct wire_sha256 *c, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
 	c->total += len;
 	while (len > 0) {
-		size_t n = CR_SHA256_BLOCK - c->nbuf;
+		size_t n = WIRE_SHA256_BLOCK - c->nbuf;
 
 		if (n > len) {
 			n = len;
@@ -103,7 +103,7 @@ cr_sha256_update(struct cr_sha256 *c, const void *data, size_t len)
 		c->nbuf += n;
 		p += n;
 		len -= n;
-		if (c->nbuf == CR_SHA256_BLOCK) {
+		if (c->nbuf == WIRE_SHA256_BLOCK) {
 			compress(c->h, c->buf);
 			c->nbuf = 0;
 		}
@@ -111,16 +111,16 @@ cr_sha256_update(struct cr_sha256 *c, const void *data, size_t len)
 }
 
 void
-cr_sha256_final(struct cr_sha256 *c, uint8_t out[CR_SHA256_LEN])
+wire_sha256_final(struct wire_sha256 *c, uint8_t out[WIRE_SHA256_LEN])
 {
 	uint64_t bits = c->total * 8;
 	uint8_t pad = 0x80;
 
 	/* A 1 bit, zeros up to 56 mod 64, the length in bits (5.1.1). */
-	cr_sha256_update(c, &pad, 1);
+	wire_sha256_update(c, &pad, 1);
 	pad = 0;
-	while (c->nbuf != CR_SHA256_BLOCK - 8) {
-		cr_sha256_update(c, &pad, 1);
+	while (c->nbuf != WIRE_SHA256_BLOCK - 8) {
+		wire_sha256_update(c, &pad, 1);
 	}
 	for (int i = 7; i >= 0; i--) {
 		c->buf[c->nbuf++] = (uint8_t)(bits >> (8 * i));
@@ -136,64 +136,64 @@ cr_sha256_final(struct cr_sha256 *c, uint8_t out[CR_SHA256_LEN])
 }
 
 void
-cr_sha256(const void *data, size_t len, uint8_t out[CR_SHA256_LEN])
+wire_sha256(const void *data, size_t len, uint8_t out[WIRE_SHA256_LEN])
 {
-	struct cr_sha256 c;
+	struct wire_sha256 c;
 
-	cr_sha256_init(&c);
-	cr_sha256_update(&c, data, len);
-	cr_sha256_final(&c, out);
+	wire_sha256_init(&c);
+	wire_sha256_update(&c, data, len);
+	wire_sha256_final(&c, out);
 }
 
 void
-cr_hmac_init(struct cr_hmac *m, const void *key, size_t keylen)
+wire_hmac_init(struct wire_hmac *m, const void *key, size_t keylen)
 {
-	uint8_t k[CR_SHA256_BLOCK] = { 0 }, ipad[CR_SHA256_BLOCK];
+	uint8_t k[WIRE_SHA256_BLOCK] = { 0 }, ipad[WIRE_SHA256_BLOCK];
 
 	/* A key longer than a block is hashed first (RFC 2104, 2). */
-	if (keylen > CR_SHA256_BLOCK) {
-		cr_sha256(key, keylen, k);
+	if (keylen > WIRE_SHA256_BLOCK) {
+		wire_sha256(key, keylen, k);
 	} else if (keylen > 0) {
 		memcpy(k, key, keylen);
 	}
-	for (int i = 0; i < CR_SHA256_BLOCK; i++) {
+	for (int i = 0; i < WIRE_SHA256_BLOCK; i++) {
 		ipad[i] = k[i] ^ 0x36;
 		m->opad[i] = k[i] ^ 0x5c;
 	}
-	cr_sha256_init(&m->inner);
-	cr_sha256_update(&m->inner, ipad, sizeof(ipad));
+	wire_sha256_init(&m->inner);
+	wire_sha256_update(&m->inner, ipad, sizeof(ipad));
 	memset(k, 0, sizeof(k));
 	memset(ipad, 0, sizeof(ipad));
 }
 
 void
-cr_hmac_update(struct cr_hmac *m, const void *data, size_t len)
+wire_hmac_update(struct wire_hmac *m, const void *data, size_t len)
 {
-	cr_sha256_update(&m->inner, data, len);
+	wire_sha256_update(&m->inner, data, len);
 }
 
 void
-cr_hmac_final(struct cr_hmac *m, uint8_t out[CR_SHA256_LEN])
+wire_hmac_final(struct wire_hmac *m, uint8_t out[WIRE_SHA256_LEN])
 {
-	struct cr_sha256 outer;
-	uint8_t ih[CR_SHA256_LEN];
+	struct wire_sha256 outer;
+	uint8_t ih[WIRE_SHA256_LEN];
 
-	cr_sha256_final(&m->inner, ih);
-	cr_sha256_init(&outer);
-	cr_sha256_update(&outer, m->opad, sizeof(m->opad));
-	cr_sha256_update(&outer, ih, sizeof(ih));
-	cr_sha256_final(&outer, out);
+	wire_sha256_final(&m->inner, ih);
+	wire_sha256_init(&outer);
+	wire_sha256_update(&outer, m->opad, sizeof(m->opad));
+	wire_sha256_update(&outer, ih, sizeof(ih));
+	wire_sha256_final(&outer, out);
 	memset(m, 0, sizeof(*m));
 	memset(ih, 0, sizeof(ih));
 }
 
 void
-cr_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
-    uint8_t out[CR_SHA256_LEN])
+wire_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[WIRE_SHA256_LEN])
 {
-	struct cr_hmac m;
+	struct wire_hmac m;
 
-	cr_hmac_init(&m, key, keylen);
-	cr_hmac_update(&m, data, len);
-	cr_hmac_final(&m, out);
+	wire_hmac_init(&m, key, keylen);
+	wire_hmac_update(&m, data, len);
+	wire_hmac_final(&m, out);
 }

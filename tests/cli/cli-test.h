@@ -16,7 +16,7 @@
 #include "cli/cli.h"
 
 static inline int
-parse(struct cr_run_opts *o, struct cr_err *e, const char *const *words)
+parse(struct cli_run_opts *o, struct cli_err *e, const char *const *words)
 {
 	static char *argv[64];
 	int n = 0;
@@ -26,12 +26,12 @@ parse(struct cr_run_opts *o, struct cr_err *e, const char *const *words)
 		n++;
 	}
 	argv[n] = NULL;
-	return cr_run_opts_parse(n, argv, o, e);
+	return cli_run_opts_parse(n, argv, o, e);
 }
 
 #define PARSE_OK(o, ...) do {						\
 	static const char *const w_[] = { __VA_ARGS__, NULL };		\
-	struct cr_err e_;						\
+	struct cli_err e_;						\
 	ck_assert_int_eq(parse((o), &e_, w_), 0);			\
 } while (0)
 
@@ -39,13 +39,13 @@ parse(struct cr_run_opts *o, struct cr_err *e, const char *const *words)
 static inline void
 parse_bad(const char *want, const char *const *words)
 {
-	struct cr_run_opts o;
-	struct cr_err e;
+	struct cli_run_opts o;
+	struct cli_err e;
 
 	ck_assert_int_ne(parse(&o, &e, words), 0);
 	ck_assert_msg(strstr(e.msg, want) != NULL, "\"%s\" not in \"%s\"",
 	    want, e.msg);
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 }
 
 #define PARSE_BAD(want, ...) do {					\
@@ -55,46 +55,46 @@ parse_bad(const char *want, const char *const *words)
 
 /* Expand all jobs of options into one string, lines joined by '|'. */
 static inline char *
-expand_all(struct cr_run_opts *o)
+expand_all(struct cli_run_opts *o)
 {
-	struct cr_input in;
-	struct cr_tmpl t;
-	struct cr_err e;
-	struct cr_cmd c;
-	struct cr_buf b = { 0 };
+	struct cli_input in;
+	struct cli_tmpl t;
+	struct cli_err e;
+	struct cli_cmd c;
+	struct cm_buf b = { 0 };
 	const char **args;
 	uint64_t seq = 1;
 	char *line;
 	int rc;
 
-	ck_assert_int_eq(cr_tmpl_init(&t, o->cmd, o->ncmd, o->ngroups ?
+	ck_assert_int_eq(cli_tmpl_init(&t, o->cmd, o->ncmd, o->ngroups ?
 	    o->ngroups : 1, &e), 0);
-	ck_assert_int_eq(cr_input_open(&in, o, &e), 0);
-	while ((rc = cr_input_next(&in, 0, &args, &e)) == 0) {
-		ck_assert_int_eq(cr_tmpl_expand(&t, args, in.ngroups, seq,
+	ck_assert_int_eq(cli_input_open(&in, o, &e), 0);
+	while ((rc = cli_input_next(&in, 0, &args, &e)) == 0) {
+		ck_assert_int_eq(cli_tmpl_expand(&t, args, in.ngroups, seq,
 		    (unsigned)((seq - 1) % 2 + 1), &c), 0);
-		line = cr_cmd_line(&c);
+		line = cli_cmd_line(&c);
 		if (b.len > 0) {
-			cr_buf_addc(&b, '|');
+			cm_buf_addc(&b, '|');
 		}
-		cr_buf_adds(&b, line);
+		cm_buf_adds(&b, line);
 		free(line);
-		cr_cmd_free(&c);
+		cli_cmd_free(&c);
 		seq++;
 	}
 	ck_assert_int_eq(rc, CORUN_EDONE);
-	cr_input_close(&in);
-	return cr_buf_steal(&b);
+	cli_input_close(&in);
+	return cm_buf_steal(&b);
 }
 
 #define EXPANDS(want, ...) do {						\
-	struct cr_run_opts o_;						\
+	struct cli_run_opts o_;						\
 	char *got_;							\
 	PARSE_OK(&o_, __VA_ARGS__);					\
 	got_ = expand_all(&o_);						\
 	ck_assert_str_eq(got_, (want));					\
 	free(got_);							\
-	cr_run_opts_free(&o_);						\
+	cli_run_opts_free(&o_);						\
 } while (0)
 
 static inline char *

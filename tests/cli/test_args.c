@@ -16,7 +16,7 @@
 
 START_TEST(opts_all)
 {
-	struct cr_run_opts o;
+	struct cli_run_opts o;
 
 	PARSE_OK(&o, "-j4", "--model", "async", "--offload", "--load",
 	    "a.so", "--load=b.so", "-k", "--joblog", "log", "--results=r",
@@ -35,7 +35,7 @@ START_TEST(opts_all)
 	ck_assert_str_eq(o.results, "r");
 	ck_assert(o.timeout == 1.5);
 	ck_assert_int_eq(o.retries, 2);
-	ck_assert_int_eq(o.halt.when, CR_HALT_NOW);
+	ck_assert_int_eq(o.halt.when, CLI_HALT_NOW);
 	ck_assert_uint_eq(o.ncmd, 3);
 	ck_assert_str_eq(o.cmd[2], "{}");
 	/* -a f1, -a f2, ::: a b, :::: f3, :::: f4 */
@@ -45,30 +45,30 @@ START_TEST(opts_all)
 	ck_assert(!o.groups[2].is_file);
 	ck_assert_uint_eq(o.groups[2].vals.n, 2);
 	ck_assert_str_eq(o.groups[4].path, "f4");
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 
 	PARSE_OK(&o, "--jobs", "0", "-k0", "--", "-x", ":::", "1");
 	ck_assert(o.keep_order && o.null_sep);
 	ck_assert_uint_eq(o.ncmd, 1);
 	ck_assert_str_eq(o.cmd[0], "-x");
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 
 	PARSE_OK(&o, "--procs", "2", "--threads=3", "echo");
 	ck_assert_int_eq(o.model, CORUN_MODEL_CUSTOM);
 	ck_assert_uint_eq(o.procs, 2);
 	ck_assert_uint_eq(o.threads, 3);
 	ck_assert_uint_eq(o.concurrency, 1);
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 
 	/* Options after the command belong to the command. */
 	PARSE_OK(&o, "grep", "-k", "x");
 	ck_assert(!o.keep_order);
 	ck_assert_uint_eq(o.ncmd, 3);
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 
 	PARSE_OK(&o, "--jobs-file", "-");
 	ck_assert_str_eq(o.jobs_file, "-");
-	cr_run_opts_free(&o);
+	cli_run_opts_free(&o);
 }
 END_TEST
 

@@ -18,11 +18,11 @@
  * A row as a run would fill it: P x T x C, jobs, wall time, CPU seconds
  * and the mean run time of one job.
  */
-static struct cr_cmp_row
+static struct cli_cmp_row
 mk(const char *name, unsigned p, unsigned t, unsigned c, uint64_t jobs,
     double wall, double cpu, double run_ms)
 {
-	struct cr_cmp_row r;
+	struct cli_cmp_row r;
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.model, sizeof(r.model), "%s", name);
@@ -40,10 +40,10 @@ mk(const char *name, unsigned p, unsigned t, unsigned c, uint64_t jobs,
 }
 
 static void
-verdict(struct cr_cmp_row *rows, size_t n, struct cr_verdict *v)
+verdict(struct cli_cmp_row *rows, size_t n, struct cli_verdict *v)
 {
-	cr_cmp_derive(rows, n);
-	cr_cmp_verdict(rows, n, v);
+	cli_cmp_derive(rows, n);
+	cli_cmp_verdict(rows, n, v);
 }
 
 #define HAS(text, needle) \
@@ -53,13 +53,13 @@ verdict(struct cr_cmp_row *rows, size_t n, struct cr_verdict *v)
 START_TEST(io_async_wins_because_jobs_wait)
 {
 	/* 100 x sleep 20 ms on 2 cores. */
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 100, 1.02, 0.06, 20.1),
 		mk("thread", 1, 2, 1, 100, 1.01, 0.05, 20.1),
 		mk("async", 1, 1, 100, 100, 0.025, 0.01, 20.3),
 		mk("hybrid", 2, 1, 50, 100, 0.026, 0.02, 20.2),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	verdict(rows, 4, &v);
 	ck_assert_int_eq(v.winner, 2);
@@ -76,13 +76,13 @@ END_TEST
 
 START_TEST(cpu_process_beats_async_by_cores)
 {
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 40, 0.42, 0.83, 20.5),
 		mk("thread", 1, 2, 1, 40, 0.43, 0.84, 20.6),
 		mk("async", 1, 1, 40, 40, 0.82, 0.82, 400),
 		mk("hybrid", 2, 1, 20, 40, 0.44, 0.85, 200),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	verdict(rows, 4, &v);
 	ck_assert_int_eq(v.winner, 0);
@@ -96,13 +96,13 @@ END_TEST
 
 START_TEST(blocking_serialises_async)
 {
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 40, 0.41, 0.02, 20.1),
 		mk("thread", 1, 2, 1, 40, 0.41, 0.02, 20.1),
 		mk("async", 1, 1, 40, 40, 0.81, 0.01, 400),
 		mk("hybrid", 2, 1, 20, 40, 0.41, 0.02, 200),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	verdict(rows, 4, &v);
 	ck_assert(v.winner != 2);
@@ -114,11 +114,11 @@ END_TEST
 
 START_TEST(noop_overhead_decides)
 {
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 10000, 0.50, 0.60, 0.001),
 		mk("async", 1, 1, 1000, 10000, 0.05, 0.06, 0.001),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	verdict(rows, 2, &v);
 	ck_assert_int_eq(v.winner, 1);
@@ -130,11 +130,11 @@ END_TEST
 
 START_TEST(all_tied)
 {
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 10, 1.00, 0.5, 100),
 		mk("thread", 1, 2, 1, 10, 1.05, 0.5, 100),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	verdict(rows, 2, &v);
 	ck_assert_int_eq(v.winner, 0);
@@ -145,12 +145,12 @@ END_TEST
 
 START_TEST(failed_rows_never_win)
 {
-	struct cr_cmp_row rows[] = {
+	struct cli_cmp_row rows[] = {
 		mk("process", 2, 1, 1, 10, 1.0, 0.1, 10),
 		mk("async", 1, 1, 10, 10, 0.1, 0.1, 10),
 		mk("thread", 1, 2, 1, 10, 0.01, 0.1, 10),
 	};
-	struct cr_verdict v;
+	struct cli_verdict v;
 
 	snprintf(rows[2].error, sizeof(rows[2].error), "pool: broken");
 	rows[1].failed = 10;	/* every job failed */
@@ -167,7 +167,7 @@ END_TEST
 
 START_TEST(aggregate_median_and_spread)
 {
-	struct cr_cmp_row runs[] = {
+	struct cli_cmp_row runs[] = {
 		mk("async", 1, 1, 10, 10, 3.0, 0.3, 10),
 		mk("async", 1, 1, 10, 10, 1.0, 0.1, 10),
 		mk("async", 1, 1, 10, 10, 2.0, 0.2, 10),
@@ -175,7 +175,7 @@ START_TEST(aggregate_median_and_spread)
 	}, out;
 
 	snprintf(runs[3].error, sizeof(runs[3].error), "failed");
-	cr_cmp_aggregate(runs, 4, &out);
+	cli_cmp_aggregate(runs, 4, &out);
 	ck_assert(out.wall_s == 2.0);
 	ck_assert(out.cpu_s == 0.2);
 	ck_assert(out.wall_min_s == 1.0 && out.wall_max_s == 3.0);
@@ -187,25 +187,25 @@ END_TEST
 
 START_TEST(histogram_quantiles)
 {
-	static struct cr_hist h;
+	static struct cli_hist h;
 
 	memset(&h, 0, sizeof(h));
-	ck_assert(cr_hist_quantile(&h, 0.5) == 0);
+	ck_assert(cli_hist_quantile(&h, 0.5) == 0);
 	for (int i = 1; i <= 1000; i++) {
-		cr_hist_add(&h, i * 0.1);	/* 0.1 .. 100 ms */
+		cli_hist_add(&h, i * 0.1);	/* 0.1 .. 100 ms */
 	}
 	ck_assert_uint_eq(h.n, 1000);
-	ck_assert(fabs(cr_hist_quantile(&h, 0.50) - 50) < 0.6);
-	ck_assert(fabs(cr_hist_quantile(&h, 0.99) - 99) < 1.1);
-	ck_assert(fabs(cr_hist_quantile(&h, 1.0) - 100) < 1.1);
-	cr_hist_add(&h, 1e12);		/* clamped, not out of bounds */
-	cr_hist_add(&h, 0);
+	ck_assert(fabs(cli_hist_quantile(&h, 0.50) - 50) < 0.6);
+	ck_assert(fabs(cli_hist_quantile(&h, 0.99) - 99) < 1.1);
+	ck_assert(fabs(cli_hist_quantile(&h, 1.0) - 100) < 1.1);
+	cli_hist_add(&h, 1e12);		/* clamped, not out of bounds */
+	cli_hist_add(&h, 0);
 	ck_assert_uint_eq(h.n, 1002);
 }
 END_TEST
 
 static int
-parse(const char *const *words, struct cr_cmp_opts *o, struct cr_err *e)
+parse(const char *const *words, struct cli_cmp_opts *o, struct cli_err *e)
 {
 	static char *argv[32];
 	int n = 0;
@@ -215,20 +215,20 @@ parse(const char *const *words, struct cr_cmp_opts *o, struct cr_err *e)
 		argv[n] = (char *)words[n - 1];
 		n++;
 	}
-	return cr_compare_opts_parse(n, argv, o, e);
+	return cli_compare_opts_parse(n, argv, o, e);
 }
 
 START_TEST(options_and_their_errors)
 {
-	struct cr_cmp_opts o;
-	struct cr_err e;
+	struct cli_cmp_opts o;
+	struct cli_err e;
 	const char *ok[] = { "--workload=cpu", "-n", "5", "--ms", "3", "-j2",
 	    "--models", "async,process", "--repeat", "3", "--mix", "1:0:2",
 	    "--json", NULL };
 	const char *file[] = { "-w", "jobs.jsonl", NULL };
 
 	ck_assert_int_eq(parse(ok, &o, &e), 0);
-	ck_assert_int_eq(o.wl, CR_WL_CPU);
+	ck_assert_int_eq(o.wl, CLI_WL_CPU);
 	ck_assert_uint_eq(o.count, 5);
 	ck_assert(o.ms == 3);
 	ck_assert_uint_eq(o.jobs, 2);
@@ -238,7 +238,7 @@ START_TEST(options_and_their_errors)
 	ck_assert_uint_eq(o.mix[2], 2);
 	ck_assert_int_eq(o.json, 1);
 	ck_assert_int_eq(parse(file, &o, &e), 0);
-	ck_assert_int_eq(o.wl, CR_WL_FILE);
+	ck_assert_int_eq(o.wl, CLI_WL_FILE);
 	ck_assert_str_eq(o.file, "jobs.jsonl");
 
 #define BAD(needle, ...) do {						\

@@ -16,17 +16,17 @@
 
 START_TEST(joblog_rows)
 {
-	struct cr_logrow r = { 3, 1700000000.1234, 1.5, 12, 2, 0,
+	struct cli_logrow r = { 3, 1700000000.1234, 1.5, 12, 2, 0,
 	    "printf '%s\\n' 'a\tb'" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	cr_joblog_header(f);
-	cr_joblog_row(f, &r);
+	cli_joblog_header(f);
+	cli_joblog_row(f, &r);
 	r.seq = 4, r.exitval = -1, r.signal = 15, r.command = "sleep 9";
 	r.runtime = 12345.6789;
-	cr_joblog_row(f, &r);
+	cli_joblog_row(f, &r);
 	fclose(f);
 	ck_assert_str_eq(buf,
 	    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t"

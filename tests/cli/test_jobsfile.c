@@ -18,10 +18,10 @@ static void
 jobline_ok(const char *line, const char *kind, const char *pl,
     size_t len, const char *cmdline)
 {
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobspec js;
+	struct cli_err e;
 
-	ck_assert_msg(cr_jobsfile_parse_line(line, strlen(line), &js, &e) ==
+	ck_assert_msg(cli_jobsfile_parse_line(line, strlen(line), &js, &e) ==
 	    0, "%s: %s", line, e.msg);
 	ck_assert_str_eq(js.kind, kind);
 	ck_assert_uint_eq(js.len, len);
@@ -29,16 +29,16 @@ jobline_ok(const char *line, const char *kind, const char *pl,
 		ck_assert_int_eq(memcmp(js.payload, pl, len), 0);
 	}
 	ck_assert_str_eq(js.cmdline, cmdline);
-	cr_jobspec_free(&js);
+	cli_jobspec_free(&js);
 }
 
 static void
 jobline_bad(const char *line, const char *want)
 {
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobspec js;
+	struct cli_err e;
 
-	ck_assert_msg(cr_jobsfile_parse_line(line, strlen(line), &js, &e) !=
+	ck_assert_msg(cli_jobsfile_parse_line(line, strlen(line), &js, &e) !=
 	    0, "accepted %s", line);
 	ck_assert_msg(strstr(e.msg, want) != NULL, "%s: \"%s\" not in "
 	    "\"%s\"", line, want, e.msg);
@@ -46,8 +46,8 @@ jobline_bad(const char *line, const char *want)
 
 START_TEST(jobs_lines)
 {
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobspec js;
+	struct cli_err e;
 	const char *l;
 
 	jobline_ok("{\"kind\":\"shell\",\"cmd\":\"echo hi | wc\"}", "shell",
@@ -73,17 +73,17 @@ START_TEST(jobs_lines)
 
 	l = "{\"kind\":\"sleep\",\"ms\":1,\"id\":\"j1\",\"timeout\":2.5,"
 	    "\"retries\":3}";
-	ck_assert_int_eq(cr_jobsfile_parse_line(l, strlen(l), &js, &e), 0);
+	ck_assert_int_eq(cli_jobsfile_parse_line(l, strlen(l), &js, &e), 0);
 	ck_assert_str_eq(js.id, "j1");
 	ck_assert_str_eq(js.tagstr, "j1");
 	ck_assert(js.timeout == 2.5);
 	ck_assert_int_eq(js.retries, 3);
-	cr_jobspec_free(&js);
+	cli_jobspec_free(&js);
 	l = "{\"kind\":\"noop\",\"id\":42}";
-	ck_assert_int_eq(cr_jobsfile_parse_line(l, strlen(l), &js, &e), 0);
+	ck_assert_int_eq(cli_jobsfile_parse_line(l, strlen(l), &js, &e), 0);
 	ck_assert_str_eq(js.id, "42");
 	ck_assert(js.timeout < 0 && js.retries < 0);
-	cr_jobspec_free(&js);
+	cli_jobspec_free(&js);
 }
 END_TEST
 
@@ -153,29 +153,29 @@ START_TEST(jobs_file)
 	    "{\"kind\":\"noop\"}\n"
 	    "\n"
 	    "{\"kind\":\"sleep\",\"ms\":-5}\n";
-	struct cr_jobsfile jf;
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobsfile jf;
+	struct cli_jobspec js;
+	struct cli_err e;
 	char path[64];
 	int n = 0;
 
 	snprintf(path, sizeof(path), "%s", tmpfile_with(data,
 	    sizeof(data) - 1));
-	ck_assert_int_eq(cr_jobsfile_open(&jf, path, &e), 0);
-	while (cr_jobsfile_next(&jf, &js, &e) == 0) {
+	ck_assert_int_eq(cli_jobsfile_open(&jf, path, &e), 0);
+	while (cli_jobsfile_next(&jf, &js, &e) == 0) {
 		n++;
 		if (n == 2) {
 			ck_assert_str_eq(js.kind, "sleep");
 		}
-		cr_jobspec_free(&js);
+		cli_jobspec_free(&js);
 	}
 	ck_assert_int_eq(n, 3);
-	cr_jobsfile_close(&jf);
+	cli_jobsfile_close(&jf);
 	unlink(path);
 
 	snprintf(path, sizeof(path), "%s", tmpfile_with(bad,
 	    sizeof(bad) - 1));
-	ck_assert_int_ne(cr_jobsfile_open(&jf, path, &e), 0);
+	ck_assert_int_ne(cli_jobsfile_open(&jf, path, &e), 0);
 	ck_assert_ptr_nonnull(strstr(e.msg, ":4: \"ms\" must be a "
 	    "non-negative integer"));
 	ck_assert_int_eq(strncmp(e.msg, path, strlen(path)), 0);
@@ -186,9 +186,9 @@ END_TEST
 /* A jobs file on a pipe is checked, spooled, then read again. */
 START_TEST(jobs_file_pipe)
 {
-	struct cr_jobsfile jf;
-	struct cr_jobspec js;
-	struct cr_err e;
+	struct cli_jobsfile jf;
+	struct cli_jobspec js;
+	struct cli_err e;
 	int fds[2], saved, n = 0;
 
 	ck_assert_int_eq(pipe(fds), 0);
@@ -198,13 +198,13 @@ START_TEST(jobs_file_pipe)
 	saved = dup(0);
 	dup2(fds[0], 0);
 	close(fds[0]);
-	ck_assert_int_eq(cr_jobsfile_open(&jf, "-", &e), 0);
-	while (cr_jobsfile_next(&jf, &js, &e) == 0) {
+	ck_assert_int_eq(cli_jobsfile_open(&jf, "-", &e), 0);
+	while (cli_jobsfile_next(&jf, &js, &e) == 0) {
 		n++;
-		cr_jobspec_free(&js);
+		cli_jobspec_free(&js);
 	}
 	ck_assert_int_eq(n, 2);
-	cr_jobsfile_close(&jf);
+	cli_jobsfile_close(&jf);
 	dup2(saved, 0);
 	close(saved);
 }

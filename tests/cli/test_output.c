@@ -16,16 +16,16 @@
 
 START_TEST(outcome_json)
 {
-	struct cr_jobspec js = { 0 };
+	struct cli_jobspec js = { 0 };
 	struct corun_job_result res = { 0 };
-	struct cr_outcome oc = { &js, &res, CORUN_EFAILED, "" };
-	struct cr_logrow row;
+	struct cli_outcome oc = { &js, &res, CORUN_EFAILED, "" };
+	struct cli_logrow row;
 	char *s;
 
 	js.seq = 7;
 	js.kind = "shell";
 	js.cmdline = "echo 'a b'";
-	cr_strv_push(&js.args, "a b");
+	cli_strv_push(&js.args, "a b");
 	res.exit_code = 3;
 	res.status = CORUN_EFAILED;
 	res.attempts = 2;
@@ -35,23 +35,23 @@ START_TEST(outcome_json)
 	res.out_len = 4;
 	res.err = "";
 	res.worker_pid = 99;
-	s = cr_outcome_json(&oc);
+	s = cli_outcome_json(&oc);
 	ck_assert_str_eq(s, "{\"seq\":7,\"kind\":\"shell\",\"command\":"
 	    "\"echo 'a b'\",\"args\":[\"a b\"],\"status\":\"failed\",\"exit\":3,"
 	    "\"signal\":0,\"stdout\":\"hi\\n\xef\xbf\xbd\",\"stderr\":\"\","
 	    "\"start\":1.5,\"runtime\":2.5,\"attempts\":2,\"worker_pid\":99}");
 	free(s);
-	cr_outcome_logrow(&oc, &row);
+	cli_outcome_logrow(&oc, &row);
 	ck_assert_int_eq(row.exitval, 3);
 	ck_assert_uint_eq(row.receive, 4);
 	ck_assert(row.runtime == 2.5);
-	cr_strv_free(&js.args);
+	cli_strv_free(&js.args);
 
 	/* Never ran (lost): exit -1, the reason in "error". */
 	oc.res = NULL;
 	oc.status = CORUN_ELOST;
 	oc.message = "worker lost: signal 9";
-	s = cr_outcome_json(&oc);
+	s = cli_outcome_json(&oc);
 	ck_assert_ptr_nonnull(strstr(s, "\"status\":\"lost\",\"exit\":-1"));
 	ck_assert_ptr_nonnull(strstr(s, "\"error\":\"worker lost: signal "
 	    "9\""));
@@ -65,9 +65,9 @@ START_TEST(tagged)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	cr_write_tagged(f, "a 1", "x\ny\n", 4, 0);
-	cr_write_tagged(f, "b", "no newline", 10, 1);
-	cr_write_tagged(f, NULL, "raw", 3, 0);
+	cli_write_tagged(f, "a 1", "x\ny\n", 4, 0);
+	cli_write_tagged(f, "b", "no newline", 10, 1);
+	cli_write_tagged(f, NULL, "raw", 3, 0);
 	fclose(f);
 	ck_assert_str_eq(buf, "a 1\tx\na 1\ty\nb\tno newline\nraw");
 	free(buf);

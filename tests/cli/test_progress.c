@@ -17,11 +17,11 @@ START_TEST(progress_line)
 {
 	char buf[160];
 
-	cr_progress_format(buf, sizeof(buf), 0, 5, 10, 1, 2.0);
+	cli_progress_format(buf, sizeof(buf), 0, 5, 10, 1, 2.0);
 	ck_assert_str_eq(buf, "5/10 done, 2.5 jobs/s, ETA 0m02s");
-	cr_progress_format(buf, sizeof(buf), 0, 5, 7, 0, 1.0);
+	cli_progress_format(buf, sizeof(buf), 0, 5, 7, 0, 1.0);
 	ck_assert_str_eq(buf, "5/7+ done, 5.0 jobs/s, ETA ?");
-	cr_progress_format(buf, sizeof(buf), 1, 5, 10, 1, 1.0);
+	cli_progress_format(buf, sizeof(buf), 1, 5, 10, 1, 1.0);
 	ck_assert_str_eq(buf, " 50% [###############...............] "
 	    "5/10 5.0/s ETA 0m01s");
 }

@@ -19,24 +19,24 @@
 
 START_TEST(quoting)
 {
-	struct cr_buf b = { 0 };
+	struct cm_buf b = { 0 };
 
-	cr_shquote(&b, "abc-1.2/x_y+z");
+	cm_shquote(&b, "abc-1.2/x_y+z");
 	ck_assert_str_eq(b.p, "abc-1.2/x_y+z");
 	b.len = 0;
 	/* As GNU parallel: @ , : = % ~ ^ ] are quoted. */
-	cr_shquote(&b, "a@b,c:d");
+	cm_shquote(&b, "a@b,c:d");
 	ck_assert_str_eq(b.p, "'a@b,c:d'");
 	b.len = 0;
-	cr_shquote(&b, "");
+	cm_shquote(&b, "");
 	ck_assert_str_eq(b.p, "''");
 	b.len = 0;
-	cr_shquote(&b, "it's $(x) `y`; a\nb");
+	cm_shquote(&b, "it's $(x) `y`; a\nb");
 	ck_assert_str_eq(b.p, "'it'\\''s $(x) `y`; a\nb'");
-	cr_buf_free(&b);
-	ck_assert(cr_has_shell_syntax("a|b"));
-	ck_assert(cr_has_shell_syntax("echo hi"));
-	ck_assert(!cr_has_shell_syntax("/usr/bin/true"));
+	cm_buf_free(&b);
+	ck_assert(cm_has_shell_syntax("a|b"));
+	ck_assert(cm_has_shell_syntax("echo hi"));
+	ck_assert(!cm_has_shell_syntax("/usr/bin/true"));
 }
 END_TEST
 
@@ -60,7 +60,7 @@ START_TEST(xforms)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (k = 0; k < 4; k++) {
-			x = cr_xform(cases[i][0], ops[k]);
+			x = cli_xform(cases[i][0], ops[k]);
 			ck_assert_msg(strcmp(x, cases[i][k + 1]) == 0,
 			    "{%s} of \"%s\": \"%s\", want \"%s\"", ops[k],
 			    cases[i][0], x, cases[i][k + 1]);
@@ -129,44 +129,44 @@ END_TEST
 
 START_TEST(bad_placeholder)
 {
-	struct cr_tmpl t;
-	struct cr_err e;
+	struct cli_tmpl t;
+	struct cli_err e;
 	const char *w[] = { "echo", "{3}" };
 
-	ck_assert_int_ne(cr_tmpl_init(&t, w, 2, 2, &e), 0);
+	ck_assert_int_ne(cli_tmpl_init(&t, w, 2, 2, &e), 0);
 	ck_assert_str_eq(e.msg,
 	    "placeholder {3} but there are only 2 input sources");
-	ck_assert_int_eq(cr_tmpl_init(&t, w, 2, 3, &e), 0);
+	ck_assert_int_eq(cli_tmpl_init(&t, w, 2, 3, &e), 0);
 }
 END_TEST
 
 START_TEST(payload)
 {
-	struct cr_cmd c = { { 0 }, 0 };
-	struct cr_strv env = { 0 };
-	struct cr_buf b = { 0 };
+	struct cli_cmd c = { { 0 }, 0 };
+	struct cli_strv env = { 0 };
+	struct cm_buf b = { 0 };
 
-	cr_strv_push(&c.argv, "printf");
-	cr_strv_push(&c.argv, "%s");
-	cr_strv_push(&c.argv, "a b");
-	ck_assert_int_eq(cr_shell_payload(&c, NULL, &b), 0);
+	cli_strv_push(&c.argv, "printf");
+	cli_strv_push(&c.argv, "%s");
+	cli_strv_push(&c.argv, "a b");
+	ck_assert_int_eq(cli_shell_payload(&c, NULL, &b), 0);
 	ck_assert_uint_eq(b.len, 14);
 	ck_assert_int_eq(memcmp(b.p, "printf\0%s\0a b\0", 14), 0);
-	cr_buf_free(&b);
-	cr_strv_push(&env, "K=V");
-	ck_assert_int_eq(cr_shell_payload(&c, &env, &b), 0);
+	cm_buf_free(&b);
+	cli_strv_push(&env, "K=V");
+	ck_assert_int_eq(cli_shell_payload(&c, &env, &b), 0);
 	ck_assert_uint_eq(b.len, 19);
 	ck_assert_int_eq(memcmp(b.p, "printf\0%s\0a b\0\0K=V\0", 19), 0);
-	cr_buf_free(&b);
-	cr_strv_free(&env);
+	cm_buf_free(&b);
+	cli_strv_free(&env);
 
 	/* An empty word would end argv: the command becomes one script. */
-	cr_strv_push(&c.argv, "");
-	ck_assert_int_eq(cr_cmd_normalize(&c), 0);
+	cli_strv_push(&c.argv, "");
+	ck_assert_int_eq(cli_cmd_normalize(&c), 0);
 	ck_assert(c.shell);
 	ck_assert_uint_eq(c.argv.n, 1);
 	ck_assert_str_eq(c.argv.v[0], "printf '%s' 'a b' ''");
-	cr_cmd_free(&c);
+	cli_cmd_free(&c);
 }
 END_TEST
 

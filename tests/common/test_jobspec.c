@@ -14,15 +14,15 @@
 #include "check-util.h"
 #include "common/jobspec.h"
 
-#define RUN CR_JOBSPEC_RUN
-#define CORUND CR_JOBSPEC_CORUND
+#define RUN CM_JOBSPEC_RUN
+#define CORUND CM_JOBSPEC_CORUND
 
 static void
-parse_ok(const char *line, unsigned flags, struct cr_jobspec_desc *d)
+parse_ok(const char *line, unsigned flags, struct cm_jobspec_desc *d)
 {
-	struct cr_jobspec_err e;
+	struct cm_jobspec_err e;
 
-	ck_assert_msg(cr_jobspec_parse_line(line, strlen(line), "t", flags, d,
+	ck_assert_msg(cm_jobspec_parse_line(line, strlen(line), "t", flags, d,
 	    &e) == 0, "%s: %s", line, e.msg);
 }
 
@@ -31,7 +31,7 @@ static void
 job_is(const char *line, const char *kind, const char *pl, size_t len,
     const char *display)
 {
-	struct cr_jobspec_desc d;
+	struct cm_jobspec_desc d;
 	unsigned flags[] = { RUN, CORUND };
 	size_t i;
 
@@ -45,7 +45,7 @@ job_is(const char *line, const char *kind, const char *pl, size_t len,
 			ck_assert_ptr_null(d.payload);
 		}
 		ck_assert_str_eq(d.line, display);
-		cr_jobspec_desc_free(&d);
+		cm_jobspec_desc_free(&d);
 	}
 }
 
@@ -53,11 +53,11 @@ job_is(const char *line, const char *kind, const char *pl, size_t len,
 static void
 bad_is(const char *line, unsigned flags, int code, const char *want)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_err e;
 	int rc;
 
-	rc = cr_jobspec_parse_line(line, strlen(line), "jobs.jsonl:3", flags,
+	rc = cm_jobspec_parse_line(line, strlen(line), "jobs.jsonl:3", flags,
 	    &d, &e);
 	ck_assert_msg(rc == code, "%s: %d, not %d (%s)", line, rc, code,
 	    e.msg);
@@ -173,16 +173,16 @@ START_TEST(same_line_same_job_for_run_and_corund)
 		"{\"kind\":\"net\",\"addr\":\"h:1\",\"request\":\"x\"}",
 		"{\"kind\":\"mine\",\"payload\":\"p\",\"timeout\":0}",
 	};
-	struct cr_jobspec_desc a, b;
-	struct cr_jobspec_run r;
-	struct cr_jobspec_queued q;
+	struct cm_jobspec_desc a, b;
+	struct cm_jobspec_run r;
+	struct cm_jobspec_queued q;
 	size_t i;
 
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		parse_ok(lines[i], RUN, &a);
 		parse_ok(lines[i], CORUND, &b);
-		cr_jobspec_queued(&b, &q);
-		cr_jobspec_take_run(&a, &r);
+		cm_jobspec_queued(&b, &q);
+		cm_jobspec_take_run(&a, &r);
 		ck_assert_ptr_null(a.kind);
 		ck_assert_str_eq(r.kind, q.kind);
 		ck_assert_uint_eq(r.len, q.len);
@@ -194,7 +194,7 @@ START_TEST(same_line_same_job_for_run_and_corund)
 		free(r.payload);
 		free(r.cmdline);
 		free(r.id);
-		cr_jobspec_desc_free(&b);
+		cm_jobspec_desc_free(&b);
 	}
 }
 END_TEST
@@ -202,24 +202,24 @@ END_TEST
 /* The pool API's job: the defaults fill what the line left out. */
 START_TEST(pool_job_takes_the_defaults_for_what_is_missing)
 {
-	struct cr_jobspec_desc d;
+	struct cm_jobspec_desc d;
 	struct corun_job j;
 
 	parse_ok("{\"cmd\":[\"ls\"],\"timeout\":0}", RUN, &d);
-	cr_jobspec_pool_job(&d, 7.5, 2, &j);
+	cm_jobspec_pool_job(&d, 7.5, 2, &j);
 	ck_assert_str_eq(j.kind, "shell");
 	ck_assert_ptr_eq(j.payload, d.payload);
 	ck_assert_uint_eq(j.len, 3);
 	ck_assert(j.timeout == 0);
 	ck_assert_int_eq(j.retries, 2);
 	ck_assert(j.tag == 0 && j.flags == 0);
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 	parse_ok("{\"kind\":\"noop\",\"retries\":0}", RUN, &d);
-	cr_jobspec_pool_job(&d, 7.5, 2, &j);
+	cm_jobspec_pool_job(&d, 7.5, 2, &j);
 	ck_assert(j.timeout == 7.5);
 	ck_assert_int_eq(j.retries, 0);
 	ck_assert_ptr_null(j.payload);
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 }
 END_TEST
 
@@ -227,26 +227,26 @@ START_TEST(parsed_object_is_the_same_job_as_its_line)
 {
 	static const char line[] = "{\"op\":\"submit\",\"cmd\":[\"true\"],"
 	    "\"group\":\"g\",\"wait\":true}";
-	struct cr_jobspec_desc a, b;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_desc a, b;
+	struct cm_jobspec_err e;
 	json_t *o = json_loads(line, 0, NULL);
 
-	ck_assert_int_eq(cr_jobspec_parse_json(o, "job", CORUND |
-	    CR_JOBSPEC_REQUEST, &a, &e), 0);
-	ck_assert_int_eq(cr_jobspec_parse_line(line, strlen(line), NULL,
-	    CORUND | CR_JOBSPEC_REQUEST, &b, &e), 0);
+	ck_assert_int_eq(cm_jobspec_parse_json(o, "job", CORUND |
+	    CM_JOBSPEC_REQUEST, &a, &e), 0);
+	ck_assert_int_eq(cm_jobspec_parse_line(line, strlen(line), NULL,
+	    CORUND | CM_JOBSPEC_REQUEST, &b, &e), 0);
 	ck_assert_str_eq(a.kind, b.kind);
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_int_eq(memcmp(a.payload, b.payload, a.len), 0);
 	ck_assert_str_eq(a.group, "g");
-	cr_jobspec_desc_free(&a);
-	cr_jobspec_desc_free(&b);
+	cm_jobspec_desc_free(&a);
+	cm_jobspec_desc_free(&b);
 	/* A batch's job is not the request: "op" is not its field. */
-	ck_assert_int_ne(cr_jobspec_parse_json(o, "jobs[0]", CORUND, &a, &e),
+	ck_assert_int_ne(cm_jobspec_parse_json(o, "jobs[0]", CORUND, &a, &e),
 	    0);
 	ck_assert_str_eq(e.msg, "jobs[0]: unknown field \"op\" for kind "
 	    "\"shell\"");
-	ck_assert_int_ne(cr_jobspec_parse_json(json_array_get(NULL, 0), "job",
+	ck_assert_int_ne(cm_jobspec_parse_json(json_array_get(NULL, 0), "job",
 	    CORUND, &a, &e), 0);
 	ck_assert_str_eq(e.msg, "job: a job must be a JSON object");
 	json_decref(o);
@@ -255,44 +255,44 @@ END_TEST
 
 START_TEST(common_fields_and_defaults)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_queued q;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_queued q;
 
 	parse_ok("{\"kind\":\"noop\"}", RUN, &d);
 	ck_assert(d.timeout < 0 && d.retries < 0);
 	ck_assert_ptr_null(d.id);
-	cr_jobspec_desc_free(&d);
-	cr_jobspec_desc_free(&d);	/* an empty one, again */
+	cm_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);	/* an empty one, again */
 
 	parse_ok("{\"kind\":\"noop\",\"id\":42,\"timeout\":1.5,\"retries\":3}",
 	    RUN, &d);
 	ck_assert_str_eq(d.id, "42");
 	ck_assert(d.timeout == 1.5);
 	ck_assert_int_eq(d.retries, 3);
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 	parse_ok("{\"kind\":\"noop\",\"id\":\"j1\"}", RUN, &d);
 	ck_assert_str_eq(d.id, "j1");
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 
 	parse_ok("{\"kind\":\"noop\"}", CORUND, &d);
-	cr_jobspec_queued(&d, &q);
+	cm_jobspec_queued(&d, &q);
 	ck_assert_str_eq(q.group, "");
 	ck_assert(q.timeout == 0);
 	ck_assert_int_eq(q.retries, 0);
 	ck_assert_int_eq(q.priority, 0);
 	ck_assert_ptr_null(q.key);
 	ck_assert_uint_eq(q.nafter, 0);
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 
 	parse_ok("{\"cmd\":[\"true\"],\"group\":\"g\",\"priority\":-5,"
 	    "\"key\":\"k1\",\"after\":[3,4]}", CORUND, &d);
-	cr_jobspec_queued(&d, &q);
+	cm_jobspec_queued(&d, &q);
 	ck_assert_str_eq(q.group, "g");
 	ck_assert_int_eq(q.priority, -5);
 	ck_assert_str_eq(q.key, "k1");
 	ck_assert_uint_eq(q.nafter, 2);
 	ck_assert(q.after[0] == 3 && q.after[1] == 4);
-	cr_jobspec_desc_free(&d);
+	cm_jobspec_desc_free(&d);
 }
 END_TEST
 
@@ -471,11 +471,11 @@ END_TEST
 /* Without a place, the message is the field's alone. */
 START_TEST(no_place_no_prefix)
 {
-	struct cr_jobspec_desc d;
-	struct cr_jobspec_err e;
+	struct cm_jobspec_desc d;
+	struct cm_jobspec_err e;
 	const char *l = "{\"kind\":\"sleep\",\"ms\":-5}";
 
-	ck_assert_int_eq(cr_jobspec_parse_line(l, strlen(l), NULL, RUN, &d,
+	ck_assert_int_eq(cm_jobspec_parse_line(l, strlen(l), NULL, RUN, &d,
 	    &e), CORUN_EINVAL);
 	ck_assert_str_eq(e.msg, "\"ms\" must be a non-negative integer");
 }

@@ -27,12 +27,12 @@
 
 #include "wire/wire.h"
 
-static inline struct cr_wire_hello
+static inline struct wire_hello
 rv_raw_hello(const char *token)
 {
-	struct cr_wire_hello h = { 0 };
+	struct wire_hello h = { 0 };
 
-	h.max_version = CR_WIRE_VERSION;
+	h.max_version = WIRE_VERSION;
 	h.pid = 4242;
 	h.procs = h.threads = h.concurrency = h.capacity = 1;
 	h.token.ptr = (const uint8_t *)token;
@@ -58,10 +58,10 @@ rv_spin(corun_loop *loop, double s)
 
 static inline void
 rv_ask(corun_loop *loop, nng_socket s, const void *msg, size_t len,
-    int tries, struct cr_wire_welcome *wel, char *text, size_t size)
+    int tries, struct wire_welcome *wel, char *text, size_t size)
 {
-	struct cr_wire_frame fr;
-	char why[CR_WIRE_WHY_SIZE];
+	struct wire_frame fr;
+	char why[WIRE_WHY_SIZE];
 	nng_msg *m = NULL;
 	int rv = NNG_EAGAIN;
 
@@ -71,9 +71,9 @@ rv_ask(corun_loop *loop, nng_socket s, const void *msg, size_t len,
 		rv = nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK);
 	}
 	ck_assert_int_eq(rv, 0);
-	ck_assert_int_eq(cr_wire_decode(nng_msg_body(m), nng_msg_len(m),
-	    CR_WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
-	ck_assert_int_eq(fr.hdr.type, CR_WIRE_WELCOME);
+	ck_assert_int_eq(wire_decode(nng_msg_body(m), nng_msg_len(m),
+	    WIRE_MAX_FRAME, &fr, why, sizeof(why)), 0);
+	ck_assert_int_eq(fr.hdr.type, WIRE_WELCOME);
 	*wel = fr.u.welcome;
 	snprintf(text, size, "%.*s", (int)wel->reason.len,
 	    (const char *)wel->reason.ptr);

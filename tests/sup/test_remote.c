@@ -155,19 +155,19 @@ END_TEST
 
 /* Send one message on a REQ socket and take its WELCOME. */
 static void
-ask(nng_socket s, const void *msg, size_t len, struct cr_wire_welcome *wel,
+ask(nng_socket s, const void *msg, size_t len, struct wire_welcome *wel,
     char *text, size_t size)
 {
 	rv_ask(loop, s, msg, len, 100, wel, text, size);
 }
 
 static void
-hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
+hello(struct wire_builder *b, const char *token, const uint8_t **frame,
     size_t *len)
 {
-	struct cr_wire_hello h = rv_raw_hello(token);
+	struct wire_hello h = rv_raw_hello(token);
 
-	ck_assert_int_eq(cr_wire_encode_hello(b, &h, frame, len), 0);
+	ck_assert_int_eq(wire_encode_hello(b, &h, frame, len), 0);
 }
 
 /*
@@ -176,32 +176,32 @@ hello(struct cr_wire_builder *b, const char *token, const uint8_t **frame,
  * session key both sides derive.
  */
 static void
-hello_with_token(nng_socket req, struct cr_wire_builder *b, const char *token,
-    struct cr_wire_welcome *wel, char *text, size_t size, char *key)
+hello_with_token(nng_socket req, struct wire_builder *b, const char *token,
+    struct wire_welcome *wel, char *text, size_t size, char *key)
 {
-	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], mac[CR_SHA256_LEN];
-	char ans[CR_RV_ANSWER_LEN];
-	struct cr_wire_hello h;
+	uint8_t sn[WIRE_RV_NONCE_LEN], cn[WIRE_RV_NONCE_LEN], mac[WIRE_SHA256_LEN];
+	char ans[WIRE_RV_ANSWER_LEN];
+	struct wire_hello h;
 	const uint8_t *frame;
 	size_t len;
 
 	hello(b, "", &frame, &len);
 	ask(req, frame, len, wel, text, size);
 	ck_assert_int_eq(wel->accepted, 0);
-	ck_assert_int_eq(cr_rv_parse_challenge((const uint8_t *)text,
+	ck_assert_int_eq(wire_rv_parse_challenge((const uint8_t *)text,
 	    strlen(text), sn), 0);
-	ck_assert_int_eq(cr_auth_random(cn, sizeof(cn)), 0);
+	ck_assert_int_eq(wire_auth_random(cn, sizeof(cn)), 0);
 	memset(&h, 0, sizeof(h));
-	h.max_version = CR_WIRE_VERSION;
+	h.max_version = WIRE_VERSION;
 	h.pid = 4242;
 	h.procs = h.threads = h.concurrency = h.capacity = 1;
 	h.name.ptr = (const uint8_t *)"raw";
 	h.name.len = 3;
-	cr_rv_mac(token, sn, cn, &h, mac);
-	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
+	wire_rv_mac(token, sn, cn, &h, mac);
+	wire_rv_format_answer(cn, mac, ans, sizeof(ans));
 	hello(b, ans, &frame, &len);
 	ask(req, frame, len, wel, text, size);
-	cr_rv_session_key(token, sn, cn, key);
+	wire_rv_session_key(token, sn, cn, key);
 }
 
 /*
@@ -220,17 +220,17 @@ session_dial(nng_socket *s, const char *session_url)
 START_TEST(test_refusals)
 {
 	struct corun_pool_opts o = remote_opts();
-	struct cr_wire_builder b;
-	struct cr_wire_welcome wel;
+	struct wire_builder b;
+	struct wire_welcome wel;
 	struct corun_pool_stats st;
 	corun_pool *p = NULL;
 	const uint8_t *frame;
 	nng_socket req, pair;
 	nng_msg *m = NULL;
-	char text[512], *sp, key[CR_RV_KEY_HEX + 1];
+	char text[512], *sp, key[WIRE_RV_KEY_HEX + 1];
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
 	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
 	ck_assert_int_eq(nng_req0_open(&req), 0);
 	ck_assert_int_eq(nng_dial(req, url, NULL, 0), 0);
@@ -278,7 +278,7 @@ START_TEST(test_refusals)
 	rv_spin(loop, 0.3);
 	ck_assert_int_eq(nng_recvmsg(pair, &m, NNG_FLAG_NONBLOCK), 0);
 	ck_assert_int_eq(m != NULL && nng_msg_len(m) > 4 &&
-	    ((uint8_t *)nng_msg_body(m))[4] == CR_WIRE_WELCOME, 1);
+	    ((uint8_t *)nng_msg_body(m))[4] == WIRE_WELCOME, 1);
 	nng_msg_free(m);
 	corun_pool_stats(p, &st);
 	ck_assert_uint_eq(st.remote_alive, 1);
@@ -286,7 +286,7 @@ START_TEST(test_refusals)
 
 	nng_close(req);
 	corun_pool_free(p);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 }
 END_TEST
 

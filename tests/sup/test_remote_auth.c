@@ -66,35 +66,35 @@ unhex(const char *s, uint8_t *out, size_t *n)
 
 START_TEST(test_sha256_vectors)
 {
-	uint8_t d[CR_SHA256_LEN];
-	char h[2 * CR_SHA256_LEN + 1];
-	struct cr_sha256 c;
+	uint8_t d[WIRE_SHA256_LEN];
+	char h[2 * WIRE_SHA256_LEN + 1];
+	struct wire_sha256 c;
 	static char million[1000000];
 
 	/* FIPS 180-4 examples (NIST CSRC, SHA256.pdf). */
-	cr_sha256("abc", 3, d);
+	wire_sha256("abc", 3, d);
 	hex(d, sizeof(d), h);
 	ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
-	cr_sha256("", 0, d);
+	wire_sha256("", 0, d);
 	hex(d, sizeof(d), h);
 	ck_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
-	cr_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	wire_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	    56, d);
 	hex(d, sizeof(d), h);
 	ck_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039"
 	    "a33ce45964ff2167f6ecedd419db06c1");
 	/* A million 'a', fed in uneven pieces. */
 	memset(million, 'a', sizeof(million));
-	cr_sha256_init(&c);
+	wire_sha256_init(&c);
 	for (size_t off = 0, n = 1; off < sizeof(million); off += n, n++) {
 		if (n > sizeof(million) - off) {
 			n = sizeof(million) - off;
 		}
-		cr_sha256_update(&c, million + off, n);
+		wire_sha256_update(&c, million + off, n);
 	}
-	cr_sha256_final(&c, d);
+	wire_sha256_final(&c, d);
 	hex(d, sizeof(d), h);
 	ck_assert_str_eq(h, "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0");
@@ -152,14 +152,14 @@ static const struct {
 
 START_TEST(test_hmac_rfc4231)
 {
-	uint8_t key[200], data[200], mac[CR_SHA256_LEN];
-	char h[2 * CR_SHA256_LEN + 1];
+	uint8_t key[200], data[200], mac[WIRE_SHA256_LEN];
+	char h[2 * WIRE_SHA256_LEN + 1];
 	size_t klen, dlen;
 
 	for (size_t i = 0; i < sizeof(rfc4231) / sizeof(rfc4231[0]); i++) {
 		unhex(rfc4231[i].key, key, &klen);
 		unhex(rfc4231[i].data, data, &dlen);
-		cr_hmac_sha256(key, klen, data, dlen, mac);
+		wire_hmac_sha256(key, klen, data, dlen, mac);
 		hex(mac, rfc4231[i].maclen, h);
 		ck_assert_msg(strcmp(h, rfc4231[i].mac) == 0,
 		    "RFC 4231 test case %zu: %s", i + 1, h);
@@ -169,40 +169,40 @@ END_TEST
 
 START_TEST(test_text_forms)
 {
-	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], mac[CR_SHA256_LEN];
-	uint8_t sn2[CR_RV_NONCE_LEN], cn2[CR_RV_NONCE_LEN], mac2[CR_SHA256_LEN];
-	char text[160], ans[CR_RV_ANSWER_LEN], k1[33], k2[33], pr[33];
+	uint8_t sn[WIRE_RV_NONCE_LEN], cn[WIRE_RV_NONCE_LEN], mac[WIRE_SHA256_LEN];
+	uint8_t sn2[WIRE_RV_NONCE_LEN], cn2[WIRE_RV_NONCE_LEN], mac2[WIRE_SHA256_LEN];
+	char text[160], ans[WIRE_RV_ANSWER_LEN], k1[33], k2[33], pr[33];
 
-	ck_assert_int_eq(cr_auth_random(sn, sizeof(sn)), 0);
-	ck_assert_int_eq(cr_auth_random(cn, sizeof(cn)), 0);
+	ck_assert_int_eq(wire_auth_random(sn, sizeof(sn)), 0);
+	ck_assert_int_eq(wire_auth_random(cn, sizeof(cn)), 0);
 	memset(mac, 0x5a, sizeof(mac));
-	cr_rv_format_challenge(sn, text, sizeof(text));
-	ck_assert_int_eq(cr_rv_parse_challenge((uint8_t *)text, strlen(text),
+	wire_rv_format_challenge(sn, text, sizeof(text));
+	ck_assert_int_eq(wire_rv_parse_challenge((uint8_t *)text, strlen(text),
 	    sn2), 0);
 	ck_assert_mem_eq(sn, sn2, sizeof(sn));
-	ck_assert_int_eq(cr_rv_parse_challenge((uint8_t *)text,
+	ck_assert_int_eq(wire_rv_parse_challenge((uint8_t *)text,
 	    strlen(text) - 1, sn2), -1);
-	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
-	ck_assert_uint_eq(strlen(ans), CR_RV_ANSWER_LEN - 1);
-	ck_assert_int_eq(cr_rv_parse_answer((uint8_t *)ans, strlen(ans), cn2,
+	wire_rv_format_answer(cn, mac, ans, sizeof(ans));
+	ck_assert_uint_eq(strlen(ans), WIRE_RV_ANSWER_LEN - 1);
+	ck_assert_int_eq(wire_rv_parse_answer((uint8_t *)ans, strlen(ans), cn2,
 	    mac2), 0);
 	ck_assert_mem_eq(cn, cn2, sizeof(cn));
 	ck_assert_mem_eq(mac, mac2, sizeof(mac));
 	ans[20] = 'X';
-	ck_assert_int_eq(cr_rv_parse_answer((uint8_t *)ans, strlen(ans), cn2,
+	ck_assert_int_eq(wire_rv_parse_answer((uint8_t *)ans, strlen(ans), cn2,
 	    mac2), -1);
-	ck_assert_int_eq(cr_rv_parse_answer((uint8_t *)TOKEN, strlen(TOKEN),
+	ck_assert_int_eq(wire_rv_parse_answer((uint8_t *)TOKEN, strlen(TOKEN),
 	    cn2, mac2), -1);
 	/* Key and proof differ, and both change with a nonce. */
-	cr_rv_session_key(TOKEN, sn, cn, k1);
-	cr_rv_proof(TOKEN, sn, cn, pr);
-	ck_assert_uint_eq(strlen(k1), CR_RV_KEY_HEX);
+	wire_rv_session_key(TOKEN, sn, cn, k1);
+	wire_rv_proof(TOKEN, sn, cn, pr);
+	ck_assert_uint_eq(strlen(k1), WIRE_RV_KEY_HEX);
 	ck_assert_str_ne(k1, pr);
 	cn[0] ^= 1;
-	cr_rv_session_key(TOKEN, sn, cn, k2);
+	wire_rv_session_key(TOKEN, sn, cn, k2);
 	ck_assert_str_ne(k1, k2);
-	ck_assert_int_eq(cr_auth_equal("abc", "abc", 3), 1);
-	ck_assert_int_eq(cr_auth_equal("abc", "abd", 3), 0);
+	ck_assert_int_eq(wire_auth_equal("abc", "abc", 3), 1);
+	ck_assert_int_eq(wire_auth_equal("abc", "abd", 3), 0);
 }
 END_TEST
 
@@ -275,10 +275,10 @@ req_dial(void)
 }
 
 /* Send a request, run the loop until its answer: a WELCOME, in text. */
-static struct cr_wire_welcome
+static struct wire_welcome
 ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 {
-	struct cr_wire_welcome w;
+	struct wire_welcome w;
 
 	rv_ask(loop, s, msg, len, 200, &w, text, size);
 	return w;
@@ -286,37 +286,37 @@ ask(nng_socket s, const void *msg, size_t len, char *text, size_t size)
 
 /* Ask s for a challenge: its nonce. */
 static void
-challenge(nng_socket s, struct cr_wire_builder *b, uint8_t *sn)
+challenge(nng_socket s, struct wire_builder *b, uint8_t *sn)
 {
-	struct cr_wire_hello h = rv_raw_hello("");
-	struct cr_wire_welcome w;
+	struct wire_hello h = rv_raw_hello("");
+	struct wire_welcome w;
 	const uint8_t *frame;
 	char text[200];
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_encode_hello(b, &h, &frame, &len), 0);
+	ck_assert_int_eq(wire_encode_hello(b, &h, &frame, &len), 0);
 	w = ask(s, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
-	ck_assert_int_eq(cr_rv_parse_challenge((uint8_t *)text, strlen(text),
+	ck_assert_int_eq(wire_rv_parse_challenge((uint8_t *)text, strlen(text),
 	    sn), 0);
 }
 
 /* The answer to nonce sn with token, as a HELLO frame copied to out. */
 static size_t
-answer(struct cr_wire_builder *b, const char *token, const uint8_t *sn,
+answer(struct wire_builder *b, const char *token, const uint8_t *sn,
     uint8_t *cn, uint8_t *out, size_t size)
 {
-	uint8_t mac[CR_SHA256_LEN];
-	char ans[CR_RV_ANSWER_LEN];
-	struct cr_wire_hello h = rv_raw_hello("");
+	uint8_t mac[WIRE_SHA256_LEN];
+	char ans[WIRE_RV_ANSWER_LEN];
+	struct wire_hello h = rv_raw_hello("");
 	const uint8_t *frame;
 	size_t len;
 
-	ck_assert_int_eq(cr_auth_random(cn, CR_RV_NONCE_LEN), 0);
-	cr_rv_mac(token, sn, cn, &h, mac);
-	cr_rv_format_answer(cn, mac, ans, sizeof(ans));
+	ck_assert_int_eq(wire_auth_random(cn, WIRE_RV_NONCE_LEN), 0);
+	wire_rv_mac(token, sn, cn, &h, mac);
+	wire_rv_format_answer(cn, mac, ans, sizeof(ans));
 	h = rv_raw_hello(ans);
-	ck_assert_int_eq(cr_wire_encode_hello(b, &h, &frame, &len), 0);
+	ck_assert_int_eq(wire_encode_hello(b, &h, &frame, &len), 0);
 	ck_assert_uint_le(len, size);
 	memcpy(out, frame, len);
 	return len;
@@ -334,21 +334,21 @@ stats(corun_pool *p)
 START_TEST(test_raw_refusals)
 {
 	corun_pool *p = token_pool();
-	struct cr_wire_builder b;
-	struct cr_wire_welcome w;
-	struct cr_wire_hello h;
-	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], msg[512];
+	struct wire_builder b;
+	struct wire_welcome w;
+	struct wire_hello h;
+	uint8_t sn[WIRE_RV_NONCE_LEN], cn[WIRE_RV_NONCE_LEN], msg[512];
 	char text[200], proof[33];
 	const uint8_t *frame;
 	nng_socket a, c;
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
 	a = req_dial();
 	c = req_dial();
 	/* The token itself, in clear, is no longer enough. */
 	h = rv_raw_hello(TOKEN);
-	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
+	ck_assert_int_eq(wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
 	ck_assert_str_eq(text, "wrong token");
@@ -370,7 +370,7 @@ START_TEST(test_raw_refusals)
 	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
 	w = ask(a, msg, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 1);
-	cr_rv_proof(TOKEN, sn, cn, proof);
+	wire_rv_proof(TOKEN, sn, cn, proof);
 	ck_assert_ptr_nonnull(strstr(text, proof));
 	ck_assert_uint_eq(stats(p).remote_refused, 3);
 	/* The same nonce answered twice: the second gets nothing. */
@@ -379,7 +379,7 @@ START_TEST(test_raw_refusals)
 	ck_assert_str_eq(text, "wrong token");
 	ck_assert_uint_eq(stats(p).remote_refused, 4);
 	corun_pool_free(p);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 }
 END_TEST
 
@@ -387,16 +387,16 @@ END_TEST
 START_TEST(test_expired_and_missing)
 {
 	corun_pool *p = token_pool_t(300);
-	struct cr_wire_builder b;
-	struct cr_wire_welcome w;
-	struct cr_wire_hello h;
-	uint8_t sn[CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], msg[512];
+	struct wire_builder b;
+	struct wire_welcome w;
+	struct wire_hello h;
+	uint8_t sn[WIRE_RV_NONCE_LEN], cn[WIRE_RV_NONCE_LEN], msg[512];
 	const uint8_t *frame;
 	char text[200];
 	nng_socket a;
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
 	a = req_dial();
 	challenge(a, &b, sn);
 	len = answer(&b, TOKEN, sn, cn, msg, sizeof(msg));
@@ -411,14 +411,14 @@ START_TEST(test_expired_and_missing)
 	ck_assert_int_eq(w.accepted, 1);
 	/* A worker that has no token says so and is refused. */
 	challenge(a, &b, sn);
-	h = rv_raw_hello(CR_RV_NO_TOKEN);
-	ck_assert_int_eq(cr_wire_encode_hello(&b, &h, &frame, &len), 0);
+	h = rv_raw_hello(WIRE_RV_NO_TOKEN);
+	ck_assert_int_eq(wire_encode_hello(&b, &h, &frame, &len), 0);
 	w = ask(a, frame, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 0);
 	ck_assert_str_eq(text, "no token (this supervisor requires one)");
 	ck_assert_uint_eq(stats(p).remote_refused, 2);
 	corun_pool_free(p);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 }
 END_TEST
 
@@ -428,16 +428,16 @@ END_TEST
  */
 START_TEST(test_challenge_flood)
 {
-	enum { N = 72 };	/* > CR_RV_OUTSTANDING (64) */
+	enum { N = 72 };	/* > SUP_RV_OUTSTANDING (64) */
 	corun_pool *p = token_pool();
-	struct cr_wire_builder b;
-	struct cr_wire_welcome w;
-	uint8_t sn[N][CR_RV_NONCE_LEN], cn[CR_RV_NONCE_LEN], msg[512];
+	struct wire_builder b;
+	struct wire_welcome w;
+	uint8_t sn[N][WIRE_RV_NONCE_LEN], cn[WIRE_RV_NONCE_LEN], msg[512];
 	nng_socket s[N];
 	char text[200];
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
 	for (int i = 0; i < N; i++) {
 		s[i] = req_dial();
 		challenge(s[i], &b, sn[i]);
@@ -449,7 +449,7 @@ START_TEST(test_challenge_flood)
 	w = ask(s[N - 1], msg, len, text, sizeof(text));
 	ck_assert_int_eq(w.accepted, 1);
 	corun_pool_free(p);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 }
 END_TEST
 
@@ -531,7 +531,7 @@ START_TEST(test_replayed_handshake)
 {
 	corun_pool *p = token_pool();
 	corun_future *done = NULL;
-	struct cr_wire_welcome w;
+	struct wire_welcome w;
 	struct relay r;
 	char text[200];
 	nng_socket s;
@@ -550,7 +550,7 @@ START_TEST(test_replayed_handshake)
 		ck_assert(!has_bytes(r.sent[i], TOKEN));
 		ck_assert(!has_bytes(r.got[i], TOKEN));
 	}
-	ck_assert(has_bytes(r.sent[1], CR_RV_AUTH_NAME " "));
+	ck_assert(has_bytes(r.sent[1], WIRE_RV_AUTH_NAME " "));
 	/* Replayed on a new connection, in order: no WELCOME. */
 	s = req_dial();
 	w = ask(s, nng_msg_body(r.sent[0]), nng_msg_len(r.sent[0]), text,
@@ -596,7 +596,7 @@ START_TEST(test_forged_proof)
 		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 2);	/* CR_EXIT_PROTO */
+	ck_assert_int_eq(WEXITSTATUS(status), 2);	/* WK_EXIT_PROTO */
 	ck_assert_uint_eq(stats(p).remote_alive, 0);
 	corun_pool_free(p);
 	nng_close(r.rep);
@@ -623,7 +623,7 @@ START_TEST(test_unasked_token)
 		rv_spin(loop, 0.05);
 	}
 	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 1);	/* CR_EXIT_SETUP */
+	ck_assert_int_eq(WEXITSTATUS(status), 1);	/* WK_EXIT_SETUP */
 	ck_assert_uint_eq(stats(p).remote_alive, 0);
 	corun_pool_free(p);
 }

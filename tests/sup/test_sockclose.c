@@ -111,7 +111,7 @@ sleep_ms(double ms)
 
 struct link {
 	struct reader r;
-	struct cr_sockwatch *sw;
+	struct sup_sockwatch *sw;
 	pthread_t tid;
 	pid_t pid;
 	char url[128];
@@ -125,7 +125,7 @@ link_open(struct link *l, const char *dir, unsigned round, int k)
 	memset(l, 0, sizeof(*l));
 	snprintf(l->url, sizeof(l->url), "ipc://%s/s%u.%d", dir, round, k);
 	ck_assert_int_eq(nng_pair1_open(&l->r.sock), 0);
-	ck_assert_int_eq(cr_sock_watch(l->r.sock, &l->sw), 0);
+	ck_assert_int_eq(sup_sock_watch(l->r.sock, &l->sw), 0);
 	nng_socket_set_int(l->r.sock, NNG_OPT_RECVBUF, 16);
 	ck_assert_int_eq(nng_listen(l->r.sock, l->url, NULL, 0), 0);
 	/* posix_spawn: an exec, so nng in the child starts afresh. */
@@ -178,7 +178,7 @@ START_TEST(close_under_flood)
 				__atomic_store_n(&l->r.stop, 1,
 				    __ATOMIC_SEQ_CST);
 				pthread_join(l->tid, NULL);
-				cr_sock_close(l->r.sock, l->sw, l->url);
+				sup_sock_close(l->r.sock, l->sw, l->url);
 			}
 		}
 		/* The peers die mid-stream, as killed workers do. */
@@ -197,22 +197,22 @@ START_TEST(close_under_flood)
 		}
 	}
 	/* Every close ends, the last too (they queue behind a stuck one). */
-	for (int i = 0; i < 1000 && cr_sock_closes_pending() > 0; i++) {
+	for (int i = 0; i < 1000 && sup_sock_closes_pending() > 0; i++) {
 		sleep_ms(10);
 	}
-	ck_assert_uint_eq(cr_sock_closes_pending(), 0);
+	ck_assert_uint_eq(sup_sock_closes_pending(), 0);
 	if (naive) {
 		/* One more close shows whether nng's reaper is stuck. */
 		nng_socket s;
-		struct cr_sockwatch *sw;
+		struct sup_sockwatch *sw;
 
 		ck_assert_int_eq(nng_pair1_open(&s), 0);
-		ck_assert_int_eq(cr_sock_watch(s, &sw), 0);
-		cr_sock_close(s, sw, NULL);
-		for (int i = 0; i < 500 && cr_sock_closes_pending() > 0; i++) {
+		ck_assert_int_eq(sup_sock_watch(s, &sw), 0);
+		sup_sock_close(s, sw, NULL);
+		for (int i = 0; i < 500 && sup_sock_closes_pending() > 0; i++) {
 			sleep_ms(10);
 		}
-		ck_assert_msg(cr_sock_closes_pending() == 0, "nng_close hangs "
+		ck_assert_msg(sup_sock_closes_pending() == 0, "nng_close hangs "
 		    "after %u naive closes", naive_left);
 	}
 	rmdir(dir);

@@ -28,19 +28,19 @@ static uint8_t blob[4096];
 
 /* The frame so far decodes and holds exactly count records. */
 static void
-check_partial(struct cr_wire_builder *b, uint32_t count)
+check_partial(struct wire_builder *b, uint32_t count)
 {
-	struct cr_wire_frame f;
+	struct wire_frame f;
 	const uint8_t *p;
 	size_t n;
-	char why[CR_WIRE_WHY_SIZE];
+	char why[WIRE_WHY_SIZE];
 
 	if (b->type == 0) {
 		ck_assert_uint_eq(count, 0);
 		return;
 	}
-	ck_assert_int_eq(cr_wire_builder_finish(b, &p, &n), 0);
-	ck_assert_msg(cr_wire_decode(p, n, 0, &f, why, sizeof(why)) == 0,
+	ck_assert_int_eq(wire_builder_finish(b, &p, &n), 0);
+	ck_assert_msg(wire_decode(p, n, 0, &f, why, sizeof(why)) == 0,
 	    "partial frame does not decode: %s", why);
 	ck_assert_uint_eq(f.hdr.count, count);
 }
@@ -50,13 +50,13 @@ check_partial(struct cr_wire_builder *b, uint32_t count)
  * what a CORUN_ENOMEM means.  Returns the add's code.
  */
 static int
-add_one(struct cr_wire_builder *b, int type, uint32_t i)
+add_one(struct wire_builder *b, int type, uint32_t i)
 {
-	struct cr_wire_job j;
-	struct cr_wire_result r;
+	struct wire_job j;
+	struct wire_result r;
 
 	switch (type) {
-	case CR_WIRE_JOBS:
+	case WIRE_JOBS:
 		memset(&j, 0, sizeof(j));
 		j.id = i + 1;
 		j.attempt = 1;
@@ -64,8 +64,8 @@ add_one(struct cr_wire_builder *b, int type, uint32_t i)
 		j.kind.len = 5;
 		j.payload.ptr = blob;
 		j.payload.len = (i * 37) % sizeof(blob);
-		return cr_wire_add_job(b, &j);
-	case CR_WIRE_RESULTS:
+		return wire_add_job(b, &j);
+	case WIRE_RESULTS:
 		memset(&r, 0, sizeof(r));
 		r.id = i + 1;
 		r.attempt = 1;
@@ -73,9 +73,9 @@ add_one(struct cr_wire_builder *b, int type, uint32_t i)
 		r.out.len = (i * 53) % sizeof(blob);
 		r.errmsg.ptr = (const uint8_t *)"no";
 		r.errmsg.len = 2;
-		return cr_wire_add_result(b, &r);
+		return wire_add_result(b, &r);
 	default:
-		return cr_wire_add_cancel(b, i + 1);
+		return wire_add_cancel(b, i + 1);
 	}
 }
 
@@ -83,20 +83,20 @@ add_one(struct cr_wire_builder *b, int type, uint32_t i)
 static int
 batch(int type, int forever)
 {
-	struct cr_wire_builder b;
-	struct cr_wire_frame f;
+	struct wire_builder b;
+	struct wire_frame f;
 	const uint8_t *p;
 	size_t n, len;
-	char why[CR_WIRE_WHY_SIZE];
+	char why[WIRE_WHY_SIZE];
 	uint32_t i = 0;
 	int rc, seen = 0, tries = 0;
 
-	ck_assert_int_eq(cr_wire_builder_init(&b, 8u << 20, 0, 0), 0);
-	while ((rc = cr_wire_builder_begin(&b, type)) == CORUN_ENOMEM) {
+	ck_assert_int_eq(wire_builder_init(&b, 8u << 20, 0, 0), 0);
+	while ((rc = wire_builder_begin(&b, type)) == CORUN_ENOMEM) {
 		seen++;
 		ck_assert_uint_eq(b.type, 0);
 		if (forever || ++tries > 1) {
-			cr_wire_builder_fini(&b);
+			wire_builder_fini(&b);
 			return seen;
 		}
 	}
@@ -116,7 +116,7 @@ batch(int type, int forever)
 				    CORUN_ENOMEM);
 				seen++;
 				check_partial(&b, count);
-				cr_wire_builder_fini(&b);
+				wire_builder_fini(&b);
 				return seen;
 			}
 			continue;	/* once: the retry must work */
@@ -124,11 +124,11 @@ batch(int type, int forever)
 		ck_assert_int_eq(rc, 0);
 		i++;
 	}
-	ck_assert_int_eq(cr_wire_builder_finish(&b, &p, &n), 0);
-	ck_assert_msg(cr_wire_decode(p, n, 0, &f, why, sizeof(why)) == 0,
+	ck_assert_int_eq(wire_builder_finish(&b, &p, &n), 0);
+	ck_assert_msg(wire_decode(p, n, 0, &f, why, sizeof(why)) == 0,
 	    "%s", why);
 	ck_assert_uint_eq(f.hdr.count, NREC);
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 	return seen;
 }
 
@@ -136,15 +136,15 @@ batch(int type, int forever)
 static int
 singles(int forever)
 {
-	struct cr_wire_builder b;
-	struct cr_wire_hello h;
-	struct cr_wire_bye bye;
+	struct wire_builder b;
+	struct wire_hello h;
+	struct wire_bye bye;
 	const uint8_t *p;
 	size_t n;
 	int rc, seen = 0;
 
 	memset(&h, 0, sizeof(h));
-	h.max_version = CR_WIRE_VERSION;
+	h.max_version = WIRE_VERSION;
 	h.pid = 1;
 	h.procs = h.threads = h.concurrency = h.capacity = 1;
 	h.name.ptr = (const uint8_t *)"w";
@@ -152,16 +152,16 @@ singles(int forever)
 	memset(&bye, 0, sizeof(bye));
 	bye.reason.ptr = blob;
 	bye.reason.len = 0;
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
-	rc = cr_wire_encode_hello(&b, &h, &p, &n);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
+	rc = wire_encode_hello(&b, &h, &p, &n);
 	ck_assert(rc == 0 || rc == CORUN_ENOMEM);
 	seen += rc == CORUN_ENOMEM;
-	cr_wire_builder_fini(&b);
-	ck_assert_int_eq(cr_wire_builder_init(&b, 0, 0, 0), 0);
-	rc = cr_wire_encode_bye(&b, &bye, &p, &n);
+	wire_builder_fini(&b);
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
+	rc = wire_encode_bye(&b, &bye, &p, &n);
 	ck_assert(rc == 0 || rc == CORUN_ENOMEM);
 	seen += rc == CORUN_ENOMEM;
-	cr_wire_builder_fini(&b);
+	wire_builder_fini(&b);
 	(void)forever;
 	return seen;
 }
@@ -169,8 +169,8 @@ singles(int forever)
 static int
 operation(int forever)
 {
-	return batch(CR_WIRE_JOBS, forever) + batch(CR_WIRE_RESULTS,
-	    forever) + batch(CR_WIRE_CANCEL, forever) + singles(forever);
+	return batch(WIRE_JOBS, forever) + batch(WIRE_RESULTS,
+	    forever) + batch(WIRE_CANCEL, forever) + singles(forever);
 }
 
 static void

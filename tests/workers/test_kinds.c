@@ -1,6 +1,6 @@
 /*
  * test_kinds.c - the job kinds and the job runner, in process: real
- * timers, processes and sockets on a corun loop through cr_job_start().
+ * timers, processes and sockets on a corun loop through wk_job_start().
  */
 #include "config.h"
 
@@ -59,7 +59,7 @@ ms_since(uint64_t t0)
 corun_future *
 start(const char *kind, const void *p, size_t len, uint32_t tmo, int offload)
 {
-	struct cr_job_exec ex = { 0 };
+	struct wk_job_exec ex = { 0 };
 	corun_future *f;
 
 	ex.id = 7 + nfuts;
@@ -70,16 +70,16 @@ start(const char *kind, const void *p, size_t len, uint32_t tmo, int offload)
 	ex.len = len;
 	ex.timeout_ms = tmo;
 	ex.offload = offload;
-	ck_assert_int_eq(cr_job_start(loop, &ex, &f), 0);
+	ck_assert_int_eq(wk_job_start(loop, &ex, &f), 0);
 	ck_assert_uint_lt(nfuts, MAXF);
 	futs[nfuts++] = f;
 	return f;
 }
 
-const struct cr_job_outcome *
+const struct wk_job_outcome *
 wait_job(corun_future *f)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 
 	ck_assert_int_eq(corun_loop_run_until_complete(loop, f), 0);
 	/* Always a result, never an error or a plain cancellation. */
@@ -92,7 +92,7 @@ wait_job(corun_future *f)
 	return o;
 }
 
-const struct cr_job_outcome *
+const struct wk_job_outcome *
 run1(const char *kind, const void *p, size_t len, uint32_t tmo)
 {
 	return wait_job(start(kind, p, len, tmo, 0));
@@ -128,7 +128,7 @@ wait_all(void)
 
 START_TEST(noop_outcome)
 {
-	const struct cr_job_outcome *o = run1("noop", NULL, 0, 0);
+	const struct wk_job_outcome *o = run1("noop", NULL, 0, 0);
 
 	ck_assert_int_eq(o->status, 0);
 	ck_assert_uint_eq(o->id, 7);
@@ -145,7 +145,7 @@ END_TEST
 START_TEST(sleep_waits)
 {
 	uint64_t t0 = corun_loop_now_ns();
-	const struct cr_job_outcome *o = RUNS("sleep", "60", 0);
+	const struct wk_job_outcome *o = RUNS("sleep", "60", 0);
 
 	ck_assert_int_eq(o->status, 0);
 	ck_assert_double_ge(ms_since(t0), 59);
@@ -190,7 +190,7 @@ START_TEST(blocks_offloaded_overlap)
 	wait_all();
 	ck_assert_double_lt(ms_since(t0), 600);	/* 800 in turn */
 	for (size_t i = 0; i < nfuts; i++) {
-		ck_assert_int_eq(((const struct cr_job_outcome *)
+		ck_assert_int_eq(((const struct wk_job_outcome *)
 		    corun_future_result(futs[i], NULL))->status, 0);
 	}
 }
@@ -198,7 +198,7 @@ END_TEST
 
 START_TEST(offloaded_cancel)
 {
-	const struct cr_job_outcome *of, *og;
+	const struct wk_job_outcome *of, *og;
 	corun_future *f, *g;
 	uint64_t t0;
 
@@ -225,7 +225,7 @@ START_TEST(offloaded_cancel)
 END_TEST
 
 static unsigned long long
-cpu_iters(const struct cr_job_outcome *o, char *sum)
+cpu_iters(const struct wk_job_outcome *o, char *sum)
 {
 	unsigned long long n = 0;
 
@@ -259,7 +259,7 @@ START_TEST(cpu_offloaded_timeout)
 {
 	uint64_t t0 = corun_loop_now_ns();
 	corun_future *f = start("cpu", "5000ms", 6, 100, 1);
-	const struct cr_job_outcome *o = wait_job(f);
+	const struct wk_job_outcome *o = wait_job(f);
 
 	/* The kernel looks at the stop request between chunks. */
 	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
@@ -273,7 +273,7 @@ END_TEST
 static void
 expect_einval(const char *kind, const void *p, size_t len, const char *what)
 {
-	const struct cr_job_outcome *o = run1(kind, p, len, 0);
+	const struct wk_job_outcome *o = run1(kind, p, len, 0);
 
 	ck_assert_int_eq(o->status, CORUN_EINVAL);
 	ck_assert_msg(strstr(o->message, kind) != NULL &&
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(unknown_kind)
 {
-	const struct cr_job_outcome *o = RUNS("xyz", "", 0);
+	const struct wk_job_outcome *o = RUNS("xyz", "", 0);
 
 	ck_assert_int_eq(o->status, CORUN_ENOENT);
 	ck_assert_ptr_nonnull(strstr(o->message, "unknown job kind 'xyz' "
@@ -314,7 +314,7 @@ START_TEST(cancel_sleep)
 {
 	corun_future *f = start("sleep", "10000", 5, 0, 0);
 	corun_future *g = start("sleep", "10000", 5, 0, 0);
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	uint64_t t0 = corun_loop_now_ns();
 
 	/* g before its task ever ran, f while it sleeps. */
@@ -335,7 +335,7 @@ END_TEST
 START_TEST(timeout_sleep)
 {
 	uint64_t t0 = corun_loop_now_ns();
-	const struct cr_job_outcome *o = RUNS("sleep", "10000", 100);
+	const struct wk_job_outcome *o = RUNS("sleep", "10000", 100);
 
 	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
 	ck_assert_str_eq(o->message, "timeout after 0.1 s");
@@ -348,7 +348,7 @@ END_TEST
 /* A blocking kind cannot be interrupted, but its overrun is still a timeout. */
 START_TEST(block_overrun_is_timeout)
 {
-	const struct cr_job_outcome *o = run1("block", "300", 3, 100);
+	const struct wk_job_outcome *o = run1("block", "300", 3, 100);
 
 	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
 	ck_assert_ptr_nonnull(strstr(o->message, "timeout after 0.1 s"));

@@ -27,10 +27,10 @@ corun_future *start(const char *kind, const void *p, size_t len,
     uint32_t tmo, int offload);
 
 /* Run the loop until f is done; check the outcome's invariants. */
-const struct cr_job_outcome *wait_job(corun_future *f);
+const struct wk_job_outcome *wait_job(corun_future *f);
 
 /* start + wait_job, without offload. */
-const struct cr_job_outcome *run1(const char *kind, const void *p,
+const struct wk_job_outcome *run1(const char *kind, const void *p,
     size_t len, uint32_t tmo);
 #define RUNS(kind, s, tmo) run1((kind), (s), strlen(s), (tmo))
 

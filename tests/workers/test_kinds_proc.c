@@ -44,7 +44,7 @@ pack(char *buf, size_t cap, const char *const *argv, const char *const *env)
 	return off;
 }
 
-static const struct cr_job_outcome *
+static const struct wk_job_outcome *
 shell(const char *const *argv, const char *const *env, uint32_t tmo)
 {
 	char buf[4096];
@@ -59,7 +59,7 @@ shell(const char *const *argv, const char *const *env, uint32_t tmo)
 
 START_TEST(shell_exit_and_signal)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 
 	o = SH1("true", 0);
 	ck_assert_int_eq(o->status, 0);
@@ -87,7 +87,7 @@ END_TEST
 
 START_TEST(shell_capture)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 
 	o = SH1("echo out; echo err >&2", 0);
 	ck_assert_int_eq(o->status, 0);
@@ -116,7 +116,7 @@ END_TEST
 
 START_TEST(shell_env)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 
 	setenv("CR_TEST_INHERITED", "inherited", 1);
 	setenv("CR_TEST_OVERRIDE", "old", 1);
@@ -132,7 +132,7 @@ END_TEST
 START_TEST(shell_literal_arguments)
 {
 	char pwned[64], pwned2[64], arg[96], arg2[96], want[512];
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	struct stat st;
 
 	snprintf(pwned, sizeof(pwned), "/tmp/pwned-%ld", (long)getpid());
@@ -179,7 +179,7 @@ group_gone(pid_t pgid, double seconds)
 START_TEST(shell_timeout_kills_tree)
 {
 	uint64_t t0 = corun_loop_now_ns();
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	long pgid;
 
 	o = SH1("echo $$; sleep 30 & sleep 30; wait", 500);
@@ -202,7 +202,7 @@ END_TEST
 START_TEST(shell_output_outlives_close)
 {
 	uint64_t t0 = corun_loop_now_ns();
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	long pgid;
 
 	o = SH1("echo first; exec 1>&-; sleep 0.2; echo late >&2; exit 4", 0);
@@ -222,7 +222,7 @@ START_TEST(shell_output_outlives_close)
 	t0 = corun_loop_now_ns();
 	o = SH1("echo $$; (trap '' TERM; sleep 30) &", 300);
 	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
-	ck_assert_double_lt(ms_since(t0), 300 + CR_KILL_GRACE * 1000 + 900);
+	ck_assert_double_lt(ms_since(t0), 300 + WK_KILL_GRACE * 1000 + 900);
 	ck_assert_int_eq(sscanf(o->out, "%ld", &pgid), 1);
 	ck_assert(group_gone((pid_t)pgid, 2));
 }
@@ -231,15 +231,15 @@ END_TEST
 START_TEST(shell_timeout_escalates)
 {
 	uint64_t t0 = corun_loop_now_ns();
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	long pgid;
 
 	/* TERM is ignored by the shell and its children: KILL after grace. */
 	o = SH1("trap '' TERM; echo $$; sleep 30 & sleep 30; wait", 200);
 	ck_assert_int_eq(o->status, CORUN_ETIMEDOUT);
 	ck_assert_int_eq(o->signal, SIGKILL);
-	ck_assert_double_ge(ms_since(t0), 200 + CR_KILL_GRACE * 1000 - 50);
-	ck_assert_double_lt(ms_since(t0), 200 + CR_KILL_GRACE * 1000 + 900);
+	ck_assert_double_ge(ms_since(t0), 200 + WK_KILL_GRACE * 1000 - 50);
+	ck_assert_double_lt(ms_since(t0), 200 + WK_KILL_GRACE * 1000 + 900);
 	ck_assert_int_eq(sscanf(o->out, "%ld", &pgid), 1);
 	ck_assert(group_gone((pid_t)pgid, 2));
 }
@@ -248,7 +248,7 @@ END_TEST
 START_TEST(shell_cancel)
 {
 	corun_future *f;
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	const char *cmd = "echo $$; exec sleep 30";
 	uint64_t t0;
 	long pgid;
@@ -355,7 +355,7 @@ server_stop(struct server *s)
 	close(s->lfd);
 }
 
-static const struct cr_job_outcome *
+static const struct wk_job_outcome *
 net(const struct server *s, int port, const char *req, uint32_t tmo)
 {
 	char buf[256];
@@ -368,7 +368,7 @@ net(const struct server *s, int port, const char *req, uint32_t tmo)
 
 START_TEST(net_echo_v4_v6)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	struct server s;
 
 	ck_assert(server_start(&s, AF_INET, "127.0.0.1", SRV_ECHO));
@@ -398,7 +398,7 @@ END_TEST
 
 START_TEST(net_refused_and_timeout)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	struct server s;
 	char want[128];
 	uint64_t t0;
@@ -427,13 +427,13 @@ END_TEST
 
 START_TEST(plugin_loads)
 {
-	const struct cr_job_outcome *o;
+	const struct wk_job_outcome *o;
 	char why[512];
 
-	ck_assert_msg(cr_kinds_load("./" PLUGIN("example_plugin"), why,
+	ck_assert_msg(wk_kinds_load("./" PLUGIN("example_plugin"), why,
 	    sizeof(why)) == 0, "%s", why);
-	ck_assert_ptr_nonnull(strstr(cr_kind_names(), "upper"));
-	ck_assert_ptr_nonnull(cr_kind_find("echo", 4));
+	ck_assert_ptr_nonnull(strstr(wk_kind_names(), "upper"));
+	ck_assert_ptr_nonnull(wk_kind_find("echo", 4));
 	o = RUNS("upper", "Hello, plugin", 0);
 	ck_assert_int_eq(o->status, 0);
 	ck_assert_str_eq(o->out, "HELLO, PLUGIN");
@@ -456,7 +456,7 @@ expect_load_error(const char *path, const char *mode, int code,
 	if (mode != NULL) {
 		setenv("CR_BAD_PLUGIN", mode, 1);
 	}
-	ck_assert_int_eq(cr_kinds_load(path, why, sizeof(why)), code);
+	ck_assert_int_eq(wk_kinds_load(path, why, sizeof(why)), code);
 	ck_assert_msg(strstr(why, what) != NULL && strstr(why,
 	    path) != NULL, "'%s' lacks '%s'", why, what);
 }
@@ -476,8 +476,8 @@ START_TEST(plugin_errors)
 	expect_load_error("./" PLUGIN("bad_plugin"), "none", CORUN_EINVAL,
 	    "no job kinds");
 	/* Nothing of the failed loads was registered. */
-	ck_assert_ptr_null(cr_kind_find("fine", 4));
-	ck_assert_ptr_null(strstr(cr_kind_names(), "fine"));
+	ck_assert_ptr_null(wk_kind_find("fine", 4));
+	ck_assert_ptr_null(strstr(wk_kind_names(), "fine"));
 }
 END_TEST
 

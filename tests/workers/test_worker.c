@@ -45,7 +45,7 @@ struct sup {
 	pid_t		 pid;
 	uint32_t	 credit;	/* what the worker granted us */
 	uint32_t	 frames;	/* RESULTS frames received */
-	struct cr_wire_builder b;
+	struct wire_builder b;
 	/* collected results */
 	size_t		 nres;
 	uint64_t	 id[MAXRES];
@@ -53,7 +53,7 @@ struct sup {
 	uint32_t	 status[MAXRES];
 	uint64_t	 dur_ns[MAXRES];
 	uint32_t	 last_credit;
-	struct cr_wire_bye bye;
+	struct wire_bye bye;
 	int		 got_bye;
 };
 
@@ -109,7 +109,7 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(S.dir));	/* mode 0700 */
 	snprintf(S.url, sizeof(S.url), "ipc://%s/sup", S.dir);
 	snprintf(S.errpath, sizeof(S.errpath), "%s/stderr", S.dir);
-	ck_assert_int_eq(cr_wire_builder_init(&S.b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_init(&S.b, 0, 0, 0), 0);
 }
 
 static void
@@ -118,7 +118,7 @@ listen_sup(void)
 	ck_assert_int_eq(nng_pair1_open(&S.s), 0);
 	S.open = 1;
 	ck_assert_int_eq(nng_socket_set_size(S.s, NNG_OPT_RECVMAXSZ,
-	    CR_WIRE_MAX_FRAME + CR_WIRE_HDR_SIZE), 0);
+	    WIRE_MAX_FRAME + WIRE_HDR_SIZE), 0);
 	ck_assert_int_eq(nng_listen(S.s, S.url, NULL, 0), 0);
 }
 
@@ -134,7 +134,7 @@ teardown(void)
 	if (S.open) {
 		nng_close(S.s);
 	}
-	cr_wire_builder_fini(&S.b);
+	wire_builder_fini(&S.b);
 	snprintf(path, sizeof(path), "%s/sup", S.dir);
 	unlink(path);
 	unlink(S.errpath);
@@ -196,9 +196,9 @@ send_raw(const void *p, size_t len)
 
 /* Receive one frame within ms; NULL on timeout.  *f views into *m. */
 static nng_msg *
-recv_frame(struct cr_wire_frame *f, int ms)
+recv_frame(struct wire_frame *f, int ms)
 {
-	char why[CR_WIRE_WHY_SIZE];
+	char why[WIRE_WHY_SIZE];
 	nng_msg *m;
 	int rv;
 
@@ -208,7 +208,7 @@ recv_frame(struct cr_wire_frame *f, int ms)
 		return NULL;
 	}
 	ck_assert_msg(rv == 0, "recv: %s", nng_strerror(rv));
-	rv = cr_wire_decode(nng_msg_body(m), nng_msg_len(m), 0, f, why,
+	rv = wire_decode(nng_msg_body(m), nng_msg_len(m), 0, f, why,
 	    sizeof(why));
 	ck_assert_msg(rv == 0, "worker sent a bad frame: %s", why);
 	return m;
@@ -221,9 +221,9 @@ static uint32_t expect_prefetch;
 static uint32_t
 start(const char *const *extra, uint32_t hb_ms)
 {
-	struct cr_wire_welcome wel = { 1, CR_WIRE_VERSION, 7, hb_ms,
+	struct wire_welcome wel = { 1, WIRE_VERSION, 7, hb_ms,
 	    { NULL, 0 } };
-	struct cr_wire_frame f;
+	struct wire_frame f;
 	const uint8_t *fr;
 	uint32_t cap;
 	nng_msg *m;
@@ -233,18 +233,18 @@ start(const char *const *extra, uint32_t hb_ms)
 	spawn_worker(1, extra);
 	m = recv_frame(&f, 5000);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(f.hdr.type, CR_WIRE_HELLO);
+	ck_assert_int_eq(f.hdr.type, WIRE_HELLO);
 	ck_assert_int_eq(f.u.hello.pid, S.pid);
 	ck_assert_int_eq(f.u.hello.procs, 1);
 	ck_assert_int_eq(f.u.hello.capacity,
 	    f.u.hello.threads * f.u.hello.concurrency + expect_prefetch);
 	cap = f.u.hello.capacity;
 	nng_msg_free(m);
-	ck_assert_int_eq(cr_wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
+	ck_assert_int_eq(wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
 	send_raw(fr, len);
 	m = recv_frame(&f, 5000);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(f.hdr.type, CR_WIRE_CREDIT);
+	ck_assert_int_eq(f.hdr.type, WIRE_CREDIT);
 	ck_assert_int_eq(f.u.credit, cap);
 	S.credit = f.u.credit;
 	nng_msg_free(m);
@@ -255,12 +255,12 @@ static void
 send_jobs(uint64_t first, uint32_t n, const char *kind, const char *payload,
     uint32_t attempt)
 {
-	struct cr_wire_job j;
+	struct wire_job j;
 	const uint8_t *fr;
 	size_t len;
 	uint32_t i;
 
-	ck_assert_int_eq(cr_wire_builder_begin(&S.b, CR_WIRE_JOBS), 0);
+	ck_assert_int_eq(wire_builder_begin(&S.b, WIRE_JOBS), 0);
 	for (i = 0; i < n; i++) {
 		memset(&j, 0, sizeof(j));
 		j.id = first + i;
@@ -269,9 +269,9 @@ send_jobs(uint64_t first, uint32_t n, const char *kind, const char *payload,
 		j.kind.len = (uint32_t)strlen(kind);
 		j.payload.ptr = (const uint8_t *)payload;
 		j.payload.len = (uint32_t)strlen(payload);
-		ck_assert_int_eq(cr_wire_add_job(&S.b, &j), 0);
+		ck_assert_int_eq(wire_add_job(&S.b, &j), 0);
 	}
-	ck_assert_int_eq(cr_wire_builder_finish(&S.b, &fr, &len), 0);
+	ck_assert_int_eq(wire_builder_finish(&S.b, &fr, &len), 0);
 	send_raw(fr, len);
 	S.credit -= n;
 }
@@ -282,20 +282,20 @@ send_cancel(uint64_t id)
 	const uint8_t *fr;
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_builder_begin(&S.b, CR_WIRE_CANCEL), 0);
-	ck_assert_int_eq(cr_wire_add_cancel(&S.b, id), 0);
-	ck_assert_int_eq(cr_wire_builder_finish(&S.b, &fr, &len), 0);
+	ck_assert_int_eq(wire_builder_begin(&S.b, WIRE_CANCEL), 0);
+	ck_assert_int_eq(wire_add_cancel(&S.b, id), 0);
+	ck_assert_int_eq(wire_builder_finish(&S.b, &fr, &len), 0);
 	send_raw(fr, len);
 }
 
 static void
 send_shutdown(int graceful, uint32_t deadline_ms)
 {
-	struct cr_wire_shutdown sd = { (uint8_t)graceful, deadline_ms };
+	struct wire_shutdown sd = { (uint8_t)graceful, deadline_ms };
 	const uint8_t *fr;
 	size_t len;
 
-	ck_assert_int_eq(cr_wire_encode_shutdown(&S.b, &sd, &fr, &len), 0);
+	ck_assert_int_eq(wire_encode_shutdown(&S.b, &sd, &fr, &len), 0);
 	send_raw(fr, len);
 }
 
@@ -306,12 +306,12 @@ send_shutdown(int graceful, uint32_t deadline_ms)
 static void
 send_heartbeat(uint64_t seq)
 {
-	struct cr_wire_heartbeat hb = { seq, 0, 0 };
+	struct wire_heartbeat hb = { seq, 0, 0 };
 	const uint8_t *fr;
 	size_t len;
 	int rv;
 
-	ck_assert_int_eq(cr_wire_encode_heartbeat(&S.b, &hb, &fr, &len), 0);
+	ck_assert_int_eq(wire_encode_heartbeat(&S.b, &hb, &fr, &len), 0);
 	nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO, 500);
 	rv = nng_send(S.s, (void *)fr, len, 0);
 	nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO, NNG_DURATION_INFINITE);
@@ -327,8 +327,8 @@ static size_t
 collect(size_t want, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
-	struct cr_wire_frame f;
-	struct cr_wire_result r;
+	struct wire_frame f;
+	struct wire_result r;
 	nng_msg *m;
 
 	while (S.nres < want && !S.got_bye && now_ms() < end) {
@@ -336,11 +336,11 @@ collect(size_t want, int ms)
 		if (m == NULL) {
 			break;
 		}
-		if (f.hdr.type == CR_WIRE_RESULTS) {
+		if (f.hdr.type == WIRE_RESULTS) {
 			S.frames++;
 			S.credit += f.u.credit;
 			S.last_credit = f.u.credit;
-			while (cr_wire_next_result(&f, &r) == 0) {
+			while (wire_next_result(&f, &r) == 0) {
 				ck_assert_uint_lt(S.nres, MAXRES);
 				S.id[S.nres] = r.id;
 				S.attempt[S.nres] = r.attempt;
@@ -348,12 +348,12 @@ collect(size_t want, int ms)
 				S.dur_ns[S.nres] = r.end_ns - r.start_ns;
 				S.nres++;
 			}
-		} else if (f.hdr.type == CR_WIRE_BYE) {
+		} else if (f.hdr.type == WIRE_BYE) {
 			S.bye.code = f.u.bye.code;
 			S.got_bye = 1;
 		} else {
-			ck_assert_msg(f.hdr.type == CR_WIRE_HEARTBEAT,
-			    "unexpected %s", cr_wire_type_name(f.hdr.type));
+			ck_assert_msg(f.hdr.type == WIRE_HEARTBEAT,
+			    "unexpected %s", wire_type_name(f.hdr.type));
 		}
 		nng_msg_free(m);
 	}
@@ -424,8 +424,8 @@ threads_named(pid_t pid, const char *name)
 
 START_TEST(test_handshake)
 {
-	struct cr_wire_welcome wel = { 1, 1, 3, 10000, { NULL, 0 } };
-	struct cr_wire_frame f;
+	struct wire_welcome wel = { 1, 1, 3, 10000, { NULL, 0 } };
+	struct wire_frame f;
 	const uint8_t *fr;
 	nng_msg *m;
 	size_t len;
@@ -435,7 +435,7 @@ START_TEST(test_handshake)
 	    "--name", "tw", "--id", "3"));
 	m = recv_frame(&f, 5000);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(f.hdr.type, CR_WIRE_HELLO);
+	ck_assert_int_eq(f.hdr.type, WIRE_HELLO);
 	ck_assert_int_eq(f.u.hello.max_version, 1);
 	ck_assert_int_eq(f.u.hello.pid, S.pid);
 	ck_assert_int_eq(f.u.hello.procs, 1);
@@ -445,11 +445,11 @@ START_TEST(test_handshake)
 	ck_assert_int_eq(f.u.hello.name.len, 2);
 	ck_assert(memcmp(f.u.hello.name.ptr, "tw", 2) == 0);
 	nng_msg_free(m);
-	ck_assert_int_eq(cr_wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
+	ck_assert_int_eq(wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
 	send_raw(fr, len);
 	m = recv_frame(&f, 5000);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(f.hdr.type, CR_WIRE_CREDIT);
+	ck_assert_int_eq(f.hdr.type, WIRE_CREDIT);
 	ck_assert_int_eq(f.u.credit, 6);
 	nng_msg_free(m);
 #ifdef CR_NNG_THREADS
@@ -471,9 +471,9 @@ END_TEST
 
 START_TEST(test_refused)
 {
-	struct cr_wire_welcome wel = { 0, 1, 0, 0, { (const uint8_t *)"no",
+	struct wire_welcome wel = { 0, 1, 0, 0, { (const uint8_t *)"no",
 	    2 } };
-	struct cr_wire_frame f;
+	struct wire_frame f;
 	const uint8_t *fr;
 	nng_msg *m;
 	size_t len;
@@ -483,7 +483,7 @@ START_TEST(test_refused)
 	m = recv_frame(&f, 5000);
 	ck_assert_ptr_nonnull(m);
 	nng_msg_free(m);
-	ck_assert_int_eq(cr_wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
+	ck_assert_int_eq(wire_encode_welcome(&S.b, &wel, &fr, &len), 0);
 	send_raw(fr, len);
 	ck_assert_int_eq(wait_exit(5000), 1);
 	ck_assert(stderr_has("refused"));
@@ -638,7 +638,7 @@ END_TEST
 
 START_TEST(test_heartbeat)
 {
-	struct cr_wire_frame f;
+	struct wire_frame f;
 	uint64_t end, seq = 0;
 	int beats = 0, saw_running = 0;
 	nng_msg *m;
@@ -652,7 +652,7 @@ START_TEST(test_heartbeat)
 		if (m == NULL) {
 			continue;
 		}
-		ck_assert_int_eq(f.hdr.type, CR_WIRE_HEARTBEAT);
+		ck_assert_int_eq(f.hdr.type, WIRE_HEARTBEAT);
 		ck_assert_uint_eq(f.u.heartbeat.seq, (uint64_t)beats + 1);
 		saw_running |= f.u.heartbeat.running == 1;
 		beats++;
@@ -766,7 +766,7 @@ START_TEST(test_drain_shutdown)
 	t0 = now_ms();
 	send_jobs(1, 4, "sleep", "200", 1);
 	usleep(20000);
-	send_shutdown(CR_SHUTDOWN_DRAIN, 0);
+	send_shutdown(WIRE_SHUTDOWN_DRAIN, 0);
 	if (_i == 1) {
 		/* Job 1 runs, 2 starts when it ends; 3 and 4 never do. */
 		usleep(280000);

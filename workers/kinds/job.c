@@ -4,7 +4,7 @@
  *
  * These functions touch nothing but the context (struct corun_job_ctx,
  * kinds-internal.h), so a kind may call them on an executor thread when
- * it runs offloaded.  Output written here is kept up to CR_OUT_CAP per
+ * it runs offloaded.  Output written here is kept up to WK_OUT_CAP per
  * stream, and whole lines go to the context's stream callback, if any.
  * The runner (runner.c) sets the context up and reads it afterwards.
  */
@@ -33,7 +33,7 @@ corun_job_timeout(const corun_job_ctx *ctx)
 }
 
 static int
-buf_append(struct cr_buf *b, const void *p, size_t len)
+buf_append(struct wk_outbuf *b, const void *p, size_t len)
 {
 	size_t cap;
 	char *n;
@@ -44,9 +44,9 @@ buf_append(struct cr_buf *b, const void *p, size_t len)
 	if (p == NULL) {
 		return CORUN_EINVAL;
 	}
-	if (len > CR_OUT_CAP - b->len) {
+	if (len > WK_OUT_CAP - b->len) {
 		/* Keep what fits; the outcome says the rest was dropped. */
-		len = CR_OUT_CAP - b->len;
+		len = WK_OUT_CAP - b->len;
 		b->truncated = 1;
 		if (len == 0) {
 			return 0;
@@ -71,7 +71,7 @@ buf_append(struct cr_buf *b, const void *p, size_t len)
 
 /* Hand the whole lines written so far to the stream callback. */
 static void
-stream_lines(corun_job_ctx *ctx, int which, const struct cr_buf *b)
+stream_lines(corun_job_ctx *ctx, int which, const struct wk_outbuf *b)
 {
 	size_t *sent = &ctx->streamed[which - 1];
 	const char *nl;

@@ -16,7 +16,7 @@
 #include "kinds-internal.h"
 
 /* Longest accepted duration: 30 days, far beyond any sane job. */
-#define CR_MAX_MS ((uint64_t)30 * 24 * 3600 * 1000)
+#define WK_MAX_MS ((uint64_t)30 * 24 * 3600 * 1000)
 
 /*
  * Parse decimal digits followed by suffix (may be "") and nothing else.
@@ -48,44 +48,44 @@ parse_count(const char *p, size_t len, const char *suffix, uint64_t max,
 }
 
 int
-cr_parse_ms(corun_job_ctx *ctx, uint64_t *ms)
+wk_parse_ms(corun_job_ctx *ctx, uint64_t *ms)
 {
-	if (parse_count(ctx->payload, ctx->len, "ms", CR_MAX_MS, ms) == 0 ||
-	    parse_count(ctx->payload, ctx->len, "", CR_MAX_MS, ms) == 0) {
+	if (parse_count(ctx->payload, ctx->len, "ms", WK_MAX_MS, ms) == 0 ||
+	    parse_count(ctx->payload, ctx->len, "", WK_MAX_MS, ms) == 0) {
 		return 0;
 	}
 	return corun_job_fail(ctx, CORUN_EINVAL, "%s: bad payload '%.*s': "
 	    "expected milliseconds (digits, at most %" PRIu64 ")", ctx->name,
-	    (int)(ctx->len > 64 ? 64 : ctx->len), ctx->payload, CR_MAX_MS);
+	    (int)(ctx->len > 64 ? 64 : ctx->len), ctx->payload, WK_MAX_MS);
 }
 
 int
-cr_kind_noop(corun_job_ctx *ctx)
+wk_kind_noop(corun_job_ctx *ctx)
 {
 	(void)ctx;
 	return 0;
 }
 
 int
-cr_kind_sleep(corun_job_ctx *ctx)
+wk_kind_sleep(corun_job_ctx *ctx)
 {
 	uint64_t ms;
 	int rc;
 
-	if ((rc = cr_parse_ms(ctx, &ms)) != 0) {
+	if ((rc = wk_parse_ms(ctx, &ms)) != 0) {
 		return rc;
 	}
 	return corun_sleep((double)ms / 1000.0);
 }
 
 int
-cr_kind_block(corun_job_ctx *ctx)
+wk_kind_block(corun_job_ctx *ctx)
 {
 	struct timespec ts;
 	uint64_t ms;
 	int rc;
 
-	if ((rc = cr_parse_ms(ctx, &ms)) != 0) {
+	if ((rc = wk_parse_ms(ctx, &ms)) != 0) {
 		return rc;
 	}
 	ts.tv_sec = (time_t)(ms / 1000);
@@ -132,7 +132,7 @@ cpu_rounds(struct cpu_state *s, uint64_t n)
 }
 
 int
-cr_kind_cpu(corun_job_ctx *ctx)
+wk_kind_cpu(corun_job_ctx *ctx)
 {
 	struct cpu_state s = { 0x9e3779b97f4a7c15ULL, 0xcbf29ce484222325ULL };
 	uint64_t iter = 0, ms = 0, done = 0, end = 0, step;
@@ -142,9 +142,9 @@ cr_kind_cpu(corun_job_ctx *ctx)
 	if (parse_count(ctx->payload, ctx->len, "iter", CPU_MAX_ITER,
 	    &iter) != 0) {
 		iter = 0;
-		if (parse_count(ctx->payload, ctx->len, "ms", CR_MAX_MS,
+		if (parse_count(ctx->payload, ctx->len, "ms", WK_MAX_MS,
 		    &ms) != 0 && parse_count(ctx->payload, ctx->len, "",
-		    CR_MAX_MS, &ms) != 0) {
+		    WK_MAX_MS, &ms) != 0) {
 			return corun_job_fail(ctx, CORUN_EINVAL, "cpu: bad "
 			    "payload '%.*s': expected MS, MSms or Niter",
 			    (int)(ctx->len > 64 ? 64 : ctx->len),
@@ -171,7 +171,7 @@ cr_kind_cpu(corun_job_ctx *ctx)
 			}
 			step = CPU_CHUNK;
 		}
-		if (cr_job_stopping(ctx) != 0) {
+		if (wk_job_stopping(ctx) != 0) {
 			return CORUN_ECANCELED;
 		}
 		cpu_rounds(&s, step);

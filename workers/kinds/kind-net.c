@@ -169,7 +169,7 @@ recv_all(corun_job_ctx *ctx, int fd, int *err)
 }
 
 int
-cr_kind_net(corun_job_ctx *ctx)
+wk_kind_net(corun_job_ctx *ctx)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char host[NET_HOST_MAX + 1], port[8], shown[NET_HOST_MAX + 8];

@@ -157,7 +157,7 @@ payload_words(corun_job_ctx *ctx, char ***wordsp, size_t *nargvp,
 }
 
 int
-cr_kind_shell(corun_job_ctx *ctx)
+wk_kind_shell(corun_job_ctx *ctx)
 {
 	char **words = NULL, **argv = NULL, **envp = NULL, *line = NULL;
 	char *shargv[4];
@@ -203,7 +203,7 @@ cr_kind_shell(corun_job_ctx *ctx)
 		rc = corun_job_fail(ctx, CORUN_ENOMEM, "shell: out of memory");
 		goto out;
 	}
-	rc = cr_shell_run(ctx, path, argv, envp);
+	rc = wk_shell_run(ctx, path, argv, envp);
 out:
 	free(envp);
 	if (argv != words && argv != shargv) {

@@ -6,8 +6,8 @@
  * job API of <corun/job.h>).  Kinds reach the registry only through
  * ctx->kinds.
  */
-#ifndef CR_KINDS_INTERNAL_H
-#define CR_KINDS_INTERNAL_H
+#ifndef WK_KINDS_INTERNAL_H
+#define WK_KINDS_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -18,13 +18,13 @@
 #include <corun/loop.h>
 
 /* Each of stdout and stderr keeps at most this much; the rest is dropped. */
-#define CR_OUT_CAP ((size_t)64 << 20)
+#define WK_OUT_CAP ((size_t)64 << 20)
 
 /* A growable output buffer. */
-struct cr_buf {
+struct wk_outbuf {
 	char *p;
 	size_t len, cap;
-	int truncated;		/* bytes were dropped at CR_OUT_CAP */
+	int truncated;		/* bytes were dropped at WK_OUT_CAP */
 };
 
 /*
@@ -32,7 +32,7 @@ struct cr_buf {
  * that runs other kinds (workers/kind-chunk.c), so that kinds do not call the
  * registry by name.  The functions are those of kinds.h.
  */
-struct cr_kind_lookup {
+struct wk_kind_lookup {
 	const struct corun_job_kind *(*find)(const char *name, size_t len);
 	const char *(*names)(void);
 	size_t	(*stack)(const struct corun_job_kind *k);
@@ -52,7 +52,7 @@ struct corun_job_ctx {
 	size_t len;
 	double timeout;		/* seconds, 0 = none */
 	corun_loop *loop;
-	struct cr_buf out, err;
+	struct wk_outbuf out, err;
 	void (*stream)(void *, int, const char *, size_t); /* or NULL */
 	void *stream_arg;
 	size_t streamed[2];	/* out, err bytes handed to stream */
@@ -63,12 +63,12 @@ struct corun_job_ctx {
 	int offloaded;		/* running on an executor thread */
 	atomic_int stop;	/* 0, CORUN_ETIMEDOUT or CORUN_ECANCELED */
 	corun_job_ctx *parent;	/* an item's chunk (workers/kind-chunk.c) */
-	const struct cr_kind_lookup *kinds; /* set by the runner */
+	const struct wk_kind_lookup *kinds; /* set by the runner */
 };
 
 /* Nonzero once the job was asked to stop (timeout or cancel). */
 static inline int
-cr_job_stopping(corun_job_ctx *ctx)
+wk_job_stopping(corun_job_ctx *ctx)
 {
 	int stop = atomic_load_explicit(&ctx->stop, memory_order_relaxed);
 
@@ -81,26 +81,26 @@ cr_job_stopping(corun_job_ctx *ctx)
 }
 
 /* The built-in kinds (kind-basic.c, kind-shell.c, kind-net.c). */
-int cr_kind_noop(corun_job_ctx *ctx);
-int cr_kind_sleep(corun_job_ctx *ctx);
-int cr_kind_block(corun_job_ctx *ctx);
-int cr_kind_cpu(corun_job_ctx *ctx);
-int cr_kind_shell(corun_job_ctx *ctx);
-int cr_kind_net(corun_job_ctx *ctx);
+int wk_kind_noop(corun_job_ctx *ctx);
+int wk_kind_sleep(corun_job_ctx *ctx);
+int wk_kind_block(corun_job_ctx *ctx);
+int wk_kind_cpu(corun_job_ctx *ctx);
+int wk_kind_shell(corun_job_ctx *ctx);
+int wk_kind_net(corun_job_ctx *ctx);
 
 /*
  * Parse a count of milliseconds ("250", optionally "250ms") from the
  * payload; CORUN_EINVAL with a message naming the kind when it is not one.
  */
-int cr_parse_ms(corun_job_ctx *ctx, uint64_t *ms);
+int wk_parse_ms(corun_job_ctx *ctx, uint64_t *ms);
 
 /* cr_spawn (lib/cr-spawn.h): also how the supervisor starts workers. */
 #include "lib/cr-spawn.h"
 
 /* Stack size for kinds that need more than the default (net, plugins). */
-#define CR_BIG_STACK (256 * 1024)
+#define WK_BIG_STACK (256 * 1024)
 
 /* The coroutine stack size to run kind k with (0 = the default). */
-size_t cr_kind_stack(const struct corun_job_kind *k);
+size_t wk_kind_stack(const struct corun_job_kind *k);
 
-#endif /* CR_KINDS_INTERNAL_H */
+#endif /* WK_KINDS_INTERNAL_H */

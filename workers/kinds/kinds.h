@@ -2,14 +2,14 @@
  * kinds.h - the worker's registry of job kinds and the job runner
  * (internal to corun-worker and the tests).
  *
- * corun-worker decodes a JOBS frame and calls cr_job_start() for each job
+ * corun-worker decodes a JOBS frame and calls wk_job_start() for each job
  * on the loop of the thread that will run it.  The job runs as a stackful
  * task (or, for a CORUN_KIND_BLOCKING kind with offload, through the loop's
  * executor); its future always completes with a result: a struct
- * cr_job_outcome describing how it ended, never with an error.
+ * wk_job_outcome describing how it ended, never with an error.
  */
-#ifndef CR_KINDS_H
-#define CR_KINDS_H
+#ifndef WK_KINDS_H
+#define WK_KINDS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +19,7 @@
 #include <corun/loop.h>
 
 /* What to run: views may point into a received frame (not NUL-terminated). */
-struct cr_job_exec {
+struct wk_job_exec {
 	uint64_t id;
 	uint32_t attempt;
 	const char *kind;
@@ -38,8 +38,8 @@ struct cr_job_exec {
 	void *stream_arg;
 };
 
-/* How it ended.  Owned by the future (freed by cr_job_outcome_free). */
-struct cr_job_outcome {
+/* How it ended.  Owned by the future (freed by wk_job_outcome_free). */
+struct wk_job_outcome {
 	uint64_t id;
 	uint32_t attempt;
 	int status;		/* 0 or CORUN_E* (EFAILED, ETIMEDOUT, ...) */
@@ -56,7 +56,7 @@ struct cr_job_outcome {
 };
 
 /* Seconds between TERM and KILL when a shell job times out. */
-#define CR_KILL_GRACE 1.0
+#define WK_KILL_GRACE 1.0
 
 /*
  * Load a plugin (dlopen + corun_job_plugin_init).  On failure why
@@ -64,33 +64,33 @@ struct cr_job_outcome {
  * override built-in kinds of the same name.  Not thread-safe: load before
  * starting job threads.
  */
-int cr_kinds_load(const char *path, char *why, size_t whylen);
+int wk_kinds_load(const char *path, char *why, size_t whylen);
 
 /*
  * Set the internal kind of corun_pool_map_chunked() (workers/kind-chunk.c):
  * found by its name before any other, never listed, never overridden.
  * Not thread-safe: set before starting job threads.
  */
-void cr_kinds_set_chunk(const struct corun_job_kind *k);
+void wk_kinds_set_chunk(const struct corun_job_kind *k);
 
 /* Find a kind by name (len bytes); NULL if unknown. */
-const struct corun_job_kind *cr_kind_find(const char *name, size_t len);
+const struct corun_job_kind *wk_kind_find(const char *name, size_t len);
 
 /* Names of every known kind, comma-separated, for error messages. */
-const char *cr_kind_names(void);
+const char *wk_kind_names(void);
 
 /*
  * Start a job on loop (the calling thread's running loop).  Everything in
- * exec is copied.  *out completes with a struct cr_job_outcome (dtor
+ * exec is copied.  *out completes with a struct wk_job_outcome (dtor
  * set).  Cancelling *out cancels the job: its task sees CORUN_ECANCELED at
  * its await point, shell jobs get TERM then KILL on their process group,
  * and the outcome says CORUN_ECANCELED.  The timeout works the same way
  * and reports CORUN_ETIMEDOUT.  An unknown kind completes at once with
  * CORUN_ENOENT and a message listing the known kinds.
  */
-int cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
+int wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
     corun_future **out);
 
-void cr_job_outcome_free(void *outcome);
+void wk_job_outcome_free(void *outcome);
 
-#endif /* CR_KINDS_H */
+#endif /* WK_KINDS_H */

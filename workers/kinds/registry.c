@@ -21,18 +21,18 @@
 #include "kinds.h"
 
 /*
- * The chunk kind, as its owner sets it (cr_kinds_set_chunk), or NULL.
+ * The chunk kind, as its owner sets it (wk_kinds_set_chunk), or NULL.
  * Internal: not listed among the known kinds, and never overridden.
  */
 static const struct corun_job_kind *chunk_kind;
 
 static const struct corun_job_kind builtin[] = {
-	{ "noop", cr_kind_noop, 0 },
-	{ "sleep", cr_kind_sleep, 0 },
-	{ "block", cr_kind_block, CORUN_KIND_BLOCKING },
-	{ "cpu", cr_kind_cpu, CORUN_KIND_BLOCKING },
-	{ "shell", cr_kind_shell, 0 },
-	{ "net", cr_kind_net, 0 },
+	{ "noop", wk_kind_noop, 0 },
+	{ "sleep", wk_kind_sleep, 0 },
+	{ "block", wk_kind_block, CORUN_KIND_BLOCKING },
+	{ "cpu", wk_kind_cpu, CORUN_KIND_BLOCKING },
+	{ "shell", wk_kind_shell, 0 },
+	{ "net", wk_kind_net, 0 },
 };
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
 
@@ -41,7 +41,7 @@ static struct corun_job_kind *plugged;
 static size_t nplugged;
 
 static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
-static char *names;		/* cached cr_kind_names(); NULL = rebuild */
+static char *names;		/* cached wk_kind_names(); NULL = rebuild */
 
 static int
 name_is(const char *kname, const char *name, size_t len)
@@ -50,13 +50,13 @@ name_is(const char *kname, const char *name, size_t len)
 }
 
 void
-cr_kinds_set_chunk(const struct corun_job_kind *k)
+wk_kinds_set_chunk(const struct corun_job_kind *k)
 {
 	chunk_kind = k;
 }
 
 const struct corun_job_kind *
-cr_kind_find(const char *name, size_t len)
+wk_kind_find(const char *name, size_t len)
 {
 	size_t i;
 
@@ -80,7 +80,7 @@ cr_kind_find(const char *name, size_t len)
 }
 
 size_t
-cr_kind_stack(const struct corun_job_kind *k)
+wk_kind_stack(const struct corun_job_kind *k)
 {
 	/*
 	 * Plugins are someone else's code: give them room.  net calls
@@ -89,9 +89,9 @@ cr_kind_stack(const struct corun_job_kind *k)
 	if (chunk_kind != NULL && k == chunk_kind) {
 		return 0;	/* big-stack items get a task of their own */
 	}
-	if (k->run == cr_kind_net || !(k >= builtin &&
+	if (k->run == wk_kind_net || !(k >= builtin &&
 	    k < builtin + NBUILTIN)) {
-		return CR_BIG_STACK;
+		return WK_BIG_STACK;
 	}
 	return 0;
 }
@@ -119,7 +119,7 @@ names_add(char *buf, size_t *off, size_t cap, const char *name)
 }
 
 const char *
-cr_kind_names(void)
+wk_kind_names(void)
 {
 	const char *r;
 	size_t cap = 1, off = 0, i;
@@ -200,7 +200,7 @@ check_kinds(const char *path, const struct corun_job_kind *k, size_t n,
 }
 
 int
-cr_kinds_load(const char *path, char *why, size_t whylen)
+wk_kinds_load(const char *path, char *why, size_t whylen)
 {
 	corun_job_plugin_init_fn init;
 	const struct corun_job_kind *k;

@@ -1,9 +1,9 @@
 /*
- * runner.c - cr_job_start(): run one job as a stackful task and report how
- * it ended as a struct cr_job_outcome.
+ * runner.c - wk_job_start(): run one job as a stackful task and report how
+ * it ended as a struct wk_job_outcome.
  *
  * Three objects take part:
- *   - the job (struct cr_job), whose first member is the future handed to
+ *   - the job (struct wk_runjob), whose first member is the future handed to
  *     the caller.  It has its own ops: cancelling it does not complete it,
  *     it records the request and cancels the task, and the future completes
  *     later with an outcome that says CORUN_ECANCELED.  So the future only
@@ -40,7 +40,7 @@
 #include "kinds.h"
 #include "future-internal.h"
 
-struct cr_job {
+struct wk_runjob {
 	struct corun_future fut;	/* first: what the caller holds */
 	corun_job_ctx ctx;
 	uint64_t id;
@@ -64,10 +64,10 @@ static const struct cr_future_ops job_ops = {
 };
 
 /* The registry, for kinds that run other kinds (ctx->kinds). */
-static const struct cr_kind_lookup kind_lookup = {
-	.find = cr_kind_find,
-	.names = cr_kind_names,
-	.stack = cr_kind_stack,
+static const struct wk_kind_lookup kind_lookup = {
+	.find = wk_kind_find,
+	.names = wk_kind_names,
+	.stack = wk_kind_stack,
 };
 
 static uint64_t
@@ -82,9 +82,9 @@ realtime_ns(void)
 /* ---- outcome ------------------------------------------------------------ */
 
 void
-cr_job_outcome_free(void *p)
+wk_job_outcome_free(void *p)
 {
-	struct cr_job_outcome *o = p;
+	struct wk_job_outcome *o = p;
 
 	if (o == NULL) {
 		return;
@@ -97,21 +97,21 @@ cr_job_outcome_free(void *p)
 
 /* The message for status, or NULL when there is nothing to say. */
 static char *
-outcome_message(struct cr_job *job, int status)
+outcome_message(struct wk_runjob *job, int status)
 {
 	corun_job_ctx *ctx = &job->ctx;
 	char *msg = NULL, *full = NULL;
 	int r = 0;
 
-	if (status == CORUN_ETIMEDOUT && cr_job_stopping(ctx) == status) {
+	if (status == CORUN_ETIMEDOUT && wk_job_stopping(ctx) == status) {
 		r = asprintf(&msg, "timeout after %g s",
 		    job->timeout_ms / 1000.0);
-	} else if (status == CORUN_ETIMEDOUT && cr_job_stopping(ctx) == 0) {
+	} else if (status == CORUN_ETIMEDOUT && wk_job_stopping(ctx) == 0) {
 		r = asprintf(&msg, "timeout after %g s (the job blocked its "
 		    "loop, so it could not be stopped; --offload runs it in "
 		    "the executor)", job->timeout_ms / 1000.0);
 	} else if (status == CORUN_ECANCELED &&
-	    cr_job_stopping(ctx) == status) {
+	    wk_job_stopping(ctx) == status) {
 		msg = strdup("cancelled");
 	} else if (status != 0 && ctx->fail_msg != NULL) {
 		msg = strdup(ctx->fail_msg);
@@ -129,7 +129,7 @@ outcome_message(struct cr_job *job, int status)
 	r = asprintf(&full, "%s%s%s truncated at %zu MiB",
 	    msg != NULL ? msg : "", msg != NULL ? "; " : "",
 	    ctx->out.truncated ? (ctx->err.truncated ? "stdout and stderr" :
-	    "stdout") : "stderr", CR_OUT_CAP >> 20);
+	    "stdout") : "stderr", WK_OUT_CAP >> 20);
 	if (r < 0) {
 		return msg;
 	}
@@ -137,10 +137,10 @@ outcome_message(struct cr_job *job, int status)
 	return full;
 }
 
-static struct cr_job_outcome *
-outcome_build(struct cr_job *job, int status)
+static struct wk_job_outcome *
+outcome_build(struct wk_runjob *job, int status)
 {
-	struct cr_job_outcome *o;
+	struct wk_job_outcome *o;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
 		return NULL;
@@ -165,9 +165,9 @@ outcome_build(struct cr_job *job, int status)
 
 /* Complete the job's future; only ever with a result. */
 static void
-job_complete(struct cr_job *job, int status)
+job_complete(struct wk_runjob *job, int status)
 {
-	struct cr_job_outcome *o;
+	struct wk_job_outcome *o;
 
 	if (corun_future_done(&job->fut)) {
 		return;
@@ -181,14 +181,14 @@ job_complete(struct cr_job *job, int status)
 		    "%s: out of memory for the outcome", job->ctx.name);
 		return;
 	}
-	corun_future_set_result(&job->fut, o, cr_job_outcome_free);
+	corun_future_set_result(&job->fut, o, wk_job_outcome_free);
 }
 
 /* The status the outcome reports. */
 static int
-job_status(struct cr_job *job)
+job_status(struct wk_runjob *job)
 {
-	int stop = cr_job_stopping(&job->ctx);
+	int stop = wk_job_stopping(&job->ctx);
 
 	/*
 	 * A stop request made while the job ran wins, even if the kind
@@ -218,11 +218,11 @@ job_status(struct cr_job *job)
 static int
 offload_fn(void *arg, void **result)
 {
-	struct cr_job *job = arg;
+	struct wk_runjob *job = arg;
 
 	(void)result;
 	/* Asked to stop before a thread picked it up: do not start. */
-	if (cr_job_stopping(&job->ctx) != 0) {
+	if (wk_job_stopping(&job->ctx) != 0) {
 		job->rc = CORUN_ECANCELED;
 	} else {
 		job->rc = job->ctx.kind->run(&job->ctx);
@@ -232,7 +232,7 @@ offload_fn(void *arg, void **result)
 
 /* Run the kind on the executor and wait, through cancels, until it ends. */
 static int
-run_offloaded(struct cr_job *job)
+run_offloaded(struct wk_runjob *job)
 {
 	corun_future *call, *sh;
 	int rc;
@@ -261,7 +261,7 @@ run_offloaded(struct cr_job *job)
 static int
 job_body(void *arg)
 {
-	struct cr_job *job = arg;
+	struct wk_runjob *job = arg;
 
 	job->started = 1;
 	if (job->offload && (job->ctx.kind->flags & CORUN_KIND_BLOCKING)) {
@@ -288,7 +288,7 @@ job_body(void *arg)
 static void
 job_task_done(corun_future *task, void *arg)
 {
-	struct cr_job *job = arg;
+	struct wk_runjob *job = arg;
 
 	(void)task;
 	if (job->timer != NULL) {
@@ -298,7 +298,7 @@ job_task_done(corun_future *task, void *arg)
 	}
 	job->finished = 1;
 	job_complete(job, job->started ? job_status(job) :
-	    (cr_job_stopping(&job->ctx) != 0 ? cr_job_stopping(&job->ctx) :
+	    (wk_job_stopping(&job->ctx) != 0 ? wk_job_stopping(&job->ctx) :
 	    CORUN_ECANCELED));
 	corun_future_unref(job->task);
 	job->task = NULL;
@@ -307,7 +307,7 @@ job_task_done(corun_future *task, void *arg)
 
 /* Ask the task to stop, giving why (ETIMEDOUT or ECANCELED). */
 static void
-job_stop(struct cr_job *job, int why)
+job_stop(struct wk_runjob *job, int why)
 {
 	int zero = 0;
 
@@ -327,14 +327,14 @@ job_timeout(void *arg)
 static int
 job_cancel(corun_future *fut)
 {
-	job_stop((struct cr_job *)fut, CORUN_ECANCELED);
+	job_stop((struct wk_runjob *)fut, CORUN_ECANCELED);
 	return 0;
 }
 
 static void
 job_destroy(corun_future *fut)
 {
-	struct cr_job *job = (struct cr_job *)fut;
+	struct wk_runjob *job = (struct wk_runjob *)fut;
 
 	free(job->ctx.payload);
 	free(job->ctx.out.p);
@@ -344,10 +344,10 @@ job_destroy(corun_future *fut)
 }
 
 /* A job and its context, from exec; *nlen: the bytes of its kind's name. */
-static struct cr_job *
-job_new(corun_loop *loop, const struct cr_job_exec *exec, size_t *nlen)
+static struct wk_runjob *
+job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 {
-	struct cr_job *job;
+	struct wk_runjob *job;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
 		return NULL;
@@ -383,11 +383,11 @@ job_new(corun_loop *loop, const struct cr_job_exec *exec, size_t *nlen)
 }
 
 int
-cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
+wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
     corun_future **out)
 {
 	struct corun_task_opts opts = { 0, NULL };
-	struct cr_job *job;
+	struct wk_runjob *job;
 	size_t nlen;
 	int rc;
 
@@ -400,17 +400,17 @@ cr_job_start(corun_loop *loop, const struct cr_job_exec *exec,
 		return CORUN_ENOMEM;
 	}
 
-	job->ctx.kind = cr_kind_find(exec->kind, exec->kind_len);
+	job->ctx.kind = wk_kind_find(exec->kind, exec->kind_len);
 	if (job->ctx.kind == NULL) {
 		corun_job_fail(&job->ctx, CORUN_ENOENT, "unknown job kind "
 		    "'%.*s' (known: %s)", (int)nlen, job->ctx.name,
-		    cr_kind_names());
+		    wk_kind_names());
 		job->end_ns = job->start_ns;
 		job_complete(job, CORUN_ENOENT);
 		*out = &job->fut;
 		return 0;
 	}
-	opts.stack_size = cr_kind_stack(job->ctx.kind);
+	opts.stack_size = wk_kind_stack(job->ctx.kind);
 	opts.name = job->ctx.name;
 	rc = corun_task_spawn(loop, job_body, job, &opts, &job->task);
 	if (rc != 0) {

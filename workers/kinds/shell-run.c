@@ -17,7 +17,7 @@
  * spawn is a handful of system calls.
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
- * CR_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
+ * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
  * (whatever of it is left), reap, stop the readers.  The leader is reaped
  * only after the SIGKILL, so its pid, and so the group id, cannot have
  * been reused when we signal it.
@@ -44,7 +44,7 @@
 #include "shell.h"
 
 /* Reads per event callback, so one chatty child cannot hog the loop. */
-#define CR_DRAIN_READS 16
+#define WK_DRAIN_READS 16
 
 /* The two output pipes of a running child. */
 struct drain {
@@ -68,7 +68,7 @@ drain_close(struct drain *d, int i)
 }
 
 /*
- * Read what side i holds, up to CR_DRAIN_READS reads; close the side at
+ * Read what side i holds, up to WK_DRAIN_READS reads; close the side at
  * end of file or on an error.
  */
 static void
@@ -78,7 +78,7 @@ drain_side(struct drain *d, int i)
 	ssize_t n;
 	int k, rc;
 
-	for (k = 0; k < CR_DRAIN_READS && d->ev[i] != NULL; k++) {
+	for (k = 0; k < WK_DRAIN_READS && d->ev[i] != NULL; k++) {
 		n = read(d->fd[i], buf, sizeof(buf));
 		if (n > 0) {
 			rc = i ? corun_job_write_err(d->ctx, buf, (size_t)n) :
@@ -161,14 +161,14 @@ nap(double *delay)
 
 /*
  * Stop the process group pid leads.  If the leader has not been reaped:
- * TERM, wait up to CR_KILL_GRACE for it to exit (without reaping), KILL,
+ * TERM, wait up to WK_KILL_GRACE for it to exit (without reaping), KILL,
  * then reap it into *status.  Returns 1 if *status was set.
  */
 static int
 terminate(pid_t pid, int reaped, int *status)
 {
 	uint64_t until = corun_loop_now_ns() +
-	    (uint64_t)(CR_KILL_GRACE * 1e9);
+	    (uint64_t)(WK_KILL_GRACE * 1e9);
 	double delay = 0.001;
 	siginfo_t si;
 	pid_t r;
@@ -335,7 +335,7 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	pid_t pid;
 
 	*exec_err = 0;
-	if ((rc = cr_shell_spawn(ctx, path, argv, envp, search, fds, wr, &pid,
+	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, fds, wr, &pid,
 	    &sp)) != 0) {
 		return rc;
 	}
@@ -352,18 +352,18 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 
 /* Run argv and collect its output and status. */
 int
-cr_shell_run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
+wk_shell_run(corun_job_ctx *ctx, const char *path, char **argv, char **envp)
 {
 	int rc, err;
 
 	rc = run_once(ctx, path, argv, envp, 0, &err);
 	if (err == ENOENT || err == EACCES || err == ENOEXEC) {
 		/* A cached path that stopped working: search PATH again. */
-		cr_shell_path_forget(path);
+		wk_shell_path_forget(path);
 		rc = run_once(ctx, path, argv, envp, 1, &err);
 	}
 	if (err != 0) {
-		return cr_shell_cannot_run(ctx, argv, envp, err);
+		return wk_shell_cannot_run(ctx, argv, envp, err);
 	}
 	return rc;
 }

@@ -27,26 +27,26 @@
  * spawn the full path.  The worker's PATH does not change; a cached path
  * that stops working is dropped and the lookup done again.
  */
-#define CR_PATH_CACHE 32
+#define WK_PATH_CACHE 32
 
 /* Linux's limit on one argument or environment string, in pages. */
-#define CR_ARG_STRLEN_PAGES 32
+#define WK_ARG_STRLEN_PAGES 32
 
-struct cr_path_ent {
+struct wk_path_ent {
 	char name[64];
 	char path[256];
 };
 
-static __thread struct cr_path_ent cr_paths[CR_PATH_CACHE];
-static __thread unsigned cr_paths_next;
+static __thread struct wk_path_ent wk_paths[WK_PATH_CACHE];
+static __thread unsigned wk_paths_next;
 
-static struct cr_path_ent *
+static struct wk_path_ent *
 path_cached(const char *name)
 {
-	for (unsigned i = 0; i < CR_PATH_CACHE; i++) {
-		if (cr_paths[i].name[0] != '\0' &&
-		    strcmp(cr_paths[i].name, name) == 0) {
-			return &cr_paths[i];
+	for (unsigned i = 0; i < WK_PATH_CACHE; i++) {
+		if (wk_paths[i].name[0] != '\0' &&
+		    strcmp(wk_paths[i].name, name) == 0) {
+			return &wk_paths[i];
 		}
 	}
 	return NULL;
@@ -57,7 +57,7 @@ static const char *
 path_resolve(const char *name)
 {
 	const char *env = getenv("PATH"), *p, *end;
-	struct cr_path_ent *e;
+	struct wk_path_ent *e;
 	char buf[sizeof(e->path)];
 
 	if (strchr(name, '/') != NULL || strlen(name) >= sizeof(e->name) ||
@@ -82,7 +82,7 @@ path_resolve(const char *name)
 			continue;	/* relative entries: leave to spawnp */
 		}
 		if (access(buf, X_OK) == 0) {
-			e = &cr_paths[cr_paths_next++ % CR_PATH_CACHE];
+			e = &wk_paths[wk_paths_next++ % WK_PATH_CACHE];
 			snprintf(e->name, sizeof(e->name), "%s", name);
 			memcpy(e->path, buf, (size_t)n + 1);
 			return e->path;
@@ -92,9 +92,9 @@ path_resolve(const char *name)
 }
 
 void
-cr_shell_path_forget(const char *name)
+wk_shell_path_forget(const char *name)
 {
-	struct cr_path_ent *e = path_cached(name);
+	struct wk_path_ent *e = path_cached(name);
 
 	if (e != NULL) {
 		e->name[0] = '\0';
@@ -105,19 +105,19 @@ cr_shell_path_forget(const char *name)
  * Each posix_spawn_file_actions_add*() checks its descriptors against
  * RLIMIT_NOFILE with a system call: five per spawn.  The actions depend
  * on nothing but the two pipe ends, and pipe numbers repeat from job to
- * job, so the actions of the first CR_FA_CACHE pairs are kept, shared by
+ * job, so the actions of the first WK_FA_CACHE pairs are kept, shared by
  * every thread (read-only once published) and never freed.
  */
-#define CR_FA_CACHE 16
+#define WK_FA_CACHE 16
 
-struct cr_fa_ent {
+struct wk_fa_ent {
 	int out, err;
 	posix_spawn_file_actions_t fa;
 };
 
-static struct cr_fa_ent cr_fa_cache[CR_FA_CACHE];
-static unsigned cr_fa_len;		/* published entries (atomic) */
-static pthread_mutex_t cr_fa_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct wk_fa_ent wk_fa_cache[WK_FA_CACHE];
+static unsigned wk_fa_len;		/* published entries (atomic) */
+static pthread_mutex_t wk_fa_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 fa_build(posix_spawn_file_actions_t *fa, int out, int err)
@@ -132,26 +132,26 @@ fa_build(posix_spawn_file_actions_t *fa, int out, int err)
 static const posix_spawn_file_actions_t *
 file_actions(int out, int err, posix_spawn_file_actions_t *tmp, int *built)
 {
-	unsigned i, n = __atomic_load_n(&cr_fa_len, __ATOMIC_ACQUIRE);
-	struct cr_fa_ent *e;
+	unsigned i, n = __atomic_load_n(&wk_fa_len, __ATOMIC_ACQUIRE);
+	struct wk_fa_ent *e;
 
 	*built = 0;
 	for (i = 0; i < n; i++) {
-		if (cr_fa_cache[i].out == out && cr_fa_cache[i].err == err) {
-			return &cr_fa_cache[i].fa;
+		if (wk_fa_cache[i].out == out && wk_fa_cache[i].err == err) {
+			return &wk_fa_cache[i].fa;
 		}
 	}
-	pthread_mutex_lock(&cr_fa_mu);
-	if ((n = cr_fa_len) < CR_FA_CACHE) {
-		e = &cr_fa_cache[n];
+	pthread_mutex_lock(&wk_fa_mu);
+	if ((n = wk_fa_len) < WK_FA_CACHE) {
+		e = &wk_fa_cache[n];
 		e->out = out;
 		e->err = err;
 		fa_build(&e->fa, out, err);
-		__atomic_store_n(&cr_fa_len, n + 1, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&cr_fa_mu);
+		__atomic_store_n(&wk_fa_len, n + 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&wk_fa_mu);
 		return &e->fa;
 	}
-	pthread_mutex_unlock(&cr_fa_mu);
+	pthread_mutex_unlock(&wk_fa_mu);
 	fa_build(tmp, out, err);
 	*built = 1;
 	return tmp;
@@ -202,7 +202,7 @@ spawn_search(const char *path, char **argv, char **envp, int out, int err,
  * caller keeps open until the child has exited (see run_once).
  */
 int
-cr_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
+wk_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
     int search, int rd[2], int wr[2], pid_t *pid, struct cr_spawn **sp)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
@@ -241,7 +241,7 @@ fail:
 			close(ep[i]);
 		}
 	}
-	return cr_shell_cannot_run(ctx, argv, envp, rc);
+	return wk_shell_cannot_run(ctx, argv, envp, rc);
 }
 
 /* Bytes execve counts for a NULL-terminated vector (strings and NULs). */
@@ -262,7 +262,7 @@ vec_bytes(char **v, size_t *n)
  * themselves (a command line of 200 KB is no error message).
  */
 int
-cr_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp, int err)
+wk_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp, int err)
 {
 	const char *name = argv[0] != NULL ? argv[0] : "";
 	const char *cut = strlen(name) > 60 ? "..." : "";
@@ -278,5 +278,5 @@ cr_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp, int err)
 	    "'%.60s%s': %s (%zu argument(s), %zu bytes; environment %zu "
 	    "bytes; the system takes %ld bytes in all, %ld in one argument)",
 	    name, cut, strerror(err), nargs, abytes, ebytes,
-	    sysconf(_SC_ARG_MAX), CR_ARG_STRLEN_PAGES * sysconf(_SC_PAGESIZE));
+	    sysconf(_SC_ARG_MAX), WK_ARG_STRLEN_PAGES * sysconf(_SC_PAGESIZE));
 }

@@ -3,8 +3,8 @@
  * the payload into a program, shell-run.c runs it, shell-spawn.c starts
  * it.  Calls go that way only.
  */
-#ifndef CR_KINDS_SHELL_H
-#define CR_KINDS_SHELL_H
+#ifndef WK_KINDS_SHELL_H
+#define WK_KINDS_SHELL_H
 
 #include <sys/types.h>
 
@@ -16,7 +16,7 @@ struct cr_spawn;
  * Run path with argv and envp in ctx's task, collecting its output and
  * status into ctx (corun_job_fail on failure); the kind's return value.
  */
-int	cr_shell_run(corun_job_ctx *ctx, const char *path, char **argv,
+int	wk_shell_run(corun_job_ctx *ctx, const char *path, char **argv,
 	    char **envp);
 
 /*
@@ -27,7 +27,7 @@ int	cr_shell_run(corun_job_ctx *ctx, const char *path, char **argv,
  * is reaped: cr_spawn_end), else through posix_spawnp.  0, or the
  * kind's failure (recorded with corun_job_fail).
  */
-int	cr_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
+int	wk_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
 	    char **envp, int search, int rd[2], int wr[2], pid_t *pid,
 	    struct cr_spawn **sp);
 
@@ -35,10 +35,10 @@ int	cr_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
  * Record that argv could not be started (err: the exec's errno) as the
  * job's failure, in one line of bounded length; the kind's return value.
  */
-int	cr_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp,
+int	wk_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp,
 	    int err);
 
 /* Forget the cached full path of name (it stopped working). */
-void	cr_shell_path_forget(const char *name);
+void	wk_shell_path_forget(const char *name);
 
-#endif /* CR_KINDS_SHELL_H */
+#endif /* WK_KINDS_SHELL_H */
