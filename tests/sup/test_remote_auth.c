@@ -473,8 +473,11 @@ relay_run(void *arg)
 
 	while (r->n < 8 && nng_recvmsg(r->rep, &m, 0) == 0) {
 		ck_assert_int_eq(nng_msg_dup(&r->sent[r->n], m), 0);
-		if (nng_sendmsg(r->req, m, 0) != 0 ||
-		    nng_recvmsg(r->req, &a, 0) != 0) {
+		if (nng_sendmsg(r->req, m, 0) != 0) {
+			nng_msg_free(m);
+			break;
+		}
+		if (nng_recvmsg(r->req, &a, 0) != 0) {
 			break;
 		}
 		if (r->forge && nng_msg_len(a) > 40 &&
@@ -487,6 +490,7 @@ relay_run(void *arg)
 		ck_assert_int_eq(nng_msg_dup(&r->got[r->n], a), 0);
 		r->n++;
 		if (nng_sendmsg(r->rep, a, 0) != 0) {
+			nng_msg_free(a);
 			break;
 		}
 	}
@@ -502,6 +506,22 @@ relay_start(struct relay *r)
 	ck_assert_int_eq(nng_listen(r->rep, r->url, NULL, 0), 0);
 	r->req = req_dial();
 	ck_assert_int_eq(pthread_create(&r->th, NULL, relay_run, r), 0);
+}
+
+/* Stop the relay and free what it kept. */
+static void
+relay_stop(struct relay *r)
+{
+	nng_close(r->rep);
+	pthread_join(r->th, NULL);
+	nng_close(r->req);
+	for (int i = 0; i < r->n; i++) {
+		nng_msg_free(r->sent[i]);
+		nng_msg_free(r->got[i]);
+	}
+	if (r->n < 8 && r->sent[r->n] != NULL) {
+		nng_msg_free(r->sent[r->n]);	/* sent, never answered */
+	}
 }
 
 static pid_t
@@ -576,8 +596,7 @@ START_TEST(test_replayed_handshake)
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	corun_pool_free(p);
-	nng_close(r.rep);
-	pthread_join(r.th, NULL);
+	relay_stop(&r);
 }
 END_TEST
 
@@ -599,8 +618,7 @@ START_TEST(test_forged_proof)
 	ck_assert_int_eq(WEXITSTATUS(status), 2);	/* WK_EXIT_PROTO */
 	ck_assert_uint_eq(stats(p).remote_alive, 0);
 	corun_pool_free(p);
-	nng_close(r.rep);
-	pthread_join(r.th, NULL);
+	relay_stop(&r);
 }
 END_TEST
 
