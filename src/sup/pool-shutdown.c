@@ -31,7 +31,16 @@ sup_pool_stop_worker(struct corun_pool *p, struct sup_worker *w,
 	const uint8_t *frame;
 	size_t len;
 
-	wake(w);
+	/*
+	 * Woken when it is told to stop, or to cancel after all, not each
+	 * time the pool looks again at one already stopping (every other
+	 * worker's exit does): that one may be exiting, and LeakSanitizer
+	 * stops an exiting process's threads with ptrace, whose SIGSTOP a
+	 * SIGCONT discards: the attach then waits, and the worker hangs.
+	 */
+	if (w->state != SUP_W_STOPPING || graceful == WIRE_SHUTDOWN_CANCEL) {
+		wake(w);
+	}
 	/*
 	 * A draining worker told to cancel after all hears it too, if it
 	 * still runs something (one that does not is leaving: a write to it
