@@ -366,7 +366,7 @@ stop_workers(struct corun_pool *p)
 	for (unsigned i = 0; p->workers != NULL && i < p->procs; i++) {
 		if (p->workers[i].pid > 0 && p->workers[i].state != SUP_W_IDLE) {
 			kill(p->workers[i].pid, SIGINT);
-			kill(p->workers[i].pid, SIGCONT);  /* if stopped */
+			sup_worker_continue(p->workers[i].pid);
 		}
 	}
 	do {

@@ -19,7 +19,7 @@ wake(struct sup_worker *w)
 {
 	if (!w->remote && w->pid > 0 && w->state != SUP_W_IDLE &&
 	    w->state != SUP_W_DEAD) {
-		kill(w->pid, SIGCONT);
+		sup_worker_continue(w->pid);
 	}
 }
 

@@ -221,6 +221,12 @@ void sup_pool_log(const struct corun_pool *p, const char *fmt, ...)
  */
 int sup_worker_spawn(struct corun_pool *p, struct sup_worker *w);
 void sup_worker_kill(struct sup_worker *w, int sig, const char *why);
+/*
+ * SIGCONT to pid if it is stopped (state T: SIGSTOP, ^Z), and only then:
+ * a SIGCONT to a process that is exiting under LeakSanitizer discards the
+ * SIGSTOP of its ptrace attach and hangs it.
+ */
+void sup_worker_continue(pid_t pid);
 void sup_worker_close(struct sup_worker *w);
 /* Close the socket of its first jobs (the worker then connects for them). */
 void sup_worker_close_jobs_fd(struct sup_worker *w);

@@ -447,6 +447,27 @@ drop_soon(struct sup_worker *w, const char *why)
 }
 
 void
+sup_worker_continue(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		kill(pid, SIGCONT);	/* no /proc: wake it to be sure */
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces or parentheses. */
+	if ((p = strrchr(buf, ')')) != NULL && p[1] == ' ' && p[2] == 'T') {
+		kill(pid, SIGCONT);
+	}
+}
+
+void
 sup_worker_kill(struct sup_worker *w, int sig, const char *why)
 {
 	if (w->remote) {
