@@ -1,0 +1,6 @@
+#!/bin/sh
+# compat-args.sh - GNU parallel conformance, part 1 (commands, arguments
+# and inputs): every case of tests/cli/compat/args.cases run with GNU
+# parallel and with corun run, outputs, exit statuses and files compared.
+: "${srcdir:=.}"
+exec sh "$srcdir/tests/cli/compat/compat.sh" "$srcdir/tests/cli/compat/args.cases"
