@@ -106,6 +106,17 @@ wk_flush_push_done(struct wk_state *w, struct wk_job *j)
 	}
 	w->done_tail = j;
 	w->done_count++;
+	if (wk_handback_hold(w, j)) {
+		/* Killed by SIGTERM: ours may follow, wait a moment. */
+		if (w->flush_scheduled && w->flush_timer != NULL) {
+			return;
+		}
+		if (!w->flush_scheduled && corun_call_later(w->loop,
+		    WK_TERM_HOLD, flush_delayed_cb, w, &w->flush_timer) == 0) {
+			w->flush_scheduled = 1;
+			return;
+		}
+	}
 	schedule_flush(w);
 }
 

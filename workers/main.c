@@ -48,7 +48,12 @@ obey_signal(struct wk_state *w, int sig, int first)
 	if (w->state < WK_W_ABORTING) {
 		wk_dispatch_refuse_pending(w);
 	}
-	if (first && sig == SIGTERM) {
+	if (first && sig == SIGTERM && w->opt.parent == 0) {
+		/* A batch system ends us: the jobs go back (handback.c). */
+		w->handback = w->state < WK_W_ABORTING;
+		wk_session_shutdown(w, WIRE_SHUTDOWN_CANCEL, 0,
+		    "terminated by signal; running jobs handed back");
+	} else if (first && sig == SIGTERM) {
 		wk_session_shutdown(w, 1, 0, "terminated by signal");
 	} else if (first && sig == SIGINT) {
 		wk_session_shutdown(w, 0, 0, "interrupted");
@@ -110,9 +115,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 default_name(struct wk_state *w, char *buf, size_t len)
 {
+	const char *node = getenv("SLURMD_NODENAME");
 	char host[128];
 
-	if (gethostname(host, sizeof(host)) != 0) {
+	if (node != NULL && *node != '\0' && strlen(node) < sizeof(host)) {
+		/* A Slurm node: its name, which sinfo and squeue show. */
+		snprintf(host, sizeof(host), "%s", node);
+	} else if (gethostname(host, sizeof(host)) != 0) {
 		snprintf(host, sizeof(host), "localhost");
 	}
 	host[sizeof(host) - 1] = '\0';
@@ -220,8 +229,17 @@ setup(struct wk_state *w, const char **loads, size_t nloads)
 	if (w->opt.parent == 0) {
 		const char *rendezvous = w->opt.url;
 
+		if (rendezvous == NULL) {
+			if (!wk_rejoining()) {			/* --url-file */
+				wk_log(w, "%s", w->opt.url_why);
+			}
+			(void)wk_dispatch_fini(w);
+			return WK_EXIT_LOST;
+		}
 		if (wk_attach(w, why, sizeof(why), &rc) != 0) {
-			wk_log(w, "%s", why);
+			if (!wk_rejoining() || rc != WK_EXIT_LOST) {
+				wk_log(w, "%s", why);
+			}
 			wk_attach_fini(w);
 			(void)wk_dispatch_fini(w);
 			return rc;
@@ -352,6 +370,9 @@ main(int argc, char **argv)
 	}
 	rc = setup(w, loads, nloads);
 	free(loads);
+	if (rc == WK_EXIT_LOST) {
+		wk_rejoin(w, argv);	/* no supervisor (yet) */
+	}
 	if (rc != 0) {
 		return rc;
 	}
@@ -362,9 +383,16 @@ main(int argc, char **argv)
 		return WK_EXIT_SETUP;
 	}
 	if (wk_conn_open(w, why, sizeof(why)) != 0) {
-		return no_supervisor(w, sigev, why);
+		rc = no_supervisor(w, sigev, why);
+		wk_rejoin(w, argv);	/* returns if it does not */
+		return rc;
 	}
+	wk_rejoin_attached();
 	run_session(w);
 	wk_lost_report(w);
-	return teardown(w, sigev);
+	rc = teardown(w, sigev);
+	if (rc == WK_EXIT_LOST) {
+		wk_rejoin(w, argv);
+	}
+	return rc;
 }

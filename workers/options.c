@@ -25,7 +25,8 @@
 "       corun-worker --connect URL [--model M] [-j N] [--procs P]\n" \
 "                    [--token T | --token-file F] [--insecure]\n" \
 "                    [--tls-ca F] [--tls-cert F [--tls-key F]]\n" \
-"                    [--wait S] [--no-offload] [other options above]\n"
+"                    [--wait S] [--no-offload] [other options above]\n" \
+"       corun-worker --url-file FILE [--rejoin S] [remote options above]\n"
 
 static const char help_text[] = USAGE
 "\n"
@@ -52,7 +53,8 @@ static const char help_text[] = USAGE
 "Without --parent the worker is remote: URL is the rendezvous of a corun\n"
 "run --listen or corund listen; it presents the token there first.\n"
 "  --model M          process, thread, async or hybrid (with -j N)\n"
-"  -j, --jobs N       job slots in all (default: the number of cores)\n"
+"  -j, --jobs N       job slots in all (default: $SLURM_CPUS_ON_NODE in a\n"
+"                     Slurm step, else the number of cores)\n"
 "  --procs P          run P worker processes, each attached on its own\n"
 "  --token T          shared token (also $CORUN_TOKEN)\n"
 "  --token-file F     read the token from the first line of F\n"
@@ -63,9 +65,15 @@ static const char help_text[] = USAGE
 "  --wait S           keep trying to reach URL for S seconds (default 10)\n"
 "  --no-offload       run blocking kinds on the loops (remote workers\n"
 "                     offload them, so that their heartbeats go on)\n"
+"  --url-file FILE    read the URL (and token) from FILE, written by\n"
+"                     corun run --url-file, instead of --connect\n"
+"  --rejoin S         supervisor gone or not there yet: keep trying to\n"
+"                     (re)join for S seconds (reading --url-file again)\n"
 "\n"
-"Signals: TERM finishes running jobs, then exits; INT (or a second\n"
-"signal) cancels them, killing their process groups, then exits.\n"
+"Signals: TERM finishes running jobs, then exits; a remote worker (no\n"
+"--parent: scancel, a time limit) hands them back instead, to run again\n"
+"elsewhere; INT (or a second signal) cancels them, killing their process\n"
+"groups, then exits.\n"
 "\n"
 "Exit status: 0 shut down as asked; 1 bad option, plugin or refused;\n"
 "2 protocol error from the supervisor; 3 supervisor unreachable or gone.\n";
@@ -133,7 +141,15 @@ resolve_model(struct wk_worker_opts *o, const char *model, unsigned jobs,
     int set_t, int set_c)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = jobs ? jobs : cores > 0 ? (unsigned)cores : 1;
+	const char *sl = getenv("SLURM_CPUS_ON_NODE");
+	unsigned n;
+
+	/* In a Slurm step, the CPUs it was given on this node. */
+	if (sl != NULL && *sl != '\0' && strspn(sl, "0123456789") ==
+	    strlen(sl) && atol(sl) > 0 && atol(sl) <= 65536) {
+		cores = atol(sl);
+	}
+	n = jobs ? jobs : cores > 0 ? (unsigned)cores : 1;
 	unsigned p = o->procs, t = 1, c = 1;
 
 	if (model == NULL || strcmp(model, "process") == 0) {
@@ -177,6 +193,7 @@ enum {
 	O_LOAD, O_ID, O_NAME, O_PARENT, O_JOBS_FD, O_HELP,
 	O_MODEL, O_JOBS, O_PROCS, O_TOKEN, O_TOKEN_FILE, O_INSECURE,
 	O_TLS_CA, O_TLS_CERT, O_TLS_KEY, O_WAIT, O_NO_OFFLOAD,
+	O_URL_FILE, O_REJOIN,
 	O_COUNT
 };
 
@@ -230,6 +247,8 @@ static const struct wopt wopts[O_COUNT] = {
 	[O_TLS_KEY] =	{ "tls-key", required_argument, 0, 0, opt_remote },
 	[O_WAIT] =	{ "wait", required_argument, 0, 86400, opt_remote },
 	[O_NO_OFFLOAD] = { "no-offload", no_argument, 0, 0, opt_remote },
+	[O_URL_FILE] =	{ "url-file", required_argument, 0, 0, opt_remote },
+	[O_REJOIN] =	{ "rejoin", required_argument, 0, 86400, opt_remote },
 };
 
 /* The options of every worker: the connection, slots, plugins, names. */
@@ -324,6 +343,12 @@ opt_remote(struct parse_state *st, int id, const char *arg, unsigned long n)
 	case O_NO_OFFLOAD:
 		st->no_offload = 1;
 		break;
+	case O_URL_FILE:
+		o->url_file = arg;
+		break;
+	case O_REJOIN:
+		o->rejoin = (double)n;
+		break;
 	}
 }
 
@@ -343,10 +368,26 @@ static void
 check_opts(struct parse_state *st)
 {
 	struct wk_worker_opts *o = st->o;
-	char why[300];
+	static char why[1200];
+	int rc;
 
-	if (o->url == NULL) {
-		usage_error("--connect URL is required");
+	if (o->url == NULL && o->url_file == NULL) {
+		usage_error("--connect URL is required (or --url-file FILE)");
+	}
+	if (o->url != NULL && o->url_file != NULL) {
+		usage_error("--connect and --url-file cannot both be given");
+	}
+	if ((o->url_file != NULL || o->rejoin > 0) && o->parent != 0) {
+		usage_error("--url-file and --rejoin are for remote workers "
+		    "(no --parent)");
+	}
+	wk_rejoin_wait(o);
+	if (o->url_file != NULL &&
+	    (rc = wk_url_file_load(o, why, sizeof(why))) != 0) {
+		if (rc < 0) {
+			usage_error("%s", why);
+		}
+		o->url_why = why;	/* not there: no supervisor (yet) */
 	}
 	if (o->parent == 0) {
 		/* Remote: attached through the rendezvous. */
@@ -361,7 +402,8 @@ check_opts(struct parse_state *st)
 		 * go to the executors unless told otherwise.
 		 */
 		o->offload = !st->no_offload;
-		if (wk_attach_check(o, why, sizeof(why)) != 0) {
+		if (o->url != NULL &&
+		    wk_attach_check(o, why, sizeof(why)) != 0) {
 			usage_error("%s", why);
 		}
 	} else if (st->model != NULL || st->jobs != 0 || o->procs > 1 ||

@@ -19,7 +19,8 @@
 #define WK_OUT_KEEP		(4u << 20)
 
 static void
-to_wire(const struct wk_job *j, struct wire_result *r)
+to_wire(const struct wk_state *w, const struct wk_job *j,
+    struct wire_result *r)
 {
 	const struct wk_job_outcome *oc = &j->oc;
 	size_t mlen = oc->message != NULL ? strlen(oc->message) : 0;
@@ -43,6 +44,7 @@ to_wire(const struct wk_job *j, struct wire_result *r)
 	r->errmsg.ptr = (const uint8_t *)oc->message;
 	r->errmsg.len = (uint32_t)(mlen > WIRE_ERRMSG_MAX ?
 	    WIRE_ERRMSG_MAX : mlen);
+	wk_handback_result(w, r);
 }
 
 /* Add one result, cutting it down if it cannot fit in any frame. */
@@ -53,7 +55,7 @@ add_result(struct wk_state *w, const struct wk_job *j)
 	char msg[128];
 	int rc;
 
-	to_wire(j, &r);
+	to_wire(w, j, &r);
 	if ((rc = wire_add_result(&w->wb, &r)) != CORUN_ERANGE &&
 	    rc != CORUN_EINVAL) {
 		return rc;

@@ -104,6 +104,9 @@ struct wk_worker_opts {
 	const char	*tls_cert, *tls_key, *tls_ca;
 	int		 insecure;
 	double		 wait;		/* keep trying to connect this long */
+	const char	*url_file;	/* --url-file: url and token from it */
+	const char	*url_why;	/* url NULL: why (the file is missing) */
+	double		 rejoin;	/* --rejoin: seconds to try after a loss */
 };
 
 enum wk_wstate {
@@ -159,6 +162,7 @@ struct wk_state {
 	int		 bye_code;
 	char		 bye_reason[256];
 	int		 sigterms;
+	int		 handback;	/* handback.c: results go back unrun */
 	char		 lost_why[320];	/* lost.c: told at the end, or not */
 
 	/* main.c */
@@ -246,6 +250,36 @@ void	wk_session_fatal(struct wk_state *w, int code, const char *fmt, ...)
 void	wk_session_shutdown(struct wk_state *w, int graceful,
 	    uint32_t deadline_ms, const char *why);
 void	wk_session_idle(struct wk_state *w);
+
+/*
+ * handback.c, on the main loop.  Once w->handback is set (SIGTERM to a
+ * remote worker, main.c: its running jobs are cancelled, the held ones
+ * refused), every result goes back as CORUN_ECLOSED (wk_handback_result
+ * rewrites r), so the supervisor re-leases it without counting an
+ * attempt.
+ * wk_handback_hold: nonzero if j's result should wait WK_TERM_HOLD s
+ * before it is sent (killed by SIGTERM in a remote worker: the worker's
+ * own SIGTERM may be on its way).
+ */
+#define WK_TERM_HOLD	0.2
+struct wk_job;
+struct wire_result;
+
+/*
+ * rejoin.c.  wk_url_file_load: the URL and token from o->url_file; 0,
+ * 1 if the file does not exist (why set), -1 if it is bad (why set).
+ * wk_rejoin_wait: on a rejoin, dial for at most a second at a time.
+ * wk_rejoin_attached: a session began, the next loss gets a fresh grace.
+ * wk_rejoin: the supervisor is gone; with --rejoin and time left, start
+ * again (exec: returns only if it cannot); else return.
+ */
+int	wk_url_file_load(struct wk_worker_opts *o, char *why, size_t whylen);
+void	wk_rejoin_wait(struct wk_worker_opts *o);
+void	wk_rejoin_attached(void);
+int	wk_rejoining(void);	/* this process is a rejoin attempt */
+void	wk_rejoin(struct wk_state *w, char **argv);
+int	wk_handback_hold(const struct wk_state *w, const struct wk_job *j);
+void	wk_handback_result(const struct wk_state *w, struct wire_result *r);
 void	wk_session_flushed(struct wk_state *w);
 void	wk_session_fini(struct wk_state *w);
 

@@ -78,6 +78,9 @@ struct corun_job_result {
 	size_t err_len;
 	const char *message;	/* why it failed; "" if it did not */
 	int worker_pid;		/* the worker process that ran it */
+	const char *host;	/* the host of the remote worker that ran it
+				   (its name up to ':': the Slurm node or
+				   host name), NULL for a local worker */
 };
 
 /* ---- the job kind ABI ---------------------------------------------- */

@@ -284,6 +284,13 @@ struct corun_pool_stats {
 
 void corun_pool_stats(const corun_pool *pool, struct corun_pool_stats *st);
 
+/*
+ * The URL remote workers dial (opts.listen), with the port the kernel
+ * picked where opts.listen gave port 0 (tcp://host:0); NULL when the
+ * pool does not listen.  Owned by the pool, valid until it is freed.
+ */
+const char *corun_pool_listen_url(const corun_pool *pool);
+
 /* The worker pids (up to n); returns how many are alive. */
 size_t corun_pool_worker_pids(const corun_pool *pool, int *pids, size_t n);
 

@@ -69,6 +69,10 @@ static const struct opt opts[] = {
 	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
 	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
 	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	{ "slurm", 0, 0, set_flag, OFF(slurm), 0, 0 },
+	{ "slurm-workers", 0, 1, set_count, OFF(slurm_workers), 1, 100000 },
+	{ "sbatch-opt", 0, 1, set_nonempty, OFF(sbatch_opt), 0, 0 },
+	{ "url-file", 0, 1, set_nonempty, OFF(url_file), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -90,6 +94,9 @@ cli_run_usage(FILE *f)
 "                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
 "                 [--worker-cmd template [--worker-host host] ...]\n"
 "                 [--remote-only] [--remote-slots n] [--remote-timeout secs]\n"
+"                 [--url-file file]\n"
+"Slurm:          --slurm [--slurm-workers n] [--sbatch-opt 'options']\n"
+"                 [--listen url] [--token t | --token-file f] [--url-file f]\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"

@@ -122,7 +122,11 @@ parse_groups(int argc, char **argv, int i, struct cli_run_opts *o,
 static int
 check_combinations(struct cli_run_opts *o, struct cli_err *e)
 {
-	if (o->listen == NULL && (o->token || o->token_file || o->tls_cert ||
+	if ((o->slurm_workers || o->sbatch_opt) && !o->slurm) {
+		return cli_errf(e, CORUN_EINVAL, "--slurm-workers and "
+		    "--sbatch-opt need --slurm");
+	}
+	if (o->listen == NULL && !o->slurm && (o->token || o->url_file || o->token_file || o->tls_cert ||
 	    o->tls_key || o->tls_ca || o->insecure || o->remote_only ||
 	    o->worker_cmds.n || o->worker_hosts.n || o->remote_slots ||
 	    o->remote_timeout > 0)) {

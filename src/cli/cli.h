@@ -111,6 +111,11 @@ struct cli_run_opts {
 	double remote_timeout;
 	struct cli_strv worker_cmds;	/* --worker-cmd templates */
 	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
+	/* Slurm (slurm.c) and the URL for workers started apart. */
+	int slurm;
+	unsigned slurm_workers;	/* sbatch array size, outside allocations */
+	const char *sbatch_opt;	/* passed to srun or sbatch as is */
+	const char *url_file;	/* --url-file: the URL and the token's way */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -302,6 +307,7 @@ struct cli_logrow {
 	int exitval;		/* -1: killed, lost, cancelled */
 	int signal;
 	const char *command;
+	const char *host;	/* NULL: this machine (":") */
 };
 
 void cli_joblog_header(FILE *f);

@@ -3,7 +3,8 @@
  *
  *   Seq Host Starttime JobRuntime Send Receive Exitval Signal Command
  *
- * Host is ":" (this machine), Starttime epoch seconds and JobRuntime
+ * Host is ":" (this machine) or the node of the remote worker that ran
+ * the job (its Slurm node or host name), Starttime epoch seconds and JobRuntime
  * seconds with three decimals (JobRuntime right-aligned in 10 columns as
  * parallel writes it), Send 0, Receive the bytes of stdout, Exitval -1
  * for a job killed (timeout, interrupt) or lost, Command the shell-quoted
@@ -30,8 +31,9 @@ cli_joblog_row(FILE *f, const struct cli_logrow *r)
 {
 	const char *c;
 
-	fprintf(f, "%" PRIu64 "\t:\t%.3f\t%10.3f\t0\t%" PRIu64 "\t%d\t%d\t",
-	    r->seq, r->start, r->runtime, r->receive, r->exitval, r->signal);
+	fprintf(f, "%" PRIu64 "\t%s\t%.3f\t%10.3f\t0\t%" PRIu64 "\t%d\t%d\t",
+	    r->seq, r->host != NULL && *r->host != '\0' ? r->host : ":",
+	    r->start, r->runtime, r->receive, r->exitval, r->signal);
 	for (c = r->command; *c != '\0'; c++) {
 		switch (*c) {
 		case '\t':

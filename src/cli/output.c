@@ -161,6 +161,8 @@ outcome_obj(const struct cli_outcome *oc, int with_output)
 	    0));
 	json_object_set_new(o, "worker_pid", json_integer(r ? r->worker_pid :
 	    0));
+	json_object_set_new(o, "host", json_string(r && r->host != NULL ?
+	    r->host : ":"));
 	if (oc->message != NULL && *oc->message != '\0') {
 		json_object_set_new(o, "error", jstr(oc->message,
 		    strlen(oc->message)));
@@ -280,6 +282,7 @@ cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 		    ns_to_s(r->end_ns - r->start_ns) : 0;
 		row->receive = r->out_len;
 		row->signal = r->signal;
+		row->host = r->host;
 		/* A kind without a process: exit 0 if it worked, else 1. */
 		row->exitval = r->exit_code;
 		if (r->exit_code < 0 && r->signal == 0 && oc->status == 0) {

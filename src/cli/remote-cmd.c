@@ -5,7 +5,7 @@
  * A template is run by /bin/sh -c, once per --worker-host (or once when
  * there is none), after these words are replaced, each shell-quoted:
  *
- *   {url}    the --listen URL
+ *   {url}    the --listen URL (with the real port where it gave 0)
  *   {host}   this command's --worker-host
  *   {n}      1, 2, ... for the commands of one template
  *   {token}  the token (visible in ps on both ends: prefer {token-file}
@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ struct cli_rcmds {
 	char *token;		/* --token or the first line of --token-file */
 	corun_handle *tick;
 	int gave_up;
+	const char *url_file;	/* --url-file once written: removed at the end */
 	const struct cli_run_opts *o;
 	corun_loop *loop;
 	const struct cli_rcmds_ops *ops;	/* the run's callbacks */
@@ -93,8 +95,9 @@ load_token(struct cli_rcmds *rc, const struct cli_run_opts *o,
 }
 
 static int
-expand(const char *t, const struct cli_run_opts *o, const char *token,
-    const char *host, size_t n, struct cm_buf *b, struct cli_err *e)
+expand(const char *t, const struct cli_run_opts *o, const char *url,
+    const char *token, const char *host, size_t n, struct cm_buf *b,
+    struct cli_err *e)
 {
 	char num[24];
 
@@ -119,7 +122,7 @@ expand(const char *t, const struct cli_run_opts *o, const char *token,
 		}
 		len = (size_t)(end - t + 1);
 		if (len == 5 && strncmp(t, "{url}", 5) == 0) {
-			val = o->listen;
+			val = url;
 		} else if (len == 6 && strncmp(t, "{host}", 6) == 0) {
 			val = host;
 		} else if (len == 3 && strncmp(t, "{n}", 3) == 0) {
@@ -231,7 +234,7 @@ cli_rcmds_start(const struct cli_run_opts *o, struct cli_rcmds **rcp,
 	/* Check every template before the pool starts. */
 	for (size_t t = 0; t < o->worker_cmds.n; t++) {
 		struct cm_buf b = { 0 };
-		int bad = expand(o->worker_cmds.v[t], o, rc->token,
+		int bad = expand(o->worker_cmds.v[t], o, o->listen, rc->token,
 		    o->worker_hosts.n ? o->worker_hosts.v[0] : NULL, 1, &b, e);
 
 		cm_buf_free(&b);
@@ -242,14 +245,71 @@ cli_rcmds_start(const struct cli_run_opts *o, struct cli_rcmds **rcp,
 	return 0;
 }
 
+/*
+ * --url-file: the URL on the first line, then "token-file PATH" or
+ * "token TOKEN" (the file is the user's alone, mode 0600), written
+ * whole under a temporary name and renamed into place, so that a worker
+ * reading it (corun-worker --url-file) never sees half of it.
+ */
+static int
+write_url_file(struct cli_rcmds *rc, const struct cli_run_opts *o,
+    const char *url, struct cli_err *e)
+{
+	struct cm_buf tmp = { 0 };
+	FILE *f;
+	int fd, bad;
+
+	if (o->url_file == NULL) {
+		return 0;
+	}
+	cm_buf_adds(&tmp, o->url_file);
+	if (cm_buf_adds(&tmp, ".tmp") != 0) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	(void)unlink(tmp.p);
+	if ((fd = open(tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		bad = cli_errf(e, CORUN_EIO, "--url-file %s: %s", o->url_file,
+		    strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+		}
+		cm_buf_free(&tmp);
+		return bad;
+	}
+	fprintf(f, "%s\n", url);
+	if (o->token_file != NULL) {
+		fprintf(f, "token-file %s\n", o->token_file);
+	} else if (rc->token != NULL) {
+		fprintf(f, "token %s\n", rc->token);
+	}
+	bad = fclose(f) != 0 || rename(tmp.p, o->url_file) != 0;
+	if (!bad) {
+		rc->url_file = o->url_file;
+	} else {
+		cli_errf(e, CORUN_EIO, "--url-file %s: %s", o->url_file,
+		    strerror(errno));
+		(void)unlink(tmp.p);
+	}
+	cm_buf_free(&tmp);
+	return bad ? -1 : 0;
+}
+
 int
 cli_rcmds_spawn(struct cli_rcmds *rc, const struct cli_run_opts *o,
-    corun_loop *loop, const struct cli_rcmds_ops *ops, void *arg,
-    struct cli_err *e)
+    const char *url, corun_loop *loop, const struct cli_rcmds_ops *ops,
+    void *arg, struct cli_err *e)
 {
 	size_t hosts = o->worker_hosts.n ? o->worker_hosts.n : 1;
 
-	if (rc == NULL || o->worker_cmds.n == 0) {
+	if (rc == NULL) {
+		return 0;
+	}
+	url = url != NULL ? url : o->listen;
+	if (write_url_file(rc, o, url, e) != 0) {
+		return -1;
+	}
+	if (o->worker_cmds.n == 0) {
 		return 0;
 	}
 	rc->o = o;
@@ -263,18 +323,18 @@ cli_rcmds_spawn(struct cli_rcmds *rc, const struct cli_run_opts *o,
 	if (rc->token != NULL) {
 		setenv("CORUN_TOKEN", rc->token, 1);
 	}
-	setenv("CORUN_URL", o->listen, 1);
+	setenv("CORUN_URL", url, 1);
 	for (size_t t = 0; t < o->worker_cmds.n; t++) {
 		for (size_t h = 0; h < hosts; h++) {
 			struct cm_buf b = { 0 };
 
-			if (expand(o->worker_cmds.v[t], o, rc->token,
+			if (expand(o->worker_cmds.v[t], o, url, rc->token,
 			    o->worker_hosts.n ? o->worker_hosts.v[h] : NULL,
 			    h + 1, &b, e) != 0) {
 				cm_buf_free(&b);
 				return -1;
 			}
-			spawn(rc, cm_buf_steal(&b), o->listen);
+			spawn(rc, cm_buf_steal(&b), url);
 		}
 	}
 	unsetenv("CORUN_TOKEN");
@@ -312,6 +372,10 @@ cli_rcmds_finish(struct cli_rcmds *rc)
 				    SIGKILL);
 			}
 		}
+	}
+	if (rc->url_file != NULL) {
+		/* The run is over: a worker reading it now knows. */
+		(void)unlink(rc->url_file);
 	}
 	for (size_t i = 0; i < rc->n; i++) {
 		free(rc->v[i].line);

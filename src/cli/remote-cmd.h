@@ -41,13 +41,15 @@ int cli_rcmds_start(const struct cli_run_opts *o, struct cli_rcmds **rcp,
     struct cli_err *e);
 
 /*
- * The pool listens: run the commands, and watch them every half second
- * on loop, reporting through ops (with arg).  o must be the options
- * given to cli_rcmds_start() and outlive rc.  0, or -1 with e set.
+ * The pool listens at url (corun_pool_listen_url: the real port; NULL
+ * means o->listen): write --url-file, run the commands, and watch them
+ * every half second on loop, reporting through ops (with arg).  o and
+ * url must be the options given to cli_rcmds_start() and outlive rc.
+ * 0, or -1 with e set.
  */
 int cli_rcmds_spawn(struct cli_rcmds *rc, const struct cli_run_opts *o,
-    corun_loop *loop, const struct cli_rcmds_ops *ops, void *arg,
-    struct cli_err *e);
+    const char *url, corun_loop *loop, const struct cli_rcmds_ops *ops,
+    void *arg, struct cli_err *e);
 
 /* The token, or NULL (also when rc is NULL). */
 const char *cli_rcmds_token(const struct cli_rcmds *rc);

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "remote-cmd.h"
+#include "slurm.h"
 #include "run-internal.h"
 
 /* Seconds to wait for idle workers to exit at the end. */
@@ -182,8 +183,8 @@ run_start(struct cli_run *r)
 		    "process)" : corun_strerror(rc));
 		return start_failed(r);
 	}
-	if (r->o->listen != NULL && cli_rcmds_spawn(r->rcmds, r->o, r->loop,
-	    &rcmds_ops, r, &e) != 0) {
+	if (r->o->listen != NULL && cli_rcmds_spawn(r->rcmds, r->o,
+	    corun_pool_listen_url(r->pool), r->loop, &rcmds_ops, r, &e) != 0) {
 		cli_warn("%s", e.msg);
 		return start_failed(r);
 	}
@@ -295,6 +296,11 @@ cli_cmd_run(int argc, char **argv)
 		}
 		cli_run_opts_free(&o);
 		return 0;
+	}
+	if (cli_slurm_prepare(&o, &e) != 0) {
+		cli_warn("run: %s", e.msg);
+		cli_run_opts_free(&o);
+		return CLI_EXIT_ERROR;
 	}
 	r.o = &o;
 	r.tally.last_fail_exit = -1;

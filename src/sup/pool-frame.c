@@ -32,7 +32,8 @@ on_result(struct sup_worker *w, const struct wire_result *r)
 		 * gets what happened, timings and output so far included,
 		 * with status CORUN_ECANCELED unless it completed.
 		 */
-		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
+		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid,
+		    w->remote ? w->host : NULL);
 	} else if (r->status == CORUN_ECLOSED) {
 		/* Refused by a worker that is shutting down: not an attempt. */
 		job->attempts--;
@@ -42,7 +43,8 @@ on_result(struct sup_worker *w, const struct wire_result *r)
 		job->retries_left--;
 		sup_pool_requeue_front(p, job);
 	} else {
-		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid);
+		sup_pool_job_succeed(job, r, w->remote ? (pid_t)w->rpid : w->pid,
+		    w->remote ? w->host : NULL);
 	}
 }
 

@@ -68,16 +68,17 @@ deliver_rest(struct sup_job *job, const struct wire_result *r)
 
 void
 sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
-    pid_t pid)
+    pid_t pid, const char *host)
 {
 	struct corun_job_result *res;
-	size_t size;
+	size_t size, hlen = host != NULL ? strlen(host) : 0;
 	char *s;
 
 	if (job->stream) {
 		deliver_rest(job, r);
 	}
-	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 3;
+	size = sizeof(*res) + r->out.len + r->err.len + r->errmsg.len + 4 +
+	    hlen;
 	if ((res = malloc(size)) == NULL) {
 		sup_pool_job_fail(job, CORUN_ENOMEM, "no memory for the result");
 		return;
@@ -106,6 +107,11 @@ sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
 	res->message = s;
 	memcpy(s, r->errmsg.ptr, r->errmsg.len);
 	s[r->errmsg.len] = '\0';
+	if (host != NULL) {
+		s += r->errmsg.len + 1;
+		memcpy(s, host, hlen + 1);
+		res->host = s;
+	}
 	if (res->status != 0) {
 		job->pool->st.failed++;
 	}

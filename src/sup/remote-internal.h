@@ -43,6 +43,8 @@ struct sup_remote {
 	char host[160];			/* tcp: host part, as given */
 	char path[200];			/* ipc: socket path */
 	int is_ipc;
+	char url[256];			/* the URL workers dial: the real
+					   port where the given one was 0 */
 	struct sup_rv_nonce nonces[SUP_RV_OUTSTANDING];	/* loop only */
 };
 

@@ -359,6 +359,25 @@ check_security(struct corun_pool *p, struct sup_remote *r, char *why,
 	return 0;
 }
 
+/*
+ * The URL workers dial: opts.listen, with the port the kernel picked in
+ * place of a 0 (tcp://host:0), so that it can be handed on.
+ */
+static void
+real_url(struct sup_remote *r, nng_listener l, const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	int port;
+
+	snprintf(r->url, sizeof(r->url), "%s", listen);
+	if (r->is_ipc || colon == NULL || strcmp(colon, ":0") != 0 ||
+	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) != 0) {
+		return;
+	}
+	snprintf(r->url, sizeof(r->url), "%.*s:%d", (int)(colon - listen),
+	    listen, port);
+}
+
 /* The REP socket listening at opts.listen, watched on the loop. */
 static int
 open_rendezvous(struct corun_pool *p, struct sup_remote *r, char *why,
@@ -388,6 +407,7 @@ open_rendezvous(struct corun_pool *p, struct sup_remote *r, char *why,
 	}
 	r->rvl = l;
 	r->rv_listening = 1;
+	real_url(r, l, o->listen);
 	if (nng_socket_get_int(r->rv, NNG_OPT_RECVFD, &rfd) != 0) {
 		snprintf(why, whysize, "no pollable descriptor");
 		return CORUN_ESYS;
@@ -435,11 +455,18 @@ sup_remote_start(struct corun_pool *p, char *why, size_t whysize)
 	if ((rc = open_rendezvous(p, r, why, whysize)) != 0) {
 		return rc;
 	}
-	sup_pool_log(p, "listening for remote workers at %s (%s)", o->listen,
+	sup_pool_log(p, "listening for remote workers at %s (%s)", r->url,
 	    is_tls(r) ? (o->tls_ca != NULL ? "TLS, worker certificates "
 	    "required" : "TLS") : r->token != NULL ? "token" : r->is_ipc ?
 	    "file permissions" : "insecure");
 	return 0;
+}
+
+const char *
+corun_pool_listen_url(const corun_pool *p)
+{
+	return p->remote != NULL && p->remote->url[0] != '\0' ?
+	    p->remote->url : NULL;
 }
 
 /* Take no more workers: close the rendezvous. */

@@ -310,6 +310,9 @@ sup_remote_attach(struct corun_pool *p, const struct wire_hello *h,
 	w->last_rx_ns = 0;
 	w->started_ns = corun_loop_now_ns();
 	sup_remote_printable(name, sizeof(name), h->name.ptr, h->name.len);
+	/* The host: the name up to its last ':' (corun-worker's host:pid). */
+	snprintf(w->host, sizeof(w->host), "%.*s", strrchr(name, ':') ?
+	    (int)(strrchr(name, ':') - name) : (int)strlen(name), name);
 	snprintf(w->peer, sizeof(w->peer), "%.40s at %.50s", name, peer);
 	if (key != NULL) {
 		snprintf(w->key, sizeof(w->key), "%s", key);

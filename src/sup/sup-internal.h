@@ -161,6 +161,7 @@ struct sup_worker {
 	char peer[96];			/* its address, for logs */
 	char key[48];			/* session key it must present */
 	char url[256];
+	char host[64];			/* its name up to ':' (remote.c) */
 };
 
 struct corun_pool {
@@ -305,8 +306,9 @@ uint64_t sup_remote_timeout_ns(const struct corun_pool *p);
 /* pool-job.c: a job's outcome.  Each completes the job exactly once. */
 void sup_pool_job_fail(struct sup_job *job, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* host: the remote worker's host, or NULL (local). */
 void sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
-    pid_t pid);
+    pid_t pid, const char *host);
 /* Hand streamed output to the caller (opts.on_output). */
 void sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
     size_t len);

@@ -38,6 +38,26 @@ START_TEST(joblog_rows)
 }
 END_TEST
 
+/* A job a remote worker ran names its node; a local one is ":". */
+START_TEST(joblog_host)
+{
+	struct cli_logrow r = { 5, 1700000000.5, 0.25, 0, 0, 0, "true" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	r.host = "n3";
+	cli_joblog_row(f, &r);
+	r.host = "";
+	cli_joblog_row(f, &r);
+	fclose(f);
+	ck_assert_str_eq(buf,
+	    "5\tn3\t1700000000.500\t     0.250\t0\t0\t0\t0\ttrue\n"
+	    "5\t:\t1700000000.500\t     0.250\t0\t0\t0\t0\ttrue\n");
+	free(buf);
+}
+END_TEST
+
 static Suite *
 joblog_suite(void)
 {
@@ -45,6 +65,7 @@ joblog_suite(void)
 	TCase *tc = tcase_create("joblog");
 
 	tcase_add_test(tc, joblog_rows);
+	tcase_add_test(tc, joblog_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

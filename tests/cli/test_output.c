@@ -39,9 +39,18 @@ START_TEST(outcome_json)
 	ck_assert_str_eq(s, "{\"seq\":7,\"kind\":\"shell\",\"command\":"
 	    "\"echo 'a b'\",\"args\":[\"a b\"],\"status\":\"failed\",\"exit\":3,"
 	    "\"signal\":0,\"stdout\":\"hi\\n\xef\xbf\xbd\",\"stderr\":\"\","
-	    "\"start\":1.5,\"runtime\":2.5,\"attempts\":2,\"worker_pid\":99}");
+	    "\"start\":1.5,\"runtime\":2.5,\"attempts\":2,\"worker_pid\":99,"
+	    "\"host\":\":\"}");
 	free(s);
 	cli_outcome_logrow(&oc, &row);
+	ck_assert_ptr_null(row.host);
+	/* A remote worker's node names the host, in both. */
+	res.host = "n2";
+	s = cli_outcome_json(&oc);
+	ck_assert_ptr_nonnull(strstr(s, "\"worker_pid\":99,\"host\":\"n2\"}"));
+	free(s);
+	cli_outcome_logrow(&oc, &row);
+	ck_assert_str_eq(row.host, "n2");
 	ck_assert_int_eq(row.exitval, 3);
 	ck_assert_uint_eq(row.receive, 4);
 	ck_assert(row.runtime == 2.5);
