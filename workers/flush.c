@@ -30,6 +30,7 @@ flush_cb(void *arg)
 		w->flush_timer = NULL;
 	}
 	w->flush_scheduled = 0;
+	w->term_hold = 0;
 	wk_dispatch_flush(w);
 	if (w->running == 0) {
 		w->dispatch_ops->idle(w);
@@ -65,6 +66,9 @@ schedule_flush(struct wk_state *w)
 	    (w->state == WK_W_RUNNING ||
 	    (w->state == WK_W_DRAINING && w->drain));
 
+	if (w->term_hold) {
+		return;		/* a signalled result waits: see handback.c */
+	}
 	if (w->flush_timer != NULL && !hold) {
 		/* The batch is full enough, or a slot may starve: go now. */
 		corun_handle_cancel(w->flush_timer);
@@ -108,12 +112,17 @@ wk_flush_push_done(struct wk_state *w, struct wk_job *j)
 	w->done_count++;
 	if (wk_handback_hold(w, j)) {
 		/* Killed by SIGTERM: ours may follow, wait a moment. */
-		if (w->flush_scheduled && w->flush_timer != NULL) {
-			return;
+		if (w->flush_timer != NULL) {
+			/* Wait the whole hold, whatever the timer was for. */
+			corun_handle_cancel(w->flush_timer);
+			corun_handle_release(w->flush_timer);
+			w->flush_timer = NULL;
+			w->flush_scheduled = 0;
 		}
 		if (!w->flush_scheduled && corun_call_later(w->loop,
 		    WK_TERM_HOLD, flush_delayed_cb, w, &w->flush_timer) == 0) {
 			w->flush_scheduled = 1;
+			w->term_hold = 1;
 			return;
 		}
 	}

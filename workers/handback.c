@@ -14,6 +14,10 @@
  * The signal may reach a job's process a moment before the worker: a
  * remote worker holds back a result killed by SIGTERM for WK_TERM_HOLD,
  * so that a SIGTERM of its own that follows turns it into a hand-back.
+ * scancel of a step sends SIGKILL to all its processes at once (Slurm
+ * 22.05): a result killed by SIGKILL is held back too, and the worker's
+ * own death a moment later leaves the job to be re-leased, as for any
+ * worker lost.
  *
  * main.c starts the hand-back (w->handback, then a cancelling shutdown);
  * flush.c and results.c ask here what to do with each result.
@@ -29,9 +33,12 @@
 int
 wk_handback_hold(const struct wk_state *w, const struct wk_job *j)
 {
-	return w->opt.parent == 0 && !w->handback &&
-	    (j->oc.signal == SIGTERM ||
-	    (j->oc.status != 0 && j->oc.exit_code == 128 + SIGTERM));
+	if (w->opt.parent != 0 || w->handback ||
+	    j->oc.status == CORUN_ETIMEDOUT || j->oc.status == CORUN_ECANCELED) {
+		return 0;	/* local, handed back, or stopped by us */
+	}
+	return j->oc.signal == SIGTERM || j->oc.signal == SIGKILL ||
+	    (j->oc.status != 0 && j->oc.exit_code == 128 + SIGTERM);
 }
 
 void

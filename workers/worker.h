@@ -163,6 +163,7 @@ struct wk_state {
 	char		 bye_reason[256];
 	int		 sigterms;
 	int		 handback;	/* handback.c: results go back unrun */
+	int		 term_hold;	/* flush_timer holds a signalled result */
 	char		 lost_why[320];	/* lost.c: told at the end, or not */
 
 	/* main.c */
@@ -258,8 +259,8 @@ void	wk_session_idle(struct wk_state *w);
  * rewrites r), so the supervisor re-leases it without counting an
  * attempt.
  * wk_handback_hold: nonzero if j's result should wait WK_TERM_HOLD s
- * before it is sent (killed by SIGTERM in a remote worker: the worker's
- * own SIGTERM may be on its way).
+ * before it is sent (killed by SIGTERM or SIGKILL, not by us, in a remote
+ * worker: the same signal to the worker may be on its way).
  */
 #define WK_TERM_HOLD	0.2
 struct wk_job;

@@ -58,6 +58,7 @@ AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
+SchedulerParameters=bf_interval=1
 ReturnToService=2
 MpiDefault=none
 SlurmctldTimeout=30

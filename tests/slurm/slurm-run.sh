@@ -5,8 +5,10 @@
 #
 #  1. Inside an allocation (salloc -N3): one srun step per node, every
 #     result back exactly once, the joblog's Host column naming the nodes.
-#  2. scancel of one worker's step mid-run: its running jobs are handed
-#     back and run elsewhere; none is lost, failed or run twice.
+#  2. scancel of worker steps mid-run: one plainly (SIGKILL to all its
+#     processes: the worker is lost, its jobs re-leased), one with -s TERM
+#     (as a time limit: the worker hands its running jobs back); every
+#     result still comes back once, none recorded failed by the signal.
 #  3. Outside an allocation: an sbatch array (pending tasks cancelled at
 #     the end), and a worker submitted by hand after the run started,
 #     finding the run through --url-file, takes jobs.
@@ -30,7 +32,7 @@ all_once() {
 # ---- 1. inside an allocation ----------------------------------------
 seq 1 60 > "$T/in60"
 timeout 60 salloc -Q -J cr1 -N3 --ntasks-per-node=1 -c2 \
-    "$CORUN" run --slurm --joblog "$T/jl1" \
+    "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl1" \
     sh -c 'sleep 0.05; echo {} $SLURMD_NODENAME' :::: "$T/in60" \
     > "$T/out1" 2> "$T/err1"
 eq "--slurm in an allocation: exit 0" 0 $?
@@ -48,24 +50,33 @@ eq "Host is the node that ran the job" "" "$mism"
 # ---- 2. scancel of one worker's step mid-run ------------------------
 seq 1 40 > "$T/in40"
 timeout 90 salloc -Q -J cr2 -N3 --ntasks-per-node=1 -c2 \
-    "$CORUN" run --slurm --joblog "$T/jl2" \
-    sh -c 'sleep 0.5; echo {}' :::: "$T/in40" > "$T/out2" 2> "$T/err2" &
+    "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl2" \
+    sh -c 'sleep 0.3; echo {}' :::: "$T/in40" > "$T/out2" 2> "$T/err2" &
 run2=$!
 CR_BG_PIDS="$CR_BG_PIDS $run2"
 wait_lines "$T/jl2" 5
-step=$(squeue -h -s -n corun-worker -o %i 2>/dev/null | grep -E '^[0-9]+\.[0-9]+$' | head -1)
-if [ -n "$step" ]; then
-	scancel "$step"
-	ok "cancelled step $step mid-run"
-	i=0
-	while squeue -h -s -o %i | grep -qx "$step" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
+# scancel of a step is SIGKILL to all its processes at once: the
+# worker is lost and its jobs re-leased.  --signal=TERM (as a time limit
+# or --signal=B:TERM@N): the worker hands its running jobs back.
+steps=$(squeue -h -s -n corun-worker -o %i 2>/dev/null |
+    grep -E '^[0-9]+\.[0-9]+$' | head -2 | tr '\n' ' ')
+set -- $steps
+if [ $# -eq 2 ]; then
+	scancel "$1" 2>>"$T/scancel.err"
+	wait_lines "$T/jl2" 12
+	scancel -s TERM "$2" 2>>"$T/scancel.err"
+	ok "cancelled steps $1 (KILL) and $2 (TERM) mid-run"
+	for s in $1 $2; do
+		i=0
+		while squeue -h -s -o %i | grep -qx "$s" && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		squeue -h -s -o %i | grep -qx "$s" &&
+		    fail "step $s still there 10 s after scancel"
 	done
-	squeue -h -s -o %i | grep -qx "$step" &&
-	    fail "step $step still there 10 s after scancel"
 else
-	fail "no worker step to cancel: $(squeue -s 2>&1)"
+	fail "no two worker steps to cancel: $(squeue -s 2>&1)"
 fi
 wait "$run2"
 eq "run with a cancelled step: exit 0" 0 $?
@@ -78,7 +89,7 @@ eq "no failure reported" "" "$(grep -i 'failed\|signal 15' "$T/err2")"
 # ---- 3. sbatch outside an allocation, and a worker that comes late ---
 seq 1 50 > "$T/in50"
 # Four workers of 2 CPUs on n1, n2: two run, two wait until cancelled.
-timeout 90 "$CORUN" run --slurm --slurm-workers 4 \
+timeout 90 "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --slurm-workers 4 \
     --sbatch-opt '-c2 --exclude=n3' --url-file "$T/url3" \
     --joblog "$T/jl3" sh -c 'sleep 0.3; echo {}' :::: "$T/in50" \
     > "$T/out3" 2> "$T/err3" &
