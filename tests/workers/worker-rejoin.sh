@@ -1,0 +1,102 @@
+#!/bin/sh
+# worker-rejoin.sh - remote workers on loopback, as a batch system treats
+# them (no Slurm needed; tests/slurm runs the same on a real cluster):
+#
+#  1. --listen tcp://127.0.0.1:0: --url-file holds the real port and the
+#     token, and a worker given only that file attaches.
+#  2. SIGTERM to a worker and to its jobs' processes (what scancel -s
+#     TERM or a time limit does): the running jobs are handed back and
+#     run on another worker, not recorded failed, not counted as an
+#     attempt (--json attempts 1).
+#  3. A worker with --rejoin whose supervisor is killed (-9) keeps its
+#     pid, reads --url-file again and joins the next run, which it
+#     finishes; it then exits 0.
+: "${srcdir:=.}"
+. "$srcdir/tests/cli/cli-lib.sh"
+[ -n "$PY" ] || { echo "skip: no python3"; exit 77; }
+
+# ---- 1. the real port in --url-file ---------------------------------
+crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
+    --url-file "$T/u1" --json sh -c 'echo {}' ::: a b c > "$T/o1" 2>"$T/e1" &
+r1=$!
+CR_BG_PIDS="$CR_BG_PIDS $r1"
+i=0
+while [ ! -s "$T/u1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+url=$(head -1 "$T/u1")
+case $url in
+tcp://127.0.0.1:0 | "") fail "--url-file URL: [$url]" ;;
+tcp://127.0.0.1:[1-9]*) ok "--url-file has the real port ($url)" ;;
+*) fail "--url-file URL: [$url]" ;;
+esac
+eq "--url-file: the token on line 2" "token t0k3n" "$(sed -n 2p "$T/u1")"
+eq "--url-file is the user's alone" "600" "$(stat -c %a "$T/u1")"
+timeout 20 "$CORUN_WORKER" --url-file "$T/u1" -j1 2>"$T/w1.err"
+eq "the worker from --url-file ends 0" 0 $?
+wait "$r1"
+eq "run 1: exit 0" 0 $?
+eq "run 1: every result" "a b c" "$(grep -o '"stdout":"[a-z]' "$T/o1" |
+    cut -c11 | sort | tr '\n' ' ' | sed 's/ $//')"
+[ ! -e "$T/u1" ] && ok "--url-file removed at the end" ||
+    fail "--url-file left behind"
+
+# ---- 2. SIGTERM hands the running jobs back --------------------------
+crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
+    --url-file "$T/u2" --json --joblog "$T/jl2" \
+    sh -c 'echo {} >> '"$T/started"'; sleep 0.8; echo {}' ::: 1 2 3 4 5 6 \
+    > "$T/o2" 2>"$T/e2" &
+r2=$!
+CR_BG_PIDS="$CR_BG_PIDS $r2"
+i=0
+while [ ! -s "$T/u2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$CORUN_WORKER" --url-file "$T/u2" -j2 2>"$T/wa.err" &
+wa=$!
+CR_BG_PIDS="$CR_BG_PIDS $wa"
+wait_lines "$T/started" 2
+# As Slurm does: the signal to every process of the step at once.
+kids=$(pgrep -P "$wa" | tr '\n' ' ')
+kill -TERM $wa $kids $(for k in $kids; do pgrep -P "$k"; done) 2>/dev/null
+wait "$wa"
+eq "the signalled worker exits 0" 0 $?
+timeout 20 "$CORUN_WORKER" --url-file "$T/u2" -j2 2>"$T/wb.err"
+wait "$r2"
+eq "run 2: exit 0" 0 $?
+eq "run 2: every result once" "1 2 3 4 5 6" "$(grep -o '"stdout":"[0-9]' \
+    "$T/o2" | cut -c11 | sort | tr '\n' ' ' | sed 's/ $//')"
+eq "run 2: every job ok" 6 "$(grep -c '"status":"ok"' "$T/o2")"
+eq "handed back, not an attempt" 6 "$(grep -c '"attempts":1' "$T/o2")"
+contains "the first jobs started on the signalled worker, then again" \
+    "1 2" "$(sort -n "$T/started" | uniq -d | tr '\n' ' ')"
+eq "nothing alarming from corun" "" "$(grep -iv 'listening\|remote worker\|let in' "$T/e2")"
+
+# ---- 3. --rejoin across a supervisor killed ---------------------------
+timeout 60 "$CORUN" run --listen tcp://127.0.0.1:0 --token t0k3n \
+    --remote-only --url-file "$T/u3" sh -c 'sleep 5; echo {}' ::: x \
+    > /dev/null 2>&1 &
+r3=$!
+c3=$(corun_pid "$r3")
+CR_BG_PIDS="$CR_BG_PIDS $r3 $c3"
+i=0
+while [ ! -s "$T/u3" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$CORUN_WORKER" --url-file "$T/u3" --rejoin 20 -j1 2>"$T/wc.err" &
+wc_pid=$!
+CR_BG_PIDS="$CR_BG_PIDS $wc_pid"
+i=0
+while ! grep -q 'let in' "$T/wc.err" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 "$c3"
+wait "$r3" 2>/dev/null
+sleep 1
+alive "$wc_pid" && ok "the worker outlives its supervisor (--rejoin)" ||
+    fail "the worker left when its supervisor died"
+rm -f "$T/u3"
+crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
+    --url-file "$T/u3" sh -c 'echo {}' ::: p q r > "$T/o3" 2>"$T/e3"
+eq "run after the rejoin: exit 0" 0 $?
+eq "the rejoined worker ran every job" "p q r" \
+    "$(sort "$T/o3" | tr '\n' ' ' | sed 's/ $//')"
+wait "$wc_pid"
+eq "the rejoined worker, same pid, ends 0" 0 $?
+contains "it said it would rejoin" "trying to rejoin" "$(cat "$T/wc.err")"
+finish
