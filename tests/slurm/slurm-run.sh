@@ -12,6 +12,7 @@
 #  3. Outside an allocation: an sbatch array (pending tasks cancelled at
 #     the end), and a worker submitted by hand after the run started,
 #     finding the run through --url-file, takes jobs.
+#  4. The batch script of corun(1)'s EXAMPLES, submitted with sbatch.
 : "${srcdir:=.}"
 . "$srcdir/tests/cli/cli-lib.sh"
 . "$srcdir/tests/slurm/slurm-lib.sh"
@@ -118,4 +119,24 @@ while [ -n "$(squeue -h -o %i)" ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 eq "no worker left pending or running" "" "$(squeue -h -o '%i %j %T')"
+
+# ---- 4. the batch script of corun(1), EXAMPLES ------------------------
+seq 1 24 > "$T/in24"
+cat > "$T/run.sbatch" <<SB
+#!/bin/sh
+#SBATCH --nodes=3 --ntasks-per-node=1 --cpus-per-task=2
+#SBATCH --time=5 --signal=B:TERM@60
+exec "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl4" \\
+    sh -c 'echo {}' :::: "$T/in24"
+SB
+j4=$(sbatch --parsable -o "$T/out4" -e "$T/err4" "$T/run.sbatch")
+i=0
+while [ -n "$(squeue -h -j "$j4" -o %i 2>/dev/null)" ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+eq "sbatch run.sbatch: every result once" "$(seq 1 24 | tr '\n' ' ')" \
+    "$(sort -n "$T/out4" | tr '\n' ' ')"
+all_once "$T/jl4" 24 && ok "sbatch run.sbatch: joblog complete" ||
+    fail "sbatch run.sbatch: $(cat "$T/err4")"
 finish
