@@ -243,6 +243,25 @@ BENCHES = {
                     ("%", "corun", "cpu-overhead-64", 5),
                     ("%", "corun", "cpu-overhead-256", 5)],
     },
+    "slurm_cpu": {
+        "title": "slurm_cpu: cpu jobs on local vs Slurm-started workers",
+        "text": "256 cpu jobs (a fixed number of rounds, about 10 ms each "
+                "when calibrated), three job slots either way: `local` is "
+                "`corun run -j3 --model process`, `slurm` is `salloc -N3 "
+                "-c1 corun run --slurm` on a real Slurm cluster of three "
+                "nodes on this machine (one srun step per node, a "
+                "corun-worker of one slot each, over tcp on 127.0.0.1; "
+                "tests/slurm/slurm-lib.sh brings it up, as root).  The "
+                "value is the makespan from the --json records, from the "
+                "first start on the last worker to start one to the last "
+                "end, so the allocation and the workers' attaching are "
+                "left out on both paths; medians of 5.  `overhead` = the "
+                "median of slurm/local over 5 pairs of runs made back to "
+                "back, minus 1, in percent (bench/drive_slurm.py).  The "
+                "nodes share this machine's cores with the local run.",
+        "ref": ("corun", "local"),
+        "targets": [("%", "corun", "overhead", 5)],
+    },
 }
 
 NOTE = ("Absolute values drift from run to run on these shared 2-core "
