@@ -44,6 +44,7 @@ cd_conf_free(struct cd_conf *c)
 	free(c->user);
 	free(c->log);
 	free(c->listen);
+	free(c->sbatch_options);
 	free(c->token_file);
 	free(c->tls_cert);
 	free(c->tls_key);
@@ -149,6 +150,14 @@ set_insecure(struct cd_conf *c, const char *v)
 }
 
 static int
+set_launcher(struct cd_conf *c, const char *v)
+{
+	int x = word(v, "none", "slurm");
+
+	return x < 0 ? -1 : (c->launcher_slurm = x, 0);
+}
+
+static int
 set_sync(struct cd_conf *c, const char *v)
 {
 	int x = word(v, "normal", "full");
@@ -220,6 +229,10 @@ static const struct setting {
 	{ "remote-timeout", T_NUM, OFF(remote_timeout), 0, 86400, 0.1, NULL,
 	    "0 (10 s) or seconds in 0.1..86400" },
 	{ "sync", T_FN, 0, 0, 0, 0, set_sync, "normal or full" },
+	{ "launcher", T_FN, 0, 0, 0, 0, set_launcher, "none or slurm" },
+	{ "slurm-workers", T_UINT, OFF(slurm_workers), 1, 100000, 0, NULL,
+	    "an integer in 1..100000" },
+	{ "sbatch-options", T_STR, OFF(sbatch_options), 0, 0, 0, NULL, "" },
 };
 
 /* Set a table-described field: 0, -1 (not a good value) or an error. */

@@ -259,6 +259,10 @@ struct cd_conf {
 	char *tls_cert, *tls_key, *tls_ca;
 	int insecure;		/* plain tcp:// with no token */
 	double remote_timeout;	/* seconds of silence before a drop */
+	/* launcher = slurm (launch-slurm.c) */
+	int launcher_slurm;
+	unsigned slurm_workers;	/* the sbatch array's size */
+	char *sbatch_options;	/* passed to sbatch as they are */
 };
 
 void cd_conf_init(struct cd_conf *c);
@@ -293,6 +297,15 @@ int cd_options_conf(struct cd_conf *c, const char *path, char *why,
 struct cd_ctl;
 struct cd_inflight;
 struct cd_waiter;
+
+/*
+ * launch-slurm.c, on the loop thread: with launcher = slurm and listen,
+ * submit the workers (an sbatch array) as corund starts (0, or -1
+ * logged), and cancel them as it stops.
+ */
+struct cd_daemon;
+int cd_launch_start(struct cd_daemon *d);
+void cd_launch_stop(struct cd_daemon *d);
 
 struct cd_daemon {
 	corun_loop *loop;

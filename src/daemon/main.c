@@ -158,6 +158,9 @@ start(struct cd_daemon *d, int lockfd, struct event *sev[CD_NSIGNALS])
 	if (write_pids(d, lockfd) != 0) {
 		return 1;
 	}
+	if (cd_launch_start(d) != 0) {
+		return fatal("launcher slurm: cannot submit the workers");
+	}
 	/* Tests: fail the Nth call from the first request on. */
 	if (cr_fault_setenv("CORUN_FAULT") != 0) {
 		return fatal("CORUN_FAULT=%s: expected CLASS:N[:once|:forever]"
@@ -179,6 +182,7 @@ stop(struct cd_daemon *d, struct event *sev[CD_NSIGNALS], int rc)
 	 */
 	cd_exit_watchdog(rc);
 	cd_ctl_flush_waiters(d, "corund is stopping");
+	cd_launch_stop(d);
 	cd_feed_stop(d);
 	cd_ctl_close(d);
 	cd_signals_free(sev);

@@ -13,6 +13,8 @@
 #     the end), and a worker submitted by hand after the run started,
 #     finding the run through --url-file, takes jobs.
 #  4. The batch script of corun(1)'s EXAMPLES, submitted with sbatch.
+#  5. corund with launcher = slurm: its workers submitted as it starts,
+#     running the jobs the client submits, cancelled as it stops.
 : "${srcdir:=.}"
 . "$srcdir/tests/cli/cli-lib.sh"
 . "$srcdir/tests/slurm/slurm-lib.sh"
@@ -139,4 +141,52 @@ eq "sbatch run.sbatch: every result once" "$(seq 1 24 | tr '\n' ' ')" \
     "$(sort -n "$T/out4" | tr '\n' ' ')"
 all_once "$T/jl4" 24 && ok "sbatch run.sbatch: joblog complete" ||
     fail "sbatch run.sbatch: $(cat "$T/err4")"
+
+# ---- 5. corund, launcher = slurm ---------------------------------------
+CORUND=${CORUND:-$PWD/corund}
+. "$srcdir/tests/port-lib.sh"
+freeport
+echo "tok-$$" > "$T/token"
+CORUN_SOCKET=ipc://$T/cd/ctl
+export CORUN_SOCKET
+mkdir -p "$T/cd"
+cat > "$T/cd/corund.conf" <<CONF
+launcher = slurm
+slurm-workers = 2
+sbatch-options = -c2 --exclude=n1
+CONF
+"$CORUND" --foreground --config "$T/cd/corund.conf" --state-dir "$T/cd/state" \
+    --socket "$CORUN_SOCKET" --workers 1 --listen "tcp://127.0.0.1:$PORT" \
+    --token-file "$T/token" 2>>"$T/cd.log" &
+dpid=$!
+CR_BG_PIDS="$CR_BG_PIDS $dpid"
+i=0
+while [ "$(squeue -h -t R -n corund-worker -o %i | wc -l)" -lt 2 ] &&
+    [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+eq "corund submitted 2 workers, both running" 2 \
+    "$(squeue -h -t R -n corund-worker -o %i | wc -l)"
+ids=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	ids="$ids $(timeout 30 "$CORUN" submit sh -c \
+	    'sleep 0.3; echo ${SLURMD_NODENAME:-local}')"
+done
+timeout 60 "$CORUN" wait $ids
+eq "corund: every job done" 0 $?
+out=$(for id in $ids; do timeout 10 "$CORUN" result "$id"; done)
+n=$(echo "$out" | grep -c '^n[23]$')
+[ "$n" -gt 0 ] && ok "corund: its Slurm workers ran $n jobs" ||
+    fail "corund: no job on a Slurm node: $out $(cat "$T/cd.log")"
+kill -TERM "$dpid"
+wait "$dpid"
+eq "corund stops" 0 $?
+i=0
+while [ -n "$(squeue -h -n corund-worker -o %i)" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+eq "corund's workers cancelled as it stops" "" \
+    "$(squeue -h -n corund-worker -o '%i %T')"
 finish

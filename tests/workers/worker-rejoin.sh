@@ -64,8 +64,9 @@ eq "run 2: every result once" "1 2 3 4 5 6" "$(grep -o '"stdout":"[0-9]' \
     "$T/o2" | cut -c11 | sort | tr '\n' ' ' | sed 's/ $//')"
 eq "run 2: every job ok" 6 "$(grep -c '"status":"ok"' "$T/o2")"
 eq "handed back, not an attempt" 6 "$(grep -c '"attempts":1' "$T/o2")"
-contains "the first jobs started on the signalled worker, then again" \
-    "1 2" "$(sort -n "$T/started" | uniq -d | tr '\n' ' ')"
+dup=$(sort -n "$T/started" | uniq -d | tr '\n' ' ')
+[ -n "$dup" ] && ok "jobs started on the signalled worker ran again ($dup)" ||
+    fail "no job ran again: $(tr '\n' ' ' < "$T/started")"
 eq "nothing alarming from corun" "" "$(grep -iv 'listening\|remote worker\|let in' "$T/e2")"
 
 # ---- 3. --rejoin across a supervisor killed ---------------------------
