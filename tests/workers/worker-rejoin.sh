@@ -15,6 +15,20 @@
 . "$srcdir/tests/cli/cli-lib.sh"
 [ -n "$PY" ] || { echo "skip: no python3"; exit 77; }
 
+# ---- 0. bad input: said clearly, before anything runs -----------------
+printf 'notaurl\n' > "$T/bad1"
+printf 'tcp://127.0.0.1:1\nbogus\n' > "$T/bad2"
+err=$("$CORUN_WORKER" --url-file "$T/bad1" 2>&1)
+eq "a --url-file without a URL: exit 1" 1 $?
+contains "... says where" "--url-file $T/bad1: the first line is not a URL" "$err"
+err=$("$CORUN_WORKER" --url-file "$T/bad2" 2>&1)
+contains "a bad token line says so" "neither 'token T' nor 'token-file F'" "$err"
+err=$("$CORUN_WORKER" --url-file "$T/none" 2>&1)
+eq "a missing --url-file: no supervisor, exit 3" 3 $?
+contains "... and why" "the run has not started, or is over" "$err"
+err=$("$CORUN" run --slurm-workers 2 true 2>&1)
+contains "--slurm-workers alone is refused" "need --slurm" "$err"
+
 # ---- 1. the real port in --url-file ---------------------------------
 crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
     --url-file "$T/u1" --json sh -c 'echo {}' ::: a b c > "$T/o1" 2>"$T/e1" &
