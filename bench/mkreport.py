@@ -105,6 +105,22 @@ BENCHES = {
         "ref": ("corun", None),
         "targets": [("ms", "corun", None, rel(1.0, "tsp"))],
     },
+    "async_io": {
+        "title": "async_io: the async model end to end, 20 000 sleeps of "
+                 "100 ms in flight",
+        "text": "`corun compare --workload io --count 20000 --ms 100 "
+                "--models async --concurrency 20000`, the whole process "
+                "(pool start, the jobs through one worker, the report), "
+                "against a Python process gathering 20 000 "
+                "asyncio.sleep(0.1), in turns (bench/drive_async.py).  "
+                "`s`: wall time from start to exit, the median of the "
+                "round; `B/job`: the peak RSS of the process tree's "
+                "largest process with 20 000 in flight, minus the same "
+                "with 20, per job.",
+        "ref": ("corun", None),
+        "targets": [("s", "corun", None, rel(0.5, "asyncio")),
+                    ("B/job", "corun", None, 1024)],
+    },
     "task_spawn": {
         "title": "task_spawn: spawn, run and complete a trivial task",
         "text": "Tasks are spawned in batches and each batch is run to "
