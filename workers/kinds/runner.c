@@ -1,6 +1,7 @@
 /*
  * runner.c - wk_job_start(): run one job as a stackful task and report how
- * it ended as a struct wk_job_outcome.
+ * it ended as a struct wk_job_outcome (noop and sleep run without a task:
+ * runner-nostack.c).
  *
  * Three objects take part:
  *   - the job (struct wk_runjob), whose first member is the future handed to
@@ -39,20 +40,7 @@
 #include "kinds-internal.h"
 #include "kinds.h"
 #include "future-internal.h"
-
-struct wk_runjob {
-	struct corun_future fut;	/* first: what the caller holds */
-	corun_job_ctx ctx;
-	uint64_t id;
-	uint32_t attempt;
-	uint32_t timeout_ms;
-	int offload;
-	corun_future *task;		/* NULL when it never started */
-	corun_handle *timer;
-	uint64_t start_ns, end_ns;
-	int rc;				/* what the kind returned */
-	int started, finished;		/* the body began / ended */
-};
+#include "runner-internal.h"
 
 static int job_cancel(corun_future *fut);
 static void job_destroy(corun_future *fut);
@@ -164,8 +152,8 @@ outcome_build(struct wk_runjob *job, int status)
 }
 
 /* Complete the job's future; only ever with a result. */
-static void
-job_complete(struct wk_runjob *job, int status)
+void
+wk_runjob_complete(struct wk_runjob *job, int status)
 {
 	struct wk_job_outcome *o;
 
@@ -185,8 +173,8 @@ job_complete(struct wk_runjob *job, int status)
 }
 
 /* The status the outcome reports. */
-static int
-job_status(struct wk_runjob *job)
+int
+wk_runjob_status(struct wk_runjob *job)
 {
 	int stop = wk_job_stopping(&job->ctx);
 
@@ -281,7 +269,7 @@ job_body(void *arg)
 		corun_handle_release(job->timer);
 		job->timer = NULL;
 	}
-	job_complete(job, job_status(job));
+	wk_runjob_complete(job, wk_runjob_status(job));
 	return 0;
 }
 
@@ -297,7 +285,7 @@ job_task_done(corun_future *task, void *arg)
 		job->timer = NULL;
 	}
 	job->finished = 1;
-	job_complete(job, job->started ? job_status(job) :
+	wk_runjob_complete(job, job->started ? wk_runjob_status(job) :
 	    (wk_job_stopping(&job->ctx) != 0 ? wk_job_stopping(&job->ctx) :
 	    CORUN_ECANCELED));
 	corun_future_unref(job->task);
@@ -311,6 +299,10 @@ job_stop(struct wk_runjob *job, int why)
 {
 	int zero = 0;
 
+	if (job->nostack) {
+		wk_nostack_stop(job, why);
+		return;
+	}
 	if (job->finished || job->task == NULL) {
 		return;
 	}
@@ -382,6 +374,27 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	return job;
 }
 
+/* A job that needs no task (runner-nostack.c), and its timeout. */
+static int
+start_nostack(corun_loop *loop, struct wk_runjob *job,
+    const struct wk_job_exec *exec, corun_future **out)
+{
+	int rc = wk_nostack_start(job);
+
+	if (rc == 0 && !job->finished && exec->timeout_ms > 0 &&
+	    corun_call_later(loop, exec->timeout_ms / 1000.0, job_timeout,
+	    job, &job->timer) != 0) {
+		/* Cannot time it: stop it now rather than let it overrun. */
+		wk_nostack_stop(job, CORUN_ENOMEM);
+	}
+	if (rc != 0) {
+		job_destroy(&job->fut);
+		return rc;
+	}
+	*out = &job->fut;
+	return 0;
+}
+
 int
 wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
     corun_future **out)
@@ -406,9 +419,12 @@ wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
 		    "'%.*s' (known: %s)", (int)nlen, job->ctx.name,
 		    wk_kind_names());
 		job->end_ns = job->start_ns;
-		job_complete(job, CORUN_ENOENT);
+		wk_runjob_complete(job, CORUN_ENOENT);
 		*out = &job->fut;
 		return 0;
+	}
+	if (wk_nostack_fits(job)) {
+		return start_nostack(loop, job, exec, out);
 	}
 	opts.stack_size = wk_kind_stack(job->ctx.kind);
 	opts.name = job->ctx.name;
