@@ -121,6 +121,27 @@ BENCHES = {
         "targets": [("s", "corun", None, rel(0.5, "asyncio")),
                     ("B/job", "corun", None, 1024)],
     },
+    "output_1mb": {
+        "title": "output_1mb: 200 jobs x 1 MB of output at -j2",
+        "text": "`corun run -j2 head -c 1000000 ::: /dev/zero` x 200, its "
+                "stdout a pipe the driver drains, against `xargs -P2 -n1 "
+                "head -c 1000000`, whose jobs write straight to the pipe "
+                "(the floor for a runner that passes output on), in turns "
+                "(bench/drive_output.py).  `MB/s`: 200 MB / wall, the "
+                "median of the round; `KiB`: the peak RSS of the tool's "
+                "largest process (time(1) -f %M).",
+        "ref": ("corun", None),
+        "targets": [("MB/s", "corun", None, rel(1.0, "xargs")),
+                    ("KiB", "corun", None, 4096)],
+    },
+    "json": {
+        "title": "json: what --json adds per job",
+        "text": "`corun run -j2 --json true ::: 1 .. 2000` minus the same "
+                "without --json, run back to back in turns, per job: the "
+                "median of the pairs (bench/drive_output.py).",
+        "ref": ("corun", None),
+        "targets": [("us/job", "corun", None, 3)],
+    },
     "task_spawn": {
         "title": "task_spawn: spawn, run and complete a trivial task",
         "text": "Tasks are spawned in batches and each batch is run to "
