@@ -227,7 +227,9 @@ BENCHES = {
                 "async model, from the call until its future is done "
                 "(bench_pool); the process and thread models as variants "
                 "(with one slot per process, the process model waits a "
-                "round trip per chunk), and `future-per-job`: "
+                "round trip per chunk; `process-prefetch1` holds one "
+                "chunk ahead on each worker, corun_pool_opts.prefetch = "
+                "1), and `future-per-job`: "
                 "corun_pool_map, one future and one worker task per job "
                 "(async model).  "
                 "Peers: "
@@ -239,7 +241,9 @@ BENCHES = {
                 "multiprocessing.Pool.map (half the time per item).",
         "ref": ("corun", None),
         "targets": [("us/item", "corun", None,
-                     rel(0.5, "multiprocessing.Pool"))],
+                     rel(0.5, "multiprocessing.Pool")),
+                    ("us/item", "corun", "process",
+                     rel(1.0, "multiprocessing.Pool"))],
     },
     "pool_submit": {
         "title": "pool_submit: one submit() call per no-op job",
