@@ -205,6 +205,19 @@ BENCHES = {
                     ("ms/job", "corun", None, rel(1.0, "xargs")),
                     ("ms/job", "corun", None, rel(0.2, "parallel"))],
     },
+    "spawn_user": {
+        "title": "spawn_user: 2000 x `true` at -j2 as a user runs it",
+        "text": "Whole processes, the median of the rounds "
+                "(bench/drive_spawn_user.py): corun is `corun run -j2 "
+                "true ::: 1 .. 2000` with the default model; floor is "
+                "bench_spawn's posix_spawn + waitpid loop run once as a "
+                "process of its own (`bench_spawn -p spawn_true --once`); "
+                "xargs is `xargs -P2 -n1 true`.  spawn_true above keeps "
+                "the best model and the best round against a floor timed "
+                "inside bench_spawn; this is what a user sees.",
+        "ref": ("corun", None),
+        "targets": [("ms/job", "corun", None, rel(1.15, "floor"))],
+    },
     "sleep_j8": {
         "title": "sleep_j8: 200 x `sleep 0.01` at -j8",
         "text": "The cost each job adds to the ideal: (wall - ideal) / "
