@@ -1,6 +1,6 @@
 /*
  * runner-internal.h - the running job (struct wk_runjob) that runner.c
- * and runner-nostack.c share.
+ * and runner-nostack.c share, and its outcome (runner-outcome.c).
  */
 #ifndef WK_RUNNER_INTERNAL_H
 #define WK_RUNNER_INTERNAL_H
@@ -29,6 +29,9 @@ struct wk_runjob {
 	int started, finished;		/* the body began / ended */
 	int nostack;			/* runs without a task */
 };
+
+/* The time of day in nanoseconds (an outcome's start and end). */
+uint64_t wk_realtime_ns(void);
 
 /*
  * Complete the job's future with its outcome (a result, never an error

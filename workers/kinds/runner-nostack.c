@@ -11,18 +11,7 @@
  */
 #include "config.h"
 
-#include <time.h>
-
 #include "runner-internal.h"
-
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The job ended with rc: its outcome, once. */
 static void
@@ -30,7 +19,7 @@ finish(struct wk_runjob *job, int rc)
 {
 	job->rc = rc;
 	job->finished = 1;
-	job->end_ns = realtime_ns();
+	job->end_ns = wk_realtime_ns();
 	if (job->timer != NULL) {
 		corun_handle_cancel(job->timer);
 		corun_handle_release(job->timer);
