@@ -214,15 +214,18 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);
-	*nlen = exec->kind_len < sizeof(job->ctx.name) ? exec->kind_len :
-	    sizeof(job->ctx.name) - 1;
-	if (*nlen > 0) {
-		memcpy(job->ctx.name, exec->kind, *nlen);
-	}
-	if ((job->ctx.payload = malloc(exec->len + 1)) == NULL) {
+	*nlen = exec->kind_len < WK_KIND_NAME_MAX ? exec->kind_len :
+	    WK_KIND_NAME_MAX;
+	/* The payload and, after it, the kind's name: one allocation. */
+	if ((job->ctx.payload = malloc(exec->len + 1 + *nlen + 1)) == NULL) {
 		free(job);
 		return NULL;
 	}
+	job->ctx.name = job->ctx.payload + exec->len + 1;
+	if (*nlen > 0) {
+		memcpy(job->ctx.name, exec->kind, *nlen);
+	}
+	job->ctx.name[*nlen] = '\0';
 	if (exec->len > 0) {
 		memcpy(job->ctx.payload, exec->payload, exec->len);
 	}
