@@ -363,9 +363,10 @@ pair measured side by side.
   now run without a task (workers/kinds/runner-nostack.c): 0.79-1.32 ->
   0.18-0.24 s for the whole `corun compare` (asyncio 1.4-2.1 s in the same
   runs), 5258 -> 982 bytes per job in flight (asyncio 1490), the worker's
-  instructions per noop job 7.7-8.3 k -> 4.7-5.2 k.  What is left per job
-  in flight: the worker's job record (616 bytes, 256 of them its kind's
-  name), its payload copy and timer, the supervisor's job.
+  instructions per noop job 7.7-8.3 k -> 4.7-5.2 k.  The kind's name then
+  left the worker's job record (616 -> 368 bytes): 618 bytes per job in
+  flight.  What is left: that record, its payload copy and timer, the
+  worker's table entry, the supervisor's job.
 - **Process-model pool** (pool_noop, process): one JOBS frame out and one
   RESULTS frame back per chunk (a frame-type trace), with one slot per
   worker and nothing held ahead, so every chunk of 100 no-ops waits a
