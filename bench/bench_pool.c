@@ -141,7 +141,7 @@ wait_all(corun_future **f, size_t n, const char *what)
 }
 
 static corun_pool *
-pool_start(enum corun_model model, unsigned jobs)
+pool_start_prefetch(enum corun_model model, unsigned jobs, int prefetch)
 {
 	struct corun_pool_opts o;
 	corun_pool *p;
@@ -151,10 +151,17 @@ pool_start(enum corun_model model, unsigned jobs)
 	o.model = model;
 	o.jobs = jobs;
 	o.quiet = 1;
+	o.prefetch = prefetch;
 	if ((err = corun_pool_new(loop, &o, &p)) != 0) {
 		bench_fail("corun_pool_new", err);
 	}
 	return p;
+}
+
+static corun_pool *
+pool_start(enum corun_model model, unsigned jobs)
+{
+	return pool_start_prefetch(model, jobs, 0);
 }
 
 static void
@@ -295,12 +302,19 @@ pool_noop(size_t max, const char *only)
 		enum corun_model model;
 		const char *variant;
 		size_t chunk;		/* 0: corun_pool_map, a future each */
+		int prefetch;		/* corun_pool_opts.prefetch */
 	} models[] = {
 		/* Many tiny jobs: async (one worker, jobs in batches) leads. */
-		{ CORUN_MODEL_ASYNC, NULL, NOOP_CHUNK },
-		{ CORUN_MODEL_PROCESS, "process", NOOP_CHUNK },
-		{ CORUN_MODEL_THREAD, "thread", NOOP_CHUNK },
-		{ CORUN_MODEL_ASYNC, "future-per-job", 0 },
+		{ CORUN_MODEL_ASYNC, NULL, NOOP_CHUNK, 0 },
+		{ CORUN_MODEL_PROCESS, "process", NOOP_CHUNK, 0 },
+		/*
+		 * The process model's default holds nothing beyond a free
+		 * slot (a slow job never waits behind another): a round trip
+		 * per chunk.  One chunk held ahead shows what that costs.
+		 */
+		{ CORUN_MODEL_PROCESS, "process-prefetch1", NOOP_CHUNK, 1 },
+		{ CORUN_MODEL_THREAD, "thread", NOOP_CHUNK, 0 },
+		{ CORUN_MODEL_ASYNC, "future-per-job", 0, 0 },
 	};
 	struct corun_pool_stats st;
 	char note[200];
@@ -315,7 +329,8 @@ pool_noop(size_t max, const char *only)
 		    models[i].variant) != 0) {
 			continue;
 		}
-		p = pool_start(models[i].model, 2);
+		p = pool_start_prefetch(models[i].model, 2,
+		    models[i].prefetch);
 		n = warm_up_and_size(p, max);
 		if (models[i].chunk > 0) {
 			n = max;	/* cheap enough to run them all */
@@ -329,10 +344,11 @@ pool_noop(size_t max, const char *only)
 		corun_pool_stats(p, &st);
 		if (models[i].chunk > 0) {
 			snprintf(note, sizeof(note), "%s model, -j2 (%u x %u "
-			    "x %u); one corun_pool_map_chunked, chunks of "
+			    "x %u)%s; one corun_pool_map_chunked, chunks of "
 			    "%zu; %" PRIu64 " frames out, %" PRIu64 " in",
 			    corun_model_name(models[i].model), st.procs,
-			    st.threads, st.concurrency, models[i].chunk,
+			    st.threads, st.concurrency, models[i].prefetch ?
+			    ", prefetch 1" : "", models[i].chunk,
 			    st.frames_out, st.frames_in);
 		} else {
 			snprintf(note, sizeof(note), "%s model, -j2 (%u x %u "

@@ -14,7 +14,11 @@
  * figure is the best of three runs (after a short warm-up run), so that a
  * single preemption on a shared machine does not decide it.
  *
+ * --once: no warm-up run, only the loop itself, so that a driver can time
+ * the whole process as a user's floor (bench/drive_spawn_user.py).
+ *
  * Usage: bench_spawn [-p spawn_true|sleep_j8] [-n JOBS] [-j INFLIGHT]
+ *                    [--once]
  */
 #include "config.h"
 
@@ -104,10 +108,14 @@ run_loop(char *const argv[], size_t n, unsigned inflight)
 	return bad ? -1 : (double)(bench_now_ns() - t0) / 1e9;
 }
 
+static int once;	/* --once: no warm-up */
+
 static double
 timed(char *const argv[], size_t n, unsigned inflight)
 {
-	run_loop(argv, n / 10 > 0 ? n / 10 : 1, inflight);	/* warm up */
+	if (!once) {
+		run_loop(argv, n / 10 > 0 ? n / 10 : 1, inflight);
+	}
 	return run_loop(argv, n, inflight);
 }
 
@@ -156,10 +164,11 @@ main(int argc, char **argv)
 	unsigned j;
 	int i, rc = 0;
 
-	for (i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "-p") == 0) {
+	for (i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "-p") == 0) {
 			part = argv[i + 1];
 		}
+		once |= strcmp(argv[i], "--once") == 0;
 	}
 	n = bench_opt_size(argc, argv, 'n', 0);
 	j = (unsigned)bench_opt_size(argc, argv, 'j', 0);

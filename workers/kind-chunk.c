@@ -37,6 +37,7 @@
 
 struct item {
 	corun_job_ctx c;
+	char name[WK_KIND_NAME_MAX + 1];	/* c.name's */
 	const struct corun_job_kind *kind;
 	corun_future *task;		/* the chunk's task */
 	uint32_t timeout_ms;
@@ -249,6 +250,7 @@ run_item(struct item *itp, corun_job_ctx *chunk, const struct wire_chunk_job *j,
 
 	itp->kind = kind;
 	itp->timeout_ms = j->timeout_ms;
+	itp->c.name = itp->name;
 	memcpy(itp->c.name, j->kind, j->kind_len);
 	itp->c.name[j->kind_len] = '\0';
 	itp->c.kind = kind;

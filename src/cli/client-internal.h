@@ -13,19 +13,14 @@
 #define CLI_CALL_TIMEOUT 60.0
 
 /*
- * Before dialing url on sock (client-peer.c): for ipc://, check the
- * default socket's directory (paths.h) and watch every pipe that
- * arrives, closing one whose peer is neither our uid nor root.  0, or -1
- * with one line printed.  One call at a time per process.
+ * One request over ipc:// (client-ipc.c): text (len bytes) to the REP
+ * socket at url, then its reply's body into a malloc'ed, NUL-terminated
+ * *reply of *rlen bytes, waiting at most timeout seconds for it (< 0:
+ * without limit).  Nothing is sent unless the server runs as our uid or
+ * root.  0, or -1 with one line printed; the request is never resent.
  */
-int cli_client_guard(nng_socket sock, const char *url);
-
-/*
- * After the dial of cli_client_guard's url succeeded and before anything
- * is sent: 0 when the server is ours; -1 with one line naming the socket
- * and the uid that serves it.
- */
-int cli_client_peer_ok(const char *url);
+int cli_client_ipc_call(const char *url, const char *text, size_t len,
+    double timeout, char **reply, size_t *rlen);
 
 /* "usage: corun [-S URL] TEXT" on stderr; returns CLI_CLIENT_USAGE. */
 int cli_client_usage(const char *text);

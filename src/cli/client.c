@@ -3,7 +3,9 @@
  *
  * REQ would resend a request that got no reply within its resend time;
  * a resent submit could add a job twice, so resending is turned off and
- * a lost daemon is reported instead.
+ * a lost daemon is reported instead.  An ipc:// URL (corund's default)
+ * is served by client-ipc.c, which speaks the same protocol without
+ * starting nng.
  */
 #include "config.h"
 
@@ -41,35 +43,83 @@ cli_client_url(void)
 }
 
 /*
- * Dial url, and make sure (ipc://) that our uid or root serves it before
- * anything is sent: 0, or -1 with one line printed.
+ * The request through an nng REQ socket (any URL nng dials): the reply's
+ * body into a malloc'ed *body, or -1 with one line printed.
  */
 static int
-dial_ours(nng_socket sock, const char *url)
+nng_call(const char *url, const char *text, double timeout, char **body,
+    size_t *blen)
 {
+	nng_socket sock;
+	nng_msg *msg = NULL;
 	int rv;
 
-	if (cli_client_guard(sock, url) != 0) {
+	if ((rv = nng_req0_open(&sock)) != 0) {
+		cli_warn("nng: %s", nng_strerror(rv));
 		return -1;
 	}
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout < 0 ?
+	    NNG_DURATION_INFINITE : (nng_duration)(timeout * 1000));
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 10000);
+	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
 	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
 		cli_warn("cannot reach corund at %s: %s (is it running? "
 		    "-S URL or $CORUN_SOCKET name another socket)", url,
 		    nng_strerror(rv));
+		nng_close(sock);
 		return -1;
 	}
-	return cli_client_peer_ok(url);
+	rv = nng_send(sock, (void *)text, strlen(text), 0);
+	if (rv == 0) {
+		rv = nng_recvmsg(sock, &msg, 0);
+	}
+	if (rv != 0) {
+		cli_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
+		    "no reply in time" : nng_strerror(rv));
+		nng_close(sock);
+		return -1;
+	}
+	*blen = nng_msg_len(msg);
+	if ((*body = malloc(*blen + 1)) != NULL) {
+		memcpy(*body, nng_msg_body(msg), *blen);
+	}
+	nng_msg_free(msg);
+	nng_close(sock);
+	if (*body == NULL) {
+		cli_warn("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The request over ipc:// without nng (client-ipc.c: no nng threads to
+ * start and join for one request), once the socket's directory passed
+ * the checks dial_ours makes.
+ */
+static int
+ipc_call(const char *url, const char *text, double timeout, char **body,
+    size_t *blen)
+{
+	char why[4352];
+
+	if (cd_socket_dir_check(url, 0, why, sizeof(why)) != 0) {
+		cli_warn("%s", why);
+		return -1;
+	}
+	return cli_client_ipc_call(url, text, strlen(text), timeout, body,
+	    blen);
 }
 
 int
 cli_client_call(json_t *req, double timeout, json_t **reply)
 {
 	const char *url = cli_client_url();
-	nng_socket sock;
-	nng_msg *msg = NULL;
 	json_error_t jerr;
 	json_t *r, *e;
-	char *text;
+	char *text, *body = NULL;
+	size_t blen = 0;
 	int rv;
 
 	*reply = NULL;
@@ -85,35 +135,15 @@ cli_client_call(json_t *req, double timeout, json_t **reply)
 		free(text);
 		return CLI_CLIENT_FAILED;
 	}
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		cli_warn("nng: %s", nng_strerror(rv));
-		free(text);
-		return CLI_CLIENT_FAILED;
-	}
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout < 0 ?
-	    NNG_DURATION_INFINITE : (nng_duration)(timeout * 1000));
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 10000);
-	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
-	if (dial_ours(sock, url) != 0) {
-		free(text);
-		nng_close(sock);
-		return CLI_CLIENT_FAILED;
-	}
-	rv = nng_send(sock, text, strlen(text), 0);
+	rv = strncmp(url, "ipc://", 6) == 0 ?
+	    ipc_call(url, text, timeout, &body, &blen) :
+	    nng_call(url, text, timeout, &body, &blen);
 	free(text);
-	if (rv == 0) {
-		rv = nng_recvmsg(sock, &msg, 0);
-	}
 	if (rv != 0) {
-		cli_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
-		    "no reply in time" : nng_strerror(rv));
-		nng_close(sock);
 		return CLI_CLIENT_FAILED;
 	}
-	r = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
-	nng_msg_free(msg);
-	nng_close(sock);
+	r = json_loadb(body, blen, 0, &jerr);
+	free(body);
 	if (!json_is_object(r)) {
 		cli_warn("corund sent a reply that is not a JSON object");
 		json_decref(r);

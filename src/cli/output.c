@@ -1,7 +1,7 @@
 /*
  * output.c - what a finished job prints: its output (whole, or line by
- * line with --tag), its --json record, its --results directory and its
- * joblog row.
+ * line with --tag), its --results directory and its joblog row (its
+ * --json record: output-json.c, the same fields as outcome_obj()).
  */
 #include "config.h"
 
@@ -168,20 +168,6 @@ outcome_obj(const struct cli_outcome *oc, int with_output)
 		    strlen(oc->message)));
 	}
 	return o;
-}
-
-char *
-cli_outcome_json(const struct cli_outcome *oc)
-{
-	json_t *o = outcome_obj(oc, 1);
-	char *s;
-
-	if (o == NULL) {
-		return NULL;
-	}
-	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(o);
-	return s;
 }
 
 static int

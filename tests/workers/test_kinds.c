@@ -345,6 +345,67 @@ START_TEST(timeout_sleep)
 }
 END_TEST
 
+/* Mappings in this process (/proc/self/maps lines). */
+static int
+count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while ((c = getc(f)) != EOF) {
+		n += c == '\n';
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * noop and sleep run without a task (runner-nostack.c): 2000 sleeps in
+ * flight add no stack mappings (a task's stack is a mapping and a guard
+ * page each), and still end with their outcomes, a cancelled one a loop
+ * turn after the cancel, not inside it.
+ */
+#define NOSTACK_N 2000
+START_TEST(sleeps_need_no_stack)
+{
+	static corun_future *f[NOSTACK_N];
+	struct wk_job_exec ex = { 0 };
+	const struct wk_job_outcome *o;
+	int before = count_maps();
+
+	ex.kind = "sleep";
+	ex.kind_len = 5;
+	ex.payload = "200";
+	ex.len = 3;
+	for (int i = 0; i < NOSTACK_N; i++) {
+		ex.id = (uint64_t)i + 1;
+		ck_assert_int_eq(wk_job_start(loop, &ex, &f[i]), 0);
+	}
+	/* (Nothing ends before the loop runs.) */
+	ck_assert(!corun_future_done(f[0]));
+	ck_assert_int_lt(count_maps() - before, 50);
+	ck_assert_int_eq(corun_future_cancel(f[1]), 0);
+	ck_assert(!corun_future_done(f[1]));
+	for (int i = 0; i < NOSTACK_N; i++) {
+		o = wait_job(f[i]);
+		ck_assert_uint_eq(o->id, (uint64_t)i + 1);
+		ck_assert_int_eq(o->status, i == 1 ? CORUN_ECANCELED : 0);
+		if (i != 1) {
+			ck_assert_uint_ge(o->end_ns - o->start_ns, 190000000u);
+		}
+		corun_future_unref(f[i]);
+	}
+	/* noop ends at once, its future done before wk_job_start returns. */
+	ex.kind = "noop";
+	ex.kind_len = 4;
+	ck_assert_int_eq(wk_job_start(loop, &ex, &f[0]), 0);
+	ck_assert(corun_future_done(f[0]));
+	ck_assert_int_eq(wait_job(f[0])->status, 0);
+	corun_future_unref(f[0]);
+}
+END_TEST
+
 /* A blocking kind cannot be interrupted, but its overrun is still a timeout. */
 START_TEST(block_overrun_is_timeout)
 {
@@ -380,6 +441,7 @@ kinds_suite(void)
 	tcase_add_test(tc, unknown_kind);
 	tcase_add_test(tc, cancel_sleep);
 	tcase_add_test(tc, timeout_sleep);
+	tcase_add_test(tc, sleeps_need_no_stack);
 	suite_add_tcase(s, tc);
 	add_proc_tests(s);
 	return s;

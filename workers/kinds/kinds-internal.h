@@ -45,9 +45,13 @@ struct wk_kind_lookup {
  * alone until that call has returned.  stop is the one field both threads
  * use at once, hence atomic.
  */
+/* The longest kind name (the wire's limit, doc/wire-protocol.md). */
+#define WK_KIND_NAME_MAX 255
+
 struct corun_job_ctx {
 	const struct corun_job_kind *kind;
-	char name[256];		/* the kind's name, NUL-terminated */
+	char *name;		/* the kind's name, NUL-terminated, at most
+				   WK_KIND_NAME_MAX bytes: its owner's */
 	char *payload;		/* a copy, with a NUL after len bytes */
 	size_t len;
 	double timeout;		/* seconds, 0 = none */

@@ -5,7 +5,8 @@
  * corun-worker decodes a JOBS frame and calls wk_job_start() for each job
  * on the loop of the thread that will run it.  The job runs as a stackful
  * task (or, for a CORUN_KIND_BLOCKING kind with offload, through the loop's
- * executor); its future always completes with a result: a struct
+ * executor; the built-in noop and sleep without a task: a loop timer, see
+ * runner-internal.h); its future always completes with a result: a struct
  * wk_job_outcome describing how it ended, never with an error.
  */
 #ifndef WK_KINDS_H

@@ -1,6 +1,7 @@
 /*
  * runner.c - wk_job_start(): run one job as a stackful task and report how
- * it ended as a struct wk_job_outcome.
+ * it ended as a struct wk_job_outcome (noop and sleep run without a task:
+ * runner-nostack.c).
  *
  * Three objects take part:
  *   - the job (struct wk_runjob), whose first member is the future handed to
@@ -39,20 +40,7 @@
 #include "kinds-internal.h"
 #include "kinds.h"
 #include "future-internal.h"
-
-struct wk_runjob {
-	struct corun_future fut;	/* first: what the caller holds */
-	corun_job_ctx ctx;
-	uint64_t id;
-	uint32_t attempt;
-	uint32_t timeout_ms;
-	int offload;
-	corun_future *task;		/* NULL when it never started */
-	corun_handle *timer;
-	uint64_t start_ns, end_ns;
-	int rc;				/* what the kind returned */
-	int started, finished;		/* the body began / ended */
-};
+#include "runner-internal.h"
 
 static int job_cancel(corun_future *fut);
 static void job_destroy(corun_future *fut);
@@ -69,149 +57,6 @@ static const struct wk_kind_lookup kind_lookup = {
 	.names = wk_kind_names,
 	.stack = wk_kind_stack,
 };
-
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- outcome ------------------------------------------------------------ */
-
-void
-wk_job_outcome_free(void *p)
-{
-	struct wk_job_outcome *o = p;
-
-	if (o == NULL) {
-		return;
-	}
-	free(o->out);
-	free(o->err);
-	free(o->message);
-	free(o);
-}
-
-/* The message for status, or NULL when there is nothing to say. */
-static char *
-outcome_message(struct wk_runjob *job, int status)
-{
-	corun_job_ctx *ctx = &job->ctx;
-	char *msg = NULL, *full = NULL;
-	int r = 0;
-
-	if (status == CORUN_ETIMEDOUT && wk_job_stopping(ctx) == status) {
-		r = asprintf(&msg, "timeout after %g s",
-		    job->timeout_ms / 1000.0);
-	} else if (status == CORUN_ETIMEDOUT && wk_job_stopping(ctx) == 0) {
-		r = asprintf(&msg, "timeout after %g s (the job blocked its "
-		    "loop, so it could not be stopped; --offload runs it in "
-		    "the executor)", job->timeout_ms / 1000.0);
-	} else if (status == CORUN_ECANCELED &&
-	    wk_job_stopping(ctx) == status) {
-		msg = strdup("cancelled");
-	} else if (status != 0 && ctx->fail_msg != NULL) {
-		msg = strdup(ctx->fail_msg);
-	} else if (status != 0) {
-		r = asprintf(&msg, "%s: %s", ctx->name,
-		    corun_strerror(status));
-	}
-	if (r < 0) {
-		msg = NULL;
-	}
-	if (!ctx->out.truncated && !ctx->err.truncated) {
-		return msg;
-	}
-	/* Dropped output is worth saying even when the job succeeded. */
-	r = asprintf(&full, "%s%s%s truncated at %zu MiB",
-	    msg != NULL ? msg : "", msg != NULL ? "; " : "",
-	    ctx->out.truncated ? (ctx->err.truncated ? "stdout and stderr" :
-	    "stdout") : "stderr", WK_OUT_CAP >> 20);
-	if (r < 0) {
-		return msg;
-	}
-	free(msg);
-	return full;
-}
-
-static struct wk_job_outcome *
-outcome_build(struct wk_runjob *job, int status)
-{
-	struct wk_job_outcome *o;
-
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		return NULL;
-	}
-	o->id = job->id;
-	o->attempt = job->attempt;
-	o->status = status;
-	o->exit_code = job->ctx.exit_code;
-	o->signal = job->ctx.signal;
-	o->start_ns = job->start_ns;
-	o->end_ns = job->end_ns != 0 ? job->end_ns : realtime_ns();
-	/* Hand the buffers over rather than copy up to 64 MiB. */
-	o->out = job->ctx.out.p;
-	o->out_len = job->ctx.out.len;
-	o->err = job->ctx.err.p;
-	o->err_len = job->ctx.err.len;
-	o->message = outcome_message(job, status);
-	job->ctx.out.p = job->ctx.err.p = NULL;
-	job->ctx.out.len = job->ctx.err.len = 0;
-	return o;
-}
-
-/* Complete the job's future; only ever with a result. */
-static void
-job_complete(struct wk_runjob *job, int status)
-{
-	struct wk_job_outcome *o;
-
-	if (corun_future_done(&job->fut)) {
-		return;
-	}
-	if ((o = outcome_build(job, status)) == NULL) {
-		/*
-		 * Not even the outcome fits in memory.  An error is the only
-		 * completion left; the worker reports it as a failed job.
-		 */
-		corun_future_set_error(&job->fut, CORUN_ENOMEM,
-		    "%s: out of memory for the outcome", job->ctx.name);
-		return;
-	}
-	corun_future_set_result(&job->fut, o, wk_job_outcome_free);
-}
-
-/* The status the outcome reports. */
-static int
-job_status(struct wk_runjob *job)
-{
-	int stop = wk_job_stopping(&job->ctx);
-
-	/*
-	 * A stop request made while the job ran wins, even if the kind
-	 * then finished anyway: the job overran its timeout, or the caller
-	 * no longer wanted it.
-	 */
-	if (stop != 0) {
-		return stop;
-	}
-	/*
-	 * A kind that blocks its loop cannot be interrupted, so its timer
-	 * could not fire in time; it still overran its timeout.
-	 */
-	if (job->timeout_ms > 0 && job->end_ns > job->start_ns &&
-	    job->end_ns - job->start_ns >= (uint64_t)job->timeout_ms *
-	    1000000u) {
-		return CORUN_ETIMEDOUT;
-	}
-	if (job->rc < 0 || job->rc >= CORUN_EMAXERR) {
-		return CORUN_EFAILED;
-	}
-	return job->rc;
-}
 
 /* ---- the task ----------------------------------------------------------- */
 
@@ -270,7 +115,7 @@ job_body(void *arg)
 		job->rc = job->ctx.kind->run(&job->ctx);
 	}
 	job->finished = 1;
-	job->end_ns = realtime_ns();
+	job->end_ns = wk_realtime_ns();
 	/*
 	 * Report now, not a loop turn later when the task's completion is
 	 * handled: the worker starts its next job sooner.  A stop request
@@ -281,7 +126,7 @@ job_body(void *arg)
 		corun_handle_release(job->timer);
 		job->timer = NULL;
 	}
-	job_complete(job, job_status(job));
+	wk_runjob_complete(job, wk_runjob_status(job));
 	return 0;
 }
 
@@ -297,7 +142,7 @@ job_task_done(corun_future *task, void *arg)
 		job->timer = NULL;
 	}
 	job->finished = 1;
-	job_complete(job, job->started ? job_status(job) :
+	wk_runjob_complete(job, job->started ? wk_runjob_status(job) :
 	    (wk_job_stopping(&job->ctx) != 0 ? wk_job_stopping(&job->ctx) :
 	    CORUN_ECANCELED));
 	corun_future_unref(job->task);
@@ -311,6 +156,10 @@ job_stop(struct wk_runjob *job, int why)
 {
 	int zero = 0;
 
+	if (job->nostack) {
+		wk_nostack_stop(job, why);
+		return;
+	}
 	if (job->finished || job->task == NULL) {
 		return;
 	}
@@ -357,7 +206,7 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->attempt = exec->attempt;
 	job->timeout_ms = exec->timeout_ms;
 	job->offload = exec->offload;
-	job->start_ns = realtime_ns();
+	job->start_ns = wk_realtime_ns();
 	job->ctx.loop = loop;
 	job->ctx.kinds = &kind_lookup;
 	job->ctx.stream = exec->stream;
@@ -365,21 +214,45 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);
-	*nlen = exec->kind_len < sizeof(job->ctx.name) ? exec->kind_len :
-	    sizeof(job->ctx.name) - 1;
-	if (*nlen > 0) {
-		memcpy(job->ctx.name, exec->kind, *nlen);
-	}
-	if ((job->ctx.payload = malloc(exec->len + 1)) == NULL) {
+	*nlen = exec->kind_len < WK_KIND_NAME_MAX ? exec->kind_len :
+	    WK_KIND_NAME_MAX;
+	/* The payload and, after it, the kind's name: one allocation. */
+	if ((job->ctx.payload = malloc(exec->len + 1 + *nlen + 1)) == NULL) {
 		free(job);
 		return NULL;
 	}
+	job->ctx.name = job->ctx.payload + exec->len + 1;
+	if (*nlen > 0) {
+		memcpy(job->ctx.name, exec->kind, *nlen);
+	}
+	job->ctx.name[*nlen] = '\0';
 	if (exec->len > 0) {
 		memcpy(job->ctx.payload, exec->payload, exec->len);
 	}
 	job->ctx.payload[exec->len] = '\0';
 	job->ctx.len = exec->len;
 	return job;
+}
+
+/* A job that needs no task (runner-nostack.c), and its timeout. */
+static int
+start_nostack(corun_loop *loop, struct wk_runjob *job,
+    const struct wk_job_exec *exec, corun_future **out)
+{
+	int rc = wk_nostack_start(job);
+
+	if (rc == 0 && !job->finished && exec->timeout_ms > 0 &&
+	    corun_call_later(loop, exec->timeout_ms / 1000.0, job_timeout,
+	    job, &job->timer) != 0) {
+		/* Cannot time it: stop it now rather than let it overrun. */
+		wk_nostack_stop(job, CORUN_ENOMEM);
+	}
+	if (rc != 0) {
+		job_destroy(&job->fut);
+		return rc;
+	}
+	*out = &job->fut;
+	return 0;
 }
 
 int
@@ -406,9 +279,12 @@ wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
 		    "'%.*s' (known: %s)", (int)nlen, job->ctx.name,
 		    wk_kind_names());
 		job->end_ns = job->start_ns;
-		job_complete(job, CORUN_ENOENT);
+		wk_runjob_complete(job, CORUN_ENOENT);
 		*out = &job->fut;
 		return 0;
+	}
+	if (wk_nostack_fits(job)) {
+		return start_nostack(loop, job, exec, out);
 	}
 	opts.stack_size = wk_kind_stack(job->ctx.kind);
 	opts.name = job->ctx.name;
