@@ -38,6 +38,15 @@ enum corun_error {
 };
 
 /*
+ * "No timeout": every corun call that takes a timeout in seconds (a
+ * double) waits for ever when given CORUN_NO_TIMEOUT (positive infinity).
+ * A negative timeout has already expired (as in asyncio): the call times
+ * out at once unless what it waits for is already done.  NaN is
+ * CORUN_EINVAL.
+ */
+#define CORUN_NO_TIMEOUT (__builtin_inf())
+
+/*
  * Return a static, human-readable message for an error code.  Unknown
  * codes give "unknown error".  Never returns NULL.
  */

@@ -68,10 +68,21 @@ const char *corun_task_name(const corun_future *task);
 int corun_is_task(const corun_future *fut);
 
 /*
- * Number of cancellation requests made on the task and not yet delivered
- * (asyncio's Task.cancelling(), roughly).
+ * asyncio's Task.cancelling(): the number of cancellation requests made on
+ * the task (corun_future_cancel, corun_future_cancel_msg, a timeout scope,
+ * a task group) minus those withdrawn with corun_task_uncancel().  It
+ * stays counted after the request is delivered: inside the handler that
+ * sees CORUN_ECANCELED it reads 1 until uncancel.  0 for a non-task.
  */
 int corun_task_cancelling(const corun_future *task);
+
+/*
+ * asyncio's Task.uncancel(): withdraw one request; returns the count
+ * left.  At 0, a request not yet delivered is withdrawn too (the task is
+ * not cancelled at its next await).  The body uses it once it has handled
+ * a cancellation it was expecting (timeout scopes do it for it).
+ */
+int corun_task_uncancel(corun_future *task);
 
 /* ---- awaiting, from inside a stackful task ------------------------- */
 

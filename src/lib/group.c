@@ -200,7 +200,7 @@ group_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < g->nmembers; i++) {
-		corun_future_remove_done_callback(g->members[i], member_done,
+		corun_future_discard_callback(g->members[i], member_done,
 		    g);
 		corun_future_unref(g->members[i]);
 	}
@@ -359,7 +359,7 @@ corun_group_free(corun_group *g)
 		return;
 	}
 	for (i = 0; i < g->nmembers; i++) {
-		corun_future_remove_done_callback(g->members[i], member_done,
+		corun_future_discard_callback(g->members[i], member_done,
 		    g);
 	}
 	if (g->soon != NULL && corun_handle_cancel(g->soon) == 0) {

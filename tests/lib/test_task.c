@@ -717,7 +717,7 @@ START_TEST(test_loop_free_with_suspended_tasks)
 
 	ck_assert_int_eq(pipe(fds), 0);
 	w.fd = fds[0];
-	w.timeout = -1;
+	w.timeout = CORUN_NO_TIMEOUT;
 	corun_future_new(loop, &f);
 	m.target = f;
 	corun_task_spawn(loop, cancellee_body, &c, NULL, NULL);
