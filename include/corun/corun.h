@@ -9,6 +9,7 @@
 #include <corun/future.h>
 #include <corun/co.h>
 #include <corun/task.h>
+#include <corun/timeout.h>
 #include <corun/executor.h>
 #include <corun/job.h>
 #include <corun/pool.h>
