@@ -219,7 +219,29 @@ void corun_as_completed_free(corun_as_completed *ac);
  */
 typedef struct corun_group corun_group;
 
+/*
+ * Create a group; *out is owned by the caller (corun_group_free).  Made
+ * inside a task of loop, the group has that task as its owner, as an
+ * asyncio.TaskGroup entered in it: a member's failure cancels the owner as
+ * well as the other members (so that whatever the owner awaits in the
+ * group's body stops), and corun_group_wait() ends the group.
+ */
 int corun_group_new(corun_loop *loop, corun_group **out);
+
+/*
+ * From the owner task: the end of the group's body (asyncio's
+ * "async with TaskGroup()" exit).  rc is the status the body ends with (0,
+ * or the error or CORUN_ECANCELED an await of it returned); an error or a
+ * cancellation there cancels the members.  Waits until every member is
+ * done (a cancellation of the owner while waiting cancels the members and
+ * waits on), withdraws the cancellation the group made of its owner
+ * (corun_task_uncancel), and returns CORUN_EMULTI if any member (or the
+ * body, as "body") failed, listed by corun_group_error(); else
+ * CORUN_ECANCELED if the owner was cancelled from elsewhere; else 0.  The
+ * group is complete after it: no corun_group_future() call is needed.
+ * CORUN_ESTATE when not called from the owner.
+ */
+int corun_group_wait(corun_group *g, int rc);
 
 int corun_group_spawn(corun_group *g, corun_task_fn fn, void *arg,
     const struct corun_task_opts *opts, corun_future **out);
