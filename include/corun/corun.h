@@ -10,6 +10,8 @@
 #include <corun/co.h>
 #include <corun/task.h>
 #include <corun/timeout.h>
+#include <corun/sync.h>
+#include <corun/queue.h>
 #include <corun/executor.h>
 #include <corun/job.h>
 #include <corun/pool.h>
