@@ -12,6 +12,7 @@
 #include <corun/timeout.h>
 #include <corun/sync.h>
 #include <corun/queue.h>
+#include <corun/threadsafe.h>
 #include <corun/executor.h>
 #include <corun/job.h>
 #include <corun/pool.h>

@@ -5,6 +5,7 @@
  * the file, class and method.  The cases C cannot express are listed in
  * libcorun(3), ASYNCIO COMPATIBILITY.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,125 @@ START_TEST(test_tasks__test_as_completed_duplicate_coroutines)
 }
 END_TEST
 
+/* ---- run_coroutine_threadsafe (test_tasks.py,
+   RunCoroutineThreadsafeTests) --------------------------------------- */
+
+struct submit {
+	corun_task_fn fn;
+	double timeout;
+	int cancel;
+	int status;
+	void *result;
+	volatile int finished;
+};
+
+static int
+add_body(void *arg)
+{
+	(void)arg;
+	if (corun_sleep(0.01) != 0) {
+		return CORUN_ECANCELED;
+	}
+	return corun_future_set_result(corun_task_self(), (void *)3, NULL);
+}
+
+static int
+fail_body(void *arg)
+{
+	(void)arg;
+	(void)corun_sleep(0.01);
+	return CORUN_EPROTO;
+}
+
+static int
+slow_body(void *arg)
+{
+	(void)arg;
+	return corun_sleep(30);
+}
+
+static void *
+submitter(void *arg)
+{
+	struct submit *s = arg;
+	corun_tfuture *tf;
+
+	s->status = corun_submit_threadsafe(loop, s->fn, NULL, &tf);
+	if (s->status == 0) {
+		if (s->cancel) {
+			corun_tfuture_cancel(tf);
+		}
+		s->status = corun_tfuture_wait(tf, s->timeout);
+		if (s->status == CORUN_ETIMEDOUT) {
+			corun_tfuture_cancel(tf);	/* as the Python test */
+			corun_tfuture_wait(tf, CORUN_NO_TIMEOUT);
+		}
+		s->result = corun_tfuture_result(tf);
+		corun_tfuture_free(tf);
+	}
+	s->finished = 1;
+	return NULL;
+}
+
+static void
+run_submit(struct submit *s)
+{
+	pthread_t th;
+	uint64_t t0 = corun_loop_now_ns();
+
+	ck_assert_int_eq(pthread_create(&th, NULL, submitter, s), 0);
+	while (!s->finished && corun_loop_now_ns() - t0 < 10000000000u) {
+		corun_loop_run_once(loop, 0.005);
+	}
+	pthread_join(th, NULL);
+	ck_assert(s->finished);
+	/* Let the release posted by corun_tfuture_free run. */
+	corun_loop_run_once(loop, 0);
+	corun_loop_run_once(loop, 0);
+}
+
+/* test_tasks.py, RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe */
+START_TEST(test_tasks__test_run_coroutine_threadsafe)
+{
+	struct submit s = { add_body, CORUN_NO_TIMEOUT, 0, -1, NULL, 0 };
+
+	run_submit(&s);
+	ck_assert_int_eq(s.status, 0);
+	ck_assert_ptr_eq(s.result, (void *)3);
+}
+END_TEST
+
+/* test_tasks.py, RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_with_exception */
+START_TEST(test_tasks__test_run_coroutine_threadsafe_with_exception)
+{
+	struct submit s = { fail_body, CORUN_NO_TIMEOUT, 0, -1, NULL, 0 };
+
+	run_submit(&s);
+	ck_assert_int_eq(s.status, CORUN_EPROTO);
+}
+END_TEST
+
+/* test_tasks.py, RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_with_timeout */
+START_TEST(test_tasks__test_run_coroutine_threadsafe_with_timeout)
+{
+	struct submit s = { slow_body, 0.02, 0, -1, NULL, 0 };
+
+	run_submit(&s);
+	ck_assert_int_eq(s.status, CORUN_ETIMEDOUT);
+	ck_assert_uint_eq(corun_loop_task_count(loop), 0);	/* cancelled */
+}
+END_TEST
+
+/* test_tasks.py, RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_task_cancelled */
+START_TEST(test_tasks__test_run_coroutine_threadsafe_task_cancelled)
+{
+	struct submit s = { slow_body, CORUN_NO_TIMEOUT, 1, -1, NULL, 0 };
+
+	run_submit(&s);
+	ck_assert_int_eq(s.status, CORUN_ECANCELED);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -397,6 +517,13 @@ main(void)
 	tcase_add_test(tc, test_tasks__test_wait_errors);
 	tcase_add_test(tc, test_tasks__test_wait_duplicate_coroutines);
 	tcase_add_test(tc, test_tasks__test_as_completed_duplicate_coroutines);
+	tcase_add_test(tc, test_tasks__test_run_coroutine_threadsafe);
+	tcase_add_test(tc,
+	    test_tasks__test_run_coroutine_threadsafe_with_exception);
+	tcase_add_test(tc,
+	    test_tasks__test_run_coroutine_threadsafe_with_timeout);
+	tcase_add_test(tc,
+	    test_tasks__test_run_coroutine_threadsafe_task_cancelled);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }
