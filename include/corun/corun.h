@@ -13,6 +13,7 @@
 #include <corun/sync.h>
 #include <corun/queue.h>
 #include <corun/threadsafe.h>
+#include <corun/exception.h>
 #include <corun/executor.h>
 #include <corun/job.h>
 #include <corun/pool.h>

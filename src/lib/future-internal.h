@@ -54,6 +54,7 @@ struct corun_future {
 
 #define CR_F_CB_SCHEDULED 0x1		/* callbacks are in the ready queue */
 #define CR_F_SHARED 0x2			/* x.shared is set */
+#define CR_F_RETRIEVED 0x4		/* its outcome was read */
 
 /*
  * Initialise fut (embedded in a bigger object) as pending with one

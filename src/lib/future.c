@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <corun/exception.h>
+
 #include "future-internal.h"
 
 static void run_callbacks(void *arg);
@@ -57,12 +59,32 @@ corun_future_ref(corun_future *fut)
 	return fut;
 }
 
+/* A failed task whose error nobody read: say so through the loop's
+   exception handler (asyncio: "Task exception was never retrieved"). */
+static void
+report_unretrieved(corun_future *fut)
+{
+	struct corun_exception_ctx ctx = { 0 };
+
+	if (fut->ops == NULL || !fut->ops->is_task ||
+	    fut->state != CORUN_FUTURE_ERROR ||
+	    (fut->flags & CR_F_RETRIEVED)) {
+		return;
+	}
+	ctx.message = "task exception was never retrieved";
+	ctx.code = fut->err;
+	ctx.detail = fut->x.msg;
+	ctx.future = fut;
+	corun_loop_call_exception_handler(fut->loop, &ctx);
+}
+
 void
 corun_future_unref(corun_future *fut)
 {
 	if (fut == NULL || --fut->refs > 0) {
 		return;
 	}
+	report_unretrieved(fut);
 	if (fut->flags & CR_F_SHARED) {
 		corun_future_unref(fut->x.shared);
 	} else {
@@ -359,6 +381,8 @@ corun_future_cancelled(const corun_future *fut)
 int
 corun_future_status(const corun_future *fut)
 {
+	/* Reading the outcome retrieves an error (a flag, not the value). */
+	((corun_future *)fut)->flags |= CR_F_RETRIEVED;
 	switch (fut->state) {
 	case CORUN_FUTURE_PENDING:
 		return CORUN_ESTATE;
@@ -392,6 +416,7 @@ corun_future_error(const corun_future *fut, const char **msg)
 	const char *m = NULL;
 	int code = 0;
 
+	((corun_future *)fut)->flags |= CR_F_RETRIEVED;
 	if (fut->state == CORUN_FUTURE_ERROR) {
 		code = fut->err;
 		m = fut->x.msg;
@@ -476,6 +501,7 @@ corun_future_copy_outcome(corun_future *dst, const corun_future *src)
 	if (dst->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
 	}
+	((corun_future *)src)->flags |= CR_F_RETRIEVED;	/* passed on */
 	switch (src->state) {
 	case CORUN_FUTURE_RESULT:
 		drop_pending_msg(dst);

@@ -6,6 +6,7 @@
  * listed in libcorun(3), ASYNCIO COMPATIBILITY.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,6 +291,73 @@ START_TEST(test_runners__test_asyncio_run_cancel_hang)
 }
 END_TEST
 
+/* ---- the exception handler ------------------------------------------ */
+
+struct seen {
+	int calls;
+	int code;
+	char message[80];
+	corun_loop *loop;
+};
+
+static void
+record_exc(corun_loop *l, const struct corun_exception_ctx *ctx, void *arg)
+{
+	struct seen *s = arg;
+
+	s->calls++;
+	s->code = ctx->code;
+	s->loop = l;
+	snprintf(s->message, sizeof(s->message), "%s", ctx->message);
+}
+
+/* test_base_events.py, BaseEventLoopTests.test_set_exc_handler_custom */
+START_TEST(test_base_events__test_set_exc_handler_custom)
+{
+	struct seen s = { 0, 0, "", NULL };
+	struct corun_exception_ctx ctx = { "boom", CORUN_EPROTO, NULL, NULL };
+
+	corun_loop_set_exception_handler(loop, record_exc, &s);
+	corun_loop_call_exception_handler(loop, &ctx);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(s.code, CORUN_EPROTO);
+	ck_assert_ptr_eq(s.loop, loop);
+	ck_assert_str_eq(s.message, "boom");
+}
+END_TEST
+
+static int
+failing(void *arg)
+{
+	(void)arg;
+	return CORUN_EIO;
+}
+
+/* test_futures.py, BaseFutureTests.test_future_exception_never_retrieved
+   (for a task, as the C library reports it) */
+START_TEST(test_futures__test_future_exception_never_retrieved)
+{
+	struct seen s = { 0, 0, "", NULL };
+	corun_future *t;
+
+	corun_loop_set_exception_handler(loop, record_exc, &s);
+	corun_task_spawn(loop, failing, NULL, NULL, &t);
+	for (int i = 0; i < 3; i++) {
+		corun_loop_run_once(loop, 0);
+	}
+	ck_assert(corun_future_done(t));
+	corun_future_unref(t);		/* error never read */
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(s.code, CORUN_EIO);
+	ck_assert_str_eq(s.message, "task exception was never retrieved");
+	/* Read once: nothing to say. */
+	corun_task_spawn(loop, failing, NULL, NULL, &t);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, t), CORUN_EIO);
+	corun_future_unref(t);
+	ck_assert_int_eq(s.calls, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -308,6 +376,8 @@ main(void)
 	tcase_add_test(tc, test_base_events__test_run_forever_pre_stopped);
 	tcase_add_test(tc, test_events__test_close_running_event_loop);
 	tcase_add_test(tc, test_runners__test_asyncio_run_cancel_hang);
+	tcase_add_test(tc, test_base_events__test_set_exc_handler_custom);
+	tcase_add_test(tc, test_futures__test_future_exception_never_retrieved);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }
