@@ -66,9 +66,7 @@ report_unretrieved(corun_future *fut)
 {
 	struct corun_exception_ctx ctx = { 0 };
 
-	if (fut->ops == NULL || !fut->ops->is_task ||
-	    fut->state != CORUN_FUTURE_ERROR ||
-	    (fut->flags & CR_F_RETRIEVED)) {
+	if (fut->ops == NULL || !fut->ops->is_task) {
 		return;
 	}
 	ctx.message = "task exception was never retrieved";
@@ -84,7 +82,10 @@ corun_future_unref(corun_future *fut)
 	if (fut == NULL || --fut->refs > 0) {
 		return;
 	}
-	report_unretrieved(fut);
+	if (__builtin_expect(fut->state == CORUN_FUTURE_ERROR &&
+	    !(fut->flags & CR_F_RETRIEVED), 0)) {
+		report_unretrieved(fut);
+	}
 	if (fut->flags & CR_F_SHARED) {
 		corun_future_unref(fut->x.shared);
 	} else {
@@ -93,9 +94,13 @@ corun_future_unref(corun_future *fut)
 		} else if (fut->state == CORUN_FUTURE_RESULT && fut->len > 0) {
 			free(fut->value);	/* bytes are ours */
 		}
-		free(fut->x.msg);
+		if (fut->x.msg != NULL) {
+			free(fut->x.msg);
+		}
 	}
-	free(fut->cbs);
+	if (fut->cbs != NULL) {
+		free(fut->cbs);
+	}
 	if (fut->ops != NULL && fut->ops->destroy != NULL) {
 		fut->ops->destroy(fut);	/* frees the enclosing object */
 	} else {
@@ -109,7 +114,7 @@ corun_future_loop(const corun_future *fut)
 	return fut->loop;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 schedule_callbacks(corun_future *fut)
 {
 	struct corun_handle *h;
@@ -157,11 +162,13 @@ cr_future_drop_callbacks(void *arg)
  * A pending future may hold the message of a cancellation asked for but
  * not yet done (a task winding down) in x.msg; another outcome drops it.
  */
-static void
+static inline void
 drop_pending_msg(corun_future *fut)
 {
-	free(fut->x.msg);
-	fut->x.msg = NULL;
+	if (fut->x.msg != NULL) {	/* rare: no call on the hot path */
+		free(fut->x.msg);
+		fut->x.msg = NULL;
+	}
 }
 
 /* Mark done and schedule callbacks; the caller has set the outcome. */
@@ -173,8 +180,11 @@ complete(corun_future *fut, enum corun_future_state state)
 	 * Without memory for the handle the callbacks cannot be scheduled
 	 * now; the next add_done_callback or completion retries.  Handles
 	 * come from a free list, so this needs the heap to be exhausted.
+	 * No call at all for a future without callbacks (most tasks).
 	 */
-	(void)schedule_callbacks(fut);
+	if (fut->cb_run != fut->ncb) {
+		(void)schedule_callbacks(fut);
+	}
 }
 
 /* May the caller complete fut now?  0, or the code to return instead. */

@@ -27,7 +27,33 @@ struct corun_gen {
 };
 
 /* Resume the body with gen->sent and gen->thrown already set; the rest
-   as corun_gen_next(). */
-int cr_gen_resume(corun_gen *gen, void **value);
+   as corun_gen_next().  Inline: it is the generator's hot path. */
+static inline int
+cr_gen_resume(corun_gen *gen, void **value)
+{
+	int rc;
+
+	if (gen->state == CR_GEN_DONE) {
+		return CORUN_EDONE;
+	}
+	if (gen->state == CR_GEN_RUNNING) {
+		/* next() from inside the body, or from something it resumed. */
+		return CORUN_ESTATE;
+	}
+	gen->state = CR_GEN_RUNNING;
+	if ((rc = corun_co_resume(gen->co)) != 0) {
+		gen->state = CR_GEN_PARKED;
+		return rc;
+	}
+	if (corun_co_finished(gen->co)) {
+		gen->state = CR_GEN_DONE;
+		return gen->rc != 0 ? gen->rc : CORUN_EDONE;
+	}
+	gen->state = CR_GEN_PARKED;
+	if (value != NULL) {
+		*value = gen->value;
+	}
+	return 0;
+}
 
 #endif /* CORUN_GEN_INTERNAL_H */

@@ -58,33 +58,6 @@ corun_gen_next(corun_gen *gen, void **value)
 	return cr_gen_resume(gen, value);
 }
 
-int
-cr_gen_resume(corun_gen *gen, void **value)
-{
-	int rc;
-
-	if (gen->state == CR_GEN_DONE) {
-		return CORUN_EDONE;
-	}
-	if (gen->state == CR_GEN_RUNNING) {
-		/* next() from inside the body, or from something it resumed. */
-		return CORUN_ESTATE;
-	}
-	gen->state = CR_GEN_RUNNING;
-	if ((rc = corun_co_resume(gen->co)) != 0) {
-		gen->state = CR_GEN_PARKED;
-		return rc;
-	}
-	if (corun_co_finished(gen->co)) {
-		gen->state = CR_GEN_DONE;
-		return gen->rc != 0 ? gen->rc : CORUN_EDONE;
-	}
-	gen->state = CR_GEN_PARKED;
-	if (value != NULL) {
-		*value = gen->value;
-	}
-	return 0;
-}
 
 int
 corun_gen_yield(corun_gen *gen, void *value)
