@@ -21,6 +21,7 @@ struct corun_exception_ctx {
 	int code;		/* the error code, 0 if none */
 	const char *detail;	/* the error's message, or NULL */
 	corun_future *future;	/* the future concerned (borrowed), or NULL */
+	const char *task;	/* the task's name when future is a task */
 };
 
 typedef void (*corun_exception_handler)(corun_loop *loop,

@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include <corun/exception.h>
-#include <corun/task.h>
 
 #include "loop-internal.h"
 
@@ -32,9 +31,8 @@ corun_loop_call_exception_handler(corun_loop *loop,
 	}
 	fprintf(stderr, "corun: %s%s%s: %s (%d)\n",
 	    ctx->message != NULL ? ctx->message : "error",
-	    ctx->future != NULL && corun_is_task(ctx->future) ? " in " : "",
-	    ctx->future != NULL && corun_is_task(ctx->future) ?
-	    corun_task_name(ctx->future) : "",
+	    ctx->task != NULL ? " in " : "",
+	    ctx->task != NULL ? ctx->task : "",
 	    ctx->detail != NULL ? ctx->detail : corun_strerror(ctx->code),
 	    ctx->code);
 }

@@ -29,6 +29,9 @@ struct cr_future_ops {
 	/* Before a public set_result/set_bytes/set_error on a pending
 	   future: 0 to allow, else the code the call returns (NULL: allow). */
 	int (*may_complete)(corun_future *fut);
+	/* When the last reference goes on a failed future whose error
+	   nobody read (NULL: nothing said). */
+	void (*unread)(corun_future *fut);
 	/* Nonzero for tasks. */
 	int is_task;
 };

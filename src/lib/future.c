@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <corun/exception.h>
-
 #include "future-internal.h"
 
 static void run_callbacks(void *arg);
@@ -59,23 +57,6 @@ corun_future_ref(corun_future *fut)
 	return fut;
 }
 
-/* A failed task whose error nobody read: say so through the loop's
-   exception handler (asyncio: "Task exception was never retrieved"). */
-static void
-report_unretrieved(corun_future *fut)
-{
-	struct corun_exception_ctx ctx = { 0 };
-
-	if (fut->ops == NULL || !fut->ops->is_task) {
-		return;
-	}
-	ctx.message = "task exception was never retrieved";
-	ctx.code = fut->err;
-	ctx.detail = fut->x.msg;
-	ctx.future = fut;
-	corun_loop_call_exception_handler(fut->loop, &ctx);
-}
-
 void
 corun_future_unref(corun_future *fut)
 {
@@ -83,8 +64,9 @@ corun_future_unref(corun_future *fut)
 		return;
 	}
 	if (__builtin_expect(fut->state == CORUN_FUTURE_ERROR &&
-	    !(fut->flags & CR_F_RETRIEVED), 0)) {
-		report_unretrieved(fut);
+	    !(fut->flags & CR_F_RETRIEVED), 0) && fut->ops != NULL &&
+	    fut->ops->unread != NULL) {
+		fut->ops->unread(fut);
 	}
 	if (fut->flags & CR_F_SHARED) {
 		corun_future_unref(fut->x.shared);

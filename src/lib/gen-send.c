@@ -4,7 +4,7 @@
  *
  * send() hands a value to the yield the body is parked in (the body reads
  * it with corun_gen_sent()); throw() makes that yield return an error
- * code; close() makes it return CORUN_ECANCELED and lets the body finish.
+ * code.  close() is in gen.c, with free.
  */
 #include "config.h"
 
@@ -48,33 +48,4 @@ corun_gen_throw(corun_gen *gen, int code, void **value)
 	gen->sent = NULL;
 	gen->thrown = code;
 	return cr_gen_resume(gen, value);
-}
-
-int
-corun_gen_close(corun_gen *gen)
-{
-	int rc;
-
-	if (gen == NULL) {
-		return CORUN_EINVAL;
-	}
-	if (gen->state == CR_GEN_RUNNING) {
-		return CORUN_ESTATE;	/* from inside its own body */
-	}
-	if (gen->state != CR_GEN_PARKED) {
-		gen->state = CR_GEN_DONE;
-		return 0;
-	}
-	gen->closing = 1;
-	rc = cr_gen_resume(gen, NULL);
-	if (rc == 0) {
-		/*
-		 * It yielded again instead of finishing (Python: RuntimeError
-		 * "generator ignored GeneratorExit").  It stays parked;
-		 * corun_gen_free() drops its stack without resuming it.
-		 */
-		return CORUN_ESTATE;
-	}
-	/* Finished: by returning 0 or CORUN_ECANCELED, fine; else its error. */
-	return rc == CORUN_EDONE || rc == CORUN_ECANCELED ? 0 : rc;
 }

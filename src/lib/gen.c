@@ -7,7 +7,7 @@
  * CORUN_EDONE.  Closing a generator parked in yield resumes it once with
  * CORUN_ECANCELED so it can release what it holds, like Python's
  * generator.close(); a body that yields again then is an error that
- * corun_gen_close() reports (gen-send.c: send, throw, close).
+ * corun_gen_close() reports (gen-send.c: send and throw).
  */
 #include "config.h"
 
@@ -77,6 +77,35 @@ corun_gen_yield(corun_gen *gen, void *value)
 		return CORUN_ECANCELED;
 	}
 	return gen->thrown;
+}
+
+int
+corun_gen_close(corun_gen *gen)
+{
+	int rc;
+
+	if (gen == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (gen->state == CR_GEN_RUNNING) {
+		return CORUN_ESTATE;	/* from inside its own body */
+	}
+	if (gen->state != CR_GEN_PARKED) {
+		gen->state = CR_GEN_DONE;
+		return 0;
+	}
+	gen->closing = 1;
+	rc = cr_gen_resume(gen, NULL);
+	if (rc == 0) {
+		/*
+		 * It yielded again instead of finishing (Python: RuntimeError
+		 * "generator ignored GeneratorExit").  It stays parked;
+		 * corun_gen_free() drops its stack without resuming it.
+		 */
+		return CORUN_ESTATE;
+	}
+	/* Finished: by returning 0 or CORUN_ECANCELED, fine; else its error. */
+	return rc == CORUN_EDONE || rc == CORUN_ECANCELED ? 0 : rc;
 }
 
 void

@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <corun/exception.h>
+
 #include "task-internal.h"
 
 static __thread struct cr_task *cr_cur_task CR_TLS;
 
 static int task_cancel(corun_future *fut);
 static int task_may_complete(corun_future *fut);
+static void task_unread(corun_future *fut);
 static void task_destroy(corun_future *fut);
 static void loop_destroy_tasks(corun_loop *loop);
 static void loop_free_task_cache(corun_loop *loop);
@@ -28,6 +31,7 @@ static const struct cr_future_ops task_ops = {
 	.cancel = task_cancel,
 	.destroy = task_destroy,
 	.may_complete = task_may_complete,
+	.unread = task_unread,
 	.is_task = 1,
 };
 
@@ -150,6 +154,21 @@ slab_grow(corun_loop *loop)
 		loop->free_tasks = t;
 	}
 	return 0;
+}
+
+/* A failed task whose error nobody read: say so through the loop's
+   exception handler (asyncio: "Task exception was never retrieved"). */
+static void
+task_unread(corun_future *fut)
+{
+	struct corun_exception_ctx ctx = { 0 };
+
+	ctx.message = "task exception was never retrieved";
+	ctx.code = fut->err;
+	ctx.detail = fut->x.msg;
+	ctx.future = fut;
+	ctx.task = corun_task_name(fut);
+	corun_loop_call_exception_handler(fut->loop, &ctx);
 }
 
 static void

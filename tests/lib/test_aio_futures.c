@@ -315,7 +315,8 @@ record_exc(corun_loop *l, const struct corun_exception_ctx *ctx, void *arg)
 START_TEST(test_base_events__test_set_exc_handler_custom)
 {
 	struct seen s = { 0, 0, "", NULL };
-	struct corun_exception_ctx ctx = { "boom", CORUN_EPROTO, NULL, NULL };
+	struct corun_exception_ctx ctx = { .message = "boom",
+	    .code = CORUN_EPROTO };
 
 	corun_loop_set_exception_handler(loop, record_exc, &s);
 	corun_loop_call_exception_handler(loop, &ctx);
