@@ -250,7 +250,8 @@ int corun_group_spawn(corun_group *g, corun_task_fn fn, void *arg,
 int corun_group_add(corun_group *g, corun_future *fut);
 
 /*
- * The group's future (borrowed).  Asking for it closes the group's
+ * The group's future, BORROWED (valid while the group lives; take a
+ * reference with corun_future_ref to keep it longer).  Asking for it closes the group's
  * membership list in the sense that the group may now complete: it is done
  * once every member is done (at the next iteration if it has none).  A
  * group whose future is never asked for never completes.  Once a member
