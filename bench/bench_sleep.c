@@ -130,7 +130,7 @@ run_variant(const char *variant, size_t n)
 		}
 	}
 	while (corun_loop_task_count(loop) > 0) {
-		corun_loop_run_once(loop, -1);
+		corun_loop_run_once(loop, CORUN_NO_TIMEOUT);
 	}
 	wall = (double)(bench_now_ns() - t0) / 1e9;
 	peak = bench_peak_rss();

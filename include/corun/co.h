@@ -110,8 +110,38 @@ int corun_gen_next(corun_gen *gen, void **value);
 int corun_gen_yield(corun_gen *gen, void *value);
 
 /*
- * Close a generator: if it is suspended in yield, resume it once with
- * CORUN_ECANCELED so it can release what it holds, then free it.
+ * Python's generator.send(): resume the body like corun_gen_next(), the
+ * yield it is parked in returning 0 and corun_gen_sent() giving in.  On a
+ * generator not started yet in must be NULL (else CORUN_ESTATE).
+ */
+int corun_gen_send(corun_gen *gen, void *in, void **value);
+
+/* Inside the body, after a yield: what the last send() handed in (NULL
+   after corun_gen_next()). */
+void *corun_gen_sent(const corun_gen *gen);
+
+/*
+ * Python's generator.throw(): resume the body with the yield it is parked
+ * in returning code (> 0).  The body may handle it and yield again (0 and
+ * *value, as next()), or return: its return code is reported as by
+ * next().  On a generator not started or already finished, returns code
+ * at once and the generator is finished, its body never run.
+ */
+int corun_gen_throw(corun_gen *gen, int code, void **value);
+
+/*
+ * Python's generator.close(): if the body is parked in yield, resume it
+ * with that yield returning CORUN_ECANCELED and let it finish.  Returns 0
+ * when it finished (returning 0 or CORUN_ECANCELED), its own error code
+ * if it returned one, CORUN_ESTATE if it yielded again instead of
+ * finishing (Python: RuntimeError) or if called from inside the body.  A
+ * finished or never started generator is just marked finished (0).
+ */
+int corun_gen_close(corun_gen *gen);
+
+/*
+ * Close (as corun_gen_close(), ignoring its result: call it first to see
+ * a body that will not finish), then free the generator.
  */
 void corun_gen_free(corun_gen *gen);
 

@@ -9,6 +9,11 @@
 #include <corun/future.h>
 #include <corun/co.h>
 #include <corun/task.h>
+#include <corun/timeout.h>
+#include <corun/sync.h>
+#include <corun/queue.h>
+#include <corun/threadsafe.h>
+#include <corun/exception.h>
 #include <corun/executor.h>
 #include <corun/job.h>
 #include <corun/pool.h>

@@ -53,6 +53,13 @@ corun_loop *corun_future_loop(const corun_future *fut);
  * Complete with an opaque result.  dtor (may be NULL) is called on value
  * when the future is freed.  On CORUN_ESTATE the value is NOT taken: the
  * caller still owns it.
+ *
+ * A task's outcome belongs to its body: set_result, set_bytes and
+ * set_error on a task are refused with CORUN_ESTATE unless called from
+ * that task's own body; called there while a cancellation request is not
+ * yet delivered (the task cancelled itself, no await since), the task
+ * completes as cancelled instead and the call returns CORUN_ECANCELED (the
+ * value is not taken).
  */
 int corun_future_set_result(corun_future *fut, void *value, corun_dtor dtor);
 
@@ -66,12 +73,27 @@ int corun_future_set_verror(corun_future *fut, int code, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
 
 /*
- * Cancel.  A plain future is completed as cancelled at once (returns 0).
- * A task is asked to cancel: the request is delivered to its coroutine at
- * its current or next await point, which returns CORUN_ECANCELED; the task
- * is done only when its body returns.  Returns CORUN_ESTATE if already done.
+ * Cancel.  The two kinds of future mean two different things here:
+ *
+ * - a plain future (and a shield) is completed as cancelled at once, its
+ *   callbacks scheduled; returns 0.
+ * - a task is only ASKED to cancel: the request is delivered to its body at
+ *   its current or next await point, which returns CORUN_ECANCELED; the
+ *   task is done only when its body returns, and it may refuse (see
+ *   corun_task_uncancel()).  Each call counts in corun_task_cancelling().
+ *   Combinators (gather, wait_for, a group's future) pass the request on
+ *   to what they wait for and complete once that has wound down.
+ *
+ * Returns CORUN_ESTATE if fut is already done (asyncio's False).
  */
 int corun_future_cancel(corun_future *fut);
+
+/*
+ * corun_future_cancel() with a message (may be NULL), copied: once fut is
+ * cancelled, corun_future_error() gives it.  The first message asked for
+ * is the one kept.  CORUN_ENOMEM if it cannot be copied.
+ */
+int corun_future_cancel_msg(corun_future *fut, const char *msg);
 
 enum corun_future_state corun_future_state(const corun_future *fut);
 int corun_future_done(const corun_future *fut);
@@ -102,10 +124,20 @@ int corun_future_add_done_callback(corun_future *fut, corun_future_cb cb,
     void *arg);
 
 /*
- * Remove every not-yet-scheduled registration of (cb, arg); returns the
- * number removed.
+ * Remove every registration of (cb, arg) of a PENDING future; returns the
+ * number removed.  As in asyncio, once fut is done its callbacks are
+ * already scheduled: this removes nothing and returns 0, and a callback
+ * that removes its siblings does not stop them from running.
  */
 int corun_future_remove_done_callback(corun_future *fut, corun_future_cb cb,
+    void *arg);
+
+/*
+ * C only: remove every registration of (cb, arg) that has not run yet,
+ * even one already scheduled because fut is done, so that arg may be
+ * freed after this call.  Returns the number removed.
+ */
+int corun_future_discard_callback(corun_future *fut, corun_future_cb cb,
     void *arg);
 
 /*

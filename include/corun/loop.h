@@ -39,14 +39,18 @@ typedef void (*corun_cb)(void *arg);
 int corun_loop_new(corun_loop **out);
 
 /*
- * Free a loop that is not running.  Pending callbacks and timers are dropped
- * without running; tasks still suspended are destroyed (their stacks freed,
- * no cleanup code runs) and their futures completed as cancelled without
- * running callbacks.  Handles and futures still referenced by the caller
- * must be released before this call.  The executor, if any, is shut down
- * (waiting for running calls to return).
+ * Free a loop that is not running: returns 0, or CORUN_EBUSY (and frees
+ * nothing) when called while the loop runs, e.g. from one of its
+ * callbacks.  The executor, if any, is shut down first (waiting for
+ * running calls to return).  Live tasks are then cancelled and the loop
+ * run without blocking (up to 64 iterations, as long as tasks remain) so
+ * that their bodies see CORUN_ECANCELED and run their cleanup code; tasks
+ * still alive after that (or when another loop runs on this thread) are
+ * destroyed without running further and completed as cancelled.  Pending
+ * callbacks and timers are dropped without running.  Handles and futures
+ * still referenced by the caller must be released before this call.
  */
-void corun_loop_free(corun_loop *loop);
+int corun_loop_free(corun_loop *loop);
 
 /* The loop running on the calling thread, or NULL. */
 corun_loop *corun_loop_current(void);
@@ -70,8 +74,10 @@ int corun_call_soon(corun_loop *loop, corun_cb cb, void *arg,
     corun_handle **out);
 
 /*
- * Schedule cb(arg) to run delay seconds from now (delay < 0 is 0).  Timers
- * with the same deadline run in the order they were scheduled.
+ * Schedule cb(arg) to run delay seconds from now.  A negative delay is a
+ * deadline in the past: due at once, and earlier than a less negative one
+ * (-2 runs before -1, as in asyncio).  Timers with the same deadline run
+ * in the order they were scheduled.
  */
 int corun_call_later(corun_loop *loop, double delay, corun_cb cb, void *arg,
     corun_handle **out);
@@ -99,15 +105,17 @@ int corun_call_soon_threadsafe(corun_loop *loop, corun_cb cb, void *arg);
 
 /*
  * Run until corun_loop_stop() is called.  The loop finishes the iteration
- * in which stop was called.  Returns CORUN_EBUSY if the loop is already
- * running, 0 otherwise.
+ * in which stop was called; a stop asked for before this call still lets
+ * one iteration run (as asyncio).  Returns CORUN_EBUSY if the loop is
+ * already running, 0 otherwise.
  */
 int corun_loop_run_forever(corun_loop *loop);
 
 /*
- * Run until fut is done (result, error or cancelled); return 0 when done,
- * CORUN_ESTATE if corun_loop_stop() ended the loop first, CORUN_EBUSY if the
- * loop is already running.  The future's outcome is read with the future API.
+ * Run until fut is done; return corun_future_status(fut): 0 for a result,
+ * the future's error code, or CORUN_ECANCELED.  CORUN_ESTATE if
+ * corun_loop_stop() ended the loop first (at least one iteration runs),
+ * CORUN_EBUSY if the loop is already running.
  */
 int corun_loop_run_until_complete(corun_loop *loop, corun_future *fut);
 

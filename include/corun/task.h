@@ -68,10 +68,21 @@ const char *corun_task_name(const corun_future *task);
 int corun_is_task(const corun_future *fut);
 
 /*
- * Number of cancellation requests made on the task and not yet delivered
- * (asyncio's Task.cancelling(), roughly).
+ * asyncio's Task.cancelling(): the number of cancellation requests made on
+ * the task (corun_future_cancel, corun_future_cancel_msg, a timeout scope,
+ * a task group) minus those withdrawn with corun_task_uncancel().  It
+ * stays counted after the request is delivered: inside the handler that
+ * sees CORUN_ECANCELED it reads 1 until uncancel.  0 for a non-task.
  */
 int corun_task_cancelling(const corun_future *task);
+
+/*
+ * asyncio's Task.uncancel(): withdraw one request; returns the count
+ * left.  At 0, a request not yet delivered is withdrawn too (the task is
+ * not cancelled at its next await).  The body uses it once it has handled
+ * a cancellation it was expecting (timeout scopes do it for it).
+ */
+int corun_task_uncancel(corun_future *task);
 
 /* ---- awaiting, from inside a stackful task ------------------------- */
 
@@ -208,7 +219,29 @@ void corun_as_completed_free(corun_as_completed *ac);
  */
 typedef struct corun_group corun_group;
 
+/*
+ * Create a group; *out is owned by the caller (corun_group_free).  Made
+ * inside a task of loop, the group has that task as its owner, as an
+ * asyncio.TaskGroup entered in it: a member's failure cancels the owner as
+ * well as the other members (so that whatever the owner awaits in the
+ * group's body stops), and corun_group_wait() ends the group.
+ */
 int corun_group_new(corun_loop *loop, corun_group **out);
+
+/*
+ * From the owner task: the end of the group's body (asyncio's
+ * "async with TaskGroup()" exit).  rc is the status the body ends with (0,
+ * or the error or CORUN_ECANCELED an await of it returned); an error or a
+ * cancellation there cancels the members.  Waits until every member is
+ * done (a cancellation of the owner while waiting cancels the members and
+ * waits on), withdraws the cancellation the group made of its owner
+ * (corun_task_uncancel), and returns CORUN_EMULTI if any member (or the
+ * body, as "body") failed, listed by corun_group_error(); else
+ * CORUN_ECANCELED if the owner was cancelled from elsewhere; else 0.  The
+ * group is complete after it: no corun_group_future() call is needed.
+ * CORUN_ESTATE when not called from the owner.
+ */
+int corun_group_wait(corun_group *g, int rc);
 
 int corun_group_spawn(corun_group *g, corun_task_fn fn, void *arg,
     const struct corun_task_opts *opts, corun_future **out);
@@ -217,7 +250,8 @@ int corun_group_spawn(corun_group *g, corun_task_fn fn, void *arg,
 int corun_group_add(corun_group *g, corun_future *fut);
 
 /*
- * The group's future (borrowed).  Asking for it closes the group's
+ * The group's future, BORROWED (valid while the group lives; take a
+ * reference with corun_future_ref to keep it longer).  Asking for it closes the group's
  * membership list in the sense that the group may now complete: it is done
  * once every member is done (at the next iteration if it has none).  A
  * group whose future is never asked for never completes.  Once a member

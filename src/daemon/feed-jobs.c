@@ -259,7 +259,7 @@ cd_feed_forget_all(struct cd_daemon *d)
 
 	for (r = d->inflight; r != NULL; r = next) {
 		next = r->next;
-		corun_future_remove_done_callback(r->fut, on_done, r);
+		corun_future_discard_callback(r->fut, on_done, r);
 		corun_future_unref(r->fut);
 		free(r);
 	}

@@ -60,17 +60,42 @@ ac_timer_drop(void *arg)
 	cr_combine_timer_fired(&ac->timer);
 }
 
+static int ac_new(corun_loop *loop, corun_future *const *futs, size_t n,
+    double timeout, corun_as_completed **out);
+
 int
 corun_as_completed_new(corun_loop *loop, corun_future *const *futs,
     size_t n, double timeout, corun_as_completed **out)
 {
-	corun_as_completed *ac;
-	size_t i, alloc = n > 0 ? n : 1;
+	corun_future **uniq;
+	size_t nuniq;
 	int rc = 0;
 
 	if (out == NULL || (rc = cr_combine_check_inputs(loop, futs, n)) != 0) {
 		return rc != 0 ? rc : CORUN_EINVAL;
 	}
+	if (isnan(timeout)) {
+		return CORUN_EINVAL;
+	}
+	/* A future given twice comes back once. */
+	if ((rc = cr_combine_unique(futs, n, &uniq, &nuniq)) != 0) {
+		return rc;
+	}
+	rc = ac_new(loop, uniq, nuniq, timeout, out);
+	if (uniq != futs) {
+		free(uniq);
+	}
+	return rc;
+}
+
+static int
+ac_new(corun_loop *loop, corun_future *const *futs, size_t n,
+    double timeout, corun_as_completed **out)
+{
+	corun_as_completed *ac;
+	size_t i, alloc = n > 0 ? n : 1;
+	int rc = 0;
+
 	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
 		return CORUN_ENOMEM;
 	}
@@ -86,8 +111,8 @@ corun_as_completed_new(corun_loop *loop, corun_future *const *futs,
 		ac->n = i + 1;
 		rc = corun_future_add_done_callback(futs[i], ac_done, ac);
 	}
-	if (rc == 0 && timeout >= 0 && n > 0) {
-		rc = corun_call_later(loop, timeout, ac_timeout, ac,
+	if (rc == 0 && !cr_no_timeout(timeout) && n > 0) {
+		rc = corun_call_later(loop, cr_timeout_delay(timeout), ac_timeout, ac,
 		    &ac->timer);
 		if (rc == 0) {
 			ac->timer->drop = ac_timer_drop;
@@ -155,7 +180,7 @@ corun_as_completed_free(corun_as_completed *ac)
 		cr_combine_timer_fired(&ac->timer);
 	}
 	for (i = 0; i < ac->n; i++) {
-		corun_future_remove_done_callback(ac->futs[i], ac_done, ac);
+		corun_future_discard_callback(ac->futs[i], ac_done, ac);
 		corun_future_unref(ac->futs[i]);
 	}
 	free(ac->futs);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -91,7 +92,7 @@ corun_await(corun_future *fut)
 	t->wake = 0;
 	rc = suspend(t, CR_W_FUTURE);
 	/* Woken by a cancel before fut was done: stop listening. */
-	corun_future_remove_done_callback(fut, cr_task_on_done, t);
+	corun_future_discard_callback(fut, cr_task_on_done, t);
 	corun_future_unref(fut);
 	return rc;
 }
@@ -165,14 +166,19 @@ corun_wait_fd(int fd, short events, double timeout, short *revents)
 	if (ev == NULL) {
 		return CORUN_ENOMEM;
 	}
-	if (timeout >= 0) {
+	if (isnan(timeout)) {
+		return CORUN_EINVAL;
+	}
+	if (!(isinf(timeout) && timeout > 0)) {
 		if (timeout > 1e9) {
 			timeout = 1e9;
+		} else if (timeout < 0) {
+			timeout = 0;	/* already expired */
 		}
 		tv.tv_sec = (time_t)timeout;
 		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
 	}
-	if (event_add(ev, timeout >= 0 ? &tv : NULL) != 0) {
+	if (event_add(ev, isinf(timeout) ? NULL : &tv) != 0) {
 		event_free(ev);
 		return CORUN_ESYS;
 	}
@@ -238,7 +244,8 @@ wait_child(pid_t pid, int *status, int nowait)
 			break;
 		}
 		if (pidfd >= 0) {
-			rc = corun_wait_fd(pidfd, CORUN_READ, -1, NULL);
+			rc = corun_wait_fd(pidfd, CORUN_READ,
+			    CORUN_NO_TIMEOUT, NULL);
 		} else {
 			/* No pidfd (old kernel): poll with backoff. */
 			rc = corun_sleep(delay);

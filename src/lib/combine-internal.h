@@ -21,6 +21,7 @@
 #ifndef CORUN_COMBINE_INTERNAL_H
 #define CORUN_COMBINE_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include <corun/task.h>
@@ -44,5 +45,27 @@ void cr_combine_timer_fired(corun_handle **h);
    CORUN_EINVAL. */
 int cr_combine_check_inputs(corun_loop *loop, corun_future *const *futs,
     size_t n);
+
+/*
+ * The same input futures once each, in the order of their first
+ * occurrence: *uniq is futs itself when there is no duplicate (*nuniq ==
+ * n), else a malloc'd array the caller frees.  CORUN_ENOMEM.
+ */
+int cr_combine_unique(corun_future *const *futs, size_t n,
+    corun_future ***uniq, size_t *nuniq);
+
+/* A timeout argument: CORUN_NO_TIMEOUT (or any +inf) waits for ever. */
+static inline int
+cr_no_timeout(double t)
+{
+	return isinf(t) && t > 0;
+}
+
+/* The delay to arm for a timeout: negative means already expired (0). */
+static inline double
+cr_timeout_delay(double t)
+{
+	return t > 0 ? t : 0;
+}
 
 #endif /* CORUN_COMBINE_INTERNAL_H */

@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "combine-internal.h"
 
@@ -78,6 +80,66 @@ cr_combine_check_inputs(corun_loop *loop, corun_future *const *futs, size_t n)
 	return 0;
 }
 
+static int
+ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(corun_future *const *)a;
+	uintptr_t y = (uintptr_t)*(corun_future *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+cr_combine_unique(corun_future *const *futs, size_t n, corun_future ***uniq,
+    size_t *nuniq)
+{
+	corun_future **sorted, **out;
+	unsigned char *seen;
+	size_t i, k = 0;
+	int dup = 0;
+
+	*uniq = (corun_future **)futs;
+	*nuniq = n;
+	if (n < 2) {
+		return 0;
+	}
+	if ((sorted = malloc(n * sizeof(*sorted))) == NULL) {
+		return CORUN_ENOMEM;
+	}
+	memcpy(sorted, futs, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), ptr_cmp);
+	for (i = 1; i < n && !dup; i++) {
+		dup = sorted[i] == sorted[i - 1];
+	}
+	out = dup ? malloc(n * sizeof(*out)) : NULL;
+	seen = dup ? calloc(n, 1) : NULL;
+	if (dup && (out == NULL || seen == NULL)) {
+		free(out);
+		free(seen);
+		free(sorted);
+		return CORUN_ENOMEM;
+	}
+	for (i = 0; dup && i < n; i++) {
+		corun_future **at = bsearch(&futs[i], sorted, n,
+		    sizeof(*sorted), ptr_cmp);
+		/* bsearch may land on any of equal keys: use the first. */
+		while (at > sorted && at[-1] == futs[i]) {
+			at--;
+		}
+		if (!seen[at - sorted]) {
+			seen[at - sorted] = 1;
+			out[k++] = futs[i];
+		}
+	}
+	free(seen);
+	free(sorted);
+	if (dup) {
+		*uniq = out;
+		*nuniq = k;
+	}
+	return 0;
+}
+
 /* ---- shield ----------------------------------------------------------- */
 
 struct cr_shield {
@@ -92,7 +154,7 @@ shield_destroy(corun_future *fut)
 {
 	struct cr_shield *sh = (struct cr_shield *)fut;
 
-	corun_future_remove_done_callback(sh->inner, shield_done, sh);
+	corun_future_discard_callback(sh->inner, shield_done, sh);
 	corun_future_unref(sh->inner);
 	free(sh);
 }
@@ -120,6 +182,11 @@ corun_shield(corun_future *fut, corun_future **out)
 
 	if (fut == NULL || out == NULL) {
 		return CORUN_EINVAL;
+	}
+	if (corun_future_done(fut)) {
+		/* Nothing to protect: the future itself (as asyncio). */
+		*out = corun_future_ref(fut);
+		return 0;
 	}
 	if ((sh = calloc(1, sizeof(*sh))) == NULL) {
 		return CORUN_ENOMEM;
@@ -164,7 +231,7 @@ wait_for_destroy(corun_future *fut)
 {
 	struct cr_wait_for *wf = (struct cr_wait_for *)fut;
 
-	corun_future_remove_done_callback(wf->inner, wait_for_done, wf);
+	corun_future_discard_callback(wf->inner, wait_for_done, wf);
 	corun_handle_release(wf->timer);
 	corun_future_unref(wf->inner);
 	free(wf);
@@ -186,7 +253,7 @@ wait_for_done(corun_future *inner, void *arg)
 	if (!corun_future_done(fut)) {
 		if (wf->cancel_req) {
 			cr_future_complete_cancelled(fut);
-		} else if (wf->timed_out) {
+		} else if (wf->timed_out && corun_future_cancelled(inner)) {
 			corun_future_set_error(fut, CORUN_ETIMEDOUT,
 			    "timed out after %g s", wf->timeout);
 		} else {
@@ -216,7 +283,7 @@ corun_wait_for(corun_future *fut, double timeout, corun_future **out)
 	struct cr_wait_for *wf;
 	int rc;
 
-	if (fut == NULL || out == NULL) {
+	if (fut == NULL || out == NULL || isnan(timeout)) {
 		return CORUN_EINVAL;
 	}
 	if ((wf = calloc(1, sizeof(*wf))) == NULL) {
@@ -226,9 +293,11 @@ corun_wait_for(corun_future *fut, double timeout, corun_future **out)
 	wf->inner = corun_future_ref(fut);
 	wf->timeout = timeout;
 	rc = corun_future_add_done_callback(fut, wait_for_done, wf);
-	/* timeout < 0: no timeout (the callback above does all the work). */
-	if (rc == 0 && timeout >= 0) {
-		rc = cr_combine_timer_arm(&wf->fut, timeout, wait_for_timeout, &wf->timer);
+	/* Without a timeout the callback above does all the work; a
+	   negative one has expired: the timer runs at the next iteration. */
+	if (rc == 0 && !cr_no_timeout(timeout)) {
+		rc = cr_combine_timer_arm(&wf->fut, cr_timeout_delay(timeout),
+		    wait_for_timeout, &wf->timer);
 	}
 	if (rc != 0) {
 		corun_future_unref(&wf->fut);	/* destroy unregisters */

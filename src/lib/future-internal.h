@@ -26,6 +26,12 @@ struct cr_future_ops {
 	int (*cancel)(corun_future *fut);
 	/* Release the extra state when the future is freed. */
 	void (*destroy)(corun_future *fut);
+	/* Before a public set_result/set_bytes/set_error on a pending
+	   future: 0 to allow, else the code the call returns (NULL: allow). */
+	int (*may_complete)(corun_future *fut);
+	/* When the last reference goes on a failed future whose error
+	   nobody read (NULL: nothing said). */
+	void (*unread)(corun_future *fut);
 	/* Nonzero for tasks. */
 	int is_task;
 };
@@ -51,6 +57,7 @@ struct corun_future {
 
 #define CR_F_CB_SCHEDULED 0x1		/* callbacks are in the ready queue */
 #define CR_F_SHARED 0x2			/* x.shared is set */
+#define CR_F_RETRIEVED 0x4		/* its outcome was read */
 
 /*
  * Initialise fut (embedded in a bigger object) as pending with one
@@ -62,6 +69,13 @@ void cr_future_init(corun_future *fut, corun_loop *loop,
 /* Complete a pending fut as cancelled, bypassing ops->cancel: 0, or
    CORUN_ESTATE when fut is already done.  Callbacks run later, once. */
 int cr_future_complete_cancelled(corun_future *fut);
+/* Complete a pending fut, bypassing ops->may_complete: the owner's own
+   completion (a task's body returning). */
+int cr_future_set_result(corun_future *fut, void *value, corun_dtor dtor);
+/* As corun_future_set_error; with as_error, CORUN_ECANCELED makes an
+   error (a gather whose child was cancelled), not a cancelled future. */
+int cr_future_set_error(corun_future *fut, int code, int as_error,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The drop hook of the handle that runs fut's callbacks: releases the
    reference that handle held, running none of them. */
 void cr_future_drop_callbacks(void *fut);

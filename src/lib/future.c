@@ -63,6 +63,11 @@ corun_future_unref(corun_future *fut)
 	if (fut == NULL || --fut->refs > 0) {
 		return;
 	}
+	if (__builtin_expect(fut->state == CORUN_FUTURE_ERROR &&
+	    !(fut->flags & CR_F_RETRIEVED), 0) && fut->ops != NULL &&
+	    fut->ops->unread != NULL) {
+		fut->ops->unread(fut);
+	}
 	if (fut->flags & CR_F_SHARED) {
 		corun_future_unref(fut->x.shared);
 	} else {
@@ -71,9 +76,13 @@ corun_future_unref(corun_future *fut)
 		} else if (fut->state == CORUN_FUTURE_RESULT && fut->len > 0) {
 			free(fut->value);	/* bytes are ours */
 		}
-		free(fut->x.msg);
+		if (fut->x.msg != NULL) {
+			free(fut->x.msg);
+		}
 	}
-	free(fut->cbs);
+	if (fut->cbs != NULL) {
+		free(fut->cbs);
+	}
 	if (fut->ops != NULL && fut->ops->destroy != NULL) {
 		fut->ops->destroy(fut);	/* frees the enclosing object */
 	} else {
@@ -87,7 +96,7 @@ corun_future_loop(const corun_future *fut)
 	return fut->loop;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 schedule_callbacks(corun_future *fut)
 {
 	struct corun_handle *h;
@@ -131,6 +140,19 @@ cr_future_drop_callbacks(void *arg)
 	corun_future_unref(fut);
 }
 
+/*
+ * A pending future may hold the message of a cancellation asked for but
+ * not yet done (a task winding down) in x.msg; another outcome drops it.
+ */
+static inline void
+drop_pending_msg(corun_future *fut)
+{
+	if (fut->x.msg != NULL) {	/* rare: no call on the hot path */
+		free(fut->x.msg);
+		fut->x.msg = NULL;
+	}
+}
+
 /* Mark done and schedule callbacks; the caller has set the outcome. */
 static void
 complete(corun_future *fut, enum corun_future_state state)
@@ -140,19 +162,33 @@ complete(corun_future *fut, enum corun_future_state state)
 	 * Without memory for the handle the callbacks cannot be scheduled
 	 * now; the next add_done_callback or completion retries.  Handles
 	 * come from a free list, so this needs the heap to be exhausted.
+	 * No call at all for a future without callbacks (most tasks).
 	 */
-	(void)schedule_callbacks(fut);
+	if (fut->cb_run != fut->ncb) {
+		(void)schedule_callbacks(fut);
+	}
 }
 
-int
-corun_future_set_result(corun_future *fut, void *value, corun_dtor dtor)
+/* May the caller complete fut now?  0, or the code to return instead. */
+static int
+may_complete(corun_future *fut)
 {
-	if (fut == NULL) {
-		return CORUN_EINVAL;
-	}
 	if (fut->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
 	}
+	if (fut->ops != NULL && fut->ops->may_complete != NULL) {
+		return fut->ops->may_complete(fut);
+	}
+	return 0;
+}
+
+int
+cr_future_set_result(corun_future *fut, void *value, corun_dtor dtor)
+{
+	if (fut->state != CORUN_FUTURE_PENDING) {
+		return CORUN_ESTATE;
+	}
+	drop_pending_msg(fut);
 	fut->value = value;
 	fut->dtor = dtor;
 	fut->len = 0;
@@ -161,15 +197,31 @@ corun_future_set_result(corun_future *fut, void *value, corun_dtor dtor)
 }
 
 int
+corun_future_set_result(corun_future *fut, void *value, corun_dtor dtor)
+{
+	int rc;
+
+	if (fut == NULL) {
+		return CORUN_EINVAL;
+	}
+	if ((rc = may_complete(fut)) != 0) {
+		return rc;
+	}
+	return cr_future_set_result(fut, value, dtor);
+}
+
+int
 corun_future_set_bytes(corun_future *fut, const void *buf, size_t len)
 {
 	char *copy;
 
+	int rc;
+
 	if (fut == NULL || (buf == NULL && len > 0)) {
 		return CORUN_EINVAL;
 	}
-	if (fut->state != CORUN_FUTURE_PENDING) {
-		return CORUN_ESTATE;
+	if ((rc = may_complete(fut)) != 0) {
+		return rc;
 	}
 	if ((copy = malloc(len + 1)) == NULL) {
 		return CORUN_ENOMEM;
@@ -178,6 +230,7 @@ corun_future_set_bytes(corun_future *fut, const void *buf, size_t len)
 		memcpy(copy, buf, len);
 	}
 	copy[len] = '\0';
+	drop_pending_msg(fut);
 	if (len == 0) {
 		/* len 0 marks "not ours" in unref; give it a destructor. */
 		fut->dtor = free;
@@ -188,18 +241,17 @@ corun_future_set_bytes(corun_future *fut, const void *buf, size_t len)
 	return 0;
 }
 
-int
-corun_future_set_verror(corun_future *fut, int code, const char *fmt,
+/* Complete as an error; as_error keeps CORUN_ECANCELED an error. */
+static int
+set_verror(corun_future *fut, int code, int as_error, const char *fmt,
     va_list ap)
 {
 	char *msg = NULL;
 
-	if (fut == NULL || code <= 0) {
-		return CORUN_EINVAL;
-	}
 	if (fut->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
 	}
+	drop_pending_msg(fut);
 	if (fmt != NULL && vasprintf(&msg, fmt, ap) < 0) {
 		msg = NULL;
 	}
@@ -209,9 +261,37 @@ corun_future_set_verror(corun_future *fut, int code, const char *fmt,
 	}
 	fut->err = code;
 	fut->x.msg = msg;
-	complete(fut, code == CORUN_ECANCELED ? CORUN_FUTURE_CANCELLED :
-	    CORUN_FUTURE_ERROR);
+	complete(fut, code == CORUN_ECANCELED && !as_error ?
+	    CORUN_FUTURE_CANCELLED : CORUN_FUTURE_ERROR);
 	return 0;
+}
+
+int
+corun_future_set_verror(corun_future *fut, int code, const char *fmt,
+    va_list ap)
+{
+	int rc;
+
+	if (fut == NULL || code <= 0) {
+		return CORUN_EINVAL;
+	}
+	if ((rc = may_complete(fut)) != 0) {
+		return rc;
+	}
+	return set_verror(fut, code, 0, fmt, ap);
+}
+
+int
+cr_future_set_error(corun_future *fut, int code, int as_error,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = set_verror(fut, code, as_error, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int
@@ -232,6 +312,7 @@ cr_future_complete_cancelled(corun_future *fut)
 	if (fut->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
 	}
+	/* x.msg: the cancel message stashed while pending, if any. */
 	fut->err = CORUN_ECANCELED;
 	complete(fut, CORUN_FUTURE_CANCELLED);
 	return 0;
@@ -240,11 +321,30 @@ cr_future_complete_cancelled(corun_future *fut)
 int
 corun_future_cancel(corun_future *fut)
 {
+	return corun_future_cancel_msg(fut, NULL);
+}
+
+int
+corun_future_cancel_msg(corun_future *fut, const char *msg)
+{
 	if (fut == NULL) {
 		return CORUN_EINVAL;
 	}
 	if (fut->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
+	}
+	if (msg != NULL) {
+		char *copy = strdup(msg);
+
+		if (copy == NULL) {
+			return CORUN_ENOMEM;
+		}
+		/* The first message asked for is kept (as asyncio's). */
+		if (fut->x.msg == NULL) {
+			fut->x.msg = copy;
+		} else {
+			free(copy);
+		}
 	}
 	if (fut->ops != NULL && fut->ops->cancel != NULL) {
 		return fut->ops->cancel(fut);
@@ -273,6 +373,8 @@ corun_future_cancelled(const corun_future *fut)
 int
 corun_future_status(const corun_future *fut)
 {
+	/* Reading the outcome retrieves an error (a flag, not the value). */
+	((corun_future *)fut)->flags |= CR_F_RETRIEVED;
 	switch (fut->state) {
 	case CORUN_FUTURE_PENDING:
 		return CORUN_ESTATE;
@@ -306,6 +408,7 @@ corun_future_error(const corun_future *fut, const char **msg)
 	const char *m = NULL;
 	int code = 0;
 
+	((corun_future *)fut)->flags |= CR_F_RETRIEVED;
 	if (fut->state == CORUN_FUTURE_ERROR) {
 		code = fut->err;
 		m = fut->x.msg;
@@ -353,7 +456,22 @@ int
 corun_future_remove_done_callback(corun_future *fut, corun_future_cb cb,
     void *arg)
 {
+	/* Done: every callback is already scheduled and will run. */
+	if (fut == NULL || fut->state != CORUN_FUTURE_PENDING) {
+		return 0;
+	}
+	return corun_future_discard_callback(fut, cb, arg);
+}
+
+int
+corun_future_discard_callback(corun_future *fut, corun_future_cb cb,
+    void *arg)
+{
 	int n = 0;
+
+	if (fut == NULL) {
+		return 0;
+	}
 
 	for (uint32_t i = fut->cb_run; i < fut->ncb; i++) {
 		struct cr_cb_entry *e = cb_at(fut, i);
@@ -375,8 +493,10 @@ corun_future_copy_outcome(corun_future *dst, const corun_future *src)
 	if (dst->state != CORUN_FUTURE_PENDING) {
 		return CORUN_ESTATE;
 	}
+	((corun_future *)src)->flags |= CR_F_RETRIEVED;	/* passed on */
 	switch (src->state) {
 	case CORUN_FUTURE_RESULT:
+		drop_pending_msg(dst);
 		if (src->len > 0 || src->dtor != NULL) {
 			/*
 			 * An owned value: share it.  dst keeps src alive and
@@ -391,11 +511,14 @@ corun_future_copy_outcome(corun_future *dst, const corun_future *src)
 			complete(dst, CORUN_FUTURE_RESULT);
 			return 0;
 		}
-		return corun_future_set_result(dst, src->value, NULL);
+		return cr_future_set_result(dst, src->value, NULL);
 	case CORUN_FUTURE_CANCELLED:
+		if (dst->x.msg == NULL && src->x.msg != NULL) {
+			dst->x.msg = strdup(src->x.msg);
+		}
 		return cr_future_complete_cancelled(dst);
 	default:
-		return corun_future_set_error(dst, src->err, "%s",
+		return cr_future_set_error(dst, src->err, 1, "%s",
 		    src->x.msg != NULL ? src->x.msg :
 		    corun_strerror(src->err));
 	}

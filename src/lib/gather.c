@@ -16,7 +16,6 @@ struct cr_gather {
 	size_t n, ndone;
 	int flags;
 	int cancel_req;
-	corun_handle *soon;		/* n == 0: completes next iteration */
 };
 
 static void
@@ -35,11 +34,19 @@ gather_cancel(corun_future *fut)
 	struct cr_gather *g = (struct cr_gather *)fut;
 	size_t i;
 
-	/* The children's callbacks (or the n == 0 timer) complete us. */
-	g->cancel_req = 1;
+	int any = 0;
+
+	/* The children's callbacks complete us.  Nothing left to cancel:
+	   refused, the outcome stays (asyncio's False). */
 	for (i = 0; i < g->n; i++) {
-		corun_future_cancel(g->futs[i]);
+		if (corun_future_cancel(g->futs[i]) == 0) {
+			any = 1;
+		}
 	}
+	if (!any) {
+		return CORUN_ESTATE;
+	}
+	g->cancel_req = 1;
 	return 0;
 }
 
@@ -52,11 +59,10 @@ gather_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
-		corun_future_remove_done_callback(g->futs[i],
+		corun_future_discard_callback(g->futs[i],
 		    gather_child_done, g);
 		corun_future_unref(g->futs[i]);
 	}
-	corun_handle_release(g->soon);
 	free(g->futs);
 	free(g);
 }
@@ -77,6 +83,10 @@ gather_child_done(corun_future *child, void *arg)
 		    !(g->flags & CORUN_GATHER_RETURN_ERRORS)) {
 			if (g->cancel_req) {
 				cr_future_complete_cancelled(&g->fut);
+			} else if (corun_future_cancelled(child)) {
+				/* A child's cancellation is gather's error. */
+				cr_future_set_error(&g->fut, CORUN_ECANCELED, 1,
+				    "a gathered future was cancelled");
 			} else {
 				corun_future_copy_outcome(&g->fut, child);
 			}
@@ -84,18 +94,6 @@ gather_child_done(corun_future *child, void *arg)
 			gather_finish(g);
 		}
 	}
-}
-
-static void
-gather_empty(void *arg)
-{
-	struct cr_gather *g = arg;
-
-	cr_combine_timer_fired(&g->soon);
-	if (!corun_future_done(&g->fut)) {
-		gather_finish(g);
-	}
-	corun_future_unref(&g->fut);
 }
 
 int
@@ -119,7 +117,7 @@ corun_gather(corun_loop *loop, corun_future *const *futs, size_t n,
 	cr_future_init(&g->fut, loop, &gather_ops);
 	g->flags = flags;
 	if (n == 0) {
-		rc = cr_combine_timer_arm(&g->fut, -1, gather_empty, &g->soon);
+		gather_finish(g);	/* nothing to wait for: done at once */
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		g->futs[i] = corun_future_ref(futs[i]);

@@ -6,30 +6,14 @@
  * that saw it end (CORUN_EDONE for 0) and every later next() says
  * CORUN_EDONE.  Closing a generator parked in yield resumes it once with
  * CORUN_ECANCELED so it can release what it holds, like Python's
- * generator.close(); a body that yields again then is simply dropped.
+ * generator.close(); a body that yields again then is an error that
+ * corun_gen_close() reports (gen-send.c: send and throw).
  */
 #include "config.h"
 
 #include <stdlib.h>
 
-#include <corun/co.h>
-
-enum cr_gen_state {
-	CR_GEN_NEW,		/* body not started */
-	CR_GEN_PARKED,		/* suspended in yield */
-	CR_GEN_RUNNING,		/* inside next() */
-	CR_GEN_DONE		/* body returned and its code was reported */
-};
-
-struct corun_gen {
-	corun_co	*co;
-	corun_gen_fn	 fn;
-	void		*arg;
-	void		*value;		/* last yielded value */
-	int		 rc;		/* body's return code */
-	int		 closing;	/* corun_gen_free() is resuming us */
-	enum cr_gen_state state;
-};
+#include "gen-internal.h"
 
 static void
 cr_gen_body(void *p)
@@ -66,33 +50,14 @@ corun_gen_new(corun_gen_fn fn, void *arg, size_t stack_size,
 int
 corun_gen_next(corun_gen *gen, void **value)
 {
-	int rc;
-
 	if (gen == NULL) {
 		return CORUN_EINVAL;
 	}
-	if (gen->state == CR_GEN_DONE) {
-		return CORUN_EDONE;
-	}
-	if (gen->state == CR_GEN_RUNNING) {
-		/* next() from inside the body, or from something it resumed. */
-		return CORUN_ESTATE;
-	}
-	gen->state = CR_GEN_RUNNING;
-	if ((rc = corun_co_resume(gen->co)) != 0) {
-		gen->state = CR_GEN_PARKED;
-		return rc;
-	}
-	if (corun_co_finished(gen->co)) {
-		gen->state = CR_GEN_DONE;
-		return gen->rc != 0 ? gen->rc : CORUN_EDONE;
-	}
-	gen->state = CR_GEN_PARKED;
-	if (value != NULL) {
-		*value = gen->value;
-	}
-	return 0;
+	gen->sent = NULL;
+	gen->thrown = 0;
+	return cr_gen_resume(gen, value);
 }
+
 
 int
 corun_gen_yield(corun_gen *gen, void *value)
@@ -108,7 +73,39 @@ corun_gen_yield(corun_gen *gen, void *value)
 	}
 	gen->value = value;
 	(void)corun_co_suspend();
-	return gen->closing ? CORUN_ECANCELED : 0;
+	if (gen->closing) {
+		return CORUN_ECANCELED;
+	}
+	return gen->thrown;
+}
+
+int
+corun_gen_close(corun_gen *gen)
+{
+	int rc;
+
+	if (gen == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (gen->state == CR_GEN_RUNNING) {
+		return CORUN_ESTATE;	/* from inside its own body */
+	}
+	if (gen->state != CR_GEN_PARKED) {
+		gen->state = CR_GEN_DONE;
+		return 0;
+	}
+	gen->closing = 1;
+	rc = cr_gen_resume(gen, NULL);
+	if (rc == 0) {
+		/*
+		 * It yielded again instead of finishing (Python: RuntimeError
+		 * "generator ignored GeneratorExit").  It stays parked;
+		 * corun_gen_free() drops its stack without resuming it.
+		 */
+		return CORUN_ESTATE;
+	}
+	/* Finished: by returning 0 or CORUN_ECANCELED, fine; else its error. */
+	return rc == CORUN_EDONE || rc == CORUN_ECANCELED ? 0 : rc;
 }
 
 void
@@ -124,11 +121,7 @@ corun_gen_free(corun_gen *gen)
 	if (gen->state == CR_GEN_RUNNING) {
 		return;
 	}
-	if (gen->state == CR_GEN_PARKED) {
-		gen->closing = 1;
-		gen->state = CR_GEN_RUNNING;
-		(void)corun_co_resume(gen->co);
-	}
+	(void)corun_gen_close(gen);
 	corun_co_free(gen->co);
 	free(gen);
 }

@@ -37,9 +37,12 @@ struct corun_group {
 	struct cr_group_err *errs;
 	size_t nerrs, errcap;
 	corun_handle *soon;		/* a completion check is scheduled */
+	corun_future *owner;		/* the task that made the group (ref) */
 	int requested;			/* corun_group_future() was called */
 	int failing;			/* a member failed: siblings cancelled */
 	int cancel_req;			/* the group's future was cancelled */
+	int owner_cancelled;		/* we cancelled the owner */
+	int aborting;			/* corun_group_wait saw an error */
 };
 
 static int group_fut_cancel(corun_future *fut);
@@ -144,6 +147,13 @@ member_done(corun_future *m, void *arg)
 			g->failing = 1;
 			cancel_members(g);
 		}
+		/* The owner is cancelled too, to stop what it is doing in
+		   the group's body; corun_group_wait withdraws it. */
+		if (g->owner != NULL && !g->aborting && !g->owner_cancelled &&
+		    !corun_future_done(g->owner)) {
+			g->owner_cancelled = 1;
+			(void)corun_future_cancel(g->owner);
+		}
 	}
 	group_check(g);
 }
@@ -200,7 +210,7 @@ group_destroy(corun_future *fut)
 	size_t i;
 
 	for (i = 0; i < g->nmembers; i++) {
-		corun_future_remove_done_callback(g->members[i], member_done,
+		corun_future_discard_callback(g->members[i], member_done,
 		    g);
 		corun_future_unref(g->members[i]);
 	}
@@ -209,6 +219,7 @@ group_destroy(corun_future *fut)
 		free(g->errs[i].who);
 	}
 	corun_handle_release(g->soon);
+	corun_future_unref(g->owner);
 	free(g->members);
 	free(g->errs);
 	free(g);
@@ -226,8 +237,80 @@ corun_group_new(corun_loop *loop, corun_group **out)
 		return CORUN_ENOMEM;
 	}
 	cr_future_init(&g->fut, loop, &group_ops);
+	if (corun_task_self() != NULL &&
+	    corun_future_loop(corun_task_self()) == loop) {
+		g->owner = corun_future_ref(corun_task_self());
+	}
 	*out = g;
 	return 0;
+}
+
+/* Record the body's own error as the group's (asyncio: it joins the
+   ExceptionGroup). */
+static void
+record_body_error(corun_group *g, int code)
+{
+	if (g->nerrs == g->errcap) {
+		size_t cap = g->errcap ? g->errcap * 2 : 4;
+		struct cr_group_err *e = realloc(g->errs, cap * sizeof(*e));
+
+		if (e == NULL) {
+			return;
+		}
+		g->errs = e;
+		g->errcap = cap;
+	}
+	g->errs[g->nerrs].code = code;
+	g->errs[g->nerrs].msg = strdup(corun_strerror(code));
+	g->errs[g->nerrs].who = strdup("body");
+	if (g->errs[g->nerrs].msg == NULL || g->errs[g->nerrs].who == NULL) {
+		free(g->errs[g->nerrs].msg);
+		free(g->errs[g->nerrs].who);
+		return;
+	}
+	g->nerrs++;
+}
+
+int
+corun_group_wait(corun_group *g, int rc)
+{
+	int propagate = 0, st;
+
+	if (g == NULL) {
+		return CORUN_EINVAL;
+	}
+	if (g->owner == NULL || corun_task_self() != g->owner) {
+		return CORUN_ESTATE;
+	}
+	if (rc == CORUN_ECANCELED) {
+		propagate = 1;
+	} else if (rc != 0) {
+		record_body_error(g, rc);
+	}
+	if (rc != 0) {
+		g->aborting = 1;
+		g->failing = 1;
+		cancel_members(g);
+	}
+	while (!corun_future_done(corun_group_future(g))) {
+		st = corun_await(&g->fut);
+		if (st == CORUN_ECANCELED && !corun_future_done(&g->fut)) {
+			/* Cancelled while waiting: stop the members, go on. */
+			propagate = 1;
+			g->aborting = 1;
+			cancel_members(g);
+		} else if (st == CORUN_ECANCELED && !g->owner_cancelled) {
+			propagate = 1;
+		}
+	}
+	/* Our own cancellation of the owner does not leave the group. */
+	if (g->owner_cancelled && corun_task_uncancel(g->owner) == 0) {
+		propagate = 0;
+	}
+	if (g->nerrs > 0) {
+		return CORUN_EMULTI;
+	}
+	return propagate ? CORUN_ECANCELED : 0;
 }
 
 /* Room for one more member, before anything is started. */
@@ -359,7 +442,7 @@ corun_group_free(corun_group *g)
 		return;
 	}
 	for (i = 0; i < g->nmembers; i++) {
-		corun_future_remove_done_callback(g->members[i], member_done,
+		corun_future_discard_callback(g->members[i], member_done,
 		    g);
 	}
 	if (g->soon != NULL && corun_handle_cancel(g->soon) == 0) {

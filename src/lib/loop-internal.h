@@ -87,6 +87,7 @@ enum {
 
 struct cr_executor;
 struct cr_task;
+struct corun_exception_ctx;
 
 struct corun_loop {
 	struct event_base *base;
@@ -136,6 +137,11 @@ struct corun_loop {
 	/* Owned by executor.c. */
 	struct cr_executor *executor;	/* lazily created */
 	size_t executor_threads;
+
+	/* exception-handler.c */
+	void (*exc_handler)(corun_loop *loop,
+	    const struct corun_exception_ctx *ctx, void *arg);
+	void *exc_arg;
 };
 
 /* ---- the ready queue and the sorted timer list (inline: hot) ---------- */

@@ -139,13 +139,17 @@ run_part_hooks(corun_loop *loop, int stage)
 	}
 }
 
-void
+int
 corun_loop_free(corun_loop *loop)
 {
 	struct corun_handle *h;
 
 	if (loop == NULL) {
-		return;
+		return 0;
+	}
+	if (loop->running) {
+		/* From one of its callbacks: the iteration still uses it. */
+		return CORUN_EBUSY;
 	}
 	/* Join the executor first: its threads may still post completions. */
 	run_part_hooks(loop, 0);
@@ -183,4 +187,5 @@ corun_loop_free(corun_loop *loop)
 	pthread_mutex_destroy(&loop->tsq_mu);
 	cr_loop_forget_current(loop);
 	free(loop);
+	return 0;
 }

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #ifdef __linux__
@@ -164,11 +165,16 @@ corun_loop_run_once(corun_loop *loop, double timeout)
 	uint64_t block;
 	int rc;
 
+	if (isnan(timeout)) {
+		return CORUN_EINVAL;
+	}
 	if ((rc = run_enter(loop)) != 0) {
 		return rc;
 	}
-	if (timeout < 0) {
+	if (isinf(timeout) && timeout > 0) {
 		block = UINT64_MAX;
+	} else if (timeout <= 0) {
+		block = 0;
 	} else if (timeout > 1e9) {
 		block = (uint64_t)1e18;
 	} else {
@@ -187,9 +193,10 @@ corun_loop_run_forever(corun_loop *loop)
 	if ((rc = run_enter(loop)) != 0) {
 		return rc;
 	}
-	while (!loop->stopping) {
+	/* A stop asked for before the call still lets one iteration run. */
+	do {
 		run_iteration(loop, UINT64_MAX);
-	}
+	} while (!loop->stopping);
 	run_leave(loop);
 	return 0;
 }
@@ -206,10 +213,14 @@ corun_loop_run_until_complete(corun_loop *loop, corun_future *fut)
 		return rc;
 	}
 	corun_future_ref(fut);
-	while (!corun_future_done(fut) && !loop->stopping) {
+	while (!corun_future_done(fut)) {
 		run_iteration(loop, UINT64_MAX);
+		if (loop->stopping) {
+			break;
+		}
 	}
-	rc = corun_future_done(fut) ? 0 : CORUN_ESTATE;
+	rc = corun_future_done(fut) ? corun_future_status(fut) :
+	    CORUN_ESTATE;
 	corun_future_unref(fut);
 	run_leave(loop);
 	return rc;

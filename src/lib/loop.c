@@ -163,8 +163,14 @@ deadline_ns(double delay)
 {
 	uint64_t now = corun_loop_now_ns();
 
+	if (delay < 0) {
+		/* Already due, and earlier the more negative (as asyncio). */
+		double back = delay < -1e9 ? 1e18 : -delay * 1e9;
+
+		return (double)now > back ? now - (uint64_t)back : 0;
+	}
 	if (!(delay > 0)) {
-		return now;
+		return now;	/* 0 or NaN */
 	}
 	if (delay > 1e9) {
 		delay = 1e9;	/* about 31 years: far enough */

@@ -32,8 +32,9 @@ struct cr_task {
 	} w;
 	char *name;
 	int wake;			/* status handed to the next step */
-	int cancel_req;			/* undelivered cancel requests */
+	int ncancel;			/* cancelling(): requests not uncancelled */
 	short revents;			/* CR_W_FD: what was ready */
+	uint8_t cancel_req;		/* a request not yet delivered */
 	uint8_t wait_kind;
 	uint8_t started;
 	uint8_t finished;

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <corun/exception.h>
+
 #include "task-internal.h"
 
 static __thread struct cr_task *cr_cur_task CR_TLS;
 
 static int task_cancel(corun_future *fut);
+static int task_may_complete(corun_future *fut);
+static void task_unread(corun_future *fut);
 static void task_destroy(corun_future *fut);
 static void loop_destroy_tasks(corun_loop *loop);
 static void loop_free_task_cache(corun_loop *loop);
@@ -26,6 +30,8 @@ static void loop_free_task_cache(corun_loop *loop);
 static const struct cr_future_ops task_ops = {
 	.cancel = task_cancel,
 	.destroy = task_destroy,
+	.may_complete = task_may_complete,
+	.unread = task_unread,
 	.is_task = 1,
 };
 
@@ -78,7 +84,38 @@ corun_task_cancelling(const corun_future *fut)
 	if (!corun_is_task(fut)) {
 		return 0;
 	}
-	return ((const struct cr_task *)fut)->cancel_req;
+	return ((const struct cr_task *)fut)->ncancel;
+}
+
+int
+corun_task_uncancel(corun_future *fut)
+{
+	struct cr_task *t = (struct cr_task *)fut;
+
+	if (!corun_is_task(fut)) {
+		return 0;
+	}
+	if (t->ncancel > 0 && --t->ncancel == 0) {
+		t->cancel_req = 0;	/* withdrawn before delivery */
+	}
+	return t->ncancel;
+}
+
+/* Only the body completes its task; a pending self-cancel wins. */
+static int
+task_may_complete(corun_future *fut)
+{
+	struct cr_task *t = (struct cr_task *)fut;
+
+	if (t != cr_cur_task) {
+		return CORUN_ESTATE;
+	}
+	if (t->cancel_req) {
+		t->cancel_req = 0;
+		cr_future_complete_cancelled(fut);
+		return CORUN_ECANCELED;
+	}
+	return 0;
 }
 
 /*
@@ -117,6 +154,21 @@ slab_grow(corun_loop *loop)
 		loop->free_tasks = t;
 	}
 	return 0;
+}
+
+/* A failed task whose error nobody read: say so through the loop's
+   exception handler (asyncio: "Task exception was never retrieved"). */
+static void
+task_unread(corun_future *fut)
+{
+	struct corun_exception_ctx ctx = { 0 };
+
+	ctx.message = "task exception was never retrieved";
+	ctx.code = fut->err;
+	ctx.detail = fut->x.msg;
+	ctx.future = fut;
+	ctx.task = corun_task_name(fut);
+	corun_loop_call_exception_handler(fut->loop, &ctx);
 }
 
 static void
@@ -179,12 +231,12 @@ task_finish(struct cr_task *t, int rc)
 			rc = CORUN_ECANCELED;
 		}
 		if (rc == 0) {
-			corun_future_set_result(&t->fut, NULL, NULL);
+			cr_future_set_result(&t->fut, NULL, NULL);
 		} else if (rc == CORUN_ECANCELED) {
 			cr_future_complete_cancelled(&t->fut);
 		} else {
-			corun_future_set_error(&t->fut, rc > 0 ? rc :
-			    CORUN_EFAILED, "%s", corun_strerror(rc));
+			cr_future_set_error(&t->fut, rc > 0 ? rc :
+			    CORUN_EFAILED, 0, "%s", corun_strerror(rc));
 		}
 	}
 	task_unlink(t);
@@ -210,7 +262,7 @@ task_unhook(struct cr_task *t)
 
 	switch (kind) {
 	case CR_W_FUTURE:
-		corun_future_remove_done_callback(t->w.fut, cr_task_on_done,
+		corun_future_discard_callback(t->w.fut, cr_task_on_done,
 		    t);
 		break;
 	case CR_W_TIMER:
@@ -395,7 +447,8 @@ task_cancel(corun_future *fut)
 	if (t->finished) {
 		return CORUN_ESTATE;
 	}
-	t->cancel_req++;
+	t->ncancel++;
+	t->cancel_req = 1;
 	if (!t->started || t == cr_cur_task) {
 		return 0;	/* seen when it starts, or at its next await */
 	}
@@ -421,11 +474,40 @@ task_cancel(corun_future *fut)
 	return 0;
 }
 
+/*
+ * Before a loop is freed: cancel its live tasks and run it (without
+ * blocking) so their bodies see CORUN_ECANCELED and run their cleanup
+ * code, asking again while they await again and something is ready.
+ * Not possible while another loop runs on this thread: then the tasks
+ * are only destroyed.
+ */
+#define CR_UNWIND_ROUNDS 64
+
+static void
+unwind_tasks(corun_loop *loop)
+{
+	for (int round = 0; round < CR_UNWIND_ROUNDS && loop->tasks != NULL;
+	    round++) {
+		struct cr_task *t, *next;
+
+		for (t = loop->tasks; t != NULL; t = next) {
+			next = t->lnext;
+			if (!t->cancel_req) {
+				(void)task_cancel(&t->fut);
+			}
+		}
+		if (corun_loop_run_once(loop, 0) != 0) {
+			return;
+		}
+	}
+}
+
 static void
 loop_destroy_tasks(corun_loop *loop)
 {
 	struct cr_task *t;
 
+	unwind_tasks(loop);
 	while ((t = loop->tasks) != NULL) {
 		int kind = task_unhook(t);
 

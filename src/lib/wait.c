@@ -52,7 +52,7 @@ wait_finish(struct cr_wait *w, int cancelled)
 		} else {
 			w->set.pending[w->set.npending++] = w->futs[i];
 		}
-		corun_future_remove_done_callback(w->futs[i],
+		corun_future_discard_callback(w->futs[i],
 		    wait_slot_done, &w->slots[i]);
 	}
 	if (cancelled) {
@@ -77,7 +77,7 @@ wait_destroy(corun_future *fut)
 
 	for (i = 0; i < w->n; i++) {
 		if (!w->slots[i].fired) {
-			corun_future_remove_done_callback(w->futs[i],
+			corun_future_discard_callback(w->futs[i],
 			    wait_slot_done, &w->slots[i]);
 		}
 		corun_future_unref(w->futs[i]);
@@ -138,21 +138,47 @@ wait_timeout(void *arg)
 	corun_future_unref(&w->fut);
 }
 
+static int wait_new(corun_loop *loop, corun_future *const *futs, size_t n,
+    enum corun_wait_when when, double timeout, corun_future **out);
+
 int
 corun_wait(corun_loop *loop, corun_future *const *futs, size_t n,
     enum corun_wait_when when, double timeout, corun_future **out)
 {
-	struct cr_wait *w;
-	size_t i, alloc = n > 0 ? n : 1;
+	corun_future **uniq;
+	size_t alloc;
 	int rc = 0;
 
 	if (out == NULL || (rc = cr_combine_check_inputs(loop, futs, n)) != 0) {
 		return rc != 0 ? rc : CORUN_EINVAL;
 	}
+	/* An empty set is a mistake (asyncio: ValueError). */
+	if (n == 0 || isnan(timeout)) {
+		return CORUN_EINVAL;
+	}
 	if (when != CORUN_FIRST_COMPLETED && when != CORUN_FIRST_ERROR &&
 	    when != CORUN_ALL_COMPLETED) {
 		return CORUN_EINVAL;
 	}
+	/* A future given twice is one future of the set. */
+	if ((rc = cr_combine_unique(futs, n, &uniq, &alloc)) != 0) {
+		return rc;
+	}
+	rc = wait_new(loop, uniq, alloc, when, timeout, out);
+	if (uniq != futs) {
+		free(uniq);
+	}
+	return rc;
+}
+
+static int
+wait_new(corun_loop *loop, corun_future *const *futs, size_t n,
+    enum corun_wait_when when, double timeout, corun_future **out)
+{
+	struct cr_wait *w;
+	size_t i, alloc = n;
+	int rc = 0;
+
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		return CORUN_ENOMEM;
 	}
@@ -168,11 +194,6 @@ corun_wait(corun_loop *loop, corun_future *const *futs, size_t n,
 		corun_future_unref(&w->fut);
 		return CORUN_ENOMEM;
 	}
-	/* Nothing to wait for: the condition holds at the next iteration. */
-	if (n == 0) {
-		timeout = -1;
-		rc = cr_combine_timer_arm(&w->fut, -1, wait_timeout, &w->timer);
-	}
 	for (i = 0; i < n && rc == 0; i++) {
 		w->futs[i] = corun_future_ref(futs[i]);
 		w->slots[i].w = w;
@@ -180,8 +201,9 @@ corun_wait(corun_loop *loop, corun_future *const *futs, size_t n,
 		rc = corun_future_add_done_callback(futs[i], wait_slot_done,
 		    &w->slots[i]);
 	}
-	if (rc == 0 && timeout >= 0) {
-		rc = cr_combine_timer_arm(&w->fut, timeout, wait_timeout, &w->timer);
+	if (rc == 0 && !cr_no_timeout(timeout)) {
+		rc = cr_combine_timer_arm(&w->fut, cr_timeout_delay(timeout),
+		    wait_timeout, &w->timer);
 	}
 	if (rc != 0) {
 		cr_combine_timer_disarm(&w->fut, &w->timer);

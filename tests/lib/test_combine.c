@@ -175,7 +175,7 @@ START_TEST(test_wait_for_timeout)
 	ck_assert_int_eq(corun_wait_for(t, 0.05, &w), 0);
 	ck_assert_int_eq(corun_future_add_done_callback(w, note_cleanup, &j),
 	    0);
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, w), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, w), CORUN_ETIMEDOUT);
 	ms = ms_since(t0);
 	ck_assert_int_eq(corun_future_status(w), CORUN_ETIMEDOUT);
 	ck_assert_int_eq(corun_future_error(w, &msg), CORUN_ETIMEDOUT);
@@ -200,7 +200,7 @@ START_TEST(test_wait_for_cancel_outer)
 	ck_assert_int_eq(corun_wait_for(t, 10.0, &w), 0);
 	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
 	ck_assert_int_eq(corun_future_cancel(w), 0);
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, w), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, w), CORUN_ECANCELED);
 	ck_assert(corun_future_cancelled(w));
 	ck_assert(corun_future_cancelled(t));
 	ck_assert_int_eq(j.cancel_seen, 1);
@@ -251,7 +251,7 @@ START_TEST(test_gather_first_error)
 		t[i] = spawn(&j[i]);
 	}
 	ck_assert_int_eq(corun_gather(loop, t, 3, 0, &g), 0);
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), CORUN_EPROTO);
 	/* Propagated at once, long before the slow one is done... */
 	ck_assert_msg(ms_since(t0) < 250, "took %.1f ms", ms_since(t0));
 	ck_assert_int_eq(corun_future_error(g, &msg), CORUN_EPROTO);
@@ -305,9 +305,9 @@ START_TEST(test_gather_cancel)
 	ck_assert_int_eq(corun_gather(loop, t, 2, 0, &g), 0);
 	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
 	ck_assert_int_eq(corun_future_cancel(g), 0);
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), CORUN_ECANCELED);
 	ck_assert(corun_future_cancelled(g));
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, t[1]), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, t[1]), CORUN_ECANCELED);
 	ck_assert(corun_future_cancelled(t[0]));
 	ck_assert(corun_future_cancelled(t[1]));
 	ck_assert_int_eq(j[0].cancel_seen + j[1].cancel_seen, 2);
@@ -321,9 +321,9 @@ START_TEST(test_gather_empty)
 	corun_future *g;
 	size_t n = 99;
 
+	/* Done at once (test_tasks.py, test_gather_empty / asyncio). */
 	ck_assert_int_eq(corun_gather(loop, NULL, 0, 0, &g), 0);
-	ck_assert(!corun_future_done(g));
-	ck_assert_int_eq(corun_loop_run_once(loop, 0), 0);
+	ck_assert(corun_future_done(g));
 	ck_assert_int_eq(corun_future_status(g), 0);
 	ck_assert_ptr_null(corun_gather_futures(g, &n));
 	ck_assert_uint_eq(n, 0);
@@ -354,7 +354,7 @@ START_TEST(test_wait_first_completed)
 	for (i = 0; i < 3; i++) {
 		t[i] = spawn(&j[i]);
 	}
-	s = run_wait(t, 3, CORUN_FIRST_COMPLETED, -1, &w);
+	s = run_wait(t, 3, CORUN_FIRST_COMPLETED, CORUN_NO_TIMEOUT, &w);
 	ck_assert_uint_eq(s->ndone, 1);
 	ck_assert_ptr_eq(s->done[0], t[1]);
 	ck_assert_uint_eq(s->npending, 2);
@@ -380,7 +380,7 @@ START_TEST(test_wait_first_error)
 	for (i = 0; i < 3; i++) {
 		t[i] = spawn(&j[i]);
 	}
-	s = run_wait(t, 3, CORUN_FIRST_ERROR, -1, &w);
+	s = run_wait(t, 3, CORUN_FIRST_ERROR, CORUN_NO_TIMEOUT, &w);
 	ck_assert_uint_eq(s->ndone, 2);
 	ck_assert_ptr_eq(s->done[0], t[0]);
 	ck_assert_ptr_eq(s->done[1], t[1]);
@@ -402,7 +402,7 @@ START_TEST(test_wait_first_error_none)
 
 	t[0] = spawn(&j[0]);
 	t[1] = spawn(&j[1]);
-	s = run_wait(t, 2, CORUN_FIRST_ERROR, -1, &w);
+	s = run_wait(t, 2, CORUN_FIRST_ERROR, CORUN_NO_TIMEOUT, &w);
 	ck_assert_uint_eq(s->ndone, 2);
 	ck_assert_uint_eq(s->npending, 0);
 	corun_future_unref(w);
@@ -421,7 +421,7 @@ START_TEST(test_wait_all_completed)
 	for (i = 0; i < 3; i++) {
 		t[i] = spawn(&j[i]);
 	}
-	s = run_wait(t, 3, CORUN_ALL_COMPLETED, -1, &w);
+	s = run_wait(t, 3, CORUN_ALL_COMPLETED, CORUN_NO_TIMEOUT, &w);
 	ck_assert_uint_eq(s->ndone, 3);
 	ck_assert_uint_eq(s->npending, 0);
 	/* Completion order, not the order given. */
@@ -506,7 +506,7 @@ START_TEST(test_as_completed_order)
 	struct job j[4] = { { "a", 0.06 }, { "b", 0.01 }, { "c", 0.04 },
 	    { "d", 0.02, 0, CORUN_EFAILED, "d" } };
 	corun_future *t[4], *c;
-	struct ac_run r = { t, 4, -1 };
+	struct ac_run r = { t, 4, CORUN_NO_TIMEOUT };
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
@@ -570,7 +570,7 @@ START_TEST(test_group_errors)
 	    &(struct corun_task_opts){ 0, "C" }, &tc), 0);
 	ck_assert_int_eq(corun_group_spawn(g, job_fn, &d, NULL, NULL), 0);
 	gf = corun_future_ref(corun_group_future(g));
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, gf), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, gf), CORUN_EMULTI);
 
 	ck_assert_int_eq(corun_future_error(gf, &msg), CORUN_EMULTI);
 	ck_assert_ptr_nonnull(strstr(msg, "2 errors"));
@@ -651,7 +651,7 @@ START_TEST(test_group_cancel_future)
 	ck_assert_int_eq(corun_future_cancel(gf), 0);
 	/* Not done until the members' cleanup is. */
 	ck_assert(!corun_future_done(gf));
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, gf), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, gf), CORUN_ECANCELED);
 	ck_assert(corun_future_cancelled(gf));
 	ck_assert_int_eq(j[0].cleanup_done + j[1].cleanup_done, 2);
 	ck_assert_uint_eq(corun_group_error_count(g), 0);
@@ -739,7 +739,7 @@ START_TEST(test_as_completed_misc)
 	corun_as_completed *ac;
 	corun_future *f, *next;
 
-	ck_assert_int_eq(corun_as_completed_new(loop, NULL, 0, -1, &ac), 0);
+	ck_assert_int_eq(corun_as_completed_new(loop, NULL, 0, CORUN_NO_TIMEOUT, &ac), 0);
 	ck_assert_int_eq(corun_as_completed_next(ac, &next), CORUN_EDONE);
 	corun_as_completed_free(ac);
 	/* Outside a task it cannot wait; freed with its timer armed. */

@@ -166,7 +166,7 @@ START_TEST(test_error_drops_result)
 
 	ck_assert_int_eq(corun_run_in_executor(loop, fail_with_result, NULL,
 	    count_dtor, &f), 0);
-	ck_assert_int_eq(corun_loop_run_until_complete(loop, f), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, f), CORUN_EPROTO);
 	ck_assert_int_eq(corun_future_status(f), CORUN_EPROTO);
 	ck_assert_int_eq(corun_future_error(f, &msg), CORUN_EPROTO);
 	ck_assert_ptr_nonnull(msg);

@@ -281,6 +281,99 @@ START_TEST(test_many_generators)
 }
 END_TEST
 
+/* ---- send, throw, close (Python's generator methods) --------------- */
+
+/* Yields the running sum of what is sent in; stops when sent NULL. */
+static int
+summer(corun_gen *gen, void *arg)
+{
+	intptr_t sum = 0;
+
+	(void)arg;
+	for (;;) {
+		int rc = corun_gen_yield(gen, (void *)sum);
+
+		if (rc == CORUN_EPROTO) {
+			sum = -1;	/* handled: yields -1 next */
+			continue;
+		}
+		if (rc != 0) {
+			return rc;
+		}
+		if (corun_gen_sent(gen) == NULL) {
+			return 0;
+		}
+		sum += (intptr_t)corun_gen_sent(gen);
+	}
+}
+
+START_TEST(test_send_values_in)
+{
+	corun_gen *g;
+	void *v = NULL;
+
+	ck_assert_int_eq(corun_gen_new(summer, NULL, 0, &g), 0);
+	ck_assert_int_eq(corun_gen_send(g, (void *)1, &v), CORUN_ESTATE);
+	ck_assert_int_eq(corun_gen_send(g, NULL, &v), 0);
+	ck_assert_ptr_eq(v, (void *)0);
+	ck_assert_int_eq(corun_gen_send(g, (void *)5, &v), 0);
+	ck_assert_ptr_eq(v, (void *)5);
+	ck_assert_int_eq(corun_gen_send(g, (void *)3, &v), 0);
+	ck_assert_ptr_eq(v, (void *)8);
+	ck_assert_int_eq(corun_gen_send(g, NULL, &v), CORUN_EDONE);
+	corun_gen_free(g);
+}
+END_TEST
+
+START_TEST(test_throw_errors_in)
+{
+	corun_gen *g;
+	void *v = NULL;
+
+	ck_assert_int_eq(corun_gen_new(summer, NULL, 0, &g), 0);
+	ck_assert_int_eq(corun_gen_next(g, &v), 0);
+	/* Handled by the body: it yields again. */
+	ck_assert_int_eq(corun_gen_throw(g, CORUN_EPROTO, &v), 0);
+	ck_assert_ptr_eq(v, (void *)-1);
+	/* Not handled: the body returns it. */
+	ck_assert_int_eq(corun_gen_throw(g, CORUN_EIO, &v), CORUN_EIO);
+	ck_assert_int_eq(corun_gen_next(g, &v), CORUN_EDONE);
+	corun_gen_free(g);
+	/* Thrown into one not started: its body never runs. */
+	ck_assert_int_eq(corun_gen_new(summer, NULL, 0, &g), 0);
+	ck_assert_int_eq(corun_gen_throw(g, CORUN_EIO, &v), CORUN_EIO);
+	ck_assert_int_eq(corun_gen_next(g, &v), CORUN_EDONE);
+	corun_gen_free(g);
+}
+END_TEST
+
+static int
+stubborn(corun_gen *gen, void *arg)
+{
+	(void)arg;
+	for (;;) {
+		(void)corun_gen_yield(gen, NULL);	/* ignores close */
+	}
+	return 0;
+}
+
+START_TEST(test_close_reports_yield_after_close)
+{
+	corun_gen *g;
+
+	ck_assert_int_eq(corun_gen_new(stubborn, NULL, 0, &g), 0);
+	ck_assert_int_eq(corun_gen_next(g, NULL), 0);
+	/* Python: RuntimeError, generator ignored GeneratorExit. */
+	ck_assert_int_eq(corun_gen_close(g), CORUN_ESTATE);
+	corun_gen_free(g);
+	ck_assert_int_eq(corun_gen_new(summer, NULL, 0, &g), 0);
+	ck_assert_int_eq(corun_gen_next(g, NULL), 0);
+	ck_assert_int_eq(corun_gen_close(g), 0);
+	ck_assert_int_eq(corun_gen_next(g, NULL), CORUN_EDONE);
+	corun_gen_free(g);
+}
+END_TEST
+
 static Suite *
 gen_suite(void)
 {
@@ -289,6 +382,9 @@ gen_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_values_in_order);
+	tcase_add_test(tc, test_send_values_in);
+	tcase_add_test(tc, test_throw_errors_in);
+	tcase_add_test(tc, test_close_reports_yield_after_close);
 	tcase_add_test(tc, test_empty_and_null_value);
 	tcase_add_test(tc, test_return_code_once);
 	tcase_add_test(tc, test_free_runs_cleanup);

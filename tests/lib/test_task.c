@@ -2,6 +2,7 @@
  * test_task.c - stackful and callback-style tasks: awaiting, sleeping,
  * cancellation at the await point, fds, child processes.
  */
+#include <errno.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -706,6 +707,37 @@ END_TEST
 
 /* ---- lifetime ------------------------------------------------------- */
 
+static int
+return_code(void *arg)
+{
+	return (int)(intptr_t)arg;
+}
+
+/* A task's own codes (errno values) are its error, never corun's. */
+START_TEST(test_own_codes_do_not_collide)
+{
+	corun_loop *loop = new_loop();
+	int codes[3] = { EINTR, ENOENT, 200 };
+
+	for (int i = 0; i < 3; i++) {
+		corun_future *t;
+		const char *msg = NULL;
+
+		ck_assert_int_eq(corun_task_spawn(loop, return_code,
+		    (void *)(intptr_t)codes[i], NULL, &t), 0);
+		ck_assert_int_eq(corun_loop_run_until_complete(loop, t),
+		    codes[i]);
+		ck_assert(!corun_future_cancelled(t));
+		ck_assert_int_eq(corun_future_error(t, &msg), codes[i]);
+		ck_assert(!CORUN_IS_CORUN_ERROR(codes[i]));
+		corun_future_unref(t);
+	}
+	ck_assert_str_eq(corun_strerror(ENOENT), strerror(ENOENT));
+	ck_assert_str_eq(corun_strerror(CORUN_EINVAL), "invalid argument");
+	corun_loop_free(loop);
+}
+END_TEST
+
 START_TEST(test_loop_free_with_suspended_tasks)
 {
 	corun_loop *loop = new_loop();
@@ -717,7 +749,7 @@ START_TEST(test_loop_free_with_suspended_tasks)
 
 	ck_assert_int_eq(pipe(fds), 0);
 	w.fd = fds[0];
-	w.timeout = -1;
+	w.timeout = CORUN_NO_TIMEOUT;
 	corun_future_new(loop, &f);
 	m.target = f;
 	corun_task_spawn(loop, cancellee_body, &c, NULL, NULL);
@@ -760,6 +792,7 @@ main(void)
 	tcase_add_test(tc, test_wait_children_concurrently);
 	tcase_add_test(tc, test_blocking_call_delays_other_timers);
 	tcase_add_test(tc, test_loop_free_with_suspended_tasks);
+	tcase_add_test(tc, test_own_codes_do_not_collide);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }

@@ -100,7 +100,7 @@ try_connect(const struct addrinfo *ai, int *fdp, int *cancelled)
 	if (rc != 0 && errno != EINPROGRESS) {
 		err = errno;
 	} else if (rc != 0) {
-		if ((rc = corun_wait_fd(fd, CORUN_WRITE, -1, NULL)) != 0) {
+		if ((rc = corun_wait_fd(fd, CORUN_WRITE, CORUN_NO_TIMEOUT, NULL)) != 0) {
 			*cancelled = rc;
 			err = EINTR;
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
@@ -128,7 +128,7 @@ send_all(int fd, const char *p, size_t len, int *err)
 			p += n;
 			len -= (size_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if ((rc = corun_wait_fd(fd, CORUN_WRITE, -1,
+			if ((rc = corun_wait_fd(fd, CORUN_WRITE, CORUN_NO_TIMEOUT,
 			    NULL)) != 0) {
 				return rc;
 			}
@@ -157,7 +157,7 @@ recv_all(corun_job_ctx *ctx, int fd, int *err)
 		} else if (n == 0) {
 			return 0;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if ((rc = corun_wait_fd(fd, CORUN_READ, -1,
+			if ((rc = corun_wait_fd(fd, CORUN_READ, CORUN_NO_TIMEOUT,
 			    NULL)) != 0) {
 				return rc;
 			}

@@ -301,7 +301,7 @@ wk_job_start(corun_loop *loop, const struct wk_job_exec *exec,
 	}
 	if (rc != 0) {
 		/* The task has not run yet: cancelling it keeps it so. */
-		corun_future_remove_done_callback(job->task, job_task_done,
+		corun_future_discard_callback(job->task, job_task_done,
 		    job);
 		corun_future_cancel(job->task);
 		corun_future_unref(job->task);
