@@ -43,9 +43,10 @@
 
 /* Exit statuses (mirrored in --help and corun-worker(8)). */
 #define WK_EXIT_OK	0	/* shut down as asked */
-#define WK_EXIT_SETUP	1	/* bad option, --load failed, refused */
+#define WK_EXIT_SETUP	1	/* --load failed, refused */
 #define WK_EXIT_PROTO	2	/* the supervisor broke the protocol */
 #define WK_EXIT_LOST	3	/* supervisor unreachable or gone */
+#define WK_EXIT_USAGE	255	/* bad option or argument (as corun's) */
 
 #define WK_WORKER_MAX_THREADS	256
 #define WK_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */

@@ -31,6 +31,9 @@ struct opt {
 /* The option named s[0..n) (without "--"), or NULL. */
 const struct opt *cli_run_opt_long(const char *s, size_t n);
 
+/* The long name of the i-th option of the table, NULL past its end. */
+const char *cli_run_opt_name(size_t i);
+
 /* The option with the short name c, or NULL. */
 const struct opt *cli_run_opt_short(char c);
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "args-internal.h"
+#include "help.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
@@ -94,7 +95,8 @@ cli_run_usage(FILE *f)
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"
 "fastest), else lines of stdin.  Exit: 0 all ok, 1-100 failed jobs,\n"
-"101 more than 100 failed, 255 other errors.\n", f);
+"101 more than 100 failed, 255 a bad option or other errors.\n", f);
+	cli_help_options(f, "run");
 }
 
 int
@@ -352,4 +354,10 @@ cli_run_opt_short(char c)
 		}
 	}
 	return NULL;
+}
+
+const char *
+cli_run_opt_name(size_t i)
+{
+	return i < sizeof(opts) / sizeof(opts[0]) ? opts[i].lng : NULL;
 }

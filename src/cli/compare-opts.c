@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "compare.h"
+#include "help.h"
 
 #define WORKLOADS "io, cpu, blocking, mixed, shell, net, noop, or a " \
 	"FILE.jsonl jobs file"
@@ -45,6 +46,7 @@ cli_compare_usage(FILE *f)
 "verdict.  -j is the core budget: process N x 1, thread 1 x N threads,\n"
 "async 1 x C in flight, hybrid N x C/N (C: --concurrency, default 1000,\n"
 "at most --count).  Exit: 0, 1 if a model failed, 255 bad input.\n", f);
+	cli_help_options(f, "compare");
 }
 
 static int
@@ -400,4 +402,20 @@ cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
 		    "(both go to stdout)");
 	}
 	return 0;
+}
+
+const char *
+cli_compare_opt_name(size_t i)
+{
+	size_t nv = sizeof(cmp_opts) / sizeof(cmp_opts[0]) - 1;
+
+	if (i < nv) {
+		return cmp_opts[i].name + 2;
+	}
+	i -= nv;
+	if (i < sizeof(cmp_flags) / sizeof(cmp_flags[0])) {
+		return cmp_flags[i].name + (cmp_flags[i].name[1] == '-' ? 2 :
+		    1);
+	}
+	return NULL;
 }

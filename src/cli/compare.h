@@ -247,6 +247,12 @@ int cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
     struct cli_err *e);
 void cli_compare_usage(FILE *f);
 
+/*
+ * The name of the i-th option of compare's tables without its dashes
+ * ("workload", "h"), NULL past their end: the help test walks them.
+ */
+const char *cli_compare_opt_name(size_t i);
+
 /* ---- the command (compare.c) ---------------------------------------- */
 
 int cli_cmd_compare(int argc, char **argv);

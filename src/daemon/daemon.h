@@ -22,6 +22,8 @@
 #include <corun/pool.h>
 
 #define CD_PROG "corund"
+/* A bad option or argument: 255, as every corun command. */
+#define CD_EXIT_USAGE 255
 
 /* Job states, as stored (the numbers are on disk: never renumber). */
 enum cd_state {
@@ -285,6 +287,13 @@ struct cd_options {
  * error, said on stderr).
  */
 int cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc);
+
+/*
+ * The value's name (NULL for a flag) and the line --help shows for the
+ * long option name: 0, or -1 with text "(no description)"
+ * (options-help.c).
+ */
+int cd_option_doc(const char *name, const char **arg, const char **text);
 /* Fresh settings: the defaults, the file at path (if any), then the
    command line's.  On error c is freed and why says why. */
 int cd_options_conf(struct cd_conf *c, const char *path, char *why,

@@ -14,6 +14,8 @@
 
 #include "daemon.h"
 
+static void usage(FILE *f);
+
 static const char usage_text[] =
     "usage: corund [--foreground] [--config FILE] [--state-dir DIR]\n"
     "              [--socket URL] [--workers N] [--model M]\n"
@@ -133,7 +135,7 @@ other_option(int opt, struct cd_options *o, int *rc)
 		}
 		return 1;
 	case 'h':
-		fputs(usage_text, stdout);
+		usage(stdout);
 		*rc = 0;
 		return 0;
 	case 'V':
@@ -142,7 +144,8 @@ other_option(int opt, struct cd_options *o, int *rc)
 		return 0;
 	default:
 		fputs(usage_text, stderr);
-		*rc = 1;
+		fprintf(stderr, "Try `%s --help'.\n", CD_PROG);
+		*rc = CD_EXIT_USAGE;
 		return 0;
 	}
 }
@@ -171,8 +174,27 @@ cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc)
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n", CD_PROG,
 		    argv[optind]);
 		fputs(usage_text, stderr);
-		*rc = 1;
+		*rc = CD_EXIT_USAGE;
 		return -1;
 	}
 	return 0;
+}
+
+/* The synopsis, then each option of the table with its line. */
+static void
+usage(FILE *f)
+{
+	const char *arg, *text;
+	char left[64];
+
+	fputs(usage_text, f);
+	fputs("\noptions:\n", f);
+	for (size_t i = 0; i < NOPTS; i++) {
+		cd_option_doc(opts[i].name, &arg, &text);
+		snprintf(left, sizeof(left), "    --%s%s%s", opts[i].name,
+		    arg ? " " : "", arg ? arg : "");
+		fprintf(f, "  %-28s %s\n", left, text);
+	}
+	fputs("\nExit status: 0 after a drain or shutdown, 1 when it cannot "
+	    "start,\n255 a bad option or argument.\n", f);
 }
