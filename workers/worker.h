@@ -191,8 +191,11 @@ void	wk_options_parse(int argc, char **argv, struct wk_worker_opts *o,
 /* kind-chunk.c: the internal kind of corun_pool_map_chunked(). */
 extern const struct corun_job_kind wk_chunk_kind;
 
-/* log.c */
+/* log.c: a warning, "worker N: " first once w has an id */
 void	wk_log(struct wk_state *w, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A line at a level of src/lib/cr-log.h (CR_LOG_ERROR .. CR_LOG_DEBUG). */
+void	wk_logl(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* attach.c */

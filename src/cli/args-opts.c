@@ -12,10 +12,11 @@
 #include "cli.h"
 #include "args-internal.h"
 #include "help.h"
+#include "cr-log.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_log_level;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -70,6 +71,7 @@ static const struct opt opts[] = {
 	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
 	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
 	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	{ "log-level", 0, 1, opt_log_level, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -91,6 +93,7 @@ cli_run_usage(FILE *f)
 "                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
 "                 [--worker-cmd template [--worker-host host] ...]\n"
 "                 [--remote-only] [--remote-slots n] [--remote-timeout secs]\n"
+"Logs:           [--log-level error|warn|info|debug]\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"
@@ -327,6 +330,21 @@ opt_remote_timeout(struct cli_run_opts *o, const struct opt *op,
 		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
 		    "of seconds from 0.1 to 86400", name, v);
 	}
+	return 0;
+}
+
+/* The level of the pool's and the workers' log lines (cr-log.h). */
+static int
+opt_log_level(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	int l = cr_log_level_parse(v);
+
+	if (l < 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: unknown level \"%s\" "
+		    "(error, warn, info or debug)", name, v);
+	}
+	cr_log_set_level(l);
 	return 0;
 }
 

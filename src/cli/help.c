@@ -76,6 +76,8 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "remote-slots", 0, "N", "jobs at once per remote worker" },
 	{ "run", "remote-timeout", 0, "SECS", "how long to wait for remote "
 	    "workers to join" },
+	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "
+	    "least severe line the pool and workers log (default info)" },
 
 	/* corun compare */
 	{ "compare", "workload", 0, "W", "io, cpu, blocking, mixed, shell, "

@@ -242,6 +242,7 @@ struct cd_conf {
 	char *pidfile;
 	char *user;
 	char *log;		/* "stderr" or "syslog" */
+	int log_level;		/* CR_LOG_* + 1; 0: not set */
 	unsigned workers;
 	enum corun_model model;
 	unsigned max_attempts;
@@ -295,7 +296,8 @@ int cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc);
  */
 int cd_option_doc(const char *name, const char **arg, const char **text);
 /* Fresh settings: the defaults, the file at path (if any), then the
-   command line's.  On error c is freed and why says why. */
+   command line's.  On error c is freed and why says why; -2 when a
+   command line value is bad, -1 for the file. */
 int cd_options_conf(struct cd_conf *c, const char *path, char *why,
     size_t whysize);
 
@@ -470,6 +472,9 @@ void cd_signals_free(struct event *sev[CD_NSIGNALS]);
 
 /* log.c: where cd_log writes; any file of corund may call it. */
 void cd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same at a level of src/lib/cr-log.h (CR_LOG_ERROR .. CR_LOG_DEBUG). */
+void cd_log_at(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Log to "syslog", or append to an absolute file name (also stderr, for
    the pool's messages); another value keeps stderr.  -1: cannot open. */
 int cd_log_open(const char *how);

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
     "              [--listen URL] [--token-file FILE] [--recover]\n"
+    "              [--log-level error|warn|info|debug]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -49,7 +50,7 @@ cd_options_conf(struct cd_conf *c, const char *path, char *why, size_t whysize)
 		    sizeof(sub)) != 0) {
 			snprintf(why, whysize, "--%s", sub);
 			cd_conf_free(c);
-			return -1;
+			return -2;
 		}
 	}
 	return 0;
@@ -85,6 +86,7 @@ static const struct opt opts[] = {
 	{ "recover", no_argument, 7, NULL },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
+	{ "log-level", required_argument, 8, "log-level" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
