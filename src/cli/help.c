@@ -91,8 +91,19 @@ static const struct cli_optdoc docs[] = {
 	    "hybrid; default 1000)" },
 	{ "compare", "window", 'w', "W", "at most W jobs submitted and not "
 	    "done" },
-	{ "compare", "repeat", 0, "R", "run every model R times, "
+	{ "compare", "repeat", 0, "R", "run every model exactly R times, "
 	    "interleaved" },
+	{ "compare", "min-runs", 0, "N", "run every model at least N times "
+	    "(default 3)" },
+	{ "compare", "max-runs", 0, "N", "and at most N times (default 20)" },
+	{ "compare", "time-budget", 0, "SECS", "stop adding runs after SECS "
+	    "of measuring (default 60)" },
+	{ "compare", "max-spread", 0, "PCT", "add runs while a model's "
+	    "wall times spread more (sd/mean, default 5)" },
+	{ "compare", "export-markdown", 0, "FILE", "also write the results "
+	    "as a Markdown table" },
+	{ "compare", "export-json", 0, "FILE", "also write them as JSON" },
+	{ "compare", "export-csv", 0, "FILE", "also write them as CSV" },
 	{ "compare", "mix", 0, "IO:CPU:BLOCK", "the blend of the mixed "
 	    "workload" },
 	{ "compare", "json", 0, NULL, "print the results as JSON" },

@@ -69,9 +69,23 @@ eq "csv: one row per model" 3 "$(wc -l <c.csv | tr -d ' ')"
 eq "csv: rows" '"noop",async "noop",thread ' \
     "$(tail -n +2 c.csv | cut -d, -f1-2 | tr '\n' ' ')"
 
+start=$(date +%s)
 ccmp --png /nonexistent-dir/x.png --count 2 --ms 1 --models async >/dev/null 2>err.txt
-eq "unwritable chart: exit 1" 1 $?
+eq "chart into a missing directory: refused (255)" 255 $?
+[ $(($(date +%s) - start)) -lt 5 ] || fail "refused only after measuring"
+contains "missing directory: said before measuring" "nothing was measured" "$(cat err.txt)"
 contains "unwritable chart: message" "/nonexistent-dir/x.png" "$(cat err.txt)"
+ccmp --export-markdown no-dir/x.md --count 2 --ms 1 --models async >/dev/null 2>err.txt
+eq "export into a missing directory: refused (255)" 255 $?
+ccmp --workload io --count 10 --ms 5 -j 2 --models async,thread --repeat 3 \
+    --export-markdown c.md --export-csv c2.csv --export-json c2.json >/dev/null
+eq "exports: exit 0" 0 $?
+contains "markdown: a table" "| model | P x T x C | wall s (mean" "$(cat c.md)"
+contains "markdown: the verdict" "verdict: " "$(cat c.md)"
+eq "markdown: a row per model" 2 "$(grep -c '^| \(\*\*\)\{0,1\}\(async\|thread\)' c.md)"
+eq "export-csv: header and rows" 3 "$(wc -l <c2.csv | tr -d ' ')"
+contains "export-json: runs and spread" '"wall_sd_s"' "$(cat c2.json)"
+contains "export-json: 3 runs" '"runs": 3' "$(cat c2.json)"
 
 # -- Python peers: extra rows, same fields, same run --
 ccmp --workload io --count 20 --ms 10 -j 2 --models async --peers python \
