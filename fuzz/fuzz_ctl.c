@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ctl.c - corund's control requests: cd_ops_handle(), the real
  * request checks and operations of src/daemon/ops.c on a real store

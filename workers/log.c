@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - corun-worker's log messages, one line each on stderr in the
  * format of every corun program (time, corun-worker[pid], level,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.c - corun-worker's command line: --help, the table of options
  * with one small function per group of them (every worker's, a remote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args-internal.h - the options of `corun run` (args-opts.c: the table
  * and each option's handler) as the parser of its command line (args.c)

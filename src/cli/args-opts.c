@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args-opts.c - the options of `corun run`: their table (long name,
  * short letter, whether a value follows, handler), the handlers, and the

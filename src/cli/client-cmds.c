@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-cmds.c - corun status, wait, result, cancel, pause, resume,
  * scale, drain, logs: each builds one request for corund (see corund(8)

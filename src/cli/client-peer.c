@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-peer.c - make sure the corund we are about to talk to is ours.
  *

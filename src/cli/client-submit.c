@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-submit.c - corun submit: one job from the command line, or
  * every line of a jobs file, sent to corund; with --wait, the job's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-util.c - what the corund client commands share: their usage
  * lines, job ids on the command line, --json, reading a reply's fields,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client.h - the corun commands that drive corund over its control
  * socket (client.c: the connection; client-cmds.c: the commands).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-chart.c - the chart of `corun compare --svg FILE / --png FILE`,
  * drawn with cairo: one row per model, three panels side by side (wall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-opts.c - the options of `corun compare`.  Pure: no pool, no
  * output but the message in struct cli_err, so the unit tests can check

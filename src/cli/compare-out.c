@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-out.c - what `corun compare` prints: a table that fits 80
  * columns, or JSON (--json), or CSV (--csv); and the files of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-repeat.c - how many times `corun compare` runs each model:
  * at least --min-runs (3), then more rounds while some model's wall

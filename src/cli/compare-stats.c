@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-stats.c - the numbers behind `corun compare`: a fixed-size
  * latency histogram, medians over --repeat, and the verdict.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.c - `corun compare`: one workload under every model, side by
  * side, with a verdict and a chart.

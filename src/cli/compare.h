@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.h - `corun compare`: one workload under every model, side by
  * side.  Internal to the corun command.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * help.c - one line per option of each corun command, printed by the
  * command's --help.  A new option of any command is one row of docs[]

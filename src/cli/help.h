@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * help.h - what each option of each corun command does, for --help
  * (help.c).  The option tables stay where they are (args-opts.c,

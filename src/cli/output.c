@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * output.c - what a finished job prints: its output (whole, or line by
  * line with --tag), its --json record, its --results directory and its

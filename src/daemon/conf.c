@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf.c - corund's settings: defaults, corund.conf (KEY = VALUE lines)
  * and the command line, which set the same keys through cd_conf_set().

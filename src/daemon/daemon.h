@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.h - corund internals: the durable job store (store*.c), feeding
  * the pool from it (feed*.c), the control socket (ctl.c), the operations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-jobs.c - the jobs in the pool: handed to it from the store, their
  * results recorded, cancelled by a client.  A result is recorded once;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-lease.c - jobs that started on a worker: the pool's on_lease
  * queues them, the step records each start (an attempt) in its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - corund's log: stderr or a file (one line per message, in the
  * format of every corun program: time, corund[pid], level, message; see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - corund: the owner of everything else.  It settles the
  * settings, starts the parts in order, wires them together (the control

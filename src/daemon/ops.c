@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops.c - the control operations: submit, status, result, cancel, and
  * the dispatch of every op (wait: wait.c; pause, resume, scale, drain,

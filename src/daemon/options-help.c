@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options-help.c - what each option of corund does, for --help: a
  * table keyed by the long name, apart from options.c's table so that a

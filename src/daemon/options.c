@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.c - corund's command line: a table of options, most of which
  * set a corund.conf key (kept, and applied over the file each time the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signals.c - corund's signals, as libevent signal events (so they are
  * handled on the loop, never in an async handler): TERM drains, INT and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cr-log.h - one log line format for every corun program and the pool
  * inside them (log.c): "TIME PROGRAM[PID] LEVEL: message", and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - the log line every corun program writes (cr-log.h): the time
  * to the millisecond, the program and its pid, the level, the message;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - the supervisor's log lines on stderr, at level warn in the
  * format of every corun program (time, program[pid], level, message:

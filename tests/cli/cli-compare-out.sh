@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-compare-out.sh - corun compare's outputs: JSON fields present and
 # consistent, CSV, an SVG that parses as XML, a PNG with a PNG header,
 # and the Python peers as extra rows of the same run.

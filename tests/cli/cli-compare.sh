@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-compare.sh - corun compare end to end, one run per workload, with
 # the behaviour the models must show on any machine with 2+ cores (ratios
 # measured side by side, never absolute times), and bad input.

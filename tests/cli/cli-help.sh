@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-help.sh - the first hour's conventions, end to end: every program
 # answers --version; every command's --help describes each option its
 # usage names (a line "  --opt ..." under "options:"), with no

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # completion.sh - the completion scripts (completions/) loaded by bash,
 # zsh and fish themselves: each completes corun's commands, an option of
 # a command from its --help (one that only help.c's table names), an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_compare_verdict.c - the numbers of `corun compare` on synthetic
  * rows: the verdict (winner, ratio, the reason the numbers give), the

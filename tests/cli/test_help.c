@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_help.c - every option in the tables of `corun run` and `corun
  * compare` has a line in help.c's table, and --help prints it.  A new

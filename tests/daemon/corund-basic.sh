@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-basic.sh - a real corund: submit, status, wait, result, cancel,
 # pause/resume, keys, a 10 000-job batch, nngcat, the state lock, TERM.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-log.sh - corund's log: every line, from corund, from the pool
 # inside it and from its workers, is "TIME PROGRAM[PID] LEVEL: message";
 # each job event has its line with the job's id (accepted, started,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fault_ops.c - corund's control operations (src/daemon/ops.c, on
  * a real store) under allocation and I/O failure.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # remote-loopback.sh - remote workers attached over 127.0.0.1 and ipc://,
 # no root needed: token and TLS refusals (logged), --insecure, credits
 # shared between local and remote workers, a remote worker killed or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_worker.c - corun-worker, the real binary, against a test
  * supervisor: a real nng PAIR1 listener on ipc:// in a private 0700
