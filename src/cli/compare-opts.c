@@ -41,13 +41,18 @@ cli_compare_usage(FILE *f)
 "                     FILE.jsonl] [--count n] [--ms ms] [--models list]\n"
 "                     [-j n] [--concurrency c] [--window w] [--repeat r]\n"
 "                     [--mix io:cpu:block] [--json | --csv] [--svg file]\n"
-"                     [--png file] [--peers python]\n"
+"                     [--png file] [--peers python] [--min-runs n]\n"
+"                     [--max-runs m] [--time-budget secs] [--max-spread pct]\n"
+"                     [--export-markdown|--export-json|--export-csv file]\n"
 "\n"
 "Runs one workload under each model and prints wall time, jobs/s,\n"
 "latency p50/p95/p99, CPU, peak RSS and context switches, then a\n"
-"verdict.  -j is the core budget: process N x 1, thread 1 x N threads,\n"
-"async 1 x C in flight, hybrid N x C/N (C: --concurrency, default 1000,\n"
-"at most --count).  Exit: 0, 1 if a model failed, 255 bad input.\n", f);
+"verdict.  Each model runs at least 3 times, more while its wall times\n"
+"spread over 5%, for up to 60 s; wall is mean +- sd, min and max, and a\n"
+"tie when the intervals overlap.  -j is the core budget: process N x 1,\n"
+"thread 1 x N threads, async 1 x C in flight, hybrid N x C/N (C:\n"
+"--concurrency, default 1000, at most --count).  Exit: 0, 1 if a model\n"
+"failed, 255 bad input.\n", f);
 	cli_help_options(f, "compare");
 }
 
