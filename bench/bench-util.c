@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench-util.c - timing, memory and output helpers for the benchmarks.
  */

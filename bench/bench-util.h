@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench-util.h - helpers shared by the benchmark programs.
  *

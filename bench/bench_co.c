@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_co.c - co_switch: the cost of one coroutine switch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_pool.c - the process pool (corun/pool.h) on its data path.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sleep.c - sleep_100k: 100 000 concurrent tasks each sleeping 100 ms
  * in one loop.

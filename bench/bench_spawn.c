@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_spawn.c - the floor of a job runner: a plain posix_spawn loop
  * that keeps J children in flight and reaps them with waitpid.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_task.c - task_spawn: spawn, run and complete a trivial task.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The async model end to end, as a user runs it, against asyncio.
 
 async_io  20 000 sleeps of 100 ms, all in flight at once:

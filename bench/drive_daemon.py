@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Time corund's client commands against task-spooler and nq, as a user
 runs them: one whole process per request, started from this script.
 

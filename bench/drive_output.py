@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """corun run's output path and --json, as a user runs them.
 
 output_1mb  200 jobs each writing 1 MB to stdout, 2 at a time, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The remote path's cost: the same cpu job file on local workers and on
 remote workers attached over tcp.
 

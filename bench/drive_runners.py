@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Time `corun run` against xargs -P and GNU parallel on the same jobs.
 
 spawn_true  2000 x true at -j2: milliseconds per job (wall / jobs)

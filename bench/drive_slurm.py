@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Scaling out on Slurm: the same cpu job file on local workers and on
 corun run --slurm workers, over a real Slurm cluster of three nodes on
 this machine (tests/slurm/slurm-lib.sh brings it up; root and Debian's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """2000 x `true` at -j2 as a user runs it: whole processes, the default
 model, the median of the rounds (spawn_true, in drive_runners.py, keeps the
 best model of each round and the best round, with the floor timed inside

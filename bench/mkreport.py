@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turn the JSON lines of a benchmark run into BENCHMARKS.md.
 
     mkreport.py --meta [--srcdir DIR]       print a {"meta": ...} line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nng-floor.c - what nng itself costs here: an echo server in a child
  * process, and one request's round trip to it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nng-floor.h - nng echo round trips, the floor under corund's (see
  * nng-floor.c).

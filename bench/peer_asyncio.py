@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Python asyncio peers of bench_task and bench_sleep.
 
 task_spawn  asyncio.create_task of a trivial coroutine, gathered in batches

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Python generator send() as a loose reference for co_switch.
 
 A generator is resumed with send() and yields back: one round trip is two

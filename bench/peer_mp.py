@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Python process-pool peers of bench_pool (pool_noop, pool_submit).
 
 pool_noop    multiprocessing.Pool(2).map(f, range(N), chunksize=100) with a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh - run every benchmark program and Python peer, collect their JSON
 # lines in BUILDDIR/bench/results.jsonl and rewrite SRCDIR/BENCHMARKS.md.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz.h - the fuzz targets, one per parser (fuzz/fuzz_*.c).
  *

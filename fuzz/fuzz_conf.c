@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_conf.c - corund.conf: cd_conf_load() on a file holding the input.
  *

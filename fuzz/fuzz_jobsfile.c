@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_jobsfile.c - one line of a jobs file: cli_jobsfile_parse_line().
  *

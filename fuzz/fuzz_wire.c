@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_wire.c - the frame decoder: wire_decode() and wire_next_*().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mkwire.c - write the wire seeds of fuzz/corpus/wire/ with the real
  * encoder (not built by make; kept to regenerate them):

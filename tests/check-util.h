@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check-util.h - helpers shared by the Check programs.
  */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # port-lib.sh - freeport, shared by the remote-*.sh and corund-remote.sh
 # tests: PORT becomes a TCP port nothing listens on now (the kernel's
 # pick), so tests that run at the same time do not collide; without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * worker-path.h - where the Check programs that start corun-worker
  * themselves find it: $CORUN_WORKER when set and not empty, else

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """check-layers: fail when a file calls or includes a layer above its own,
 or when files call each other in a circle.
 

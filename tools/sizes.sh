@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sizes.sh: files over LINES lines (default 600) in src/, workers/ and
 # include/, and functions over FLINES lines (default 80), longest first.
 # Needs Universal Ctags for the functions.  Exit 1 when any is found.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * attach.c - a remote worker presents itself at the rendezvous.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.c - the worker's nng PAIR1 socket, driven from the main loop.
  *

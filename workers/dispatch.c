@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch.c - jobs in: slots, the job table, held (prefetched) jobs,
  * starting jobs on the job threads (threads.c) and cancelling them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * flush.c - finished jobs and streamed output on their way back to the
  * supervisor, on the main loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handback.c - SIGTERM to a remote worker (no --parent): hand its jobs
  * back.

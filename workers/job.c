@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * job.c - the lifetime of a job held by corun-worker (job.h): the last
  * reference frees it with its outcome.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * job.h - a job held by corun-worker and the job threads (dispatch.c,
  * flush.c, results.c, job.c).

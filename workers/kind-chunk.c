@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kind-chunk.c - the internal kind behind corun_pool_map_chunked(): run
  * the items of a chunk one after another in the chunk's own task and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lost.c - whether a supervisor that went away is worth a log line.
  *

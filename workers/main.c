@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - corun-worker: setup, signals, the run, teardown (options in
  * options.c).

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.c - corun-worker's command line: --help, the table of options
  * with one small function per group of them (every worker's, a remote
  * worker's), and the checks across options.  Errors print the usage and
- * exit with WK_EXIT_SETUP.
+ * exit with WK_EXIT_USAGE.
  */
 #include "config.h"
 
@@ -49,6 +50,7 @@ static const char help_text[] = USAGE
 "  --jobs-fd FD       read a first JOBS frame from FD until end of file and\n"
 "                     start its jobs before connecting (the supervisor's)\n"
 "  --help             show this help and exit\n"
+"  --version          print the version and exit\n"
 "\n"
 "Without --parent the worker is remote: URL is the rendezvous of a corun\n"
 "run --listen or corund listen; it presents the token there first.\n"
@@ -75,8 +77,9 @@ static const char help_text[] = USAGE
 "elsewhere; INT (or a second signal) cancels them, killing their process\n"
 "groups, then exits.\n"
 "\n"
-"Exit status: 0 shut down as asked; 1 bad option, plugin or refused;\n"
-"2 protocol error from the supervisor; 3 supervisor unreachable or gone.\n";
+"Exit status: 0 shut down as asked; 1 a plugin failed to load or the\n"
+"supervisor refused us; 2 protocol error from the supervisor; 3\n"
+"supervisor unreachable or gone; 255 a bad option or argument.\n";
 
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -89,7 +92,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n" USAGE "Try 'corun-worker --help'.\n", stderr);
-	exit(WK_EXIT_SETUP);
+	exit(WK_EXIT_USAGE);
 }
 
 static unsigned long
@@ -194,6 +197,7 @@ enum {
 	O_MODEL, O_JOBS, O_PROCS, O_TOKEN, O_TOKEN_FILE, O_INSECURE,
 	O_TLS_CA, O_TLS_CERT, O_TLS_KEY, O_WAIT, O_NO_OFFLOAD,
 	O_URL_FILE, O_REJOIN,
+	O_VERSION,
 	O_COUNT
 };
 
@@ -214,7 +218,7 @@ struct wopt {
 	opt_fn		*set;
 };
 
-static opt_fn opt_local, opt_remote, opt_help;
+static opt_fn opt_local, opt_remote, opt_help, opt_version;
 
 static const struct wopt wopts[O_COUNT] = {
 	[O_CONNECT] =	{ "connect", required_argument, 0, 0, opt_local },
@@ -249,6 +253,7 @@ static const struct wopt wopts[O_COUNT] = {
 	[O_NO_OFFLOAD] = { "no-offload", no_argument, 0, 0, opt_remote },
 	[O_URL_FILE] =	{ "url-file", required_argument, 0, 0, opt_remote },
 	[O_REJOIN] =	{ "rejoin", required_argument, 0, 86400, opt_remote },
+	[O_VERSION] =	{ "version", no_argument, 0, 0, opt_version },
 };
 
 /* The options of every worker: the connection, slots, plugins, names. */
@@ -360,6 +365,17 @@ opt_help(struct parse_state *st, int id, const char *arg, unsigned long n)
 	(void)arg;
 	(void)n;
 	fputs(help_text, stdout);
+	exit(WK_EXIT_OK);
+}
+
+static void
+opt_version(struct parse_state *st, int id, const char *arg, unsigned long n)
+{
+	(void)st;
+	(void)id;
+	(void)arg;
+	(void)n;
+	printf("corun-worker %s\n", PACKAGE_VERSION);
 	exit(WK_EXIT_OK);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * procs.c - a remote worker with --procs P > 1 (the process model) runs P
  * copies of itself, each with --procs 1, each attached to the supervisor

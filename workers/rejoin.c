@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rejoin.c - a remote worker that finds the supervisor gone: --url-file
  * (where the run said it listens) and --rejoin (keep trying for a while).

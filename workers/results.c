@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * results.c - finished jobs out: RESULTS frames and the credit they carry.
  *

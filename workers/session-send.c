@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session-send.c - the frames the session builds and sends one at a
  * time: HELLO (which attach.c also presents at a rendezvous), BYE, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session.c - the worker's side of the protocol (doc/wire-protocol.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * threads.c - corun-worker's job threads: their loops, started and
  * stopped, and the loop-lag probe each loop runs (reported in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * worker.h - corun-worker internals shared by its files.
  *
@@ -43,9 +44,10 @@
 
 /* Exit statuses (mirrored in --help and corun-worker(8)). */
 #define WK_EXIT_OK	0	/* shut down as asked */
-#define WK_EXIT_SETUP	1	/* bad option, --load failed, refused */
+#define WK_EXIT_SETUP	1	/* --load failed, refused */
 #define WK_EXIT_PROTO	2	/* the supervisor broke the protocol */
 #define WK_EXIT_LOST	3	/* supervisor unreachable or gone */
+#define WK_EXIT_USAGE	255	/* bad option or argument (as corun's) */
 
 #define WK_WORKER_MAX_THREADS	256
 #define WK_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
@@ -195,8 +197,11 @@ void	wk_options_parse(int argc, char **argv, struct wk_worker_opts *o,
 /* kind-chunk.c: the internal kind of corun_pool_map_chunked(). */
 extern const struct corun_job_kind wk_chunk_kind;
 
-/* log.c */
+/* log.c: a warning, "worker N: " first once w has an id */
 void	wk_log(struct wk_state *w, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A line at a level of src/lib/cr-log.h (CR_LOG_ERROR .. CR_LOG_DEBUG). */
+void	wk_logl(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* attach.c */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/co.h - stackful coroutines and generators.
  *

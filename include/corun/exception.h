@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/exception.h - the loop's exception handler (asyncio's
  * loop.set_exception_handler / call_exception_handler): where errors that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/executor.h - run blocking calls on a thread pool (run_in_executor).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/future.h - futures: a value that becomes available once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/job.h - jobs, job results, and the ABI of job kinds (handlers).
  *

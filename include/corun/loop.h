@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/loop.h - the event loop: one per thread, on a libevent event_base.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/pool.h - a process pool that returns futures (concurrent.futures
  * for C).

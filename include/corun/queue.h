@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/queue.h - queues between tasks of one loop (asyncio.Queue,
  * LifoQueue, PriorityQueue), with join/task_done.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/sync.h - synchronisation between tasks of one loop (asyncio.Lock,
  * Event, Condition, Semaphore, BoundedSemaphore).

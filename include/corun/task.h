@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/task.h - tasks: coroutines (or step functions) driven by a loop,
  * each one a future, plus asyncio's combinators.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/threadsafe.h - submitting work to a loop from another thread
  * (asyncio.run_coroutine_threadsafe), with a future that thread can wait

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * corun/timeout.h - timeout scopes (asyncio.timeout() and timeout_at()): a
  * deadline over any stretch of awaits in a task.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args-internal.h - the options of `corun run` (args-opts.c: the table
  * and each option's handler) as the parser of its command line (args.c)
@@ -30,6 +31,9 @@ struct opt {
 
 /* The option named s[0..n) (without "--"), or NULL. */
 const struct opt *cli_run_opt_long(const char *s, size_t n);
+
+/* The long name of the i-th option of the table, NULL past its end. */
+const char *cli_run_opt_name(size_t i);
 
 /* The option with the short name c, or NULL. */
 const struct opt *cli_run_opt_short(char c);

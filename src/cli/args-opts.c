@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args-opts.c - the options of `corun run`: their table (long name,
  * short letter, whether a value follows, handler), the handlers, and the
@@ -11,10 +12,12 @@
 
 #include "cli.h"
 #include "args-internal.h"
+#include "help.h"
+#include "cr-log.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_log_level;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -73,6 +76,7 @@ static const struct opt opts[] = {
 	{ "slurm-workers", 0, 1, set_count, OFF(slurm_workers), 1, 100000 },
 	{ "sbatch-opt", 0, 1, set_nonempty, OFF(sbatch_opt), 0, 0 },
 	{ "url-file", 0, 1, set_nonempty, OFF(url_file), 0, 0 },
+	{ "log-level", 0, 1, opt_log_level, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -97,11 +101,13 @@ cli_run_usage(FILE *f)
 "                 [--url-file file]\n"
 "Slurm:          --slurm [--slurm-workers n] [--sbatch-opt 'options']\n"
 "                 [--listen url] [--token t | --token-file f] [--url-file f]\n"
+"Logs:           [--log-level error|warn|info|debug]\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"
 "fastest), else lines of stdin.  Exit: 0 all ok, 1-100 failed jobs,\n"
-"101 more than 100 failed, 255 other errors.\n", f);
+"101 more than 100 failed, 255 a bad option or other errors.\n", f);
+	cli_help_options(f, "run");
 }
 
 int
@@ -335,6 +341,21 @@ opt_remote_timeout(struct cli_run_opts *o, const struct opt *op,
 	return 0;
 }
 
+/* The level of the pool's and the workers' log lines (cr-log.h). */
+static int
+opt_log_level(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	int l = cr_log_level_parse(v);
+
+	if (l < 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: unknown level \"%s\" "
+		    "(error, warn, info or debug)", name, v);
+	}
+	cr_log_set_level(l);
+	return 0;
+}
+
 const struct opt *
 cli_run_opt_long(const char *s, size_t n)
 {
@@ -359,4 +380,10 @@ cli_run_opt_short(char c)
 		}
 	}
 	return NULL;
+}
+
+const char *
+cli_run_opt_name(size_t i)
+{
+	return i < sizeof(opts) / sizeof(opts[0]) ? opts[i].lng : NULL;
 }

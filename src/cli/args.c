@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args.c - the command line of `corun run`: options (args-opts.c says
  * what each one does), the command template, ::: and :::: groups.

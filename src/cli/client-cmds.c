@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-cmds.c - corun status, wait, result, cancel, pause, resume,
  * scale, drain, logs: each builds one request for corund (see corund(8)
@@ -275,10 +276,10 @@ pause_resume(int argc, char **argv, const char *op)
 	json_t *req = json_pack("{s:s}", "op", op), *reply;
 	int rc;
 
-	if (argc > 2) {
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 		json_decref(req);
-		fprintf(stderr, "usage: corun [-S URL] %s [GROUP]\n", op);
-		return CLI_CLIENT_USAGE;
+		return cli_client_usage(strcmp(op, "pause") == 0 ?
+		    "pause [GROUP]" : "resume [GROUP]");
 	}
 	if (argc == 2) {
 		json_object_set_new(req, "group", json_string(argv[1]));

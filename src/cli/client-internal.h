@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-internal.h - what the corund client commands share
  * (client-util.c), for client-cmds.c and client-submit.c.

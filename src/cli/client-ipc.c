@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-ipc.c - one request to corund over ipc:// with plain system
  * calls, speaking nng's REQ protocol on its IPC transport itself.

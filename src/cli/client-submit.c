@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-submit.c - corun submit: one job from the command line, or
  * every line of a jobs file, sent to corund; with --wait, the job's
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "client.h"
 #include "client-internal.h"
+#include "help.h"
 #include "common/jobspec.h"
 
 #define CLI_SUBMIT_CHUNK 10000	/* jobs per request from a jobs file */
@@ -310,7 +312,7 @@ opt_mode(struct submit_req *q, const struct submit_opt *op, char *arg)
 static int
 opt_help(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
-	printf("usage: corun [-S URL] %s\n", submit_usage);
+	cli_help_client(stdout, "submit", submit_usage);
 	return 0;
 }
 

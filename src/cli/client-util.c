@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client-util.c - what the corund client commands share: their usage
  * lines, job ids on the command line, --json, reading a reply's fields,
@@ -11,20 +12,35 @@
 #include "cli.h"
 #include "client.h"
 #include "client-internal.h"
+#include "help.h"
+
+/* The command's name: text up to its first space ("wait ID ..."). */
+static void
+cmd_name(const char *text, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*s", (int)strcspn(text, " \n"), text);
+}
 
 int
 cli_client_usage(const char *text)
 {
-	fprintf(stderr, "usage: corun [-S URL] %s\n", text);
+	char cmd[32];
+
+	cmd_name(text, cmd, sizeof(cmd));
+	fprintf(stderr, "usage: corun [-S URL] %s\n"
+	    "Try `corun %s --help'.\n", text, cmd);
 	return CLI_CLIENT_USAGE;
 }
 
 int
 cli_client_want_help(int argc, char **argv, const char *text)
 {
+	char cmd[32];
+
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: corun [-S URL] %s\n", text);
+		cmd_name(text, cmd, sizeof(cmd));
+		cli_help_client(stdout, cmd, text);
 		return 1;
 	}
 	return 0;

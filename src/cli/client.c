@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client.c - one request to corund and its reply, over nng REQ.
  *

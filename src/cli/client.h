@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client.h - the corun commands that drive corund over its control
  * socket (client.c: the connection; client-cmds.c: the commands).
@@ -10,7 +11,7 @@
 /* Exit statuses of the client commands. */
 #define CLI_CLIENT_OK 0
 #define CLI_CLIENT_FAILED 1	/* a job failed, or the daemon said no */
-#define CLI_CLIENT_USAGE 2
+#define CLI_CLIENT_USAGE 255	/* bad usage: as every corun command */
 #define CLI_CLIENT_TIMEOUT 124	/* wait --timeout expired (as timeout(1)) */
 
 /* The control URL: $CORUN_SOCKET (set by `corun -S URL`) or the default. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-chart.c - the chart of `corun compare --svg FILE / --png FILE`,
  * drawn with cairo: one row per model, three panels side by side (wall
@@ -139,6 +140,50 @@ row_color(const struct ch *c, size_t i)
 	return strcmp(w->impl, "corun") == 0 ? 0x4a78b5 : 0xe08a2e;
 }
 
+/* A round step for about n ticks from 0 to hi. */
+static double
+nice_step(double hi, int n)
+{
+	double raw = hi / n, p = pow(10, floor(log10(raw))), f = raw / p;
+
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+/* One tick of a panel's axis at x: a grid line and its value below. */
+static void
+tick(struct ch *c, double x, double v)
+{
+	double bottom = CH_TOP + CH_ROW * (double)c->r->nrows;
+	char buf[32];
+
+	color(c->cr, 0xdddddd);
+	cairo_set_line_width(c->cr, 1);
+	cairo_move_to(c->cr, x, CH_TOP);
+	cairo_line_to(c->cr, x, bottom + 3);
+	cairo_stroke(c->cr);
+	color(c->cr, 0x777777);
+	text(c->cr, x, bottom + 12, 9, 0, 1, cli_cmp_num(buf, sizeof(buf),
+	    v));
+}
+
+/* A linear axis from 0 to hi over w, ticked and named under the panel. */
+static void
+lin_axis(struct ch *c, double x0, double w, double hi, const char *name)
+{
+	double step;
+
+	if (hi <= 0) {
+		return;
+	}
+	step = nice_step(hi, 4);
+	for (double t = 0; t <= hi * 1.0001; t += step) {
+		tick(c, x0 + t / hi * w, t);
+	}
+	color(c->cr, 0x555555);
+	text(c->cr, x0 + w / 2, CH_TOP + CH_ROW * (double)c->r->nrows + 24,
+	    9, 0, 1, name);
+}
+
 /* A bar panel: value per row, scaled to the largest. */
 static void
 bars(struct ch *c, double x0, const char *title, int which)
@@ -150,9 +195,12 @@ bars(struct ch *c, double x0, const char *title, int which)
 	color(cr, 0x222222);
 	text(cr, x0, CH_TOP - 12, 12, 1, 0, title);
 	for (size_t i = 0; i < c->r->nrows; i++) {
-		v = which ? c->r->rows[i].jobs_per_s : c->r->rows[i].wall_s;
+		v = which ? c->r->rows[i].jobs_per_s : c->r->rows[i].wall_s +
+		    c->r->rows[i].wall_sd_s;
 		max = v > max ? v : max;
 	}
+	lin_axis(c, x0, c->pw - 50, max, which ? "jobs per second" :
+	    "seconds (mean \u00b1 sd of the runs)");
 	for (size_t i = 0; i < c->r->nrows; i++) {
 		const struct cli_cmp_row *w = &c->r->rows[i];
 
@@ -167,6 +215,17 @@ bars(struct ch *c, double x0, const char *title, int which)
 		color(cr, row_color(c, i));
 		cairo_rectangle(cr, x0, y + 5, wdt < 1 ? 1 : wdt, CH_ROW - 10);
 		cairo_fill(cr);
+		if (!which && w->wall_sd_s > 0 && max > 0) {
+			/* the spread of the runs: mean - sd .. mean + sd */
+			double s = w->wall_sd_s / max * (c->pw - 50);
+
+			color(cr, 0x222222);
+			cairo_set_line_width(cr, 1.5);
+			cairo_move_to(cr, x0 + wdt - s, y + CH_ROW / 2);
+			cairo_line_to(cr, x0 + wdt + s, y + CH_ROW / 2);
+			cairo_stroke(cr);
+			wdt += s;
+		}
 		color(cr, 0x222222);
 		text(cr, x0 + wdt + 4, y + 17, 11, 0, 0,
 		    cli_cmp_num(buf, sizeof(buf), v));
@@ -212,6 +271,16 @@ latency(struct ch *c, double x0)
 		return;
 	}
 	logs = lo > 0 && hi / lo > 20;
+	color(cr, 0x555555);
+	text(cr, x0 + w / 2, CH_TOP + CH_ROW * (double)c->r->nrows + 24, 9, 0,
+	    1, logs ? "milliseconds (log scale)" : "milliseconds");
+	if (!logs) {
+		double step = nice_step(hi, 4);
+
+		for (double t = 0; t <= hi * 1.0001; t += step) {
+			tick(c, x0 + t / hi * w, t);	/* 0 at x0 */
+		}
+	}
 	if (logs) {
 		lo = pow(10, floor(log10(lo)));
 		hi = pow(10, ceil(log10(hi)));
@@ -318,9 +387,9 @@ draw(struct ch *c, double h)
 	snprintf(title, sizeof(title), "corun compare: %s", c->r->workload);
 	color(cr, 0x111111);
 	text(cr, 16, 26, 17, 1, 0, title);
-	snprintf(title, sizeof(title), "%s; -j %u cores, concurrency %u%s",
-	    c->r->desc, c->r->cores, c->r->conc,
-	    c->r->o->repeat > 1 ? "; medians of the runs" : "");
+	snprintf(title, sizeof(title), "%s; -j %u cores, concurrency %u; "
+	    "%u run%s of each model", c->r->desc, c->r->cores, c->r->conc,
+	    c->r->o->repeat, c->r->o->repeat == 1 ? "" : "s");
 	color(cr, 0x555555);
 	text(cr, 16, 44, 12, 0, 0, title);
 	for (size_t i = 0; i < c->r->nrows; i++) {
@@ -337,7 +406,7 @@ draw(struct ch *c, double h)
 	bars(c, CH_LABEL, "wall time, s (shorter wins)", 0);
 	bars(c, CH_LABEL + c->pw + CH_GAP, "jobs/s (longer wins)", 1);
 	latency(c, CH_LABEL + 2 * (c->pw + CH_GAP));
-	y = CH_TOP + CH_ROW * (double)c->r->nrows + 36;
+	y = CH_TOP + CH_ROW * (double)c->r->nrows + 48;
 	color(cr, 0x222222);
 	if (c->r->v != NULL) {
 		paragraph(cr, c->r->v->text, 16, y, CH_W - 32);
@@ -352,7 +421,7 @@ cli_cmp_chart(const char *path, int png, const struct cli_cmp_report *r,
 	cairo_surface_t *s;
 	cairo_status_t st;
 	struct ch c;
-	double h = CH_TOP + CH_ROW * (double)r->nrows + 36 + 5 * 16 + 8;
+	double h = CH_TOP + CH_ROW * (double)r->nrows + 48 + 7 * 16 + 8;
 
 	int rc;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-jobs.c - what `corun compare` runs under each model: the
  * model's pool plan under the core budget, and the jobs of each

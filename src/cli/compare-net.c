@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-net.c - the TCP server behind `corun compare --workload net`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-opts.c - the options of `corun compare`.  Pure: no pool, no
  * output but the message in struct cli_err, so the unit tests can check
@@ -12,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compare.h"
+#include "help.h"
 
 #define WORKLOADS "io, cpu, blocking, mixed, shell, net, noop, or a " \
 	"FILE.jsonl jobs file"
@@ -38,13 +41,19 @@ cli_compare_usage(FILE *f)
 "                     FILE.jsonl] [--count n] [--ms ms] [--models list]\n"
 "                     [-j n] [--concurrency c] [--window w] [--repeat r]\n"
 "                     [--mix io:cpu:block] [--json | --csv] [--svg file]\n"
-"                     [--png file] [--peers python]\n"
+"                     [--png file] [--peers python] [--min-runs n]\n"
+"                     [--max-runs m] [--time-budget secs] [--max-spread pct]\n"
+"                     [--export-markdown|--export-json|--export-csv file]\n"
 "\n"
 "Runs one workload under each model and prints wall time, jobs/s,\n"
 "latency p50/p95/p99, CPU, peak RSS and context switches, then a\n"
-"verdict.  -j is the core budget: process N x 1, thread 1 x N threads,\n"
-"async 1 x C in flight, hybrid N x C/N (C: --concurrency, default 1000,\n"
-"at most --count).  Exit: 0, 1 if a model failed, 255 bad input.\n", f);
+"verdict.  Each model runs at least 3 times, more while its wall times\n"
+"spread over 5%, for up to 60 s; wall is mean +- sd, min and max, and a\n"
+"tie when the intervals overlap.  -j is the core budget: process N x 1,\n"
+"thread 1 x N threads, async 1 x C in flight, hybrid N x C/N (C:\n"
+"--concurrency, default 1000, at most --count).  Exit: 0, 1 if a model\n"
+"failed, 255 bad input.\n", f);
+	cli_help_options(f, "compare");
 }
 
 static int
@@ -236,6 +245,73 @@ opt_svg(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
 	return 0;
 }
 
+/* A number of seconds or a percentage: positive, at most hi. */
+static int
+opt_pos(const char *name, const char *v, double hi, double *out,
+    struct cli_err *e)
+{
+	if (cli_parse_double(v, out) != 0 || *out <= 0 || *out > hi) {
+		return cli_errf(e, CORUN_EINVAL, "%s: bad value \"%s\" (a "
+		    "number above 0, at most %g)", name, v, hi);
+	}
+	return 0;
+}
+
+static int
+opt_budget(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	return opt_pos(name, v, 86400, &o->budget_s, e);
+}
+
+static int
+opt_spread(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	return opt_pos(name, v, 100, &o->max_spread, e);
+}
+
+/* --export-markdown, --export-json, --export-csv: a file to write. */
+static int
+opt_export(struct cli_cmp_opts *o, const struct cmp_opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	if (*v == '\0') {
+		return cli_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+	}
+	*(const char **)(void *)((char *)o + op->off) = v;
+	return 0;
+}
+
+/*
+ * A file compare will write at the end: its directory must be there and
+ * writable now, before minutes of measuring are spent.
+ */
+static int
+check_out(const char *name, const char *path, struct cli_err *e)
+{
+	char dir[4096];
+	const char *slash;
+	struct stat sb;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		return cli_errf(e, CORUN_EINVAL, "%s %s: the directory %s does "
+		    "not exist (create it first: nothing was measured)", name,
+		    path, dir);
+	}
+	if (access(dir, W_OK) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s %s: the directory %s is "
+		    "not writable (nothing was measured)", name, path, dir);
+	}
+	return 0;
+}
+
 static int
 opt_png(struct cli_cmp_opts *o, const struct cmp_opt *op, const char *name,
     const char *v, struct cli_err *e)
@@ -272,6 +348,13 @@ static const struct cmp_opt cmp_opts[] = {
 	{ "--svg", opt_svg, 0, 0, 0 },
 	{ "--png", opt_png, 0, 0, 0 },
 	{ "--peers", opt_peers, 0, 0, 0 },
+	{ "--min-runs", set_count, CMP_OFF(min_runs), 1, CLI_CMP_MAX_RUNS },
+	{ "--max-runs", set_count, CMP_OFF(max_runs), 1, CLI_CMP_MAX_RUNS },
+	{ "--time-budget", opt_budget, 0, 0, 0 },
+	{ "--max-spread", opt_spread, 0, 0, 0 },
+	{ "--export-markdown", opt_export, CMP_OFF(export_md), 0, 0 },
+	{ "--export-json", opt_export, CMP_OFF(export_json), 0, 0 },
+	{ "--export-csv", opt_export, CMP_OFF(export_csv), 0, 0 },
 	{ NULL, NULL, 0, 0, 0 }
 };
 
@@ -292,7 +375,11 @@ set_defaults(struct cli_cmp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->wl = CLI_WL_IO;
 	o->ms = -1;
-	o->repeat = 1;
+	o->repeat = 0;		/* not given: as many runs as it takes */
+	o->min_runs = 3;
+	o->max_runs = 20;
+	o->budget_s = 60;
+	o->max_spread = 5;
 	o->mix[0] = 8;
 	o->mix[1] = 1;
 	o->mix[2] = 1;
@@ -322,8 +409,10 @@ unknown(const char *name, struct cli_err *e)
 {
 	return cli_errf(e, CORUN_EINVAL, "unknown option \"%s\" (accepted: "
 	    "--workload, --count, --ms, --models, -j, --concurrency, "
-	    "--window, --repeat, --mix, --json, --csv, --svg, --png, "
-	    "--peers, --help)", name);
+	    "--window, --repeat, --min-runs, --max-runs, --time-budget, "
+	    "--max-spread, --mix, --json, --csv, --svg, --png, "
+	    "--export-markdown, --export-json, --export-csv, --peers, "
+	    "--help)", name);
 }
 
 /*
@@ -399,5 +488,35 @@ cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
 		return cli_errf(e, CORUN_EINVAL, "--json and --csv: choose one "
 		    "(both go to stdout)");
 	}
+	if (o->repeat > 0) {
+		o->min_runs = o->max_runs = o->repeat;	/* exactly */
+	}
+	if (o->min_runs > o->max_runs) {
+		return cli_errf(e, CORUN_EINVAL, "--min-runs %u is over "
+		    "--max-runs %u", o->min_runs, o->max_runs);
+	}
+	if ((rc = check_out("--svg", o->svg, e)) != 0 ||
+	    (rc = check_out("--png", o->png, e)) != 0 ||
+	    (rc = check_out("--export-markdown", o->export_md, e)) != 0 ||
+	    (rc = check_out("--export-json", o->export_json, e)) != 0 ||
+	    (rc = check_out("--export-csv", o->export_csv, e)) != 0) {
+		return rc;
+	}
 	return 0;
+}
+
+const char *
+cli_compare_opt_name(size_t i)
+{
+	size_t nv = sizeof(cmp_opts) / sizeof(cmp_opts[0]) - 1;
+
+	if (i < nv) {
+		return cmp_opts[i].name + 2;
+	}
+	i -= nv;
+	if (i < sizeof(cmp_flags) / sizeof(cmp_flags[0])) {
+		return cmp_flags[i].name + (cmp_flags[i].name[1] == '-' ? 2 :
+		    1);
+	}
+	return NULL;
 }

@@ -1,11 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-out.c - what `corun compare` prints: a table that fits 80
- * columns, or JSON (--json), or CSV (--csv).  The JSON and CSV field
+ * columns, or JSON (--json), or CSV (--csv); and the files of
+ * --export-markdown, --export-json and --export-csv.  The JSON and CSV field
  * names are the ones corun(1) documents; peers (peers.py) print rows with
  * the same names, read back by cli_cmp_row_from_json().
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -71,6 +74,24 @@ wrap(FILE *f, const char *text, size_t width)
 	}
 }
 
+/* Each model's wall time: mean +- sd over its runs, min and max. */
+static void
+print_runs(FILE *f, const struct cli_cmp_report *r)
+{
+	fputs("\nwall time over the runs: mean \u00b1 sd (min .. max)\n", f);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cli_cmp_row *w = &r->rows[i];
+
+		if (w->error[0] != '\0' || w->runs == 0) {
+			continue;
+		}
+		fprintf(f, "  %-11.11s %6.4f \u00b1 %6.4f s  (%.4f .. %.4f), "
+		    "%u run%s\n", w->model, w->wall_s, w->wall_sd_s,
+		    w->wall_min_s, w->wall_max_s, w->runs,
+		    w->runs == 1 ? "" : "s");
+	}
+}
+
 void
 cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 {
@@ -79,7 +100,7 @@ cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 
 	fprintf(f, "%s: %s, -j %u (cores), concurrency %u%s\n",
 	    r->workload, r->desc, r->cores, r->conc,
-	    rep ? ", medians" : "");
+	    rep ? "; wall: means" : "");
 	fprintf(f, "%-11s %8s %7s %8s %6s %6s %6s %5s %6s %6s\n", "model",
 	    "PxTxC", "wall s", "jobs/s", "p50ms", "p95ms", "p99ms", "cpu s",
 	    "rss MB", rep ? "spread" : "csw");
@@ -116,6 +137,7 @@ cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 		    (double)w->peak_rss_kb / 1024),
 		    a[8]);
 	}
+	print_runs(f, r);
 	if (r->v != NULL && r->v->text[0] != '\0') {
 		fputc('\n', f);
 		wrap(f, r->v->text, 79);
@@ -142,6 +164,7 @@ row_json(const struct cli_cmp_row *w)
 	json_object_set_new(o, "wall_s", json_real(w->wall_s));
 	json_object_set_new(o, "wall_min_s", json_real(w->wall_min_s));
 	json_object_set_new(o, "wall_max_s", json_real(w->wall_max_s));
+	json_object_set_new(o, "wall_sd_s", json_real(w->wall_sd_s));
 	json_object_set_new(o, "runs", json_integer(w->runs));
 	json_object_set_new(o, "jobs_per_s", json_real(w->jobs_per_s));
 	json_object_set_new(o, "p50_ms", json_real(w->p50_ms));
@@ -194,6 +217,7 @@ cli_cmp_print_json(FILE *f, const struct cli_cmp_report *r)
 		json_object_set_new(v, "runner_up", r->v->runner_up >= 0 ?
 		    json_string(r->rows[r->v->runner_up].model) : json_null());
 		json_object_set_new(v, "ratio", json_real(r->v->ratio));
+		json_object_set_new(v, "tie", json_boolean(r->v->tie));
 	}
 	json_object_set_new(v, "text", json_string(r->v != NULL ?
 	    r->v->text : ""));
@@ -213,7 +237,7 @@ cli_cmp_print_csv(FILE *f, const struct cli_cmp_report *r)
 	fputs("workload,model,impl,procs,threads,concurrency,jobs,failed,"
 	    "wall_s,wall_min_s,wall_max_s,runs,jobs_per_s,p50_ms,p95_ms,"
 	    "p99_ms,mean_run_ms,cpu_s,cpu_user_s,cpu_sys_s,peak_rss_kb,vcsw,"
-	    "ivcsw,par,cores_busy,winner\n", f);
+	    "ivcsw,par,cores_busy,winner,wall_sd_s\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct cli_cmp_row *w = &r->rows[i];
 
@@ -227,13 +251,13 @@ cli_cmp_print_csv(FILE *f, const struct cli_cmp_report *r)
 		}
 		fprintf(f, "\",%s,%s,%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%.6f,"
 		    "%.6f,%.6f,%u,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.4f,%.4f,"
-		    "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%d\n",
+		    "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%d,%.6f\n",
 		    w->model, w->impl, w->procs, w->threads, w->conc, w->jobs,
 		    w->failed, w->wall_s, w->wall_min_s, w->wall_max_s,
 		    w->runs, w->jobs_per_s, w->p50_ms, w->p95_ms, w->p99_ms,
 		    w->mean_run_ms, w->cpu_s, w->cpu_user_s, w->cpu_sys_s,
 		    w->peak_rss_kb, w->vcsw, w->ivcsw, w->par, w->cores_busy,
-		    r->v != NULL && r->v->winner == (int)i);
+		    r->v != NULL && r->v->winner == (int)i, w->wall_sd_s);
 	}
 }
 
@@ -294,5 +318,94 @@ cli_cmp_row_from_json(const char *line, struct cli_cmp_row *w,
 		    json_string_value(er));
 	}
 	json_decref(o);
+	return 0;
+}
+
+/* ---- Markdown ------------------------------------------------------- */
+
+void
+cli_cmp_print_markdown(FILE *f, const struct cli_cmp_report *r)
+{
+	fprintf(f, "**%s**: %s, -j %u, concurrency %u\n\n", r->workload,
+	    r->desc, r->cores, r->conc);
+	fputs("| model | P x T x C | wall s (mean \u00b1 sd) | min s | max s "
+	    "| runs | jobs/s | p50 ms | p99 ms | cpu s |\n"
+	    "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", f);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cli_cmp_row *w = &r->rows[i];
+
+		if (w->error[0] != '\0') {
+			fprintf(f, "| %s | %u x %u x %u | failed: %s | | | | | "
+			    "| | |\n", w->model, w->procs, w->threads,
+			    w->conc, w->error);
+			continue;
+		}
+		fprintf(f, "| %s%s%s | %u x %u x %u | %.4f \u00b1 %.4f | %.4f "
+		    "| %.4f | %u | %.1f | %.2f | %.2f | %.3f |\n",
+		    r->v != NULL && r->v->winner == (int)i ? "**" : "",
+		    w->model, r->v != NULL && r->v->winner == (int)i ? "**" :
+		    "", w->procs, w->threads, w->conc, w->wall_s, w->wall_sd_s,
+		    w->wall_min_s, w->wall_max_s, w->runs, w->jobs_per_s,
+		    w->p50_ms, w->p99_ms, w->cpu_s);
+	}
+	if (r->v != NULL && r->v->text[0] != '\0') {
+		fputc('\n', f);
+		for (const char *p = r->v->text; *p != '\0'; p++) {
+			/* each line of the verdict a paragraph of its own */
+			if (*p == '\n') {
+				fputs("\n\n", f);
+			} else {
+				fputc(*p, f);
+			}
+		}
+		fputc('\n', f);
+	}
+}
+
+/* One --export-* file: written whole, or an error naming it. */
+static int
+export_one(const char *opt, const char *path, const struct cli_cmp_report *r,
+    void (*print)(FILE *, const struct cli_cmp_report *), struct cli_err *e)
+{
+	FILE *f;
+	int bad;
+
+	if (path == NULL) {
+		return 0;
+	}
+	if ((f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w")) == NULL) {
+		return cli_errf(e, CORUN_EIO, "%s %s: %s", opt, path,
+		    strerror(errno));
+	}
+	print(f, r);
+	bad = ferror(f);
+	if (f != stdout) {
+		bad |= fclose(f) != 0;
+	} else {
+		bad |= fflush(f) != 0;
+	}
+	return bad ? cli_errf(e, CORUN_EIO, "%s %s: write error", opt, path) :
+	    0;
+}
+
+static void
+print_json_void(FILE *f, const struct cli_cmp_report *r)
+{
+	cli_cmp_print_json(f, r);
+}
+
+int
+cli_cmp_export(const struct cli_cmp_report *r, struct cli_err *e)
+{
+	const struct cli_cmp_opts *o = r->o;
+
+	if (export_one("--export-markdown", o->export_md, r,
+	    cli_cmp_print_markdown, e) != 0 ||
+	    export_one("--export-json", o->export_json, r, print_json_void,
+	    e) != 0 ||
+	    export_one("--export-csv", o->export_csv, r, cli_cmp_print_csv,
+	    e) != 0) {
+		return -1;
+	}
 	return 0;
 }

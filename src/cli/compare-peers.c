@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-peers.c - `corun compare --peers python`: find peers.py and
  * run it, once per round, to measure the same workload under Python's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-proc.c - what `corun compare` reads from the system about a
  * run: peak RSS and CPU from /proc, getrusage() deltas, and the cpu

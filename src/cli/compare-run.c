@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare-run.c - run one workload once under one model, and measure it.
  *

@@ -1,18 +1,23 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.c - `corun compare`: one workload under every model, side by
  * side, with a verdict and a chart.
  *
  * The order: check everything given (a broken jobs file is found before
- * anything runs), start the net server if the workload needs it (before
- * any pool: see compare-net.c), calibrate the cpu kernel, then run every
- * model --repeat times, interleaved (process, thread, ..., process, ...)
- * so that a noisy moment on a shared machine does not land on one model
- * only.  Python peers run in the same pass, after the corun models.
+ * anything runs, and so is a chart or export path that could not be
+ * written), start the net server if the workload needs it (before any
+ * pool: see compare-net.c), calibrate the cpu kernel, then run every
+ * model in rounds, interleaved (process, thread, ..., process, ...) so
+ * that a noisy moment on a shared machine does not land on one model
+ * only: at least --min-runs rounds, more while the wall times spread
+ * (compare-repeat.c).  Python peers run in the same rounds, after the
+ * corun models.
  */
 #include "config.h"
 
 #include <limits.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,33 +221,69 @@ merge_peers(const struct cli_cmp_row *peer, size_t np, struct peer_names *pn,
 	}
 }
 
-/* Every model (and the peers) --repeat times, interleaved. */
-static void
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Every model (and the peers) in interleaved rounds, as many as
+ * cli_cmp_more_rounds() asks for; model m's run r at runs[m * max_runs
+ * + r].  The number of rounds run.
+ */
+static unsigned
 run_rounds(const struct cli_cmp_work *w, const char *script,
     struct cli_cmp_row *runs, struct peer_names *pn)
 {
 	const struct cli_cmp_opts *o = w->o;
 	struct cli_cmp_row peer[CLI_PEERS_MAX];
+	struct cli_cmp_stop stop = { o->min_runs, o->max_runs, o->budget_s,
+	    o->max_spread };
 	struct corun_pool_opts po;
-	size_t nm = o->nmodels;
+	size_t nm = o->nmodels, st = o->max_runs;
+	double t0 = now_s();
+	unsigned r;
 
-	for (unsigned r = 0; r < o->repeat; r++) {
+	for (r = 0; cli_cmp_more_rounds(&stop, runs, nm + pn->n, st, r,
+	    now_s() - t0); r++) {
 		for (size_t m = 0; m < nm; m++) {
 			cli_cmp_plan(o, o->models[m], w->count, &po);
 			if (cli_cmp_run_model(w, &po,
 			    corun_model_name(o->models[m]),
-			    &runs[m * o->repeat + r]) != 0) {
+			    &runs[m * st + r]) != 0) {
 				cli_warn("compare: %s: %s",
 				    corun_model_name(o->models[m]),
-				    runs[m * o->repeat + r].error);
+				    runs[m * st + r].error);
 			}
 		}
 		if (o->peers) {
 			size_t np = cli_cmp_run_peers(script, w, ncores(), peer,
 			    CLI_PEERS_MAX);
 
-			merge_peers(peer, np, pn, runs, nm, o->repeat, r);
+			merge_peers(peer, np, pn, runs, nm, st, r);
 		}
+	}
+	return r;
+}
+
+/* What the workload's jobs do, for the verdict's reason. */
+static int
+nature(enum cli_wl wl)
+{
+	switch (wl) {
+	case CLI_WL_IO:
+	case CLI_WL_NET:
+		return CLI_NATURE_WAITS;
+	case CLI_WL_CPU:
+		return CLI_NATURE_COMPUTES;
+	case CLI_WL_BLOCKING:
+		return CLI_NATURE_BLOCKS;
+	default:
+		return CLI_NATURE_UNKNOWN;
 	}
 }
 
@@ -288,6 +329,10 @@ report(const struct cli_cmp_work *w, const struct cli_cmp_row *rows,
 		cli_warn("compare: --png: %s", e.msg);
 		status = 1;
 	}
+	if (cli_cmp_export(&rep, &e) != 0) {
+		cli_warn("compare: %s", e.msg);
+		status = 1;
+	}
 	return status;
 }
 
@@ -317,7 +362,7 @@ cli_cmd_compare(int argc, char **argv)
 		return rc;
 	}
 	nm = o.nmodels;
-	runs = calloc(nm * o.repeat + CLI_PEERS_MAX * o.repeat, sizeof(*runs));
+	runs = calloc((nm + CLI_PEERS_MAX) * o.max_runs, sizeof(*runs));
 	rows = calloc(nm + CLI_PEERS_MAX, sizeof(*rows));
 	if (runs == NULL || rows == NULL) {
 		cli_warn("compare: out of memory");
@@ -329,16 +374,17 @@ cli_cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	pn.n = 0;
-	run_rounds(&w, script, runs, &pn);
+	o.repeat = run_rounds(&w, script, runs, &pn);
 	for (size_t m = 0; m < nm + pn.n; m++) {
-		cli_cmp_aggregate(&runs[m * o.repeat], o.repeat, &rows[nrows]);
+		cli_cmp_aggregate(&runs[m * o.max_runs], o.repeat,
+		    &rows[nrows]);
 		if (rows[nrows].error[0] != '\0') {
 			status = 1;
 		}
 		nrows++;
 	}
 	cli_cmp_derive(rows, nrows);
-	cli_cmp_verdict(rows, nrows, &v);
+	cli_cmp_verdict_wl(rows, nrows, nature(o.wl), &v);
 	if (report(&w, rows, nrows, &v) != 0) {
 		status = 1;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.h - `corun compare`: one workload under every model, side by
  * side.  Internal to the corun command.
@@ -55,7 +56,11 @@ struct cli_cmp_opts {
 	unsigned window;	/* --window: futures outstanding (0 = auto) */
 	enum corun_model models[CLI_CMP_MAX_MODELS];
 	size_t nmodels;
-	unsigned repeat;
+	unsigned repeat;	/* runs done per model (set when run) */
+	unsigned min_runs, max_runs;	/* --min-runs, --max-runs */
+	double budget_s;	/* --time-budget: measuring beyond min_runs */
+	double max_spread;	/* --max-spread: sd / mean, in % */
+	const char *export_md, *export_json, *export_csv;	/* --export-* */
 	unsigned mix[3];	/* --mix weights: io, cpu, block */
 	int json, csv;
 	const char *svg, *png;
@@ -78,8 +83,10 @@ struct cli_cmp_row {
 	double par;			/* serial time / wall: jobs that ran
 					   at once, on average */
 	double cores_busy;		/* cpu_s / wall_s */
-	unsigned runs;			/* --repeat */
+	unsigned runs;			/* runs aggregated */
 	double wall_min_s, wall_max_s;	/* the spread of runs */
+	double wall_sd_s;		/* their standard deviation (wall_s
+					   is their mean) */
 	char error[128];		/* the run failed: why */
 };
 
@@ -126,12 +133,54 @@ struct cli_verdict {
 	double ratio;		/* runner-up wall / winner wall */
 	int other;		/* slowest row outside the tie, or -1 */
 	double other_ratio;
-	char text[512];		/* "verdict: ...\nwhy: ..." */
+	int tie;		/* the runner-up cannot be told from it */
+	char text[640];		/* "verdict: ...\nwhy: ..." */
 };
 
-/* Rows that failed (error set, or no job done) never win. */
+/* What the workload's jobs do, as the verdict may say it. */
+enum {
+	CLI_NATURE_UNKNOWN = 0,	/* mixed, shell, noop, a jobs file */
+	CLI_NATURE_WAITS,	/* io, net */
+	CLI_NATURE_COMPUTES,	/* cpu */
+	CLI_NATURE_BLOCKS	/* blocking */
+};
+
+/*
+ * Rows that failed (error set, or no job done) never win.  The winner
+ * has the least mean wall time; the runner-up is a tie when their mean
+ * +- sd intervals overlap (cli_cmp_tied).  The reason given never
+ * contradicts nature (a cpu workload is not said to wait).
+ */
+void cli_cmp_verdict_wl(const struct cli_cmp_row *rows, size_t n,
+    int nature, struct cli_verdict *v);
+/* The same, nature unknown: the reason comes from the figures alone. */
 void cli_cmp_verdict(const struct cli_cmp_row *rows, size_t n,
     struct cli_verdict *v);
+/* Whether a's and b's wall times overlap (mean +- sd; one run: 10%). */
+int cli_cmp_tied(const struct cli_cmp_row *a, const struct cli_cmp_row *b);
+
+/* ---- how many runs (compare-repeat.c) -------------------------------- */
+
+#define CLI_CMP_MAX_RUNS 1000
+
+struct cli_cmp_stop {
+	unsigned min_runs, max_runs;
+	double budget_s;	/* seconds of measuring */
+	double max_spread;	/* sd / mean, in % */
+};
+
+/* The mean and the sample standard deviation (0 for n < 2) of v[0..n). */
+void cli_cmp_mean_sd(const double *v, size_t n, double *mean, double *sd);
+
+/*
+ * Whether to run another round, after done rounds and elapsed_s seconds:
+ * 1 below min_runs; else 0 at max_runs, at stride (the room per model in
+ * runs) or past the budget; else 1 while some model's good runs (model m
+ * at runs[m * stride ...]) spread over max_spread.
+ */
+int cli_cmp_more_rounds(const struct cli_cmp_stop *s,
+    const struct cli_cmp_row *runs, size_t nmodels, size_t stride,
+    unsigned done, double elapsed_s);
 
 /* ---- outputs (compare-out.c) ---------------------------------------- */
 
@@ -150,6 +199,9 @@ struct cli_cmp_report {
 void cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r);
 int cli_cmp_print_json(FILE *f, const struct cli_cmp_report *r);
 void cli_cmp_print_csv(FILE *f, const struct cli_cmp_report *r);
+void cli_cmp_print_markdown(FILE *f, const struct cli_cmp_report *r);
+/* Write the --export-* files r->o names: 0, or -1 with e naming it. */
+int cli_cmp_export(const struct cli_cmp_report *r, struct cli_err *e);
 /* Parse one peer's JSON row (the same field names) into row. */
 int cli_cmp_row_from_json(const char *line, struct cli_cmp_row *row,
     struct cli_err *e);
@@ -246,6 +298,12 @@ size_t cli_cmp_run_peers(const char *script, const struct cli_cmp_work *w,
 int cli_compare_opts_parse(int argc, char **argv, struct cli_cmp_opts *o,
     struct cli_err *e);
 void cli_compare_usage(FILE *f);
+
+/*
+ * The name of the i-th option of compare's tables without its dashes
+ * ("workload", "h"), NULL past their end: the help test walks them.
+ */
+const char *cli_compare_opt_name(size_t i);
 
 /* ---- the command (compare.c) ---------------------------------------- */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * halt.c - the --halt policy and the exit status, as GNU parallel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * joblog.c - --joblog FILE, in GNU parallel's tab-separated format:
  *

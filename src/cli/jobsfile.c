@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobsfile.c - --jobs-file FILE|-: one job per line, as a JSON object
  * (src/common/jobspec.h: the same line means the same job for corun run

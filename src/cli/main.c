@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - the corun command: dispatch to a subcommand.
  *
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "client.h"
+#include "help.h"
 
 struct cli_subcmd {
 	const char *name;
@@ -48,7 +50,9 @@ cli_usage(FILE *f)
 	for (c = subcmds; c->name != NULL; c++) {
 		fprintf(f, "  corun %s\n", c->synopsis);
 	}
-	fputs("\n`corun COMMAND --help` describes a command.\n", f);
+	cli_help_options(f, "corun");
+	fputs("\n`corun COMMAND --help` describes a command and its options.\n"
+	    "Exit status 255: a bad option or usage, in every command.\n", f);
 }
 
 int

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * output-json.c - a job's --json record, written straight into one
  * buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * output.c - what a finished job prints: its output (whole, or line by
  * line with --tag), its --results directory and its joblog row (its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """peers.py - the Python peers of `corun compare --peers python`.
 
 Runs one of compare's built-in workloads under asyncio, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * progress.c - --bar and --progress: one status line on stderr, redrawn
  * in place (\r), only when stderr is a terminal so logs stay clean.

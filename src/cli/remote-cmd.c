@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-cmd.c - `corun run --listen URL`: the token, and the commands
  * that start remote workers (--worker-cmd TEMPLATE).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-cmd.h - the token and the --worker-cmd commands of
  * `corun run --listen URL` (remote-cmd.c).  The run owns a struct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run-fds.c - `corun run` under a low descriptor limit (ulimit -n): the
  * pool's plan (P processes x T threads x C jobs) is sized against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run-internal.h - the state of one `corun run`, shared by run.c (the
  * command: options, the pool, start and end), run-window.c (the window

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run-window.c - the scheduler of `corun run`: the bounded window of
  * jobs in flight, topped up from the input, retired as they complete,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run.c - `corun run`: read jobs, keep a bounded window of them in a
  * process pool, print each one's outcome as it completes.

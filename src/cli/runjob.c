@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runjob.c - the two ends of a job in `corun run`: making it from the
  * input (template + values, or a jobs file line) and printing its

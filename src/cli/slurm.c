@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slurm.c - `corun run --slurm`: the remote workers of a run started by
  * Slurm, turned into the --listen, token and --worker-cmd options that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slurm.h - `corun run --slurm` (slurm.c): Slurm starts the remote
  * workers, inside an allocation (srun, one step per node) or outside one

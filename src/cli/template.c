@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * template.c - the command template: placeholders, quoting, and the shell
  * kind's payload.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.c - strings, strict number parsing and error messages for the
  * corun command (the byte buffer is src/common/buf.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buf.c - a growable byte buffer (see buf.h).  Allocations go through
  * libcorun's cr_realloc so that fault injection reaches them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buf.h - a growable byte buffer, for building strings and payloads
  * piece by piece (the job specification, the corun command).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobspec-internal.h - what the files of the job specification share:
  * error messages, a quoted command line (jobspec-util.c) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobspec-kinds.c - the payload and the display line of each kind of
  * job, from the kind's own fields (the payloads are described in

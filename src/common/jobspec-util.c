@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobspec-util.c - the small tools of the job specification: error
  * messages, a command line quoted for /bin/sh (the display line of a job,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobspec.c - parse and check one job (see jobspec.h): the kind, the
  * fields every job may have, the fields of one reader, and what each

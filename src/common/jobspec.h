@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobspec.h - the one job specification: a job as a JSON object (a line
  * of a jobs file, a corund submit request, one job of a batch), parsed

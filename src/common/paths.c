@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * paths.c - where corund keeps its state and its control socket by
  * default; shared with the corun client so both agree without a flag.

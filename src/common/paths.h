@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * paths.h - where corund keeps its state and its control socket by
  * default (paths.c); corund and the corun client agree on them without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shquote.c - the shell-syntax test and quoting for /bin/sh (see
  * shquote.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shquote.h - what /bin/sh would interpret, and quoting for it: the one
  * rule corun run's templates, the jobs file, corun submit and corund

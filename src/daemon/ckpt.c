@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ckpt.c - WAL checkpoints on their own thread.
  *

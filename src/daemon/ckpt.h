@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ckpt.h - WAL checkpoints on their own thread (ckpt.c), for store.c.
  */

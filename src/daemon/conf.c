@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf.c - corund's settings: defaults, corund.conf (KEY = VALUE lines)
  * and the command line, which set the same keys through cd_conf_set().
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cr-log.h"
 #include "daemon.h"
 
 void
@@ -110,6 +112,18 @@ set_log(struct cd_conf *c, const char *v)
 }
 
 static int
+set_log_level(struct cd_conf *c, const char *v)
+{
+	int l = cr_log_level_parse(v);
+
+	if (l < 0) {
+		return -1;
+	}
+	c->log_level = l + 1;
+	return 0;
+}
+
+static int
 set_model(struct cd_conf *c, const char *v)
 {
 	return corun_model_parse(v, &c->model) != 0 ? -1 : 0;
@@ -192,6 +206,8 @@ static const struct setting {
 	{ "user", T_STR, OFF(user), 0, 0, 0, NULL, "" },
 	{ "log", T_FN, 0, 0, 0, 0, set_log,
 	    "stderr, syslog or an absolute file name" },
+	{ "log-level", T_FN, 0, 0, 0, 0, set_log_level,
+	    "error, warn, info or debug" },
 	{ "workers", T_UINT, OFF(workers), 0, 1024, 0, NULL,
 	    "a number of workers in 0..1024 (0 = cores)" },
 	{ "model", T_FN, 0, 0, 0, 0, set_model,

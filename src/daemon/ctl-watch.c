@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl-watch.c - keep corund's ipc control listener accepting.
  *

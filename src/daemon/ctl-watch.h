@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl-watch.h - re-listen when nng's ipc listener stops accepting
  * (ctl-watch.c).  Used by ctl.c only.

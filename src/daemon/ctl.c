@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl.c - the control socket: nng REQ/REP, one JSON object per message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.h - corund internals: the durable job store (store*.c), feeding
  * the pool from it (feed*.c), the control socket (ctl.c), the operations
@@ -22,6 +23,8 @@
 #include <corun/pool.h>
 
 #define CD_PROG "corund"
+/* A bad option or argument: 255, as every corun command. */
+#define CD_EXIT_USAGE 255
 
 /* Job states, as stored (the numbers are on disk: never renumber). */
 enum cd_state {
@@ -240,6 +243,7 @@ struct cd_conf {
 	char *pidfile;
 	char *user;
 	char *log;		/* "stderr" or "syslog" */
+	int log_level;		/* CR_LOG_* + 1; 0: not set */
 	unsigned workers;
 	enum corun_model model;
 	unsigned max_attempts;
@@ -289,8 +293,16 @@ struct cd_options {
  * error, said on stderr).
  */
 int cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc);
+
+/*
+ * The value's name (NULL for a flag) and the line --help shows for the
+ * long option name: 0, or -1 with text "(no description)"
+ * (options-help.c).
+ */
+int cd_option_doc(const char *name, const char **arg, const char **text);
 /* Fresh settings: the defaults, the file at path (if any), then the
-   command line's.  On error c is freed and why says why. */
+   command line's.  On error c is freed and why says why; -2 when a
+   command line value is bad, -1 for the file. */
 int cd_options_conf(struct cd_conf *c, const char *path, char *why,
     size_t whysize);
 
@@ -474,6 +486,9 @@ void cd_signals_free(struct event *sev[CD_NSIGNALS]);
 
 /* log.c: where cd_log writes; any file of corund may call it. */
 void cd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same at a level of src/lib/cr-log.h (CR_LOG_ERROR .. CR_LOG_DEBUG). */
+void cd_log_at(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Log to "syslog", or append to an absolute file name (also stderr, for
    the pool's messages); another value keeps stderr.  -1: cannot open. */
 int cd_log_open(const char *how);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault-hooks.c - route SQLite's and jansson's allocations, and SQLite's
  * file I/O, through the fault counters of src/lib/fault.c, so tests can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-internal.h - what the feed's files share: a job in the pool, and
  * the calls between them.  feed.c (the step, start and stop) is on top;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-jobs.c - the jobs in the pool: handed to it from the store, their
  * results recorded, cancelled by a client.  A result is recorded once;
@@ -57,6 +58,26 @@ cd_feed_unlink(struct cd_daemon *d, struct cd_inflight *r)
 	d->ninflight--;
 }
 
+/* The job's end in corund's log: done, failed or cancelled, with why. */
+static void
+log_outcome(int64_t id, const struct cd_outcome *o)
+{
+	if (o->state == CD_DONE) {
+		cd_log("job %lld done (exit 0, %u attempt(s))", (long long)id,
+		    (unsigned)o->attempts);
+	} else if (o->state == CD_CANCELLED) {
+		cd_log("job %lld cancelled", (long long)id);
+	} else if (o->signal != 0) {
+		cd_log("job %lld failed: %s (signal %d, %u attempt(s))",
+		    (long long)id, o->message ? o->message : "?", o->signal,
+		    (unsigned)o->attempts);
+	} else {
+		cd_log("job %lld failed: %s (exit %d, %u attempt(s))",
+		    (long long)id, o->message ? o->message : "?", o->exit_code,
+		    (unsigned)o->attempts);
+	}
+}
+
 int
 cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 {
@@ -74,6 +95,8 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		 * the job's end, nor its fault.  It runs again, and this
 		 * attempt is not counted.
 		 */
+		cd_log("job %lld re-queued: stopped by a fast stop",
+		    (long long)r->id);
 		return cd_store_requeue_at(d->store, r->id, r->attempts +
 		    res->attempts - 2) != 0 ? -1 : 0;
 	}
@@ -105,6 +128,8 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 			if (code == CORUN_EBROKEN) {
 				cd_feed_failing(d, msg);
 			}
+			cd_log("job %lld re-queued: %s", (long long)r->id,
+			    msg != NULL ? msg : corun_strerror(code));
 			return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 		}
 		o.status = code;
@@ -119,6 +144,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 	if (recorded) {
 		d->results_recorded++;
 		cd_feed_finished(d, r->id);
+		log_outcome(r->id, &o);
 	}
 	return 0;
 }
@@ -196,6 +222,8 @@ cd_feed_hand(struct cd_daemon *d, struct cd_taken *t, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (rc != 0) {
 			/* The pool refused them all: back to the queue. */
+			cd_log("job %lld re-queued: the pool refused it",
+			    (long long)t[i].id);
 			cd_store_requeue(d->store, t[i].id);
 			continue;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-lease.c - jobs that started on a worker: the pool's on_lease
  * queues them, the step records each start (an attempt) in its
@@ -16,6 +17,12 @@ cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt)
 	struct cd_daemon *d = arg;
 	struct cd_inflight *r = (struct cd_inflight *)(uintptr_t)tag;
 
+	if (attempt > 1) {
+		cd_log("job %lld re-queued: attempt %u was lost with its "
+		    "worker", (long long)r->id, r->attempts - 2 + attempt);
+	}
+	cd_log("job %lld started (attempt %u)", (long long)r->id,
+	    r->attempts - 1 + attempt);
 	r->leased = attempt;
 	if (!r->lease_queued) {
 		r->lease_queued = 1;

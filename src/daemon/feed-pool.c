@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-pool.c - the pool's life: made from the settings (with remote
  * workers' token), replaced when scaling (the old one finishes the jobs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-status.c - the daemon's state as the status op shows it: workers,
  * job counts, the pool's health, the paused groups.

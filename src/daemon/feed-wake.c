@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed-wake.c - when the feed's step runs: at the end of this loop
  * iteration (cd_feed_kick), or a little later after a store failure;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed.c - feeding the pool from the store, and recording results: the
  * step, and the feed's start, drain and stop.

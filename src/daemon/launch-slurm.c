@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * launch-slurm.c - `launcher = slurm`: corund submits its remote workers
  * to Slurm as it starts, and cancels them as it stops.

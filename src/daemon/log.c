@@ -1,6 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * log.c - corund's log: stderr (with a time stamp), a file, or syslog.
- * Everything in corund may call cd_log(); main.c chooses where it goes.
+ * log.c - corund's log: stderr or a file (one line per message, in the
+ * format of every corun program: time, corund[pid], level, message; see
+ * src/lib/cr-log.h), or syslog at the matching priority.  Everything in
+ * corund may call cd_log() (info) and cd_log_at(); main.c chooses where
+ * it goes, --log-level what is dropped.
  */
 #include "config.h"
 
@@ -12,11 +16,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cr-log.h"
 #include "daemon.h"
 
 static int use_syslog;
 static FILE *log_fp;
 static char *log_path;
+
+static void
+vlog(int level, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+	    LOG_DEBUG };
+
+	if (!cr_log_enabled(level)) {
+		return;
+	}
+	if (use_syslog) {
+		vsyslog(prio[level], fmt, ap);
+	} else {
+		cr_log_vline(log_fp != NULL ? log_fp : stderr, CD_PROG, level,
+		    fmt, ap);
+	}
+}
 
 void
 cd_log(const char *fmt, ...)
@@ -24,21 +46,17 @@ cd_log(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (use_syslog) {
-		vsyslog(LOG_NOTICE, fmt, ap);
-	} else {
-		FILE *f = log_fp != NULL ? log_fp : stderr;
-		char ts[32];
-		time_t now = time(NULL);
-		struct tm tm;
+	vlog(CR_LOG_INFO, fmt, ap);
+	va_end(ap);
+}
 
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
-		    localtime_r(&now, &tm));
-		fprintf(f, "%s corund[%ld]: ", ts, (long)getpid());
-		vfprintf(f, fmt, ap);
-		fputc('\n', f);
-		fflush(f);
-	}
+void
+cd_log_at(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
 	va_end(ap);
 }
 

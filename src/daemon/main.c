@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - corund: the owner of everything else.  It settles the
  * settings, starts the parts in order, wires them together (the control
@@ -26,6 +27,7 @@
 #include <event2/event.h>
 
 #include "common/paths.h"
+#include "cr-log.h"
 #include "daemon.h"
 #include "fault-internal.h"
 
@@ -261,15 +263,21 @@ settle_paths(struct cd_conf *c)
 	return 0;
 }
 
-/* Settings, state directory, lock, log, background: 0, or 1 (said why). */
+/*
+ * Settings, state directory, lock, log, background: 0, or the exit
+ * status (said why): CD_EXIT_USAGE for a bad value on the command line.
+ */
 static int
 prepare(struct cd_daemon *d, const struct cd_options *o, int *lockfd)
 {
 	char why[1024];
+	int rc;
 
-	if (cd_options_conf(&d->conf, d->conf_path, why, sizeof(why)) != 0) {
+	if ((rc = cd_options_conf(&d->conf, d->conf_path, why,
+	    sizeof(why))) != 0) {
+		/* a bad value on the command line is a usage error */
 		fprintf(stderr, "%s: %s\n", CD_PROG, why);
-		return 1;
+		return rc == -2 ? CD_EXIT_USAGE : 1;
 	}
 	if (settle_paths(&d->conf) != 0) {
 		return 1;
@@ -283,6 +291,9 @@ prepare(struct cd_daemon *d, const struct cd_options *o, int *lockfd)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (d->conf.log_level != 0) {
+		cr_log_set_level(d->conf.log_level - 1);
+	}
 	if (d->conf.log != NULL && cd_log_open(d->conf.log) != 0) {
 		fprintf(stderr, "%s: log %s: %s\n", CD_PROG, d->conf.log,
 		    strerror(errno));
@@ -309,8 +320,8 @@ main(int argc, char **argv)
 	}
 	d->conf_path = o.conf_path;
 	d->recover = o.recover;
-	if (prepare(d, &o, &lockfd) != 0) {
-		return 1;
+	if ((rc = prepare(d, &o, &lockfd)) != 0) {
+		return rc;
 	}
 	rc = run(d, lockfd);
 	cd_tell_parent(rc == 0 ? "ok" : "failed to start (see the log)");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * notify.c - telling the service manager how corund is doing (sd_notify
  * without libsystemd: READY=1, STATUS=..., STOPPING=1), and stopping the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops-admin.c - the ops that steer the daemon rather than a job: pause
  * and resume (a group, or all), scale the workers, drain and shutdown.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops-job.c - one job object of a submit request, checked by the job
  * specification (src/common/jobspec.h) with the same checks and messages

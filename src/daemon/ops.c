@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops.c - the control operations: submit, status, result, cancel, and
  * the dispatch of every op (wait: wait.c; pause, resume, scale, drain,
@@ -190,6 +191,10 @@ op_submit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int arg,
 		return err;
 	}
 	cd_feed_kick(d);
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		cd_log("job %lld accepted", (long long)json_integer_value(
+		    json_array_get(ids, i)));
+	}
 	if (wait != 0) {
 		json_decref(reply);
 		return cd_wait_submitted(d, ctx, ids, batch, wait, later);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.c - corund's command line: a table of options, most of which
  * set a corund.conf key (kept, and applied over the file each time the
@@ -14,6 +15,8 @@
 
 #include "daemon.h"
 
+static void usage(FILE *f);
+
 static const char usage_text[] =
     "usage: corund [--foreground] [--config FILE] [--state-dir DIR]\n"
     "              [--socket URL] [--workers N] [--model M]\n"
@@ -21,6 +24,7 @@ static const char usage_text[] =
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
     "              [--listen URL] [--token-file FILE] [--recover]\n"
+    "              [--log-level error|warn|info|debug]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -47,7 +51,7 @@ cd_options_conf(struct cd_conf *c, const char *path, char *why, size_t whysize)
 		    sizeof(sub)) != 0) {
 			snprintf(why, whysize, "--%s", sub);
 			cd_conf_free(c);
-			return -1;
+			return -2;
 		}
 	}
 	return 0;
@@ -83,6 +87,7 @@ static const struct opt opts[] = {
 	{ "recover", no_argument, 7, NULL },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
+	{ "log-level", required_argument, 8, "log-level" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -133,7 +138,7 @@ other_option(int opt, struct cd_options *o, int *rc)
 		}
 		return 1;
 	case 'h':
-		fputs(usage_text, stdout);
+		usage(stdout);
 		*rc = 0;
 		return 0;
 	case 'V':
@@ -142,7 +147,8 @@ other_option(int opt, struct cd_options *o, int *rc)
 		return 0;
 	default:
 		fputs(usage_text, stderr);
-		*rc = 1;
+		fprintf(stderr, "Try `%s --help'.\n", CD_PROG);
+		*rc = CD_EXIT_USAGE;
 		return 0;
 	}
 }
@@ -171,8 +177,27 @@ cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc)
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n", CD_PROG,
 		    argv[optind]);
 		fputs(usage_text, stderr);
-		*rc = 1;
+		*rc = CD_EXIT_USAGE;
 		return -1;
 	}
 	return 0;
+}
+
+/* The synopsis, then each option of the table with its line. */
+static void
+usage(FILE *f)
+{
+	const char *arg, *text;
+	char left[64];
+
+	fputs(usage_text, f);
+	fputs("\noptions:\n", f);
+	for (size_t i = 0; i < NOPTS; i++) {
+		cd_option_doc(opts[i].name, &arg, &text);
+		snprintf(left, sizeof(left), "    --%s%s%s", opts[i].name,
+		    arg ? " " : "", arg ? arg : "");
+		fprintf(f, "  %-28s %s\n", left, text);
+	}
+	fputs("\nExit status: 0 after a drain or shutdown, 1 when it cannot "
+	    "start,\n255 a bad option or argument.\n", f);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reply.c - the replies every request file builds alike: an error with
  * its code, the fixed out-of-memory error, and the job ids a request

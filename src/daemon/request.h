@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * request.h - what the request files share (ops.c, ops-admin.c,
  * ops-job.c, reply.c, wait.c): the limits of a request, a job id from

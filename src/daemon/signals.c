@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signals.c - corund's signals, as libevent signal events (so they are
  * handled on the loop, never in an async handler): TERM drains, INT and
@@ -13,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "cr-log.h"
 #include "daemon.h"
 
 static void
@@ -50,6 +52,9 @@ reload(struct cd_daemon *d)
 	d->conf.user = NULL;
 	nc.sync_full = d->conf.sync_full;
 	nc.max_request = d->conf.max_request;	/* fixed at bind */
+	if (nc.log_level != 0) {
+		cr_log_set_level(nc.log_level - 1);
+	}
 	if (nc.log != NULL && (d->conf.log == NULL ||
 	    strcmp(nc.log, d->conf.log) != 0) && nc.log[0] == '/') {
 		cd_log_open(nc.log);

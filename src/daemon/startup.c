@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * startup.c - what corund does to the process as it starts: the state
  * directory (made, and locked with flock so a second corund is refused

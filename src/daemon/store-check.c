@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-check.c - what the store has acknowledged, kept where a damaged
  * database cannot hide it, and the check at start.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-internal.h - what the store's files share: the handle, its
  * prepared statements and the helpers of a write call.  store.c opens the

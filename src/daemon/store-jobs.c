@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-jobs.c - a job's life in the store: added (with its idempotency
  * key and dependencies), taken to run, finished exactly once or put back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-json.c - the store's rows as the control operations show them: a
  * job (status, result, a submit's wait) and the paused groups.  The store

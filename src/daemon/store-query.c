@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-query.c - reading the store: a job's state, a job's whole row
  * (store-json.c turns it into a reply), and the paused groups, which are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-salvage.c - corund --recover on a database that PRAGMA
  * quick_check finds damaged: the damaged files were copied aside

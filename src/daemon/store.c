@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.c - corund's durable job table: SQLite in WAL mode.  This file
  * opens it (the schema, the prepared statements), runs the transactions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c - waits: the wait op, and submit with "wait", answered once
  * their jobs ended (their results on disk) or their time ran out.

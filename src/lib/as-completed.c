@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * as-completed.c - corun_as_completed: hands out the inputs in the order
  * they complete, with an optional overall timeout.

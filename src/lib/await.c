@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * await.c - what a task can wait for: a future, time, an fd, a child.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * co-internal.h - coroutine internals shared by co.c and the switch code.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * co-switch-aarch64.S - coroutine context switch for AArch64 (AAPCS64).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * co-switch-x86_64.S - coroutine context switch for x86-64 (System V).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * co.c - stackful asymmetric coroutines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * combine-internal.h - what the combinators (combine.c, gather.c, wait.c,
  * as-completed.c) share: timers that hold a reference on their owner, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * combine.c - the timers and checks every combinator shares, and the two
  * that watch a single future: shield and wait_for.  gather.c, wait.c and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cr-spawn.h - start a program without posix_spawn's costs (spawn.c);
  * internal to corun, not installed.

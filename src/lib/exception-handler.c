@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exception-handler.c - the loop's exception handler and its default,
  * one line on stderr (corun/exception.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * executor.c - run blocking calls on a per-loop thread pool.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault-internal.h - fault injection: fail the Nth allocation or I/O call
  * (internal, not installed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault.c - fault injection counters and the allocation wrappers (see
  * fault-internal.h for the model and the CORUN_FAULT syntax).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * future-internal.h - the future structure and the hooks that let special
  * futures (tasks, combinators, executor calls, pool jobs) embed one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * future.c - futures: completed exactly once, callbacks on the owning loop.
  *

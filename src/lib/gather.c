@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gather.c - corun_gather: one future for many, completed when every
  * input is done, or at the first error unless CORUN_GATHER_RETURN_ERRORS.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen-internal.h - the generator structure shared by gen.c (next, yield,
  * free) and gen-send.c (send, throw, close).  Not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen-send.c - generators that take values and errors in (Python's
  * generator.send(), throw() and close()).

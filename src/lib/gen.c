@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen.c - generators: coroutines that hand values to a consumer.
  *

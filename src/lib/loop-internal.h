@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop-internal.h - the loop core shared inside the library: handles, the
  * ready queue, timers and the loop structure itself.  Not installed.

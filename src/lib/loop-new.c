@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop-new.c - creating a loop (libevent base, wake-up fd, timer fd) and
  * freeing it: the parts above the core tear down through the hooks they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop-run.c - running the loop: one iteration polls I/O (without blocking
  * when callbacks are ready, else until the earliest timer), moves due

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop-wake.c - waking the loop from other threads: the wake-up fd (an
  * eventfd, or a pipe elsewhere) and the queue of calls posted with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop.c - the loop core: handles (allocation, the free list, scheduling
  * and cancelling), the public calls that schedule callbacks, and timers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nng-threads.c - fewer idle nng threads in corun and corun-worker.
  *

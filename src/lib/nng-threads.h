@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nng-threads.h - sizing nng's threads in the statically linked programs
  * (nng-threads.c; only where configure defined CR_NNG_THREADS).

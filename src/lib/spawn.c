@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawn.c - start a program: clone(CLONE_VM) on a stack of its own, then
  * execve; the caller goes on at once (a job's program, workers/), or waits

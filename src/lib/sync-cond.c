@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-cond.c - asyncio's Condition for tasks (corun/sync.h): waiters
  * release the lock, wait to be notified, and take the lock again before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-internal.h - the FIFO of waiting tasks that locks, events,
  * conditions, semaphores and queues share (sync-waiters.c).  Not

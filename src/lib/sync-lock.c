@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-lock.c - asyncio's Lock and Event for tasks (corun/sync.h).
  *

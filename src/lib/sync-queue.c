@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-queue.c - asyncio's Queue, LifoQueue and PriorityQueue for tasks
  * (corun/queue.h).  The items live in one array: a ring for FIFO, a stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-sem.c - asyncio's Semaphore and BoundedSemaphore for tasks
  * (corun/sync.h).  FIFO: a newcomer does not pass woken waiters.

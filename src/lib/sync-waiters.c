@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync-waiters.c - the FIFO of waiting tasks behind every synchronisation
  * primitive (see sync-internal.h).

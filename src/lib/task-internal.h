@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * task-internal.h - the task structure (a future driven by loop steps)
  * shared by task.c and the waits of await.c.  Not installed.

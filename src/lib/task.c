@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * task.c - tasks: a coroutine (or a step function) driven by the loop, and
  * the future that reports how it ended.

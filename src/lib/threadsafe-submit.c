@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * threadsafe-submit.c - run_coroutine_threadsafe: a task spawned on a loop
  * from another thread, reported through a mutex-guarded future that any

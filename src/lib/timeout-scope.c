@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timeout-scope.c - timeout scopes: a deadline that cancels the task which
  * entered the scope, and turns that cancellation into CORUN_ETIMEDOUT when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c - corun_wait: completes when the first input is done, the first
  * fails, or all are done (or at a timeout), and reports the done and

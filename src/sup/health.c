@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health.c - supervision policy beyond "restart what died": heartbeats to
  * the workers, workers that stop answering, and restart backoff.

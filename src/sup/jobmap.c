@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jobmap.c - the queue of jobs and the id -> leased job table.
  */

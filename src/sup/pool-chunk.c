@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-chunk.c - corun_pool_map_chunked(): many small jobs as a few chunk
  * jobs, one future for all of them.

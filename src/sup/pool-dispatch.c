@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-dispatch.c - handing queued jobs to workers: one dispatch per loop
  * iteration, JOBS frames within each worker's credit, the first jobs of a

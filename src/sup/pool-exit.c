@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-exit.c - workers that end: their leases taken back (re-queued or
  * failed), and their replacements.  A worker that dies while it runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-frame.c - frames from workers: HELLO and WELCOME, credit, results
  * and streamed output, BYE; recycling a worker that has run its share

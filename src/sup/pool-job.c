@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-job.c - a job's outcome: its future completed with a result or an
  * error, streamed output handed to the caller, and a lease taken back.

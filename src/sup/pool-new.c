@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-new.c - creating and freeing a pool; models.
  */

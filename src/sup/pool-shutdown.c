@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-shutdown.c - closing the pool: workers told to drain or stop, the
  * queue cancelled, and the shutdown future completed once every worker is

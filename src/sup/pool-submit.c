@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-submit.c - jobs into the pool: a job and its future (the pool's
  * future ops), submit and map, and what the pool tells of itself (its

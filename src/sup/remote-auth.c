@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-auth.c - the supervisor's half of the rendezvous
  * challenge-response: the nonces it has handed out and the check of a

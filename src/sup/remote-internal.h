@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-internal.h - shared by remote.c (session sockets of remote
  * workers), remote-sess.c (closing them), remote-listen.c (the

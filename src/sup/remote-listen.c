@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-listen.c - the rendezvous of remote workers (opts.listen): the
  * URL and its security, the REP socket, and what each HELLO there gets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-sess.c - the end of remote sockets: the reference count of
  * struct sup_remote (the pool and every open session socket hold one), and

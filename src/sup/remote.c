@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote.c - workers on other hosts: their session sockets, and losing
  * them.  The rendezvous is remote-listen.c.

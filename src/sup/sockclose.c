@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockclose.c - closing a worker's socket without hanging in nng 1.5.2.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup-internal.h - the supervisor behind corun_pool: jobs, leases,
  * workers and their nng sockets.  Not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * worker-sock.c - a worker's PAIR1 socket on the pool's loop: listening
  * for a local worker, watching RECVFD and SENDFD, sends queued while nng

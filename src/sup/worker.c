@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * worker.c - one worker process as the supervisor sees it: its start,
  * its listener, signals to it, and how it ends (its socket is

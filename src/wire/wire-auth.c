@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-auth.c - the rendezvous challenge-response, as both ends compute
  * it: the worker's MAC over a supervisor nonce, its own nonce and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-auth.h - SHA-256, HMAC-SHA256, and the challenge-response of the
  * remote rendezvous built on them (doc/wire-protocol.md, "Remote workers:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-chunk.c - encode and decode chunk payloads and outputs (see
  * wire-chunk.h for the layouts).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-chunk.h - the payload and the output of a chunk job (internal).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-encode.c - frame builder: batch frames record by record into one
  * reusable growable buffer.  Single frames are encoded in wire-single.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-header.c - the frame header: written by the encoder
  * (wire_put_header), checked by the decoder (wire_decode_header);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-internal.h - byte order helpers and layout constants shared by the
  * encoder and the decoder.  Offsets and sizes here are the ones in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-sha256.c - SHA-256 as FIPS 180-4 defines it, and HMAC-SHA256
  * (RFC 2104) on top: the primitives of the rendezvous challenge-response

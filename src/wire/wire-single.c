@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire-single.c - the frames that are not batches, each encoded in one
  * call (HELLO, WELCOME, CREDIT, HEARTBEAT, SHUTDOWN, BYE) into the

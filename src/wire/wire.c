@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.c - the record iterators of decoded frames.  The header and the
  * type names are in wire-header.c, the encoder in wire-encode.c, the

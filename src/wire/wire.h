@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.h - the supervisor <-> worker frame codec (internal).
  *

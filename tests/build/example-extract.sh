@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # example-extract.sh - print the C program embedded in a manual page.
 #
 # usage: example-extract.sh page.3 [tag]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # exports.sh - fail if libcorun.so exports a symbol outside corun_*.
 #
 # Run by "make check" (CORUN_BUILDDIR is exported by AM_TESTS_ENVIRONMENT).

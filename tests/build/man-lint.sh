@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # man-lint.sh - fail if mandoc finds anything to warn about in a manual page.
 #
 # Run by "make check" (automake exports srcdir).  Every man/*.[1-8] under

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # no-shared-libcorun.sh - corun, corund and corun-worker find their
 # library without ldconfig: they carry libcorun in them and do not load
 # libcorun.so (issue 15, item 10: after `make install`, corund could not

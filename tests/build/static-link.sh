@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # static-link.sh - prove that `pkg-config --static --libs corun` lists
 # everything a static link of libcorun needs (nng, mbedTLS, libevent, libm).
 #

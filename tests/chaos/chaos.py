@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """chaos.py - corun under faults: real binaries, real signals, and figures.
 
 Modes (each prints its figures at the end and exits 1 if a promise broke):

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kill-corund.sh - the make check size of chaos.py kill-corund (make chaos runs it
 # with --full).
 command -v "${PYTHON3:-python3}" >/dev/null 2>&1 ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stability.c - N no-op jobs through one process pool (one supervisor),
  * with the resident memory (VmRSS) and the open file descriptors of the

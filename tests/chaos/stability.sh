@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # stability.sh - no-op jobs through one pool: the supervisor's and the
 # workers' RSS and open descriptors stay flat.  1 000 000 jobs under the
 # async model (one worker, jobs in batches; about 2 s) and 20 000 under

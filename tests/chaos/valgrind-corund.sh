@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # valgrind-corund.sh - corund under valgrind memcheck (make check-valgrind):
 # start, submit a command and 2000 keyed noop jobs, a repeated key, a
 # nested request, SIGUSR1 and SIGHUP, a listener check or two, SIGTERM.

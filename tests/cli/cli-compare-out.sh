@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-compare-out.sh - corun compare's outputs: JSON fields present and
 # consistent, CSV, an SVG that parses as XML, a PNG with a PNG header,
 # and the Python peers as extra rows of the same run.
@@ -9,7 +10,9 @@ CORUN_PEERS=${CORUN_PEERS:-$(cd "$srcdir" && pwd)/src/cli/peers.py}
 export CORUN_PEERS
 cd "$T" || exit 1
 
-ccmp() { timeout 120 "$CORUN" compare "$@"; }
+# One run per model unless a case asks for more (--repeat): the suite
+# checks outputs, not spreads, and a loaded machine would add rounds.
+ccmp() { timeout 120 "$CORUN" compare --min-runs 1 --max-runs 1 "$@"; }
 
 ccmp --workload io --count 20 --ms 10 -j 2 --json --svg c.svg --png c.png >c.json
 eq "json+svg+png: exit 0" 0 $?
@@ -69,9 +72,23 @@ eq "csv: one row per model" 3 "$(wc -l <c.csv | tr -d ' ')"
 eq "csv: rows" '"noop",async "noop",thread ' \
     "$(tail -n +2 c.csv | cut -d, -f1-2 | tr '\n' ' ')"
 
+start=$(date +%s)
 ccmp --png /nonexistent-dir/x.png --count 2 --ms 1 --models async >/dev/null 2>err.txt
-eq "unwritable chart: exit 1" 1 $?
+eq "chart into a missing directory: refused (255)" 255 $?
+[ $(($(date +%s) - start)) -lt 5 ] || fail "refused only after measuring"
+contains "missing directory: said before measuring" "nothing was measured" "$(cat err.txt)"
 contains "unwritable chart: message" "/nonexistent-dir/x.png" "$(cat err.txt)"
+ccmp --export-markdown no-dir/x.md --count 2 --ms 1 --models async >/dev/null 2>err.txt
+eq "export into a missing directory: refused (255)" 255 $?
+ccmp --workload io --count 10 --ms 5 -j 2 --models async,thread --repeat 3 \
+    --export-markdown c.md --export-csv c2.csv --export-json c2.json >/dev/null
+eq "exports: exit 0" 0 $?
+contains "markdown: a table" "| model | P x T x C | wall s (mean" "$(cat c.md)"
+contains "markdown: the verdict" "verdict: " "$(cat c.md)"
+eq "markdown: a row per model" 2 "$(grep -c '^| \(\*\*\)\{0,1\}\(async\|thread\)' c.md)"
+eq "export-csv: header and rows" 3 "$(wc -l <c2.csv | tr -d ' ')"
+contains "export-json: runs and spread" '"wall_sd_s"' "$(cat c2.json)"
+contains "export-json: 3 runs" '"runs": 3' "$(cat c2.json)"
 
 # -- Python peers: extra rows, same fields, same run --
 ccmp --workload io --count 20 --ms 10 -j 2 --models async --peers python \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-compare.sh - corun compare end to end, one run per workload, with
 # the behaviour the models must show on any machine with 2+ cores (ratios
 # measured side by side, never absolute times), and bad input.
@@ -6,7 +7,9 @@
 cd "$T" || exit 1
 [ -n "$PY" ] || { echo "skip: no python3 to read the JSON"; exit 77; }
 
-ccmp() { timeout 120 "$CORUN" compare "$@"; }
+# One run per model unless a case asks for more (--repeat): the suite
+# checks outputs, not spreads, and a loaded machine would add rounds.
+ccmp() { timeout 120 "$CORUN" compare --min-runs 1 --max-runs 1 "$@"; }
 # field FILE MODEL KEY: one number from compare --json
 field() {
 	"$PY" -c 'import json,sys
@@ -79,6 +82,17 @@ eq "table: no line over 80 columns" 0 "$(awk 'length > 80' table.out | wc -l)"
 contains "table: header" "model" "$(head -2 table.out)"
 contains "table: verdict" "verdict: " "$(cat table.out)"
 contains "table: --repeat shows the spread" "spread" "$(cat table.out)"
+contains "table: mean ± sd, min and max" "wall time over the runs: mean" "$(cat table.out)"
+
+# -- by default: at least 3 runs of each model, however steady --
+timeout 120 "$CORUN" compare --workload noop --count 20 --models async,thread \
+    --time-budget 1 --json >def.json
+eq "default: exit 0" 0 $?
+runs=$("$PY" -c 'import json,sys; print(" ".join(str(r["runs"]) for r in json.load(open(sys.argv[1]))["results"]))' def.json 2>&1)
+case $runs in
+[3-9]" "[3-9]*|[1-9][0-9]*) ok "default: 3 runs or more ($runs)" ;;
+*) fail "default: runs [$runs]" ;;
+esac
 
 # -- bad input: exit 255 and a message naming the problem --
 bad() {

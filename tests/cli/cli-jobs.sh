@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-jobs.sh - corun run per-job machinery: --joblog columns, --timeout
 # killing a child tree, --retries, --halt, --results, --json, --jobs-file.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"

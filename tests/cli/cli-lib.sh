@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cli-lib.sh - shared by the tests/cli/cli-*.sh integration scripts: find
 # the binaries, make a temporary directory, count failures; and, for the
 # scripts that signal real processes (cli-signals.sh, quiet-paths.sh),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-run.sh - corun run end to end: placeholders, input sources, order,
 # awkward arguments, exit statuses, --dry-run, --tag, --help.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"

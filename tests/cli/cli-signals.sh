@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli-signals.sh - corun run under signals: SIGINT/SIGTERM stop it and
 # kill the running jobs; a worker killed with SIGKILL mid-run loses no job
 # and runs none twice.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli-test.h - helpers shared by the Check programs of src/cli: parse a
  * `corun run` command line, expand every job of it into one string, make

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # quiet-e2big.sh - a job whose command line the system refuses (E2BIG, a
 # 200 KB argument) is reported on one line of stderr, shorter than 300
 # bytes, that names the job and the reason without repeating the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # quiet-paths.sh - the normal ways a corun run ends early print no alarm
 # (issue 15, item 9).  Real processes and signals: a job retried after its
 # worker was SIGKILLed, a job retried after it failed, stdout a pipe that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-fd-limit.sh - corun run under a low descriptor limit: under
 # `ulimit -n 64`, -j 50 runs all 200 jobs, fewer at a time, and one line
 # on stderr says so (every model); a plan given as --procs that cannot fit

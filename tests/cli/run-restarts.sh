@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-restarts.sh - corun run replaces workers that die while they run, for
 # as long as the run lasts: a worker SIGKILLed every 0.15 s during a
 # 2000-job run loses no job and runs none twice (exit 0), with the default

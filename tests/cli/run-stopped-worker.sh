@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-stopped-worker.sh - a worker stopped with SIGSTOP does not stall
 # corun run: with --heartbeat-timeout 2 the silent worker is killed and
 # replaced, its jobs run elsewhere, and every job has its result once; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_args.c - the options of `corun run` (src/cli/args.c): every
  * option, and the messages for bad ones.

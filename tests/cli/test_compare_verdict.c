@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_compare_verdict.c - the numbers of `corun compare` on synthetic
  * rows: the verdict (winner, ratio, the reason the numbers give), the
@@ -264,6 +265,174 @@ START_TEST(options_and_their_errors)
 }
 END_TEST
 
+/* n runs of a model whose wall times are walls[0..n). */
+static void
+runs_of(struct cli_cmp_row *out, const char *name, const double *walls,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = mk(name, 1, 1, 10, 10, walls[i], 0.1, 10);
+	}
+}
+
+START_TEST(repeat_until_the_spread_is_small)
+{
+	static const double tight[] = { 1.00, 1.01, 0.99, 1.00 };
+	static const double loose[] = { 1.0, 2.0, 1.0, 2.0 };
+	struct cli_cmp_stop s = { 3, 10, 60, 5 };
+	struct cli_cmp_row runs[2 * 10];
+	double mean, sd, v[] = { 1, 2, 3 };
+
+	cli_cmp_mean_sd(v, 3, &mean, &sd);
+	ck_assert(mean == 2 && fabs(sd - 1) < 1e-12);
+	cli_cmp_mean_sd(v, 1, &mean, &sd);
+	ck_assert(mean == 1 && sd == 0);
+
+	memset(runs, 0, sizeof(runs));
+	runs_of(&runs[0], "process", tight, 4);
+	runs_of(&runs[10], "async", tight, 4);
+	/* at least min_runs, whatever the spread */
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 0, 0), 1);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 2, 1000), 1);
+	/* 3 tight runs each: enough */
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 3, 1), 0);
+	/* one model spreads 40%: more, until the budget or max_runs */
+	runs_of(&runs[10], "async", loose, 4);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 3, 1), 1);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 4, 59.9), 1);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 4, 60), 0);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 10, 1), 0);
+	/* failed runs do not count toward the spread */
+	snprintf(runs[11].error, sizeof(runs[11].error), "lost");
+	snprintf(runs[13].error, sizeof(runs[13].error), "lost");
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 4, 1), 0);
+	/* --repeat 2: exactly two */
+	s.min_runs = s.max_runs = 2;
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 1, 1e9), 1);
+	ck_assert_int_eq(cli_cmp_more_rounds(&s, runs, 2, 10, 2, 0), 0);
+}
+END_TEST
+
+START_TEST(mean_and_spread_of_the_runs)
+{
+	static const double w[] = { 1.0, 1.2, 1.1 };
+	struct cli_cmp_row runs[3], out;
+
+	runs_of(runs, "thread", w, 3);
+	cli_cmp_aggregate(runs, 3, &out);
+	ck_assert(fabs(out.wall_s - 1.1) < 1e-12);
+	ck_assert(fabs(out.wall_sd_s - 0.1) < 1e-12);
+	ck_assert(out.wall_min_s == 1.0 && out.wall_max_s == 1.2);
+	ck_assert_uint_eq(out.runs, 3);
+}
+END_TEST
+
+/* A row of 3 runs: mean wall, sd. */
+static struct cli_cmp_row
+mk3(const char *name, unsigned p, unsigned t, unsigned c, double wall,
+    double sd, double cpu)
+{
+	struct cli_cmp_row r = mk(name, p, t, c, 100, wall, cpu, 20.1);
+
+	r.runs = 3;
+	r.wall_sd_s = sd;
+	r.wall_min_s = wall - sd;
+	r.wall_max_s = wall + sd;
+	return r;
+}
+
+START_TEST(tie_when_the_intervals_overlap)
+{
+	struct cli_cmp_row rows[] = {
+		mk3("process", 2, 1, 1, 1.00, 0.10, 1.6),
+		mk3("thread", 1, 2, 1, 1.15, 0.10, 1.6),
+		mk3("async", 1, 1, 100, 1.90, 0.05, 0.9),
+	};
+	struct cli_verdict v;
+
+	cli_cmp_derive(rows, 3);
+	cli_cmp_verdict_wl(rows, 3, CLI_NATURE_COMPUTES, &v);
+	ck_assert_int_eq(v.winner, 0);
+	ck_assert_int_eq(v.runner_up, 1);
+	ck_assert_int_eq(v.tie, 1);	/* 1.00+0.10 >= 1.15-0.10 */
+	ck_assert_int_eq(v.other, 2);
+	HAS(v.text, "verdict: a tie: process wins by 1.15x over thread, but "
+	    "their times overlap (1 \u00b1 0.1 s vs 1.15 \u00b1 0.1 s)");
+	HAS(v.text, "1.9x ahead of async");
+	/* apart: the same means with a tenth of the spread */
+	rows[0].wall_sd_s = rows[1].wall_sd_s = 0.01;
+	cli_cmp_verdict_wl(rows, 3, CLI_NATURE_COMPUTES, &v);
+	ck_assert_int_eq(v.tie, 0);
+	HAS(v.text, "verdict: process wins, 1.15x ahead of thread");
+	ck_assert(strstr(v.text, "tie") == NULL);
+	ck_assert_int_eq(cli_cmp_tied(&rows[0], &rows[1]), 0);
+	ck_assert_int_eq(cli_cmp_tied(&rows[1], &rows[0]), 0);
+}
+END_TEST
+
+START_TEST(cpu_verdict_never_says_the_jobs_wait)
+{
+	/*
+	 * A loaded machine: the cpu jobs got a third of a core each, so
+	 * the figures alone (0.34 cores busy) look like waiting jobs.
+	 */
+	struct cli_cmp_row rows[] = {
+		mk3("process", 2, 1, 1, 0.60, 0.01, 0.20),
+		mk3("async", 1, 1, 40, 1.20, 0.01, 0.21),
+	};
+	struct cli_verdict v;
+
+	rows[0].mean_run_ms = 10;
+	rows[1].mean_run_ms = 30;
+	cli_cmp_derive(rows, 2);
+	cli_cmp_verdict_wl(rows, 2, CLI_NATURE_COMPUTES, &v);
+	ck_assert(strstr(v.text, "wait") == NULL);
+	ck_assert(strstr(v.text, "blocking") == NULL);
+	HAS(v.text, "the jobs compute, and async has one thread");
+	/* the same figures on a blocking workload: the blocking calls */
+	cli_cmp_verdict_wl(rows, 2, CLI_NATURE_BLOCKS, &v);
+	HAS(v.text, "blocking calls serialised the async loop");
+	/* and an io workload whose winner ran more at once: waiting */
+	rows[1].procs = 2;
+	cli_cmp_derive(rows, 2);
+	cli_cmp_verdict_wl(rows, 2, CLI_NATURE_WAITS, &v);
+	ck_assert(strstr(v.text, "the jobs compute") == NULL);
+	HAS(v.text, "the jobs wait, not compute");
+}
+END_TEST
+
+START_TEST(output_paths_refused_before_measuring)
+{
+	struct cli_cmp_opts o;
+	struct cli_err e;
+	const char *svg[] = { "--svg", "/nonexistent-dir/c.svg", NULL };
+	const char *md[] = { "--export-markdown", "no-such-dir/c.md", NULL };
+	const char *ok[] = { "--export-markdown", "c.md", "--export-json",
+	    "/tmp/c.json", "--min-runs", "2", "--max-runs", "4",
+	    "--time-budget", "10", "--max-spread", "2.5", NULL };
+	const char *runs[] = { "--min-runs", "5", "--max-runs", "3", NULL };
+	const char *rep[] = { "--repeat", "7", NULL };
+
+	ck_assert_int_ne(parse(svg, &o, &e), 0);
+	HAS(e.msg, "--svg /nonexistent-dir/c.svg: the directory "
+	    "/nonexistent-dir does not exist");
+	ck_assert_int_ne(parse(md, &o, &e), 0);
+	HAS(e.msg, "the directory no-such-dir does not exist");
+	ck_assert_int_eq(parse(ok, &o, &e), 0);
+	ck_assert_str_eq(o.export_md, "c.md");
+	ck_assert_uint_eq(o.min_runs, 2);
+	ck_assert_uint_eq(o.max_runs, 4);
+	ck_assert(o.budget_s == 10 && o.max_spread == 2.5);
+	ck_assert_int_ne(parse(runs, &o, &e), 0);
+	HAS(e.msg, "--min-runs 5 is over --max-runs 3");
+	ck_assert_int_eq(parse(rep, &o, &e), 0);
+	ck_assert_uint_eq(o.min_runs, 7);
+	ck_assert_uint_eq(o.max_runs, 7);
+	ck_assert_int_eq(parse(rep + 2, &o, &e), 0);	/* the defaults */
+	ck_assert_uint_eq(o.min_runs, 3);
+}
+END_TEST
+
 static Suite *
 compare_suite(void)
 {
@@ -279,6 +448,11 @@ compare_suite(void)
 	tcase_add_test(tc, aggregate_median_and_spread);
 	tcase_add_test(tc, histogram_quantiles);
 	tcase_add_test(tc, options_and_their_errors);
+	tcase_add_test(tc, repeat_until_the_spread_is_small);
+	tcase_add_test(tc, mean_and_spread_of_the_runs);
+	tcase_add_test(tc, tie_when_the_intervals_overlap);
+	tcase_add_test(tc, cpu_verdict_never_says_the_jobs_wait);
+	tcase_add_test(tc, output_paths_refused_before_measuring);
 	suite_add_tcase(s, tc);
 	return s;
 }

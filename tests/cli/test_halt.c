@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_halt.c - the halt policy (src/cli/halt.c): parsing --halt,
  * deciding when it triggers, and the exit status of `corun run`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_input.c - the input of `corun run` (src/cli/input.c): argument
  * files, a missing file, and stdin streamed as a group.

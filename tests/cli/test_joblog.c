@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_joblog.c - joblog rows (src/cli/joblog.c), as GNU parallel
  * --joblog writes them.

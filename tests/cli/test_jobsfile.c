@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_jobsfile.c - the jobs file (src/cli/jobsfile.c): good and bad
  * lines, a file, a pipe.

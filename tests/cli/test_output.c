@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_output.c - the output records of `corun run` (src/cli/output.c):
  * a job's outcome as JSON and as a joblog row, and tagged output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_progress.c - the progress line of `corun run` (src/cli/progress.c).
  */

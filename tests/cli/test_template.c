@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_template.c - command templates (src/cli/template.c): quoting,
  * the placeholder transforms, the cross product of input groups, awkward

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # jobspec-both.sh - one job specification (src/common/jobspec.h): the same
 # JSON line is the same job for `corun run --jobs-file` and for `corun
 # submit --jobs-file` against a real corund, and a bad line gets the same

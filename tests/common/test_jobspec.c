@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_jobspec.c - the one job specification (src/common/jobspec.c):
  * both forms of a command are taken, a line means the same job for corun

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # check-lib.sh - how the tests/daemon scripts report: ok, fail (counted
 # in $fails, which the sourcing script sets to 0), eq and contains.
 # Sourced by corund-lib.sh and by socket-ownership.sh, which sets up its

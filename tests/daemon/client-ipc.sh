@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # client-ipc.sh - the corun client's own ipc:// requests
 # (src/cli/client-ipc.c, which speaks nng's REQ protocol without nng)
 # against real nng sockets played by nngcat, and against a raw listener:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-attempts.sh - an attempt is counted when a job starts on a
 # worker, not when corund takes it into the pool's window.  One worker,
 # 8 acknowledged jobs of 1 s each, corund killed with SIGKILL three times

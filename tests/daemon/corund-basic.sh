@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-basic.sh - a real corund: submit, status, wait, result, cancel,
 # pause/resume, keys, a 10 000-job batch, nngcat, the state lock, TERM.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"
@@ -27,7 +28,7 @@ contains "submit --wait prints stderr" bad "$(cat "$T/err")"
 contains "submit --wait --json" '"state": "done"' \
     "$(cr submit --wait --json true)"
 cr submit --json true >/dev/null 2>&1
-eq "--json without --wait is a usage error" 2 $?
+eq "--json without --wait is a usage error" 255 $?
 
 # Idempotency key: the same job twice is one job.
 k1=$(cr submit --key once true)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-crash.sh - kill -9 corund mid-run, restart it on the same state
 # directory: every acknowledged job finishes and is recorded once.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"

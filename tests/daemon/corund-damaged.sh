@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-damaged.sh - a damaged job store is noticed, not started empty.
 # After a SIGKILL most jobs live in jobs.db-wal: bytes flipped in it, or
 # the WAL cut in half, or a zero-length jobs.db, or a jobs.db whose pages

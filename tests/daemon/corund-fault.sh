@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-fault.sh - a real corund started with CORUN_FAULT: the Nth
 # allocation, file I/O or control-socket message after it is ready fails,
 # once or forever.  Under every fault: clients get a reply ({"ok":false}

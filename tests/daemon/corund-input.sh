@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-input.sh - bad requests get clear errors and the daemon keeps
 # serving: malformed JSON, not an object, unknown ops, wrong types,
 # unknown fields, oversized messages.  Driven by nngcat.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # corund-lib.sh - shared by the tests/daemon/corund-*.sh integration
 # scripts: start a real corund on a temporary state directory, talk to it
 # with the corun client (and nngcat), stop what was started, by pid.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-remote.sh - corund with listen = tcp://127.0.0.1:PORT: a remote
 # worker presenting the token from token-file runs queued jobs next to
 # the local one; a wrong token is refused and logged; after a scale (a new

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-signals.sh - what the other corund tests leave out: sd_notify
 # readiness, USR1 reopening a log file, worker recycling
 # (max-jobs-per-worker), INT and QUIT stopping at once with the running

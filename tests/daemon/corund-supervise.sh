@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-supervise.sh - supervision: a stopped worker (SIGSTOP) is found
 # by the heartbeat timeout and replaced, its job run again; SIGHUP with a
 # broken config keeps the old one; SIGTTIN adds a worker; scale.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # corund-too-large.sh - every oversized request is answered: a raw
 # request of 40 MiB (past what nng used to take, twice max-request)
 # gets too_large naming the limit, `corun submit --jobs-file` with a

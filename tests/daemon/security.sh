@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # security.sh - what the other tests leave out of the security checks:
 # the state directory is private; a second corund on the same socket is
 # refused and leaves the first one serving; deeply nested and oversized

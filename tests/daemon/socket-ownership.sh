@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # socket-ownership.sh - another local user cannot take over corund's
 # control socket.  Two users made here (useradd; removed by userdel in
 # the trap): a victim who runs corund and its client with the default

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fault_store.c - corund's job store under allocation and I/O
  * failure (SQLite's allocator and a VFS shim, src/daemon/fault-hooks.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_store.c - corund's durable job store (src/daemon/store.c) on a
  * temporary directory: add, take, finish exactly once, recover after a

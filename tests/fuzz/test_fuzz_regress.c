@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fuzz_regress.c - replay the fuzz seeds and every crash the fuzzers
  * found, in the normal build, through the same targets as make fuzz

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_aio_futures.c - CPython's asyncio test cases for futures and the
  * event loop, ported to libcorun.  Each test is named

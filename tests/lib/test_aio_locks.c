@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_aio_locks.c - CPython's Lib/test/test_asyncio/test_locks.py and
  * test_queues.py, ported to libcorun's corun/sync.h and corun/queue.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_aio_taskgroups.c - CPython's Lib/test/test_asyncio/test_taskgroups.py
  * (class TestTaskGroup), ported to libcorun's task groups.  Each test is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_aio_tasks.c - CPython's asyncio test cases for tasks, shield,
  * wait_for, gather, wait and as_completed, ported to libcorun.  Each test

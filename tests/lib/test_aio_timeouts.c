@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_aio_timeouts.c - CPython's Lib/test/test_asyncio/test_timeouts.py
  * (class TimeoutTests), ported to libcorun's timeout scopes.  Each test is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_co.c - stackful coroutines: switching, state, stacks, guard pages.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_combine.c - shield, wait_for, gather, wait, as_completed and task
  * groups, driven by tasks that sleep for known times.

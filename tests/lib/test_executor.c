@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_executor.c - run_in_executor: wake-ups, threads, cancellation,
  * destructors, pool size, and the blocking-call trap it exists to avoid.

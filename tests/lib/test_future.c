@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_future.c - futures: exactly-once completion, callbacks, ownership.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_gen.c - generators: values in order, exhaustion, return codes,
  * closing a suspended generator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_loop.c - the event loop: ordering, timers, handles, stop, threads.
  */

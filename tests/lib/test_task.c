@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_task.c - stackful and callback-style tasks: awaiting, sleeping,
  * cancellation at the await point, fds, child processes.

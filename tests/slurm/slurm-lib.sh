@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # slurm-lib.sh - a real Slurm cluster of three nodes on this machine, for
 # the tests/slurm scripts: munged with its own key and socket, slurmctld,
 # and three slurmd (-N n1..n3, one port each), all in the private

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # slurm-run.sh - corun run --slurm on a real Slurm cluster: three nodes
 # (slurmd -N n1..n3) on this machine, brought up once for the script by
 # slurm-lib.sh and torn down by PID at the end.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-util.h - helpers shared by the Check programs of the pool
  * (tests/sup/test_pool_*.c): the loop each test runs (made by setup, freed

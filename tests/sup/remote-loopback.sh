@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # remote-loopback.sh - remote workers attached over 127.0.0.1 and ipc://,
 # no root needed: token and TLS refusals (logged), --insecure, credits
 # shared between local and remote workers, a remote worker killed or
@@ -84,7 +85,7 @@ timeout 20 "$CORUN" run --listen "$URL" --jobs-file "$T/jobs" > /dev/null 2> "$T
 eq "insecure: listener without token refuses to start" 255 $?
 contains "insecure: it says why" "--insecure" "$(cat "$T/err2")"
 timeout 20 "$W" --connect "$URL" --procs 1 > /dev/null 2> "$T/err2w"
-eq "insecure: worker without token refuses" 1 $?
+eq "insecure: worker without token refuses (a usage error: 255)" 255 $?
 contains "insecure: worker says why" "--insecure" "$(cat "$T/err2w")"
 (exec timeout 30 "$W" --connect "$URL" --insecure --model async -j 2 \
     > /dev/null 2>&1) &

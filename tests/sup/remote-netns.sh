@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # remote-netns.sh - remote workers in three network namespaces, each
 # joined to the root namespace by a veth pair, attached over tcp:// to a
 # `corun run --listen` in the root namespace.  Mid-run one namespace's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * remote-util.h - what the rendezvous tests (test_remote, test_remote_auth)
  * share: a raw peer's HELLO, running the pool's loop for a while, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool_chunk.c - the process pool, with real corun-worker processes
  * over real nng sockets: corun_pool_map_chunked (pool-chunk.c): results in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool_dispatch.c - the process pool, with real corun-worker
  * processes over real nng sockets: submitting and dispatching jobs

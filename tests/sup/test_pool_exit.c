@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool_exit.c - the process pool, with real corun-worker processes
  * over real nng sockets: workers that exit (pool-exit.c): killed mid-run,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool_models.c - the process pool, with real corun-worker processes
  * over real nng sockets: the options and models (pool-new.c): the models

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool_shutdown.c - the process pool, with real corun-worker
  * processes over real nng sockets: shutting the pool down

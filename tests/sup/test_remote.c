@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_remote.c - remote workers through the pool API: configurations
  * that are refused, a real corun-worker attached over ipc:// running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_remote_auth.c - the rendezvous challenge-response: SHA-256 and
  * HMAC-SHA256 against published vectors, then a real pool listening on

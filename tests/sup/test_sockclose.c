@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sockclose.c - closing a worker's socket (src/sup/sockclose.c)
  * while its peer floods it with messages and is killed: every close

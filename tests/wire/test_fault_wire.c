@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fault_wire.c - the frame codec under allocation failure.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire.c - the supervisor <-> worker frame codec (src/wire).
  *

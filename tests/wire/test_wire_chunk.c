@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_chunk.c - the chunk payload and output codec
  * (src/wire/wire-chunk.h): round trips, the kind shorthand, NULs after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_kinds.c - the job kinds and the job runner, in process: real
  * timers, processes and sockets on a corun loop through wk_job_start().

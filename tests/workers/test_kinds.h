@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_kinds.h - helpers shared by test_kinds.c and test_kinds_proc.c.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_kinds_proc.c - the kinds that reach outside the process: shell
  * (real children, process groups, pipes), net (a small server on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_worker.c - corun-worker, the real binary, against a test
  * supervisor: a real nng PAIR1 listener on ipc:// in a private 0700
@@ -869,16 +870,16 @@ START_TEST(test_options)
 	ck_assert_int_eq(wait_exit(5000), 0);
 	ck_assert(stderr_has("usage: corun-worker --connect URL"));
 	spawn_worker(0, ARGS("--connect", "ipc:///x", "--threads", "abc"));
-	ck_assert_int_eq(wait_exit(5000), 1);
+	ck_assert_int_eq(wait_exit(5000), 255);
 	ck_assert(stderr_has("--threads: 'abc'"));
 	spawn_worker(0, ARGS("--connect", "ipc:///x", "--bogus"));
-	ck_assert_int_eq(wait_exit(5000), 1);
+	ck_assert_int_eq(wait_exit(5000), 255);
 	ck_assert(stderr_has("unknown option '--bogus'"));
 	spawn_worker(0, ARGS("--threads", "2"));
-	ck_assert_int_eq(wait_exit(5000), 1);
+	ck_assert_int_eq(wait_exit(5000), 255);
 	ck_assert(stderr_has("--connect URL is required"));
 	spawn_worker(0, ARGS("--connect"));
-	ck_assert_int_eq(wait_exit(5000), 1);
+	ck_assert_int_eq(wait_exit(5000), 255);
 	ck_assert(stderr_has("--connect: missing argument"));
 }
 END_TEST

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # worker-rejoin.sh - remote workers on loopback, as a batch system treats
 # them (no Slurm needed; tests/slurm runs the same on a real cluster):
 #
@@ -19,7 +20,7 @@
 printf 'notaurl\n' > "$T/bad1"
 printf 'tcp://127.0.0.1:1\nbogus\n' > "$T/bad2"
 err=$("$CORUN_WORKER" --url-file "$T/bad1" 2>&1)
-eq "a --url-file without a URL: exit 1" 1 $?
+eq "a --url-file without a URL: exit 255 (a bad argument)" 255 $?
 contains "... says where" "--url-file $T/bad1: the first line is not a URL" "$err"
 err=$("$CORUN_WORKER" --url-file "$T/bad2" 2>&1)
 contains "a bad token line says so" "neither 'token T' nor 'token-file F'" "$err"

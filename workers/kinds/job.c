@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * job.c - the job API of <corun/job.h>: what a running kind calls on its
  * context (payload, timeout, output, failure, exit status).

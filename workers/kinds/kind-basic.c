@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kind-basic.c - the kinds that exist to compare concurrency models:
  * noop, sleep (a loop timer), block (a blocking sleep: the async trap, on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kind-net.c - a TCP request: connect to HOST:PORT, send the request,
  * half-close, and read the reply until the peer closes it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kind-shell.c - the shell kind: a payload of command words (then an
  * empty word and KEY=VALUE environment words) becomes a program to run:

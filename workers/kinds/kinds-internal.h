@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kinds-internal.h - what the built-in kinds and the runner share: the
  * job context behind the opaque corun_job_ctx, and the built-in kinds.

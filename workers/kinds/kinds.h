@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kinds.h - the worker's registry of job kinds and the job runner
  * (internal to corun-worker and the tests).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c - the table of job kinds: the built-in ones, and those that
  * plugins (shared objects exporting corun_job_plugin_init) add, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runner-internal.h - the running job (struct wk_runjob) that runner.c
  * and runner-nostack.c share, and its outcome (runner-outcome.c).

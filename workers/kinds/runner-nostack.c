@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runner-nostack.c - the jobs that run without a task: the built-in noop
  * and sleep kinds (runner-internal.h says why).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runner-outcome.c - how a running job ended, as the struct
  * wk_job_outcome its future completes with: shared by the jobs that run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runner.c - wk_job_start(): run one job as a stackful task and report how
  * it ended as a struct wk_job_outcome (noop and sleep run without a task:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shell-run.c - run a shell job's program once it is chosen (kind-shell.c)
  * and collect its output and status.  It starts through shell-spawn.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shell-spawn.c - start a shell job's program with two fresh pipes.  A
  * program whose full path is known (looked up once per thread) starts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shell.h - the parts of the shell kind (internal): kind-shell.c turns
  * the payload into a program, shell-run.c runs it, shell-spawn.c starts

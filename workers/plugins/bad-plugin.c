@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bad-plugin.c - a plugin that is wrong in the way $CR_BAD_PLUGIN says,
  * for the loader's tests (built for `make check` only):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * example-plugin.c - user job kinds in a shared object: the example for
  * plugin authors, and what tests/workers/test_kinds loads.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # compat.sh - the GNU parallel conformance suite: runs every case of the
 # given case files once with GNU parallel and once with `corun run`, each
 # in a fresh copy of the same fixture directory, and compares what a user

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * help.c - one line per option of each corun command, printed by the
+ * command's --help.  A new option of any command is one row of docs[]
+ * (command, long name, short letter, value, text).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "help.h"
+
+static const struct cli_optdoc docs[] = {
+	/* corun itself, before the command */
+	{ "corun", "S", 0, "URL", "the control socket of corund for the "
+	    "client commands (else $CORUN_SOCKET, else the default)" },
+	{ "corun", "help", 'h', NULL, "list the commands and exit" },
+	{ "corun", "version", 0, NULL, "print the version and exit" },
+
+	/* corun run: the pool */
+	{ "run", "jobs", 'j', "N", "run N jobs at once (0: as many as the "
+	    "input; default: the number of cores)" },
+	{ "run", "model", 0, "M", "process, thread, async or hybrid: how "
+	    "jobs share workers (default follows the work)" },
+	{ "run", "procs", 0, "P", "worker processes (hybrid, thread)" },
+	{ "run", "threads", 0, "T", "job threads per worker" },
+	{ "run", "concurrency", 0, "C", "jobs in flight per worker (async, "
+	    "hybrid)" },
+	{ "run", "offload", 0, NULL, "run blocking kinds on job threads, "
+	    "off the worker's loop" },
+	{ "run", "load", 0, "FILE.so", "load a job kind plugin into every "
+	    "worker" },
+	{ "run", "heartbeat-timeout", 0, "SECS", "replace a worker silent "
+	    "this long (0: never)" },
+	{ "run", "restart-max", 0, "N", "at most N restarts of workers ..." },
+	{ "run", "restart-window", 0, "SECS", "... within this many seconds, "
+	    "then restarts are paced" },
+	{ "run", "keep-order", 'k', NULL, "print outputs in input order" },
+	{ "run", "joblog", 0, "FILE", "write a line per job (GNU parallel's "
+	    "format; - for stdout)" },
+	{ "run", "results", 0, "DIR", "save each job's stdout, stderr and "
+	    "status under DIR" },
+	{ "run", "timeout", 0, "SECS", "kill a job that runs longer" },
+	{ "run", "retries", 0, "N", "run a failed job up to N more times" },
+	{ "run", "halt", 0, "WHEN,WHY=N", "stop early: now|soon, "
+	    "fail|success|done=N or N%" },
+	{ "run", "halt-on-error", 0, "WHEN,WHY=N", "the same as --halt" },
+	{ "run", "tag", 0, NULL, "prefix each output line with its value" },
+	{ "run", "line-buffer", 0, NULL, "print whole lines as jobs write "
+	    "them" },
+	{ "run", "lb", 0, NULL, "the same as --line-buffer" },
+	{ "run", "json", 0, NULL, "print one JSON object per job" },
+	{ "run", "bar", 0, NULL, "show a progress bar on stderr" },
+	{ "run", "progress", 0, NULL, "show progress counts on stderr" },
+	{ "run", "dry-run", 0, NULL, "print the commands, run nothing" },
+	{ "run", "arg-file", 'a', "FILE", "read values from FILE (as ::::)" },
+	{ "run", "null", '0', NULL, "input values end with NUL, not newline" },
+	{ "run", "jobs-file", 0, "FILE", "read JSON jobs, one a line (- for "
+	    "stdin)" },
+	{ "run", "help", 'h', NULL, "print this help and exit" },
+	{ "run", "version", 0, NULL, "print the version and exit" },
+	{ "run", "listen", 0, "URL", "take remote workers on URL "
+	    "(tcp:// or tls+tcp://)" },
+	{ "run", "token", 0, "T", "the token remote workers must prove" },
+	{ "run", "token-file", 0, "FILE", "read the token from FILE" },
+	{ "run", "insecure", 0, NULL, "take remote workers without a token" },
+	{ "run", "tls-cert", 0, "FILE", "the listener's TLS certificate" },
+	{ "run", "tls-key", 0, "FILE", "its private key" },
+	{ "run", "tls-ca", 0, "FILE", "CA that remote workers' certificates "
+	    "must chain to" },
+	{ "run", "worker-cmd", 0, "TEMPLATE", "start a remote worker with "
+	    "this command ({url} {token-file} {name})" },
+	{ "run", "worker-host", 0, "HOST", "a host for --worker-cmd's {host} "
+	    "(repeatable)" },
+	{ "run", "remote-only", 0, NULL, "no local workers" },
+	{ "run", "remote-slots", 0, "N", "jobs at once per remote worker" },
+	{ "run", "remote-timeout", 0, "SECS", "how long to wait for remote "
+	    "workers to join" },
+	{ "run", "slurm", 0, NULL, "start the workers with Slurm: srun one per "
+	    "node inside an allocation, else an sbatch array (implies "
+	    "--remote-only)" },
+	{ "run", "slurm-workers", 0, "N", "outside an allocation: how many "
+	    "workers the sbatch array asks for" },
+	{ "run", "sbatch-opt", 0, "OPTS", "options passed to sbatch as they are "
+	    "(e.g. '-p short -t 10')" },
+	{ "run", "url-file", 0, "FILE", "write the listener's real URL and how to "
+	    "find the token to FILE (0600) for workers started apart" },
+	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "
+	    "least severe line the pool and workers log (default info)" },
+
+	/* corun compare */
+	{ "compare", "workload", 0, "W", "io, cpu, blocking, mixed, shell, "
+	    "net, noop, or a FILE.jsonl jobs file" },
+	{ "compare", "count", 'n', "N", "jobs per run" },
+	{ "compare", "ms", 0, "MS", "each job's length in milliseconds" },
+	{ "compare", "models", 0, "LIST", "comma-separated models (default: "
+	    "all four)" },
+	{ "compare", "jobs", 'j', "N", "the core budget of every model" },
+	{ "compare", "concurrency", 'c', "C", "jobs in flight (async, "
+	    "hybrid; default 1000)" },
+	{ "compare", "window", 'w', "W", "at most W jobs submitted and not "
+	    "done" },
+	{ "compare", "repeat", 0, "R", "run every model exactly R times, "
+	    "interleaved" },
+	{ "compare", "min-runs", 0, "N", "run every model at least N times "
+	    "(default 3)" },
+	{ "compare", "max-runs", 0, "N", "and at most N times (default 20)" },
+	{ "compare", "time-budget", 0, "SECS", "stop adding runs after SECS "
+	    "of measuring (default 60)" },
+	{ "compare", "max-spread", 0, "PCT", "add runs while a model's "
+	    "wall times spread more (sd/mean, default 5)" },
+	{ "compare", "export-markdown", 0, "FILE", "also write the results "
+	    "as a Markdown table" },
+	{ "compare", "export-json", 0, "FILE", "also write them as JSON" },
+	{ "compare", "export-csv", 0, "FILE", "also write them as CSV" },
+	{ "compare", "mix", 0, "IO:CPU:BLOCK", "the blend of the mixed "
+	    "workload" },
+	{ "compare", "json", 0, NULL, "print the results as JSON" },
+	{ "compare", "csv", 0, NULL, "print the results as CSV" },
+	{ "compare", "svg", 0, "FILE", "draw the chart as SVG into FILE" },
+	{ "compare", "png", 0, "FILE", "draw the chart as PNG into FILE" },
+	{ "compare", "peers", 0, "python", "also run Python's pools as "
+	    "rows" },
+	{ "compare", "help", 'h', NULL, "print this help and exit" },
+
+	/* the client commands */
+	{ "submit", "group", 'g', "G", "the job's group (pause/resume act "
+	    "on groups)" },
+	{ "submit", "priority", 'p', "N", "higher runs first" },
+	{ "submit", "timeout", 't', "SECS", "kill the job if it runs "
+	    "longer" },
+	{ "submit", "retries", 'r', "N", "run a failed job up to N more "
+	    "times" },
+	{ "submit", "key", 'k', "K", "idempotency key: the same key gives "
+	    "the same job" },
+	{ "submit", "after", 'a', "ID[,ID...]", "start only after these "
+	    "jobs ended" },
+	{ "submit", "env", 'e', "NAME=VALUE", "set a variable in the "
+	    "command's environment" },
+	{ "submit", "jobs-file", 'f', "FILE", "submit one job per line of "
+	    "FILE (- for stdin)" },
+	{ "submit", "wait", 0, NULL, "wait for the job and act as result" },
+	{ "submit", "json", 0, NULL, "with --wait, print the job's record "
+	    "as JSON" },
+	{ "submit", "help", 'h', NULL, "print this help and exit" },
+	{ "status", "json", 0, NULL, "print the reply as JSON" },
+	{ "status", "help", 'h', NULL, "print this help and exit" },
+	{ "wait", "all", 0, NULL, "wait for every job" },
+	{ "wait", "timeout", 0, "SECS", "give up after SECS (exit 124)" },
+	{ "wait", "help", 'h', NULL, "print this help and exit" },
+	{ "result", "json", 0, NULL, "print the whole record as JSON" },
+	{ "result", "help", 'h', NULL, "print this help and exit" },
+	{ "cancel", "help", 'h', NULL, "print this help and exit" },
+	{ "pause", "help", 'h', NULL, "print this help and exit" },
+	{ "resume", "help", 'h', NULL, "print this help and exit" },
+	{ "scale", "help", 'h', NULL, "print this help and exit" },
+	{ "drain", "help", 'h', NULL, "print this help and exit" },
+	{ "logs", "help", 'h', NULL, "print this help and exit" },
+	{ NULL, NULL, 0, NULL, NULL }
+};
+
+const struct cli_optdoc *
+cli_help_find(const char *cmd, const char *opt)
+{
+	const struct cli_optdoc *d;
+
+	for (d = docs; d->cmd != NULL; d++) {
+		if (strcmp(d->cmd, cmd) == 0 && strcmp(d->opt, opt) == 0) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+void
+cli_help_options(FILE *f, const char *cmd)
+{
+	const struct cli_optdoc *d;
+	char left[64];
+	int any = 0;
+
+	for (d = docs; d->cmd != NULL; d++) {
+		if (strcmp(d->cmd, cmd) != 0) {
+			continue;
+		}
+		if (!any++) {
+			fputs("\noptions:\n", f);
+		}
+		/* "-j, --jobs N", "    --model M"; a one-letter name is "-S" */
+		snprintf(left, sizeof(left), "%c%c%s%s%s%s%s",
+		    d->shrt ? '-' : ' ', d->shrt ? d->shrt : ' ',
+		    d->shrt ? ", " : "  ", strlen(d->opt) > 1 ? "--" : "-",
+		    d->opt, d->arg ? " " : "", d->arg ? d->arg : "");
+		fprintf(f, "  %-24s %s\n", left, d->text);
+	}
+}
+
+void
+cli_help_client(FILE *f, const char *cmd, const char *synopsis)
+{
+	fprintf(f, "usage: corun [-S URL] %s\n", synopsis);
+	cli_help_options(f, cmd);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.c - the log line every corun program writes (cr-log.h): the time
+ * to the millisecond, the program and its pid, the level, the message;
+ * and the level below which lines are dropped, from $CORUN_LOG_LEVEL.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cr-log.h"
+
+extern char *program_invocation_short_name;
+
+static const char *const names[] = { "error", "warn", "info", "debug" };
+static int cur_level = -1;	/* -1: not read from the environment yet */
+
+const char *
+cr_log_level_name(int level)
+{
+	return level >= 0 && level <= CR_LOG_DEBUG ? names[level] : "?";
+}
+
+int
+cr_log_level_parse(const char *s)
+{
+	if (s == NULL) {
+		return -1;
+	}
+	for (int i = 0; i <= CR_LOG_DEBUG; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			return i;
+		}
+	}
+	return strcmp(s, "warning") == 0 ? CR_LOG_WARN : -1;
+}
+
+int
+cr_log_enabled(int level)
+{
+	if (cur_level < 0) {
+		int l = cr_log_level_parse(getenv("CORUN_LOG_LEVEL"));
+
+		cur_level = l >= 0 ? l : CR_LOG_INFO;
+	}
+	return level <= cur_level;
+}
+
+void
+cr_log_set_level(int level)
+{
+	if (level >= 0 && level <= CR_LOG_DEBUG) {
+		cur_level = level;
+		setenv("CORUN_LOG_LEVEL", names[level], 1);
+	}
+}
+
+void
+cr_log_vline(FILE *f, const char *prog, int level, const char *fmt,
+    va_list ap)
+{
+	char ts[32], msg[2048];
+	struct timeval tv;
+	struct tm tm;
+	int saved = errno;
+
+	if (!cr_log_enabled(level)) {
+		return;
+	}
+	gettimeofday(&tv, NULL);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
+	    localtime_r(&tv.tv_sec, &tm));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* One fprintf: lines of processes sharing f do not interleave. */
+	fprintf(f, "%s.%03ld %s[%ld] %s: %s\n", ts, (long)tv.tv_usec / 1000,
+	    prog != NULL ? prog : program_invocation_short_name,
+	    (long)getpid(), cr_log_level_name(level), msg);
+	fflush(f);
+	errno = saved;
+}

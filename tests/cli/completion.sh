@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# completion.sh - the completion scripts (completions/) loaded by bash,
+# zsh and fish themselves: each completes corun's commands, an option of
+# a command from its --help (one that only help.c's table names), an
+# option's value, and corund's and corun-worker's options.  A shell that
+# is not installed is skipped and named; CI installs all three.
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
+C=$(cd "${srcdir:-.}/completions" && pwd)
+B=$(cd "$(dirname "$CORUN")" && pwd)
+PATH="$B:$(dirname "$CORUN_WORKER"):$PATH"
+export PATH
+CORUN_SOCKET="ipc://$T/none"	# no daemon: no job ids, and no wait
+export CORUN_SOCKET
+: >"$T/a-file"
+
+# expect NAME WANTED... -- GOT...: every wanted word is among the got.
+expect() {
+	name=$1
+	shift
+	wanted=
+	while [ "$1" != -- ]; do wanted="$wanted $1"; shift; done
+	shift
+	for w in $wanted; do
+		case " $* " in
+		*" $w "*) ;;
+		*) fail "$name: [$w] not in [$*]"; return ;;
+		esac
+	done
+	ok "$name"
+}
+
+if command -v bash >/dev/null 2>&1; then
+	cat >"$T/b.sh" <<EOF
+. "$C/corun.bash"
+t() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1));
+    COMPREPLY=(); \$F; echo "\${COMPREPLY[*]}"; }
+complete -p corun corund corun-worker | tr '\n' ' '; echo
+F=_corun_complete
+t corun ""
+t corun run --keep
+t corun -S ipc:///x compare --work
+t corun run --model ""
+t corun run --joblog "$T/a-f"
+F=_corun_daemon_complete
+t corund --state
+t corun-worker --ver
+EOF
+	timeout 30 bash "$T/b.sh" >"$T/b.out" 2>&1
+	eq "bash: loads" 0 $?
+	expect "bash: registered" _corun_complete _corun_daemon_complete \
+	    -- $(sed -n 1p "$T/b.out")
+	expect "bash: commands" run compare submit status wait drain \
+	    -- $(sed -n 2p "$T/b.out")
+	expect "bash: run's options" --keep-order -- $(sed -n 3p "$T/b.out")
+	expect "bash: -S URL then a command" --workload -- $(sed -n 4p "$T/b.out")
+	expect "bash: --model's values" process thread async hybrid \
+	    -- $(sed -n 5p "$T/b.out")
+	expect "bash: a file" "$T/a-file" -- $(sed -n 6p "$T/b.out")
+	expect "bash: corund" --state-dir -- $(sed -n 7p "$T/b.out")
+	expect "bash: corun-worker" --version -- $(sed -n 8p "$T/b.out")
+else
+	echo "skip: bash is not installed"
+fi
+
+if command -v zsh >/dev/null 2>&1; then
+	# compinit finds _corun on $fpath by its #compdef line; compadd and
+	# _files are replaced by functions that print what they are given.
+	cat >"$T/z.zsh" <<EOF
+fpath=("$C" \$fpath)
+autoload -Uz compinit && compinit -u -d "$T/zcompdump"
+print -r -- "\$_comps[corun] \$_comps[corund] \$_comps[corun-worker]"
+compadd() { while [[ \$# -gt 0 && \$1 != -- ]]; do shift; done; shift;
+    print -rn -- "\$* "; }
+_files() { print -rn -- "FILES "; }
+_alternative() { print -rn -- "ALT "; }
+t() { service=\$1; words=("\$@"); CURRENT=\$#; _corun; print; }
+t corun ""
+t corun run --keep
+t corun -S ipc:///x compare --work
+t corun run --model ""
+t corun run --joblog x
+t corund --state
+t corun-worker --ver
+EOF
+	timeout 30 zsh -f "$T/z.zsh" >"$T/z.out" 2>&1
+	eq "zsh: loads" 0 $?
+	eq "zsh: compinit registers _corun" "_corun _corun _corun" \
+	    "$(sed -n 1p "$T/z.out")"
+	expect "zsh: commands" run compare submit status wait drain \
+	    -- $(sed -n 2p "$T/z.out")
+	expect "zsh: run's options" --keep-order -- $(sed -n 3p "$T/z.out")
+	expect "zsh: -S URL then a command" --workload -- $(sed -n 4p "$T/z.out")
+	expect "zsh: --model's values" process hybrid -- $(sed -n 5p "$T/z.out")
+	expect "zsh: a file" FILES -- $(sed -n 6p "$T/z.out")
+	expect "zsh: corund" --state-dir -- $(sed -n 7p "$T/z.out")
+	expect "zsh: corun-worker" --version -- $(sed -n 8p "$T/z.out")
+else
+	echo "skip: zsh is not installed"
+fi
+
+if command -v fish >/dev/null 2>&1; then
+	# complete -C is fish's own completion of a command line.
+	cat >"$T/f.fish" <<EOF
+source "$C/corun.fish"
+for l in 'corun ' 'corun run --keep' 'corun -S ipc:///x compare --work' \
+    'corun run --model ' 'corun run --joblog $T/a-f' 'corund --state' \
+    'corun-worker --ver'
+    echo (complete -C "\$l" | cut -f1 | string join ' ')
+end
+complete -C 'corun run --keep' | cut -f2
+EOF
+	timeout 30 fish --no-config "$T/f.fish" >"$T/f.out" 2>&1
+	eq "fish: loads" 0 $?
+	expect "fish: commands" run compare submit status wait drain \
+	    -- $(sed -n 1p "$T/f.out")
+	expect "fish: run's options" --keep-order -- $(sed -n 2p "$T/f.out")
+	expect "fish: -S URL then a command" --workload -- $(sed -n 3p "$T/f.out")
+	expect "fish: --model's values" process hybrid -- $(sed -n 4p "$T/f.out")
+	expect "fish: a file" "$T/a-file" -- $(sed -n 5p "$T/f.out")
+	expect "fish: corund" --state-dir -- $(sed -n 6p "$T/f.out")
+	expect "fish: corun-worker" --version -- $(sed -n 7p "$T/f.out")
+	eq "fish: the option's text from --help" "print outputs in input order" \
+	    "$(sed -n 8p "$T/f.out")"
+else
+	echo "skip: fish is not installed"
+fi
+finish
