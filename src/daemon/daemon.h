@@ -49,8 +49,11 @@ struct cd_jobspec {
 	double timeout;		/* seconds, 0 = none */
 	int retries;
 	const char *key;	/* idempotency key or NULL */
-	const int64_t *after;	/* run after these jobs finished */
+	const int64_t *after;	/* run after these jobs succeeded (one
+				   that fails fails this one) */
 	size_t nafter;
+	const int64_t *after_any;	/* run after these ended, however */
+	size_t nafter_any;
 };
 
 /* A job taken from the queue to run. */
@@ -167,6 +170,14 @@ int cd_store_requeue(cd_store *s, int64_t id);
 /* The same, with at most attempts counted (an attempt stopped through no
    fault of the job's is not counted). */
 int cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts);
+
+/*
+ * store-deps.c: fn(arg, id) for each job that ended inside the store
+ * (a dependant failed because its dependency failed), after the write
+ * that ended it.  On the loop thread; fn must not call the store.
+ */
+void cd_store_on_ended(cd_store *s, void (*fn)(void *arg, int64_t id),
+    void *arg);
 
 /* The state of a job; CORUN_ENOENT if there is none. */
 int cd_store_state(cd_store *s, int64_t id, int *state);

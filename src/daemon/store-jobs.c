@@ -21,7 +21,8 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
     int64_t *id, int *existed)
 {
 	sqlite3_stmt *st;
-	int64_t blocked = 0;
+	int64_t blocked = 0, failed_dep = 0;
+	int rc;
 
 	*existed = 0;
 	if (js->key != NULL) {
@@ -35,13 +36,8 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		}
 		sqlite3_reset(st);
 	}
-	for (size_t i = 0; i < js->nafter; i++) {
-		int state, rc;
-
-		if ((rc = cd_store_state(s, js->after[i], &state)) != 0) {
-			return rc;
-		}
-		blocked += state < CD_DONE;
+	if ((rc = cd_store_deps_check(s, js, &blocked, &failed_dep)) != 0) {
+		return rc;
 	}
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
@@ -64,18 +60,20 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
-	for (size_t i = 0; i < js->nafter; i++) {
-		st = cd_store_stmt(s, ST_DEPADD);
-		sqlite3_bind_int64(st, 1, *id);
-		sqlite3_bind_int64(st, 2, js->after[i]);
-		if (cd_store_step_done(st) != 0) {
-			return cd_store_op_end(s, CORUN_ESYS);
-		}
+	if (cd_store_deps_add(s, *id, js) != 0 || (failed_dep != 0 &&
+	    cd_store_dep_fail(s, *id, failed_dep, now_ns) != 0)) {
+		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	if (cd_store_op_end(s, 0) != 0) {
 		return CORUN_ESYS;
 	}
-	s->counts[CD_QUEUED]++;
+	if (failed_dep != 0) {
+		/* After one that failed: it has failed already. */
+		s->counts[CD_FAILED]++;
+		cd_store_tell_ended(s, id, 1);
+	} else {
+		s->counts[CD_QUEUED]++;
+	}
 	if (*id > s->max_added) {
 		s->max_added = *id;	/* acknowledged at the commit */
 	}
@@ -164,6 +162,8 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
     int *recorded)
 {
 	sqlite3_stmt *st;
+	int64_t *ended;
+	size_t nended;
 	int prev, rc;
 
 	*recorded = 0;
@@ -200,19 +200,19 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 	if (sqlite3_changes(s->db) != 1) {
 		return cd_store_op_end(s, 0);
 	}
-	st = cd_store_stmt(s, ST_UNBLOCK);
-	sqlite3_bind_int64(st, 1, id);
-	if (cd_store_step_done(st) != 0) {
-		return cd_store_op_end(s, CORUN_ESYS);
-	}
-	st = cd_store_stmt(s, ST_DEPDEL);
-	sqlite3_bind_int64(st, 1, id);
-	if (cd_store_step_done(st) != 0) {
+	if (cd_store_deps_ended(s, id, o->state, o->end_ns, &ended,
+	    &nended) != 0) {
 		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	if (cd_store_op_end(s, 0) != 0) {
+		free(ended);
 		return CORUN_ESYS;
 	}
+	/* The jobs after it that failed with it were all queued. */
+	s->counts[CD_QUEUED] -= nended;
+	s->counts[CD_FAILED] += nended;
+	cd_store_tell_ended(s, ended, nended);
+	free(ended);
 	s->counts[prev]--;
 	s->counts[o->state]++;
 	*recorded = 1;

@@ -39,7 +39,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_KEY] = "SELECT id FROM jobs WHERE ikey = ?1",
 	[ST_DEPSTATE] = "SELECT state FROM jobs WHERE id = ?1",
-	[ST_DEPADD] = "INSERT INTO deps(job, dep) VALUES (?1, ?2)",
+	[ST_DEPADD] = "INSERT INTO deps(job, dep, any_ok) VALUES (?1, ?2, ?3)",
 	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
@@ -56,6 +56,11 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_UNBLOCK] = "UPDATE jobs SET blocked = blocked - 1 WHERE id IN"
 	    " (SELECT job FROM deps WHERE dep = ?1) AND blocked > 0",
 	[ST_DEPDEL] = "DELETE FROM deps WHERE dep = ?1",
+	/* store-deps.c: who waits for a job to succeed; failing one. */
+	[ST_DEPWAITERS] = "SELECT job FROM deps WHERE dep = ?1 AND any_ok = 0",
+	[ST_DEPFAIL] = "UPDATE jobs SET state = 3, status = ?3, end_ns = ?4,"
+	    " message = 'dependency ' || ?2 || ' failed'"
+	    " WHERE id = ?1 AND state = 0",
 	[ST_REQUEUE] = "UPDATE jobs SET state = 0,"
 	    " attempts = min(attempts, ?2) WHERE id = ?1 AND state = 1",
 	[ST_STATE] = "SELECT state FROM jobs WHERE id = ?1",
@@ -309,6 +314,9 @@ cd_store_open_ex(const char *dir, int sync_full, int recover,
 		snprintf(why, whysize, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	if (cd_store_migrate(s->db, why, whysize) != 0) {
+		goto fail;	/* why says which step (store-migrate.c) */
+	}
 	for (int i = 0; i < ST_NSTMT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
@@ -436,11 +444,15 @@ cd_store_step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : CORUN_ESYS;
 }
 
+/* FROM: the dependencies of jobs.id (with "after") that did not succeed. */
+#define DEP_FAILED "FROM deps JOIN jobs AS d ON d.id = deps.dep" \
+	" WHERE deps.job = jobs.id AND deps.any_ok = 0 AND d.state IN (3, 4)"
+
 int
 cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
     size_t *requeued, size_t *failed)
 {
-	char sql[512];
+	char sql[1024];
 	int rc;
 
 	*requeued = *failed = 0;
@@ -456,6 +468,20 @@ cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
 		goto fail;
 	}
 	*failed = (size_t)sqlite3_changes(s->db);
+	/* Jobs after them (with "after") fail too, and theirs in turn. */
+	snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 3, status = %d,"
+	    " end_ns = %llu, message = 'dependency ' || (SELECT deps.dep"
+	    " %s LIMIT 1) || ' failed' WHERE state = 0 AND EXISTS (SELECT 1"
+	    " %s)", CORUN_EFAILED, (unsigned long long)now_ns, DEP_FAILED,
+	    DEP_FAILED);
+	while (*failed > 0) {
+		if (cd_store_exec(s, sql) != 0) {
+			goto fail;
+		}
+		if (sqlite3_changes(s->db) == 0) {
+			break;
+		}
+	}
 	/* Dependents of the jobs that just failed may run now. */
 	if (cd_store_exec(s, "UPDATE jobs SET blocked = (SELECT count(*) FROM deps"
 	    " JOIN jobs AS d ON d.id = deps.dep WHERE deps.job = jobs.id"
