@@ -40,5 +40,7 @@ int cli_cmd_resume(int argc, char **argv);
 int cli_cmd_scale(int argc, char **argv);
 int cli_cmd_drain(int argc, char **argv);
 int cli_cmd_logs(int argc, char **argv);
+/* client-list.c: corun list, ls. */
+int cli_cmd_list(int argc, char **argv);
 
 #endif /* CORUN_CLIENT_H */

@@ -35,6 +35,9 @@ static const struct cli_subcmd subcmds[] = {
 	{ "scale", cli_cmd_scale, "scale N | +N | -N" },
 	{ "drain", cli_cmd_drain, "drain" },
 	{ "logs", cli_cmd_logs, "logs ID" },
+	{ "list", cli_cmd_list, "list|ls [--state S[,S...]] [--group G] "
+	    "[--last N] [--json]" },
+	{ "ls", cli_cmd_list, "ls: the same as list" },
 	{ NULL, NULL, NULL }
 };
 

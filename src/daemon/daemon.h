@@ -213,6 +213,25 @@ struct cd_job_row {
 int cd_store_job_get(cd_store *s, int64_t id, struct cd_job_row *row);
 void cd_store_job_done(cd_store *s);
 
+/* store-list.c: which jobs a page of the list holds. */
+struct cd_list_query {
+	int64_t cursor;		/* after this id (desc: before; 0: from the
+				   newest) */
+	int desc;		/* newest first */
+	unsigned states;	/* bit (1 << state) for each state shown */
+	const char *group;	/* or NULL: every group */
+	size_t limit;		/* jobs in the page */
+};
+/*
+ * Call fn with each job of the page, in id order (desc: newest first);
+ * the row's output fields are NULL.  fn returns nonzero to stop (out of
+ * memory).  0, CORUN_ENOMEM or CORUN_ESYS.
+ */
+int cd_store_list(cd_store *s, const struct cd_list_query *q,
+    int (*fn)(void *arg, const struct cd_job_row *row), void *arg);
+/* store-json.c: a listed job (no output) as JSON, or NULL (memory). */
+json_t *cd_store_row_json(const struct cd_job_row *row);
+
 /* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
 int cd_store_set_paused(cd_store *s, const char *group, int paused);
 /* Call fn with each paused group, in order; 0 or CORUN_ESYS. */

@@ -345,6 +345,7 @@ static const struct op {
 	{ "drain", cd_ops_drain, 0 },
 	{ "shutdown", cd_ops_drain, 1 },
 	{ "ping", op_ping, 0 },
+	{ "list", cd_ops_list, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -405,7 +406,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		json_decref(req);
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
-		    "scale, drain, shutdown)");
+		    "scale, drain, shutdown, list)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

@@ -39,6 +39,13 @@ json_t *cd_ops_scale(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int is_shutdown, int *later);
 
+/* ---- ops-list.c ---------------------------------------------------- */
+
+/* list: a page of jobs ("state", "group", "after", "limit",
+   "newest_first"). */
+json_t *cd_ops_list(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
 /* ---- ops-job.c: one job object of a submit ------------------------- */
 
 /* A job as checked, with what it points into. */
