@@ -320,6 +320,17 @@ int cd_options_parse(int argc, char **argv, struct cd_options *o, int *rc);
 int cd_options_conf(struct cd_conf *c, const char *path, char *why,
     size_t whysize);
 
+/*
+ * unit-env.c: the state directory and socket from systemd's
+ * $STATE_DIRECTORY and $RUNTIME_DIRECTORY when the settings leave them
+ * unset; -1 out of memory.
+ */
+int cd_unit_dirs(struct cd_conf *c);
+/* The config file read without --config, and a copy of its name when it
+   exists (NULL: none, corund runs on its built-in defaults). */
+const char *cd_conf_default_path(void);
+char *cd_conf_default_file(void);
+
 struct cd_ctl;
 struct cd_inflight;
 struct cd_waiter;

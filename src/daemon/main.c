@@ -230,6 +230,10 @@ settle_paths(struct cd_conf *c)
 {
 	char buf[4096];
 
+	if (cd_unit_dirs(c) != 0) {
+		fprintf(stderr, "%s: out of memory\n", CD_PROG);
+		return 1;
+	}
 	if (c->state_dir == NULL) {
 		if (cd_default_state_dir(buf, sizeof(buf)) != 0) {
 			fprintf(stderr, "%s: no state directory: set "
@@ -303,7 +307,9 @@ main(int argc, char **argv)
 	if (cd_options_parse(argc, argv, &o, &rc) != 0) {
 		return rc;
 	}
-	d->conf_path = o.conf_path;
+	/* No --config: the installed file if there is one, else defaults. */
+	d->conf_path = o.conf_path != NULL ? o.conf_path :
+	    cd_conf_default_file();
 	d->recover = o.recover;
 	if (prepare(d, &o, &lockfd) != 0) {
 		return 1;

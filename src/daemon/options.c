@@ -134,6 +134,11 @@ other_option(int opt, struct cd_options *o, int *rc)
 		return 1;
 	case 'h':
 		fputs(usage_text, stdout);
+		/* Where the settings come from without --config. */
+		printf("\nWithout --config: %s when it exists, else the "
+		    "built-in defaults.\nUnder systemd: the store in "
+		    "$STATE_DIRECTORY, the socket in $RUNTIME_DIRECTORY.\n",
+		    cd_conf_default_path());
 		*rc = 0;
 		return 0;
 	case 'V':
