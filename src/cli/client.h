@@ -42,5 +42,7 @@ int cli_cmd_drain(int argc, char **argv);
 int cli_cmd_logs(int argc, char **argv);
 /* client-list.c: corun list, ls. */
 int cli_cmd_list(int argc, char **argv);
+/* client-group.c: corun group. */
+int cli_cmd_group(int argc, char **argv);
 
 #endif /* CORUN_CLIENT_H */

@@ -38,6 +38,8 @@ static const struct cli_subcmd subcmds[] = {
 	{ "list", cli_cmd_list, "list|ls [--state S[,S...]] [--group G] "
 	    "[--last N] [--json]" },
 	{ "ls", cli_cmd_list, "ls: the same as list" },
+	{ "group", cli_cmd_group, "group [--json] | group add NAME "
+	    "[--parallel N] | group set NAME --parallel N | group rm NAME" },
 	{ NULL, NULL, NULL }
 };
 

@@ -232,6 +232,21 @@ int cd_store_list(cd_store *s, const struct cd_list_query *q,
 /* store-json.c: a listed job (no output) as JSON, or NULL (memory). */
 json_t *cd_store_row_json(const struct cd_job_row *row);
 
+/*
+ * store-groups.c: add a group (create; *found: it existed) or set its
+ * parallelism (*found: it exists); 0 = no limit.
+ */
+int cd_store_group_set(cd_store *s, const char *group, unsigned parallel,
+    int create, int *found);
+/* Remove a group; refused (*active > 0, nothing done) while it holds
+   queued or running jobs.  *found: it was there. */
+int cd_store_group_rm(cd_store *s, const char *group, int *found,
+    uint64_t *active);
+/* fn for each group added, paused or holding jobs, by name. */
+int cd_store_groups(cd_store *s, void (*fn)(void *arg, const char *group,
+    int added, unsigned parallel, int paused, const uint64_t
+    counts[CD_NSTATES]), void *arg);
+
 /* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
 int cd_store_set_paused(cd_store *s, const char *group, int paused);
 /* Call fn with each paused group, in order; 0 or CORUN_ESYS. */

@@ -346,6 +346,10 @@ static const struct op {
 	{ "shutdown", cd_ops_drain, 1 },
 	{ "ping", op_ping, 0 },
 	{ "list", cd_ops_list, 0 },
+	{ "group_add", cd_ops_group_set, 1 },
+	{ "group_set", cd_ops_group_set, 0 },
+	{ "group_rm", cd_ops_group_rm, 0 },
+	{ "group_list", cd_ops_group_list, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -406,7 +410,8 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		json_decref(req);
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
-		    "scale, drain, shutdown, list)");
+		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
+		    "group_list)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

@@ -46,6 +46,18 @@ json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 json_t *cd_ops_list(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);
 
+/* ---- ops-group.c --------------------------------------------------- */
+
+/* group_add (arg 1) or group_set (arg 0): "name", "parallel". */
+json_t *cd_ops_group_set(struct cd_daemon *d, struct cd_ctx *ctx,
+    json_t *req, int create, int *later);
+/* group_rm: "name". */
+json_t *cd_ops_group_rm(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* group_list: every group with its counts. */
+json_t *cd_ops_group_list(struct cd_daemon *d, struct cd_ctx *ctx,
+    json_t *req, int arg, int *later);
+
 /* ---- ops-job.c: one job object of a submit ------------------------- */
 
 /* A job as checked, with what it points into. */

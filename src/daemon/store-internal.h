@@ -16,7 +16,7 @@ enum {
 	ST_INSERT, ST_KEY, ST_DEPSTATE, ST_DEPADD, ST_TAKE, ST_MARK, ST_LEASE,
 	ST_FINISH, ST_UNBLOCK, ST_DEPDEL, ST_REQUEUE, ST_STATE, ST_GET,
 	ST_OPBEGIN, ST_OPUNDO, ST_OPEND, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_DEPWAITERS, ST_DEPFAIL,
+	ST_DEPWAITERS, ST_DEPFAIL, ST_GROUPCAPS,
 	ST_NSTMT
 };
 
@@ -126,6 +126,20 @@ int cd_store_deps_ended(cd_store *s, int64_t id, int state, uint64_t now_ns,
 int cd_store_dep_fail(cd_store *s, int64_t id, int64_t dep, uint64_t now_ns);
 /* Tell the owner's hook (cd_store_on_ended) that these jobs ended. */
 void cd_store_tell_ended(cd_store *s, const int64_t *ids, size_t n);
+
+/*
+ * store-groups.c: room left in each group with a limit, for one take
+ * (a small list: groups are few).  take: 1 when group may start one more
+ * job (and counts it), 0 when it is full.
+ */
+struct cd_group_caps {
+	char **name;
+	int64_t *room;
+	size_t n;
+};
+int cd_group_caps_load(cd_store *s, struct cd_group_caps *g);
+int cd_group_caps_take(struct cd_group_caps *g, const char *group);
+void cd_group_caps_free(struct cd_group_caps *g);
 
 /* A prepared statement, reset and unbound. */
 sqlite3_stmt *cd_store_stmt(cd_store *s, int which);

@@ -85,6 +85,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
     size_t *got)
 {
 	sqlite3_stmt *st, *mk;
+	struct cd_group_caps caps;
 	size_t k = 0;
 	int rc = SQLITE_DONE;
 
@@ -93,14 +94,23 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
 	}
+	if (cd_group_caps_load(s, &caps) != 0) {
+		return cd_store_op_end(s, CORUN_ESYS);
+	}
 	st = cd_store_stmt(s, ST_TAKE);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	/* Rows of a group that fills in this batch are skipped. */
+	sqlite3_bind_int64(st, 1, caps.n > 0 ? -1 : (sqlite3_int64)n);
 	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cd_taken *t = &out[k];
 		const char *kind;
 		const void *p = sqlite3_column_blob(st, 2);
 		int len = sqlite3_column_bytes(st, 2);
+		const char *grp = (const char *)sqlite3_column_text(st, 6);
 
+		if (caps.n > 0 && !cd_group_caps_take(&caps, grp != NULL ?
+		    grp : "")) {
+			continue;
+		}
 		memset(t, 0, sizeof(*t));
 		t->id = sqlite3_column_int64(st, 0);
 		kind = (const char *)sqlite3_column_text(st, 1);
@@ -121,6 +131,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 		k++;
 	}
 	sqlite3_reset(st);
+	cd_group_caps_free(&caps);
 	/* Taking fewer than asked is fine, a failed read is not. */
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		goto fail;

@@ -40,9 +40,14 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_KEY] = "SELECT id FROM jobs WHERE ikey = ?1",
 	[ST_DEPSTATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_DEPADD] = "INSERT INTO deps(job, dep, any_ok) VALUES (?1, ?2, ?3)",
-	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts"
+	/* Groups at their limit are left out; the rest is counted as
+	   the rows come (store-groups.c), so no LIMIT: rows come lazily. */
+	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts, grp"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
+	    " AND grp NOT IN (SELECT grp FROM groups WHERE parallel > 0"
+	    " AND parallel <= (SELECT count(*) FROM jobs AS r"
+	    " WHERE r.grp = groups.grp AND r.state = 1))"
 	    " ORDER BY priority DESC, id LIMIT ?1",
 	/* Taken is not started: attempts count leases (ST_LEASE). */
 	[ST_MARK] = "UPDATE jobs SET state = 1 WHERE id = ?1",
@@ -58,6 +63,10 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_DEPDEL] = "DELETE FROM deps WHERE dep = ?1",
 	/* store-deps.c: who waits for a job to succeed; failing one. */
 	[ST_DEPWAITERS] = "SELECT job FROM deps WHERE dep = ?1 AND any_ok = 0",
+	/* store-groups.c: room in each group with a limit. */
+	[ST_GROUPCAPS] = "SELECT grp, parallel - (SELECT count(*) FROM jobs"
+	    " WHERE jobs.grp = groups.grp AND state = 1)"
+	    " FROM groups WHERE parallel > 0",
 	[ST_DEPFAIL] = "UPDATE jobs SET state = 3, status = ?3, end_ns = ?4,"
 	    " message = 'dependency ' || ?2 || ' failed'"
 	    " WHERE id = ?1 AND state = 0",
