@@ -36,6 +36,7 @@ cd_store_group_set(cd_store *s, const char *group, unsigned parallel,
 	sqlite3_bind_int(st, 2, (int)parallel);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CORUN_ESYS;
 	sqlite3_finalize(st);
+	cd_store_wake(s);	/* more room: more of its jobs can run */
 	/* create: found means it was there already (nothing changed). */
 	*found = create ? sqlite3_changes(s->db) == 0 :
 	    sqlite3_changes(s->db) == 1;

@@ -95,6 +95,9 @@ struct cd_store {
 	int64_t max_added;		/* highest id added, this transaction
 					   included */
 	int64_t saved_max;		/* max_added at the savepoint */
+	int dry;			/* the last take found every runnable
+					   job: none until a write changes
+					   what can run (cd_store_wake) */
 	void (*on_ended)(void *arg, int64_t id);	/* the owner's */
 	void *ended_arg;
 };
@@ -140,6 +143,19 @@ struct cd_group_caps {
 int cd_group_caps_load(cd_store *s, struct cd_group_caps *g);
 int cd_group_caps_take(struct cd_group_caps *g, const char *group);
 void cd_group_caps_free(struct cd_group_caps *g);
+
+/*
+ * Something that can make a queued job runnable happened (a job added,
+ * ended or put back, a group resumed or given more room, a rollback):
+ * the next take reads the queue again.  Without a change a take that
+ * found nothing is not repeated, so a queue held back (a paused group
+ * of a million jobs) costs nothing per loop iteration.
+ */
+static inline void
+cd_store_wake(cd_store *s)
+{
+	s->dry = 0;
+}
 
 /* A prepared statement, reset and unbound. */
 sqlite3_stmt *cd_store_stmt(cd_store *s, int which);

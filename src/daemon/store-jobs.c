@@ -67,6 +67,7 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 	if (cd_store_op_end(s, 0) != 0) {
 		return CORUN_ESYS;
 	}
+	cd_store_wake(s);
 	if (failed_dep != 0) {
 		/* After one that failed: it has failed already. */
 		s->counts[CD_FAILED]++;
@@ -91,6 +92,9 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 
 	(void)now_ns;	/* it starts when leased: cd_store_leased() */
 	*got = 0;
+	if (s->dry) {
+		return 0;	/* nothing changed since it found none */
+	}
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
 	}
@@ -148,6 +152,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	}
 	s->counts[CD_QUEUED] -= k;
 	s->counts[CD_RUNNING] += k;
+	s->dry = k < n && rc == SQLITE_DONE;	/* it read them all */
 	*got = k;
 	return 0;
 fail:
@@ -226,6 +231,7 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 	free(ended);
 	s->counts[prev]--;
 	s->counts[o->state]++;
+	cd_store_wake(s);	/* its group has room, its dependants may run */
 	*recorded = 1;
 	return 0;
 }
@@ -268,6 +274,7 @@ cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts)
 	if (sqlite3_changes(s->db) == 1) {
 		s->counts[CD_RUNNING]--;
 		s->counts[CD_QUEUED]++;
+		cd_store_wake(s);
 	}
 	return 0;
 }

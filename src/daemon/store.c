@@ -228,6 +228,7 @@ rollback(cd_store *s)
 	}
 	s->stale = 1;
 	s->max_added = s->acked_id;	/* its adds are gone */
+	cd_store_wake(s);		/* and its takes */
 	if (sqlite3_get_autocommit(s->db)) {
 		load_counts(s);
 	}
@@ -427,6 +428,7 @@ int
 cd_store_release(cd_store *s, int rollback)
 {
 	if (rollback) {
+		cd_store_wake(s);
 		memcpy(s->counts, s->saved, sizeof(s->counts));
 		if (cd_store_exec(s, "ROLLBACK TO req") != 0) {
 			/* Its writes stay: the transaction must not commit. */
@@ -465,6 +467,7 @@ cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
 	int rc;
 
 	*requeued = *failed = 0;
+	cd_store_wake(s);
 	if ((rc = cd_store_begin(s)) != 0) {
 		return rc;
 	}
