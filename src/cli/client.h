@@ -44,5 +44,8 @@ int cli_cmd_logs(int argc, char **argv);
 int cli_cmd_list(int argc, char **argv);
 /* client-group.c: corun group. */
 int cli_cmd_group(int argc, char **argv);
+/* client-queue.c: corun restart, clean. */
+int cli_cmd_restart(int argc, char **argv);
+int cli_cmd_clean(int argc, char **argv);
 
 #endif /* CORUN_CLIENT_H */

@@ -247,6 +247,23 @@ int cd_store_groups(cd_store *s, void (*fn)(void *arg, const char *group,
     int added, unsigned parallel, int paused, const uint64_t
     counts[CD_NSTATES]), void *arg);
 
+/* store-queue.c: the ids of the jobs not ended (of group, or of all
+   when NULL), in id order; the caller frees *ids. */
+int cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
+    size_t *n);
+/* Longest group name + 1. */
+#define CD_GROUP_BUF 256
+/*
+ * Run finished job id again as a new job (its kind, command, group,
+ * priority, timeout, retries; no key, no dependencies) into *new_id.
+ * CORUN_ENOENT: no such job; CORUN_ESTATE: it has not ended.
+ */
+int cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns,
+    int64_t *new_id);
+/* Forget the finished jobs in the states of mask (bit 1 << state), at
+   most 10000 a call, adding how many to *deleted. */
+int cd_store_clean(cd_store *s, unsigned mask, size_t *deleted);
+
 /* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
 int cd_store_set_paused(cd_store *s, const char *group, int paused);
 /* Call fn with each paused group, in order; 0 or CORUN_ESYS. */

@@ -58,6 +58,19 @@ json_t *cd_ops_group_rm(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 json_t *cd_ops_group_list(struct cd_daemon *d, struct cd_ctx *ctx,
     json_t *req, int arg, int *later);
 
+/* ---- ops-queue.c --------------------------------------------------- */
+
+/* A cancel's jobs: "ids"/"id" (cd_ops_get_ids), "all": true or "group":
+   NAME (the jobs not ended).  0, or -1 with *err the reply. */
+int cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,
+    size_t *n, json_t **err);
+/* restart: "ids"/"id" of ended jobs; new jobs, all or none. */
+json_t *cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* clean: forget finished jobs ("state": [done, failed, cancelled]). */
+json_t *cd_ops_clean(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
 /* ---- ops-job.c: one job object of a submit ------------------------- */
 
 /* A job as checked, with what it points into. */

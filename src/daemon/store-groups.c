@@ -165,6 +165,9 @@ cd_group_caps_load(cd_store *s, struct cd_group_caps *g)
 int
 cd_group_caps_take(struct cd_group_caps *g, const char *group)
 {
+	if (group == NULL) {
+		group = "";	/* out of memory reading it: the default */
+	}
 	for (size_t i = 0; i < g->n; i++) {
 		if (strcmp(g->name[i], group) == 0) {
 			if (g->room[i] <= 0) {

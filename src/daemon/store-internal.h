@@ -151,11 +151,7 @@ void cd_group_caps_free(struct cd_group_caps *g);
  * found nothing is not repeated, so a queue held back (a paused group
  * of a million jobs) costs nothing per loop iteration.
  */
-static inline void
-cd_store_wake(cd_store *s)
-{
-	s->dry = 0;
-}
+#define cd_store_wake(s) ((void)((s)->dry = 0))
 
 /* A prepared statement, reset and unbound. */
 sqlite3_stmt *cd_store_stmt(cd_store *s, int which);

@@ -111,8 +111,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 		int len = sqlite3_column_bytes(st, 2);
 		const char *grp = (const char *)sqlite3_column_text(st, 6);
 
-		if (caps.n > 0 && !cd_group_caps_take(&caps, grp != NULL ?
-		    grp : "")) {
+		if (caps.n > 0 && !cd_group_caps_take(&caps, grp)) {
 			continue;
 		}
 		memset(t, 0, sizeof(*t));
@@ -358,4 +357,15 @@ cd_store_purge(cd_store *s, double max_age_s, uint64_t keep, uint64_t now_ns,
 		}
 	}
 	return 0;
+}
+
+int
+cd_store_clean(cd_store *s, unsigned mask, size_t *deleted)
+{
+	char sel[160];
+
+	snprintf(sel, sizeof(sel), "SELECT id FROM jobs WHERE state >= 2"
+	    " AND ((%u >> state) & 1) ORDER BY id LIMIT 10000",
+	    mask & ~((1u << CD_DONE) - 1));
+	return purge_some(s, sel, deleted);
 }
