@@ -48,6 +48,7 @@ cd_conf_free(struct cd_conf *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);
+	free(c->on_done);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -220,6 +221,7 @@ static const struct setting {
 	{ "remote-timeout", T_NUM, OFF(remote_timeout), 0, 86400, 0.1, NULL,
 	    "0 (10 s) or seconds in 0.1..86400" },
 	{ "sync", T_FN, 0, 0, 0, 0, set_sync, "normal or full" },
+	{ "on-done", T_STR, OFF(on_done), 0, 0, 0, NULL, "" },
 };
 
 /* Set a table-described field: 0, -1 (not a good value) or an error. */

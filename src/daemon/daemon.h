@@ -321,6 +321,7 @@ struct cd_conf {
 	char *tls_cert, *tls_key, *tls_ca;
 	int insecure;		/* plain tcp:// with no token */
 	double remote_timeout;	/* seconds of silence before a drop */
+	char *on_done;		/* sh -c command run when a job ends */
 };
 
 void cd_conf_init(struct cd_conf *c);
@@ -541,6 +542,10 @@ int cd_log_open(const char *how);
 int cd_log_reopen(void);
 /* 1 when the log goes to a file (daemonizing keeps stderr on it). */
 int cd_log_to_file(void);
+
+/* on-done.c: run the on-done command for each job in d->finished (after
+   their commit, before the waiters are told).  On the loop thread. */
+void cd_on_done(struct cd_daemon *d);
 
 /* notify.c: $NOTIFY_SOCKET messages (READY=1, STATUS=...), and a stop. */
 void cd_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -37,10 +37,18 @@ static const struct cd_ctl_handler ctl_handler = {
 };
 
 /* The step answers through the control socket and wakes waiters. */
+/* Jobs ended: the on-done command, then the waiters. */
+static void
+on_finished(struct cd_daemon *d)
+{
+	cd_on_done(d);
+	cd_ctl_notify(d);
+}
+
 static const struct cd_feed_hooks feed_hooks = {
 	.requests = cd_ctl_handle,
 	.answer = cd_ctl_answer,
-	.finished = cd_ctl_notify,
+	.finished = on_finished,
 };
 
 static int

@@ -21,6 +21,7 @@ static const char usage_text[] =
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
     "              [--listen URL] [--token-file FILE] [--recover]\n"
+    "              [--on-done COMMAND]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -81,6 +82,7 @@ static const struct opt opts[] = {
 	{ "listen", required_argument, 5, "listen" },
 	{ "token-file", required_argument, 6, "token-file" },
 	{ "recover", no_argument, 7, NULL },
+	{ "on-done", required_argument, 18, "on-done" },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
 };
