@@ -2,7 +2,9 @@
  * client-queue.c - fixing the queue after the fact: corun restart ID...
  * (finished jobs run again as new jobs; their ids are printed) and
  * corun clean [--state S[,S...]] (forget finished jobs and their
- * output).  Each is one request to corund (restart, clean).
+ * output), corun stash ID... / enqueue ID... (hold queued jobs back,
+ * let them go).  Each is one request to corund (restart, clean, stash,
+ * enqueue).
  */
 #include "config.h"
 
@@ -48,6 +50,53 @@ cli_cmd_restart(int argc, char **argv)
 	}
 	json_decref(reply);
 	return 0;
+}
+
+/* stash ID... / enqueue ID...: one request with the ids. */
+static int
+hold(int argc, char **argv, const char *op)
+{
+	json_t *ids, *reply;
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: corun [-S URL] %s ID ...\n", op);
+		return CLI_CLIENT_USAGE;
+	}
+	ids = json_array();
+	for (int k = 1; k < argc; k++) {
+		json_int_t id;
+
+		if (cli_client_parse_id(argv[k], &id) != 0) {
+			json_decref(ids);
+			return CLI_CLIENT_USAGE;
+		}
+		json_array_append_new(ids, json_integer(id));
+	}
+	rc = cli_client_call(json_pack("{s:s, s:o}", "op", op, "ids", ids),
+	    CLI_CALL_TIMEOUT, &reply);
+	if (rc == 0) {
+		json_decref(reply);
+	}
+	return rc;
+}
+
+int
+cli_cmd_stash(int argc, char **argv)
+{
+	if (cli_client_want_help(argc, argv, "stash ID ...")) {
+		return 0;
+	}
+	return hold(argc, argv, "stash");
+}
+
+int
+cli_cmd_enqueue(int argc, char **argv)
+{
+	if (cli_client_want_help(argc, argv, "enqueue ID ...")) {
+		return 0;
+	}
+	return hold(argc, argv, "enqueue");
 }
 
 int

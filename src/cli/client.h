@@ -47,5 +47,7 @@ int cli_cmd_group(int argc, char **argv);
 /* client-queue.c: corun restart, clean. */
 int cli_cmd_restart(int argc, char **argv);
 int cli_cmd_clean(int argc, char **argv);
+int cli_cmd_stash(int argc, char **argv);
+int cli_cmd_enqueue(int argc, char **argv);
 
 #endif /* CORUN_CLIENT_H */

@@ -40,6 +40,8 @@ static const struct cli_subcmd subcmds[] = {
 	{ "ls", cli_cmd_list, "ls: the same as list" },
 	{ "restart", cli_cmd_restart, "restart ID ..." },
 	{ "clean", cli_cmd_clean, "clean [--state S[,S...]]" },
+	{ "stash", cli_cmd_stash, "stash ID ..." },
+	{ "enqueue", cli_cmd_enqueue, "enqueue ID ..." },
 	{ "group", cli_cmd_group, "group [--json] | group add NAME "
 	    "[--parallel N] | group set NAME --parallel N | group rm NAME" },
 	{ NULL, NULL, NULL }

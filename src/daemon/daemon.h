@@ -203,6 +203,7 @@ enum cd_job_field {
 
 struct cd_job_row {
 	struct cd_value f[CD_F_N];	/* kind is NUL-terminated text */
+	int held;			/* stashed (set by cd_store_list) */
 };
 
 /*
@@ -260,6 +261,11 @@ int cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
  */
 int cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns,
     int64_t *new_id);
+/*
+ * Hold queued job id back (hold 1: stash) or let it go (0: enqueue).
+ * CORUN_ENOENT: no such job; CORUN_ESTATE: stash of a job not queued.
+ */
+int cd_store_hold(cd_store *s, int64_t id, int hold);
 /* Forget the finished jobs in the states of mask (bit 1 << state), at
    most 10000 a call, adding how many to *deleted. */
 int cd_store_clean(cd_store *s, unsigned mask, size_t *deleted);

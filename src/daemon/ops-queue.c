@@ -146,3 +146,46 @@ cd_ops_clean(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int arg,
 	} while (deleted - before == 10000);
 	return json_pack("{s:b, s:I}", "ok", 1, "deleted", (json_int_t)deleted);
 }
+
+/* stash (hold 1) or enqueue (hold 0): "ids"/"id"; all or none. */
+json_t *
+cd_ops_hold(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int hold,
+    int *later)
+{
+	json_t *err = NULL;
+	int64_t *ids;
+	size_t n;
+
+	(void)ctx;
+	(void)later;
+	if (cd_ops_get_ids(req, &ids, &n, &err) != 0) {
+		return err;
+	}
+	if (cd_store_savepoint(d->store) != 0) {
+		free(ids);
+		return cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+	}
+	for (size_t i = 0; i < n && err == NULL; i++) {
+		int rc = cd_store_hold(d->store, ids[i], hold);
+
+		if (rc == CORUN_ENOENT) {
+			err = cd_ops_error("not_found", "no job %lld",
+			    (long long)ids[i]);
+		} else if (rc == CORUN_ESTATE) {
+			err = cd_ops_error("bad_state", "job %lld is not queued",
+			    (long long)ids[i]);
+		} else if (rc != 0) {
+			err = cd_ops_error("store", "%s",
+			    cd_store_errmsg(d->store));
+		}
+	}
+	free(ids);
+	if (cd_store_release(d->store, err != NULL) != 0 && err == NULL) {
+		err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+	}
+	if (err != NULL) {
+		return err;
+	}
+	cd_feed_kick(d);
+	return json_pack("{s:b}", "ok", 1);
+}

@@ -352,6 +352,8 @@ static const struct op {
 	{ "group_list", cd_ops_group_list, 0 },
 	{ "restart", cd_ops_restart, 0 },
 	{ "clean", cd_ops_clean, 0 },
+	{ "stash", cd_ops_hold, 1 },
+	{ "enqueue", cd_ops_hold, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -413,7 +415,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
 		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
-		    "group_list, restart, clean)");
+		    "group_list, restart, clean, stash, enqueue)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

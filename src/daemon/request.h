@@ -67,6 +67,9 @@ int cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,
 /* restart: "ids"/"id" of ended jobs; new jobs, all or none. */
 json_t *cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);
+/* stash (arg 1) or enqueue (arg 0): "ids"/"id" of queued jobs. */
+json_t *cd_ops_hold(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int hold, int *later);
 /* clean: forget finished jobs ("state": [done, failed, cancelled]). */
 json_t *cd_ops_clean(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);

@@ -190,8 +190,8 @@ cd_store_row_json(const struct cd_job_row *r)
 	const char *kind = r->f[CD_F_KIND].p;
 
 	bad |= json_object_set_new(j, "id", json_integer(r->f[CD_F_ID].i));
-	bad |= json_object_set_new(j, "state",
-	    json_string(cd_state_name(state)));
+	bad |= json_object_set_new(j, "state", json_string(state == CD_QUEUED &&
+	    r->held ? "stashed" : cd_state_name(state)));
 	bad |= json_object_set_new(j, "kind", col_string(&r->f[CD_F_KIND]));
 	bad |= json_object_set_new(j, "group", col_string(&r->f[CD_F_GROUP]));
 	bad |= json_object_set_new(j, "priority",

@@ -17,7 +17,8 @@
 /* ST_GET's columns in its order, without the output (never listed). */
 #define LIST_COLS "id, state, kind, grp, priority, timeout, retries," \
 	" ikey, attempts, submitted_ns, start_ns, end_ns, status," \
-	" exit_code, signal, worker_pid, message, NULL, NULL, payload"
+	" exit_code, signal, worker_pid, message, NULL, NULL, payload," \
+	" id IN (SELECT id FROM held)"
 
 static void
 read_row(sqlite3_stmt *st, struct cd_job_row *row)
@@ -45,6 +46,7 @@ read_row(sqlite3_stmt *st, struct cd_job_row *row)
 			break;
 		}
 	}
+	row->held = sqlite3_column_int(st, CD_F_N);
 }
 
 int

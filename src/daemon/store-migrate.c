@@ -21,6 +21,8 @@ static const char *const steps[] = {
 	" parallel INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS jobs_grp_running ON jobs(grp)"
 	" WHERE state = 1;",
+	/* 3: queued jobs held back (stash) until enqueued. */
+	"CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY);",
 };
 
 #define NSTEPS (int)(sizeof(steps) / sizeof(steps[0]))

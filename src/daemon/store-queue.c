@@ -1,7 +1,8 @@
 /*
  * store-queue.c - fixing the queue after the fact, in the store: the
- * jobs not ended (for cancel --all / --group), and finished jobs run
- * again as new jobs (restart).  Forgetting finished jobs (clean) is
+ * jobs not ended (for cancel --all / --group), finished jobs run again
+ * as new jobs (restart), queued jobs held back (the held table: stash)
+ * and let go (enqueue).  Forgetting finished jobs (clean) is
  * store-jobs.c's purge.
  */
 #include "config.h"
@@ -86,5 +87,29 @@ cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns, int64_t *new_id)
 	/* The row stays readable: adding uses other statements. */
 	rc = cd_store_add(s, &js, now_ns, new_id, &existed);
 	cd_store_job_done(s);
+	return rc;
+}
+
+int
+cd_store_hold(cd_store *s, int64_t id, int hold)
+{
+	sqlite3_stmt *st;
+	int state, rc;
+
+	if ((rc = cd_store_state(s, id, &state)) != 0) {
+		return rc;
+	}
+	if (hold && state != CD_QUEUED) {
+		return CORUN_ESTATE;
+	}
+	if (cd_store_txn_lost(s) || sqlite3_prepare_v2(s->db, hold ?
+	    "INSERT OR IGNORE INTO held(id) VALUES (?1)" :
+	    "DELETE FROM held WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		return CORUN_ESYS;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CORUN_ESYS;
+	sqlite3_finalize(st);
+	cd_store_wake(s);	/* enqueued: it can run */
 	return rc;
 }

@@ -45,6 +45,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts, grp"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
+	    " AND id NOT IN (SELECT id FROM held)"
 	    " AND grp NOT IN (SELECT grp FROM groups WHERE parallel > 0"
 	    " AND parallel <= (SELECT count(*) FROM jobs AS r"
 	    " WHERE r.grp = groups.grp AND r.state = 1))"

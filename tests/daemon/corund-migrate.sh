@@ -1,6 +1,7 @@
 #!/bin/sh
 # corund-migrate.sh - a state directory made by an older corund (schema
-# version 1: no user_version, deps without any_ok, no groups table) opens
+# version 1: no user_version, deps without any_ok, no groups or held
+# table) opens
 # with this one and keeps its jobs: the finished one is still there, the
 # queued one and its dependant run, and the schema is brought up to date.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"
@@ -53,7 +54,7 @@ eq "the dependant's output" after "$(cr result 3)"
 n=$(cr submit echo new)
 eq "new ids follow the old ones" 4 "$n"
 stop_daemon
-eq "the schema is at version 2" 2 \
+eq "the schema is at version 3" 3 \
     "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/state/jobs.db")"
 # Opened again: nothing to migrate, everything kept.
 start_daemon --workers 1

@@ -65,6 +65,34 @@ eq "clean keeps the queued job" "$q" "$(cr list | awk 'NR == 2 {print $1}')"
 cr clean --state queued 2>"$T/err"
 eq "clean of queued jobs is refused" 1 $?
 
+# stash holds a queued job back (across a kill -9); enqueue lets it go.
+# It is queued in a paused group first, so that it cannot start before
+# the stash; then the group is resumed.
+cr pause hs
+st=$(cr submit --group hs sh -c "echo ran >$T/stashed-ran")
+cr stash "$st"
+eq "stash of a queued job" 0 $?
+cr resume hs
+sleep 0.5
+eq "a stashed job does not run" queued \
+    "$(cr status "$st" --json | sed -n 's/.*"state": "\(.*\)".*/\1/p')"
+contains "list says stashed" "stashed" "$(cr list | grep "^$st ")"
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+start_daemon --workers 2
+sleep 0.5
+[ -e "$T/stashed-ran" ] && fail "after kill -9 the stashed job ran" ||
+    ok "after kill -9 the stashed job is still held"
+cr enqueue "$st"
+cr wait "$st" --timeout 20
+eq "enqueue: it runs" 0 $?
+cr stash "$st" 2>"$T/err"
+eq "stash of a finished job is refused" 1 $?
+contains "and says why" "is not queued" "$(cat "$T/err")"
+cr stash 999999 2>/dev/null
+eq "stash of an unknown job is refused" 1 $?
+
 # nngcat.
 d=$(cr submit --wait echo x >/dev/null; cr list --state done | awk 'NR == 2 {print $1}')
 contains "nngcat restart" '"ids":[' "$(ctl "{\"op\":\"restart\",\"id\":$d}")"
