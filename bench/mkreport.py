@@ -61,6 +61,22 @@ BENCHES = {
         "ref": ("corun", "batched-1000"),
         "targets": [],
     },
+    "corund_list": {
+        "title": "corund_list: the first page of corun list, 1 000 000 "
+                 "jobs queued against 1000",
+        "text": "A real corund on a state directory holding N queued "
+                "shell jobs (in a paused group).  `op` is one list request "
+                "for the first page (100 jobs) over an nng REQ socket; "
+                "`process` is the whole `corun list --last 100` command.  "
+                "The two queues are measured in interleaved rounds (300 "
+                "requests, 15 processes each).  The page is read by id "
+                "from its cursor, so it should not grow with the queue.",
+        "ref": ("corun", "op-1k-p50"),
+        "targets": [("us", "corun", "op-1M-p50",
+                     rel(1.5, "corun", "op-1k-p50")),
+                    ("us", "corun", "process-1M-p50",
+                     rel(1.5, "corun", "process-1k-p50"))],
+    },
     "corund_roundtrip": {
         "title": "corund_roundtrip: a noop job from submit to result",
         "text": "A real corund (2 workers, a fresh state directory) and "

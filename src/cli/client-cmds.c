@@ -234,7 +234,7 @@ cli_cmd_logs(int argc, char **argv)
 int
 cli_cmd_cancel(int argc, char **argv)
 {
-	static const char u[] = "cancel ID ...";
+	static const char u[] = "cancel ID ... | --all | --group G";
 	json_t *ids = json_array(), *reply, *unknown, *v;
 	size_t i;
 	int rc;
@@ -246,6 +246,20 @@ cli_cmd_cancel(int argc, char **argv)
 	if (argc < 2) {
 		json_decref(ids);
 		return cli_client_usage(u);
+	}
+	if ((argc == 2 && strcmp(argv[1], "--all") == 0) ||
+	    (argc == 3 && strcmp(argv[1], "--group") == 0)) {
+		/* Every job not ended, or every one of the group. */
+		json_decref(ids);
+		rc = cli_client_call(argc == 2 ? json_pack("{s:s, s:b}", "op",
+		    "cancel", "all", 1) : json_pack("{s:s, s:s}", "op",
+		    "cancel", "group", argv[2]), CLI_CALL_TIMEOUT, &reply);
+		if (rc == 0) {
+			printf("%zu job(s) cancelled\n", json_array_size(
+			    json_object_get(reply, "cancelled")));
+			json_decref(reply);
+		}
+		return rc;
 	}
 	for (int k = 1; k < argc; k++) {
 		json_int_t id;

@@ -31,7 +31,8 @@
 
 static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
-    "           [--key K] [--after ID[,ID...]] [--env NAME=VALUE]\n"
+    "           [--key K] [--after ID[,ID...]] [--after-any ID[,ID...]]\n"
+    "           [--env NAME=VALUE]\n"
     "           [--wait [--json]] command [arg ...] | --jobs-file FILE|-";
 
 /* Send a batch of jobs; print the ids. */
@@ -188,7 +189,7 @@ submit_file(const char *path, json_t *defaults)
 
 /* The request being built from the options. */
 struct submit_req {
-	json_t *job, *env, *after;
+	json_t *job, *env, *after, *after_any;
 	const char *file;	/* --jobs-file */
 	int wait, as_json;
 };
@@ -259,13 +260,17 @@ opt_retries(struct submit_req *q, const struct submit_opt *op, char *arg)
 	return SUBMIT_NEXT;
 }
 
-/* --after ID[,ID...], given any number of times. */
+/*
+ * --after ID[,ID...] (each must succeed) and --after-any (each must end),
+ * given any number of times.
+ */
 static int
 opt_after(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
 	char *s = strdup(arg), *tok, *save = NULL;
+	json_t **list = op->val == 'A' ? &q->after_any : &q->after;
 
-	q->after = q->after != NULL ? q->after : json_array();
+	*list = *list != NULL ? *list : json_array();
 	for (tok = strtok_r(s, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		json_int_t id;
@@ -274,7 +279,7 @@ opt_after(struct submit_req *q, const struct submit_opt *op, char *arg)
 			free(s);
 			return CLI_CLIENT_USAGE;
 		}
-		json_array_append_new(q->after, json_integer(id));
+		json_array_append_new(*list, json_integer(id));
 	}
 	free(s);
 	return SUBMIT_NEXT;
@@ -323,6 +328,7 @@ static const struct submit_opt submit_opts[] = {
 	{ "retries", required_argument, 'r', opt_retries },
 	{ "key", required_argument, 'k', opt_string },
 	{ "after", required_argument, 'a', opt_after },
+	{ "after-any", required_argument, 'A', opt_after },
 	{ "env", required_argument, 'e', opt_env },
 	{ "jobs-file", required_argument, 'f', opt_mode },
 	{ "wait", no_argument, 'W', opt_mode },
@@ -432,10 +438,14 @@ cli_cmd_submit(int argc, char **argv)
 		json_decref(q.job);
 		json_decref(q.env);
 		json_decref(q.after);
+		json_decref(q.after_any);
 		return rc;
 	}
 	if (q.after != NULL) {
 		json_object_set_new(q.job, "after", q.after);
+	}
+	if (q.after_any != NULL) {
+		json_object_set_new(q.job, "after_any", q.after_any);
 	}
 	if (json_object_size(q.env) > 0) {
 		json_object_set(q.job, "env", q.env);

@@ -18,7 +18,7 @@
 static void
 cmd_name(const char *text, char *buf, size_t size)
 {
-	snprintf(buf, size, "%.*s", (int)strcspn(text, " \n"), text);
+	snprintf(buf, size, "%.*s", (int)strcspn(text, " |\n"), text);
 }
 
 int

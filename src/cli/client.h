@@ -41,5 +41,14 @@ int cli_cmd_resume(int argc, char **argv);
 int cli_cmd_scale(int argc, char **argv);
 int cli_cmd_drain(int argc, char **argv);
 int cli_cmd_logs(int argc, char **argv);
+/* client-list.c: corun list, ls. */
+int cli_cmd_list(int argc, char **argv);
+/* client-group.c: corun group. */
+int cli_cmd_group(int argc, char **argv);
+/* client-queue.c: corun restart, clean. */
+int cli_cmd_restart(int argc, char **argv);
+int cli_cmd_clean(int argc, char **argv);
+int cli_cmd_stash(int argc, char **argv);
+int cli_cmd_enqueue(int argc, char **argv);
 
 #endif /* CORUN_CLIENT_H */

@@ -136,6 +136,8 @@ static const struct cli_optdoc docs[] = {
 	    "the same job" },
 	{ "submit", "after", 'a', "ID[,ID...]", "start only after these "
 	    "jobs ended" },
+	{ "submit", "after-any", 0, "ID[,ID...]", "start after these jobs "
+	    "ended, whatever their outcome" },
 	{ "submit", "env", 'e', "NAME=VALUE", "set a variable in the "
 	    "command's environment" },
 	{ "submit", "jobs-file", 'f', "FILE", "submit one job per line of "
@@ -151,7 +153,32 @@ static const struct cli_optdoc docs[] = {
 	{ "wait", "help", 'h', NULL, "print this help and exit" },
 	{ "result", "json", 0, NULL, "print the whole record as JSON" },
 	{ "result", "help", 'h', NULL, "print this help and exit" },
+	{ "cancel", "all", 0, NULL, "cancel every queued and running job" },
+	{ "cancel", "group", 0, "G", "cancel the queued and running jobs of "
+	    "group G" },
 	{ "cancel", "help", 'h', NULL, "print this help and exit" },
+	{ "list", "state", 0, "S[,S...]", "only jobs in these states "
+	    "(queued, running, done, failed, cancelled, stashed)" },
+	{ "list", "group", 0, "G", "only jobs of group G" },
+	{ "list", "last", 0, "N", "only the N newest jobs" },
+	{ "list", "json", 0, NULL, "one JSON object per job instead of the "
+	    "table" },
+	{ "list", "help", 'h', NULL, "print this help and exit" },
+	{ "ls", "state", 0, "S[,S...]", "as list --state" },
+	{ "ls", "group", 0, "G", "as list --group" },
+	{ "ls", "last", 0, "N", "as list --last" },
+	{ "ls", "json", 0, NULL, "as list --json" },
+	{ "ls", "help", 'h', NULL, "print this help and exit" },
+	{ "group", "parallel", 0, "N", "with add or set: run at most N jobs "
+	    "of the group at once" },
+	{ "group", "json", 0, NULL, "list the groups as JSON" },
+	{ "group", "help", 'h', NULL, "print this help and exit" },
+	{ "restart", "help", 'h', NULL, "print this help and exit" },
+	{ "clean", "state", 0, "S[,S...]", "forget only finished jobs in "
+	    "these states (default: done, failed, cancelled)" },
+	{ "clean", "help", 'h', NULL, "print this help and exit" },
+	{ "stash", "help", 'h', NULL, "print this help and exit" },
+	{ "enqueue", "help", 'h', NULL, "print this help and exit" },
 	{ "pause", "help", 'h', NULL, "print this help and exit" },
 	{ "resume", "help", 'h', NULL, "print this help and exit" },
 	{ "scale", "help", 'h', NULL, "print this help and exit" },

@@ -31,12 +31,21 @@ static const struct cli_subcmd subcmds[] = {
 	{ "status", cli_cmd_status, "status [ID] [--json]" },
 	{ "wait", cli_cmd_wait, "wait ID ... | --all [--timeout S]" },
 	{ "result", cli_cmd_result, "result ID [--json]" },
-	{ "cancel", cli_cmd_cancel, "cancel ID ..." },
+	{ "cancel", cli_cmd_cancel, "cancel ID ... | --all | --group G" },
 	{ "pause", cli_cmd_pause, "pause [GROUP]" },
 	{ "resume", cli_cmd_resume, "resume [GROUP]" },
 	{ "scale", cli_cmd_scale, "scale N | +N | -N" },
 	{ "drain", cli_cmd_drain, "drain" },
 	{ "logs", cli_cmd_logs, "logs ID" },
+	{ "list", cli_cmd_list, "list|ls [--state S[,S...]] [--group G] "
+	    "[--last N] [--json]" },
+	{ "ls", cli_cmd_list, "ls: the same as list" },
+	{ "restart", cli_cmd_restart, "restart ID ..." },
+	{ "clean", cli_cmd_clean, "clean [--state S[,S...]]" },
+	{ "stash", cli_cmd_stash, "stash ID ..." },
+	{ "enqueue", cli_cmd_enqueue, "enqueue ID ..." },
+	{ "group", cli_cmd_group, "group [--json] | group add NAME "
+	    "[--parallel N] | group set NAME --parallel N | group rm NAME" },
 	{ NULL, NULL, NULL }
 };
 

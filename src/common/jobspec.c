@@ -36,6 +36,7 @@ static const struct {
 	{ "priority", CM_JOBSPEC_CORUND },
 	{ "key", CM_JOBSPEC_CORUND },
 	{ "after", CM_JOBSPEC_CORUND },
+	{ "after_any", CM_JOBSPEC_CORUND },
 	{ "op", CM_JOBSPEC_REQUEST },
 	{ "wait", CM_JOBSPEC_REQUEST },
 };
@@ -202,12 +203,41 @@ name_field(json_t *o, const char *key, size_t min, char **out,
 	return (*out = cr_strdup(s)) != NULL ? 0 : cm_jobspec_oom(e);
 }
 
-/* "group", "priority", "key", "after". */
+/* "after" or "after_any": an array of job ids, into *ids. */
 static int
-queue_fields(json_t *o, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
+id_list(json_t *o, const char *name, int64_t **ids, size_t *n,
+    struct cm_jobspec_err *e)
 {
 	json_t *v, *w;
 	size_t i;
+
+	if ((v = json_object_get(o, name)) == NULL) {
+		return 0;
+	}
+	if (!json_is_array(v) || json_array_size(v) > CM_JOBSPEC_AFTER_MAX) {
+		return cm_jobspec_fail(e, CORUN_EINVAL, "\"%s\" must be an "
+		    "array of at most 1000 job ids", name);
+	}
+	if (json_array_size(v) > 0 && (*ids = cr_calloc(
+	    json_array_size(v), sizeof(**ids))) == NULL) {
+		return cm_jobspec_oom(e);
+	}
+	json_array_foreach(v, i, w) {
+		if (!json_is_integer(w) || json_integer_value(w) <= 0) {
+			return cm_jobspec_fail(e, CORUN_EINVAL, "%s[%zu] is "
+			    "not a job id", name, i);
+		}
+		(*ids)[i] = json_integer_value(w);
+	}
+	*n = json_array_size(v);
+	return 0;
+}
+
+/* "group", "priority", "key", "after", "after_any". */
+static int
+queue_fields(json_t *o, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
+{
+	json_t *v;
 	int rc;
 
 	if ((rc = name_field(o, "group", 0, &d->group, e)) != 0 ||
@@ -223,26 +253,10 @@ queue_fields(json_t *o, struct cm_jobspec_desc *d, struct cm_jobspec_err *e)
 		}
 		d->priority = (int)json_integer_value(v);
 	}
-	if ((v = json_object_get(o, "after")) == NULL) {
-		return 0;
+	if ((rc = id_list(o, "after", &d->after, &d->nafter, e)) != 0) {
+		return rc;
 	}
-	if (!json_is_array(v) || json_array_size(v) > CM_JOBSPEC_AFTER_MAX) {
-		return cm_jobspec_fail(e, CORUN_EINVAL, "\"after\" must be an "
-		    "array of at most 1000 job ids");
-	}
-	if (json_array_size(v) > 0 && (d->after = cr_calloc(
-	    json_array_size(v), sizeof(*d->after))) == NULL) {
-		return cm_jobspec_oom(e);
-	}
-	json_array_foreach(v, i, w) {
-		if (!json_is_integer(w) || json_integer_value(w) <= 0) {
-			return cm_jobspec_fail(e, CORUN_EINVAL, "after[%zu] is "
-			    "not a job id", i);
-		}
-		d->after[i] = json_integer_value(w);
-	}
-	d->nafter = json_array_size(v);
-	return 0;
+	return id_list(o, "after_any", &d->after_any, &d->nafter_any, e);
 }
 
 static int
@@ -343,6 +357,7 @@ cm_jobspec_desc_free(struct cm_jobspec_desc *d)
 	free(d->group);
 	free(d->key);
 	free(d->after);
+	free(d->after_any);
 	desc_init(d);
 }
 
@@ -374,6 +389,8 @@ cm_jobspec_queued(const struct cm_jobspec_desc *d,
 	q->key = d->key;
 	q->after = d->after;
 	q->nafter = d->nafter;
+	q->after_any = d->after_any;
+	q->nafter_any = d->nafter_any;
 }
 
 void

@@ -74,6 +74,8 @@ struct cm_jobspec_desc {
 	char *key;		/* NULL when absent */
 	int64_t *after;		/* job ids, nafter of them */
 	size_t nafter;
+	int64_t *after_any;	/* job ids, nafter_any of them */
+	size_t nafter_any;
 };
 
 /*
@@ -125,6 +127,8 @@ struct cm_jobspec_queued {
 	const char *key;	/* or NULL */
 	const int64_t *after;
 	size_t nafter;
+	const int64_t *after_any;
+	size_t nafter_any;
 };
 
 void cm_jobspec_queued(const struct cm_jobspec_desc *d,

@@ -51,6 +51,7 @@ cd_conf_free(struct cd_conf *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);
+	free(c->on_done);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -249,6 +250,7 @@ static const struct setting {
 	{ "slurm-workers", T_UINT, OFF(slurm_workers), 1, 100000, 0, NULL,
 	    "an integer in 1..100000" },
 	{ "sbatch-options", T_STR, OFF(sbatch_options), 0, 0, 0, NULL, "" },
+	{ "on-done", T_STR, OFF(on_done), 0, 0, 0, NULL, "" },
 };
 
 /* Set a table-described field: 0, -1 (not a good value) or an error. */

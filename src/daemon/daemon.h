@@ -52,8 +52,11 @@ struct cd_jobspec {
 	double timeout;		/* seconds, 0 = none */
 	int retries;
 	const char *key;	/* idempotency key or NULL */
-	const int64_t *after;	/* run after these jobs finished */
+	const int64_t *after;	/* run after these jobs succeeded (one
+				   that fails fails this one) */
 	size_t nafter;
+	const int64_t *after_any;	/* run after these ended, however */
+	size_t nafter_any;
 };
 
 /* A job taken from the queue to run. */
@@ -171,6 +174,14 @@ int cd_store_requeue(cd_store *s, int64_t id);
    fault of the job's is not counted). */
 int cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts);
 
+/*
+ * store-deps.c: fn(arg, id) for each job that ended inside the store
+ * (a dependant failed because its dependency failed), after the write
+ * that ended it.  On the loop thread; fn must not call the store.
+ */
+void cd_store_on_ended(cd_store *s, void (*fn)(void *arg, int64_t id),
+    void *arg);
+
 /* The state of a job; CORUN_ENOENT if there is none. */
 int cd_store_state(cd_store *s, int64_t id, int *state);
 
@@ -195,6 +206,7 @@ enum cd_job_field {
 
 struct cd_job_row {
 	struct cd_value f[CD_F_N];	/* kind is NUL-terminated text */
+	int held;			/* stashed (set by cd_store_list) */
 };
 
 /*
@@ -204,6 +216,62 @@ struct cd_job_row {
  */
 int cd_store_job_get(cd_store *s, int64_t id, struct cd_job_row *row);
 void cd_store_job_done(cd_store *s);
+
+/* store-list.c: which jobs a page of the list holds. */
+struct cd_list_query {
+	int64_t cursor;		/* after this id (desc: before; 0: from the
+				   newest) */
+	int desc;		/* newest first */
+	unsigned states;	/* bit (1 << state) for each state shown */
+	const char *group;	/* or NULL: every group */
+	size_t limit;		/* jobs in the page */
+};
+/*
+ * Call fn with each job of the page, in id order (desc: newest first);
+ * the row's output fields are NULL.  fn returns nonzero to stop (out of
+ * memory).  0, CORUN_ENOMEM or CORUN_ESYS.
+ */
+int cd_store_list(cd_store *s, const struct cd_list_query *q,
+    int (*fn)(void *arg, const struct cd_job_row *row), void *arg);
+/* store-json.c: a listed job (no output) as JSON, or NULL (memory). */
+json_t *cd_store_row_json(const struct cd_job_row *row);
+
+/*
+ * store-groups.c: add a group (create; *found: it existed) or set its
+ * parallelism (*found: it exists); 0 = no limit.
+ */
+int cd_store_group_set(cd_store *s, const char *group, unsigned parallel,
+    int create, int *found);
+/* Remove a group; refused (*active > 0, nothing done) while it holds
+   queued or running jobs.  *found: it was there. */
+int cd_store_group_rm(cd_store *s, const char *group, int *found,
+    uint64_t *active);
+/* fn for each group added, paused or holding jobs, by name. */
+int cd_store_groups(cd_store *s, void (*fn)(void *arg, const char *group,
+    int added, unsigned parallel, int paused, const uint64_t
+    counts[CD_NSTATES]), void *arg);
+
+/* store-queue.c: the ids of the jobs not ended (of group, or of all
+   when NULL), in id order; the caller frees *ids. */
+int cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
+    size_t *n);
+/* Longest group name + 1. */
+#define CD_GROUP_BUF 256
+/*
+ * Run finished job id again as a new job (its kind, command, group,
+ * priority, timeout, retries; no key, no dependencies) into *new_id.
+ * CORUN_ENOENT: no such job; CORUN_ESTATE: it has not ended.
+ */
+int cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns,
+    int64_t *new_id);
+/*
+ * Hold queued job id back (hold 1: stash) or let it go (0: enqueue).
+ * CORUN_ENOENT: no such job; CORUN_ESTATE: stash of a job not queued.
+ */
+int cd_store_hold(cd_store *s, int64_t id, int hold);
+/* Forget the finished jobs in the states of mask (bit 1 << state), at
+   most 10000 a call, adding how many to *deleted. */
+int cd_store_clean(cd_store *s, unsigned mask, size_t *deleted);
 
 /* Pause or resume a group ("" = all groups' flag is kept by feed.c). */
 int cd_store_set_paused(cd_store *s, const char *group, int paused);
@@ -267,6 +335,7 @@ struct cd_conf {
 	int launcher_slurm;
 	unsigned slurm_workers;	/* the sbatch array's size */
 	char *sbatch_options;	/* passed to sbatch as they are */
+	char *on_done;		/* sh -c command run when a job ends */
 };
 
 void cd_conf_init(struct cd_conf *c);
@@ -305,6 +374,17 @@ int cd_option_doc(const char *name, const char **arg, const char **text);
    command line value is bad, -1 for the file. */
 int cd_options_conf(struct cd_conf *c, const char *path, char *why,
     size_t whysize);
+
+/*
+ * unit-env.c: the state directory and socket from systemd's
+ * $STATE_DIRECTORY and $RUNTIME_DIRECTORY when the settings leave them
+ * unset; -1 out of memory.
+ */
+int cd_unit_dirs(struct cd_conf *c);
+/* The config file read without --config, and a copy of its name when it
+   exists (NULL: none, corund runs on its built-in defaults). */
+const char *cd_conf_default_path(void);
+char *cd_conf_default_file(void);
 
 struct cd_ctl;
 struct cd_inflight;
@@ -496,6 +576,10 @@ int cd_log_open(const char *how);
 int cd_log_reopen(void);
 /* 1 when the log goes to a file (daemonizing keeps stderr on it). */
 int cd_log_to_file(void);
+
+/* on-done.c: run the on-done command for each job in d->finished (after
+   their commit, before the waiters are told).  On the loop thread. */
+void cd_on_done(struct cd_daemon *d);
 
 /* notify.c: $NOTIFY_SOCKET messages (READY=1, STATUS=...), and a stop. */
 void cd_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

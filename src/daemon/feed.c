@@ -213,11 +213,19 @@ purge_cb(void *arg)
 	    &d->purge_h);
 }
 
+/* The store ended a job by itself (its dependency failed). */
+static void
+store_ended(void *arg, int64_t id)
+{
+	cd_feed_finished(arg, id);
+}
+
 int
 cd_feed_start(struct cd_daemon *d)
 {
 	int rc;
 
+	cd_store_on_ended(d->store, store_ended, d);
 	d->feed_step = cd_feed_step;
 	d->workers = d->conf.workers;
 	if ((rc = cd_feed_make_pool(d, &d->pool)) != 0) {

@@ -39,10 +39,18 @@ static const struct cd_ctl_handler ctl_handler = {
 };
 
 /* The step answers through the control socket and wakes waiters. */
+/* Jobs ended: the on-done command, then the waiters. */
+static void
+on_finished(struct cd_daemon *d)
+{
+	cd_on_done(d);
+	cd_ctl_notify(d);
+}
+
 static const struct cd_feed_hooks feed_hooks = {
 	.requests = cd_ctl_handle,
 	.answer = cd_ctl_answer,
-	.finished = cd_ctl_notify,
+	.finished = on_finished,
 };
 
 static int
@@ -236,6 +244,10 @@ settle_paths(struct cd_conf *c)
 {
 	char buf[4096];
 
+	if (cd_unit_dirs(c) != 0) {
+		fprintf(stderr, "%s: out of memory\n", CD_PROG);
+		return 1;
+	}
 	if (c->state_dir == NULL) {
 		if (cd_default_state_dir(buf, sizeof(buf)) != 0) {
 			fprintf(stderr, "%s: no state directory: set "
@@ -318,7 +330,9 @@ main(int argc, char **argv)
 	if (cd_options_parse(argc, argv, &o, &rc) != 0) {
 		return rc;
 	}
-	d->conf_path = o.conf_path;
+	/* No --config: the installed file if there is one, else defaults. */
+	d->conf_path = o.conf_path != NULL ? o.conf_path :
+	    cd_conf_default_file();
 	d->recover = o.recover;
 	if ((rc = prepare(d, &o, &lockfd)) != 0) {
 		return rc;

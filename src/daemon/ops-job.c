@@ -42,5 +42,7 @@ parse_job(json_t *o, const char *where, struct spec_buf *sb, json_t **err)
 	sb->js.key = q.key;
 	sb->js.after = q.after;
 	sb->js.nafter = q.nafter;
+	sb->js.after_any = q.after_any;
+	sb->js.nafter_any = q.nafter_any;
 	return 0;
 }

@@ -285,7 +285,7 @@ op_cancel(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int arg,
 	(void)arg;
 	(void)later;
 
-	if (cd_ops_get_ids(req, &ids, &n, &err) != 0) {
+	if (cd_ops_cancel_targets(d, req, &ids, &n, &err) != 0) {
 		json_decref(done);
 		json_decref(unknown);
 		return err;
@@ -350,6 +350,15 @@ static const struct op {
 	{ "drain", cd_ops_drain, 0 },
 	{ "shutdown", cd_ops_drain, 1 },
 	{ "ping", op_ping, 0 },
+	{ "list", cd_ops_list, 0 },
+	{ "group_add", cd_ops_group_set, 1 },
+	{ "group_set", cd_ops_group_set, 0 },
+	{ "group_rm", cd_ops_group_rm, 0 },
+	{ "group_list", cd_ops_group_list, 0 },
+	{ "restart", cd_ops_restart, 0 },
+	{ "clean", cd_ops_clean, 0 },
+	{ "stash", cd_ops_hold, 1 },
+	{ "enqueue", cd_ops_hold, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -410,7 +419,8 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		json_decref(req);
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
-		    "scale, drain, shutdown)");
+		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
+		    "group_list, restart, clean, stash, enqueue)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

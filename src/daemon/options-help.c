@@ -33,6 +33,8 @@ static const struct {
 	{ "listen", "URL", "take remote workers on URL" },
 	{ "token-file", "FILE", "the token remote workers must prove" },
 	{ "recover", NULL, "start from what a damaged store still holds" },
+	{ "on-done", "COMMAND", "run COMMAND (sh -c) each time a job ends, "
+	    "with CORUN_JOB_ID, _STATE, _EXIT, _COMMAND set" },
 	{ "help", NULL, "print this help and exit" },
 	{ "version", NULL, "print the version and exit" },
 };

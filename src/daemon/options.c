@@ -25,6 +25,7 @@ static const char usage_text[] =
     "              [--max-jobs-per-worker N] [--window N]\n"
     "              [--listen URL] [--token-file FILE] [--recover]\n"
     "              [--log-level error|warn|info|debug]\n"
+    "              [--on-done COMMAND]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -85,6 +86,7 @@ static const struct opt opts[] = {
 	{ "listen", required_argument, 5, "listen" },
 	{ "token-file", required_argument, 6, "token-file" },
 	{ "recover", no_argument, 7, NULL },
+	{ "on-done", required_argument, 18, "on-done" },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
 	{ "log-level", required_argument, 8, "log-level" },
@@ -139,6 +141,11 @@ other_option(int opt, struct cd_options *o, int *rc)
 		return 1;
 	case 'h':
 		usage(stdout);
+		/* Where the settings come from without --config. */
+		printf("\nWithout --config: %s when it exists, else the "
+		    "built-in defaults.\nUnder systemd: the store in "
+		    "$STATE_DIRECTORY, the socket in $RUNTIME_DIRECTORY.\n",
+		    cd_conf_default_path());
 		*rc = 0;
 		return 0;
 	case 'V':

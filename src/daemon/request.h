@@ -40,6 +40,41 @@ json_t *cd_ops_scale(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int is_shutdown, int *later);
 
+/* ---- ops-list.c ---------------------------------------------------- */
+
+/* list: a page of jobs ("state", "group", "after", "limit",
+   "newest_first"). */
+json_t *cd_ops_list(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
+/* ---- ops-group.c --------------------------------------------------- */
+
+/* group_add (arg 1) or group_set (arg 0): "name", "parallel". */
+json_t *cd_ops_group_set(struct cd_daemon *d, struct cd_ctx *ctx,
+    json_t *req, int create, int *later);
+/* group_rm: "name". */
+json_t *cd_ops_group_rm(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* group_list: every group with its counts. */
+json_t *cd_ops_group_list(struct cd_daemon *d, struct cd_ctx *ctx,
+    json_t *req, int arg, int *later);
+
+/* ---- ops-queue.c --------------------------------------------------- */
+
+/* A cancel's jobs: "ids"/"id" (cd_ops_get_ids), "all": true or "group":
+   NAME (the jobs not ended).  0, or -1 with *err the reply. */
+int cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,
+    size_t *n, json_t **err);
+/* restart: "ids"/"id" of ended jobs; new jobs, all or none. */
+json_t *cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+/* stash (arg 1) or enqueue (arg 0): "ids"/"id" of queued jobs. */
+json_t *cd_ops_hold(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int hold, int *later);
+/* clean: forget finished jobs ("state": [done, failed, cancelled]). */
+json_t *cd_ops_clean(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
 /* ---- ops-job.c: one job object of a submit ------------------------- */
 
 /* A job as checked, with what it points into. */

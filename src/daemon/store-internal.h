@@ -17,6 +17,7 @@ enum {
 	ST_INSERT, ST_KEY, ST_DEPSTATE, ST_DEPADD, ST_TAKE, ST_MARK, ST_LEASE,
 	ST_FINISH, ST_UNBLOCK, ST_DEPDEL, ST_REQUEUE, ST_STATE, ST_GET,
 	ST_OPBEGIN, ST_OPUNDO, ST_OPEND, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_DEPWAITERS, ST_DEPFAIL, ST_GROUPCAPS,
 	ST_NSTMT
 };
 
@@ -95,7 +96,63 @@ struct cd_store {
 	int64_t max_added;		/* highest id added, this transaction
 					   included */
 	int64_t saved_max;		/* max_added at the savepoint */
+	int dry;			/* the last take found every runnable
+					   job: none until a write changes
+					   what can run (cd_store_wake) */
+	void (*on_ended)(void *arg, int64_t id);	/* the owner's */
+	void *ended_arg;
 };
+
+/*
+ * store-migrate.c: bring the schema of db (the base one just made or
+ * found) up to this corund's; -1 with why naming the step that failed.
+ */
+int cd_store_migrate(sqlite3 *db, char *why, size_t whysize);
+
+/*
+ * store-deps.c: check a new job's dependencies (CORUN_ENOENT: an id is
+ * unknown): *blocked the ones not ended, *failed_dep one that "after"
+ * names and that failed or was cancelled (0: none).
+ */
+int cd_store_deps_check(cd_store *s, const struct cd_jobspec *js,
+    int64_t *blocked, int64_t *failed_dep);
+/* Record job id's dependencies. */
+int cd_store_deps_add(cd_store *s, int64_t id, const struct cd_jobspec *js);
+/*
+ * Job id ended in state, inside a write call: the jobs that wait for it
+ * with "after" fail when it did not succeed, theirs after them (each
+ * into *ended, *nended of them, the caller frees it), and the rest are
+ * unblocked.  Nothing is counted here.
+ */
+int cd_store_deps_ended(cd_store *s, int64_t id, int state, uint64_t now_ns,
+    int64_t **ended, size_t *nended);
+/* Fail queued job id because its dependency dep failed. */
+int cd_store_dep_fail(cd_store *s, int64_t id, int64_t dep, uint64_t now_ns);
+/* Tell the owner's hook (cd_store_on_ended) that these jobs ended. */
+void cd_store_tell_ended(cd_store *s, const int64_t *ids, size_t n);
+
+/*
+ * store-groups.c: room left in each group with a limit, for one take
+ * (a small list: groups are few).  take: 1 when group may start one more
+ * job (and counts it), 0 when it is full.
+ */
+struct cd_group_caps {
+	char **name;
+	int64_t *room;
+	size_t n;
+};
+int cd_group_caps_load(cd_store *s, struct cd_group_caps *g);
+int cd_group_caps_take(struct cd_group_caps *g, const char *group);
+void cd_group_caps_free(struct cd_group_caps *g);
+
+/*
+ * Something that can make a queued job runnable happened (a job added,
+ * ended or put back, a group resumed or given more room, a rollback):
+ * the next take reads the queue again.  Without a change a take that
+ * found nothing is not repeated, so a queue held back (a paused group
+ * of a million jobs) costs nothing per loop iteration.
+ */
+#define cd_store_wake(s) ((void)((s)->dry = 0))
 
 /* A prepared statement, reset and unbound. */
 sqlite3_stmt *cd_store_stmt(cd_store *s, int which);

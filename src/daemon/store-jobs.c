@@ -22,7 +22,8 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
     int64_t *id, int *existed)
 {
 	sqlite3_stmt *st;
-	int64_t blocked = 0;
+	int64_t blocked = 0, failed_dep = 0;
+	int rc;
 
 	*existed = 0;
 	if (js->key != NULL) {
@@ -36,13 +37,8 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		}
 		sqlite3_reset(st);
 	}
-	for (size_t i = 0; i < js->nafter; i++) {
-		int state, rc;
-
-		if ((rc = cd_store_state(s, js->after[i], &state)) != 0) {
-			return rc;
-		}
-		blocked += state < CD_DONE;
+	if ((rc = cd_store_deps_check(s, js, &blocked, &failed_dep)) != 0) {
+		return rc;
 	}
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
@@ -65,18 +61,21 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
-	for (size_t i = 0; i < js->nafter; i++) {
-		st = cd_store_stmt(s, ST_DEPADD);
-		sqlite3_bind_int64(st, 1, *id);
-		sqlite3_bind_int64(st, 2, js->after[i]);
-		if (cd_store_step_done(st) != 0) {
-			return cd_store_op_end(s, CORUN_ESYS);
-		}
+	if (cd_store_deps_add(s, *id, js) != 0 || (failed_dep != 0 &&
+	    cd_store_dep_fail(s, *id, failed_dep, now_ns) != 0)) {
+		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	if (cd_store_op_end(s, 0) != 0) {
 		return CORUN_ESYS;
 	}
-	s->counts[CD_QUEUED]++;
+	cd_store_wake(s);
+	if (failed_dep != 0) {
+		/* After one that failed: it has failed already. */
+		s->counts[CD_FAILED]++;
+		cd_store_tell_ended(s, id, 1);
+	} else {
+		s->counts[CD_QUEUED]++;
+	}
 	if (*id > s->max_added) {
 		s->max_added = *id;	/* acknowledged at the commit */
 	}
@@ -88,22 +87,34 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
     size_t *got)
 {
 	sqlite3_stmt *st, *mk;
+	struct cd_group_caps caps;
 	size_t k = 0;
 	int rc = SQLITE_DONE;
 
 	(void)now_ns;	/* it starts when leased: cd_store_leased() */
 	*got = 0;
+	if (s->dry) {
+		return 0;	/* nothing changed since it found none */
+	}
 	if (cd_store_op_begin(s) != 0) {
 		return CORUN_ESYS;
 	}
+	if (cd_group_caps_load(s, &caps) != 0) {
+		return cd_store_op_end(s, CORUN_ESYS);
+	}
 	st = cd_store_stmt(s, ST_TAKE);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	/* Rows of a group that fills in this batch are skipped. */
+	sqlite3_bind_int64(st, 1, caps.n > 0 ? -1 : (sqlite3_int64)n);
 	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cd_taken *t = &out[k];
 		const char *kind;
 		const void *p = sqlite3_column_blob(st, 2);
 		int len = sqlite3_column_bytes(st, 2);
+		const char *grp = (const char *)sqlite3_column_text(st, 6);
 
+		if (caps.n > 0 && !cd_group_caps_take(&caps, grp)) {
+			continue;
+		}
 		memset(t, 0, sizeof(*t));
 		t->id = sqlite3_column_int64(st, 0);
 		kind = (const char *)sqlite3_column_text(st, 1);
@@ -124,6 +135,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 		k++;
 	}
 	sqlite3_reset(st);
+	cd_group_caps_free(&caps);
 	/* Taking fewer than asked is fine, a failed read is not. */
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		goto fail;
@@ -140,6 +152,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	}
 	s->counts[CD_QUEUED] -= k;
 	s->counts[CD_RUNNING] += k;
+	s->dry = k < n && rc == SQLITE_DONE;	/* it read them all */
 	*got = k;
 	return 0;
 fail:
@@ -165,6 +178,8 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
     int *recorded)
 {
 	sqlite3_stmt *st;
+	int64_t *ended;
+	size_t nended;
 	int prev, rc;
 
 	*recorded = 0;
@@ -201,21 +216,22 @@ cd_store_finish(cd_store *s, int64_t id, const struct cd_outcome *o,
 	if (sqlite3_changes(s->db) != 1) {
 		return cd_store_op_end(s, 0);
 	}
-	st = cd_store_stmt(s, ST_UNBLOCK);
-	sqlite3_bind_int64(st, 1, id);
-	if (cd_store_step_done(st) != 0) {
-		return cd_store_op_end(s, CORUN_ESYS);
-	}
-	st = cd_store_stmt(s, ST_DEPDEL);
-	sqlite3_bind_int64(st, 1, id);
-	if (cd_store_step_done(st) != 0) {
+	if (cd_store_deps_ended(s, id, o->state, o->end_ns, &ended,
+	    &nended) != 0) {
 		return cd_store_op_end(s, CORUN_ESYS);
 	}
 	if (cd_store_op_end(s, 0) != 0) {
+		free(ended);
 		return CORUN_ESYS;
 	}
+	/* The jobs after it that failed with it were all queued. */
+	s->counts[CD_QUEUED] -= nended;
+	s->counts[CD_FAILED] += nended;
+	cd_store_tell_ended(s, ended, nended);
+	free(ended);
 	s->counts[prev]--;
 	s->counts[o->state]++;
+	cd_store_wake(s);	/* its group has room, its dependants may run */
 	*recorded = 1;
 	return 0;
 }
@@ -258,6 +274,7 @@ cd_store_requeue_at(cd_store *s, int64_t id, uint32_t attempts)
 	if (sqlite3_changes(s->db) == 1) {
 		s->counts[CD_RUNNING]--;
 		s->counts[CD_QUEUED]++;
+		cd_store_wake(s);
 	}
 	return 0;
 }
@@ -341,4 +358,15 @@ cd_store_purge(cd_store *s, double max_age_s, uint64_t keep, uint64_t now_ns,
 		}
 	}
 	return 0;
+}
+
+int
+cd_store_clean(cd_store *s, unsigned mask, size_t *deleted)
+{
+	char sel[160];
+
+	snprintf(sel, sizeof(sel), "SELECT id FROM jobs WHERE state >= 2"
+	    " AND ((%u >> state) & 1) ORDER BY id LIMIT 10000",
+	    mask & ~((1u << CD_DONE) - 1));
+	return purge_some(s, sel, deleted);
 }

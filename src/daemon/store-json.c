@@ -182,3 +182,40 @@ cd_store_paused_json(cd_store *s)
 	(void)cd_store_paused(s, add_group, a);
 	return a;
 }
+
+json_t *
+cd_store_row_json(const struct cd_job_row *r)
+{
+	json_t *j = json_object();
+	int state = (int)r->f[CD_F_STATE].i, bad = j == NULL;
+	const char *kind = r->f[CD_F_KIND].p;
+
+	bad |= json_object_set_new(j, "id", json_integer(r->f[CD_F_ID].i));
+	bad |= json_object_set_new(j, "state", json_string(state == CD_QUEUED &&
+	    r->held ? "stashed" : cd_state_name(state)));
+	bad |= json_object_set_new(j, "kind", col_string(&r->f[CD_F_KIND]));
+	bad |= json_object_set_new(j, "group", col_string(&r->f[CD_F_GROUP]));
+	bad |= json_object_set_new(j, "priority",
+	    col_int(&r->f[CD_F_PRIORITY]));
+	bad |= json_object_set_new(j, "attempts",
+	    col_int(&r->f[CD_F_ATTEMPTS]));
+	bad |= json_object_set_new(j, "submitted",
+	    col_time(&r->f[CD_F_SUBMITTED]));
+	bad |= json_object_set_new(j, "started",
+	    col_time(&r->f[CD_F_STARTED]));
+	bad |= json_object_set_new(j, "ended", col_time(&r->f[CD_F_ENDED]));
+	bad |= json_object_set_new(j, "exit_code", state >= CD_DONE ?
+	    col_int(&r->f[CD_F_EXIT_CODE]) : json_null());
+	bad |= json_object_set_new(j, "error", state > CD_DONE ?
+	    col_string(&r->f[CD_F_MESSAGE]) : json_null());
+	if (kind == NULL) {
+		bad = 1;
+	} else if (strcmp(kind, "shell") == 0) {
+		bad |= set_cmd(j, &r->f[CD_F_PAYLOAD]);
+	}
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}

@@ -53,6 +53,7 @@ cd_store_set_paused(cd_store *s, const char *group, int paused)
 	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CORUN_ESYS;
 	sqlite3_finalize(st);
+	cd_store_wake(s);	/* resumed: its jobs can run */
 	return rc;
 }
 

@@ -108,12 +108,14 @@ copy_jobs(cd_store *s, sqlite3 *src, int64_t last, size_t *n)
 	return 0;
 }
 
-/* Run sql on the copy and each row's values into ins; best effort. */
-static void
+/* Run sql on the copy and each row's values into ins; best effort.
+   -1 when sel_sql does not fit the copy's schema. */
+static int
 copy_rows(cd_store *s, sqlite3 *src, const char *sel_sql,
     const char *ins_sql, int ncols)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc = -1;
 
 	if (sqlite3_prepare_v2(src, sel_sql, -1, &sel, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(s->db, ins_sql, -1, &ins, NULL) == SQLITE_OK) {
@@ -125,9 +127,11 @@ copy_rows(cd_store *s, sqlite3 *src, const char *sel_sql,
 			}
 			(void)sqlite3_step(ins);
 		}
+		rc = 0;
 	}
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
+	return rc;
 }
 
 /* Append "a-b" (or "a") to the list of ids not read, while it fits. */
@@ -202,9 +206,19 @@ cd_store_salvage(cd_store *s, struct cd_store_loss *loss, char *why,
 	}
 	if (src != NULL) {
 		copy_jobs(s, src, s->acked_id, &loss->salvaged);
-		copy_rows(s, src, "SELECT job, dep FROM deps",
-		    "INSERT INTO deps(job, dep) VALUES (?1, ?2)", 2);
-		copy_rows(s, src, "SELECT grp FROM paused",
+		/* A copy made before schema 2 has no any_ok, nor groups. */
+		if (copy_rows(s, src, "SELECT job, dep, any_ok FROM deps",
+		    "INSERT INTO deps(job, dep, any_ok) VALUES (?1, ?2, ?3)",
+		    3) != 0) {
+			copy_rows(s, src, "SELECT job, dep FROM deps",
+			    "INSERT INTO deps(job, dep) VALUES (?1, ?2)", 2);
+		}
+		(void)copy_rows(s, src, "SELECT grp, parallel FROM groups",
+		    "INSERT OR IGNORE INTO groups(grp, parallel)"
+		    " VALUES (?1, ?2)", 2);
+		(void)copy_rows(s, src, "SELECT id FROM held",
+		    "INSERT OR IGNORE INTO held(id) VALUES (?1)", 1);
+		(void)copy_rows(s, src, "SELECT grp FROM paused",
 		    "INSERT OR IGNORE INTO paused(grp) VALUES (?1)", 1);
 	}
 	sqlite3_close(src);

@@ -40,10 +40,16 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_KEY] = "SELECT id FROM jobs WHERE ikey = ?1",
 	[ST_DEPSTATE] = "SELECT state FROM jobs WHERE id = ?1",
-	[ST_DEPADD] = "INSERT INTO deps(job, dep) VALUES (?1, ?2)",
-	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts"
+	[ST_DEPADD] = "INSERT INTO deps(job, dep, any_ok) VALUES (?1, ?2, ?3)",
+	/* Groups at their limit are left out; the rest is counted as
+	   the rows come (store-groups.c), so no LIMIT: rows come lazily. */
+	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts, grp"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
+	    " AND id NOT IN (SELECT id FROM held)"
+	    " AND grp NOT IN (SELECT grp FROM groups WHERE parallel > 0"
+	    " AND parallel <= (SELECT count(*) FROM jobs AS r"
+	    " WHERE r.grp = groups.grp AND r.state = 1))"
 	    " ORDER BY priority DESC, id LIMIT ?1",
 	/* Taken is not started: attempts count leases (ST_LEASE). */
 	[ST_MARK] = "UPDATE jobs SET state = 1 WHERE id = ?1",
@@ -57,6 +63,15 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_UNBLOCK] = "UPDATE jobs SET blocked = blocked - 1 WHERE id IN"
 	    " (SELECT job FROM deps WHERE dep = ?1) AND blocked > 0",
 	[ST_DEPDEL] = "DELETE FROM deps WHERE dep = ?1",
+	/* store-deps.c: who waits for a job to succeed; failing one. */
+	[ST_DEPWAITERS] = "SELECT job FROM deps WHERE dep = ?1 AND any_ok = 0",
+	/* store-groups.c: room in each group with a limit. */
+	[ST_GROUPCAPS] = "SELECT grp, parallel - (SELECT count(*) FROM jobs"
+	    " WHERE jobs.grp = groups.grp AND state = 1)"
+	    " FROM groups WHERE parallel > 0",
+	[ST_DEPFAIL] = "UPDATE jobs SET state = 3, status = ?3, end_ns = ?4,"
+	    " message = 'dependency ' || ?2 || ' failed'"
+	    " WHERE id = ?1 AND state = 0",
 	[ST_REQUEUE] = "UPDATE jobs SET state = 0,"
 	    " attempts = min(attempts, ?2) WHERE id = ?1 AND state = 1",
 	[ST_STATE] = "SELECT state FROM jobs WHERE id = ?1",
@@ -215,6 +230,7 @@ rollback(cd_store *s)
 	}
 	s->stale = 1;
 	s->max_added = s->acked_id;	/* its adds are gone */
+	cd_store_wake(s);		/* and its takes */
 	if (sqlite3_get_autocommit(s->db)) {
 		load_counts(s);
 	}
@@ -309,6 +325,9 @@ cd_store_open_ex(const char *dir, int sync_full, int recover,
 	    cd_store_exec(s, schema) != 0) {
 		snprintf(why, whysize, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
+	}
+	if (cd_store_migrate(s->db, why, whysize) != 0) {
+		goto fail;	/* why says which step (store-migrate.c) */
 	}
 	for (int i = 0; i < ST_NSTMT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
@@ -411,6 +430,7 @@ int
 cd_store_release(cd_store *s, int rollback)
 {
 	if (rollback) {
+		cd_store_wake(s);
 		memcpy(s->counts, s->saved, sizeof(s->counts));
 		if (cd_store_exec(s, "ROLLBACK TO req") != 0) {
 			/* Its writes stay: the transaction must not commit. */
@@ -437,14 +457,19 @@ cd_store_step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : CORUN_ESYS;
 }
 
+/* FROM: the dependencies of jobs.id (with "after") that did not succeed. */
+#define DEP_FAILED "FROM deps JOIN jobs AS d ON d.id = deps.dep" \
+	" WHERE deps.job = jobs.id AND deps.any_ok = 0 AND d.state IN (3, 4)"
+
 int
 cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
     size_t *requeued, size_t *failed)
 {
-	char sql[512];
+	char sql[1024];
 	int rc;
 
 	*requeued = *failed = 0;
+	cd_store_wake(s);
 	if ((rc = cd_store_begin(s)) != 0) {
 		return rc;
 	}
@@ -457,6 +482,20 @@ cd_store_recover(cd_store *s, unsigned max_attempts, uint64_t now_ns,
 		goto fail;
 	}
 	*failed = (size_t)sqlite3_changes(s->db);
+	/* Jobs after them (with "after") fail too, and theirs in turn. */
+	snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 3, status = %d,"
+	    " end_ns = %llu, message = 'dependency ' || (SELECT deps.dep"
+	    " %s LIMIT 1) || ' failed' WHERE state = 0 AND EXISTS (SELECT 1"
+	    " %s)", CORUN_EFAILED, (unsigned long long)now_ns, DEP_FAILED,
+	    DEP_FAILED);
+	while (*failed > 0) {
+		if (cd_store_exec(s, sql) != 0) {
+			goto fail;
+		}
+		if (sqlite3_changes(s->db) == 0) {
+			break;
+		}
+	}
 	/* Dependents of the jobs that just failed may run now. */
 	if (cd_store_exec(s, "UPDATE jobs SET blocked = (SELECT count(*) FROM deps"
 	    " JOIN jobs AS d ON d.id = deps.dep WHERE deps.job = jobs.id"

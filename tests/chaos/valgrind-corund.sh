@@ -45,6 +45,20 @@ for i in range(2000):
     { echo "FAIL: a repeated key got a new id"; fails=1; }
 cr wait --all --timeout 100 >/dev/null
 [ "$(cr result "$id")" = hi ] || { echo "FAIL: result"; fails=1; }
+# The queue commands: a failed dependency, list pages, a group with a
+# limit, restart, cancel --all, clean.
+a=$(cr submit sh -c 'exit 1')
+b=$(cr submit --after "$a" true)
+c=$(cr submit --after-any "$a" true)
+cr wait "$a" "$b" "$c" --timeout 60 >/dev/null 2>&1
+cr result "$b" 2>&1 | grep -q "dependency $a failed" ||
+    { echo "FAIL: dependency"; fails=1; }
+[ "$(cr list --last 3 | wc -l)" -eq 4 ] || { echo "FAIL: list"; fails=1; }
+cr list --json >/dev/null || { echo "FAIL: list --json"; fails=1; }
+cr group add g --parallel 1 && cr submit --group g true >/dev/null &&
+    cr group >/dev/null || { echo "FAIL: group"; fails=1; }
+cr restart "$a" >/dev/null && cr cancel --all >/dev/null &&
+    cr clean >/dev/null || { echo "FAIL: restart, cancel, clean"; fails=1; }
 python3 -c 'import sys; sys.stdout.write("[" * 5000 + "]" * 5000)' >"$T/deep"
 timeout 20 nngcat --req0 --dial "$CORUN_SOCKET" --file "$T/deep" \
     --ascii >/dev/null 2>&1

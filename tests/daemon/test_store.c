@@ -262,6 +262,42 @@ START_TEST(keys_deps_pause)
 }
 END_TEST
 
+/* A group's parallelism caps a take; a take that found nothing is not
+   repeated until a finish or more room makes a job runnable. */
+START_TEST(group_parallel_take)
+{
+	cd_store *s = open_store();
+	struct cd_taken t[4];
+	int64_t a, b, c;
+	size_t got;
+	int found;
+
+	ck_assert_int_eq(cd_store_group_set(s, "lim", 1, 1, &found), 0);
+	ck_assert_int_eq(found, 0);
+	a = add(s, "noop", 0, "lim");
+	b = add(s, "noop", 0, "lim");
+	c = add(s, "noop", 0, "lim");
+	ck_assert_int_eq(cd_store_take(s, 4, 2, t, &got), 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(t[0].id, a);
+	cd_taken_free(&t[0]);
+	ck_assert_int_eq(cd_store_take(s, 4, 2, t, &got), 0);
+	ck_assert_uint_eq(got, 0);	/* full */
+	finish(s, a, CD_DONE, 1);
+	ck_assert_int_eq(cd_store_take(s, 4, 2, t, &got), 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(t[0].id, b);
+	cd_taken_free(&t[0]);
+	ck_assert_int_eq(cd_store_group_set(s, "lim", 3, 0, &found), 0);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(cd_store_take(s, 4, 2, t, &got), 0);
+	ck_assert_uint_eq(got, 1);	/* room for two more, one queued */
+	ck_assert_int_eq(t[0].id, c);
+	cd_taken_free(&t[0]);
+	cd_store_close(s);
+}
+END_TEST
+
 START_TEST(purge)
 {
 	cd_store *s = open_store();
@@ -362,6 +398,7 @@ main(void)
 	tcase_add_test(tc, unstarted_never_fails);
 	tcase_add_test(tc, keys_deps_pause);
 	tcase_add_test(tc, purge);
+	tcase_add_test(tc, group_parallel_take);
 	tcase_add_test(tc, checkpoints_off_the_loop);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
