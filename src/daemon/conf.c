@@ -45,6 +45,8 @@ cd_conf_free(struct cd_conf *c)
 	free(c->log);
 	free(c->listen);
 	free(c->token_file);
+	free(c->http);
+	free(c->http_token_file);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);
@@ -131,6 +133,16 @@ static int
 set_listen(struct cd_conf *c, const char *v)
 {
 	return strstr(v, "://") == NULL ? -1 : set_str(&c->listen, v);
+}
+
+/* --http: HOST:PORT (the listener checks the address itself). */
+static int
+set_http(struct cd_conf *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+
+	return colon == NULL || colon == v || colon[1] == '\0' ? -1 :
+	    set_str(&c->http, v);
 }
 
 /* One of two words: 0 for the first, 1 for the second, else -1. */
@@ -220,6 +232,10 @@ static const struct setting {
 	{ "remote-timeout", T_NUM, OFF(remote_timeout), 0, 86400, 0.1, NULL,
 	    "0 (10 s) or seconds in 0.1..86400" },
 	{ "sync", T_FN, 0, 0, 0, 0, set_sync, "normal or full" },
+	{ "http", T_FN, 0, 0, 0, 0, set_http,
+	    "HOST:PORT (127.0.0.1:9090, [::1]:9090)" },
+	{ "http-token-file", T_PATH, OFF(http_token_file), 0, 0, 0, NULL,
+	    "an absolute path" },
 };
 
 /* Set a table-described field: 0, -1 (not a good value) or an error. */

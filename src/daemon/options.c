@@ -21,6 +21,7 @@ static const char usage_text[] =
     "              [--heartbeat-timeout S] [--graceful-timeout S]\n"
     "              [--max-jobs-per-worker N] [--window N]\n"
     "              [--listen URL] [--token-file FILE] [--recover]\n"
+    "              [--http HOST:PORT] [--http-token-file FILE]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -81,6 +82,8 @@ static const struct opt opts[] = {
 	{ "listen", required_argument, 5, "listen" },
 	{ "token-file", required_argument, 6, "token-file" },
 	{ "recover", no_argument, 7, NULL },
+	{ "http", required_argument, 8, "http" },
+	{ "http-token-file", required_argument, 9, "http-token-file" },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
 };

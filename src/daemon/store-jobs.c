@@ -120,6 +120,7 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 		t->timeout = sqlite3_column_double(st, 3);
 		t->retries = sqlite3_column_int(st, 4);
 		t->attempts = (uint32_t)sqlite3_column_int(st, 5) + 1;
+		t->submitted_ns = (uint64_t)sqlite3_column_int64(st, 6);
 		k++;
 	}
 	sqlite3_reset(st);

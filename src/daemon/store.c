@@ -40,7 +40,8 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_KEY] = "SELECT id FROM jobs WHERE ikey = ?1",
 	[ST_DEPSTATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_DEPADD] = "INSERT INTO deps(job, dep) VALUES (?1, ?2)",
-	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts"
+	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts,"
+	    " submitted_ns"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " ORDER BY priority DESC, id LIMIT ?1",

@@ -1,0 +1,258 @@
+/*
+ * web.c - corund's web listener (web.h): the state the dashboard shows,
+ * a job's detail, and the control actions, which go through the same
+ * operations as the control socket's requests (ops.c), so they are
+ * checked, counted and logged the same way.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/http.h"
+#include "stats.h"
+#include "web.h"
+
+struct cd_web {
+	struct cm_http *http;
+	char host[256];
+};
+
+/* The workers the pool runs, with what each holds. */
+static json_t *
+workers_json(struct cd_daemon *d, const char *host)
+{
+	struct corun_worker_info w[256];
+	json_t *a = json_array();
+	size_t n = 0;
+	uint64_t now = corun_loop_now_ns();
+
+	for (size_t i = 0; i < 256; i++) {
+		w[i].size = sizeof(w[i]);
+	}
+	if (d->pool != NULL) {
+		n = corun_pool_workers(d->pool, w, 256);
+	}
+	for (size_t i = 0; i < n && i < 256 && a != NULL; i++) {
+		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, "
+		    "s:I, s:f}", "pid", w[i].pid, "host", w[i].remote ?
+		    w[i].peer : host, "remote", w[i].remote, "model",
+		    corun_model_name(d->conf.model), "inflight",
+		    (int)w[i].inflight, "jobs_done", (json_int_t)w[i].jobs_done,
+		    "uptime", w[i].started_ns > 0 && now > w[i].started_ns ?
+		    (double)(now - w[i].started_ns) / 1e9 : 0.0));
+	}
+	return a;
+}
+
+/* One group's queued and running counts into the groups object. */
+static void
+group_add(void *arg, const char *group, int state, uint64_t n)
+{
+	json_t *g = arg, *e = json_object_get(g, group);
+
+	if (e == NULL) {
+		e = json_pack("{s:I, s:I}", "queued", (json_int_t)0, "running",
+		    (json_int_t)0);
+		json_object_set_new(g, group, e);
+	}
+	json_object_set_new(e, cd_state_name(state), json_integer(
+	    (json_int_t)n));
+}
+
+static char *
+web_state(void *arg)
+{
+	struct cd_daemon *d = arg;
+	json_t *j = json_object(), *groups = json_object();
+	char *s;
+
+	if (j == NULL || groups == NULL) {
+		json_decref(j);
+		json_decref(groups);
+		return NULL;
+	}
+	cd_store_group_counts(d->store, 1, group_add, groups);
+	json_object_set_new(j, "source", json_string("corund"));
+	json_object_set_new(j, "status", cd_feed_status(d));
+	json_object_set_new(j, "workers", workers_json(d, d->web->host));
+	json_object_set_new(j, "groups", groups);
+	json_object_set_new(j, "submitted", json_integer((json_int_t)
+	    d->stats->submitted));
+	json_object_set_new(j, "failures", cd_stats_failures_json(d->stats));
+	json_object_set_new(j, "recent", cd_stats_recent_json(d->stats));
+	json_object_set_new(j, "history", cd_stats_history_json(d->stats,
+	    (uint64_t)time(NULL)));
+	json_object_set_new(j, "control", json_boolean(
+	    d->conf.http_token_file != NULL));
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+static char *
+web_job(void *arg, int64_t id, int *found)
+{
+	struct cd_daemon *d = arg;
+	json_t *j = NULL;
+	char *s;
+	int rc = cd_store_job_json(d->store, id, 1, &j);
+
+	*found = rc != CORUN_ENOENT;
+	if (rc != 0) {
+		return NULL;
+	}
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+/* The control request an action stands for, or NULL (why set). */
+static json_t *
+action_request(const char *action, const char *arg, char *why,
+    size_t whysize)
+{
+	char *e;
+	long long n = strtoll(arg, &e, 10);
+	int num = *arg != '\0' && *e == '\0';
+
+	if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
+		return *arg == '\0' ? json_pack("{s:s}", "op", action) :
+		    json_pack("{s:s, s:s}", "op", action, "group", arg);
+	}
+	if (strcmp(action, "cancel") == 0 && num) {
+		return json_pack("{s:s, s:[I]}", "op", "cancel", "ids",
+		    (json_int_t)n);
+	}
+	if (strcmp(action, "scale") == 0 && num) {
+		return json_pack("{s:s, s:I}", "op", "scale", "workers",
+		    (json_int_t)n);
+	}
+	snprintf(why, whysize, "action=%.32s arg=%.32s: expected pause or "
+	    "resume (arg: a group, or none for all), cancel (arg: a job id) "
+	    "or scale (arg: a number of workers)", action, arg);
+	return NULL;
+}
+
+static int
+web_control(void *arg, const char *action, const char *argument, char *why,
+    size_t whysize)
+{
+	struct cd_daemon *d = arg;
+	json_t *req = action_request(action, argument, why, whysize), *r;
+	char *text;
+	int ok;
+
+	if (req == NULL || (text = json_dumps(req, JSON_COMPACT)) == NULL) {
+		json_decref(req);
+		return -1;
+	}
+	json_decref(req);
+	if (cd_store_begin(d->store) != 0) {
+		free(text);
+		snprintf(why, whysize, "store: %s", cd_store_errmsg(d->store));
+		return -1;
+	}
+	r = cd_ops_handle(d, NULL, text, strlen(text));
+	free(text);
+	ok = cd_store_commit(d->store) == 0;
+	cd_feed_kick(d);
+	if (!ok || !json_is_true(json_object_get(r, "ok"))) {
+		snprintf(why, whysize, "%s", !ok ? "the store could not commit"
+		    : json_string_value(json_object_get(json_object_get(r,
+		    "error"), "message")));
+		json_decref(r);
+		return -1;
+	}
+	cd_log("http: %s %s", action, argument);
+	json_decref(r);
+	return 0;
+}
+
+static void
+web_metrics(void *arg, struct cm_buf *b)
+{
+	cd_web_metrics(arg, b);
+}
+
+static const struct cm_http_ops web_ops = {
+	.metrics = web_metrics,
+	.state = web_state,
+	.job = web_job,
+	.control = web_control,
+};
+
+/* The control token: the first line of path (NULL: none). */
+static int
+read_token(const char *path, char *tok, size_t size, char *why,
+    size_t whysize)
+{
+	FILE *f;
+
+	tok[0] = '\0';
+	if (path == NULL) {
+		return 0;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, whysize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(tok, (int)size, f) == NULL) {
+		tok[0] = '\0';
+	}
+	fclose(f);
+	tok[strcspn(tok, "\r\n")] = '\0';
+	if (tok[0] == '\0') {
+		snprintf(why, whysize, "%s: the first line (the token) is empty",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cd_web_start(struct cd_daemon *d, char *why, size_t whysize)
+{
+	char tok[512];
+	int rc;
+
+	if (d->conf.http == NULL) {
+		return 0;
+	}
+	if (read_token(d->conf.http_token_file, tok, sizeof(tok), why,
+	    whysize) != 0 || (d->web = calloc(1, sizeof(*d->web))) == NULL) {
+		if (tok[0] != '\0') {
+			snprintf(why, whysize, "out of memory");
+		}
+		return -1;
+	}
+	if (gethostname(d->web->host, sizeof(d->web->host) - 1) != 0) {
+		snprintf(d->web->host, sizeof(d->web->host), "localhost");
+	}
+	rc = cm_http_open(corun_loop_base(d->loop), d->conf.http, tok, 1.0,
+	    &web_ops, d, &d->web->http, why, whysize);
+	memset(tok, 0, sizeof(tok));
+	if (rc != 0) {
+		free(d->web);
+		d->web = NULL;
+		return -1;
+	}
+	cd_log("http: /metrics and the dashboard on http://%s/%s",
+	    d->conf.http, d->conf.http_token_file != NULL ?
+	    " (control with the token)" : " (read-only)");
+	return 0;
+}
+
+void
+cd_web_stop(struct cd_daemon *d)
+{
+	if (d->web != NULL) {
+		cm_http_close(d->web->http);
+		free(d->web);
+		d->web = NULL;
+	}
+}

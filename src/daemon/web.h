@@ -1,0 +1,23 @@
+/*
+ * web.h - corund's web listener (corund --http): /metrics, the
+ * dashboard and its control actions, served by src/common/http.c with
+ * what the daemon knows (web.c, web-metrics.c).  main.c starts it after
+ * the pool and stops it before the feed.  On the loop thread only.
+ */
+#ifndef CD_WEB_H
+#define CD_WEB_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+#include "daemon.h"
+
+/* Start the listener d->conf.http (nothing when NULL): 0, or -1 with why
+   set (a bad address, a port in use, a token file that cannot be read). */
+int cd_web_start(struct cd_daemon *d, char *why, size_t whysize);
+void cd_web_stop(struct cd_daemon *d);
+
+/* web-metrics.c: everything /metrics shows, appended to b. */
+void cd_web_metrics(struct cd_daemon *d, struct cm_buf *b);
+
+#endif
