@@ -42,20 +42,32 @@ jobs(struct cd_daemon *d, struct cm_buf *b)
 	    (char *)NULL);
 }
 
+/* One in-flight gauge per worker of pool p. */
 static void
-workers(struct cd_daemon *d, struct cm_buf *b)
+inflight(corun_pool *p, struct cm_buf *b)
 {
-	struct corun_pool_stats st = { 0 };
 	struct corun_worker_info w[256];
-	size_t n = 0;
+	size_t n;
 	char pid[32];
 
 	for (size_t i = 0; i < 256; i++) {
 		w[i].size = sizeof(w[i]);
 	}
+	n = corun_pool_workers(p, w, 256);
+	for (size_t i = 0; i < n && i < 256; i++) {
+		snprintf(pid, sizeof(pid), "%d", w[i].pid);
+		cm_prom_sample(b, "corund_worker_inflight",
+		    (double)w[i].inflight, "pid", pid, (char *)NULL);
+	}
+}
+
+static void
+workers(struct cd_daemon *d, struct cm_buf *b)
+{
+	struct corun_pool_stats st = { 0 };
+
 	if (d->pool != NULL) {
 		corun_pool_stats(d->pool, &st);
-		n = corun_pool_workers(d->pool, w, 256);
 	}
 	cm_prom_head(b, "corund_workers", "gauge", "Worker processes wanted "
 	    "(target) and ready (alive).");
@@ -73,11 +85,13 @@ workers(struct cd_daemon *d, struct cm_buf *b)
 	cm_prom_sample(b, "corund_workers_lost_total", (double)st.lost,
 	    (char *)NULL);
 	cm_prom_head(b, "corund_worker_inflight", "gauge",
-	    "Jobs each worker holds now, by worker pid.");
-	for (size_t i = 0; i < n && i < 256; i++) {
-		snprintf(pid, sizeof(pid), "%d", w[i].pid);
-		cm_prom_sample(b, "corund_worker_inflight",
-		    (double)w[i].inflight, "pid", pid, (char *)NULL);
+	    "Jobs each worker holds now, by worker pid (workers of a pool "
+	    "retired by a scale included until they finish).");
+	if (d->pool != NULL) {
+		inflight(d->pool, b);
+	}
+	for (size_t i = 0; i < d->nold; i++) {
+		inflight(d->old_pools[i], b);
 	}
 }
 

@@ -22,29 +22,42 @@ struct cd_web {
 	char host[256];
 };
 
-/* The workers the pool runs, with what each holds. */
-static json_t *
-workers_json(struct cd_daemon *d, const char *host)
+/* The workers of pool p into a (draining: a pool retired by a scale). */
+static void
+pool_workers(struct cd_daemon *d, corun_pool *p, int draining,
+    const char *host, json_t *a)
 {
 	struct corun_worker_info w[256];
-	json_t *a = json_array();
-	size_t n = 0;
+	size_t n;
 	uint64_t now = corun_loop_now_ns();
 
 	for (size_t i = 0; i < 256; i++) {
 		w[i].size = sizeof(w[i]);
 	}
-	if (d->pool != NULL) {
-		n = corun_pool_workers(d->pool, w, 256);
-	}
-	for (size_t i = 0; i < n && i < 256 && a != NULL; i++) {
+	n = corun_pool_workers(p, w, 256);
+	for (size_t i = 0; i < n && i < 256; i++) {
 		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, "
-		    "s:I, s:f}", "pid", w[i].pid, "host", w[i].remote ?
+		    "s:I, s:f, s:b}", "pid", w[i].pid, "host", w[i].remote ?
 		    w[i].peer : host, "remote", w[i].remote, "model",
 		    corun_model_name(d->conf.model), "inflight",
 		    (int)w[i].inflight, "jobs_done", (json_int_t)w[i].jobs_done,
 		    "uptime", w[i].started_ns > 0 && now > w[i].started_ns ?
-		    (double)(now - w[i].started_ns) / 1e9 : 0.0));
+		    (double)(now - w[i].started_ns) / 1e9 : 0.0, "draining",
+		    draining));
+	}
+}
+
+/* The workers of the pool and of those draining, with what each holds. */
+static json_t *
+workers_json(struct cd_daemon *d, const char *host)
+{
+	json_t *a = json_array();
+
+	if (a != NULL && d->pool != NULL) {
+		pool_workers(d, d->pool, 0, host, a);
+	}
+	for (size_t i = 0; a != NULL && i < d->nold; i++) {
+		pool_workers(d, d->old_pools[i], 1, host, a);
 	}
 	return a;
 }
