@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "client.h"
+#include "top.h"
 
 struct cli_subcmd {
 	const char *name;
@@ -35,6 +36,7 @@ static const struct cli_subcmd subcmds[] = {
 	{ "scale", cli_cmd_scale, "scale N | +N | -N" },
 	{ "drain", cli_cmd_drain, "drain" },
 	{ "logs", cli_cmd_logs, "logs ID" },
+	{ "top", cli_cmd_top, "top [HOST:PORT] [--interval S] [--once]" },
 	{ NULL, NULL, NULL }
 };
 

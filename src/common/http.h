@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/hostport.h"
 
 struct event_base;
 struct cm_http;
@@ -57,9 +58,5 @@ void cm_http_close(struct cm_http *h);
 size_t cm_http_clients(const struct cm_http *h);
 /* The port bound (useful when addr asked for port 0). */
 int cm_http_port(const struct cm_http *h);
-
-/* Split "HOST:PORT" / "[V6]:PORT": 0, or -1 with why set. */
-int cm_http_split(const char *addr, char *host, size_t hostsize,
-    int *port, char *why, size_t whysize);
 
 #endif
