@@ -69,6 +69,8 @@ static const struct opt opts[] = {
 	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
 	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
 	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	/* the dashboard */
+	{ "http", 0, 1, set_nonempty, OFF(http), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -90,6 +92,7 @@ cli_run_usage(FILE *f)
 "                 [--tls-cert f [--tls-key f]] [--tls-ca f]\n"
 "                 [--worker-cmd template [--worker-host host] ...]\n"
 "                 [--remote-only] [--remote-slots n] [--remote-timeout secs]\n"
+"Dashboard:      [--http host:port]  (/metrics, the live page; read-only)\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"

@@ -111,6 +111,7 @@ struct cli_run_opts {
 	double remote_timeout;
 	struct cli_strv worker_cmds;	/* --worker-cmd templates */
 	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
+	const char *http;	/* --http HOST:PORT (run-web.c), or NULL */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);

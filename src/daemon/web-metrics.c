@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/poolview.h"
 #include "stats.h"
 #include "web.h"
 
@@ -42,28 +43,23 @@ jobs(struct cd_daemon *d, struct cm_buf *b)
 	    (char *)NULL);
 }
 
-/* One in-flight gauge per worker of pool p. */
-static void
-inflight(corun_pool *p, struct cm_buf *b)
+/* The workers of p (up to 256) into w; how many. */
+static size_t
+pool_workers(corun_pool *p, struct corun_worker_info *w)
 {
-	struct corun_worker_info w[256];
 	size_t n;
-	char pid[32];
 
 	for (size_t i = 0; i < 256; i++) {
 		w[i].size = sizeof(w[i]);
 	}
 	n = corun_pool_workers(p, w, 256);
-	for (size_t i = 0; i < n && i < 256; i++) {
-		snprintf(pid, sizeof(pid), "%d", w[i].pid);
-		cm_prom_sample(b, "corund_worker_inflight",
-		    (double)w[i].inflight, "pid", pid, (char *)NULL);
-	}
+	return n < 256 ? n : 256;
 }
 
 static void
 workers(struct cd_daemon *d, struct cm_buf *b)
 {
+	static struct corun_worker_info w[256];
 	struct corun_pool_stats st = { 0 };
 
 	if (d->pool != NULL) {
@@ -88,10 +84,12 @@ workers(struct cd_daemon *d, struct cm_buf *b)
 	    "Jobs each worker holds now, by worker pid (workers of a pool "
 	    "retired by a scale included until they finish).");
 	if (d->pool != NULL) {
-		inflight(d->pool, b);
+		cm_workers_inflight_prom(w, pool_workers(d->pool, w),
+		    "corund_worker_inflight", b);
 	}
 	for (size_t i = 0; i < d->nold; i++) {
-		inflight(d->old_pools[i], b);
+		cm_workers_inflight_prom(w, pool_workers(d->old_pools[i], w),
+		    "corund_worker_inflight", b);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/http.h"
+#include "common/poolview.h"
 #include "stats.h"
 #include "web.h"
 
@@ -22,42 +23,35 @@ struct cd_web {
 	char host[256];
 };
 
-/* The workers of pool p into a (draining: a pool retired by a scale). */
-static void
-pool_workers(struct cd_daemon *d, corun_pool *p, int draining,
-    const char *host, json_t *a)
+/* The workers of p (up to 256) into w; how many. */
+static size_t
+pool_workers(corun_pool *p, struct corun_worker_info *w)
 {
-	struct corun_worker_info w[256];
 	size_t n;
-	uint64_t now = corun_loop_now_ns();
 
 	for (size_t i = 0; i < 256; i++) {
 		w[i].size = sizeof(w[i]);
 	}
 	n = corun_pool_workers(p, w, 256);
-	for (size_t i = 0; i < n && i < 256; i++) {
-		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, "
-		    "s:I, s:f, s:b}", "pid", w[i].pid, "host", w[i].remote ?
-		    w[i].peer : host, "remote", w[i].remote, "model",
-		    corun_model_name(d->conf.model), "inflight",
-		    (int)w[i].inflight, "jobs_done", (json_int_t)w[i].jobs_done,
-		    "uptime", w[i].started_ns > 0 && now > w[i].started_ns ?
-		    (double)(now - w[i].started_ns) / 1e9 : 0.0, "draining",
-		    draining));
-	}
+	return n < 256 ? n : 256;
 }
 
 /* The workers of the pool and of those draining, with what each holds. */
 static json_t *
 workers_json(struct cd_daemon *d, const char *host)
 {
+	static struct corun_worker_info w[256];
+	const char *model = corun_model_name(d->conf.model);
+	uint64_t now = corun_loop_now_ns();
 	json_t *a = json_array();
 
 	if (a != NULL && d->pool != NULL) {
-		pool_workers(d, d->pool, 0, host, a);
+		cm_workers_json(w, pool_workers(d->pool, w), model, host, 0,
+		    now, a);
 	}
 	for (size_t i = 0; a != NULL && i < d->nold; i++) {
-		pool_workers(d, d->old_pools[i], 1, host, a);
+		cm_workers_json(w, pool_workers(d->old_pools[i], w), model,
+		    host, 1, now, a);
 	}
 	return a;
 }
@@ -96,10 +90,7 @@ web_state(void *arg)
 	json_object_set_new(j, "groups", groups);
 	json_object_set_new(j, "submitted", json_integer((json_int_t)
 	    d->stats->submitted));
-	json_object_set_new(j, "failures", cd_stats_failures_json(d->stats));
-	json_object_set_new(j, "recent", cd_stats_recent_json(d->stats));
-	json_object_set_new(j, "history", cd_stats_history_json(d->stats,
-	    (uint64_t)time(NULL)));
+	cm_jobstats_json(&d->stats->jobs, (uint64_t)time(NULL), j);
 	json_object_set_new(j, "control", json_boolean(
 	    d->conf.http_token_file != NULL));
 	s = json_dumps(j, JSON_COMPACT);
