@@ -87,7 +87,7 @@ header(struct screen *s, const json_t *j, const char *addr)
 		x = json_array_get(h, i);
 		ended += (double)json_integer_value(json_array_get(x, 1));
 		rt += (double)json_integer_value(json_array_get(x, 1)) *
-		    json_real_value(json_array_get(x, 2));
+		    (double)json_integer_value(json_array_get(x, 2)) / 1e6;
 	}
 	fmt_dur(up, sizeof(up), json_real_value(json_object_get(st,
 	    "uptime")));

@@ -68,8 +68,8 @@ void cm_jobstats_prom(const struct cm_jobstats *s, const char *prefix,
     struct cm_buf *b);
 /*
  * Set "recent", "failures" (newest first) and "history" (per second of
- * the last CM_JS_HIST up to now_s: [seconds ago, jobs ended, mean run
- * time]) in the object j.
+ * the last CM_JS_HIST up to now_s: [seconds ago, jobs ended, their mean
+ * run time in microseconds]) in the object j.
  */
 void cm_jobstats_json(const struct cm_jobstats *s, uint64_t now_s,
     json_t *j);

@@ -14,11 +14,22 @@
 #include "stats.h"
 #include "web.h"
 
+/* corund_jobs_by_group from cd_web_groups(). */
 static void
-group_sample(void *arg, const char *group, int state, uint64_t n)
+by_group(struct cd_daemon *d, struct cm_buf *b)
 {
-	cm_prom_sample(arg, "corund_jobs_by_group", (double)n, "group", group,
-	    "state", cd_state_name(state), (char *)NULL);
+	json_t *g = cd_web_groups(d, 0), *states, *n;
+	const char *group, *state;
+
+	json_object_foreach(g, group, states) {
+		json_object_foreach(states, state, n) {
+			if (json_integer_value(n) > 0) {
+				cm_prom_sample(b, "corund_jobs_by_group",
+				    (double)json_integer_value(n), "group",
+				    group, "state", state, (char *)NULL);
+			}
+		}
+	}
 }
 
 static void
@@ -36,7 +47,7 @@ jobs(struct cd_daemon *d, struct cm_buf *b)
 	cm_prom_head(b, "corund_jobs_by_group", "gauge",
 	    "Jobs in the store, by group (\"\" is the default group) and "
 	    "state.");
-	cd_store_group_counts(d->store, 0, group_sample, b);
+	by_group(d, b);
 	cm_prom_head(b, "corund_jobs_in_pool", "gauge",
 	    "Jobs handed to the workers and not recorded yet.");
 	cm_prom_sample(b, "corund_jobs_in_pool", (double)d->ninflight,

@@ -21,6 +21,10 @@
 struct cd_web {
 	struct cm_http *http;
 	char host[256];
+	/* The counts by group (cd_web_groups): [0] all states, [1] queued
+	   and running; when each was counted and what that cost. */
+	json_t *groups[2];
+	uint64_t groups_at[2], groups_cost[2];
 };
 
 /* The workers of p (up to 256) into w; how many. */
@@ -56,7 +60,7 @@ workers_json(struct cd_daemon *d, const char *host)
 	return a;
 }
 
-/* One group's queued and running counts into the groups object. */
+/* One group's count of one state into the groups object. */
 static void
 group_add(void *arg, const char *group, int state, uint64_t n)
 {
@@ -71,23 +75,46 @@ group_add(void *arg, const char *group, int state, uint64_t n)
 	    (json_int_t)n));
 }
 
+json_t *
+cd_web_groups(struct cd_daemon *d, int active_only)
+{
+	struct cd_web *w = d->web;
+	int k = active_only != 0;
+	uint64_t now = corun_loop_now_ns(), t;
+	json_t *g;
+
+	if (w->groups[k] != NULL && now - w->groups_at[k] <
+	    100 * w->groups_cost[k]) {
+		return w->groups[k];
+	}
+	if ((g = json_object()) == NULL || cd_store_group_counts(d->store, k,
+	    group_add, g) != 0) {
+		json_decref(g);
+		return w->groups[k];	/* the last one, or NULL */
+	}
+	t = corun_loop_now_ns();
+	json_decref(w->groups[k]);
+	w->groups[k] = g;
+	w->groups_at[k] = t;
+	w->groups_cost[k] = t - now;
+	return g;
+}
+
 static char *
 web_state(void *arg)
 {
 	struct cd_daemon *d = arg;
-	json_t *j = json_object(), *groups = json_object();
+	json_t *j = json_object(), *groups = cd_web_groups(d, 1);
 	char *s;
 
-	if (j == NULL || groups == NULL) {
-		json_decref(j);
-		json_decref(groups);
+	if (j == NULL) {
 		return NULL;
 	}
-	cd_store_group_counts(d->store, 1, group_add, groups);
 	json_object_set_new(j, "source", json_string("corund"));
 	json_object_set_new(j, "status", cd_feed_status(d));
 	json_object_set_new(j, "workers", workers_json(d, d->web->host));
-	json_object_set_new(j, "groups", groups);
+	json_object_set_new(j, "groups", groups != NULL ? json_incref(groups) :
+	    json_object());
 	json_object_set_new(j, "submitted", json_integer((json_int_t)
 	    d->stats->submitted));
 	cm_jobstats_json(&d->stats->jobs, (uint64_t)time(NULL), j);
@@ -256,6 +283,8 @@ cd_web_stop(struct cd_daemon *d)
 {
 	if (d->web != NULL) {
 		cm_http_close(d->web->http);
+		json_decref(d->web->groups[0]);
+		json_decref(d->web->groups[1]);
 		free(d->web);
 		d->web = NULL;
 	}

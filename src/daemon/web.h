@@ -17,6 +17,15 @@
 int cd_web_start(struct cd_daemon *d, char *why, size_t whysize);
 void cd_web_stop(struct cd_daemon *d);
 
+/*
+ * The store's jobs by group, {GROUP: {STATE: N}} (all states, or queued
+ * and running only), owned by the listener.  Counting is one query over
+ * the store, whose cost grows with it: the last count is returned
+ * instead until 100 times what it cost has passed, so that counting
+ * never takes more than 1% of corund's time.
+ */
+json_t *cd_web_groups(struct cd_daemon *d, int active_only);
+
 /* web-metrics.c: everything /metrics shows, appended to b. */
 void cd_web_metrics(struct cd_daemon *d, struct cm_buf *b);
 
