@@ -44,13 +44,20 @@ unlink_sse(struct cm_http *h, struct cm_sse *s)
 	}
 }
 
-/* The client went away: its request is freed with its connection. */
+/*
+ * The client went away.  libevent (2.1) detaches a request whose reply
+ * was not ended from its failed connection and leaves it to us: free it
+ * then; one still attached goes with its connection.
+ */
 static void
 on_close(struct evhttp_connection *con, void *arg)
 {
 	struct cm_sse *s = arg;
 
 	(void)con;
+	if (evhttp_request_get_connection(s->req) == NULL) {
+		evhttp_request_free(s->req);
+	}
 	unlink_sse(s->h, s);
 	free(s);
 }
@@ -69,6 +76,7 @@ static void
 on_push(evutil_socket_t fd, short what, void *arg)
 {
 	struct cm_http *h = arg;
+	struct cm_sse *s, *next;
 	char *state;
 
 	(void)fd;
@@ -77,7 +85,10 @@ on_push(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if ((state = h->ops->state(h->arg)) != NULL) {
-		for (struct cm_sse *s = h->sse; s != NULL; s = s->next) {
+		/* A write only queues (libevent sends later), so no client
+		   goes away in this loop; next is taken first all the same. */
+		for (s = h->sse; s != NULL; s = next) {
+			next = s->next;
 			send_state(s, state);
 		}
 		free(state);
