@@ -94,4 +94,9 @@ contains "control is logged" "http: pause demo" "$(cat "$T/log")"
 
 cr cancel "$b1" "$b2" >/dev/null
 stop_daemon
+# Chromium's ?once closed its stream: the request left behind is freed.
+# (Only what the listener allocates: a scale followed by a stop while
+# the old pool drains leaks its shutdown future, src/daemon/feed-pool.c.)
+no_sanitizer_report "$T/log" 'in evhttp_\|in evbuffer_\|in cm_\|runtime error'
+
 finish

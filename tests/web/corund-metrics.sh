@@ -81,6 +81,7 @@ eq "still 5 done after junk" 5 "$(count done)"
 contains "the page is served" "<title>corun dashboard</title>" \
     "$(http_get "$URL/")"
 stop_daemon
+no_sanitizer_report "$T/log"
 
 # The listener's errors, said at start.
 "$CORUND" --foreground --state-dir "$T/s2" --socket "ipc://$T/s2.sock" \

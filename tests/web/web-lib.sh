@@ -48,3 +48,15 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode().strip())
 PY
 }
+
+# no_sanitizer_report FILE [PATTERN]: a sanitizer build's report (a leak
+# at exit, undefined behaviour) in a daemon's log fails the test; with
+# PATTERN, only a report whose text matches it (grep -e).
+no_sanitizer_report() {
+	if grep -q 'Sanitizer\|runtime error' "$1" 2>/dev/null &&
+	    grep -q -e "${2:-.}" "$1"; then
+		fail "sanitizer report in $1"
+	else
+		ok "no sanitizer report in the daemon's log${2:+ about $2}"
+	fi
+}
