@@ -77,6 +77,21 @@ BENCHES = {
                     ("us", "corun", "process-1M-p50",
                      rel(1.5, "corun", "process-1k-p50"))],
     },
+    "corund_dashboard": {
+        "title": "corund_dashboard: what watching corund costs its throughput",
+        "text": "A real corund (2 workers, a fresh state directory each "
+                "run) runs 10 000 noop jobs submitted while paused: the "
+                "rate from resume to the last result on disk, `off` "
+                "without --http, `http-idle` with the listener and nobody "
+                "connected, `sse-client` with a browser-like client that "
+                "loaded the page and reads every update of /events.  The "
+                "`-overhead` rows are the median over 5 interleaved "
+                "triples of the throughput lost against `off` (the "
+                "`-cpu-overhead` rows: corund's extra CPU time), in "
+                "percent.  bench/drive_dashboard.py.",
+        "ref": ("corun", "off"),
+        "targets": [("%", "corun", "sse-overhead", 2)],
+    },
     "corund_roundtrip": {
         "title": "corund_roundtrip: a noop job from submit to result",
         "text": "A real corund (2 workers, a fresh state directory) and "

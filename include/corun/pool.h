@@ -295,6 +295,30 @@ const char *corun_pool_listen_url(const corun_pool *pool);
 /* The worker pids (up to n); returns how many are alive. */
 size_t corun_pool_worker_pids(const corun_pool *pool, int *pids, size_t n);
 
+/*
+ * One worker as corun_pool_workers() shows it.  The struct grows at its
+ * end: set size to sizeof(struct corun_worker_info) in each element
+ * (CORUN_WORKER_INFO_INIT); only that many bytes are written.
+ */
+struct corun_worker_info {
+	size_t size;
+	int pid;		/* its pid (on its own host when remote) */
+	int remote;		/* attached through the rendezvous */
+	char peer[96];		/* a remote worker's address, "" when local */
+	unsigned inflight;	/* jobs it holds now */
+	uint64_t jobs_done;	/* results from this process */
+	uint64_t started_ns;	/* when it started (loop clock) */
+};
+#define CORUN_WORKER_INFO_INIT { sizeof(struct corun_worker_info), 0, 0, \
+	"", 0, 0, 0 }
+
+/*
+ * The workers alive (up to n written to out[], each with its size set by
+ * the caller); returns how many are alive.  On the pool's loop thread.
+ */
+size_t corun_pool_workers(const corun_pool *pool,
+    struct corun_worker_info *out, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

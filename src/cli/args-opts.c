@@ -77,6 +77,8 @@ static const struct opt opts[] = {
 	{ "sbatch-opt", 0, 1, set_nonempty, OFF(sbatch_opt), 0, 0 },
 	{ "url-file", 0, 1, set_nonempty, OFF(url_file), 0, 0 },
 	{ "log-level", 0, 1, opt_log_level, 0, 0, 0 },
+	/* the dashboard */
+	{ "http", 0, 1, set_nonempty, OFF(http), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -102,6 +104,7 @@ cli_run_usage(FILE *f)
 "Slurm:          --slurm [--slurm-workers n] [--sbatch-opt 'options']\n"
 "                 [--listen url] [--token t | --token-file f] [--url-file f]\n"
 "Logs:           [--log-level error|warn|info|debug]\n"
+"Dashboard:      [--http host:port]  (/metrics, the live page; read-only)\n"
 "\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"

@@ -117,6 +117,7 @@ struct cli_run_opts {
 	unsigned slurm_workers;	/* sbatch array size, outside allocations */
 	const char *sbatch_opt;	/* passed to srun or sbatch as is */
 	const char *url_file;	/* --url-file: the URL and the token's way */
+	const char *http;	/* --http HOST:PORT (run-web.c), or NULL */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);

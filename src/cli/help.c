@@ -86,6 +86,8 @@ static const struct cli_optdoc docs[] = {
 	    "(e.g. '-p short -t 10')" },
 	{ "run", "url-file", 0, "FILE", "write the listener's real URL and how to "
 	    "find the token to FILE (0600) for workers started apart" },
+	{ "run", "http", 0, "HOST:PORT", "serve /metrics and the live page "
+	    "(read-only) for the run's duration" },
 	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "
 	    "least severe line the pool and workers log (default info)" },
 
@@ -157,6 +159,10 @@ static const struct cli_optdoc docs[] = {
 	{ "cancel", "group", 0, "G", "cancel the queued and running jobs of "
 	    "group G" },
 	{ "cancel", "help", 'h', NULL, "print this help and exit" },
+	{ "top", "interval", 0, "S", "seconds between redraws (default 1)" },
+	{ "top", "once", 0, NULL, "print one screen and exit (no terminal "
+	    "needed)" },
+	{ "top", "help", 'h', NULL, "print this help and exit" },
 	{ "list", "state", 0, "S[,S...]", "only jobs in these states "
 	    "(queued, running, done, failed, cancelled, stashed)" },
 	{ "list", "group", 0, "G", "only jobs of group G" },

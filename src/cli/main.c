@@ -15,6 +15,7 @@
 #include "compare.h"
 #include "client.h"
 #include "help.h"
+#include "top.h"
 
 struct cli_subcmd {
 	const char *name;
@@ -46,6 +47,7 @@ static const struct cli_subcmd subcmds[] = {
 	{ "enqueue", cli_cmd_enqueue, "enqueue ID ..." },
 	{ "group", cli_cmd_group, "group [--json] | group add NAME "
 	    "[--parallel N] | group set NAME --parallel N | group rm NAME" },
+	{ "top", cli_cmd_top, "top [HOST:PORT] [--interval S] [--once]" },
 	{ NULL, NULL, NULL }
 };
 

@@ -29,6 +29,7 @@ struct cli_wslot {
 	struct cli_jobspec js;
 	corun_future *fut;
 	int used, done;
+	uint64_t submit_ns;	/* wall clock, with --http (run-web.c) */
 };
 
 struct cli_run {
@@ -55,6 +56,7 @@ struct cli_run {
 	struct cli_rcmds *rcmds;		/* remote-cmd.h */
 	struct cli_tally tally;
 	struct cli_progress prog;
+	struct cli_web *web;		/* --http (run-web.c), or NULL */
 };
 
 /*

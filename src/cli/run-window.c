@@ -37,6 +37,7 @@
 
 #include "cli.h"
 #include "run-internal.h"
+#include "run-web.h"
 
 #define CLI_BATCH 256
 
@@ -141,6 +142,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 				    oc.res->exit_code : -1;
 			}
 		}
+		cli_run_web_ended(r, &oc, w->submit_ns, killed);
 		cli_run_print_outcome(r, &oc);
 	}
 	if (oc.status == CORUN_EBROKEN) {
@@ -215,6 +217,10 @@ submit(struct cli_run *r, struct cli_wslot *w)
 	w->used = 1;
 	w->done = 0;
 	r->inflight++;
+	if (r->web != NULL) {
+		w->submit_ns = cli_run_web_now();
+		cli_run_web_submitted(r);
+	}
 	return corun_future_add_done_callback(w->fut, on_done, w);
 }
 

@@ -24,6 +24,7 @@
 #include "remote-cmd.h"
 #include "slurm.h"
 #include "run-internal.h"
+#include "run-web.h"
 
 /* Seconds to wait for idle workers to exit at the end. */
 #define CLI_EXIT_WAIT 30.0
@@ -196,8 +197,12 @@ run_start(struct cli_run *r)
 		r->conc += r->o->remote_slots ? r->o->remote_slots : 64;
 	}
 	r->conc = r->conc ? r->conc : 1;
+	if (r->o->http != NULL && cli_run_web_start(r) != 0) {
+		return start_failed(r);
+	}
 	if (cli_run_window_new(r) != 0) {
 		cli_warn("out of memory");
+		cli_run_web_stop(r);
 		return start_failed(r);
 	}
 	return 0;
@@ -242,6 +247,7 @@ run_end(struct cli_run *r)
 			r->win[i].used = 0;
 		}
 	}
+	cli_run_web_stop(r);
 	corun_pool_free(r->pool);
 	cli_rcmds_finish(r->rcmds);
 	r->rcmds = NULL;

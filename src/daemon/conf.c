@@ -48,6 +48,8 @@ cd_conf_free(struct cd_conf *c)
 	free(c->listen);
 	free(c->sbatch_options);
 	free(c->token_file);
+	free(c->http);
+	free(c->http_token_file);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);
@@ -147,6 +149,16 @@ static int
 set_listen(struct cd_conf *c, const char *v)
 {
 	return strstr(v, "://") == NULL ? -1 : set_str(&c->listen, v);
+}
+
+/* --http: HOST:PORT (the listener checks the address itself). */
+static int
+set_http(struct cd_conf *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+
+	return colon == NULL || colon == v || colon[1] == '\0' ? -1 :
+	    set_str(&c->http, v);
 }
 
 /* One of two words: 0 for the first, 1 for the second, else -1. */
@@ -251,6 +263,10 @@ static const struct setting {
 	    "an integer in 1..100000" },
 	{ "sbatch-options", T_STR, OFF(sbatch_options), 0, 0, 0, NULL, "" },
 	{ "on-done", T_STR, OFF(on_done), 0, 0, 0, NULL, "" },
+	{ "http", T_FN, 0, 0, 0, 0, set_http,
+	    "HOST:PORT (127.0.0.1:9090, [::1]:9090)" },
+	{ "http-token-file", T_PATH, OFF(http_token_file), 0, 0, 0, NULL,
+	    "an absolute path" },
 };
 
 /* Set a table-described field: 0, -1 (not a good value) or an error. */

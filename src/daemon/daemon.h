@@ -68,6 +68,7 @@ struct cd_taken {
 	double timeout;
 	int retries;
 	uint32_t attempts;	/* including this one */
+	uint64_t submitted_ns;	/* when it was submitted (wall clock) */
 };
 
 /* How a job ended. */
@@ -292,6 +293,11 @@ int cd_store_purge(cd_store *s, double max_age_s, uint64_t keep,
 
 /* Jobs per state (kept in memory, loaded at open). */
 void cd_store_counts(cd_store *s, uint64_t counts[CD_NSTATES]);
+/* store-groups.c: fn(arg, group, state, count) for each group and state
+   with jobs (only queued and running with active_only); 0 or CORUN_ESYS. */
+int cd_store_group_counts(cd_store *s, int active_only,
+    void (*fn)(void *arg, const char *group, int state, uint64_t n),
+    void *arg);
 
 /*
  * fault-hooks.c: SQLite's and jansson's allocations and SQLite's file I/O
@@ -336,6 +342,9 @@ struct cd_conf {
 	unsigned slurm_workers;	/* the sbatch array's size */
 	char *sbatch_options;	/* passed to sbatch as they are */
 	char *on_done;		/* sh -c command run when a job ends */
+	/* The web listener (web.c): /metrics and the dashboard. */
+	char *http;		/* HOST:PORT, NULL = off */
+	char *http_token_file;	/* first line: the control token */
 };
 
 void cd_conf_init(struct cd_conf *c);
@@ -406,6 +415,8 @@ struct cd_daemon {
 	int recover;			/* --recover */
 	cd_store *store;
 	struct cd_ctl *ctl;
+	struct cd_stats *stats;		/* stats.c: what /metrics counts */
+	struct cd_web *web;		/* web.c: --http, NULL = off */
 	const struct cd_feed_hooks *feed_hooks;	/* main.c's */
 
 	/* feed*.c */

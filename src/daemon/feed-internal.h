@@ -22,6 +22,7 @@ struct cd_inflight {
 	corun_future *fut;
 	uint32_t attempts;		/* the store's, +1 (cd_taken's) */
 	uint32_t leased;		/* the pool's last lease number */
+	uint64_t submitted_ns;		/* the store's (wall clock) */
 	int cancel_req;			/* cancelled by a client */
 	int completed;			/* its future completed */
 	int lease_queued;		/* on d->lease_head */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "feed-internal.h"
+#include "stats.h"
 
 void
 cd_feed_finished(struct cd_daemon *d, int64_t id)
@@ -143,6 +144,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 	}
 	if (recorded) {
 		d->results_recorded++;
+		cd_stats_ended(d->stats, r->id, &o, r->submitted_ns);
 		cd_feed_finished(d, r->id);
 		log_outcome(r->id, &o);
 	}
@@ -168,6 +170,7 @@ inflight_new(struct cd_daemon *d, const struct cd_taken *t)
 	r->d = d;
 	r->id = t->id;
 	r->attempts = t->attempts;
+	r->submitted_ns = t->submitted_ns;
 	r->next = d->inflight;
 	if (d->inflight != NULL) {
 		d->inflight->prev = r;
@@ -275,6 +278,7 @@ cd_feed_cancel(struct cd_daemon *d, int64_t id, int *found)
 	o.end_ns = cd_feed_wall_ns();
 	o.exit_code = -1;
 	if ((rc = cd_store_finish(d->store, id, &o, &rec)) == 0 && rec) {
+		cd_stats_ended(d->stats, id, &o, 0);
 		cd_feed_finished(d, id);
 	}
 	return rc;

@@ -30,6 +30,8 @@
 #include "cr-log.h"
 #include "daemon.h"
 #include "fault-internal.h"
+#include "stats.h"
+#include "web.h"
 
 /* The control socket hands its requests to the operations (ops.c). */
 static const struct cd_ctl_handler ctl_handler = {
@@ -165,6 +167,9 @@ start(struct cd_daemon *d, int lockfd, struct event *sev[CD_NSIGNALS])
 	if (cd_feed_start(d) != 0) {
 		return fatal("cannot start the workers");
 	}
+	if (cd_web_start(d, why, sizeof(why)) != 0) {
+		return fatal("http: %s", why);
+	}
 	if (write_pids(d, lockfd) != 0) {
 		return 1;
 	}
@@ -193,6 +198,7 @@ stop(struct cd_daemon *d, struct event *sev[CD_NSIGNALS], int rc)
 	cd_exit_watchdog(rc);
 	cd_ctl_flush_waiters(d, "corund is stopping");
 	cd_launch_stop(d);
+	cd_web_stop(d);
 	cd_feed_stop(d);
 	cd_ctl_close(d);
 	cd_signals_free(sev);
@@ -222,6 +228,9 @@ run(struct cd_daemon *d, int lockfd)
 	}
 	d->started_ns = corun_loop_now_ns();
 	d->feed_hooks = &feed_hooks;
+	if ((d->stats = cd_stats_new()) == NULL) {
+		return fatal("out of memory");
+	}
 	if ((rc = start(d, lockfd, sev)) == 0) {
 		cd_log("ready: %s, state %s, %u workers (%s)", d->conf.socket,
 		    d->conf.state_dir, d->workers,
@@ -340,6 +349,7 @@ main(int argc, char **argv)
 	rc = run(d, lockfd);
 	cd_tell_parent(rc == 0 ? "ok" : "failed to start (see the log)");
 	cd_store_close(d->store);
+	cd_stats_free(d->stats);
 	cd_conf_free(&d->conf);
 	free(d->conf_path);
 	close(lockfd);

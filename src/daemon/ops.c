@@ -21,6 +21,7 @@
 
 #include "fault-internal.h"
 #include "request.h"
+#include "stats.h"
 
 static json_t *
 ok(void)
@@ -101,6 +102,7 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 	json_t *err = NULL;
 	uint64_t now = wall_ns();
 	int batch = jobs != NULL;
+	size_t added = 0;
 
 	for (size_t i = 0; i < n && err == NULL; i++) {
 		char where[32];
@@ -132,7 +134,12 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			    cd_store_errmsg(d->store));
 		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
 			err = cd_ops_oom();
+		} else if (!existed) {
+			added++;
 		}
+	}
+	if (err == NULL) {
+		cd_stats_submitted(d->stats, added);
 	}
 	return err;
 }
@@ -412,6 +419,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	const char *name;
 
 	if ((r = parse_request(buf, len, &req)) != NULL) {
+		cd_stats_request(d->stats, "invalid", r);
 		return r;
 	}
 	op = json_object_get(req, "op");
@@ -426,11 +434,13 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(name, ops[i].name) == 0) {
 			r = ops[i].fn(d, c, req, ops[i].arg, later);
+			cd_stats_request(d->stats, ops[i].name, r);
 			json_decref(req);
 			return r;
 		}
 	}
 	r = cd_ops_error("unknown_op", "unknown op \"%.64s\"", name);
+	cd_stats_request(d->stats, "invalid", r);
 	json_decref(req);
 	return r;
 }

@@ -35,6 +35,10 @@ static const struct {
 	{ "recover", NULL, "start from what a damaged store still holds" },
 	{ "on-done", "COMMAND", "run COMMAND (sh -c) each time a job ends, "
 	    "with CORUN_JOB_ID, _STATE, _EXIT, _COMMAND set" },
+	{ "http", "HOST:PORT", "serve /metrics, the dashboard and its API "
+	    "(a non-loopback address needs --http-token-file)" },
+	{ "http-token-file", "FILE", "the token that lets the dashboard "
+	    "control corund" },
 	{ "help", NULL, "print this help and exit" },
 	{ "version", NULL, "print the version and exit" },
 };

@@ -26,6 +26,7 @@ static const char usage_text[] =
     "              [--listen URL] [--token-file FILE] [--recover]\n"
     "              [--log-level error|warn|info|debug]\n"
     "              [--on-done COMMAND]\n"
+    "              [--http HOST:PORT] [--http-token-file FILE]\n"
     "       corund -h | --help | --version\n";
 
 /* ---- settings: file, then command line ----------------------------- */
@@ -87,6 +88,8 @@ static const struct opt opts[] = {
 	{ "token-file", required_argument, 6, "token-file" },
 	{ "recover", no_argument, 7, NULL },
 	{ "on-done", required_argument, 18, "on-done" },
+	{ "http", required_argument, 19, "http" },
+	{ "http-token-file", required_argument, 20, "http-token-file" },
 	{ "help", no_argument, 'h', NULL },
 	{ "version", no_argument, 'V', NULL },
 	{ "log-level", required_argument, 8, "log-level" },

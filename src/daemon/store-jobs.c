@@ -82,6 +82,34 @@ cd_store_add(cd_store *s, const struct cd_jobspec *js, uint64_t now_ns,
 	return 0;
 }
 
+/* One row of ST_TAKE into t: SQLITE_ROW, or SQLITE_NOMEM (t freed). */
+static int
+read_taken(sqlite3_stmt *st, struct cd_taken *t)
+{
+	const char *kind;
+	const void *p = sqlite3_column_blob(st, 2);
+	int len = sqlite3_column_bytes(st, 2);
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	kind = (const char *)sqlite3_column_text(st, 1);
+	t->kind = kind != NULL ? cr_strdup(kind) : NULL;
+	t->payload = cr_malloc((size_t)len + 1);
+	if (t->kind == NULL || t->payload == NULL) {
+		cd_taken_free(t);
+		return SQLITE_NOMEM;
+	}
+	if (len > 0) {
+		memcpy(t->payload, p, (size_t)len);
+	}
+	t->len = (size_t)len;
+	t->timeout = sqlite3_column_double(st, 3);
+	t->retries = sqlite3_column_int(st, 4);
+	t->attempts = (uint32_t)sqlite3_column_int(st, 5) + 1;
+	t->submitted_ns = (uint64_t)sqlite3_column_int64(st, 7);
+	return SQLITE_ROW;
+}
+
 int
 cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
     size_t *got)
@@ -107,31 +135,14 @@ cd_store_take(cd_store *s, size_t n, uint64_t now_ns, struct cd_taken *out,
 	sqlite3_bind_int64(st, 1, caps.n > 0 ? -1 : (sqlite3_int64)n);
 	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cd_taken *t = &out[k];
-		const char *kind;
-		const void *p = sqlite3_column_blob(st, 2);
-		int len = sqlite3_column_bytes(st, 2);
 		const char *grp = (const char *)sqlite3_column_text(st, 6);
 
 		if (caps.n > 0 && !cd_group_caps_take(&caps, grp)) {
 			continue;
 		}
-		memset(t, 0, sizeof(*t));
-		t->id = sqlite3_column_int64(st, 0);
-		kind = (const char *)sqlite3_column_text(st, 1);
-		t->kind = kind != NULL ? cr_strdup(kind) : NULL;
-		t->payload = cr_malloc((size_t)len + 1);
-		if (t->kind == NULL || t->payload == NULL) {
-			cd_taken_free(t);
-			rc = SQLITE_NOMEM;
+		if ((rc = read_taken(st, t)) != SQLITE_ROW) {
 			break;
 		}
-		if (len > 0) {
-			memcpy(t->payload, p, (size_t)len);
-		}
-		t->len = (size_t)len;
-		t->timeout = sqlite3_column_double(st, 3);
-		t->retries = sqlite3_column_int(st, 4);
-		t->attempts = (uint32_t)sqlite3_column_int(st, 5) + 1;
 		k++;
 	}
 	sqlite3_reset(st);

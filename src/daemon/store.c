@@ -43,7 +43,8 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_DEPADD] = "INSERT INTO deps(job, dep, any_ok) VALUES (?1, ?2, ?3)",
 	/* Groups at their limit are left out; the rest is counted as
 	   the rows come (store-groups.c), so no LIMIT: rows come lazily. */
-	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts, grp"
+	[ST_TAKE] = "SELECT id, kind, payload, timeout, retries, attempts, grp,"
+	    " submitted_ns"
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " AND id NOT IN (SELECT id FROM held)"
