@@ -20,6 +20,7 @@
 
 #include "common/buf.h"
 #include "common/shquote.h"
+#include "gnu.h"
 
 #define CLI_PROG "corun"
 
@@ -80,6 +81,7 @@ struct cli_group {
 	int is_file;
 	const char *path;	/* "-" is stdin */
 	struct cli_strv vals;	/* ::: values (literal groups) */
+	int linked;		/* :::+ or ::::+: linked to the group before */
 };
 
 struct cli_run_opts {
@@ -111,6 +113,7 @@ struct cli_run_opts {
 	double remote_timeout;
 	struct cli_strv worker_cmds;	/* --worker-cmd templates */
 	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
+	struct cli_gnu g;	/* GNU parallel's command forming (gnu.h) */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -147,25 +150,102 @@ int cli_exit_status(const struct cli_halt *h, const struct cli_tally *t,
 
 /* cm_shquote() and cm_has_shell_syntax(): common/shquote.h. */
 
+/* A replacement string found in a template (rstr.c). */
+enum {
+	CLI_PH_NONE = 0,
+	CLI_PH_ALL,		/* {} and its transforms: every value */
+	CLI_PH_GROUP,		/* {n}, {colname}: one value */
+	CLI_PH_SEQ,		/* {#} */
+	CLI_PH_SLOT,		/* {%} */
+	CLI_PH_TOTAL,		/* {##} */
+	CLI_PH_PERL		/* {= perl =} */
+};
+
+struct cli_ph {
+	int type;
+	size_t group;		/* CLI_PH_GROUP: 1-based; PERL: its index */
+	char op[6];		/* "", ".", "/", "//", "/.", "+/", ".." ... */
+	int zero;		/* {0#} {0%}: zero-padded */
+	const char *perl;	/* CLI_PH_PERL: the expression */
+	size_t perl_len;
+	size_t len;		/* bytes of the string in the template */
+};
+
+/*
+ * 1 if a replacement string starts at s (g: the names -I and its kin
+ * give them, --plus; names: --header's column names; either NULL).
+ */
+int cli_ph_parse(const struct cli_gnu *g, const struct cli_strv *names,
+    const char *s, struct cli_ph *ph);
+
+/* cmdshell.c: does template text s[0..n) need a shell? */
+int cli_sh_text_needs(const char *s, size_t n, int word_start,
+    int first_word);
+/* Is the first word w[0..n) a shell keyword or builtin (1), or an
+ * exported bash function (2)?  0 if neither. */
+int cli_sh_word_needs(const char *w, size_t n);
+/* The shell to run lines with (malloc'd), NULL for /bin/sh. */
+char *cli_sh_pick(int need_bash);
+
+struct cli_tpart {
+	int lit;		/* literal text, else a replacement string */
+	const char *s;
+	size_t len;
+	struct cli_ph ph;
+};
+
+/* A blank-separated word of the joined template. */
+struct cli_tword {
+	const char *sep;	/* the blanks before it */
+	size_t seplen, first, n;	/* its parts */
+	int has_input;		/* holds {} or {n} (-X repeats it) */
+};
+
 struct cli_tmpl {
 	const char *const *words;
 	size_t nwords;
-	int shell;		/* one word with shell syntax: sh -c */
-	int has_input_ph;	/* uses {} {n} ... (else args are appended) */
+	int shell;		/* run the joined line through a shell */
+	char *sh;		/* that shell; NULL: /bin/sh */
+	int has_input_ph;	/* uses a replacement string (else {} is
+				   appended) */
 	int has_slot;		/* uses {%} */
+	int has_perl;		/* uses {= =} */
+	size_t nperl;		/* how many (ph.group numbers them) */
 	size_t max_group;	/* highest {n} used */
+	const struct cli_gnu *g;
+	char *text;		/* the joined template */
+	struct cli_tpart *parts;
+	size_t nparts;
+	struct cli_tword *tw;
+	size_t ntw;
+	int wants_total;	/* uses {##} or {0#} */
+	uint64_t total;		/* {##}: jobs in all (0: unknown) */
+	unsigned nslots;	/* {0%}: the widest slot */
+	/* {= =}: evaluate expression i on value v (perlexpr.c). */
+	char *(*perl)(void *arg, size_t i, const char *v, uint64_t seq,
+	    unsigned slot);
+	void *perl_arg;
 };
 
 int cli_tmpl_init(struct cli_tmpl *t, const char *const *words, size_t n,
     size_t ngroups, struct cli_err *e);
+/*
+ * As cli_tmpl_init, with GNU parallel's options g and --header's column
+ * names (either may be NULL).  cli_tmpl_free() frees it.
+ */
+int cli_tmpl_setup(struct cli_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, const struct cli_gnu *g, const struct cli_strv *names,
+    struct cli_err *e);
+void cli_tmpl_free(struct cli_tmpl *t);
 
 /*
  * The command for one job: argv words ready for the shell kind (in shell
- * mode, one word), with values substituted.
+ * mode, one word: the line), with values substituted.
  */
 struct cli_cmd {
 	struct cli_strv argv;
-	int shell;		/* argv[0] is a script for /bin/sh -c */
+	int shell;		/* argv[0] is a line for a shell */
+	const char *sh;		/* that shell (NULL: /bin/sh) */
 };
 
 int cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
@@ -249,6 +329,11 @@ struct cli_input {
 	char *borrowed;		/* borrowed[g]: vals[g] is the options' */
 	const char **args;	/* the tuple returned */
 	int started, empty, done;
+	/* Linked groups (--link, :::+): all read up front; chain[g] is
+	   group g's chain, the odometer turns over chains. */
+	int linked;
+	size_t *chain, nchains, *cidx, *clen;
+	struct cli_strv hdr;	/* --header: each group's first record */
 };
 
 int cli_input_open(struct cli_input *in, const struct cli_run_opts *o,

@@ -14,6 +14,7 @@
 #include <corun/pool.h>
 
 #include "cli.h"
+#include "argbatch.h"
 
 /*
  * Seconds to wait for cancelled jobs to come back before exiting anyway:
@@ -36,8 +37,10 @@ struct cli_run {
 	corun_pool *pool;
 	struct cli_input in;
 	struct cli_tmpl tmpl;
+	struct cli_batch batch;	/* the values of each job (argbatch.c) */
 	struct cli_jobsfile jf;
 	int use_jf;
+	int in_open;		/* in is open (cli_input_close it) */
 	unsigned conc;		/* jobs running at once */
 	struct cli_wslot *win;
 	size_t wsize, inflight;

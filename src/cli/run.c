@@ -300,6 +300,11 @@ cli_cmd_run(int argc, char **argv)
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
 		cli_warn("%s", e.msg);
+		if (r.in_open) {
+			cli_input_close(&r.in);
+		}
+		cli_batch_close(&r.batch);
+		cli_tmpl_free(&r.tmpl);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
@@ -337,9 +342,11 @@ out:
 	free(r.freenum);
 	if (r.use_jf) {
 		cli_jobsfile_close(&r.jf);
-	} else {
+	} else if (r.in_open) {
 		cli_input_close(&r.in);
 	}
+	cli_batch_close(&r.batch);
+	cli_tmpl_free(&r.tmpl);
 	cli_run_opts_free(&o);
 	return rc;
 }

@@ -7,16 +7,35 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run-internal.h"
 
+/*
+ * PARALLEL_SEQ and PARALLEL_PID in every job's environment, and
+ * PARALLEL_JOBSLOT where the slot is tracked (see cli_run_open_sources).
+ */
+static int
+job_payload(struct cli_run *r, const struct cli_cmd *c, uint64_t seq,
+    unsigned slot, struct cm_buf *b)
+{
+	char seqs[40], pid[40], js[40];
+	char *ev[3] = { seqs, pid, js };
+	struct cli_strv env = { ev, slot ? 3 : 2, 3 };
+
+	snprintf(seqs, sizeof(seqs), "PARALLEL_SEQ=%" PRIu64, seq);
+	snprintf(pid, sizeof(pid), "PARALLEL_PID=%ld", (long)getpid());
+	snprintf(js, sizeof(js), "PARALLEL_JOBSLOT=%u", slot);
+	return cli_shell_payload(c, &env, b);
+}
+
 /* Build the job for one input tuple. */
 static int
-job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
-    unsigned slot, struct cli_jobspec *js)
+job_from_args(struct cli_run *r, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot, struct cli_jobspec *js)
 {
 	struct cli_cmd c;
 	struct cm_buf b = { 0 };
@@ -28,17 +47,17 @@ job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
 	js->slot = slot;
 	js->timeout = -1;
 	js->retries = -1;
-	if ((rc = cli_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
+	if ((rc = cli_tmpl_expand(&r->tmpl, args, nargs, seq, slot,
 	    &c)) != 0) {
 		return rc;
 	}
-	rc = cli_shell_payload(&c, NULL, &b);
+	rc = job_payload(r, &c, seq, slot, &b);
 	js->len = b.len;
 	js->payload = cm_buf_steal(&b);
 	js->cmdline = cli_cmd_line(&c);
 	js->kind = strdup("shell");
 	cli_cmd_free(&c);
-	for (i = 0; i < r->in.ngroups && rc == 0; i++) {
+	for (i = 0; i < nargs && rc == 0; i++) {
 		rc = cli_strv_push(&js->args, args[i]);
 		if (rc == 0) {
 			rc = cm_buf_adds(&b, i ? " " : "");
@@ -64,6 +83,7 @@ cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
     struct cli_jobspec *js, struct cli_err *e)
 {
 	const char **args;
+	size_t nargs;
 	int rc;
 
 	if (r->use_jf) {
@@ -73,11 +93,11 @@ cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
 		}
 		return rc;
 	}
-	rc = cli_input_next(&r->in, nonblock, &args, e);
+	rc = cli_batch_next(&r->batch, &r->in, nonblock, &args, &nargs, e);
 	if (rc != 0) {
 		return rc;
 	}
-	rc = job_from_args(r, args, r->next_seq, slot, js);
+	rc = job_from_args(r, args, nargs, r->next_seq, slot, js);
 	return rc ? cli_errf(e, rc, "out of memory") : 0;
 }
 
@@ -170,10 +190,35 @@ cli_run_open_sources(struct cli_run *r, struct cli_err *e)
 		r->use_jf = 1;
 		return cli_jobsfile_open(&r->jf, o->jobs_file, e);
 	}
-	rc = cli_tmpl_init(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
-	    o->ngroups : 1, e);
+	if (o->ngroups == 0 && isatty(STDIN_FILENO)) {
+		cli_warn("reading the input from the terminal (end it with "
+		    "Ctrl-D; or give ::: values, :::: files or -a)");
+	}
+	if ((rc = cli_input_open(&r->in, o, e)) != 0) {
+		return rc;
+	}
+	r->in_open = 1;
+	if ((rc = cli_batch_open(&r->batch, &o->g, e)) != 0) {
+		return rc;
+	}
+	if (o->g.header != NULL &&
+	    (rc = cli_batch_names(&r->batch, &r->in.hdr, e)) != 0) {
+		return rc;
+	}
+	rc = cli_tmpl_setup(&r->tmpl, o->cmd, o->ncmd, o->ngroups ?
+	    o->ngroups : 1, &o->g, &r->batch.names, e);
 	if (rc != 0) {
 		return rc;
 	}
-	return cli_input_open(&r->in, o, e);
+	if (!r->tmpl.has_slot && r->tmpl.text != NULL &&
+	    strstr(r->tmpl.text, "PARALLEL_JOBSLOT") != NULL) {
+		/* Slots are tracked (and the window kept to them) only
+		   for a command that asks for them. */
+		r->tmpl.has_slot = 1;
+	}
+	cli_batch_measure(&r->batch, &r->tmpl);
+	if (r->tmpl.wants_total) {
+		return cli_batch_count(o, &r->tmpl.total, e);
+	}
+	return 0;
 }

@@ -75,7 +75,7 @@ END_TEST
 START_TEST(opts_bad)
 {
 	PARSE_BAD("-j: \"x\"", "-j", "x", "echo");
-	PARSE_BAD("--jobs: \"-1\"", "--jobs=-1", "echo");
+	PARSE_BAD("--jobs: \"-x\"", "--jobs=-x", "echo");
 	PARSE_BAD("-j needs a value", "-j");
 	PARSE_BAD("unknown option \"--frobnicate\"", "--frobnicate");
 	PARSE_BAD("unknown option \"-z\"", "-kz");
