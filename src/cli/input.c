@@ -197,8 +197,9 @@ copy_strv(const struct cli_strv *from, struct cli_strv *to)
 
 /*
  * Linked groups (--link, :::+, ::::+): every group read up front, each
- * chain of linked groups one wheel of the odometer, a shorter group of
- * a chain wrapping around, as GNU parallel.
+ * chain of linked groups one wheel of the odometer.  As GNU parallel,
+ * --link runs to the longest group (a shorter one wraps around), :::+
+ * and ::::+ stop at the shortest.
  */
 static int
 open_linked(struct cli_input *in, const struct cli_run_opts *o,
@@ -230,7 +231,10 @@ open_linked(struct cli_input *in, const struct cli_run_opts *o,
 		}
 		c = in->chain[g];
 		in->nchains = c + 1;
-		if (in->vals[g].n > in->clen[c]) {
+		if (o->g.link ? in->vals[g].n > in->clen[c] :
+		    g == 0 || in->chain[g - 1] != c ||
+		    in->vals[g].n < in->clen[c]) {
+			/* --link wraps the shorter; :::+ stops at it. */
 			in->clen[c] = in->vals[g].n;
 		}
 		in->empty |= in->vals[g].n == 0;
