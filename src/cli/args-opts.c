@@ -303,7 +303,9 @@ opt_retries(struct cli_run_opts *o, const struct opt *op, const char *name,
 	unsigned u = 0;
 	int rc = uint_opt(name, v, 0, 1000, &u, e);
 
-	o->retries = (int)u;
+	/* As GNU parallel: --retries N runs a failing job N times in all
+	   (0 and 1: once); the pool counts the runs after the first. */
+	o->retries = u > 0 ? (int)u - 1 : 0;
 	return rc;
 }
 

@@ -34,7 +34,8 @@ START_TEST(opts_all)
 	ck_assert_str_eq(o.joblog, "log");
 	ck_assert_str_eq(o.results, "r");
 	ck_assert(o.timeout == 1.5);
-	ck_assert_int_eq(o.retries, 2);
+	/* --retries 2: two runs in all, one after the first. */
+	ck_assert_int_eq(o.retries, 1);
 	ck_assert_int_eq(o.halt.when, CLI_HALT_NOW);
 	ck_assert_uint_eq(o.ncmd, 3);
 	ck_assert_str_eq(o.cmd[2], "{}");
