@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "argbatch.h"
+#include "perlexpr.h"
 
 /*
  * Seconds to wait for cancelled jobs to come back before exiting anyway:
@@ -38,6 +39,7 @@ struct cli_run {
 	struct cli_input in;
 	struct cli_tmpl tmpl;
 	struct cli_batch batch;	/* the values of each job (argbatch.c) */
+	struct cli_perl perl;	/* {= =} (perlexpr.c), pid > 0 if started */
 	struct cli_jobsfile jf;
 	int use_jf;
 	int in_open;		/* in is open (cli_input_close it) */

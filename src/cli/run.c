@@ -304,6 +304,9 @@ cli_cmd_run(int argc, char **argv)
 			cli_input_close(&r.in);
 		}
 		cli_batch_close(&r.batch);
+		if (r.perl.pid > 0) {
+			cli_perl_stop(&r.perl);
+		}
 		cli_tmpl_free(&r.tmpl);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
@@ -346,6 +349,9 @@ out:
 		cli_input_close(&r.in);
 	}
 	cli_batch_close(&r.batch);
+	if (r.perl.pid > 0) {
+		cli_perl_stop(&r.perl);
+	}
 	cli_tmpl_free(&r.tmpl);
 	cli_run_opts_free(&o);
 	return rc;

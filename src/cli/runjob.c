@@ -98,6 +98,10 @@ cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
 		return rc;
 	}
 	rc = job_from_args(r, args, nargs, r->next_seq, slot, js);
+	if (rc == CORUN_ESYS) {
+		return cli_errf(e, rc, "job %llu: the perl of {= =} is gone",
+		    (unsigned long long)r->next_seq);
+	}
 	return rc ? cli_errf(e, rc, "out of memory") : 0;
 }
 
@@ -216,9 +220,18 @@ cli_run_open_sources(struct cli_run *r, struct cli_err *e)
 		   for a command that asks for them. */
 		r->tmpl.has_slot = 1;
 	}
-	cli_batch_measure(&r->batch, &r->tmpl);
-	if (r->tmpl.wants_total) {
-		return cli_batch_count(o, &r->tmpl.total, e);
+	if (r->tmpl.wants_total || r->tmpl.has_perl) {
+		/* {##}, {0#} and perl's total_jobs() */
+		rc = cli_batch_count(o, &r->tmpl.total, e);
 	}
-	return 0;
+	if (rc == 0 && r->tmpl.has_perl) {
+		if ((rc = cli_perl_start(&r->perl, &r->tmpl, e)) != 0) {
+			return rc;
+		}
+		r->perl.total = r->tmpl.total;
+		r->tmpl.perl = cli_perl_eval;
+		r->tmpl.perl_arg = &r->perl;
+	}
+	cli_batch_measure(&r->batch, &r->tmpl);
+	return rc;
 }

@@ -326,10 +326,19 @@ out_ph(struct out *o, const struct cli_tmpl *t, const struct cli_ph *ph,
 		    ph->op);
 		break;
 	case CLI_PH_PERL:
-		x = t->perl == NULL ? NULL : t->perl(t->perl_arg, ph->group,
-		    a->n ? a->v[0] : "", a->seq, a->slot);
-		out_value(o, x != NULL ? x : "", "");
-		free(x);
+		for (i = 0; i < (a->n ? a->n : 1) && o->rc == 0; i++) {
+			x = t->perl == NULL ? NULL : t->perl(t->perl_arg,
+			    ph->group, a->n ? a->v[i] : "", a->seq, a->slot);
+			if (x == NULL) {
+				o->rc = CORUN_ESYS;
+				break;
+			}
+			if (i > 0) {
+				out_break(o);
+			}
+			out_value(o, x, "");
+			free(x);
+		}
 		break;
 	default:
 		for (i = 0; i < a->n; i++) {
