@@ -43,6 +43,7 @@ struct cli_run {
 	struct cli_jobsfile jf;
 	int use_jf;
 	int in_open;		/* in is open (cli_input_close it) */
+	char pid_env[48];	/* "PARALLEL_PID=..." for every job */
 	unsigned conc;		/* jobs running at once */
 	struct cli_wslot *win;
 	size_t wsize, inflight;

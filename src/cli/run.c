@@ -271,6 +271,22 @@ run_jobs(struct cli_run *r)
 	return cli_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
 }
 
+/* What cli_run_open_sources() opened, however far it got. */
+static void
+close_sources(struct cli_run *r)
+{
+	if (r->use_jf) {
+		cli_jobsfile_close(&r->jf);
+	} else if (r->in_open) {
+		cli_input_close(&r->in);
+	}
+	cli_batch_close(&r->batch);
+	if (r->perl.pid > 0) {
+		cli_perl_stop(&r->perl);
+	}
+	cli_tmpl_free(&r->tmpl);
+}
+
 int
 cli_cmd_run(int argc, char **argv)
 {
@@ -300,14 +316,8 @@ cli_cmd_run(int argc, char **argv)
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
 		cli_warn("%s", e.msg);
-		if (r.in_open) {
-			cli_input_close(&r.in);
-		}
-		cli_batch_close(&r.batch);
-		if (r.perl.pid > 0) {
-			cli_perl_stop(&r.perl);
-		}
-		cli_tmpl_free(&r.tmpl);
+		r.use_jf = 0;	/* a jobs file that failed closed itself */
+		close_sources(&r);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
@@ -343,16 +353,7 @@ out:
 	free(r.win);
 	free(r.freew);
 	free(r.freenum);
-	if (r.use_jf) {
-		cli_jobsfile_close(&r.jf);
-	} else if (r.in_open) {
-		cli_input_close(&r.in);
-	}
-	cli_batch_close(&r.batch);
-	if (r.perl.pid > 0) {
-		cli_perl_stop(&r.perl);
-	}
-	cli_tmpl_free(&r.tmpl);
+	close_sources(&r);
 	cli_run_opts_free(&o);
 	return rc;
 }

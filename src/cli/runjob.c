@@ -14,6 +14,25 @@
 
 #include "run-internal.h"
 
+/* "KEY=" and n in decimal into buf (no snprintf: this runs per job). */
+static char *
+env_num(char *buf, const char *key, uint64_t n)
+{
+	char digits[24];
+	size_t k = strlen(key), d = 0;
+
+	do {
+		digits[d++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	memcpy(buf, key, k);
+	while (d > 0) {
+		buf[k++] = digits[--d];
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 /*
  * PARALLEL_SEQ and PARALLEL_PID in every job's environment, and
  * PARALLEL_JOBSLOT where the slot is tracked (see cli_run_open_sources).
@@ -22,13 +41,14 @@ static int
 job_payload(struct cli_run *r, const struct cli_cmd *c, uint64_t seq,
     unsigned slot, struct cm_buf *b)
 {
-	char seqs[40], pid[40], js[40];
-	char *ev[3] = { seqs, pid, js };
+	char seqs[48], js[48];
+	char *ev[3] = { seqs, r->pid_env, js };
 	struct cli_strv env = { ev, slot ? 3 : 2, 3 };
 
-	snprintf(seqs, sizeof(seqs), "PARALLEL_SEQ=%" PRIu64, seq);
-	snprintf(pid, sizeof(pid), "PARALLEL_PID=%ld", (long)getpid());
-	snprintf(js, sizeof(js), "PARALLEL_JOBSLOT=%u", slot);
+	env_num(seqs, "PARALLEL_SEQ=", seq);
+	if (slot) {
+		env_num(js, "PARALLEL_JOBSLOT=", slot);
+	}
 	return cli_shell_payload(c, &env, b);
 }
 
@@ -198,6 +218,7 @@ cli_run_open_sources(struct cli_run *r, struct cli_err *e)
 		cli_warn("reading the input from the terminal (end it with "
 		    "Ctrl-D; or give ::: values, :::: files or -a)");
 	}
+	env_num(r->pid_env, "PARALLEL_PID=", (uint64_t)getpid());
 	if ((rc = cli_input_open(&r->in, o, e)) != 0) {
 		return rc;
 	}

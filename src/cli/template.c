@@ -272,16 +272,17 @@ out_break(struct out *o)
 static void
 out_value(struct out *o, const char *v, const char *op)
 {
-	char *x = cli_xform(v, op);
+	char *x = op[0] == '\0' ? NULL : cli_xform(v, op);
+	const char *y = op[0] == '\0' ? v : x;
 
-	if (x == NULL) {
+	if (y == NULL) {
 		o->rc = CORUN_ENOMEM;
 		return;
 	}
 	if (o->shell && o->rc == 0) {
-		o->rc = cm_shquote(&o->cur, x);
+		o->rc = cm_shquote(&o->cur, y);
 	} else {
-		out_text(o, x, strlen(x));
+		out_text(o, y, strlen(y));
 	}
 	o->started = 1;
 	free(x);
