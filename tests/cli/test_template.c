@@ -190,6 +190,31 @@ START_TEST(shell_decision)
 }
 END_TEST
 
+/* Expected lines from GNU parallel 20221122 --dry-run -k. */
+START_TEST(links_and_columns)
+{
+	EXPANDS("echo a 1|echo b 2|echo c 1", "--link", "echo", ":::", "a",
+	    "b", "c", ":::", "1", "2");
+	/* :::+ stops at the shorter source. */
+	EXPANDS("echo A F|echo B G", "echo", ":::", "A", "B", "C", ":::+",
+	    "F", "G");
+	EXPANDS("echo a 1 x|echo a 1 y|echo b 2 x|echo b 2 y", "echo", ":::",
+	    "a", "b", ":::+", "1", "2", ":::", "x", "y");
+	EXPANDS("echo b a", "--colsep", ",", "echo", "{2}", "{1}", ":::",
+	    " a , b ");
+	/* (corun's display quotes "=", the words are parallel's) */
+	EXPANDS("echo 'f1=A' 'f2=C'|echo 'f1=A' 'f2=D'|echo 'f1=B' 'f2=C'|"
+	    "echo 'f1=B' 'f2=D'",
+	    "--header", ":", "echo", "f1={f1}", "f2={f2}", ":::", "f1", "A",
+	    "B", ":::", "f2", "C", "D");
+	EXPANDS("echo pre-A-post", "--trim", "lr", "echo", "pre-{}-post",
+	    ":::", " A ");
+	EXPANDS("echo 'pre- A-post'", "--trim", "r", "echo", "pre-{}-post",
+	    ":::", " A ");
+	EXPANDS("echo x|echo y", "-r", "echo", ":::", "x", "", " ", "y");
+}
+END_TEST
+
 START_TEST(bad_placeholder)
 {
 	struct cli_tmpl t;
@@ -249,6 +274,7 @@ template_suite(void)
 	tcase_add_test(tc, several_per_job);
 	tcase_add_test(tc, replacement_strings);
 	tcase_add_test(tc, shell_decision);
+	tcase_add_test(tc, links_and_columns);
 	tcase_add_test(tc, payload);
 	suite_add_tcase(s, tc);
 	return s;
