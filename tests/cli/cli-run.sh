@@ -118,6 +118,17 @@ out=$(crun --dry-run touch ::: dry1 dry2 | tr '\n' ' ')
 eq "--dry-run prints" "touch dry1 touch dry2 " "$out"
 [ -e dry1 ] || [ -e dry2 ] && fail "--dry-run ran a job"
 
+# -- input from a terminal: one line says so; from a pipe: nothing --
+if command -v script >/dev/null 2>&1; then
+	out=$(printf 'hi\n\004' | CORUN_WORKER=$CORUN_WORKER timeout 20 \
+	    script -qec "$CORUN run echo" /dev/null | tr -d '\r')
+	contains "terminal input: the notice" \
+	    "corun: reading the input from the terminal" "$out"
+	contains "terminal input: the job ran" "hi" "$out"
+fi
+echo hi | crun echo >/dev/null 2>err
+eq "piped input: no notice" "" "$(cat err)"
+
 # -- help and version --
 "$CORUN" run --help | grep -q '^usage: corun run' && ok "--help" || fail "--help"
 "$CORUN" --version | grep -q '^corun ' && ok "--version" || fail "--version"
