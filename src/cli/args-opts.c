@@ -69,6 +69,23 @@ static const struct opt opts[] = {
 	{ "remote-only", 0, 0, set_flag, OFF(remote_only), 0, 0 },
 	{ "remote-slots", 0, 1, set_count, OFF(remote_slots), 1, 65536 },
 	{ "remote-timeout", 0, 1, opt_remote_timeout, 0, 0, 0 },
+	/* --pipe / --pipepart (pipe.c) */
+	{ "pipe", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "spreadstdin", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "pipepart", 0, 0, set_flag, OFF(pipepart), 0, 0 },
+	{ "block", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "block-size", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "blocksize", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "recstart", 0, 1, set_str, OFF(recstart), 0, 0 },
+	{ "recend", 0, 1, set_str, OFF(recend), 0, 0 },
+	{ "regexp", 0, 0, set_flag, OFF(regexp), 0, 0 },
+	{ "max-records", 'N', 1, set_count, OFF(pipe_records), 1, 100000000 },
+	{ "header", 0, 1, set_nonempty, OFF(header), 0, 0 },
+	{ "round-robin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "roundrobin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "cat", 0, 0, set_flag, OFF(pipe_cat), 0, 0 },
+	{ "fifo", 0, 0, set_flag, OFF(pipe_fifo), 0, 0 },
+	{ "ungroup", 'u', 0, set_flag, OFF(ungroup), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 

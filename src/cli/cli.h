@@ -111,6 +111,13 @@ struct cli_run_opts {
 	double remote_timeout;
 	struct cli_strv worker_cmds;	/* --worker-cmd templates */
 	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
+	/* --pipe / --pipepart (pipe.c) */
+	int pipe, pipepart, round_robin, pipe_cat, pipe_fifo, regexp;
+	int ungroup;		/* -u: job output straight through */
+	const char *block;	/* --block as given */
+	const char *recstart, *recend;
+	unsigned pipe_records;	/* -N: records per block with --pipe */
+	const char *header;	/* --header (: or N lines with --pipe) */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -305,6 +312,12 @@ struct cli_logrow {
 };
 
 void cli_joblog_header(FILE *f);
+/*
+ * Open --joblog PATH as parallel: "-" is stdout, "+FILE" appends to FILE
+ * (the header only when it is new or empty), else FILE is truncated;
+ * the header is written.  0, or an error naming the file in e.
+ */
+int cli_joblog_open(const char *path, FILE **out, struct cli_err *e);
 /* One row; tabs and newlines in the command are written as \t and \n. */
 int cli_joblog_row(FILE *f, const struct cli_logrow *r);
 

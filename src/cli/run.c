@@ -20,6 +20,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "pipe.h"
 #include "remote-cmd.h"
 #include "run-internal.h"
 
@@ -296,6 +297,12 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return 0;
 	}
+	if (o.pipe || o.pipepart) {
+		/* apart from the pool: pipe.c spawns the jobs itself */
+		rc = cli_pipe_run(&o);
+		cli_run_opts_free(&o);
+		return rc;
+	}
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
@@ -316,15 +323,11 @@ cli_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (o.joblog != NULL) {
-		r.joblog = strcmp(o.joblog, "-") == 0 ? stdout :
-		    fopen(o.joblog, "w");
-		if (r.joblog == NULL) {
-			cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));
+		if (cli_joblog_open(o.joblog, &r.joblog, &e) != 0) {
+			cli_warn("%s", e.msg);
 			rc = CLI_EXIT_ERROR;
 			goto out;
 		}
-		cli_joblog_header(r.joblog);
-		fflush(r.joblog);
 	}
 	rc = run_jobs(&r);
 out:
