@@ -15,50 +15,86 @@
 
 #include "pipe.h"
 
+/* parallel's printf escapes of a fixed --recstart/--recend. */
+static char *
+unescape(const char *in, size_t *len)
+{
+	static const char from[] = "0rnt'\"\\", to[] = "\0\r\n\t'\"\\";
+	char *out = malloc(strlen(in) + 1), *o = out;
+	const char *c, *k;
+
+	for (c = in; out != NULL && *c != '\0'; c++) {
+		if (c[0] == '\\' && c[1] != '\0' &&
+		    (k = strchr(from, c[1])) != NULL) {
+			*o++ = to[k - from];
+			c++;
+		} else {
+			*o++ = *c;
+		}
+	}
+	if (out != NULL) {
+		*o = '\0';
+		*len = (size_t)(o - out);
+	}
+	return out;
+}
+
+static int
+split_regexp(struct cli_split *s, struct cli_err *e)
+{
+	size_t n = s->lsep + 8;
+	char *pat = malloc(n);
+	int rc;
+
+	if (pat == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	snprintf(pat, n, "(%s)(%s)", s->recend, s->recstart);
+	rc = regcomp(&s->re, pat, REG_EXTENDED | REG_NEWLINE);
+	free(pat);
+	if (rc != 0) {
+		s->regexp = 0;
+		return cli_errf(e, CORUN_EINVAL, "--regexp: --recstart/--recend "
+		    "is not a valid regular expression");
+	}
+	return 0;
+}
+
 int
 cli_split_init(struct cli_split *s, const struct cli_run_opts *o,
     struct cli_err *e)
 {
+	const char *rs = o->recstart ? o->recstart : "";
+	const char *re = o->recend ? o->recend : "";
+
 	memset(s, 0, sizeof(*s));
-	s->recstart = o->recstart ? o->recstart : "";
-	s->recend = o->recend ? o->recend : "";
 	if (o->recstart == NULL && o->recend == NULL) {
-		s->recend = "\n";
+		re = "\\n";
 	}
-	if (o->regexp && o->recstart == NULL && *s->recend == '\0') {
-		s->recend = "(.|\n)";
+	if (o->regexp && o->recstart == NULL && *re == '\0') {
+		re = "(.|\n)";
 	}
-	s->lstart = strlen(s->recstart);
-	s->lend = strlen(s->recend);
 	s->records = o->pipe_records;
 	s->regexp = o->regexp;
+	if (s->regexp) {
+		s->bufs[0] = strdup(rs);
+		s->bufs[1] = strdup(re);
+		s->lstart = strlen(rs);
+		s->lend = strlen(re);
+	} else {
+		s->bufs[0] = unescape(rs, &s->lstart);
+		s->bufs[1] = unescape(re, &s->lend);
+	}
 	s->lsep = s->lend + s->lstart;
-	if ((s->sep = malloc(s->lsep + 1)) == NULL) {
+	if (s->bufs[0] == NULL || s->bufs[1] == NULL ||
+	    (s->sep = malloc(s->lsep + 1)) == NULL) {
 		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
+	s->recstart = s->bufs[0];
+	s->recend = s->bufs[1];
 	memcpy(s->sep, s->recend, s->lend);
 	memcpy(s->sep + s->lend, s->recstart, s->lstart + 1);
-	if (s->regexp) {
-		size_t n = s->lsep + 8;
-		char *pat = malloc(n);
-		int rc;
-
-		if (pat == NULL) {
-			return cli_errf(e, CORUN_ENOMEM, "out of memory");
-		}
-		snprintf(pat, n, "(%s)(%s)", s->recend, s->recstart);
-		rc = regcomp(&s->re, pat, REG_EXTENDED | REG_NEWLINE);
-		free(pat);
-		if (rc != 0) {
-			free(s->sep);
-			s->sep = NULL;
-			s->regexp = 0;
-			return cli_errf(e, CORUN_EINVAL, "--regexp: "
-			    "--recstart/--recend is not a valid regular "
-			    "expression");
-		}
-	}
-	return 0;
+	return s->regexp ? split_regexp(s, e) : 0;
 }
 
 void
@@ -68,7 +104,9 @@ cli_split_free(struct cli_split *s)
 		regfree(&s->re);
 	}
 	free(s->sep);
-	s->sep = NULL;
+	free(s->bufs[0]);
+	free(s->bufs[1]);
+	memset(s, 0, sizeof(*s));
 }
 
 /* The last occurrence of the separator in buf[0..len), or -1. */
@@ -77,6 +115,9 @@ last_sep(const struct cli_split *s, const char *buf, size_t len)
 {
 	const char *p;
 
+	if (s->lsep == 0) {
+		return (ptrdiff_t)len;	/* perl's rindex($buf, "") */
+	}
 	if (s->lsep == 1) {
 		p = memrchr(buf, s->sep[0], len);
 		return p ? p - buf : -1;
@@ -134,6 +175,10 @@ pass_n(const struct cli_split *s, const char *buf, size_t len)
 
 	if (len == 0) {
 		return 0;
+	}
+	if (s->lsep == 0) {
+		/* perl's index($buf, "", $i + 1) is $i + 1 */
+		return s->records <= len ? s->records : 0;
 	}
 	for (k = 0; k < s->records; k++) {
 		if (i + 1 + s->lsep > len) {
@@ -209,31 +254,78 @@ cli_parse_size(const char *s, double *out)
 }
 
 int
-cli_header_spec(const char *h, unsigned *nlines, struct cli_err *e)
+cli_header_spec(const char *h, struct cli_header *hs, struct cli_err *e)
 {
 	unsigned long long n;
+	struct cm_buf b = { 0 };
+	const char *c;
+	int rc;
 
+	memset(hs, 0, sizeof(*hs));
 	if (strcmp(h, ":") == 0) {
-		*nlines = 1;
+		hs->nlines = 1;
 		return 0;
 	}
-	if (cli_parse_uint(h, 1000000, &n) != 0 || n == 0) {
-		return cli_errf(e, CORUN_EINVAL, "--header: \"%s\": with "
-		    "--pipe, give \":\" (one line) or a number of lines", h);
+	if (cli_parse_uint(h, 1000000, &n) == 0 && n > 0) {
+		hs->nlines = (unsigned)n;
+		return 0;
 	}
-	*nlines = (unsigned)n;
+	/* a regular expression matched at the start: \n and \t as C's */
+	cm_buf_adds(&b, "^(");
+	for (c = h; *c != '\0'; c++) {
+		if (c[0] == '\\' && (c[1] == 'n' || c[1] == 't')) {
+			cm_buf_addc(&b, c[1] == 'n' ? '\n' : '\t');
+			c++;
+		} else {
+			cm_buf_addc(&b, *c);
+		}
+	}
+	if (cm_buf_adds(&b, ")") != 0) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	rc = regcomp(&hs->re, b.p, REG_EXTENDED | REG_NEWLINE);
+	cm_buf_free(&b);
+	if (rc != 0) {
+		return cli_errf(e, CORUN_EINVAL, "--header: \"%s\" is not "
+		    ":, a number of lines or a regular expression", h);
+	}
+	hs->is_re = 1;
 	return 0;
 }
 
+void
+cli_header_free(struct cli_header *hs)
+{
+	if (hs->is_re) {
+		regfree(&hs->re);
+		hs->is_re = 0;
+	}
+}
+
 size_t
-cli_header_len(unsigned nlines, const char *buf, size_t len, int *complete)
+cli_header_len(const struct cli_header *hs, char *buf, size_t len,
+    int *complete)
 {
 	size_t off = 0;
 	const char *p;
 	unsigned k;
 
 	*complete = 0;
-	for (k = 0; k < nlines; k++) {
+	if (hs->is_re) {
+		regmatch_t m;
+		char save = buf[len];
+		int rc;
+
+		buf[len] = '\0';
+		rc = regexec(&hs->re, buf, 1, &m, 0);
+		buf[len] = save;
+		if (rc != 0 || m.rm_so != 0) {
+			return 0;
+		}
+		*complete = 1;
+		return (size_t)m.rm_eo;
+	}
+	for (k = 0; k < hs->nlines; k++) {
 		p = memchr(buf + off, '\n', len - off);
 		if (p == NULL) {
 			return 0;

@@ -37,7 +37,8 @@ struct psrc {
 	char *buf;
 	size_t cap, rs, len, want;
 	double bs;
-	unsigned hdr_lines;
+	struct cli_header hspec;
+	int has_hdr;
 	int hdr_done;
 	struct cm_buf hdr;
 	off_t *pos;
@@ -169,7 +170,7 @@ static int
 src_header(struct cli_prun *r, struct psrc *s)
 {
 	int complete;
-	size_t h = cli_header_len(s->hdr_lines, s->buf, s->len, &complete);
+	size_t h = cli_header_len(&s->hspec, s->buf, s->len, &complete);
 
 	if (!complete && !s->eof) {
 		s->want = (size_t)s->bs;
@@ -417,11 +418,15 @@ loop(struct cli_prun *r, struct psrc *s)
 	int fifo, rc = 0;
 
 	while (rc == 0 && pf != NULL && pw != NULL) {
-		if (s->fd < 0 && q_empty(&s->q) && !s->done) {
-			src_part(s);
-		}
-		if (dispatch(r, s) != 0) {
-			rc = -1;
+		do {
+			if (s->fd < 0 && q_empty(&s->q) && !s->done) {
+				src_part(s);
+			}
+			if ((rc = dispatch(r, s)) != 0) {
+				break;
+			}
+		} while (s->fd < 0 && q_empty(&s->q) && !s->done);
+		if (rc != 0) {
 			break;
 		}
 		if (s->done && q_empty(&s->q) && !running(r)) {
@@ -480,11 +485,11 @@ src_open_part(struct cli_prun *r, struct psrc *s, struct cli_err *e)
 		/* -N per job slot: the file in jobs * N parts */
 		s->bs = 1 + floor((double)st.st_size / r->jobs / -s->bs);
 	}
-	if (s->hdr_lines > 0) {
-		char *b = malloc(1 << 20);
+	if (s->has_hdr) {
+		char *b = malloc((1 << 20) + 1);
 		ssize_t n = b ? pread(r->ffd, b, 1 << 20, 0) : -1;
 
-		h = n > 0 ? cli_header_len(s->hdr_lines, b, (size_t)n,
+		h = n > 0 ? cli_header_len(&s->hspec, b, (size_t)n,
 		    &complete) : 0;
 		cm_buf_add(&s->hdr, b, h);
 		free(b);
@@ -537,11 +542,13 @@ src_open(struct cli_prun *r, struct psrc *s, struct cli_err *e)
 		cli_warn("--blocksize >= 2G causes problems. Using 2G-1.");
 		s->bs = TWO_GB;
 	}
-	if (o->header != NULL &&
-	    (rc = cli_header_spec(o->header, &s->hdr_lines, e)) != 0) {
-		return rc;
+	if (o->header != NULL) {
+		if ((rc = cli_header_spec(o->header, &s->hspec, e)) != 0) {
+			return rc;
+		}
+		s->has_hdr = 1;
 	}
-	s->hdr_done = s->hdr_lines == 0;
+	s->hdr_done = !s->has_hdr;
 	if (o->pipepart) {
 		return src_open_part(r, s, e);
 	}
@@ -561,6 +568,7 @@ src_close(struct psrc *s)
 	free(s->buf);
 	free(s->pos);
 	cm_buf_free(&s->hdr);
+	cli_header_free(&s->hspec);
 	cli_split_free(&s->split);
 }
 
@@ -581,6 +589,7 @@ cli_pipe_run(const struct cli_run_opts *o)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
 	r.o = o;
 	r.ffd = -1;
 	r.jobs = o->jobs ? o->jobs : default_jobs();

@@ -21,8 +21,9 @@
 
 /* How a buffer is cut into records: parallel's recstartrecend(). */
 struct cli_split {
-	const char *recstart, *recend;
+	const char *recstart, *recend;	/* escapes undone unless regexp */
 	size_t lstart, lend;
+	char *bufs[2];		/* what recstart and recend point to */
 	char *sep;		/* recend followed by recstart */
 	size_t lsep;
 	unsigned records;	/* -N: records per block, 0 = by --block */
@@ -51,12 +52,23 @@ size_t cli_split_pass(const struct cli_split *s, const char *buf, size_t len,
 int cli_parse_size(const char *s, double *out);
 
 /*
- * The length of the header at the start of buf[0..len) for --header
- * ":" (one line) or N (N lines); 0 when incomplete (more input needed),
- * *complete set when found.
+ * --header with --pipe: ":" (one line), N (N lines) or a regular
+ * expression (POSIX ERE, \n and \t as in C) matched at the start.
  */
-int cli_header_spec(const char *h, unsigned *nlines, struct cli_err *e);
-size_t cli_header_len(unsigned nlines, const char *buf, size_t len,
+struct cli_header {
+	unsigned nlines;
+	int is_re;
+	regex_t re;
+};
+
+int cli_header_spec(const char *h, struct cli_header *hs,
+    struct cli_err *e);
+void cli_header_free(struct cli_header *hs);
+/*
+ * The length of the header at the start of buf[0..len) (buf has room
+ * for one more byte); *complete is 0 when more input is needed.
+ */
+size_t cli_header_len(const struct cli_header *hs, char *buf, size_t len,
     int *complete);
 
 /*
