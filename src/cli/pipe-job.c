@@ -133,6 +133,49 @@ write_cat_file(struct cli_prun *r, struct cli_pjob *j)
 	return close(fd);
 }
 
+/*
+ * The command's words when it needs no shell (plain words split at
+ * blanks, none with shell syntax): spawned directly, one exec less per
+ * block.  NULL: run it with /bin/sh -c.
+ */
+static char **
+plain_words(const char *line, char **copy)
+{
+	char **v, *w, *save = NULL;
+	size_t n = 0, cap = 8;
+
+	if ((*copy = strdup(line)) == NULL ||
+	    (v = calloc(cap, sizeof(*v))) == NULL) {
+		free(*copy);
+		*copy = NULL;
+		return NULL;
+	}
+	for (w = strtok_r(*copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if (cm_has_shell_syntax(w)) {
+			free(v);
+			return NULL;
+		}
+		if (n + 2 > cap) {
+			char **nv = realloc(v, cap * 2 * sizeof(*v));
+
+			if (nv == NULL) {
+				free(v);
+				return NULL;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[n++] = w;
+		v[n] = NULL;
+	}
+	if (n == 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 static int
 spawn_job(struct cli_prun *r, struct cli_pjob *j, int inr, int outw,
     int errw)
@@ -141,6 +184,7 @@ spawn_job(struct cli_prun *r, struct cli_pjob *j, int inr, int outw,
 	posix_spawnattr_t at;
 	sigset_t def;
 	char *argv[] = { "/bin/sh", "-c", j->cmdline, NULL };
+	char *copy = NULL, **words = plain_words(j->cmdline, &copy);
 	int rc;
 
 	posix_spawn_file_actions_init(&fa);
@@ -159,9 +203,16 @@ spawn_job(struct cli_prun *r, struct cli_pjob *j, int inr, int outw,
 		posix_spawn_file_actions_adddup2(&fa, outw, 1);
 		posix_spawn_file_actions_adddup2(&fa, errw, 2);
 	}
-	rc = posix_spawn(&j->pid, "/bin/sh", &fa, &at, argv, environ);
+	rc = words != NULL ? posix_spawnp(&j->pid, words[0], &fa, &at, words,
+	    environ) : ENOENT;
+	if (rc != 0) {
+		/* not found as a program (or a shell word): the shell says */
+		rc = posix_spawn(&j->pid, "/bin/sh", &fa, &at, argv, environ);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	free(words);
+	free(copy);
 	if (rc != 0) {
 		cli_warn("--pipe: cannot run /bin/sh: %s", strerror(rc));
 		return -1;
