@@ -86,6 +86,11 @@ static const struct opt opts[] = {
 	{ "cat", 0, 0, set_flag, OFF(pipe_cat), 0, 0 },
 	{ "fifo", 0, 0, set_flag, OFF(pipe_fifo), 0, 0 },
 	{ "ungroup", 'u', 0, set_flag, OFF(ungroup), 0, 0 },
+	{ "jl", 0, 1, set_str, OFF(joblog), 0, 0 },
+	/* resuming from --joblog (resume.c) */
+	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
+	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
+	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 

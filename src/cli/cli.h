@@ -118,6 +118,7 @@ struct cli_run_opts {
 	const char *recstart, *recend;
 	unsigned pipe_records;	/* -N: records per block with --pipe */
 	const char *header;	/* --header (: or N lines with --pipe) */
+	int resume, resume_failed, retry_failed;	/* resume.c */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -314,12 +315,39 @@ struct cli_logrow {
 void cli_joblog_header(FILE *f);
 /*
  * Open --joblog PATH as parallel: "-" is stdout, "+FILE" appends to FILE
- * (the header only when it is new or empty), else FILE is truncated;
- * the header is written.  0, or an error naming the file in e.
+ * (never a header, as parallel), else FILE is truncated and the header
+ * written.  0, or an error naming the file in e.
  */
 int cli_joblog_open(const char *path, FILE **out, struct cli_err *e);
+/* Append to PATH ("+" optional) without a header (--resume*). */
+int cli_joblog_append(const char *path, FILE **out, struct cli_err *e);
 /* One row; tabs and newlines in the command are written as \t and \n. */
 int cli_joblog_row(FILE *f, const struct cli_logrow *r);
+
+/* ---- resuming from a joblog (resume.c) ----------------------------- */
+
+enum { CLI_RESUME_NONE = 0, CLI_RESUME_ALL, CLI_RESUME_FAILED,
+    CLI_RESUME_RETRY };
+
+struct cli_resume {
+	int mode;		/* CLI_RESUME_* */
+	int had_header;		/* the log exists with a header: append */
+	unsigned char *done;	/* done[seq]: skip it */
+	size_t cap;
+	struct cli_strv cmds;	/* --retry-failed: commands by Seq - 1 */
+};
+
+/*
+ * Read PATH (a missing file is an empty log) for mode: --resume marks
+ * every Seq done, --resume-failed those with Exitval and Signal 0,
+ * --retry-failed as the latter and keeps each row's command.  0 or an
+ * error naming the file and line.
+ */
+int cli_resume_load(struct cli_resume *rs, const char *path, int mode,
+    struct cli_err *e);
+/* Nonzero if job seq was done in the earlier run (rs may be NULL). */
+int cli_resume_skip(const struct cli_resume *rs, uint64_t seq);
+void cli_resume_free(struct cli_resume *rs);
 
 /* ---- output (output.c) --------------------------------------------- */
 

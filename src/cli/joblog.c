@@ -43,11 +43,23 @@ cli_joblog_open(const char *path, FILE **out, struct cli_err *e)
 		return cli_errf(e, CORUN_EINVAL, "--joblog: %s: %s",
 		    path + append, strerror(errno));
 	}
-	if (!append || ftell(f) == 0) {
+	if (!append) {
 		cli_joblog_header(f);
 	}
 	fflush(f);
 	*out = f;
+	return 0;
+}
+
+int
+cli_joblog_append(const char *path, FILE **out, struct cli_err *e)
+{
+	const char *p = path + (path[0] == '+');
+
+	if ((*out = fopen(p, "a")) == NULL) {
+		return cli_errf(e, CORUN_EINVAL, "--joblog: %s: %s", p,
+		    strerror(errno));
+	}
 	return 0;
 }
 

@@ -28,6 +28,7 @@ struct cli_wslot {
 	struct cli_jobspec js;
 	corun_future *fut;
 	int used, done;
+	int skipped;		/* -k: a Seq --resume skips, holding its place */
 };
 
 struct cli_run {
@@ -54,6 +55,8 @@ struct cli_run {
 	struct cli_rcmds *rcmds;		/* remote-cmd.h */
 	struct cli_tally tally;
 	struct cli_progress prog;
+	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
+	uint64_t nskipped;
 };
 
 /*

@@ -169,6 +169,26 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	}
 }
 
+/* -k: retire the done jobs at the head of the window, in order. */
+static void
+retire_in_order(struct cli_run *r)
+{
+	struct cli_wslot *w;
+
+	for (;;) {
+		w = &r->win[(r->next_print - 1) % r->wsize];
+		if (!w->used || !w->done) {
+			break;
+		}
+		r->next_print++;
+		if (w->skipped) {
+			w->used = w->done = w->skipped = 0;
+			continue;
+		}
+		retire(r, w);
+	}
+}
+
 static void
 on_done(corun_future *fut, void *arg)
 {
@@ -179,14 +199,7 @@ on_done(corun_future *fut, void *arg)
 	if (!r->o->keep_order) {
 		retire(r, w);
 	} else {
-		for (;;) {
-			w = &r->win[(r->next_print - 1) % r->wsize];
-			if (!w->used || !w->done) {
-				break;
-			}
-			r->next_print++;
-			retire(r, w);
-		}
+		retire_in_order(r);
 	}
 	cli_run_pump(r);
 }
@@ -229,6 +242,19 @@ window_has_room(struct cli_run *r)
 	return r->nfreew > 0;
 }
 
+/* --resume: the job w holds was done in an earlier run. */
+static void
+skip_job(struct cli_run *r, struct cli_wslot *w)
+{
+	cli_jobspec_free(&w->js);
+	r->next_seq++;
+	r->nskipped++;
+	if (r->o->keep_order) {
+		w->used = w->done = w->skipped = 1;
+		retire_in_order(r);
+	}
+}
+
 void
 cli_run_pump(struct cli_run *r)
 {
@@ -258,6 +284,10 @@ cli_run_pump(struct cli_run *r)
 			cli_run_stop(r, 0);
 			break;
 		}
+		if (cli_resume_skip(r->resume, r->next_seq)) {
+			skip_job(r, w);
+			continue;
+		}
 		if (r->tmpl.has_slot) {
 			r->nfreenum--;
 		}
@@ -265,7 +295,7 @@ cli_run_pump(struct cli_run *r)
 			r->nfreew--;
 		}
 		r->next_seq++;
-		r->tally.total = r->next_seq - 1;
+		r->tally.total = r->next_seq - 1 - r->nskipped;
 		if ((rc = submit(r, w)) != 0) {
 			cli_warn("cannot submit a job: %s", corun_strerror(rc));
 			cli_jobspec_free(&w->js);

@@ -20,6 +20,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "args-internal.h"
 #include "pipe.h"
 #include "remote-cmd.h"
 #include "run-internal.h"
@@ -272,16 +273,58 @@ run_jobs(struct cli_run *r)
 	return cli_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
 }
 
+/*
+ * --resume, --resume-failed, --retry-failed: read the joblog; for
+ * --retry-failed its failed commands become the only input.
+ */
+static int
+setup_resume(struct cli_run_opts *o, struct cli_resume *rs,
+    struct cli_err *e)
+{
+	int mode = o->retry_failed ? CLI_RESUME_RETRY : o->resume_failed ?
+	    CLI_RESUME_FAILED : o->resume ? CLI_RESUME_ALL : CLI_RESUME_NONE;
+	struct cli_group *g;
+	size_t k;
+	int rc;
+
+	if (mode == CLI_RESUME_NONE) {
+		return 0;
+	}
+	if (o->joblog == NULL || strcmp(o->joblog, "-") == 0) {
+		return cli_errf(e, CORUN_EINVAL, "--resume, --resume-failed "
+		    "and --retry-failed need --joblog FILE");
+	}
+	if ((rc = cli_resume_load(rs, o->joblog + (o->joblog[0] == '+'),
+	    mode, e)) != 0 || mode != CLI_RESUME_RETRY) {
+		return rc;
+	}
+	/* the command line's command and inputs give way to the log's */
+	for (k = 0; k < o->ngroups; k++) {
+		cli_strv_free(&o->groups[k].vals);
+	}
+	o->ngroups = 0;
+	o->cmd = NULL;
+	o->ncmd = 0;
+	if ((g = cli_run_add_group(o, 0, NULL)) == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	g->vals = rs->cmds;
+	memset(&rs->cmds, 0, sizeof(rs->cmds));
+	return 0;
+}
+
 int
 cli_cmd_run(int argc, char **argv)
 {
 	struct cli_run_opts o;
 	struct cli_run r;
 	struct cli_err e;
+	struct cli_resume rs;
 	unsigned p = 1, t = 1, c = 1;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	memset(&rs, 0, sizeof(rs));
 	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
 		fprintf(stderr, "Try `%s run --help'.\n", CLI_PROG);
@@ -303,10 +346,18 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return rc;
 	}
+	if (setup_resume(&o, &rs, &e) != 0) {
+		cli_warn("%s", e.msg);
+		cli_resume_free(&rs);
+		cli_run_opts_free(&o);
+		return CLI_EXIT_ERROR;
+	}
+	r.resume = rs.mode != CLI_RESUME_NONE ? &rs : NULL;
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
 		cli_warn("%s", e.msg);
+		cli_resume_free(&rs);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
@@ -323,7 +374,8 @@ cli_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (o.joblog != NULL) {
-		if (cli_joblog_open(o.joblog, &r.joblog, &e) != 0) {
+		if ((rs.had_header ? cli_joblog_append(o.joblog, &r.joblog,
+		    &e) : cli_joblog_open(o.joblog, &r.joblog, &e)) != 0) {
 			cli_warn("%s", e.msg);
 			rc = CLI_EXIT_ERROR;
 			goto out;
@@ -343,6 +395,7 @@ out:
 	} else {
 		cli_input_close(&r.in);
 	}
+	cli_resume_free(&rs);
 	cli_run_opts_free(&o);
 	return rc;
 }
