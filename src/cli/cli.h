@@ -365,9 +365,24 @@ int cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines);
 /* The --json record of one job (a malloc'd line without newline). */
 char *cli_outcome_json(const struct cli_outcome *oc);
-/* --results DIR: DIR/<seq>/{stdout,stderr,meta.json}. */
-int cli_results_write(const char *dir, const struct cli_outcome *oc,
+/* ---- --results in parallel's layout (results.c) */
+enum { CLI_RESULTS_DIR = 0, CLI_RESULTS_CSV, CLI_RESULTS_TSV,
+    CLI_RESULTS_JSON };
+
+struct cli_results {
+	const char *dir;
+	int kind;		/* CLI_RESULTS_* from dir's ending */
+	FILE *f;		/* the .csv/.tsv/.json file */
+	int header_done;
+};
+
+/* Open (a .csv/.tsv/.json file is created now, truncated). */
+int cli_results_open(struct cli_results *rs, const char *dir,
     struct cli_err *e);
+/* One finished job: DIR/1/V1/.../{seq,stdout,stderr}, or a row. */
+int cli_results_put(struct cli_results *rs, const struct cli_outcome *oc,
+    struct cli_err *e);
+int cli_results_close(struct cli_results *rs);
 /* A joblog row for an outcome. */
 void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 

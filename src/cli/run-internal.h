@@ -56,6 +56,7 @@ struct cli_run {
 	struct cli_tally tally;
 	struct cli_progress prog;
 	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
+	struct cli_results *results;	/* --results, or NULL */
 	uint64_t nskipped;
 };
 

@@ -320,6 +320,7 @@ cli_cmd_run(int argc, char **argv)
 	struct cli_run r;
 	struct cli_err e;
 	struct cli_resume rs;
+	struct cli_results res;
 	unsigned p = 1, t = 1, c = 1;
 	int rc;
 
@@ -381,7 +382,19 @@ cli_cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.results != NULL) {
+		if (cli_results_open(&res, o.results, &e) != 0) {
+			cli_warn("%s", e.msg);
+			rc = CLI_EXIT_ERROR;
+			goto out;
+		}
+		r.results = &res;
+	}
 	rc = run_jobs(&r);
+	if (r.results != NULL && cli_results_close(&res) != 0) {
+		cli_warn("--results: %s: %s", o.results, strerror(errno));
+		rc = CLI_EXIT_ERROR;
+	}
 out:
 	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {
 		cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));

@@ -118,7 +118,8 @@ cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 			printf("%s\n", line);
 			free(line);
 		}
-	} else if (res != NULL && !r->streaming) {
+	} else if (res != NULL && !r->streaming && r->o->results == NULL) {
+		/* with --results, parallel prints nothing of the job */
 		cli_write_tagged(stdout, tag, res->out, res->out_len,
 		    r->o->line_buffer);
 		fflush(stdout);
@@ -145,8 +146,7 @@ cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 		    strlen(cmd) > 60 ? "..." : "", *oc->message ? ": " : "",
 		    oc->message);
 	}
-	if (r->o->results != NULL &&
-	    cli_results_write(r->o->results, oc, &e) != 0) {
+	if (r->results != NULL && cli_results_put(r->results, oc, &e) != 0) {
 		cli_warn("%s", e.msg);
 		r->failed_hard = 1;
 	}
