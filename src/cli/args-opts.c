@@ -87,6 +87,12 @@ static const struct opt opts[] = {
 	{ "fifo", 0, 0, set_flag, OFF(pipe_fifo), 0, 0 },
 	{ "ungroup", 'u', 0, set_flag, OFF(ungroup), 0, 0 },
 	{ "jl", 0, 1, set_str, OFF(joblog), 0, 0 },
+	/* output modes */
+	{ "tagstring", 0, 1, set_str, OFF(tagstring), 0, 0 },
+	{ "tmpdir", 0, 1, set_nonempty, OFF(tmpdir), 0, 0 },
+	{ "files", 0, 0, set_flag, OFF(files), 0, 0 },
+	{ "group", 0, 0, set_flag, OFF(group), 0, 0 },
+	{ "eta", 0, 0, set_flag, OFF(eta), 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },

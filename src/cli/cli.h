@@ -119,6 +119,10 @@ struct cli_run_opts {
 	unsigned pipe_records;	/* -N: records per block with --pipe */
 	const char *header;	/* --header (: or N lines with --pipe) */
 	int resume, resume_failed, retry_failed;	/* resume.c */
+	/* output modes (output.c, progress.c) */
+	const char *tagstring;	/* --tagstring: tag each line with it */
+	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */
+	int files, group, eta;	/* --files, --group, --eta */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -179,6 +183,9 @@ struct cli_cmd {
 int cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
     size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c);
 void cli_cmd_free(struct cli_cmd *c);
+/* w with its placeholders replaced by the plain values (--tagstring). */
+int cli_tmpl_expand_plain(const char *w, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cm_buf *b);
 
 /*
  * Make argv safe for the shell kind's payload: a lone word with shell
@@ -390,6 +397,7 @@ void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
 struct cli_progress {
 	int enabled, bar;
+	int shown;		/* a status line is on the terminal */
 	double t0, last;
 };
 
@@ -400,6 +408,13 @@ void cli_progress_format(char *buf, size_t len, int bar, uint64_t done,
     uint64_t total, int total_known, double elapsed);
 void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
     int total_known, double now, int final);
+/*
+ * Take the status line off the terminal (before job output is printed,
+ * or at an interrupt): the next update draws it again.
+ */
+void cli_progress_clear(struct cli_progress *p);
+/* --files: data into a new file in tmpdir; its name (malloc'd) or NULL. */
+char *cli_files_write(const char *tmpdir, const char *data, size_t len);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 

@@ -207,3 +207,25 @@ cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 		}
 	}
 }
+
+char *
+cli_files_write(const char *tmpdir, const char *data, size_t len)
+{
+	struct cm_buf b = { 0 };
+	char *name;
+	int fd, ok;
+
+	cm_buf_adds(&b, tmpdir != NULL ? tmpdir : "/tmp");
+	if ((name = (cm_buf_adds(&b, "/parXXXXXX.par"), cm_buf_steal(&b))) ==
+	    NULL || (fd = mkstemps(name, 4)) < 0) {
+		free(name);
+		return NULL;
+	}
+	ok = len == 0 || write(fd, data, len) == (ssize_t)len;
+	if (close(fd) != 0 || !ok) {
+		unlink(name);
+		free(name);
+		return NULL;
+	}
+	return name;
+}

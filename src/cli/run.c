@@ -59,8 +59,9 @@ on_output(void *arg, uint64_t tag, int stream, const char *data, size_t len)
 	const struct cli_wslot *w = &r->win[tag];
 	FILE *f = stream == 1 ? stdout : stderr;
 
-	(void)cli_write_tagged(f, r->o->tag ? w->js.tagstr : NULL, data, len,
-	    1);
+	cli_progress_clear(&r->prog);
+	(void)cli_write_tagged(f, r->o->tag || r->o->tagstring ?
+	    w->js.tagstr : NULL, data, len, !r->o->ungroup);
 	fflush(f);
 }
 
@@ -105,7 +106,8 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	 * --line-buffer streams lines as jobs write them, as GNU parallel
 	 * does; with -k or --json output still goes whole, in its place.
 	 */
-	r->streaming = o->line_buffer && !o->keep_order && !o->json;
+	r->streaming = (o->line_buffer || o->ungroup) && !o->keep_order &&
+	    !o->json && !o->files && o->results == NULL;
 	if (r->streaming) {
 		po->on_output = on_output;
 		po->output_arg = r;
@@ -257,15 +259,20 @@ run_jobs(struct cli_run *r)
 		return rc;
 	}
 	cli_run_watch(r);
-	cli_progress_init(&r->prog, r->o->bar, r->o->progress,
+	cli_progress_init(&r->prog, r->o->bar, r->o->progress || r->o->eta,
 	    corun_loop_time(r->loop));
 	r->next_seq = r->next_print = 1;
 	cli_run_pump(r);
 	if (!r->finished) {
 		corun_loop_run_forever(r->loop);
 	}
-	cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
-	    corun_loop_time(r->loop), 1);
+	if (r->signo != 0) {
+		/* interrupted: no stale status line under the prompt */
+		cli_progress_clear(&r->prog);
+	} else {
+		cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1,
+		    1, corun_loop_time(r->loop), 1);
+	}
 	run_end(r);
 	if (r->failed_hard && r->signo == 0) {
 		return CLI_EXIT_ERROR;

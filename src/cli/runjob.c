@@ -47,6 +47,14 @@ job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
 			rc = cm_buf_adds(&b, args[i]);
 		}
 	}
+	if (rc == 0 && r->o->tagstring != NULL) {
+		b.len = 0;
+		rc = cli_tmpl_expand_plain(r->o->tagstring, args,
+		    r->in.ngroups, seq, slot, &b);
+		if (b.p != NULL) {
+			b.p[b.len] = '\0';
+		}
+	}
 	js->tagstr = cm_buf_steal(&b);
 	if (rc == 0 && (js->payload == NULL || js->cmdline == NULL ||
 	    js->kind == NULL || js->tagstr == NULL)) {
@@ -108,12 +116,27 @@ void
 cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 {
 	const struct corun_job_result *res = oc->res;
-	const char *tag = r->o->tag ? oc->js->tagstr : NULL;
+	const char *tag = r->o->tag || r->o->tagstring ? oc->js->tagstr :
+	    NULL;
 	struct cli_logrow row;
 	struct cli_err e;
 	char *line;
 
-	if (r->o->json) {
+	cli_progress_clear(&r->prog);
+	if (r->o->files && res != NULL && !r->o->json &&
+	    r->o->results == NULL) {
+		/* --files: the name of a file holding the job's stdout */
+		if ((line = cli_files_write(r->o->tmpdir, res->out,
+		    res->out_len)) == NULL) {
+			cli_warn("--files: %s: %s", r->o->tmpdir ?
+			    r->o->tmpdir : "/tmp", strerror(errno));
+			r->failed_hard = 1;
+		} else {
+			cli_write_tagged(stdout, tag, line, strlen(line), 0);
+			fputc('\n', stdout);
+			free(line);
+		}
+	} else if (r->o->json) {
 		if ((line = cli_outcome_json(oc)) != NULL) {
 			printf("%s\n", line);
 			free(line);

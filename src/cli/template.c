@@ -240,6 +240,16 @@ expand_word(const struct cli_tmpl *t, const char *w, const char *const *args,
 	return rc;
 }
 
+int
+cli_tmpl_expand_plain(const char *w, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot, struct cm_buf *b)
+{
+	struct cli_tmpl t;
+
+	memset(&t, 0, sizeof(t));
+	return expand_word(&t, w, args, nargs, seq, slot, b);
+}
+
 /*
  * In words mode a word that is exactly {} (or {.} ...) with several groups
  * becomes one argument per group, as GNU parallel passes them.
