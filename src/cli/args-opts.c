@@ -14,7 +14,7 @@
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -93,6 +93,15 @@ static const struct opt opts[] = {
 	{ "files", 0, 0, set_flag, OFF(files), 0, 0 },
 	{ "group", 0, 0, set_flag, OFF(group), 0, 0 },
 	{ "eta", 0, 0, set_flag, OFF(eta), 0, 0 },
+	/* --semaphore (sem.c) */
+	{ "semaphore", 0, 0, set_flag, OFF(semaphore), 0, 0 },
+	{ "id", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "semaphorename", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "fg", 0, 0, set_flag, OFF(sem_fg), 0, 0 },
+	{ "bg", 0, 0, set_flag, OFF(sem_bg), 0, 0 },
+	{ "wait", 0, 0, set_flag, OFF(sem_wait), 0, 0 },
+	{ "st", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	{ "semaphoretimeout", 0, 1, opt_sem_timeout, 0, 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
@@ -353,6 +362,20 @@ opt_remote_timeout(struct cli_run_opts *o, const struct opt *op,
 		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
 		    "of seconds from 0.1 to 86400", name, v);
 	}
+	return 0;
+}
+
+static int
+opt_sem_timeout(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	int neg = v[0] == '-';
+
+	if (cli_parse_double(v + neg, &o->sem_timeout) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds", name, v);
+	}
+	o->sem_timeout = neg ? -o->sem_timeout : o->sem_timeout;
 	return 0;
 }
 

@@ -123,6 +123,10 @@ struct cli_run_opts {
 	const char *tagstring;	/* --tagstring: tag each line with it */
 	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */
 	int files, group, eta;	/* --files, --group, --eta */
+	/* --semaphore (sem.c) */
+	int semaphore, sem_fg, sem_bg, sem_wait;
+	const char *sem_id;	/* --id / --semaphorename */
+	double sem_timeout;	/* --st: > 0 take anyway, < 0 give up */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -419,6 +423,10 @@ char *cli_files_write(const char *tmpdir, const char *data, size_t len);
 /* ---- commands (run.c, main.c) -------------------------------------- */
 
 int cli_cmd_run(int argc, char **argv);
+/* `corun sem ...`: `corun run --semaphore ...` (sem.c). */
+int cli_cmd_sem(int argc, char **argv);
+/* --semaphore: take a slot of the named semaphore, run the command. */
+int cli_sem_run(const struct cli_run_opts *o);
 void cli_usage(FILE *f);
 
 #endif /* CORUN_CLI_H */

@@ -22,6 +22,8 @@ struct cli_subcmd {
 
 static const struct cli_subcmd subcmds[] = {
 	{ "run", cli_cmd_run, "run [options] command [arg ...] ::: value ..." },
+	{ "sem", cli_cmd_sem, "sem [--id NAME] [-j N] [--fg] command | "
+	    "--wait" },
 	{ "compare", cli_cmd_compare, "compare [--workload W] [--count N] "
 	    "[--models LIST] [-j N] [--json|--csv] [--svg F] [--png F]" },
 	{ "submit", cli_cmd_submit, "submit [options] command [arg ...] | "

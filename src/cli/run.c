@@ -348,6 +348,11 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return 0;
 	}
+	if (o.semaphore) {
+		rc = cli_sem_run(&o);
+		cli_run_opts_free(&o);
+		return rc;
+	}
 	if (o.pipe || o.pipepart) {
 		/* apart from the pool: pipe.c spawns the jobs itself */
 		rc = cli_pipe_run(&o);
