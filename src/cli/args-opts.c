@@ -11,10 +11,11 @@
 
 #include "cli.h"
 #include "args-internal.h"
+#include "pipe.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout, opt_delay, opt_memfree, opt_nice;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -102,6 +103,10 @@ static const struct opt opts[] = {
 	{ "wait", 0, 0, set_flag, OFF(sem_wait), 0, 0 },
 	{ "st", 0, 1, opt_sem_timeout, 0, 0, 0 },
 	{ "semaphoretimeout", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	/* pacing (pace.c) */
+	{ "delay", 0, 1, opt_delay, 0, 0, 0 },
+	{ "memfree", 0, 1, opt_memfree, 0, 0, 0 },
+	{ "nice", 0, 1, opt_nice, 0, 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
@@ -376,6 +381,44 @@ opt_sem_timeout(struct cli_run_opts *o, const struct opt *op,
 		    "of seconds", name, v);
 	}
 	o->sem_timeout = neg ? -o->sem_timeout : o->sem_timeout;
+	return 0;
+}
+
+static int
+opt_delay(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_duration(v, &o->delay) != 0 || o->delay > 1e9) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a duration "
+		    "(seconds, or with s, m, h, d)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_memfree(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_size(v, &o->memfree) != 0 || o->memfree < 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a size "
+		    "(e.g. 1G, 500M)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_nice(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	unsigned long long n;
+	int neg = v[0] == '-';
+
+	if (cli_parse_uint(v + neg, 20, &n) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
+		    "niceness from -20 to 19", name, v);
+	}
+	o->nice = neg ? -(int)n : (int)n;
+	o->nice_set = 1;
 	return 0;
 }
 

@@ -127,6 +127,9 @@ struct cli_run_opts {
 	int semaphore, sem_fg, sem_bg, sem_wait;
 	const char *sem_id;	/* --id / --semaphorename */
 	double sem_timeout;	/* --st: > 0 take anyway, < 0 give up */
+	/* pacing (pace.c) */
+	double delay, memfree;	/* --delay secs, --memfree bytes */
+	int nice, nice_set;	/* --nice n */
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -419,6 +422,27 @@ void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
 void cli_progress_clear(struct cli_progress *p);
 /* --files: data into a new file in tmpdir; its name (malloc'd) or NULL. */
 char *cli_files_write(const char *tmpdir, const char *data, size_t len);
+
+/* ---- pacing (pace.c) ------------------------------------------------ */
+
+struct cli_pace {
+	double delay;		/* --delay: seconds between starts */
+	double memfree;		/* --memfree: bytes, 0 = off */
+	int started;
+	double last_start;
+};
+
+/* Seconds with an optional s, m, h or d suffix (--delay 1.5, 2m). */
+int cli_parse_duration(const char *s, double *out);
+/* MemAvailable in bytes, or -1 when /proc/meminfo does not say. */
+long long cli_mem_available(void);
+/*
+ * Whether a job may start at now (avail: cli_mem_available(), or -1
+ * when --memfree is off); if not, *retry_in says when to ask again.
+ */
+int cli_pace_ok(const struct cli_pace *p, double now, long long avail,
+    double *retry_in);
+void cli_pace_started(struct cli_pace *p, double now);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 

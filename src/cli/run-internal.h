@@ -57,6 +57,8 @@ struct cli_run {
 	struct cli_progress prog;
 	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
 	struct cli_results *results;	/* --results, or NULL */
+	struct cli_pace pace;		/* --delay, --memfree */
+	corun_handle *pace_timer;	/* a pump to come, when paced */
 	uint64_t nskipped;
 };
 

@@ -242,6 +242,33 @@ window_has_room(struct cli_run *r)
 	return r->nfreew > 0;
 }
 
+static void
+on_pace(void *arg)
+{
+	struct cli_run *r = arg;
+
+	corun_handle_release(r->pace_timer);
+	r->pace_timer = NULL;
+	cli_run_pump(r);
+}
+
+/* --delay, --memfree: may a job start now?  If not, pump again later. */
+static int
+pace_allows(struct cli_run *r)
+{
+	double retry, now = corun_loop_time(r->loop);
+	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
+
+	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
+		return 1;
+	}
+	if (r->pace_timer == NULL) {
+		(void)corun_call_later(r->loop, retry, on_pace, r,
+		    &r->pace_timer);
+	}
+	return 0;
+}
+
 /* --resume: the job w holds was done in an earlier run. */
 static void
 skip_job(struct cli_run *r, struct cli_wslot *w)
@@ -264,7 +291,8 @@ cli_run_pump(struct cli_run *r)
 	size_t i;
 	int rc;
 
-	while (!r->stopping && !r->eof && window_has_room(r)) {
+	while (!r->stopping && !r->eof && window_has_room(r) &&
+	    pace_allows(r)) {
 		slot = r->tmpl.has_slot ? r->freenum[r->nfreenum - 1] : 0;
 		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
 		    r->freew[r->nfreew - 1];
@@ -296,6 +324,7 @@ cli_run_pump(struct cli_run *r)
 		}
 		r->next_seq++;
 		r->tally.total = r->next_seq - 1 - r->nskipped;
+		cli_pace_started(&r->pace, corun_loop_time(r->loop));
 		if ((rc = submit(r, w)) != 0) {
 			cli_warn("cannot submit a job: %s", corun_strerror(rc));
 			cli_jobspec_free(&w->js);

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <corun/future.h>
 #include <corun/loop.h>
@@ -266,6 +267,11 @@ run_jobs(struct cli_run *r)
 	if (!r->finished) {
 		corun_loop_run_forever(r->loop);
 	}
+	if (r->pace_timer != NULL) {
+		(void)corun_handle_cancel(r->pace_timer);
+		corun_handle_release(r->pace_timer);
+		r->pace_timer = NULL;
+	}
 	if (r->signo != 0) {
 		/* interrupted: no stale status line under the prompt */
 		cli_progress_clear(&r->prog);
@@ -348,6 +354,9 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return 0;
 	}
+	if (o.nice_set && setpriority(PRIO_PROCESS, 0, o.nice) != 0) {
+		cli_warn("--nice %d: %s", o.nice, strerror(errno));
+	}
 	if (o.semaphore) {
 		rc = cli_sem_run(&o);
 		cli_run_opts_free(&o);
@@ -366,6 +375,8 @@ cli_cmd_run(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	r.resume = rs.mode != CLI_RESUME_NONE ? &rs : NULL;
+	r.pace.delay = o.delay;
+	r.pace.memfree = o.memfree;
 	r.o = &o;
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
