@@ -15,7 +15,7 @@
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout, opt_delay, opt_memfree, opt_nice;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout, opt_delay, opt_memfree, opt_nice, opt_trc;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -107,6 +107,18 @@ static const struct opt opts[] = {
 	{ "delay", 0, 1, opt_delay, 0, 0, 0 },
 	{ "memfree", 0, 1, opt_memfree, 0, 0, 0 },
 	{ "nice", 0, 1, opt_nice, 0, 0, 0 },
+	/* remote logins (sshlogin.c) */
+	{ "sshlogin", 'S', 1, push_nonempty, OFF(sshlogins), 0, 0 },
+	{ "sshloginfile", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "slf", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "ssh", 0, 1, set_nonempty, OFF(ssh), 0, 0 },
+	{ "transfer", 0, 0, set_flag, OFF(transfer), 0, 0 },
+	{ "transferfile", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "tf", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "return", 0, 1, push_nonempty, OFF(returns), 0, 0 },
+	{ "cleanup", 0, 0, set_flag, OFF(cleanup), 0, 0 },
+	{ "trc", 0, 1, opt_trc, 0, 0, 0 },
+	{ "nonall", 0, 0, set_flag, OFF(nonall), 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
@@ -133,6 +145,9 @@ cli_run_usage(FILE *f)
 "                 [--block size] [--cat | --fifo] [--header lines]\n"
 "                 [--recend str] [--recstart str] [--regexp]\n"
 "                 [--round-robin] command\n"
+"       corun run [options] -S [n/]host|:[,...] [--sshloginfile file]\n"
+"                 [--ssh command] [--transfer | --transferfile file]\n"
+"                 [--return file] [--cleanup] [--trc file] [--nonall] ...\n"
 "       corun sem [--id name] [-j n] [--fg | --bg] [--st secs]\n"
 "                 command | --wait\n"
 "       corun run [options] --jobs-file file|-\n"
@@ -184,6 +199,9 @@ cli_run_opts_free(struct cli_run_opts *o)
 	cli_strv_free(&o->load);
 	cli_strv_free(&o->worker_cmds);
 	cli_strv_free(&o->worker_hosts);
+	cli_strv_free(&o->sshlogins);
+	cli_strv_free(&o->sshloginfiles);
+	cli_strv_free(&o->returns);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -392,6 +410,19 @@ opt_sem_timeout(struct cli_run_opts *o, const struct opt *op,
 	}
 	o->sem_timeout = neg ? -o->sem_timeout : o->sem_timeout;
 	return 0;
+}
+
+/* --trc FILE: --transfer --return FILE --cleanup */
+static int
+opt_trc(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (*v == '\0') {
+		return cli_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	o->transfer = o->cleanup = 1;
+	return cli_strv_push(&o->returns, v) ? cli_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
 }
 
 static int

@@ -130,6 +130,11 @@ struct cli_run_opts {
 	/* pacing (pace.c) */
 	double delay, memfree;	/* --delay secs, --memfree bytes */
 	int nice, nice_set;	/* --nice n */
+	/* remote logins (sshlogin.c) */
+	struct cli_strv sshlogins, sshloginfiles, returns;
+	const char *ssh;	/* --ssh: the ssh command (default "ssh") */
+	const char *transfer_file;	/* --transferfile (--transfer: {}) */
+	int transfer, cleanup, nonall;
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -225,6 +230,7 @@ struct cli_jobspec {
 	double timeout;		/* < 0: use the default */
 	int retries;		/* < 0: use the default */
 	unsigned slot;		/* {%} slot, 0 if unused */
+	int login;		/* -S: index + 1 of its login, 0 if none */
 };
 
 void cli_jobspec_free(struct cli_jobspec *js);
@@ -443,6 +449,36 @@ long long cli_mem_available(void);
 int cli_pace_ok(const struct cli_pace *p, double now, long long avail,
     double *retry_in);
 void cli_pace_started(struct cli_pace *p, double now);
+
+/* ---- remote logins (sshlogin.c) ------------------------------------- */
+
+struct cli_login {
+	char *host;		/* as given after N/: user@host, or ":" */
+	unsigned slots, busy;
+	int local;		/* ":": this machine */
+};
+
+struct cli_logins {
+	struct cli_login *v;
+	size_t n, next;
+	unsigned total;		/* the slots of all of them */
+};
+
+/* The logins of -S and --sshloginfile (none: n == 0). */
+int cli_logins_init(struct cli_logins *l, const struct cli_run_opts *o,
+    struct cli_err *e);
+void cli_logins_free(struct cli_logins *l);
+/* A login with a free slot, taken (round robin), or -1. */
+int cli_logins_pick(struct cli_logins *l);
+void cli_logins_release(struct cli_logins *l, int i);
+/*
+ * The local shell script that runs cmdline on lg through ssh (a command
+ * line, e.g. "ssh -F cfg"), with its --transfer file (or NULL), its
+ * --return files and --cleanup; malloc'd, NULL when out of memory.
+ */
+char *cli_login_script(const struct cli_login *lg, const char *ssh,
+    const char *cmdline, const char *transfer_file,
+    const struct cli_strv *returns, int cleanup);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 

@@ -59,6 +59,7 @@ struct cli_run {
 	struct cli_results *results;	/* --results, or NULL */
 	struct cli_pace pace;		/* --delay, --memfree */
 	corun_handle *pace_timer;	/* a pump to come, when paced */
+	struct cli_logins logins;	/* -S, --sshloginfile */
 	uint64_t nskipped;
 };
 

@@ -155,6 +155,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	if (w->js.slot != 0) {
 		r->freenum[r->nfreenum++] = w->js.slot;
 	}
+	cli_logins_release(&r->logins, w->js.login - 1);
 	cli_jobspec_free(&w->js);
 	w->used = w->done = 0;
 	if (!r->o->keep_order) {

@@ -326,6 +326,43 @@ setup_resume(struct cli_run_opts *o, struct cli_resume *rs,
 	return 0;
 }
 
+/*
+ * -S: as many jobs at once as the logins have slots; --nonall: one job
+ * per login, without input.
+ */
+static int
+setup_logins(struct cli_run_opts *o, const struct cli_logins *l,
+    struct cli_err *e)
+{
+	struct cli_group *g;
+	size_t k;
+
+	if (l->n == 0) {
+		if (o->nonall) {
+			return cli_errf(e, CORUN_EINVAL, "--nonall needs "
+			    "--sshlogin");
+		}
+		return 0;
+	}
+	o->jobs = l->total;
+	if (!o->nonall) {
+		return 0;
+	}
+	for (k = 0; k < o->ngroups; k++) {
+		cli_strv_free(&o->groups[k].vals);
+	}
+	o->ngroups = 0;
+	if ((g = cli_run_add_group(o, 0, NULL)) == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	for (k = 0; k < l->n; k++) {
+		if (cli_strv_push(&g->vals, l->v[k].host) != 0) {
+			return cli_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
 int
 cli_cmd_run(int argc, char **argv)
 {
@@ -374,6 +411,14 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
+	if (cli_logins_init(&r.logins, &o, &e) != 0 ||
+	    setup_logins(&o, &r.logins, &e) != 0) {
+		cli_warn("%s", e.msg);
+		cli_logins_free(&r.logins);
+		cli_resume_free(&rs);
+		cli_run_opts_free(&o);
+		return CLI_EXIT_ERROR;
+	}
 	r.resume = rs.mode != CLI_RESUME_NONE ? &rs : NULL;
 	r.pace.delay = o.delay;
 	r.pace.memfree = o.memfree;
@@ -381,6 +426,7 @@ cli_cmd_run(int argc, char **argv)
 	r.tally.last_fail_exit = -1;
 	if (cli_run_open_sources(&r, &e) != 0) {
 		cli_warn("%s", e.msg);
+		cli_logins_free(&r.logins);
 		cli_resume_free(&rs);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
@@ -432,6 +478,7 @@ out:
 		cli_input_close(&r.in);
 	}
 	cli_resume_free(&rs);
+	cli_logins_free(&r.logins);
 	cli_run_opts_free(&o);
 	return rc;
 }

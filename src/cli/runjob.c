@@ -13,6 +13,72 @@
 
 #include "run-internal.h"
 
+/* A placeholder string expanded with the job's values, or NULL. */
+static char *
+expand_plain(struct cli_run *r, const char *w, const char *const *args,
+    uint64_t seq, unsigned slot)
+{
+	struct cm_buf b = { 0 };
+
+	if (cli_tmpl_expand_plain(w, args, r->in.ngroups, seq, slot, &b) !=
+	    0 || cm_buf_adds(&b, "") != 0) {
+		cm_buf_free(&b);
+		return NULL;
+	}
+	return cm_buf_steal(&b);
+}
+
+/*
+ * -S: bind the job to a login with a free slot (--nonall: the seq-th);
+ * on a remote one, c becomes the ssh script that runs it there.
+ */
+static int
+to_login(struct cli_run *r, const char *const *args, uint64_t seq,
+    unsigned slot, struct cli_jobspec *js, struct cli_cmd *c)
+{
+	const struct cli_run_opts *o = r->o;
+	struct cli_strv rets = { 0 };
+	char *tf = NULL, *script = NULL;
+	int i, rc = CORUN_ENOMEM;
+	size_t k;
+
+	if (o->nonall) {
+		i = (int)((seq - 1) % r->logins.n);
+		r->logins.v[i].busy++;
+	} else if ((i = cli_logins_pick(&r->logins)) < 0) {
+		/* more jobs queued than slots: the next login in turn */
+		i = (int)(r->logins.next++ % r->logins.n);
+		r->logins.v[i].busy++;
+	}
+	js->login = i + 1;
+	if (r->logins.v[i].local || js->cmdline == NULL) {
+		return js->cmdline == NULL ? CORUN_ENOMEM : 0;
+	}
+	if (o->transfer || o->transfer_file) {
+		tf = expand_plain(r, o->transfer_file ? o->transfer_file :
+		    "{}", args, seq, slot);
+	}
+	for (k = 0; k < o->returns.n; k++) {
+		char *x = expand_plain(r, o->returns.v[k], args, seq, slot);
+
+		if (x == NULL || cli_strv_take(&rets, x) != 0) {
+			goto out;
+		}
+	}
+	script = cli_login_script(&r->logins.v[i], o->ssh ? o->ssh : "ssh",
+	    js->cmdline, tf, &rets, o->cleanup);
+	if (script != NULL) {
+		cli_cmd_free(c);
+		memset(c, 0, sizeof(*c));
+		c->shell = 1;
+		rc = cli_strv_take(&c->argv, script);
+	}
+out:
+	free(tf);
+	cli_strv_free(&rets);
+	return rc;
+}
+
 /* Build the job for one input tuple. */
 static int
 job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
@@ -28,14 +94,20 @@ job_from_args(struct cli_run *r, const char *const *args, uint64_t seq,
 	js->slot = slot;
 	js->timeout = -1;
 	js->retries = -1;
-	if ((rc = cli_tmpl_expand(&r->tmpl, args, r->in.ngroups, seq, slot,
+	if ((rc = cli_tmpl_expand(&r->tmpl, args, r->o->nonall ? 0 :
+	    r->in.ngroups, seq, slot, &c)) != 0) {
+		return rc;
+	}
+	js->cmdline = cli_cmd_line(&c);
+	if (r->logins.n > 0 && (rc = to_login(r, args, seq, slot, js,
 	    &c)) != 0) {
+		cli_cmd_free(&c);
+		cli_jobspec_free(js);
 		return rc;
 	}
 	rc = cli_shell_payload(&c, NULL, &b);
 	js->len = b.len;
 	js->payload = cm_buf_steal(&b);
-	js->cmdline = cli_cmd_line(&c);
 	js->kind = strdup("shell");
 	cli_cmd_free(&c);
 	for (i = 0; i < r->in.ngroups && rc == 0; i++) {
