@@ -483,8 +483,6 @@ char *cli_login_script(const struct cli_login *lg, const char *ssh,
 /* ---- commands (run.c, main.c) -------------------------------------- */
 
 int cli_cmd_run(int argc, char **argv);
-/* `corun sem ...`: `corun run --semaphore ...` (sem.c). */
-int cli_cmd_sem(int argc, char **argv);
 /* --semaphore: take a slot of the named semaphore, run the command. */
 int cli_sem_run(const struct cli_run_opts *o);
 void cli_usage(FILE *f);

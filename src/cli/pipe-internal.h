@@ -54,6 +54,37 @@ struct cli_prun {
 	struct cli_tally tally;
 };
 
+/* Blocks read and not yet given to a job. */
+struct cli_pqueue {
+	struct cli_pblock *b;
+	size_t head, n, cap;
+};
+
+/* --pipe: stdin in parallel's rounds; --pipepart: the split points. */
+struct cli_psrc {
+	struct cli_split split;
+	int fd, eof, done;
+	char *buf;
+	size_t cap, rs, len, want;
+	double bs;
+	struct cli_header hspec;
+	int has_hdr;
+	int hdr_done;
+	struct cm_buf hdr;
+	off_t *pos;
+	size_t npos, ipos;
+	struct cli_pqueue q;
+};
+
+int cli_pqueue_empty(const struct cli_pqueue *q);
+/* Set s up from r->o (the header of --pipepart read): 0 or e told. */
+int cli_psrc_open(struct cli_prun *r, struct cli_psrc *s, struct cli_err *e);
+void cli_psrc_close(struct cli_psrc *s);
+/* Standard input is readable: one read, blocks queued at a round's end. */
+int cli_psrc_read(struct cli_prun *r, struct cli_psrc *s);
+/* --pipepart: queue the next part (done set after the last). */
+void cli_psrc_part(struct cli_psrc *s);
+
 /* Start a job for blk (taken) as number seq in a free slot: 0 or -1. */
 int cli_pjob_start(struct cli_prun *r, struct cli_pjob *j,
     struct cli_pblock *blk, uint64_t seq);

@@ -22,209 +22,6 @@
 
 #include "pipe-internal.h"
 
-#define TWO_GB 2147483647.0
-
-/* Blocks read and not yet given to a job. */
-struct pqueue {
-	struct cli_pblock *b;
-	size_t head, n, cap;
-};
-
-/* --pipe: stdin in parallel's rounds; --pipepart: the split points. */
-struct psrc {
-	struct cli_split split;
-	int fd, eof, done;
-	char *buf;
-	size_t cap, rs, len, want;
-	double bs;
-	struct cli_header hspec;
-	int has_hdr;
-	int hdr_done;
-	struct cm_buf hdr;
-	off_t *pos;
-	size_t npos, ipos;
-	struct pqueue q;
-};
-
-static int
-q_push(struct pqueue *q, const struct cli_pblock *b)
-{
-	if (q->head > 0 && q->head == q->n) {
-		q->head = q->n = 0;
-	}
-	if (q->n == q->cap) {
-		size_t nc = q->cap ? q->cap * 2 : 16;
-		struct cli_pblock *nb = realloc(q->b, nc * sizeof(*nb));
-
-		if (nb == NULL) {
-			return -1;
-		}
-		q->b = nb;
-		q->cap = nc;
-	}
-	q->b[q->n++] = *b;
-	return 0;
-}
-
-static int
-q_empty(const struct pqueue *q)
-{
-	return q->head == q->n;
-}
-
-/* Room for len + want + 1 bytes. */
-static int
-src_room(struct psrc *s)
-{
-	size_t need = s->len + s->want + 1;
-	char *nb;
-
-	if (need <= s->cap) {
-		return 0;
-	}
-	if ((nb = realloc(s->buf, need)) == NULL) {
-		return -1;
-	}
-	s->buf = nb;
-	s->cap = need;
-	return 0;
-}
-
-/* A new round: what is left moves to the front, read up to a block. */
-static int
-src_round(struct psrc *s)
-{
-	size_t bs = (size_t)s->bs;
-
-	if (s->rs > 0) {
-		memmove(s->buf, s->buf + s->rs, s->len - s->rs);
-		s->len -= s->rs;
-		s->rs = 0;
-	}
-	s->want = bs - s->len % bs;
-	return src_room(s);
-}
-
-/* Take buf[rs..rs+end) as a block. */
-static int
-src_take(struct psrc *s, size_t end)
-{
-	struct cli_pblock b = { 0 };
-
-	if (s->rs == 0 && s->split.records == 0) {
-		/* the whole buffer's front: hand it over, copy the rest */
-		char *nb = malloc(s->cap);
-
-		if (nb == NULL) {
-			return -1;
-		}
-		memcpy(nb, s->buf + end, s->len - end);
-		b.p = s->buf;
-		b.len = end;
-		s->buf = nb;
-		s->len -= end;
-		return q_push(&s->q, &b);
-	}
-	if ((b.p = malloc(end ? end : 1)) == NULL) {
-		return -1;
-	}
-	memcpy(b.p, s->buf + s->rs, end);
-	b.len = end;
-	s->rs += end;
-	return q_push(&s->q, &b);
-}
-
-/* The end of a round: parallel's pass(), then the rest at eof. */
-static int
-src_pass(struct psrc *s)
-{
-	int any = 0;
-	size_t end;
-
-	while ((end = cli_split_pass(&s->split, s->buf + s->rs,
-	    s->len - s->rs, s->eof)) > 0) {
-		if (src_take(s, end) != 0) {
-			return -1;
-		}
-		any = 1;
-		if (s->split.records == 0) {
-			break;
-		}
-	}
-	if (s->eof) {
-		s->done = 1;
-		return s->len > s->rs ? src_take(s, s->len - s->rs) : 0;
-	}
-	if (!any && s->bs < TWO_GB) {
-		double old = s->bs;
-
-		s->bs = fmin(ceil(s->bs * 1.3 + 1), TWO_GB);
-		cli_warn("A record was longer than %.0f. Increasing to "
-		    "--blocksize %.0f.", old, s->bs);
-	}
-	return src_round(s);
-}
-
-/* The header lines, before the first round. */
-static int
-src_header(struct cli_prun *r, struct psrc *s)
-{
-	int complete;
-	size_t h = cli_header_len(&s->hspec, s->buf, s->len, &complete);
-
-	if (!complete && !s->eof) {
-		s->want = (size_t)s->bs;
-		return src_room(s);
-	}
-	s->hdr_done = 1;
-	cm_buf_add(&s->hdr, s->buf, h);
-	r->hdr = s->hdr.p;
-	r->hlen = h;
-	s->rs = h;
-	return s->eof ? src_pass(s) : src_round(s);
-}
-
-/* stdin is readable: one read, and the end of a round if it is one. */
-static int
-src_read(struct cli_prun *r, struct psrc *s)
-{
-	ssize_t n = read(s->fd, s->buf + s->len, s->want);
-
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN) {
-			return 0;
-		}
-		cli_warn("--pipe: reading stdin: %s", strerror(errno));
-		s->eof = 1;
-		n = 0;
-	}
-	if (n == 0) {
-		s->eof = 1;
-	}
-	s->len += (size_t)n;
-	s->want -= (size_t)n;
-	if (!s->hdr_done) {
-		return src_header(r, s);
-	}
-	return s->want == 0 || s->eof ? src_pass(s) : 0;
-}
-
-/* --pipepart: the next part of the file, queued. */
-static void
-src_part(struct psrc *s)
-{
-	struct cli_pblock b = { 0 };
-
-	if (s->ipos + 1 >= s->npos) {
-		s->done = 1;
-		return;
-	}
-	b.foff = s->pos[s->ipos];
-	b.flen = s->pos[s->ipos + 1] - b.foff;
-	s->ipos++;
-	(void)q_push(&s->q, &b);
-}
-
 /* ---- the loop -------------------------------------------------------- */
 
 struct pwatch {
@@ -281,12 +78,12 @@ hungry_job(struct cli_prun *r)
 
 /* Give queued blocks to jobs: 0, or -1 when a job cannot start. */
 static int
-dispatch(struct cli_prun *r, struct psrc *s)
+dispatch(struct cli_prun *r, struct cli_psrc *s)
 {
 	struct cli_pjob *j;
 	int start = 1;
 
-	while (!q_empty(&s->q)) {
+	while (!cli_pqueue_empty(&s->q)) {
 		struct cli_pblock *b = &s->q.b[s->q.head];
 
 		if (r->o->round_robin) {
@@ -332,14 +129,14 @@ watch(struct pollfd *pf, struct pwatch *pw, size_t *n, int fd, short ev,
 
 /* The descriptors to wait on; *fifo set when a --fifo awaits its reader. */
 static size_t
-build_poll(struct cli_prun *r, struct psrc *s, struct pollfd *pf,
+build_poll(struct cli_prun *r, struct cli_psrc *s, struct pollfd *pf,
     struct pwatch *pw, int *fifo)
 {
 	size_t n = 0;
 	unsigned k;
 
 	*fifo = 0;
-	if (s->fd >= 0 && !s->done && q_empty(&s->q)) {
+	if (s->fd >= 0 && !s->done && cli_pqueue_empty(&s->q)) {
 		watch(pf, pw, &n, s->fd, POLLIN, NULL, 0);
 	}
 	for (k = 0; k < r->jobs; k++) {
@@ -410,7 +207,7 @@ sweep(struct cli_prun *r)
 }
 
 static int
-loop(struct cli_prun *r, struct psrc *s)
+loop(struct cli_prun *r, struct cli_psrc *s)
 {
 	size_t cap = 1 + 4 * (size_t)r->jobs, n, k;
 	struct pollfd *pf = calloc(cap, sizeof(*pf));
@@ -419,17 +216,17 @@ loop(struct cli_prun *r, struct psrc *s)
 
 	while (rc == 0 && pf != NULL && pw != NULL) {
 		do {
-			if (s->fd < 0 && q_empty(&s->q) && !s->done) {
-				src_part(s);
+			if (s->fd < 0 && cli_pqueue_empty(&s->q) && !s->done) {
+				cli_psrc_part(s);
 			}
 			if ((rc = dispatch(r, s)) != 0) {
 				break;
 			}
-		} while (s->fd < 0 && q_empty(&s->q) && !s->done);
+		} while (s->fd < 0 && cli_pqueue_empty(&s->q) && !s->done);
 		if (rc != 0) {
 			break;
 		}
-		if (s->done && q_empty(&s->q) && !running(r)) {
+		if (s->done && cli_pqueue_empty(&s->q) && !running(r)) {
 			break;
 		}
 		n = build_poll(r, s, pf, pw, &fifo);
@@ -444,7 +241,7 @@ loop(struct cli_prun *r, struct psrc *s)
 				continue;
 			}
 			if (j == NULL) {
-				rc = src_read(r, s);
+				rc = cli_psrc_read(r, s);
 			} else if (pw[k].what == 0) {
 				cli_pjob_write(r, j);
 			} else if (pw[k].what == 3) {
@@ -460,118 +257,6 @@ loop(struct cli_prun *r, struct psrc *s)
 	return rc;
 }
 
-/* ---- setup ----------------------------------------------------------- */
-
-/* --pipepart -a FILE: its header and split points. */
-static int
-src_open_part(struct cli_prun *r, struct psrc *s, struct cli_err *e)
-{
-	const struct cli_run_opts *o = r->o;
-	const char *path = o->groups[0].path;
-	struct stat st;
-	int complete;
-	size_t h = 0;
-
-	if ((r->ffd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		return cli_errf(e, CORUN_EINVAL, "--pipepart: %s: %s", path,
-		    strerror(errno));
-	}
-	if (fstat(r->ffd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		return cli_errf(e, CORUN_EINVAL, "--pipepart only works on "
-		    "seekable files, not streams/pipes: %s is not a seekable "
-		    "file", path);
-	}
-	if (s->bs < 0) {
-		/* -N per job slot: the file in jobs * N parts */
-		s->bs = 1 + floor((double)st.st_size / r->jobs / -s->bs);
-	}
-	if (s->has_hdr) {
-		char *b = malloc((1 << 20) + 1);
-		ssize_t n = b ? pread(r->ffd, b, 1 << 20, 0) : -1;
-
-		h = n > 0 ? cli_header_len(&s->hspec, b, (size_t)n,
-		    &complete) : 0;
-		cm_buf_add(&s->hdr, b, h);
-		free(b);
-		r->hdr = s->hdr.p;
-		r->hlen = h;
-	}
-	s->fd = -1;
-	return cli_pipepart_positions(r->ffd, st.st_size, (off_t)h,
-	    (off_t)s->bs, &s->split, &s->pos, &s->npos, e);
-}
-
-static int
-src_open(struct cli_prun *r, struct psrc *s, struct cli_err *e)
-{
-	const struct cli_run_opts *o = r->o;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->fd = 0;
-	if (o->pipepart && (o->ngroups != 1 || !o->groups[0].is_file ||
-	    strcmp(o->groups[0].path, "-") == 0)) {
-		return cli_errf(e, CORUN_EINVAL, "--pipepart needs one "
-		    "seekable file: -a FILE");
-	}
-	if (o->pipe && !o->pipepart && o->ngroups > 0) {
-		return cli_errf(e, CORUN_EINVAL, "--pipe reads stdin: it "
-		    "takes no :::, :::: or -a input");
-	}
-	if (o->ncmd == 0) {
-		return cli_errf(e, CORUN_EINVAL, "--pipe needs a command");
-	}
-	if (o->regexp && o->pipe_records > 0) {
-		return cli_errf(e, CORUN_EINVAL, "-N with --regexp is not "
-		    "supported");
-	}
-	if ((rc = cli_split_init(&s->split, o, e)) != 0) {
-		return rc;
-	}
-	s->bs = o->pipepart && !o->block ? -10 : 1048576;
-	if (o->pipepart && o->round_robin && !o->block) {
-		s->bs = -1;
-	}
-	if (o->block != NULL && (cli_parse_size(o->block, &s->bs) != 0 ||
-	    s->bs == 0 || (!o->pipepart && s->bs < 1))) {
-		return cli_errf(e, CORUN_EINVAL, "--block: \"%s\" is not a "
-		    "size (e.g. 1M, 500k, 10M)", o->block);
-	}
-	s->bs = floor(s->bs);
-	if (!o->pipepart && s->bs > TWO_GB) {
-		cli_warn("--blocksize >= 2G causes problems. Using 2G-1.");
-		s->bs = TWO_GB;
-	}
-	if (o->header != NULL) {
-		if ((rc = cli_header_spec(o->header, &s->hspec, e)) != 0) {
-			return rc;
-		}
-		s->has_hdr = 1;
-	}
-	s->hdr_done = !s->has_hdr;
-	if (o->pipepart) {
-		return src_open_part(r, s, e);
-	}
-	s->want = s->hdr_done ? (size_t)s->bs : (size_t)s->bs;
-	return src_room(s) ? cli_errf(e, CORUN_ENOMEM, "out of memory") : 0;
-}
-
-static void
-src_close(struct psrc *s)
-{
-	size_t k;
-
-	for (k = s->q.head; k < s->q.n; k++) {
-		free(s->q.b[k].p);
-	}
-	free(s->q.b);
-	free(s->buf);
-	free(s->pos);
-	cm_buf_free(&s->hdr);
-	cli_header_free(&s->hspec);
-	cli_split_free(&s->split);
-}
-
 static unsigned
 default_jobs(void)
 {
@@ -584,7 +269,7 @@ int
 cli_pipe_run(const struct cli_run_opts *o)
 {
 	struct cli_prun r;
-	struct psrc s;
+	struct cli_psrc s;
 	struct cli_err e;
 	int rc;
 
@@ -596,9 +281,9 @@ cli_pipe_run(const struct cli_run_opts *o)
 	r.tally.last_fail_exit = -1;
 	signal(SIGPIPE, SIG_IGN);
 	if ((r.job = calloc(r.jobs, sizeof(*r.job))) == NULL ||
-	    src_open(&r, &s, &e) != 0) {
+	    cli_psrc_open(&r, &s, &e) != 0) {
 		cli_warn("%s", r.job ? e.msg : "out of memory");
-		src_close(&s);
+		cli_psrc_close(&s);
 		free(r.job);
 		return CLI_EXIT_ERROR;
 	}
@@ -608,7 +293,7 @@ cli_pipe_run(const struct cli_run_opts *o)
 		rc = loop(&r, &s) == 0 ? 0 : CLI_EXIT_ERROR;
 	}
 	cli_pipe_finish(&r);
-	src_close(&s);
+	cli_psrc_close(&s);
 	if (r.ffd >= 0) {
 		close(r.ffd);
 	}

@@ -363,6 +363,69 @@ setup_logins(struct cli_run_opts *o, const struct cli_logins *l,
 	return 0;
 }
 
+/* --semaphore and --pipe run apart from the pool: 1 when o is one. */
+static int
+other_mode(const struct cli_run_opts *o, int *rc)
+{
+	if (o->nice_set && setpriority(PRIO_PROCESS, 0, o->nice) != 0) {
+		cli_warn("--nice %d: %s", o->nice, strerror(errno));
+	}
+	if (o->semaphore) {
+		*rc = cli_sem_run(o);
+		return 1;
+	}
+	if (o->pipe || o->pipepart) {
+		/* pipe.c spawns the jobs itself */
+		*rc = cli_pipe_run(o);
+		return 1;
+	}
+	return 0;
+}
+
+/* Resuming, logins, pacing and the inputs of r: 0 or an error in e. */
+static int
+prepare(struct cli_run *r, struct cli_run_opts *o, struct cli_resume *rs,
+    struct cli_err *e)
+{
+	int rc;
+
+	if ((rc = setup_resume(o, rs, e)) != 0 ||
+	    (rc = cli_logins_init(&r->logins, o, e)) != 0 ||
+	    (rc = setup_logins(o, &r->logins, e)) != 0) {
+		return rc;
+	}
+	r->resume = rs->mode != CLI_RESUME_NONE ? rs : NULL;
+	r->pace.delay = o->delay;
+	r->pace.memfree = o->memfree;
+	r->o = o;
+	r->tally.last_fail_exit = -1;
+	return cli_run_open_sources(r, e);
+}
+
+/* --joblog (appended to when resuming) and --results. */
+static int
+open_outputs(struct cli_run *r, const struct cli_resume *rs,
+    struct cli_results *res)
+{
+	const struct cli_run_opts *o = r->o;
+	struct cli_err e;
+
+	if (o->joblog != NULL && (rs->had_header ? cli_joblog_append(o->joblog,
+	    &r->joblog, &e) : cli_joblog_open(o->joblog, &r->joblog, &e)) !=
+	    0) {
+		cli_warn("%s", e.msg);
+		return CLI_EXIT_ERROR;
+	}
+	if (o->results != NULL) {
+		if (cli_results_open(res, o->results, &e) != 0) {
+			cli_warn("%s", e.msg);
+			return CLI_EXIT_ERROR;
+		}
+		r->results = res;
+	}
+	return 0;
+}
+
 int
 cli_cmd_run(int argc, char **argv)
 {
@@ -391,45 +454,17 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return 0;
 	}
-	if (o.nice_set && setpriority(PRIO_PROCESS, 0, o.nice) != 0) {
-		cli_warn("--nice %d: %s", o.nice, strerror(errno));
-	}
-	if (o.semaphore) {
-		rc = cli_sem_run(&o);
+	if (other_mode(&o, &rc)) {
 		cli_run_opts_free(&o);
 		return rc;
 	}
-	if (o.pipe || o.pipepart) {
-		/* apart from the pool: pipe.c spawns the jobs itself */
-		rc = cli_pipe_run(&o);
+	if (prepare(&r, &o, &rs, &e) != 0) {
+		cli_warn("%s", e.msg);
+		rc = CLI_EXIT_ERROR;
+		cli_logins_free(&r.logins);
+		cli_resume_free(&rs);
 		cli_run_opts_free(&o);
 		return rc;
-	}
-	if (setup_resume(&o, &rs, &e) != 0) {
-		cli_warn("%s", e.msg);
-		cli_resume_free(&rs);
-		cli_run_opts_free(&o);
-		return CLI_EXIT_ERROR;
-	}
-	if (cli_logins_init(&r.logins, &o, &e) != 0 ||
-	    setup_logins(&o, &r.logins, &e) != 0) {
-		cli_warn("%s", e.msg);
-		cli_logins_free(&r.logins);
-		cli_resume_free(&rs);
-		cli_run_opts_free(&o);
-		return CLI_EXIT_ERROR;
-	}
-	r.resume = rs.mode != CLI_RESUME_NONE ? &rs : NULL;
-	r.pace.delay = o.delay;
-	r.pace.memfree = o.memfree;
-	r.o = &o;
-	r.tally.last_fail_exit = -1;
-	if (cli_run_open_sources(&r, &e) != 0) {
-		cli_warn("%s", e.msg);
-		cli_logins_free(&r.logins);
-		cli_resume_free(&rs);
-		cli_run_opts_free(&o);
-		return CLI_EXIT_ERROR;
 	}
 	if (o.dry_run) {
 		struct corun_pool_opts po;
@@ -443,26 +478,13 @@ cli_cmd_run(int argc, char **argv)
 		rc = cli_run_dry(&r);
 		goto out;
 	}
-	if (o.joblog != NULL) {
-		if ((rs.had_header ? cli_joblog_append(o.joblog, &r.joblog,
-		    &e) : cli_joblog_open(o.joblog, &r.joblog, &e)) != 0) {
-			cli_warn("%s", e.msg);
+	if ((rc = open_outputs(&r, &rs, &res)) == 0) {
+		rc = run_jobs(&r);
+		if (r.results != NULL && cli_results_close(&res) != 0) {
+			cli_warn("--results: %s: %s", o.results,
+			    strerror(errno));
 			rc = CLI_EXIT_ERROR;
-			goto out;
 		}
-	}
-	if (o.results != NULL) {
-		if (cli_results_open(&res, o.results, &e) != 0) {
-			cli_warn("%s", e.msg);
-			rc = CLI_EXIT_ERROR;
-			goto out;
-		}
-		r.results = &res;
-	}
-	rc = run_jobs(&r);
-	if (r.results != NULL && cli_results_close(&res) != 0) {
-		cli_warn("--results: %s: %s", o.results, strerror(errno));
-		rc = CLI_EXIT_ERROR;
 	}
 out:
 	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {

@@ -222,22 +222,3 @@ cli_sem_run(const struct cli_run_opts *o)
 	close(fd);
 	return rc;
 }
-
-int
-cli_cmd_sem(int argc, char **argv)
-{
-	char **av = calloc((size_t)argc + 2, sizeof(*av));
-	int rc;
-
-	if (av == NULL) {
-		cli_warn("out of memory");
-		return CLI_EXIT_ERROR;
-	}
-	/* `corun sem ARGS` is `corun run --semaphore ARGS` */
-	av[0] = argv[0];
-	av[1] = "--semaphore";
-	memcpy(av + 2, argv + 1, (size_t)(argc - 1) * sizeof(*av));
-	rc = cli_cmd_run(argc + 1, av);
-	free(av);
-	return rc;
-}
