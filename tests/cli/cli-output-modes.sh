@@ -51,16 +51,19 @@ eq "--files: contents" "out a out b" "$(xargs cat <names | tr '\n' ' ' |
 eq "--files: stderr not printed (as parallel)" "" "$(cat errs)"
 
 # -u: a job's output comes out while it runs, before the job ends.
-crun -u 'echo first; sleep 3; echo second' ::: 1 >u.out &
+# (the job prints its second line only once the test has seen the first)
+crun -u 'echo first; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do
+    sleep 0.1; i=$((i + 1)); done; echo second' ::: 1 >u.out &
 CR_BG_PIDS=$!
 i=0
-while [ "$i" -lt 50 ] && ! grep -q first u.out 2>/dev/null; do
+while [ "$i" -lt 300 ] && ! grep -q first u.out 2>/dev/null; do
 	sleep 0.1
 	i=$((i + 1))
 done
 grep -q first u.out && ! grep -q second u.out &&
     ok "-u: output passes through while the job runs" ||
     fail "-u: $(cat u.out)"
+: >go
 wait "$CR_BG_PIDS"
 CR_BG_PIDS=
 eq "-u: all of it" "first second 1" "$(tr '\n' ' ' <u.out | sed 's/ $//')"
