@@ -11,10 +11,11 @@
 
 #include "cli.h"
 #include "args-internal.h"
+#include "pipe.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
-    opt_halt, opt_argfile, opt_remote_timeout, set_ms;
+    opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout, opt_delay, opt_memfree, opt_nice, opt_trc;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -100,6 +101,57 @@ static const struct opt opts[] = {
 	{ "quote", 'q', 0, cli_opt_gflag, GOFF(quote), 0, 0 },
 	{ "no-run-if-empty", 'r', 0, cli_opt_gflag, GOFF(no_empty), 0, 0 },
 	{ "env", 0, 1, cli_opt_gstr, GOFF(env), 0, 0 },
+	/* --pipe / --pipepart (pipe.c) */
+	{ "pipe", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "spreadstdin", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "pipepart", 0, 0, set_flag, OFF(pipepart), 0, 0 },
+	{ "block", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "block-size", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "blocksize", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "recstart", 0, 1, set_str, OFF(recstart), 0, 0 },
+	{ "recend", 0, 1, set_str, OFF(recend), 0, 0 },
+	{ "regexp", 0, 0, set_flag, OFF(regexp), 0, 0 },
+	{ "round-robin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "roundrobin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "cat", 0, 0, set_flag, OFF(pipe_cat), 0, 0 },
+	{ "fifo", 0, 0, set_flag, OFF(pipe_fifo), 0, 0 },
+	{ "ungroup", 'u', 0, set_flag, OFF(ungroup), 0, 0 },
+	{ "jl", 0, 1, set_str, OFF(joblog), 0, 0 },
+	/* output modes */
+	{ "tagstring", 0, 1, set_str, OFF(tagstring), 0, 0 },
+	{ "tmpdir", 0, 1, set_nonempty, OFF(tmpdir), 0, 0 },
+	{ "files", 0, 0, set_flag, OFF(files), 0, 0 },
+	{ "group", 0, 0, set_flag, OFF(group), 0, 0 },
+	{ "eta", 0, 0, set_flag, OFF(eta), 0, 0 },
+	/* --semaphore (sem.c) */
+	{ "semaphore", 0, 0, set_flag, OFF(semaphore), 0, 0 },
+	{ "id", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "semaphorename", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "fg", 0, 0, set_flag, OFF(sem_fg), 0, 0 },
+	{ "bg", 0, 0, set_flag, OFF(sem_bg), 0, 0 },
+	{ "wait", 0, 0, set_flag, OFF(sem_wait), 0, 0 },
+	{ "st", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	{ "semaphoretimeout", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	/* pacing (pace.c) */
+	{ "delay", 0, 1, opt_delay, 0, 0, 0 },
+	{ "memfree", 0, 1, opt_memfree, 0, 0, 0 },
+	{ "nice", 0, 1, opt_nice, 0, 0, 0 },
+	/* remote logins (sshlogin.c) */
+	{ "sshlogin", 'S', 1, push_nonempty, OFF(sshlogins), 0, 0 },
+	{ "sshloginfile", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "slf", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "ssh", 0, 1, set_nonempty, OFF(ssh), 0, 0 },
+	{ "transfer", 0, 0, set_flag, OFF(transfer), 0, 0 },
+	{ "transferfile", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "tf", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "return", 0, 1, push_nonempty, OFF(returns), 0, 0 },
+	{ "cleanup", 0, 0, set_flag, OFF(cleanup), 0, 0 },
+	{ "trc", 0, 1, opt_trc, 0, 0, 0 },
+	{ "nonall", 0, 0, set_flag, OFF(nonall), 0, 0 },
+	/* resuming from --joblog (resume.c) */
+	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
+	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
+	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -113,7 +165,20 @@ cli_run_usage(FILE *f)
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
 "                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
+"                 [-u] [--delay duration] [--eta] [--files [--tmpdir dir]]\n"
+"                 [--group] [--jl file] [--memfree size] [--nice n]\n"
+"                 [--resume | --resume-failed | --retry-failed]\n"
+"                 [--tagstring str]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
+"       corun run [options] --pipe | --pipepart -a file [-N records]\n"
+"                 [--block size] [--cat | --fifo] [--header lines]\n"
+"                 [--recend str] [--recstart str] [--regexp]\n"
+"                 [--round-robin] command\n"
+"       corun run [options] -S [n/]host|:[,...] [--sshloginfile file]\n"
+"                 [--ssh command] [--transfer | --transferfile file]\n"
+"                 [--return file] [--cleanup] [--trc file] [--nonall] ...\n"
+"       corun sem [--id name] [-j n] [--fg | --bg] [--st secs]\n"
+"                 command | --wait\n"
 "       corun run [options] --jobs-file file|-\n"
 "Supervision:    [--heartbeat-timeout secs] [--restart-max n]\n"
 "                 [--restart-window secs]\n"
@@ -174,6 +239,9 @@ cli_run_opts_free(struct cli_run_opts *o)
 	cli_strv_free(&o->load);
 	cli_strv_free(&o->worker_cmds);
 	cli_strv_free(&o->worker_hosts);
+	cli_strv_free(&o->sshlogins);
+	cli_strv_free(&o->sshloginfiles);
+	cli_strv_free(&o->returns);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -369,6 +437,71 @@ opt_remote_timeout(struct cli_run_opts *o, const struct opt *op,
 		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
 		    "of seconds from 0.1 to 86400", name, v);
 	}
+	return 0;
+}
+
+static int
+opt_sem_timeout(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	int neg = v[0] == '-';
+
+	if (cli_parse_double(v + neg, &o->sem_timeout) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds", name, v);
+	}
+	o->sem_timeout = neg ? -o->sem_timeout : o->sem_timeout;
+	return 0;
+}
+
+/* --trc FILE: --transfer --return FILE --cleanup */
+static int
+opt_trc(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (*v == '\0') {
+		return cli_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	o->transfer = o->cleanup = 1;
+	return cli_strv_push(&o->returns, v) ? cli_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+static int
+opt_delay(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_duration(v, &o->delay) != 0 || o->delay > 1e9) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a duration "
+		    "(seconds, or with s, m, h, d)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_memfree(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_size(v, &o->memfree) != 0 || o->memfree < 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a size "
+		    "(e.g. 1G, 500M)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_nice(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	unsigned long long n;
+	int neg = v[0] == '-';
+
+	if (cli_parse_uint(v + neg, 20, &n) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
+		    "niceness from -20 to 19", name, v);
+	}
+	o->nice = neg ? -(int)n : (int)n;
+	o->nice_set = 1;
 	return 0;
 }
 

@@ -114,6 +114,28 @@ struct cli_run_opts {
 	struct cli_strv worker_cmds;	/* --worker-cmd templates */
 	struct cli_strv worker_hosts;	/* --worker-host: {host} values */
 	struct cli_gnu g;	/* GNU parallel's command forming (gnu.h) */
+	/* --pipe / --pipepart (pipe.c) */
+	int pipe, pipepart, round_robin, pipe_cat, pipe_fifo, regexp;
+	int ungroup;		/* -u: job output straight through */
+	const char *block;	/* --block as given */
+	const char *recstart, *recend;
+	int resume, resume_failed, retry_failed;	/* resume.c */
+	/* output modes (output.c, progress.c) */
+	const char *tagstring;	/* --tagstring: tag each line with it */
+	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */
+	int files, group, eta;	/* --files, --group, --eta */
+	/* --semaphore (sem.c) */
+	int semaphore, sem_fg, sem_bg, sem_wait;
+	const char *sem_id;	/* --id / --semaphorename */
+	double sem_timeout;	/* --st: > 0 take anyway, < 0 give up */
+	/* pacing (pace.c) */
+	double delay, memfree;	/* --delay secs, --memfree bytes */
+	int nice, nice_set;	/* --nice n */
+	/* remote logins (sshlogin.c) */
+	struct cli_strv sshlogins, sshloginfiles, returns;
+	const char *ssh;	/* --ssh: the ssh command (default "ssh") */
+	const char *transfer_file;	/* --transferfile (--transfer: {}) */
+	int transfer, cleanup, nonall;
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -251,6 +273,9 @@ struct cli_cmd {
 int cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
     size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c);
 void cli_cmd_free(struct cli_cmd *c);
+/* w with its placeholders replaced by the plain values (--tagstring). */
+int cli_tmpl_expand_plain(const char *w, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cm_buf *b);
 
 /*
  * Make argv safe for the shell kind's payload: a lone word with shell
@@ -283,6 +308,7 @@ struct cli_jobspec {
 	double timeout;		/* < 0: use the default */
 	int retries;		/* < 0: use the default */
 	unsigned slot;		/* {%} slot, 0 if unused */
+	int login;		/* -S: index + 1 of its login, 0 if none */
 };
 
 void cli_jobspec_free(struct cli_jobspec *js);
@@ -390,8 +416,41 @@ struct cli_logrow {
 };
 
 void cli_joblog_header(FILE *f);
+/*
+ * Open --joblog PATH as parallel: "-" is stdout, "+FILE" appends to FILE
+ * (never a header, as parallel), else FILE is truncated and the header
+ * written.  0, or an error naming the file in e.
+ */
+int cli_joblog_open(const char *path, FILE **out, struct cli_err *e);
+/* Append to PATH ("+" optional) without a header (--resume*). */
+int cli_joblog_append(const char *path, FILE **out, struct cli_err *e);
 /* One row; tabs and newlines in the command are written as \t and \n. */
 int cli_joblog_row(FILE *f, const struct cli_logrow *r);
+
+/* ---- resuming from a joblog (resume.c) ----------------------------- */
+
+enum { CLI_RESUME_NONE = 0, CLI_RESUME_ALL, CLI_RESUME_FAILED,
+    CLI_RESUME_RETRY };
+
+struct cli_resume {
+	int mode;		/* CLI_RESUME_* */
+	int had_header;		/* the log exists with a header: append */
+	unsigned char *done;	/* done[seq]: skip it */
+	size_t cap;
+	struct cli_strv cmds;	/* --retry-failed: commands by Seq - 1 */
+};
+
+/*
+ * Read PATH (a missing file is an empty log) for mode: --resume marks
+ * every Seq done, --resume-failed those with Exitval and Signal 0,
+ * --retry-failed as the latter and keeps each row's command.  0 or an
+ * error naming the file and line.
+ */
+int cli_resume_load(struct cli_resume *rs, const char *path, int mode,
+    struct cli_err *e);
+/* Nonzero if job seq was done in the earlier run (rs may be NULL). */
+int cli_resume_skip(const struct cli_resume *rs, uint64_t seq);
+void cli_resume_free(struct cli_resume *rs);
 
 /* ---- output (output.c) --------------------------------------------- */
 
@@ -409,9 +468,24 @@ int cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines);
 /* The --json record of one job (a malloc'd line without newline). */
 char *cli_outcome_json(const struct cli_outcome *oc);
-/* --results DIR: DIR/<seq>/{stdout,stderr,meta.json}. */
-int cli_results_write(const char *dir, const struct cli_outcome *oc,
+/* ---- --results in parallel's layout (results.c) */
+enum { CLI_RESULTS_DIR = 0, CLI_RESULTS_CSV, CLI_RESULTS_TSV,
+    CLI_RESULTS_JSON };
+
+struct cli_results {
+	const char *dir;
+	int kind;		/* CLI_RESULTS_* from dir's ending */
+	FILE *f;		/* the .csv/.tsv/.json file */
+	int header_done;
+};
+
+/* Open (a .csv/.tsv/.json file is created now, truncated). */
+int cli_results_open(struct cli_results *rs, const char *dir,
     struct cli_err *e);
+/* One finished job: DIR/1/V1/.../{seq,stdout,stderr}, or a row. */
+int cli_results_put(struct cli_results *rs, const struct cli_outcome *oc,
+    struct cli_err *e);
+int cli_results_close(struct cli_results *rs);
 /* A joblog row for an outcome. */
 void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
@@ -419,6 +493,7 @@ void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
 struct cli_progress {
 	int enabled, bar;
+	int shown;		/* a status line is on the terminal */
 	double t0, last;
 };
 
@@ -429,10 +504,70 @@ void cli_progress_format(char *buf, size_t len, int bar, uint64_t done,
     uint64_t total, int total_known, double elapsed);
 void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
     int total_known, double now, int final);
+/*
+ * Take the status line off the terminal (before job output is printed,
+ * or at an interrupt): the next update draws it again.
+ */
+void cli_progress_clear(struct cli_progress *p);
+/* --files: data into a new file in tmpdir; its name (malloc'd) or NULL. */
+char *cli_files_write(const char *tmpdir, const char *data, size_t len);
+
+/* ---- pacing (pace.c) ------------------------------------------------ */
+
+struct cli_pace {
+	double delay;		/* --delay: seconds between starts */
+	double memfree;		/* --memfree: bytes, 0 = off */
+	int started;
+	double last_start;
+};
+
+/* Seconds with an optional s, m, h or d suffix (--delay 1.5, 2m). */
+int cli_parse_duration(const char *s, double *out);
+/* MemAvailable in bytes, or -1 when /proc/meminfo does not say. */
+long long cli_mem_available(void);
+/*
+ * Whether a job may start at now (avail: cli_mem_available(), or -1
+ * when --memfree is off); if not, *retry_in says when to ask again.
+ */
+int cli_pace_ok(const struct cli_pace *p, double now, long long avail,
+    double *retry_in);
+void cli_pace_started(struct cli_pace *p, double now);
+
+/* ---- remote logins (sshlogin.c) ------------------------------------- */
+
+struct cli_login {
+	char *host;		/* as given after N/: user@host, or ":" */
+	unsigned slots, busy;
+	int local;		/* ":": this machine */
+};
+
+struct cli_logins {
+	struct cli_login *v;
+	size_t n, next;
+	unsigned total;		/* the slots of all of them */
+};
+
+/* The logins of -S and --sshloginfile (none: n == 0). */
+int cli_logins_init(struct cli_logins *l, const struct cli_run_opts *o,
+    struct cli_err *e);
+void cli_logins_free(struct cli_logins *l);
+/* A login with a free slot, taken (round robin), or -1. */
+int cli_logins_pick(struct cli_logins *l);
+void cli_logins_release(struct cli_logins *l, int i);
+/*
+ * The local shell script that runs cmdline on lg through ssh (a command
+ * line, e.g. "ssh -F cfg"), with its --transfer file (or NULL), its
+ * --return files and --cleanup; malloc'd, NULL when out of memory.
+ */
+char *cli_login_script(const struct cli_login *lg, const char *ssh,
+    const char *cmdline, const char *transfer_file,
+    const struct cli_strv *returns, int cleanup);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 
 int cli_cmd_run(int argc, char **argv);
+/* --semaphore: take a slot of the named semaphore, run the command. */
+int cli_sem_run(const struct cli_run_opts *o);
 void cli_usage(FILE *f);
 
 #endif /* CORUN_CLI_H */

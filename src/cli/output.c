@@ -182,89 +182,6 @@ cli_outcome_json(const struct cli_outcome *oc)
 	return s;
 }
 
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		return -1;
-	}
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			err = errno;
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return close(fd);
-}
-
-int
-cli_results_write(const char *dir, const struct cli_outcome *oc,
-    struct cli_err *e)
-{
-	const struct corun_job_result *r = oc->res;
-	char path[4096], *meta;
-	json_t *o;
-	int n;
-
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", dir,
-		    strerror(errno));
-	}
-	n = snprintf(path, sizeof(path), "%s/%" PRIu64, dir, oc->js->seq);
-	if (n < 0 || (size_t)n + 16 >= sizeof(path)) {
-		return cli_errf(e, CORUN_ERANGE, "--results: %s: name too "
-		    "long", dir);
-	}
-	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
-		    strerror(errno));
-	}
-	o = outcome_obj(oc, 0);
-	meta = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) :
-	    NULL;
-	if (meta != NULL) {
-		/* A text file ends with a newline. */
-		char *m = realloc(meta, strlen(meta) + 2);
-
-		if (m != NULL) {
-			meta = m;
-			strcat(meta, "\n");
-		}
-	}
-	json_decref(o);
-	if (meta == NULL) {
-		return cli_errf(e, CORUN_ENOMEM, "out of memory");
-	}
-	snprintf(path + n, sizeof(path) - (size_t)n, "/stdout");
-	if (write_file(path, r ? r->out : "", r ? r->out_len : 0) == 0) {
-		snprintf(path + n, sizeof(path) - (size_t)n, "/stderr");
-		if (write_file(path, r ? r->err : "", r ? r->err_len : 0) ==
-		    0) {
-			snprintf(path + n, sizeof(path) - (size_t)n,
-			    "/meta.json");
-			if (write_file(path, meta, strlen(meta)) == 0) {
-				free(meta);
-				return 0;
-			}
-		}
-	}
-	free(meta);
-	return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
-	    strerror(errno));
-}
-
 void
 cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 {
@@ -289,4 +206,26 @@ cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 			row->exitval = 1;
 		}
 	}
+}
+
+char *
+cli_files_write(const char *tmpdir, const char *data, size_t len)
+{
+	struct cm_buf b = { 0 };
+	char *name;
+	int fd, ok;
+
+	cm_buf_adds(&b, tmpdir != NULL ? tmpdir : "/tmp");
+	if ((name = (cm_buf_adds(&b, "/parXXXXXX.par"), cm_buf_steal(&b))) ==
+	    NULL || (fd = mkstemps(name, 4)) < 0) {
+		free(name);
+		return NULL;
+	}
+	ok = len == 0 || write(fd, data, len) == (ssize_t)len;
+	if (close(fd) != 0 || !ok) {
+		unlink(name);
+		free(name);
+		return NULL;
+	}
+	return name;
 }

@@ -30,6 +30,7 @@ struct cli_wslot {
 	struct cli_jobspec js;
 	corun_future *fut;
 	int used, done;
+	int skipped;		/* -k: a Seq --resume skips, holding its place */
 };
 
 struct cli_run {
@@ -60,6 +61,12 @@ struct cli_run {
 	struct cli_rcmds *rcmds;		/* remote-cmd.h */
 	struct cli_tally tally;
 	struct cli_progress prog;
+	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
+	struct cli_results *results;	/* --results, or NULL */
+	struct cli_pace pace;		/* --delay, --memfree */
+	corun_handle *pace_timer;	/* a pump to come, when paced */
+	struct cli_logins logins;	/* -S, --sshloginfile */
+	uint64_t nskipped;
 };
 
 /*

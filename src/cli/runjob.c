@@ -52,6 +52,73 @@ job_payload(struct cli_run *r, const struct cli_cmd *c, uint64_t seq,
 	return cli_shell_payload(c, &env, b);
 }
 
+/* A placeholder string expanded with the job's values, or NULL. */
+static char *
+expand_plain(const char *w, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot)
+{
+	struct cm_buf b = { 0 };
+
+	if (cli_tmpl_expand_plain(w, args, nargs, seq, slot, &b) !=
+	    0 || cm_buf_adds(&b, "") != 0) {
+		cm_buf_free(&b);
+		return NULL;
+	}
+	return cm_buf_steal(&b);
+}
+
+/*
+ * -S: bind the job to a login with a free slot (--nonall: the seq-th);
+ * on a remote one, c becomes the ssh script that runs it there.
+ */
+static int
+to_login(struct cli_run *r, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot, struct cli_jobspec *js, struct cli_cmd *c)
+{
+	const struct cli_run_opts *o = r->o;
+	struct cli_strv rets = { 0 };
+	char *tf = NULL, *script = NULL;
+	int i, rc = CORUN_ENOMEM;
+	size_t k;
+
+	if (o->nonall) {
+		i = (int)((seq - 1) % r->logins.n);
+		r->logins.v[i].busy++;
+	} else if ((i = cli_logins_pick(&r->logins)) < 0) {
+		/* more jobs queued than slots: the next login in turn */
+		i = (int)(r->logins.next++ % r->logins.n);
+		r->logins.v[i].busy++;
+	}
+	js->login = i + 1;
+	if (r->logins.v[i].local || js->cmdline == NULL) {
+		return js->cmdline == NULL ? CORUN_ENOMEM : 0;
+	}
+	if (o->transfer || o->transfer_file) {
+		tf = expand_plain(o->transfer_file ? o->transfer_file :
+		    "{}", args, nargs, seq, slot);
+	}
+	for (k = 0; k < o->returns.n; k++) {
+		char *x = expand_plain(o->returns.v[k], args, nargs,
+		    seq, slot);
+
+		if (x == NULL || cli_strv_take(&rets, x) != 0) {
+			goto out;
+		}
+	}
+	script = cli_login_script(&r->logins.v[i], o->ssh ? o->ssh : "ssh",
+	    js->cmdline, tf, &rets, o->cleanup);
+	if (script != NULL) {
+		cli_cmd_free(c);
+		memset(c, 0, sizeof(*c));
+		c->shell = 1;
+		rc = cli_strv_take(&c->argv, script);
+	}
+out:
+	free(tf);
+	cli_strv_free(&rets);
+	return rc;
+}
+
 /* Build the job for one input tuple. */
 static int
 job_from_args(struct cli_run *r, const char *const *args, size_t nargs,
@@ -67,14 +134,20 @@ job_from_args(struct cli_run *r, const char *const *args, size_t nargs,
 	js->slot = slot;
 	js->timeout = -1;
 	js->retries = -1;
-	if ((rc = cli_tmpl_expand(&r->tmpl, args, nargs, seq, slot,
+	if ((rc = cli_tmpl_expand(&r->tmpl, args, r->o->nonall ? 0 : nargs,
+	    seq, slot, &c)) != 0) {
+		return rc;
+	}
+	js->cmdline = cli_cmd_line(&c);
+	if (r->logins.n > 0 && (rc = to_login(r, args, nargs, seq, slot, js,
 	    &c)) != 0) {
+		cli_cmd_free(&c);
+		cli_jobspec_free(js);
 		return rc;
 	}
 	rc = job_payload(r, &c, seq, slot, &b);
 	js->len = b.len;
 	js->payload = cm_buf_steal(&b);
-	js->cmdline = cli_cmd_line(&c);
 	js->kind = strdup("shell");
 	cli_cmd_free(&c);
 	for (i = 0; i < nargs && rc == 0; i++) {
@@ -84,6 +157,14 @@ job_from_args(struct cli_run *r, const char *const *args, size_t nargs,
 		}
 		if (rc == 0) {
 			rc = cm_buf_adds(&b, args[i]);
+		}
+	}
+	if (rc == 0 && r->o->tagstring != NULL) {
+		b.len = 0;
+		rc = cli_tmpl_expand_plain(r->o->tagstring, args, nargs,
+		    seq, slot, &b);
+		if (b.p != NULL) {
+			b.p[b.len] = '\0';
 		}
 	}
 	js->tagstr = cm_buf_steal(&b);
@@ -152,17 +233,33 @@ void
 cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 {
 	const struct corun_job_result *res = oc->res;
-	const char *tag = r->o->tag ? oc->js->tagstr : NULL;
+	const char *tag = r->o->tag || r->o->tagstring ? oc->js->tagstr :
+	    NULL;
 	struct cli_logrow row;
 	struct cli_err e;
 	char *line;
 
-	if (r->o->json) {
+	cli_progress_clear(&r->prog);
+	if (r->o->files && res != NULL && !r->o->json &&
+	    r->o->results == NULL) {
+		/* --files: the name of a file holding the job's stdout */
+		if ((line = cli_files_write(r->o->tmpdir, res->out,
+		    res->out_len)) == NULL) {
+			cli_warn("--files: %s: %s", r->o->tmpdir ?
+			    r->o->tmpdir : "/tmp", strerror(errno));
+			r->failed_hard = 1;
+		} else {
+			cli_write_tagged(stdout, tag, line, strlen(line), 0);
+			fputc('\n', stdout);
+			free(line);
+		}
+	} else if (r->o->json) {
 		if ((line = cli_outcome_json(oc)) != NULL) {
 			printf("%s\n", line);
 			free(line);
 		}
-	} else if (res != NULL && !r->streaming) {
+	} else if (res != NULL && !r->streaming && r->o->results == NULL) {
+		/* with --results, parallel prints nothing of the job */
 		cli_write_tagged(stdout, tag, res->out, res->out_len,
 		    r->o->line_buffer);
 		fflush(stdout);
@@ -189,8 +286,7 @@ cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 		    strlen(cmd) > 60 ? "..." : "", *oc->message ? ": " : "",
 		    oc->message);
 	}
-	if (r->o->results != NULL &&
-	    cli_results_write(r->o->results, oc, &e) != 0) {
+	if (r->results != NULL && cli_results_put(r->results, oc, &e) != 0) {
 		cli_warn("%s", e.msg);
 		r->failed_hard = 1;
 	}

@@ -241,6 +241,7 @@ struct out {
 	struct cli_cmd *c;
 	struct cm_buf cur;
 	int shell, started, rc;
+	int plain;		/* one text, values verbatim (expand_plain) */
 };
 
 static void
@@ -257,7 +258,7 @@ out_break(struct out *o)
 {
 	char *w;
 
-	if (o->shell) {
+	if (o->shell || o->plain) {
 		out_text(o, " ", 1);
 		return;
 	}
@@ -424,6 +425,29 @@ cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
 	if (o.rc != 0) {
 		cli_cmd_free(c);
 	}
+	return o.rc;
+}
+
+int
+cli_tmpl_expand_plain(const char *w, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot, struct cm_buf *b)
+{
+	struct vals a = { args, nargs, seq, slot };
+	struct cli_tmpl t;
+	struct out o;
+
+	memset(&t, 0, sizeof(t));
+	memset(&o, 0, sizeof(o));
+	o.plain = 1;
+	o.rc = scan(&t, NULL, w, 0);
+	if (o.rc == 0) {
+		out_word(&o, &t, &t.tw[0], &a);
+	}
+	if (o.rc == 0) {
+		o.rc = cm_buf_add(b, o.cur.p != NULL ? o.cur.p : "", o.cur.len);
+	}
+	cm_buf_free(&o.cur);
+	cli_tmpl_free(&t);
 	return o.rc;
 }
 
