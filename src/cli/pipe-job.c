@@ -34,38 +34,63 @@ now_epoch(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The words joined by spaces, {#} {%} and {} replaced. */
+/* One word of the command into b, {#} {%} and {} replaced. */
+static void
+add_word(struct cm_buf *b, const char *c, uint64_t seq, unsigned slot,
+    const char *path, int quoted)
+{
+	char num[32];
+
+	for (; *c != '\0'; c++) {
+		if (strncmp(c, "{#}", 3) == 0 || strncmp(c, "{%}", 3) == 0) {
+			snprintf(num, sizeof(num), "%llu", c[1] == '#' ?
+			    (unsigned long long)seq : slot);
+			cm_buf_adds(b, num);
+			c += 2;
+		} else if (strncmp(c, "{}", 2) == 0) {
+			if (path != NULL && quoted) {
+				cm_buf_adds(b, path);
+			} else if (path != NULL) {
+				cm_shquote(b, path);
+			}
+			c += 1;
+		} else {
+			cm_buf_addc(b, *c);
+		}
+	}
+}
+
+/*
+ * The words joined by spaces, {#} {%} and {} replaced; -q: each word
+ * quoted, so that it stays one argument (as parallel).
+ */
 static char *
 make_cmdline(const struct cli_run_opts *o, uint64_t seq, unsigned slot,
     const char *path)
 {
-	struct cm_buf b = { 0 };
-	char num[32];
+	struct cm_buf b = { 0 }, w1 = { 0 };
 	size_t w;
-	const char *c;
 
 	for (w = 0; w < o->ncmd; w++) {
 		if (w > 0) {
 			cm_buf_addc(&b, ' ');
 		}
-		for (c = o->cmd[w]; *c != '\0'; c++) {
-			if (strncmp(c, "{#}", 3) == 0 ||
-			    strncmp(c, "{%}", 3) == 0) {
-				snprintf(num, sizeof(num), "%llu", c[1] == '#' ?
-				    (unsigned long long)seq : slot);
-				cm_buf_adds(&b, num);
-				c += 2;
-			} else if (strncmp(c, "{}", 2) == 0) {
-				if (path != NULL) {
-					cm_shquote(&b, path);
-				}
-				c += 1;
-			} else {
-				cm_buf_addc(&b, *c);
-			}
+		if (!o->g.quote) {
+			add_word(&b, o->cmd[w], seq, slot, path, 0);
+			continue;
+		}
+		w1.len = 0;
+		add_word(&w1, o->cmd[w], seq, slot, path, 1);
+		cm_buf_addc(&w1, '\0');
+		if (w1.p != NULL) {
+			cm_shquote(&b, w1.p);
 		}
 	}
-	return cm_buf_steal(&b);
+	if (w1.oom) {
+		b.oom = 1;
+	}
+	cm_buf_free(&w1);
+	return b.oom ? (cm_buf_free(&b), NULL) : cm_buf_steal(&b);
 }
 
 /* A pipe whose corun end (ours) is nonblocking; both ends close-on-exec. */

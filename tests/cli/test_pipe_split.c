@@ -78,6 +78,39 @@ START_TEST(n_records)
 }
 END_TEST
 
+/* The records per block of a parsed command line (0: by --block). */
+static unsigned
+records_of(const char *a1, const char *a2)
+{
+	char *argv[] = { "--pipe", (char *)a1, (char *)a2, "wc", NULL };
+	struct cli_run_opts o;
+	struct cli_err e;
+	unsigned n;
+
+	ck_assert_int_eq(cli_run_opts_parse(4, argv, &o, &e), 0);
+	n = cli_pipe_records(&o);
+	cli_run_opts_free(&o);
+	return n;
+}
+
+/* -N is the command-forming option's: --pipe counts records with it,
+ * with -n too, times -L; -N0 is by --block, as parallel. */
+START_TEST(n_is_the_max_args_option)
+{
+	char *bad[] = { "--pipe", "--max-records", "3", "wc", NULL };
+	struct cli_run_opts o;
+	struct cli_err e;
+
+	ck_assert_uint_eq(records_of("-N", "3"), 3);
+	ck_assert_uint_eq(records_of("-n", "4"), 4);
+	ck_assert_uint_eq(records_of("-N0", "-k"), 0);
+	ck_assert_uint_eq(records_of("-N2", "-L3"), 6);
+	ck_assert_uint_eq(records_of("-k", "-j2"), 0);
+	ck_assert_int_ne(cli_run_opts_parse(4, bad, &o, &e), 0);
+	cli_run_opts_free(&o);
+}
+END_TEST
+
 START_TEST(header_lines_and_pattern)
 {
 	struct cli_header h;
@@ -190,6 +223,7 @@ split_suite(void)
 	tcase_add_test(tc, pass_cuts_at_the_last_newline);
 	tcase_add_test(tc, recend_recstart_and_escapes);
 	tcase_add_test(tc, n_records);
+	tcase_add_test(tc, n_is_the_max_args_option);
 	tcase_add_test(tc, header_lines_and_pattern);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, pipepart_positions);
