@@ -250,6 +250,34 @@ BENCHES = {
         "ref": ("corun", None),
         "targets": [("ms/job", "corun", None, rel(1.15, "floor"))],
     },
+    "pipe_throughput": {
+        "title": "pipe_throughput: `--pipe wc -l`, 1 MiB blocks, -j2",
+        "text": "MB/s of input (about 57 MB of `seq` output from the page "
+                "cache, piped in by cat) through `wc -l` jobs: `cat FILE | "
+                "parallel -j2 --pipe wc -l` against `cat FILE | corun run "
+                "-j2 --pipe wc -l`; the wall time from start to exit "
+                "(bench/drive_pipe.py).",
+        "ref": ("parallel", None),
+        "targets": [("MB/s", "corun", None, rel(3.0, "parallel"))],
+    },
+    "pipepart_throughput": {
+        "title": "pipepart_throughput: `--pipepart -a FILE --block 10M "
+                 "wc -l`, -j2",
+        "text": "MB/s of the same file split in place: floor is `cat FILE "
+                "| wc -l` (one reader, one counter), parallel and corun "
+                "run `--pipepart -a FILE --block 10M wc -l` at -j2 "
+                "(bench/drive_pipe.py).  Target: within 1.5x of the floor.",
+        "ref": ("floor", None),
+        "targets": [("MB/s", "corun", None, rel(1 / 1.5, "floor"))],
+    },
+    "pipe_rss": {
+        "title": "pipe_rss: corun's peak RSS for `--pipe wc -l`",
+        "text": "Peak RSS (wait4) of `corun run -j2 --pipe wc -l` reading "
+                "10 MB and 250 MB of `seq` output: flat, whatever the "
+                "input's size (bench/drive_pipe.py).",
+        "ref": ("corun", "10MB"),
+        "targets": [("KiB", "corun", "250MB", rel(1.1, "corun", "10MB"))],
+    },
     "sleep_j8": {
         "title": "sleep_j8: 200 x `sleep 0.01` at -j8",
         "text": "The cost each job adds to the ideal: (wall - ideal) / "

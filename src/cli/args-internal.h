@@ -29,6 +29,14 @@ struct opt {
 	unsigned long long min, max;	/* the range of a count */
 };
 
+/* The handlers of GNU parallel's options (args-gnu.c); op->off is an
+ * offset in struct cli_gnu. */
+opt_fn cli_opt_gflag, cli_opt_gstr, cli_opt_rs, cli_opt_multi,
+    cli_opt_maxargs, cli_opt_maxlines, cli_opt_maxchars, cli_opt_delim,
+    cli_opt_trim, cli_opt_jobs;
+
+#define GOFF(f) offsetof(struct cli_gnu, f)
+
 /* The option named s[0..n) (without "--"), or NULL. */
 const struct opt *cli_run_opt_long(const char *s, size_t n);
 

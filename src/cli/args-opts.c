@@ -14,16 +14,18 @@
 #include "args-internal.h"
 #include "help.h"
 #include "cr-log.h"
+#include "pipe.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
     opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_log_level;
+static opt_fn opt_sem_timeout, opt_delay, opt_memfree, opt_nice, opt_trc;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
 static const struct opt opts[] = {
 	/* the pool */
-	{ "jobs", 'j', 1, set_count, OFF(jobs), 0, 1000000 },
+	{ "jobs", 'j', 1, cli_opt_jobs, OFF(jobs), 0, 1000000 },
 	{ "model", 0, 1, opt_model, 0, 0, 0 },
 	{ "procs", 0, 1, set_count, OFF(procs), 1, 1024 },
 	{ "threads", 0, 1, set_count, OFF(threads), 1, 256 },
@@ -79,6 +81,88 @@ static const struct opt opts[] = {
 	{ "log-level", 0, 1, opt_log_level, 0, 0, 0 },
 	/* the dashboard */
 	{ "http", 0, 1, set_nonempty, OFF(http), 0, 0 },
+	/* GNU parallel's command forming (args-gnu.c, gnu.h) */
+	{ "max-procs", 'P', 1, cli_opt_jobs, 0, 0, 0 },
+	{ "max-args", 'n', 1, cli_opt_maxargs, 0, 0, 0 },
+	{ "max-replace-args", 'N', 1, cli_opt_maxargs, 0, 0, 0 },
+	{ "xargs", 0, 0, cli_opt_multi, 0, CLI_MULTI_M, 0 },
+	{ "m", 'm', 0, cli_opt_multi, 0, CLI_MULTI_M, 0 },
+	{ "X", 'X', 0, cli_opt_multi, 0, CLI_MULTI_X, 0 },
+	{ "max-lines", 'L', 1, cli_opt_maxlines, 0, 0, 0 },
+	{ "max-chars", 's', 1, cli_opt_maxchars, 0, 0, 0 },
+	{ "colsep", 'C', 1, cli_opt_gstr, GOFF(colsep), 0, 0 },
+	{ "header", 0, 1, cli_opt_gstr, GOFF(header), 0, 0 },
+	{ "trim", 0, 1, cli_opt_trim, 0, 0, 0 },
+	{ "link", 0, 0, cli_opt_gflag, GOFF(link), 0, 0 },
+	{ "xapply", 0, 0, cli_opt_gflag, GOFF(link), 0, 0 },
+	{ "delimiter", 'd', 1, cli_opt_delim, 0, 0, 0 },
+	{ "replace", 'I', 1, cli_opt_rs, 0, CLI_RS_ALL, 0 },
+	{ "extensionreplace", 0, 1, cli_opt_rs, 0, CLI_RS_NOEXT, 0 },
+	{ "er", 0, 1, cli_opt_rs, 0, CLI_RS_NOEXT, 0 },
+	{ "basenamereplace", 0, 1, cli_opt_rs, 0, CLI_RS_BASE, 0 },
+	{ "bnr", 0, 1, cli_opt_rs, 0, CLI_RS_BASE, 0 },
+	{ "dirnamereplace", 0, 1, cli_opt_rs, 0, CLI_RS_DIR, 0 },
+	{ "dnr", 0, 1, cli_opt_rs, 0, CLI_RS_DIR, 0 },
+	{ "basenameextensionreplace", 0, 1, cli_opt_rs, 0, CLI_RS_BASENOEXT,
+	    0 },
+	{ "bner", 0, 1, cli_opt_rs, 0, CLI_RS_BASENOEXT, 0 },
+	{ "seqreplace", 0, 1, cli_opt_rs, 0, CLI_RS_SEQ, 0 },
+	{ "slotreplace", 0, 1, cli_opt_rs, 0, CLI_RS_SLOT, 0 },
+	{ "plus", 0, 0, cli_opt_gflag, GOFF(plus), 0, 0 },
+	{ "quote", 'q', 0, cli_opt_gflag, GOFF(quote), 0, 0 },
+	{ "no-run-if-empty", 'r', 0, cli_opt_gflag, GOFF(no_empty), 0, 0 },
+	{ "env", 0, 1, cli_opt_gstr, GOFF(env), 0, 0 },
+	/* --pipe / --pipepart (pipe.c) */
+	{ "pipe", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "spreadstdin", 0, 0, set_flag, OFF(pipe), 0, 0 },
+	{ "pipepart", 0, 0, set_flag, OFF(pipepart), 0, 0 },
+	{ "block", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "block-size", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "blocksize", 0, 1, set_nonempty, OFF(block), 0, 0 },
+	{ "recstart", 0, 1, set_str, OFF(recstart), 0, 0 },
+	{ "recend", 0, 1, set_str, OFF(recend), 0, 0 },
+	{ "regexp", 0, 0, set_flag, OFF(regexp), 0, 0 },
+	{ "round-robin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "roundrobin", 0, 0, set_flag, OFF(round_robin), 0, 0 },
+	{ "cat", 0, 0, set_flag, OFF(pipe_cat), 0, 0 },
+	{ "fifo", 0, 0, set_flag, OFF(pipe_fifo), 0, 0 },
+	{ "ungroup", 'u', 0, set_flag, OFF(ungroup), 0, 0 },
+	{ "jl", 0, 1, set_str, OFF(joblog), 0, 0 },
+	/* output modes */
+	{ "tagstring", 0, 1, set_str, OFF(tagstring), 0, 0 },
+	{ "tmpdir", 0, 1, set_nonempty, OFF(tmpdir), 0, 0 },
+	{ "files", 0, 0, set_flag, OFF(files), 0, 0 },
+	{ "group", 0, 0, set_flag, OFF(group), 0, 0 },
+	{ "eta", 0, 0, set_flag, OFF(eta), 0, 0 },
+	/* --semaphore (sem.c) */
+	{ "semaphore", 0, 0, set_flag, OFF(semaphore), 0, 0 },
+	{ "id", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "semaphorename", 0, 1, set_nonempty, OFF(sem_id), 0, 0 },
+	{ "fg", 0, 0, set_flag, OFF(sem_fg), 0, 0 },
+	{ "bg", 0, 0, set_flag, OFF(sem_bg), 0, 0 },
+	{ "wait", 0, 0, set_flag, OFF(sem_wait), 0, 0 },
+	{ "st", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	{ "semaphoretimeout", 0, 1, opt_sem_timeout, 0, 0, 0 },
+	/* pacing (pace.c) */
+	{ "delay", 0, 1, opt_delay, 0, 0, 0 },
+	{ "memfree", 0, 1, opt_memfree, 0, 0, 0 },
+	{ "nice", 0, 1, opt_nice, 0, 0, 0 },
+	/* remote logins (sshlogin.c) */
+	{ "sshlogin", 'S', 1, push_nonempty, OFF(sshlogins), 0, 0 },
+	{ "sshloginfile", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "slf", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
+	{ "ssh", 0, 1, set_nonempty, OFF(ssh), 0, 0 },
+	{ "transfer", 0, 0, set_flag, OFF(transfer), 0, 0 },
+	{ "transferfile", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "tf", 0, 1, set_nonempty, OFF(transfer_file), 0, 0 },
+	{ "return", 0, 1, push_nonempty, OFF(returns), 0, 0 },
+	{ "cleanup", 0, 0, set_flag, OFF(cleanup), 0, 0 },
+	{ "trc", 0, 1, opt_trc, 0, 0, 0 },
+	{ "nonall", 0, 0, set_flag, OFF(nonall), 0, 0 },
+	/* resuming from --joblog (resume.c) */
+	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
+	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
+	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -92,7 +176,20 @@ cli_run_usage(FILE *f)
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
 "                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
+"                 [-u] [--delay duration] [--eta] [--files [--tmpdir dir]]\n"
+"                 [--group] [--jl file] [--memfree size] [--nice n]\n"
+"                 [--resume | --resume-failed | --retry-failed]\n"
+"                 [--tagstring str]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
+"       corun run [options] --pipe | --pipepart -a file [-N records]\n"
+"                 [--block size] [--cat | --fifo] [--header lines]\n"
+"                 [--recend str] [--recstart str] [--regexp]\n"
+"                 [--round-robin] command\n"
+"       corun run [options] -S [n/]host|:[,...] [--sshloginfile file]\n"
+"                 [--ssh command] [--transfer | --transferfile file]\n"
+"                 [--return file] [--cleanup] [--trc file] [--nonall] ...\n"
+"       corun sem [--id name] [-j n] [--fg | --bg] [--st secs]\n"
+"                 command | --wait\n"
 "       corun run [options] --jobs-file file|-\n"
 "Supervision:    [--heartbeat-timeout secs] [--restart-max n]\n"
 "                 [--restart-window secs]\n"
@@ -106,7 +203,18 @@ cli_run_usage(FILE *f)
 "Logs:           [--log-level error|warn|info|debug]\n"
 "Dashboard:      [--http host:port]  (/metrics, the live page; read-only)\n"
 "\n"
+"Command forming, as GNU parallel:\n"
+"                 [-mqrX] [-C|--colsep regexp] [-d delim] [-I string]\n"
+"                 [-L n] [-N|-n n] [-P n] [-s n] [--env var]\n"
+"                 [--header regexp] [--link] [--plus] [--trim n|l|r|lr]\n"
+"                 [--xargs] [--er s] [--bnr s] [--dnr s] [--bner s]\n"
+"                 [--seqreplace s] [--slotreplace s]\n"
+"                 -j n, n%, +n, -n, 0 (as many as can run) or a file\n"
+"                 ::: values, :::+ linked values, :::: files, ::::+\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
+"  {colname} (--header); --plus: {+/} {+.} {..} {+..} {...} {+...}\n"
+"  {/..} {/...} {##} {0#} {0%}.  The command's words are joined into\n"
+"  one line for the shell, values quoted (-q: each word one argument).\n"
 "Input: ::: values, :::: files, -a files (cross product, last group\n"
 "fastest), else lines of stdin.  Exit: 0 all ok, 1-100 failed jobs,\n"
 "101 more than 100 failed, 255 a bad option or other errors.\n", f);
@@ -148,6 +256,9 @@ cli_run_opts_free(struct cli_run_opts *o)
 	cli_strv_free(&o->load);
 	cli_strv_free(&o->worker_cmds);
 	cli_strv_free(&o->worker_hosts);
+	cli_strv_free(&o->sshlogins);
+	cli_strv_free(&o->sshloginfiles);
+	cli_strv_free(&o->returns);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -288,7 +399,9 @@ opt_retries(struct cli_run_opts *o, const struct opt *op, const char *name,
 	unsigned u = 0;
 	int rc = uint_opt(name, v, 0, 1000, &u, e);
 
-	o->retries = (int)u;
+	/* As GNU parallel: --retries N runs a failing job N times in all
+	   (0 and 1: once); the pool counts the runs after the first. */
+	o->retries = u > 0 ? (int)u - 1 : 0;
 	return rc;
 }
 
@@ -356,6 +469,71 @@ opt_log_level(struct cli_run_opts *o, const struct opt *op,
 		    "(error, warn, info or debug)", name, v);
 	}
 	cr_log_set_level(l);
+	return 0;
+}
+
+static int
+opt_sem_timeout(struct cli_run_opts *o, const struct opt *op,
+    const char *name, const char *v, struct cli_err *e)
+{
+	int neg = v[0] == '-';
+
+	if (cli_parse_double(v + neg, &o->sem_timeout) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a number "
+		    "of seconds", name, v);
+	}
+	o->sem_timeout = neg ? -o->sem_timeout : o->sem_timeout;
+	return 0;
+}
+
+/* --trc FILE: --transfer --return FILE --cleanup */
+static int
+opt_trc(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (*v == '\0') {
+		return cli_errf(e, CORUN_EINVAL, "%s: empty value", name);
+	}
+	o->transfer = o->cleanup = 1;
+	return cli_strv_push(&o->returns, v) ? cli_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+static int
+opt_delay(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_duration(v, &o->delay) != 0 || o->delay > 1e9) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a duration "
+		    "(seconds, or with s, m, h, d)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_memfree(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_parse_size(v, &o->memfree) != 0 || o->memfree < 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a size "
+		    "(e.g. 1G, 500M)", name, v);
+	}
+	return 0;
+}
+
+static int
+opt_nice(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	unsigned long long n;
+	int neg = v[0] == '-';
+
+	if (cli_parse_uint(v + neg, 20, &n) != 0) {
+		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
+		    "niceness from -20 to 19", name, v);
+	}
+	o->nice = neg ? -(int)n : (int)n;
+	o->nice_set = 1;
 	return 0;
 }
 

@@ -81,7 +81,8 @@ parse_option(int argc, char **argv, int *i, struct cli_run_opts *o,
 static int
 is_sep(const char *w)
 {
-	return strcmp(w, ":::") == 0 || strcmp(w, "::::") == 0;
+	return strcmp(w, ":::") == 0 || strcmp(w, "::::") == 0 ||
+	    strcmp(w, ":::+") == 0 || strcmp(w, "::::+") == 0;
 }
 
 /* The words after the command: ::: values and :::: files. */
@@ -90,28 +91,37 @@ parse_groups(int argc, char **argv, int i, struct cli_run_opts *o,
     struct cli_err *e)
 {
 	struct cli_group *grp = NULL;
-	int file = 0;
+	int file = 0, link = 0;
 
 	for (; i < argc; i++) {
 		if (is_sep(argv[i])) {
-			file = strcmp(argv[i], "::::") == 0;
+			file = strncmp(argv[i], "::::", 4) == 0;
+			link = argv[i][strlen(argv[i]) - 1] == '+';
+			if (link && o->ngroups == 0) {
+				return cli_errf(e, CORUN_EINVAL, "%s needs an "
+				    "input source before it", argv[i]);
+			}
 			grp = NULL;
 			if (!file) {
 				if ((grp = cli_run_add_group(o, 0, NULL)) == NULL) {
 					return cli_errf(e, CORUN_ENOMEM,
 					    "out of memory");
 				}
+				grp->linked = link;
 			} else if (i + 1 == argc || is_sep(argv[i + 1])) {
-				return cli_errf(e, CORUN_EINVAL, ":::: needs "
-				    "at least one file");
+				return cli_errf(e, CORUN_EINVAL, "%s needs "
+				    "at least one file", argv[i]);
 			}
 			continue;
 		}
 		if (file) {
-			if (cli_run_add_group(o, 1, argv[i]) == NULL) {
+			if ((grp = cli_run_add_group(o, 1, argv[i])) == NULL) {
 				return cli_errf(e, CORUN_ENOMEM,
 				    "out of memory");
 			}
+			grp->linked = link;
+			link = 0;
+			grp = NULL;
 		} else if (cli_strv_push(&grp->vals, argv[i]) != 0) {
 			return cli_errf(e, CORUN_ENOMEM, "out of memory");
 		}

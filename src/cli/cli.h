@@ -21,6 +21,7 @@
 
 #include "common/buf.h"
 #include "common/shquote.h"
+#include "gnu.h"
 
 #define CLI_PROG "corun"
 
@@ -81,6 +82,7 @@ struct cli_group {
 	int is_file;
 	const char *path;	/* "-" is stdin */
 	struct cli_strv vals;	/* ::: values (literal groups) */
+	int linked;		/* :::+ or ::::+: linked to the group before */
 };
 
 struct cli_run_opts {
@@ -118,6 +120,29 @@ struct cli_run_opts {
 	const char *sbatch_opt;	/* passed to srun or sbatch as is */
 	const char *url_file;	/* --url-file: the URL and the token's way */
 	const char *http;	/* --http HOST:PORT (run-web.c), or NULL */
+	struct cli_gnu g;	/* GNU parallel's command forming (gnu.h) */
+	/* --pipe / --pipepart (pipe.c) */
+	int pipe, pipepart, round_robin, pipe_cat, pipe_fifo, regexp;
+	int ungroup;		/* -u: job output straight through */
+	const char *block;	/* --block as given */
+	const char *recstart, *recend;
+	int resume, resume_failed, retry_failed;	/* resume.c */
+	/* output modes (output.c, progress.c) */
+	const char *tagstring;	/* --tagstring: tag each line with it */
+	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */
+	int files, group, eta;	/* --files, --group, --eta */
+	/* --semaphore (sem.c) */
+	int semaphore, sem_fg, sem_bg, sem_wait;
+	const char *sem_id;	/* --id / --semaphorename */
+	double sem_timeout;	/* --st: > 0 take anyway, < 0 give up */
+	/* pacing (pace.c) */
+	double delay, memfree;	/* --delay secs, --memfree bytes */
+	int nice, nice_set;	/* --nice n */
+	/* remote logins (sshlogin.c) */
+	struct cli_strv sshlogins, sshloginfiles, returns;
+	const char *ssh;	/* --ssh: the ssh command (default "ssh") */
+	const char *transfer_file;	/* --transferfile (--transfer: {}) */
+	int transfer, cleanup, nonall;
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -154,30 +179,110 @@ int cli_exit_status(const struct cli_halt *h, const struct cli_tally *t,
 
 /* cm_shquote() and cm_has_shell_syntax(): common/shquote.h. */
 
+/* A replacement string found in a template (rstr.c). */
+enum {
+	CLI_PH_NONE = 0,
+	CLI_PH_ALL,		/* {} and its transforms: every value */
+	CLI_PH_GROUP,		/* {n}, {colname}: one value */
+	CLI_PH_SEQ,		/* {#} */
+	CLI_PH_SLOT,		/* {%} */
+	CLI_PH_TOTAL,		/* {##} */
+	CLI_PH_PERL		/* {= perl =} */
+};
+
+struct cli_ph {
+	int type;
+	size_t group;		/* CLI_PH_GROUP: 1-based; PERL: its index */
+	char op[6];		/* "", ".", "/", "//", "/.", "+/", ".." ... */
+	int zero;		/* {0#} {0%}: zero-padded */
+	const char *perl;	/* CLI_PH_PERL: the expression */
+	size_t perl_len;
+	size_t len;		/* bytes of the string in the template */
+};
+
+/*
+ * 1 if a replacement string starts at s (g: the names -I and its kin
+ * give them, --plus; names: --header's column names; either NULL).
+ */
+int cli_ph_parse(const struct cli_gnu *g, const struct cli_strv *names,
+    const char *s, struct cli_ph *ph);
+
+/* cmdshell.c: does template text s[0..n) need a shell? */
+int cli_sh_text_needs(const char *s, size_t n, int word_start,
+    int first_word);
+/* Is the first word w[0..n) a shell keyword or builtin (1), or an
+ * exported bash function (2)?  0 if neither. */
+int cli_sh_word_needs(const char *w, size_t n);
+/* The shell to run lines with (malloc'd), NULL for /bin/sh. */
+char *cli_sh_pick(int need_bash);
+
+struct cli_tpart {
+	int lit;		/* literal text, else a replacement string */
+	const char *s;
+	size_t len;
+	struct cli_ph ph;
+};
+
+/* A blank-separated word of the joined template. */
+struct cli_tword {
+	const char *sep;	/* the blanks before it */
+	size_t seplen, first, n;	/* its parts */
+	int has_input;		/* holds {} or {n} (-X repeats it) */
+};
+
 struct cli_tmpl {
 	const char *const *words;
 	size_t nwords;
-	int shell;		/* one word with shell syntax: sh -c */
-	int has_input_ph;	/* uses {} {n} ... (else args are appended) */
+	int shell;		/* run the joined line through a shell */
+	char *sh;		/* that shell; NULL: /bin/sh */
+	int has_input_ph;	/* uses a replacement string (else {} is
+				   appended) */
 	int has_slot;		/* uses {%} */
+	int has_perl;		/* uses {= =} */
+	size_t nperl;		/* how many (ph.group numbers them) */
 	size_t max_group;	/* highest {n} used */
+	const struct cli_gnu *g;
+	char *text;		/* the joined template */
+	struct cli_tpart *parts;
+	size_t nparts;
+	struct cli_tword *tw;
+	size_t ntw;
+	int wants_total;	/* uses {##} or {0#} */
+	uint64_t total;		/* {##}: jobs in all (0: unknown) */
+	unsigned nslots;	/* {0%}: the widest slot */
+	/* {= =}: evaluate expression i on value v (perlexpr.c). */
+	char *(*perl)(void *arg, size_t i, const char *v, uint64_t seq,
+	    unsigned slot);
+	void *perl_arg;
 };
 
 int cli_tmpl_init(struct cli_tmpl *t, const char *const *words, size_t n,
     size_t ngroups, struct cli_err *e);
+/*
+ * As cli_tmpl_init, with GNU parallel's options g and --header's column
+ * names (either may be NULL).  cli_tmpl_free() frees it.
+ */
+int cli_tmpl_setup(struct cli_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, const struct cli_gnu *g, const struct cli_strv *names,
+    struct cli_err *e);
+void cli_tmpl_free(struct cli_tmpl *t);
 
 /*
  * The command for one job: argv words ready for the shell kind (in shell
- * mode, one word), with values substituted.
+ * mode, one word: the line), with values substituted.
  */
 struct cli_cmd {
 	struct cli_strv argv;
-	int shell;		/* argv[0] is a script for /bin/sh -c */
+	int shell;		/* argv[0] is a line for a shell */
+	const char *sh;		/* that shell (NULL: /bin/sh) */
 };
 
 int cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
     size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c);
 void cli_cmd_free(struct cli_cmd *c);
+/* w with its placeholders replaced by the plain values (--tagstring). */
+int cli_tmpl_expand_plain(const char *w, const char *const *args,
+    size_t nargs, uint64_t seq, unsigned slot, struct cm_buf *b);
 
 /*
  * Make argv safe for the shell kind's payload: a lone word with shell
@@ -210,6 +315,7 @@ struct cli_jobspec {
 	double timeout;		/* < 0: use the default */
 	int retries;		/* < 0: use the default */
 	unsigned slot;		/* {%} slot, 0 if unused */
+	int login;		/* -S: index + 1 of its login, 0 if none */
 };
 
 void cli_jobspec_free(struct cli_jobspec *js);
@@ -256,6 +362,11 @@ struct cli_input {
 	char *borrowed;		/* borrowed[g]: vals[g] is the options' */
 	const char **args;	/* the tuple returned */
 	int started, empty, done;
+	/* Linked groups (--link, :::+): all read up front; chain[g] is
+	   group g's chain, the odometer turns over chains. */
+	int linked;
+	size_t *chain, nchains, *cidx, *clen;
+	struct cli_strv hdr;	/* --header: each group's first record */
 };
 
 int cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
@@ -313,8 +424,41 @@ struct cli_logrow {
 };
 
 void cli_joblog_header(FILE *f);
+/*
+ * Open --joblog PATH as parallel: "-" is stdout, "+FILE" appends to FILE
+ * (never a header, as parallel), else FILE is truncated and the header
+ * written.  0, or an error naming the file in e.
+ */
+int cli_joblog_open(const char *path, FILE **out, struct cli_err *e);
+/* Append to PATH ("+" optional) without a header (--resume*). */
+int cli_joblog_append(const char *path, FILE **out, struct cli_err *e);
 /* One row; tabs and newlines in the command are written as \t and \n. */
 int cli_joblog_row(FILE *f, const struct cli_logrow *r);
+
+/* ---- resuming from a joblog (resume.c) ----------------------------- */
+
+enum { CLI_RESUME_NONE = 0, CLI_RESUME_ALL, CLI_RESUME_FAILED,
+    CLI_RESUME_RETRY };
+
+struct cli_resume {
+	int mode;		/* CLI_RESUME_* */
+	int had_header;		/* the log exists with a header: append */
+	unsigned char *done;	/* done[seq]: skip it */
+	size_t cap;
+	struct cli_strv cmds;	/* --retry-failed: commands by Seq - 1 */
+};
+
+/*
+ * Read PATH (a missing file is an empty log) for mode: --resume marks
+ * every Seq done, --resume-failed those with Exitval and Signal 0,
+ * --retry-failed as the latter and keeps each row's command.  0 or an
+ * error naming the file and line.
+ */
+int cli_resume_load(struct cli_resume *rs, const char *path, int mode,
+    struct cli_err *e);
+/* Nonzero if job seq was done in the earlier run (rs may be NULL). */
+int cli_resume_skip(const struct cli_resume *rs, uint64_t seq);
+void cli_resume_free(struct cli_resume *rs);
 
 /* ---- output (output.c) --------------------------------------------- */
 
@@ -332,9 +476,24 @@ int cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines);
 /* The --json record of one job (a malloc'd line without newline). */
 char *cli_outcome_json(const struct cli_outcome *oc);
-/* --results DIR: DIR/<seq>/{stdout,stderr,meta.json}. */
-int cli_results_write(const char *dir, const struct cli_outcome *oc,
+/* ---- --results in parallel's layout (results.c) */
+enum { CLI_RESULTS_DIR = 0, CLI_RESULTS_CSV, CLI_RESULTS_TSV,
+    CLI_RESULTS_JSON };
+
+struct cli_results {
+	const char *dir;
+	int kind;		/* CLI_RESULTS_* from dir's ending */
+	FILE *f;		/* the .csv/.tsv/.json file */
+	int header_done;
+};
+
+/* Open (a .csv/.tsv/.json file is created now, truncated). */
+int cli_results_open(struct cli_results *rs, const char *dir,
     struct cli_err *e);
+/* One finished job: DIR/1/V1/.../{seq,stdout,stderr}, or a row. */
+int cli_results_put(struct cli_results *rs, const struct cli_outcome *oc,
+    struct cli_err *e);
+int cli_results_close(struct cli_results *rs);
 /* A joblog row for an outcome. */
 void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
@@ -342,6 +501,7 @@ void cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *r);
 
 struct cli_progress {
 	int enabled, bar;
+	int shown;		/* a status line is on the terminal */
 	double t0, last;
 };
 
@@ -352,10 +512,70 @@ void cli_progress_format(char *buf, size_t len, int bar, uint64_t done,
     uint64_t total, int total_known, double elapsed);
 void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
     int total_known, double now, int final);
+/*
+ * Take the status line off the terminal (before job output is printed,
+ * or at an interrupt): the next update draws it again.
+ */
+void cli_progress_clear(struct cli_progress *p);
+/* --files: data into a new file in tmpdir; its name (malloc'd) or NULL. */
+char *cli_files_write(const char *tmpdir, const char *data, size_t len);
+
+/* ---- pacing (pace.c) ------------------------------------------------ */
+
+struct cli_pace {
+	double delay;		/* --delay: seconds between starts */
+	double memfree;		/* --memfree: bytes, 0 = off */
+	int started;
+	double last_start;
+};
+
+/* Seconds with an optional s, m, h or d suffix (--delay 1.5, 2m). */
+int cli_parse_duration(const char *s, double *out);
+/* MemAvailable in bytes, or -1 when /proc/meminfo does not say. */
+long long cli_mem_available(void);
+/*
+ * Whether a job may start at now (avail: cli_mem_available(), or -1
+ * when --memfree is off); if not, *retry_in says when to ask again.
+ */
+int cli_pace_ok(const struct cli_pace *p, double now, long long avail,
+    double *retry_in);
+void cli_pace_started(struct cli_pace *p, double now);
+
+/* ---- remote logins (sshlogin.c) ------------------------------------- */
+
+struct cli_login {
+	char *host;		/* as given after N/: user@host, or ":" */
+	unsigned slots, busy;
+	int local;		/* ":": this machine */
+};
+
+struct cli_logins {
+	struct cli_login *v;
+	size_t n, next;
+	unsigned total;		/* the slots of all of them */
+};
+
+/* The logins of -S and --sshloginfile (none: n == 0). */
+int cli_logins_init(struct cli_logins *l, const struct cli_run_opts *o,
+    struct cli_err *e);
+void cli_logins_free(struct cli_logins *l);
+/* A login with a free slot, taken (round robin), or -1. */
+int cli_logins_pick(struct cli_logins *l);
+void cli_logins_release(struct cli_logins *l, int i);
+/*
+ * The local shell script that runs cmdline on lg through ssh (a command
+ * line, e.g. "ssh -F cfg"), with its --transfer file (or NULL), its
+ * --return files and --cleanup; malloc'd, NULL when out of memory.
+ */
+char *cli_login_script(const struct cli_login *lg, const char *ssh,
+    const char *cmdline, const char *transfer_file,
+    const struct cli_strv *returns, int cleanup);
 
 /* ---- commands (run.c, main.c) -------------------------------------- */
 
 int cli_cmd_run(int argc, char **argv);
+/* --semaphore: take a slot of the named semaphore, run the command. */
+int cli_sem_run(const struct cli_run_opts *o);
 void cli_usage(FILE *f);
 
 #endif /* CORUN_CLI_H */

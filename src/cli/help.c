@@ -86,6 +86,133 @@ static const struct cli_optdoc docs[] = {
 	    "(e.g. '-p short -t 10')" },
 	{ "run", "url-file", 0, "FILE", "write the listener's real URL and how to "
 	    "find the token to FILE (0600) for workers started apart" },
+	{ "run", "max-procs", 'P', "N", "the same as -j" },
+	{ "run", "max-args", 'n', "N", "at most N values per job (the rest "
+	    "of the command line as -X)" },
+	{ "run", "max-replace-args", 'N', "N", "exactly N values per job, "
+	    "{1}..{N} for each (-N0: none); with --pipe, N records per "
+	    "block" },
+	{ "run", "xargs", 0, NULL, "as many values per job as the line "
+	    "length allows (-s), appended" },
+	{ "run", "m", 'm', NULL, "as --xargs, with {} repeated for each "
+	    "value (context replace)" },
+	{ "run", "X", 'X', NULL, "as -m, the words around {} repeated with "
+	    "each value" },
+	{ "run", "max-lines", 'L', "N", "N lines of input per job (a line "
+	    "ending in a blank goes on)" },
+	{ "run", "max-chars", 's', "N", "a command line of at most N "
+	    "characters with -X, -m and --xargs" },
+	{ "run", "colsep", 'C', "REGEXP", "split each input line into "
+	    "columns {1} {2} ... at REGEXP" },
+	{ "run", "header", 0, "REGEXP", "the first line is a header: "
+	    "{colname} names its columns; with --pipe, the header lines "
+	    "kept on every block" },
+	{ "run", "trim", 0, "n|l|r|lr|rl", "remove blanks around values: "
+	    "none, left, right or both" },
+	{ "run", "link", 0, NULL, "link the input sources instead of taking "
+	    "their product (the shorter wraps)" },
+	{ "run", "xapply", 0, NULL, "the same as --link" },
+	{ "run", "delimiter", 'd', "DELIM", "input values end at DELIM, not "
+	    "at a newline (\n, \t, \0 understood)" },
+	{ "run", "replace", 'I', "STR", "use STR instead of {} in the "
+	    "command" },
+	{ "run", "extensionreplace", 0, "STR", "use STR instead of {.}" },
+	{ "run", "er", 0, "STR", "the same as --extensionreplace" },
+	{ "run", "basenamereplace", 0, "STR", "use STR instead of {/}" },
+	{ "run", "bnr", 0, "STR", "the same as --basenamereplace" },
+	{ "run", "dirnamereplace", 0, "STR", "use STR instead of {//}" },
+	{ "run", "dnr", 0, "STR", "the same as --dirnamereplace" },
+	{ "run", "basenameextensionreplace", 0, "STR", "use STR instead of "
+	    "{/.}" },
+	{ "run", "bner", 0, "STR", "the same as --basenameextensionreplace" },
+	{ "run", "seqreplace", 0, "STR", "use STR instead of {#}" },
+	{ "run", "slotreplace", 0, "STR", "use STR instead of {%}" },
+	{ "run", "plus", 0, NULL, "also the --plus replacement strings "
+	    "({+/} {+.} {..} {...} {##} ...)" },
+	{ "run", "quote", 'q', NULL, "keep each word of the command one "
+	    "argument (quote it for the shell)" },
+	{ "run", "no-run-if-empty", 'r', NULL, "skip input lines that are "
+	    "empty or only blanks" },
+	{ "run", "env", 0, "VAR", "pass VAR to the jobs (they inherit the "
+	    "whole environment anyway)" },
+	{ "run", "pipe", 0, NULL, "split stdin into blocks, one job's stdin "
+	    "each" },
+	{ "run", "spreadstdin", 0, NULL, "the same as --pipe" },
+	{ "run", "pipepart", 0, NULL, "split the -a FILE into blocks in "
+	    "place (seekable files), one job each" },
+	{ "run", "block", 0, "SIZE", "the size of a --pipe block (default "
+	    "1M; k, M, G suffixes)" },
+	{ "run", "block-size", 0, "SIZE", "the same as --block" },
+	{ "run", "blocksize", 0, "SIZE", "the same as --block" },
+	{ "run", "recstart", 0, "STR", "a record starts with STR: blocks "
+	    "are cut only before it" },
+	{ "run", "recend", 0, "STR", "a record ends with STR (default \n): "
+	    "blocks are cut only after it" },
+	{ "run", "regexp", 0, NULL, "--recstart and --recend are regular "
+	    "expressions" },
+	{ "run", "round-robin", 0, NULL, "with --pipe: the blocks go to -j "
+	    "jobs started once, in turn" },
+	{ "run", "roundrobin", 0, NULL, "the same as --round-robin" },
+	{ "run", "cat", 0, NULL, "with --pipe: each block in a temporary "
+	    "file named by {}" },
+	{ "run", "fifo", 0, NULL, "with --pipe: each block through a named "
+	    "pipe named by {}" },
+	{ "run", "ungroup", 'u', NULL, "job output straight through as it "
+	    "comes (lines may mix)" },
+	{ "run", "jl", 0, "FILE", "the same as --joblog" },
+	{ "run", "tagstring", 0, "STR", "prefix each output line with STR "
+	    "(replacement strings expanded)" },
+	{ "run", "tmpdir", 0, "DIR", "where --files and --cat keep their "
+	    "files (default $TMPDIR or /tmp)" },
+	{ "run", "files", 0, NULL, "save each job's output in a file and "
+	    "print its name" },
+	{ "run", "group", 0, NULL, "print a job's output whole when it ends "
+	    "(the default)" },
+	{ "run", "eta", 0, NULL, "show the estimated time left on stderr" },
+	{ "run", "semaphore", 0, NULL, "run the command as a counting "
+	    "semaphore allows (as corun sem)" },
+	{ "run", "id", 0, "NAME", "the semaphore's name (default: the "
+	    "terminal's)" },
+	{ "run", "semaphorename", 0, "NAME", "the same as --id" },
+	{ "run", "fg", 0, NULL, "semaphore: wait for the command and exit "
+	    "with its status" },
+	{ "run", "bg", 0, NULL, "semaphore: run the command in the "
+	    "background (the default)" },
+	{ "run", "wait", 0, NULL, "semaphore: wait until every command of "
+	    "--id has ended" },
+	{ "run", "st", 0, "SECS", "semaphore: after SECS take the slot "
+	    "anyway; -SECS: give up" },
+	{ "run", "semaphoretimeout", 0, "SECS", "the same as --st" },
+	{ "run", "delay", 0, "DURATION", "wait DURATION between starting "
+	    "two jobs" },
+	{ "run", "memfree", 0, "SIZE", "start a job only while this much "
+	    "memory is free" },
+	{ "run", "nice", 0, "N", "run the jobs at niceness N" },
+	{ "run", "sshlogin", 'S', "[N/]HOST", "run jobs over ssh on HOST (N "
+	    "at once); : is this machine" },
+	{ "run", "sshloginfile", 0, "FILE", "read --sshlogin values from "
+	    "FILE, one per line" },
+	{ "run", "slf", 0, "FILE", "the same as --sshloginfile" },
+	{ "run", "ssh", 0, "CMD", "the ssh command to log in with (default "
+	    "ssh)" },
+	{ "run", "transfer", 0, NULL, "copy each input file to the remote "
+	    "host before its job" },
+	{ "run", "transferfile", 0, "FILE", "copy FILE (replacement strings "
+	    "expanded) before the job" },
+	{ "run", "tf", 0, "FILE", "the same as --transferfile" },
+	{ "run", "return", 0, "FILE", "copy FILE back from the remote host "
+	    "after the job" },
+	{ "run", "cleanup", 0, NULL, "remove transferred and returned files "
+	    "on the remote host" },
+	{ "run", "trc", 0, "FILE", "--transfer --return FILE --cleanup" },
+	{ "run", "nonall", 0, NULL, "with -S: run the command once on every "
+	    "login, without input" },
+	{ "run", "resume", 0, NULL, "skip the jobs --joblog says were run "
+	    "(by Seq)" },
+	{ "run", "resume-failed", 0, NULL, "skip the jobs --joblog says "
+	    "succeeded; run the failed ones again" },
+	{ "run", "retry-failed", 0, NULL, "run again the failed commands of "
+	    "--joblog, ignoring the command line" },
 	{ "run", "http", 0, "HOST:PORT", "serve /metrics and the live page "
 	    "(read-only) for the run's duration" },
 	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "
@@ -221,6 +348,12 @@ cli_help_options(FILE *f, const char *cmd)
 			fputs("\noptions:\n", f);
 		}
 		/* "-j, --jobs N", "    --model M"; a one-letter name is "-S" */
+		if (d->shrt && strlen(d->opt) == 1) {
+			snprintf(left, sizeof(left), "-%s%s%s", d->opt,
+			    d->arg ? " " : "", d->arg ? d->arg : "");
+			fprintf(f, "  %-24s %s\n", left, d->text);
+			continue;
+		}
 		snprintf(left, sizeof(left), "%c%c%s%s%s%s%s",
 		    d->shrt ? '-' : ' ', d->shrt ? d->shrt : ' ',
 		    d->shrt ? ", " : "  ", strlen(d->opt) > 1 ? "--" : "-",

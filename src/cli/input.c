@@ -168,6 +168,164 @@ load_file(const char *path, int sep, struct cli_strv *vals, struct cli_err *e)
 	return rc == CORUN_EDONE ? 0 : rc;
 }
 
+/* Move the first record of vals (owned) to hdr; "" when empty. */
+static int
+take_header(struct cli_strv *vals, struct cli_strv *hdr)
+{
+	if (vals->n == 0) {
+		return cli_strv_push(hdr, "");
+	}
+	if (cli_strv_take(hdr, vals->v[0]) != 0) {
+		return CORUN_ENOMEM;
+	}
+	memmove(vals->v, vals->v + 1, (vals->n - 1) * sizeof(*vals->v));
+	vals->n--;
+	return 0;
+}
+
+static int
+copy_strv(const struct cli_strv *from, struct cli_strv *to)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++) {
+		if (cli_strv_push(to, from->v[i]) != 0) {
+			return CORUN_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Linked groups (--link, :::+, ::::+): every group read up front, each
+ * chain of linked groups one wheel of the odometer.  As GNU parallel,
+ * --link runs to the longest group (a shorter one wraps around), :::+
+ * and ::::+ stop at the shortest.
+ */
+static int
+open_linked(struct cli_input *in, const struct cli_run_opts *o,
+    const struct cli_group *groups, int sep, struct cli_err *e)
+{
+	size_t g, n = in->ngroups, c;
+	int rc = 0;
+
+	in->linked = 1;
+	in->chain = calloc(n, sizeof(*in->chain));
+	in->cidx = calloc(n, sizeof(*in->cidx));
+	in->clen = calloc(n, sizeof(*in->clen));
+	if (in->chain == NULL || in->cidx == NULL || in->clen == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	for (g = 0; g < n && rc == 0; g++) {
+		if (groups[g].is_file) {
+			rc = load_file(groups[g].path, sep, &in->vals[g], e);
+		} else if (copy_strv(&groups[g].vals, &in->vals[g]) != 0) {
+			rc = cli_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+		if (rc == 0 && o->g.header != NULL &&
+		    take_header(&in->vals[g], &in->hdr) != 0) {
+			rc = cli_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+		if (g > 0) {
+			in->chain[g] = o->g.link || groups[g].linked ?
+			    in->chain[g - 1] : in->chain[g - 1] + 1;
+		}
+		c = in->chain[g];
+		in->nchains = c + 1;
+		if (o->g.link ? in->vals[g].n > in->clen[c] :
+		    g == 0 || in->chain[g - 1] != c ||
+		    in->vals[g].n < in->clen[c]) {
+			/* --link wraps the shorter; :::+ stops at it. */
+			in->clen[c] = in->vals[g].n;
+		}
+		in->empty |= in->vals[g].n == 0;
+	}
+	return rc;
+}
+
+static int
+next_linked(struct cli_input *in, const char ***args)
+{
+	size_t g, c = in->nchains;
+
+	if (in->started) {
+		while (c > 0) {
+			c--;
+			if (++in->cidx[c] < in->clen[c]) {
+				break;
+			}
+			in->cidx[c] = 0;
+			if (c == 0) {
+				in->done = 1;
+				return CORUN_EDONE;
+			}
+		}
+	}
+	in->started = 1;
+	for (g = 0; g < in->ngroups; g++) {
+		in->args[g] = in->vals[g].v[in->cidx[in->chain[g]] %
+		    in->vals[g].n];
+	}
+	*args = in->args;
+	return 0;
+}
+
+/* --header for a streamed group 0: its first record. */
+static int
+header0(struct cli_input *in, struct cli_err *e)
+{
+	char *rec;
+	size_t len;
+	int rc;
+
+	if (in->lit0 != NULL) {
+		rc = cli_strv_push(&in->hdr, in->lit0->n ? in->lit0->v[0] : "");
+		in->lit0_idx = 1;
+		return rc ? cli_errf(e, rc, "out of memory") : 0;
+	}
+	rc = cli_reader_next(&in->rd, 0, &rec, &len, e);
+	if (rc == CORUN_EDONE) {
+		rec = "";
+		len = 0;
+	} else if (rc != 0) {
+		return rc;
+	}
+	return cli_strv_pushn(&in->hdr, rec, len) ? cli_errf(e, CORUN_ENOMEM,
+	    "out of memory") : 0;
+}
+
+/* Groups 2..n read up front (borrowed when literal), headers taken. */
+static int
+load_rest(struct cli_input *in, const struct cli_run_opts *o,
+    const struct cli_group *groups, int sep, struct cli_err *e)
+{
+	size_t g;
+	int rc = 0;
+
+	for (g = 1; g < in->ngroups; g++) {
+		if (groups[g].is_file) {
+			rc = load_file(groups[g].path, sep, &in->vals[g], e);
+			if (rc != 0) {
+				return rc;
+			}
+		} else if (o->g.header != NULL) {
+			rc = copy_strv(&groups[g].vals, &in->vals[g]);
+		} else {
+			/* Borrowed from the options: not freed here. */
+			in->vals[g] = groups[g].vals;
+			in->borrowed[g] = 1;
+		}
+		if (o->g.header != NULL && (rc != 0 ||
+		    take_header(&in->vals[g], &in->hdr) != 0)) {
+			return cli_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+		if (in->vals[g].n == 0) {
+			in->empty = 1;
+		}
+	}
+	return 0;
+}
+
 int
 cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
     struct cli_err *e)
@@ -175,8 +333,8 @@ cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
 	static struct cli_group stdin_group = { 1, "-", { 0 } };
 	const struct cli_group *groups = o->groups;
 	size_t g, n = o->ngroups;
-	int sep = o->null_sep ? '\0' : '\n';
-	int rc;
+	int sep = o->g.delim_given ? o->g.delim : o->null_sep ? '\0' : '\n';
+	int rc = 0, link = o->g.link;
 
 	memset(in, 0, sizeof(*in));
 	in->rd.fd = -1;
@@ -195,20 +353,17 @@ cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
 		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
 	for (g = 1; g < n; g++) {
-		if (groups[g].is_file) {
-			rc = load_file(groups[g].path, sep, &in->vals[g], e);
-			if (rc != 0) {
-				cli_input_close(in);
-				return rc;
-			}
-		} else {
-			/* Borrowed from the options: not freed here. */
-			in->vals[g] = groups[g].vals;
-			in->borrowed[g] = 1;
+		link |= groups[g].linked;
+	}
+	if (link && n > 1) {
+		if ((rc = open_linked(in, o, groups, sep, e)) != 0) {
+			cli_input_close(in);
 		}
-		if (in->vals[g].n == 0) {
-			in->empty = 1;
-		}
+		return rc;
+	}
+	if ((rc = load_rest(in, o, groups, sep, e)) != 0) {
+		cli_input_close(in);
+		return rc;
 	}
 	if (groups[0].is_file) {
 		rc = cli_reader_open(&in->rd, groups[0].path, sep, e);
@@ -218,6 +373,21 @@ cli_input_open(struct cli_input *in, const struct cli_run_opts *o,
 		}
 	} else {
 		in->lit0 = &groups[0].vals;
+	}
+	if (o->g.header != NULL) {
+		/* Group 0's header first: hdr is in group order. */
+		size_t k = in->hdr.n;
+
+		if ((rc = header0(in, e)) != 0) {
+			cli_input_close(in);
+			return rc;
+		}
+		if (k > 0) {
+			char *h0 = in->hdr.v[k];
+
+			memmove(in->hdr.v + 1, in->hdr.v, k * sizeof(char *));
+			in->hdr.v[0] = h0;
+		}
 	}
 	return 0;
 }
@@ -257,6 +427,9 @@ cli_input_next(struct cli_input *in, int nonblock, const char ***args,
 
 	if (in->done || in->empty) {
 		return CORUN_EDONE;
+	}
+	if (in->linked) {
+		return next_linked(in, args);
 	}
 	/* Odometer over groups 1..n-1; the last one turns fastest. */
 	g = in->ngroups;
@@ -299,7 +472,7 @@ cli_input_next(struct cli_input *in, int nonblock, const char ***args,
 int
 cli_input_fd(const struct cli_input *in)
 {
-	return in->lit0 == NULL ? in->rd.fd : -1;
+	return in->lit0 == NULL && !in->linked ? in->rd.fd : -1;
 }
 
 void
@@ -307,14 +480,19 @@ cli_input_close(struct cli_input *in)
 {
 	size_t g;
 
-	for (g = 1; g < in->ngroups && in->vals != NULL; g++) {
+	for (g = in->linked ? 0 : 1; g < in->ngroups && in->vals != NULL;
+	    g++) {
 		if (in->borrowed == NULL || !in->borrowed[g]) {
 			cli_strv_free(&in->vals[g]);
 		}
 	}
-	if (in->lit0 == NULL) {
+	if (in->lit0 == NULL && !in->linked) {
 		cli_reader_close(&in->rd);
 	}
+	free(in->chain);
+	free(in->cidx);
+	free(in->clen);
+	cli_strv_free(&in->hdr);
 	free(in->vals);
 	free(in->idx);
 	free(in->args);

@@ -16,7 +16,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -25,6 +27,42 @@ cli_joblog_header(FILE *f)
 {
 	fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t"
 	    "Signal\tCommand\n", f);
+}
+
+int
+cli_joblog_open(const char *path, FILE **out, struct cli_err *e)
+{
+	int append = path[0] == '+';
+	FILE *f;
+
+	if (strcmp(path, "-") == 0) {
+		*out = stdout;
+		cli_joblog_header(stdout);
+		fflush(stdout);
+		return 0;
+	}
+	if ((f = fopen(path + append, append ? "a" : "w")) == NULL) {
+		return cli_errf(e, CORUN_EINVAL, "--joblog: %s: %s",
+		    path + append, strerror(errno));
+	}
+	if (!append) {
+		cli_joblog_header(f);
+	}
+	fflush(f);
+	*out = f;
+	return 0;
+}
+
+int
+cli_joblog_append(const char *path, FILE **out, struct cli_err *e)
+{
+	const char *p = path + (path[0] == '+');
+
+	if ((*out = fopen(p, "a")) == NULL) {
+		return cli_errf(e, CORUN_EINVAL, "--joblog: %s: %s", p,
+		    strerror(errno));
+	}
+	return 0;
 }
 
 int

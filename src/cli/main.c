@@ -23,8 +23,29 @@ struct cli_subcmd {
 	const char *synopsis;
 };
 
+/* `corun sem ARGS` is `corun run --semaphore ARGS` (sem.c). */
+static int
+cli_cmd_sem(int argc, char **argv)
+{
+	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	int rc;
+
+	if (av == NULL) {
+		cli_warn("out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	av[0] = argv[0];
+	av[1] = "--semaphore";
+	memcpy(av + 2, argv + 1, (size_t)(argc - 1) * sizeof(*av));
+	rc = cli_cmd_run(argc + 1, av);
+	free(av);
+	return rc;
+}
+
 static const struct cli_subcmd subcmds[] = {
 	{ "run", cli_cmd_run, "run [options] command [arg ...] ::: value ..." },
+	{ "sem", cli_cmd_sem, "sem [--id NAME] [-j N] [--fg] command | "
+	    "--wait" },
 	{ "compare", cli_cmd_compare, "compare [--workload W] [--count N] "
 	    "[--models LIST] [-j N] [--json|--csv] [--svg F] [--png F]" },
 	{ "submit", cli_cmd_submit, "submit [options] command [arg ...] | "

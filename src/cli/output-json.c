@@ -9,8 +9,8 @@
  * insert per field, the dump's UTF-8 walk of every string, a free per
  * field.  The line is always the same few fields, so it is written here
  * directly, byte for byte what json_dumps(JSON_COMPACT |
- * JSON_REAL_PRECISION(15)) made of the object that output.c's
- * outcome_obj() builds (same keys in the same order, the same escapes,
+ * JSON_REAL_PRECISION(15)) makes of the same object (the keys in this
+ * order, the same escapes,
  * reals as "%.15g" with ".0" added when that looks like an integer, the
  * same U+FFFD for bytes that are not UTF-8).  tests/cli/test_output.c
  * checks that jansson reads every line back and dumps it unchanged.

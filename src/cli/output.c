@@ -2,14 +2,13 @@
 /*
  * output.c - what a finished job prints: its output (whole, or line by
  * line with --tag), its --results directory and its joblog row (its
- * --json record: output-json.c, the same fields as outcome_obj()).
+ * --json record: output-json.c).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,186 +71,10 @@ cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
 	return 0;
 }
 
-/* A JSON string of arbitrary bytes: invalid UTF-8 becomes U+FFFD. */
-static json_t *
-jstr(const char *s, size_t len)
-{
-	struct cm_buf b = { 0 };
-	json_t *j;
-	size_t i = 0, k, n;
-	unsigned char c;
-
-	if ((j = json_stringn(s, len)) != NULL) {
-		return j;
-	}
-	while (i < len) {
-		c = (unsigned char)s[i];
-		n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		    (c >> 3) == 30 ? 4 : 0;
-		for (k = 1; n > 0 && k < n; k++) {
-			if (i + k >= len ||
-			    ((unsigned char)s[i + k] >> 6) != 2) {
-				n = 0;
-			}
-		}
-		if (n == 0) {
-			cm_buf_adds(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		cm_buf_add(&b, s + i, n);
-		i += n;
-	}
-	j = json_stringn(b.p ? b.p : "", b.len);
-	if (j == NULL) {
-		/* Overlong forms and surrogates: give up on the text. */
-		j = json_string("\xef\xbf\xbd");
-	}
-	cm_buf_free(&b);
-	return j;
-}
-
 static double
 ns_to_s(uint64_t ns)
 {
 	return (double)ns / 1e9;
-}
-
-/* The fields shared by --json and meta.json. */
-static json_t *
-outcome_obj(const struct cli_outcome *oc, int with_output)
-{
-	const struct corun_job_result *r = oc->res;
-	const struct cli_jobspec *js = oc->js;
-	json_t *o = json_object(), *a;
-	size_t i;
-
-	if (o == NULL) {
-		return NULL;
-	}
-	json_object_set_new(o, "seq", json_integer((json_int_t)js->seq));
-	if (js->id != NULL) {
-		json_object_set_new(o, "id", jstr(js->id, strlen(js->id)));
-	}
-	json_object_set_new(o, "kind", json_string(js->kind));
-	json_object_set_new(o, "command", jstr(js->cmdline,
-	    strlen(js->cmdline)));
-	if (js->args.n > 0) {
-		a = json_array();
-		for (i = 0; i < js->args.n; i++) {
-			json_array_append_new(a, jstr(js->args.v[i],
-			    strlen(js->args.v[i])));
-		}
-		json_object_set_new(o, "args", a);
-	}
-	json_object_set_new(o, "status", json_string(cli_status_name(
-	    oc->status)));
-	json_object_set_new(o, "exit", json_integer(r ? r->exit_code : -1));
-	json_object_set_new(o, "signal", json_integer(r ? r->signal : 0));
-	if (with_output) {
-		json_object_set_new(o, "stdout", r ? jstr(r->out,
-		    r->out_len) : json_string(""));
-		json_object_set_new(o, "stderr", r ? jstr(r->err,
-		    r->err_len) : json_string(""));
-	}
-	json_object_set_new(o, "start", r ? json_real(ns_to_s(
-	    r->start_ns)) : json_null());
-	json_object_set_new(o, "runtime", json_real(r && r->end_ns >=
-	    r->start_ns ? ns_to_s(r->end_ns - r->start_ns) : 0));
-	json_object_set_new(o, "attempts", json_integer(r ? r->attempts :
-	    0));
-	json_object_set_new(o, "worker_pid", json_integer(r ? r->worker_pid :
-	    0));
-	json_object_set_new(o, "host", json_string(r && r->host != NULL ?
-	    r->host : ":"));
-	if (oc->message != NULL && *oc->message != '\0') {
-		json_object_set_new(o, "error", jstr(oc->message,
-		    strlen(oc->message)));
-	}
-	return o;
-}
-
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		return -1;
-	}
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			err = errno;
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return close(fd);
-}
-
-int
-cli_results_write(const char *dir, const struct cli_outcome *oc,
-    struct cli_err *e)
-{
-	const struct corun_job_result *r = oc->res;
-	char path[4096], *meta;
-	json_t *o;
-	int n;
-
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", dir,
-		    strerror(errno));
-	}
-	n = snprintf(path, sizeof(path), "%s/%" PRIu64, dir, oc->js->seq);
-	if (n < 0 || (size_t)n + 16 >= sizeof(path)) {
-		return cli_errf(e, CORUN_ERANGE, "--results: %s: name too "
-		    "long", dir);
-	}
-	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-		return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
-		    strerror(errno));
-	}
-	o = outcome_obj(oc, 0);
-	meta = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) :
-	    NULL;
-	if (meta != NULL) {
-		/* A text file ends with a newline. */
-		char *m = realloc(meta, strlen(meta) + 2);
-
-		if (m != NULL) {
-			meta = m;
-			strcat(meta, "\n");
-		}
-	}
-	json_decref(o);
-	if (meta == NULL) {
-		return cli_errf(e, CORUN_ENOMEM, "out of memory");
-	}
-	snprintf(path + n, sizeof(path) - (size_t)n, "/stdout");
-	if (write_file(path, r ? r->out : "", r ? r->out_len : 0) == 0) {
-		snprintf(path + n, sizeof(path) - (size_t)n, "/stderr");
-		if (write_file(path, r ? r->err : "", r ? r->err_len : 0) ==
-		    0) {
-			snprintf(path + n, sizeof(path) - (size_t)n,
-			    "/meta.json");
-			if (write_file(path, meta, strlen(meta)) == 0) {
-				free(meta);
-				return 0;
-			}
-		}
-	}
-	free(meta);
-	return cli_errf(e, CORUN_ESYS, "--results: %s: %s", path,
-	    strerror(errno));
 }
 
 void
@@ -279,4 +102,26 @@ cli_outcome_logrow(const struct cli_outcome *oc, struct cli_logrow *row)
 			row->exitval = 1;
 		}
 	}
+}
+
+char *
+cli_files_write(const char *tmpdir, const char *data, size_t len)
+{
+	struct cm_buf b = { 0 };
+	char *name;
+	int fd, ok;
+
+	cm_buf_adds(&b, tmpdir != NULL ? tmpdir : "/tmp");
+	if ((name = (cm_buf_adds(&b, "/parXXXXXX.par"), cm_buf_steal(&b))) ==
+	    NULL || (fd = mkstemps(name, 4)) < 0) {
+		free(name);
+		return NULL;
+	}
+	ok = len == 0 || write(fd, data, len) == (ssize_t)len;
+	if (close(fd) != 0 || !ok) {
+		unlink(name);
+		free(name);
+		return NULL;
+	}
+	return name;
 }

@@ -83,4 +83,17 @@ cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total,
 	    total_known, now - p->t0);
 	fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
 	fflush(stderr);
+	p->shown = !final;
+}
+
+void
+cli_progress_clear(struct cli_progress *p)
+{
+	if (!p->enabled || !p->shown) {
+		return;
+	}
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	p->shown = 0;
+	p->last = -1;
 }

@@ -15,6 +15,8 @@
 #include <corun/pool.h>
 
 #include "cli.h"
+#include "argbatch.h"
+#include "perlexpr.h"
 
 /*
  * Seconds to wait for cancelled jobs to come back before exiting anyway:
@@ -30,6 +32,7 @@ struct cli_wslot {
 	corun_future *fut;
 	int used, done;
 	uint64_t submit_ns;	/* wall clock, with --http (run-web.c) */
+	int skipped;		/* -k: a Seq --resume skips, holding its place */
 };
 
 struct cli_run {
@@ -38,8 +41,12 @@ struct cli_run {
 	corun_pool *pool;
 	struct cli_input in;
 	struct cli_tmpl tmpl;
+	struct cli_batch batch;	/* the values of each job (argbatch.c) */
+	struct cli_perl perl;	/* {= =} (perlexpr.c), pid > 0 if started */
 	struct cli_jobsfile jf;
 	int use_jf;
+	int in_open;		/* in is open (cli_input_close it) */
+	char pid_env[48];	/* "PARALLEL_PID=..." for every job */
 	unsigned conc;		/* jobs running at once */
 	struct cli_wslot *win;
 	size_t wsize, inflight;
@@ -57,6 +64,12 @@ struct cli_run {
 	struct cli_tally tally;
 	struct cli_progress prog;
 	struct cli_web *web;		/* --http (run-web.c), or NULL */
+	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
+	struct cli_results *results;	/* --results, or NULL */
+	struct cli_pace pace;		/* --delay, --memfree */
+	corun_handle *pace_timer;	/* a pump to come, when paced */
+	struct cli_logins logins;	/* -S, --sshloginfile */
+	uint64_t nskipped;
 };
 
 /*

@@ -158,6 +158,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	if (w->js.slot != 0) {
 		r->freenum[r->nfreenum++] = w->js.slot;
 	}
+	cli_logins_release(&r->logins, w->js.login - 1);
 	cli_jobspec_free(&w->js);
 	w->used = w->done = 0;
 	if (!r->o->keep_order) {
@@ -172,6 +173,26 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	}
 }
 
+/* -k: retire the done jobs at the head of the window, in order. */
+static void
+retire_in_order(struct cli_run *r)
+{
+	struct cli_wslot *w;
+
+	for (;;) {
+		w = &r->win[(r->next_print - 1) % r->wsize];
+		if (!w->used || !w->done) {
+			break;
+		}
+		r->next_print++;
+		if (w->skipped) {
+			w->used = w->done = w->skipped = 0;
+			continue;
+		}
+		retire(r, w);
+	}
+}
+
 static void
 on_done(corun_future *fut, void *arg)
 {
@@ -182,14 +203,7 @@ on_done(corun_future *fut, void *arg)
 	if (!r->o->keep_order) {
 		retire(r, w);
 	} else {
-		for (;;) {
-			w = &r->win[(r->next_print - 1) % r->wsize];
-			if (!w->used || !w->done) {
-				break;
-			}
-			r->next_print++;
-			retire(r, w);
-		}
+		retire_in_order(r);
 	}
 	cli_run_pump(r);
 }
@@ -236,6 +250,46 @@ window_has_room(struct cli_run *r)
 	return r->nfreew > 0;
 }
 
+static void
+on_pace(void *arg)
+{
+	struct cli_run *r = arg;
+
+	corun_handle_release(r->pace_timer);
+	r->pace_timer = NULL;
+	cli_run_pump(r);
+}
+
+/* --delay, --memfree: may a job start now?  If not, pump again later. */
+static int
+pace_allows(struct cli_run *r)
+{
+	double retry, now = corun_loop_time(r->loop);
+	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
+
+	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
+		return 1;
+	}
+	if (r->pace_timer == NULL) {
+		(void)corun_call_later(r->loop, retry, on_pace, r,
+		    &r->pace_timer);
+	}
+	return 0;
+}
+
+/* --resume: the job w holds was done in an earlier run. */
+static void
+skip_job(struct cli_run *r, struct cli_wslot *w)
+{
+	cli_jobspec_free(&w->js);
+	r->next_seq++;
+	r->nskipped++;
+	if (r->o->keep_order) {
+		w->used = w->done = w->skipped = 1;
+		retire_in_order(r);
+	}
+}
+
 void
 cli_run_pump(struct cli_run *r)
 {
@@ -245,7 +299,8 @@ cli_run_pump(struct cli_run *r)
 	size_t i;
 	int rc;
 
-	while (!r->stopping && !r->eof && window_has_room(r)) {
+	while (!r->stopping && !r->eof && window_has_room(r) &&
+	    pace_allows(r)) {
 		slot = r->tmpl.has_slot ? r->freenum[r->nfreenum - 1] : 0;
 		i = r->o->keep_order ? (r->next_seq - 1) % r->wsize :
 		    r->freew[r->nfreew - 1];
@@ -265,6 +320,10 @@ cli_run_pump(struct cli_run *r)
 			cli_run_stop(r, 0);
 			break;
 		}
+		if (cli_resume_skip(r->resume, r->next_seq)) {
+			skip_job(r, w);
+			continue;
+		}
 		if (r->tmpl.has_slot) {
 			r->nfreenum--;
 		}
@@ -272,7 +331,8 @@ cli_run_pump(struct cli_run *r)
 			r->nfreew--;
 		}
 		r->next_seq++;
-		r->tally.total = r->next_seq - 1;
+		r->tally.total = r->next_seq - 1 - r->nskipped;
+		cli_pace_started(&r->pace, corun_loop_time(r->loop));
 		if ((rc = submit(r, w)) != 0) {
 			cli_warn("cannot submit a job: %s", corun_strerror(rc));
 			cli_jobspec_free(&w->js);

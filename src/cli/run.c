@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <corun/future.h>
 #include <corun/loop.h>
@@ -21,6 +22,8 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "args-internal.h"
+#include "pipe.h"
 #include "remote-cmd.h"
 #include "slurm.h"
 #include "run-internal.h"
@@ -60,8 +63,9 @@ on_output(void *arg, uint64_t tag, int stream, const char *data, size_t len)
 	const struct cli_wslot *w = &r->win[tag];
 	FILE *f = stream == 1 ? stdout : stderr;
 
-	(void)cli_write_tagged(f, r->o->tag ? w->js.tagstr : NULL, data, len,
-	    1);
+	cli_progress_clear(&r->prog);
+	(void)cli_write_tagged(f, r->o->tag || r->o->tagstring ?
+	    w->js.tagstr : NULL, data, len, !r->o->ungroup);
 	fflush(f);
 }
 
@@ -106,7 +110,8 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	 * --line-buffer streams lines as jobs write them, as GNU parallel
 	 * does; with -k or --json output still goes whole, in its place.
 	 */
-	r->streaming = o->line_buffer && !o->keep_order && !o->json;
+	r->streaming = (o->line_buffer || o->ungroup) && !o->keep_order &&
+	    !o->json && !o->files && o->results == NULL;
 	if (r->streaming) {
 		po->on_output = on_output;
 		po->output_arg = r;
@@ -263,20 +268,186 @@ run_jobs(struct cli_run *r)
 		return rc;
 	}
 	cli_run_watch(r);
-	cli_progress_init(&r->prog, r->o->bar, r->o->progress,
+	cli_progress_init(&r->prog, r->o->bar, r->o->progress || r->o->eta,
 	    corun_loop_time(r->loop));
 	r->next_seq = r->next_print = 1;
 	cli_run_pump(r);
 	if (!r->finished) {
 		corun_loop_run_forever(r->loop);
 	}
-	cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1, 1,
-	    corun_loop_time(r->loop), 1);
+	if (r->pace_timer != NULL) {
+		(void)corun_handle_cancel(r->pace_timer);
+		corun_handle_release(r->pace_timer);
+		r->pace_timer = NULL;
+	}
+	if (r->signo != 0) {
+		/* interrupted: no stale status line under the prompt */
+		cli_progress_clear(&r->prog);
+	} else {
+		cli_progress_update(&r->prog, r->tally.done, r->next_seq - 1,
+		    1, corun_loop_time(r->loop), 1);
+	}
 	run_end(r);
 	if (r->failed_hard && r->signo == 0) {
 		return CLI_EXIT_ERROR;
 	}
 	return cli_exit_status(&r->o->halt, &r->tally, r->halted, r->signo);
+}
+
+/* What cli_run_open_sources() opened, however far it got. */
+static void
+close_sources(struct cli_run *r)
+{
+	if (r->use_jf) {
+		cli_jobsfile_close(&r->jf);
+	} else if (r->in_open) {
+		cli_input_close(&r->in);
+	}
+	cli_batch_close(&r->batch);
+	if (r->perl.pid > 0) {
+		cli_perl_stop(&r->perl);
+	}
+	cli_tmpl_free(&r->tmpl);
+}
+
+/*
+ * --resume, --resume-failed, --retry-failed: read the joblog; for
+ * --retry-failed its failed commands become the only input.
+ */
+static int
+setup_resume(struct cli_run_opts *o, struct cli_resume *rs,
+    struct cli_err *e)
+{
+	int mode = o->retry_failed ? CLI_RESUME_RETRY : o->resume_failed ?
+	    CLI_RESUME_FAILED : o->resume ? CLI_RESUME_ALL : CLI_RESUME_NONE;
+	struct cli_group *g;
+	size_t k;
+	int rc;
+
+	if (mode == CLI_RESUME_NONE) {
+		return 0;
+	}
+	if (o->joblog == NULL || strcmp(o->joblog, "-") == 0) {
+		return cli_errf(e, CORUN_EINVAL, "--resume, --resume-failed "
+		    "and --retry-failed need --joblog FILE");
+	}
+	if ((rc = cli_resume_load(rs, o->joblog + (o->joblog[0] == '+'),
+	    mode, e)) != 0 || mode != CLI_RESUME_RETRY) {
+		return rc;
+	}
+	/* the command line's command and inputs give way to the log's */
+	for (k = 0; k < o->ngroups; k++) {
+		cli_strv_free(&o->groups[k].vals);
+	}
+	o->ngroups = 0;
+	o->cmd = NULL;
+	o->ncmd = 0;
+	if ((g = cli_run_add_group(o, 0, NULL)) == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	g->vals = rs->cmds;
+	memset(&rs->cmds, 0, sizeof(rs->cmds));
+	return 0;
+}
+
+/*
+ * -S: as many jobs at once as the logins have slots; --nonall: one job
+ * per login, without input.
+ */
+static int
+setup_logins(struct cli_run_opts *o, const struct cli_logins *l,
+    struct cli_err *e)
+{
+	struct cli_group *g;
+	size_t k;
+
+	if (l->n == 0) {
+		if (o->nonall) {
+			return cli_errf(e, CORUN_EINVAL, "--nonall needs "
+			    "--sshlogin");
+		}
+		return 0;
+	}
+	o->jobs = l->total;
+	if (!o->nonall) {
+		return 0;
+	}
+	for (k = 0; k < o->ngroups; k++) {
+		cli_strv_free(&o->groups[k].vals);
+	}
+	o->ngroups = 0;
+	if ((g = cli_run_add_group(o, 0, NULL)) == NULL) {
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	for (k = 0; k < l->n; k++) {
+		if (cli_strv_push(&g->vals, l->v[k].host) != 0) {
+			return cli_errf(e, CORUN_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* --semaphore and --pipe run apart from the pool: 1 when o is one. */
+static int
+other_mode(const struct cli_run_opts *o, int *rc)
+{
+	if (o->nice_set && setpriority(PRIO_PROCESS, 0, o->nice) != 0) {
+		cli_warn("--nice %d: %s", o->nice, strerror(errno));
+	}
+	if (o->semaphore) {
+		*rc = cli_sem_run(o);
+		return 1;
+	}
+	if (o->pipe || o->pipepart) {
+		/* pipe.c spawns the jobs itself */
+		*rc = cli_pipe_run(o);
+		return 1;
+	}
+	return 0;
+}
+
+/* Resuming, logins, pacing and the inputs of r: 0 or an error in e. */
+static int
+prepare(struct cli_run *r, struct cli_run_opts *o, struct cli_resume *rs,
+    struct cli_err *e)
+{
+	int rc;
+
+	if ((rc = setup_resume(o, rs, e)) != 0 ||
+	    (rc = cli_logins_init(&r->logins, o, e)) != 0 ||
+	    (rc = setup_logins(o, &r->logins, e)) != 0) {
+		return rc;
+	}
+	r->resume = rs->mode != CLI_RESUME_NONE ? rs : NULL;
+	r->pace.delay = o->delay;
+	r->pace.memfree = o->memfree;
+	r->o = o;
+	r->tally.last_fail_exit = -1;
+	return cli_run_open_sources(r, e);
+}
+
+/* --joblog (appended to when resuming) and --results. */
+static int
+open_outputs(struct cli_run *r, const struct cli_resume *rs,
+    struct cli_results *res)
+{
+	const struct cli_run_opts *o = r->o;
+	struct cli_err e;
+
+	if (o->joblog != NULL && (rs->had_header ? cli_joblog_append(o->joblog,
+	    &r->joblog, &e) : cli_joblog_open(o->joblog, &r->joblog, &e)) !=
+	    0) {
+		cli_warn("%s", e.msg);
+		return CLI_EXIT_ERROR;
+	}
+	if (o->results != NULL) {
+		if (cli_results_open(res, o->results, &e) != 0) {
+			cli_warn("%s", e.msg);
+			return CLI_EXIT_ERROR;
+		}
+		r->results = res;
+	}
+	return 0;
 }
 
 int
@@ -285,10 +456,13 @@ cli_cmd_run(int argc, char **argv)
 	struct cli_run_opts o;
 	struct cli_run r;
 	struct cli_err e;
+	struct cli_resume rs;
+	struct cli_results res;
 	unsigned p = 1, t = 1, c = 1;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	memset(&rs, 0, sizeof(rs));
 	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
 		fprintf(stderr, "Try `%s run --help'.\n", CLI_PROG);
@@ -309,10 +483,16 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
-	r.o = &o;
-	r.tally.last_fail_exit = -1;
-	if (cli_run_open_sources(&r, &e) != 0) {
+	if (other_mode(&o, &rc)) {
+		cli_run_opts_free(&o);
+		return rc;
+	}
+	if (prepare(&r, &o, &rs, &e) != 0) {
 		cli_warn("%s", e.msg);
+		r.use_jf = 0;	/* a jobs file that failed closed itself */
+		close_sources(&r);
+		cli_logins_free(&r.logins);
+		cli_resume_free(&rs);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
@@ -328,18 +508,14 @@ cli_cmd_run(int argc, char **argv)
 		rc = cli_run_dry(&r);
 		goto out;
 	}
-	if (o.joblog != NULL) {
-		r.joblog = strcmp(o.joblog, "-") == 0 ? stdout :
-		    fopen(o.joblog, "w");
-		if (r.joblog == NULL) {
-			cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));
+	if ((rc = open_outputs(&r, &rs, &res)) == 0) {
+		rc = run_jobs(&r);
+		if (r.results != NULL && cli_results_close(&res) != 0) {
+			cli_warn("--results: %s: %s", o.results,
+			    strerror(errno));
 			rc = CLI_EXIT_ERROR;
-			goto out;
 		}
-		cli_joblog_header(r.joblog);
-		fflush(r.joblog);
 	}
-	rc = run_jobs(&r);
 out:
 	if (r.joblog != NULL && r.joblog != stdout && fclose(r.joblog) != 0) {
 		cli_warn("--joblog: %s: %s", o.joblog, strerror(errno));
@@ -348,11 +524,9 @@ out:
 	free(r.win);
 	free(r.freew);
 	free(r.freenum);
-	if (r.use_jf) {
-		cli_jobsfile_close(&r.jf);
-	} else {
-		cli_input_close(&r.in);
-	}
+	close_sources(&r);
+	cli_resume_free(&rs);
+	cli_logins_free(&r.logins);
 	cli_run_opts_free(&o);
 	return rc;
 }

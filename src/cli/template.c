@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * template.c - the command template: placeholders, quoting, and the shell
- * kind's payload.
+ * template.c - the command template, as GNU parallel forms a command:
+ * the words are joined into one line, each replacement string is put in
+ * with its value shell-quoted, and with no replacement string the values
+ * are appended.  The line runs through a shell only when the template's
+ * own text needs one (cmdshell.c); otherwise the same words are run
+ * directly, the values put in verbatim, which a user cannot tell apart.
+ * -q quotes the template too: each of its words stays one argument.
  *
- * Two modes, chosen once from the template:
- *
- *  - words (the usual case, as xargs -I): each template word stays one
- *    argument; values are put in verbatim, so quotes, $(...), ; and
- *    newlines in a value reach the command literally.  A word that is
- *    exactly {} or {n}-like with several input groups... see ph_word().
- *  - shell: the template is ONE word with shell syntax ('grep x {} | wc');
- *    it runs through /bin/sh -c and every value is shell-quoted before it
- *    is put in, so a value is never run as shell code either.
- *
- * Placeholders: {} {.} {/} {//} {/.} {#} {%} and {n} {n.} {n/} {n//}
- * {n/.}.  Anything else in braces (${HOME}, {a,b}) is left alone.
+ * Replacement strings are rstr.c's; {= perl =} is perlexpr.c's through
+ * t->perl.
  */
 #include "config.h"
 
@@ -24,294 +19,437 @@
 
 #include "cli.h"
 
-/* What a placeholder stands for. */
-enum {
-	PH_NONE = 0,
-	PH_ALL,			/* {} and its transforms: every group */
-	PH_GROUP,		/* {n}: one group */
-	PH_SEQ,			/* {#} */
-	PH_SLOT			/* {%} */
-};
-
-struct ph {
-	int type;
-	size_t group;		/* PH_GROUP: 1-based */
-	char op[3];		/* "", ".", "/", "//", "/." */
-	size_t len;		/* bytes of the placeholder */
-};
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
 
 static int
-parse_op(const char *s, size_t n, char *op)
+add_part(struct cli_tmpl *t, int lit, const char *s, size_t len,
+    const struct cli_ph *ph)
 {
-	static const char *const ops[] = { "", ".", "/", "//", "/." };
-	size_t i;
+	struct cli_tpart *np;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		if (strlen(ops[i]) == n && strncmp(s, ops[i], n) == 0) {
-			memcpy(op, ops[i], n + 1);
-			return 1;
+	if (lit && t->nparts > 0 && t->parts[t->nparts - 1].lit &&
+	    t->tw[t->ntw - 1].n > 0 &&
+	    t->parts[t->nparts - 1].s + t->parts[t->nparts - 1].len == s) {
+		t->parts[t->nparts - 1].len += len;
+		return 0;
+	}
+	np = realloc(t->parts, (t->nparts + 1) * sizeof(*np));
+	if (np == NULL) {
+		return CORUN_ENOMEM;
+	}
+	t->parts = np;
+	np = &t->parts[t->nparts++];
+	memset(np, 0, sizeof(*np));
+	np->lit = lit;
+	np->s = s;
+	np->len = len;
+	if (ph != NULL) {
+		np->ph = *ph;
+	}
+	t->tw[t->ntw - 1].n++;
+	return 0;
+}
+
+static int
+add_word(struct cli_tmpl *t, const char *sep, size_t seplen)
+{
+	struct cli_tword *nw = realloc(t->tw, (t->ntw + 1) * sizeof(*nw));
+
+	if (nw == NULL) {
+		return CORUN_ENOMEM;
+	}
+	t->tw = nw;
+	nw = &t->tw[t->ntw++];
+	memset(nw, 0, sizeof(*nw));
+	nw->sep = sep;
+	nw->seplen = seplen;
+	nw->first = t->nparts;
+	return 0;
+}
+
+/* Note what a replacement string found in word w means for t. */
+static void
+note_ph(struct cli_tmpl *t, struct cli_tword *w, const struct cli_ph *ph)
+{
+	t->has_input_ph = 1;
+	if (ph->type == CLI_PH_ALL || ph->type == CLI_PH_GROUP) {
+		w->has_input = 1;
+	}
+	if (ph->type == CLI_PH_GROUP && ph->group > t->max_group) {
+		t->max_group = ph->group;
+	}
+	t->has_slot |= ph->type == CLI_PH_SLOT;
+	t->wants_total |= ph->type == CLI_PH_TOTAL ||
+	    (ph->type == CLI_PH_SEQ && ph->zero);
+	t->has_perl |= ph->type == CLI_PH_PERL;
+}
+
+/*
+ * Split text s into words and parts; split: at blanks (else s is one
+ * word, for -q).
+ */
+static int
+scan(struct cli_tmpl *t, const struct cli_strv *names, const char *s,
+    int split)
+{
+	const char *p = s, *b;
+	struct cli_ph ph;
+	int rc = 0;
+
+	if (t->ntw == 0 || !split) {
+		rc = add_word(t, " ", t->ntw ? 1 : 0);
+	}
+	while (*p != '\0' && rc == 0) {
+		if (split && is_blank(*p)) {
+			for (b = p; is_blank(*p); p++) {
+			}
+			if (*p != '\0' && t->tw[t->ntw - 1].n > 0) {
+				rc = add_word(t, b, (size_t)(p - b));
+			} else if (*p != '\0') {
+				t->tw[t->ntw - 1].sep = b;
+				t->tw[t->ntw - 1].seplen = (size_t)(p - b);
+			}
+			continue;
 		}
+		if (cli_ph_parse(t->g, names, p, &ph)) {
+			if (ph.type == CLI_PH_PERL) {
+				ph.group = t->nperl++;
+			}
+			note_ph(t, &t->tw[t->ntw - 1], &ph);
+			rc = add_part(t, 0, p, ph.len, &ph);
+			p += ph.len;
+			continue;
+		}
+		rc = add_part(t, 1, p++, 1, NULL);
+	}
+	return rc;
+}
+
+/* Decide once whether the template needs a shell (cmdshell.c). */
+static int
+decide_shell(struct cli_tmpl *t)
+{
+	const struct cli_tword *w;
+	const struct cli_tpart *pt;
+	size_t i, k;
+	int need = 0, bash = 0;
+
+	for (i = 0; i < t->ntw && !need; i++) {
+		w = &t->tw[i];
+		for (k = 0; k < w->n && !need; k++) {
+			pt = &t->parts[w->first + k];
+			need = pt->lit && cli_sh_text_needs(pt->s, pt->len,
+			    k == 0, i == 0);
+		}
+	}
+	w = t->ntw ? &t->tw[0] : NULL;
+	if (!need && w != NULL && w->n == 1 && t->parts[w->first].lit) {
+		pt = &t->parts[w->first];
+		need = cli_sh_word_needs(pt->s, pt->len);
+		bash = need == 2;
+	}
+	t->shell = need;
+	if (need) {
+		t->sh = cli_sh_pick(bash);
 	}
 	return 0;
 }
 
-/* Recognise a placeholder at s (which starts with '{'). */
-static int
-ph_parse(const char *s, struct ph *ph)
+int
+cli_tmpl_setup(struct cli_tmpl *t, const char *const *words, size_t n,
+    size_t ngroups, const struct cli_gnu *g, const struct cli_strv *names,
+    struct cli_err *e)
 {
-	const char *close = strchr(s, '}');
-	const char *p = s + 1;
-	size_t g = 0;
+	struct cm_buf b = { 0 };
+	static const struct cli_ph all = { CLI_PH_ALL, 0, "", 0, NULL, 0, 2 };
+	size_t i;
+	int rc = 0, quote = g != NULL && g->quote;
 
-	memset(ph, 0, sizeof(*ph));
-	if (close == NULL) {
-		return 0;
-	}
-	ph->len = (size_t)(close - s) + 1;
-	if (close == p + 1 && (*p == '#' || *p == '%')) {
-		ph->type = *p == '#' ? PH_SEQ : PH_SLOT;
-		return 1;
-	}
-	if (*p >= '1' && *p <= '9') {
-		while (*p >= '0' && *p <= '9' && g < 1000000) {
-			g = g * 10 + (size_t)(*p - '0');
-			p++;
+	memset(t, 0, sizeof(*t));
+	t->words = words;
+	t->nwords = n;
+	t->g = g;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = cm_buf_adds(&b, i ? " " : "");
+		if (rc == 0) {
+			rc = cm_buf_adds(&b, words[i]);
 		}
-		if (!parse_op(p, (size_t)(close - p), ph->op)) {
-			return 0;
+	}
+	if (rc == 0 && (t->text = cm_buf_steal(&b)) == NULL) {
+		t->text = strdup("");
+	}
+	if (rc != 0 || t->text == NULL) {
+		cm_buf_free(&b);
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
+	}
+	if (quote) {
+		/* -q: every word one argument, whatever it holds. */
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = scan(t, names, words[i], 0);
 		}
-		ph->type = PH_GROUP;
-		ph->group = g;
-		return 1;
+	} else if (n > 0) {
+		rc = scan(t, names, t->text, 1);
 	}
-	if (!parse_op(p, (size_t)(close - p), ph->op)) {
-		return 0;
-	}
-	ph->type = PH_ALL;
-	return 1;
-}
-
-/* The length of v without its extension ({.}): \.[^/.]*$ removed. */
-static size_t
-noext_len(const char *v, size_t n)
-{
-	size_t i = n;
-
-	while (i > 0 && v[i - 1] != '/' && v[i - 1] != '.') {
-		i--;
-	}
-	if (i > 0 && v[i - 1] == '.') {
-		return i - 1;
-	}
-	return n;
-}
-
-char *
-cli_xform(const char *v, const char *op)
-{
-	size_t n = strlen(v), b, e;
-	const char *slash;
-
-	if (op[0] == '\0') {
-		return strdup(v);
-	}
-	if (strcmp(op, ".") == 0) {
-		return strndup(v, noext_len(v, n));
-	}
-	if (strcmp(op, "//") == 0) {
-		/* dirname(1): drop trailing slashes, the last part, slashes. */
-		e = n;
-		while (e > 1 && v[e - 1] == '/') {
-			e--;
+	if (rc == 0 && n > 0 && !t->has_input_ph) {
+		/* No replacement string: the values go at the end. */
+		rc = add_word(t, " ", 1);
+		if (rc == 0) {
+			rc = add_part(t, 0, "{}", 2, &all);
+			t->tw[t->ntw - 1].has_input = 1;
 		}
-		while (e > 0 && v[e - 1] != '/') {
-			e--;
-		}
-		if (e == 0) {
-			return strdup(".");
-		}
-		while (e > 1 && v[e - 1] == '/') {
-			e--;
-		}
-		return strndup(v, e);
 	}
-	/* "/" and "/.": the part after the last slash. */
-	slash = strrchr(v, '/');
-	b = slash ? (size_t)(slash - v) + 1 : 0;
-	if (strcmp(op, "/") == 0) {
-		return strdup(v + b);
+	if (rc != 0) {
+		cli_tmpl_free(t);
+		return cli_errf(e, CORUN_ENOMEM, "out of memory");
 	}
-	return strndup(v + b, noext_len(v + b, n - b));
+	if (!quote && n > 0) {
+		decide_shell(t);
+	}
+	if (t->max_group > ngroups && (g == NULL || (g->colsep == NULL &&
+	    !g->n_given && g->multi == CLI_MULTI_NONE && !g->max_lines))) {
+		rc = cli_errf(e, CORUN_EINVAL, "placeholder {%zu} but there "
+		    "%s only %zu input source%s", t->max_group,
+		    ngroups == 1 ? "is" : "are", ngroups,
+		    ngroups == 1 ? "" : "s");
+		cli_tmpl_free(t);
+	}
+	return rc;
 }
 
 int
 cli_tmpl_init(struct cli_tmpl *t, const char *const *words, size_t n,
     size_t ngroups, struct cli_err *e)
 {
-	const char *s;
-	struct ph ph;
-	size_t i;
+	return cli_tmpl_setup(t, words, n, ngroups, NULL, NULL, e);
+}
 
+void
+cli_tmpl_free(struct cli_tmpl *t)
+{
+	free(t->text);
+	free(t->parts);
+	free(t->tw);
+	free(t->sh);
 	memset(t, 0, sizeof(*t));
-	t->words = words;
-	t->nwords = n;
-	t->shell = n == 1 && cm_has_shell_syntax(words[0]);
-	for (i = 0; i < n; i++) {
-		for (s = strchr(words[i], '{'); s != NULL;
-		    s = strchr(s + 1, '{')) {
-			if (!ph_parse(s, &ph)) {
-				continue;
-			}
-			if (ph.type == PH_ALL) {
-				t->has_input_ph = 1;
-			} else if (ph.type == PH_GROUP) {
-				t->has_input_ph = 1;
-				if (ph.group > t->max_group) {
-					t->max_group = ph.group;
-				}
-			} else if (ph.type == PH_SLOT) {
-				t->has_slot = 1;
-			}
-		}
-	}
-	if (t->max_group > ngroups) {
-		return cli_errf(e, CORUN_EINVAL, "placeholder {%zu} but there "
-		    "%s only %zu input source%s", t->max_group,
-		    ngroups == 1 ? "is" : "are", ngroups,
-		    ngroups == 1 ? "" : "s");
-	}
-	return 0;
 }
 
-/* Add value v, transformed by op, shell-quoted in shell mode. */
-static int
-add_value(struct cm_buf *b, const char *v, const char *op, int shell)
-{
-	char *x = cli_xform(v, op);
-	int rc;
+/* The command being built: argv words (direct) or one line (shell). */
+struct out {
+	struct cli_cmd *c;
+	struct cm_buf cur;
+	int shell, started, rc;
+	int plain;		/* one text, values verbatim (expand_plain) */
+};
 
-	if (x == NULL) {
-		return CORUN_ENOMEM;
+static void
+out_text(struct out *o, const char *s, size_t n)
+{
+	if (o->rc == 0) {
+		o->rc = cm_buf_add(&o->cur, s, n);
 	}
-	rc = shell ? cm_shquote(b, x) : cm_buf_adds(b, x);
+	o->started = 1;
+}
+
+static void
+out_break(struct out *o)
+{
+	char *w;
+
+	if (o->shell || o->plain) {
+		out_text(o, " ", 1);
+		return;
+	}
+	if (o->started && o->rc == 0) {
+		w = cm_buf_steal(&o->cur);
+		o->rc = cli_strv_take(&o->c->argv, w != NULL ? w : strdup(""));
+	}
+	o->started = 0;
+}
+
+/* A value, transformed by op; quoted for the shell in a line. */
+static void
+out_value(struct out *o, const char *v, const char *op)
+{
+	char *x = op[0] == '\0' ? NULL : cli_xform(v, op);
+	const char *y = op[0] == '\0' ? v : x;
+
+	if (y == NULL) {
+		o->rc = CORUN_ENOMEM;
+		return;
+	}
+	if (o->shell && o->rc == 0) {
+		o->rc = cm_shquote(&o->cur, y);
+	} else {
+		out_text(o, y, strlen(y));
+	}
+	o->started = 1;
 	free(x);
-	return rc;
 }
 
-/* Expand one word into b; values of {} are joined with spaces. */
-static int
-expand_word(const struct cli_tmpl *t, const char *w, const char *const *args,
-    size_t nargs, uint64_t seq, unsigned slot, struct cm_buf *b)
+static void
+out_number(struct out *o, unsigned long long n, unsigned long long width)
 {
-	char num[32];
-	struct ph ph;
-	size_t i;
-	int rc = 0;
+	char num[32], w[32];
+	int pad = width ? snprintf(w, sizeof(w), "%llu", width) : 0;
 
-	while (*w != '\0' && rc == 0) {
-		if (*w != '{' || !ph_parse(w, &ph)) {
-			rc = cm_buf_addc(b, *w++);
-			continue;
-		}
-		w += ph.len;
-		switch (ph.type) {
-		case PH_SEQ:
-		case PH_SLOT:
-			snprintf(num, sizeof(num), "%llu", ph.type == PH_SEQ ?
-			    (unsigned long long)seq : (unsigned long long)slot);
-			rc = cm_buf_adds(b, num);
-			break;
-		case PH_GROUP:
-			rc = add_value(b, ph.group <= nargs ?
-			    args[ph.group - 1] : "", ph.op, t->shell);
-			break;
-		default:
-			for (i = 0; i < nargs && rc == 0; i++) {
-				if (i > 0) {
-					rc = cm_buf_addc(b, ' ');
-				}
-				if (rc == 0) {
-					rc = add_value(b, args[i], ph.op,
-					    t->shell);
-				}
+	snprintf(num, sizeof(num), "%0*llu", pad, n);
+	out_text(o, num, strlen(num));
+}
+
+struct vals {
+	const char *const *v;
+	size_t n;
+	uint64_t seq;
+	unsigned slot;
+};
+
+static void
+out_ph(struct out *o, const struct cli_tmpl *t, const struct cli_ph *ph,
+    const struct vals *a)
+{
+	size_t i;
+	char *x;
+
+	switch (ph->type) {
+	case CLI_PH_SEQ:
+		out_number(o, a->seq, ph->zero ? t->total : 0);
+		break;
+	case CLI_PH_SLOT:
+		out_number(o, a->slot, ph->zero ? t->nslots : 0);
+		break;
+	case CLI_PH_TOTAL:
+		out_number(o, t->total, 0);
+		break;
+	case CLI_PH_GROUP:
+		out_value(o, ph->group <= a->n ? a->v[ph->group - 1] : "",
+		    ph->op);
+		break;
+	case CLI_PH_PERL:
+		for (i = 0; i < (a->n ? a->n : 1) && o->rc == 0; i++) {
+			x = t->perl == NULL ? NULL : t->perl(t->perl_arg,
+			    ph->group, a->n ? a->v[i] : "", a->seq, a->slot);
+			if (x == NULL) {
+				o->rc = CORUN_ESYS;
+				break;
 			}
-			break;
+			if (i > 0) {
+				out_break(o);
+			}
+			out_value(o, x, "");
+			free(x);
+		}
+		break;
+	default:
+		for (i = 0; i < a->n; i++) {
+			if (i > 0) {
+				out_break(o);
+			}
+			out_value(o, a->v[i], ph->op);
+		}
+		break;
+	}
+}
+
+/* One template word; -X repeats a word that holds {} for each value. */
+static void
+out_word(struct out *o, const struct cli_tmpl *t, const struct cli_tword *w,
+    const struct vals *a)
+{
+	struct vals one = *a;
+	size_t i, k, reps = 1;
+	const struct cli_tpart *pt;
+
+	if (t->g != NULL && t->g->multi == CLI_MULTI_X && w->has_input) {
+		reps = a->n;
+		one.n = 1;
+	}
+	for (i = 0; i < reps; i++) {
+		if (reps > 1) {
+			one.v = a->v + i;
+			if (i > 0) {
+				out_break(o);
+			}
+		}
+		for (k = 0; k < w->n; k++) {
+			pt = &t->parts[w->first + k];
+			if (pt->lit) {
+				out_text(o, pt->s, pt->len);
+			} else {
+				out_ph(o, t, &pt->ph, reps > 1 ? &one : a);
+			}
 		}
 	}
-	return rc;
-}
-
-/*
- * In words mode a word that is exactly {} (or {.} ...) with several groups
- * becomes one argument per group, as GNU parallel passes them.
- */
-static int
-all_word(const char *w, struct ph *ph)
-{
-	return w[0] == '{' && ph_parse(w, ph) && ph->type == PH_ALL &&
-	    w[ph->len] == '\0';
 }
 
 int
 cli_tmpl_expand(const struct cli_tmpl *t, const char *const *args,
     size_t nargs, uint64_t seq, unsigned slot, struct cli_cmd *c)
 {
-	struct cm_buf b = { 0 };
-	struct ph ph;
-	size_t i, k;
-	int rc = 0;
-	char *x;
+	struct vals a = { args, nargs, seq, slot };
+	struct out o;
+	size_t i;
 
 	memset(c, 0, sizeof(*c));
-	c->shell = t->shell;
-	for (i = 0; i < t->nwords && rc == 0; i++) {
-		if (!t->shell && nargs != 1 && all_word(t->words[i], &ph)) {
-			for (k = 0; k < nargs && rc == 0; k++) {
-				x = cli_xform(args[k], ph.op);
-				rc = cli_strv_take(&c->argv, x);
-			}
-			continue;
-		}
-		rc = expand_word(t, t->words[i], args, nargs, seq, slot, &b);
-		if (rc == 0 && t->shell && !t->has_input_ph) {
-			for (k = 0; k < nargs && rc == 0; k++) {
-				rc = cm_buf_addc(&b, ' ');
-				if (rc == 0) {
-					rc = cm_shquote(&b, args[k]);
-				}
-			}
-		}
-		if (rc == 0) {
-			rc = cli_strv_take(&c->argv, cm_buf_steal(&b));
-		}
-	}
+	memset(&o, 0, sizeof(o));
+	o.c = c;
+	o.shell = t->shell || t->nwords == 0;
 	if (t->nwords == 0) {
-		/* No command: the input line is the command (sh -c). */
-		for (k = 0; k < nargs && rc == 0; k++) {
-			if (k > 0) {
-				rc = cm_buf_addc(&b, ' ');
-			}
-			if (rc == 0) {
-				rc = cm_buf_adds(&b, args[k]);
-			}
+		/* No command: the input line is the command. */
+		for (i = 0; i < nargs; i++) {
+			out_text(&o, i ? " " : "", i ? 1 : 0);
+			out_text(&o, args[i], strlen(args[i]));
 		}
-		if (rc == 0) {
-			rc = cli_strv_take(&c->argv, cm_buf_steal(&b));
+	}
+	for (i = 0; i < t->ntw; i++) {
+		if (i > 0 && o.shell) {
+			out_text(&o, t->tw[i].sep, t->tw[i].seplen);
+		} else if (i > 0) {
+			out_break(&o);
 		}
+		out_word(&o, t, &t->tw[i], &a);
+	}
+	if (o.shell) {
 		c->shell = 1;
-	} else if (!t->shell && !t->has_input_ph) {
-		for (k = 0; k < nargs && rc == 0; k++) {
-			rc = cli_strv_push(&c->argv, args[k]);
-		}
+		c->sh = t->sh;
+		o.started = 1;
+		o.shell = 0;
 	}
-	cm_buf_free(&b);
-	if (rc == 0 && !c->shell) {
-		rc = cli_cmd_normalize(c);
+	out_break(&o);
+	cm_buf_free(&o.cur);
+	if (o.rc == 0 && !c->shell) {
+		o.rc = cli_cmd_normalize(c);
 	}
-	if (rc != 0) {
+	if (o.rc != 0) {
 		cli_cmd_free(c);
 	}
-	return rc;
+	return o.rc;
+}
+
+int
+cli_tmpl_expand_plain(const char *w, const char *const *args, size_t nargs,
+    uint64_t seq, unsigned slot, struct cm_buf *b)
+{
+	struct vals a = { args, nargs, seq, slot };
+	struct cli_tmpl t;
+	struct out o;
+
+	memset(&t, 0, sizeof(t));
+	memset(&o, 0, sizeof(o));
+	o.plain = 1;
+	o.rc = scan(&t, NULL, w, 0);
+	if (o.rc == 0) {
+		out_word(&o, &t, &t.tw[0], &a);
+	}
+	if (o.rc == 0) {
+		o.rc = cm_buf_add(b, o.cur.p != NULL ? o.cur.p : "", o.cur.len);
+	}
+	cm_buf_free(&o.cur);
+	cli_tmpl_free(&t);
+	return o.rc;
 }
 
 void
@@ -319,6 +457,7 @@ cli_cmd_free(struct cli_cmd *c)
 {
 	cli_strv_free(&c->argv);
 	c->shell = 0;
+	c->sh = NULL;
 }
 
 /* Quote every word and join them with spaces. */
@@ -394,6 +533,13 @@ cli_shell_payload(const struct cli_cmd *c, const struct cli_strv *env,
 	size_t i;
 	int rc = 0;
 
+	if (c->shell && c->sh != NULL) {
+		/* Another shell than /bin/sh: run it as a program. */
+		rc = cm_buf_add(out, c->sh, strlen(c->sh) + 1);
+		if (rc == 0) {
+			rc = cm_buf_add(out, "-c", 3);
+		}
+	}
 	for (i = 0; i < c->argv.n && rc == 0; i++) {
 		rc = cm_buf_add(out, c->argv.v[i], strlen(c->argv.v[i]) + 1);
 	}

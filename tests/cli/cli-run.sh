@@ -10,21 +10,24 @@ out=$(crun --dry-run echo {1} {2} ::: a b ::: 1 2 | tr '\n' '|')
 eq "cross product, last group fastest" "echo a 1|echo a 2|echo b 1|echo b 2|" "$out"
 out=$(crun --dry-run -j2 echo {} {.} {/} {//} {/.} {#} {%} ::: /a/b/c.txt x.tar.gz | tr '\n' '|')
 eq "placeholders" "echo /a/b/c.txt /a/b/c c.txt /a/b c 1 1|echo x.tar.gz x.tar x.tar.gz . x.tar 2 2|" "$out"
+# The words are joined into one line for the shell, as GNU parallel.
 out=$(crun --dry-run sh -c 'exit {}' ::: 3)
-eq "template words stay words" "sh -c 'exit 3'" "$out"
+eq "template words are joined" "sh -c exit 3" "$out"
+out=$(crun --dry-run -q sh -c 'exit {}' ::: 3)
+eq "-q: template words stay words" "sh -c 'exit 3'" "$out"
 out=$(crun --dry-run 'grep x {} | wc -l' ::: "a'b")
 eq "one-word template quotes values" "grep x 'a'\\''b' | wc -l" "$out"
 
 # -- running: output whole, -k order, cross product --
 out=$(crun echo {} ::: a b c | sort | tr '\n' ' ')
 eq "run ::: values" "a b c " "$out"
-out=$(crun -k -j3 sh -c 'sleep 0.$((3 - {})); echo {}' ::: 0 1 2 | tr '\n' ' ')
+out=$(crun -k -j3 'sleep 0.$((3 - {})); echo {}' ::: 0 1 2 | tr '\n' ' ')
 eq "--keep-order" "0 1 2 " "$out"
 out=$(crun -k echo {2}{1} ::: a b ::: 1 2 | tr '\n' ' ')
 eq "run cross product" "1a 2a 1b 2b " "$out"
-out=$(crun -k -j1 sh -c 'echo {#}:{%}' ::: a b | tr '\n' ' ')
+out=$(crun -k -j1 'echo {#}:{%}' ::: a b | tr '\n' ' ')
 eq "{#} and {%}" "1:1 2:1 " "$out"
-out=$(crun -k -j2 sh -c 'printf "a\nb\n"; echo e >&2' ::: 1 2>/dev/null | tr '\n' ' ')
+out=$(crun -k -j2 'printf "a\nb\n"; echo e >&2' ::: 1 2>/dev/null | tr '\n' ' ')
 eq "multi-line output kept whole" "a b " "$out"
 
 # -- input sources --
@@ -36,7 +39,7 @@ out=$(crun -k -a in1 -a in2 echo | tr '\n' ' ')
 eq "-a -a cross product" "x 1 x 2 y 1 y 2 " "$out"
 out=$(crun -k echo :::: in1 ::: p | tr '\n' ' ')
 eq ":::: file then :::" "x p y p " "$out"
-out=$(printf 'a b\0c\nd\0' | crun -k -0 printf '[%s]\n' | tr '\n' ' ')
+out=$(printf 'a b\0c\nd\0' | crun -k -0 printf "'[%s]\n'" | tr '\n' ' ')
 eq "-0 input" "[a b] [c d] " "$out"
 out=$(printf 'echo one\necho two\n' | crun -k | tr '\n' ' ')
 eq "no command: input lines are commands" "one two " "$out"
@@ -52,7 +55,9 @@ nl='
 '
 for v in "it's" 'a "b" c' '$(touch pwned1)' '`touch pwned2`' 'x; touch pwned3' \
     "two${nl}lines" ' lead' '*' '' '-n'; do
-	got=$(crun printf '%s|' ::: "$v")
+	got=$(crun -q printf '%s|' ::: "$v")
+	eq "literal argument, -q [$v]" "$v|" "$got"
+	got=$(crun printf "'%s|'" ::: "$v")
 	eq "literal argument [$v]" "$v|" "$got"
 	got=$(crun 'printf "%s|" {}' ::: "$v")
 	eq "literal argument, shell template [$v]" "$v|" "$got"
@@ -64,8 +69,8 @@ done
 ok "no argument ran as shell code"
 
 # -- tags --
-out=$(crun -k --tag sh -c 'echo x; echo y' ::: a b | tr '\n' '|')
-eq "--tag" "a	x|a	y|b	x|b	y|" "$out"
+out=$(crun -k --tag 'echo x; echo y' ::: a b | tr '\n' '|')
+eq "--tag (the value appended to the line)" "a	x|a	y a|b	x|b	y b|" "$out"
 out=$(crun -k --line-buffer --tag echo ::: a | tr '\n' '|')
 eq "--line-buffer --tag" "a	a|" "$out"
 
@@ -73,7 +78,7 @@ eq "--line-buffer --tag" "a	a|" "$out"
 # still runs (it waits for a file this script makes only after seeing
 # that line); job 2's lines come whole lines, tagged, in between.
 rm -f go lb.out
-crun -j2 --line-buffer --tag sh -c \
+crun -j2 --line-buffer --tag \
     'echo "{} up"; [ {} = 1 ] && while [ ! -e go ]; do sleep 0.02; done;
      printf "{} a\n{} b"; echo "{} err" >&2' ::: 1 2 >lb.out 2>lb.err &
 lb=$!
@@ -95,8 +100,9 @@ eq "--line-buffer: stderr too" "1	1 err|2	2 err|" \
 
 # -- exit statuses --
 crun true ::: 1 2 3; eq "exit 0 when all succeed" 0 $?
-crun sh -c 'exit {}' ::: 0 1 2 3; eq "exit = failed jobs" 3 $?
-crun sh -c 'exit {}' ::: 3; eq "sh -c 'exit {}' ::: 3" 1 $?
+crun 'exit {}' ::: 0 1 2 3; eq "exit = failed jobs" 3 $?
+crun -q sh -c 'exit {}' ::: 3; eq "-q sh -c 'exit {}' ::: 3" 1 $?
+crun sh -c 'exit {}' ::: 3; eq "sh -c 'exit {}' ::: 3 (sh -c exit 3)" 0 $?
 crun -j4 false ::: $(seq 100); eq "100 failed" 100 $?
 crun -j4 false ::: $(seq 101); eq "more than 100 failed" 101 $?
 crun -j x true 2>err; eq "bad option exits 255" 255 $?
@@ -112,6 +118,17 @@ crun --bogus 2>/dev/null; eq "unknown option exits 255" 255 $?
 out=$(crun --dry-run touch ::: dry1 dry2 | tr '\n' ' ')
 eq "--dry-run prints" "touch dry1 touch dry2 " "$out"
 [ -e dry1 ] || [ -e dry2 ] && fail "--dry-run ran a job"
+
+# -- input from a terminal: one line says so; from a pipe: nothing --
+if command -v script >/dev/null 2>&1; then
+	out=$(printf 'hi\n\004' | CORUN_WORKER=$CORUN_WORKER timeout 20 \
+	    script -qec "$CORUN run echo" /dev/null | tr -d '\r')
+	contains "terminal input: the notice" \
+	    "corun: reading the input from the terminal" "$out"
+	contains "terminal input: the job ran" "hi" "$out"
+fi
+echo hi | crun echo >/dev/null 2>err
+eq "piped input: no notice" "" "$(cat err)"
 
 # -- help and version --
 "$CORUN" run --help | grep -q '^usage: corun run' && ok "--help" || fail "--help"

@@ -11,7 +11,7 @@ cd "$T" || exit 1
 # process group of its own ($$ of its sh is the group id).
 for sig in INT TERM; do
 	rm -f pids
-	timeout 60 "$CORUN" run -j2 sh -c 'echo $$ >>pids; sleep 60' ::: 1 2 3 4 &
+	timeout 60 "$CORUN" run -q -j2 sh -c 'echo $$ >>pids; sleep 60' ::: 1 2 3 4 &
 	pid=$!
 	CR_BG_PIDS="$CR_BG_PIDS $pid"
 	wait_lines pids 2
@@ -35,7 +35,7 @@ done
 
 # A worker SIGKILLed mid-run: its jobs are re-run elsewhere, each job's
 # output appears exactly once.
-timeout 120 "$CORUN" run --model process -j3 sh -c 'sleep 0.3; echo job{}' ::: $(seq 40) >out 2>err &
+timeout 120 "$CORUN" run -q --model process -j3 sh -c 'sleep 0.3; echo job{}' ::: $(seq 40) >out 2>err &
 pid=$!
 CR_BG_PIDS="$CR_BG_PIDS $pid"
 wait_lines out 6

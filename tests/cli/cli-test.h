@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/argbatch.h"
 
 static inline int
 parse(struct cli_run_opts *o, struct cli_err *e, const char *const *words)
@@ -54,25 +55,36 @@ parse_bad(const char *want, const char *const *words)
 	parse_bad((want), w_);						\
 } while (0)
 
-/* Expand all jobs of options into one string, lines joined by '|'. */
+/*
+ * Expand all jobs of options into one string, lines joined by '|', as
+ * corun run forms them (argbatch.c gathers each job's values).
+ */
 static inline char *
 expand_all(struct cli_run_opts *o)
 {
 	struct cli_input in;
+	struct cli_batch bt;
 	struct cli_tmpl t;
 	struct cli_err e;
 	struct cli_cmd c;
 	struct cm_buf b = { 0 };
 	const char **args;
+	size_t nargs;
 	uint64_t seq = 1;
 	char *line;
 	int rc;
 
-	ck_assert_int_eq(cli_tmpl_init(&t, o->cmd, o->ncmd, o->ngroups ?
-	    o->ngroups : 1, &e), 0);
 	ck_assert_int_eq(cli_input_open(&in, o, &e), 0);
-	while ((rc = cli_input_next(&in, 0, &args, &e)) == 0) {
-		ck_assert_int_eq(cli_tmpl_expand(&t, args, in.ngroups, seq,
+	ck_assert_int_eq(cli_batch_open(&bt, &o->g, &e), 0);
+	ck_assert_int_eq(cli_batch_names(&bt, &in.hdr, &e), 0);
+	ck_assert_int_eq(cli_tmpl_setup(&t, o->cmd, o->ncmd, o->ngroups ?
+	    o->ngroups : 1, &o->g, &bt.names, &e), 0);
+	cli_batch_measure(&bt, &t);
+	if (t.wants_total) {
+		ck_assert_int_eq(cli_batch_count(o, &t.total, &e), 0);
+	}
+	while ((rc = cli_batch_next(&bt, &in, 0, &args, &nargs, &e)) == 0) {
+		ck_assert_int_eq(cli_tmpl_expand(&t, args, nargs, seq,
 		    (unsigned)((seq - 1) % 2 + 1), &c), 0);
 		line = cli_cmd_line(&c);
 		if (b.len > 0) {
@@ -84,8 +96,10 @@ expand_all(struct cli_run_opts *o)
 		seq++;
 	}
 	ck_assert_int_eq(rc, CORUN_EDONE);
+	cli_tmpl_free(&t);
+	cli_batch_close(&bt);
 	cli_input_close(&in);
-	return cm_buf_steal(&b);
+	return b.p != NULL ? cm_buf_steal(&b) : strdup("");
 }
 
 #define EXPANDS(want, ...) do {						\

@@ -54,7 +54,7 @@ tree() {
 }
 
 # --- a job retried after its worker was lost -------------------------
-timeout 120 "$CORUN" run --model process -j3 sh -c 'sleep 0.3; echo job{}' \
+timeout 120 "$CORUN" run -q --model process -j3 sh -c 'sleep 0.3; echo job{}' \
     ::: $(seq 24) >out 2>err &
 pid=$!
 CR_BG_PIDS="$CR_BG_PIDS $pid"
@@ -73,7 +73,7 @@ wait_workers
 no_alarm "worker lost" err
 
 # --- a job retried after it failed ------------------------------------
-timeout 60 "$CORUN" run -j2 --retries 2 \
+timeout 60 "$CORUN" run -q -j2 --retries 2 \
     sh -c 'if [ -f m{} ]; then echo job{}; else : >m{}; exit 1; fi' \
     ::: 1 2 3 >out 2>err
 eq "failed once, retried: exit status" 0 $?
@@ -105,7 +105,7 @@ fi
 # "step" (corun, its workers and their jobs, all at once).
 signal_case() {
 	rm -f pids
-	timeout 60 "$CORUN" run -j2 sh -c 'echo $$ >>pids; sleep 60' \
+	timeout 60 "$CORUN" run -q -j2 sh -c 'echo $$ >>pids; sleep 60' \
 	    ::: 1 2 3 4 5 6 >out 2>err &
 	pid=$!
 	CR_BG_PIDS="$CR_BG_PIDS $pid"

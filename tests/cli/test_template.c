@@ -85,8 +85,8 @@ START_TEST(cross_product)
 	    "q");
 	/* {} alone with several groups: one word per group. */
 	EXPANDS("echo a b", "echo", "{}", ":::", "a", ":::", "b");
-	/* {} inside a word: the values joined with a space, one word. */
-	EXPANDS("echo 'xa by'", "echo", "x{}y", ":::", "a", ":::", "b");
+	/* {} inside a word: each value quoted, as parallel --dry-run. */
+	EXPANDS("echo xa by", "echo", "x{}y", ":::", "a", ":::", "b");
 	EXPANDS("echo a.c y", "echo", "{1}", "{2/}", ":::", "a.c", ":::",
 	    "/x/y");
 	/* An empty group: no jobs. */
@@ -100,8 +100,8 @@ START_TEST(placeholders)
 	    "echo x.tar.gz x.tar x.tar.gz . x.tar 2 2",
 	    "echo", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}", ":::",
 	    "/a/b/c.txt", "x.tar.gz");
-	/* Unknown braces stay as they are. */
-	EXPANDS("echo '${HOME}' '{a,b}' '{x}' a", "echo", "${HOME}", "{a,b}",
+	/* Unknown braces stay as they are (for the shell). */
+	EXPANDS("echo ${HOME} {a,b} {x} a", "echo", "${HOME}", "{a,b}",
 	    "{x}", ":::", "a");
 	EXPANDS("echo a-1", "echo", "{1}-{#}", ":::", "a");
 }
@@ -113,8 +113,10 @@ START_TEST(awkward_words)
 	EXPANDS("echo 'a b'|echo 'it'\\''s'|echo '$(x)'|echo 'a;b'|"
 	    "echo 'a\nb'|echo '`id`'",
 	    "echo", ":::", "a b", "it's", "$(x)", "a;b", "a\nb", "`id`");
-	/* sh -c 'exit {}' ::: 3 gives sh the words -c and "exit 3". */
-	EXPANDS("sh -c 'exit 3'", "sh", "-c", "exit {}", ":::", "3");
+	/* The words are joined for the shell, as GNU parallel does. */
+	EXPANDS("sh -c exit 3", "sh", "-c", "exit {}", ":::", "3");
+	/* -q: each word stays one argument. */
+	EXPANDS("sh -c 'exit 3'", "-q", "sh", "-c", "exit {}", ":::", "3");
 	/* One word with shell syntax: sh -c, values quoted. */
 	EXPANDS("grep x 'a'\\''b' | wc -l", "grep x {} | wc -l", ":::",
 	    "a'b");
@@ -128,6 +130,92 @@ START_TEST(awkward_words)
 }
 END_TEST
 
+/* Expected lines from GNU parallel 20221122 --dry-run -j1. */
+START_TEST(several_per_job)
+{
+	EXPANDS("echo a-b|echo c-d|echo e-", "-N2", "echo", "{1}-{2}",
+	    ":::", "a", "b", "c", "d", "e");
+	EXPANDS("echo a b|echo c", "-N2", "echo", ":::", "a", "b", "c");
+	EXPANDS("echo hi|echo hi", "-N0", "echo", "hi", ":::", "a", "b");
+	EXPANDS("echo preapost prebpost precpost", "-X", "echo",
+	    "pre{}post", ":::", "a", "b", "c");
+	EXPANDS("echo prea b cpost", "-m", "echo", "pre{}post", ":::", "a",
+	    "b", "c");
+	EXPANDS("echo aaaa bbbb cccc|echo dddd eeee", "-X", "-s", "20",
+	    "echo", "{}", ":::", "aaaa", "bbbb", "cccc", "dddd", "eeee");
+	EXPANDS("echo 1 1 a b", "-X", "echo", "{#}", "{%}", "{}", ":::", "a",
+	    "b");
+}
+END_TEST
+
+START_TEST(replacement_strings)
+{
+	EXPANDS("echo a {}", "-I", ",,", "echo", ",,", "{}", ":::", "a");
+	EXPANDS("echo a {.}", "--er", "EXT", "echo", "EXT", "{.}", ":::",
+	    "a.b");
+	EXPANDS("echo b d b", "--bnr", "B", "--dnr", "D", "--bner", "E",
+	    "echo", "B", "D", "E", ":::", "d/b");
+	EXPANDS("echo 1", "echo", "{#}", ":::", "A");
+	EXPANDS("echo '' gz tar.gz '' a a.tar.gz a a.tar.gz|"
+	    "echo d e d.e c.d.e d/b.c d/b b.c b", "--plus", "echo", "{+/}",
+	    "{+.}", "{+..}", "{+...}", "{..}", "{...}", "{/..}", "{/...}",
+	    ":::", "a.tar.gz", "d/b.c.d.e");
+	EXPANDS("echo 2 1|echo 2 2", "--plus", "echo", "{##}", "{0#}",
+	    ":::", "a", "b");
+}
+END_TEST
+
+START_TEST(shell_decision)
+{
+	struct cli_tmpl t;
+	struct cli_err e;
+	static const char *const direct[] = { "printf", "%s=%d", "--x=1",
+		"{}", "a#b" };
+	static const char *const shell[][2] = { { "echo", "a|b" },
+		{ "A=1", "env" }, { "echo", "#c" }, { "cd", "/" },
+		{ "echo", "*" }, { "echo", "$HOME" } };
+	size_t i;
+
+	ck_assert_int_eq(cli_tmpl_init(&t, direct, 5, 1, &e), 0);
+	ck_assert(!t.shell);
+	cli_tmpl_free(&t);
+	for (i = 0; i < sizeof(shell) / sizeof(shell[0]); i++) {
+		ck_assert_int_eq(cli_tmpl_init(&t, shell[i], 2, 1, &e), 0);
+		ck_assert_msg(t.shell, "%s %s", shell[i][0], shell[i][1]);
+		cli_tmpl_free(&t);
+	}
+	setenv("BASH_FUNC_myfn%%", "() {  echo x\n}", 1);
+	ck_assert_int_eq(cli_sh_word_needs("myfn", 4), 2);
+	unsetenv("BASH_FUNC_myfn%%");
+	ck_assert_int_eq(cli_sh_word_needs("myfn", 4), 0);
+}
+END_TEST
+
+/* Expected lines from GNU parallel 20221122 --dry-run -k. */
+START_TEST(links_and_columns)
+{
+	EXPANDS("echo a 1|echo b 2|echo c 1", "--link", "echo", ":::", "a",
+	    "b", "c", ":::", "1", "2");
+	/* :::+ stops at the shorter source. */
+	EXPANDS("echo A F|echo B G", "echo", ":::", "A", "B", "C", ":::+",
+	    "F", "G");
+	EXPANDS("echo a 1 x|echo a 1 y|echo b 2 x|echo b 2 y", "echo", ":::",
+	    "a", "b", ":::+", "1", "2", ":::", "x", "y");
+	EXPANDS("echo b a", "--colsep", ",", "echo", "{2}", "{1}", ":::",
+	    " a , b ");
+	/* (corun's display quotes "=", the words are parallel's) */
+	EXPANDS("echo 'f1=A' 'f2=C'|echo 'f1=A' 'f2=D'|echo 'f1=B' 'f2=C'|"
+	    "echo 'f1=B' 'f2=D'",
+	    "--header", ":", "echo", "f1={f1}", "f2={f2}", ":::", "f1", "A",
+	    "B", ":::", "f2", "C", "D");
+	EXPANDS("echo pre-A-post", "--trim", "lr", "echo", "pre-{}-post",
+	    ":::", " A ");
+	EXPANDS("echo 'pre- A-post'", "--trim", "r", "echo", "pre-{}-post",
+	    ":::", " A ");
+	EXPANDS("echo x|echo y", "-r", "echo", ":::", "x", "", " ", "y");
+}
+END_TEST
+
 START_TEST(bad_placeholder)
 {
 	struct cli_tmpl t;
@@ -138,6 +226,7 @@ START_TEST(bad_placeholder)
 	ck_assert_str_eq(e.msg,
 	    "placeholder {3} but there are only 2 input sources");
 	ck_assert_int_eq(cli_tmpl_init(&t, w, 2, 3, &e), 0);
+	cli_tmpl_free(&t);
 }
 END_TEST
 
@@ -183,6 +272,10 @@ template_suite(void)
 	tcase_add_test(tc, placeholders);
 	tcase_add_test(tc, awkward_words);
 	tcase_add_test(tc, bad_placeholder);
+	tcase_add_test(tc, several_per_job);
+	tcase_add_test(tc, replacement_strings);
+	tcase_add_test(tc, shell_decision);
+	tcase_add_test(tc, links_and_columns);
 	tcase_add_test(tc, payload);
 	suite_add_tcase(s, tc);
 	return s;

@@ -114,7 +114,7 @@ set -- "a b" "\$(touch $W/p1)" "\`touch $W/p2\`" "x; touch $W/p3" \
     "> $W/p7" '$HOME' '*' "'; touch $W/p8; '" "\"; touch $W/p9; \""
 printf '%s\n' "$@" >"$T/want"
 # corun run, the command run directly, values through :::.
-timeout 60 "$CORUN" run -k printf '%s\n' ::: "$@" >"$T/got" 2>"$T/err"
+timeout 60 "$CORUN" run -q -k printf '%s\n' ::: "$@" >"$T/got" 2>"$T/err"
 eq "run: exit status" 0 $?
 eq "run: every argument printed as given" "$(cat "$T/want")" "$(cat "$T/got")"
 # corun run, a command that holds shell syntax: it goes through sh -c, the

@@ -37,7 +37,7 @@ all_once() {
 seq 1 60 > "$T/in60"
 timeout 60 salloc -Q -J cr1 -N3 --ntasks-per-node=1 -c2 \
     "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl1" \
-    sh -c 'sleep 0.05; echo {} $SLURMD_NODENAME' :::: "$T/in60" \
+    -q sh -c 'sleep 0.05; echo {} $SLURMD_NODENAME' :::: "$T/in60" \
     > "$T/out1" 2> "$T/err1"
 eq "--slurm in an allocation: exit 0" 0 $?
 eq "every result once" "$(seq 1 60 | tr '\n' ' ')" \
@@ -55,7 +55,7 @@ eq "Host is the node that ran the job" "" "$mism"
 seq 1 40 > "$T/in40"
 timeout 90 salloc -Q -J cr2 -N3 --ntasks-per-node=1 -c2 \
     "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl2" \
-    sh -c 'sleep 0.3; echo {}' :::: "$T/in40" > "$T/out2" 2> "$T/err2" &
+    -q sh -c 'sleep 0.3; echo {}' :::: "$T/in40" > "$T/out2" 2> "$T/err2" &
 run2=$!
 CR_BG_PIDS="$CR_BG_PIDS $run2"
 wait_lines "$T/jl2" 5
@@ -95,7 +95,7 @@ seq 1 50 > "$T/in50"
 # Four workers of 2 CPUs on n1, n2: two run, two wait until cancelled.
 timeout 90 "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --slurm-workers 4 \
     --sbatch-opt '-c2 --exclude=n3' --url-file "$T/url3" \
-    --joblog "$T/jl3" sh -c 'sleep 0.3; echo {}' :::: "$T/in50" \
+    --joblog "$T/jl3" -q sh -c 'sleep 0.3; echo {}' :::: "$T/in50" \
     > "$T/out3" 2> "$T/err3" &
 run3=$!
 CR_BG_PIDS="$CR_BG_PIDS $run3"
@@ -130,7 +130,7 @@ cat > "$T/run.sbatch" <<SB
 #SBATCH --nodes=3 --ntasks-per-node=1 --cpus-per-task=2
 #SBATCH --time=5 --signal=B:TERM@60
 exec "$CORUN" run --slurm --listen tcp://127.0.0.1:0 --joblog "$T/jl4" \\
-    sh -c 'echo {}' :::: "$T/in24"
+    -q sh -c 'echo {}' :::: "$T/in24"
 SB
 j4=$(sbatch --parsable -o "$T/out4" -e "$T/err4" "$T/run.sbatch")
 i=0

@@ -12,7 +12,7 @@
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 # 4 done, 1 failed (exit 3), then one that waits for $T/go.
-timeout 60 "$CORUN" run --http 127.0.0.1:$PORT -j2 sh -c \
+timeout 60 "$CORUN" run --http 127.0.0.1:$PORT -j2 -q sh -c \
     'case {} in w) while [ ! -e '"$T"'/go ]; do sleep 0.05; done ;;
      3) exit 3 ;; esac' ::: 0 0 3 0 0 w >"$T/out" 2>"$T/err" &
 RPID=$!
@@ -49,7 +49,7 @@ http_get "$URL/metrics" >/dev/null 2>&1
 eq "the listener is gone with the run" 1 $?
 
 # A held job: /metrics while it runs shows it in flight on a worker.
-timeout 60 "$CORUN" run --http 127.0.0.1:$PORT sh -c \
+timeout 60 "$CORUN" run --http 127.0.0.1:$PORT -q sh -c \
     'while [ ! -e '"$T"'/go2 ]; do sleep 0.05; done' ::: 1 >/dev/null 2>&1 &
 RPID=$!
 i=0

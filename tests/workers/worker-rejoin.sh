@@ -32,7 +32,7 @@ contains "--slurm-workers alone is refused" "need --slurm" "$err"
 
 # ---- 1. the real port in --url-file ---------------------------------
 crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
-    --url-file "$T/u1" --json sh -c 'echo {}' ::: a b c > "$T/o1" 2>"$T/e1" &
+    --url-file "$T/u1" --json -q sh -c 'echo {}' ::: a b c > "$T/o1" 2>"$T/e1" &
 r1=$!
 CR_BG_PIDS="$CR_BG_PIDS $r1"
 i=0
@@ -57,7 +57,7 @@ eq "run 1: every result" "a b c" "$(grep -o '"stdout":"[a-z]' "$T/o1" |
 # ---- 2. SIGTERM hands the running jobs back --------------------------
 crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
     --url-file "$T/u2" --json --joblog "$T/jl2" \
-    sh -c 'echo {} >> '"$T/started"'; sleep 0.8; echo {}' ::: 1 2 3 4 5 6 \
+    -q sh -c 'echo {} >> '"$T/started"'; sleep 0.8; echo {}' ::: 1 2 3 4 5 6 \
     > "$T/o2" 2>"$T/e2" &
 r2=$!
 CR_BG_PIDS="$CR_BG_PIDS $r2"
@@ -86,7 +86,7 @@ eq "nothing alarming from corun" "" "$(grep -iv 'listening\|remote worker\|let i
 
 # ---- 3. --rejoin across a supervisor killed ---------------------------
 timeout 60 "$CORUN" run --listen tcp://127.0.0.1:0 --token t0k3n \
-    --remote-only --url-file "$T/u3" sh -c 'sleep 5; echo {}' ::: x \
+    --remote-only --url-file "$T/u3" -q sh -c 'sleep 5; echo {}' ::: x \
     > /dev/null 2>&1 &
 r3=$!
 c3=$(corun_pid "$r3")
@@ -108,7 +108,7 @@ alive "$wc_pid" && ok "the worker outlives its supervisor (--rejoin)" ||
     fail "the worker left when its supervisor died"
 rm -f "$T/u3"
 crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
-    --url-file "$T/u3" sh -c 'echo {}' ::: p q r > "$T/o3" 2>"$T/e3"
+    --url-file "$T/u3" -q sh -c 'echo {}' ::: p q r > "$T/o3" 2>"$T/e3"
 eq "run after the rejoin: exit 0" 0 $?
 eq "the rejoined worker ran every job" "p q r" \
     "$(sort "$T/o3" | tr '\n' ' ' | sed 's/ $//')"

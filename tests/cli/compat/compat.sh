@@ -17,6 +17,7 @@
 #   nofiles do not compare the files left behind
 #   stderr  compare stderr too (rarely: the tools' messages differ)
 #   stdin=F feed fixture file F on stdin (default: /dev/null)
+#   serial  run the case alone, not beside others (timing-sensitive)
 # COMMAND is a shell command line (run by sh -c in the fixture directory)
 # in which $PAR is the tool: "parallel" or "corun run".  Lines starting
 # with "#" are comments; a "# from: ..." comment above a case names the
@@ -24,7 +25,8 @@
 #
 # The fixture (made by fixture() below) is the same for both runs.  GNU
 # parallel runs with --will-cite implied by a private $HOME; both runs get
-# the same environment.  Each run is bounded by timeout(1).
+# the same environment.  Each run is bounded by timeout(1).  Cases run
+# COMPAT_JOBS (default 4) at a time, except those flagged serial.
 set -u
 : "${srcdir:=.}"
 CORUN=${CORUN:-$PWD/corun}
@@ -85,9 +87,64 @@ run_one() {
 		done) >"$d.files"
 }
 
+# check NAME FLAGS CMD DIR: run one case both ways, write DIR/verdict
+# ("ok" or the parts that differ) and DIR/report (what a failure shows).
+check() {
+	name=$1 flags=$2 cmd=$3 c=$4
+	run_one "$PARALLEL_BIN" "$c/par" "$cmd" "$flags" &
+	run_one "$CORUN run" "$c/cor" "$cmd" "$flags"
+	wait
+	why=
+	cmp -s "$c/par.out" "$c/cor.out" || why="$why stdout"
+	cmp -s "$c/par.rc" "$c/cor.rc" || why="$why exit"
+	case ",$flags," in *,nofiles,*) ;; *)
+		cmp -s "$c/par.files" "$c/cor.files" || why="$why files" ;;
+	esac
+	case ",$flags," in *,stderr,*)
+		cmp -s "$c/par.err" "$c/cor.err" || why="$why stderr" ;;
+	esac
+	if [ -z "$why" ]; then
+		echo ok >"$c/verdict"
+		return
+	fi
+	echo "$why" >"$c/verdict"
+	{
+		echo "FAIL: $name:$why"
+		echo "  command: $cmd"
+		echo "  exit: parallel $(cat "$c/par.rc"), corun $(cat "$c/cor.rc")"
+		for part in out files; do
+			cmp -s "$c/par.$part" "$c/cor.$part" ||
+				diff -u "$c/par.$part" "$c/cor.$part" |
+				sed -n '3,40s/^/  /p'
+		done
+		sed -n '1,5s/^/  corun stderr: /p' "$c/cor.err"
+	} >"$c/report"
+}
+
+# Cases run COMPAT_JOBS at a time (default 4; each runs both tools at
+# once), a case flagged "serial" alone; reports come in file order.
+jobs=${COMPAT_JOBS:-4}
 total=0
 passed=0
 failed_names=
+pending=
+report() {
+	for n in $pending; do
+		c=$T/c$n
+		name=$(cat "$c/name")
+		if [ "$(cat "$c/verdict" 2>/dev/null)" = ok ]; then
+			passed=$((passed + 1))
+			echo "ok: $name"
+		else
+			failed_names="$failed_names $name"
+			cat "$c/report" 2>/dev/null ||
+				echo "FAIL: $name: no verdict"
+		fi
+	done
+	pending=
+	running=0
+}
+running=0
 for file in "$@"; do
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in '' | '#'*) continue ;; esac
@@ -101,34 +158,27 @@ for file in "$@"; do
 		total=$((total + 1))
 		c=$T/c$total
 		mkdir -p "$c"
-		run_one "$PARALLEL_BIN" "$c/par" "$cmd" "$flags"
-		run_one "$CORUN run" "$c/cor" "$cmd" "$flags"
-		why=
-		cmp -s "$c/par.out" "$c/cor.out" || why="$why stdout"
-		cmp -s "$c/par.rc" "$c/cor.rc" || why="$why exit"
-		case ",$flags," in *,nofiles,*) ;; *)
-			cmp -s "$c/par.files" "$c/cor.files" || why="$why files" ;;
-		esac
-		case ",$flags," in *,stderr,*)
-			cmp -s "$c/par.err" "$c/cor.err" || why="$why stderr" ;;
-		esac
-		if [ -z "$why" ]; then
-			passed=$((passed + 1))
-			echo "ok: $name"
+		echo "$name" >"$c/name"
+		case ",$flags," in *,serial,*)
+			wait
+			report
+			check "$name" "$flags" "$cmd" "$c" </dev/null
+			pending=$total
+			report
 			continue
+			;;
+		esac
+		check "$name" "$flags" "$cmd" "$c" </dev/null &
+		pending="$pending $total"
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait
+			report
 		fi
-		failed_names="$failed_names $name"
-		echo "FAIL: $name:$why"
-		echo "  command: $cmd"
-		echo "  exit: parallel $(cat "$c/par.rc"), corun $(cat "$c/cor.rc")"
-		for part in out files; do
-			cmp -s "$c/par.$part" "$c/cor.$part" ||
-				diff -u "$c/par.$part" "$c/cor.$part" |
-				sed -n '3,40s/^/  /p'
-		done
-		sed -n '1,5s/^/  corun stderr: /p' "$c/cor.err"
 	done <"$file"
 done
+wait
+report
 echo "compat: $passed/$total cases pass ($*)"
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 [ "$total" -gt 0 ] && [ "$passed" -eq "$total" ]

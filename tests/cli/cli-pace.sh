@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# cli-pace.sh - pacing the starts of jobs, beside GNU parallel where it
+# is installed: --delay keeps that long between two starts (4 jobs at
+# -j4 with --delay 0.3 take at least 0.9 s), --nice gives the jobs that
+# niceness, --memfree above the memory there is starts nothing.
+. "${srcdir:-.}/tests/cli/cli-lib.sh"
+cd "$T" || exit 1
+mkdir -p home/.parallel
+: >home/.parallel/will-cite
+export HOME="$T/home"
+
+ms() { date +%s%3N; }
+
+# pace NAME TOOL...: the cases for one tool
+pace() {
+	name=$1
+	shift
+	t0=$(ms)
+	out=$(timeout 60 "$@" -k --delay 0.3 -j4 'echo {}' ::: 1 2 3 4)
+	t1=$(ms)
+	eq "$name: --delay: output" "1 2 3 4" "$(echo $out)"
+	[ $((t1 - t0)) -ge 900 ] && ok "$name: --delay 0.3: 4 starts >= 0.9 s" ||
+	    fail "$name: --delay 0.3: 4 jobs in $((t1 - t0)) ms"
+	eq "$name: --nice 5: the job's niceness" 5 "$(timeout 60 "$@" --nice 5 \
+	    'cut -d" " -f19 /proc/self/stat; : {}' ::: 1)"
+	timeout 2 "$@" --memfree 1000000G 'echo ran {}' ::: 1 >mf.out
+	eq "$name: --memfree above the memory: nothing starts" "124 " \
+	    "$? $(cat mf.out)"
+}
+
+if command -v parallel >/dev/null 2>&1 &&
+    parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
+	pace parallel parallel
+else
+	echo "note: GNU parallel is not installed: corun alone"
+fi
+pace corun "$CORUN" run
+eq "--delay: a bad duration is refused" 255 "$(timeout 20 "$CORUN" run \
+    --delay 1x true ::: 1 2>/dev/null; echo $?)"
+finish
