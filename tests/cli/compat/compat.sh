@@ -155,13 +155,18 @@ for file in "$@"; do
 		cmd=${rest#"$flags"}
 		cmd=${cmd#"${cmd%%[! 	]*}"}
 		case $name in ${CASES:-*}) ;; *) continue ;; esac
+		case ",$flags," in *,serial,*)
+			# the cases before it first (report sets c and name:
+			# it runs before this case's are set)
+			wait
+			report
+			;;
+		esac
 		total=$((total + 1))
 		c=$T/c$total
 		mkdir -p "$c"
 		echo "$name" >"$c/name"
 		case ",$flags," in *,serial,*)
-			wait
-			report
 			check "$name" "$flags" "$cmd" "$c" </dev/null
 			pending=$total
 			report
