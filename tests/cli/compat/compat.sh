@@ -132,14 +132,14 @@ pending=
 report() {
 	for n in $pending; do
 		c=$T/c$n
-		name=$(cat "$c/name")
+		rname=$(cat "$c/name")
 		if [ "$(cat "$c/verdict" 2>/dev/null)" = ok ]; then
 			passed=$((passed + 1))
-			echo "ok: $name"
+			echo "ok: $rname"
 		else
-			failed_names="$failed_names $name"
+			failed_names="$failed_names $rname"
 			cat "$c/report" 2>/dev/null ||
-				echo "FAIL: $name: no verdict"
+				echo "FAIL: $rname: no verdict"
 		fi
 	done
 	pending=
@@ -163,8 +163,8 @@ for file in "$@"; do
 		seen=$((seen + 1))
 		[ $(((seen - 1) % every)) -eq 0 ] || continue
 		case ",$flags," in *,serial,*)
-			# the cases before it first (report sets c and name:
-			# it runs before this case's are set)
+			# the cases before it first (report sets c: it runs
+			# before this case's is set)
 			wait
 			report
 			;;
