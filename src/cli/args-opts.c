@@ -152,6 +152,8 @@ static const struct opt opts[] = {
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
 	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
+	/* pacing (shuf.c) */
+	{ "shuf", 0, 0, set_flag, OFF(shuf), 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -164,11 +166,11 @@ cli_run_usage(FILE *f)
 "                 [--json] [--line-buffer] [--load file.so]\n"
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
-"                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
+"                 [--retries n] [--tag] [--threads t] [--timeout secs|n%]\n"
 "                 [-u] [--delay duration] [--eta] [--files [--tmpdir dir]]\n"
 "                 [--group] [--jl file] [--memfree size] [--nice n]\n"
 "                 [--resume | --resume-failed | --retry-failed]\n"
-"                 [--tagstring str]\n"
+"                 [--tagstring str] [--shuf]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --pipe | --pipepart -a file [-N records]\n"
 "                 [--block size] [--cat | --fifo] [--header lines]\n"
@@ -194,6 +196,7 @@ cli_run_usage(FILE *f)
 "                 [--xargs] [--er s] [--bnr s] [--dnr s] [--bner s]\n"
 "                 [--seqreplace s] [--slotreplace s]\n"
 "                 -j n, n%, +n, -n, 0 (as many as can run) or a file\n"
+"                 (read again after each job)\n"
 "                 ::: values, :::+ linked values, :::: files, ::::+\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "  {colname} (--header); --plus: {+/} {+.} {..} {+..} {...} {+...}\n"
@@ -367,6 +370,23 @@ static int
 opt_timeout(struct cli_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cli_err *e)
 {
+	size_t n = strlen(v);
+
+	if (n > 1 && n < 64 && v[n - 1] == '%') {
+		/* N%: N percent of the median runtime so far (median.h). */
+		char buf[64];
+
+		memcpy(buf, v, n - 1);
+		buf[n - 1] = '\0';
+		if (cli_parse_double(buf, &o->timeout_pct) != 0 ||
+		    o->timeout_pct <= 0 || o->timeout_pct > 1e9) {
+			return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not "
+			    "a positive percentage", name, v);
+		}
+		o->timeout = 0;
+		return 0;
+	}
+	o->timeout_pct = 0;
 	if (cli_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
 	    o->timeout > 1e9) {
 		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "

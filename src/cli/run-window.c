@@ -36,6 +36,7 @@
 
 #include "cli.h"
 #include "run-internal.h"
+#include "procfile.h"
 
 #define CLI_BATCH 256
 
@@ -131,6 +132,11 @@ retire(struct cli_run *r, struct cli_wslot *w)
 			/* counted nowhere */
 		} else if (oc.status == 0) {
 			r->tally.succeeded++;
+			if (r->o->timeout_pct > 0 && oc.res != NULL &&
+			    oc.res->end_ns >= oc.res->start_ns) {
+				cli_median_add(&r->runtimes, (double)
+				    (oc.res->end_ns - oc.res->start_ns) / 1e9);
+			}
 		} else {
 			r->tally.failed++;
 			/* fail=1 exits with the status of the job that
@@ -197,6 +203,12 @@ on_done(corun_future *fut, void *arg)
 	struct cli_run *r = w->r;
 
 	w->done = 1;
+	r->running--;
+	if (r->jobs_now != 0) {
+		/* -j FILE: read again after each job, as parallel does. */
+		(void)cli_procfile_read(r->o->g.jobs_file, &r->jobs_now);
+		r->jobs_now = r->jobs_now < r->conc ? r->jobs_now : r->conc;
+	}
 	if (!r->o->keep_order) {
 		retire(r, w);
 	} else {
@@ -217,9 +229,11 @@ static int
 submit(struct cli_run *r, struct cli_wslot *w)
 {
 	struct corun_job job;
+	double tmo = r->o->timeout_pct > 0 ?
+	    cli_median_timeout(&r->runtimes, r->o->timeout_pct) : r->o->timeout;
 	int rc;
 
-	cli_jobsfile_pool_job(&w->js, r->o->timeout, r->o->retries, &job);
+	cli_jobsfile_pool_job(&w->js, tmo, r->o->retries, &job);
 	job.tag = (uint64_t)(w - r->win);
 	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
@@ -228,6 +242,7 @@ submit(struct cli_run *r, struct cli_wslot *w)
 	w->used = 1;
 	w->done = 0;
 	r->inflight++;
+	r->running++;
 	return corun_future_add_done_callback(w->fut, on_done, w);
 }
 
@@ -235,6 +250,16 @@ static int
 window_has_room(struct cli_run *r)
 {
 	if (r->tmpl.has_slot && r->nfreenum == 0) {
+		return 0;
+	}
+	/*
+	 * --timeout N%: a job's limit is fixed when it is submitted, from
+	 * the median so far, so submit only when it can start at once.
+	 */
+	if (r->o->timeout_pct > 0 && r->running >= r->conc) {
+		return 0;
+	}
+	if (r->jobs_now != 0 && r->running >= r->jobs_now) {
 		return 0;
 	}
 	if (r->o->keep_order) {

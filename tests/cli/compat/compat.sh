@@ -161,6 +161,8 @@ for file in "$@"; do
 		case ",$flags," in *,serial,*)
 			wait
 			report
+			# report() used $c: this case's directory again
+			c=$T/c$total
 			check "$name" "$flags" "$cmd" "$c" </dev/null
 			pending=$total
 			report
