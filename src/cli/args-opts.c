@@ -11,11 +11,13 @@
 
 #include "cli.h"
 #include "args-internal.h"
+#include "limit.h"
 #include "pipe.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
     opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_sem_timeout, opt_delay, opt_memfree, opt_nice, opt_trc;
+static opt_fn opt_limit;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -154,6 +156,7 @@ static const struct opt opts[] = {
 	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
 	/* pacing (shuf.c) */
 	{ "shuf", 0, 0, set_flag, OFF(shuf), 0, 0 },
+	{ "limit", 0, 1, opt_limit, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -170,7 +173,7 @@ cli_run_usage(FILE *f)
 "                 [-u] [--delay duration] [--eta] [--files [--tmpdir dir]]\n"
 "                 [--group] [--jl file] [--memfree size] [--nice n]\n"
 "                 [--resume | --resume-failed | --retry-failed]\n"
-"                 [--tagstring str] [--shuf]\n"
+"                 [--tagstring str] [--shuf] [--limit command]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --pipe | --pipepart -a file [-N records]\n"
 "                 [--block size] [--cat | --fifo] [--header lines]\n"
@@ -549,4 +552,15 @@ cli_run_opt_short(char c)
 		}
 	}
 	return NULL;
+}
+
+static int
+opt_limit(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_limit_check(v, e) != 0) {
+		return CORUN_EINVAL;
+	}
+	o->limit = v;
+	return 0;
 }

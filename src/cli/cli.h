@@ -122,6 +122,7 @@ struct cli_run_opts {
 	const char *recstart, *recend;
 	int resume, resume_failed, retry_failed;	/* resume.c */
 	int shuf;		/* --shuf: jobs in a random order (shuf.h) */
+	const char *limit;	/* --limit command (limit.h), or NULL */
 	/* output modes (output.c, progress.c) */
 	const char *tagstring;	/* --tagstring: tag each line with it */
 	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */

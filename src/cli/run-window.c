@@ -37,6 +37,7 @@
 #include "cli.h"
 #include "run-internal.h"
 #include "procfile.h"
+#include "limit.h"
 
 #define CLI_BATCH 256
 
@@ -278,7 +279,8 @@ on_pace(void *arg)
 	cli_run_pump(r);
 }
 
-/* --delay, --memfree: may a job start now?  If not, pump again later. */
+/* --delay, --memfree, --limit: may a job start now?  If not, pump again
+ * later. */
 static int
 pace_allows(struct cli_run *r)
 {
@@ -286,7 +288,15 @@ pace_allows(struct cli_run *r)
 	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
 
 	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
-		return 1;
+		if (r->o->limit == NULL || r->pace_timer != NULL) {
+			/* (a held --limit asks again when its timer fires) */
+			return r->o->limit == NULL;
+		}
+		/* --limit: the command's exit status 0 lets a job start. */
+		if (cli_limit_run(r->o->limit) == 0) {
+			return 1;
+		}
+		retry = CLI_LIMIT_RETRY;
 	}
 	if (r->pace_timer == NULL) {
 		(void)corun_call_later(r->loop, retry, on_pace, r,
