@@ -31,6 +31,8 @@ struct opt {
 
 /* The handlers of GNU parallel's options (args-gnu.c); op->off is an
  * offset in struct cli_gnu. */
+/* args-pace.c: --delay, --memfree, --nice */
+opt_fn cli_opt_delay, cli_opt_memfree, cli_opt_nice;
 opt_fn cli_opt_gflag, cli_opt_gstr, cli_opt_rs, cli_opt_multi,
     cli_opt_maxargs, cli_opt_maxlines, cli_opt_maxchars, cli_opt_delim,
     cli_opt_trim, cli_opt_jobs;

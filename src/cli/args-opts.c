@@ -14,12 +14,14 @@
 #include "args-internal.h"
 #include "help.h"
 #include "cr-log.h"
+#include "limit.h"
 #include "pipe.h"
 
 static opt_fn set_flag, set_str, set_nonempty, set_count, push_nonempty;
 static opt_fn opt_model, opt_load, opt_results, opt_timeout, opt_retries,
     opt_halt, opt_argfile, opt_remote_timeout, set_ms, opt_log_level;
-static opt_fn opt_sem_timeout, opt_delay, opt_memfree, opt_nice, opt_trc;
+static opt_fn opt_sem_timeout, opt_trc;
+static opt_fn opt_limit;
 
 #define OFF(f) offsetof(struct cli_run_opts, f)
 
@@ -144,9 +146,9 @@ static const struct opt opts[] = {
 	{ "st", 0, 1, opt_sem_timeout, 0, 0, 0 },
 	{ "semaphoretimeout", 0, 1, opt_sem_timeout, 0, 0, 0 },
 	/* pacing (pace.c) */
-	{ "delay", 0, 1, opt_delay, 0, 0, 0 },
-	{ "memfree", 0, 1, opt_memfree, 0, 0, 0 },
-	{ "nice", 0, 1, opt_nice, 0, 0, 0 },
+	{ "delay", 0, 1, cli_opt_delay, 0, 0, 0 },
+	{ "memfree", 0, 1, cli_opt_memfree, 0, 0, 0 },
+	{ "nice", 0, 1, cli_opt_nice, 0, 0, 0 },
 	/* remote logins (sshlogin.c) */
 	{ "sshlogin", 'S', 1, push_nonempty, OFF(sshlogins), 0, 0 },
 	{ "sshloginfile", 0, 1, push_nonempty, OFF(sshloginfiles), 0, 0 },
@@ -163,6 +165,9 @@ static const struct opt opts[] = {
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
 	{ "retry-failed", 0, 0, set_flag, OFF(retry_failed), 0, 0 },
+	/* pacing (shuf.c) */
+	{ "shuf", 0, 0, set_flag, OFF(shuf), 0, 0 },
+	{ "limit", 0, 1, opt_limit, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -175,11 +180,11 @@ cli_run_usage(FILE *f)
 "                 [--json] [--line-buffer] [--load file.so]\n"
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
-"                 [--retries n] [--tag] [--threads t] [--timeout secs]\n"
+"                 [--retries n] [--tag] [--threads t] [--timeout secs|n%]\n"
 "                 [-u] [--delay duration] [--eta] [--files [--tmpdir dir]]\n"
 "                 [--group] [--jl file] [--memfree size] [--nice n]\n"
 "                 [--resume | --resume-failed | --retry-failed]\n"
-"                 [--tagstring str]\n"
+"                 [--tagstring str] [--shuf] [--limit command]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --pipe | --pipepart -a file [-N records]\n"
 "                 [--block size] [--cat | --fifo] [--header lines]\n"
@@ -210,6 +215,7 @@ cli_run_usage(FILE *f)
 "                 [--xargs] [--er s] [--bnr s] [--dnr s] [--bner s]\n"
 "                 [--seqreplace s] [--slotreplace s]\n"
 "                 -j n, n%, +n, -n, 0 (as many as can run) or a file\n"
+"                 (read again after each job)\n"
 "                 ::: values, :::+ linked values, :::: files, ::::+\n"
 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 "  {colname} (--header); --plus: {+/} {+.} {..} {+..} {...} {+...}\n"
@@ -384,6 +390,23 @@ static int
 opt_timeout(struct cli_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cli_err *e)
 {
+	size_t n = strlen(v);
+
+	if (n > 1 && n < 64 && v[n - 1] == '%') {
+		/* N%: N percent of the median runtime so far (median.h). */
+		char buf[64];
+
+		memcpy(buf, v, n - 1);
+		buf[n - 1] = '\0';
+		if (cli_parse_double(buf, &o->timeout_pct) != 0 ||
+		    o->timeout_pct <= 0 || o->timeout_pct > 1e9) {
+			return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not "
+			    "a positive percentage", name, v);
+		}
+		o->timeout = 0;
+		return 0;
+	}
+	o->timeout_pct = 0;
 	if (cli_parse_double(v, &o->timeout) != 0 || o->timeout <= 0 ||
 	    o->timeout > 1e9) {
 		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a positive "
@@ -499,44 +522,6 @@ opt_trc(struct cli_run_opts *o, const struct opt *op, const char *name,
 	    "out of memory") : 0;
 }
 
-static int
-opt_delay(struct cli_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cli_err *e)
-{
-	if (cli_parse_duration(v, &o->delay) != 0 || o->delay > 1e9) {
-		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a duration "
-		    "(seconds, or with s, m, h, d)", name, v);
-	}
-	return 0;
-}
-
-static int
-opt_memfree(struct cli_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cli_err *e)
-{
-	if (cli_parse_size(v, &o->memfree) != 0 || o->memfree < 0) {
-		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a size "
-		    "(e.g. 1G, 500M)", name, v);
-	}
-	return 0;
-}
-
-static int
-opt_nice(struct cli_run_opts *o, const struct opt *op, const char *name,
-    const char *v, struct cli_err *e)
-{
-	unsigned long long n;
-	int neg = v[0] == '-';
-
-	if (cli_parse_uint(v + neg, 20, &n) != 0) {
-		return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is not a "
-		    "niceness from -20 to 19", name, v);
-	}
-	o->nice = neg ? -(int)n : (int)n;
-	o->nice_set = 1;
-	return 0;
-}
-
 const struct opt *
 cli_run_opt_long(const char *s, size_t n)
 {
@@ -567,4 +552,15 @@ const char *
 cli_run_opt_name(size_t i)
 {
 	return i < sizeof(opts) / sizeof(opts[0]) ? opts[i].lng : NULL;
+}
+
+static int
+opt_limit(struct cli_run_opts *o, const struct opt *op, const char *name,
+    const char *v, struct cli_err *e)
+{
+	if (cli_limit_check(v, e) != 0) {
+		return CORUN_EINVAL;
+	}
+	o->limit = v;
+	return 0;
 }

@@ -99,6 +99,7 @@ struct cli_run_opts {
 	int null_sep;		/* -0 */
 	const char *joblog, *results, *jobs_file;
 	double timeout;
+	double timeout_pct;	/* --timeout N%: N, 0 = off (median.h) */
 	int retries;
 	struct cli_halt halt;
 	const char *const *cmd;	/* the command template words */
@@ -127,6 +128,8 @@ struct cli_run_opts {
 	const char *block;	/* --block as given */
 	const char *recstart, *recend;
 	int resume, resume_failed, retry_failed;	/* resume.c */
+	int shuf;		/* --shuf: jobs in a random order (shuf.h) */
+	const char *limit;	/* --limit command (limit.h), or NULL */
 	/* output modes (output.c, progress.c) */
 	const char *tagstring;	/* --tagstring: tag each line with it */
 	const char *tmpdir;	/* --tmpdir: where --files (and --cat) go */

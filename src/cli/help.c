@@ -213,6 +213,9 @@ static const struct cli_optdoc docs[] = {
 	    "succeeded; run the failed ones again" },
 	{ "run", "retry-failed", 0, NULL, "run again the failed commands of "
 	    "--joblog, ignoring the command line" },
+	{ "run", "shuf", 0, NULL, "run the jobs in a random order" },
+	{ "run", "limit", 0, "CMD", "run CMD before starting each job: exit 0 "
+	    "starts it, any other status holds it (asked again)" },
 	{ "run", "http", 0, "HOST:PORT", "serve /metrics and the live page "
 	    "(read-only) for the run's duration" },
 	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "

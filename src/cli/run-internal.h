@@ -17,6 +17,8 @@
 #include "cli.h"
 #include "argbatch.h"
 #include "perlexpr.h"
+#include "median.h"
+#include "shuf.h"
 
 /*
  * Seconds to wait for cancelled jobs to come back before exiting anyway:
@@ -70,6 +72,10 @@ struct cli_run {
 	corun_handle *pace_timer;	/* a pump to come, when paced */
 	struct cli_logins logins;	/* -S, --sshloginfile */
 	uint64_t nskipped;
+	struct cli_median runtimes;	/* --timeout N%: successful jobs */
+	size_t running;		/* submitted, not done (on_done) */
+	struct cli_shuf shuf;		/* --shuf */
+	unsigned jobs_now;	/* -j FILE: its value now (procfile.h), 0 = off */
 };
 
 /*

@@ -38,6 +38,8 @@
 #include "cli.h"
 #include "run-internal.h"
 #include "run-web.h"
+#include "procfile.h"
+#include "limit.h"
 
 #define CLI_BATCH 256
 
@@ -133,6 +135,11 @@ retire(struct cli_run *r, struct cli_wslot *w)
 			/* counted nowhere */
 		} else if (oc.status == 0) {
 			r->tally.succeeded++;
+			if (r->o->timeout_pct > 0 && oc.res != NULL &&
+			    oc.res->end_ns >= oc.res->start_ns) {
+				cli_median_add(&r->runtimes, (double)
+				    (oc.res->end_ns - oc.res->start_ns) / 1e9);
+			}
 		} else {
 			r->tally.failed++;
 			/* fail=1 exits with the status of the job that
@@ -200,6 +207,12 @@ on_done(corun_future *fut, void *arg)
 	struct cli_run *r = w->r;
 
 	w->done = 1;
+	r->running--;
+	if (r->jobs_now != 0) {
+		/* -j FILE: read again after each job, as parallel does. */
+		(void)cli_procfile_read(r->o->g.jobs_file, &r->jobs_now);
+		r->jobs_now = r->jobs_now < r->conc ? r->jobs_now : r->conc;
+	}
 	if (!r->o->keep_order) {
 		retire(r, w);
 	} else {
@@ -220,9 +233,11 @@ static int
 submit(struct cli_run *r, struct cli_wslot *w)
 {
 	struct corun_job job;
+	double tmo = r->o->timeout_pct > 0 ?
+	    cli_median_timeout(&r->runtimes, r->o->timeout_pct) : r->o->timeout;
 	int rc;
 
-	cli_jobsfile_pool_job(&w->js, r->o->timeout, r->o->retries, &job);
+	cli_jobsfile_pool_job(&w->js, tmo, r->o->retries, &job);
 	job.tag = (uint64_t)(w - r->win);
 	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
@@ -235,6 +250,7 @@ submit(struct cli_run *r, struct cli_wslot *w)
 		w->submit_ns = cli_run_web_now();
 		cli_run_web_submitted(r);
 	}
+	r->running++;
 	return corun_future_add_done_callback(w->fut, on_done, w);
 }
 
@@ -242,6 +258,16 @@ static int
 window_has_room(struct cli_run *r)
 {
 	if (r->tmpl.has_slot && r->nfreenum == 0) {
+		return 0;
+	}
+	/*
+	 * --timeout N%: a job's limit is fixed when it is submitted, from
+	 * the median so far, so submit only when it can start at once.
+	 */
+	if (r->o->timeout_pct > 0 && r->running >= r->conc) {
+		return 0;
+	}
+	if (r->jobs_now != 0 && r->running >= r->jobs_now) {
 		return 0;
 	}
 	if (r->o->keep_order) {
@@ -260,7 +286,8 @@ on_pace(void *arg)
 	cli_run_pump(r);
 }
 
-/* --delay, --memfree: may a job start now?  If not, pump again later. */
+/* --delay, --memfree, --limit: may a job start now?  If not, pump again
+ * later. */
 static int
 pace_allows(struct cli_run *r)
 {
@@ -268,7 +295,15 @@ pace_allows(struct cli_run *r)
 	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
 
 	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
-		return 1;
+		if (r->o->limit == NULL || r->pace_timer != NULL) {
+			/* (a held --limit asks again when its timer fires) */
+			return r->o->limit == NULL;
+		}
+		/* --limit: the command's exit status 0 lets a job start. */
+		if (cli_limit_run(r->o->limit) == 0) {
+			return 1;
+		}
+		retry = CLI_LIMIT_RETRY;
 	}
 	if (r->pace_timer == NULL) {
 		(void)corun_call_later(r->loop, retry, on_pace, r,

@@ -84,6 +84,11 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 		po->prefetch = -1;
 	}
 	po->jobs = o->jobs;
+	if (o->g.jobs_file != NULL && o->jobs < CLI_JOBS_MANY) {
+		/* -j FILE: room for what the file may say later; the
+		 * window holds the run to the file's value (procfile.h). */
+		po->jobs = CLI_JOBS_MANY;
+	}
 	po->procs = o->procs;
 	po->threads = o->threads;
 	po->concurrency = o->concurrency;
@@ -205,6 +210,10 @@ run_start(struct cli_run *r)
 	if (r->o->http != NULL && cli_run_web_start(r) != 0) {
 		return start_failed(r);
 	}
+	if (r->o->g.jobs_file != NULL) {
+		r->jobs_now = r->o->jobs < r->conc ? r->o->jobs : r->conc;
+		r->jobs_now = r->jobs_now ? r->jobs_now : 1;
+	}
 	if (cli_run_window_new(r) != 0) {
 		cli_warn("out of memory");
 		cli_run_web_stop(r);
@@ -303,6 +312,7 @@ close_sources(struct cli_run *r)
 	} else if (r->in_open) {
 		cli_input_close(&r->in);
 	}
+	cli_shuf_free(&r->shuf);
 	cli_batch_close(&r->batch);
 	if (r->perl.pid > 0) {
 		cli_perl_stop(&r->perl);

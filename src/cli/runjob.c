@@ -195,7 +195,9 @@ cli_run_next_job(struct cli_run *r, int nonblock, unsigned slot,
 		}
 		return rc;
 	}
-	rc = cli_batch_next(&r->batch, &r->in, nonblock, &args, &nargs, e);
+	rc = r->o->shuf ? cli_shuf_next(&r->shuf, &r->batch, &r->in,
+	    nonblock, &args, &nargs, e) :
+	    cli_batch_next(&r->batch, &r->in, nonblock, &args, &nargs, e);
 	if (rc != 0) {
 		return rc;
 	}

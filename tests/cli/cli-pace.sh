@@ -3,7 +3,8 @@
 # cli-pace.sh - pacing the starts of jobs, beside GNU parallel where it
 # is installed: --delay keeps that long between two starts (4 jobs at
 # -j4 with --delay 0.3 take at least 0.9 s), --nice gives the jobs that
-# niceness, --memfree above the memory there is starts nothing.
+# niceness, --memfree above the memory there is starts nothing; --limit
+# holds starts, and bad --limit and --timeout N% values are refused.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 mkdir -p home/.parallel
@@ -38,4 +39,16 @@ fi
 pace corun "$CORUN" run
 eq "--delay: a bad duration is refused" 255 "$(timeout 20 "$CORUN" run \
     --delay 1x true ::: 1 2>/dev/null; echo $?)"
+# --limit: a status other than 0 holds every start (2 too: corun does not
+# kill the youngest job); parallel's built-in limits and a bad N% are
+# refused with a message naming the option.
+timeout 2 "$CORUN" run --limit 'exit 2' 'echo ran {}' ::: 1 >lim.out
+eq "--limit exiting 2: nothing starts" "124 " "$? $(cat lim.out)"
+"$CORUN" run --limit 'load 2' true ::: 1 2>lim.err
+eq "--limit load: refused" "255" "$?"
+contains "--limit load: says why" 'built-in "load" limit' "$(cat lim.err)"
+"$CORUN" run --timeout 5x% true ::: 1 2>tmo.err
+eq "--timeout 5x%: refused" "255" "$?"
+contains "--timeout 5x%: says why" 'is not a positive percentage' \
+    "$(cat tmo.err)"
 finish
