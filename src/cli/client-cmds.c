@@ -200,13 +200,17 @@ cli_cmd_result(int argc, char **argv)
 int
 cli_cmd_logs(int argc, char **argv)
 {
-	static const char u[] = "logs ID";
+	static const char u[] = "logs [-f|--follow] ID";
 	json_t *reply, *job;
 	const char *out;
 	int rc;
 
 	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
+	}
+	if (argc == 3 && (strcmp(argv[1], "-f") == 0 ||
+	    strcmp(argv[1], "--follow") == 0)) {
+		return cli_cmd_follow(argc - 1, argv + 1);
 	}
 	if (argc != 2) {
 		return cli_client_usage(u);

@@ -189,7 +189,10 @@ static const struct cli_optdoc docs[] = {
 	{ "resume", "help", 'h', NULL, "print this help and exit" },
 	{ "scale", "help", 'h', NULL, "print this help and exit" },
 	{ "drain", "help", 'h', NULL, "print this help and exit" },
+	{ "logs", "follow", 'f', NULL, "show the output as the job writes it, "
+	    "until it ends (as corun follow)" },
 	{ "logs", "help", 'h', NULL, "print this help and exit" },
+	{ "follow", "help", 'h', NULL, "print this help and exit" },
 	{ NULL, NULL, 0, NULL, NULL }
 };
 

@@ -37,7 +37,8 @@ static const struct cli_subcmd subcmds[] = {
 	{ "resume", cli_cmd_resume, "resume [GROUP]" },
 	{ "scale", cli_cmd_scale, "scale N | +N | -N" },
 	{ "drain", cli_cmd_drain, "drain" },
-	{ "logs", cli_cmd_logs, "logs ID" },
+	{ "logs", cli_cmd_logs, "logs [-f|--follow] ID" },
+	{ "follow", cli_cmd_follow, "follow ID" },
 	{ "list", cli_cmd_list, "list|ls [--state S[,S...]] [--group G] "
 	    "[--last N] [--json]" },
 	{ "ls", cli_cmd_list, "ls: the same as list" },

@@ -57,6 +57,10 @@ void cd_feed_retire(struct cd_daemon *d, int wait);
  * d->lease_head for the step to record.
  */
 void cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt);
+/* The pool's on_output: a running job's output into its spool file
+   (spool.h), for the follow op. */
+void cd_feed_on_output(void *arg, uint64_t tag, int stream,
+    const char *data, size_t len);
 /* Record the queued leases in the step's transaction (a job whose
    result came is left to that result); 0 or CORUN_ESYS. */
 int cd_feed_record_leases(struct cd_daemon *d);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "feed-internal.h"
+#include "spool.h"
 #include "stats.h"
 
 void
@@ -143,6 +144,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		return -1;
 	}
 	if (recorded) {
+		cd_spool_remove(d->conf.state_dir, r->id);	/* stored */
 		d->results_recorded++;
 		cd_stats_ended(d->stats, r->id, &o, r->submitted_ns);
 		cd_feed_finished(d, r->id);
@@ -202,6 +204,7 @@ hand_prepare(struct cd_daemon *d, struct cd_taken *t, size_t n,
 		jobs[i].timeout = t[i].timeout;
 		jobs[i].retries = t[i].retries;
 		jobs[i].tag = (uint64_t)(uintptr_t)rs[i];
+		jobs[i].flags = CORUN_JOB_STREAM;	/* corun follow */
 	}
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "feed-internal.h"
+#include "spool.h"
 
 /*
  * Record the results that arrived: ok gets those written, again those
@@ -226,6 +227,10 @@ cd_feed_start(struct cd_daemon *d)
 	int rc;
 
 	cd_store_on_ended(d->store, store_ended, d);
+	if (cd_spool_init(d->conf.state_dir) != 0) {
+		cd_log("%s/spool: %s (corun follow shows output only when "
+		    "a job ends)", d->conf.state_dir, strerror(errno));
+	}
 	d->feed_step = cd_feed_step;
 	d->workers = d->conf.workers;
 	if ((rc = cd_feed_make_pool(d, &d->pool)) != 0) {

@@ -366,6 +366,7 @@ static const struct op {
 	{ "clean", cd_ops_clean, 0 },
 	{ "stash", cd_ops_hold, 1 },
 	{ "enqueue", cd_ops_hold, 0 },
+	{ "follow", cd_ops_follow, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -428,7 +429,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
 		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
-		    "group_list, restart, clean, stash, enqueue)");
+		    "group_list, restart, clean, stash, enqueue, follow)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
