@@ -185,7 +185,11 @@ static const struct cli_optdoc docs[] = {
 	{ "clean", "help", 'h', NULL, "print this help and exit" },
 	{ "stash", "help", 'h', NULL, "print this help and exit" },
 	{ "enqueue", "help", 'h', NULL, "print this help and exit" },
+	{ "pause", "group", 0, "GROUP", "the group GROUP, even when its name "
+	    "is a number (a number alone is a job id)" },
 	{ "pause", "help", 'h', NULL, "print this help and exit" },
+	{ "resume", "group", 0, "GROUP", "the group GROUP, even when its name "
+	    "is a number (a number alone is a job id)" },
 	{ "resume", "help", 'h', NULL, "print this help and exit" },
 	{ "scale", "help", 'h', NULL, "print this help and exit" },
 	{ "drain", "help", 'h', NULL, "print this help and exit" },
