@@ -142,6 +142,11 @@ static const struct cli_optdoc docs[] = {
 	    "ended, whatever their outcome" },
 	{ "submit", "env", 'e', "NAME=VALUE", "set a variable in the "
 	    "command's environment" },
+	{ "submit", "delay", 0, "SECS", "do not start the job before SECS "
+	    "seconds from now (kept across restarts)" },
+	{ "submit", "at", 0, "TIME", "do not start the job before TIME: "
+	    "HH:MM[:SS] (the next one), YYYY-MM-DD [HH:MM[:SS]] or @SECONDS "
+	    "since the epoch" },
 	{ "submit", "jobs-file", 'f', "FILE", "submit one job per line of "
 	    "FILE (- for stdin)" },
 	{ "submit", "wait", 0, NULL, "wait for the job and act as result" },

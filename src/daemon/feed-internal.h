@@ -49,6 +49,14 @@ void cd_feed_failing(struct cd_daemon *d, const char *why);
 /* Retire the current pool (wait: its workers finish what they hold). */
 void cd_feed_retire(struct cd_daemon *d, int wait);
 
+/* ---- feed-delay.c -------------------------------------------------- */
+
+/* In the step's transaction, before a take: release the delayed jobs
+   whose time has come, and wake again at the next one's. */
+void cd_feed_delay_release(struct cd_daemon *d);
+/* Stopping: no more wake-ups. */
+void cd_feed_delay_stop(struct cd_daemon *d);
+
 /* ---- feed-lease.c -------------------------------------------------- */
 
 /*

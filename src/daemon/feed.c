@@ -71,6 +71,7 @@ take_jobs(struct cd_daemon *d)
 	struct cd_taken *taken = NULL;
 	size_t ntaken = 0;
 
+	cd_feed_delay_release(d);
 	if (cd_feed_can_take(d)) {
 		size_t room = d->conf.window - d->ninflight;
 
@@ -317,6 +318,7 @@ cd_feed_stop(struct cd_daemon *d)
 		corun_pool_free(d->old_pools[i]);
 	}
 	d->nold = 0;
+	cd_feed_delay_stop(d);
 	if (d->purge_h != NULL) {
 		corun_handle_cancel(d->purge_h);
 		corun_handle_release(d->purge_h);

@@ -22,6 +22,7 @@
 #include "fault-internal.h"
 #include "request.h"
 #include "stats.h"
+#include "store-delay.h"
 
 static json_t *
 ok(void)
@@ -91,6 +92,46 @@ submit_count(json_t *req, size_t *n, json_t **err)
 }
 
 /*
+ * A job's "not_before" (seconds since the epoch: not taken before then),
+ * taken out of o so the job specification does not see it: 0 with *ns
+ * (0: none), or -1 with *err.
+ */
+static int
+take_not_before(json_t *o, const char *where, int64_t *ns, json_t **err)
+{
+	json_t *v = json_object_get(o, "not_before");
+	double t;
+
+	*ns = 0;
+	if (v == NULL) {
+		return 0;
+	}
+	t = json_is_number(v) ? json_number_value(v) : -1;
+	if (!(t >= 0) || t > 1e10) {
+		*err = cd_ops_error("bad_request", "%s: \"not_before\" must "
+		    "be a time in seconds since the epoch", where);
+		return -1;
+	}
+	*ns = (int64_t)(t * 1e9);
+	json_object_del(o, "not_before");
+	return 0;
+}
+
+/* After a job was added: its time, if it has one (0, or *err). */
+static int
+delay_job(struct cd_daemon *d, int64_t id, int64_t ns, json_t **err)
+{
+	if (ns == 0 || ns <= (int64_t)wall_ns()) {
+		return 0;
+	}
+	if (cd_store_delay(d->store, id, ns) != 0) {
+		*err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		return -1;
+	}
+	return 0;	/* the feed wakes then (feed-delay.c) */
+}
+
+/*
  * Check and add the n jobs of a submit (jobs: a batch, or NULL for the
  * request itself) inside the caller's savepoint, through sb; their ids
  * go into ids.  NULL, or the error reply.
@@ -106,7 +147,7 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 
 	for (size_t i = 0; i < n && err == NULL; i++) {
 		char where[32];
-		int64_t id;
+		int64_t id, not_before;
 		int existed, rc;
 
 		snprintf(where, sizeof(where), batch ? "jobs[%zu]" : "job", i);
@@ -114,6 +155,10 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 		    "wait") != NULL) {
 			err = cd_ops_error("bad_request", "%s: \"wait\" "
 			    "belongs to the request, not to a job", where);
+			break;
+		}
+		if (take_not_before(batch ? json_array_get(jobs, i) : req,
+		    where, &not_before, &err) != 0) {
 			break;
 		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
@@ -134,7 +179,8 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			    cd_store_errmsg(d->store));
 		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
 			err = cd_ops_oom();
-		} else if (!existed) {
+		} else if (!existed && delay_job(d, id, not_before,
+		    &err) == 0) {
 			added++;
 		}
 	}

@@ -48,6 +48,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " AND id NOT IN (SELECT id FROM held)"
+	    " AND id NOT IN (SELECT id FROM delayed)"
 	    " AND grp NOT IN (SELECT grp FROM groups WHERE parallel > 0"
 	    " AND parallel <= (SELECT count(*) FROM jobs AS r"
 	    " WHERE r.grp = groups.grp AND r.state = 1))"
