@@ -33,6 +33,7 @@ static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
     "           [--key K] [--after ID[,ID...]] [--after-any ID[,ID...]]\n"
     "           [--env NAME=VALUE] [--delay SECS | --at TIME]\n"
+    "           [--on-done CMD]\n"
     "           [--wait [--json]] command [arg ...] | --jobs-file FILE|-";
 
 /* Send a batch of jobs; print the ids. */
@@ -66,6 +67,7 @@ check_job(json_t *job, const char *where)
 	int rc = 0;
 
 	json_object_del(spec, "not_before");
+	json_object_del(spec, "on_done");
 	if (cm_jobspec_parse_json(spec, where, CM_JOBSPEC_CORUND, &d, &e) !=
 	    0) {
 		cli_warn("%s", e.msg);
@@ -217,11 +219,13 @@ struct submit_opt {
 	submit_opt_fn *fn;
 };
 
-/* --group, --key: a string of the job's under the option's name. */
+/* --group, --key, --on-done: a string of the job's under the option's
+   name (on_done for --on-done). */
 static int
 opt_string(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
-	json_object_set_new(q->job, op->name, json_string(arg));
+	json_object_set_new(q->job, op->val == 'O' ? "on_done" : op->name,
+	    json_string(arg));
 	return SUBMIT_NEXT;
 }
 
@@ -355,6 +359,7 @@ static const struct submit_opt submit_opts[] = {
 	{ "env", required_argument, 'e', opt_env },
 	{ "delay", required_argument, 'D', opt_when },
 	{ "at", required_argument, 'T', opt_when },
+	{ "on-done", required_argument, 'O', opt_string },
 	{ "jobs-file", required_argument, 'f', opt_mode },
 	{ "wait", no_argument, 'W', opt_mode },
 	{ "json", no_argument, 'J', opt_mode },

@@ -144,6 +144,9 @@ static const struct cli_optdoc docs[] = {
 	    "command's environment" },
 	{ "submit", "delay", 0, "SECS", "do not start the job before SECS "
 	    "seconds from now (kept across restarts)" },
+	{ "submit", "on-done", 0, "CMD", "run CMD by /bin/sh -c when the job "
+	    "ends, with CORUN_JOB_ID, CORUN_JOB_STATE, CORUN_JOB_EXIT and "
+	    "CORUN_JOB_COMMAND set" },
 	{ "submit", "at", 0, "TIME", "do not start the job before TIME: "
 	    "HH:MM[:SS] (the next one), YYYY-MM-DD [HH:MM[:SS]] or @SECONDS "
 	    "since the epoch" },

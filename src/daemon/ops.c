@@ -117,10 +117,45 @@ take_not_before(json_t *o, const char *where, int64_t *ns, json_t **err)
 	return 0;
 }
 
-/* After a job was added: its time, if it has one (0, or *err). */
+/*
+ * A job's "on_done" (its own on-done command), taken out of o as
+ * "not_before" is: 0 with *cmd (a copy, or NULL), or -1 with *err.
+ */
 static int
-delay_job(struct cd_daemon *d, int64_t id, int64_t ns, json_t **err)
+take_on_done(json_t *o, const char *where, char **cmd, json_t **err)
 {
+	json_t *v = json_object_get(o, "on_done");
+
+	*cmd = NULL;
+	if (v == NULL) {
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > 4000 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		*err = cd_ops_error("bad_request", "%s: \"on_done\" must be "
+		    "a shell command of 1..4000 bytes", where);
+		return -1;
+	}
+	if ((*cmd = strdup(json_string_value(v))) == NULL) {
+		*err = cd_ops_oom();
+		return -1;
+	}
+	json_object_del(o, "on_done");
+	return 0;
+}
+
+/* After a job was added: its time and its on-done command, if it has
+   them (0, or *err). */
+static int
+delay_job(struct cd_daemon *d, int64_t id, int64_t ns, const char *on_done,
+    json_t **err)
+{
+	if (on_done != NULL && cd_store_on_done_set(d->store, id,
+	    on_done) != 0) {
+		*err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		return -1;
+	}
 	if (ns == 0 || ns <= (int64_t)wall_ns()) {
 		return 0;
 	}
@@ -148,6 +183,7 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 	for (size_t i = 0; i < n && err == NULL; i++) {
 		char where[32];
 		int64_t id, not_before;
+		char *on_done = NULL;
 		int existed, rc;
 
 		snprintf(where, sizeof(where), batch ? "jobs[%zu]" : "job", i);
@@ -158,11 +194,14 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			break;
 		}
 		if (take_not_before(batch ? json_array_get(jobs, i) : req,
-		    where, &not_before, &err) != 0) {
+		    where, &not_before, &err) != 0 ||
+		    take_on_done(batch ? json_array_get(jobs, i) : req,
+		    where, &on_done, &err) != 0) {
 			break;
 		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
 		    &err) != 0) {
+			free(on_done);
 			cm_jobspec_desc_free(&sb->d);
 			if (err == NULL) {
 				err = cd_ops_oom();	/* no memory for the error */
@@ -179,10 +218,11 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			    cd_store_errmsg(d->store));
 		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
 			err = cd_ops_oom();
-		} else if (!existed && delay_job(d, id, not_before,
+		} else if (!existed && delay_job(d, id, not_before, on_done,
 		    &err) == 0) {
 			added++;
 		}
+		free(on_done);
 	}
 	if (err == NULL) {
 		cd_stats_submitted(d->stats, added);

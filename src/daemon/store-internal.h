@@ -103,6 +103,8 @@ struct cd_store {
 					   waited for; 0: not read yet,
 					   -1: none */
 	int delay_moved;		/* delay_next changed */
+	int on_done_rows;		/* store-on-done.c: jobs with their
+					   own (1), none (0), unread (-1) */
 	void (*on_ended)(void *arg, int64_t id);	/* the owner's */
 	void *ended_arg;
 };

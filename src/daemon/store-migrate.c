@@ -27,6 +27,9 @@ static const char *const steps[] = {
 	/* 4: queued jobs not to be taken before a time (submit --delay). */
 	"CREATE TABLE IF NOT EXISTS delayed (id INTEGER PRIMARY KEY,"
 	" not_before_ns INTEGER NOT NULL);",
+	/* 5: a job's own on-done command (submit --on-done). */
+	"CREATE TABLE IF NOT EXISTS on_done (id INTEGER PRIMARY KEY,"
+	" cmd TEXT NOT NULL);",
 };
 
 #define NSTEPS (int)(sizeof(steps) / sizeof(steps[0]))

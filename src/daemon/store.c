@@ -295,7 +295,10 @@ cd_store_open_ex(const char *dir, int sync_full, int recover,
 		return CORUN_ERANGE;
 	}
 	cd_fault_hooks();
-	if ((s = cr_calloc(1, sizeof(*s))) == NULL) {
+	if ((s = cr_calloc(1, sizeof(*s))) != NULL) {
+		s->on_done_rows = -1;	/* read at the first job's end */
+	}
+	if (s == NULL) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
 	}
