@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store-group-counts.c - job counts by group and state, for /metrics and the
  * dashboard's queue (one aggregate query; not kept in memory, since a
