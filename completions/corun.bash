@@ -117,10 +117,11 @@ _corun_complete()
 		return 0
 	fi
 	case $cmd in
-	status | wait | result | cancel | logs)
+	status | wait | result | cancel | logs | follow | restart | stash | \
+	    enqueue | pause | resume)
 		COMPREPLY=($(compgen -W "$(_corun_ids "$prog" "${sock[@]}")" \
 		    -- "$cur")) ;;
-	compare | pause | resume | scale | drain)
+	compare | scale | drain)
 		COMPREPLY=() ;;
 	*)	# run, submit: a command, then its arguments
 		COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur")) ;;

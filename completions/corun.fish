@@ -97,7 +97,7 @@ function __corun_complete
     set -l p (__corun_parse)
     set -l prog $p[1]
     set -l cmd $p[2]
-    set -l sock (string split ' ' -- $p[3])
+    set -l sock (string split --no-empty ' ' -- $p[3])
     set -l toks (commandline -opc)
     set -l prev $toks[-1]
     set -l cur (commandline -ct)
@@ -125,7 +125,7 @@ function __corun_complete
         return
     end
     switch $cmd
-        case status wait result cancel logs
+        case status wait result cancel logs follow restart stash enqueue pause resume
             $prog $sock list 2>/dev/null | awk '$1 ~ /^[0-9]+$/ { print $1 }'
         case run submit
             __fish_complete_command

@@ -200,13 +200,17 @@ cli_cmd_result(int argc, char **argv)
 int
 cli_cmd_logs(int argc, char **argv)
 {
-	static const char u[] = "logs ID";
+	static const char u[] = "logs [-f|--follow] ID";
 	json_t *reply, *job;
 	const char *out;
 	int rc;
 
 	if (cli_client_want_help(argc, argv, u)) {
 		return 0;
+	}
+	if (argc == 3 && (strcmp(argv[1], "-f") == 0 ||
+	    strcmp(argv[1], "--follow") == 0)) {
+		return cli_cmd_follow(argc - 1, argv + 1);
 	}
 	if (argc != 2) {
 		return cli_client_usage(u);
@@ -284,18 +288,37 @@ cli_cmd_cancel(int argc, char **argv)
 	return rc;
 }
 
+#define PAUSE_USAGE "pause [ID | GROUP | --group GROUP]"
+#define RESUME_USAGE "resume [ID | GROUP | --group GROUP]"
+
+/* All digits: a job id (a group of that name needs --group). */
+static int
+is_number(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
 static int
 pause_resume(int argc, char **argv, const char *op)
 {
 	json_t *req = json_pack("{s:s}", "op", op), *reply;
+	json_int_t id;
 	int rc;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+	if (argc == 3 && strcmp(argv[1], "--group") == 0 &&
+	    argv[2][0] != '\0') {
+		json_object_set_new(req, "group", json_string(argv[2]));
+	} else if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 		json_decref(req);
 		return cli_client_usage(strcmp(op, "pause") == 0 ?
-		    "pause [GROUP]" : "resume [GROUP]");
-	}
-	if (argc == 2) {
+		    PAUSE_USAGE : RESUME_USAGE);
+	} else if (argc == 2 && is_number(argv[1])) {
+		if (cli_client_parse_id(argv[1], &id) != 0) {
+			json_decref(req);
+			return CLI_CLIENT_USAGE;
+		}
+		json_object_set_new(req, "id", json_integer(id));
+	} else if (argc == 2) {
 		json_object_set_new(req, "group", json_string(argv[1]));
 	}
 	if ((rc = cli_client_call(req, CLI_CALL_TIMEOUT, &reply)) == 0) {
@@ -307,7 +330,7 @@ pause_resume(int argc, char **argv, const char *op)
 int
 cli_cmd_pause(int argc, char **argv)
 {
-	if (cli_client_want_help(argc, argv, "pause [GROUP]")) {
+	if (cli_client_want_help(argc, argv, PAUSE_USAGE)) {
 		return 0;
 	}
 	return pause_resume(argc, argv, "pause");
@@ -316,7 +339,7 @@ cli_cmd_pause(int argc, char **argv)
 int
 cli_cmd_resume(int argc, char **argv)
 {
-	if (cli_client_want_help(argc, argv, "resume [GROUP]")) {
+	if (cli_client_want_help(argc, argv, RESUME_USAGE)) {
 		return 0;
 	}
 	return pause_resume(argc, argv, "resume");

@@ -51,4 +51,13 @@ long long cli_client_jint(json_t *o, const char *k);
  */
 int cli_client_print_result(json_t *job, const char *id, int as_json);
 
+/* client-when.c: now + secs, in seconds since the epoch. */
+double cli_client_after_secs(double secs);
+/*
+ * submit --at: "HH:MM[:SS]" (today, or tomorrow when it has passed),
+ * "YYYY-MM-DD[ HH:MM[:SS]]" (or with T), local time; "@SECONDS" since the
+ * epoch.  0 with *epoch, or -1.
+ */
+int cli_client_parse_at(const char *s, double *epoch);
+
 #endif /* CORUN_CLI_CLIENT_INTERNAL_H */

@@ -32,7 +32,8 @@
 static const char submit_usage[] =
     "submit [--group G] [--priority N] [--timeout S] [--retries N]\n"
     "           [--key K] [--after ID[,ID...]] [--after-any ID[,ID...]]\n"
-    "           [--env NAME=VALUE]\n"
+    "           [--env NAME=VALUE] [--delay SECS | --at TIME]\n"
+    "           [--on-done CMD]\n"
     "           [--wait [--json]] command [arg ...] | --jobs-file FILE|-";
 
 /* Send a batch of jobs; print the ids. */
@@ -62,14 +63,20 @@ check_job(json_t *job, const char *where)
 {
 	struct cm_jobspec_desc d;
 	struct cm_jobspec_err e;
+	json_t *spec = json_copy(job);	/* without corund's own fields */
+	int rc = 0;
 
-	if (cm_jobspec_parse_json(job, where, CM_JOBSPEC_CORUND, &d, &e) !=
+	json_object_del(spec, "not_before");
+	json_object_del(spec, "on_done");
+	if (cm_jobspec_parse_json(spec, where, CM_JOBSPEC_CORUND, &d, &e) !=
 	    0) {
 		cli_warn("%s", e.msg);
-		return -1;
+		rc = -1;
+	} else {
+		cm_jobspec_desc_free(&d);
 	}
-	cm_jobspec_desc_free(&d);
-	return 0;
+	json_decref(spec);
+	return rc;
 }
 
 /* The options apply to every line of a jobs file; --env to commands. */
@@ -212,11 +219,13 @@ struct submit_opt {
 	submit_opt_fn *fn;
 };
 
-/* --group, --key: a string of the job's under the option's name. */
+/* --group, --key, --on-done: a string of the job's under the option's
+   name (on_done for --on-done). */
 static int
 opt_string(struct submit_req *q, const struct submit_opt *op, char *arg)
 {
-	json_object_set_new(q->job, op->name, json_string(arg));
+	json_object_set_new(q->job, op->val == 'O' ? "on_done" : op->name,
+	    json_string(arg));
 	return SUBMIT_NEXT;
 }
 
@@ -244,6 +253,24 @@ opt_timeout(struct submit_req *q, const struct submit_opt *op, char *arg)
 		return CLI_CLIENT_USAGE;
 	}
 	json_object_set_new(q->job, "timeout", json_real(x));
+	return SUBMIT_NEXT;
+}
+
+/* --delay SECS, --at TIME: corund's "not_before". */
+static int
+opt_when(struct submit_req *q, const struct submit_opt *op, char *arg)
+{
+	double x;
+
+	if (op->val == 'D' ? cli_parse_double(arg, &x) != 0 || !(x >= 0) ||
+	    x > 4e6 : cli_client_parse_at(arg, &x) != 0) {
+		cli_warn(op->val == 'D' ? "--delay: \"%s\" is not seconds "
+		    "(0..4000000)" : "--at: \"%s\" is not HH:MM[:SS], "
+		    "YYYY-MM-DD [HH:MM[:SS]] or @SECONDS", arg);
+		return CLI_CLIENT_USAGE;
+	}
+	json_object_set_new(q->job, "not_before", json_real(op->val == 'D' ?
+	    cli_client_after_secs(x) : x));
 	return SUBMIT_NEXT;
 }
 
@@ -330,6 +357,9 @@ static const struct submit_opt submit_opts[] = {
 	{ "after", required_argument, 'a', opt_after },
 	{ "after-any", required_argument, 'A', opt_after },
 	{ "env", required_argument, 'e', opt_env },
+	{ "delay", required_argument, 'D', opt_when },
+	{ "at", required_argument, 'T', opt_when },
+	{ "on-done", required_argument, 'O', opt_string },
 	{ "jobs-file", required_argument, 'f', opt_mode },
 	{ "wait", no_argument, 'W', opt_mode },
 	{ "json", no_argument, 'J', opt_mode },

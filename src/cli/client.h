@@ -41,6 +41,8 @@ int cli_cmd_resume(int argc, char **argv);
 int cli_cmd_scale(int argc, char **argv);
 int cli_cmd_drain(int argc, char **argv);
 int cli_cmd_logs(int argc, char **argv);
+/* client-follow.c: corun follow (and logs -f). */
+int cli_cmd_follow(int argc, char **argv);
 /* client-list.c: corun list, ls. */
 int cli_cmd_list(int argc, char **argv);
 /* client-group.c: corun group. */

@@ -272,6 +272,14 @@ static const struct cli_optdoc docs[] = {
 	    "ended, whatever their outcome" },
 	{ "submit", "env", 'e', "NAME=VALUE", "set a variable in the "
 	    "command's environment" },
+	{ "submit", "delay", 0, "SECS", "do not start the job before SECS "
+	    "seconds from now (kept across restarts)" },
+	{ "submit", "on-done", 0, "CMD", "run CMD by /bin/sh -c when the job "
+	    "ends, with CORUN_JOB_ID, CORUN_JOB_STATE, CORUN_JOB_EXIT and "
+	    "CORUN_JOB_COMMAND set" },
+	{ "submit", "at", 0, "TIME", "do not start the job before TIME: "
+	    "HH:MM[:SS] (the next one), YYYY-MM-DD [HH:MM[:SS]] or @SECONDS "
+	    "since the epoch" },
 	{ "submit", "jobs-file", 'f', "FILE", "submit one job per line of "
 	    "FILE (- for stdin)" },
 	{ "submit", "wait", 0, NULL, "wait for the job and act as result" },
@@ -315,11 +323,18 @@ static const struct cli_optdoc docs[] = {
 	{ "clean", "help", 'h', NULL, "print this help and exit" },
 	{ "stash", "help", 'h', NULL, "print this help and exit" },
 	{ "enqueue", "help", 'h', NULL, "print this help and exit" },
+	{ "pause", "group", 0, "GROUP", "the group GROUP, even when its name "
+	    "is a number (a number alone is a job id)" },
 	{ "pause", "help", 'h', NULL, "print this help and exit" },
+	{ "resume", "group", 0, "GROUP", "the group GROUP, even when its name "
+	    "is a number (a number alone is a job id)" },
 	{ "resume", "help", 'h', NULL, "print this help and exit" },
 	{ "scale", "help", 'h', NULL, "print this help and exit" },
 	{ "drain", "help", 'h', NULL, "print this help and exit" },
+	{ "logs", "follow", 'f', NULL, "show the output as the job writes it, "
+	    "until it ends (as corun follow)" },
 	{ "logs", "help", 'h', NULL, "print this help and exit" },
+	{ "follow", "help", 'h', NULL, "print this help and exit" },
 	{ NULL, NULL, 0, NULL, NULL }
 };
 

@@ -431,7 +431,7 @@ struct cd_daemon {
 	int in_step;			/* cd_feed_step is running */
 	corun_handle *tick_h;
 	void (*feed_step)(struct cd_daemon *d);	/* what a kick runs */
-	corun_handle *purge_h;
+	corun_handle *purge_h, *delay_h; /* delay_h: feed-delay.c */
 	corun_handle *retry_h;		/* re-create a broken pool */
 	int paused_all;
 	int draining;			/* take no new jobs */

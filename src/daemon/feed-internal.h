@@ -49,6 +49,14 @@ void cd_feed_failing(struct cd_daemon *d, const char *why);
 /* Retire the current pool (wait: its workers finish what they hold). */
 void cd_feed_retire(struct cd_daemon *d, int wait);
 
+/* ---- feed-delay.c -------------------------------------------------- */
+
+/* In the step's transaction, before a take: release the delayed jobs
+   whose time has come, and wake again at the next one's. */
+void cd_feed_delay_release(struct cd_daemon *d);
+/* Stopping: no more wake-ups. */
+void cd_feed_delay_stop(struct cd_daemon *d);
+
 /* ---- feed-lease.c -------------------------------------------------- */
 
 /*
@@ -57,6 +65,10 @@ void cd_feed_retire(struct cd_daemon *d, int wait);
  * d->lease_head for the step to record.
  */
 void cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt);
+/* The pool's on_output: a running job's output into its spool file
+   (spool.h), for the follow op. */
+void cd_feed_on_output(void *arg, uint64_t tag, int stream,
+    const char *data, size_t len);
 /* Record the queued leases in the step's transaction (a job whose
    result came is left to that result); 0 or CORUN_ESYS. */
 int cd_feed_record_leases(struct cd_daemon *d);

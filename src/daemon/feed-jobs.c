@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include "feed-internal.h"
+#include "spool.h"
+#include "jobsig.h"
 #include "stats.h"
 
 void
@@ -143,6 +146,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		return -1;
 	}
 	if (recorded) {
+		cd_spool_remove(d->conf.state_dir, r->id);	/* stored */
 		d->results_recorded++;
 		cd_stats_ended(d->stats, r->id, &o, r->submitted_ns);
 		cd_feed_finished(d, r->id);
@@ -201,7 +205,15 @@ hand_prepare(struct cd_daemon *d, struct cd_taken *t, size_t n,
 		jobs[i].len = t[i].len;
 		jobs[i].timeout = t[i].timeout;
 		jobs[i].retries = t[i].retries;
+		if (cd_jobsig_mark(&t[i]) != 0) {
+			cd_log("job %lld: no memory to mark it; corun pause "
+			    "cannot find it", (long long)t[i].id);
+		}
+		jobs[i].kind = t[i].kind;
+		jobs[i].payload = t[i].payload;
+		jobs[i].len = t[i].len;
 		jobs[i].tag = (uint64_t)(uintptr_t)rs[i];
+		jobs[i].flags = CORUN_JOB_STREAM;	/* corun follow */
 	}
 	return 0;
 }
@@ -263,6 +275,8 @@ cd_feed_cancel(struct cd_daemon *d, int64_t id, int *found)
 			if (r->id == id) {
 				r->cancel_req = 1;
 				corun_future_cancel(r->fut);
+				/* A paused job must go on to its end. */
+				(void)cd_jobsig_job(d, id, SIGCONT);
 				return 0;
 			}
 		}

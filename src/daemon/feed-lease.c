@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "feed-internal.h"
+#include "spool.h"
 
 void
 cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt)
@@ -24,6 +25,7 @@ cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt)
 	cd_log("job %lld started (attempt %u)", (long long)r->id,
 	    r->attempts - 1 + attempt);
 	r->leased = attempt;
+	cd_spool_start(d->conf.state_dir, r->id);	/* output anew */
 	if (!r->lease_queued) {
 		r->lease_queued = 1;
 		r->lease_next = d->lease_head;
@@ -70,4 +72,14 @@ cd_feed_leases_done(struct cd_daemon *d, int all)
 			link = &r->lease_next;
 		}
 	}
+}
+
+void
+cd_feed_on_output(void *arg, uint64_t tag, int stream, const char *data,
+    size_t len)
+{
+	struct cd_daemon *d = arg;
+	struct cd_inflight *r = (struct cd_inflight *)(uintptr_t)tag;
+
+	cd_spool_write(d->conf.state_dir, r->id, stream, data, len);
 }

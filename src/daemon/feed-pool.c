@@ -59,6 +59,8 @@ cd_feed_make_pool(struct cd_daemon *d, corun_pool **out)
 	o.max_jobs_per_worker = d->conf.max_jobs_per_worker;
 	o.on_lease = cd_feed_on_lease;	/* a job starts: an attempt */
 	o.lease_arg = d;
+	o.on_output = cd_feed_on_output;	/* corun follow */
+	o.output_arg = d;
 	if (d->conf.listen != NULL) {
 		char token[1100] = "";
 		int rc;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "feed-internal.h"
+#include "spool.h"
 
 /*
  * Record the results that arrived: ok gets those written, again those
@@ -70,6 +71,7 @@ take_jobs(struct cd_daemon *d)
 	struct cd_taken *taken = NULL;
 	size_t ntaken = 0;
 
+	cd_feed_delay_release(d);
 	if (cd_feed_can_take(d)) {
 		size_t room = d->conf.window - d->ninflight;
 
@@ -226,6 +228,10 @@ cd_feed_start(struct cd_daemon *d)
 	int rc;
 
 	cd_store_on_ended(d->store, store_ended, d);
+	if (cd_spool_init(d->conf.state_dir) != 0) {
+		cd_log("%s/spool: %s (corun follow shows output only when "
+		    "a job ends)", d->conf.state_dir, strerror(errno));
+	}
 	d->feed_step = cd_feed_step;
 	d->workers = d->conf.workers;
 	if ((rc = cd_feed_make_pool(d, &d->pool)) != 0) {
@@ -312,6 +318,7 @@ cd_feed_stop(struct cd_daemon *d)
 		corun_pool_free(d->old_pools[i]);
 	}
 	d->nold = 0;
+	cd_feed_delay_stop(d);
 	if (d->purge_h != NULL) {
 		corun_handle_cancel(d->purge_h);
 		corun_handle_release(d->purge_h);

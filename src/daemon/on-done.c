@@ -3,7 +3,8 @@
  * on-done.c - telling someone when a job ends: the on-done command of
  * corund.conf(5), run by /bin/sh -c for each job that ended (done,
  * failed or cancelled), with the job in its environment
- * (CORUN_JOB_ID, CORUN_JOB_STATE, CORUN_JOB_EXIT, CORUN_JOB_COMMAND).
+ * (CORUN_JOB_ID, CORUN_JOB_STATE, CORUN_JOB_EXIT, CORUN_JOB_COMMAND),
+ * then the job's own (submit --on-done, kept in the store).
  * corund does not wait for it: the commands run beside the queue, at
  * most CD_ON_DONE_MAX at once (a job that ends beyond that is logged
  * and not told), and are reaped on a timer.  On the loop thread.
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "daemon.h"
+#include "store-delay.h"
 
 #define CD_ON_DONE_MAX 256
 
@@ -91,29 +93,16 @@ job_env(char vars[4][4200])
 	return env;
 }
 
+/* Run sh -c cmd with the job's variables, not waited for. */
 static void
-run_one(struct cd_daemon *d, int64_t id)
+spawn_one(struct cd_daemon *d, int64_t id, const char *cmd,
+    char vars[4][4200])
 {
-	char vars[4][4200], cmd[4000];
-	char *argv[] = { "sh", "-c", d->conf.on_done, NULL };
-	struct cd_job_row r;
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
 	char **env;
 	pid_t pid;
 	int rv;
 
-	if (cd_store_job_get(d->store, id, &r) != 0) {
-		return;
-	}
-	command_of(&r, cmd, sizeof(cmd));
-	snprintf(vars[0], sizeof(vars[0]), "CORUN_JOB_ID=%lld",
-	    (long long)id);
-	snprintf(vars[1], sizeof(vars[1]), "CORUN_JOB_STATE=%s",
-	    cd_state_name((int)r.f[CD_F_STATE].i));
-	/* -1 when it never ran or has no exit code (a kind's failure). */
-	snprintf(vars[2], sizeof(vars[2]), "CORUN_JOB_EXIT=%lld",
-	    r.f[CD_F_EXIT_CODE].null ? -1LL : (long long)r.f[CD_F_EXIT_CODE].i);
-	snprintf(vars[3], sizeof(vars[3]), "CORUN_JOB_COMMAND=%s", cmd);
-	cd_store_job_done(d->store);
 	if (nrunning == CD_ON_DONE_MAX) {
 		cd_log("on-done: %d commands still running; job %lld not told",
 		    CD_ON_DONE_MAX, (long long)id);
@@ -134,12 +123,44 @@ run_one(struct cd_daemon *d, int64_t id)
 	}
 }
 
+/* corund.conf's command, then the job's own (submit --on-done). */
+static void
+run_one(struct cd_daemon *d, int64_t id)
+{
+	char vars[4][4200], cmd[4000], own[4001];
+	struct cd_job_row r;
+
+	if (cd_store_on_done_get(d->store, id, own, sizeof(own)) != 0) {
+		own[0] = '\0';
+	}
+	if ((d->conf.on_done == NULL || d->conf.on_done[0] == '\0') &&
+	    own[0] == '\0') {
+		return;
+	}
+	if (cd_store_job_get(d->store, id, &r) != 0) {
+		return;
+	}
+	command_of(&r, cmd, sizeof(cmd));
+	snprintf(vars[0], sizeof(vars[0]), "CORUN_JOB_ID=%lld",
+	    (long long)id);
+	snprintf(vars[1], sizeof(vars[1]), "CORUN_JOB_STATE=%s",
+	    cd_state_name((int)r.f[CD_F_STATE].i));
+	/* -1 when it never ran or has no exit code (a kind's failure). */
+	snprintf(vars[2], sizeof(vars[2]), "CORUN_JOB_EXIT=%lld",
+	    r.f[CD_F_EXIT_CODE].null ? -1LL : (long long)r.f[CD_F_EXIT_CODE].i);
+	snprintf(vars[3], sizeof(vars[3]), "CORUN_JOB_COMMAND=%s", cmd);
+	cd_store_job_done(d->store);
+	if (d->conf.on_done != NULL && d->conf.on_done[0] != '\0') {
+		spawn_one(d, id, d->conf.on_done, vars);
+	}
+	if (own[0] != '\0') {
+		spawn_one(d, id, own, vars);
+	}
+}
+
 void
 cd_on_done(struct cd_daemon *d)
 {
-	if (d->conf.on_done == NULL || d->conf.on_done[0] == '\0') {
-		return;
-	}
 	for (size_t i = 0; i < d->nfinished; i++) {
 		run_one(d, d->finished[i]);
 	}

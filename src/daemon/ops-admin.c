@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ops-admin.c - the ops that steer the daemon rather than a job: pause
- * and resume (a group, or all), scale the workers, drain and shutdown.
+ * and resume (a group, or all; one job: ops-jobsig.c), scale the workers, drain and shutdown.
  */
 #include "config.h"
 
@@ -16,6 +16,9 @@ cd_ops_pause(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req, int pause,
 	(void)ctx;
 	(void)later;
 
+	if (json_object_get(req, "id") != NULL) {
+		return cd_ops_job_pause(d, req, pause);	/* one job */
+	}
 	if (g != NULL && (!json_is_string(g) ||
 	    json_string_length(g) > CD_NAME_MAX)) {
 		return cd_ops_error("bad_request", "\"group\" must be a string");

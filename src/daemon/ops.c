@@ -22,6 +22,7 @@
 #include "fault-internal.h"
 #include "request.h"
 #include "stats.h"
+#include "store-delay.h"
 
 static json_t *
 ok(void)
@@ -91,6 +92,81 @@ submit_count(json_t *req, size_t *n, json_t **err)
 }
 
 /*
+ * A job's "not_before" (seconds since the epoch: not taken before then),
+ * taken out of o so the job specification does not see it: 0 with *ns
+ * (0: none), or -1 with *err.
+ */
+static int
+take_not_before(json_t *o, const char *where, int64_t *ns, json_t **err)
+{
+	json_t *v = json_object_get(o, "not_before");
+	double t;
+
+	*ns = 0;
+	if (v == NULL) {
+		return 0;
+	}
+	t = json_is_number(v) ? json_number_value(v) : -1;
+	if (!(t >= 0) || t > 1e10) {
+		*err = cd_ops_error("bad_request", "%s: \"not_before\" must "
+		    "be a time in seconds since the epoch", where);
+		return -1;
+	}
+	*ns = (int64_t)(t * 1e9);
+	json_object_del(o, "not_before");
+	return 0;
+}
+
+/*
+ * A job's "on_done" (its own on-done command), taken out of o as
+ * "not_before" is: 0 with *cmd (a copy, or NULL), or -1 with *err.
+ */
+static int
+take_on_done(json_t *o, const char *where, char **cmd, json_t **err)
+{
+	json_t *v = json_object_get(o, "on_done");
+
+	*cmd = NULL;
+	if (v == NULL) {
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > 4000 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		*err = cd_ops_error("bad_request", "%s: \"on_done\" must be "
+		    "a shell command of 1..4000 bytes", where);
+		return -1;
+	}
+	if ((*cmd = strdup(json_string_value(v))) == NULL) {
+		*err = cd_ops_oom();
+		return -1;
+	}
+	json_object_del(o, "on_done");
+	return 0;
+}
+
+/* After a job was added: its time and its on-done command, if it has
+   them (0, or *err). */
+static int
+delay_job(struct cd_daemon *d, int64_t id, int64_t ns, const char *on_done,
+    json_t **err)
+{
+	if (on_done != NULL && cd_store_on_done_set(d->store, id,
+	    on_done) != 0) {
+		*err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		return -1;
+	}
+	if (ns == 0 || ns <= (int64_t)wall_ns()) {
+		return 0;
+	}
+	if (cd_store_delay(d->store, id, ns) != 0) {
+		*err = cd_ops_error("store", "%s", cd_store_errmsg(d->store));
+		return -1;
+	}
+	return 0;	/* the feed wakes then (feed-delay.c) */
+}
+
+/*
  * Check and add the n jobs of a submit (jobs: a batch, or NULL for the
  * request itself) inside the caller's savepoint, through sb; their ids
  * go into ids.  NULL, or the error reply.
@@ -106,7 +182,8 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 
 	for (size_t i = 0; i < n && err == NULL; i++) {
 		char where[32];
-		int64_t id;
+		int64_t id, not_before;
+		char *on_done = NULL;
 		int existed, rc;
 
 		snprintf(where, sizeof(where), batch ? "jobs[%zu]" : "job", i);
@@ -116,8 +193,15 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			    "belongs to the request, not to a job", where);
 			break;
 		}
+		if (take_not_before(batch ? json_array_get(jobs, i) : req,
+		    where, &not_before, &err) != 0 ||
+		    take_on_done(batch ? json_array_get(jobs, i) : req,
+		    where, &on_done, &err) != 0) {
+			break;
+		}
 		if (parse_job(batch ? json_array_get(jobs, i) : req, where, sb,
 		    &err) != 0) {
+			free(on_done);
 			cm_jobspec_desc_free(&sb->d);
 			if (err == NULL) {
 				err = cd_ops_oom();	/* no memory for the error */
@@ -134,9 +218,11 @@ add_jobs(struct cd_daemon *d, json_t *req, json_t *jobs, size_t n,
 			    cd_store_errmsg(d->store));
 		} else if (json_array_append_new(ids, json_integer(id)) != 0) {
 			err = cd_ops_oom();
-		} else if (!existed) {
+		} else if (!existed && delay_job(d, id, not_before, on_done,
+		    &err) == 0) {
 			added++;
 		}
+		free(on_done);
 	}
 	if (err == NULL) {
 		cd_stats_submitted(d->stats, added);
@@ -366,6 +452,7 @@ static const struct op {
 	{ "clean", cd_ops_clean, 0 },
 	{ "stash", cd_ops_hold, 1 },
 	{ "enqueue", cd_ops_hold, 0 },
+	{ "follow", cd_ops_follow, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -428,7 +515,7 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
 		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
-		    "group_list, restart, clean, stash, enqueue)");
+		    "group_list, restart, clean, stash, enqueue, follow)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

@@ -47,6 +47,19 @@ json_t *cd_ops_drain(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 json_t *cd_ops_list(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);
 
+/* ---- ops-jobsig.c -------------------------------------------------- */
+
+/* pause (1) or resume (0) with "id": one running job's process group
+   stopped or continued. */
+json_t *cd_ops_job_pause(struct cd_daemon *d, json_t *req, int pause);
+
+/* ---- ops-follow.c -------------------------------------------------- */
+
+/* follow: "id", "out" and "err" byte offsets; a job's output from them
+   (spooled while it runs, stored once it ended) and whether it ended. */
+json_t *cd_ops_follow(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
 /* ---- ops-group.c --------------------------------------------------- */
 
 /* group_add (arg 1) or group_set (arg 0): "name", "parallel". */

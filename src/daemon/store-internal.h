@@ -99,6 +99,12 @@ struct cd_store {
 	int dry;			/* the last take found every runnable
 					   job: none until a write changes
 					   what can run (cd_store_wake) */
+	int64_t delay_next;		/* store-delay.c: the earliest time
+					   waited for; 0: not read yet,
+					   -1: none */
+	int delay_moved;		/* delay_next changed */
+	int on_done_rows;		/* store-on-done.c: jobs with their
+					   own (1), none (0), unread (-1) */
 	void (*on_ended)(void *arg, int64_t id);	/* the owner's */
 	void *ended_arg;
 };

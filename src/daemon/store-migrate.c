@@ -24,6 +24,12 @@ static const char *const steps[] = {
 	" WHERE state = 1;",
 	/* 3: queued jobs held back (stash) until enqueued. */
 	"CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY);",
+	/* 4: queued jobs not to be taken before a time (submit --delay). */
+	"CREATE TABLE IF NOT EXISTS delayed (id INTEGER PRIMARY KEY,"
+	" not_before_ns INTEGER NOT NULL);",
+	/* 5: a job's own on-done command (submit --on-done). */
+	"CREATE TABLE IF NOT EXISTS on_done (id INTEGER PRIMARY KEY,"
+	" cmd TEXT NOT NULL);",
 };
 
 #define NSTEPS (int)(sizeof(steps) / sizeof(steps[0]))

@@ -218,6 +218,12 @@ cd_store_salvage(cd_store *s, struct cd_store_loss *loss, char *why,
 		    " VALUES (?1, ?2)", 2);
 		(void)copy_rows(s, src, "SELECT id FROM held",
 		    "INSERT OR IGNORE INTO held(id) VALUES (?1)", 1);
+		(void)copy_rows(s, src, "SELECT id, cmd FROM on_done",
+		    "INSERT OR IGNORE INTO on_done(id, cmd) VALUES (?1, ?2)",
+		    2);
+		(void)copy_rows(s, src, "SELECT id, not_before_ns FROM delayed",
+		    "INSERT OR IGNORE INTO delayed(id, not_before_ns)"
+		    " VALUES (?1, ?2)", 2);
 		(void)copy_rows(s, src, "SELECT grp FROM paused",
 		    "INSERT OR IGNORE INTO paused(grp) VALUES (?1)", 1);
 	}

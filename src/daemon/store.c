@@ -48,6 +48,7 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	    " FROM jobs WHERE state = 0 AND blocked = 0"
 	    " AND grp NOT IN (SELECT grp FROM paused)"
 	    " AND id NOT IN (SELECT id FROM held)"
+	    " AND id NOT IN (SELECT id FROM delayed)"
 	    " AND grp NOT IN (SELECT grp FROM groups WHERE parallel > 0"
 	    " AND parallel <= (SELECT count(*) FROM jobs AS r"
 	    " WHERE r.grp = groups.grp AND r.state = 1))"
@@ -294,7 +295,10 @@ cd_store_open_ex(const char *dir, int sync_full, int recover,
 		return CORUN_ERANGE;
 	}
 	cd_fault_hooks();
-	if ((s = cr_calloc(1, sizeof(*s))) == NULL) {
+	if ((s = cr_calloc(1, sizeof(*s))) != NULL) {
+		s->on_done_rows = -1;	/* read at the first job's end */
+	}
+	if (s == NULL) {
 		snprintf(why, whysize, "out of memory");
 		return CORUN_ENOMEM;
 	}

@@ -55,7 +55,7 @@ eq "the dependant's output" after "$(cr result 3)"
 n=$(cr submit echo new)
 eq "new ids follow the old ones" 4 "$n"
 stop_daemon
-eq "the schema is at version 3" 3 \
+eq "the schema is at version 5" 5 \
     "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/state/jobs.db")"
 # Opened again: nothing to migrate, everything kept.
 start_daemon --workers 1
