@@ -14,9 +14,19 @@ list() {
 	if [ -d .git ] || [ -f .git ]; then
 		git ls-files
 	else
+		# a tarball's tree: leave out build directories inside it
+		# (a config.status marks one), whose files are generated
+		builds=$(find . -mindepth 2 -name config.status |
+		    sed 's|^\./||; s|/config.status$||')
 		find . -type f ! -path './.git/*' ! -path './autom4te.cache/*' \
 		    ! -path './build-aux/*' ! -path './m4/*' ! -path './debian/*' \
-		    ! -path '*/_build/*' ! -path '*/_inst/*' | sed 's|^\./||'
+		    ! -path '*/_build/*' ! -path '*/_inst/*' | sed 's|^\./||' |
+		    while IFS= read -r f; do
+			for b in $builds; do
+				case $f in "$b"/*) continue 2 ;; esac
+			done
+			printf '%s\n' "$f"
+		done
 	fi
 }
 bad=0

@@ -354,6 +354,7 @@ main(int argc, char **argv)
 	wk_options_parse(argc, argv, &w->opt, loads, &nloads);
 	if (w->opt.procs > 1) {
 		/* P processes, each attached on its own. */
+		free(loads);
 		return wk_procs_run(argc, argv, w->opt.procs);
 	}
 	if (w->opt.name == NULL) {
@@ -367,6 +368,7 @@ main(int argc, char **argv)
 	cr_nng_cpus = 1;
 #endif
 	if (watch_parent(w) != 0) {
+		free(loads);
 		return WK_EXIT_LOST;
 	}
 	rc = setup(w, loads, nloads);

@@ -760,9 +760,11 @@ START_TEST(test_loop_free_with_suspended_tasks)
 	corun_loop_run_once(loop, 0.02);
 	corun_loop_run_once(loop, 0.02);
 	ck_assert_uint_eq(corun_loop_task_count(loop), 3);
-	corun_future_unref(f);
-	/* Tasks suspended in sleep, fd and future waits: freed, no leaks. */
+	/* Tasks suspended in sleep, fd and future waits: freed, no leaks.
+	 * The loop's free unwinds them, and the step machine reads its
+	 * target as it does: f is let go after the loop. */
 	corun_loop_free(loop);
+	corun_future_unref(f);
 	close(fds[0]);
 	close(fds[1]);
 }
