@@ -62,10 +62,17 @@ def corund_path():
     path = os.environ.get("CORUND")
     if path:
         return path
-    for p in (os.path.join(builddir(), ".libs", "corund"),
-              os.path.join(builddir(), "corund")):
-        if os.access(p, os.X_OK):
-            return p
+    # the program itself; libtool's wrapper script only when the build
+    # made one (then the real program is in .libs, and may be stale
+    # elsewhere).
+    top = os.path.join(builddir(), "corund")
+    if os.access(top, os.X_OK):
+        with open(top, "rb") as f:
+            if f.read(2) != b"#!":
+                return top
+    lib = os.path.join(builddir(), ".libs", "corund")
+    if os.access(lib, os.X_OK):
+        return lib
     return "corund"
 
 
