@@ -12,7 +12,7 @@
  * protocol number: 0x30 REQ, 0x31 REP, two zero bytes), then one
  * message each way (a type byte 1, a 64-bit big-endian length, and the
  * body, which REQ and REP open with the 4-byte request id, high bit
- * set): nng's IPC transport, as corund's REP socket speaks it.  The
+ * set): nng's IPC transport, as corund speaks it (src/daemon/ctl-uds.c).  The
  * client then costs about what task-spooler's does.
  *
  * The server is checked before anything is sent: the uid on the other
@@ -207,16 +207,14 @@ peer_is_ours(int fd, const char *url)
 	return 0;
 }
 
-/* The greetings: ours out, the REP's in.  0, or an errno (EPROTO). */
+/* The REP's greeting: 0, or an errno (EPROTO). */
 static int
-greet(int fd, int64_t deadline)
+greeted(int fd, int64_t deadline)
 {
-	unsigned char out[8] = { 0, 'S', 'P', 0, 0, SP_REQ0, 0, 0 };
 	unsigned char in[8];
 	int rv;
 
-	if ((rv = send_all(fd, out, sizeof(out), deadline)) != 0 ||
-	    (rv = recv_all(fd, in, sizeof(in), deadline)) != 0) {
+	if ((rv = recv_all(fd, in, sizeof(in), deadline)) != 0) {
 		return rv;
 	}
 	if (memcmp(in, "\0SP\0", 4) != 0 || in[4] != 0 || in[5] != SP_REP0) {
@@ -225,24 +223,36 @@ greet(int fd, int64_t deadline)
 	return 0;
 }
 
-/* Send the request, its 4-byte id first: 0, or an errno. */
+/*
+ * Our greeting and the request (its 4-byte id first), in one write when
+ * memory allows, so that corund reads them in one wake-up; nng's REQ
+ * does not wait for the REP's greeting either.  0, or an errno.
+ */
 static int
 send_request(int fd, uint32_t id, const char *text, size_t len,
     int64_t deadline)
 {
-	unsigned char head[13];
+	unsigned char head[21] = { 0, 'S', 'P', 0, 0, SP_REQ0, 0, 0 };
+	unsigned char *all;
 	int rv;
 
-	head[0] = SP_MSG;
-	put64(head + 1, (uint64_t)len + 4);
-	head[9] = (unsigned char)(id >> 24);
-	head[10] = (unsigned char)(id >> 16);
-	head[11] = (unsigned char)(id >> 8);
-	head[12] = (unsigned char)id;
-	if ((rv = send_all(fd, head, sizeof(head), deadline)) != 0) {
-		return rv;
+	head[8] = SP_MSG;
+	put64(head + 9, (uint64_t)len + 4);
+	head[17] = (unsigned char)(id >> 24);
+	head[18] = (unsigned char)(id >> 16);
+	head[19] = (unsigned char)(id >> 8);
+	head[20] = (unsigned char)id;
+	if ((all = malloc(sizeof(head) + len)) == NULL) {
+		if ((rv = send_all(fd, head, sizeof(head), deadline)) != 0) {
+			return rv;
+		}
+		return send_all(fd, text, len, deadline);
 	}
-	return send_all(fd, text, len, deadline);
+	memcpy(all, head, sizeof(head));
+	memcpy(all + sizeof(head), text, len);
+	rv = send_all(fd, all, sizeof(head) + len, deadline);
+	free(all);
+	return rv;
 }
 
 /* The reply to request id into a malloc'ed *body: 0, or an errno. */
@@ -317,8 +327,8 @@ cli_client_ipc_call(const char *url, const char *text, size_t len,
 	}
 	/* A request id as REQ makes one: the high bit set. */
 	id = 0x80000000u | (((uint32_t)getpid() << 8) ^ (uint32_t)start);
-	if ((rv = greet(fd, send_by)) == 0 &&
-	    (rv = send_request(fd, id, text, len, send_by)) == 0) {
+	if ((rv = send_request(fd, id, text, len, send_by)) == 0 &&
+	    (rv = greeted(fd, send_by)) == 0) {
 		rv = recv_reply(fd, id, reply_by, reply, rlen);
 	}
 	close(fd);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ctl.c - the control socket: nng REQ/REP, one JSON object per message.
+ * ctl.c - the control socket: REQ/REP, one JSON object per message.
  *
- * The REP socket is used through contexts, one per request in progress,
+ * An ipc:// socket (corund's default) is served on the loop's thread by
+ * ctl-uds.c, which speaks nng's wire itself; its requests are queued
+ * here as they arrive.  Any other URL (tcp://) is an nng REP socket,
+ * used through contexts, one per request in progress,
  * so a client blocked in `wait` does not hold up the others: a context
  * whose answer is deferred is replaced by a new receiving one.  nng runs
  * the aio callbacks on its own threads; they only queue the request under
@@ -23,10 +26,9 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
-#include <nng/transport/ipc/ipc.h>
 
 #include "common/paths.h"
-#include "ctl-watch.h"
+#include "ctl-uds.h"
 #include "daemon.h"
 #include "fault-internal.h"
 
@@ -43,6 +45,13 @@ struct cd_ctx {
 	nng_msg *req;
 	json_t *reply;
 	struct cd_ctx *qnext;
+	/* ipc:// (ctl-uds.c): one context per request, freed when answered */
+	struct cd_uds_conn *conn;
+	unsigned char hdr[32];		/* the REQ routing header */
+	size_t hlen;
+	char *body;
+	size_t blen;
+	struct cd_ctx *lprev, *lnext;	/* in cd_ctl.live */
 };
 
 struct cd_ctl {
@@ -58,7 +67,8 @@ struct cd_ctl {
 	struct cd_ctx **all;
 	size_t nall;
 	size_t nreceiving;		/* contexts not deferred */
-	struct cd_watch *watch;		/* ctl-watch.c */
+	struct cd_uds *uds;		/* ipc:// */
+	struct cd_ctx *live;		/* ipc:// contexts not yet answered */
 };
 
 
@@ -135,6 +145,71 @@ ctx_cb(void *arg)
 	}
 }
 
+/* An ipc:// context is done: answered, or dropped with its daemon. */
+static void
+uds_ctx_free(struct cd_ctl *ctl, struct cd_ctx *c)
+{
+	if (c->lprev != NULL) {
+		c->lprev->lnext = c->lnext;
+	} else {
+		ctl->live = c->lnext;
+	}
+	if (c->lnext != NULL) {
+		c->lnext->lprev = c->lprev;
+	}
+	cd_uds_release(c->conn);
+	json_decref(c->reply);
+	free(c->body);
+	free(c);
+}
+
+/* ctl-uds.c: a request arrived on the loop's thread; queue it as
+   ctx_cb queues nng's. */
+static void
+uds_request(void *arg, struct cd_uds_conn *conn, const unsigned char *hdr,
+    size_t hlen, const char *body, size_t len)
+{
+	struct cd_ctl *ctl = arg;
+	struct cd_ctx *c;
+
+	if (ctl->closing || hlen > sizeof(c->hdr)) {
+		return;
+	}
+	if (cr_fault(CR_FAULT_NET)) {
+		cd_log("control socket: receive failed (fault injected)");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->body = malloc(len + 1)) == NULL) {
+		free(c);
+		cd_log("control socket: out of memory; a request was lost");
+		return;
+	}
+	c->ctl = ctl;
+	memcpy(c->body, body, len);
+	c->blen = len;
+	memcpy(c->hdr, hdr, hlen);
+	c->hlen = hlen;
+	c->conn = conn;
+	cd_uds_hold(conn);
+	if ((c->lnext = ctl->live) != NULL) {
+		ctl->live->lprev = c;
+	}
+	ctl->live = c;
+	pthread_mutex_lock(&ctl->mu);
+	if (ctl->qtail != NULL) {
+		ctl->qtail->qnext = c;
+	} else {
+		ctl->qhead = c;
+	}
+	ctl->qtail = c;
+	if (!ctl->scheduled) {
+		ctl->scheduled = 1;
+		corun_call_soon(ctl->d->loop, drain, ctl, NULL);
+	}
+	pthread_mutex_unlock(&ctl->mu);
+}
+
 static struct cd_ctx *
 ctx_new(struct cd_ctl *ctl)
 {
@@ -182,6 +257,17 @@ send_reply(struct cd_ctx *c)
 
 	json_decref(c->reply);
 	c->reply = NULL;
+	if (c->conn != NULL) {
+		if (cr_fault(CR_FAULT_NET)) {
+			cd_log("control socket: a reply could not be sent");
+		} else {
+			cd_uds_send(c->conn, c->hdr, c->hlen, body,
+			    strlen(body));
+		}
+		free(text);
+		uds_ctx_free(c->ctl, c);
+		return;
+	}
 	if (nng_msg_alloc(&msg, 0) != 0) {
 		msg = NULL;
 	} else if (nng_msg_append(msg, body, strlen(body)) != 0 ||
@@ -209,11 +295,14 @@ cd_ctl_reply(struct cd_ctx *c, json_t *reply)
 	c->reply = reply;
 	if (c->deferred) {
 		c->deferred = 0;
-		ctl->nreceiving++;
+		ctl->nreceiving += c->conn == NULL;
 	}
 	if (ctl->closing) {
 		json_decref(c->reply);
 		c->reply = NULL;
+		if (c->conn != NULL) {
+			uds_ctx_free(ctl, c);
+		}
 		return;
 	}
 	send_reply(c);
@@ -253,25 +342,29 @@ cd_ctl_handle(struct cd_daemon *d, int store_ok)
 	}
 	for (c = head; c != NULL; c = c->qnext) {
 		nng_msg *m = c->req;
+		const char *buf = m != NULL ? nng_msg_body(m) : c->body;
+		size_t len = m != NULL ? nng_msg_len(m) : c->blen;
 
 		ctl->batch_tail = c;
 		c->req = NULL;
 		if (!store_ok) {
 			c->reply = cd_ops_error("store", "the job store is "
 			    "unavailable: %s", cd_store_errmsg(d->store));
-		} else if (nng_msg_len(m) > d->conf.max_request) {
-			c->reply = too_large(nng_msg_len(m),
-			    d->conf.max_request);
+		} else if (len > d->conf.max_request) {
+			c->reply = too_large(len, d->conf.max_request);
 		} else {
 			/* NULL: a wait, answered later (cd_ctl_reply). */
-			c->reply = ctl->h->request(d, c, nng_msg_body(m),
-			    nng_msg_len(m));
+			c->reply = ctl->h->request(d, c, buf, len);
 			if (c->reply == NULL) {
 				c->deferred = 1;
-				ctl->nreceiving--;
+				ctl->nreceiving -= c->conn == NULL;
 			}
 		}
-		nng_msg_free(m);
+		if (m != NULL) {
+			nng_msg_free(m);
+		}
+		free(c->body);
+		c->body = NULL;
 	}
 }
 
@@ -295,7 +388,7 @@ cd_ctl_answer(struct cd_daemon *d, int committed)
 				/* Its waiter counts on undone writes. */
 				ctl->h->forget(d, c);
 				c->deferred = 0;
-				ctl->nreceiving++;
+				ctl->nreceiving += c->conn == NULL;
 			}
 			json_decref(c->reply);
 			/*
@@ -312,7 +405,7 @@ cd_ctl_answer(struct cd_daemon *d, int committed)
 	}
 	ctl->batch = ctl->batch_tail = NULL;
 	/* Keep CD_CTX_MIN contexts listening despite deferred ones. */
-	while (ctl->nreceiving < CD_CTX_MIN && ctx_new(ctl) != NULL) {
+	while (ctl->open && ctl->nreceiving < CD_CTX_MIN && ctx_new(ctl) != NULL) {
 	}
 }
 
@@ -403,6 +496,18 @@ cd_ctl_open(struct cd_daemon *d, const char *url,
 	if ((rv = make_socket_dir(url, why, whysize)) != 0) {
 		return rv;
 	}
+	if (strncmp(url, "ipc://", 6) == 0) {
+		static const struct cd_uds_ops uds_ops = { uds_request };
+
+		if (ipc_listening(url + 6)) {
+			snprintf(why, whysize, "listen on %s: Address in use "
+			    "(another corund serves it?)", url);
+			return CORUN_ESYS;
+		}
+		return cd_uds_open(corun_loop_base(d->loop), url + 6,
+		    cd_ctl_recv_limit(d->conf.max_request), &uds_ops, ctl,
+		    &ctl->uds, why, whysize);
+	}
 	if ((rv = nng_rep0_open(&ctl->sock)) != 0) {
 		snprintf(why, whysize, "nng_rep0_open: %s", nng_strerror(rv));
 		return CORUN_ESYS;
@@ -421,14 +526,6 @@ cd_ctl_open(struct cd_daemon *d, const char *url,
 		snprintf(why, whysize, "%s: %s", url, nng_strerror(rv));
 		return CORUN_ESYS;
 	}
-	if (strncmp(url, "ipc://", 6) == 0) {
-		if (ipc_listening(url + 6)) {
-			snprintf(why, whysize, "listen on %s: Address in use "
-			    "(another corund serves it?)", url);
-			return CORUN_ESYS;
-		}
-		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
-	}
 	if ((rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(why, whysize, "listen on %s: %s%s", url,
 		    nng_strerror(rv), rv == NNG_EADDRINUSE ?
@@ -441,9 +538,6 @@ cd_ctl_open(struct cd_daemon *d, const char *url,
 			return CORUN_ENOMEM;
 		}
 	}
-	if (cd_watch_start(ctl->sock, l, url, &ctl->watch) != 0) {
-		cd_log("control socket: cannot watch %s; going on", url);
-	}
 	return 0;
 }
 
@@ -454,6 +548,9 @@ cd_ctl_close(struct cd_daemon *d)
 
 	if (ctl == NULL) {
 		return;
+	}
+	if (ctl->uds != NULL) {
+		cd_uds_flush(ctl->uds, 500);
 	}
 	/* Replies on their way (drain, shutdown): give them a moment. */
 	for (size_t i = 0; i < ctl->nall; i++) {
@@ -473,14 +570,16 @@ cd_ctl_close(struct cd_daemon *d)
 		usleep(10000);
 	}
 	ctl->closing = 1;
-	cd_watch_stop(ctl->watch);
+	while (ctl->live != NULL) {
+		uds_ctx_free(ctl, ctl->live);
+	}
+	cd_uds_close(ctl->uds);
 	for (size_t i = 0; i < ctl->nall; i++) {
 		nng_aio_stop(ctl->all[i]->aio);
 	}
 	if (ctl->open) {
 		nng_close(ctl->sock);
 	}
-	cd_watch_free(ctl->watch);
 	for (size_t i = 0; i < ctl->nall; i++) {
 		struct cd_ctx *c = ctl->all[i];
 
