@@ -421,19 +421,28 @@ pair measured side by side.
   calls under strace) and joins them at exit; the process start itself is
   0.1 ms over `true`.  An ipc:// request now speaks nng's REQ protocol on
   plain system calls (src/cli/client-ipc.c): 13.0 -> 2.9 ms elapsed
-  (perf stat -r 60; tsp -S 3.2 ms), 66 -> 2 context switches.  What is
-  left is the dynamic loader (60% of corun status's 309 k instructions,
-  against 189 k for all of tsp -S) and parsing the reply (75 k).
-- **Submit and wait** (submit_wait): the same client cost (6.6 -> 3.1 ms,
-  the fastest of 60 runs; tsp -f true 2.3-2.7) plus corund's round trip
-  below.
-- **corund's round trip** (corund_roundtrip): p50 about 1.9x the nng floor
-  of the same run (651 against 348 us; 725 against 386 before the worker
-  change, the ratio unchanged).  corund's samples are 45% context switches
-  and futex waits: a request crosses between nng's threads and the loop
-  thread four times (request in, job out to the worker, result in, reply
-  out), each a wake-up; SQLite's writes are about 5%.  Reaching 1.3x needs
-  fewer thread crossings (nng contexts cannot be polled from the loop);
+  (perf stat -r 60; tsp -S 3.2 ms), 66 -> 2 context switches.  On
+  corund's side the request then crossed four threads (nng's listener
+  accepts, another greets, a third reads, an eventfd wakes the loop);
+  corund now reads its ipc:// connections on the loop itself
+  (src/daemon/ctl-uds.c, the same wire): its ping, request to reply on
+  an open connection, went from 225 to 94 us p50, below nng's own
+  REQ/REP echo between two processes (148 us in the same run), and a
+  status is answered in about 60 us.  What is left is the client
+  process: the dynamic loader (about 60% of corun status's 325 k
+  instructions, against 189 k for all of tsp -S; corun links libm and a
+  3 MB PIE, 96 page faults against tsp's 60) and parsing the reply
+  (70 k).
+- **Submit and wait** (submit_wait): the same client cost plus corund's
+  round trip below.
+- **corund's round trip** (corund_roundtrip): p50 about 2-2.5x the nng
+  floor of the same run.  The request's half is now on the loop (above);
+  the job's half still crosses nng's threads: the PAIR1 message to the
+  worker is sent from the loop, but its result is read by nng's threads
+  (three of them under strace: header, body, wake-up) before an eventfd
+  wakes the loop; the worker does the same on its side.  SQLite's writes
+  (WAL, synchronous=NORMAL: no fsync per commit) are about 5%.  Reaching
+  1.3x needs the supervisor <-> worker channel read on the loops too;
   not done.
 - **The async model end to end** (async_io): 94% of the samples were in
   the worker, 65% of those creating and unmapping a coroutine stack per
