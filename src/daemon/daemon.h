@@ -270,6 +270,13 @@ int cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns,
  * CORUN_ENOENT: no such job; CORUN_ESTATE: stash of a job not queued.
  */
 int cd_store_hold(cd_store *s, int64_t id, int hold);
+/*
+ * Edit queued job id: its payload (when payload is not NULL) and its
+ * priority (when set_priority), in one statement that changes only a
+ * queued row.  CORUN_ENOENT: no such job; CORUN_ESTATE: not queued.
+ */
+int cd_store_edit(cd_store *s, int64_t id, const void *payload, size_t len,
+    int set_priority, int priority);
 /* Forget the finished jobs in the states of mask (bit 1 << state), at
    most 10000 a call, adding how many to *deleted. */
 int cd_store_clean(cd_store *s, unsigned mask, size_t *deleted);
