@@ -19,6 +19,7 @@
 
 #include "common/jobspec.h"
 #include "request.h"
+#include "store-queue.h"
 
 /* The fields an edit may carry besides the op's own. */
 static const char *const edit_keys[] = {

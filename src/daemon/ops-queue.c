@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "request.h"
+#include "store-queue.h"
 
 int
 cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,

@@ -16,6 +16,7 @@
 
 #include "fault-internal.h"
 #include "store-internal.h"
+#include "store-queue.h"
 
 int
 cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
