@@ -252,7 +252,8 @@ cd_ops_edit_apply(struct cd_daemon *d, int64_t id,
 		    &state) == 0) {
 			*err = state_error(id, state);
 		} else if (rc != 0) {
-			*err = cd_ops_error("store", "%s",
+			*err = rc == CORUN_ENOMEM ? cd_ops_oom() :
+			    cd_ops_error("store", "%s",
 			    cd_store_errmsg(d->store));
 		}
 		rc = rc != 0 ? -1 : 0;

@@ -131,13 +131,16 @@ cd_store_edit(cd_store *s, int64_t id, const void *payload, size_t len,
 	    " WHERE id = ?1 AND state = 0", -1, &st, NULL) != SQLITE_OK) {
 		return CORUN_ESYS;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, payload != NULL);
-	if (payload != NULL) {
-		sqlite3_bind_blob(st, 3, payload, (int)len, SQLITE_TRANSIENT);
+	/* A bind that fails leaves NULL: the payload would be lost. */
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, payload != NULL) != SQLITE_OK ||
+	    (payload != NULL && sqlite3_bind_blob(st, 3, payload, (int)len,
+	    SQLITE_STATIC) != SQLITE_OK) ||
+	    sqlite3_bind_int(st, 4, set_priority != 0) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 5, priority) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return CORUN_ENOMEM;
 	}
-	sqlite3_bind_int(st, 4, set_priority != 0);
-	sqlite3_bind_int(st, 5, priority);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CORUN_ESYS;
 	changes = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
