@@ -117,7 +117,7 @@ _corun_complete()
 		return 0
 	fi
 	case $cmd in
-	status | wait | result | cancel | logs | follow | restart | stash | \
+	status | wait | result | cancel | logs | follow | restart | edit | stash | \
 	    enqueue | pause | resume)
 		COMPREPLY=($(compgen -W "$(_corun_ids "$prog" "${sock[@]}")" \
 		    -- "$cur")) ;;

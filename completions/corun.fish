@@ -125,7 +125,7 @@ function __corun_complete
         return
     end
     switch $cmd
-        case status wait result cancel logs follow restart stash enqueue pause resume
+        case status wait result cancel logs follow restart edit stash enqueue pause resume
             $prog $sock list 2>/dev/null | awk '$1 ~ /^[0-9]+$/ { print $1 }'
         case run submit
             __fish_complete_command

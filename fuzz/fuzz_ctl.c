@@ -130,7 +130,8 @@ known_code(const char *code)
 {
 	static const char *const codes[] = {
 		"bad_json", "bad_request", "unknown_op", "not_found",
-		"too_large", "busy", "closed", "store", "internal", NULL
+		"too_large", "busy", "closed", "store", "internal",
+		"bad_state", "exists", NULL
 	};
 	size_t i;
 

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * client-queue.c - fixing the queue after the fact: corun restart ID...
- * (finished jobs run again as new jobs; their ids are printed) and
- * corun clean [--state S[,S...]] (forget finished jobs and their
- * output), corun stash ID... / enqueue ID... (hold queued jobs back,
- * let them go).  Each is one request to corund (restart, clean, stash,
- * enqueue).
+ * client-queue.c - fixing the queue after the fact: corun clean
+ * [--state S[,S...]] (forget finished jobs and their output), corun
+ * stash ID... / enqueue ID... (hold queued jobs back, let them go).
+ * Each is one request to corund (clean, stash, enqueue).  restart and
+ * edit are client-edit.c's.
  */
 #include "config.h"
 
@@ -16,42 +15,6 @@
 #include "cli.h"
 #include "client.h"
 #include "client-internal.h"
-
-int
-cli_cmd_restart(int argc, char **argv)
-{
-	static const char u[] = "restart ID ...";
-	json_t *ids, *reply, *v;
-	size_t i;
-	int rc;
-
-	if (cli_client_want_help(argc, argv, u)) {
-		return 0;
-	}
-	if (argc < 2) {
-		return cli_client_usage(u);
-	}
-	ids = json_array();
-	for (int k = 1; k < argc; k++) {
-		json_int_t id;
-
-		if (cli_client_parse_id(argv[k], &id) != 0) {
-			json_decref(ids);
-			return CLI_CLIENT_USAGE;
-		}
-		json_array_append_new(ids, json_integer(id));
-	}
-	rc = cli_client_call(json_pack("{s:s, s:o}", "op", "restart", "ids",
-	    ids), CLI_CALL_TIMEOUT, &reply);
-	if (rc != 0) {
-		return rc;
-	}
-	json_array_foreach(json_object_get(reply, "ids"), i, v) {
-		printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
-	}
-	json_decref(reply);
-	return 0;
-}
 
 /* stash ID... / enqueue ID...: one request with the ids. */
 static int

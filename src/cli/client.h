@@ -47,8 +47,10 @@ int cli_cmd_follow(int argc, char **argv);
 int cli_cmd_list(int argc, char **argv);
 /* client-group.c: corun group. */
 int cli_cmd_group(int argc, char **argv);
-/* client-queue.c: corun restart, clean. */
+/* client-edit.c: corun edit, restart. */
+int cli_cmd_edit(int argc, char **argv);
 int cli_cmd_restart(int argc, char **argv);
+/* client-queue.c: corun clean, stash, enqueue. */
 int cli_cmd_clean(int argc, char **argv);
 int cli_cmd_stash(int argc, char **argv);
 int cli_cmd_enqueue(int argc, char **argv);

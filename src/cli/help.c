@@ -317,7 +317,24 @@ static const struct cli_optdoc docs[] = {
 	    "of the group at once" },
 	{ "group", "json", 0, NULL, "list the groups as JSON" },
 	{ "group", "help", 'h', NULL, "print this help and exit" },
+	{ "restart", "edit", 0, NULL, "with one ID: edit the command in "
+	    "$VISUAL or $EDITOR (else vi) before it runs again" },
+	{ "restart", "command", 0, "CMD", "with one ID: run CMD (a shell "
+	    "line) instead of the job's command" },
+	{ "restart", "priority", 0, "N", "with one ID: the new job's priority" },
+	{ "restart", "env", 0, "NAME=VALUE", "with one ID: set NAME in the "
+	    "new job's environment (repeatable)" },
+	{ "restart", "unset-env", 0, "NAME", "with one ID: remove NAME from "
+	    "the job's environment (repeatable)" },
 	{ "restart", "help", 'h', NULL, "print this help and exit" },
+	{ "edit", "command", 0, "CMD", "the new command (a shell line); "
+	    "without any option, edit it in $VISUAL or $EDITOR (else vi)" },
+	{ "edit", "priority", 0, "N", "the new priority (higher runs first)" },
+	{ "edit", "env", 0, "NAME=VALUE", "set NAME in the job's environment "
+	    "(repeatable)" },
+	{ "edit", "unset-env", 0, "NAME", "remove NAME from the job's "
+	    "environment (repeatable)" },
+	{ "edit", "help", 'h', NULL, "print this help and exit" },
 	{ "clean", "state", 0, "S[,S...]", "forget only finished jobs in "
 	    "these states (default: done, failed, cancelled)" },
 	{ "clean", "help", 'h', NULL, "print this help and exit" },

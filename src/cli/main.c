@@ -63,7 +63,11 @@ static const struct cli_subcmd subcmds[] = {
 	{ "list", cli_cmd_list, "list|ls [--state S[,S...]] [--group G] "
 	    "[--last N] [--json]" },
 	{ "ls", cli_cmd_list, "ls: the same as list" },
-	{ "restart", cli_cmd_restart, "restart ID ..." },
+	{ "restart", cli_cmd_restart, "restart [--edit | --command CMD] "
+	    "[--priority N] [--env NAME=VALUE]... [--unset-env NAME]... "
+	    "ID ..." },
+	{ "edit", cli_cmd_edit, "edit ID [--command CMD] [--priority N] "
+	    "[--env NAME=VALUE]... [--unset-env NAME]..." },
 	{ "clean", cli_cmd_clean, "clean [--state S[,S...]]" },
 	{ "stash", cli_cmd_stash, "stash ID ..." },
 	{ "enqueue", cli_cmd_enqueue, "enqueue ID ..." },

@@ -252,24 +252,8 @@ int cd_store_groups(cd_store *s, void (*fn)(void *arg, const char *group,
     int added, unsigned parallel, int paused, const uint64_t
     counts[CD_NSTATES]), void *arg);
 
-/* store-queue.c: the ids of the jobs not ended (of group, or of all
-   when NULL), in id order; the caller frees *ids. */
-int cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
-    size_t *n);
-/* Longest group name + 1. */
-#define CD_GROUP_BUF 256
-/*
- * Run finished job id again as a new job (its kind, command, group,
- * priority, timeout, retries; no key, no dependencies) into *new_id.
- * CORUN_ENOENT: no such job; CORUN_ESTATE: it has not ended.
- */
-int cd_store_restart(cd_store *s, int64_t id, uint64_t now_ns,
-    int64_t *new_id);
-/*
- * Hold queued job id back (hold 1: stash) or let it go (0: enqueue).
- * CORUN_ENOENT: no such job; CORUN_ESTATE: stash of a job not queued.
- */
-int cd_store_hold(cd_store *s, int64_t id, int hold);
+/* store-queue.c's calls (cancel --all, restart, stash, edit) are in
+   store-queue.h. */
 /* Forget the finished jobs in the states of mask (bit 1 << state), at
    most 10000 a call, adding how many to *deleted. */
 int cd_store_clean(cd_store *s, unsigned mask, size_t *deleted);

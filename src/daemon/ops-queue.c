@@ -2,7 +2,7 @@
 /*
  * ops-queue.c - fixing the queue after the fact: which jobs a cancel
  * with "all" or "group" means, restart (finished jobs run again as new
- * jobs) and clean (forget finished jobs and their output).
+ * jobs; one of them edited as ops-edit.c edits) and clean (forget finished jobs and their output).
  */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "request.h"
+#include "store-queue.h"
 
 int
 cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,
@@ -50,19 +51,52 @@ wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Restart old[i] into *id, edited as e says (when it says anything). */
+static json_t *
+restart_one(struct cd_daemon *d, int64_t old, const struct cd_edit_req *e,
+    int64_t *id)
+{
+	json_t *err = NULL;
+	int changed, rc = cd_store_restart(d->store, old, wall_ns(), id);
+
+	if (rc == CORUN_ENOENT) {
+		return cd_ops_error("not_found", "no job %lld", (long long)old);
+	}
+	if (rc == CORUN_ESTATE) {
+		return cd_ops_error("bad_state", "job %lld has not ended "
+		    "(cancel it first)", (long long)old);
+	}
+	if (rc != 0) {
+		return cd_ops_error("store", "job %lld: %s", (long long)old,
+		    cd_store_errmsg(d->store));
+	}
+	if (e->any && cd_ops_edit_apply(d, *id, e, &changed, &err) != 0) {
+		return err;
+	}
+	return NULL;
+}
+
 json_t *
 cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later)
 {
+	static const char *const own[] = { "op", "id", "ids", NULL };
 	json_t *err = NULL, *ids;
+	struct cd_edit_req e;
 	int64_t *old;
 	size_t n;
 
 	(void)ctx;
 	(void)arg;
 	(void)later;
-	if (cd_ops_get_ids(req, &old, &n, &err) != 0) {
+	if (cd_ops_edit_parse(req, own, &e, &err) != 0 ||
+	    cd_ops_get_ids(req, &old, &n, &err) != 0) {
 		return err;
+	}
+	if (e.any && n != 1) {
+		free(old);
+		return cd_ops_error("bad_request", "restart: an edit (\"cmd\", "
+		    "\"env\", \"unset_env\", \"priority\") takes one job");
 	}
 	if (d->exiting || cd_store_savepoint(d->store) != 0) {
 		free(old);
@@ -74,18 +108,8 @@ cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 	/* All or nothing, as a submit batch. */
 	for (size_t i = 0; i < n && err == NULL; i++) {
 		int64_t id;
-		int rc = cd_store_restart(d->store, old[i], wall_ns(), &id);
 
-		if (rc == CORUN_ENOENT) {
-			err = cd_ops_error("not_found", "no job %lld",
-			    (long long)old[i]);
-		} else if (rc == CORUN_ESTATE) {
-			err = cd_ops_error("bad_state", "job %lld has not ended "
-			    "(cancel it first)", (long long)old[i]);
-		} else if (rc != 0) {
-			err = cd_ops_error("store", "job %lld: %s",
-			    (long long)old[i], cd_store_errmsg(d->store));
-		} else {
+		if ((err = restart_one(d, old[i], &e, &id)) == NULL) {
 			json_array_append_new(ids, json_integer(id));
 		}
 	}

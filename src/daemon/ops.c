@@ -2,7 +2,7 @@
 /*
  * ops.c - the control operations: submit, status, result, cancel, and
  * the dispatch of every op (wait: wait.c; pause, resume, scale, drain,
- * shutdown: ops-admin.c).
+ * shutdown: ops-admin.c; edit: ops-edit.c).
  *
  * Every request is checked before anything is done: it must be a JSON
  * object with a known "op", known fields of the right types and ranges;
@@ -453,6 +453,7 @@ static const struct op {
 	{ "stash", cd_ops_hold, 1 },
 	{ "enqueue", cd_ops_hold, 0 },
 	{ "follow", cd_ops_follow, 0 },
+	{ "edit", cd_ops_edit, 0 },
 };
 
 /* The request as a JSON object into *req, or the error reply. */
@@ -515,7 +516,8 @@ handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
 		return cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
 		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
-		    "group_list, restart, clean, stash, enqueue, follow)");
+		    "group_list, restart, clean, stash, enqueue, follow, "
+		    "edit)");
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

@@ -78,7 +78,8 @@ json_t *cd_ops_group_list(struct cd_daemon *d, struct cd_ctx *ctx,
    NAME (the jobs not ended).  0, or -1 with *err the reply. */
 int cd_ops_cancel_targets(struct cd_daemon *d, json_t *req, int64_t **ids,
     size_t *n, json_t **err);
-/* restart: "ids"/"id" of ended jobs; new jobs, all or none. */
+/* restart: "ids"/"id" of ended jobs; new jobs, all or none; with edit
+   fields (ops-edit.c), one job, its new one edited. */
 json_t *cd_ops_restart(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);
 /* stash (arg 1) or enqueue (arg 0): "ids"/"id" of queued jobs. */
@@ -86,6 +87,38 @@ json_t *cd_ops_hold(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int hold, int *later);
 /* clean: forget finished jobs ("state": [done, failed, cancelled]). */
 json_t *cd_ops_clean(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
+    int arg, int *later);
+
+/* ---- ops-edit.c --------------------------------------------------- */
+
+/* What an edit changes; the JSON is borrowed from the request. */
+struct cd_edit_req {
+	json_t *cmd;		/* the new "cmd" (string or words), or NULL */
+	json_t *env;		/* NAME: VALUE to set, or NULL */
+	json_t *unset;		/* names to remove from the env, or NULL */
+	int set_priority;
+	int priority;
+	int any;		/* one of them is there */
+};
+
+/*
+ * The edit fields of req ("cmd", "env", "unset_env", "priority") into
+ * *e; own names the op's other fields (NULL-terminated), any other is
+ * refused.  0, or -1 with *err the reply.
+ */
+int cd_ops_edit_parse(json_t *req, const char *const *own,
+    struct cd_edit_req *e, json_t **err);
+/*
+ * Edit queued job id as e says, inside the caller's savepoint; *changed
+ * is 0 when the job already was so.  0, or -1 with *err the reply
+ * (not_found; bad_state for a job not queued; bad_request for a bad
+ * command or env, or a command change of a job that is not a shell
+ * job).
+ */
+int cd_ops_edit_apply(struct cd_daemon *d, int64_t id,
+    const struct cd_edit_req *e, int *changed, json_t **err);
+/* edit: "id" and the edit fields. */
+json_t *cd_ops_edit(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
     int arg, int *later);
 
 /* ---- ops-job.c: one job object of a submit ------------------------- */

@@ -20,7 +20,8 @@
 #include "common/jobstats.h"
 #include "daemon.h"
 
-#define CD_STATS_OPS 16		/* control ops counted by name */
+#define CD_STATS_OPS 32		/* control ops counted by name: ops.c's 22
+				   (edit included) and "invalid" */
 #define CD_STATS_CODES 16	/* error codes counted by name */
 
 struct cd_stats {

@@ -3,7 +3,8 @@
  * store-queue.c - fixing the queue after the fact, in the store: the
  * jobs not ended (for cancel --all / --group), finished jobs run again
  * as new jobs (restart), queued jobs held back (the held table: stash)
- * and let go (enqueue).  Forgetting finished jobs (clean) is
+ * and let go (enqueue), a queued job's payload and priority changed
+ * (edit).  Forgetting finished jobs (clean) is
  * store-jobs.c's purge.
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 
 #include "fault-internal.h"
 #include "store-internal.h"
+#include "store-queue.h"
 
 int
 cd_store_active_ids(cd_store *s, const char *group, int64_t **ids,
@@ -113,4 +115,42 @@ cd_store_hold(cd_store *s, int64_t id, int hold)
 	sqlite3_finalize(st);
 	cd_store_wake(s);	/* enqueued: it can run */
 	return rc;
+}
+
+int
+cd_store_edit(cd_store *s, int64_t id, const void *payload, size_t len,
+    int set_priority, int priority)
+{
+	sqlite3_stmt *st;
+	int rc, state, changes;
+
+	/* The state is checked by the write itself: never a taken job. */
+	if (cd_store_txn_lost(s) || sqlite3_prepare_v2(s->db, "UPDATE jobs"
+	    " SET payload = CASE WHEN ?2 THEN ?3 ELSE payload END,"
+	    " priority = CASE WHEN ?4 THEN ?5 ELSE priority END"
+	    " WHERE id = ?1 AND state = 0", -1, &st, NULL) != SQLITE_OK) {
+		return CORUN_ESYS;
+	}
+	/* A bind that fails leaves NULL: the payload would be lost. */
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, payload != NULL) != SQLITE_OK ||
+	    (payload != NULL && sqlite3_bind_blob(st, 3, payload, (int)len,
+	    SQLITE_STATIC) != SQLITE_OK) ||
+	    sqlite3_bind_int(st, 4, set_priority != 0) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 5, priority) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return CORUN_ENOMEM;
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CORUN_ESYS;
+	changes = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		return rc;
+	}
+	if (changes == 0) {
+		rc = cd_store_state(s, id, &state);
+		return rc != 0 ? rc : CORUN_ESTATE;
+	}
+	cd_store_wake(s);	/* its place in the queue may have moved */
+	return 0;
 }

@@ -146,31 +146,36 @@ j2=$(timeout 10 "$CORUN" submit true)
 [ -n "$j1" ] && [ -n "$j2" ] || fail "no corund to complete ids from"
 if command -v bash >/dev/null 2>&1; then
 	printf '%s\n' ". \"$C/corun.bash\"" \
-	    'for c in follow pause restart; do COMP_WORDS=(corun "$c" ""); COMP_CWORD=2; COMPREPLY=(); _corun_complete; echo "${COMPREPLY[*]}"; done' \
+	    'for c in follow pause restart edit; do COMP_WORDS=(corun "$c" ""); COMP_CWORD=2; COMPREPLY=(); _corun_complete; echo "${COMPREPLY[*]}"; done' \
 	    >"$T/b2.sh"
 	timeout 30 bash "$T/b2.sh" >"$T/b2.out" 2>&1
 	expect "bash: follow's ids" "$j1" "$j2" -- $(sed -n 1p "$T/b2.out")
 	expect "bash: pause's ids" "$j1" "$j2" -- $(sed -n 2p "$T/b2.out")
 	expect "bash: restart's ids" "$j1" -- $(sed -n 3p "$T/b2.out")
+	expect "bash: edit's ids" "$j1" "$j2" -- $(sed -n 4p "$T/b2.out")
 fi
 if command -v zsh >/dev/null 2>&1; then
 	printf '%s\n' "fpath=(\"$C\" \$fpath)" \
 	    "autoload -Uz compinit && compinit -u -d \"$T/zcompdump2\"" \
 	    'compadd() { while [[ $# -gt 0 && $1 != -- ]]; do shift; done; shift; print -rn -- "$* "; }' \
 	    't() { service=$1; words=("$@"); CURRENT=$#; _corun; print; }' \
-	    't corun follow ""' 't corun stash ""' >"$T/z2.zsh"
+	    't corun follow ""' 't corun stash ""' 't corun edit ""' \
+	    >"$T/z2.zsh"
 	timeout 30 zsh -f "$T/z2.zsh" >"$T/z2.out" 2>&1
 	expect "zsh: follow's ids" "$j1" "$j2" -- $(sed -n 1p "$T/z2.out")
 	expect "zsh: stash's ids" "$j1" "$j2" -- $(sed -n 2p "$T/z2.out")
+	expect "zsh: edit's ids" "$j1" "$j2" -- $(sed -n 3p "$T/z2.out")
 fi
 if command -v fish >/dev/null 2>&1; then
 	printf '%s\n' "source \"$C/corun.fish\"" \
 	    "echo (complete -C 'corun follow ' | cut -f1 | string join ' ')" \
 	    "echo (complete -C 'corun resume ' | cut -f1 | string join ' ')" \
+	    "echo (complete -C 'corun edit ' | cut -f1 | string join ' ')" \
 	    >"$T/f2.fish"
 	timeout 30 fish --no-config "$T/f2.fish" >"$T/f2.out" 2>&1
 	expect "fish: follow's ids" "$j1" "$j2" -- $(sed -n 1p "$T/f2.out")
 	expect "fish: resume's ids" "$j1" "$j2" -- $(sed -n 2p "$T/f2.out")
+	expect "fish: edit's ids" "$j1" "$j2" -- $(sed -n 3p "$T/f2.out")
 fi
 kill -TERM "$DPID" 2>/dev/null
 i=0

@@ -8,15 +8,16 @@
  * pool is not there: the few feed.c calls ops.c makes are small fakes
  * below.  The script: submit one job, submit a batch, status, status of
  * a job, result, wait that answers at once, wait that is answered later
- * (by a finished job, and by a flush), cancel, pause, resume, scale,
- * an unknown op, bad JSON.  With the Nth allocation (SQLite's, jansson's
+ * (by a finished job, and by a flush), cancel, edit, pause, resume,
+ * scale, an unknown op, bad JSON.  With the Nth allocation (SQLite's, jansson's
  * and corund's own) or file I/O failing, once or forever, N = 1, 2, ...
  * until a run reaches no fault, each request must get exactly one reply,
  * and that reply is either a well-formed error (a documented code and a
  * message), the fixed out-of-memory answer (ctl.c sends it when ops.c
  * could build nothing, marked by json_null() or NULL), or a complete
  * success with the fields the op promises.  Every submit answered "ok"
- * (and committed) is in the store exactly once after reopening.
+ * (and committed) is in the store exactly once after reopening, and an
+ * edit answered "ok" is there whole.
  */
 #include "config.h"
 
@@ -105,7 +106,8 @@ known_code(const char *code)
 {
 	static const char *const codes[] = {
 		"bad_json", "bad_request", "unknown_op", "not_found",
-		"too_large", "busy", "closed", "store", "internal", NULL
+		"too_large", "busy", "closed", "store", "internal",
+		"bad_state", NULL
 	};
 
 	for (size_t i = 0; codes[i] != NULL; i++) {
@@ -161,6 +163,7 @@ struct acks {
 	int64_t pre[2];		/* acknowledged before the faults */
 	int64_t s0;		/* single submit, key s0 */
 	int64_t b[3];		/* batch, keys b0..b2 */
+	int edited;		/* the edit of s0 was answered "ok" */
 };
 
 /* One request as ctl.c's drain() runs it; NULL reply = answered later. */
@@ -213,6 +216,7 @@ script(struct cd_daemon *d, struct acks *a)
 	    "timed_out", "not_done", NULL };
 	static const char *const cancelf[] = { "cancelled", "unknown", NULL };
 	static const char *const scalef[] = { "workers", NULL };
+	static const char *const editf[] = { "id", "changed", NULL };
 	char text[512];
 	json_t *r = NULL;
 	int later;
@@ -305,6 +309,11 @@ script(struct cd_daemon *d, struct acks *a)
 	snprintf(text, sizeof(text), "{\"op\":\"cancel\",\"ids\":[%lld,"
 	    "999999]}", (long long)(a->b[1] != 0 ? a->b[1] : 1));
 	call(d, text, cancelf, NULL);
+	snprintf(text, sizeof(text), "{\"op\":\"edit\",\"id\":%lld,"
+	    "\"cmd\":\"echo edited\",\"env\":{\"B\":\"2\"},"
+	    "\"unset_env\":[\"A\"],\"priority\":4}",
+	    (long long)(a->s0 != 0 ? a->s0 : a->pre[0]));
+	a->edited = call(d, text, editf, NULL) && a->s0 != 0;
 	call(d, "{\"op\":\"pause\",\"group\":\"g\"}", NULL, NULL);
 	call(d, "{\"op\":\"resume\",\"group\":\"g\"}", NULL, NULL);
 	call(d, "{\"op\":\"scale\",\"workers\":3}", scalef, NULL);
@@ -406,6 +415,23 @@ verify(const struct acks *a)
 		}
 	}
 	sqlite3_finalize(st);
+	if (a->edited) {
+		/* The edit is whole: its command with B=2 and no A, its
+		   priority. */
+		static const char want[] = "echo edited\0\0B=2";
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT payload, "
+		    "priority FROM jobs WHERE id = ?1", -1, &st, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_int64(st, 1, a->s0);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_msg(sqlite3_column_bytes(st, 0) ==
+		    (int)sizeof(want) && memcmp(sqlite3_column_blob(st, 0),
+		    want, sizeof(want)) == 0 &&
+		    sqlite3_column_int(st, 1) == 4, "N=%lu: an acknowledged "
+		    "edit is not in the store whole", cur_n);
+		sqlite3_finalize(st);
+	}
 	sqlite3_close(db);
 }
 
