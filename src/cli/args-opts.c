@@ -161,6 +161,7 @@ static const struct opt opts[] = {
 	{ "cleanup", 0, 0, set_flag, OFF(cleanup), 0, 0 },
 	{ "trc", 0, 1, opt_trc, 0, 0, 0 },
 	{ "nonall", 0, 0, set_flag, OFF(nonall), 0, 0 },
+	{ "onall", 0, 0, set_flag, OFF(onall), 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
@@ -192,7 +193,8 @@ cli_run_usage(FILE *f)
 "                 [--round-robin] command\n"
 "       corun run [options] -S [n/]host|:[,...] [--sshloginfile file]\n"
 "                 [--ssh command] [--transfer | --transferfile file]\n"
-"                 [--return file] [--cleanup] [--trc file] [--nonall] ...\n"
+"                 [--return file] [--cleanup] [--trc file]\n"
+"                 [--nonall | --onall] ...\n"
 "       corun sem [--id name] [-j n] [--fg | --bg] [--st secs]\n"
 "                 command | --wait\n"
 "       corun run [options] --jobs-file file|-\n"

@@ -207,6 +207,8 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "trc", 0, "FILE", "--transfer --return FILE --cleanup" },
 	{ "run", "nonall", 0, NULL, "with -S: run the command once on every "
 	    "login, without input" },
+	{ "run", "onall", 0, NULL, "with -S: run every job on every login "
+	    "(-j logins at once, one job at a time on each)" },
 	{ "run", "resume", 0, NULL, "skip the jobs --joblog says were run "
 	    "(by Seq)" },
 	{ "run", "resume-failed", 0, NULL, "skip the jobs --joblog says "

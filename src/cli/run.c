@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <corun/future.h>
 #include <corun/loop.h>
@@ -460,6 +461,32 @@ open_outputs(struct cli_run *r, const struct cli_resume *rs,
 	return 0;
 }
 
+/*
+ * --onall -S: this run becomes the outer run of onall.c's command line,
+ * one job per login, each an inner run of this same command line.
+ */
+static int
+run_onall(const struct cli_run_opts *o, int argc, char **argv)
+{
+	struct cli_strv out;
+	struct cli_err e;
+	char *tmp = NULL;
+	int rc;
+
+	if (cli_onall_outer(o, argc, argv, &out, &tmp, &e) != 0) {
+		cli_warn("%s", e.msg);
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = cli_cmd_run((int)out.n, out.v);
+	}
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	cli_strv_free(&out);
+	return rc;
+}
+
 int
 cli_cmd_run(int argc, char **argv)
 {
@@ -473,7 +500,8 @@ cli_cmd_run(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	memset(&rs, 0, sizeof(rs));
-	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
+	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0 ||
+	    cli_onall_inner(&o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
 		fprintf(stderr, "Try `%s run --help'.\n", CLI_PROG);
 		cli_run_opts_free(&o);
@@ -487,6 +515,11 @@ cli_cmd_run(int argc, char **argv)
 		}
 		cli_run_opts_free(&o);
 		return 0;
+	}
+	if (o.onall && (o.sshlogins.n > 0 || o.sshloginfiles.n > 0)) {
+		rc = run_onall(&o, argc - 1, argv + 1);
+		cli_run_opts_free(&o);
+		return rc;
 	}
 	if (cli_slurm_prepare(&o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
