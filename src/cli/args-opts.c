@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "args-internal.h"
@@ -33,6 +34,7 @@ static const struct opt opts[] = {
 	{ "threads", 0, 1, set_count, OFF(threads), 1, 256 },
 	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
 	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
+	{ "plugin", 0, 1, opt_load, 0, 0, 0 },
 	{ "load", 0, 1, opt_load, 0, 0, 0 },
 	/* supervision (ranges in ms) */
 	{ "heartbeat-timeout", 0, 1, set_ms, OFF(heartbeat_ms), 0,
@@ -178,7 +180,8 @@ cli_run_usage(FILE *f)
 	fputs(
 "usage: corun run [-0hk] [-a file] [-j n] [--bar] [--concurrency c]\n"
 "                 [--dry-run] [--halt when,why=n[%]] [--joblog file]\n"
-"                 [--json] [--line-buffer] [--load file.so]\n"
+"                 [--json] [--line-buffer] [--plugin file.so]\n"
+"                 [--load max-load]\n"
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
 "                 [--retries n] [--tag] [--threads t] [--timeout secs|n%]\n"
@@ -369,8 +372,26 @@ static int
 opt_load(struct cli_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cli_err *e)
 {
+	size_t n = strlen(v);
+	long cores;
+
 	if (*v == '\0') {
 		return cli_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+	}
+	/*
+	 * --plugin FILE.so; --load is that too when it names a file (a
+	 * path with a slash, or FILE.so), else parallel's --load N.
+	 */
+	if (strcmp(op->lng, "load") == 0 && strchr(v, '/') == NULL &&
+	    (n < 3 || strcmp(v + n - 3, ".so") != 0)) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		if (cli_load_parse(v, cores > 0 ? (unsigned)cores : 1,
+		    &o->max_load) != 0) {
+			return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is "
+			    "neither a load (N, N%%, +N, -N) nor a plugin "
+			    "(a path with a /, or FILE.so)", name, v);
+		}
+		return 0;
 	}
 	return cli_strv_push(&o->load, v) ? cli_errf(e, CORUN_ENOMEM,
 	    "out of memory") : 0;

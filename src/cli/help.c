@@ -29,8 +29,11 @@ static const struct cli_optdoc docs[] = {
 	    "hybrid)" },
 	{ "run", "offload", 0, NULL, "run blocking kinds on job threads, "
 	    "off the worker's loop" },
-	{ "run", "load", 0, "FILE.so", "load a job kind plugin into every "
+	{ "run", "plugin", 0, "FILE.so", "load a job kind plugin into every "
 	    "worker" },
+	{ "run", "load", 0, "N", "start no job while N or more processes are "
+	    "runnable (N%, +N, -N: of the cores); FILE.so or a path: "
+	    "--plugin" },
 	{ "run", "heartbeat-timeout", 0, "SECS", "replace a worker silent "
 	    "this long (0: never)" },
 	{ "run", "restart-max", 0, "N", "at most N restarts of workers ..." },

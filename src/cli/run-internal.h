@@ -68,7 +68,7 @@ struct cli_run {
 	struct cli_web *web;		/* --http (run-web.c), or NULL */
 	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
 	struct cli_results *results;	/* --results, or NULL */
-	struct cli_pace pace;		/* --delay, --memfree */
+	struct cli_pace pace;		/* --delay, --memfree, --load N */
 	corun_handle *pace_timer;	/* a pump to come, when paced */
 	struct cli_logins logins;	/* -S, --sshloginfile */
 	uint64_t nskipped;

@@ -286,15 +286,16 @@ on_pace(void *arg)
 	cli_run_pump(r);
 }
 
-/* --delay, --memfree, --limit: may a job start now?  If not, pump again
+/* --delay, --memfree, --load N, --limit: may a job start now?  If not, pump again
  * later. */
 static int
 pace_allows(struct cli_run *r)
 {
 	double retry, now = corun_loop_time(r->loop);
 	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
+	double load = r->pace.max_load > 0 ? cli_load_now() : -1;
 
-	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
+	if (cli_pace_ok(&r->pace, now, avail, load, &retry)) {
 		if (r->o->limit == NULL || r->pace_timer != NULL) {
 			/* (a held --limit asks again when its timer fires) */
 			return r->o->limit == NULL;

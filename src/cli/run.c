@@ -432,6 +432,7 @@ prepare(struct cli_run *r, struct cli_run_opts *o, struct cli_resume *rs,
 	r->resume = rs->mode != CLI_RESUME_NONE ? rs : NULL;
 	r->pace.delay = o->delay;
 	r->pace.memfree = o->memfree;
+	r->pace.max_load = o->max_load;
 	r->o = o;
 	r->tally.last_fail_exit = -1;
 	return cli_run_open_sources(r, e);

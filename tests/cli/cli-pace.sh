@@ -3,8 +3,10 @@
 # cli-pace.sh - pacing the starts of jobs, beside GNU parallel where it
 # is installed: --delay keeps that long between two starts (4 jobs at
 # -j4 with --delay 0.3 take at least 0.9 s), --nice gives the jobs that
-# niceness, --memfree above the memory there is starts nothing; --limit
-# holds starts, and bad --limit and --timeout N% values are refused.
+# niceness, --memfree above the memory there is starts nothing, --load
+# far above the load starts every job (and --load FILE.so and --plugin
+# load a job kind plugin); --limit holds starts, and bad --limit, --load
+# and --timeout N% values are refused.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 mkdir -p home/.parallel
@@ -28,6 +30,10 @@ pace() {
 	timeout 2 "$@" --memfree 1000000G 'echo ran {}' ::: 1 >mf.out
 	eq "$name: --memfree above the memory: nothing starts" "124 " \
 	    "$? $(cat mf.out)"
+	eq "$name: --load 1000: every job runs" "a b c" \
+	    "$(echo $(timeout 60 "$@" -k --load 1000 echo ::: a b c))"
+	eq "$name: --load 100000%: every job runs" "a b" \
+	    "$(echo $(timeout 60 "$@" -k --load 100000% echo ::: a b))"
 }
 
 if command -v parallel >/dev/null 2>&1 &&
@@ -37,6 +43,17 @@ else
 	echo "note: GNU parallel is not installed: corun alone"
 fi
 pace corun "$CORUN" run
+# --load's other meaning, the old spelling of --plugin: a plugin's kind
+# runs with either name (the example plugin make check builds).
+plug=$(dirname "$CORUN_WORKER")/plugins/.libs/example_plugin.so
+for opt in --plugin --load; do
+	eq "$opt FILE.so: the plugin's kind runs" "HELLO" "$(echo \
+	    '{"kind":"upper","payload":"hello"}' | timeout 60 "$CORUN" run \
+	    $opt "$plug" --jobs-file -)"
+done
+"$CORUN" run --load fast true ::: 1 2>load.err
+eq "--load fast: refused" "255" "$?"
+contains "--load fast: says why" 'neither a load' "$(cat load.err)"
 eq "--delay: a bad duration is refused" 255 "$(timeout 20 "$CORUN" run \
     --delay 1x true ::: 1 2>/dev/null; echo $?)"
 # --limit: a status other than 0 holds every start (2 too: corun does not

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_args.c - the options of `corun run` (src/cli/args.c): every
- * option, and the messages for bad ones.
+ * option, and the messages for bad ones; --load's two meanings and its
+ * start decision on given /proc/loadavg contents (pace.c).
  */
 #include "config.h"
 
@@ -103,6 +104,61 @@ START_TEST(opts_bad)
 }
 END_TEST
 
+/* --plugin FILE.so; --load FILE.so or a path is the plugin, else N. */
+START_TEST(opts_load)
+{
+	struct cli_run_opts o;
+	struct cli_pace p;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	double retry = 0, x = 0;
+
+	PARSE_OK(&o, "--plugin", "p.so", "--load", "./up", "--load=q.so",
+	    "echo");
+	ck_assert_uint_eq(o.load.n, 3);
+	ck_assert_str_eq(o.load.v[0], "p.so");
+	ck_assert_str_eq(o.load.v[1], "./up");
+	ck_assert(o.max_load == 0);
+	cli_run_opts_free(&o);
+	PARSE_OK(&o, "--load", "2.5", "echo");
+	ck_assert_uint_eq(o.load.n, 0);
+	ck_assert(o.max_load == 2.5);
+	cli_run_opts_free(&o);
+	PARSE_OK(&o, "--load", "200%", "echo");
+	ck_assert(o.max_load == 2.0 * (double)cores);
+	cli_run_opts_free(&o);
+	PARSE_BAD("--load: \"fast\" is neither a load", "--load", "fast");
+	PARSE_BAD("--load: \"+5%\" is neither a load", "--load", "+5%");
+
+	/* the forms: N, N%, +N, -N against 4 cores; 0 is 0.01 */
+	ck_assert(cli_load_parse("3", 4, &x) == 0 && x == 3);
+	ck_assert(cli_load_parse("50%", 4, &x) == 0 && x == 2);
+	ck_assert(cli_load_parse("+2", 4, &x) == 0 && x == 6);
+	ck_assert(cli_load_parse("-1", 4, &x) == 0 && x == 3);
+	ck_assert(cli_load_parse("0", 4, &x) == 0 && x == 0.01);
+	ck_assert(cli_load_parse("-9", 4, &x) == 0 && x == 0.01);
+	ck_assert(cli_load_parse("1x", 4, &x) != 0);
+	ck_assert(cli_load_parse("", 4, &x) != 0);
+
+	/* the runnable count less the reader; garbage is unknown (-1) */
+	ck_assert(cli_load_from("0.50 0.40 0.30 5/300 1234\n") == 4);
+	ck_assert(cli_load_from("9.00 9.00 9.00 1/300 1234\n") == 0);
+	ck_assert(cli_load_from("nonsense") == -1);
+
+	/* the decision: start below the limit, hold at or above it */
+	memset(&p, 0, sizeof(p));
+	p.max_load = 3;
+	ck_assert(cli_pace_ok(&p, 10, -1,
+	    cli_load_from("7.0 7.0 7.0 3/200 9\n"), &retry) == 1);
+	ck_assert(cli_pace_ok(&p, 10, -1,
+	    cli_load_from("0.1 0.1 0.1 4/200 9\n"), &retry) == 0);
+	ck_assert(retry > 0 && retry <= 1);
+	/* an unknown load holds, as parallel takes it */
+	ck_assert(cli_pace_ok(&p, 10, -1, -1, &retry) == 0);
+	p.max_load = 0;
+	ck_assert(cli_pace_ok(&p, 10, -1, 50, &retry) == 1);
+}
+END_TEST
+
 static Suite *
 args_suite(void)
 {
@@ -111,6 +167,7 @@ args_suite(void)
 
 	tcase_add_test(tc, opts_all);
 	tcase_add_test(tc, opts_bad);
+	tcase_add_test(tc, opts_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
