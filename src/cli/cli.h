@@ -150,18 +150,6 @@ struct cli_run_opts {
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
-
-/*
- * --onall (onall.c).  cli_onall_inner(): in the inner run of one login
- * (CORUN_ONALL_LOGIN set), make o that login's sequential run.
- * cli_onall_outer(): the outer run's arguments (from "run") in *out, one
- * job per login running the inner run of argv[0..argc) (the arguments
- * after "run"); *tmp a file holding stdin, for the caller to remove
- * (malloc'd, or NULL).
- */
-int cli_onall_inner(struct cli_run_opts *o, struct cli_err *e);
-int cli_onall_outer(const struct cli_run_opts *o, int argc, char **argv,
-    struct cli_strv *out, char **tmp, struct cli_err *e);
 void cli_run_opts_free(struct cli_run_opts *o);
 /* Parse the arguments after "run". */
 int cli_run_opts_parse(int argc, char **argv, struct cli_run_opts *o,

@@ -220,7 +220,8 @@ static const struct cli_optdoc docs[] = {
 	    "--joblog, ignoring the command line" },
 	{ "run", "shuf", 0, NULL, "run the jobs in a random order" },
 	{ "run", "limit", 0, "CMD", "run CMD before starting each job: exit 0 "
-	    "starts it, any other status holds it (asked again)" },
+	    "starts it, any other status holds it (asked again), 2 kills the "
+	    "youngest job; built-ins: io N, load N, mem SIZE" },
 	{ "run", "http", 0, "HOST:PORT", "serve /metrics and the live page "
 	    "(read-only) for the run's duration" },
 	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "onall.h"
 
 #define ONALL_ENV "CORUN_ONALL_LOGIN"
 

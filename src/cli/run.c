@@ -23,6 +23,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "onall.h"
 #include "args-internal.h"
 #include "pipe.h"
 #include "remote-cmd.h"
@@ -290,6 +291,11 @@ run_jobs(struct cli_run *r)
 		corun_handle_release(r->pace_timer);
 		r->pace_timer = NULL;
 	}
+	if (r->limit_timer != NULL) {
+		(void)corun_handle_cancel(r->limit_timer);
+		corun_handle_release(r->limit_timer);
+		r->limit_timer = NULL;
+	}
 	if (r->signo != 0) {
 		/* interrupted: no stale status line under the prompt */
 		cli_progress_clear(&r->prog);
@@ -398,15 +404,48 @@ setup_logins(struct cli_run_opts *o, const struct cli_logins *l,
 	return 0;
 }
 
-/* --semaphore and --pipe run apart from the pool: 1 when o is one. */
+/*
+ * --onall -S: this run becomes the outer run of onall.c's command line,
+ * one job per login, each an inner run of this same command line.
+ */
 static int
-other_mode(const struct cli_run_opts *o, int *rc)
+run_onall(const struct cli_run_opts *o, int argc, char **argv)
+{
+	struct cli_strv out;
+	struct cli_err e;
+	char *tmp = NULL;
+	int rc;
+
+	if (cli_onall_outer(o, argc, argv, &out, &tmp, &e) != 0) {
+		cli_warn("%s", e.msg);
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = cli_cmd_run((int)out.n, out.v);
+	}
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	cli_strv_free(&out);
+	return rc;
+}
+
+/*
+ * --semaphore, --pipe and --onall -S (argv: the arguments after "run")
+ * run apart from the pool: 1 when o is one.
+ */
+static int
+other_mode(const struct cli_run_opts *o, int argc, char **argv, int *rc)
 {
 	if (o->nice_set && setpriority(PRIO_PROCESS, 0, o->nice) != 0) {
 		cli_warn("--nice %d: %s", o->nice, strerror(errno));
 	}
 	if (o->semaphore) {
 		*rc = cli_sem_run(o);
+		return 1;
+	}
+	if (o->onall && (o->sshlogins.n > 0 || o->sshloginfiles.n > 0)) {
+		*rc = run_onall(o, argc, argv);
 		return 1;
 	}
 	if (o->pipe || o->pipepart) {
@@ -462,32 +501,6 @@ open_outputs(struct cli_run *r, const struct cli_resume *rs,
 	return 0;
 }
 
-/*
- * --onall -S: this run becomes the outer run of onall.c's command line,
- * one job per login, each an inner run of this same command line.
- */
-static int
-run_onall(const struct cli_run_opts *o, int argc, char **argv)
-{
-	struct cli_strv out;
-	struct cli_err e;
-	char *tmp = NULL;
-	int rc;
-
-	if (cli_onall_outer(o, argc, argv, &out, &tmp, &e) != 0) {
-		cli_warn("%s", e.msg);
-		rc = CLI_EXIT_ERROR;
-	} else {
-		rc = cli_cmd_run((int)out.n, out.v);
-	}
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		free(tmp);
-	}
-	cli_strv_free(&out);
-	return rc;
-}
-
 int
 cli_cmd_run(int argc, char **argv)
 {
@@ -517,17 +530,12 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return 0;
 	}
-	if (o.onall && (o.sshlogins.n > 0 || o.sshloginfiles.n > 0)) {
-		rc = run_onall(&o, argc - 1, argv + 1);
-		cli_run_opts_free(&o);
-		return rc;
-	}
 	if (cli_slurm_prepare(&o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
-	if (other_mode(&o, &rc)) {
+	if (other_mode(&o, argc - 1, argv + 1, &rc)) {
 		cli_run_opts_free(&o);
 		return rc;
 	}

@@ -2,7 +2,8 @@
 /*
  * test_args.c - the options of `corun run` (src/cli/args.c): every
  * option, and the messages for bad ones; --load's two meanings and its
- * start decision on given /proc/loadavg contents (pace.c).
+ * start decision on given /proc/loadavg contents (pace.c); --limit's
+ * built-in limits and their statuses on given numbers (limit.c).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include "check-util.h"
 #include "cli/cli.h"
 #include "cli-test.h"
+#include "cli/limit.h"
 
 START_TEST(opts_all)
 {
@@ -159,6 +161,54 @@ START_TEST(opts_load)
 }
 END_TEST
 
+/* /proc/diskstats lines: sda 500 ms busy, sdb 50 ms, in 1000 ms. */
+static const char disk0[] =
+    "   8       0 sda 10 0 80 5 10 0 80 5 0 1000 10 0 0 0 0\n"
+    "   8      16 sdb 10 0 80 5 10 0 80 5 0 2000 10 0 0 0 0\n";
+static const char disk1[] =
+    "   8       0 sda 20 0 90 9 20 0 90 9 0 1500 20 0 0 0 0\n"
+    "   8      16 sdb 20 0 90 9 20 0 90 9 0 2050 20 0 0 0 0\n"
+    "   8      32 sdc 1 0 1 1 1 0 1 1 0 9999 1 0 0 0 0\n";
+
+START_TEST(limit_builtins)
+{
+	struct cli_run_opts o;
+
+	PARSE_OK(&o, "--limit", "io 50", "--limit", "load 3", "--limit",
+	    "mem 2G", "--limit", "memory-check.sh 1", "echo");
+	ck_assert_str_eq(o.limit, "memory-check.sh 1");
+	cli_run_opts_free(&o);
+	PARSE_BAD("--limit: \"io 101\": the built-in limit is io N",
+	    "--limit", "io 101");
+	PARSE_BAD("--limit: \"mem\": the built-in limit is mem SIZE",
+	    "--limit", "mem");
+	PARSE_BAD("--limit: \"load x\": the built-in limit is load N",
+	    "--limit", "load x");
+	PARSE_BAD("--limit: \"load 1 2\"", "--limit", "load 1 2");
+
+	/* the busiest disk over the time between the two looks */
+	ck_assert(cli_io_busy(disk0, disk1, 1000) == 50);
+	ck_assert(cli_io_busy(disk0, disk1, 250) == 100);
+	ck_assert(cli_io_busy(disk1, disk1, 1000) == 0);
+	ck_assert(cli_io_busy(NULL, disk1, 1000) == -1);
+
+	/* io 1, load 2, mem 3: 0 start, 1 hold, 2 kill the youngest */
+	ck_assert_int_eq(cli_limit_decide(1, 40, 39), 0);
+	ck_assert_int_eq(cli_limit_decide(1, 40, 41), 1);
+	ck_assert_int_eq(cli_limit_decide(2, 3, 3), 0);
+	ck_assert_int_eq(cli_limit_decide(2, 3, 4), 1);
+	ck_assert_int_eq(cli_limit_decide(3, 1000, 1000), 0);
+	ck_assert_int_eq(cli_limit_decide(3, 1000, 999), 1);
+	ck_assert_int_eq(cli_limit_decide(3, 1000, 499), 2);
+	ck_assert_int_eq(cli_limit_decide(2, 3, -1), 1);
+	/* the built-ins measured here: far below and far above */
+	ck_assert_int_eq(cli_limit_run("load 100000"), 0);
+	ck_assert_int_eq(cli_limit_run("mem 1k"), 0);
+	ck_assert_int_eq(cli_limit_run("mem 1000000000G"), 2);
+	ck_assert_int_eq(cli_limit_run("io 100"), 0);
+}
+END_TEST
+
 static Suite *
 args_suite(void)
 {
@@ -168,6 +218,7 @@ args_suite(void)
 	tcase_add_test(tc, opts_all);
 	tcase_add_test(tc, opts_bad);
 	tcase_add_test(tc, opts_load);
+	tcase_add_test(tc, limit_builtins);
 	suite_add_tcase(s, tc);
 	return s;
 }
