@@ -102,7 +102,7 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "X", 'X', NULL, "as -m, the words around {} repeated with "
 	    "each value" },
 	{ "run", "max-lines", 'L', "N", "N lines of input per job (a line "
-	    "ending in a blank goes on)" },
+	    "ending in a blank goes on); with --pipe: records of N lines" },
 	{ "run", "max-chars", 's', "N", "a command line of at most N "
 	    "characters with -X, -m and --xargs" },
 	{ "run", "colsep", 'C', "REGEXP", "split each input line into "
@@ -152,7 +152,7 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "recend", 0, "STR", "a record ends with STR (default \n): "
 	    "blocks are cut only after it" },
 	{ "run", "regexp", 0, NULL, "--recstart and --recend are regular "
-	    "expressions" },
+	    "expressions (-N counts their records)" },
 	{ "run", "round-robin", 0, NULL, "with --pipe: the blocks go to -j "
 	    "jobs started once, in turn" },
 	{ "run", "roundrobin", 0, NULL, "the same as --round-robin" },
