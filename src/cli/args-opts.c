@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "args-internal.h"
@@ -33,6 +34,7 @@ static const struct opt opts[] = {
 	{ "threads", 0, 1, set_count, OFF(threads), 1, 256 },
 	{ "concurrency", 0, 1, set_count, OFF(concurrency), 1, 1000000 },
 	{ "offload", 0, 0, set_flag, OFF(offload), 0, 0 },
+	{ "plugin", 0, 1, opt_load, 0, 0, 0 },
 	{ "load", 0, 1, opt_load, 0, 0, 0 },
 	/* supervision (ranges in ms) */
 	{ "heartbeat-timeout", 0, 1, set_ms, OFF(heartbeat_ms), 0,
@@ -161,6 +163,7 @@ static const struct opt opts[] = {
 	{ "cleanup", 0, 0, set_flag, OFF(cleanup), 0, 0 },
 	{ "trc", 0, 1, opt_trc, 0, 0, 0 },
 	{ "nonall", 0, 0, set_flag, OFF(nonall), 0, 0 },
+	{ "onall", 0, 0, set_flag, OFF(onall), 0, 0 },
 	/* resuming from --joblog (resume.c) */
 	{ "resume", 0, 0, set_flag, OFF(resume), 0, 0 },
 	{ "resume-failed", 0, 0, set_flag, OFF(resume_failed), 0, 0 },
@@ -177,7 +180,8 @@ cli_run_usage(FILE *f)
 	fputs(
 "usage: corun run [-0hk] [-a file] [-j n] [--bar] [--concurrency c]\n"
 "                 [--dry-run] [--halt when,why=n[%]] [--joblog file]\n"
-"                 [--json] [--line-buffer] [--load file.so]\n"
+"                 [--json] [--line-buffer] [--plugin file.so]\n"
+"                 [--load max-load]\n"
 "                 [--model process|thread|async|hybrid] [--offload]\n"
 "                 [--procs p] [--progress] [--results dir]\n"
 "                 [--retries n] [--tag] [--threads t] [--timeout secs|n%]\n"
@@ -187,12 +191,13 @@ cli_run_usage(FILE *f)
 "                 [--tagstring str] [--shuf] [--limit command]\n"
 "                 [command [arg ...]] [::: value ... | :::: file ...] ...\n"
 "       corun run [options] --pipe | --pipepart -a file [-N records]\n"
-"                 [--block size] [--cat | --fifo] [--header lines]\n"
-"                 [--recend str] [--recstart str] [--regexp]\n"
-"                 [--round-robin] command\n"
+"                 [-L lines] [--block size] [--cat | --fifo]\n"
+"                 [--header lines] [--recend str] [--recstart str]\n"
+"                 [--regexp] [--round-robin] command\n"
 "       corun run [options] -S [n/]host|:[,...] [--sshloginfile file]\n"
 "                 [--ssh command] [--transfer | --transferfile file]\n"
-"                 [--return file] [--cleanup] [--trc file] [--nonall] ...\n"
+"                 [--return file] [--cleanup] [--trc file]\n"
+"                 [--nonall | --onall] ...\n"
 "       corun sem [--id name] [-j n] [--fg | --bg] [--st secs]\n"
 "                 command | --wait\n"
 "       corun run [options] --jobs-file file|-\n"
@@ -367,8 +372,26 @@ static int
 opt_load(struct cli_run_opts *o, const struct opt *op, const char *name,
     const char *v, struct cli_err *e)
 {
+	size_t n = strlen(v);
+	long cores;
+
 	if (*v == '\0') {
 		return cli_errf(e, CORUN_EINVAL, "%s: empty file name", name);
+	}
+	/*
+	 * --plugin FILE.so; --load is that too when it names a file (a
+	 * path with a slash, or FILE.so), else parallel's --load N.
+	 */
+	if (strcmp(op->lng, "load") == 0 && strchr(v, '/') == NULL &&
+	    (n < 3 || strcmp(v + n - 3, ".so") != 0)) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		if (cli_load_parse(v, cores > 0 ? (unsigned)cores : 1,
+		    &o->max_load) != 0) {
+			return cli_errf(e, CORUN_EINVAL, "%s: \"%s\" is "
+			    "neither a load (N, N%%, +N, -N) nor a plugin "
+			    "(a path with a /, or FILE.so)", name, v);
+		}
+		return 0;
 	}
 	return cli_strv_push(&o->load, v) ? cli_errf(e, CORUN_ENOMEM,
 	    "out of memory") : 0;

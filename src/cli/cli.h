@@ -140,12 +140,13 @@ struct cli_run_opts {
 	double sem_timeout;	/* --st: > 0 take anyway, < 0 give up */
 	/* pacing (pace.c) */
 	double delay, memfree;	/* --delay secs, --memfree bytes */
+	double max_load;	/* --load N (cli_load_parse), 0 = off */
 	int nice, nice_set;	/* --nice n */
 	/* remote logins (sshlogin.c) */
 	struct cli_strv sshlogins, sshloginfiles, returns;
 	const char *ssh;	/* --ssh: the ssh command (default "ssh") */
 	const char *transfer_file;	/* --transferfile (--transfer: {}) */
-	int transfer, cleanup, nonall;
+	int transfer, cleanup, nonall, onall;
 };
 
 int cli_model_parse(const char *s, enum corun_model *out);
@@ -528,6 +529,7 @@ char *cli_files_write(const char *tmpdir, const char *data, size_t len);
 struct cli_pace {
 	double delay;		/* --delay: seconds between starts */
 	double memfree;		/* --memfree: bytes, 0 = off */
+	double max_load;	/* --load N: runnable processes, 0 = off */
 	int started;
 	double last_start;
 };
@@ -541,7 +543,20 @@ long long cli_mem_available(void);
  * when --memfree is off); if not, *retry_in says when to ask again.
  */
 int cli_pace_ok(const struct cli_pace *p, double now, long long avail,
-    double *retry_in);
+    double load, double *retry_in);
+/*
+ * --load's number, as parallel's: N or N.N, N% of the cores, +N or -N
+ * cores; 0 (or less) is 0.01.  0, or CORUN_EINVAL if v is none of them.
+ */
+int cli_load_parse(const char *v, unsigned ncpus, double *out);
+/*
+ * The load --load compares, as parallel measures it: the processes
+ * runnable right now, less the one looking (the 4th field of
+ * /proc/loadavg, "R/T", given as text), or -1 when text is not that.
+ */
+double cli_load_from(const char *text);
+/* cli_load_from() of this machine's /proc/loadavg (-1: unreadable). */
+double cli_load_now(void);
 void cli_pace_started(struct cli_pace *p, double now);
 
 /* ---- remote logins (sshlogin.c) ------------------------------------- */

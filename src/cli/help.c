@@ -29,8 +29,11 @@ static const struct cli_optdoc docs[] = {
 	    "hybrid)" },
 	{ "run", "offload", 0, NULL, "run blocking kinds on job threads, "
 	    "off the worker's loop" },
-	{ "run", "load", 0, "FILE.so", "load a job kind plugin into every "
+	{ "run", "plugin", 0, "FILE.so", "load a job kind plugin into every "
 	    "worker" },
+	{ "run", "load", 0, "N", "start no job while N or more processes are "
+	    "runnable (N%, +N, -N: of the cores); FILE.so or a path: "
+	    "--plugin" },
 	{ "run", "heartbeat-timeout", 0, "SECS", "replace a worker silent "
 	    "this long (0: never)" },
 	{ "run", "restart-max", 0, "N", "at most N restarts of workers ..." },
@@ -99,7 +102,7 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "X", 'X', NULL, "as -m, the words around {} repeated with "
 	    "each value" },
 	{ "run", "max-lines", 'L', "N", "N lines of input per job (a line "
-	    "ending in a blank goes on)" },
+	    "ending in a blank goes on); with --pipe: records of N lines" },
 	{ "run", "max-chars", 's', "N", "a command line of at most N "
 	    "characters with -X, -m and --xargs" },
 	{ "run", "colsep", 'C', "REGEXP", "split each input line into "
@@ -149,7 +152,7 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "recend", 0, "STR", "a record ends with STR (default \n): "
 	    "blocks are cut only after it" },
 	{ "run", "regexp", 0, NULL, "--recstart and --recend are regular "
-	    "expressions" },
+	    "expressions (-N counts their records)" },
 	{ "run", "round-robin", 0, NULL, "with --pipe: the blocks go to -j "
 	    "jobs started once, in turn" },
 	{ "run", "roundrobin", 0, NULL, "the same as --round-robin" },
@@ -207,6 +210,8 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "trc", 0, "FILE", "--transfer --return FILE --cleanup" },
 	{ "run", "nonall", 0, NULL, "with -S: run the command once on every "
 	    "login, without input" },
+	{ "run", "onall", 0, NULL, "with -S: run every job on every login "
+	    "(-j logins at once, one job at a time on each)" },
 	{ "run", "resume", 0, NULL, "skip the jobs --joblog says were run "
 	    "(by Seq)" },
 	{ "run", "resume-failed", 0, NULL, "skip the jobs --joblog says "
@@ -215,7 +220,8 @@ static const struct cli_optdoc docs[] = {
 	    "--joblog, ignoring the command line" },
 	{ "run", "shuf", 0, NULL, "run the jobs in a random order" },
 	{ "run", "limit", 0, "CMD", "run CMD before starting each job: exit 0 "
-	    "starts it, any other status holds it (asked again)" },
+	    "starts it, any other status holds it (asked again), 2 kills the "
+	    "youngest job; built-ins: io N, load N, mem SIZE" },
 	{ "run", "http", 0, "HOST:PORT", "serve /metrics and the live page "
 	    "(read-only) for the run's duration" },
 	{ "run", "log-level", 0, "LEVEL", "error, warn, info or debug: the "

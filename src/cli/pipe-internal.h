@@ -71,6 +71,7 @@ struct cli_psrc {
 	struct cli_header hspec;
 	int has_hdr;
 	int hdr_done;
+	int garbage_done;	/* -N --regexp: the first pass was made */
 	struct cm_buf hdr;
 	off_t *pos;
 	size_t npos, ipos;

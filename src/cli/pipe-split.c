@@ -41,6 +41,32 @@ unescape(const char *in, size_t *len)
 	return out;
 }
 
+/* A --regexp --recstart/--recend: \n and \t become the characters, as
+ * in perl's patterns; the other escapes stay the ERE's. */
+static char *
+re_unescape(const char *in, size_t *len)
+{
+	char *out = malloc(strlen(in) + 1), *o = out;
+	const char *c;
+
+	for (c = in; out != NULL && *c != '\0'; c++) {
+		if (c[0] == '\\' && (c[1] == 'n' || c[1] == 't')) {
+			*o++ = c[1] == 'n' ? '\n' : '\t';
+			c++;
+		} else if (c[0] == '\\' && c[1] != '\0') {
+			*o++ = *c++;
+			*o++ = *c;
+		} else {
+			*o++ = *c;
+		}
+	}
+	if (out != NULL) {
+		*o = '\0';
+		*len = (size_t)(o - out);
+	}
+	return out;
+}
+
 static int
 split_regexp(struct cli_split *s, struct cli_err *e)
 {
@@ -53,6 +79,13 @@ split_regexp(struct cli_split *s, struct cli_err *e)
 	}
 	snprintf(pat, n, "(%s)(%s)", s->recend, s->recstart);
 	rc = regcomp(&s->re, pat, REG_EXTENDED | REG_NEWLINE);
+	if (rc == 0) {
+		snprintf(pat, n, "(%s)", s->recstart);
+		if ((rc = regcomp(&s->re_start, pat, REG_EXTENDED |
+		    REG_NEWLINE)) != 0) {
+			regfree(&s->re);
+		}
+	}
 	free(pat);
 	if (rc != 0) {
 		s->regexp = 0;
@@ -89,12 +122,11 @@ cli_split_init(struct cli_split *s, const struct cli_run_opts *o,
 		re = "(.|\n)";
 	}
 	s->records = cli_pipe_records(o);
+	s->lines = o->g.n_given ? 0 : o->g.max_lines;
 	s->regexp = o->regexp;
 	if (s->regexp) {
-		s->bufs[0] = strdup(rs);
-		s->bufs[1] = strdup(re);
-		s->lstart = strlen(rs);
-		s->lend = strlen(re);
+		s->bufs[0] = re_unescape(rs, &s->lstart);
+		s->bufs[1] = re_unescape(re, &s->lend);
 	} else {
 		s->bufs[0] = unescape(rs, &s->lstart);
 		s->bufs[1] = unescape(re, &s->lend);
@@ -116,6 +148,7 @@ cli_split_free(struct cli_split *s)
 {
 	if (s->regexp) {
 		regfree(&s->re);
+		regfree(&s->re_start);
 	}
 	free(s->sep);
 	free(s->bufs[0]);
@@ -207,14 +240,74 @@ pass_n(const struct cli_split *s, const char *buf, size_t len)
 	return i + s->lend;
 }
 
+/* -L alone: the end of the last whole group of `lines` lines, or 0. */
+static size_t
+pass_lines(const struct cli_split *s, const char *buf, size_t len)
+{
+	size_t n = 0, want, k;
+	const char *p = buf, *end = buf + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	if ((want = n - n % s->lines) == 0) {
+		return 0;
+	}
+	for (p = buf, k = 0; ; p++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (++k == want) {
+			return (size_t)(p - buf) + 1;
+		}
+	}
+}
+
+/* -N with --regexp: the end of the first `records` records, or 0. */
+static size_t
+pass_n_regexp(const struct cli_split *s, const char *buf, size_t len)
+{
+	size_t at = 0, x, k;
+
+	for (k = 0; k < s->records; k++) {
+		if (at >= len || (x = regexp_last(s, buf + at, len - at,
+		    1)) == 0) {
+			return 0;
+		}
+		at += x;
+	}
+	return at;
+}
+
+size_t
+cli_split_garbage(const struct cli_split *s, const char *buf, size_t len)
+{
+	regmatch_t m[2];
+	char *b = (char *)buf;
+	char save;
+	int starts;
+
+	if (!s->regexp || s->records == 0 || len == 0) {
+		return 0;
+	}
+	save = b[len];
+	b[len] = '\0';
+	starts = regexec(&s->re_start, b, 2, m, 0) == 0 && m[0].rm_so == 0;
+	b[len] = save;
+	return starts ? 0 : regexp_last(s, buf, len, 1);
+}
+
 size_t
 cli_split_pass(const struct cli_split *s, const char *buf, size_t len,
     int eof)
 {
 	ptrdiff_t i;
 
-	if (s->records > 0 && !s->regexp) {
-		return pass_n(s, buf, len);
+	if (s->lines > 0 && s->records == 0) {
+		return pass_lines(s, buf, len);
+	}
+	if (s->records > 0) {
+		return s->regexp ? pass_n_regexp(s, buf, len) :
+		    pass_n(s, buf, len);
 	}
 	if (eof) {
 		return 0;

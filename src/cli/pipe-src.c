@@ -115,6 +115,17 @@ src_pass(struct cli_psrc *s)
 	int any = 0;
 	size_t end;
 
+	if (!s->garbage_done) {
+		/* -N --regexp: what comes before the first --recstart */
+		s->garbage_done = 1;
+		if ((end = cli_split_garbage(&s->split, s->buf + s->rs,
+		    s->len - s->rs)) > 0) {
+			if (src_take(s, end) != 0) {
+				return -1;
+			}
+			any = 1;
+		}
+	}
 	while ((end = cli_split_pass(&s->split, s->buf + s->rs,
 	    s->len - s->rs, s->eof)) > 0) {
 		if (src_take(s, end) != 0) {
@@ -260,13 +271,9 @@ cli_psrc_open(struct cli_prun *r, struct cli_psrc *s, struct cli_err *e)
 	if (o->ncmd == 0) {
 		return cli_errf(e, CORUN_EINVAL, "--pipe needs a command");
 	}
-	if (o->g.max_lines && !o->g.n_given) {
-		return cli_errf(e, CORUN_EINVAL, "-L with --pipe (records of "
-		    "n lines) is not supported; -N counts records");
-	}
-	if (o->regexp && cli_pipe_records(o) > 0) {
-		return cli_errf(e, CORUN_EINVAL, "-N with --regexp is not "
-		    "supported");
+	if (o->pipepart && o->g.max_lines && !o->g.n_given) {
+		return cli_errf(e, CORUN_EINVAL, "-L with --pipepart (records "
+		    "of n lines) is not supported; -N counts records");
 	}
 	if ((rc = cli_split_init(&s->split, o, e)) != 0) {
 		return rc;

@@ -28,8 +28,11 @@ struct cli_split {
 	char *sep;		/* recend followed by recstart */
 	size_t lsep;
 	unsigned records;	/* -N: records per block, 0 = by --block */
+	unsigned lines;		/* -L without -N: records of that many
+				   lines (recstart/recend unused) */
 	int regexp;		/* --regexp: recstart/recend are EREs */
 	regex_t re;		/* (recend)(recstart) when regexp */
+	regex_t re_start;	/* (recstart) when regexp and -N */
 };
 
 int cli_split_init(struct cli_split *s, const struct cli_run_opts *o,
@@ -46,10 +49,18 @@ void cli_split_free(struct cli_split *s);
  * One "pass" of parallel's reading loop over buf[0..len): the end of the
  * next block (0: none).  Without -N only the last record boundary of the
  * buffer counts (one block per pass, none at eof: the rest is the last
- * block); with -N the end of the first N records.
+ * block); with -N the end of the first N records; with -L alone the
+ * end of the last whole group of L lines (at eof too).
  */
 size_t cli_split_pass(const struct cli_split *s, const char *buf, size_t len,
     int eof);
+/*
+ * -N with --regexp, before the first pass: input that does not start
+ * with --recstart is a record of its own up to the first split point,
+ * as parallel's "garbage"; its end, or 0.
+ */
+size_t cli_split_garbage(const struct cli_split *s, const char *buf,
+    size_t len);
 
 /*
  * A size with parallel's suffixes (k=10^3, K=Ki=2^10, M=Mi=2^20, m=10^6,

@@ -35,6 +35,7 @@ struct cli_wslot {
 	int used, done;
 	uint64_t submit_ns;	/* wall clock, with --http (run-web.c) */
 	int skipped;		/* -k: a Seq --resume skips, holding its place */
+	int killed;		/* cancelled by --limit's status 2 */
 };
 
 struct cli_run {
@@ -68,8 +69,9 @@ struct cli_run {
 	struct cli_web *web;		/* --http (run-web.c), or NULL */
 	struct cli_resume *resume;	/* --resume*: Seqs to skip, or NULL */
 	struct cli_results *results;	/* --results, or NULL */
-	struct cli_pace pace;		/* --delay, --memfree */
+	struct cli_pace pace;		/* --delay, --memfree, --load N */
 	corun_handle *pace_timer;	/* a pump to come, when paced */
+	corun_handle *limit_timer;	/* --limit's next look while jobs run */
 	struct cli_logins logins;	/* -S, --sshloginfile */
 	uint64_t nskipped;
 	struct cli_median runtimes;	/* --timeout N%: successful jobs */

@@ -167,7 +167,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	}
 	cli_logins_release(&r->logins, w->js.login - 1);
 	cli_jobspec_free(&w->js);
-	w->used = w->done = 0;
+	w->used = w->done = w->killed = 0;
 	if (!r->o->keep_order) {
 		r->freew[r->nfreew++] = (size_t)(w - r->win);
 	}
@@ -286,15 +286,16 @@ on_pace(void *arg)
 	cli_run_pump(r);
 }
 
-/* --delay, --memfree, --limit: may a job start now?  If not, pump again
+/* --delay, --memfree, --load N, --limit: may a job start now?  If not, pump again
  * later. */
 static int
 pace_allows(struct cli_run *r)
 {
 	double retry, now = corun_loop_time(r->loop);
 	long long avail = r->pace.memfree > 0 ? cli_mem_available() : -1;
+	double load = r->pace.max_load > 0 ? cli_load_now() : -1;
 
-	if (cli_pace_ok(&r->pace, now, avail, &retry)) {
+	if (cli_pace_ok(&r->pace, now, avail, load, &retry)) {
 		if (r->o->limit == NULL || r->pace_timer != NULL) {
 			/* (a held --limit asks again when its timer fires) */
 			return r->o->limit == NULL;
@@ -310,6 +311,77 @@ pace_allows(struct cli_run *r)
 		    &r->pace_timer);
 	}
 	return 0;
+}
+
+/*
+ * --limit's status 2: cancel the youngest running job (its worker kills
+ * it: TERM to its process group, then KILL); it fails.  The pool starts
+ * jobs in order, so the running ones are the oldest -j of those not
+ * done; the ones after them wait in the pool.
+ */
+static void
+kill_youngest(struct cli_run *r)
+{
+	unsigned conc = r->jobs_now ? r->jobs_now : r->conc;
+	struct cli_wslot *y = NULL;
+	uint64_t from = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->wsize; i++) {
+		if (r->win[i].used && !r->win[i].done && !r->win[i].skipped) {
+			n++;
+		}
+	}
+	/* the Seq of the youngest running: skip the n - conc waiting */
+	for (; n > conc && conc > 0; n--) {
+		uint64_t top = 0;
+
+		for (i = 0; i < r->wsize; i++) {
+			struct cli_wslot *w = &r->win[i];
+
+			if (w->used && !w->done && !w->skipped &&
+			    w->js.seq > top && (from == 0 ||
+			    w->js.seq < from)) {
+				top = w->js.seq;
+			}
+		}
+		from = top;
+	}
+	for (i = 0; i < r->wsize; i++) {
+		struct cli_wslot *w = &r->win[i];
+
+		if (w->used && !w->done && !w->skipped && !w->killed &&
+		    w->fut != NULL && (from == 0 || w->js.seq < from) &&
+		    (y == NULL || w->js.seq > y->js.seq)) {
+			y = w;
+		}
+	}
+	if (y != NULL) {
+		y->killed = 1;
+		corun_future_cancel(y->fut);
+	}
+}
+
+/*
+ * --limit, as GNU parallel: while jobs run, the command is asked every
+ * CLI_LIMIT_RETRY seconds, and its status 2 ("way over the limit")
+ * kills the youngest job.
+ */
+static void
+on_limit_watch(void *arg)
+{
+	struct cli_run *r = arg;
+
+	corun_handle_release(r->limit_timer);
+	r->limit_timer = NULL;
+	if (r->stopping || r->finished) {
+		return;
+	}
+	if (r->inflight > 0 && cli_limit_run(r->o->limit) == 2) {
+		kill_youngest(r);
+	}
+	(void)corun_call_later(r->loop, CLI_LIMIT_RETRY, on_limit_watch, r,
+	    &r->limit_timer);
 }
 
 /* --resume: the job w holds was done in an earlier run. */
@@ -334,6 +406,10 @@ cli_run_pump(struct cli_run *r)
 	size_t i;
 	int rc;
 
+	if (r->o->limit != NULL && r->limit_timer == NULL && !r->stopping) {
+		(void)corun_call_later(r->loop, CLI_LIMIT_RETRY,
+		    on_limit_watch, r, &r->limit_timer);
+	}
 	while (!r->stopping && !r->eof && window_has_room(r) &&
 	    pace_allows(r)) {
 		slot = r->tmpl.has_slot ? r->freenum[r->nfreenum - 1] : 0;

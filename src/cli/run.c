@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <corun/future.h>
 #include <corun/loop.h>
@@ -22,6 +23,7 @@
 #include <corun/task.h>
 
 #include "cli.h"
+#include "onall.h"
 #include "args-internal.h"
 #include "pipe.h"
 #include "remote-cmd.h"
@@ -289,6 +291,11 @@ run_jobs(struct cli_run *r)
 		corun_handle_release(r->pace_timer);
 		r->pace_timer = NULL;
 	}
+	if (r->limit_timer != NULL) {
+		(void)corun_handle_cancel(r->limit_timer);
+		corun_handle_release(r->limit_timer);
+		r->limit_timer = NULL;
+	}
 	if (r->signo != 0) {
 		/* interrupted: no stale status line under the prompt */
 		cli_progress_clear(&r->prog);
@@ -397,15 +404,48 @@ setup_logins(struct cli_run_opts *o, const struct cli_logins *l,
 	return 0;
 }
 
-/* --semaphore and --pipe run apart from the pool: 1 when o is one. */
+/*
+ * --onall -S: this run becomes the outer run of onall.c's command line,
+ * one job per login, each an inner run of this same command line.
+ */
 static int
-other_mode(const struct cli_run_opts *o, int *rc)
+run_onall(const struct cli_run_opts *o, int argc, char **argv)
+{
+	struct cli_strv out;
+	struct cli_err e;
+	char *tmp = NULL;
+	int rc;
+
+	if (cli_onall_outer(o, argc, argv, &out, &tmp, &e) != 0) {
+		cli_warn("%s", e.msg);
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = cli_cmd_run((int)out.n, out.v);
+	}
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	cli_strv_free(&out);
+	return rc;
+}
+
+/*
+ * --semaphore, --pipe and --onall -S (argv: the arguments after "run")
+ * run apart from the pool: 1 when o is one.
+ */
+static int
+other_mode(const struct cli_run_opts *o, int argc, char **argv, int *rc)
 {
 	if (o->nice_set && setpriority(PRIO_PROCESS, 0, o->nice) != 0) {
 		cli_warn("--nice %d: %s", o->nice, strerror(errno));
 	}
 	if (o->semaphore) {
 		*rc = cli_sem_run(o);
+		return 1;
+	}
+	if (o->onall && (o->sshlogins.n > 0 || o->sshloginfiles.n > 0)) {
+		*rc = run_onall(o, argc, argv);
 		return 1;
 	}
 	if (o->pipe || o->pipepart) {
@@ -431,6 +471,7 @@ prepare(struct cli_run *r, struct cli_run_opts *o, struct cli_resume *rs,
 	r->resume = rs->mode != CLI_RESUME_NONE ? rs : NULL;
 	r->pace.delay = o->delay;
 	r->pace.memfree = o->memfree;
+	r->pace.max_load = o->max_load;
 	r->o = o;
 	r->tally.last_fail_exit = -1;
 	return cli_run_open_sources(r, e);
@@ -473,7 +514,8 @@ cli_cmd_run(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	memset(&rs, 0, sizeof(rs));
-	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0) {
+	if (cli_run_opts_parse(argc - 1, argv + 1, &o, &e) != 0 ||
+	    cli_onall_inner(&o, &e) != 0) {
 		cli_warn("run: %s", e.msg);
 		fprintf(stderr, "Try `%s run --help'.\n", CLI_PROG);
 		cli_run_opts_free(&o);
@@ -493,7 +535,7 @@ cli_cmd_run(int argc, char **argv)
 		cli_run_opts_free(&o);
 		return CLI_EXIT_ERROR;
 	}
-	if (other_mode(&o, &rc)) {
+	if (other_mode(&o, argc - 1, argv + 1, &rc)) {
 		cli_run_opts_free(&o);
 		return rc;
 	}

@@ -3,8 +3,11 @@
 # cli-pace.sh - pacing the starts of jobs, beside GNU parallel where it
 # is installed: --delay keeps that long between two starts (4 jobs at
 # -j4 with --delay 0.3 take at least 0.9 s), --nice gives the jobs that
-# niceness, --memfree above the memory there is starts nothing; --limit
-# holds starts, and bad --limit and --timeout N% values are refused.
+# niceness, --memfree above the memory there is starts nothing, --load
+# far above the load starts every job (and --load FILE.so and --plugin
+# load a job kind plugin); --limit holds starts, its status 2 kills the
+# youngest running job, its built-in mem and load limits, and bad
+# --limit, --load and --timeout N% values are refused.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 mkdir -p home/.parallel
@@ -28,6 +31,10 @@ pace() {
 	timeout 2 "$@" --memfree 1000000G 'echo ran {}' ::: 1 >mf.out
 	eq "$name: --memfree above the memory: nothing starts" "124 " \
 	    "$? $(cat mf.out)"
+	eq "$name: --load 1000: every job runs" "a b c" \
+	    "$(echo $(timeout 60 "$@" -k --load 1000 echo ::: a b c))"
+	eq "$name: --load 100000%: every job runs" "a b" \
+	    "$(echo $(timeout 60 "$@" -k --load 100000% echo ::: a b))"
 }
 
 if command -v parallel >/dev/null 2>&1 &&
@@ -37,16 +44,62 @@ else
 	echo "note: GNU parallel is not installed: corun alone"
 fi
 pace corun "$CORUN" run
+# --load's other meaning, the old spelling of --plugin: a plugin's kind
+# runs with either name (the example plugin make check builds).
+plug=$(dirname "$CORUN_WORKER")/plugins/.libs/example_plugin.so
+for opt in --plugin --load; do
+	eq "$opt FILE.so: the plugin's kind runs" "HELLO" "$(echo \
+	    '{"kind":"upper","payload":"hello"}' | timeout 60 "$CORUN" run \
+	    $opt "$plug" --jobs-file -)"
+done
+"$CORUN" run --load fast true ::: 1 2>load.err
+eq "--load fast: refused" "255" "$?"
+contains "--load fast: says why" 'neither a load' "$(cat load.err)"
 eq "--delay: a bad duration is refused" 255 "$(timeout 20 "$CORUN" run \
     --delay 1x true ::: 1 2>/dev/null; echo $?)"
-# --limit: a status other than 0 holds every start (2 too: corun does not
-# kill the youngest job); parallel's built-in limits and a bad N% are
+# --limit: a status other than 0 holds every start; parallel's built-in
+# limits far from what there is start every job or none; a bad one is
 # refused with a message naming the option.
-timeout 2 "$CORUN" run --limit 'exit 2' 'echo ran {}' ::: 1 >lim.out
-eq "--limit exiting 2: nothing starts" "124 " "$? $(cat lim.out)"
-"$CORUN" run --limit 'load 2' true ::: 1 2>lim.err
-eq "--limit load: refused" "255" "$?"
-contains "--limit load: says why" 'built-in "load" limit' "$(cat lim.err)"
+timeout 2 "$CORUN" run --limit 'exit 1' 'echo ran {}' ::: 1 >lim.out
+eq "--limit exiting 1: nothing starts" "124 " "$? $(cat lim.out)"
+"$CORUN" run --limit 'load x' true ::: 1 2>lim.err
+eq "--limit load x: refused" "255" "$?"
+contains "--limit load x: says why" 'the built-in limit is load N' \
+    "$(cat lim.err)"
+# limits NAME TOOL...: the cases for one tool
+limits() {
+	name=$1
+	shift
+	eq "$name: --limit 'mem 1M': every job runs" "a b" \
+	    "$(echo $(timeout 60 "$@" -k --limit 'mem 1M' echo ::: a b))"
+	eq "$name: --limit 'load 100000': every job runs" "a b" \
+	    "$(echo $(timeout 60 "$@" -k --limit 'load 100000' echo ::: a b))"
+	timeout 2 "$@" --limit 'mem 100000000G' 'echo ran {}' ::: 1 >lim.out
+	eq "$name: --limit 'mem' above the memory: nothing starts" "124 " \
+	    "$? $(cat lim.out)"
+	# status 2 while two jobs run (job 2 asks for it, once): one job
+	# is killed and fails, the others end (which one is parallel's
+	# race: it asks once per running job)
+	printf '%s\n' '[ -e killnow ] && rm -f killnow && exit 2' 'exit 0' \
+	    >lim2.sh
+	rm -f killnow
+	timeout 60 "$@" -j2 --limit 'sh lim2.sh' 'echo start {}; [ {} = 2 ] &&
+	    sleep 0.5 && touch killnow; sleep 2; echo end {}' ::: 1 2 3 \
+	    >lim.out 2>/dev/null
+	eq "$name: --limit status 2: one job killed, exit 1" "1 3 2" \
+	    "$? $(grep -c start lim.out) $(grep -c end lim.out)"
+}
+if command -v parallel >/dev/null 2>&1 &&
+    parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
+	limits parallel parallel
+fi
+limits corun "$CORUN" run
+rm -f killnow
+timeout 60 "$CORUN" run -j2 --joblog jl --limit 'sh lim2.sh' 'echo start {};
+    [ {} = 2 ] && sleep 0.5 && touch killnow; sleep 2; echo end {}' ::: 1 2 3 \
+    >lim.out 2>/dev/null
+eq "corun: --limit status 2 kills the youngest running job (Seq 2)" \
+    "2 -1 15" "$(awk -F'\t' '$7 == -1 { print $1, $7, $8 }' jl)"
 "$CORUN" run --timeout 5x% true ::: 1 2>tmo.err
 eq "--timeout 5x%: refused" "255" "$?"
 contains "--timeout 5x%: says why" 'is not a positive percentage' \

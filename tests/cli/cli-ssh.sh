@@ -4,9 +4,9 @@
 # 127.0.0.1 (a free port, the current user, host and user keys made here,
 # stopped by its pid at the end), each case run with GNU parallel and with
 # corun run and the outputs and exit statuses compared: N/host and ":",
-# --sshloginfile, --trc (--transfer, --return, --cleanup), --nonall, the
-# exit status, and that the command really ran there (in the login's home
-# directory).  Skipped, saying why, where sshd cannot run.
+# --sshloginfile, --trc (--transfer, --return, --cleanup), --nonall,
+# --onall, the exit status, and that the command really ran there (in the
+# login's home directory).  Skipped, saying why, where sshd cannot run.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 
@@ -112,6 +112,16 @@ printf '1/crhost\n:\n' >logins
 same "--sshloginfile" '$PAR -k --ssh "$SSHC" --sshloginfile logins "echo {}" ::: x y'
 same "--nonall (a login given twice runs once)" \
     '$PAR -k --ssh "$SSHC" -S 2/crhost,2/crhost --nonall echo hi'
+# --onall: two logins to the one sshd (another user@ form), and ":"
+export user
+same "--onall: every job on every login, grouped per login" \
+    '$PAR -k --ssh "$SSHC" -S "crhost,$user@crhost" --onall "echo {}; hostname >/dev/null" ::: a b c'
+same "--onall: exit status counts the logins that failed" \
+    '$PAR -k --ssh "$SSHC" -S "1/crhost,:" --onall "echo {}; exit {}" ::: 0 3; echo rc=$?'
+same "--onall --tag: each line tagged with its login" \
+    '$PAR -k --tag --ssh "$SSHC" -S "crhost,:" --onall echo {1}-{2} ::: a b ::: 1 2'
+same "--onall: stdin's input goes to every login" \
+    'printf "x\ny\n" | $PAR -k --ssh "$SSHC" -S "crhost,$user@crhost" --onall echo in'
 f=cr-ssh-test-$$.txt
 echo 'some data' >"$f"
 export f

@@ -79,6 +79,59 @@ START_TEST(n_records)
 }
 END_TEST
 
+/* -L alone with --pipe: the whole groups of L lines, at eof too. */
+START_TEST(l_line_records)
+{
+	struct cli_run_opts o;
+	struct cli_split s;
+	struct cli_err e;
+
+	memset(&o, 0, sizeof(o));
+	o.g.max_lines = 3;
+	ck_assert_int_eq(cli_split_init(&s, &o, &e), 0);
+	ck_assert_uint_eq(s.lines, 3);
+	ck_assert_uint_eq(cli_split_pass(&s, "1\n2\n3\n4\n5\n", 10, 0), 6);
+	ck_assert_uint_eq(cli_split_pass(&s, "1\n2\n3\n4\n5\n6\n7", 13, 1),
+	    12);
+	ck_assert_uint_eq(cli_split_pass(&s, "1\n2\n", 4, 0), 0);
+	ck_assert_uint_eq(cli_split_pass(&s, "1\n2\n", 4, 1), 0);
+	cli_split_free(&s);
+	/* with -N, -L multiplies the records instead */
+	o.g.max_args = 2;
+	o.g.n_given = 1;
+	ck_assert_int_eq(cli_split_init(&s, &o, &e), 0);
+	ck_assert_uint_eq(s.lines, 0);
+	ck_assert_uint_eq(s.records, 6);
+	cli_split_free(&s);
+}
+END_TEST
+
+/* -N with --regexp: N split points; input before --recstart apart. */
+START_TEST(n_regexp_records)
+{
+	struct cli_run_opts o;
+	struct cli_split s;
+	struct cli_err e;
+	char in[] = ">a\n1\n>b\n2\n>c\n3\n";
+	char junk[] = "junk\n>a\n1\n>b\n";
+
+	memset(&o, 0, sizeof(o));
+	o.regexp = 1;
+	o.recstart = ">";
+	o.recend = "\\n";
+	o.g.max_args = 2;
+	o.g.n_given = 1;
+	ck_assert_int_eq(cli_split_init(&s, &o, &e), 0);
+	ck_assert_uint_eq(s.lend, 1);	/* \n is the newline */
+	ck_assert_uint_eq(cli_split_pass(&s, in, strlen(in), 0), 10);
+	ck_assert_uint_eq(cli_split_pass(&s, in + 10, strlen(in) - 10, 1),
+	    0);
+	ck_assert_uint_eq(cli_split_garbage(&s, in, strlen(in)), 0);
+	ck_assert_uint_eq(cli_split_garbage(&s, junk, strlen(junk)), 5);
+	cli_split_free(&s);
+}
+END_TEST
+
 /* The records per block of a parsed command line (0: by --block). */
 static unsigned
 records_of(const char *a1, const char *a2)
@@ -224,6 +277,8 @@ split_suite(void)
 	tcase_add_test(tc, pass_cuts_at_the_last_newline);
 	tcase_add_test(tc, recend_recstart_and_escapes);
 	tcase_add_test(tc, n_records);
+	tcase_add_test(tc, l_line_records);
+	tcase_add_test(tc, n_regexp_records);
 	tcase_add_test(tc, n_is_the_max_args_option);
 	tcase_add_test(tc, header_lines_and_pattern);
 	tcase_add_test(tc, sizes);
