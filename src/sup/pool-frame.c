@@ -22,7 +22,14 @@ on_result(struct sup_worker *w, const struct wire_result *r)
 		return;		/* a lease that was given up: stale */
 	}
 	sup_pool_unlease(p, job);
-	if (r->status != CORUN_ECLOSED) {
+	if (r->status == CORUN_ECLOSED) {
+		/*
+		 * Refused, or handed back, by a worker that is leaving: it
+		 * takes nothing more (room it had left to hold a job ahead
+		 * is no credit now).
+		 */
+		w->credit = 0;
+	} else {
 		w->jobs_done++;		/* recycling: see maybe_recycle */
 		/* Short jobs: it may hold one ahead (pool-dispatch.c). */
 		w->short_runs = r->end_ns >= r->start_ns &&
