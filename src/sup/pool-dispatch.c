@@ -7,7 +7,9 @@
  *
  * Jobs wait in one FIFO queue.  A worker grants credit (free slots); one
  * dispatch per loop iteration hands queued jobs to workers with credit, in
- * batch frames, and records each as leased to that worker.  A result
+ * batch frames, and records each as leased to that worker: first every
+ * worker's free slots, then the room remote workers have to hold a job
+ * ahead (remote_share).  A result
  * completes its job's future once: results for a lease that no longer
  * exists (the job was re-leased after its worker died) are ignored.  When
  * a worker dies its leases go back to the front of the queue until the
@@ -346,6 +348,7 @@ sup_pool_dispatch_now(struct corun_pool *p)
 			send_cancels(p, w);
 		}
 	}
+	/* Two passes: free slots everywhere, then remote room ahead. */
 	for (unsigned k = 0; k < 2 * p->nslots && p->queue.len > 0; k++) {
 		struct sup_worker *w = &p->workers[(start + k) % p->nslots];
 		int ahead = k >= p->nslots;
