@@ -245,8 +245,9 @@ setup(struct wk_state *w, const char **loads, size_t nloads)
 			(void)wk_dispatch_fini(w);
 			return rc;
 		}
-		wk_log(w, "let in at %s: session %s, %u job slot(s)",
-		    rendezvous, w->opt.url, w->window);
+		wk_log(w, "let in at %s: session %s, %u job slot(s), room "
+		    "for %u ahead", rendezvous, w->opt.url, w->capacity,
+		    w->window - w->capacity);
 	}
 	return 0;
 }

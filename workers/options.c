@@ -39,7 +39,8 @@ static const char help_text[] = USAGE
 "                     1 runs jobs on the I/O loop itself)\n"
 "  --concurrency C    jobs in flight per loop (1..1000000, default 1)\n"
 "  --prefetch N       hold up to N jobs beyond the free slots, so the next\n"
-"                     job is here when a slot frees (0..65536, default 0)\n"
+"                     job is here when a slot frees (0..65536, default 0;\n"
+"                     a remote worker's default is 1)\n"
 "  --silence N        leave after N heartbeat intervals without a word from\n"
 "                     the supervisor (1..1000, default 3)\n"
 "  --offload          run blocking kinds in each loop's executor\n"
@@ -189,6 +190,7 @@ struct parse_state {
 	unsigned	 jobs;		/* --jobs */
 	int		 set_t, set_c;	/* --threads, --concurrency given */
 	int		 no_offload;
+	int		 set_prefetch;	/* --prefetch given */
 };
 
 enum {
@@ -278,6 +280,7 @@ opt_local(struct parse_state *st, int id, const char *arg, unsigned long n)
 		o->concurrency = (unsigned)n;
 		break;
 	case O_PREFETCH:
+		st->set_prefetch = 1;
 		o->prefetch = (unsigned)n;
 		break;
 	case O_SILENCE:
@@ -418,6 +421,15 @@ check_opts(struct parse_state *st)
 		 * go to the executors unless told otherwise.
 		 */
 		o->offload = !st->no_offload;
+		/*
+		 * Room for one job beyond the slots, so that the next one is
+		 * here when a job ends (no round trip between jobs); the
+		 * supervisor fills it only while jobs are short and no other
+		 * worker has a free slot (pool-dispatch.c).
+		 */
+		if (!st->set_prefetch) {
+			o->prefetch = WK_REMOTE_PREFETCH;
+		}
 		if (o->url != NULL &&
 		    wk_attach_check(o, why, sizeof(why)) != 0) {
 			usage_error("%s", why);
@@ -439,7 +451,7 @@ void
 wk_options_parse(int argc, char **argv, struct wk_worker_opts *o,
     const char **loads, size_t *nloads)
 {
-	struct parse_state st = { o, loads, nloads, NULL, 0, 0, 0, 0 };
+	struct parse_state st = { o, loads, nloads, NULL, 0, 0, 0, 0, 0 };
 	struct option longopts[O_COUNT + 1];
 	const struct wopt *d;
 	char opt[32];

@@ -52,6 +52,8 @@
 #define WK_WORKER_MAX_THREADS	256
 #define WK_WORKER_MAX_CONC	1000000	/* corun -j's promise, in one loop */
 #define WK_WORKER_MAX_PREFETCH	65536
+/* A remote worker's --prefetch unless given (options.c). */
+#define WK_REMOTE_PREFETCH	1
 #define WK_WORKER_MAX_CAPACITY	(1u << 20)
 
 /* Seconds to wait for WELCOME after HELLO. */

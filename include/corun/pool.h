@@ -97,7 +97,9 @@ struct corun_pool_opts {
 				   and nothing listens for remote workers,
 				   where no other worker could run them
 				   sooner; none otherwise, so a slow job
-				   never traps others), < 0 = none */
+				   never traps others, but for the room a
+				   remote worker announces, filled while its
+				   last job ran under 100 ms), < 0 = none */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */
 	const char *const *load; /* --load FILE.so, passed to the workers */

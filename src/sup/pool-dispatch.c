@@ -7,7 +7,9 @@
  *
  * Jobs wait in one FIFO queue.  A worker grants credit (free slots); one
  * dispatch per loop iteration hands queued jobs to workers with credit, in
- * batch frames, and records each as leased to that worker.  A result
+ * batch frames, and records each as leased to that worker: first every
+ * worker's free slots, then the room remote workers have to hold a job
+ * ahead (remote_share).  A result
  * completes its job's future once: results for a lease that no longer
  * exists (the job was re-leased after its worker died) are ignored.  When
  * a worker dies its leases go back to the front of the queue until the
@@ -182,8 +184,9 @@ lease_job(struct corun_pool *p, struct sup_worker *w, struct sup_job *job,
 	return 0;
 }
 
+/* Send w up to max queued jobs (within its credit). */
 static void
-send_jobs(struct corun_pool *p, struct sup_worker *w)
+send_jobs(struct corun_pool *p, struct sup_worker *w, uint32_t max)
 {
 	struct sup_job *job;
 	int rc;
@@ -192,7 +195,7 @@ send_jobs(struct corun_pool *p, struct sup_worker *w)
 		no_memory_yet(p);
 		return;
 	}
-	while (w->credit > 0 && (job = p->queue.head) != NULL) {
+	while (w->credit > 0 && max > 0 && (job = p->queue.head) != NULL) {
 		rc = frame_job(p, job);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);
@@ -209,6 +212,7 @@ send_jobs(struct corun_pool *p, struct sup_worker *w)
 		}
 		if (lease_job(p, w, job, rc) == 0) {
 			w->credit--;
+			max--;
 		}
 	}
 	if (wire_builder_count(&p->wb) > 0) {
@@ -270,8 +274,7 @@ send_first_jobs(struct corun_pool *p, struct sup_worker *w)
 static int
 worth_sending(const struct corun_pool *p, const struct sup_worker *w)
 {
-	uint32_t slots = w->capacity > p->prefetch ?
-	    w->capacity - p->prefetch : 1;
+	uint32_t slots = sup_worker_slots(p, w);
 
 	if (w->credit == 0) {
 		return 0;
@@ -281,6 +284,32 @@ worth_sending(const struct corun_pool *p, const struct sup_worker *w)
 	}
 	return w->credit >= w->capacity / 4 &&
 	    p->queue.len >= (w->leases.len - slots) / 4;
+}
+
+/*
+ * How many jobs a remote worker gets now.  First pass: its free slots.
+ * Second pass (every worker's free slots are filled and jobs are left):
+ * the room it has to hold jobs ahead (its --prefetch), so that its next
+ * job is there when one ends, without a round trip to us between them -
+ * only while its jobs are short (a job held behind a long one could have
+ * started elsewhere sooner) and unless the caller wants no job held
+ * (prefetch < 0: a halt policy decides after each result).
+ */
+static uint32_t
+remote_share(const struct corun_pool *p, const struct sup_worker *w,
+    int ahead)
+{
+	uint32_t slots = sup_worker_slots(p, w);
+
+	if (!ahead) {
+		return w->leases.len < slots ? slots - (uint32_t)w->leases.len :
+		    0;
+	}
+	if (p->opts.prefetch < 0 || !w->short_runs ||
+	    w->leases.len < slots || !worth_sending(p, w)) {
+		return 0;
+	}
+	return w->credit;
 }
 
 static void
@@ -319,12 +348,22 @@ sup_pool_dispatch_now(struct corun_pool *p)
 			send_cancels(p, w);
 		}
 	}
-	for (unsigned i = 0; i < p->nslots && p->queue.len > 0; i++) {
-		struct sup_worker *w = &p->workers[(start + i) % p->nslots];
+	/* Two passes: free slots everywhere, then remote room ahead. */
+	for (unsigned k = 0; k < 2 * p->nslots && p->queue.len > 0; k++) {
+		struct sup_worker *w = &p->workers[(start + k) % p->nslots];
+		int ahead = k >= p->nslots;
+		uint32_t n;
 
-		if (w->state == SUP_W_READY && !w->recycling &&
-		    worth_sending(p, w)) {
-			send_jobs(p, w);
+		if (w->state != SUP_W_READY || w->recycling) {
+			continue;
+		}
+		if (w->remote) {
+			n = remote_share(p, w, ahead);
+		} else {
+			n = !ahead && worth_sending(p, w) ? w->credit : 0;
+		}
+		if (n > 0) {
+			send_jobs(p, w, n);
 		}
 	}
 	sup_pool_maybe_finish_shutdown(p);

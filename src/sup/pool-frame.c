@@ -22,8 +22,18 @@ on_result(struct sup_worker *w, const struct wire_result *r)
 		return;		/* a lease that was given up: stale */
 	}
 	sup_pool_unlease(p, job);
-	if (r->status != CORUN_ECLOSED) {
+	if (r->status == CORUN_ECLOSED) {
+		/*
+		 * Refused, or handed back, by a worker that is leaving: it
+		 * takes nothing more (room it had left to hold a job ahead
+		 * is no credit now).
+		 */
+		w->credit = 0;
+	} else {
 		w->jobs_done++;		/* recycling: see maybe_recycle */
+		/* Short jobs: it may hold one ahead (pool-dispatch.c). */
+		w->short_runs = r->end_ns >= r->start_ns &&
+		    r->end_ns - r->start_ns < SUP_AHEAD_MAX_NS;
 	}
 	if (job->cancel_req && r->status == CORUN_ECLOSED) {
 		sup_pool_job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
@@ -144,6 +154,14 @@ on_hello(struct sup_worker *w, const struct wire_hello *h)
 	wel.worker_id = w->idx;
 	wel.heartbeat_ms = SUP_HEARTBEAT_MS;
 	w->capacity = h->capacity;
+	if (w->remote) {
+		/* Its slots; the rest of its capacity holds jobs ahead. */
+		uint64_t slots = (uint64_t)h->threads * h->concurrency;
+
+		w->slots = slots == 0 || slots > w->capacity ? w->capacity :
+		    (uint32_t)slots;
+		w->short_runs = 0;
+	}
 	w->pool->restart_streak = 0;	/* workers can start */
 	if (w->cancels > 0) {
 		sup_pool_schedule_flush(w->pool);  /* first jobs cancelled */

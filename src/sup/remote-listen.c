@@ -143,9 +143,10 @@ on_request(struct corun_pool *p, nng_msg *msg)
 	/* With a token the key stays here: the worker derives it too. */
 	snprintf(text, sizeof(text), "%s %s", w->url,
 	    r->token != NULL ? proof : w->key);
-	sup_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, %u job "
-	    "slot(s); session at %s", w->idx, w->peer, f.u.hello.threads,
-	    f.u.hello.concurrency, f.u.hello.capacity, w->url);
+	sup_pool_log(p, "remote worker %u (%s): %u thread(s) x %u, room "
+	    "for %u job(s); session at %s", w->idx, w->peer,
+	    f.u.hello.threads, f.u.hello.concurrency, f.u.hello.capacity,
+	    w->url);
 	reply(p, 1, w->idx, text);
 }
 

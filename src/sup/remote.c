@@ -305,6 +305,8 @@ sup_remote_attach(struct corun_pool *p, const struct wire_hello *h,
 	w->credit = 0;
 	w->cancels = 0;
 	w->capacity = 0;
+	w->slots = 0;
+	w->short_runs = 0;
 	w->recycling = 0;
 	w->jobs_done = 0;
 	w->jobs_limit = 0;

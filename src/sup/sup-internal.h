@@ -84,6 +84,13 @@ struct sup_outmsg {
 
 /* Workers take silence as a dead supervisor: we send heartbeats this often. */
 #define SUP_HEARTBEAT_MS 1000
+/*
+ * A remote worker is sent a job ahead of its free slots (held there, so
+ * that no round trip comes between its jobs) only while its last job ran
+ * shorter than this: a job held behind a long one could have started on
+ * another worker sooner.
+ */
+#define SUP_AHEAD_MAX_NS (100 * 1000000ull)
 
 /*
  * How a worker (worker.c, worker-sock.c, and the remote session code)
@@ -145,6 +152,14 @@ struct sup_worker {
 	uint32_t credit;		/* jobs we may still send */
 	uint32_t cancels;		/* cancel requests not sent yet */
 	uint32_t capacity;
+	/*
+	 * A remote worker's job slots (HELLO: threads x concurrency); the
+	 * rest of its capacity is room to hold jobs ahead, filled only
+	 * while its jobs are short (ahead_ok: its last result ran under
+	 * SUP_AHEAD_MAX_NS).
+	 */
+	uint32_t slots;
+	int short_runs;
 	struct sup_jobq leases;
 	uint64_t started_ns;
 	uint64_t last_rx_ns;		/* last frame from it (health.c) */
@@ -250,6 +265,23 @@ int sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w);
 /* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
 int sup_worker_watch(struct corun_pool *p, struct sup_worker *w);
 int sup_worker_send(struct sup_worker *w, const uint8_t *frame, size_t len);
+
+/*
+ * w's job slots: the jobs it runs at once; the rest of its capacity holds
+ * jobs ahead (a local worker's --prefetch is the pool's; a remote one
+ * says its slots in HELLO).
+ */
+static inline uint32_t
+sup_worker_slots(const struct corun_pool *p, const struct sup_worker *w)
+{
+	if (w->capacity == 0) {
+		return p->threads * p->concurrency;
+	}
+	if (w->remote) {
+		return w->slots;
+	}
+	return w->capacity > p->prefetch ? w->capacity - p->prefetch : 1;
+}
 /* Read what nng has for w now (at most 64 frames). */
 void sup_worker_read(struct sup_worker *w);
 /* Stop talking to the worker: its exit is still watched. */

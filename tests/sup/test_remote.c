@@ -2,7 +2,8 @@
 /*
  * test_remote.c - remote workers through the pool API: configurations
  * that are refused, a real corun-worker attached over ipc:// running
- * every job, and raw nng peers at the rendezvous and session sockets
+ * every job (and holding one ahead while jobs are short), and raw nng
+ * peers at the rendezvous and session sockets
  * (garbage, a wrong token, a wrong session key) that get nothing.
  * The challenge-response itself is tested in test_remote_auth.c.
  */
@@ -151,6 +152,88 @@ START_TEST(test_remote_worker_runs_jobs)
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	corun_pool_free(p);
+}
+END_TEST
+
+/*
+ * Held ahead: a remote worker of one slot (room for one more, its
+ * default --prefetch 1) is sent its next job before the last one ends
+ * while its jobs are short; never behind one of 100 ms or more, nor
+ * under prefetch < 0 (a halt policy).  on_lease sees the jobs out at once.
+ */
+struct ahead {
+	corun_pool *p;
+	uint64_t leased;
+	uint64_t most;		/* most jobs out at once */
+};
+
+static void
+count_lease(void *arg, uint64_t tag, uint32_t attempt)
+{
+	struct ahead *a = arg;
+	struct corun_pool_stats st;
+
+	(void)tag;
+	(void)attempt;
+	corun_pool_stats(a->p, &st);
+	a->leased++;
+	if (a->leased - st.completed > a->most) {
+		a->most = a->leased - st.completed;
+	}
+}
+
+static uint64_t
+most_out(int prefetch, const char *ms, size_t n)
+{
+	const char *argv[] = { worker_path(), "--connect", url, "--model",
+	    "async", "-j", "1", "--token", "tok", NULL };
+	struct corun_pool_opts o = remote_opts();
+	struct ahead a = { NULL, 0, 0 };
+	struct corun_job jobs[40];
+	corun_future *f[40], *g = NULL, *done = NULL;
+	pid_t pid;
+	int status;
+
+	ck_assert_uint_le(n, 40);
+	o.prefetch = prefetch;
+	o.on_lease = count_lease;
+	o.lease_arg = &a;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &a.p), 0);
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].kind = "sleep";
+		jobs[i].payload = ms;
+		jobs[i].len = strlen(ms);
+		jobs[i].tag = i;
+	}
+	ck_assert_int_eq(corun_pool_map(a.p, jobs, n, f), 0);
+	ck_assert_int_eq(posix_spawn(&pid, argv[0], NULL, NULL,
+	    (char *const *)argv, environ), 0);
+	ck_assert_int_eq(corun_gather(loop, f, n, CORUN_GATHER_RETURN_ERRORS,
+	    &g), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, g), 0);
+	corun_future_unref(g);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(corun_pool_result(f[i])->status, 0);
+		corun_future_unref(f[i]);
+	}
+	ck_assert_uint_eq(a.leased, n);
+	ck_assert_int_eq(corun_pool_shutdown(a.p, 1, 0, &done), 0);
+	ck_assert_int_eq(corun_loop_run_until_complete(loop, done), 0);
+	corun_future_unref(done);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	corun_pool_free(a.p);
+	return a.most;
+}
+
+START_TEST(test_remote_holds_ahead)
+{
+	/* Short jobs: the next one is there as one ends. */
+	ck_assert_uint_eq(most_out(0, "5", 20), 2);
+	/* A halt policy decides after each result: nothing ahead. */
+	ck_assert_uint_eq(most_out(-1, "5", 20), 1);
+	/* Long jobs: a held one could have started elsewhere sooner. */
+	ck_assert_uint_eq(most_out(0, "150", 3), 1);
 }
 END_TEST
 
@@ -361,6 +444,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_bad_configs);
 	tcase_add_test(tc, test_remote_worker_runs_jobs);
+	tcase_add_test(tc, test_remote_holds_ahead);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_killed_worker);
 	suite_add_tcase(s, tc);

@@ -12,6 +12,8 @@
 #  3. A worker with --rejoin whose supervisor is killed (-9) keeps its
 #     pid, reads --url-file again and joins the next run, which it
 #     finishes; it then exits 0.
+#  4. --halt soon,fail=1: a remote worker (which holds a job ahead while
+#     jobs are short) starts nothing after the failed job.
 : "${srcdir:=.}"
 . "$srcdir/tests/cli/cli-lib.sh"
 [ -n "$PY" ] || { echo "skip: no python3"; exit 77; }
@@ -115,4 +117,24 @@ eq "the rejoined worker ran every job" "p q r" \
 wait "$wc_pid"
 eq "the rejoined worker, same pid, ends 0" 0 $?
 contains "it said it would rejoin" "trying to rejoin" "$(cat "$T/wc.err")"
+
+# ---- 4. a halt policy decides before a remote worker starts more -----
+# A remote worker whose jobs are short holds the next one ahead, so that
+# it starts as the last one ends, but not under --halt, which decides
+# after each result whether anything more may start.
+crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
+    --url-file "$T/u4" --halt soon,fail=1 -q sh -c \
+    'case {} in 3) exit 1 ;; esac; touch '"$T"'/ran{}' ::: 1 2 3 4 5 6 \
+    > "$T/o4" 2>"$T/e4" &
+r4=$!
+CR_BG_PIDS="$CR_BG_PIDS $r4"
+i=0
+while [ ! -s "$T/u4" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+timeout 20 "$CORUN_WORKER" --url-file "$T/u4" -j1 2>"$T/wd.err"
+wait "$r4"
+eq "halt: the run fails with the job" 1 $?
+[ -e "$T/ran1" ] && [ -e "$T/ran2" ] && ok "halt: the jobs before it ran" ||
+    fail "halt: the jobs before the failing one did not run"
+[ ! -e "$T/ran4" ] && ok "halt: nothing started after the failed job" ||
+    fail "halt: job 4 started after job 3 failed (held ahead)"
 finish
