@@ -73,7 +73,7 @@ running_slots(const struct corun_pool *p, const struct sup_worker *w)
 	if (w->capacity == 0) {
 		return (size_t)p->threads * p->concurrency;
 	}
-	return w->capacity > p->prefetch ? w->capacity - p->prefetch : 1;
+	return sup_pool_worker_slots(p, w);
 }
 
 /*
