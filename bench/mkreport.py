@@ -459,14 +459,21 @@ pair measured side by side.
   0.72-0.86 s in the same rounds on a loaded machine), of which 0.10 s is
   the sleep and 0.01 s the process start; perf (cpu-clock, 20 kHz, the
   whole tree): the supervisor submits all 20 000 in about 12 ms (0.6 us a
-  job), then the worker takes them in over 25-45 ms (4.3 k instructions a
-  job in callgrind over its whole life: 41% malloc and free, 9% removing
-  the fired timer from the heap, the rest decoding, the job record and
-  the results), so the last sleep starts 40-70 ms in.  Submitting in
-  slices of 1024, so that the worker starts while the supervisor still
-  submits, lowered the p50 latency (121 -> 110 ms) but not the wall time
-  on 2 busy cores: not kept.  What is left: the worker's allocations per
-  job (its job record, the runner's job, the timer) and the timer heap.
+  job, a third of it printf's %.0f of each sleep's length, now formatted
+  once a window: corun's process 98.9 M -> 60.5 M instructions in
+  callgrind for the whole run), then the worker takes them in over 25-45
+  ms (4.3 k instructions a job in callgrind over its whole life: 41%
+  malloc and free, 9% removing the fired timer from the heap, the rest
+  decoding, the job record and the results), so the last sleep starts
+  40-70 ms in.  Submitting in slices of 1024, so that the worker starts
+  while the supervisor still submits, lowered the p50 latency (121 -> 110
+  ms) but not the wall time on 2 busy cores: not kept.  What is left: the
+  worker's allocations per job (its job record, the runner's job, the
+  timer handle) and the timer heap: the loop keeps equal delays in a
+  sorted list (O(1)), but the worker's heartbeat (1 s) and watch (0.25
+  s) timers, re-armed as they fire, hold the list's tail further out, so
+  the 100 ms sleeps go to the heap (a list per distinct delay, as
+  libevent's common timeouts, would keep them out of it; not done).
 - **Process-model pool** (pool_noop, process): one JOBS frame out and one
   RESULTS frame back per chunk (a frame-type trace), with one slot per
   worker and nothing held ahead, so every chunk of 100 no-ops (about 10 us
