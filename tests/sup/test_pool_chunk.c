@@ -4,7 +4,7 @@
  * over real nng sockets: corun_pool_map_chunked (pool-chunk.c): results in
  * order with errors, a large map, retries and edge cases, a worker killed,
  * a map cancelled; under the process model, short chunks held ahead on
- * the workers and long ones not.
+ * the workers and long ones not, and held chunks cancelled unrun.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -410,6 +410,43 @@ START_TEST(test_chunked_map_cancel)
 }
 END_TEST
 
+/*
+ * Two workers, the default prefetch: each runs one chunk and holds one
+ * more (none timed yet).  Cancelling the map ends the held chunks without
+ * running them, and the queued ones too.
+ */
+START_TEST(test_chunked_map_cancel_held)
+{
+	struct leases l = { NULL, 0, 0, 0 };
+	corun_pool *p = lease_pool(&l);
+	struct corun_job j[8];
+	const struct corun_job_result *r;
+	corun_future *f;
+	double t0 = now_s();
+	size_t n, ran = 0;
+
+	for (int i = 0; i < 8; i++) {
+		j[i] = job("sleep", "10000");
+	}
+	ck_assert_int_eq(corun_pool_map_chunked(p, j, 8, 1, &f), 0);
+	corun_call_later(loop, 0.5, cancel_map, f, NULL);
+	run_one(f, 10);
+	ck_assert(now_s() - t0 < 5);
+	ck_assert_uint_eq(l.max_running, 4);	/* 2 running, 2 held */
+	r = corun_pool_map_results(f, &n);
+	ck_assert_uint_eq(n, 8);
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(r[i].status, CORUN_ECANCELED);
+		/* (attempts counts leases: a held chunk was leased.) */
+		ck_assert_uint_le(r[i].attempts, 1);
+		ran += r[i].end_ns > r[i].start_ns + 100000000u;
+	}
+	ck_assert_uint_eq(ran, 2);		/* the held ones never ran */
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -430,6 +467,7 @@ main(void)
 	tcase_add_test(tc, test_chunked_map_cancel);
 	tcase_add_test(tc, test_chunked_map_short_chunks_held_ahead);
 	tcase_add_test(tc, test_chunked_map_long_chunks_not_held);
+	tcase_add_test(tc, test_chunked_map_cancel_held);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }
