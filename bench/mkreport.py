@@ -498,8 +498,8 @@ pair measured side by side.
   1.46-3.58 (median 1.92) -> 0.50-0.92 (median 0.60) us/item, Pool.map
   1.13-2.47 (median 1.65); three more rounds, load average 5-8: 1.40-2.21
   (median 1.67) -> 0.38-0.51 (median 0.39), Pool.map 0.49-2.13 (median
-  1.67).  Results come back 4 chunks to a frame or
-  after 10 ms (the worker's hold while it has held jobs).
+  1.67).  Results come back 4 chunks to a frame or after 10 ms (the
+  worker's hold while it has held jobs).
 - **Output** (output_1mb): each MB crosses corun's processes about five
   times (the worker's buffer, doubled as it grows; the RESULTS frame; nng's
   message; corun's result; stdio), where xargs's jobs write to the pipe
