@@ -310,8 +310,9 @@ pool_noop(size_t max, const char *only)
 		{ CORUN_MODEL_PROCESS, "process", NOOP_CHUNK, 0 },
 		/*
 		 * The process model's default holds nothing beyond a free
-		 * slot (a slow job never waits behind another): a round trip
-		 * per chunk.  One chunk held ahead shows what that costs.
+		 * slot but a map's short chunks (up to 16 per worker, 2 ms
+		 * of them).  An explicit prefetch of 1 holds one job of any
+		 * kind instead, and no more chunks.
 		 */
 		{ CORUN_MODEL_PROCESS, "process-prefetch1", NOOP_CHUNK, 1 },
 		{ CORUN_MODEL_THREAD, "thread", NOOP_CHUNK, 0 },

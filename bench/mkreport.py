@@ -141,10 +141,14 @@ BENCHES = {
         "title": "async_io: the async model end to end, 20 000 sleeps of "
                  "100 ms in flight",
         "text": "`corun compare --workload io --count 20000 --ms 100 "
-                "--models async --concurrency 20000`, the whole process "
-                "(pool start, the jobs through one worker, the report), "
-                "against a Python process gathering 20 000 "
-                "asyncio.sleep(0.1), in turns (bench/drive_async.py).  "
+                "--models async --concurrency 20000 --repeat 1`, the "
+                "whole process (pool start, the jobs once through one "
+                "worker, the report), against a Python process gathering "
+                "20 000 asyncio.sleep(0.1), in turns "
+                "(bench/drive_async.py).  `default-runs`: the same "
+                "command without `--repeat 1`, as typed, which runs the "
+                "model 3 to 20 times (more while the wall times spread "
+                "over 5%), so 3 to 20 times the peer's work; no target.  "
                 "`s`: wall time from start to exit, the median of the "
                 "round; `B/job`: the peak RSS of the process tree's "
                 "largest process with 20 000 in flight, minus the same "
@@ -299,10 +303,11 @@ BENCHES = {
                 "worker, one future for all results) at -j2 under the "
                 "async model, from the call until its future is done "
                 "(bench_pool); the process and thread models as variants "
-                "(with one slot per process, the process model waits a "
-                "round trip per chunk; `process-prefetch1` holds one "
-                "chunk ahead on each worker, corun_pool_opts.prefetch = "
-                "1), and `future-per-job`: "
+                "(with one slot per process, the process model holds "
+                "a map's short chunks ahead, up to 16 per worker, as many "
+                "as cover 2 ms of their run time; `process-prefetch1`: "
+                "corun_pool_opts.prefetch = 1, one job of any kind held "
+                "and no more chunks), and `future-per-job`: "
                 "corun_pool_map, one future and one worker task per job "
                 "(async model).  "
                 "Peers: "
@@ -453,16 +458,57 @@ pair measured side by side.
   runs), 5258 -> 982 bytes per job in flight (asyncio 1490), the worker's
   instructions per noop job 7.7-8.3 k -> 4.7-5.2 k.  The kind's name then
   left the worker's job record (616 -> 368 bytes): 618 bytes per job in
-  flight.  What is left: that record, its payload copy and timer, the
-  worker's table entry, the supervisor's job.
+  flight.  The wide spread of the whole process (0.44 against 2.98 s in
+  one report) was compare's own: without `--repeat` it runs the model at
+  least 3 times and adds runs, up to 20, while their wall times spread
+  over 5%, which a run of 0.13 s on a busy machine always does (3, 20, 20
+  runs in three tries: 0.43, 3.1, 3.4 s).  The row now runs the workload
+  once (`--repeat 1`), the peer's work; the command as typed stays as the
+  `default-runs` row.  One run now: 0.16-0.18 s whole process (asyncio
+  0.72-0.86 s in the same rounds on a loaded machine), of which 0.10 s is
+  the sleep and 0.01 s the process start; perf (cpu-clock, 20 kHz, the
+  whole tree): the supervisor submits all 20 000 in about 12 ms (0.6 us a
+  job, a third of it printf's %.0f of each sleep's length, now formatted
+  once a window: corun's process 98.9 M -> 60.5 M instructions in
+  callgrind for the whole run), then the worker takes them in over 25-45
+  ms (4.3 k instructions a job in callgrind over its whole life: 41%
+  malloc and free, 9% removing the fired timer from the heap, the rest
+  decoding, the job record and the results), so the last sleep starts
+  40-70 ms in.  Submitting in slices of 1024, so that the worker starts
+  while the supervisor still submits, lowered the p50 latency (121 -> 110
+  ms) but not the wall time on 2 busy cores: not kept.  The loop kept
+  equal delays in one sorted list (O(1)), but the worker's heartbeat (1
+  s) and watch (0.25 s) timers held its tail further out, so the 100 ms
+  sleeps went to the heap (cr_timer_remove, 390 instructions a job); the
+  loop now has four such lists, a timer going to the first whose
+  deadlines it does not precede (src/lib/loop-internal.h): the worker's
+  instructions for the run 87.3 M -> 78.7 M, sleep_100k unchanged.  The
+  runner's job record now holds its payload (one allocation less): 75.0
+  M, 753 -> 709 bytes per job in flight.  What is left: four allocations
+  per job in the worker (the dispatcher's record, the runner's, the timer
+  handle, the outcome; about 40% of its instructions in malloc and free)
+  and the start of the two processes (about 15 ms before the first
+  submit: the dynamic loader, page faults, nng's threads).
 - **Process-model pool** (pool_noop, process): one JOBS frame out and one
   RESULTS frame back per chunk (a frame-type trace), with one slot per
-  worker and nothing held ahead, so every chunk of 100 no-ops waits a
-  supervisor round trip (the PAIR echo alone is 150-180 us; the items take
-  about 50).  Holding one chunk ahead (`process-prefetch1`,
-  corun_pool_opts.prefetch = 1) took 1.07-1.71 against 1.89-3.39 us/item
-  in the same runs; the default stays without prefetch, so that a slow job
-  never waits behind another.
+  worker and nothing held ahead, so every chunk of 100 no-ops (about 10 us
+  of work, the median of a run's chunks) waited a supervisor round trip
+  (the PAIR echo alone is 150-180 us).  Holding one chunk ahead
+  (`process-prefetch1`) was not enough (1.27-1.87 us/item); 4 ahead took
+  0.60-0.64, 16 ahead 0.24-0.47.  Multiprocessing's Pool.map sends chunks
+  ahead without bound.  A chunked map now holds chunks ahead under the
+  default (src/sup/pool-dispatch.c): a local worker busy with one gets up
+  to 16 more of the map, as many as cover 2 ms of their run time (the
+  median of the last 8 chunks, so a preempted chunk does not shrink it;
+  one until the first is timed; none for chunks of 2 ms or more, where a
+  round trip costs under 10%), so a slow chunk keeps little behind it
+  while another worker is idle; a job submitted any other way still goes
+  only to a worker that holds nothing.  Same rounds, load average 12-16:
+  1.46-3.58 (median 1.92) -> 0.50-0.92 (median 0.60) us/item, Pool.map
+  1.13-2.47 (median 1.65); three more rounds, load average 5-8: 1.40-2.21
+  (median 1.67) -> 0.38-0.51 (median 0.39), Pool.map 0.49-2.13 (median
+  1.67).  Results come back 4 chunks to a frame or after 10 ms (the
+  worker's hold while it has held jobs).
 - **Output** (output_1mb): each MB crosses corun's processes about five
   times (the worker's buffer, doubled as it grows; the RESULTS frame; nng's
   message; corun's result; stdio), where xargs's jobs write to the pipe

@@ -11,7 +11,8 @@
  * prefetched jobs wait here (in arrival order) for the first free slot,
  * so a slot never waits for a round trip to the supervisor.  Prefetch is
  * for a single worker (P == 1), where no other worker could have run
- * them sooner.
+ * them sooner; with several, the supervisor uses it for short chunks of
+ * a chunked map only (src/sup/pool-dispatch.c).
  *
  * A struct wk_job lives from its JOBS record until its result is encoded.
  * The main loop owns it; a CANCEL posted to a job thread holds a second

@@ -97,9 +97,11 @@ struct corun_pool_opts {
 				   and nothing listens for remote workers,
 				   where no other worker could run them
 				   sooner; none otherwise, so a slow job
-				   never traps others, but for the room a
-				   remote worker announces, filled while its
-				   last job ran under 100 ms), < 0 = none */
+				   never traps others, except chunks of
+				   corun_pool_map_chunked, see there, and
+				   the room a remote worker announces,
+				   filled while its last job ran under
+				   100 ms), < 0 = none */
 	const char *worker_path; /* corun-worker (NULL: $CORUN_WORKER, else
 				   the installed one) */
 	const char *const *load; /* --load FILE.so, passed to the workers */
@@ -225,6 +227,15 @@ int corun_pool_flush(corun_pool *pool);
  * single task, as multiprocessing.Pool.map(chunksize=) does; its results
  * come back together.  This is the cheap way to run many short jobs: no
  * future per job on this side, no task per job on the worker.
+ *
+ * Chunks may be held ahead on a worker, as Pool.map's task queue does:
+ * where opts.prefetch is 0 and so holds nothing (P > 1), a local worker
+ * busy with one chunk is sent up to 16 more of a map, as many as cover
+ * about 2 ms of their run time (the median of the last 8 chunks; one
+ * until the first is timed), so that short chunks never wait a round trip
+ * each, and chunks that run 2 ms or more are not held at all.  A job
+ * submitted otherwise still goes only to a worker that holds nothing.
+ * With prefetch < 0 nothing is held, chunks included.
  *
  * *out completes, always with a result, once every chunk has ended; read
  * the n results, in the order of jobs[], with corun_pool_map_results().

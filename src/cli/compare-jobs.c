@@ -57,12 +57,22 @@ cli_cmp_plan(const struct cli_cmp_opts *o, enum corun_model m, uint64_t count,
 
 /* ---- making jobs ---------------------------------------------------- */
 
+/* (A window's jobs share their length: printf's %f once, not per job.) */
 static void
 kind_ms(struct cli_mkjob *mk, struct corun_job *j, const char *kind, double ms)
 {
+	if (!mk->have_ms || mk->ms != ms) {
+		mk->mslen = (size_t)snprintf(mk->msbuf, sizeof(mk->msbuf),
+		    "%.0f", ms);
+		if (mk->mslen >= sizeof(mk->msbuf)) {
+			mk->mslen = sizeof(mk->msbuf) - 1;  /* (--ms <= 1 h) */
+		}
+		mk->ms = ms;
+		mk->have_ms = 1;
+	}
 	j->kind = kind;
-	j->len = (size_t)snprintf(mk->buf, sizeof(mk->buf), "%.0f", ms);
-	j->payload = mk->buf;
+	j->len = mk->mslen;
+	j->payload = mk->msbuf;
 }
 
 static void

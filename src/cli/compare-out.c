@@ -114,7 +114,7 @@ cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 			snprintf(plan, sizeof(plan), "-");
 		}
 		if (w->error[0] != '\0') {
-			fprintf(f, "%-11s %8.8s failed: %.50s\n", w->model, plan,
+			fprintf(f, "%-11s %8s failed: %.50s\n", w->model, plan,
 			    w->error);
 			continue;
 		}
@@ -126,7 +126,7 @@ cli_cmp_print_table(FILE *f, const struct cli_cmp_report *r)
 			cli_cmp_num(a[8], sizeof(a[8]),
 			    (double)(w->vcsw + w->ivcsw));
 		}
-		fprintf(f, "%-11.11s %8.8s %7s %8s %6s %6s %6s %5s %6s %6s\n",
+		fprintf(f, "%-11.11s %8s %7s %8s %6s %6s %6s %5s %6s %6s\n",
 		    w->model, plan, cli_cmp_num(a[0], sizeof(a[0]), w->wall_s),
 		    cli_cmp_num(a[1], sizeof(a[1]), w->jobs_per_s),
 		    cli_cmp_num(a[2], sizeof(a[2]), w->p50_ms),

@@ -231,6 +231,10 @@ void cli_cmp_plan(const struct cli_cmp_opts *o, enum corun_model m,
 /* compare-jobs.c: the job being made, and what it points into. */
 struct cli_mkjob {
 	char buf[128];
+	char msbuf[32];		/* the last length in ms, formatted once */
+	size_t mslen;
+	double ms;
+	int have_ms;
 	struct cli_jobspec js;
 	int have_js;
 };

@@ -49,7 +49,11 @@ struct corun_handle {
 	uint32_t refs;			/* malloc'd handles only */
 	uint8_t state;
 	uint8_t flags;
+	uint8_t tq;			/* CR_H_TIMERQ: which list */
 };
+
+/* Sorted timer lists of a loop (see struct corun_loop). */
+#define CR_TQ_LISTS 4
 
 /* A timer heap entry: the keys are copied here for locality. */
 struct cr_heap_ent {
@@ -103,12 +107,16 @@ struct corun_loop {
 	int timer_armed;
 
 	/*
-	 * Timers whose deadline is not before every deadline seen since the
-	 * timers last ran dry go to a sorted list (O(1) in and out: the
-	 * common case of many equal delays); the others to the heap.
+	 * Timers go to the first of CR_TQ_LISTS sorted lists whose every
+	 * deadline since the timers last ran dry was not after theirs (O(1)
+	 * in and out: the common case of a few distinct delays, each list
+	 * taking one of them, as a 1 s heartbeat beside many 100 ms
+	 * sleeps); the others to the heap.
 	 */
-	struct corun_handle *tq_head, *tq_tail;
-	uint64_t tq_max;
+	struct cr_timerq {
+		struct corun_handle *head, *tail;
+		uint64_t max;
+	} tq[CR_TQ_LISTS];
 	struct cr_heap_ent *heap;
 	size_t heap_len, heap_cap;
 	uint64_t seq;
@@ -207,32 +215,46 @@ int cr_timer_heap_push(corun_loop *loop, struct corun_handle *h,
  * deadlines run in the order they were added.  Returns CORUN_ENOMEM when
  * the heap cannot grow; h is then untouched.
  *
- * A timer goes to the list only when its deadline is >= every deadline
- * the list has taken since both structures were last empty (tq_max), so a
- * list entry with the same deadline as a heap entry was always scheduled
- * first: ties go to the list.  Inline: the list is the common case.
+ * A timer goes to the first list whose deadline is >= every deadline the
+ * list has taken since the timers were last all empty (its max), else to
+ * the heap.  The maxima only grow until then, so equal deadlines always
+ * land in the same list, in order, and a list entry with the same
+ * deadline as a heap entry was always scheduled first: ties go to the
+ * lists.  Inline: the lists are the common case.
  */
 static inline int
 cr_timer_insert(corun_loop *loop, struct corun_handle *h, uint64_t when)
 {
-	if (when >= loop->tq_max) {
-		h->u.q.when = when;
-		cr_list_append(&loop->tq_head, &loop->tq_tail, h);
-		loop->tq_max = when;
-		h->state = CR_H_TIMERQ;
-		return 0;
+	for (unsigned i = 0; i < CR_TQ_LISTS; i++) {
+		struct cr_timerq *q = &loop->tq[i];
+
+		if (when >= q->max) {
+			h->u.q.when = when;
+			cr_list_append(&q->head, &q->tail, h);
+			q->max = when;
+			h->tq = (uint8_t)i;
+			h->state = CR_H_TIMERQ;
+			return 0;
+		}
 	}
 	return cr_timer_heap_push(loop, h, when);
 }
 /* Remove h (CR_H_TIMER or CR_H_TIMERQ) from the timers; h becomes idle. */
 void cr_timer_remove(corun_loop *loop, struct corun_handle *h);
 
-/* The earliest timer (ties: the list's), or NULL; *when its deadline. */
+/* The earliest timer (ties: the lists'), or NULL; *when its deadline. */
 static inline struct corun_handle *
 cr_timer_first(const corun_loop *loop, uint64_t *when)
 {
-	const struct corun_handle *l = loop->tq_head;
+	const struct corun_handle *l = NULL;
 
+	for (unsigned i = 0; i < CR_TQ_LISTS; i++) {
+		const struct corun_handle *c = loop->tq[i].head;
+
+		if (c != NULL && (l == NULL || c->u.q.when < l->u.q.when)) {
+			l = c;
+		}
+	}
 	if (loop->heap_len > 0 &&
 	    (l == NULL || loop->heap[0].when < l->u.q.when)) {
 		*when = loop->heap[0].when;
@@ -242,6 +264,18 @@ cr_timer_first(const corun_loop *loop, uint64_t *when)
 		*when = l->u.q.when;
 	}
 	return (struct corun_handle *)l;
+}
+
+/* Any timer at all? */
+static inline int
+cr_timers_any(const corun_loop *loop)
+{
+	for (unsigned i = 0; i < CR_TQ_LISTS; i++) {
+		if (loop->tq[i].head != NULL) {
+			return 1;
+		}
+	}
+	return loop->heap_len > 0;
 }
 
 /*

@@ -115,7 +115,7 @@ run_iteration(corun_loop *loop, uint64_t max_block_ns)
 		when = corun_loop_now_ns() + timeout;
 	}
 	poll_io(loop, timeout, when);
-	if (loop->heap_len > 0 || loop->tq_head != NULL) {
+	if (cr_timers_any(loop)) {
 		struct corun_handle *h;
 
 		now = corun_loop_now_ns();

@@ -321,8 +321,10 @@ heap_remove(corun_loop *loop, struct corun_handle *h)
 static void
 timers_maybe_reset(corun_loop *loop)
 {
-	if (loop->tq_head == NULL && loop->heap_len == 0) {
-		loop->tq_max = 0;
+	if (!cr_timers_any(loop)) {
+		for (unsigned i = 0; i < CR_TQ_LISTS; i++) {
+			loop->tq[i].max = 0;
+		}
 	}
 }
 
@@ -330,7 +332,8 @@ void
 cr_timer_remove(corun_loop *loop, struct corun_handle *h)
 {
 	if (h->state == CR_H_TIMERQ) {
-		cr_list_unlink(&loop->tq_head, &loop->tq_tail, h);
+		cr_list_unlink(&loop->tq[h->tq].head, &loop->tq[h->tq].tail,
+		    h);
 	} else {
 		heap_remove(loop, h);
 	}

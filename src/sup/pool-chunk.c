@@ -183,6 +183,10 @@ chunk_done(corun_future *fut, void *arg)
 	size_t k = 0;
 	int borrowed = 0;		/* an item points into r */
 
+	if (r != NULL && r->end_ns > r->start_ns) {
+		sup_pool_chunk_ran(((struct sup_job *)fut)->pool,
+		    r->end_ns - r->start_ns);
+	}
 	if (r == NULL) {
 		/* Never ran: cancelled, lost, broken pool. */
 		(void)corun_future_error(fut, &msg);
@@ -339,6 +343,7 @@ queue_chunks(struct corun_pool *p, struct sup_map *m,
 		if ((job = sup_pool_job_new(p, &spec, &rc)) == NULL) {
 			break;
 		}
+		job->map_chunk = 1;
 		*c = (struct sup_map_chunk){ m, corun_future_ref(&job->fut), i,
 		    k };
 		m->nchunks++;
@@ -399,6 +404,9 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 		chunksize = auto_chunksize(p, n);
 	}
 	corun_future_ref(&m->fut);	/* the chunks', until the last one */
+	/* This map's chunks: one held ahead until one of them is timed. */
+	p->chunk_ns = 0;
+	p->nchunk_times = 0;
 	done = queue_chunks(p, m, jobs, chunksize);
 	if (done < n && m->nchunks == 0) {
 		map_destroy(&m->fut);

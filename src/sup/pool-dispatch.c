@@ -14,6 +14,15 @@
  * exists (the job was re-leased after its worker died) are ignored.  When
  * a worker dies its leases go back to the front of the queue until the
  * job's attempts run out.
+ *
+ * What a worker holds beyond its slots: p->prefetch jobs of any kind
+ * (corun_pool_opts.prefetch), and, on a local worker whose prefetch is
+ * automatic and none (P > 1), up to p->map_ahead chunks of a
+ * corun_pool_map_chunked() call, which would otherwise wait a round trip
+ * each: as many as cover SUP_MAP_AHEAD_NS of their measured run time, so
+ * a slow chunk never leaves work stuck behind it on a busy worker while
+ * another is idle.  A job of any other kind goes only to a worker that
+ * holds nothing, and starts at once.
  */
 #include "config.h"
 
@@ -23,6 +32,57 @@
 #include "sup-internal.h"
 
 static void dispatch(void *arg);
+
+/* Map chunks held ahead cover about this much of their run time. */
+#define SUP_MAP_AHEAD_NS 2000000ull
+
+/* What w holds beyond its slots for map chunks (the worker's --prefetch
+ * includes it: local workers only). */
+static uint32_t
+map_reserve(const struct corun_pool *p, const struct sup_worker *w)
+{
+	return w->remote ? 0 : p->map_ahead;
+}
+
+/*
+ * The median run time of the last SUP_CHUNK_TIMES chunks: a chunk
+ * preempted on a busy machine does not make the others look slow.
+ * corun_pool_map_chunked starts it again for each map.
+ */
+void
+sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns)
+{
+	uint64_t v[SUP_CHUNK_TIMES], x;
+	unsigned n, i, k;
+
+	p->chunk_times[p->nchunk_times++ % SUP_CHUNK_TIMES] = run_ns;
+	n = p->nchunk_times < SUP_CHUNK_TIMES ? p->nchunk_times :
+	    SUP_CHUNK_TIMES;
+	for (i = 0; i < n; i++) {	/* insertion sort: 8 at most */
+		x = p->chunk_times[i];
+		for (k = i; k > 0 && v[k - 1] > x; k--) {
+			v[k] = v[k - 1];
+		}
+		v[k] = x;
+	}
+	p->chunk_ns = v[n / 2] > 0 ? v[n / 2] : 1;
+}
+
+/* The map chunks w may hold now beyond its slots and the prefetch. */
+static uint32_t
+map_depth(const struct corun_pool *p, const struct sup_worker *w)
+{
+	uint64_t d;
+
+	if (map_reserve(p, w) == 0) {
+		return 0;
+	}
+	if (p->chunk_ns == 0) {
+		return 1;	/* none measured yet */
+	}
+	d = SUP_MAP_AHEAD_NS / p->chunk_ns;
+	return d < p->map_ahead ? (uint32_t)d : p->map_ahead;
+}
 
 void
 sup_pool_schedule_dispatch(struct corun_pool *p)
@@ -188,6 +248,11 @@ lease_job(struct corun_pool *p, struct sup_worker *w, struct sup_job *job,
 static void
 send_jobs(struct corun_pool *p, struct sup_worker *w, uint32_t max)
 {
+	/* A remote worker's room is its credit (remote_share decides how
+	   much of it); a local one keeps its map reserve for chunks. */
+	uint32_t slots = w->remote ? w->capacity :
+	    sup_worker_slots(p, w) + p->prefetch;
+	uint32_t chunks = slots + map_depth(p, w);
 	struct sup_job *job;
 	int rc;
 
@@ -195,7 +260,8 @@ send_jobs(struct corun_pool *p, struct sup_worker *w, uint32_t max)
 		no_memory_yet(p);
 		return;
 	}
-	while (w->credit > 0 && max > 0 && (job = p->queue.head) != NULL) {
+	while (w->credit > 0 && max > 0 && (job = p->queue.head) != NULL &&
+	    w->leases.len < (job->map_chunk ? chunks : slots)) {
 		rc = frame_job(p, job);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);

@@ -17,6 +17,8 @@
 
 /* Held jobs per worker when P == 1: frames of up to a quarter of it. */
 #define SUP_AUTO_PREFETCH 1024
+/* Map chunks a local worker may hold when nothing else is held ahead. */
+#define SUP_MAP_AHEAD 16
 
 #ifndef CORUN_BINDIR
 #define CORUN_BINDIR "/usr/local/bin"
@@ -219,6 +221,10 @@ set_limits(struct corun_pool *p, const struct corun_pool_opts *opts)
 	}
 	if (p->prefetch > 65536) {
 		p->prefetch = 65536;
+	}
+	if (opts->prefetch == 0 && p->prefetch == 0) {
+		/* Nothing held ahead but map chunks: pool-dispatch.c. */
+		p->map_ahead = SUP_MAP_AHEAD;
 	}
 	p->batch_max = opts->batch_max ? opts->batch_max : 256;
 	p->restart_max = opts->restart_max ? opts->restart_max : 10;

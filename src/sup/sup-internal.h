@@ -49,6 +49,8 @@ struct sup_job {
 	uint8_t cancel_req;
 	uint8_t cancel_sent;
 	uint8_t stream;			/* CORUN_JOB_STREAM */
+	uint8_t map_chunk;		/* a chunk of corun_pool_map_chunked:
+					   may be held ahead (map_ahead) */
 	uint32_t streamed[2];		/* stdout, stderr bytes delivered */
 	uint16_t kind_len;
 	size_t len;
@@ -56,6 +58,8 @@ struct sup_job {
 	uint8_t *payload;		/* points into data */
 	char data[];
 };
+
+#define SUP_CHUNK_TIMES 8
 
 struct sup_jobq {
 	struct sup_job *head, *tail;
@@ -188,6 +192,13 @@ struct corun_pool {
 	unsigned procs, threads, concurrency;
 	unsigned max_attempts, batch_max, restart_max;
 	unsigned prefetch;		/* passed to workers */
+	unsigned map_ahead;		/* more held by local workers, for map
+					   chunks only (pool-dispatch.c) */
+	uint64_t chunk_ns;		/* a map chunk's run time: the median
+					   of the last SUP_CHUNK_TIMES, 0 =
+					   none yet (pool-dispatch.c) */
+	uint64_t chunk_times[SUP_CHUNK_TIMES];	/* a ring */
+	unsigned nchunk_times;
 	char rundir[200];
 	struct sup_worker *workers;	/* procs local, then remote slots */
 	unsigned nslots;		/* procs + remote slots */
@@ -274,13 +285,17 @@ int sup_worker_send(struct sup_worker *w, const uint8_t *frame, size_t len);
 static inline uint32_t
 sup_worker_slots(const struct corun_pool *p, const struct sup_worker *w)
 {
+	uint32_t held;
+
 	if (w->capacity == 0) {
 		return p->threads * p->concurrency;
 	}
 	if (w->remote) {
 		return w->slots;
 	}
-	return w->capacity > p->prefetch ? w->capacity - p->prefetch : 1;
+	/* A local worker's --prefetch is the pool's and its map reserve. */
+	held = p->prefetch + p->map_ahead;
+	return w->capacity > held ? w->capacity - held : 1;
 }
 /* Read what nng has for w now (at most 64 frames). */
 void sup_worker_read(struct sup_worker *w);
@@ -362,6 +377,8 @@ void sup_pool_schedule_dispatch(struct corun_pool *p);
 /* Run dispatch at the end of this iteration even with nothing queued. */
 void sup_pool_schedule_flush(struct corun_pool *p);
 void sup_pool_dispatch_now(struct corun_pool *p);
+/* A map chunk of run_ns ended: chunks held ahead follow its length. */
+void sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns);
 /* Back to the front of the queue, and a dispatch scheduled. */
 void sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job);
 /* The cancel of a job's future (its cr_future_ops). */

@@ -271,8 +271,10 @@ worker_argv(struct corun_pool *p, struct sup_worker *w,
 	 */
 	argv[n++] = "--silence";
 	argv[n++] = "30";
-	if (p->prefetch > 0) {
-		snprintf(a->prefetch, sizeof(a->prefetch), "%u", p->prefetch);
+	if (p->prefetch + p->map_ahead > 0) {
+		/* (Map chunks only use map_ahead: pool-dispatch.c.) */
+		snprintf(a->prefetch, sizeof(a->prefetch), "%u",
+		    p->prefetch + p->map_ahead);
 		argv[n++] = "--prefetch";
 		argv[n++] = a->prefetch;
 	}

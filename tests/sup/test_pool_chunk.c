@@ -3,8 +3,10 @@
  * test_pool_chunk.c - the process pool, with real corun-worker processes
  * over real nng sockets: corun_pool_map_chunked (pool-chunk.c): results in
  * order with errors, a large map, retries and edge cases, a worker killed,
- * a map cancelled.
+ * a map cancelled; under the process model, short chunks held ahead on
+ * the workers and long ones not, and held chunks cancelled unrun.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +139,116 @@ START_TEST(test_chunked_map_large)
 	}
 	corun_future_unref(f);
 	free(jobs);
+	shutdown_pool(p);
+}
+END_TEST
+
+/* on_lease: the jobs leased at that moment (this one included). */
+struct leases {
+	corun_pool *p;
+	uint64_t from_tag;		/* watch the leases of chunks >= this */
+	uint64_t max_running, seen;
+};
+
+static void
+count_lease(void *arg, uint64_t tag, uint32_t attempt)
+{
+	struct leases *l = arg;
+	struct corun_pool_stats st;
+
+	(void)attempt;
+	if (l->p == NULL || tag < l->from_tag) {
+		return;
+	}
+	corun_pool_stats(l->p, &st);
+	l->seen++;
+	if (st.running > l->max_running) {
+		l->max_running = st.running;
+	}
+}
+
+/* A process pool of 2 (one slot each) reporting leases to l. */
+static corun_pool *
+lease_pool(struct leases *l)
+{
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
+	corun_pool *p = NULL;
+
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 2;
+	o.quiet = 1;
+	o.on_lease = count_lease;
+	o.lease_arg = l;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	l->p = p;
+	return p;
+}
+
+static void
+map_all_ok(corun_pool *p, const struct corun_job *jobs, size_t n,
+    size_t chunk, double limit)
+{
+	const struct corun_job_result *r;
+	corun_future *f;
+	size_t got;
+
+	ck_assert_int_eq(corun_pool_map_chunked(p, jobs, n, chunk, &f), 0);
+	run_one(f, limit);
+	r = corun_pool_map_results(f, &got);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(got, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(r[i].status == 0, "job %zu: %s", i,
+		    r[i].message);
+	}
+	corun_future_unref(f);
+}
+
+/*
+ * Process model, one slot per worker: chunks of no-ops are held ahead
+ * (more leased than the 2 slots), so a chunk does not wait for the round
+ * trip of the one before; at most 16 held per worker.
+ */
+START_TEST(test_chunked_map_short_chunks_held_ahead)
+{
+	struct leases l = { NULL, 0, 0, 0 };
+	corun_pool *p = lease_pool(&l);
+	enum { N = 3000 };
+	struct corun_job *jobs = calloc(N, sizeof(*jobs));
+
+	ck_assert_ptr_nonnull(jobs);
+	for (int i = 0; i < N; i++) {
+		jobs[i] = job("noop", NULL);
+	}
+	map_all_ok(p, jobs, N, 1, 30);
+	ck_assert_uint_eq(l.seen, N);
+	ck_assert_msg(l.max_running > 2 && l.max_running <= 2 * (1 + 16),
+	    "at most %" PRIu64 " chunks leased at once", l.max_running);
+	free(jobs);
+	shutdown_pool(p);
+}
+END_TEST
+
+/*
+ * Chunks that run for 40 ms are not held ahead once one was timed (one
+ * is, on each worker, before that): every lease from the fifth on finds
+ * at most one chunk per worker, the one running, so none waits behind
+ * another while a worker is free.
+ */
+START_TEST(test_chunked_map_long_chunks_not_held)
+{
+	struct leases l = { NULL, 4, 0, 0 };
+	corun_pool *p = lease_pool(&l);
+	enum { N = 8 };
+	struct corun_job jobs[N];
+
+	for (int i = 0; i < N; i++) {
+		jobs[i] = job("sleep", "40");
+	}
+	map_all_ok(p, jobs, N, 1, 30);
+	ck_assert_uint_eq(l.seen, N - 4);
+	ck_assert_msg(l.max_running <= 2, "%" PRIu64 " chunks leased at "
+	    "once after the first were timed", l.max_running);
 	shutdown_pool(p);
 }
 END_TEST
@@ -298,6 +410,43 @@ START_TEST(test_chunked_map_cancel)
 }
 END_TEST
 
+/*
+ * Two workers, the default prefetch: each runs one chunk and holds one
+ * more (none timed yet).  Cancelling the map ends the held chunks without
+ * running them, and the queued ones too.
+ */
+START_TEST(test_chunked_map_cancel_held)
+{
+	struct leases l = { NULL, 0, 0, 0 };
+	corun_pool *p = lease_pool(&l);
+	struct corun_job j[8];
+	const struct corun_job_result *r;
+	corun_future *f;
+	double t0 = now_s();
+	size_t n, ran = 0;
+
+	for (int i = 0; i < 8; i++) {
+		j[i] = job("sleep", "10000");
+	}
+	ck_assert_int_eq(corun_pool_map_chunked(p, j, 8, 1, &f), 0);
+	corun_call_later(loop, 0.5, cancel_map, f, NULL);
+	run_one(f, 10);
+	ck_assert(now_s() - t0 < 5);
+	ck_assert_uint_eq(l.max_running, 4);	/* 2 running, 2 held */
+	r = corun_pool_map_results(f, &n);
+	ck_assert_uint_eq(n, 8);
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(r[i].status, CORUN_ECANCELED);
+		/* (attempts counts leases: a held chunk was leased.) */
+		ck_assert_uint_le(r[i].attempts, 1);
+		ran += r[i].end_ns > r[i].start_ns + 100000000u;
+	}
+	ck_assert_uint_eq(ran, 2);		/* the held ones never ran */
+	corun_future_unref(f);
+	shutdown_pool(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +465,9 @@ main(void)
 	tcase_add_test(tc, test_chunked_map_retries_and_edges);
 	tcase_add_test(tc, test_chunked_map_worker_killed);
 	tcase_add_test(tc, test_chunked_map_cancel);
+	tcase_add_test(tc, test_chunked_map_short_chunks_held_ahead);
+	tcase_add_test(tc, test_chunked_map_long_chunks_not_held);
+	tcase_add_test(tc, test_chunked_map_cancel_held);
 	suite_add_tcase(s, tc);
 	return cr_check_main(s);
 }

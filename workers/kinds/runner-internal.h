@@ -29,6 +29,7 @@ struct wk_runjob {
 	int rc;				/* what the kind returned */
 	int started, finished;		/* the body began / ended */
 	int nostack;			/* runs without a task */
+	char data[];			/* ctx.payload, then ctx.name */
 };
 
 /* The time of day in nanoseconds (an outcome's start and end). */

@@ -186,7 +186,6 @@ job_destroy(corun_future *fut)
 {
 	struct wk_runjob *job = (struct wk_runjob *)fut;
 
-	free(job->ctx.payload);
 	free(job->ctx.out.p);
 	free(job->ctx.err.p);
 	free(job->ctx.fail_msg);
@@ -198,10 +197,14 @@ static struct wk_runjob *
 job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 {
 	struct wk_runjob *job;
+	size_t n = exec->kind_len < WK_KIND_NAME_MAX ? exec->kind_len :
+	    WK_KIND_NAME_MAX;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
+	/* The payload and, after it, the kind's name: in the same block. */
+	if ((job = malloc(sizeof(*job) + exec->len + 1 + n + 1)) == NULL) {
 		return NULL;
 	}
+	memset(job, 0, sizeof(*job));	/* (not the payload: up to 1 MiB) */
 	cr_future_init(&job->fut, loop, &job_ops);
 	job->id = exec->id;
 	job->attempt = exec->attempt;
@@ -215,13 +218,8 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);
-	*nlen = exec->kind_len < WK_KIND_NAME_MAX ? exec->kind_len :
-	    WK_KIND_NAME_MAX;
-	/* The payload and, after it, the kind's name: one allocation. */
-	if ((job->ctx.payload = malloc(exec->len + 1 + *nlen + 1)) == NULL) {
-		free(job);
-		return NULL;
-	}
+	*nlen = n;
+	job->ctx.payload = job->data;
 	job->ctx.name = job->ctx.payload + exec->len + 1;
 	if (*nlen > 0) {
 		memcpy(job->ctx.name, exec->kind, *nlen);
