@@ -73,7 +73,9 @@ wait_lines "$T/started" 2
 kids=$(pgrep -P "$wa" | tr '\n' ' ')
 kill -TERM $wa $kids $(for k in $kids; do pgrep -P "$k"; done) 2>/dev/null
 wait "$wa"
-eq "the signalled worker exits 0" 0 $?
+st=$?
+eq "the signalled worker exits 0" 0 "$st"
+[ "$st" -eq 0 ] || sed 's/^/  worker: /' "$T/wa.err"
 timeout 20 "$CORUN_WORKER" --url-file "$T/u2" -j2 2>"$T/wb.err"
 wait "$r2"
 eq "run 2: exit 0" 0 $?
