@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sup-internal.h"
 
@@ -49,6 +51,79 @@ sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
 		    (const char *)data, len);
 	}
 	job->streamed[stream - 1] += (uint32_t)len;
+}
+
+/* A path as workers name spill files: /DIR/corun-out-XXXXXX. */
+static char *
+file_path(const uint8_t *path, size_t len)
+{
+	static const char base[] = "/corun-out-";
+	const char *slash;
+	char *s;
+
+	if (len == 0 || len >= PATH_MAX || path[0] != '/' ||
+	    memchr(path, '\0', len) != NULL || (s = strndup((const char *)path,
+	    len)) == NULL) {
+		return NULL;
+	}
+	slash = strrchr(s, '/');
+	if (strncmp(slash, base, sizeof(base) - 1) != 0 ||
+	    strlen(slash) != sizeof(base) - 1 + 6) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
+    size_t len)
+{
+	char *s = file_path(path, len);
+	int i = stream == WIRE_STDERR_FILE;
+
+	if (s == NULL) {
+		return;
+	}
+	if (job == NULL || !job->spill) {
+		unlink(s);
+		free(s);
+		return;
+	}
+	if (job->files[i] != NULL) {
+		unlink(job->files[i]);
+		free(job->files[i]);
+	}
+	job->files[i] = s;
+}
+
+void
+sup_pool_job_files_drop(struct sup_job *job)
+{
+	for (int i = 0; i < 2; i++) {
+		if (job->files[i] != NULL) {
+			unlink(job->files[i]);
+			free(job->files[i]);
+			job->files[i] = NULL;
+		}
+	}
+}
+
+/* A result's destructor: its spill files go with it. */
+static void
+result_free(void *p)
+{
+	struct corun_job_result *res = p;
+
+	if (res->out_file != NULL) {
+		unlink(res->out_file);
+		free((char *)res->out_file);
+	}
+	if (res->err_file != NULL) {
+		unlink(res->err_file);
+		free((char *)res->err_file);
+	}
+	free(res);
 }
 
 /* The output a streamed job's result has beyond what OUTPUT brought. */
@@ -113,10 +188,13 @@ sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
 		memcpy(s, host, hlen + 1);
 		res->host = s;
 	}
+	res->out_file = job->files[0];
+	res->err_file = job->files[1];
+	job->files[0] = job->files[1] = NULL;
 	if (res->status != 0) {
 		job->pool->st.failed++;
 	}
-	corun_future_set_result(&job->fut, res, free);
+	corun_future_set_result(&job->fut, res, result_free);
 	job_done(job);
 }
 

@@ -47,6 +47,9 @@
 /* Reads per event callback, so one chatty child cannot hog the loop. */
 #define WK_DRAIN_READS 16
 
+/* The most one splice into a spill file moves. */
+#define WK_SPLICE_MAX ((size_t)1 << 20)
+
 /* The two output pipes of a running child. */
 struct drain {
 	corun_job_ctx *ctx;
@@ -55,6 +58,7 @@ struct drain {
 	int open;			/* sides not at end of file */
 	int rc[2];			/* CORUN_E* that stopped a side */
 	int sys_errno[2];
+	int nosplice;			/* the spill file refused splice */
 	corun_future *eof;		/* both sides done */
 };
 
@@ -69,8 +73,31 @@ drain_close(struct drain *d, int i)
 }
 
 /*
+ * Move what the pipe holds straight into the side's spill file (no copy
+ * through us); -2 when it cannot (not spilled, or no splice there).
+ */
+static ssize_t
+drain_splice(struct drain *d, int i)
+{
+	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1);
+	ssize_t n;
+
+	if (sfd < 0) {
+		return -2;
+	}
+	n = splice(d->fd[i], NULL, sfd, NULL, WK_SPLICE_MAX,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
+		d->nosplice = 1;
+		return -2;
+	}
+	return n;
+}
+
+/*
  * Read what side i holds, up to WK_DRAIN_READS reads; close the side at
- * end of file or on an error.
+ * end of file or on an error.  A side that spilled to a file is spliced
+ * there.
  */
 static void
 drain_side(struct drain *d, int i)
@@ -80,7 +107,12 @@ drain_side(struct drain *d, int i)
 	int k, rc;
 
 	for (k = 0; k < WK_DRAIN_READS && d->ev[i] != NULL; k++) {
-		n = read(d->fd[i], buf, sizeof(buf));
+		if ((n = drain_splice(d, i)) > 0) {
+			continue;
+		}
+		if (n == -2) {
+			n = read(d->fd[i], buf, sizeof(buf));
+		}
 		if (n > 0) {
 			rc = i ? corun_job_write_err(d->ctx, buf, (size_t)n) :
 			    corun_job_write_out(d->ctx, buf, (size_t)n);
