@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kinds-internal.h"
@@ -96,6 +97,27 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+int
+wk_spill_create(char **pathp)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	if (asprintf(&path, "%s/corun-out-XXXXXX", dir) < 0) {
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		free(path);
+		return -1;
+	}
+	*pathp = path;
+	return fd;
+}
+
 /*
  * Move the stream into a new file: 0, or 1 when no file could be made
  * (the stream then stays in memory), or a failure recorded on ctx.
@@ -103,19 +125,10 @@ write_all(int fd, const char *p, size_t len)
 static int
 spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 {
-	const char *dir = getenv("TMPDIR");
 	char *path;
 	int fd, err;
 
-	if (dir == NULL || dir[0] != '/') {
-		dir = "/tmp";
-	}
-	if (asprintf(&path, "%s/corun-out-XXXXXX", dir) < 0) {
-		b->nospill = 1;
-		return 1;
-	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
-		free(path);
+	if ((fd = wk_spill_create(&path)) < 0) {
 		b->nospill = 1;
 		return 1;
 	}
@@ -153,6 +166,41 @@ out_append(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
 		    "%s", b->path, strerror(err));
 	}
 	return 0;
+}
+
+int
+wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
+{
+	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
+	struct stat st;
+	char buf[16384];
+	off_t at = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)WK_SPILL_AT &&
+	    b->len == 0 && !b->spilled) {
+		b->spilled = 1;
+		b->fd = fd;
+		b->path = path;
+		return 0;
+	}
+	/* Little: in memory, as if it came through a pipe. */
+	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), at)) != 0) {
+		if (n < 0) {
+			if (errno != EINTR) {
+				rc = corun_job_fail(ctx, CORUN_ESYS, "output: "
+				    "reading %s: %s", path, strerror(errno));
+			}
+			continue;
+		}
+		at += n;
+		rc = out_append(ctx, b, buf, (size_t)n);
+	}
+	close(fd);
+	unlink(path);
+	free(path);
+	return rc;
 }
 
 int

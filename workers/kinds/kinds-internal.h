@@ -96,6 +96,17 @@ wk_job_stopping(corun_job_ctx *ctx)
 	return stop;
 }
 
+/* A new spill file (see job.c): its fd and *pathp (malloc'd), or -1. */
+int wk_spill_create(char **pathp);
+
+/*
+ * The output of stream which (1 stdout, 2 stderr) is the whole of the
+ * spill file fd, path (a kind let its program write there): the stream
+ * takes the file over, or reads it into memory and removes it when it
+ * is small.  0 or the failure, recorded on ctx.
+ */
+int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path);
+
 /*
  * The file stream which (1 stdout, 2 stderr) spilled to, or -1 while it
  * is in memory: a kind may write there itself (shell-run.c splices).

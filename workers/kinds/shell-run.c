@@ -50,6 +50,14 @@
 /* The most one splice into a spill file moves. */
 #define WK_SPLICE_MAX ((size_t)1 << 20)
 
+/*
+ * Spill: the last job of this thread wrote more than WK_SPILL_AT to
+ * stdout, so the next one writes straight to a file, as GNU parallel's
+ * jobs always do, rather than through a pipe we copy from.  A job that
+ * writes little there is read back and the pipe comes back.
+ */
+static __thread int wk_out_to_file;
+
 /* The two output pipes of a running child. */
 struct drain {
 	corun_job_ctx *ctx;
@@ -158,6 +166,9 @@ drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
 		return rc;
 	}
 	for (i = 0; i < 2; i++) {
+		if (fds[i] < 0) {
+			continue;	/* stdout is a file: nothing to read */
+		}
 		d->ev[i] = event_new(base, fds[i], EV_READ | EV_PERSIST,
 		    drain_cb, d);
 		if (d->ev[i] == NULL || event_add(d->ev[i], NULL) != 0) {
@@ -277,7 +288,9 @@ wait_child(corun_job_ctx *ctx, struct drain *d, const int fds[2],
 		cancelled = 1;
 	}
 	for (i = 0; i < 2; i++) {
-		close(wr[i]);
+		if (wr[i] >= 0) {
+			close(wr[i]);
+		}
 	}
 	if (!cancelled) {
 		/* Usually the end of file is there already. */
@@ -364,12 +377,21 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	struct cr_spawn *sp;
 	struct drain d;
 	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
-	int cancelled, i;
+	int cancelled, i, ofd = -1, arc = 0;
+	char *opath = NULL;
 	pid_t pid;
 
 	*exec_err = 0;
-	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, fds, wr, &pid,
-	    &sp)) != 0) {
+	if (ctx->spill && wk_out_to_file) {
+		ofd = wk_spill_create(&opath);
+	}
+	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, ofd, fds, wr,
+	    &pid, &sp)) != 0) {
+		if (ofd >= 0) {
+			close(ofd);
+			unlink(opath);
+			free(opath);
+		}
 		return rc;
 	}
 	cancelled = wait_child(ctx, &d, fds, wr, pid, &st, &reaped, &rc);
@@ -378,9 +400,17 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	}
 	drain_stop(&d);
 	for (i = 0; i < 2; i++) {
-		close(fds[i]);
+		if (fds[i] >= 0) {
+			close(fds[i]);
+		}
 	}
-	return run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
+	if (ofd >= 0) {
+		arc = wk_job_adopt_file(ctx, 1, ofd, opath);
+	}
+	/* The next job writes to a file at once if this one filled one. */
+	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0;
+	rc = run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
+	return rc != 0 ? rc : arc;
 }
 
 /* Run argv and collect its output and status. */
