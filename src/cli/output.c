@@ -104,23 +104,6 @@ put_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/*
- * A pipe to the reader of large output: let it hold up to 1 MiB, so both
- * sides move it in fewer, larger steps (once; where the system allows).
- */
-static void
-widen_pipe(int fd)
-{
-	static int done;
-	struct stat st;
-
-	if (!done && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
-	    fcntl(fd, F_GETPIPE_SZ) < (1 << 20)) {
-		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-	}
-	done = 1;
-}
-
 /* All of in to out, in the kernel where it can; 0 or -1. */
 static int
 copy_fd(int in, int out)
@@ -128,7 +111,6 @@ copy_fd(int in, int out)
 	char buf[65536];
 	ssize_t n;
 
-	widen_pipe(out);
 	for (;;) {
 		n = sendfile(out, in, NULL, (size_t)1 << 30);
 		if (n == 0) {
