@@ -439,6 +439,41 @@ START_TEST(test_cancel_roundtrip)
 }
 END_TEST
 
+/* Spill: streams 3 and 4 carry the path of a file holding the output. */
+START_TEST(test_output_file_streams)
+{
+	static const char path[] = "/tmp/corun-out-abcdef";
+	struct wire_builder b;
+	struct wire_frame f;
+	struct wire_output o;
+	const uint8_t *p;
+	size_t n;
+	char why[WIRE_WHY_SIZE];
+
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_begin(&b, WIRE_OUTPUT), 0);
+	memset(&o, 0, sizeof(o));
+	o.id = 9;
+	o.attempt = 1;
+	o.stream = WIRE_STDOUT_FILE;
+	o.data.ptr = (const uint8_t *)path;
+	o.data.len = (uint32_t)strlen(path);
+	ck_assert_int_eq(wire_add_output(&b, &o), 0);
+	o.stream = WIRE_STDERR_FILE;
+	ck_assert_int_eq(wire_add_output(&b, &o), 0);
+	ck_assert_int_eq(wire_builder_finish(&b, &p, &n), 0);
+	ck_assert_int_eq(wire_decode(p, n, 0, &f, why, sizeof(why)), 0);
+	ck_assert_int_eq(wire_next_output(&f, &o), 0);
+	ck_assert_uint_eq(o.stream, WIRE_STDOUT_FILE);
+	ck_assert_uint_eq(o.data.len, strlen(path));
+	ck_assert_mem_eq(o.data.ptr, path, strlen(path));
+	ck_assert_int_eq(wire_next_output(&f, &o), 0);
+	ck_assert_uint_eq(o.stream, WIRE_STDERR_FILE);
+	ck_assert_int_eq(wire_next_output(&f, &o), CORUN_EDONE);
+	wire_builder_fini(&b);
+}
+END_TEST
+
 START_TEST(test_output_roundtrip)
 {
 	struct wire_builder b;
@@ -1236,6 +1271,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_results_roundtrip);
 	tcase_add_test(tc, test_cancel_roundtrip);
 	tcase_add_test(tc, test_output_roundtrip);
+	tcase_add_test(tc, test_output_file_streams);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_short_body);
 	tcase_add_test(tc, test_body_length_mismatch);
