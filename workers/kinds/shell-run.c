@@ -17,6 +17,11 @@
  * One wake-up per job's exit: the path from a child's exit to the next
  * spawn is a handful of system calls.
  *
+ * Spill (ctx->spill, corun run's jobs): a stdout or stderr that passes
+ * WK_SPILL_AT moves to a file (job.c) and the pipe is then spliced there;
+ * after such a job the thread's next one gets a spill file as its stdout
+ * (wk_out_to_file), read back into memory afterwards if it stayed small.
+ *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
  * (whatever of it is left), reap, stop the readers.  The leader is reaped
