@@ -467,9 +467,11 @@ pair measured side by side.
   0.32; medians of 7 in turns, stdout a pipe to cat).  What is left is
   the file itself: head's writes into ext4's page cache cost more than
   into a pipe, and corun's unlink frees the pages (perf: 74% of the
-  samples in head, 12% each in corun and its worker); the wall time is
-  within 0.8-0.9x of xargs on this busy machine, not above it.  A file on
-  tmpfs (TMPDIR=/dev/shm) takes 0.1 s of CPU less.
+  samples in head, 12% each in corun and its worker).  MB/s against
+  xargs's in the same rounds (drive_output.py, six runs of five rounds
+  each, in turns with the old build): 0.72-1.13x, median 0.87x, with /tmp
+  on ext4 (before: 0.63-0.92x, median 0.72x); 1.06-1.32x with
+  TMPDIR=/dev/shm (tmpfs), where the file costs about as much as a pipe.
 - **--json** (json): building a jansson object and dumping it cost about
   40 000 instructions a job (callgrind of corun run -j2 --json true ::: x
   500: 25.4 M against 4.9 M plain); the record is now written straight
