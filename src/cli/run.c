@@ -125,6 +125,13 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	 */
 	r->spill = !r->streaming && !o->json && !o->files &&
 	    o->results == NULL;
+	/*
+	 * --tmpdir is $TMPDIR, as with GNU parallel: where large output
+	 * waits (the workers inherit it) and what the jobs see.
+	 */
+	if (o->tmpdir != NULL) {
+		(void)setenv("TMPDIR", o->tmpdir, 1);
+	}
 	if (r->streaming) {
 		po->on_output = on_output;
 		po->output_arg = r;

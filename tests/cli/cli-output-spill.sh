@@ -74,5 +74,19 @@ crun -j1 --joblog jl 'seq {}' ::: 100000 >/dev/null
 eq "joblog: Receive of a spilled output" "$(seq 100000 | wc -c)" \
     "$(awk -F'\t' 'NR == 2 { print $6 }' jl)"
 
+# After a job that spilled, the next one of the thread writes straight
+# to a file: in --tmpdir, which is also the jobs' $TMPDIR (as parallel).
+mkdir td || exit 1
+crun -j1 -k --tmpdir "$T/td" 'if [ {} = 1 ]; then seq 100000; else readlink /proc/self/fd/1; echo "$TMPDIR"; fi' \
+    ::: 1 2 >td.out
+case $(tail -2 td.out | head -1) in
+"$T"/td/corun-out-??????) ok "--tmpdir: the second job's stdout is a file there" ;;
+*) fail "--tmpdir: the second job's stdout is $(tail -2 td.out | head -1)" ;;
+esac
+eq "--tmpdir: the jobs' TMPDIR" "$T/td" "$(tail -1 td.out)"
+eq "--tmpdir: the first job's output whole" "$(seq 100000 | wc -c)" \
+    "$(head -100000 td.out | wc -c)"
+eq "--tmpdir: no spill file left behind" "" "$(ls td)"
+
 eq "no spill file left behind" "" "$(ls spill)"
 finish
