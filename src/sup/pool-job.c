@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,12 +55,12 @@ sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
 	job->streamed[stream - 1] += (uint32_t)len;
 }
 
-/* A path as workers name spill files: /DIR/corun-out-XXXXXX. */
+/* A path as workers name spill files: /DIR/corun-out-PID-XXXXXX. */
 static char *
 file_path(const uint8_t *path, size_t len)
 {
 	static const char base[] = "/corun-out-";
-	const char *slash;
+	const char *p;
 	char *s;
 
 	if (len == 0 || len >= PATH_MAX || path[0] != '/' ||
@@ -66,13 +68,61 @@ file_path(const uint8_t *path, size_t len)
 	    len)) == NULL) {
 		return NULL;
 	}
-	slash = strrchr(s, '/');
-	if (strncmp(slash, base, sizeof(base) - 1) != 0 ||
-	    strlen(slash) != sizeof(base) - 1 + 6) {
+	p = strrchr(s, '/');
+	if (strncmp(p, base, sizeof(base) - 1) != 0) {
+		free(s);
+		return NULL;
+	}
+	for (p += sizeof(base) - 1; *p >= '0' && *p <= '9'; p++) {
+		continue;
+	}
+	if (*p != '-' || strlen(p + 1) != 6) {
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+/*
+ * Take a received file over: corun-out-... becomes corun-res-..., which
+ * the sweep after its worker's end (sup_pool_files_sweep) leaves alone.
+ */
+static void
+claim(char *s)
+{
+	char *n = strdup(s), *b = strrchr(s, '/') + 1;
+
+	if (n != NULL && (memcpy(strrchr(n, '/') + 1 + 6, "res", 3),
+	    rename(s, n) == 0)) {
+		memcpy(b + 6, "res", 3);
+	}
+	free(n);
+}
+
+void
+sup_pool_files_sweep(pid_t pid)
+{
+	const char *dir = getenv("TMPDIR");
+	struct dirent *e;
+	char prefix[48];
+	size_t n;
+	DIR *d;
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	n = (size_t)snprintf(prefix, sizeof(prefix), "corun-out-%ld-",
+	    (long)pid);
+	if ((d = opendir(dir)) == NULL) {
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, n) == 0 &&
+		    strlen(e->d_name) == n + 6) {
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
 }
 
 void
@@ -94,6 +144,7 @@ sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
 		unlink(job->files[i]);
 		free(job->files[i]);
 	}
+	claim(s);
 	job->files[i] = s;
 }
 

@@ -176,6 +176,7 @@ struct corun_pool {
 	unsigned procs, threads, concurrency;
 	unsigned max_attempts, batch_max, restart_max;
 	unsigned prefetch;		/* passed to workers */
+	int spilling;			/* spill jobs went out (sweep at exits) */
 	char rundir[200];
 	struct sup_worker *workers;	/* procs local, then remote slots */
 	unsigned nslots;		/* procs + remote slots */
@@ -324,6 +325,11 @@ void sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
  */
 void sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
     size_t len);
+/*
+ * Remove the spill files a dead worker (pid) made that never reached us:
+ * those it sent are ours already under another name (corun-res-...).
+ */
+void sup_pool_files_sweep(pid_t pid);
 /* Remove the job's spill files (a new attempt, or the job's end). */
 void sup_pool_job_files_drop(struct sup_job *job);
 /* Take a leased job back from its worker (still to be completed). */

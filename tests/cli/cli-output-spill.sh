@@ -80,13 +80,35 @@ mkdir td || exit 1
 crun -j1 -k --tmpdir "$T/td" 'if [ {} = 1 ]; then seq 100000; else readlink /proc/self/fd/1; echo "$TMPDIR"; fi' \
     ::: 1 2 >td.out
 case $(tail -2 td.out | head -1) in
-"$T"/td/corun-out-??????) ok "--tmpdir: the second job's stdout is a file there" ;;
+"$T"/td/corun-out-*-??????) ok "--tmpdir: the second job's stdout is a file there" ;;
 *) fail "--tmpdir: the second job's stdout is $(tail -2 td.out | head -1)" ;;
 esac
 eq "--tmpdir: the jobs' TMPDIR" "$T/td" "$(tail -1 td.out)"
 eq "--tmpdir: the first job's output whole" "$(seq 100000 | wc -c)" \
     "$(head -100000 td.out | wc -c)"
 eq "--tmpdir: no spill file left behind" "" "$(ls td)"
+
+# A worker killed while its jobs hold spill files: the files go with it
+# (the jobs run again elsewhere and print once).
+timeout 60 "$CORUN" run -j2 'seq 100000; sleep 1.5; echo done{}' ::: 1 2 \
+    >kill.out 2>kill.err &
+cr=$!
+CR_BG_PIDS="$cr"
+i=0
+while [ "$(ls spill | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+eq "killed worker: its jobs had spilled" 2 "$(ls spill | wc -l)"
+# timeout(1) -> corun -> its worker
+for c in $(pgrep -P "$cr" 2>/dev/null); do
+	for w in $(pgrep -x -P "$c" corun-worker 2>/dev/null); do
+		kill -9 "$w" 2>/dev/null
+	done
+done
+wait "$cr"
+eq "killed worker: every job printed once" 2 "$(grep -c '^done[12]$' kill.out)"
+eq "killed worker: its spill files removed" "" "$(ls spill)"
 
 eq "no spill file left behind" "" "$(ls spill)"
 finish

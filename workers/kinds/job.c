@@ -107,7 +107,7 @@ wk_spill_create(char **pathp)
 	if (dir == NULL || dir[0] != '/') {
 		dir = "/tmp";
 	}
-	if (asprintf(&path, "%s/corun-out-XXXXXX", dir) < 0) {
+	if (asprintf(&path, "%s/corun-out-%ld-XXXXXX", dir, (long)getpid()) < 0) {
 		return -1;
 	}
 	if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
