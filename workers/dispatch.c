@@ -145,6 +145,7 @@ job_done(corun_future *fut, void *arg)
 		 */
 		j->oc = *oc;
 		oc->out = oc->err = oc->message = NULL;
+		oc->out_file = oc->err_file = NULL;
 	} else {
 		int rc = corun_future_status(fut);
 
@@ -174,6 +175,7 @@ job_start(void *arg)
 	ex.len = j->payload_len;
 	ex.timeout_ms = j->timeout_ms;
 	ex.offload = j->w->opt.offload;
+	ex.spill = (j->flags & WIRE_JOB_SPILL) != 0;
 	if (j->flags & WIRE_JOB_STREAM) {
 		ex.stream = wk_flush_job_output;
 		ex.stream_arg = j;
@@ -242,6 +244,7 @@ wk_dispatch_jobs(struct wk_state *w, struct wire_frame *f)
 		j->attempt = r.attempt;
 		j->timeout_ms = r.timeout_ms;
 		j->flags = r.flags;
+		j->files_added = 0;
 		j->kind_len = r.kind.len;
 		j->payload_len = r.payload.len;
 		memcpy(j->data, r.kind.ptr, r.kind.len);

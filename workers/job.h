@@ -39,6 +39,8 @@ struct wk_job {
 	uint32_t	 attempt;
 	uint32_t	 timeout_ms;
 	uint32_t	 flags;		/* WIRE_JOB_* */
+	uint8_t		 files_added;	/* results.c: spill records in the
+					   frame being built (bit 0 out) */
 	size_t		 kind_len;
 	size_t		 payload_len;
 	struct wk_job_outcome oc;	/* set before the job comes back */

@@ -77,6 +77,93 @@ add_result(struct wk_state *w, const struct wk_job *j)
 	return rc;
 }
 
+/*
+ * The spill records of the frame just sent reached the supervisor: the
+ * files are its own now.
+ */
+static void
+spills_sent(struct wk_state *w, struct wk_job *upto)
+{
+	struct wk_job *j;
+
+	for (j = w->done_head; j != NULL; j = j == upto ? NULL : j->dnext) {
+		if (j->files_added & 1) {
+			free(j->oc.out_file);
+			j->oc.out_file = NULL;
+		}
+		if (j->files_added & 2) {
+			free(j->oc.err_file);
+			j->oc.err_file = NULL;
+		}
+		j->files_added = 0;
+	}
+}
+
+/* Send the frame being built; 0 or -1. */
+static int
+send_built(struct wk_state *w)
+{
+	const uint8_t *frame;
+	size_t len;
+
+	if (wire_builder_finish(&w->wb, &frame, &len) != 0 ||
+	    wk_conn_send(w, frame, len) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Spill: the files holding the output of the jobs about to be reported,
+ * as OUTPUT records (streams 3 and 4) ahead of their results.  Files not
+ * told of (a lost connection, a worker handing its jobs back) are
+ * removed with their job.
+ */
+static void
+flush_spills(struct wk_state *w)
+{
+	struct wire_output o;
+	struct wk_job *j, *last = NULL;
+	int i, rc;
+
+	if (w->handback) {
+		return;		/* results go back unrun: no output */
+	}
+	for (j = w->done_head; j != NULL && !w->lost; j = j->dnext) {
+		for (i = 0; i < 2; i++) {
+			char *f = i ? j->oc.err_file : j->oc.out_file;
+
+			if (f == NULL) {
+				continue;
+			}
+			if (last == NULL) {
+				(void)wire_builder_begin(&w->wb, WIRE_OUTPUT);
+			}
+			last = j;
+			o.id = j->id;
+			o.attempt = j->attempt;
+			o.stream = i ? WIRE_STDERR_FILE : WIRE_STDOUT_FILE;
+			o.data.ptr = (const uint8_t *)f;
+			o.data.len = (uint32_t)strlen(f);
+			if ((rc = wire_add_output(&w->wb, &o)) == CORUN_EAGAIN) {
+				if (send_built(w) != 0) {
+					return;
+				}
+				spills_sent(w, j);
+				(void)wire_builder_begin(&w->wb, WIRE_OUTPUT);
+				rc = wire_add_output(&w->wb, &o);
+			}
+			if (rc == 0) {
+				j->files_added |= (uint8_t)(1 << i);
+			}
+		}
+	}
+	if (last != NULL && wire_builder_count(&w->wb) > 0 &&
+	    send_built(w) == 0) {
+		spills_sent(w, last);
+	}
+}
+
 /* OUTPUT frames for the output streamed jobs wrote since the last flush. */
 static void
 flush_output(struct wk_state *w)
@@ -127,6 +214,7 @@ wk_dispatch_flush(struct wk_state *w)
 		return;		/* first jobs' results wait for the session */
 	}
 	flush_output(w);
+	flush_spills(w);
 	while (w->done_head != NULL && !w->lost) {
 		(void)wire_builder_begin(&w->wb, WIRE_RESULTS);
 		n = 0;

@@ -61,6 +61,15 @@ struct corun_job {
  */
 #define CORUN_JOB_STREAM 0x1
 
+/*
+ * Keep large output out of memory: a worker on this machine writes a
+ * stream that outgrows 64 KiB to a file in its $TMPDIR (or /tmp) instead
+ * of sending it back, and the result names the file (out_file, err_file
+ * below); remote workers ignore the flag.  The pool removes the files
+ * when the result is freed.
+ */
+#define CORUN_JOB_SPILL 0x2
+
 /* How a job ended (the pool future's result; see corun/pool.h). */
 struct corun_job_result {
 	uint64_t id;		/* the pool's id for the job */
@@ -82,6 +91,13 @@ struct corun_job_result {
 	const char *host;	/* the host of the remote worker that ran it
 				   (its name up to ':': the Slurm node or
 				   host name), NULL for a local worker */
+	/*
+	 * CORUN_JOB_SPILL: the file holding the job's whole stdout (out is
+	 * then empty), or NULL when out holds it.  Valid, like the file,
+	 * until the result is freed.  err_file: the same for stderr.
+	 */
+	const char *out_file;
+	const char *err_file;
 };
 
 /* ---- the job kind ABI ---------------------------------------------- */

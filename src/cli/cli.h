@@ -478,6 +478,13 @@ const char *cli_status_name(int status);
 /* Write data, prefixing every line with prefix + TAB when tag != NULL. */
 int cli_write_tagged(FILE *f, const char *tag, const char *data, size_t len,
     int flush_lines);
+/*
+ * The same for the output a job spilled to the file at path (its
+ * result's out_file, err_file): copied in the kernel when untagged, else
+ * in 64 KiB pieces.  0, or CORUN_ESYS with errno set.
+ */
+int cli_write_file(FILE *f, const char *tag, const char *path,
+    int flush_lines);
 /* The --json record of one job (a malloc'd line without newline). */
 char *cli_outcome_json(const struct cli_outcome *oc);
 /* ---- --results in parallel's layout (results.c) */

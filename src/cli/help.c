@@ -165,8 +165,8 @@ static const struct cli_optdoc docs[] = {
 	{ "run", "jl", 0, "FILE", "the same as --joblog" },
 	{ "run", "tagstring", 0, "STR", "prefix each output line with STR "
 	    "(replacement strings expanded)" },
-	{ "run", "tmpdir", 0, "DIR", "where --files and --cat keep their "
-	    "files (default $TMPDIR or /tmp)" },
+	{ "run", "tmpdir", 0, "DIR", "where --files, --cat and large output "
+	    "keep their files; the jobs' $TMPDIR (default $TMPDIR or /tmp)" },
 	{ "run", "files", 0, NULL, "save each job's output in a file and "
 	    "print its name" },
 	{ "run", "group", 0, NULL, "print a job's output whole when it ends "

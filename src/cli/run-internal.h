@@ -59,6 +59,7 @@ struct cli_run {
 	int eof, stopping, halted, signo, failed_hard, finished;
 	int pool_closed;	/* every job submitted: the pool closed */
 	int streaming;		/* --line-buffer: output as it comes */
+	int spill;		/* big output through files (CORUN_JOB_SPILL) */
 	uint64_t signo_ns;		/* when the first signal came */
 	struct event *ev_in, *ev_sig[2];
 	corun_handle *watchdog;

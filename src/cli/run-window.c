@@ -239,7 +239,8 @@ submit(struct cli_run *r, struct cli_wslot *w)
 
 	cli_jobsfile_pool_job(&w->js, tmo, r->o->retries, &job);
 	job.tag = (uint64_t)(w - r->win);
-	job.flags = r->streaming ? CORUN_JOB_STREAM : 0;
+	job.flags = r->streaming ? CORUN_JOB_STREAM :
+	    r->spill ? CORUN_JOB_SPILL : 0;
 	if ((rc = corun_pool_submit(r->pool, &job, &w->fut)) != 0) {
 		return rc;
 	}

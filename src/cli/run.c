@@ -119,6 +119,21 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	 */
 	r->streaming = (o->line_buffer || o->ungroup) && !o->keep_order &&
 	    !o->json && !o->files && o->results == NULL;
+	/*
+	 * Output printed whole from the result can stay in the file the
+	 * worker writes once a job has written more than a little: memory
+	 * stays small, and the bytes cross no process (cli_write_file).
+	 * --json, --files and --results want it in memory.
+	 */
+	r->spill = !r->streaming && !o->json && !o->files &&
+	    o->results == NULL;
+	/*
+	 * --tmpdir is $TMPDIR, as with GNU parallel: where large output
+	 * waits (the workers inherit it) and what the jobs see.
+	 */
+	if (o->tmpdir != NULL) {
+		(void)setenv("TMPDIR", o->tmpdir, 1);
+	}
 	if (r->streaming) {
 		po->on_output = on_output;
 		po->output_arg = r;

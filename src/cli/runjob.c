@@ -232,6 +232,23 @@ cli_run_dry(struct cli_run *r)
 	return fflush(stdout) == 0 ? 0 : CLI_EXIT_ERROR;
 }
 
+/*
+ * One stream of a job's output, from its result or the file the worker
+ * spilled it to (a job that wrote more than a little).
+ */
+static void
+print_stream(struct cli_run *r, FILE *f, const char *tag, const char *data,
+    size_t len, const char *file)
+{
+	if (file == NULL) {
+		cli_write_tagged(f, tag, data, len, r->o->line_buffer);
+	} else if (cli_write_file(f, tag, file, r->o->line_buffer) != 0 &&
+	    errno != EPIPE) {
+		cli_warn("the output in %s: %s", file, strerror(errno));
+		r->failed_hard = 1;
+	}
+}
+
 void
 cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 {
@@ -263,11 +280,11 @@ cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 		}
 	} else if (res != NULL && !r->streaming && r->o->results == NULL) {
 		/* with --results, parallel prints nothing of the job */
-		cli_write_tagged(stdout, tag, res->out, res->out_len,
-		    r->o->line_buffer);
+		print_stream(r, stdout, tag, res->out, res->out_len,
+		    res->out_file);
 		fflush(stdout);
-		cli_write_tagged(stderr, tag, res->err, res->err_len,
-		    r->o->line_buffer);
+		print_stream(r, stderr, tag, res->err, res->err_len,
+		    res->err_file);
 	}
 	fflush(stdout);
 	/*

@@ -197,9 +197,14 @@ no_memory_yet(struct corun_pool *p)
 	}
 }
 
-/* Add the queue's first job to the JOBS frame being built. */
+/*
+ * Add the queue's first job to the JOBS frame being built for w.  Only a
+ * worker of ours, on this machine, may spill output to files: we read
+ * them.
+ */
 static int
-frame_job(struct corun_pool *p, const struct sup_job *job)
+frame_job(struct corun_pool *p, const struct sup_worker *w,
+    const struct sup_job *job)
 {
 	struct wire_job wj;
 
@@ -208,6 +213,10 @@ frame_job(struct corun_pool *p, const struct sup_job *job)
 	wj.attempt = job->attempts + 1;
 	wj.timeout_ms = job->timeout_ms;
 	wj.flags = job->stream ? WIRE_JOB_STREAM : 0;
+	if (job->spill && !w->remote) {
+		wj.flags |= WIRE_JOB_SPILL;
+		p->spilling = 1;
+	}
 	wj.kind.ptr = (const uint8_t *)job->kind;
 	wj.kind.len = job->kind_len;
 	wj.payload.ptr = job->payload;
@@ -237,6 +246,7 @@ lease_job(struct corun_pool *p, struct sup_worker *w, struct sup_job *job,
 	job->worker = w;
 	job->attempts++;
 	job->streamed[0] = job->streamed[1] = 0;
+	sup_pool_job_files_drop(job);	/* an earlier attempt's */
 	sup_jobq_push(&w->leases, job);
 	if (p->opts.on_lease != NULL) {
 		p->opts.on_lease(p->opts.lease_arg, job->tag, job->attempts);
@@ -262,7 +272,7 @@ send_jobs(struct corun_pool *p, struct sup_worker *w, uint32_t max)
 	}
 	while (w->credit > 0 && max > 0 && (job = p->queue.head) != NULL &&
 	    w->leases.len < (job->map_chunk ? chunks : slots)) {
-		rc = frame_job(p, job);
+		rc = frame_job(p, w, job);
 		if (rc == CORUN_EAGAIN) {
 			send_frame(p, w);
 			if (wire_builder_begin(&p->wb, WIRE_JOBS) != 0) {
@@ -314,7 +324,7 @@ send_first_jobs(struct corun_pool *p, struct sup_worker *w)
 	while (n < window && (job = p->queue.head) != NULL) {
 		bytes += 64 + job->kind_len + job->len;
 		if (bytes > SUP_FIRST_BYTES ||
-		    (rc = frame_job(p, job)) == CORUN_EAGAIN ||
+		    (rc = frame_job(p, w, job)) == CORUN_EAGAIN ||
 		    rc == CORUN_ENOMEM) {
 			break;
 		}

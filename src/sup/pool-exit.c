@@ -226,6 +226,10 @@ sup_pool_on_exit(struct sup_worker *w, int status)
 	    (WIFEXITED(status) || w->kill_sent);
 	failed_start = start_failed(w, status);
 	sup_worker_close(w);
+	if (p->spilling && !w->remote && w->pid > 0) {
+		/* Spill files it made but could not send: gone with it. */
+		sup_pool_files_sweep(w->pid);
+	}
 	w->state = SUP_W_IDLE;
 	w->pid = 0;
 	requeued = release_leases(p, w, why, !unstarted);

@@ -63,9 +63,18 @@ static void
 on_output(struct sup_worker *w, const struct wire_output *o)
 {
 	struct sup_job *job = sup_jobmap_get(&w->pool->leased, o->id);
+	int current = job != NULL && job->worker == w &&
+	    job->attempts == o->attempt;
 
-	if (job != NULL && job->worker == w && job->attempts == o->attempt &&
-	    job->stream) {
+	if (o->stream == WIRE_STDOUT_FILE || o->stream == WIRE_STDERR_FILE) {
+		/* Files are read and removed here: only from our own. */
+		if (!w->remote) {
+			sup_pool_job_file(current ? job : NULL, (int)o->stream,
+			    o->data.ptr, o->data.len);
+		}
+		return;
+	}
+	if (current && job->stream) {
 		sup_pool_deliver(job, (int)o->stream, o->data.ptr, o->data.len);
 	}
 }

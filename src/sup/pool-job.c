@@ -6,9 +6,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sup-internal.h"
 
@@ -49,6 +53,128 @@ sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
 		    (const char *)data, len);
 	}
 	job->streamed[stream - 1] += (uint32_t)len;
+}
+
+/* A path as workers name spill files: /DIR/corun-out-PID-XXXXXX. */
+static char *
+file_path(const uint8_t *path, size_t len)
+{
+	static const char base[] = "/corun-out-";
+	const char *p;
+	char *s;
+
+	if (len == 0 || len >= PATH_MAX || path[0] != '/' ||
+	    memchr(path, '\0', len) != NULL || (s = strndup((const char *)path,
+	    len)) == NULL) {
+		return NULL;
+	}
+	p = strrchr(s, '/');
+	if (strncmp(p, base, sizeof(base) - 1) != 0) {
+		free(s);
+		return NULL;
+	}
+	for (p += sizeof(base) - 1; *p >= '0' && *p <= '9'; p++) {
+		continue;
+	}
+	if (*p != '-' || strlen(p + 1) != 6) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * Take a received file over: corun-out-... becomes corun-res-..., which
+ * the sweep after its worker's end (sup_pool_files_sweep) leaves alone.
+ */
+static void
+claim(char *s)
+{
+	char *n = strdup(s), *b = strrchr(s, '/') + 1;
+
+	if (n != NULL && (memcpy(strrchr(n, '/') + 1 + 6, "res", 3),
+	    rename(s, n) == 0)) {
+		memcpy(b + 6, "res", 3);
+	}
+	free(n);
+}
+
+void
+sup_pool_files_sweep(pid_t pid)
+{
+	const char *dir = getenv("TMPDIR");
+	struct dirent *e;
+	char prefix[48];
+	size_t n;
+	DIR *d;
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	n = (size_t)snprintf(prefix, sizeof(prefix), "corun-out-%ld-",
+	    (long)pid);
+	if ((d = opendir(dir)) == NULL) {
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, n) == 0 &&
+		    strlen(e->d_name) == n + 6) {
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+void
+sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
+    size_t len)
+{
+	char *s = file_path(path, len);
+	int i = stream == WIRE_STDERR_FILE;
+
+	if (s == NULL) {
+		return;
+	}
+	if (job == NULL || !job->spill) {
+		unlink(s);
+		free(s);
+		return;
+	}
+	if (job->files[i] != NULL) {
+		unlink(job->files[i]);
+		free(job->files[i]);
+	}
+	claim(s);
+	job->files[i] = s;
+}
+
+void
+sup_pool_job_files_drop(struct sup_job *job)
+{
+	for (int i = 0; i < 2; i++) {
+		if (job->files[i] != NULL) {
+			unlink(job->files[i]);
+			free(job->files[i]);
+			job->files[i] = NULL;
+		}
+	}
+}
+
+/* A result's destructor: its spill files go with it. */
+static void
+result_free(void *p)
+{
+	struct corun_job_result *res = p;
+
+	if (res->out_file != NULL) {
+		unlink(res->out_file);
+		free((char *)res->out_file);
+	}
+	if (res->err_file != NULL) {
+		unlink(res->err_file);
+		free((char *)res->err_file);
+	}
+	free(res);
 }
 
 /* The output a streamed job's result has beyond what OUTPUT brought. */
@@ -113,10 +239,13 @@ sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
 		memcpy(s, host, hlen + 1);
 		res->host = s;
 	}
+	res->out_file = job->files[0];
+	res->err_file = job->files[1];
+	job->files[0] = job->files[1] = NULL;
 	if (res->status != 0) {
 		job->pool->st.failed++;
 	}
-	corun_future_set_result(&job->fut, res, free);
+	corun_future_set_result(&job->fut, res, result_free);
 	job_done(job);
 }
 

@@ -14,6 +14,7 @@
 static void
 job_destroy(corun_future *fut)
 {
+	sup_pool_job_files_drop((struct sup_job *)fut);
 	free(fut);
 }
 
@@ -62,6 +63,8 @@ sup_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->lost = 0;
 	job->retries_left = j->retries;
 	job->stream = (j->flags & CORUN_JOB_STREAM) != 0;
+	job->spill = (j->flags & CORUN_JOB_SPILL) != 0 && !job->stream;
+	job->files[0] = job->files[1] = NULL;
 	job->state = SUP_JOB_QUEUED;
 	job->cancel_req = 0;
 	job->cancel_sent = 0;

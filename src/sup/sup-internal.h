@@ -51,7 +51,10 @@ struct sup_job {
 	uint8_t stream;			/* CORUN_JOB_STREAM */
 	uint8_t map_chunk;		/* a chunk of corun_pool_map_chunked:
 					   may be held ahead (map_ahead) */
+	uint8_t spill;			/* CORUN_JOB_SPILL */
 	uint32_t streamed[2];		/* stdout, stderr bytes delivered */
+	char *files[2];			/* spill: the current attempt's files
+					   of stdout, stderr (ours to remove) */
 	uint16_t kind_len;
 	size_t len;
 	char *kind;			/* points into data */
@@ -199,6 +202,7 @@ struct corun_pool {
 					   none yet (pool-dispatch.c) */
 	uint64_t chunk_times[SUP_CHUNK_TIMES];	/* a ring */
 	unsigned nchunk_times;
+	int spilling;			/* spill jobs went out (sweep at exits) */
 	char rundir[200];
 	struct sup_worker *workers;	/* procs local, then remote slots */
 	unsigned nslots;		/* procs + remote slots */
@@ -360,6 +364,21 @@ void sup_pool_job_succeed(struct sup_job *job, const struct wire_result *r,
 /* Hand streamed output to the caller (opts.on_output). */
 void sup_pool_deliver(struct sup_job *job, int stream, const uint8_t *data,
     size_t len);
+/*
+ * Spill: a local worker says the file path holds the whole of stream
+ * (WIRE_STDOUT_FILE, WIRE_STDERR_FILE) of the job's current attempt;
+ * the job keeps it (job may be NULL: a job no longer leased), else the
+ * file is removed.  Only a path of the shape workers make is taken.
+ */
+void sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
+    size_t len);
+/*
+ * Remove the spill files a dead worker (pid) made that never reached us:
+ * those it sent are ours already under another name (corun-res-...).
+ */
+void sup_pool_files_sweep(pid_t pid);
+/* Remove the job's spill files (a new attempt, or the job's end). */
+void sup_pool_job_files_drop(struct sup_job *job);
 /* Take a leased job back from its worker (still to be completed). */
 void sup_pool_unlease(struct corun_pool *p, struct sup_job *job);
 /* Fail every queued job with code and why. */

@@ -225,10 +225,10 @@ dec_output(struct dec *d, struct wire_output *o)
 		return err;
 	}
 	wire_get_output_fixed(p, o);
-	if (o->stream != WIRE_STDOUT && o->stream != WIRE_STDERR) {
+	if (o->stream < WIRE_STDOUT || o->stream > WIRE_STDERR_FILE) {
 		return dec_fail(d, CORUN_EPROTO,
-		    "stream %u at offset %zu is neither 1 (stdout) nor 2 "
-		    "(stderr)", o->stream, off(d, p + 12));
+		    "stream %u at offset %zu is not 1 to 4 (stdout, stderr, "
+		    "their files)", o->stream, off(d, p + 12));
 	}
 	d->p += WIRE_OUTPUT_FIXED;
 	return take(d, "data", p + 16, UINT32_MAX, 0, &o->data);

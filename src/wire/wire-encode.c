@@ -282,7 +282,7 @@ wire_add_output(struct wire_builder *b, const struct wire_output *o)
 	if (!open_frame(b, WIRE_OUTPUT)) {
 		return CORUN_ESTATE;
 	}
-	if (o->stream != WIRE_STDOUT && o->stream != WIRE_STDERR) {
+	if (o->stream < WIRE_STDOUT || o->stream > WIRE_STDERR_FILE) {
 		return CORUN_EINVAL;
 	}
 	if ((err = check_bytes(&o->data)) != 0) {

@@ -66,11 +66,14 @@ enum wire_type {
 
 /* Job flags (wire_job.flags). */
 #define WIRE_JOB_STREAM	0x1	/* send output lines as they come */
-#define WIRE_JOB_FLAGS	0x1	/* every flag defined */
+#define WIRE_JOB_SPILL	0x2	/* large output to a file (local workers) */
+#define WIRE_JOB_FLAGS	0x3	/* every flag defined */
 
 /* Streams of an OUTPUT record. */
 #define WIRE_STDOUT		1
 #define WIRE_STDERR		2
+#define WIRE_STDOUT_FILE	3	/* data: the file holding all stdout */
+#define WIRE_STDERR_FILE	4	/* ... all stderr (WIRE_JOB_SPILL) */
 
 /*
  * A byte field: on decode it points into the received buffer; on encode
@@ -127,12 +130,14 @@ struct wire_result {
 /*
  * Output a running job made so far (only for jobs sent with
  * WIRE_JOB_STREAM): whole lines, in order per job and stream.  The
- * job's RESULT still carries its whole output.
+ * job's RESULT still carries its whole output.  Or, for jobs sent with
+ * WIRE_JOB_SPILL, streams 3 and 4: the path of the file that holds the
+ * stream's whole output instead of the RESULT (sent just before it).
  */
 struct wire_output {
 	uint64_t	id;
 	uint32_t	attempt;
-	uint32_t	stream;		/* WIRE_STDOUT or WIRE_STDERR */
+	uint32_t	stream;		/* WIRE_STDOUT ... WIRE_STDERR_FILE */
 	struct wire_bytes data;	/* opaque bytes */
 };
 
@@ -214,7 +219,7 @@ int	wire_add_job(struct wire_builder *b, const struct wire_job *j);
 int	wire_add_result(struct wire_builder *b,
 	    const struct wire_result *r);
 int	wire_add_cancel(struct wire_builder *b, uint64_t id);
-/* As above; CORUN_EINVAL also for a stream other than 1 or 2. */
+/* As above; CORUN_EINVAL also for a stream other than 1 to 4. */
 int	wire_add_output(struct wire_builder *b,
 	    const struct wire_output *o);
 

@@ -439,6 +439,41 @@ START_TEST(test_cancel_roundtrip)
 }
 END_TEST
 
+/* Spill: streams 3 and 4 carry the path of a file holding the output. */
+START_TEST(test_output_file_streams)
+{
+	static const char path[] = "/tmp/corun-out-abcdef";
+	struct wire_builder b;
+	struct wire_frame f;
+	struct wire_output o;
+	const uint8_t *p;
+	size_t n;
+	char why[WIRE_WHY_SIZE];
+
+	ck_assert_int_eq(wire_builder_init(&b, 0, 0, 0), 0);
+	ck_assert_int_eq(wire_builder_begin(&b, WIRE_OUTPUT), 0);
+	memset(&o, 0, sizeof(o));
+	o.id = 9;
+	o.attempt = 1;
+	o.stream = WIRE_STDOUT_FILE;
+	o.data.ptr = (const uint8_t *)path;
+	o.data.len = (uint32_t)strlen(path);
+	ck_assert_int_eq(wire_add_output(&b, &o), 0);
+	o.stream = WIRE_STDERR_FILE;
+	ck_assert_int_eq(wire_add_output(&b, &o), 0);
+	ck_assert_int_eq(wire_builder_finish(&b, &p, &n), 0);
+	ck_assert_int_eq(wire_decode(p, n, 0, &f, why, sizeof(why)), 0);
+	ck_assert_int_eq(wire_next_output(&f, &o), 0);
+	ck_assert_uint_eq(o.stream, WIRE_STDOUT_FILE);
+	ck_assert_uint_eq(o.data.len, strlen(path));
+	ck_assert_mem_eq(o.data.ptr, path, strlen(path));
+	ck_assert_int_eq(wire_next_output(&f, &o), 0);
+	ck_assert_uint_eq(o.stream, WIRE_STDERR_FILE);
+	ck_assert_int_eq(wire_next_output(&f, &o), CORUN_EDONE);
+	wire_builder_fini(&b);
+}
+END_TEST
+
 START_TEST(test_output_roundtrip)
 {
 	struct wire_builder b;
@@ -462,7 +497,7 @@ START_TEST(test_output_roundtrip)
 	o.stream = WIRE_STDERR;
 	o.data.len = 0;
 	ck_assert_int_eq(wire_add_output(&b, &o), 0);
-	o.stream = 3;
+	o.stream = 5;
 	ck_assert_int_eq(wire_add_output(&b, &o), CORUN_EINVAL);
 	ck_assert_int_eq(wire_add_result(&b, &(struct wire_result){ 0 }),
 	    CORUN_ESTATE);
@@ -483,7 +518,7 @@ START_TEST(test_output_roundtrip)
 	ck_assert_int_eq(wire_next_output(&f, &o), CORUN_EDONE);
 	ck_assert_str_eq(wire_type_name(WIRE_OUTPUT), "OUTPUT");
 
-	/* A stream other than 1 or 2 is refused, with where it is. */
+	/* A stream other than 1 to 4 is refused, with where it is. */
 	q = dup_frame(p, n);
 	put32(q + WIRE_HDR_SIZE + 12, 0);
 	ck_assert_ptr_nonnull(strstr(expect_fail(q, n, 0, CORUN_EPROTO),
@@ -1202,8 +1237,8 @@ START_TEST(test_mutation)
 			case WIRE_OUTPUT:
 				while (wire_next_output(&f, &o) == 0) {
 					ck_assert(inside(o.data, q, n));
-					ck_assert(o.stream == 1 ||
-					    o.stream == 2);
+					ck_assert(o.stream >= 1 &&
+					    o.stream <= 4);
 					cnt++;
 				}
 				break;
@@ -1236,6 +1271,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_results_roundtrip);
 	tcase_add_test(tc, test_cancel_roundtrip);
 	tcase_add_test(tc, test_output_roundtrip);
+	tcase_add_test(tc, test_output_file_streams);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_short_body);
 	tcase_add_test(tc, test_body_length_mismatch);

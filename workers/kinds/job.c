@@ -7,14 +7,22 @@
  * kinds-internal.h), so a kind may call them on an executor thread when
  * it runs offloaded.  Output written here is kept up to WK_OUT_CAP per
  * stream, and whole lines go to the context's stream callback, if any.
+ * A job sent with WIRE_JOB_SPILL (ctx->spill) keeps a stream in memory
+ * only up to WK_SPILL_AT: then the stream moves, whole, to a file of its
+ * own in $TMPDIR (or /tmp), which the supervisor reads and removes, and
+ * memory stays small whatever the job writes (no WK_OUT_CAP then).
  * The runner (runner.c) sets the context up and reads it afterwards.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kinds-internal.h"
 
@@ -70,6 +78,168 @@ buf_append(struct wk_outbuf *b, const void *p, size_t len)
 	return 0;
 }
 
+/* Write it all to fd; 0 or errno. */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+wk_spill_create(char **pathp)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	if (asprintf(&path, "%s/corun-out-%ld-XXXXXX", dir, (long)getpid()) < 0) {
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		free(path);
+		return -1;
+	}
+	*pathp = path;
+	return fd;
+}
+
+/*
+ * Move the stream into a new file: 0, or 1 when no file could be made
+ * (the stream then stays in memory), or a failure recorded on ctx.
+ */
+static int
+spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
+{
+	char *path;
+	int fd, err;
+
+	if ((fd = wk_spill_create(&path)) < 0) {
+		b->nospill = 1;
+		return 1;
+	}
+	b->spilled = 1;
+	b->fd = fd;
+	b->path = path;
+	err = write_all(fd, b->p, b->len);
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+	if (err != 0) {
+		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
+		    "%s", path, strerror(err));
+	}
+	return 0;
+}
+
+/* Append to the stream, spilling it to a file when it grows past. */
+static int
+out_append(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
+    size_t len)
+{
+	int err;
+
+	if (ctx->spill && !b->spilled && !b->nospill &&
+	    b->len + len > WK_SPILL_AT && len > 0 && p != NULL &&
+	    (err = spill_open(ctx, b)) != 1 && err != 0) {
+		return err;
+	}
+	if (!b->spilled) {
+		return buf_append(b, p, len);
+	}
+	if ((err = write_all(b->fd, p, len)) != 0) {
+		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
+		    "%s", b->path, strerror(err));
+	}
+	return 0;
+}
+
+int
+wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
+{
+	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
+	struct stat st;
+	char buf[16384];
+	off_t at = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)WK_SPILL_AT &&
+	    b->len == 0 && !b->spilled) {
+		b->spilled = 1;
+		b->fd = fd;
+		b->path = path;
+		return 0;
+	}
+	/* Little: in memory, as if it came through a pipe. */
+	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), at)) != 0) {
+		if (n < 0) {
+			if (errno != EINTR) {
+				rc = corun_job_fail(ctx, CORUN_ESYS, "output: "
+				    "reading %s: %s", path, strerror(errno));
+			}
+			continue;
+		}
+		at += n;
+		rc = out_append(ctx, b, buf, (size_t)n);
+	}
+	close(fd);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+int
+wk_job_spill_fd(const corun_job_ctx *ctx, int which)
+{
+	const struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
+
+	return b->spilled ? b->fd : -1;
+}
+
+char *
+wk_outbuf_take_file(struct wk_outbuf *b)
+{
+	char *path = b->path;
+
+	if (!b->spilled) {
+		return NULL;
+	}
+	close(b->fd);
+	b->spilled = 0;
+	b->fd = -1;
+	b->path = NULL;
+	return path;
+}
+
+void
+wk_outbuf_free(struct wk_outbuf *b)
+{
+	char *path = wk_outbuf_take_file(b);
+
+	if (path != NULL) {
+		unlink(path);
+		free(path);
+	}
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
 /* Hand the whole lines written so far to the stream callback. */
 static void
 stream_lines(corun_job_ctx *ctx, int which, const struct wk_outbuf *b)
@@ -91,7 +261,7 @@ stream_lines(corun_job_ctx *ctx, int which, const struct wk_outbuf *b)
 int
 corun_job_write_out(corun_job_ctx *ctx, const void *buf, size_t len)
 {
-	int rc = buf_append(&ctx->out, buf, len);
+	int rc = out_append(ctx, &ctx->out, buf, len);
 
 	stream_lines(ctx, 1, &ctx->out);
 	return rc;
@@ -100,7 +270,7 @@ corun_job_write_out(corun_job_ctx *ctx, const void *buf, size_t len)
 int
 corun_job_write_err(corun_job_ctx *ctx, const void *buf, size_t len)
 {
-	int rc = buf_append(&ctx->err, buf, len);
+	int rc = out_append(ctx, &ctx->err, buf, len);
 
 	stream_lines(ctx, 2, &ctx->err);
 	return rc;

@@ -21,11 +21,21 @@
 /* Each of stdout and stderr keeps at most this much; the rest is dropped. */
 #define WK_OUT_CAP ((size_t)64 << 20)
 
-/* A growable output buffer. */
+/*
+ * A job sent with WIRE_JOB_SPILL keeps a stream in memory up to this
+ * much; past it the stream goes, whole, to a file (job.c).
+ */
+#define WK_SPILL_AT ((size_t)64 << 10)
+
+/* A growable output buffer, or the file it spilled to. */
 struct wk_outbuf {
 	char *p;
 	size_t len, cap;
 	int truncated;		/* bytes were dropped at WK_OUT_CAP */
+	int spilled;		/* the output is in fd / path, not in p */
+	int nospill;		/* no file could be made: stay in memory */
+	int fd;
+	char *path;
 };
 
 /*
@@ -61,6 +71,7 @@ struct corun_job_ctx {
 	void (*stream)(void *, int, const char *, size_t); /* or NULL */
 	void *stream_arg;
 	size_t streamed[2];	/* out, err bytes handed to stream */
+	int spill;		/* big output to files (WK_SPILL_AT) */
 	int fail_code;		/* corun_job_fail(), 0 if not called */
 	char *fail_msg;
 	int exit_code;		/* -1 unless corun_job_set_exit() */
@@ -84,6 +95,32 @@ wk_job_stopping(corun_job_ctx *ctx)
 	}
 	return stop;
 }
+
+/* A new spill file (see job.c): its fd and *pathp (malloc'd), or -1. */
+int wk_spill_create(char **pathp);
+
+/*
+ * The output of stream which (1 stdout, 2 stderr) is the whole of the
+ * spill file fd, path (a kind let its program write there): the stream
+ * takes the file over, or reads it into memory and removes it when it
+ * is small.  0 or the failure, recorded on ctx.
+ */
+int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path);
+
+/*
+ * The file stream which (1 stdout, 2 stderr) spilled to, or -1 while it
+ * is in memory: a kind may write there itself (shell-run.c splices).
+ */
+int wk_job_spill_fd(const corun_job_ctx *ctx, int which);
+
+/*
+ * Close the stream's file, if it spilled, and hand its path over (NULL
+ * if it did not); the caller then owns the file.
+ */
+char *wk_outbuf_take_file(struct wk_outbuf *b);
+
+/* Free what the buffer holds; a spilled file is removed. */
+void wk_outbuf_free(struct wk_outbuf *b);
 
 /* The built-in kinds (kind-basic.c, kind-shell.c, kind-net.c). */
 int wk_kind_noop(corun_job_ctx *ctx);

@@ -38,6 +38,11 @@ struct wk_job_exec {
 	 */
 	void (*stream)(void *arg, int stream, const char *data, size_t len);
 	void *stream_arg;
+	/*
+	 * Spill: a stream past WK_SPILL_AT goes to a file (out_file,
+	 * err_file in the outcome) instead of memory.  Not with stream.
+	 */
+	int spill;
 };
 
 /* How it ended.  Owned by the future (freed by wk_job_outcome_free). */
@@ -55,6 +60,10 @@ struct wk_job_outcome {
 	size_t err_len;
 	char *message;		/* NULL when status is 0, unless the
 				   output was truncated (it says so) */
+	char *out_file;		/* spill: the file holding all stdout (out
+				   is then empty), or NULL; removed when
+				   the outcome is freed, unless taken */
+	char *err_file;		/* ... all stderr */
 };
 
 /* Seconds between TERM and KILL when a shell job times out. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kinds.h"
 #include "runner-internal.h"
@@ -36,6 +37,15 @@ wk_job_outcome_free(void *p)
 	free(o->out);
 	free(o->err);
 	free(o->message);
+	/* Files nobody was told of: gone with the outcome. */
+	for (int i = 0; i < 2; i++) {
+		char *f = i ? o->err_file : o->out_file;
+
+		if (f != NULL) {
+			unlink(f);
+			free(f);
+		}
+	}
 	free(o);
 }
 
@@ -102,6 +112,8 @@ outcome_build(struct wk_runjob *job, int status)
 	o->err = job->ctx.err.p;
 	o->err_len = job->ctx.err.len;
 	o->message = outcome_message(job, status);
+	o->out_file = wk_outbuf_take_file(&job->ctx.out);
+	o->err_file = wk_outbuf_take_file(&job->ctx.err);
 	job->ctx.out.p = job->ctx.err.p = NULL;
 	job->ctx.out.len = job->ctx.err.len = 0;
 	return o;

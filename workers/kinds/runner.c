@@ -186,8 +186,8 @@ job_destroy(corun_future *fut)
 {
 	struct wk_runjob *job = (struct wk_runjob *)fut;
 
-	free(job->ctx.out.p);
-	free(job->ctx.err.p);
+	wk_outbuf_free(&job->ctx.out);
+	wk_outbuf_free(&job->ctx.err);
 	free(job->ctx.fail_msg);
 	free(job);
 }
@@ -215,6 +215,8 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->ctx.kinds = &kind_lookup;
 	job->ctx.stream = exec->stream;
 	job->ctx.stream_arg = exec->stream_arg;
+	/* Streamed lines come from memory: a streamed job does not spill. */
+	job->ctx.spill = exec->spill && exec->stream == NULL;
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);

@@ -17,6 +17,11 @@
  * One wake-up per job's exit: the path from a child's exit to the next
  * spawn is a handful of system calls.
  *
+ * Spill (ctx->spill, corun run's jobs): a stdout or stderr that passes
+ * WK_SPILL_AT moves to a file (job.c) and the pipe is then spliced there;
+ * after such a job the thread's next one gets a spill file as its stdout
+ * (wk_out_to_file), read back into memory afterwards if it stayed small.
+ *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
  * (whatever of it is left), reap, stop the readers.  The leader is reaped
@@ -47,6 +52,17 @@
 /* Reads per event callback, so one chatty child cannot hog the loop. */
 #define WK_DRAIN_READS 16
 
+/* The most one splice into a spill file moves. */
+#define WK_SPLICE_MAX ((size_t)1 << 20)
+
+/*
+ * Spill: the last job of this thread wrote more than WK_SPILL_AT to
+ * stdout, so the next one writes straight to a file, as GNU parallel's
+ * jobs always do, rather than through a pipe we copy from.  A job that
+ * writes little there is read back and the pipe comes back.
+ */
+static __thread int wk_out_to_file;
+
 /* The two output pipes of a running child. */
 struct drain {
 	corun_job_ctx *ctx;
@@ -55,6 +71,7 @@ struct drain {
 	int open;			/* sides not at end of file */
 	int rc[2];			/* CORUN_E* that stopped a side */
 	int sys_errno[2];
+	int nosplice;			/* the spill file refused splice */
 	corun_future *eof;		/* both sides done */
 };
 
@@ -69,8 +86,31 @@ drain_close(struct drain *d, int i)
 }
 
 /*
+ * Move what the pipe holds straight into the side's spill file (no copy
+ * through us); -2 when it cannot (not spilled, or no splice there).
+ */
+static ssize_t
+drain_splice(struct drain *d, int i)
+{
+	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1);
+	ssize_t n;
+
+	if (sfd < 0) {
+		return -2;
+	}
+	n = splice(d->fd[i], NULL, sfd, NULL, WK_SPLICE_MAX,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
+		d->nosplice = 1;
+		return -2;
+	}
+	return n;
+}
+
+/*
  * Read what side i holds, up to WK_DRAIN_READS reads; close the side at
- * end of file or on an error.
+ * end of file or on an error.  A side that spilled to a file is spliced
+ * there.
  */
 static void
 drain_side(struct drain *d, int i)
@@ -80,7 +120,12 @@ drain_side(struct drain *d, int i)
 	int k, rc;
 
 	for (k = 0; k < WK_DRAIN_READS && d->ev[i] != NULL; k++) {
-		n = read(d->fd[i], buf, sizeof(buf));
+		if ((n = drain_splice(d, i)) > 0) {
+			continue;
+		}
+		if (n == -2) {
+			n = read(d->fd[i], buf, sizeof(buf));
+		}
 		if (n > 0) {
 			rc = i ? corun_job_write_err(d->ctx, buf, (size_t)n) :
 			    corun_job_write_out(d->ctx, buf, (size_t)n);
@@ -126,6 +171,9 @@ drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
 		return rc;
 	}
 	for (i = 0; i < 2; i++) {
+		if (fds[i] < 0) {
+			continue;	/* stdout is a file: nothing to read */
+		}
 		d->ev[i] = event_new(base, fds[i], EV_READ | EV_PERSIST,
 		    drain_cb, d);
 		if (d->ev[i] == NULL || event_add(d->ev[i], NULL) != 0) {
@@ -245,7 +293,9 @@ wait_child(corun_job_ctx *ctx, struct drain *d, const int fds[2],
 		cancelled = 1;
 	}
 	for (i = 0; i < 2; i++) {
-		close(wr[i]);
+		if (wr[i] >= 0) {
+			close(wr[i]);
+		}
 	}
 	if (!cancelled) {
 		/* Usually the end of file is there already. */
@@ -332,12 +382,21 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	struct cr_spawn *sp;
 	struct drain d;
 	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
-	int cancelled, i;
+	int cancelled, i, ofd = -1, arc = 0;
+	char *opath = NULL;
 	pid_t pid;
 
 	*exec_err = 0;
-	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, fds, wr, &pid,
-	    &sp)) != 0) {
+	if (ctx->spill && wk_out_to_file) {
+		ofd = wk_spill_create(&opath);
+	}
+	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, ofd, fds, wr,
+	    &pid, &sp)) != 0) {
+		if (ofd >= 0) {
+			close(ofd);
+			unlink(opath);
+			free(opath);
+		}
 		return rc;
 	}
 	cancelled = wait_child(ctx, &d, fds, wr, pid, &st, &reaped, &rc);
@@ -346,9 +405,17 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	}
 	drain_stop(&d);
 	for (i = 0; i < 2; i++) {
-		close(fds[i]);
+		if (fds[i] >= 0) {
+			close(fds[i]);
+		}
 	}
-	return run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
+	if (ofd >= 0) {
+		arc = wk_job_adopt_file(ctx, 1, ofd, opath);
+	}
+	/* The next job writes to a file at once if this one filled one. */
+	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0;
+	rc = run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
+	return rc != 0 ? rc : arc;
 }
 
 /* Run argv and collect its output and status. */

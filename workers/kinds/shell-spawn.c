@@ -204,29 +204,35 @@ spawn_search(const char *path, char **argv, char **envp, int out, int err,
  */
 int
 wk_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
-    int search, int rd[2], int wr[2], pid_t *pid, struct cr_spawn **sp)
+    int search, int out_fd, int rd[2], int wr[2], pid_t *pid,
+    struct cr_spawn **sp)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	const char *full;
 	int rc;
 
 	*sp = NULL;
-	if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
+	if ((out_fd < 0 && pipe2(op, O_CLOEXEC) != 0) ||
+	    pipe2(ep, O_CLOEXEC) != 0) {
 		rc = errno;
 		goto fail;
 	}
 	full = search ? NULL : path_resolve(path);
 	if (full != NULL) {
-		const int fds[4] = { -1, op[1], ep[1], -1 };
+		const int fds[4] = { -1, out_fd >= 0 ? out_fd : op[1], ep[1],
+		    -1 };
 
 		rc = cr_spawn(full, argv, envp, fds, 0, pid, sp);
 	} else {
-		rc = spawn_search(path, argv, envp, op[1], ep[1], pid);
+		rc = spawn_search(path, argv, envp, out_fd >= 0 ? out_fd :
+		    op[1], ep[1], pid);
 	}
 	if (rc != 0) {
 		goto fail;
 	}
-	fcntl(op[0], F_SETFL, O_NONBLOCK);
+	if (op[0] >= 0) {
+		fcntl(op[0], F_SETFL, O_NONBLOCK);
+	}
 	fcntl(ep[0], F_SETFL, O_NONBLOCK);
 	rd[0] = op[0];
 	rd[1] = ep[0];

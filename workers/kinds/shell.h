@@ -23,14 +23,15 @@ int	wk_shell_run(corun_job_ctx *ctx, const char *path, char **argv,
 /*
  * Start path with two fresh pipes: rd[] gets the read ends
  * (non-blocking), wr[] the write ends, which the caller keeps open until
- * the child has exited.  Through cr_spawn when path's full path is known
+ * the child has exited.  With out_fd >= 0 the child's stdout is out_fd
+ * instead (a spill file): rd[0] and wr[0] are then -1.  Through cr_spawn when path's full path is known
  * and search is 0 (*sp is then set and a failed exec shows when the child
  * is reaped: cr_spawn_end), else through posix_spawnp.  0, or the
  * kind's failure (recorded with corun_job_fail).
  */
 int	wk_shell_spawn(corun_job_ctx *ctx, const char *path, char **argv,
-	    char **envp, int search, int rd[2], int wr[2], pid_t *pid,
-	    struct cr_spawn **sp);
+	    char **envp, int search, int out_fd, int rd[2], int wr[2],
+	    pid_t *pid, struct cr_spawn **sp);
 
 /*
  * Record that argv could not be started (err: the exec's errno) as the
