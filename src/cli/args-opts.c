@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pace.h"
 #include "args-internal.h"
 #include "help.h"
 #include "cr-log.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pace.h"
 #include "args-internal.h"
 #include "pipe.h"
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "limit.h"
+#include "pace.h"
 #include "pipe.h"
 
 enum { LIM_CMD = 0, LIM_IO, LIM_LOAD, LIM_MEM };

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pace.h"
 #include "pipe.h"
 
 /* Seconds between two looks at the memory available, and the load. */

@@ -15,6 +15,7 @@
 #include <corun/pool.h>
 
 #include "cli.h"
+#include "pace.h"
 #include "argbatch.h"
 #include "perlexpr.h"
 #include "median.h"

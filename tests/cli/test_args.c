@@ -15,6 +15,7 @@
 
 #include "check-util.h"
 #include "cli/cli.h"
+#include "cli/pace.h"
 #include "cli-test.h"
 #include "cli/limit.h"
 
