@@ -85,6 +85,13 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	if (o->halt.when != CLI_HALT_NEVER) {
 		po->prefetch = -1;
 	}
+	/*
+	 * --limit: a job its status 2 killed runs again before the next
+	 * one (--retries), as in parallel: none may wait on the worker.
+	 */
+	if (o->limit != NULL) {
+		po->prefetch = -1;
+	}
 	po->jobs = o->jobs;
 	if (o->g.jobs_file != NULL && o->jobs < CLI_JOBS_MANY) {
 		/* -j FILE: room for what the file may say later; the
