@@ -275,6 +275,19 @@ const struct corun_job_result *corun_pool_map_results(const corun_future *fut,
 const struct corun_job_result *corun_pool_result(const corun_future *fut);
 
 /*
+ * Kill the running job of a corun_pool_submit() future as a failed
+ * attempt (GNU parallel's --limit status 2): its worker stops it as a
+ * cancel does (a shell job's process group gets SIGTERM, then SIGKILL),
+ * and the job runs again, first in the queue, while its retries allow;
+ * with none left its future completes as a cancelled running job's does
+ * (a result with status CORUN_ECANCELED).  One its worker held but had
+ * not started goes back to the queue, not counted.  0; CORUN_EAGAIN when
+ * the job is not running (queued, or being stopped), CORUN_ESTATE when
+ * done, CORUN_EINVAL for another future.
+ */
+int corun_pool_kill(corun_future *fut);
+
+/*
  * Shut down.  cancel_pending: jobs not yet handed to a worker are
  * cancelled.  wait: *done (may be NULL) completes when every job has
  * completed and the workers have exited; without wait, workers are told to

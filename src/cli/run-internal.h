@@ -36,7 +36,6 @@ struct cli_wslot {
 	int used, done;
 	uint64_t submit_ns;	/* wall clock, with --http (run-web.c) */
 	int skipped;		/* -k: a Seq --resume skips, holding its place */
-	int killed;		/* cancelled by --limit's status 2 */
 };
 
 struct cli_run {

@@ -167,7 +167,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	}
 	cli_logins_release(&r->logins, w->js.login - 1);
 	cli_jobspec_free(&w->js);
-	w->used = w->done = w->killed = 0;
+	w->used = w->done = 0;
 	if (!r->o->keep_order) {
 		r->freew[r->nfreew++] = (size_t)(w - r->win);
 	}
@@ -315,51 +315,49 @@ pace_allows(struct cli_run *r)
 }
 
 /*
- * --limit's status 2: cancel the youngest running job (its worker kills
- * it: TERM to its process group, then KILL); it fails.  The pool starts
- * jobs in order, so the running ones are the oldest -j of those not
- * done; the ones after them wait in the pool.
+ * --limit's status 2: kill the youngest running job (its worker stops
+ * it: TERM to its process group, then KILL); it fails, and runs again
+ * while --retries allows (corun_pool_kill).  The pool starts jobs in
+ * order, so the running ones are the oldest -j of those not done; the
+ * ones after them wait in the pool.  One being killed already, or not
+ * started, is passed over for the next younger one.
  */
 static void
 kill_youngest(struct cli_run *r)
 {
 	unsigned conc = r->jobs_now ? r->jobs_now : r->conc;
-	struct cli_wslot *y = NULL;
 	uint64_t from = 0;
-	size_t i, n = 0;
+	size_t i, n = 0, skip;
 
 	for (i = 0; i < r->wsize; i++) {
 		if (r->win[i].used && !r->win[i].done && !r->win[i].skipped) {
 			n++;
 		}
 	}
-	/* the Seq of the youngest running: skip the n - conc waiting */
-	for (; n > conc && conc > 0; n--) {
-		uint64_t top = 0;
+	/* the youngest running: past the n - conc youngest, which wait */
+	skip = conc > 0 && n > conc ? n - conc : 0;
+	for (;;) {
+		struct cli_wslot *y = NULL;
 
 		for (i = 0; i < r->wsize; i++) {
 			struct cli_wslot *w = &r->win[i];
 
 			if (w->used && !w->done && !w->skipped &&
-			    w->js.seq > top && (from == 0 ||
-			    w->js.seq < from)) {
-				top = w->js.seq;
+			    w->fut != NULL && (from == 0 ||
+			    w->js.seq < from) && (y == NULL ||
+			    w->js.seq > y->js.seq)) {
+				y = w;
 			}
 		}
-		from = top;
-	}
-	for (i = 0; i < r->wsize; i++) {
-		struct cli_wslot *w = &r->win[i];
-
-		if (w->used && !w->done && !w->skipped && !w->killed &&
-		    w->fut != NULL && (from == 0 || w->js.seq < from) &&
-		    (y == NULL || w->js.seq > y->js.seq)) {
-			y = w;
+		if (y == NULL) {
+			return;
 		}
-	}
-	if (y != NULL) {
-		y->killed = 1;
-		corun_future_cancel(y->fut);
+		from = y->js.seq;
+		if (skip > 0) {
+			skip--;
+		} else if (corun_pool_kill(y->fut) == 0) {
+			return;
+		}
 	}
 }
 

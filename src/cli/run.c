@@ -80,9 +80,10 @@ pool_opts(struct cli_run *r, struct corun_pool_opts *po)
 	po->model = default_model(r);
 	/*
 	 * A halt policy decides after each result whether to start more:
-	 * a worker must not have started jobs ahead of that decision.
+	 * a worker must not have started jobs ahead of that decision (nor
+	 * of a job --limit killed that --retries runs again, as parallel).
 	 */
-	if (o->halt.when != CLI_HALT_NEVER) {
+	if (o->halt.when != CLI_HALT_NEVER || o->limit != NULL) {
 		po->prefetch = -1;
 	}
 	po->jobs = o->jobs;

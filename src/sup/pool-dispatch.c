@@ -104,6 +104,8 @@ sup_pool_schedule_flush(struct corun_pool *p)
 void
 sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job)
 {
+	/* (a kill of its last attempt is over: corun_pool_kill) */
+	job->cancel_req = job->cancel_sent = job->cancel_retry = 0;
 	job->state = SUP_JOB_QUEUED;
 	sup_jobq_push_front(&p->queue, job);
 	sup_pool_schedule_dispatch(p);
@@ -129,11 +131,36 @@ sup_pool_job_cancel(corun_future *fut)
 		 * one by one could start a held job in the slot the first
 		 * one freed before hearing that it was cancelled too.
 		 */
+		job->cancel_retry = 0;	/* a cancel ends a kill's retry */
 		if (!job->cancel_req) {
 			job->cancel_req = 1;
 			job->worker->cancels++;
 			sup_pool_schedule_flush(p);
 		}
+		return 0;
+	default:
+		return CORUN_ESTATE;
+	}
+}
+
+/*
+ * corun_pool_kill: the running job is stopped as a cancel stops it, and
+ * its result (pool-frame.c) is a failed attempt, run again while its
+ * retries allow.  One not running (queued, or being stopped) is left.
+ */
+int
+sup_pool_job_kill(struct sup_job *job)
+{
+	switch (job->state) {
+	case SUP_JOB_QUEUED:
+		return CORUN_EAGAIN;
+	case SUP_JOB_LEASED:
+		if (job->cancel_req) {
+			return CORUN_EAGAIN;
+		}
+		job->cancel_req = job->cancel_retry = 1;
+		job->worker->cancels++;
+		sup_pool_schedule_flush(job->pool);
 		return 0;
 	default:
 		return CORUN_ESTATE;

@@ -92,7 +92,9 @@ release_leases(struct corun_pool *p, struct sup_worker *w, const char *why,
 			job->lost++;
 			ran--;
 		}
-		if (job->cancel_req || (p->closing && !p->wait_on_close)) {
+		/* (a job being killed, corun_pool_kill, is re-leased) */
+		if ((job->cancel_req && !job->cancel_retry) ||
+		    (p->closing && !p->wait_on_close)) {
 			sup_pool_job_fail(job, CORUN_ECANCELED, NULL);
 		} else if (job->lost >= p->max_attempts) {
 			sup_pool_job_fail(job, CORUN_ELOST,

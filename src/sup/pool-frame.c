@@ -35,7 +35,17 @@ on_result(struct sup_worker *w, const struct wire_result *r)
 		w->short_runs = r->end_ns >= r->start_ns &&
 		    r->end_ns - r->start_ns < SUP_AHEAD_MAX_NS;
 	}
-	if (job->cancel_req && r->status == CORUN_ECLOSED) {
+	if (job->cancel_retry && (r->status == CORUN_ECLOSED ||
+	    r->start_ns == 0)) {
+		/* Killed (corun_pool_kill) before it started: no attempt. */
+		job->attempts--;
+		sup_pool_requeue_front(p, job);
+	} else if (job->cancel_retry && r->status != 0 &&
+	    job->retries_left > 0) {
+		/* Killed while it ran: a failed attempt, run again. */
+		job->retries_left--;
+		sup_pool_requeue_front(p, job);
+	} else if (job->cancel_req && r->status == CORUN_ECLOSED) {
 		sup_pool_job_fail(job, CORUN_ECANCELED, NULL);	/* never started */
 	} else if (job->cancel_req) {
 		/*

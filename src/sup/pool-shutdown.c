@@ -166,6 +166,7 @@ corun_pool_shutdown(corun_pool *p, int wait, int cancel_pending,
 			for (job = w->leases.head; job != NULL;
 			    job = job->next) {
 				job->cancel_req = 1;
+				job->cancel_retry = 0;
 			}
 			sup_pool_stop_worker(p, w, WIRE_SHUTDOWN_CANCEL);
 		}

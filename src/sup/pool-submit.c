@@ -33,6 +33,15 @@ corun_pool_result(const corun_future *fut)
 	return corun_future_result(fut, NULL);
 }
 
+int
+corun_pool_kill(corun_future *fut)
+{
+	if (fut == NULL || fut->ops != &job_ops) {
+		return CORUN_EINVAL;
+	}
+	return sup_pool_job_kill((struct sup_job *)fut);
+}
+
 struct sup_job *
 sup_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 {
@@ -68,6 +77,7 @@ sup_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->state = SUP_JOB_QUEUED;
 	job->cancel_req = 0;
 	job->cancel_sent = 0;
+	job->cancel_retry = 0;
 	job->kind_len = (uint16_t)klen;
 	job->len = j->len;
 	job->kind = job->data;

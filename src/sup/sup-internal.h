@@ -48,6 +48,8 @@ struct sup_job {
 	uint8_t state;
 	uint8_t cancel_req;
 	uint8_t cancel_sent;
+	uint8_t cancel_retry;		/* corun_pool_kill: a failed attempt,
+					   run again while retries_left */
 	uint8_t stream;			/* CORUN_JOB_STREAM */
 	uint8_t map_chunk;		/* a chunk of corun_pool_map_chunked:
 					   may be held ahead (map_ahead) */
@@ -402,6 +404,8 @@ void sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns);
 void sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job);
 /* The cancel of a job's future (its cr_future_ops). */
 int sup_pool_job_cancel(corun_future *fut);
+/* corun_pool_kill() of a job of corun_pool_submit(). */
+int sup_pool_job_kill(struct sup_job *job);
 
 /* pool-frame.c: a frame from w (its ops->on_frame). */
 void sup_pool_on_frame(struct sup_worker *w, const uint8_t *buf, size_t len);

@@ -6,7 +6,8 @@
 # niceness, --memfree above the memory there is starts nothing, --load
 # far above the load starts every job (and --load FILE.so and --plugin
 # load a job kind plugin); --limit holds starts, its status 2 kills the
-# youngest running job, its built-in mem and load limits, and bad
+# youngest running job (run again under --retries, a failed attempt),
+# its built-in mem and load limits, and bad
 # --limit, --load and --timeout N% values are refused.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
@@ -88,6 +89,24 @@ limits() {
 	    >lim.out 2>/dev/null
 	eq "$name: --limit status 2: one job killed, exit 1" "1 3 2" \
 	    "$? $(grep -c start lim.out) $(grep -c end lim.out)"
+	# --retries 2: the killed job is a failed attempt and runs again
+	# (job 2 asks for the kill on its first attempt only), before job 3:
+	# every job ends, exit 0, the joblog has each job's last attempt,
+	# and only its output is printed
+	rm -f killnow asked starts jl
+	timeout 60 "$@" -j2 --retries 2 --joblog jl --limit 'sh lim2.sh' \
+	    'echo {} >>starts; echo start {}; [ {} = 2 ] && [ ! -e asked ] &&
+	    sleep 0.5 && touch killnow asked; sleep 2; echo end {}' ::: 1 2 3 \
+	    >lim.out 2>/dev/null
+	rc=$?
+	eq "$name: --limit status 2 with --retries 2: the job runs again" \
+	    "0 4 3 3" "$rc $(wc -l <starts) $(grep -c start lim.out) $(grep \
+	    -c end lim.out)"
+	eq "$name: --limit status 2 with --retries 2: rerun before job 3" \
+	    "3" "$(sed -n 4p starts)"
+	eq "$name: --limit status 2 with --retries 2: joblog" \
+	    "1 0 0,2 0 0,3 0 0," "$(awk -F'\t' 'NR > 1 { print $1, $7, $8 }' \
+	    jl | sort | tr '\n' ,)"
 }
 if command -v parallel >/dev/null 2>&1 &&
     parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
@@ -100,6 +119,15 @@ timeout 60 "$CORUN" run -j2 --joblog jl --limit 'sh lim2.sh' 'echo start {};
     >lim.out 2>/dev/null
 eq "corun: --limit status 2 kills the youngest running job (Seq 2)" \
     "2 -1 15" "$(awk -F'\t' '$7 == -1 { print $1, $7, $8 }' jl)"
+# --retries 2 and job 2 asks for the kill on every attempt: the
+# youngest is killed both times, then fails as without --retries.
+rm -f killnow starts
+timeout 60 "$CORUN" run -j2 --retries 2 --joblog jl --limit 'sh lim2.sh' \
+    'echo {} >>starts; [ {} = 2 ] && sleep 0.5 && touch killnow; sleep 2' \
+    ::: 1 2 3 >/dev/null 2>&1
+eq "corun: --limit status 2 on each of --retries 2 attempts: exit 1" \
+    "1 2 2 -1 15" "$? $(grep -c 2 starts) $(awk -F'\t' \
+    '$7 == -1 { print $1, $7, $8 }' jl)"
 "$CORUN" run --timeout 5x% true ::: 1 2>tmo.err
 eq "--timeout 5x%: refused" "255" "$?"
 contains "--timeout 5x%: says why" 'is not a positive percentage' \

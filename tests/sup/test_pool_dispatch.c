@@ -4,8 +4,8 @@
  * processes over real nng sockets: submitting and dispatching jobs
  * (pool-submit.c, pool-dispatch.c, pool-job.c, pool-frame.c): many jobs in
  * batches, flush, shell output and exit codes, streamed output, timeouts
- * and retries, cancellation, a long job past the heartbeat window, bad
- * jobs refused.
+ * and retries, cancellation, a killed job run again (corun_pool_kill), a
+ * long job past the heartbeat window, bad jobs refused.
  */
 #include <signal.h>
 #include <stddef.h>
@@ -329,6 +329,80 @@ START_TEST(test_cancel_queued_and_running)
 }
 END_TEST
 
+/* Run the loop until path exists (or fail after 10 s). */
+static void
+wait_file(const char *path)
+{
+	double t0 = now_s();
+
+	while (access(path, F_OK) != 0) {
+		ck_assert_msg(now_s() - t0 < 10, "%s never appeared", path);
+		corun_loop_run_once(loop, 0.02);
+	}
+}
+
+/*
+ * corun_pool_kill: a running job killed is a failed attempt, run again
+ * while its retries allow (first in the queue); with none left it ends
+ * as a cancelled running job does.  Not running: CORUN_EAGAIN.
+ */
+START_TEST(test_kill_is_a_failed_attempt)
+{
+	struct corun_pool_opts o = CORUN_POOL_OPTS_INIT;
+	char count[64], script[256], mark[80], second[160];
+	struct corun_job j[2];
+	corun_future *f[2];
+	const struct corun_job_result *r;
+	corun_pool *p;
+	size_t len, len2;
+
+	snprintf(count, sizeof(count), "/tmp/corun-kill.%ld", (long)getpid());
+	snprintf(mark, sizeof(mark), "%s.b", count);
+	unlink(count);
+	unlink(mark);
+	/* Its first run waits to be killed, its second ends at once. */
+	len = (size_t)snprintf(script, sizeof(script), "sh%c-c%cn=$(cat %s "
+	    "2>/dev/null || echo 0); n=$((n+1)); echo $n >%s; echo run$n; "
+	    "[ $n -ge 2 ] || sleep 30%c", 0, 0, count, count, 0);
+	len2 = (size_t)snprintf(second, sizeof(second), "sh%c-c%ctouch %s; "
+	    "sleep 30%c", 0, 0, mark, 0);
+	o.model = CORUN_MODEL_PROCESS;
+	o.jobs = 1;
+	o.quiet = 1;
+	o.prefetch = -1;
+	ck_assert_int_eq(corun_pool_new(loop, &o, &p), 0);
+	j[0] = shell(script, len);
+	j[0].retries = 1;
+	j[1] = shell(second, len2);
+	ck_assert_int_eq(corun_pool_map(p, j, 2, f), 0);
+	wait_file(count);
+	ck_assert_int_eq(corun_pool_kill(f[1]), CORUN_EAGAIN);	/* queued */
+	ck_assert_int_eq(corun_pool_kill(f[0]), 0);
+	ck_assert_int_eq(corun_pool_kill(f[0]), CORUN_EAGAIN);	/* stopping */
+	run_all(f, 1, 10);
+	r = corun_pool_result(f[0]);
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_uint_eq(r->attempts, 2);
+	ck_assert_str_eq(r->out, "run2\n");	/* the last attempt's */
+	ck_assert_int_eq(corun_pool_kill(f[0]), CORUN_ESTATE);
+	/* No retries: it ends killed, with a result. */
+	wait_file(mark);
+	ck_assert_int_eq(corun_pool_kill(f[1]), 0);
+	run_all(&f[1], 1, 10);
+	r = corun_pool_result(f[1]);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->status, CORUN_ECANCELED);
+	ck_assert_int_eq(r->signal, SIGTERM);
+	ck_assert_uint_eq(r->attempts, 1);
+	ck_assert_int_eq(corun_pool_kill(NULL), CORUN_EINVAL);
+	unlink(count);
+	unlink(mark);
+	corun_future_unref(f[0]);
+	corun_future_unref(f[1]);
+	shutdown_pool(p);
+}
+END_TEST
+
 START_TEST(test_bad_jobs_refused)
 {
 	corun_pool *p = new_pool(CORUN_MODEL_PROCESS, 1);
@@ -370,6 +444,7 @@ main(void)
 	tcase_add_test(tc, test_stream_output);
 	tcase_add_test(tc, test_timeout_and_retries);
 	tcase_add_test(tc, test_cancel_queued_and_running);
+	tcase_add_test(tc, test_kill_is_a_failed_attempt);
 	tcase_add_test(tc, test_long_job_outlives_heartbeat_window);
 	tcase_add_test(tc, test_bad_jobs_refused);
 	suite_add_tcase(s, tc);
