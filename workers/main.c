@@ -11,7 +11,7 @@
  * The worker dials back, introduces itself (HELLO), and runs the jobs it
  * is sent until it is told to stop or its supervisor goes away.  Signals
  * arrive through the main loop (libevent signal events); no handler does
- * work of its own.
+ * work of its own (outside the loop, one only notes a late TERM or INT).
  */
 #include "config.h"
 
@@ -34,10 +34,11 @@
 #endif
 
 /*
- * Signals come through the loop: nothing runs in a real handler.  A
- * signal is an order (the supervisor's SIGTERM before HELLO or SIGINT as
- * it frees the pool, PDEATHSIG when it is gone, an operator or a batch
- * system stopping the step), not a fault: it is obeyed without a word.
+ * Signals come through the loop: nothing runs in a real handler (but see
+ * outside_loop below, before and after the loop).  A signal is an order
+ * (the supervisor's SIGTERM before HELLO or SIGINT as it frees the pool,
+ * PDEATHSIG when it is gone, an operator or a batch system stopping the
+ * step), not a fault: it is obeyed without a word.
  *
  * TERM: finish what runs.  INT, or a second signal: stop it now.  Either
  * way the jobs held here that never started go back to be re-leased (or
@@ -60,6 +61,57 @@ obey_signal(struct wk_state *w, int sig, int first)
 		wk_session_shutdown(w, 0, 0, "interrupted");
 	} else {
 		wk_session_shutdown(w, 0, 0, "terminated by signal");
+	}
+}
+
+/*
+ * TERM and INT outside the loop.  Before the loop watches them they act
+ * as they always do: the handler puts the default action back and raises
+ * the signal again.  Once the session is over (w->leaving) they are an
+ * order already obeyed, arriving late: a batch system signals every
+ * process of the step, and a worker with --procs hears it again from its
+ * parent passing it on, which may come as the worker exits.  Killed by
+ * it, the worker would lose the exit status it had (0 after handing its
+ * jobs back; the --procs parent reports a death by signal as 3, a lost
+ * supervisor).  So it is noted (w->late_signal: no rejoin after it) and
+ * the worker leaves as it was leaving.  libevent saves this handler when
+ * it starts watching a signal and puts it back when it stops, so no such
+ * signal ever finds the default action in between.  A signal ignored
+ * when we started stays ignored.
+ */
+static struct wk_state *outside_w;
+
+static void
+outside_loop(int sig)
+{
+	int e = errno;
+
+	if (outside_w->leaving) {
+		outside_w->late_signal = sig;
+	} else {
+		signal(sig, SIG_DFL);
+		raise(sig);	/* acts when the handler returns */
+	}
+	errno = e;
+}
+
+static void
+catch_outside_loop(struct wk_state *w)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	struct sigaction sa, old;
+	size_t i;
+
+	outside_w = w;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = outside_loop;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_DFL) {
+			(void)sigaction(sigs[i], &sa, NULL);
+		}
 	}
 }
 
@@ -282,6 +334,7 @@ no_supervisor(struct wk_state *w, struct event **sigev, const char *why)
 		wk_session_lost(w, "no supervisor");
 		(void)corun_loop_run_forever(w->loop);
 	}
+	w->leaving = 1;		/* before the loop stops watching signals */
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
@@ -314,6 +367,7 @@ teardown(struct wk_state *w, struct event **sigev)
 {
 	size_t i;
 
+	w->leaving = 1;		/* before the loop stops watching signals */
 	for (i = 0; i < 2; i++) {
 		event_free(sigev[i]);
 	}
@@ -368,6 +422,7 @@ main(int argc, char **argv)
 	/* One connection: two task threads and one timeout thread will do. */
 	cr_nng_cpus = 1;
 #endif
+	catch_outside_loop(w);
 	if (watch_parent(w) != 0) {
 		free(loads);
 		return WK_EXIT_LOST;

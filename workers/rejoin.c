@@ -135,7 +135,8 @@ wk_rejoin(struct wk_state *w, char **argv)
 	struct timespec nap = { 0, 200000000L };
 	char buf[32];
 
-	if (w->opt.rejoin <= 0 || w->opt.parent != 0 || w->sigterms > 0) {
+	if (w->opt.rejoin <= 0 || w->opt.parent != 0 || w->sigterms > 0 ||
+	    w->late_signal) {
 		return;
 	}
 	if (d == NULL || sscanf(d, "%" SCNu64, &until) != 1) {
@@ -145,6 +146,12 @@ wk_rejoin(struct wk_state *w, char **argv)
 	}
 	if (now >= until) {
 		wk_log(w, "no supervisor to rejoin after %g s", w->opt.rejoin);
+		return;
+	}
+	/* From here TERM and INT stop us (main.c), as they would the next
+	 * process; one that came before is an order to stop too. */
+	w->leaving = 0;
+	if (w->late_signal) {
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%" PRIu64, until);

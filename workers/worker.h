@@ -31,6 +31,7 @@
 #ifndef WK_WORKER_H
 #define WK_WORKER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -172,6 +173,9 @@ struct wk_state {
 
 	/* main.c */
 	corun_handle	*sig_timer;	/* SIGINT waits for the supervisor */
+	/* TERM and INT outside the loop (main.c, set in its handler): */
+	volatile sig_atomic_t leaving;	/* session over: note them, no more */
+	volatile sig_atomic_t late_signal; /* one came then (no rejoin) */
 
 	/* dispatch.c */
 	struct wk_jthread *threads;

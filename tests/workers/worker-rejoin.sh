@@ -9,6 +9,8 @@
 #     TERM or a time limit does): the running jobs are handed back and
 #     run on another worker, not recorded failed, not counted as an
 #     attempt (--json attempts 1).
+#     Again, with the signal coming once more as the worker exits (its
+#     --procs parent passing it on): still exit 0.
 #  3. A worker with --rejoin whose supervisor is killed (-9) keeps its
 #     pid, reads --url-file again and joins the next run, which it
 #     finishes; it then exits 0.
@@ -87,6 +89,38 @@ dup=$(sort -n "$T/started" | uniq -d | tr '\n' ' ')
 [ -n "$dup" ] && ok "jobs started on the signalled worker ran again ($dup)" ||
     fail "no job ran again: $(tr '\n' ' ' < "$T/started")"
 eq "nothing alarming from corun" "" "$(grep -iv 'listening\|remote worker\|let in' "$T/e2")"
+
+# ---- 2b. the signal again as the worker exits -------------------------
+# Slurm signals every process of the step, and a worker with --procs (-j2
+# is two processes) hears the signal once more from its parent passing
+# it on, which may come as the worker exits.  The plugin has each process
+# send itself SIGTERM then, every time: it still exits 0, not killed by
+# it (its parent reports that as 3, a lost supervisor).
+plug=$PWD/workers/plugins/.libs/exit_term_plugin.so
+if [ -f "$plug" ]; then
+	crun --listen tcp://127.0.0.1:0 --token t0k3n --remote-only \
+	    --url-file "$T/u5" -q sh -c 'echo {} >> '"$T/started5"'; sleep 0.8' \
+	    ::: 1 2 3 > "$T/o5" 2>"$T/e5" &
+	r5=$!
+	CR_BG_PIDS="$CR_BG_PIDS $r5"
+	i=0
+	while [ ! -s "$T/u5" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	"$CORUN_WORKER" --url-file "$T/u5" -j2 --load "$plug" 2>"$T/we.err" &
+	we=$!
+	CR_BG_PIDS="$CR_BG_PIDS $we"
+	wait_lines "$T/started5" 2
+	kill -TERM "$we"	# its parent, which passes it on
+	wait "$we"
+	st=$?
+	eq "a late SIGTERM as it exits: the worker still exits 0" 0 "$st"
+	[ "$st" -eq 0 ] || sed 's/^/  worker: /' "$T/we.err"
+	timeout 20 "$CORUN_WORKER" --url-file "$T/u5" -j2 2>"$T/wf.err"
+	eq "... and the worker without the plugin ends it: 0" 0 $?
+	wait "$r5"
+	eq "run 2b: exit 0" 0 $?
+else
+	echo "skip: $plug is not built (make check builds it)"
+fi
 
 # ---- 3. --rejoin across a supervisor killed ---------------------------
 timeout 60 "$CORUN" run --listen tcp://127.0.0.1:0 --token t0k3n \
