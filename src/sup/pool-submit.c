@@ -72,6 +72,7 @@ sup_pool_job_new(struct corun_pool *p, const struct corun_job *j, int *rc)
 	job->lost = 0;
 	job->retries_left = j->retries;
 	job->stream = (j->flags & CORUN_JOB_STREAM) != 0;
+	job->map_chunk = 0;	/* pool-chunk.c sets it */
 	job->spill = (j->flags & CORUN_JOB_SPILL) != 0 && !job->stream;
 	job->files[0] = job->files[1] = NULL;
 	job->state = SUP_JOB_QUEUED;
