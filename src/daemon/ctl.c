@@ -97,12 +97,33 @@ too_large(size_t len, size_t limit)
 
 static void drain(void *arg);
 
+/* Queue c for the step (any thread): 1 when the loop must be woken. */
+static int
+enqueue(struct cd_ctl *ctl, struct cd_ctx *c)
+{
+	int wake = 0;
+
+	c->qnext = NULL;
+	pthread_mutex_lock(&ctl->mu);
+	if (ctl->qtail != NULL) {
+		ctl->qtail->qnext = c;
+	} else {
+		ctl->qhead = c;
+	}
+	ctl->qtail = c;
+	if (!ctl->scheduled) {
+		ctl->scheduled = wake = 1;
+	}
+	pthread_mutex_unlock(&ctl->mu);
+	return wake;
+}
+
 static void
 ctx_cb(void *arg)
 {
 	struct cd_ctx *c = arg;
 	struct cd_ctl *ctl = c->ctl;
-	int rv = nng_aio_result(c->aio), wake = 0;
+	int rv = nng_aio_result(c->aio);
 
 	if (c->sending) {
 		if (rv != 0) {
@@ -128,19 +149,7 @@ ctx_cb(void *arg)
 		return;
 	}
 	c->req = nng_aio_get_msg(c->aio);
-	c->qnext = NULL;
-	pthread_mutex_lock(&ctl->mu);
-	if (ctl->qtail != NULL) {
-		ctl->qtail->qnext = c;
-	} else {
-		ctl->qhead = c;
-	}
-	ctl->qtail = c;
-	if (!ctl->scheduled) {
-		ctl->scheduled = wake = 1;
-	}
-	pthread_mutex_unlock(&ctl->mu);
-	if (wake) {
+	if (enqueue(ctl, c)) {
 		corun_call_soon_threadsafe(ctl->d->loop, drain, ctl);
 	}
 }
@@ -196,18 +205,9 @@ uds_request(void *arg, struct cd_uds_conn *conn, const unsigned char *hdr,
 		ctl->live->lprev = c;
 	}
 	ctl->live = c;
-	pthread_mutex_lock(&ctl->mu);
-	if (ctl->qtail != NULL) {
-		ctl->qtail->qnext = c;
-	} else {
-		ctl->qhead = c;
-	}
-	ctl->qtail = c;
-	if (!ctl->scheduled) {
-		ctl->scheduled = 1;
+	if (enqueue(ctl, c)) {
 		corun_call_soon(ctl->d->loop, drain, ctl, NULL);
 	}
-	pthread_mutex_unlock(&ctl->mu);
 }
 
 static struct cd_ctx *
