@@ -471,6 +471,7 @@ struct cli_outcome {
 	const struct corun_job_result *res; /* NULL if it never ran */
 	int status;		/* 0 or CORUN_E* */
 	const char *message;	/* the error's message, or "" */
+	int quiet;		/* no "job N cancelled" line on stderr */
 };
 
 /* "ok", "failed", "timeout", "cancelled", "lost", ... */

@@ -36,6 +36,7 @@ struct cli_wslot {
 	int used, done;
 	uint64_t submit_ns;	/* wall clock, with --http (run-web.c) */
 	int skipped;		/* -k: a Seq --resume skips, holding its place */
+	int limit_killed;	/* --limit's status 2 killed it (kill_youngest) */
 };
 
 struct cli_run {

@@ -113,6 +113,7 @@ retire(struct cli_run *r, struct cli_wslot *w)
 
 	oc.js = &w->js;
 	oc.res = corun_pool_result(w->fut);
+	oc.quiet = 0;
 	if (oc.res != NULL) {
 		oc.status = oc.res->status;
 		oc.message = oc.res->message ? oc.res->message : "";
@@ -126,6 +127,9 @@ retire(struct cli_run *r, struct cli_wslot *w)
 	 * One we killed while it ran is printed and logged (as GNU parallel
 	 * does), but did not fail on its own: it is not counted.
 	 */
+	/* --limit's kill of its last attempt: the joblog tells, as GNU
+	 * parallel's does; no line on stderr (parallel prints none). */
+	oc.quiet = w->limit_killed && oc.status == CORUN_ECANCELED;
 	if (!(oc.res == NULL && oc.status == CORUN_ECANCELED &&
 	    r->stopping)) {
 		int killed = oc.status == CORUN_ECANCELED && r->stopping;
@@ -193,7 +197,7 @@ retire_in_order(struct cli_run *r)
 		}
 		r->next_print++;
 		if (w->skipped) {
-			w->used = w->done = w->skipped = 0;
+			w->used = w->done = w->skipped = w->limit_killed = 0;
 			continue;
 		}
 		retire(r, w);
@@ -356,6 +360,7 @@ kill_youngest(struct cli_run *r)
 		if (skip > 0) {
 			skip--;
 		} else if (corun_pool_kill(y->fut) == 0) {
+			y->limit_killed = 1;
 			return;
 		}
 	}

@@ -297,7 +297,8 @@ cli_run_print_outcome(struct cli_run *r, const struct cli_outcome *oc)
 	} else if (oc->status != 0 && !(oc->status == CORUN_EFAILED &&
 	    res != NULL &&
 	    (res->exit_code >= 0 || res->signal > 0)) &&
-	    !r->o->json && !(oc->status == CORUN_ECANCELED && r->stopping)) {
+	    !r->o->json && !oc->quiet &&
+	    !(oc->status == CORUN_ECANCELED && r->stopping)) {
 		/* One line: a command of 200 KB is not repeated whole. */
 		const char *cmd = oc->js->cmdline;
 

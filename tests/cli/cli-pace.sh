@@ -86,9 +86,11 @@ limits() {
 	rm -f killnow
 	timeout 60 "$@" -j2 --limit 'sh lim2.sh' 'echo start {}; [ {} = 2 ] &&
 	    sleep 0.5 && touch killnow; sleep 2; echo end {}' ::: 1 2 3 \
-	    >lim.out 2>/dev/null
+	    >lim.out 2>lim.err
 	eq "$name: --limit status 2: one job killed, exit 1" "1 3 2" \
 	    "$? $(grep -c start lim.out) $(grep -c end lim.out)"
+	eq "$name: --limit status 2: the kill prints nothing on stderr" "" \
+	    "$(cat lim.err)"
 	# --retries 2: the killed job is a failed attempt and runs again
 	# (job 2 asks for the kill on its first attempt only), before job 3:
 	# every job ends, exit 0, the joblog has each job's last attempt,

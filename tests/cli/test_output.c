@@ -21,7 +21,7 @@ START_TEST(outcome_json)
 {
 	struct cli_jobspec js = { 0 };
 	struct corun_job_result res = { 0 };
-	struct cli_outcome oc = { &js, &res, CORUN_EFAILED, "" };
+	struct cli_outcome oc = { &js, &res, CORUN_EFAILED, "", 0 };
 	struct cli_logrow row;
 	char *s;
 
@@ -125,7 +125,7 @@ START_TEST(outcome_json_is_janssons)
 {
 	struct cli_jobspec js = { 0 };
 	struct corun_job_result res = { 0 };
-	struct cli_outcome oc = { &js, &res, 0, "" };
+	struct cli_outcome oc = { &js, &res, 0, "", 0 };
 	char out[16], err[16], cmd[16], msg[16];
 	unsigned seed = 12345;
 
