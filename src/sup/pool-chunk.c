@@ -406,7 +406,7 @@ corun_pool_map_chunked(corun_pool *p, const struct corun_job *jobs, size_t n,
 	corun_future_ref(&m->fut);	/* the chunks', until the last one */
 	/* This map's chunks: one held ahead until one of them is timed. */
 	p->chunk_ns = 0;
-	p->nchunk_times = 0;
+	p->nchunk_times = p->nchunk_sorted = 0;
 	done = queue_chunks(p, m, jobs, chunksize);
 	if (done < n && m->nchunks == 0) {
 		map_destroy(&m->fut);

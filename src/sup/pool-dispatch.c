@@ -45,17 +45,33 @@ map_reserve(const struct corun_pool *p, const struct sup_worker *w)
 }
 
 /*
- * The median run time of the last SUP_CHUNK_TIMES chunks: a chunk
- * preempted on a busy machine does not make the others look slow.
- * corun_pool_map_chunked starts it again for each map.
+ * A chunk's run time goes to a ring of the last SUP_CHUNK_TIMES; only a
+ * pool that holds chunks ahead keeps it (one worker, P == 1, holds its
+ * prefetch of any job and nothing more: no use timing its chunks).
+ * corun_pool_map_chunked starts the ring again for each map.
  */
 void
 sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns)
 {
+	if (p->map_ahead > 0) {
+		p->chunk_times[p->nchunk_times++ % SUP_CHUNK_TIMES] = run_ns;
+	}
+}
+
+/*
+ * The median of the ring: a chunk preempted on a busy machine does not
+ * make the others look slow.  Sorted when a dispatch asks, not for every
+ * result (a frame brings many).
+ */
+static uint64_t
+chunk_median(struct corun_pool *p)
+{
 	uint64_t v[SUP_CHUNK_TIMES], x;
 	unsigned n, i, k;
 
-	p->chunk_times[p->nchunk_times++ % SUP_CHUNK_TIMES] = run_ns;
+	if (p->nchunk_sorted == p->nchunk_times) {
+		return p->chunk_ns;
+	}
 	n = p->nchunk_times < SUP_CHUNK_TIMES ? p->nchunk_times :
 	    SUP_CHUNK_TIMES;
 	for (i = 0; i < n; i++) {	/* insertion sort: 8 at most */
@@ -66,21 +82,23 @@ sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns)
 		v[k] = x;
 	}
 	p->chunk_ns = v[n / 2] > 0 ? v[n / 2] : 1;
+	p->nchunk_sorted = p->nchunk_times;
+	return p->chunk_ns;
 }
 
 /* The map chunks w may hold now beyond its slots and the prefetch. */
 static uint32_t
-map_depth(const struct corun_pool *p, const struct sup_worker *w)
+map_depth(struct corun_pool *p, const struct sup_worker *w)
 {
 	uint64_t d;
 
 	if (map_reserve(p, w) == 0) {
 		return 0;
 	}
-	if (p->chunk_ns == 0) {
+	if (p->nchunk_times == 0) {
 		return 1;	/* none measured yet */
 	}
-	d = SUP_MAP_AHEAD_NS / p->chunk_ns;
+	d = SUP_MAP_AHEAD_NS / chunk_median(p);
 	return d < p->map_ahead ? (uint32_t)d : p->map_ahead;
 }
 

@@ -200,10 +200,12 @@ struct corun_pool {
 	unsigned map_ahead;		/* more held by local workers, for map
 					   chunks only (pool-dispatch.c) */
 	uint64_t chunk_ns;		/* a map chunk's run time: the median
-					   of the last SUP_CHUNK_TIMES, 0 =
-					   none yet (pool-dispatch.c) */
+					   of the last SUP_CHUNK_TIMES as of
+					   nchunk_sorted (pool-dispatch.c) */
 	uint64_t chunk_times[SUP_CHUNK_TIMES];	/* a ring */
-	unsigned nchunk_times;
+	unsigned nchunk_times;		/* 0 = none timed yet */
+	unsigned nchunk_sorted;		/* nchunk_times when chunk_ns was
+					   taken */
 	int spilling;			/* spill jobs went out (sweep at exits) */
 	char rundir[200];
 	struct sup_worker *workers;	/* procs local, then remote slots */
@@ -398,7 +400,8 @@ void sup_pool_schedule_dispatch(struct corun_pool *p);
 /* Run dispatch at the end of this iteration even with nothing queued. */
 void sup_pool_schedule_flush(struct corun_pool *p);
 void sup_pool_dispatch_now(struct corun_pool *p);
-/* A map chunk of run_ns ended: chunks held ahead follow its length. */
+/* A map chunk of run_ns ended: chunks held ahead follow its length
+   (noted only where chunks are held ahead: p->map_ahead). */
 void sup_pool_chunk_ran(struct corun_pool *p, uint64_t run_ns);
 /* Back to the front of the queue, and a dispatch scheduled. */
 void sup_pool_requeue_front(struct corun_pool *p, struct sup_job *job);
