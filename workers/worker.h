@@ -140,8 +140,9 @@ struct wk_state {
 	char		 session_key[64];
 
 	/* conn.c */
-	nng_socket	 sock;
-	int		 sock_open;
+	nng_socket	 sock;		/* a remote worker's session */
+	int		 sock_open;	/* sock or ipc is open */
+	struct cr_spipc	*ipc;		/* a local worker's: lib/spipc.c */
 	struct event	*rx_ev;
 	struct event	*tx_ev;
 	int		 tx_armed;
