@@ -8,10 +8,10 @@
  * thread involved; the peer's end of stream is the connection lost.
  * Frames the socket does not take wait in spipc.c's buffer, in order.
  *
- * A remote worker's session is an nng PAIR1 socket.  No aio callbacks: nng's pollable descriptors (NNG_OPT_RECVFD,
- * NNG_OPT_SENDFD) are watched by libevent events on the main loop's
- * base, and messages move with non-blocking nng_recvmsg/nng_sendmsg on
- * the loop thread.  A send that would block queues the frame; the queue
+ * A remote worker's session is an nng PAIR1 socket.  No aio callbacks:
+ * nng's pollable descriptors (NNG_OPT_RECVFD, NNG_OPT_SENDFD) are
+ * watched by libevent events on the main loop's base, and messages move
+ * with non-blocking nng_recvmsg/nng_sendmsg on the loop thread.  A send that would block queues the frame; the queue
  * drains in order when SENDFD becomes readable.
  *
  * The socket's send buffer is left at 0, so SENDFD is readable exactly
