@@ -11,8 +11,9 @@
  * A remote worker's session is an nng PAIR1 socket.  No aio callbacks:
  * nng's pollable descriptors (NNG_OPT_RECVFD, NNG_OPT_SENDFD) are
  * watched by libevent events on the main loop's base, and messages move
- * with non-blocking nng_recvmsg/nng_sendmsg on the loop thread.  A send that would block queues the frame; the queue
- * drains in order when SENDFD becomes readable.
+ * with non-blocking nng_recvmsg/nng_sendmsg on the loop thread.  A send
+ * that would block queues the frame; the queue drains in order when
+ * SENDFD becomes readable.
  *
  * The socket's send buffer is left at 0, so SENDFD is readable exactly
  * when the pipe has finished with the previous message: that is how the

@@ -40,8 +40,10 @@ conn_start(struct cr_spipc *c, int fd)
 	}
 	c->fd = fd;
 	c->greeted = 0;
-	c->rev = event_new(c->base, fd, EV_READ | EV_PERSIST, cr_spipc_on_read, c);
-	c->wev = event_new(c->base, fd, EV_WRITE | EV_PERSIST, cr_spipc_on_write, c);
+	c->rev = event_new(c->base, fd, EV_READ | EV_PERSIST,
+	    cr_spipc_on_read, c);
+	c->wev = event_new(c->base, fd, EV_WRITE | EV_PERSIST,
+	    cr_spipc_on_write, c);
 	if (c->rev == NULL || c->wev == NULL || event_add(c->rev, NULL) != 0) {
 		cr_spipc_drop(c);
 		return -1;
@@ -60,7 +62,7 @@ on_greet_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!c->greeted) {
-		cr_spipc_drop(c);	/* a silent peer: make way for the real one */
+		cr_spipc_drop(c);	/* silent: make way for the real one */
 	}
 }
 
