@@ -128,7 +128,7 @@ conn_fail_errno(struct cr_spipc *c, const char *what, int err)
 }
 
 void
-cr_spipcr_spipc_free(struct cr_spipc *c)
+cr_spipc_free(struct cr_spipc *c)
 {
 	free(c->in);
 	free(c->out);
