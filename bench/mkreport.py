@@ -456,8 +456,8 @@ pair measured side by side.
   transactions (the job accepted, its result; WAL, synchronous=NORMAL,
   8 pwrites each), the spool files made and removed (4 calls), a log
   line per event.  `corun run -j2 true` x 2000 (spawn_true) did not get
-  slower: 1.04-1.15 against 1.13-1.21 ms a job in the same alternating
-  runs (a busy machine).
+  slower: median 1.08 against 1.32 ms a job over five alternating runs
+  of each (a busy machine: 0.98-1.40 and 1.17-1.45).
 - **The async model end to end** (async_io): 94% of the samples were in
   the worker, 65% of those creating and unmapping a coroutine stack per
   job (munmap 28%, mmap 19%, first touches 16%, mprotect 7%), and the
