@@ -5,9 +5,11 @@
  *
  * Every worker gets its own PAIR1 socket (monogamous: polyamorous mode
  * drops messages when a pipe's queue is full), listening on a private URL
- * the worker dials.  The socket's RECVFD and SENDFD are watched by the
- * pool's loop and messages are moved with non-blocking calls, so nothing
- * of corun runs on nng's threads.
+ * the worker dials.  A local worker's ipc:// socket is read and written
+ * by the pool's loop itself (lib/spipc.c, nng's wire); a remote worker's
+ * nng socket has its RECVFD and SENDFD watched by the loop and messages
+ * moved with non-blocking calls, so nothing of corun runs on nng's
+ * threads.
  */
 #ifndef SUP_SUP_INTERNAL_H
 #define SUP_SUP_INTERNAL_H
