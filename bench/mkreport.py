@@ -449,9 +449,10 @@ pair measured side by side.
   either end): under strace the worker's whole share of a noop job is
   one recvfrom, one epoll_wait and one sendmsg, and corund's one sendmsg
   and one recvfrom, no thread in between; a local worker starts no nng
-  thread at all.  p50 in interleaved runs, before -> after: 630 -> 472
-  and 591 -> 476 us against floors of 298/285 and 296/313 us, 2.0-2.1x
-  -> 1.5-1.65x; two requests 684/622 -> 534/529 us.  What is left above
+  thread at all.  p50 in three pairs of alternating runs, before ->
+  after: 630/591/611 -> 472/476/439 us, against floors of 285-313 us in
+  the same runs: 2.0-2.1x -> 1.52-1.65x; two requests 684/622/644 ->
+  534/529/524 us.  What is left above
   1.3x is corund's own work per job, not the channel: two SQLite write
   transactions (the job accepted, its result; WAL, synchronous=NORMAL,
   8 pwrites each), the spool files made and removed (4 calls), a log
