@@ -70,6 +70,10 @@ sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w)
 {
 	const char *path = w->url + 6;	/* "ipc://" */
 
+	if (strncmp(w->url, "ipc://", 6) != 0) {
+		sup_pool_log(p, "listen %s: not an ipc:// URL", w->url);
+		return CORUN_EINVAL;
+	}
 	if (cr_fault(CR_FAULT_LISTEN)) {
 		sup_pool_log(p, "listen %s: Address in use", w->url);
 		return CORUN_ESYS;
