@@ -423,7 +423,8 @@ read_some(struct cr_spipc *c)
 		}
 		room = c->in_cap - c->in_len;
 		n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
-		if (n == 0) {
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			/* (A reset: the peer closed with our bytes unread.) */
 			conn_fail(c, "the connection closed");
 			return;
 		}
