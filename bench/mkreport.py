@@ -440,15 +440,25 @@ pair measured side by side.
   (70 k).
 - **Submit and wait** (submit_wait): the same client cost plus corund's
   round trip below.
-- **corund's round trip** (corund_roundtrip): p50 about 2-2.5x the nng
-  floor of the same run.  The request's half is now on the loop (above);
-  the job's half still crosses nng's threads: the PAIR1 message to the
-  worker is sent from the loop, but its result is read by nng's threads
-  (three of them under strace: header, body, wake-up) before an eventfd
-  wakes the loop; the worker does the same on its side.  SQLite's writes
-  (WAL, synchronous=NORMAL: no fsync per commit) are about 5%.  Reaching
-  1.3x needs the supervisor <-> worker channel read on the loops too;
-  not done.
+- **corund's round trip** (corund_roundtrip): p50 was about 2-2.5x the
+  nng floor of the same run.  The request's half is on the loop (above);
+  the job's half crossed nng's threads (three under strace for each
+  result: header, body, wake-up, on both sides).  Now a local worker's
+  ipc:// socket is read and written on the loops of both ends
+  (src/lib/spipc.c, nng's PAIR1 wire, so an nng peer still talks to
+  either end): under strace the worker's whole share of a noop job is
+  one recvfrom, one epoll_wait and one sendmsg, and corund's one sendmsg
+  and one recvfrom, no thread in between; a local worker starts no nng
+  thread at all.  p50 in three pairs of alternating runs, before ->
+  after: 630/591/611 -> 472/476/439 us, against floors of 285-313 us in
+  the same runs: 2.0-2.1x -> 1.52-1.65x; two requests 684/622/644 ->
+  534/529/524 us.  What is left above
+  1.3x is corund's own work per job, not the channel: two SQLite write
+  transactions (the job accepted, its result; WAL, synchronous=NORMAL,
+  8 pwrites each), the spool files made and removed (4 calls), a log
+  line per event.  `corun run -j2 true` x 2000 (spawn_true) did not get
+  slower: median 1.08 against 1.32 ms a job over five alternating runs
+  of each (a busy machine: 0.98-1.40 and 1.17-1.45).
 - **The async model end to end** (async_io): 94% of the samples were in
   the worker, 65% of those creating and unmapping a coroutine stack per
   job (munmap 28%, mmap 19%, first touches 16%, mprotect 7%), and the

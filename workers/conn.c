@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.c - the worker's nng PAIR1 socket, driven from the main loop.
+ * conn.c - the worker's PAIR1 connection, driven from the main loop.
  *
- * No aio callbacks: nng's pollable descriptors (NNG_OPT_RECVFD,
- * NNG_OPT_SENDFD) are watched by libevent events on the main loop's
- * base, and messages move with non-blocking nng_recvmsg/nng_sendmsg on
- * the loop thread.  A send that would block queues the frame; the queue
- * drains in order when SENDFD becomes readable.
+ * A local worker (--parent, an ipc:// URL) reads and writes its Unix
+ * socket itself on the loop (lib/spipc.c speaks nng's wire: the
+ * supervisor, or any nng PAIR1 listener, is its peer), with no nng
+ * thread involved; the peer's end of stream is the connection lost.
+ * Frames the socket does not take wait in spipc.c's buffer, in order.
+ *
+ * A remote worker's session is an nng PAIR1 socket.  No aio callbacks:
+ * nng's pollable descriptors (NNG_OPT_RECVFD, NNG_OPT_SENDFD) are
+ * watched by libevent events on the main loop's base, and messages move
+ * with non-blocking nng_recvmsg/nng_sendmsg on the loop thread.  A send
+ * that would block queues the frame; the queue drains in order when
+ * SENDFD becomes readable.
  *
  * The socket's send buffer is left at 0, so SENDFD is readable exactly
  * when the pipe has finished with the previous message: that is how the
@@ -35,6 +42,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/pair1/pair.h>
 
+#include "lib/cr-spipc.h"
 #include "worker.h"
 
 /* Messages taken per RECVFD wake-up, so timers and sends get a turn. */
@@ -158,6 +166,66 @@ tx_ready(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* ---- a local worker: the socket on the loop (lib/spipc.c) ---------- */
+
+static void
+ipc_msg(void *arg, const uint8_t *buf, size_t len)
+{
+	struct wk_state *w = arg;
+
+	w->last_rx_ns = corun_loop_now_ns();
+	w->conn_ops->frame(w, buf, len);
+}
+
+static void
+ipc_close(void *arg, const char *why)
+{
+	struct wk_state *w = arg;
+	char msg[256];
+
+	w->lost = 1;
+	if (strcmp(why, "the connection closed") == 0) {
+		w->conn_ops->lost(w, "the connection to the supervisor closed");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the connection to the supervisor broke: "
+	    "%s", why);
+	w->conn_ops->lost(w, msg);
+}
+
+static void
+ipc_drained(void *arg)
+{
+	struct wk_state *w = arg;
+
+	if (w->state == WK_W_LINGER) {
+		w->conn_ops->flushed(w);
+	}
+}
+
+static const struct cr_spipc_ops ipc_ops = {
+	.on_msg = ipc_msg,
+	.on_close = ipc_close,
+	.on_drained = ipc_drained,
+};
+
+static int
+ipc_send(struct wk_state *w, const uint8_t *frame, size_t len)
+{
+	char msg[256];
+	int rv = cr_spipc_send(w->ipc, frame, len);
+
+	if (rv == CORUN_ENOMEM) {
+		wk_log(w, "out of memory queueing a frame");
+	} else if (rv != 0) {
+		w->lost = 1;
+		snprintf(msg, sizeof(msg), "send to the supervisor failed: %s",
+		    cr_spipc_why(w->ipc));
+		w->conn_ops->lost(w, msg);
+	}
+	return rv;
+}
+
 int
 wk_conn_send(struct wk_state *w, const uint8_t *frame, size_t len)
 {
@@ -166,6 +234,9 @@ wk_conn_send(struct wk_state *w, const uint8_t *frame, size_t len)
 
 	if (w->lost || !w->sock_open) {
 		return CORUN_ECLOSED;
+	}
+	if (w->ipc != NULL) {
+		return ipc_send(w, frame, len);
 	}
 	if ((rv = nng_msg_alloc(&m, 0)) != 0 ||
 	    (rv = nng_msg_append(m, frame, len)) != 0) {
@@ -202,6 +273,10 @@ wk_conn_wait_flushed(struct wk_state *w)
 {
 	if (w->lost || !w->sock_open) {
 		w->conn_ops->flushed(w);
+		return;
+	}
+	if (w->ipc != NULL) {
+		cr_spipc_notify_drained(w->ipc);
 		return;
 	}
 	/* SENDFD is readable once the pipe is done with the last frame. */
@@ -241,6 +316,9 @@ rx_ready(evutil_socket_t fd, short what, void *arg)
 void
 wk_conn_stop_rx(struct wk_state *w)
 {
+	if (w->ipc != NULL) {
+		cr_spipc_stop_rx(w->ipc);
+	}
 	if (w->rx_ev != NULL) {
 		event_free(w->rx_ev);
 		w->rx_ev = NULL;
@@ -282,6 +360,38 @@ dial_local(struct wk_state *w, const char *url)
 	return rv;
 }
 
+/* Dial a local supervisor's ipc:// socket on the loop (lib/spipc.c). */
+static int
+open_local_ipc(struct wk_state *w, char *why, size_t whylen)
+{
+	uint64_t deadline = corun_loop_now_ns() +
+	    (uint64_t)(w->opt.wait * 1e9);
+	struct timespec nap = { 0, 100000 };
+	const char *url = w->opt.url;
+	int rv;
+
+	/* Waited for as dial_local does (the listener may not be there). */
+	while ((rv = cr_spipc_dial(corun_loop_base(w->loop), url + 6,
+	    WIRE_MAX_FRAME + WIRE_HDR_SIZE, &ipc_ops, w, &w->ipc)) ==
+	    ECONNREFUSED || rv == ENOENT) {
+		if (getppid() != w->opt.parent ||
+		    corun_loop_now_ns() > deadline) {
+			break;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 5000000) {
+			nap.tv_nsec *= 2;
+		}
+	}
+	if (rv != 0) {
+		snprintf(why, whylen, "cannot connect to %s: %s", url,
+		    rv == CORUN_ENOMEM ? "out of memory" : strerror(rv));
+		return CORUN_ESYS;
+	}
+	w->sock_open = 1;
+	return 0;
+}
+
 int
 wk_conn_open(struct wk_state *w, char *why, size_t whylen)
 {
@@ -289,6 +399,10 @@ wk_conn_open(struct wk_state *w, char *why, size_t whylen)
 	const char *url = w->opt.url;
 	int rv, rfd, sfd;
 
+	if (w->opt.parent != 0 && w->tls == NULL &&
+	    strncmp(url, "ipc://", 6) == 0) {
+		return open_local_ipc(w, why, whylen);
+	}
 	if ((rv = nng_pair1_open(&w->sock)) != 0) {
 		return fail(why, whylen, "cannot open a socket for", url, rv);
 	}
@@ -332,7 +446,7 @@ void
 wk_conn_close(struct wk_state *w)
 {
 	wk_conn_leave(w);
-	if (w->sock_open) {
+	if (w->sock_open && w->ipc == NULL) {
 		/* Pipe callbacks may still fire; they only post to the loop. */
 		nng_close(w->sock);
 		w->sock_open = 0;
@@ -342,6 +456,12 @@ wk_conn_close(struct wk_state *w)
 void
 wk_conn_leave(struct wk_state *w)
 {
+	if (w->ipc != NULL) {
+		/* Whatever was handed to the kernel reaches the peer. */
+		cr_spipc_close(w->ipc);
+		w->ipc = NULL;
+		w->sock_open = 0;
+	}
 	wk_conn_stop_rx(w);
 	if (w->tx_ev != NULL) {
 		event_free(w->tx_ev);

@@ -2,7 +2,7 @@
 /*
  * worker.h - corun-worker internals shared by its files.
  *
- * One process: a main I/O loop (the nng socket, the session, results
+ * One process: a main I/O loop (the connection, the session, results
  * batching, timers and signals) and, when T > 1, T job threads each
  * running its own loop.  With T == 1 jobs run on the main loop.
  *
@@ -16,7 +16,9 @@
  *   flush.c     coalescing finished jobs per loop iteration
  *   results.c   RESULTS frames and the credit they carry
  *   job.c       a held job's lifetime
- *   conn.c      the nng PAIR1 socket driven from the main loop (RECVFD,
+ *   conn.c      the PAIR1 connection driven from the main loop: a local
+ *               worker's ipc:// socket read and written there
+ *               (lib/spipc.c), a remote one's nng socket (RECVFD,
  *               SENDFD, non-blocking sends with an outgoing queue)
  *   log.c       log messages
  *   kind-chunk.c  the chunk kind (registered in the kinds' registry)
@@ -140,8 +142,9 @@ struct wk_state {
 	char		 session_key[64];
 
 	/* conn.c */
-	nng_socket	 sock;
-	int		 sock_open;
+	nng_socket	 sock;		/* a remote worker's session */
+	int		 sock_open;	/* sock or ipc is open */
+	struct cr_spipc	*ipc;		/* a local worker's: lib/spipc.c */
 	struct event	*rx_ev;
 	struct event	*tx_ev;
 	int		 tx_armed;
@@ -228,10 +231,11 @@ void	wk_conn_wait_flushed(struct wk_state *w);
 void	wk_conn_stop_rx(struct wk_state *w);
 void	wk_conn_close(struct wk_state *w);
 /*
- * The same, leaving the nng socket to the process exit: every frame was
+ * The same, leaving an nng socket to the process exit: every frame was
  * handed to the kernel before the session ended (sends go out from the
  * sending thread; BYE waited for SENDFD), and nng_close would first wait
- * on nng's threads, a millisecond or more of each run's end.
+ * on nng's threads, a millisecond or more of each run's end.  A local
+ * worker's ipc:// socket is closed (what the kernel holds still goes).
  */
 void	wk_conn_leave(struct wk_state *w);
 

@@ -19,7 +19,7 @@
  *   listen the pool's listener for a local worker it started cannot be
  *          opened (src/sup/worker-sock.c);
  *   rx     the pool's loop, woken because a worker's frames are waiting,
- *          does not read them (as if nng had not handed them over yet):
+ *          does not read them (as if they had not arrived yet):
  *          only the reads that a worker's exit makes still happen
  *          (src/sup/worker-sock.c).
  *

@@ -5,9 +5,11 @@
  *
  * Every worker gets its own PAIR1 socket (monogamous: polyamorous mode
  * drops messages when a pipe's queue is full), listening on a private URL
- * the worker dials.  The socket's RECVFD and SENDFD are watched by the
- * pool's loop and messages are moved with non-blocking calls, so nothing
- * of corun runs on nng's threads.
+ * the worker dials.  A local worker's ipc:// socket is read and written
+ * by the pool's loop itself (lib/spipc.c, nng's wire); a remote worker's
+ * nng socket has its RECVFD and SENDFD watched by the loop and messages
+ * moved with non-blocking calls, so nothing of corun runs on nng's
+ * threads.
  */
 #ifndef SUP_SUP_INTERNAL_H
 #define SUP_SUP_INTERNAL_H
@@ -125,8 +127,13 @@ struct sup_worker {
 	uint32_t gen;
 	int state;
 	pid_t pid;
-	nng_socket sock;
-	int sock_open;
+	nng_socket sock;		/* a remote worker's */
+	int sock_open;			/* sock or ipc is open */
+	/*
+	 * A local worker's connection: its ipc:// socket read and written
+	 * on the loop itself (lib/spipc.c), not through nng.
+	 */
+	struct cr_spipc *ipc;
 	struct sup_sockwatch *watch;	/* its pipes (sockclose.c) */
 	struct event *rev;		/* RECVFD readable: messages wait */
 	struct event *wev;		/* SENDFD readable: can send */
@@ -279,7 +286,10 @@ void sup_worker_drop(struct sup_worker *w, const char *why);
  * worker-sock.c: a worker's socket on the pool's loop.  Every frame read
  * goes to w->ops->on_frame, on the loop thread.
  */
-/* Open a local worker's socket and listen at w->url; watch it. */
+/*
+ * Open a local worker's socket and listen at w->url (an ipc:// path, on
+ * the loop: lib/spipc.c); its frames are read as they come.
+ */
 int sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w);
 /* Watch w's open socket: RECVFD for messages, SENDFD when sends wait. */
 int sup_worker_watch(struct corun_pool *p, struct sup_worker *w);
@@ -305,7 +315,7 @@ sup_worker_slots(const struct corun_pool *p, const struct sup_worker *w)
 	held = p->prefetch + p->map_ahead;
 	return w->capacity > held ? w->capacity - held : 1;
 }
-/* Read what nng has for w now (at most 64 frames). */
+/* Read what w's socket has now (bounded). */
 void sup_worker_read(struct sup_worker *w);
 /* Stop talking to the worker: its exit is still watched. */
 void sup_worker_close_socket(struct sup_worker *w);

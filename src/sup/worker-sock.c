@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker-sock.c - a worker's PAIR1 socket on the pool's loop: listening
- * for a local worker, watching RECVFD and SENDFD, sends queued while nng
- * pushes back, frames read and reported to the owner (ops->on_frame), and
- * closing.  Local and remote workers alike.
+ * worker-sock.c - a worker's PAIR1 socket on the pool's loop: frames sent,
+ * frames read and reported to the owner (ops->on_frame), closing.
+ *
+ * A local worker's ipc:// socket is listened on, read and written by the
+ * loop itself (lib/spipc.c: nng's wire, no nng thread between the worker
+ * and us); its end is told by its process' exit (worker.c), so a dropped
+ * connection needs no report.  A remote worker's socket is nng's: its
+ * RECVFD and SENDFD are watched, and sends queue while nng pushes back.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cr-spipc.h"
 #include "lib/fault-internal.h"
 #include "remote-internal.h"
-
-#include <nng/protocol/pair1/pair.h>
 
 static void on_readable(evutil_socket_t fd, short what, void *arg);
 static void on_writable(evutil_socket_t fd, short what, void *arg);
@@ -38,30 +42,49 @@ sup_worker_watch(struct corun_pool *p, struct sup_worker *w)
 	return 0;
 }
 
+static void
+ipc_msg(void *arg, const uint8_t *buf, size_t len)
+{
+	struct sup_worker *w = arg;
+
+	w->pool->st.frames_in++;
+	w->last_rx_ns = corun_loop_now_ns();
+	w->ops->on_frame(w, buf, len);
+}
+
+/* The loop woken for w's frames leaves them (injected: not read yet). */
+static int
+ipc_rx_hold(void *arg)
+{
+	(void)arg;
+	return cr_fault(CR_FAULT_RX);
+}
+
+static const struct cr_spipc_ops ipc_ops = {
+	.on_msg = ipc_msg,
+	.rx_hold = ipc_rx_hold,
+};
+
 int
 sup_worker_open_socket(struct corun_pool *p, struct sup_worker *w)
 {
-	int rv;
+	const char *path = w->url + 6;	/* "ipc://" */
 
-	if ((rv = nng_pair1_open(&w->sock)) != 0) {
-		sup_pool_log(p, "nng_pair1_open: %s", nng_strerror(rv));
+	if (strncmp(w->url, "ipc://", 6) != 0) {
+		sup_pool_log(p, "listen %s: not an ipc:// URL", w->url);
+		return CORUN_EINVAL;
+	}
+	if (cr_fault(CR_FAULT_LISTEN)) {
+		sup_pool_log(p, "listen %s: Address in use", w->url);
+		return CORUN_ESYS;
+	}
+	if (cr_spipc_listen(corun_loop_base(p->loop), path, WIRE_MAX_FRAME,
+	    &ipc_ops, w, &w->ipc) != 0) {
+		sup_pool_log(p, "listen %s: %s", w->url, strerror(errno));
 		return CORUN_ESYS;
 	}
 	w->sock_open = 1;
-	if (sup_sock_watch(w->sock, &w->watch) != 0) {
-		return CORUN_ENOMEM;
-	}
-	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_FRAME);
-	/* Sends queue in outq; nng itself need not buffer much. */
-	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 16);
-	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 16);
-	rv = cr_fault(CR_FAULT_LISTEN) ? NNG_EADDRINUSE :
-	    nng_listen(w->sock, w->url, NULL, 0);
-	if (rv != 0) {
-		sup_pool_log(p, "listen %s: %s", w->url, nng_strerror(rv));
-		return CORUN_ESYS;
-	}
-	return sup_worker_watch(p, w);
+	return 0;
 }
 
 static void
@@ -94,6 +117,14 @@ sup_worker_send(struct sup_worker *w, const uint8_t *frame, size_t len)
 
 	if (!w->sock_open || w->exit_deferred) {
 		return CORUN_ECLOSED;	/* (a dead peer: see exited_now) */
+	}
+	if (w->ipc != NULL) {
+		int rv = cr_spipc_send(w->ipc, frame, len);
+
+		if (rv == 0) {
+			w->pool->st.frames_out++;
+		}
+		return rv;
 	}
 	if (nng_msg_alloc(&msg, len) != 0) {
 		return CORUN_ENOMEM;
@@ -151,6 +182,10 @@ sup_worker_read(struct sup_worker *w)
 {
 	uint32_t gen = w->gen;
 
+	if (w->ipc != NULL) {
+		cr_spipc_read(w->ipc);	/* bounded too */
+		return;
+	}
 	/* Bounded, so one busy worker cannot starve the loop. */
 	for (int i = 0; i < 64 && w->sock_open && w->gen == gen; i++) {
 		nng_msg *msg;
@@ -185,7 +220,11 @@ sup_worker_close_socket(struct sup_worker *w)
 		event_free(w->wev);
 		w->wev = NULL;
 	}
-	if (w->sock_open && w->remote) {
+	if (w->ipc != NULL) {
+		cr_spipc_close(w->ipc);	/* and its socket file */
+		w->ipc = NULL;
+		w->sock_open = 0;
+	} else if (w->sock_open && w->remote) {
 		sup_remote_close_socket(w);
 	} else if (w->sock_open) {
 		sup_sock_close(w->sock, w->watch, w->url);
