@@ -21,6 +21,9 @@
  * WK_SPILL_AT moves to a file (job.c) and the pipe is then spliced there;
  * after such a job the thread's next one gets a spill file as its stdout
  * (wk_out_to_file), read back into memory afterwards if it stayed small.
+ * A spill file in memory (ctx->spill_mem) is only ever fed through the
+ * pipe: each splice is counted, so that it moves to $TMPDIR once it
+ * passes WK_SPILL_MEM_MAX (job.c) and memory stays bounded.
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
@@ -92,7 +95,7 @@ drain_close(struct drain *d, int i)
 static ssize_t
 drain_splice(struct drain *d, int i)
 {
-	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1);
+	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1), rc;
 	ssize_t n;
 
 	if (sfd < 0) {
@@ -103,6 +106,11 @@ drain_splice(struct drain *d, int i)
 	if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
 		d->nosplice = 1;
 		return -2;
+	}
+	if (n > 0 && (rc = wk_job_spill_wrote(d->ctx, i + 1, (size_t)n)) !=
+	    0) {
+		d->rc[i] = rc;
+		drain_close(d, i);
 	}
 	return n;
 }
@@ -382,13 +390,13 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	struct cr_spawn *sp;
 	struct drain d;
 	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
-	int cancelled, i, ofd = -1, arc = 0;
+	int cancelled, i, ofd = -1, arc = 0, omem;
 	char *opath = NULL;
 	pid_t pid;
 
 	*exec_err = 0;
 	if (ctx->spill && wk_out_to_file) {
-		ofd = wk_spill_create(&opath);
+		ofd = wk_spill_create(0, &opath, &omem);
 	}
 	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, ofd, fds, wr,
 	    &pid, &sp)) != 0) {
@@ -412,8 +420,12 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 	if (ofd >= 0) {
 		arc = wk_job_adopt_file(ctx, 1, ofd, opath);
 	}
-	/* The next job writes to a file at once if this one filled one. */
-	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0;
+	/*
+	 * The next job writes to a file at once if this one filled one on
+	 * disk; one in memory stays behind a pipe, whose bytes we count.
+	 */
+	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0 &&
+	    !ctx->out.mem;
 	rc = run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
 	return rc != 0 ? rc : arc;
 }
