@@ -208,7 +208,8 @@ spill_to_disk(corun_job_ctx *ctx, struct wk_outbuf *b)
 	int fd, mem;
 
 	if ((fd = wk_spill_create(0, &path, &mem)) < 0) {
-		b->mem = 0;	/* nowhere else: it stays */
+		b->mem = 0;	/* nowhere else: it stays, not counted */
+		wk_spill_mem_sub(b->size);
 		return 0;
 	}
 	while ((size_t)at < b->size) {
@@ -220,6 +221,7 @@ spill_to_disk(corun_job_ctx *ctx, struct wk_outbuf *b)
 			unlink(path);
 			free(path);
 			b->mem = 0;
+			wk_spill_mem_sub(b->size);
 			return corun_job_fail(ctx, CORUN_ESYS, "output: moving "
 			    "%s: %s", b->path, strerror(e));
 		}
@@ -230,6 +232,7 @@ spill_to_disk(corun_job_ctx *ctx, struct wk_outbuf *b)
 	b->fd = fd;
 	b->path = path;
 	b->mem = 0;
+	wk_spill_mem_sub(b->size);
 	return 0;
 }
 
@@ -239,7 +242,14 @@ wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n)
 	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
 
 	b->size += n;
-	return b->mem && b->size > mem_max() ? spill_to_disk(ctx, b) : 0;
+	if (!b->mem) {
+		return 0;
+	}
+	/* (Both tests: the process's total counts these bytes.) */
+	if (wk_spill_mem_add(n) | (b->size > mem_max())) {
+		return spill_to_disk(ctx, b);
+	}
+	return 0;
 }
 
 /*
@@ -250,6 +260,7 @@ static int
 spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 {
 	char *path;
+	size_t n;
 	int fd, err;
 
 	if ((fd = wk_spill_create(ctx->spill_mem, &path, &b->mem)) < 0) {
@@ -259,8 +270,9 @@ spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 	b->spilled = 1;
 	b->fd = fd;
 	b->path = path;
-	b->size = b->len;
-	err = write_all(fd, b->p, b->len);
+	b->size = 0;
+	n = b->len;
+	err = write_all(fd, b->p, n);
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
@@ -268,7 +280,7 @@ spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
 		    "%s", path, strerror(err));
 	}
-	return 0;
+	return wk_job_spill_wrote(ctx, b == &ctx->out ? 1 : 2, n);
 }
 
 /* Append to the stream, spilling it to a file when it grows past. */
@@ -309,8 +321,7 @@ wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
 		b->fd = fd;
 		b->path = path;
 		b->size = (size_t)st.st_size;
-		b->mem = strncmp(path, WK_SPILL_MEM_DIR "/",
-		    sizeof(WK_SPILL_MEM_DIR)) == 0;
+		b->mem = 0;	/* (a kind's files are made on disk) */
 		return 0;
 	}
 	/* Little: in memory, as if it came through a pipe. */
@@ -348,6 +359,9 @@ wk_outbuf_take_file(struct wk_outbuf *b)
 		return NULL;
 	}
 	close(b->fd);
+	if (b->mem) {
+		wk_spill_mem_sent(path, b->size);
+	}
 	b->spilled = 0;
 	b->fd = -1;
 	b->path = NULL;

@@ -36,6 +36,13 @@
 #define WK_SPILL_MEM_DIR "/dev/shm"
 #define WK_SPILL_MEM_MAX ((size_t)8 << 20)
 
+/*
+ * The most bytes a worker process keeps in spill files in memory, being
+ * written or handed over and not yet removed (spill-mem.c): past it, the
+ * stream that grows moves to $TMPDIR.
+ */
+#define WK_SPILL_MEM_TOTAL ((size_t)64 << 20)
+
 /* A growable output buffer, or the file it spilled to. */
 struct wk_outbuf {
 	char *p;
@@ -120,6 +127,16 @@ int wk_spill_create(int mem, char **pathp, int *memp);
  * moves to $TMPDIR.  0 or the failure, recorded on ctx.
  */
 int wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n);
+
+/*
+ * spill-mem.c: n more bytes of a stream in memory; nonzero when the
+ * process's total is past WK_SPILL_MEM_TOTAL (they count all the same).
+ */
+int wk_spill_mem_add(size_t n);
+/* n bytes of a stream left memory (moved to $TMPDIR, or removed). */
+void wk_spill_mem_sub(size_t n);
+/* The stream's file (path, n bytes) was handed over: it counts until gone. */
+void wk_spill_mem_sent(const char *path, size_t n);
 
 /*
  * The output of stream which (1 stdout, 2 stderr) is the whole of the
