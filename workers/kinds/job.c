@@ -110,8 +110,8 @@ write_all(int fd, const char *p, size_t len)
  * How much of a stream a spill file in memory may hold: WK_SPILL_MEM_MAX,
  * or $CORUN_SPILL_MEM bytes (0: none).  Asked once per process.
  */
-static size_t
-mem_max(void)
+size_t
+wk_spill_mem_max(void)
 {
 	static size_t max;
 	static int known;
@@ -136,7 +136,7 @@ mem_max(void)
 /*
  * The directory for spill files in memory, or NULL: WK_SPILL_MEM_DIR if
  * it is a tmpfs we may write to, $TMPDIR (dir) is not a tmpfs itself
- * (its files are in memory already) and mem_max() is not 0.  Asked once
+ * (its files are in memory already) and wk_spill_mem_max() is not 0.  Asked once
  * per process.
  */
 static const char *
@@ -146,7 +146,7 @@ mem_dir(const char *dir)
 	struct statfs fs;
 
 	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
-		int yes = mem_max() > 0 && statfs(WK_SPILL_MEM_DIR, &fs) == 0 &&
+		int yes = wk_spill_mem_max() > 0 && statfs(WK_SPILL_MEM_DIR, &fs) == 0 &&
 		    fs.f_type == TMPFS_MAGIC &&
 		    access(WK_SPILL_MEM_DIR, W_OK | X_OK) == 0 &&
 		    !(statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC);
@@ -246,7 +246,7 @@ wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n)
 		return 0;
 	}
 	/* (Both tests: the process's total counts these bytes.) */
-	if (wk_spill_mem_add(n) | (b->size > mem_max())) {
+	if (wk_spill_mem_add(n) | (b->size > wk_spill_mem_max())) {
 		return spill_to_disk(ctx, b);
 	}
 	return 0;
@@ -306,7 +306,8 @@ out_append(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
 }
 
 int
-wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
+wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path,
+    int mem)
 {
 	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
 	struct stat st;
@@ -321,8 +322,11 @@ wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
 		b->fd = fd;
 		b->path = path;
 		b->size = (size_t)st.st_size;
-		b->mem = 0;	/* (a kind's files are made on disk) */
+		b->mem = mem;
 		return 0;
+	}
+	if (mem) {
+		wk_spill_mem_sub(fstat(fd, &st) == 0 ? (size_t)st.st_size : 0);
 	}
 	/* Little: in memory, as if it came through a pipe. */
 	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), at)) != 0) {

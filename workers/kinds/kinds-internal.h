@@ -142,9 +142,12 @@ void wk_spill_mem_sent(const char *path, size_t n);
  * The output of stream which (1 stdout, 2 stderr) is the whole of the
  * spill file fd, path (a kind let its program write there): the stream
  * takes the file over, or reads it into memory and removes it when it
- * is small.  0 or the failure, recorded on ctx.
+ * is small.  mem: the file is in memory, its size counted (spill-mem.c).  0 or the failure, recorded on ctx.
  */
-int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path);
+int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path,
+    int mem);
+/* The most bytes a stream keeps in memory (WK_SPILL_MEM_MAX, or set). */
+size_t wk_spill_mem_max(void);
 
 /*
  * The file stream which (1 stdout, 2 stderr) spilled to, or -1 while it

@@ -21,12 +21,11 @@
  * WK_SPILL_AT moves to a file (job.c) and the pipe is then spliced there;
  * after such a job the thread's next one gets a spill file as its stdout
  * (wk_out_to_file), read back into memory afterwards if it stayed small.
- * A spill file in memory (ctx->spill_mem) is only ever fed through the
+ * The first spill file in memory (ctx->spill_mem) is fed through the
  * pipe: each splice is counted, so that it moves to $TMPDIR once it
- * passes WK_SPILL_MEM_MAX (job.c) and memory stays bounded.  After such
- * a job the next one's stdout pipe is 1 MiB and read in naps of 1 ms
- * (lazy): a program writing 4 KiB at a time otherwise wakes us for each
- * write (about 2.5 times the context switches, drive_output's jobs).
+ * passes WK_SPILL_MEM_MAX (job.c) and memory stays bounded; after such
+ * a job the next one writes straight to a file in memory, which
+ * shell-mem.c keeps bounded while it runs (wk_out_to_mem).
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
@@ -69,15 +68,8 @@
  */
 static __thread int wk_out_to_file;
 
-/*
- * The last job of this thread spilled its stdout to memory: the next
- * one's pipe is made WK_BIG_PIPE large, so that its output wakes us a
- * few times rather than once per 64 KiB.
- */
-static __thread int wk_out_big;
-#define WK_BIG_PIPE (1 << 20)
-/* How long a lazy stdout is left to fill between reads. */
-#define WK_NAP_US 1000
+/* The same for a job whose stdout spilled to memory (shell-mem.c). */
+static __thread int wk_out_to_mem;
 
 /* The two output pipes of a running child. */
 struct drain {
@@ -89,9 +81,6 @@ struct drain {
 	int sys_errno[2];
 	int nosplice;			/* the spill file refused splice */
 	corun_future *eof;		/* both sides done */
-	int lazy;			/* stdout: a big pipe, read in naps */
-	size_t got;			/* stdout bytes this wake-up */
-	struct event *nap;		/* lazy: watch stdout again */
 };
 
 static void
@@ -122,9 +111,6 @@ drain_splice(struct drain *d, int i)
 	if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
 		d->nosplice = 1;
 		return -2;
-	}
-	if (n > 0 && i == 0) {
-		d->got += (size_t)n;
 	}
 	if (n > 0 && (rc = wk_job_spill_wrote(d->ctx, i + 1, (size_t)n)) !=
 	    0) {
@@ -172,38 +158,13 @@ drain_side(struct drain *d, int i)
 	}
 }
 
-/* Lazy: the nap is over, watch stdout again. */
-static void
-nap_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct drain *d = arg;
-
-	(void)fd;
-	(void)what;
-	if (d->ev[0] != NULL) {
-		(void)event_add(d->ev[0], NULL);
-	}
-}
-
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct timeval nap = { 0, WK_NAP_US };
 	struct drain *d = arg;
-	int i = fd == d->fd[0] ? 0 : 1;
 
 	(void)what;
-	d->got = 0;
-	drain_side(d, i);
-	/*
-	 * A big pipe not half full: let it fill while we nap, rather than
-	 * wake for every few KiB the program writes (it blocks only when
-	 * the pipe is full, which a nap this short rarely lets happen).
-	 */
-	if (i == 0 && d->lazy && d->ev[0] != NULL && d->nap != NULL &&
-	    d->got < WK_BIG_PIPE / 2 && event_del(d->ev[0]) == 0) {
-		(void)evtimer_add(d->nap, &nap);
-	}
+	drain_side(d, fd == d->fd[0] ? 0 : 1);
 	if (d->open == 0 && !corun_future_done(d->eof)) {
 		(void)corun_future_set_result(d->eof, NULL, NULL);
 	}
@@ -213,7 +174,7 @@ static int
 drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
 {
 	struct event_base *base = corun_loop_base(ctx->loop);
-	int i, rc, lazy = d->lazy;
+	int i, rc;
 
 	memset(d, 0, sizeof(*d));
 	d->ctx = ctx;
@@ -222,10 +183,7 @@ drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
 	if ((rc = corun_future_new(ctx->loop, &d->eof)) != 0) {
 		return rc;
 	}
-	if (lazy && fds[0] >= 0) {
-		d->lazy = 1;
-		d->nap = evtimer_new(base, nap_cb, d);
-	}
+
 	for (i = 0; i < 2; i++) {
 		if (fds[i] < 0) {
 			continue;	/* stdout is a file: nothing to read */
@@ -251,10 +209,6 @@ drain_stop(struct drain *d)
 	if (d->eof != NULL) {
 		corun_future_unref(d->eof);
 		d->eof = NULL;
-	}
-	if (d->nap != NULL) {
-		event_free(d->nap);
-		d->nap = NULL;
 	}
 }
 
@@ -441,27 +395,31 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 {
 	struct cr_spawn *sp;
 	struct drain d;
+	struct wk_memout m = { .fd = -1 };
 	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
 	int cancelled, i, ofd = -1, arc = 0, omem;
 	char *opath = NULL;
 	pid_t pid;
 
 	*exec_err = 0;
-	if (ctx->spill && wk_out_to_file) {
+	/* A file in memory while there is room, else on disk. */
+	if (ctx->spill_mem && (wk_out_to_mem || wk_out_to_file)) {
+		(void)wk_memout_open(ctx, &m);
+	}
+	if (m.fd < 0 && ctx->spill && wk_out_to_file) {
 		ofd = wk_spill_create(0, &opath, &omem);
 	}
-	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, ofd, fds, wr,
-	    &pid, &sp)) != 0) {
+	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search,
+	    m.fd >= 0 ? m.fd : ofd, fds, wr, &pid, &sp)) != 0) {
 		if (ofd >= 0) {
 			close(ofd);
 			unlink(opath);
 			free(opath);
 		}
+		m.ctx = NULL;	/* (removes it) */
+		(void)wk_memout_finish(&m);
 		return rc;
 	}
-	/* (drain_start keeps d.lazy) */
-	d.lazy = wk_out_big && fds[0] >= 0 &&
-	    fcntl(fds[0], F_SETPIPE_SZ, WK_BIG_PIPE) >= WK_BIG_PIPE;
 	cancelled = wait_child(ctx, &d, fds, wr, pid, &st, &reaped, &rc);
 	if (cancelled && terminate(pid, reaped, &st)) {
 		reaped = 1;
@@ -473,15 +431,15 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 		}
 	}
 	if (ofd >= 0) {
-		arc = wk_job_adopt_file(ctx, 1, ofd, opath);
+		arc = wk_job_adopt_file(ctx, 1, ofd, opath, 0);
 	}
-	/*
-	 * The next job writes to a file at once if this one filled one on
-	 * disk; one in memory stays behind a pipe, whose bytes we count.
-	 */
+	if (m.fd >= 0) {
+		arc = wk_memout_finish(&m);
+	}
+	/* The next job writes to a file at once if this one filled one. */
 	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0 &&
 	    !ctx->out.mem;
-	wk_out_big = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0 &&
+	wk_out_to_mem = ctx->spill_mem && wk_job_spill_fd(ctx, 1) >= 0 &&
 	    ctx->out.mem;
 	rc = run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
 	return rc != 0 ? rc : arc;
