@@ -83,6 +83,32 @@ eq "past CORUN_SPILL_MEM: every byte" "$({ seq 400000; echo end1; } | cksum)" \
     "$(cksum <moved.out)"
 eq "past CORUN_SPILL_MEM: removed from \$TMPDIR" "" "$(ls spill)"
 
+# After a job that spilled to memory the next one of the thread writes
+# straight to a file there; past CORUN_SPILL_MEM, while it still runs,
+# what it wrote is copied to $TMPDIR and punched out of memory.
+CORUN_SPILL_MEM=1000000 timeout 60 "$CORUN" run -j1 -k \
+    'if [ {} = 1 ]; then seq 30000; else readlink /proc/self/fd/1; seq 500000; sleep 1.5; fi' \
+    ::: 1 2 >direct.out &
+cr=$!
+CR_BG_PIDS="$cr"
+wait_files "$cr" spill 1
+eq "direct: moved to \$TMPDIR while it runs" 1 "$(ls spill | wc -l)"
+f=$(files_of "$cr" "$SHM" | head -1)
+blocks=$(stat -c %b "$SHM/$f" 2>/dev/null)
+if [ -n "$f" ] && [ "${blocks:-99999}" -lt 2048 ]; then
+	ok "direct: its file in /dev/shm holds $blocks blocks (punched)"
+else
+	fail "direct: its file in /dev/shm [$f] holds [$blocks] blocks"
+fi
+wait "$cr"
+case $(sed -n 30001p direct.out) in
+"$SHM"/corun-out-*-??????) ok "direct: the second job's stdout is a file in /dev/shm" ;;
+*) fail "direct: the second job's stdout is $(sed -n 30001p direct.out)" ;;
+esac
+eq "direct: every byte" "$({ seq 30000; seq 500000; } | cksum)" \
+    "$(sed 30001d direct.out | cksum)"
+eq "direct: none left in \$TMPDIR" "" "$(ls spill)"
+
 # Grouped: 20 MB from one job (in memory, then moved) while short jobs
 # end; -k: big and small outputs whole, in order.
 crun -j2 'if [ {} = big ]; then yes aaaaaaaaa | head -c 20000000; else echo short{}; fi' \
