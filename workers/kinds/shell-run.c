@@ -183,7 +183,6 @@ drain_start(struct drain *d, corun_job_ctx *ctx, const int fds[2])
 	if ((rc = corun_future_new(ctx->loop, &d->eof)) != 0) {
 		return rc;
 	}
-
 	for (i = 0; i < 2; i++) {
 		if (fds[i] < 0) {
 			continue;	/* stdout is a file: nothing to read */
