@@ -23,6 +23,13 @@ if [ "$(stat -f -c %T "$T")" = tmpfs ]; then
 	exit 77
 fi
 
+# The jobs below that must still run while we look wait for file $GO
+# (made by go, removed by nogo); timeout(1) bounds them.
+GO=$T/go
+HOLD="while [ ! -e $GO ]; do sleep 0.05; done"
+go() { : >"$GO"; }
+nogo() { rm -f "$GO"; }
+
 # The corun-worker pids under the corun run started as pid $1 (under
 # timeout(1)).
 workers() {
@@ -54,7 +61,8 @@ shm_bytes() {
 }
 
 # A job's 2 MB wait in /dev/shm while it runs; none in $TMPDIR.
-timeout 60 "$CORUN" run -j1 'head -c 2000000 /dev/zero | tr "\0" a; sleep 1.5; echo end{}' \
+nogo
+timeout 60 "$CORUN" run -j1 "head -c 2000000 /dev/zero | tr '\\0' a; $HOLD; echo end{}" \
     ::: 1 >mem.out &
 cr=$!
 CR_BG_PIDS="$cr"
@@ -62,6 +70,7 @@ wait_files "$cr" "$SHM" 1
 eq "2 MB: its spill file in /dev/shm" 1 "$(files_of "$cr" "$SHM" | wc -l)"
 eq "2 MB: nothing in \$TMPDIR" "" "$(ls spill)"
 w=$(workers "$cr")
+go
 wait "$cr"
 eq "2 MB: every byte, then the last line" \
     "$({ head -c 2000000 /dev/zero | tr '\0' a; echo end1; } | cksum)" \
@@ -70,14 +79,16 @@ eq "2 MB: its file removed from /dev/shm" "" \
     "$(ls "$SHM" | grep -E -- "-$w-......\$")"
 
 # Past CORUN_SPILL_MEM the file moves to $TMPDIR, output unchanged.
+nogo
 CORUN_SPILL_MEM=1000000 timeout 60 "$CORUN" run -j1 \
-    'seq 400000; sleep 1.5; echo end{}' ::: 1 >moved.out &
+    "seq 400000; $HOLD; echo end{}" ::: 1 >moved.out &
 cr=$!
 CR_BG_PIDS="$cr"
 wait_files "$cr" spill 1
 eq "past CORUN_SPILL_MEM: the file in \$TMPDIR" 1 "$(ls spill | wc -l)"
 eq "past CORUN_SPILL_MEM: none left in /dev/shm" 0 \
     "$(files_of "$cr" "$SHM" | wc -l)"
+go
 wait "$cr"
 eq "past CORUN_SPILL_MEM: every byte" "$({ seq 400000; echo end1; } | cksum)" \
     "$(cksum <moved.out)"
@@ -86,8 +97,9 @@ eq "past CORUN_SPILL_MEM: removed from \$TMPDIR" "" "$(ls spill)"
 # After a job that spilled to memory the next one of the thread writes
 # straight to a file there; past CORUN_SPILL_MEM, while it still runs,
 # what it wrote is copied to $TMPDIR and punched out of memory.
+nogo
 CORUN_SPILL_MEM=1000000 timeout 60 "$CORUN" run -j1 -k \
-    'if [ {} = 1 ]; then seq 30000; else readlink /proc/self/fd/1; seq 500000; sleep 1.5; fi' \
+    "if [ {} = 1 ]; then seq 30000; else readlink /proc/self/fd/1; seq 500000; $HOLD; fi" \
     ::: 1 2 >direct.out &
 cr=$!
 CR_BG_PIDS="$cr"
@@ -100,6 +112,7 @@ if [ -n "$f" ] && [ "${blocks:-99999}" -lt 2048 ]; then
 else
 	fail "direct: its file in /dev/shm [$f] holds [$blocks] blocks"
 fi
+go
 wait "$cr"
 case $(sed -n 30001p direct.out) in
 "$SHM"/corun-out-*-??????) ok "direct: the second job's stdout is a file in /dev/shm" ;;
@@ -128,14 +141,15 @@ fi
 
 # The bound: -k holds 1 MB outputs behind a slow first job; past 64 MiB
 # in /dev/shm the next ones go to $TMPDIR (or move there).
-timeout 60 "$CORUN" run -j2 -k 'if [ {} = 1 ]; then sleep 3; fi; head -c 1000000 /dev/zero' \
+nogo
+timeout 60 "$CORUN" run -j2 -k "if [ {} = 1 ]; then $HOLD; fi; head -c 1000000 /dev/zero" \
     ::: $(seq 90) >held.out &
 cr=$!
 CR_BG_PIDS="$cr"
 i=0
 while [ $((
     $(files_of "$cr" "$SHM" | wc -l) + $(files_of "$cr" spill | wc -l)
-)) -lt 89 ] && [ $i -lt 100 ]; do
+)) -lt 89 ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -152,6 +166,7 @@ else
 	fail "bound: $ondisk files in \$TMPDIR, not the >= 15 past 64 MiB"
 fi
 w=$(workers "$cr")
+go
 wait "$cr"
 eq "bound: every byte" 90000000 "$(wc -c <held.out)"
 for x in $w; do
@@ -162,7 +177,8 @@ eq "bound: none left in \$TMPDIR" "" "$(ls spill)"
 
 # A worker killed while its jobs hold files in /dev/shm: they go with it
 # (the jobs run again and print once).
-timeout 60 "$CORUN" run -j2 'seq 100000; sleep 1.5; echo done{}' ::: 1 2 \
+nogo
+timeout 60 "$CORUN" run -j2 "seq 100000; $HOLD; echo done{}" ::: 1 2 \
     >kill.out 2>kill.err &
 cr=$!
 CR_BG_PIDS="$cr"
@@ -173,6 +189,7 @@ w=$(workers "$cr")
 for x in $w; do
 	kill -9 "$x" 2>/dev/null
 done
+go
 wait "$cr"
 eq "killed worker: every job printed once" 2 "$(grep -c '^done[12]$' kill.out)"
 for x in $w; do
