@@ -176,6 +176,7 @@ job_start(void *arg)
 	ex.timeout_ms = j->timeout_ms;
 	ex.offload = j->w->opt.offload;
 	ex.spill = (j->flags & WIRE_JOB_SPILL) != 0;
+	ex.spill_mem = (j->flags & WIRE_JOB_SPILL_MEM) != 0;
 	if (j->flags & WIRE_JOB_STREAM) {
 		ex.stream = wk_flush_job_output;
 		ex.stream_arg = j;

@@ -260,6 +260,9 @@ frame_job(struct corun_pool *p, const struct sup_worker *w,
 	wj.flags = job->stream ? WIRE_JOB_STREAM : 0;
 	if (job->spill && !w->remote) {
 		wj.flags |= WIRE_JOB_SPILL;
+		if (sup_pool_spill_mem_room()) {
+			wj.flags |= WIRE_JOB_SPILL_MEM;
+		}
 		p->spilling = 1;
 	}
 	wj.kind.ptr = (const uint8_t *)job->kind;

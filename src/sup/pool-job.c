@@ -12,9 +12,51 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sup-internal.h"
+
+/*
+ * The bytes of received spill files in WIRE_SPILL_MEM_DIR not removed
+ * yet (this process's pools together): while it stays under
+ * SUP_SPILL_MEM_HELD, jobs may spill in memory (WIRE_JOB_SPILL_MEM).
+ * Results may be freed on any thread, hence atomic.
+ */
+static size_t spill_mem_held;
+
+int
+sup_pool_spill_mem_room(void)
+{
+	return __atomic_load_n(&spill_mem_held, __ATOMIC_RELAXED) <
+	    SUP_SPILL_MEM_HELD;
+}
+
+/* A file in the memory directory: its size, else 0. */
+static size_t
+mem_size(const char *path)
+{
+	static const char dir[] = WIRE_SPILL_MEM_DIR "/";
+	struct stat st;
+
+	if (strncmp(path, dir, sizeof(dir) - 1) != 0 ||
+	    strchr(path + sizeof(dir) - 1, '/') != NULL ||
+	    stat(path, &st) != 0 || st.st_size <= 0) {
+		return 0;
+	}
+	return (size_t)st.st_size;
+}
+
+/* Remove a received spill file (and count its memory back). */
+static void
+file_drop(const char *path)
+{
+	size_t n = mem_size(path);
+
+	if (unlink(path) == 0 && n > 0) {
+		__atomic_sub_fetch(&spill_mem_held, n, __ATOMIC_RELAXED);
+	}
+}
 
 /* The job is done: drop the pool's reference. */
 static void
@@ -97,20 +139,18 @@ claim(char *s)
 		memcpy(b + 6, "res", 3);
 	}
 	free(n);
+	__atomic_add_fetch(&spill_mem_held, mem_size(s), __ATOMIC_RELAXED);
 }
 
-void
-sup_pool_files_sweep(pid_t pid)
+/* Remove dir's corun-out-PID-XXXXXX files. */
+static void
+sweep_dir(const char *dir, pid_t pid)
 {
-	const char *dir = getenv("TMPDIR");
 	struct dirent *e;
 	char prefix[48];
 	size_t n;
 	DIR *d;
 
-	if (dir == NULL || dir[0] != '/') {
-		dir = "/tmp";
-	}
 	n = (size_t)snprintf(prefix, sizeof(prefix), "corun-out-%ld-",
 	    (long)pid);
 	if ((d = opendir(dir)) == NULL) {
@@ -123,6 +163,18 @@ sup_pool_files_sweep(pid_t pid)
 		}
 	}
 	closedir(d);
+}
+
+void
+sup_pool_files_sweep(pid_t pid)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	sweep_dir(dir, pid);
+	sweep_dir(WIRE_SPILL_MEM_DIR, pid);
 }
 
 void
@@ -141,7 +193,7 @@ sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
 		return;
 	}
 	if (job->files[i] != NULL) {
-		unlink(job->files[i]);
+		file_drop(job->files[i]);
 		free(job->files[i]);
 	}
 	claim(s);
@@ -153,7 +205,7 @@ sup_pool_job_files_drop(struct sup_job *job)
 {
 	for (int i = 0; i < 2; i++) {
 		if (job->files[i] != NULL) {
-			unlink(job->files[i]);
+			file_drop(job->files[i]);
 			free(job->files[i]);
 			job->files[i] = NULL;
 		}
@@ -167,11 +219,11 @@ result_free(void *p)
 	struct corun_job_result *res = p;
 
 	if (res->out_file != NULL) {
-		unlink(res->out_file);
+		file_drop(res->out_file);
 		free((char *)res->out_file);
 	}
 	if (res->err_file != NULL) {
-		unlink(res->err_file);
+		file_drop(res->err_file);
 		free((char *)res->err_file);
 	}
 	free(res);

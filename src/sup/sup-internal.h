@@ -393,6 +393,14 @@ void sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
 void sup_pool_files_sweep(pid_t pid);
 /* Remove the job's spill files (a new attempt, or the job's end). */
 void sup_pool_job_files_drop(struct sup_job *job);
+/*
+ * The most bytes of received spill files in memory (WIRE_SPILL_MEM_DIR)
+ * before new jobs spill to $TMPDIR only; a job sent meanwhile may add
+ * up to WIRE_SPILL_MEM_MAX a stream.
+ */
+#define SUP_SPILL_MEM_HELD ((size_t)64 << 20)
+/* Nonzero while received spill files in memory stay under that. */
+int sup_pool_spill_mem_room(void);
 /* Take a leased job back from its worker (still to be completed). */
 void sup_pool_unlease(struct corun_pool *p, struct sup_job *job);
 /* Fail every queued job with code and why. */

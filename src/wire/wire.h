@@ -67,7 +67,18 @@ enum wire_type {
 /* Job flags (wire_job.flags). */
 #define WIRE_JOB_STREAM	0x1	/* send output lines as they come */
 #define WIRE_JOB_SPILL	0x2	/* large output to a file (local workers) */
-#define WIRE_JOB_FLAGS	0x3	/* every flag defined */
+#define WIRE_JOB_SPILL_MEM 0x4	/* ... first in memory (WIRE_SPILL_MEM_DIR) */
+#define WIRE_JOB_FLAGS	0x7	/* every flag defined */
+
+/*
+ * Spill in memory (WIRE_JOB_SPILL_MEM): where a worker puts spill files
+ * while a stream stays under WIRE_SPILL_MEM_MAX, when this is a tmpfs
+ * and $TMPDIR is not; past that the stream moves to $TMPDIR.  The
+ * worker's kinds, which do not see the wire, say the same in
+ * WK_SPILL_MEM_DIR and WK_SPILL_MEM_MAX (workers/kinds/kinds-internal.h).
+ */
+#define WIRE_SPILL_MEM_DIR	"/dev/shm"
+#define WIRE_SPILL_MEM_MAX	((size_t)8 << 20)
 
 /* Streams of an OUTPUT record. */
 #define WIRE_STDOUT		1

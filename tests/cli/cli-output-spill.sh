@@ -10,7 +10,10 @@
 cd "$T" || exit 1
 mkdir spill || exit 1
 TMPDIR=$T/spill
-export TMPDIR
+# All of it in $TMPDIR: the spill in memory (/dev/shm) first is
+# cli-output-spillmem.sh's.
+CORUN_SPILL_MEM=0
+export TMPDIR CORUN_SPILL_MEM
 
 # 50 MB of 'a' lines from job 1 while job 2 ends at once: each job's
 # output whole (the short line first or last, never inside the 50 MB).

@@ -10,7 +10,11 @@
  * A job sent with WIRE_JOB_SPILL (ctx->spill) keeps a stream in memory
  * only up to WK_SPILL_AT: then the stream moves, whole, to a file of its
  * own in $TMPDIR (or /tmp), which the supervisor reads and removes, and
- * memory stays small whatever the job writes (no WK_OUT_CAP then).
+ * memory stays small whatever the job writes (no WK_OUT_CAP then).  With
+ * ctx->spill_mem the file starts in WK_SPILL_MEM_DIR (a tmpfs) and moves
+ * to $TMPDIR once it passes WK_SPILL_MEM_MAX, or $CORUN_SPILL_MEM bytes
+ * (a disk's file system costs more per byte than a tmpfs; memory stays
+ * bounded).
  * The runner (runner.c) sets the context up and reads it afterwards.
  */
 #include "config.h"
@@ -18,11 +22,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "kinds-internal.h"
 
@@ -97,16 +106,65 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int
-wk_spill_create(char **pathp)
+/*
+ * How much of a stream a spill file in memory may hold: WK_SPILL_MEM_MAX,
+ * or $CORUN_SPILL_MEM bytes (0: none).  Asked once per process.
+ */
+size_t
+wk_spill_mem_max(void)
 {
-	const char *dir = getenv("TMPDIR");
+	static size_t max;
+	static int known;
+	const char *e;
+	char *end;
+	unsigned long long v;
+
+	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+		size_t m = WK_SPILL_MEM_MAX;
+
+		if ((e = getenv("CORUN_SPILL_MEM")) != NULL && *e >= '0' &&
+		    *e <= '9' && (errno = 0, v = strtoull(e, &end, 10),
+		    errno == 0 && *end == '\0' && v <= SIZE_MAX)) {
+			m = (size_t)v;
+		}
+		__atomic_store_n(&max, m, __ATOMIC_RELAXED);
+		__atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&max, __ATOMIC_RELAXED);
+}
+
+/*
+ * The directory for spill files in memory, or NULL: WK_SPILL_MEM_DIR if
+ * it is a tmpfs we may write to, $TMPDIR (dir) is not a tmpfs itself
+ * (its files are in memory already) and wk_spill_mem_max() is not 0.  Asked once
+ * per process.
+ */
+static const char *
+mem_dir(const char *dir)
+{
+	static int known, ok;
+	struct statfs fs;
+
+	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+		int yes = wk_spill_mem_max() > 0 && statfs(WK_SPILL_MEM_DIR, &fs) == 0 &&
+		    fs.f_type == TMPFS_MAGIC &&
+		    access(WK_SPILL_MEM_DIR, W_OK | X_OK) == 0 &&
+		    !(statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC);
+
+		__atomic_store_n(&ok, yes, __ATOMIC_RELAXED);
+		__atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&ok, __ATOMIC_RELAXED) ? WK_SPILL_MEM_DIR :
+	    NULL;
+}
+
+/* A new file corun-out-PID-XXXXXX in dir: its fd, or -1. */
+static int
+create_in(const char *dir, char **pathp)
+{
 	char *path;
 	int fd;
 
-	if (dir == NULL || dir[0] != '/') {
-		dir = "/tmp";
-	}
 	if (asprintf(&path, "%s/corun-out-%ld-XXXXXX", dir, (long)getpid()) < 0) {
 		return -1;
 	}
@@ -118,6 +176,82 @@ wk_spill_create(char **pathp)
 	return fd;
 }
 
+int
+wk_spill_create(int mem, char **pathp, int *memp)
+{
+	const char *dir = getenv("TMPDIR"), *md;
+	int fd;
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	*memp = 0;
+	if (mem && (md = mem_dir(dir)) != NULL &&
+	    (fd = create_in(md, pathp)) >= 0) {
+		*memp = 1;
+		return fd;
+	}
+	return create_in(dir, pathp);
+}
+
+/*
+ * Move the stream's file from memory to $TMPDIR (it grew past
+ * WK_SPILL_MEM_MAX): copied in the kernel, the old one removed.  0, or
+ * the failure, recorded on ctx (the stream then stays where it was).
+ */
+static int
+spill_to_disk(corun_job_ctx *ctx, struct wk_outbuf *b)
+{
+	char *path;
+	off_t at = 0;
+	ssize_t n;
+	int fd, mem;
+
+	if ((fd = wk_spill_create(0, &path, &mem)) < 0) {
+		b->mem = 0;	/* nowhere else: it stays, not counted */
+		wk_spill_mem_sub(b->size);
+		return 0;
+	}
+	while ((size_t)at < b->size) {
+		n = sendfile(fd, b->fd, &at, b->size - (size_t)at);
+		if (n <= 0 && !(n < 0 && errno == EINTR)) {
+			int e = n < 0 ? errno : EIO;
+
+			close(fd);
+			unlink(path);
+			free(path);
+			b->mem = 0;
+			wk_spill_mem_sub(b->size);
+			return corun_job_fail(ctx, CORUN_ESYS, "output: moving "
+			    "%s: %s", b->path, strerror(e));
+		}
+	}
+	close(b->fd);
+	unlink(b->path);
+	free(b->path);
+	b->fd = fd;
+	b->path = path;
+	b->mem = 0;
+	wk_spill_mem_sub(b->size);
+	return 0;
+}
+
+int
+wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n)
+{
+	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
+
+	b->size += n;
+	if (!b->mem) {
+		return 0;
+	}
+	/* (Both tests: the process's total counts these bytes.) */
+	if (wk_spill_mem_add(n) | (b->size > wk_spill_mem_max())) {
+		return spill_to_disk(ctx, b);
+	}
+	return 0;
+}
+
 /*
  * Move the stream into a new file: 0, or 1 when no file could be made
  * (the stream then stays in memory), or a failure recorded on ctx.
@@ -126,16 +260,19 @@ static int
 spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 {
 	char *path;
+	size_t n;
 	int fd, err;
 
-	if ((fd = wk_spill_create(&path)) < 0) {
+	if ((fd = wk_spill_create(ctx->spill_mem, &path, &b->mem)) < 0) {
 		b->nospill = 1;
 		return 1;
 	}
 	b->spilled = 1;
 	b->fd = fd;
 	b->path = path;
-	err = write_all(fd, b->p, b->len);
+	b->size = 0;
+	n = b->len;
+	err = write_all(fd, b->p, n);
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
@@ -143,7 +280,7 @@ spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
 		    "%s", path, strerror(err));
 	}
-	return 0;
+	return wk_job_spill_wrote(ctx, b == &ctx->out ? 1 : 2, n);
 }
 
 /* Append to the stream, spilling it to a file when it grows past. */
@@ -165,11 +302,12 @@ out_append(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
 		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
 		    "%s", b->path, strerror(err));
 	}
-	return 0;
+	return wk_job_spill_wrote(ctx, b == &ctx->out ? 1 : 2, len);
 }
 
 int
-wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
+wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path,
+    int mem)
 {
 	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
 	struct stat st;
@@ -183,7 +321,12 @@ wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path)
 		b->spilled = 1;
 		b->fd = fd;
 		b->path = path;
+		b->size = (size_t)st.st_size;
+		b->mem = mem;
 		return 0;
+	}
+	if (mem) {
+		wk_spill_mem_sub(fstat(fd, &st) == 0 ? (size_t)st.st_size : 0);
 	}
 	/* Little: in memory, as if it came through a pipe. */
 	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), at)) != 0) {
@@ -220,9 +363,14 @@ wk_outbuf_take_file(struct wk_outbuf *b)
 		return NULL;
 	}
 	close(b->fd);
+	if (b->mem) {
+		wk_spill_mem_sent(path, b->size);
+	}
 	b->spilled = 0;
 	b->fd = -1;
 	b->path = NULL;
+	b->size = 0;
+	b->mem = 0;
 	return path;
 }
 

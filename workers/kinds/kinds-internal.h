@@ -27,6 +27,22 @@
  */
 #define WK_SPILL_AT ((size_t)64 << 10)
 
+/*
+ * Spill in memory (WIRE_JOB_SPILL_MEM; kinds do not see the wire, so
+ * here are its WIRE_SPILL_MEM_DIR and WIRE_SPILL_MEM_MAX again): spill
+ * files go to this tmpfs while a stream stays under the size, when
+ * $TMPDIR is not a tmpfs itself; past it the file moves to $TMPDIR.
+ */
+#define WK_SPILL_MEM_DIR "/dev/shm"
+#define WK_SPILL_MEM_MAX ((size_t)8 << 20)
+
+/*
+ * The most bytes a worker process keeps in spill files in memory, being
+ * written or handed over and not yet removed (spill-mem.c): past it, the
+ * stream that grows moves to $TMPDIR.
+ */
+#define WK_SPILL_MEM_TOTAL ((size_t)64 << 20)
+
 /* A growable output buffer, or the file it spilled to. */
 struct wk_outbuf {
 	char *p;
@@ -34,8 +50,10 @@ struct wk_outbuf {
 	int truncated;		/* bytes were dropped at WK_OUT_CAP */
 	int spilled;		/* the output is in fd / path, not in p */
 	int nospill;		/* no file could be made: stay in memory */
+	int mem;		/* the file is in memory (WK_SPILL_MEM_DIR) */
 	int fd;
 	char *path;
+	size_t size;		/* bytes in the file */
 };
 
 /*
@@ -72,6 +90,7 @@ struct corun_job_ctx {
 	void *stream_arg;
 	size_t streamed[2];	/* out, err bytes handed to stream */
 	int spill;		/* big output to files (WK_SPILL_AT) */
+	int spill_mem;		/* ... in memory first (WK_SPILL_MEM_DIR) */
 	int fail_code;		/* corun_job_fail(), 0 if not called */
 	char *fail_msg;
 	int exit_code;		/* -1 unless corun_job_set_exit() */
@@ -96,16 +115,39 @@ wk_job_stopping(corun_job_ctx *ctx)
 	return stop;
 }
 
-/* A new spill file (see job.c): its fd and *pathp (malloc'd), or -1. */
-int wk_spill_create(char **pathp);
+/*
+ * A new spill file (see job.c): its fd and *pathp (malloc'd), or -1; in
+ * memory if mem and that can be (*memp says whether it is).
+ */
+int wk_spill_create(int mem, char **pathp, int *memp);
+
+/*
+ * Kinds that write into a stream's spill file themselves (shell-run.c)
+ * report each n bytes written: past WK_SPILL_MEM_MAX a file in memory
+ * moves to $TMPDIR.  0 or the failure, recorded on ctx.
+ */
+int wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n);
+
+/*
+ * spill-mem.c: n more bytes of a stream in memory; nonzero when the
+ * process's total is past WK_SPILL_MEM_TOTAL (they count all the same).
+ */
+int wk_spill_mem_add(size_t n);
+/* n bytes of a stream left memory (moved to $TMPDIR, or removed). */
+void wk_spill_mem_sub(size_t n);
+/* The stream's file (path, n bytes) was handed over: it counts until gone. */
+void wk_spill_mem_sent(const char *path, size_t n);
 
 /*
  * The output of stream which (1 stdout, 2 stderr) is the whole of the
  * spill file fd, path (a kind let its program write there): the stream
  * takes the file over, or reads it into memory and removes it when it
- * is small.  0 or the failure, recorded on ctx.
+ * is small.  mem: the file is in memory, its size counted (spill-mem.c).  0 or the failure, recorded on ctx.
  */
-int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path);
+int wk_job_adopt_file(corun_job_ctx *ctx, int which, int fd, char *path,
+    int mem);
+/* The most bytes a stream keeps in memory (WK_SPILL_MEM_MAX, or set). */
+size_t wk_spill_mem_max(void);
 
 /*
  * The file stream which (1 stdout, 2 stderr) spilled to, or -1 while it

@@ -43,6 +43,11 @@ struct wk_job_exec {
 	 * err_file in the outcome) instead of memory.  Not with stream.
 	 */
 	int spill;
+	/*
+	 * Spill in memory first (WIRE_JOB_SPILL_MEM): the file is made in
+	 * WK_SPILL_MEM_DIR and moves to $TMPDIR past WK_SPILL_MEM_MAX.
+	 */
+	int spill_mem;
 };
 
 /* How it ended.  Owned by the future (freed by wk_job_outcome_free). */

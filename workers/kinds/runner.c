@@ -217,6 +217,7 @@ job_new(corun_loop *loop, const struct wk_job_exec *exec, size_t *nlen)
 	job->ctx.stream_arg = exec->stream_arg;
 	/* Streamed lines come from memory: a streamed job does not spill. */
 	job->ctx.spill = exec->spill && exec->stream == NULL;
+	job->ctx.spill_mem = job->ctx.spill && exec->spill_mem;
 	job->ctx.exit_code = -1;
 	job->ctx.timeout = exec->timeout_ms / 1000.0;
 	atomic_init(&job->ctx.stop, 0);

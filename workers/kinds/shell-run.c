@@ -21,6 +21,11 @@
  * WK_SPILL_AT moves to a file (job.c) and the pipe is then spliced there;
  * after such a job the thread's next one gets a spill file as its stdout
  * (wk_out_to_file), read back into memory afterwards if it stayed small.
+ * The first spill file in memory (ctx->spill_mem) is fed through the
+ * pipe: each splice is counted, so that it moves to $TMPDIR once it
+ * passes WK_SPILL_MEM_MAX (job.c) and memory stays bounded; after such
+ * a job the next one writes straight to a file in memory, which
+ * shell-mem.c keeps bounded while it runs (wk_out_to_mem).
  *
  * On cancel (timeout or the caller): SIGTERM to the group, up to
  * WK_KILL_GRACE seconds for the leader to exit, then SIGKILL to the group
@@ -63,6 +68,9 @@
  */
 static __thread int wk_out_to_file;
 
+/* The same for a job whose stdout spilled to memory (shell-mem.c). */
+static __thread int wk_out_to_mem;
+
 /* The two output pipes of a running child. */
 struct drain {
 	corun_job_ctx *ctx;
@@ -92,7 +100,7 @@ drain_close(struct drain *d, int i)
 static ssize_t
 drain_splice(struct drain *d, int i)
 {
-	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1);
+	int sfd = d->nosplice ? -1 : wk_job_spill_fd(d->ctx, i + 1), rc;
 	ssize_t n;
 
 	if (sfd < 0) {
@@ -103,6 +111,11 @@ drain_splice(struct drain *d, int i)
 	if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
 		d->nosplice = 1;
 		return -2;
+	}
+	if (n > 0 && (rc = wk_job_spill_wrote(d->ctx, i + 1, (size_t)n)) !=
+	    0) {
+		d->rc[i] = rc;
+		drain_close(d, i);
 	}
 	return n;
 }
@@ -381,22 +394,29 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 {
 	struct cr_spawn *sp;
 	struct drain d;
+	struct wk_memout m = { .fd = -1 };
 	int fds[2] = { -1, -1 }, wr[2] = { -1, -1 }, st = 0, rc, reaped = 0;
-	int cancelled, i, ofd = -1, arc = 0;
+	int cancelled, i, ofd = -1, arc = 0, omem;
 	char *opath = NULL;
 	pid_t pid;
 
 	*exec_err = 0;
-	if (ctx->spill && wk_out_to_file) {
-		ofd = wk_spill_create(&opath);
+	/* A file in memory while there is room, else on disk. */
+	if (ctx->spill_mem && (wk_out_to_mem || wk_out_to_file)) {
+		(void)wk_memout_open(ctx, &m);
 	}
-	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search, ofd, fds, wr,
-	    &pid, &sp)) != 0) {
+	if (m.fd < 0 && ctx->spill && wk_out_to_file) {
+		ofd = wk_spill_create(0, &opath, &omem);
+	}
+	if ((rc = wk_shell_spawn(ctx, path, argv, envp, search,
+	    m.fd >= 0 ? m.fd : ofd, fds, wr, &pid, &sp)) != 0) {
 		if (ofd >= 0) {
 			close(ofd);
 			unlink(opath);
 			free(opath);
 		}
+		m.ctx = NULL;	/* (removes it) */
+		(void)wk_memout_finish(&m);
 		return rc;
 	}
 	cancelled = wait_child(ctx, &d, fds, wr, pid, &st, &reaped, &rc);
@@ -410,10 +430,16 @@ run_once(corun_job_ctx *ctx, const char *path, char **argv, char **envp,
 		}
 	}
 	if (ofd >= 0) {
-		arc = wk_job_adopt_file(ctx, 1, ofd, opath);
+		arc = wk_job_adopt_file(ctx, 1, ofd, opath, 0);
+	}
+	if (m.fd >= 0) {
+		arc = wk_memout_finish(&m);
 	}
 	/* The next job writes to a file at once if this one filled one. */
-	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0;
+	wk_out_to_file = ctx->spill && wk_job_spill_fd(ctx, 1) >= 0 &&
+	    !ctx->out.mem;
+	wk_out_to_mem = ctx->spill_mem && wk_job_spill_fd(ctx, 1) >= 0 &&
+	    ctx->out.mem;
 	rc = run_status(ctx, &d, sp, st, reaped, cancelled, rc, exec_err);
 	return rc != 0 ? rc : arc;
 }

@@ -12,6 +12,7 @@
 #include <corun/job.h>
 
 struct cr_spawn;
+struct event;
 
 /*
  * Run path with argv and envp in ctx's task, collecting its output and
@@ -42,5 +43,29 @@ int	wk_shell_cannot_run(corun_job_ctx *ctx, char **argv, char **envp,
 
 /* Forget the cached full path of name (it stopped working). */
 void	wk_shell_path_forget(const char *name);
+
+/*
+ * shell-mem.c: a job's stdout straight into a spill file in memory, kept
+ * bounded while it runs (a timer on the job's loop).
+ */
+struct wk_memout {
+	corun_job_ctx *ctx;
+	int fd;			/* the file in memory the program writes */
+	char *path;
+	off_t seen;		/* its size, as counted in spill-mem.c */
+	int dfd;		/* once moved: the file in $TMPDIR, else -1 */
+	char *dpath;
+	off_t moved;		/* bytes copied there and punched out */
+	int err;		/* errno of a failed move */
+	int tick_us;
+	struct event *tick;
+};
+/* The file for the job's stdout, or -1 (no room, or no memory file). */
+int	wk_memout_open(corun_job_ctx *ctx, struct wk_memout *m);
+/*
+ * The program is gone: the stream takes the file over (wk_job_adopt_file)
+ * and the timer stops.  0 or the failure, recorded on ctx.
+ */
+int	wk_memout_finish(struct wk_memout *m);
 
 #endif /* WK_KINDS_SHELL_H */
