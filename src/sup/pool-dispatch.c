@@ -242,7 +242,10 @@ frame_job(struct corun_pool *p, const struct sup_worker *w,
 	wj.flags = job->stream ? WIRE_JOB_STREAM : 0;
 	if (job->spill && !w->remote) {
 		wj.flags |= WIRE_JOB_SPILL;
-		p->spilling = 1;
+		if (!p->spilling) {
+			p->spilling = 1;
+			sup_pool_files_orphans();
+		}
 	}
 	wj.kind.ptr = (const uint8_t *)job->kind;
 	wj.kind.len = job->kind_len;
