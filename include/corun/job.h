@@ -66,7 +66,8 @@ struct corun_job {
  * stream that outgrows 64 KiB to a file in its $TMPDIR (or /tmp) instead
  * of sending it back, and the result names the file (out_file, err_file
  * below); remote workers ignore the flag.  The pool removes the files
- * when the result is freed.
+ * when the result is freed; those of a process killed before that are
+ * removed by the next pool on the machine to spill (in the same $TMPDIR).
  */
 #define CORUN_JOB_SPILL 0x2
 

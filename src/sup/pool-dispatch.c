@@ -263,7 +263,10 @@ frame_job(struct corun_pool *p, const struct sup_worker *w,
 		if (sup_pool_spill_mem_room()) {
 			wj.flags |= WIRE_JOB_SPILL_MEM;
 		}
-		p->spilling = 1;
+		if (!p->spilling) {
+			p->spilling = 1;
+			sup_pool_files_orphans();
+		}
 	}
 	wj.kind.ptr = (const uint8_t *)job->kind;
 	wj.kind.len = job->kind_len;

@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -126,20 +128,29 @@ file_path(const uint8_t *path, size_t len)
 }
 
 /*
- * Take a received file over: corun-out-... becomes corun-res-..., which
- * the sweep after its worker's end (sup_pool_files_sweep) leaves alone.
+ * Take a received file over: corun-out-WPID-XXXXXX becomes
+ * corun-res-OURPID-WPID-XXXXXX, which the sweep after its worker's end
+ * (sup_pool_files_sweep) leaves alone, and which a later pool removes
+ * once we are gone without removing it (sup_pool_files_orphans: we were
+ * killed).  The name the file has after it.
  */
-static void
+static char *
 claim(char *s)
 {
-	char *n = strdup(s), *b = strrchr(s, '/') + 1;
+	char *b = strrchr(s, '/') + 1, *n;
 
-	if (n != NULL && (memcpy(strrchr(n, '/') + 1 + 6, "res", 3),
-	    rename(s, n) == 0)) {
-		memcpy(b + 6, "res", 3);
+	if (asprintf(&n, "%.*scorun-res-%ld-%s", (int)(b - s), s,
+	    (long)getpid(), b + sizeof("corun-out-") - 1) < 0) {
+		return s;
 	}
-	free(n);
-	__atomic_add_fetch(&spill_mem_held, mem_size(s), __ATOMIC_RELAXED);
+	if (rename(s, n) != 0) {
+		free(n);
+		n = s;
+	} else {
+		free(s);
+	}
+	__atomic_add_fetch(&spill_mem_held, mem_size(n), __ATOMIC_RELAXED);
+	return n;
 }
 
 /* Remove dir's corun-out-PID-XXXXXX files. */
@@ -163,6 +174,58 @@ sweep_dir(const char *dir, pid_t pid)
 		}
 	}
 	closedir(d);
+}
+
+/* The pid a spill file's name begins with (after its prefix), or 0. */
+static pid_t
+name_pid(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	long v = 0;
+
+	if (strncmp(name, prefix, n) != 0) {
+		return 0;
+	}
+	for (name += n; *name >= '0' && *name <= '9' && v < INT_MAX / 10;
+	    name++) {
+		v = v * 10 + (*name - '0');
+	}
+	return *name == '-' && strlen(name) >= 7 ? (pid_t)v : 0;
+}
+
+/* Remove dir's spill files whose owner (the PID in the name) is gone. */
+static void
+orphans_dir(const char *dir)
+{
+	struct dirent *e;
+	pid_t pid;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if ((pid = name_pid(e->d_name, "corun-res-")) == 0 &&
+		    (pid = name_pid(e->d_name, "corun-out-")) == 0) {
+			continue;
+		}
+		if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) {
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+void
+sup_pool_files_orphans(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (dir == NULL || dir[0] != '/') {
+		dir = "/tmp";
+	}
+	orphans_dir(dir);
+	orphans_dir(WIRE_SPILL_MEM_DIR);
 }
 
 void
@@ -196,8 +259,7 @@ sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
 		file_drop(job->files[i]);
 		free(job->files[i]);
 	}
-	claim(s);
-	job->files[i] = s;
+	job->files[i] = claim(s);
 }
 
 void

@@ -391,6 +391,14 @@ void sup_pool_job_file(struct sup_job *job, int stream, const uint8_t *path,
  * those it sent are ours already under another name (corun-res-...).
  */
 void sup_pool_files_sweep(pid_t pid);
+/*
+ * Remove the spill files whose maker is gone from this machine: those a
+ * pool took over (corun-res-PID-...) and those a worker made
+ * (corun-out-PID-...), when PID is no longer a process (a corun killed
+ * with SIGKILL, its workers then gone), in $TMPDIR and in /dev/shm
+ * (WIRE_SPILL_MEM_DIR).  Once, at a pool's first spill.
+ */
+void sup_pool_files_orphans(void);
 /* Remove the job's spill files (a new attempt, or the job's end). */
 void sup_pool_job_files_drop(struct sup_job *job);
 /*

@@ -5,7 +5,8 @@
 # prints it from there, so a job writing 50 MB leaves corun's processes
 # small; the output stays grouped (whole, never interleaved), in order
 # with -k, tagged line by line with --tag, counted in the joblog; the
-# files are gone when the run ends.
+# files are gone when the run ends, or at the next run's if corun was
+# killed.
 . "${srcdir:-.}/tests/cli/cli-lib.sh"
 cd "$T" || exit 1
 mkdir spill || exit 1
@@ -112,6 +113,35 @@ done
 wait "$cr"
 eq "killed worker: every job printed once" 2 "$(grep -c '^done[12]$' kill.out)"
 eq "killed worker: its spill files removed" "" "$(ls spill)"
+
+# corun itself killed (SIGKILL) while it holds a spilled output (-k keeps
+# job 2's until job 1 ends): nothing of it could remove the file; the
+# next corun run to spill in that $TMPDIR does, its owner being gone.
+mkdir orphan || exit 1
+TMPDIR=$T/orphan "$CORUN" run -j2 -k \
+    'if [ {} = 1 ]; then sleep 4; else seq 100000; fi' ::: 1 2 \
+    >orphan.out 2>&1 &
+cr=$!
+CR_BG_PIDS="$cr"
+i=0
+while ! ls orphan | grep '^corun-res-' >/dev/null && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+case $(ls orphan) in
+corun-res-"$cr"-*-??????) ok "killed corun: it held the spilled output" ;;
+*) fail "killed corun: spill files [$(ls orphan)]" ;;
+esac
+kill -9 "$cr"
+wait "$cr" 2>/dev/null
+CR_BG_PIDS=
+case $(ls orphan) in
+corun-res-"$cr"-*) ok "killed corun: its spill file left behind" ;;
+*) fail "killed corun: [$(ls orphan)] after its SIGKILL" ;;
+esac
+TMPDIR=$T/orphan crun -j1 'seq {}' ::: 70000 >orphan2.out 2>&1
+eq "the next run: its output" "$(seq 70000 | wc -c)" "$(wc -c <orphan2.out)"
+eq "the next run: the killed corun's file removed" "" "$(ls orphan)"
 
 eq "no spill file left behind" "" "$(ls spill)"
 finish

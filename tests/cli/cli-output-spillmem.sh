@@ -40,7 +40,7 @@ workers() {
 # The spill files of those workers in directory $2, one a line.
 files_of() {
 	for w in $(workers "$1"); do
-		ls "$2" 2>/dev/null | grep -E "^corun-(out|res)-$w-......\$"
+		ls "$2" 2>/dev/null | grep -E "^corun-(out|res-[0-9]+)-$w-......\$"
 	done
 }
 # Wait (up to 10 s) until files_of $1 $2 counts at least $3.

@@ -8,7 +8,7 @@
 #  (c) a listener that is not a REP socket (nngcat --pair0) is a protocol
 #      error, reported at once;
 #  (d) a server that closes the connection before replying is reported;
-#  (e) no listener: "cannot reach corund".
+#  (e) no listener, or no socket at all: "cannot reach corund".
 # Every listener is started here and stopped by its pid.
 set -u
 : "${srcdir:=.}"
@@ -102,6 +102,12 @@ stop_listener
 out=$(timeout 10 "$CORUN" -S "$S" status 2>&1)
 eq "(e) no listener: exit status 1" 1 $?
 contains "(e) ... cannot reach corund" "cannot reach corund at $S" "$out"
+# ... nor a directory for the socket (list, as the shells' completions
+# run it): no wait, no retry (timeout only stops a hang).
+N="ipc://$T/none/ctl"
+out=$(timeout 10 "$CORUN" -S "$N" list 2>&1)
+eq "(e) no socket directory: exit status 1" 1 $?
+contains "(e) ... cannot reach corund" "cannot reach corund at $N" "$out"
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all passed"

@@ -3,8 +3,8 @@
  * spill-mem.c - this worker process's account of its spill files in
  * memory (WK_SPILL_MEM_DIR, job.c): the bytes of the streams being
  * written there and of the files it handed over that still exist (the
- * supervisor renames a file it received corun-res-... and removes it
- * once printed).  Past WK_SPILL_MEM_TOTAL a stream moves to $TMPDIR, so
+ * supervisor renames a file it received corun-res-SPID-... and removes
+ * it once printed).  Past WK_SPILL_MEM_TOTAL a stream moves to $TMPDIR, so
  * that memory stays bounded however many jobs run, wait ahead in this
  * worker (the supervisor sends some ahead) or wait to be printed (-k).
  * Files handed over are looked at again only when the total is reached.
@@ -12,10 +12,13 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kinds-internal.h"
 
@@ -29,21 +32,27 @@ static size_t used;		/* bytes, streams and sent files */
 static struct sent *sent;
 static size_t nsent, capsent;
 
-/* The file, under its name or the supervisor's (corun-res-...), exists. */
+/*
+ * The file, under its name or the supervisor's, exists.  The supervisor
+ * (this local worker's parent) renames DIR/corun-out-WPID-XXXXXX to
+ * DIR/corun-res-SPID-WPID-XXXXXX (src/sup/pool-job.c, claim).
+ */
 static int
-still_there(char *path)
+still_there(const char *path)
 {
+	const char *b = strrchr(path, '/') + 1;
+	char res[PATH_MAX];
 	struct stat st;
-	char *b = strrchr(path, '/') + 1;
-	int there;
 
 	if (stat(path, &st) == 0) {
 		return 1;
 	}
-	memcpy(b + 6, "res", 3);
-	there = stat(path, &st) == 0;
-	memcpy(b + 6, "out", 3);
-	return there;
+	if ((size_t)snprintf(res, sizeof(res), "%.*scorun-res-%ld-%s",
+	    (int)(b - path), path, (long)getppid(),
+	    b + sizeof("corun-out-") - 1) >= sizeof(res)) {
+		return 0;
+	}
+	return stat(res, &st) == 0;
 }
 
 /* Forget the sent files that are gone (with mu held). */
