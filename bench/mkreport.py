@@ -433,13 +433,49 @@ pair measured side by side.
   (src/daemon/ctl-uds.c, the same wire): its ping, request to reply on
   an open connection, went from 225 to 94 us p50, below nng's own
   REQ/REP echo between two processes (148 us in the same run), and a
-  status is answered in about 60 us.  What is left is the client
-  process: the dynamic loader (about 60% of corun status's 325 k
-  instructions, against 189 k for all of tsp -S; corun links libm and a
-  3 MB PIE, 96 page faults against tsp's 60) and parsing the reply
-  (70 k).
-- **Submit and wait** (submit_wait): the same client cost plus corund's
-  round trip below.
+  status is answered in about 60 us.  What was left was the client
+  process, timed by phase in a build that stamped each (400 runs,
+  medians): fork and exec from Python to the request 0.98 ms (a
+  libc-only C program reaches main in 0.77), connect and the peer check
+  0.05, waiting for corund 0.13, parsing and printing 0.08, exit and
+  reaping 0.21 (0.20 for that C program).  `corun --version` costs only
+  0.1 ms over `true`, about what `tsp -h` costs: the gap was in the
+  request.  Four changes: corun links no libm (compare's log, pow, log10
+  and sqrt are src/cli/fmath.c: loading libm.so was an open, four mmaps,
+  its relocations and ifunc resolvers and 9 page faults, 0.1 ms of each
+  start); corund used to greet at accept and answer later, so a client
+  was woken twice, for the greeting alone and then for the reply: it now
+  greets with the first reply when the request came with the client's
+  greeting (nng's REQ, which waits for the greeting, still gets it at
+  once); the client reads greeting, header and reply in one recv and
+  seeds jansson without /dev/urandom (three system calls); corund
+  prepared the paused groups' query at every status (sqlite's parser,
+  about 20 us of its 75-95 us answer; now 52-75 us).  Same rounds of
+  drive_daemon, 10 runs of 200 each, before -> after: fastest 1.34 ->
+  1.21 ms (medians of the runs; tsp -S 1.11, `true` 0.94), so 0.40 ->
+  0.27 ms over `true` against tsp's 0.17; corun/tsp 1.21 -> 1.09 on the
+  fastest, about 1.15 -> 1.07 on the medians, which this busy machine
+  spread from 1.5 to 3.9 ms.  325 k -> 303 k instructions, 96 -> 86 page
+  faults (tsp -S: 188 k, 60).  Not reached, by about 0.1 ms: what is
+  left is the 3 MB PIE's 3193 relative relocations (44 k instructions,
+  and 12 copy-on-write pages of .data.rel.ro: nng's, mbedTLS's,
+  libevent's and our tables; -no-pie saves those and 10 page faults,
+  20-40 us, but drops ASLR of corun's code: not done), lazy binding of
+  about 60 libc functions (20 k), jansson's parse of the 300-byte reply
+  (74 k, 18 k of it appending one byte at a time), and corund's step,
+  which opens a write transaction (BEGIN IMMEDIATE, fcntl locks) even
+  for a read-only status.
+- **Submit and wait** (submit_wait): one request, answered when the
+  job's result is committed (src/daemon/wait.c; no polling, no follow).
+  The client's part is the one above; corund's part, timed with a raw
+  client (no process): 1.40 ms fastest, 1.75 ms median, against about
+  1.0 ms for task-spooler's (tsp -f true less tsp -S, fastest).  That is
+  the job's half of corund's round trip below (the supervisor <-> worker
+  channel on nng's threads, two commits of about six WAL pages each, the
+  clone and exec of `true`).  Same rounds, 10 runs: corun/tsp 1.29 ->
+  1.30 on the fastest (2.9-3.6 ms against 2.1-2.9), about 1.04 -> 0.98
+  on the medians: the client's 0.1 ms is inside this machine's noise.
+  Not reached by about 0.4-0.6 ms, all of it the job's half.
 - **corund's round trip** (corund_roundtrip): p50 about 2-2.5x the nng
   floor of the same run.  The request's half is now on the loop (above);
   the job's half still crosses nng's threads: the PAIR1 message to the
