@@ -451,31 +451,37 @@ pair measured side by side.
   seeds jansson without /dev/urandom (three system calls); corund
   prepared the paused groups' query at every status (sqlite's parser,
   about 20 us of its 75-95 us answer; now 52-75 us).  Same rounds of
-  drive_daemon, 10 runs of 200 each, before -> after: fastest 1.34 ->
-  1.21 ms (medians of the runs; tsp -S 1.11, `true` 0.94), so 0.40 ->
-  0.27 ms over `true` against tsp's 0.17; corun/tsp 1.21 -> 1.09 on the
-  fastest, about 1.15 -> 1.07 on the medians, which this busy machine
-  spread from 1.5 to 3.9 ms.  325 k -> 303 k instructions, 96 -> 86 page
-  faults (tsp -S: 188 k, 60).  Not reached, by about 0.1 ms: what is
-  left is the 3 MB PIE's 3193 relative relocations (44 k instructions,
-  and 12 copy-on-write pages of .data.rel.ro: nng's, mbedTLS's,
-  libevent's and our tables; -no-pie saves those and 10 page faults,
-  20-40 us, but drops ASLR of corun's code: not done), lazy binding of
-  about 60 libc functions (20 k), jansson's parse of the 300-byte reply
-  (74 k, 18 k of it appending one byte at a time), and corund's step,
-  which opens a write transaction (BEGIN IMMEDIATE, fcntl locks) even
-  for a read-only status.
+  drive_daemon, before and after each 4 runs of 200 on a quieter spell
+  (10 earlier runs agree): corun/tsp on the fastest 1.15-1.19 -> 1.07-1.10
+  (corun 1.26 -> 1.17 ms, tsp 1.08, `true` 0.89), so 0.37 -> 0.27 ms over
+  `true` against tsp's 0.19; the medians of a run (1.2-2.4 ms here, the
+  machine shared) give 1.14-1.89 -> 1.08-1.98, noise.  325 k -> 303 k
+  instructions, 96 -> 86 page faults (tsp -S: 188 k, 60).  Not reached,
+  by about 0.08 ms (7%): what is left is the 3 MB PIE's 3193 relative
+  relocations (44 k instructions, and 12 copy-on-write pages of
+  .data.rel.ro: nng's, mbedTLS's, libevent's and our tables; -no-pie
+  saves those and 10 page faults, 20-40 us, but drops ASLR of corun's
+  code: not done), lazy binding of about 60 libc functions (20 k),
+  jansson's parse of the 300-byte reply (74 k, 18 k of it appending one
+  byte at a time), and corund's step, which opens a write transaction
+  (BEGIN IMMEDIATE, fcntl locks) even for a read-only status.
 - **Submit and wait** (submit_wait): one request, answered when the
   job's result is committed (src/daemon/wait.c; no polling, no follow).
-  The client's part is the one above; corund's part, timed with a raw
-  client (no process): 1.40 ms fastest, 1.75 ms median, against about
-  1.0 ms for task-spooler's (tsp -f true less tsp -S, fastest).  That is
-  the job's half of corund's round trip below (the supervisor <-> worker
-  channel on nng's threads, two commits of about six WAL pages each, the
-  clone and exec of `true`).  Same rounds, 10 runs: corun/tsp 1.29 ->
-  1.30 on the fastest (2.9-3.6 ms against 2.1-2.9), about 1.04 -> 0.98
-  on the medians: the client's 0.1 ms is inside this machine's noise.
-  Not reached by about 0.4-0.6 ms, all of it the job's half.
+  The client's part is the one above.  corund's part, timed with a raw
+  client (no process), took 1.4-1.75 ms and 0.5-0.77 ms of corund's CPU
+  per no-op job, 70% of it in the kernel: ext4 allocating inodes.  Each
+  job start made its two spool files (STATE_DIR/spool, for `corun
+  follow`) and its result removed them, though a no-op writes nothing;
+  now the first output makes them (a missing file already read as no
+  output, src/daemon/spool.c): 0.43 ms of CPU, 1.2 ms.  Same rounds, 4
+  runs: corun/tsp on the fastest 1.31-1.55 -> 0.95-1.17 (corun 3.24 ->
+  2.47 ms, tsp 2.2), on the medians 1.07-1.38 -> 0.83-1.02: at task-
+  spooler's level on the medians, about 0.1-0.3 ms behind on the fastest.
+  What is left is the job's half of corund's round trip below (the
+  supervisor <-> worker channel on nng's threads, about 0.4 ms from the
+  worker's send to corund's loop under perf trace; two commits of about
+  five WAL pages each) and the clone and exec of `true` (about 1 ms,
+  as for tsp).
 - **corund's round trip** (corund_roundtrip): p50 about 2-2.5x the nng
   floor of the same run.  The request's half is now on the loop (above);
   the job's half still crosses nng's threads: the PAIR1 message to the
