@@ -460,8 +460,9 @@ pair measured side by side.
   by about 0.08 ms (7%): what is left is the 3 MB PIE's 3193 relative
   relocations (44 k instructions, and 12 copy-on-write pages of
   .data.rel.ro: nng's, mbedTLS's, libevent's and our tables; -no-pie
-  saves those and 10 page faults, 20-40 us, but drops ASLR of corun's
-  code: not done), lazy binding of about 60 libc functions (20 k),
+  saves those, 10 page faults, but 0-40 us in three tries and it drops
+  ASLR of corun's code: not done; -z pack-relative-relocs gained
+  nothing), lazy binding of about 60 libc functions (20 k),
   jansson's parse of the 300-byte reply (74 k, 18 k of it appending one
   byte at a time), and corund's step, which opens a write transaction
   (BEGIN IMMEDIATE, fcntl locks) even for a read-only status.
