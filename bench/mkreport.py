@@ -433,13 +433,56 @@ pair measured side by side.
   (src/daemon/ctl-uds.c, the same wire): its ping, request to reply on
   an open connection, went from 225 to 94 us p50, below nng's own
   REQ/REP echo between two processes (148 us in the same run), and a
-  status is answered in about 60 us.  What is left is the client
-  process: the dynamic loader (about 60% of corun status's 325 k
-  instructions, against 189 k for all of tsp -S; corun links libm and a
-  3 MB PIE, 96 page faults against tsp's 60) and parsing the reply
-  (70 k).
-- **Submit and wait** (submit_wait): the same client cost plus corund's
-  round trip below.
+  status is answered in about 60 us.  What was left was the client
+  process, timed by phase in a build that stamped each (400 runs,
+  medians): fork and exec from Python to the request 0.98 ms (a
+  libc-only C program reaches main in 0.77), connect and the peer check
+  0.05, waiting for corund 0.13, parsing and printing 0.08, exit and
+  reaping 0.21 (0.20 for that C program).  `corun --version` costs only
+  0.1 ms over `true`, about what `tsp -h` costs: the gap was in the
+  request.  Four changes: corun links no libm (compare's log, pow, log10
+  and sqrt are src/cli/fmath.c: loading libm.so was an open, four mmaps,
+  its relocations and ifunc resolvers and 9 page faults, 0.1 ms of each
+  start); corund used to greet at accept and answer later, so a client
+  was woken twice, for the greeting alone and then for the reply: it now
+  greets with the first reply when the request came with the client's
+  greeting (nng's REQ, which waits for the greeting, still gets it at
+  once); the client reads greeting, header and reply in one recv and
+  seeds jansson without /dev/urandom (three system calls); corund
+  prepared the paused groups' query at every status (sqlite's parser,
+  about 20 us of its 75-95 us answer; now 52-75 us).  Same rounds of
+  drive_daemon, before and after each 4 runs of 200 on a quieter spell
+  (10 earlier runs agree): corun/tsp on the fastest 1.15-1.19 -> 1.07-1.10
+  (corun 1.26 -> 1.17 ms, tsp 1.08, `true` 0.89), so 0.37 -> 0.27 ms over
+  `true` against tsp's 0.19; the medians of a run (1.2-2.4 ms here, the
+  machine shared) give 1.14-1.89 -> 1.08-1.98, noise.  325 k -> 303 k
+  instructions, 96 -> 86 page faults (tsp -S: 188 k, 60).  Not reached,
+  by about 0.08 ms (7%): what is left is the 3 MB PIE's 3193 relative
+  relocations (44 k instructions, and 12 copy-on-write pages of
+  .data.rel.ro: nng's, mbedTLS's, libevent's and our tables; -no-pie
+  saves those, 10 page faults, but 0-40 us in three tries and it drops
+  ASLR of corun's code: not done; -z pack-relative-relocs gained
+  nothing), lazy binding of about 60 libc functions (20 k),
+  jansson's parse of the 300-byte reply (74 k, 18 k of it appending one
+  byte at a time), and corund's step, which opens a write transaction
+  (BEGIN IMMEDIATE, fcntl locks) even for a read-only status.
+- **Submit and wait** (submit_wait): one request, answered when the
+  job's result is committed (src/daemon/wait.c; no polling, no follow).
+  The client's part is the one above.  corund's part, timed with a raw
+  client (no process), took 1.4-1.75 ms and 0.5-0.77 ms of corund's CPU
+  per no-op job, 70% of it in the kernel: ext4 allocating inodes.  Each
+  job start made its two spool files (STATE_DIR/spool, for `corun
+  follow`) and its result removed them, though a no-op writes nothing;
+  now the first output makes them (a missing file already read as no
+  output, src/daemon/spool.c): 0.43 ms of CPU, 1.2 ms.  Same rounds, 4
+  runs: corun/tsp on the fastest 1.31-1.55 -> 0.95-1.17 (corun 3.24 ->
+  2.47 ms, tsp 2.2), on the medians 1.07-1.38 -> 0.83-1.02: at task-
+  spooler's level on the medians, about 0.1-0.3 ms behind on the fastest.
+  What is left is the job's half of corund's round trip below (the
+  supervisor <-> worker channel on nng's threads, about 0.4 ms from the
+  worker's send to corund's loop under perf trace; two commits of about
+  five WAL pages each) and the clone and exec of `true` (about 1 ms,
+  as for tsp).
 - **corund's round trip** (corund_roundtrip): p50 was about 2-2.5x the
   nng floor of the same run.  The request's half is on the loop (above);
   the job's half crossed nng's threads (three under strace for each
@@ -455,8 +498,8 @@ pair measured side by side.
   534/529/524 us.  What is left above
   1.3x is corund's own work per job, not the channel: two SQLite write
   transactions (the job accepted, its result; WAL, synchronous=NORMAL,
-  8 pwrites each), the spool files made and removed (4 calls), a log
-  line per event.  `corun run -j2 true` x 2000 (spawn_true) did not get
+  8 pwrites each), a log line per event (the spool files are no longer
+  made for a job that writes nothing: above).  `corun run -j2 true` x 2000 (spawn_true) did not get
   slower: median 1.08 against 1.32 ms a job over five alternating runs
   of each (a busy machine: 0.98-1.40 and 1.17-1.45).
 - **The async model end to end** (async_io): 94% of the samples were in

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "fmath.h"
 
 /* cairo's soname has been libcairo.so.2 since cairo 1.0. */
 #define CLI_CAIRO_SONAME "libcairo.so.2"
@@ -144,7 +145,7 @@ row_color(const struct ch *c, size_t i)
 static double
 nice_step(double hi, int n)
 {
-	double raw = hi / n, p = pow(10, floor(log10(raw))), f = raw / p;
+	double raw = hi / n, p = cli_pow(10, floor(cli_log10(raw))), f = raw / p;
 
 	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
@@ -240,7 +241,8 @@ lat_x(double v, double lo, double hi, int logs, double x0, double w)
 		v = lo;
 	}
 	if (logs) {
-		return x0 + (log10(v) - log10(lo)) / (log10(hi) - log10(lo)) * w;
+		return x0 + (cli_log10(v) - cli_log10(lo)) /
+		    (cli_log10(hi) - cli_log10(lo)) * w;
 	}
 	return x0 + v / hi * w;
 }
@@ -282,8 +284,8 @@ latency(struct ch *c, double x0)
 		}
 	}
 	if (logs) {
-		lo = pow(10, floor(log10(lo)));
-		hi = pow(10, ceil(log10(hi)));
+		lo = cli_pow(10, floor(cli_log10(lo)));
+		hi = cli_pow(10, ceil(cli_log10(hi)));
 		/* Decade ticks, so a log axis reads as one. */
 		for (double t = lo; t <= hi * 1.001; t *= 10) {
 			a = lat_x(t, lo, hi, 1, x0, w);

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "compare.h"
+#include "fmath.h"
 
 void
 cli_cmp_mean_sd(const double *v, size_t n, double *mean, double *sd)
@@ -31,7 +32,7 @@ cli_cmp_mean_sd(const double *v, size_t n, double *mean, double *sd)
 	for (size_t i = 0; i < n; i++) {
 		d += (v[i] - *mean) * (v[i] - *mean);
 	}
-	*sd = sqrt(d / (double)(n - 1));	/* the sample's */
+	*sd = cli_sqrt(d / (double)(n - 1));	/* the sample's */
 }
 
 /* The relative spread (sd / mean) of one model's good runs, -1 if < 2. */

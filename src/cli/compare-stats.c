@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "fmath.h"
 
 /* ---- histogram ------------------------------------------------------ */
 
@@ -27,7 +28,7 @@ cli_hist_add(struct cli_hist *h, double ms)
 	long i = 0;
 
 	if (us >= 1.0) {
-		i = (long)(log(us) / log(CLI_HIST_BASE));
+		i = (long)(cli_ln(us) / cli_ln(CLI_HIST_BASE));
 	}
 	if (i < 0) {
 		i = 0;
@@ -57,10 +58,10 @@ cli_hist_quantile(const struct cli_hist *h, double q)
 		if (seen >= want) {
 			/* The bucket's geometric middle, in ms. */
 			return i == 0 ? 0.001 :
-			    pow(CLI_HIST_BASE, (double)i + 0.5) / 1000.0;
+			    cli_pow(CLI_HIST_BASE, (double)i + 0.5) / 1000.0;
 		}
 	}
-	return pow(CLI_HIST_BASE, CLI_HIST_BUCKETS) / 1000.0;
+	return cli_pow(CLI_HIST_BASE, CLI_HIST_BUCKETS) / 1000.0;
 }
 
 /* ---- medians -------------------------------------------------------- */

@@ -143,7 +143,10 @@ src_pass(struct cli_psrc *s)
 	if (!any && s->bs < TWO_GB) {
 		double old = s->bs;
 
-		s->bs = fmin(ceil(s->bs * 1.3 + 1), TWO_GB);
+		s->bs = ceil(s->bs * 1.3 + 1);
+		if (s->bs > TWO_GB) {
+			s->bs = TWO_GB;
+		}
 		cli_warn("A record was longer than %.0f. Increasing to "
 		    "--blocksize %.0f.", old, s->bs);
 	}

@@ -20,7 +20,11 @@
  *
  * Replies are written at once when the socket takes them (the usual
  * case: a reply of a few kilobytes) and otherwise queued behind a write
- * event.  nng 1.5.2's ipc listener also went deaf after a connection
+ * event.  Our greeting goes once the peer's is read: at once when the
+ * peer waits for it (nng's REQ sends its request only then), or in the
+ * same write as the first reply when the request came with the greeting
+ * (corun's client sends both at once), so that the client is woken once,
+ * for the reply, and not first for a greeting alone.  nng 1.5.2's ipc listener also went deaf after a connection
  * closed before the greeting (nng issue 1518), which a thread had to
  * watch for; this one does not, and a socket file that was deleted is
  * made again by a timer that checks it every few seconds.
@@ -60,6 +64,7 @@ struct cd_uds_conn {
 	int refs;		/* 1 while open, + each cd_uds_hold */
 	struct event *rev, *wev;
 	int greeted;		/* the peer's greeting was read */
+	int owe_greeting;	/* ours goes with the first reply */
 	char *in;		/* what was read and not yet taken */
 	size_t in_len, in_cap;
 	char *out;		/* what the socket did not take yet */
@@ -163,7 +168,7 @@ cd_uds_send(struct cd_uds_conn *c, const unsigned char *hdr, size_t hlen,
 {
 	unsigned char head[9];
 	uint64_t n = (uint64_t)hlen + len;
-	struct iovec iov[3];
+	struct iovec iov[4];
 	size_t sent = 0, total = 9 + hlen + len;
 	ssize_t w;
 
@@ -174,11 +179,16 @@ cd_uds_send(struct cd_uds_conn *c, const unsigned char *hdr, size_t hlen,
 	for (int i = 0; i < 8; i++) {
 		head[1 + i] = (unsigned char)(n >> (56 - 8 * i));
 	}
-	iov[0] = (struct iovec){ head, 9 };
-	iov[1] = (struct iovec){ (void *)hdr, hlen };
-	iov[2] = (struct iovec){ (void *)body, len };
+	/* Our greeting first when it is still owed (see the top). */
+	iov[0] = (struct iovec){ (void *)greeting, c->owe_greeting ?
+	    sizeof(greeting) : 0 };
+	iov[1] = (struct iovec){ head, 9 };
+	iov[2] = (struct iovec){ (void *)hdr, hlen };
+	iov[3] = (struct iovec){ (void *)body, len };
+	total += iov[0].iov_len;
+	c->owe_greeting = 0;
 	if (c->out_len == 0) {
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 4 };
 
 		do {
 			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -193,12 +203,12 @@ cd_uds_send(struct cd_uds_conn *c, const unsigned char *hdr, size_t hlen,
 		}
 	}
 	/* The rest goes behind what is queued. */
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
 
 		sent -= skip;
-		if (queue_out(c, (char *)iov[i].iov_base + skip,
-		    iov[i].iov_len - skip) != 0) {
+		if (iov[i].iov_len > skip && queue_out(c,
+		    (char *)iov[i].iov_base + skip, iov[i].iov_len - skip) != 0) {
 			conn_kill(c);
 			return -1;
 		}
@@ -241,6 +251,11 @@ conn_parse(struct cd_uds_conn *c)
 		}
 		c->greeted = 1;
 		pos = 8;
+		if (c->in_len == 8 && send(c->fd, greeting, sizeof(greeting),
+		    MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(greeting)) {
+			return -1;
+		}
+		c->owe_greeting = c->in_len > 8;
 	}
 	while (c->u != NULL && c->in_len - pos >= 9) {
 		const unsigned char *m = (unsigned char *)c->in + pos;
@@ -362,9 +377,7 @@ conn_new(struct cd_uds *u, int fd)
 	c->refs = 1;
 	c->rev = event_new(u->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(u->base, fd, EV_WRITE, on_write, c);
-	if (c->rev == NULL || c->wev == NULL ||
-	    send(fd, greeting, sizeof(greeting), MSG_NOSIGNAL |
-	    MSG_DONTWAIT) != (ssize_t)sizeof(greeting)) {
+	if (c->rev == NULL || c->wev == NULL) {
 		if (c->rev != NULL) {
 			event_free(c->rev);
 		}

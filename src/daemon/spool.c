@@ -55,21 +55,17 @@ cd_spool_init(const char *state_dir)
 	return 0;
 }
 
+/*
+ * No file is made here: the first write makes it, and a missing file
+ * reads as no output yet.  Making and removing two files per job, most
+ * of them never written, was most of corund's own time of a no-op job
+ * (ext4's inode allocation; BENCHMARKS.md, submit_wait).  An earlier
+ * attempt's files go, so the output starts anew.
+ */
 void
 cd_spool_start(const char *state_dir, int64_t id)
 {
-	char path[4200];
-
-	for (int s = 1; s <= 2; s++) {
-		if (spool_path(path, sizeof(path), state_dir, id, s) == 0) {
-			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
-			    O_CLOEXEC, 0600);
-
-			if (fd >= 0) {
-				close(fd);
-			}
-		}
-	}
+	cd_spool_remove(state_dir, id);
 }
 
 void

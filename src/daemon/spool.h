@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * spool.h - a running job's output as it is written, for `corun follow`:
- * two files per running job in STATE_DIR/spool (ID.out and ID.err), made
- * empty when an attempt starts, appended to by the pool's on_output,
+ * two files per running job in STATE_DIR/spool (ID.out and ID.err),
+ * removed when an attempt starts (a missing file reads as empty), made
+ * by the first write of the pool's on_output and appended to,
  * read from a byte offset by the follow op, removed when the job's
  * result is in the store (which then holds the same bytes).  Nothing of
  * it is kept in memory.  All on the loop thread.
@@ -16,7 +17,7 @@
 
 /* Make STATE_DIR/spool and empty it (nothing runs yet); 0 or -1. */
 int cd_spool_init(const char *state_dir);
-/* An attempt of job id starts: its spool files empty. */
+/* An attempt of job id starts: its spool files gone (read as empty). */
 void cd_spool_start(const char *state_dir, int64_t id);
 /* Append len bytes of stream (1 stdout, 2 stderr) of job id. */
 void cd_spool_write(const char *state_dir, int64_t id, int stream,

@@ -121,16 +121,12 @@ int
 cd_store_paused(cd_store *s, void (*fn)(void *arg, const char *group),
     void *arg)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = cd_store_stmt(s, ST_PAUSED);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT grp FROM paused ORDER BY grp",
-	    -1, &st, NULL) != SQLITE_OK) {
-		return CORUN_ESYS;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fn(arg, (const char *)sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CORUN_ESYS;
 }

@@ -86,6 +86,8 @@ static const char *const stmt_sql[ST_NSTMT] = {
 	[ST_OPUNDO] = "ROLLBACK TO op",
 	[ST_OPEND] = "RELEASE op",
 	/* Prepared, so ending a transaction needs no memory to parse. */
+	/* Every status reads it: prepared once, not per request. */
+	[ST_PAUSED] = "SELECT grp FROM paused ORDER BY grp",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",

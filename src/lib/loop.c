@@ -191,7 +191,8 @@ corun_call_at(corun_loop *loop, double when, corun_cb cb, void *arg,
     corun_handle **out)
 {
 	/* Same when, same deadline: convert directly, not via a delay. */
-	uint64_t ns = when > 0 ? (uint64_t)llround(when * 1e9) : 0;
+	/* Rounded to the nearest ns (without llround: corun links no libm). */
+	uint64_t ns = when > 0 ? (uint64_t)(when * 1e9 + 0.5) : 0;
 
 	return schedule_new(loop, 1, ns, cb, arg, out);
 }

@@ -3,7 +3,8 @@
  * test_compare_verdict.c - the numbers of `corun compare` on synthetic
  * rows: the verdict (winner, ratio, the reason the numbers give), the
  * derived parallelism, medians over --repeat, the latency histogram, and
- * the option errors (each names the bad value and the accepted ones).
+ * the option errors (each names the bad value and the accepted ones),
+ * and fmath.c's functions (corun links no libm) against libm's.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 
 #include "check-util.h"
 #include "cli/compare.h"
+#include "cli/fmath.h"
 
 /*
  * A row as a run would fill it: P x T x C, jobs, wall time, CPU seconds
@@ -183,6 +185,49 @@ START_TEST(aggregate_median_and_spread)
 	ck_assert_uint_eq(out.runs, 3);
 	ck_assert_str_eq(out.model, "async");
 	ck_assert_str_eq(out.error, "");
+}
+END_TEST
+
+static int
+close_to(double got, double want, double rel)
+{
+	if (got == want) {
+		return 1;
+	}
+	return fabs(got - want) <= rel * fabs(want);
+}
+
+/* fmath.c against libm over the ranges compare uses, and past them. */
+START_TEST(own_math_matches_libm)
+{
+	double x = 1e-300;
+
+	for (int i = 0; i < 600; i++, x *= 3.1) {
+		ck_assert_msg(close_to(cli_ln(x), log(x), 1e-15) ||
+		    fabs(cli_ln(x) - log(x)) < 1e-15, "ln %g", x);
+		ck_assert_msg(close_to(cli_log10(x), log10(x), 1e-15) ||
+		    fabs(cli_log10(x) - log10(x)) < 1e-15, "log10 %g", x);
+		ck_assert_msg(close_to(cli_sqrt(x), sqrt(x), 1e-15),
+		    "sqrt %g", x);
+	}
+	for (double y = -700; y < 700; y += 0.73) {
+		ck_assert_msg(close_to(cli_exp(y), exp(y), 2e-15), "exp %g",
+		    y);
+	}
+	for (int i = 0; i <= 2100; i++) {
+		ck_assert_msg(close_to(cli_pow(1.01, i + 0.5),
+		    pow(1.01, i + 0.5), 1e-13), "pow 1.01^%d.5", i);
+	}
+	for (int k = -22; k <= 22; k++) {
+		ck_assert(cli_pow(10, k) == pow(10, k));
+		ck_assert(cli_log10(pow(10, k)) == k);
+	}
+	ck_assert(close_to(cli_ln(5e-320), log(5e-320), 1e-15));
+	ck_assert(close_to(cli_sqrt(5e-320), sqrt(5e-320), 1e-15));
+	ck_assert(cli_ln(1) == 0 && cli_sqrt(0) == 0 && cli_sqrt(1) == 1);
+	ck_assert(isinf(cli_ln(0)) && cli_ln(0) < 0);
+	ck_assert(isnan(cli_ln(-1)) && isnan(cli_sqrt(-1)));
+	ck_assert(isinf(cli_exp(710)) && cli_exp(-746) == 0);
 }
 END_TEST
 
@@ -447,6 +492,7 @@ compare_suite(void)
 	tcase_add_test(tc, failed_rows_never_win);
 	tcase_add_test(tc, aggregate_median_and_spread);
 	tcase_add_test(tc, histogram_quantiles);
+	tcase_add_test(tc, own_math_matches_libm);
 	tcase_add_test(tc, options_and_their_errors);
 	tcase_add_test(tc, repeat_until_the_spread_is_small);
 	tcase_add_test(tc, mean_and_spread_of_the_runs);
