@@ -478,11 +478,11 @@ pair measured side by side.
   runs: corun/tsp on the fastest 1.31-1.55 -> 0.95-1.17 (corun 3.24 ->
   2.47 ms, tsp 2.2), on the medians 1.07-1.38 -> 0.83-1.02: at task-
   spooler's level on the medians, about 0.1-0.3 ms behind on the fastest.
-  What is left is the job's half of corund's round trip below (the
-  supervisor <-> worker channel on nng's threads, about 0.4 ms from the
-  worker's send to corund's loop under perf trace; two commits of about
-  five WAL pages each) and the clone and exec of `true` (about 1 ms,
-  as for tsp).
+  What was left then was the job's half of corund's round trip below
+  (the supervisor <-> worker channel on nng's threads, about 0.4 ms from
+  the worker's send to corund's loop under perf trace, since taken off
+  nng; two commits of about five WAL pages each) and the clone and exec
+  of `true` (about 1 ms, as for tsp).
 - **corund's round trip** (corund_roundtrip): p50 was about 2-2.5x the
   nng floor of the same run.  The request's half is on the loop (above);
   the job's half crossed nng's threads (three under strace for each
