@@ -49,6 +49,7 @@
 #include <event2/event.h>
 
 #include "ctl-uds.h"
+#include "lib/cr-spipc.h"
 #include "daemon.h"
 
 #define SP_REQ0 0x30
@@ -115,20 +116,14 @@ cd_uds_release(struct cd_uds_conn *c)
 static int
 conn_flush(struct cd_uds_conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-		    c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	int rc = cr_sock_flush(c->fd, c->out, c->out_len, &c->out_off);
 
-		if (n > 0) {
-			c->out_off += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			event_add(c->wev, NULL);
-			return 0;
-		} else {
-			return -1;
-		}
+	if (rc == 1) {
+		event_add(c->wev, NULL);
+		return 0;
+	}
+	if (rc != 0) {
+		return -1;
 	}
 	c->out_len = c->out_off = 0;
 	event_del(c->wev);

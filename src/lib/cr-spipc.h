@@ -71,5 +71,11 @@ size_t	cr_spipc_queued(const struct cr_spipc *c);
 const char *cr_spipc_why(const struct cr_spipc *c);
 /* Close the connection (and a listener's socket file); frees c. */
 void	cr_spipc_close(struct cr_spipc *c);
+/*
+ * Send buf[*off, len) on the non-blocking socket fd, advancing *off: 0
+ * all of it went, 1 the socket is full (the rest waits for EV_WRITE), -1
+ * broken (errno).  SIGPIPE is never raised.  ctl-uds.c shares it.
+ */
+int	cr_sock_flush(int fd, const void *buf, size_t len, size_t *off);
 
 #endif /* CR_SPIPC_H */

@@ -146,16 +146,17 @@ leave(struct cr_spipc *c)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* Write what is queued: 0 all gone, 1 some waits, -1 broken (errno). */
-static int
-out_flush(struct cr_spipc *c)
+int
+cr_sock_flush(int fd, const void *buf, size_t len, size_t *off)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-		    c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	const char *p = buf;
+
+	while (*off < len) {
+		ssize_t n = send(fd, p + *off, len - *off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
-			c->out_off += (size_t)n;
+			*off += (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -163,6 +164,18 @@ out_flush(struct cr_spipc *c)
 		} else {
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* Write what is queued: 0 all gone, 1 some waits, -1 broken (errno). */
+static int
+out_flush(struct cr_spipc *c)
+{
+	int rc = cr_sock_flush(c->fd, c->out, c->out_len, &c->out_off);
+
+	if (rc != 0) {
+		return rc;
 	}
 	c->out_off = c->out_len = 0;
 	if (c->out_cap > SP_KEEP) {
