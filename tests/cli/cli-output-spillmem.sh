@@ -197,4 +197,24 @@ for x in $w; do
 	    "$(ls "$SHM" | grep -E -- "-$x-......\$")"
 done
 eq "no spill file left in \$TMPDIR" "" "$(ls spill)"
+
+# A /dev/shm too small for the workers' bound (a container's is often
+# 64 MB) is not used at all: with 16 MB there, -k holding 60 MB of output
+# behind a slow first job still prints every byte (no ENOSPC) and puts
+# nothing in it.  Root only: a private mount namespace with its own
+# /dev/shm, made and gone with the command.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+    unshare -m true 2>/dev/null; then
+	CORUN=$CORUN timeout 120 unshare -m sh -c '
+	    mount -t tmpfs -o size=16m tmpfs /dev/shm || exit 99
+	    "$CORUN" run -j2 -k "if [ {} = 1 ]; then sleep 1; fi;
+	        head -c 3000000 /dev/zero" ::: $(seq 20) >small.out 2>small.err
+	    echo "$? $(ls /dev/shm | grep -c "^corun-")"' >small.rc
+	eq "small /dev/shm: exit 0, nothing spilled there" "0 0" \
+	    "$(cat small.rc)"
+	eq "small /dev/shm: every byte" 60000000 "$(wc -c <small.out)"
+	eq "small /dev/shm: nothing on stderr" "" "$(cat small.err)"
+else
+	echo "skip: a small /dev/shm needs root and unshare -m"
+fi
 finish

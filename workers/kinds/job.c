@@ -135,21 +135,26 @@ wk_spill_mem_max(void)
 
 /*
  * The directory for spill files in memory, or NULL: WK_SPILL_MEM_DIR if
- * it is a tmpfs we may write to, $TMPDIR (dir) is not a tmpfs itself
- * (its files are in memory already) and wk_spill_mem_max() is not 0.  Asked once
- * per process.
+ * it is a tmpfs we may write to with room for several workers' bound
+ * (a container's /dev/shm is often 64 MB: a job writing straight to it
+ * would fail with ENOSPC), $TMPDIR (dir) is not a tmpfs itself (its
+ * files are in memory already) and wk_spill_mem_max() is not 0.  Asked
+ * once per process.
  */
 static const char *
 mem_dir(const char *dir)
 {
 	static int known, ok;
-	struct statfs fs;
+	struct statfs fs, tfs;
 
 	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
-		int yes = wk_spill_mem_max() > 0 && statfs(WK_SPILL_MEM_DIR, &fs) == 0 &&
+		int yes = wk_spill_mem_max() > 0 &&
+		    statfs(WK_SPILL_MEM_DIR, &fs) == 0 &&
 		    fs.f_type == TMPFS_MAGIC &&
+		    (uint64_t)fs.f_bavail * (uint64_t)fs.f_bsize >=
+		    (uint64_t)WK_SPILL_MEM_ROOM &&
 		    access(WK_SPILL_MEM_DIR, W_OK | X_OK) == 0 &&
-		    !(statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC);
+		    !(statfs(dir, &tfs) == 0 && tfs.f_type == TMPFS_MAGIC);
 
 		__atomic_store_n(&ok, yes, __ATOMIC_RELAXED);
 		__atomic_store_n(&known, 1, __ATOMIC_RELEASE);

@@ -42,6 +42,8 @@
  * stream that grows moves to $TMPDIR.
  */
 #define WK_SPILL_MEM_TOTAL ((size_t)64 << 20)
+/* Free room WK_SPILL_MEM_DIR must have to be used at all (job.c). */
+#define WK_SPILL_MEM_ROOM ((size_t)512 << 20)
 
 /* A growable output buffer, or the file it spilled to. */
 struct wk_outbuf {
