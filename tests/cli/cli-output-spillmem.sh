@@ -214,6 +214,26 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
 	    "$(cat small.rc)"
 	eq "small /dev/shm: every byte" 60000000 "$(wc -c <small.out)"
 	eq "small /dev/shm: nothing on stderr" "" "$(cat small.err)"
+	# /dev/shm fills up while the jobs run (another program takes what
+	# was free): the streams there move to $TMPDIR, every byte arrives.
+	CORUN=$CORUN timeout 120 unshare -m sh -c '
+	    mount -t tmpfs -o size=520m tmpfs /dev/shm || exit 99
+	    (sleep 0.3; head -c 515000000 /dev/zero >/dev/shm/fill) 2>/dev/null &
+	    "$CORUN" run -j2 -k "if [ {} = 1 ]; then sleep 1; fi;
+	        head -c 3000000 /dev/zero" ::: $(seq 20) >full.out 2>full.err
+	    echo "$?"; wait' >full.rc
+	eq "/dev/shm filled meanwhile: exit 0" 0 "$(cat full.rc)"
+	eq "/dev/shm filled meanwhile: every byte" 60000000 "$(wc -c <full.out)"
+	# $TMPDIR itself full: the jobs fail and say why; nothing hangs.
+	mkdir tiny || exit 1
+	CORUN=$CORUN timeout 60 unshare -m sh -c '
+	    mount -t tmpfs -o size=1m tmpfs tiny || exit 99
+	    TMPDIR=$PWD/tiny "$CORUN" run -j2 "head -c 3000000 /dev/zero # {}" \
+	        ::: 1 2 3 4 >/dev/null 2>tiny.err
+	    echo "$?"' >tiny.rc
+	eq "\$TMPDIR full: 4 jobs failed" 4 "$(cat tiny.rc)"
+	eq "\$TMPDIR full: said so" yes "$(grep -q 'No space left' tiny.err &&
+	    echo yes)"
 else
 	echo "skip: a small /dev/shm needs root and unshare -m"
 fi

@@ -87,23 +87,26 @@ buf_append(struct wk_outbuf *b, const void *p, size_t len)
 	return 0;
 }
 
-/* Write it all to fd; 0 or errno. */
+/* Write it all to fd; 0 or errno, *done the bytes written (may be NULL). */
 static int
-write_all(int fd, const char *p, size_t len)
+write_all(int fd, const char *p, size_t len, size_t *done)
 {
+	size_t at = 0;
 	ssize_t n;
 
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
+	while (at < len) {
+		if ((n = write(fd, p + at, len - at)) < 0) {
 			if (errno == EINTR) {
 				continue;
 			}
-			return errno;
+			break;
 		}
-		p += n;
-		len -= (size_t)n;
+		at += (size_t)n;
 	}
-	return 0;
+	if (done != NULL) {
+		*done = at;
+	}
+	return at < len ? errno : 0;
 }
 
 /*
@@ -257,6 +260,48 @@ wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n)
 	return 0;
 }
 
+int
+wk_job_spill_full(corun_job_ctx *ctx, int which)
+{
+	struct wk_outbuf *b = which == 1 ? &ctx->out : &ctx->err;
+
+	if (!b->spilled || !b->mem) {
+		return 1;
+	}
+	return spill_to_disk(ctx, b);
+}
+
+/*
+ * Write to the stream's spill file and count it; a file in memory that
+ * is full (ENOSPC: /dev/shm filled up meanwhile) moves to $TMPDIR and
+ * the rest goes there.  0, or the failure, recorded on ctx.
+ */
+static int
+spill_write(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
+    size_t len)
+{
+	int which = b == &ctx->out ? 1 : 2, err, rc;
+	size_t done;
+
+	err = write_all(b->fd, p, len, &done);
+	if (err == ENOSPC && b->mem) {
+		if ((rc = wk_job_spill_wrote(ctx, which, done)) != 0 ||
+		    (b->mem && (rc = spill_to_disk(ctx, b)) != 0)) {
+			return rc;
+		}
+		if (!b->mem) {
+			p = (const char *)p + done;
+			len -= done;
+			err = write_all(b->fd, p, len, &done);
+		}
+	}
+	if (err != 0) {
+		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
+		    "%s", b->path, strerror(err));
+	}
+	return wk_job_spill_wrote(ctx, which, len);
+}
+
 /*
  * Move the stream into a new file: 0, or 1 when no file could be made
  * (the stream then stays in memory), or a failure recorded on ctx.
@@ -277,15 +322,12 @@ spill_open(corun_job_ctx *ctx, struct wk_outbuf *b)
 	b->path = path;
 	b->size = 0;
 	n = b->len;
-	err = write_all(fd, b->p, n);
+	b->len = 0;
+	err = spill_write(ctx, b, b->p, n);
 	free(b->p);
 	b->p = NULL;
-	b->len = b->cap = 0;
-	if (err != 0) {
-		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
-		    "%s", path, strerror(err));
-	}
-	return wk_job_spill_wrote(ctx, b == &ctx->out ? 1 : 2, n);
+	b->cap = 0;
+	return err;
 }
 
 /* Append to the stream, spilling it to a file when it grows past. */
@@ -303,11 +345,7 @@ out_append(corun_job_ctx *ctx, struct wk_outbuf *b, const void *p,
 	if (!b->spilled) {
 		return buf_append(b, p, len);
 	}
-	if ((err = write_all(b->fd, p, len)) != 0) {
-		return corun_job_fail(ctx, CORUN_ESYS, "output: writing %s: "
-		    "%s", b->path, strerror(err));
-	}
-	return wk_job_spill_wrote(ctx, b == &ctx->out ? 1 : 2, len);
+	return spill_write(ctx, b, p, len);
 }
 
 int

@@ -129,6 +129,12 @@ int wk_spill_create(int mem, char **pathp, int *memp);
  * moves to $TMPDIR.  0 or the failure, recorded on ctx.
  */
 int wk_job_spill_wrote(corun_job_ctx *ctx, int which, size_t n);
+/*
+ * The stream's spill file in memory is full (ENOSPC): move it to $TMPDIR.
+ * 0; 1 when it is not in memory (nothing to do); or the failure, recorded
+ * on ctx.
+ */
+int wk_job_spill_full(corun_job_ctx *ctx, int which);
 
 /*
  * spill-mem.c: n more bytes of a stream in memory; nonzero when the

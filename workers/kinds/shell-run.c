@@ -80,6 +80,7 @@ struct drain {
 	int rc[2];			/* CORUN_E* that stopped a side */
 	int sys_errno[2];
 	int nosplice;			/* the spill file refused splice */
+	int discard[2];			/* a side that failed: read, dropped */
 	corun_future *eof;		/* both sides done */
 };
 
@@ -91,6 +92,20 @@ drain_close(struct drain *d, int i)
 		d->ev[i] = NULL;
 		d->open--;
 	}
+}
+
+/*
+ * Side i failed (rc, recorded on the job): what the program still writes
+ * there is read and dropped, so that it ends as it would and the job
+ * with it, rather than waiting for ever on a pipe nobody reads.
+ */
+static void
+drain_fail(struct drain *d, int i, int rc)
+{
+	if (d->rc[i] == 0) {
+		d->rc[i] = rc;
+	}
+	d->discard[i] = 1;
 }
 
 /*
@@ -112,10 +127,17 @@ drain_splice(struct drain *d, int i)
 		d->nosplice = 1;
 		return -2;
 	}
+	if (n < 0 && errno == ENOSPC &&
+	    (rc = wk_job_spill_full(d->ctx, i + 1)) != 1) {
+		/* /dev/shm is full: the file moved to $TMPDIR, go on there */
+		if (rc != 0) {
+			drain_fail(d, i, rc);
+		}
+		return 1;
+	}
 	if (n > 0 && (rc = wk_job_spill_wrote(d->ctx, i + 1, (size_t)n)) !=
 	    0) {
-		d->rc[i] = rc;
-		drain_close(d, i);
+		drain_fail(d, i, rc);
 	}
 	return n;
 }
@@ -133,21 +155,28 @@ drain_side(struct drain *d, int i)
 	int k, rc;
 
 	for (k = 0; k < WK_DRAIN_READS && d->ev[i] != NULL; k++) {
-		if ((n = drain_splice(d, i)) > 0) {
+		if (!d->discard[i] && (n = drain_splice(d, i)) > 0) {
 			continue;
 		}
-		if (n == -2) {
+		if (d->discard[i] || n == -2) {
 			n = read(d->fd[i], buf, sizeof(buf));
+		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			/* the spill file refused what the pipe holds */
+			d->sys_errno[i] = errno;
+			drain_fail(d, i, CORUN_ESYS);
+			continue;
 		}
-		if (n > 0) {
+		if (n > 0 && !d->discard[i]) {
 			rc = i ? corun_job_write_err(d->ctx, buf, (size_t)n) :
 			    corun_job_write_out(d->ctx, buf, (size_t)n);
 			if (rc != 0) {
-				d->rc[i] = rc;
-				drain_close(d, i);
+				drain_fail(d, i, rc);
 			}
 		} else if (n == 0) {
 			drain_close(d, i);
+		} else if (n > 0) {
+			continue;	/* dropped */
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			break;
 		} else if (errno != EINTR) {
