@@ -439,6 +439,9 @@ struct cd_feed_hooks {
 	void (*requests)(struct cd_daemon *d, int store_ok);
 	/* After the commit (or its failure): answer them. */
 	void (*answer)(struct cd_daemon *d, int committed);
+	/* In the transaction, before the commit: the jobs in d->finished
+	   end with it; read what finished needs (may be NULL). */
+	void (*ending)(struct cd_daemon *d);
 	/* After the commit: the jobs in d->finished ended. */
 	void (*finished)(struct cd_daemon *d);
 };
@@ -527,7 +530,17 @@ json_t *cd_wait_submitted(struct cd_daemon *d, struct cd_ctx *ctx,
     json_t *ids, int batch, double timeout, int *later);
 /* A deferred request's commit failed: drop its waiter, unanswered. */
 void cd_ops_forget(struct cd_daemon *d, struct cd_ctx *c);
-/* Jobs ended: answer the waiters they complete. */
+/*
+ * In the step's transaction, before its commit: build the replies of the
+ * waiters that the jobs in d->finished would complete, read from the
+ * store there (no read transaction of their own after the commit).
+ */
+void cd_ctl_notify_prepare(struct cd_daemon *d);
+/*
+ * After the commit: answer the waiters the jobs in d->finished complete
+ * (with the prepared replies), and drop prepared replies whose jobs the
+ * commit did not keep.
+ */
 void cd_ctl_notify(struct cd_daemon *d);
 /* Answer every pending wait with an error (shutting down). */
 void cd_ctl_flush_waiters(struct cd_daemon *d, const char *why);
@@ -571,6 +584,14 @@ int cd_log_open(const char *how);
 int cd_log_reopen(void);
 /* 1 when the log goes to a file (daemonizing keeps stderr on it). */
 int cd_log_to_file(void);
+/*
+ * Hold the lines logged from now on (not syslog's) and write them in one
+ * write at cd_log_release(), or sooner when they fill the buffer: the
+ * feed step's lines, so a job's start does not wait on a log write.  A
+ * line keeps the time it was logged at.
+ */
+void cd_log_hold(void);
+void cd_log_release(void);
 
 /* on-done.c: run the on-done command for each job in d->finished (after
    their commit, before the waiters are told).  On the loop thread. */

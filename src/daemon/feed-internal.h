@@ -26,6 +26,7 @@ struct cd_inflight {
 	int cancel_req;			/* cancelled by a client */
 	int completed;			/* its future completed */
 	int lease_queued;		/* on d->lease_head */
+	int spooled;			/* wrote spool files (spool.h) */
 	struct cd_inflight *next, *prev;
 	struct cd_inflight *done_next;
 	struct cd_inflight *lease_next;	/* leases to record */
@@ -69,6 +70,8 @@ void cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt);
    (spool.h), for the follow op. */
 void cd_feed_on_output(void *arg, uint64_t tag, int stream,
     const char *data, size_t len);
+/* Remove r's spool files, if it wrote any (a new start, its end). */
+void cd_feed_spool_drop(struct cd_daemon *d, struct cd_inflight *r);
 /* Record the queued leases in the step's transaction (a job whose
    result came is left to that result); 0 or CORUN_ESYS. */
 int cd_feed_record_leases(struct cd_daemon *d);

@@ -101,6 +101,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		 */
 		cd_log("job %lld re-queued: stopped by a fast stop",
 		    (long long)r->id);
+		cd_feed_spool_drop(d, r);	/* the next r starts anew */
 		return cd_store_requeue_at(d->store, r->id, r->attempts +
 		    res->attempts - 2) != 0 ? -1 : 0;
 	}
@@ -134,6 +135,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 			}
 			cd_log("job %lld re-queued: %s", (long long)r->id,
 			    msg != NULL ? msg : corun_strerror(code));
+			cd_feed_spool_drop(d, r);
 			return cd_store_requeue(d->store, r->id) != 0 ? -1 : 0;
 		}
 		o.status = code;
@@ -146,7 +148,7 @@ cd_feed_record(struct cd_daemon *d, struct cd_inflight *r)
 		return -1;
 	}
 	if (recorded) {
-		cd_spool_remove(d->conf.state_dir, r->id);	/* stored */
+		cd_feed_spool_drop(d, r);	/* stored */
 		d->results_recorded++;
 		cd_stats_ended(d->stats, r->id, &o, r->submitted_ns);
 		cd_feed_finished(d, r->id);

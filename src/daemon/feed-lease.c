@@ -25,7 +25,7 @@ cd_feed_on_lease(void *arg, uint64_t tag, uint32_t attempt)
 	cd_log("job %lld started (attempt %u)", (long long)r->id,
 	    r->attempts - 1 + attempt);
 	r->leased = attempt;
-	cd_spool_start(d->conf.state_dir, r->id);	/* output anew */
+	cd_feed_spool_drop(d, r);	/* an earlier attempt's: output anew */
 	if (!r->lease_queued) {
 		r->lease_queued = 1;
 		r->lease_next = d->lease_head;
@@ -81,5 +81,20 @@ cd_feed_on_output(void *arg, uint64_t tag, int stream, const char *data,
 	struct cd_daemon *d = arg;
 	struct cd_inflight *r = (struct cd_inflight *)(uintptr_t)tag;
 
+	r->spooled = 1;
 	cd_spool_write(d->conf.state_dir, r->id, stream, data, len);
+}
+
+/*
+ * The spool starts empty at each start of corund (cd_spool_init), and
+ * only r writes its job's files, so a job that wrote no output has none
+ * to remove: two unlinks fewer at each start and end of a quiet job.
+ */
+void
+cd_feed_spool_drop(struct cd_daemon *d, struct cd_inflight *r)
+{
+	if (r->spooled) {
+		cd_spool_remove(d->conf.state_dir, r->id);
+		r->spooled = 0;
+	}
 }

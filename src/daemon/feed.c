@@ -136,8 +136,10 @@ cd_feed_step(struct cd_daemon *d)
 	uint64_t recorded = d->results_recorded;
 	int committed, leases_ok;
 
+	cd_log_hold();	/* written before the answers, after the jobs left */
 	if (cd_store_begin(d->store) != 0) {
 		cd_log("store: %s", cd_store_errmsg(d->store));
+		cd_log_release();
 		d->feed_hooks->requests(d, 0);
 		d->feed_hooks->answer(d, 1);
 		cd_feed_kick_later(d, 0.1);
@@ -166,6 +168,9 @@ cd_feed_step(struct cd_daemon *d)
 		cd_log("store: %s; job starts kept to record again",
 		    cd_store_errmsg(d->store));
 	}
+	if (d->nfinished > 0 && d->feed_hooks->ending != NULL) {
+		d->feed_hooks->ending(d);
+	}
 	committed = cd_store_commit(d->store) == 0;
 	cd_feed_leases_done(d, committed && leases_ok);
 	if (!committed) {
@@ -188,6 +193,7 @@ cd_feed_step(struct cd_daemon *d)
 		/* The store failed: try again shortly, not in a busy loop. */
 		cd_feed_kick_later(d, 0.1);
 	}
+	cd_log_release();
 	d->feed_hooks->answer(d, committed);
 	d->feed_hooks->finished(d);
 	if (d->exiting && d->ninflight == 0 && d->done_head == NULL) {

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +24,63 @@ static int use_syslog;
 static FILE *log_fp;
 static char *log_path;
 
+/* Lines held by cd_log_hold(), written at once by cd_log_release(). */
+static struct {
+	int on;
+	size_t n;
+	char buf[4 * CR_LOG_LINE_MAX];
+} held;
+
+static void
+flush_held(void)
+{
+	FILE *f = log_fp != NULL ? log_fp : stderr;
+	int saved = errno;
+
+	if (held.n > 0) {
+		fwrite(held.buf, 1, held.n, f);
+		fflush(f);
+		held.n = 0;
+	}
+	errno = saved;
+}
+
 static void
 vlog(int level, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
+	int saved = errno;
 
 	if (!cr_log_enabled(level)) {
 		return;
 	}
 	if (use_syslog) {
 		vsyslog(prio[level], fmt, ap);
+	} else if (held.on) {
+		if (held.n + CR_LOG_LINE_MAX > sizeof(held.buf)) {
+			flush_held();
+		}
+		held.n += (size_t)cr_log_vformat(held.buf + held.n,
+		    CR_LOG_LINE_MAX, CD_PROG, level, fmt, ap);
 	} else {
 		cr_log_vline(log_fp != NULL ? log_fp : stderr, CD_PROG, level,
 		    fmt, ap);
 	}
+	errno = saved;
+}
+
+void
+cd_log_hold(void)
+{
+	held.on = 1;
+}
+
+void
+cd_log_release(void)
+{
+	held.on = 0;
+	flush_held();
 }
 
 void
@@ -63,6 +106,7 @@ cd_log_at(int level, const char *fmt, ...)
 int
 cd_log_open(const char *how)
 {
+	flush_held();	/* into the file they were logged for */
 	if (how != NULL && strcmp(how, "syslog") == 0) {
 		openlog("corund", LOG_PID, LOG_DAEMON);
 		use_syslog = 1;

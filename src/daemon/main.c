@@ -52,6 +52,7 @@ on_finished(struct cd_daemon *d)
 static const struct cd_feed_hooks feed_hooks = {
 	.requests = cd_ctl_handle,
 	.answer = cd_ctl_answer,
+	.ending = cd_ctl_notify_prepare,
 	.finished = on_finished,
 };
 

@@ -55,19 +55,6 @@ cd_spool_init(const char *state_dir)
 	return 0;
 }
 
-/*
- * No file is made here: the first write makes it, and a missing file
- * reads as no output yet.  Making and removing two files per job, most
- * of them never written, was most of corund's own time of a no-op job
- * (ext4's inode allocation; BENCHMARKS.md, submit_wait).  An earlier
- * attempt's files go, so the output starts anew.
- */
-void
-cd_spool_start(const char *state_dir, int64_t id)
-{
-	cd_spool_remove(state_dir, id);
-}
-
 void
 cd_spool_write(const char *state_dir, int64_t id, int stream,
     const char *data, size_t len)

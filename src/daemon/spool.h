@@ -17,12 +17,16 @@
 
 /* Make STATE_DIR/spool and empty it (nothing runs yet); 0 or -1. */
 int cd_spool_init(const char *state_dir);
-/* An attempt of job id starts: its spool files gone (read as empty). */
-void cd_spool_start(const char *state_dir, int64_t id);
-/* Append len bytes of stream (1 stdout, 2 stderr) of job id. */
+/*
+ * Append len bytes of stream (1 stdout, 2 stderr) of job id.  No file is
+ * made before the first write, and a missing file reads as no output
+ * yet: making and removing two files per job, most of them never
+ * written, was most of corund's own time of a no-op job (ext4's inode
+ * allocation; BENCHMARKS.md, submit_wait).
+ */
 void cd_spool_write(const char *state_dir, int64_t id, int stream,
     const char *data, size_t len);
-/* The job's result is stored: its spool files go. */
+/* The job's result is stored, or a new attempt starts: its files go. */
 void cd_spool_remove(const char *state_dir, int64_t id);
 /*
  * Up to max bytes of stream from byte off into a malloc'ed *buf (*n

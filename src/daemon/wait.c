@@ -5,7 +5,9 @@
  *
  * A waiter holds its ids sorted and unique with a done flag each;
  * cd_ctl_notify() is called after every commit with the ids that ended
- * in it (d->finished) and answers the waiters it completes.
+ * in it (d->finished) and answers the waiters it completes.  Their
+ * replies are read before, in the commit's transaction
+ * (cd_ctl_notify_prepare), and sent only if the commit held.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@ struct cd_waiter {
 	size_t n, left;
 	corun_handle *timer;
 	json_t *submitted;	/* submit-and-wait: the id, or the ids */
+	json_t *ready;		/* its reply, if this step's commit holds */
 	struct cd_waiter *next;
 };
 
@@ -57,6 +60,7 @@ waiter_free(struct cd_daemon *d, struct cd_waiter *w)
 	free(w->ids);
 	free(w->done);
 	json_decref(w->submitted);
+	json_decref(w->ready);
 	free(w);
 }
 
@@ -249,6 +253,43 @@ wait_for(struct cd_daemon *d, struct cd_waiter *w, double timeout,
 	return NULL;
 }
 
+/* How many of w's ids still pending are in d->finished. */
+static size_t
+ending_ids(struct cd_daemon *d, struct cd_waiter *w)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i < d->nfinished; i++) {
+		int64_t *p = bsearch(&d->finished[i], w->ids, w->n,
+		    sizeof(*w->ids), cmp_id);
+
+		if (p != NULL && w->done[p - w->ids] == 0) {
+			w->done[p - w->ids] = 2;	/* counted once */
+			hits++;
+		}
+	}
+	for (size_t i = 0; hits > 0 && i < d->nfinished; i++) {
+		int64_t *p = bsearch(&d->finished[i], w->ids, w->n,
+		    sizeof(*w->ids), cmp_id);
+
+		if (p != NULL && w->done[p - w->ids] == 2) {
+			w->done[p - w->ids] = 0;
+		}
+	}
+	return hits;
+}
+
+void
+cd_ctl_notify_prepare(struct cd_daemon *d)
+{
+	for (struct cd_waiter *w = d->waiters; w != NULL; w = w->next) {
+		if (!w->all && w->ready == NULL && w->left > 0 &&
+		    ending_ids(d, w) == w->left) {
+			w->ready = waiter_reply(d, w, 0);
+		}
+	}
+}
+
 void
 cd_ctl_notify(struct cd_daemon *d)
 {
@@ -266,8 +307,16 @@ cd_ctl_notify(struct cd_daemon *d)
 			}
 		}
 		if (waiter_complete(d, w)) {
-			cd_ctl_reply(w->ctx, waiter_reply(d, w, 0));
+			json_t *r = w->ready != NULL ? w->ready :
+			    waiter_reply(d, w, 0);
+
+			w->ready = NULL;
+			cd_ctl_reply(w->ctx, r);
 			waiter_free(d, w);
+		} else if (w->ready != NULL) {
+			/* The commit failed: its ends are recorded again. */
+			json_decref(w->ready);
+			w->ready = NULL;
 		}
 	}
 	d->nfinished = 0;

@@ -14,6 +14,7 @@
 #define CORUN_CR_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum cr_log_level {
@@ -34,6 +35,17 @@ int cr_log_enabled(int level);
 
 /* Set the level and $CORUN_LOG_LEVEL for the children to come. */
 void cr_log_set_level(int level);
+
+/* The longest line written; a longer message is cut short. */
+#define CR_LOG_LINE_MAX 2200
+
+/*
+ * Format one line, newline included, into buf (at most size - 1 bytes
+ * and a NUL); its length.  What cr_log_vline() writes, for a caller that
+ * gathers lines to write them at once.
+ */
+int cr_log_vformat(char *buf, size_t size, const char *prog, int level,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /*
  * Write one line on f, "2026-12-07T03:58:04.123 prog[pid] level: ..."

@@ -60,26 +60,46 @@ cr_log_set_level(int level)
 	}
 }
 
-void
-cr_log_vline(FILE *f, const char *prog, int level, const char *fmt,
-    va_list ap)
+int
+cr_log_vformat(char *buf, size_t size, const char *prog, int level,
+    const char *fmt, va_list ap)
 {
 	char ts[32], msg[2048];
 	struct timeval tv;
 	struct tm tm;
-	int saved = errno;
+	int n;
 
-	if (!cr_log_enabled(level)) {
-		return;
-	}
 	gettimeofday(&tv, NULL);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
 	    localtime_r(&tv.tv_sec, &tm));
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* One fprintf: lines of processes sharing f do not interleave. */
-	fprintf(f, "%s.%03ld %s[%ld] %s: %s\n", ts, (long)tv.tv_usec / 1000,
+	n = snprintf(buf, size, "%s.%03ld %s[%ld] %s: %s\n", ts,
+	    (long)tv.tv_usec / 1000,
 	    prog != NULL ? prog : program_invocation_short_name,
 	    (long)getpid(), cr_log_level_name(level), msg);
+	if (n < 0 || size < 2) {
+		return 0;
+	}
+	if ((size_t)n >= size) {
+		n = (int)size - 1;
+		buf[n - 1] = '\n';	/* cut short, still one line */
+	}
+	return n;
+}
+
+void
+cr_log_vline(FILE *f, const char *prog, int level, const char *fmt,
+    va_list ap)
+{
+	char line[CR_LOG_LINE_MAX];
+	int saved = errno, n;
+
+	if (!cr_log_enabled(level)) {
+		return;
+	}
+	n = cr_log_vformat(line, sizeof(line), prog, level, fmt, ap);
+	/* One write: lines of processes sharing f do not interleave. */
+	fwrite(line, 1, (size_t)n, f);
 	fflush(f);
 	errno = saved;
 }

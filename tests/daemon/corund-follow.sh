@@ -3,8 +3,9 @@
 # corund-follow.sh - a real corund: corun follow ID and corun logs -f ID
 # show a job's stdout and stderr while it runs (a line is seen before the
 # job goes on), from the start, and end with the job's exit status; the
-# follow op sent by nngcat from an offset; after a kill -9 of corund the
-# job runs again and follow shows that attempt's output, once.
+# follow op sent by nngcat from an offset; after a kill -9 of corund, or
+# of the worker running the job, the job runs again and follow shows that
+# attempt's output, once.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"
 
 start_daemon --workers 2
@@ -103,6 +104,29 @@ wait "$fp"
 eq "after kill -9: follow ends with the job, exit 0" 0 $?
 eq "after kill -9: that attempt's output once" "a
 b" "$(cat "$T/kout")"
+
+# Its worker killed while the job ran: the pool runs it again in the same
+# corund, and its spool starts anew (the first attempt's lines go).
+w=$(cr submit sh -c "echo first-$$; echo \$PPID >$T/wpid; $(gate "$T/go3"); echo end")
+wait_for "$T/state/spool/$w.out" "first-$$" && [ -s "$T/wpid" ] ||
+    fail "the job did not start: $(ls "$T/state/spool")"
+wpid=$(cat "$T/wpid")
+rm -f "$T/wpid"
+kill -9 "$wpid"
+i=0
+while [ $i -lt 200 ] && [ ! -s "$T/wpid" ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/wpid" ] && ok "the job runs again on another worker" ||
+    fail "no second attempt; log: $(tail -5 "$T/log")"
+contains "corund says the attempt was lost" "job $w re-queued: attempt 1 was lost" \
+    "$(cat "$T/log")"
+timeout 60 "$CORUN" follow "$w" >"$T/wout" 2>"$T/werr" &
+fp=$!
+wait_for "$T/wout" "first-$$" || fail "follow showed [$(cat "$T/wout")]"
+touch "$T/go3"
+wait "$fp"
+eq "after a lost worker: follow shows the new attempt's output once" \
+    "first-$$
+end" "$(cat "$T/wout")"
 sleep 0.2
 eq "no spool file left for ended jobs" "" "$(ls "$T/state/spool")"
 

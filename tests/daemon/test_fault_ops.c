@@ -284,15 +284,23 @@ script(struct cd_daemon *d, struct acks *a)
 		o.state = CD_DONE;
 		o.end_ns = 9;
 		if (cd_store_begin(d->store) == 0) {
-			if (cd_store_finish(d->store, id, &o, &rec) == 0 &&
-			    rec && cd_store_commit(d->store) == 0) {
-				d->finished = &id;
-				d->nfinished = 1;
-				cd_ctl_notify(d);
-				d->finished = NULL;
-			} else {
-				cd_store_commit(d->store);
+			/* As the feed step: the replies are read in the
+			   transaction, sent only if its commit holds. */
+			d->finished = &id;
+			d->nfinished = cd_store_finish(d->store, id, &o,
+			    &rec) == 0 && rec;
+			if (d->nfinished > 0) {
+				cd_ctl_notify_prepare(d);
 			}
+			if (cd_store_commit(d->store) != 0) {
+				d->nfinished = 0;	/* none of them ended */
+			}
+			rec = d->nfinished > 0;
+			cd_ctl_notify(d);
+			d->finished = NULL;
+			ck_assert_msg(nlater == rec, "N=%lu: a wait "
+			    "answered %d times, its job's end %scommitted",
+			    cur_n, nlater, rec ? "" : "not ");
 		}
 		/* Whatever happened, shutting down answers the rest. */
 		cd_ctl_flush_waiters(d, "shutting down");
