@@ -292,6 +292,9 @@ cd_fault_hooks(void)
 	done = 1;
 	/* SQLITE_MISUSE when SQLite is already initialised: keep its own. */
 	sqlite3_config(SQLITE_CONFIG_MALLOC, &fh_mem);
+	/* No memory statistics (nothing reads them): they take a global
+	   mutex in every allocation of SQLite's. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	json_set_alloc_funcs(cr_malloc, free);
 	if ((real_vfs = sqlite3_vfs_find(NULL)) == NULL) {
 		return;
