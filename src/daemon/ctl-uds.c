@@ -389,6 +389,12 @@ conn_new(struct cd_uds *u, int fd)
 	}
 	u->conns = c;
 	event_add(c->rev, NULL);
+	/*
+	 * A client sends its request right after connect(2), and by the time
+	 * we are woken to accept, it is often there: read it now rather than
+	 * after another trip through epoll.
+	 */
+	on_read(fd, EV_READ, c);
 }
 
 static void
