@@ -73,6 +73,12 @@ vlog(int level, const char *fmt, va_list ap)
 void
 cd_log_hold(void)
 {
+	static int registered;
+
+	if (!registered) {
+		/* An exit() while lines are held still writes them. */
+		registered = atexit(flush_held) == 0;
+	}
 	held.on = 1;
 }
 

@@ -3,7 +3,8 @@
 # corund-log.sh - corund's log: every line, from corund, from the pool
 # inside it and from its workers, is "TIME PROGRAM[PID] LEVEL: message";
 # each job event has its line with the job's id (accepted, started,
-# done, failed, re-queued after its worker was killed, started again);
+# done, failed, re-queued after its worker was killed, started again),
+# written before the reply that follows it;
 # --log-level warn drops the info lines and keeps the warnings; corun
 # run's workers log in the same format.
 . "${srcdir:-.}/tests/daemon/corund-lib.sh"
@@ -13,6 +14,11 @@ LINE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} (corund|c
 start_daemon --workers 1
 ok=$(cr submit --wait sh -c 'echo fine')
 eq "a job that succeeds" fine "$ok"
+# corund writes a step's lines at once, before that step's answers: the
+# reply to a wait comes after the job's lines, in their order.
+eq "the job's lines are written before its reply, in order" \
+    "job 1 accepted|job 1 started (attempt 1)|job 1 done (exit 0, 1 attempt(s))" \
+    "$(grep -o 'job 1 .*' "$T/log" | paste -sd '|' -)"
 cr submit --wait sh -c 'exit 3' >/dev/null 2>&1
 eq "a job that fails: its exit status" 3 $?
 # A job whose worker is killed while it runs: re-queued, started again.
