@@ -495,13 +495,29 @@ pair measured side by side.
   thread at all.  p50 in three pairs of alternating runs, before ->
   after: 630/591/611 -> 472/476/439 us, against floors of 285-313 us in
   the same runs: 2.0-2.1x -> 1.52-1.65x; two requests 684/622/644 ->
-  534/529/524 us.  What is left above
-  1.3x is corund's own work per job, not the channel: two SQLite write
-  transactions (the job accepted, its result; WAL, synchronous=NORMAL,
-  8 pwrites each), a log line per event (the spool files are no longer
-  made for a job that writes nothing: above).  `corun run -j2 true` x 2000 (spawn_true) did not get
+  534/529/524 us.  `corun run -j2 true` x 2000 (spawn_true) did not get
   slower: median 1.08 against 1.32 ms a job over five alternating runs
-  of each (a busy machine: 0.98-1.40 and 1.17-1.45).
+  of each (a busy machine: 0.98-1.40 and 1.17-1.45).  What was left
+  above 1.3x was corund's own work per job, not the channel.  A
+  timeline of syscall tracepoints (perf record -e raw_syscalls, corund
+  and its workers) took one submit-with-wait apart: 136 us from the
+  request to the job's dispatch, 138 us on the worker and back, 213 us
+  from the result to the reply.  In the last part: a read transaction
+  after the commit to build the waiter's reply (four fcntl locks and
+  the job's row), two unlinks of spool files the job never made, and a
+  write(2) per log line.  Now the waiter's reply is read in the step's
+  transaction before the commit and sent only if the commit held
+  (src/daemon/wait.c), a job knows whether it spooled anything, and the
+  step's log lines go out in one write before its answers (and after
+  the job left for its worker).  SQLite's memory statistics are off (a
+  global mutex in each of its allocations), and schema version 6 drops
+  the jobs_grp_running index (the group limits count through
+  jobs_running), a page less in each start and end.  strace per job:
+  unlink 3.8 -> 0, write 2.9 -> 2.0, brk 3.4 -> 0, fcntl 17.4 -> 16.1,
+  pwrite 15.7 -> 14.3.  p50 in three pairs of alternating runs, before ->
+  after: 466/493/505 -> 450/434/457 us against floors of 353-410 us:
+  1.32-1.36x -> 1.10-1.13x (each step measured alone moved it: the
+  first three 1.32 -> 1.21-1.31, the index 1.12-1.24).
 - **The async model end to end** (async_io): 94% of the samples were in
   the worker, 65% of those creating and unmapping a coroutine stack per
   job (munmap 28%, mmap 19%, first touches 16%, mprotect 7%), and the
