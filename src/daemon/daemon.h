@@ -2,8 +2,8 @@
 /*
  * daemon.h - corund internals: the durable job store (store*.c), feeding
  * the pool from it (feed*.c), the control socket (ctl.c), the operations
- * (ops.c, wait.c), options, config, signals, logging and readiness
- * (options.c, conf.c, signals.c, log.c, notify.c, startup.c), all
+ * (ops.c, wait.c), options, config, signals, logging (cd-log.h) and
+ * readiness (options.c, conf.c, signals.c, log.c, notify.c, startup.c), all
  * started and wired together by main.c.  Not installed.
  *
  * One thread runs everything: a corun loop.  nng's aio callbacks only
@@ -21,6 +21,8 @@
 
 #include <corun/corun.h>
 #include <corun/pool.h>
+
+#include "cd-log.h"
 
 #define CD_PROG "corund"
 /* A bad option or argument: 255, as every corun command. */
@@ -571,27 +573,6 @@ struct event;
 int cd_signals_watch(struct cd_daemon *d, struct event *sev[CD_NSIGNALS],
     int *failed);
 void cd_signals_free(struct event *sev[CD_NSIGNALS]);
-
-/* log.c: where cd_log writes; any file of corund may call it. */
-void cd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The same at a level of src/lib/cr-log.h (CR_LOG_ERROR .. CR_LOG_DEBUG). */
-void cd_log_at(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Log to "syslog", or append to an absolute file name (also stderr, for
-   the pool's messages); another value keeps stderr.  -1: cannot open. */
-int cd_log_open(const char *how);
-/* SIGUSR1: open the log file again (rotated); -1 if there is none. */
-int cd_log_reopen(void);
-/* 1 when the log goes to a file (daemonizing keeps stderr on it). */
-int cd_log_to_file(void);
-/*
- * Hold the lines logged from now on (not syslog's) and write them in one
- * write at cd_log_release(), or sooner when they fill the buffer: the
- * feed step's lines, so a job's start does not wait on a log write.  A
- * line keeps the time it was logged at.
- */
-void cd_log_hold(void);
-void cd_log_release(void);
 
 /* on-done.c: run the on-done command for each job in d->finished (after
    their commit, before the waiters are told).  On the loop thread. */
