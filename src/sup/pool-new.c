@@ -270,6 +270,9 @@ start(struct corun_pool *p, const struct corun_pool_opts *opts)
 			return rc;
 		}
 	}
+	if (p->own_rundir) {
+		sup_pool_rundir_sweep(p);
+	}
 	return 0;
 }
 

@@ -2,10 +2,10 @@
 /*
  * pool-rundir.c - a pool's run directory, the private home of its local
  * workers' ipc sockets.  It is named corun.PID.XXXXXX after the process
- * that made it, so that a later pool in the same place removes the
- * directories whose maker is gone without removing them (a corun,
- * corund or other program killed with SIGKILL), as pool-job.c does for
- * spill files.
+ * that made it, so that the first pool of a later process in the same
+ * place removes the directories whose maker is gone without removing
+ * them (a corun, corund or other program killed with SIGKILL), as
+ * pool-job.c does for spill files.
  */
 #include "config.h"
 
@@ -167,10 +167,32 @@ sup_pool_rundir_make(struct corun_pool *p)
 	if (n < 0 || (size_t)n >= sizeof(p->rundir)) {
 		return CORUN_ERANGE;
 	}
-	sweep(base);
 	if (mkdtemp(p->rundir) == NULL) {
 		p->rundir[0] = '\0';
 		return CORUN_ESYS;
 	}
 	return 0;
+}
+
+/*
+ * Once a process: a directory of many entries (/dev/shm holding 800
+ * PID-less corun.XXXXXX left by earlier versions) takes 160 us to read,
+ * more than making the run directory and a socket; a program making
+ * pool after pool (corun compare, corund's resizes) pays it once.
+ */
+void
+sup_pool_rundir_sweep(const struct corun_pool *p)
+{
+	static int swept;
+	char base[sizeof(p->rundir)];
+	char *slash;
+
+	if (__atomic_exchange_n(&swept, 1, __ATOMIC_RELAXED)) {
+		return;
+	}
+	snprintf(base, sizeof(base), "%s", p->rundir);
+	if ((slash = strrchr(base, '/')) != NULL && slash != base) {
+		*slash = '\0';
+		sweep(base);
+	}
 }
