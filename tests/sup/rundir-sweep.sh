@@ -112,9 +112,17 @@ t "A killed: its run directory and socket stay" \
 
 # ---- N: another user's corun killed the same way (root, setpriv) --------
 ndir=
+chmod 755 "$T"
+# as_nobody CMD...: CMD as nobody (its uid and gid, no groups).  In a
+# background job, start's "$@" must be a program (setpriv itself): a
+# function there would be a subshell, and $! its pid, not timeout's.
+as_nobody() {
+	setpriv --reuid="$NUID" --regid="$NGID" --clear-groups "$@"
+}
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
-    NUID=$(id -u nobody 2>/dev/null) && NGID=$(id -g nobody); then
-	chmod 755 "$T"
+    NUID=$(id -u nobody 2>/dev/null) && NGID=$(id -g nobody) &&
+    as_nobody "$CORUN" --version >/dev/null 2>&1 &&
+    as_nobody "$CORUN_WORKER" --version >/dev/null 2>&1; then
 	mkdir "$T/n" && chown "$NUID" "$T/n"
 	start n setpriv --reuid="$NUID" --regid="$NGID" --clear-groups \
 	    env HOME="$T/n"
@@ -125,7 +133,8 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	sock "$ndir" || fail "N: no socket in $ndir"
 	killed "$TPID" "$CPID" "$JPID"
 else
-	echo "(not root or no setpriv/nobody: another user's directory not tried)"
+	echo "(not root, no setpriv, or nobody cannot run corun here:" \
+	    "another user's directory not tried)"
 fi
 
 # ---- what a sweep must leave, in A's name (A is dead) ------------------
