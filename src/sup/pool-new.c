@@ -148,35 +148,6 @@ corun_model_resolve(const struct corun_pool_opts *opts, unsigned *procs,
 	return 0;
 }
 
-/*
- * A private 0700 directory for the workers' ipc sockets: under
- * XDG_RUNTIME_DIR, else /dev/shm, else /tmp.  /dev/shm is a tmpfs nearly
- * everywhere, while /tmp may be a disk file system: there, making the
- * directory and a socket and removing them costs 220 us per pool on this
- * machine's ext4 /tmp against 35 us in /dev/shm, most of it on the way
- * to the first job and after the last.
- */
-static int
-make_rundir(struct corun_pool *p)
-{
-	const char *base = getenv("XDG_RUNTIME_DIR");
-	int n;
-
-	if (base == NULL || *base == '\0' || access(base, W_OK) != 0 ||
-	    strlen(base) > 80) {
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	}
-	n = snprintf(p->rundir, sizeof(p->rundir), "%s/corun.XXXXXX", base);
-	if (n < 0 || (size_t)n >= sizeof(p->rundir)) {
-		return CORUN_ERANGE;
-	}
-	if (mkdtemp(p->rundir) == NULL) {
-		p->rundir[0] = '\0';
-		return CORUN_ESYS;
-	}
-	return 0;
-}
-
 static char *
 find_worker(const struct corun_pool_opts *o)
 {
@@ -273,7 +244,7 @@ start(struct corun_pool *p, const struct corun_pool_opts *opts)
 	if (opts->url != NULL) {
 		/* ipc://DIR: the caller's directory holds the sockets. */
 		snprintf(p->rundir, sizeof(p->rundir), "%s", opts->url + 6);
-	} else if ((rc = make_rundir(p)) != 0) {
+	} else if ((rc = sup_pool_rundir_make(p)) != 0) {
 		return rc;
 	} else {
 		p->own_rundir = 1;
@@ -298,6 +269,9 @@ start(struct corun_pool *p, const struct corun_pool_opts *opts)
 		if ((rc = sup_worker_spawn(p, &p->workers[i])) != 0) {
 			return rc;
 		}
+	}
+	if (p->own_rundir) {
+		sup_pool_rundir_sweep(p);
 	}
 	return 0;
 }

@@ -399,6 +399,18 @@ void sup_pool_files_sweep(pid_t pid);
  * (WIRE_SPILL_MEM_DIR).  Once, at a pool's first spill.
  */
 void sup_pool_files_orphans(void);
+/*
+ * Make the pool's run directory (p->rundir, corun.PID.XXXXXX, mode 0700)
+ * for its workers' sockets (pool-rundir.c).  0, CORUN_ERANGE or
+ * CORUN_ESYS.
+ */
+int sup_pool_rundir_make(struct corun_pool *p);
+/*
+ * Remove the run directories beside p's whose process is gone (killed
+ * before it could remove them): the first pool of a process, after its
+ * workers are started, while they start.
+ */
+void sup_pool_rundir_sweep(const struct corun_pool *p);
 /* Remove the job's spill files (a new attempt, or the job's end). */
 void sup_pool_job_files_drop(struct sup_job *job);
 /*

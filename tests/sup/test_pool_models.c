@@ -168,9 +168,9 @@ worker_rundir(int pid, char *dir, size_t len)
 }
 
 /*
- * A pool's sockets live in a private 0700 directory made under
- * XDG_RUNTIME_DIR, else /dev/shm (a tmpfs: cheap to make and remove),
- * else /tmp; freeing the pool removes it.
+ * A pool's sockets live in a private 0700 directory, corun.PID.XXXXXX
+ * (PID: ours), made under XDG_RUNTIME_DIR, else /dev/shm (a tmpfs:
+ * cheap to make and remove), else /tmp; freeing the pool removes it.
  */
 START_TEST(test_rundir_private_and_removed)
 {
@@ -198,7 +198,8 @@ START_TEST(test_rundir_private_and_removed)
 		corun_future_unref(f);
 		ck_assert_uint_eq(corun_pool_worker_pids(p, &pid, 1), 1);
 		worker_rundir(pid, dir, sizeof(dir));
-		snprintf(want, sizeof(want), "%s/corun.", expect[round]);
+		snprintf(want, sizeof(want), "%s/corun.%ld.", expect[round],
+		    (long)getpid());
 		ck_assert_msg(strncmp(dir, want, strlen(want)) == 0,
 		    "round %d: %s is not under %s", round, dir, expect[round]);
 		ck_assert_int_eq(stat(dir, &sb), 0);

@@ -17,7 +17,7 @@ XDG_RUNTIME_DIR=$T/rt timeout 60 "$CORUN" run -j1 \
 RUN=$!
 CR_BG_PIDS=$RUN
 
-# The worker's socket: ipc://$XDG_RUNTIME_DIR/corun.XXXXXX/w<i>.<g>.
+# The worker's socket: ipc://$XDG_RUNTIME_DIR/corun.PID.XXXXXX/w<i>.<g>.
 # Once its job runs, the worker connects at once (its first job came
 # before, on --jobs-fd): the strangers below come after it.
 i=0
