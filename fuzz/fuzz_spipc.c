@@ -17,10 +17,13 @@
  * body as sent (a hop count over 8 drops one; over 255, a type other
  * than 1, a length under 4 or a body over the limit closes); on_close
  * comes once iff the greeting was right, never before a message, with
- * "the connection closed" iff there was no fault; the peer got the
- * listener's greeting and nothing else; and the listener then takes a
- * next peer and delivers its message.  0 when the stream was whole (a
- * right greeting, whole messages, no fault), else CORUN_EPROTO.
+ * "the connection closed" iff there was no fault; and the listener then
+ * takes a next peer and delivers its message.  A frame the listener
+ * queued before any peer came waits for a right greeting: each peer reads
+ * the listener's greeting, then nothing or that frame whole, a peer with
+ * a bad greeting never the frame, and no two peers both.  0 when the
+ * stream was whole (a right greeting, whole messages, no fault), else
+ * CORUN_EPROTO.
  */
 #include "config.h"
 
@@ -44,6 +47,10 @@
 
 /* nng's SP greeting for PAIR1 (protocol 0x0011), as the wire says. */
 static const uint8_t sp_greet[8] = { 0, 'S', 'P', 0, 0, 0x11, 0, 0 };
+/* The frame the listener queues before a peer comes, as it goes out. */
+static const uint8_t sp_frame[] = {
+	1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 1, 'f', 'i', 'r', 's', 't'
+};
 
 /* What the stream must deliver, read apart from spipc.c. */
 struct model {
@@ -66,8 +73,9 @@ struct run {
 	unsigned small;		/* pieces of 1..small bytes, 0: at once */
 	int hold;		/* rx_hold says hold every other time */
 	unsigned holds;
-	uint8_t got[16];	/* what the peer read */
+	uint8_t got[64];	/* what the peer read */
 	size_t ngot;
+	int framed;		/* it read sp_frame behind the greeting */
 	int ended, timed_out;
 	size_t nmsg;		/* what the listener handed over */
 	int nclose;
@@ -272,9 +280,15 @@ peer_run(struct run *r, const char *path)
 	close(r->fd);
 	CR_FUZZ_CHECK(!r->timed_out);
 	CR_FUZZ_CHECK(r->ended);
-	/* The listener greets at once and sends nothing else. */
-	CR_FUZZ_CHECK(r->ngot == sizeof(sp_greet) &&
+	/* The listener greets at once; then the frame whole, or nothing. */
+	CR_FUZZ_CHECK(r->ngot >= sizeof(sp_greet) &&
 	    memcmp(r->got, sp_greet, sizeof(sp_greet)) == 0);
+	r->framed = r->ngot > sizeof(sp_greet);
+	if (r->framed) {
+		CR_FUZZ_CHECK(r->ngot == sizeof(sp_greet) + sizeof(sp_frame));
+		CR_FUZZ_CHECK(memcmp(r->got + sizeof(sp_greet), sp_frame,
+		    sizeof(sp_frame)) == 0);
+	}
 }
 
 /* What the listener handed over is what the model says. */
@@ -284,6 +298,7 @@ check_run(const struct run *r, const struct model *m)
 	CR_FUZZ_CHECK(r->nmsg == m->n);
 	if (!m->greeted) {
 		CR_FUZZ_CHECK(r->nclose == 0);
+		CR_FUZZ_CHECK(!r->framed);
 		return;
 	}
 	CR_FUZZ_CHECK(r->nclose == 1);
@@ -347,7 +362,9 @@ stream(struct event_base *base, struct cr_spipc *c, struct run *r,
 	peer_run(r, sock_path());
 	check_run(r, m);
 	CR_FUZZ_CHECK(cr_spipc_why(c)[0] != '\0');
-	CR_FUZZ_CHECK(cr_spipc_queued(c) == 0);
+	/* Gone with a greeted peer, else waiting for the next one. */
+	CR_FUZZ_CHECK(cr_spipc_queued(c) ==
+	    (m->greeted ? 0 : sizeof(sp_frame)));
 }
 
 int
@@ -362,13 +379,16 @@ cr_fuzz_spipc(const uint8_t *data, size_t size, char *why, size_t whylen)
 	struct cr_spipc *c = NULL;
 	struct model m, mn;
 	struct run r;
-	int rc = 0;
+	int rc = 0, framed;
 
 	CR_FUZZ_CHECK(base != NULL);
 	CR_FUZZ_CHECK(cr_spipc_listen(base, sock_path(), SP_LIMIT, &sp_ops,
 	    &r, &c) == 0);
+	CR_FUZZ_CHECK(cr_spipc_send(c, (const uint8_t *)"first", 5) == 0);
+	CR_FUZZ_CHECK(cr_spipc_queued(c) == sizeof(sp_frame));
 	model_read(&m, data, size);
 	stream(base, c, &r, data, size, &m);
+	framed = r.framed;
 	why[0] = '\0';
 	if (!m.greeted) {
 		rc = CORUN_EPROTO;
@@ -383,6 +403,9 @@ cr_fuzz_spipc(const uint8_t *data, size_t size, char *why, size_t whylen)
 	model_read(&mn, next, sizeof(next));
 	CR_FUZZ_CHECK(mn.n == 1 && mn.whole);
 	stream(base, c, &r, next, sizeof(next), &mn);
+	/* The frame went out once at most, to the first right greeting. */
+	CR_FUZZ_CHECK(!(framed && r.framed));
+	CR_FUZZ_CHECK(!(m.greeted && r.framed));
 	cr_spipc_close(c);
 	event_base_free(base);
 	free(m.off);
