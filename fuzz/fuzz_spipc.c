@@ -23,7 +23,8 @@
  * the listener's greeting, then nothing or that frame whole, a peer with
  * a bad greeting never the frame, and no two peers both.  0 when the
  * stream was whole (a right greeting, whole messages, no fault), else
- * CORUN_EPROTO.
+ * CORUN_EPROTO.  Then the dialling end (a worker's) reads the same
+ * stream, with the same messages.
  */
 #include "config.h"
 
@@ -251,20 +252,20 @@ on_bound(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(r->base);
 }
 
-/* Connect a peer, write the stream, run until the listener dropped it. */
 static void
-peer_run(struct run *r, const char *path)
+sock_addr(struct sockaddr_un *sa, const char *path)
 {
-	struct sockaddr_un sa;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path);
+}
+
+/* On the peer's end r->fd: write the stream, run until spipc dropped it. */
+static void
+peer_loop(struct run *r)
+{
 	struct timeval tv = { SP_BOUND_S, 0 };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CR_FUZZ_CHECK(r->fd >= 0);
-	CR_FUZZ_CHECK(connect(r->fd, (struct sockaddr *)&sa,
-	    sizeof(sa)) == 0);
 	r->rev = event_new(r->base, r->fd, EV_READ | EV_PERSIST, peer_read,
 	    r);
 	r->wev = event_new(r->base, r->fd, EV_WRITE | EV_PERSIST, peer_write,
@@ -280,7 +281,7 @@ peer_run(struct run *r, const char *path)
 	close(r->fd);
 	CR_FUZZ_CHECK(!r->timed_out);
 	CR_FUZZ_CHECK(r->ended);
-	/* The listener greets at once; then the frame whole, or nothing. */
+	/* spipc greets at once; then the frame whole, or nothing. */
 	CR_FUZZ_CHECK(r->ngot >= sizeof(sp_greet) &&
 	    memcmp(r->got, sp_greet, sizeof(sp_greet)) == 0);
 	r->framed = r->ngot > sizeof(sp_greet);
@@ -344,10 +345,9 @@ sock_path(void)
 	return path;
 }
 
-/* Run one peer's stream through the listener c and check it. */
 static void
-stream(struct event_base *base, struct cr_spipc *c, struct run *r,
-    const uint8_t *data, size_t size, const struct model *m)
+run_init(struct run *r, struct event_base *base, const uint8_t *data,
+    size_t size, const struct model *m)
 {
 	uint32_t h = hash(data, size);
 
@@ -359,12 +359,68 @@ stream(struct event_base *base, struct cr_spipc *c, struct run *r,
 	r->rnd = h;
 	r->small = (h & 3) == 0 ? 0 : (h & 3) == 1 ? 512 : 16;
 	r->hold = (h >> 2 & 3) == 0;
-	peer_run(r, sock_path());
+}
+
+/* Run one peer's stream through the listener c and check it. */
+static void
+stream(struct event_base *base, struct cr_spipc *c, struct run *r,
+    const uint8_t *data, size_t size, const struct model *m)
+{
+	struct sockaddr_un sa;
+
+	run_init(r, base, data, size, m);
+	sock_addr(&sa, sock_path());
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CR_FUZZ_CHECK(r->fd >= 0);
+	CR_FUZZ_CHECK(connect(r->fd, (struct sockaddr *)&sa,
+	    sizeof(sa)) == 0);
+	peer_loop(r);
 	check_run(r, m);
 	CR_FUZZ_CHECK(cr_spipc_why(c)[0] != '\0');
 	/* Gone with a greeted peer, else waiting for the next one. */
 	CR_FUZZ_CHECK(cr_spipc_queued(c) ==
 	    (m->greeted ? 0 : sizeof(sp_frame)));
+}
+
+/*
+ * The same stream read by the dialling end (a worker's): spipc writes its
+ * greeting and a frame at once, and calls on_close once whatever came (a
+ * bad greeting too); sends fail after.
+ */
+static void
+dial_side(const uint8_t *data, size_t size, const struct model *m)
+{
+	struct event_base *base = event_base_new();
+	struct cr_spipc *c = NULL;
+	struct sockaddr_un sa;
+	struct run r;
+	int lfd, plain;
+
+	CR_FUZZ_CHECK(base != NULL);
+	sock_addr(&sa, sock_path());
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CR_FUZZ_CHECK(lfd >= 0);
+	CR_FUZZ_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(lfd, 1) == 0);
+	run_init(&r, base, data, size, m);
+	CR_FUZZ_CHECK(cr_spipc_dial(base, sa.sun_path, SP_LIMIT, &sp_ops, &r,
+	    &c) == 0);
+	r.fd = accept(lfd, NULL, NULL);
+	CR_FUZZ_CHECK(r.fd >= 0);
+	close(lfd);
+	unlink(sa.sun_path);
+	CR_FUZZ_CHECK(cr_spipc_send(c, (const uint8_t *)"first", 5) == 0);
+	peer_loop(&r);
+	CR_FUZZ_CHECK(r.framed);
+	CR_FUZZ_CHECK(r.nmsg == m->n && r.nclose == 1);
+	/* A clean end: the stream's, not a fault's nor a bad greeting's. */
+	plain = m->greeted ? !m->fault : size < sizeof(sp_greet);
+	CR_FUZZ_CHECK((strcmp(r.why, "the connection closed") == 0) == plain);
+	CR_FUZZ_CHECK(strcmp(cr_spipc_why(c), r.why) == 0);
+	CR_FUZZ_CHECK(cr_spipc_send(c, (const uint8_t *)"late", 4) ==
+	    CORUN_ECLOSED);
+	cr_spipc_close(c);
+	event_base_free(base);
 }
 
 int
@@ -408,6 +464,7 @@ cr_fuzz_spipc(const uint8_t *data, size_t size, char *why, size_t whylen)
 	CR_FUZZ_CHECK(!(m.greeted && r.framed));
 	cr_spipc_close(c);
 	event_base_free(base);
+	dial_side(data, size, &m);
 	free(m.off);
 	free(m.len);
 	free(mn.off);
