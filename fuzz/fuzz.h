@@ -26,6 +26,8 @@ int	cr_fuzz_jobsfile(const uint8_t *data, size_t size, char *why,
 	    size_t whylen);
 int	cr_fuzz_conf(const uint8_t *data, size_t size, char *why,
 	    size_t whylen);
+int	cr_fuzz_spipc(const uint8_t *data, size_t size, char *why,
+	    size_t whylen);
 
 /* Abort with a message when an invariant does not hold. */
 #define CR_FUZZ_CHECK(cond) do { \

@@ -128,6 +128,12 @@ START_TEST(test_conf)
 }
 END_TEST
 
+START_TEST(test_spipc)
+{
+	replay_all("spipc", cr_fuzz_spipc);
+}
+END_TEST
+
 static Suite *
 fuzz_regress_suite(void)
 {
@@ -139,6 +145,7 @@ fuzz_regress_suite(void)
 	tcase_add_test(tc, test_ctl);
 	tcase_add_test(tc, test_jobsfile);
 	tcase_add_test(tc, test_conf);
+	tcase_add_test(tc, test_spipc);
 	suite_add_tcase(s, tc);
 	return s;
 }
