@@ -16,6 +16,10 @@ mkdir -p home/.parallel
 export HOME="$T/home"
 
 ms() { date +%s%3N; }
+# The cases where nothing may start end by timeout(1)'s expiry (124);
+# --foreground: timeout then sends SIGTERM to the tool alone, with no
+# SIGCONT after it, which under LeakSanitizer could land in the exiting
+# tool's leak check and leave it spinning for ever (doc/HACKING.md).
 
 # pace NAME TOOL...: the cases for one tool
 pace() {
@@ -29,7 +33,7 @@ pace() {
 	    fail "$name: --delay 0.3: 4 jobs in $((t1 - t0)) ms"
 	eq "$name: --nice 5: the job's niceness" 5 "$(timeout 60 "$@" --nice 5 \
 	    'cut -d" " -f19 /proc/self/stat; : {}' ::: 1)"
-	timeout 2 "$@" --memfree 1000000G 'echo ran {}' ::: 1 >mf.out
+	timeout --foreground 2 "$@" --memfree 1000000G 'echo ran {}' ::: 1 >mf.out
 	eq "$name: --memfree above the memory: nothing starts" "124 " \
 	    "$? $(cat mf.out)"
 	eq "$name: --load 1000: every job runs" "a b c" \
@@ -61,7 +65,7 @@ eq "--delay: a bad duration is refused" 255 "$(timeout 20 "$CORUN" run \
 # --limit: a status other than 0 holds every start; parallel's built-in
 # limits far from what there is start every job or none; a bad one is
 # refused with a message naming the option.
-timeout 2 "$CORUN" run --limit 'exit 1' 'echo ran {}' ::: 1 >lim.out
+timeout --foreground 2 "$CORUN" run --limit 'exit 1' 'echo ran {}' ::: 1 >lim.out
 eq "--limit exiting 1: nothing starts" "124 " "$? $(cat lim.out)"
 "$CORUN" run --limit 'load x' true ::: 1 2>lim.err
 eq "--limit load x: refused" "255" "$?"
@@ -75,7 +79,7 @@ limits() {
 	    "$(echo $(timeout 60 "$@" -k --limit 'mem 1M' echo ::: a b))"
 	eq "$name: --limit 'load 100000': every job runs" "a b" \
 	    "$(echo $(timeout 60 "$@" -k --limit 'load 100000' echo ::: a b))"
-	timeout 2 "$@" --limit 'mem 100000000G' 'echo ran {}' ::: 1 >lim.out
+	timeout --foreground 2 "$@" --limit 'mem 100000000G' 'echo ran {}' ::: 1 >lim.out
 	eq "$name: --limit 'mem' above the memory: nothing starts" "124 " \
 	    "$? $(cat lim.out)"
 	# status 2 while two jobs run (job 2 asks for it, once): one job
