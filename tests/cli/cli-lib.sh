@@ -18,10 +18,19 @@ PY=${PYTHON3:-python3}
 command -v "$PY" >/dev/null 2>&1 || PY=
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cr-cli.XXXXXX")
+# kill_tree PID: PID and what it started (a timeout(1)'s corun, its
+# workers and their jobs), children first, by pid.
+kill_tree() {
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		kill_tree "$c"
+	done
+	kill -9 "$1" 2>/dev/null
+}
 cleanup() {
-	# Kill only what this script started, by pid.
+	# Kill only what this script started: a killed timeout(1) would
+	# leave its program running.
 	for p in ${CR_BG_PIDS:-}; do
-		kill -9 "$p" 2>/dev/null
+		kill_tree "$p"
 	done
 	rm -rf "$T"
 }
