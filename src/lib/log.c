@@ -69,10 +69,11 @@ cr_log_vformat(char *buf, size_t size, const char *prog, int level,
 	struct tm tm;
 	int n;
 
+	/* The message first: a %m in it names the caller's errno. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	gettimeofday(&tv, NULL);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
 	    localtime_r(&tv.tv_sec, &tm));
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = snprintf(buf, size, "%s.%03ld %s[%ld] %s: %s\n", ts,
 	    (long)tv.tv_usec / 1000,
 	    prog != NULL ? prog : program_invocation_short_name,
