@@ -88,7 +88,8 @@ static void
 teardown(void)
 {
 	static const char *const files[] = {
-		"jobs.db", "jobs.db-wal", "jobs.db-shm", "jobs.db-journal"
+		"jobs.db", "jobs.db-wal", "jobs.db-shm", "jobs.db-journal",
+		"jobs.acked"
 	};
 	char path[128];
 	size_t i;
