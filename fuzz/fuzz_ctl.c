@@ -6,8 +6,9 @@
  *
  * What ops.c calls outside the store is replaced by the small fakes
  * below: there is no pool (feed.c) and no socket (ctl.c).  A request
- * runs inside one store transaction, as ctl.c runs it; a wait that
- * would block is answered at once by flushing the waiters.
+ * runs as ctl.c runs it: through cd_ops_early() outside any transaction
+ * (a read, or no request at all), else inside one store transaction;
+ * a wait that would block is answered at once by flushing the waiters.
  *
  * Invariants: every request gets exactly one reply; a reply is an object
  * whose "ok" is a boolean; an error reply has one of the documented
@@ -144,28 +145,15 @@ known_code(const char *code)
 	return 0;
 }
 
-int
-cr_fuzz_ctl(const uint8_t *data, size_t size, char *why, size_t whylen)
+/* A reply (taken) is a JSON object with "ok", an error a known code and
+   a message: 0, or the error's CORUN_E* code with why filled. */
+static int
+check_reply(json_t *r, char *why, size_t whylen)
 {
-	struct cd_daemon *d = setup();
-	json_t *r, *e;
+	json_t *e;
 	const char *code, *msg;
 	int rc = 0;
 
-	why[0] = '\0';
-	replies = 0;
-	CR_FUZZ_CHECK(cd_store_begin(d->store) == 0);
-	r = cd_ops_handle(d, NULL, (const char *)data, size);
-	if (r == NULL) {
-		/* A wait that blocks: answered once, when flushed. */
-		CR_FUZZ_CHECK(d->waiters != NULL);
-		cd_ctl_flush_waiters(d, "fuzz: flushed");
-		CR_FUZZ_CHECK(replies == 1 && d->waiters == NULL);
-		CR_FUZZ_CHECK(cd_store_commit(d->store) == 0);
-		return 0;
-	}
-	CR_FUZZ_CHECK(replies == 0 && d->waiters == NULL);
-	CR_FUZZ_CHECK(cd_store_commit(d->store) == 0);
 	CR_FUZZ_CHECK(json_is_object(r));
 	CR_FUZZ_CHECK(json_is_boolean(json_object_get(r, "ok")));
 	if (!json_is_true(json_object_get(r, "ok"))) {
@@ -181,6 +169,35 @@ cr_fuzz_ctl(const uint8_t *data, size_t size, char *why, size_t whylen)
 	}
 	json_decref(r);
 	return rc;
+}
+
+int
+cr_fuzz_ctl(const uint8_t *data, size_t size, char *why, size_t whylen)
+{
+	struct cd_daemon *d = setup();
+	json_t *r, *parsed = NULL;
+
+	why[0] = '\0';
+	replies = 0;
+	/* As ctl.c: a read or a bad request is answered at once. */
+	r = cd_ops_early(d, (const char *)data, size, &parsed);
+	if (r != NULL) {
+		CR_FUZZ_CHECK(replies == 0 && d->waiters == NULL);
+		return check_reply(r, why, whylen);
+	}
+	CR_FUZZ_CHECK(cd_store_begin(d->store) == 0);
+	r = cd_ops_handle_req(d, NULL, (const char *)data, size, parsed);
+	if (r == NULL) {
+		/* A wait that blocks: answered once, when flushed. */
+		CR_FUZZ_CHECK(d->waiters != NULL);
+		cd_ctl_flush_waiters(d, "fuzz: flushed");
+		CR_FUZZ_CHECK(replies == 1 && d->waiters == NULL);
+		CR_FUZZ_CHECK(cd_store_commit(d->store) == 0);
+		return 0;
+	}
+	CR_FUZZ_CHECK(replies == 0 && d->waiters == NULL);
+	CR_FUZZ_CHECK(cd_store_commit(d->store) == 0);
+	return check_reply(r, why, whylen);
 }
 
 CR_FUZZ_ENTRY(cr_fuzz_ctl)

@@ -103,7 +103,7 @@ static int
 ipc_call(const char *url, const char *text, double timeout, char **body,
     size_t *blen)
 {
-	char why[4352];
+	char why[1024];	/* a socket path and why it is unsafe */
 
 	if (cd_socket_dir_check(url, 0, why, sizeof(why)) != 0) {
 		cli_warn("%s", why);

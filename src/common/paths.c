@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <corun/corun.h>
@@ -112,7 +113,13 @@ int
 cd_socket_dir_check(const char *url, int create, char *why,
     size_t whysize)
 {
-	char def[4096], dir[4096], msg[256];
+	/*
+	 * No longer than a socket path can be (connect and bind refuse a
+	 * longer one): a small frame, so that a short-lived client does
+	 * not fault in stack pages for it.
+	 */
+	char def[sizeof("ipc://") + sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char dir[sizeof(def)], msg[256];
 	struct stat st;
 	char *slash;
 

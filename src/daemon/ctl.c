@@ -13,6 +13,9 @@
  * handles the whole queue at once, inside the step's one store
  * transaction (feed.c, through the handler main.c installs), and sends
  * the replies only after it committed: an acknowledged job is on disk.
+ * A request on ipc:// that only reads what is committed (status, list,
+ * ...) or is no request at all (bad JSON) is answered as it arrives,
+ * through the owner's early() hook: no transaction, no step.
  */
 #include "config.h"
 
@@ -43,6 +46,7 @@ struct cd_ctx {
 				   by the callback of that send */
 	int deferred;
 	nng_msg *req;
+	json_t *parsed;		/* the handler's early() parsed it */
 	json_t *reply;
 	struct cd_ctx *qnext;
 	/* ipc:// (ctl-uds.c): one context per request, freed when answered */
@@ -96,6 +100,8 @@ too_large(size_t len, size_t limit)
 }
 
 static void drain(void *arg);
+static void uds_send_json(struct cd_uds_conn *conn, const unsigned char *hdr,
+    size_t hlen, json_t *reply);
 
 /* Queue c for the step (any thread): 1 when the loop must be woken. */
 static int
@@ -167,6 +173,7 @@ uds_ctx_free(struct cd_ctl *ctl, struct cd_ctx *c)
 		c->lnext->lprev = c->lprev;
 	}
 	cd_uds_release(c->conn);
+	json_decref(c->parsed);
 	json_decref(c->reply);
 	free(c->body);
 	free(c);
@@ -180,6 +187,7 @@ uds_request(void *arg, struct cd_uds_conn *conn, const unsigned char *hdr,
 {
 	struct cd_ctl *ctl = arg;
 	struct cd_ctx *c;
+	json_t *r, *parsed = NULL;
 
 	if (ctl->closing || hlen > sizeof(c->hdr)) {
 		return;
@@ -188,14 +196,25 @@ uds_request(void *arg, struct cd_uds_conn *conn, const unsigned char *hdr,
 		cd_log("control socket: receive failed (fault injected)");
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->body = malloc(len + 1)) == NULL) {
+	/* One that needs no transaction is answered now, not in the step. */
+	if (ctl->h->early != NULL && len <= ctl->d->conf.max_request &&
+	    (r = ctl->h->early(ctl->d, body, len, &parsed)) != NULL) {
+		uds_send_json(conn, hdr, hlen, r);
+		return;
+	}
+	/* The step reads the body only when it was not parsed here. */
+	if ((c = calloc(1, sizeof(*c))) == NULL || (parsed == NULL &&
+	    (c->body = malloc(len + 1)) == NULL)) {
 		free(c);
+		json_decref(parsed);
 		cd_log("control socket: out of memory; a request was lost");
 		return;
 	}
 	c->ctl = ctl;
-	memcpy(c->body, body, len);
+	c->parsed = parsed;
+	if (c->body != NULL) {
+		memcpy(c->body, body, len);
+	}
 	c->blen = len;
 	memcpy(c->hdr, hdr, hlen);
 	c->hlen = hlen;
@@ -246,28 +265,50 @@ ctx_new(struct cd_ctl *ctl)
 static const char oom_reply[] = "{\"ok\":false,\"error\":{\"code\":"
     "\"internal\",\"message\":\"corund is out of memory\"}}";
 
+/* reply as text (the reference taken): a JSON object, or oom_reply. */
+static char *
+reply_text(json_t *reply, const char **body)
+{
+	/* Out of memory, ops.c answers json_null(): not an object. */
+	char *text = json_is_object(reply) ?
+	    json_dumps(reply, JSON_COMPACT) : NULL;
+
+	json_decref(reply);
+	*body = text != NULL ? text : oom_reply;
+	return text;
+}
+
+/* Send reply (the reference taken) on an ipc:// connection. */
+static void
+uds_send_json(struct cd_uds_conn *conn, const unsigned char *hdr,
+    size_t hlen, json_t *reply)
+{
+	const char *body;
+	char *text = reply_text(reply, &body);
+
+	if (cr_fault(CR_FAULT_NET)) {
+		cd_log("control socket: a reply could not be sent");
+	} else {
+		cd_uds_send(conn, hdr, hlen, body, strlen(body));
+	}
+	free(text);
+}
+
 static void
 send_reply(struct cd_ctx *c)
 {
-	/* Out of memory, ops.c answers json_null(): not an object. */
-	char *text = json_is_object(c->reply) ?
-	    json_dumps(c->reply, JSON_COMPACT) : NULL;
-	const char *body = text != NULL ? text : oom_reply;
+	const char *body;
+	char *text;
 	nng_msg *msg;
 
-	json_decref(c->reply);
-	c->reply = NULL;
 	if (c->conn != NULL) {
-		if (cr_fault(CR_FAULT_NET)) {
-			cd_log("control socket: a reply could not be sent");
-		} else {
-			cd_uds_send(c->conn, c->hdr, c->hlen, body,
-			    strlen(body));
-		}
-		free(text);
+		uds_send_json(c->conn, c->hdr, c->hlen, c->reply);
+		c->reply = NULL;
 		uds_ctx_free(c->ctl, c);
 		return;
 	}
+	text = reply_text(c->reply, &body);
+	c->reply = NULL;
 	if (nng_msg_alloc(&msg, 0) != 0) {
 		msg = NULL;
 	} else if (nng_msg_append(msg, body, strlen(body)) != 0 ||
@@ -344,9 +385,11 @@ cd_ctl_handle(struct cd_daemon *d, int store_ok)
 		nng_msg *m = c->req;
 		const char *buf = m != NULL ? nng_msg_body(m) : c->body;
 		size_t len = m != NULL ? nng_msg_len(m) : c->blen;
+		json_t *parsed = c->parsed;
 
 		ctl->batch_tail = c;
 		c->req = NULL;
+		c->parsed = NULL;
 		if (!store_ok) {
 			c->reply = cd_ops_error("store", "the job store is "
 			    "unavailable: %s", cd_store_errmsg(d->store));
@@ -354,12 +397,14 @@ cd_ctl_handle(struct cd_daemon *d, int store_ok)
 			c->reply = too_large(len, d->conf.max_request);
 		} else {
 			/* NULL: a wait, answered later (cd_ctl_reply). */
-			c->reply = ctl->h->request(d, c, buf, len);
+			c->reply = ctl->h->request(d, c, buf, len, parsed);
+			parsed = NULL;
 			if (c->reply == NULL) {
 				c->deferred = 1;
 				ctl->nreceiving -= c->conn == NULL;
 			}
 		}
+		json_decref(parsed);	/* not handed over */
 		if (m != NULL) {
 			nng_msg_free(m);
 		}
@@ -409,74 +454,6 @@ cd_ctl_answer(struct cd_daemon *d, int committed)
 	}
 }
 
-/* For ipc://PATH: make PATH's directory (0700) if it is missing; the
-   default one is checked. */
-static int
-make_socket_dir(const char *url, char *why, size_t whysize)
-{
-	char dir[4096];
-	char *slash;
-
-	if (strncmp(url, "ipc://", 6) != 0) {
-		return 0;
-	}
-	if (snprintf(dir, sizeof(dir), "%s", url + 6) >= (int)sizeof(dir)) {
-		snprintf(why, whysize, "socket path too long");
-		return CORUN_ERANGE;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
-		return 0;
-	}
-	*slash = '\0';
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(dir, 0755);
-			*p = '/';
-		}
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(why, whysize, "%s: %s", dir, strerror(errno));
-		return CORUN_ESYS;
-	}
-	/* The default one must be ours and private (paths.h). */
-	return cd_socket_dir_check(url, 1, why, whysize);
-}
-
-/*
- * Is a listening socket bound to path?  nng 1.5.2 finds out by connecting
- * to it, and a connection closed before the SP handshake leaves that
- * listener deaf for good (nng issue 1518, fixed after 1.5.2): a second
- * corund refused on the socket of a first one would take the first one's
- * control socket down with it.  /proc/net/unix answers without
- * connecting.  0 when it cannot tell.
- */
-static int
-ipc_listening(const char *path)
-{
-	char line[4352];
-	unsigned long flags;
-	int off, found = 0;
-	size_t len;
-	FILE *f;
-
-	if (path[0] != '/' || (f = fopen("/proc/net/unix", "r")) == NULL) {
-		return 0;
-	}
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		off = -1;
-		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags,
-		    &off) != 1 || off < 0 || (flags & 0x10000) == 0) {
-			continue;	/* the header, or not listening */
-		}
-		len = strcspn(line + off, "\n");
-		found = len == strlen(path) &&
-		    strncmp(line + off, path, len) == 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int
 cd_ctl_open(struct cd_daemon *d, const char *url,
     const struct cd_ctl_handler *h, char *why, size_t whysize)
@@ -493,13 +470,13 @@ cd_ctl_open(struct cd_daemon *d, const char *url,
 	ctl->h = h;
 	pthread_mutex_init(&ctl->mu, NULL);
 	d->ctl = ctl;
-	if ((rv = make_socket_dir(url, why, whysize)) != 0) {
+	if ((rv = cd_ctl_make_socket_dir(url, why, whysize)) != 0) {
 		return rv;
 	}
 	if (strncmp(url, "ipc://", 6) == 0) {
 		static const struct cd_uds_ops uds_ops = { uds_request };
 
-		if (ipc_listening(url + 6)) {
+		if (cd_ctl_ipc_listening(url + 6)) {
 			snprintf(why, whysize, "listen on %s: Address in use "
 			    "(another corund serves it?)", url);
 			return CORUN_ESYS;

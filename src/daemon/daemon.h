@@ -23,6 +23,7 @@
 #include <corun/pool.h>
 
 #include "cd-log.h"
+#include "ctl.h"
 
 #define CD_PROG "corund"
 /* A bad option or argument: 255, as every corun command. */
@@ -124,6 +125,8 @@ int cd_store_open_ex(const char *dir, int sync_full, int recover,
 
 /* One transaction; begin is a no-op inside one (it nests by count). */
 int cd_store_begin(cd_store *s);
+/* 1 when no transaction is open: a read sees only what is committed. */
+int cd_store_at_rest(cd_store *s);
 int cd_store_commit(cd_store *s);
 
 /* A savepoint inside a transaction: undo one request's writes. */
@@ -465,44 +468,6 @@ void cd_feed_stop(struct cd_daemon *d);
 void cd_feed_finished(struct cd_daemon *d, int64_t id);
 json_t *cd_feed_status(struct cd_daemon *d);
 
-/* ctl.c: the socket.  A request's context is answered exactly once. */
-struct cd_ctx;
-/*
- * What the control socket hands up to its owner (main.c installs it).
- * All three are called on the loop thread.
- */
-struct cd_ctl_handler {
-	/* Requests were queued: run the step, which calls cd_ctl_handle
-	   and then cd_ctl_answer. */
-	void (*wake)(struct cd_daemon *d);
-	/* One request's reply, or NULL when it is answered later through
-	   cd_ctl_reply() (cd_ops_handle's contract). */
-	json_t *(*request)(struct cd_daemon *d, struct cd_ctx *c,
-	    const char *buf, size_t len);
-	/* A deferred request's commit failed: drop what would answer it. */
-	void (*forget)(struct cd_daemon *d, struct cd_ctx *c);
-};
-/*
- * The most the socket receives: a request up to this size that is over
- * max-request gets a too_large reply; a larger one is dropped by nng
- * with its connection (no reply can be sent).  At least CD_CTL_RECV_CAP,
- * which the corun client never exceeds.
- */
-#define CD_CTL_RECV_CAP ((size_t)256 << 20)
-size_t cd_ctl_recv_limit(size_t max_request);
-int cd_ctl_open(struct cd_daemon *d, const char *url,
-    const struct cd_ctl_handler *h, char *why, size_t whysize);
-void cd_ctl_close(struct cd_daemon *d);
-/* Answer a request (takes the reference to reply). */
-void cd_ctl_reply(struct cd_ctx *c, json_t *reply);
-/*
- * Handle the requests nng queued, inside the step's transaction (with
- * store_ok 0: answer them with a store error); then, after the commit,
- * send the replies, or a store error to each when it failed.
- */
-void cd_ctl_handle(struct cd_daemon *d, int store_ok);
-void cd_ctl_answer(struct cd_daemon *d, int committed);
-
 /* ops.c: the operations (reply.c: the error replies they share). */
 /*
  * Handle one request; returns the reply, or NULL when the answer comes
@@ -513,6 +478,18 @@ void cd_ctl_answer(struct cd_daemon *d, int committed);
  */
 json_t *cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c,
     const char *buf, size_t len);
+/* The same with the request early() parsed (taken), or NULL to read buf. */
+json_t *cd_ops_handle_req(struct cd_daemon *d, struct cd_ctx *c,
+    const char *buf, size_t len, json_t *parsed);
+/*
+ * ctl.c's early hook: the reply of a request that only reads what is
+ * committed (status, result, list, group_list, ping), or of one that is
+ * no request (bad JSON, no such op), outside any transaction; NULL when
+ * it needs the step (*parsed: the request, handed to cd_ops_handle_req)
+ * or the store is inside a transaction a failure left open.
+ */
+json_t *cd_ops_early(struct cd_daemon *d, const char *buf, size_t len,
+    json_t **parsed);
 /* reply.c: {"ok": false, "error": {"code": code, "message": ...}}. */
 json_t *cd_ops_error(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -36,7 +36,8 @@
 /* The control socket hands its requests to the operations (ops.c). */
 static const struct cd_ctl_handler ctl_handler = {
 	.wake = cd_feed_step,
-	.request = cd_ops_handle,
+	.early = cd_ops_early,
+	.request = cd_ops_handle_req,
 	.forget = cd_ops_forget,
 };
 

@@ -431,23 +431,24 @@ static const struct op {
 	json_t *(*fn)(struct cd_daemon *d, struct cd_ctx *ctx, json_t *req,
 	    int arg, int *later);
 	int arg;
+	int now;	/* it only reads what is committed: no transaction */
 } ops[] = {
 	{ "submit", op_submit, 0 },
-	{ "status", op_status, 0 },
+	{ "status", op_status, 0, 1 },
 	{ "wait", op_wait, 0 },
-	{ "result", op_result, 0 },
+	{ "result", op_result, 0, 1 },
 	{ "cancel", op_cancel, 0 },
 	{ "pause", cd_ops_pause, 1 },
 	{ "resume", cd_ops_pause, 0 },
 	{ "scale", cd_ops_scale, 0 },
 	{ "drain", cd_ops_drain, 0 },
 	{ "shutdown", cd_ops_drain, 1 },
-	{ "ping", op_ping, 0 },
-	{ "list", cd_ops_list, 0 },
+	{ "ping", op_ping, 0, 1 },
+	{ "list", cd_ops_list, 0, 1 },
 	{ "group_add", cd_ops_group_set, 1 },
 	{ "group_set", cd_ops_group_set, 0 },
 	{ "group_rm", cd_ops_group_rm, 0 },
-	{ "group_list", cd_ops_group_list, 0 },
+	{ "group_list", cd_ops_group_list, 0, 1 },
 	{ "restart", cd_ops_restart, 0 },
 	{ "clean", cd_ops_clean, 0 },
 	{ "stash", cd_ops_hold, 1 },
@@ -499,48 +500,91 @@ parse_request(const char *buf, size_t len, json_t **req)
 	return NULL;
 }
 
-static json_t *
-handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf, size_t len,
-    int *later)
+/* The op req names, or NULL with the error reply in *err (req freed). */
+static const struct op *
+lookup(struct cd_daemon *d, json_t *req, json_t **err)
 {
-	json_t *req, *op, *r;
+	json_t *op = json_object_get(req, "op");
 	const char *name;
 
-	if ((r = parse_request(buf, len, &req)) != NULL) {
-		cd_stats_request(d->stats, "invalid", r);
-		return r;
-	}
-	op = json_object_get(req, "op");
 	if (!json_is_string(op)) {
 		json_decref(req);
-		return cd_ops_error("bad_request", "\"op\" must be a string "
+		*err = cd_ops_error("bad_request", "\"op\" must be a string "
 		    "(submit, status, wait, result, cancel, pause, resume, "
 		    "scale, drain, shutdown, list, group_add, group_set, group_rm, "
 		    "group_list, restart, clean, stash, enqueue, follow, "
 		    "edit)");
+		return NULL;
 	}
 	name = json_string_value(op);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(name, ops[i].name) == 0) {
-			r = ops[i].fn(d, c, req, ops[i].arg, later);
-			cd_stats_request(d->stats, ops[i].name, r);
-			json_decref(req);
-			return r;
+			return &ops[i];
 		}
 	}
-	r = cd_ops_error("unknown_op", "unknown op \"%.64s\"", name);
-	cd_stats_request(d->stats, "invalid", r);
+	*err = cd_ops_error("unknown_op", "unknown op \"%.64s\"", name);
+	cd_stats_request(d->stats, "invalid", *err);
 	json_decref(req);
-	return r;
+	return NULL;
+}
+
+/* Run the parsed request (taken); NULL only for a wait answered later. */
+static json_t *
+dispatch(struct cd_daemon *d, struct cd_ctx *c, json_t *req, int *later)
+{
+	json_t *r;
+	const struct op *o = lookup(d, req, &r);
+
+	if (o == NULL) {
+		return r != NULL ? r : cd_ops_oom();	/* the error */
+	}
+	r = o->fn(d, c, req, o->arg, later);
+	cd_stats_request(d->stats, o->name, r);
+	json_decref(req);
+	/* Out of memory is a reply too. */
+	return r != NULL || *later ? r : cd_ops_oom();
+}
+
+json_t *
+cd_ops_early(struct cd_daemon *d, const char *buf, size_t len,
+    json_t **parsed)
+{
+	const struct op *o;
+	json_t *req, *r;
+	int later = 0;
+
+	*parsed = NULL;
+	if ((r = parse_request(buf, len, &req)) != NULL) {
+		cd_stats_request(d->stats, "invalid", r);
+		return r;
+	}
+	if ((o = lookup(d, req, &r)) == NULL) {
+		return r != NULL ? r : cd_ops_oom();
+	}
+	if (!o->now || !cd_store_at_rest(d->store)) {
+		*parsed = req;
+		return NULL;
+	}
+	return dispatch(d, NULL, req, &later);
+}
+
+json_t *
+cd_ops_handle_req(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
+    size_t len, json_t *parsed)
+{
+	json_t *r;
+	int later = 0;
+
+	if (parsed == NULL && (r = parse_request(buf, len, &parsed)) != NULL) {
+		cd_stats_request(d->stats, "invalid", r);
+		return r;
+	}
+	return dispatch(d, c, parsed, &later);
 }
 
 json_t *
 cd_ops_handle(struct cd_daemon *d, struct cd_ctx *c, const char *buf,
     size_t len)
 {
-	int later = 0;
-	json_t *r = handle(d, c, buf, len, &later);
-
-	/* NULL only for a wait answered later: out of memory is a reply. */
-	return r != NULL || later ? r : cd_ops_oom();
+	return cd_ops_handle_req(d, c, buf, len, NULL);
 }

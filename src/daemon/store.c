@@ -400,6 +400,12 @@ cd_store_begin(cd_store *s)
 }
 
 int
+cd_store_at_rest(cd_store *s)
+{
+	return s->depth == 0 && !s->stale && sqlite3_get_autocommit(s->db);
+}
+
+int
 cd_store_commit(cd_store *s)
 {
 	if (s->depth == 0 || --s->depth > 0) {

@@ -55,7 +55,9 @@ contains() {
 	*) fail "$1: [$2] not in [$3]" ;;
 	esac
 }
-crun() { timeout 60 "$CORUN" run "$@"; }
+# --foreground: an expiry (a test already failing) signals corun alone,
+# with no SIGCONT after it (HACKING.md, A signal in a test); -k: then KILL.
+crun() { timeout --foreground -k 10 60 "$CORUN" run "$@"; }
 finish() {
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails failure(s)"

@@ -42,7 +42,8 @@ finish() {
 	exit 0
 }
 
-cr() { timeout 60 "$CORUN" "$@"; }
+# --foreground -k 10: as cli-lib.sh's crun().
+cr() { timeout --foreground -k 10 60 "$CORUN" "$@"; }
 
 # start_daemon [ARGS...]: in the foreground (as a child), until it answers.
 start_daemon() {

@@ -166,17 +166,25 @@ struct acks {
 	int edited;		/* the edit of s0 was answered "ok" */
 };
 
-/* One request as ctl.c's drain() runs it; NULL reply = answered later. */
+/*
+ * One request as ctl.c runs it: answered at once when it only reads (its
+ * early hook), or in the step's transaction; NULL reply = answered later.
+ */
 static json_t *
 request(struct cd_daemon *d, const char *text, int *later)
 {
-	json_t *r;
+	json_t *r, *parsed = NULL;
 
 	*later = 0;
+	if ((r = cd_ops_early(d, text, strlen(text), &parsed)) != NULL) {
+		return r;
+	}
 	if (cd_store_begin(d->store) != 0) {
+		json_decref(parsed);
 		return cd_ops_error("store", "unavailable");
 	}
-	r = cd_ops_handle(d, (struct cd_ctx *)d, text, strlen(text));
+	r = cd_ops_handle_req(d, (struct cd_ctx *)d, text, strlen(text),
+	    parsed);
 	if (r == NULL) {
 		*later = 1;
 	}

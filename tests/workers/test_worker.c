@@ -38,6 +38,7 @@
 extern char **environ;
 
 #define MAXRES	2048
+#define SEND_TIMEOUT_MS 10000	/* a send the worker does not take fails */
 
 struct sup {
 	char		 dir[64];
@@ -123,6 +124,13 @@ listen_sup(void)
 	ck_assert_int_eq(nng_socket_set_size(S.s, NNG_OPT_RECVMAXSZ,
 	    WIRE_MAX_FRAME + WIRE_HDR_SIZE), 0);
 	ck_assert_int_eq(nng_listen(S.s, S.url, NULL, 0), 0);
+	/*
+	 * A send the worker never takes (it left, or stopped reading)
+	 * fails here with what the worker said, not at Check's timeout
+	 * with nothing to go on.
+	 */
+	ck_assert_int_eq(nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO,
+	    SEND_TIMEOUT_MS), 0);
 }
 
 static void
@@ -194,7 +202,10 @@ stderr_has(const char *needle)
 static void
 send_raw(const void *p, size_t len)
 {
-	ck_assert_int_eq(nng_send(S.s, (void *)p, len, 0), 0);
+	int rv = nng_send(S.s, (void *)p, len, 0);
+
+	ck_assert_msg(rv == 0, "send to the worker: %s; its stderr: %s",
+	    nng_strerror(rv), worker_output());
 }
 
 /* Receive one frame within ms; NULL on timeout.  *f views into *m. */
@@ -317,7 +328,7 @@ send_heartbeat(uint64_t seq)
 	ck_assert_int_eq(wire_encode_heartbeat(&S.b, &hb, &fr, &len), 0);
 	nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO, 500);
 	rv = nng_send(S.s, (void *)fr, len, 0);
-	nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(S.s, NNG_OPT_SENDTIMEO, SEND_TIMEOUT_MS);
 	ck_assert_msg(rv == 0 || rv == NNG_ETIMEDOUT, "send: %s",
 	    nng_strerror(rv));
 }
