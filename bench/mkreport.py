@@ -465,7 +465,22 @@ pair measured side by side.
   nothing), lazy binding of about 60 libc functions (20 k),
   jansson's parse of the 300-byte reply (74 k, 18 k of it appending one
   byte at a time), and corund's step, which opens a write transaction
-  (BEGIN IMMEDIATE, fcntl locks) even for a read-only status.
+  (BEGIN IMMEDIATE, fcntl locks) even for a read-only status.  That
+  step is gone for reads: corund answers a status as it arrives
+  (src/daemon/ctl.c's early hook), accept to reply about 120 -> 66 us,
+  its CPU per status 105 -> 96 us over 1000 requests; the client's
+  socket check got socket-sized buffers (89 -> 86 page faults).  In
+  paired runs of the builds before and after (300 rounds, twice) the
+  elapsed did not move, corun/tsp 1.08-1.12 for both.  Timed by phase
+  with syscall tracepoints (200 runs, medians), corun spends from its
+  first system call in main to exit_group about 430 us, the same client
+  against a stand-in server that answers at once about 340 us, tsp -S
+  about 200 us: the client's code before socket() 90 us (some 15 page
+  faults: its own and jansson's code, libc's printf, the heap, .bss),
+  corund woken by connect(2) and run on the client's CPU before it can
+  send (about 40 us), corund's answer 65-90 us with cold caches
+  (parsing, building and dumping the JSON, the paused groups' query),
+  reading and printing the reply 60 us.
 - **Submit and wait** (submit_wait): one request, answered when the
   job's result is committed (src/daemon/wait.c; no polling, no follow).
   The client's part is the one above.  corund's part, timed with a raw
