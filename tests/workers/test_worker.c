@@ -654,7 +654,15 @@ START_TEST(test_heartbeat)
 	int beats = 0, saw_running = 0;
 	nng_msg *m;
 
-	start(NULL, 100);
+	/*
+	 * Heartbeats every 100 ms, and the worker's patience (--silence) at
+	 * 10 s rather than 3 intervals: if a loaded machine holds this
+	 * process off the CPU for 300 ms, the worker rightly leaves, and
+	 * the next send used to wait for a peer that was gone until Check's
+	 * timeout (seen once in CI).  test_heartbeat_timeout checks the
+	 * leaving.
+	 */
+	start(ARGS("--silence", "100"), 100);
 	send_jobs(1, 1, "sleep", "2000", 1);
 	end = now_ms() + 700;
 	while (now_ms() < end) {
