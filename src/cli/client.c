@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * client.c - one request to corund and its reply, over nng REQ.
+ * client.c - one request to corund and its reply.
  *
- * REQ would resend a request that got no reply within its resend time;
- * a resent submit could add a job twice, so resending is turned off and
- * a lost daemon is reported instead.  An ipc:// URL (corund's default)
- * is served by client-ipc.c, which speaks the same protocol without
- * starting nng.
+ * An ipc:// URL (corund's default) is served by client-ipc.c, which
+ * speaks nng's REQ protocol with plain system calls; any other URL by
+ * the dial function the program installed (corun-engine: client-nng.c,
+ * an nng REQ socket).  The corun front links no nng and installs none:
+ * it hands commands for other URLs to corun-engine (front.c).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/req.h>
 
 #include "common/paths.h"
 #include "cli.h"
@@ -27,6 +24,14 @@
  * its max-request) and drops larger ones unanswered: never send those.
  */
 #define CLI_CLIENT_MAX_SEND ((size_t)256 << 20)
+
+static cli_client_dial_fn dial_other;
+
+void
+cli_client_set_dial(cli_client_dial_fn fn)
+{
+	dial_other = fn;
+}
 
 const char *
 cli_client_url(void)
@@ -41,57 +46,6 @@ cli_client_url(void)
 		return "ipc:///run/corun/ctl";
 	}
 	return buf;
-}
-
-/*
- * The request through an nng REQ socket (any URL nng dials): the reply's
- * body into a malloc'ed *body, or -1 with one line printed.
- */
-static int
-nng_call(const char *url, const char *text, double timeout, char **body,
-    size_t *blen)
-{
-	nng_socket sock;
-	nng_msg *msg = NULL;
-	int rv;
-
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		cli_warn("nng: %s", nng_strerror(rv));
-		return -1;
-	}
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout < 0 ?
-	    NNG_DURATION_INFINITE : (nng_duration)(timeout * 1000));
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 10000);
-	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
-	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
-		cli_warn("cannot reach corund at %s: %s (is it running? "
-		    "-S URL or $CORUN_SOCKET name another socket)", url,
-		    nng_strerror(rv));
-		nng_close(sock);
-		return -1;
-	}
-	rv = nng_send(sock, (void *)text, strlen(text), 0);
-	if (rv == 0) {
-		rv = nng_recvmsg(sock, &msg, 0);
-	}
-	if (rv != 0) {
-		cli_warn("corund at %s: %s", url, rv == NNG_ETIMEDOUT ?
-		    "no reply in time" : nng_strerror(rv));
-		nng_close(sock);
-		return -1;
-	}
-	*blen = nng_msg_len(msg);
-	if ((*body = malloc(*blen + 1)) != NULL) {
-		memcpy(*body, nng_msg_body(msg), *blen);
-	}
-	nng_msg_free(msg);
-	nng_close(sock);
-	if (*body == NULL) {
-		cli_warn("out of memory");
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -136,9 +90,14 @@ cli_client_call(json_t *req, double timeout, json_t **reply)
 		free(text);
 		return CLI_CLIENT_FAILED;
 	}
-	rv = strncmp(url, "ipc://", 6) == 0 ?
-	    ipc_call(url, text, timeout, &body, &blen) :
-	    nng_call(url, text, timeout, &body, &blen);
+	if (strncmp(url, "ipc://", 6) == 0) {
+		rv = ipc_call(url, text, timeout, &body, &blen);
+	} else if (dial_other != NULL) {
+		rv = dial_other(url, text, timeout, &body, &blen);
+	} else {
+		cli_warn("%s: only ipc:// URLs are served here", url);
+		rv = -1;
+	}
 	free(text);
 	if (rv != 0) {
 		return CLI_CLIENT_FAILED;

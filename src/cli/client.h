@@ -25,6 +25,33 @@ const char *cli_client_url(void);
  */
 int cli_client_call(json_t *req, double timeout, json_t **reply);
 
+/*
+ * A transport other than ipc:// (nng's tcp://, tls+tcp://, ...): the
+ * request text out, the reply's body into a malloc'ed *body; 0, or -1
+ * with one line printed.  corun-engine installs client-nng.c's with
+ * cli_client_set_dial before any command runs; without one (the corun
+ * front, which hands such URLs to corun-engine) only ipc:// is served.
+ */
+typedef int (*cli_client_dial_fn)(const char *url, const char *text,
+    double timeout, char **body, size_t *blen);
+void cli_client_set_dial(cli_client_dial_fn fn);
+int cli_client_nng_call(const char *url, const char *text, double timeout,
+    char **body, size_t *blen);
+
+/* Seed jansson's hashing without /dev/urandom (client-util.c). */
+void cli_client_seed_json(void);
+
+/* One subcommand of the corun program: argv[0] is its name. */
+struct cli_subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;
+};
+
+/* The daemon's client commands (client-cmdtab.c), NULL-terminated: the
+   corun front serves these, corun-engine lists them in its usage. */
+extern const struct cli_subcmd cli_client_cmds[];
+
 /* Print a JSON value on stdout, indented, with a newline. */
 void cli_client_print_json(json_t *v);
 
