@@ -480,7 +480,20 @@ pair measured side by side.
   corund woken by connect(2) and run on the client's CPU before it can
   send (about 40 us), corund's answer 65-90 us with cold caches
   (parsing, building and dumping the JSON, the paused groups' query),
-  reading and printing the reply 60 us.
+  reading and printing the reply 60 us.  A client linked with only what
+  a request needs (its objects, jansson, libc) was 55 us faster in the
+  same rounds, and the same one on a stand-in server faster than tsp:
+  the whole program's start-up was the client's gap.  So `corun` is now
+  a small front (src/cli/front.c) that serves the client commands over
+  ipc:// and execs `corun-engine` for everything else, and the front is
+  a static PIE (no dynamic loader, its address still random): 90 -> 38
+  page faults per `corun status`.  400 interleaved rounds: the whole
+  program 1.22 ms median, the front linked dynamically 1.15, as a static
+  PIE 1.02, tsp -S 1.08; drive_daemon, 300 rounds three times: corun
+  1.11, 1.06, 1.14 ms against tsp 1.56, 1.27, 1.37.  The price is one
+  exec more for every other command: `corun run true ::: 1` 3.57 ->
+  4.16 ms (a static program that only execs /bin/true costs 0.6 ms more
+  than /bin/true here), nothing in the per-job rows.
 - **Submit and wait** (submit_wait): one request, answered when the
   job's result is committed (src/daemon/wait.c; no polling, no follow).
   The client's part is the one above.  corund's part, timed with a raw
@@ -497,7 +510,9 @@ pair measured side by side.
   (the supervisor <-> worker channel on nng's threads, about 0.4 ms from
   the worker's send to corund's loop under perf trace, since taken off
   nng; two commits of about five WAL pages each) and the clone and exec
-  of `true` (about 1 ms, as for tsp).
+  of `true` (about 1 ms, as for tsp).  With the client in the small
+  front (above), 300 rounds three times: corun 2.32, 2.32, 2.29 ms
+  against tsp -f 2.36, 2.47, 2.48.
 - **corund's round trip** (corund_roundtrip): p50 was about 2-2.5x the
   nng floor of the same run.  The request's half is on the loop (above);
   the job's half crossed nng's threads (three under strace for each
