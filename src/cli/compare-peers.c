@@ -38,8 +38,9 @@ int
 cli_cmp_find_peers(char *out, size_t len)
 {
 	const char *env = getenv("CORUN_PEERS");
+	/* From corun-engine: a build tree, PREFIX/libexec/corun. */
 	static const char *const rel[] = {
-		"/src/cli/peers.py", "/../share/corun/peers.py"
+		"/src/cli/peers.py", "/../../share/corun/peers.py"
 	};
 	char exe[PATH_MAX / 2], *slash;
 	ssize_t n;
