@@ -512,7 +512,15 @@ pair measured side by side.
   nng; two commits of about five WAL pages each) and the clone and exec
   of `true` (about 1 ms, as for tsp).  With the client in the small
   front (above), 300 rounds three times: corun 2.32, 2.32, 2.29 ms
-  against tsp -f 2.36, 2.47, 2.48.
+  against tsp -f 2.36, 2.47, 2.48; on another spell the build before
+  the front 2.77, this one 2.55, tsp 2.52: level with task-spooler, not
+  below it.  corund spends about 400 us of CPU per such job (perf stat
+  over 1000; status: 65), SQLite and its WAL writes about a third of
+  it; traced, the worker's way from the job's frame to execve is a
+  dozen system calls (two pipes, the PATH search, clone, pidfd, epoll)
+  besides a once-a-second look at the signal dispositions.  What is
+  left is in those two commits and the exec of `true` itself, which
+  tsp pays too.
 - **corund's round trip** (corund_roundtrip): p50 was about 2-2.5x the
   nng floor of the same run.  The request's half is on the loop (above);
   the job's half crossed nng's threads (three under strace for each
