@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "client.h"
 
@@ -38,3 +39,14 @@ const struct cli_subcmd cli_client_cmds[] = {
 	    "[--parallel N] | group set NAME --parallel N | group rm NAME" },
 	{ NULL, NULL, NULL }
 };
+
+const struct cli_subcmd *
+cli_subcmd_find(const struct cli_subcmd *t, const char *name)
+{
+	for (; t->name != NULL; t++) {
+		if (strcmp(t->name, name) == 0) {
+			return t;
+		}
+	}
+	return NULL;
+}

@@ -52,6 +52,10 @@ struct cli_subcmd {
    corun front serves these, corun-engine lists them in its usage. */
 extern const struct cli_subcmd cli_client_cmds[];
 
+/* The row of a NULL-terminated table named name, or NULL. */
+const struct cli_subcmd *cli_subcmd_find(const struct cli_subcmd *t,
+    const char *name);
+
 /* Print a JSON value on stdout, indented, with a newline. */
 void cli_client_print_json(json_t *v);
 

@@ -36,6 +36,24 @@
 
 #define ENGINE "corun-engine"
 
+/* corun-engine beside this program into buf: 0, or -1 (no /proc). */
+static int
+sibling(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof(ENGINE));
+	char *slash;
+
+	if (n <= 0) {
+		return -1;
+	}
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL) {
+		return -1;
+	}
+	memcpy(slash + 1, ENGINE, sizeof(ENGINE));
+	return 0;
+}
+
 /* Run the engine with argv: returns only when it could not be run. */
 static int
 exec_engine(char **argv)
@@ -43,15 +61,11 @@ exec_engine(char **argv)
 	const char *env = getenv("CORUN_ENGINE");
 	const char *path = CR_PKGLIBEXECDIR "/" ENGINE;
 	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
+	int err;
 
 	if (env != NULL && *env != '\0') {
 		path = env;
-	} else if ((n = readlink("/proc/self/exe", self,
-	    sizeof(self) - sizeof(ENGINE))) > 0 &&
-	    (self[n] = '\0', slash = strrchr(self, '/')) != NULL) {
-		memcpy(slash + 1, ENGINE, sizeof(ENGINE));
+	} else if (sibling(self, sizeof(self)) == 0) {
 		execv(self, argv);
 		if (errno != ENOENT) {
 			path = self;
@@ -60,24 +74,11 @@ exec_engine(char **argv)
 	}
 	execv(path, argv);
 fail:
+	err = errno;
 	fprintf(stderr, "%s: cannot run %s (the program behind `corun %s`): "
 	    "%s; $CORUN_ENGINE names another\n", CLI_PROG, path,
-	    argv[1] != NULL ? argv[1] : "", strerror(errno));
-	return errno == ENOENT ? 127 : 126;
-}
-
-/* The client command named s, or NULL. */
-static const struct cli_subcmd *
-client_cmd(const char *s)
-{
-	const struct cli_subcmd *c;
-
-	for (c = cli_client_cmds; c->name != NULL; c++) {
-		if (strcmp(s, c->name) == 0) {
-			return c;
-		}
-	}
-	return NULL;
+	    argv[1] != NULL ? argv[1] : "", strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int
@@ -86,7 +87,8 @@ main(int argc, char **argv)
 	const struct cli_subcmd *c;
 	int at = argc > 2 && strcmp(argv[1], "-S") == 0 ? 3 : 1;
 
-	if (argc <= at || (c = client_cmd(argv[at])) == NULL) {
+	if (argc <= at ||
+	    (c = cli_subcmd_find(cli_client_cmds, argv[at])) == NULL) {
 		return exec_engine(argv);
 	}
 	/* corun -S URL COMMAND: the corund control socket for the clients. */

@@ -104,10 +104,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t t = 0; t < NTABLES; t++) {
-		for (c = tables[t]; c->name != NULL; c++) {
-			if (strcmp(argv[1], c->name) == 0) {
-				return c->fn(argc - 1, argv + 1);
-			}
+		if ((c = cli_subcmd_find(tables[t], argv[1])) != NULL) {
+			return c->fn(argc - 1, argv + 1);
 		}
 	}
 	fprintf(stderr, "%s: unknown command \"%s\"\n", CLI_PROG, argv[1]);
