@@ -33,19 +33,27 @@ cli_client_set_dial(cli_client_dial_fn fn)
 	dial_other = fn;
 }
 
+/* Worked out once per process: the front asks before the command does,
+   and the default may stat /run/user/UID. */
 const char *
 cli_client_url(void)
 {
 	static char buf[4096];
-	const char *env = getenv("CORUN_SOCKET");
+	static const char *url;
+	const char *env;
 
+	if (url != NULL) {
+		return url;
+	}
+	env = getenv("CORUN_SOCKET");
 	if (env != NULL && *env != '\0') {
-		return env;
+		url = env;
+	} else if (cd_default_socket(buf, sizeof(buf)) != 0) {
+		url = "ipc:///run/corun/ctl";
+	} else {
+		url = buf;
 	}
-	if (cd_default_socket(buf, sizeof(buf)) != 0) {
-		return "ipc:///run/corun/ctl";
-	}
-	return buf;
+	return url;
 }
 
 /*

@@ -14,7 +14,8 @@
 #define CLI_CLIENT_USAGE 255	/* bad usage: as every corun command */
 #define CLI_CLIENT_TIMEOUT 124	/* wait --timeout expired (as timeout(1)) */
 
-/* The control URL: $CORUN_SOCKET (set by `corun -S URL`) or the default. */
+/* The control URL: $CORUN_SOCKET (set by `corun -S URL`) or the default,
+   fixed by the first call (set $CORUN_SOCKET before it). */
 const char *cli_client_url(void);
 
 /*
