@@ -345,9 +345,18 @@ collect(size_t want, int ms)
 	struct wire_result r;
 	nng_msg *m;
 
-	while (S.nres < want && !S.got_bye && now_ms() < end) {
-		m = recv_frame(&f, (int)(end - now_ms()) + 1);
-		if (m == NULL) {
+	while (S.nres < want && !S.got_bye) {
+		/*
+		 * What is left, signed: (int)(end - now) + 1 came out -1 when
+		 * the clock passed end by 2 ms between the loop's test and
+		 * here (this process preempted), and -1 is nng's "wait
+		 * forever": a worker that had left then held the test to
+		 * Check's timeout (which fits the test_heartbeat timeouts
+		 * seen twice in CI under load).
+		 */
+		int64_t left = (int64_t)end - (int64_t)now_ms();
+
+		if (left <= 0 || (m = recv_frame(&f, (int)left)) == NULL) {
 			break;
 		}
 		if (f.hdr.type == WIRE_RESULTS) {
